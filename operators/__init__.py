@@ -1,0 +1,1 @@
+"""Per-frame compute: backbones, Concept Attribution, faithfulness, hybrid and coherence."""

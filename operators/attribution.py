@@ -1,0 +1,306 @@
+"""Concept Attribution (paper section III), batched over frames × concepts.
+
+Cost model, which is why the code is shaped as it is:
+- One functional forward per frame, shared by all its concepts.
+- The gradient of cos(I, T) with respect to the image embedding has a closed form, and the
+  backward from the embedding to the attention probabilities is linear in that vector, so the
+  gradients for all concepts of a frame come from one batched vector-Jacobian product
+  (`is_grads_batched`). Autograd stops at the earliest captured layer: the backward only runs
+  through the layers the head strategy needs, and the graph is not even recorded before them.
+- The contrastive concept enters the gradient target, cos(I, T+) − γ·cos(I, T−), which costs
+  nothing extra because the target is linear in the text directions.
+- Concept Drop and Negative Suppression need forwards of masked frames; all (frame, concept)
+  pairs go through one batched no-grad forward.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+
+from operators.backbone import OpenClipViT
+from operators.config import AttributionConfig, DrivexplainConfig, RuntimeConfig
+from operators.contrastive import ContrastiveChoice, choose_contrastive, load_vocabulary
+from operators.faithfulness import adjust, evaluate
+from operators.fusion import fuse, minmax, suppress_background
+from operators.heads import candidate_layers, select_heads
+from operators.results import ConceptResult, FrameAttribution
+
+
+def resolve_device(name: str) -> torch.device:
+    """`auto` picks CUDA when present; anything else is taken as given."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    device = torch.device(name)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device {name!r} was requested but CUDA is not available")
+    return device
+
+
+class ConceptAttribution:
+    """The Concept Attribution operator over an open_clip ViT."""
+
+    def __init__(
+        self,
+        backbone: OpenClipViT,
+        config: AttributionConfig | None = None,
+        runtime: RuntimeConfig | None = None,
+    ) -> None:
+        self.backbone = backbone
+        self.config = config or AttributionConfig()
+        self.runtime = runtime or RuntimeConfig()
+        self.layers = candidate_layers(
+            self.config.heads.strategy, backbone.num_layers, self.config.heads.last_layers
+        )
+        self._vocabulary: list[str] | None = None
+        self._vocabulary_text: torch.Tensor | None = None
+
+    @classmethod
+    def from_config(cls, config: DrivexplainConfig) -> ConceptAttribution:
+        """Load the model once (model actors call this in their constructor)."""
+        device = resolve_device(config.runtime.device)
+        backbone = OpenClipViT.from_config(config.model, device=device)
+        return cls(backbone, config.attribution, config.runtime)
+
+    @property
+    def model_id(self) -> str:
+        return self.backbone.model_id
+
+    # ------------------------------------------------------------------ public API
+    def explain(
+        self,
+        frames: Sequence[np.ndarray] | np.ndarray,
+        concepts: Sequence[str] | Sequence[Sequence[str]],
+        contrastive: str | None = None,
+    ) -> list[FrameAttribution]:
+        """Attribute `concepts` in `frames` (uint8 RGB, any size).
+
+        `concepts` is one list shared by every frame, or one list per frame. `contrastive`
+        overrides the configured mode (`auto`, `none` or a fixed text) for this call.
+        """
+        if isinstance(frames, np.ndarray) and frames.ndim == 3:
+            frames = [frames]
+        frames = list(frames)
+        if not frames:
+            raise ValueError("no frames given")
+        per_frame = _per_frame_concepts(concepts, len(frames))
+        mode = (contrastive if contrastive is not None else self.config.contrastive.mode).strip()
+        if not mode:
+            raise ValueError("contrastive must be 'auto', 'none' or a non-empty text")
+        results: list[FrameAttribution] = []
+        step = self.runtime.batch_size
+        for start in range(0, len(frames), step):
+            results.extend(
+                self._explain_batch(
+                    frames[start : start + step], per_frame[start : start + step], mode
+                )
+            )
+        return results
+
+    # ------------------------------------------------------------------ internals
+    def _autocast(self) -> contextlib.AbstractContextManager:
+        device = self.backbone.device
+        if device.type != "cuda" or self.runtime.precision == "fp32":
+            return contextlib.nullcontext()
+        dtype = torch.bfloat16 if self.runtime.precision == "bf16" else torch.float16
+        return torch.autocast(device_type="cuda", dtype=dtype)
+
+    def vocabulary(self) -> tuple[list[str], torch.Tensor]:
+        """The contrastive candidates and their text embeddings, loaded once."""
+        if self._vocabulary is None:
+            self._vocabulary = load_vocabulary(self.config.contrastive.vocabulary)
+            self._vocabulary_text = self.backbone.encode_text(self._vocabulary)
+        return self._vocabulary, self._vocabulary_text
+
+    def _contrasts(
+        self,
+        mode: str,
+        concept_lists: list[list[str]],
+        image_unit: torch.Tensor,
+        concept_text: torch.Tensor,
+    ) -> list[list[ContrastiveChoice | None]]:
+        if mode == "none":
+            return [[None] * len(c) for c in concept_lists]
+        if mode != "auto":
+            return [[ContrastiveChoice(mode, ())] * len(c) for c in concept_lists]
+        vocab, vocab_text = self.vocabulary()
+        cfg = self.config.contrastive
+        return [
+            [
+                choose_contrastive(
+                    concept_text[b, k],
+                    image_unit[b],
+                    vocab,
+                    vocab_text,
+                    cfg.present_top_k,
+                    cfg.max_text_similarity,
+                    exclude=concept,
+                )
+                for k, concept in enumerate(concepts)
+            ]
+            for b, concepts in enumerate(concept_lists)
+        ]
+
+    def _explain_batch(
+        self, frames: list[np.ndarray], concept_lists: list[list[str]], mode: str
+    ) -> list[FrameAttribution]:
+        cfg = self.config
+        bb = self.backbone
+        pixels = bb.preprocess(frames)
+        batch = len(frames)
+        slots = max(len(c) for c in concept_lists)
+        # Pad every frame to the same number of concept slots with its own first concept; the
+        # padded slots are computed and discarded, which keeps every tensor rectangular.
+        padded = [c + [c[0]] * (slots - len(c)) for c in concept_lists]
+        flat = [concept for concepts in padded for concept in concepts]
+        text_pos = bb.encode_text(flat).view(batch, slots, -1)
+
+        with torch.enable_grad(), self._autocast():
+            trace = bb.trace(pixels, capture_layers=self.layers)
+        embedding = trace.embedding.float()
+        norm = embedding.norm(dim=-1, keepdim=True)
+        image_unit = embedding / norm
+        sim_pos = torch.einsum("bd,bkd->bk", image_unit.detach(), text_pos)
+
+        choices = self._contrasts(mode, padded, image_unit.detach(), text_pos)
+        has_contrast = mode != "none"
+        text_neg = None
+        direction = text_pos
+        if has_contrast:
+            text_neg = bb.encode_text([c.concept for row in choices for c in row])
+            text_neg = text_neg.view(batch, slots, -1)
+            direction = text_pos - cfg.contrastive.weight * text_neg
+
+        # d cos(e, w) / d e = (w - (ê·w) ê) / |e|, one row per (concept slot, frame).
+        along = torch.einsum("bd,bkd->bk", image_unit.detach(), direction)
+        vjp = (direction - along[..., None] * image_unit.detach()[:, None]) / norm.detach()[:, None]
+        grads = torch.autograd.grad(
+            trace.embedding,
+            [trace.attentions[layer] for layer in self.layers],
+            grad_outputs=vjp.transpose(0, 1).to(trace.embedding.dtype).contiguous(),
+            is_grads_batched=True,
+        )
+        rows = trace.query_rows
+        # (B, C, P) attention and (B, K, C, P) gradient over candidate heads C = layers × heads,
+        # read on the pooled query rows and the patch columns.
+        attention = torch.cat(
+            [trace.attentions[layer].detach()[:, :, rows, 1:].mean(2) for layer in self.layers],
+            dim=1,
+        ).float()
+        gradient = torch.cat([g[:, :, :, rows, 1:].mean(3) for g in grads], dim=2).float()
+        gradient = gradient.transpose(0, 1)
+
+        candidates = [(layer, head) for layer in self.layers for head in range(bb.num_heads)]
+        chosen, selection = self._select(trace, candidates, text_pos, batch, slots)
+        counts = selection.sum(-1, keepdim=True)
+        sa = torch.einsum("bkc,bcp->bkp", selection, attention) / counts
+        g = torch.einsum("bkc,bkcp->bkp", selection, gradient) / counts
+
+        fused = fuse(sa, g, cfg.alpha, cfg.beta, cfg.eps)
+        contrast_regions = minmax((-g).clamp(min=0), cfg.eps) if has_contrast else 0 * g
+        cd = ns = None
+        masks = torch.zeros_like(fused)
+        if cfg.faithfulness.enabled:
+            with torch.no_grad(), self._autocast():
+                cd, ns, masks = evaluate(
+                    bb.embed_images,
+                    pixels,
+                    fused,
+                    bb.grid.shape,
+                    sim_pos,
+                    text_pos,
+                    text_neg,
+                    cfg.faithfulness,
+                )
+        final = fused
+        if cfg.dynamic.enabled:
+            final = adjust(fused, masks, contrast_regions, cd, ns, cfg.dynamic)
+        final = suppress_background(final, cfg.tau_ratio)
+
+        grid = bb.grid.shape
+        out: list[FrameAttribution] = []
+        for b, concepts in enumerate(concept_lists):
+            frame_size = tuple(int(v) for v in frames[b].shape[:2])
+            frame = FrameAttribution(frame_size=frame_size)  # type: ignore[arg-type]
+            for k, concept in enumerate(concepts):
+                choice = choices[b][k]
+                frame.concepts.append(
+                    ConceptResult(
+                        concept=concept,
+                        contrastive=choice.concept if choice else None,
+                        similarity=float(sim_pos[b, k]),
+                        concept_drop=float(cd[b, k]) if cd is not None else None,
+                        negative_suppression=float(ns[b, k]) if ns is not None else None,
+                        heads=chosen[b][k],
+                        heatmap=final[b, k].reshape(grid).cpu().numpy().astype(np.float32),
+                        heatmap_fused=fused[b, k].reshape(grid).cpu().numpy().astype(np.float32),
+                        frame_size=frame_size,  # type: ignore[arg-type]
+                        present_concepts=choice.present if choice else (),
+                    )
+                )
+            out.append(frame)
+        return out
+
+    def _select(
+        self,
+        trace,
+        candidates: list[tuple[int, int]],
+        text_pos: torch.Tensor,
+        batch: int,
+        slots: int,
+    ) -> tuple[list[list[list[tuple[int, int]]]], torch.Tensor]:
+        """Heads per (frame, concept), and the same as a (B, K, C) 0/1 selection matrix."""
+        cfg = self.config
+        selection = torch.zeros(batch, slots, len(candidates), device=text_pos.device)
+        if cfg.heads.strategy == "layers":
+            selection[:] = 1.0
+            return [[list(candidates)] * slots for _ in range(batch)], selection
+        contributions = torch.cat(
+            [self.backbone.head_embeddings(trace, layer).detach() for layer in self.layers],
+            dim=1,
+        ).float()
+        index = {c: i for i, c in enumerate(candidates)}
+        chosen = []
+        for b in range(batch):
+            row = []
+            for k in range(slots):
+                heads = select_heads(
+                    contributions[b], text_pos[b, k], candidates, cfg.heads.top_k,
+                    cfg.alpha, cfg.beta,
+                )
+                for head in heads:
+                    selection[b, k, index[head]] = 1.0
+                row.append(heads)
+            chosen.append(row)
+        return chosen, selection
+
+
+def _per_frame_concepts(
+    concepts: Sequence[str] | Sequence[Sequence[str]], frames: int
+) -> list[list[str]]:
+    if isinstance(concepts, str):
+        concepts = [concepts]
+    concepts = list(concepts)
+    if not concepts:
+        raise ValueError("no concepts given")
+    if all(isinstance(c, str) for c in concepts):
+        lists = [list(concepts)] * frames
+    elif all(isinstance(c, (list, tuple)) for c in concepts):
+        if len(concepts) != frames:
+            raise ValueError(
+                f"{len(concepts)} concept lists were given for {frames} frames; give one per "
+                "frame or a single shared list"
+            )
+        lists = [list(c) for c in concepts]
+    else:
+        raise ValueError("concepts must be a list of texts or one list of texts per frame")
+    for i, row in enumerate(lists):
+        if not row:
+            raise ValueError(f"frame {i} has no concepts")
+        for concept in row:
+            if not isinstance(concept, str) or not concept.strip():
+                raise ValueError(f"concept {concept!r} (frame {i}) is empty; give a text")
+    return lists

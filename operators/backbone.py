@@ -1,0 +1,361 @@
+"""The open_clip ViT adapter: one forward that exposes what Concept Attribution reads.
+
+Concept Attribution needs, per frame, every captured layer's per-head attention probabilities,
+each head's direct contribution to the image embedding (for head scoring), and a graph from
+those probabilities to the embedding (for the gradient). open_clip's blocks call
+`nn.MultiheadAttention(need_weights=False)`, which hides the probabilities. Rather than
+patching open_clip (which would leak into every other user of the same model object), this
+module runs the visual tower *functionally*: it reads the block's own parameters and
+recomputes the same arithmetic, so the model object is never modified.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import open_clip
+import torch
+import torch.nn.functional as F
+from open_clip.transformer import ResidualAttentionBlock, VisionTransformer
+
+from operators.config import REPO_ROOT, ModelConfig
+
+MODEL_CONFIG_DIR = REPO_ROOT / "operators" / "model_configs"
+TINY_CLIP_NAME = "TinyDriveCLIP"
+TINY_CLIP_WEIGHTS = REPO_ROOT / "weights" / "tiny-drive-clip" / "open_clip_model.safetensors"
+
+
+class BackboneError(ValueError):
+    """The model cannot be used by Concept Attribution; the message says why."""
+
+
+@dataclass(frozen=True)
+class PatchGrid:
+    """Geometry of the patch grid for a given model input size and patch size.
+
+    Frames of any size are resized (not cropped) to `input_size`, so every frame pixel maps to
+    exactly one patch and heatmaps cover the whole frame.
+    """
+
+    input_size: tuple[int, int]
+    patch_size: tuple[int, int]
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (self.input_size[0] // self.patch_size[0], self.input_size[1] // self.patch_size[1])
+
+    @property
+    def num_patches(self) -> int:
+        gh, gw = self.shape
+        return gh * gw
+
+    def patch_of_pixel(self, y: float, x: float, frame_size: tuple[int, int]) -> tuple[int, int]:
+        """Which patch (row, col) holds frame pixel (y, x) of a frame of `frame_size` (H, W)."""
+        gh, gw = self.shape
+        row = min(int(y * gh / frame_size[0]), gh - 1)
+        col = min(int(x * gw / frame_size[1]), gw - 1)
+        return row, col
+
+
+@dataclass
+class VisualTrace:
+    """What one functional forward of the visual tower exposes.
+
+    `attentions[l]` is (B, H, Q, N): for the last layer, when only the pooled query is needed,
+    Q is 1. `head_outputs[l]` is each head's direct write to the pooled residual, (B, H, width),
+    already scaled by the block's LayerScale. `pooled` is the residual before `ln_post`.
+    """
+
+    embedding: torch.Tensor
+    pooled: torch.Tensor
+    attentions: dict[int, torch.Tensor]
+    head_outputs: dict[int, torch.Tensor]
+    query_rows: slice
+
+
+def register_model_configs() -> None:
+    """Make the project's own open_clip configs (the shipped tiny CLIP) known to the factory."""
+    if MODEL_CONFIG_DIR.is_dir() and any(MODEL_CONFIG_DIR.glob("*.json")):
+        open_clip.add_model_config(MODEL_CONFIG_DIR)
+
+
+def load_open_clip(config: ModelConfig, device: str | torch.device = "cpu") -> torch.nn.Module:
+    """Create an open_clip model: a pretrained tag, a local checkpoint, or the embedded default.
+
+    `pretrained=None` means the shipped weights for the tiny model and random weights for any
+    other architecture; random weights are said so in the model id, never hidden.
+    """
+    register_model_configs()
+    if config.name not in open_clip.list_models():
+        raise BackboneError(
+            f"model {config.name!r} is not an open_clip model name; see open_clip.list_models()"
+        )
+    pretrained = config.pretrained
+    if pretrained is None and config.name == TINY_CLIP_NAME and TINY_CLIP_WEIGHTS.is_file():
+        pretrained = str(TINY_CLIP_WEIGHTS)
+    if pretrained is not None and _looks_like_path(pretrained) and not Path(pretrained).exists():
+        raise BackboneError(f"checkpoint {pretrained!r} does not exist")
+    try:
+        model = open_clip.create_model(config.name, pretrained=pretrained, device=device)
+    except RuntimeError as err:
+        if pretrained is not None and not _looks_like_path(pretrained):
+            raise BackboneError(
+                f"could not fetch pretrained weights {pretrained!r} for {config.name!r}: {err}. "
+                "Without network access, download the checkpoint elsewhere and pass its local "
+                "path as pretrained."
+            ) from err
+        raise
+    model.eval()
+    model.drivexplain_weights = pretrained or "random-init"  # type: ignore[attr-defined]
+    return model
+
+
+def _looks_like_path(value: str) -> bool:
+    return "/" in value or value.endswith((".safetensors", ".pt", ".pth", ".bin"))
+
+
+class OpenClipViT:
+    """Wraps an open_clip CLIP with a ViT visual tower for attribution.
+
+    The wrapped model is only read. Text embeddings are cached because an audit asks the same
+    concepts of every frame.
+    """
+
+    def __init__(
+        self,
+        model: torch.nn.Module,
+        model_id: str,
+        input_size: tuple[int, int] | None = None,
+        tokenizer_name: str | None = None,
+    ) -> None:
+        visual = getattr(model, "visual", None)
+        if not isinstance(visual, VisionTransformer):
+            kind = type(visual).__name__ if visual is not None else type(model).__name__
+            raise BackboneError(
+                f"{model_id}: Concept Attribution needs a ViT visual tower (open_clip "
+                f"VisionTransformer); this model's visual tower is {kind}. Choose a ViT model "
+                "such as ViT-B-16."
+            )
+        mean_pool_ok = visual.pool_type == "avg" and visual.final_ln_after_pool
+        if visual.attn_pool is not None or not (visual.pool_type == "tok" or mean_pool_ok):
+            raise BackboneError(
+                f"{model_id}: only CLS pooling, or mean pooling with the final LayerNorm after "
+                "the pool, is supported (attentional pooling is not)"
+            )
+        for index, block in enumerate(visual.transformer.resblocks):
+            if type(block) is not ResidualAttentionBlock or hasattr(block, "ln_1_kv"):
+                raise BackboneError(
+                    f"{model_id}: block {index} is {type(block).__name__}; only open_clip's "
+                    "standard ResidualAttentionBlock is supported"
+                )
+        self.model = model
+        self.visual = visual
+        self.model_id = model_id
+        self.tokenizer = open_clip.get_tokenizer(tokenizer_name or model_id.split("@")[0])
+        native = tuple(int(v) for v in visual.image_size)
+        size = tuple(input_size) if input_size is not None else native
+        patch = tuple(int(v) for v in visual.patch_size)
+        if size[0] % patch[0] or size[1] % patch[1] or min(size) <= 0:
+            raise BackboneError(
+                f"input size {size} is not a positive multiple of the patch size {patch}"
+            )
+        self.grid = PatchGrid(input_size=size, patch_size=patch)  # type: ignore[arg-type]
+        self.native_grid = PatchGrid(input_size=native, patch_size=patch)  # type: ignore[arg-type]
+        cfg = getattr(visual, "preprocess_cfg", None) or {}
+        self.mean = torch.tensor(cfg.get("mean", open_clip.OPENAI_DATASET_MEAN)).view(1, 3, 1, 1)
+        self.std = torch.tensor(cfg.get("std", open_clip.OPENAI_DATASET_STD)).view(1, 3, 1, 1)
+        self.num_layers = len(visual.transformer.resblocks)
+        self.num_heads = visual.transformer.resblocks[0].attn.num_heads
+        self._text_cache: dict[str, torch.Tensor] = {}
+        self._pos_cache: dict[tuple[int, int], torch.Tensor] = {}
+        for p in model.parameters():
+            p.requires_grad_(False)
+
+    @classmethod
+    def from_config(cls, config: ModelConfig, device: str | torch.device = "cpu") -> OpenClipViT:
+        model = load_open_clip(config, device=device)
+        weights = model.drivexplain_weights
+        if weights and weights != "random-init" and Path(weights).exists():
+            weights = Path(weights).name
+        return cls(model, f"{config.name}@{weights}", input_size=config.input_size)
+
+    @property
+    def device(self) -> torch.device:
+        return self.visual.proj.device
+
+    @property
+    def pooled_query_rows(self) -> slice:
+        """Query rows whose outputs form the pooled embedding: CLS, or all patches for avg."""
+        return slice(0, 1) if self.visual.pool_type == "tok" else slice(1, None)
+
+    # ------------------------------------------------------------------ inputs
+    def preprocess(self, frames: Sequence[np.ndarray] | np.ndarray) -> torch.Tensor:
+        """uint8 RGB frames of any size → normalised (B, 3, H, W) model input."""
+        if isinstance(frames, np.ndarray) and frames.ndim == 3:
+            frames = [frames]
+        if len(frames) == 0:
+            raise ValueError("no frames given")
+        batch = []
+        for index, frame in enumerate(frames):
+            frame = np.asarray(frame)
+            if frame.ndim != 3 or frame.shape[2] != 3 or min(frame.shape[:2]) < 1:
+                raise ValueError(
+                    f"frame {index} has shape {frame.shape}; expected (height, width, 3) RGB"
+                )
+            if frame.dtype != np.uint8:
+                raise ValueError(f"frame {index} has dtype {frame.dtype}; expected uint8")
+            tensor = torch.from_numpy(np.ascontiguousarray(frame)).permute(2, 0, 1).float()
+            tensor = F.interpolate(
+                tensor[None] / 255.0,
+                size=self.grid.input_size,
+                mode="bilinear",
+                antialias=True,
+                align_corners=False,
+            )
+            batch.append(tensor)
+        pixels = torch.cat(batch).to(self.device)
+        return (pixels - self.mean.to(self.device)) / self.std.to(self.device)
+
+    def encode_text(self, texts: Sequence[str]) -> torch.Tensor:
+        """L2-normalised text embeddings, cached per string."""
+        for index, text in enumerate(texts):
+            if not isinstance(text, str) or not text.strip():
+                raise ValueError(f"concept {index} is empty; give a non-empty text")
+        missing = [t for t in dict.fromkeys(texts) if t not in self._text_cache]
+        if missing:
+            tokens = self.tokenizer(missing).to(self.device)
+            with torch.no_grad():
+                emb = F.normalize(self.model.encode_text(tokens).float(), dim=-1)
+            for text, row in zip(missing, emb, strict=True):
+                self._text_cache[text] = row
+        return torch.stack([self._text_cache[t] for t in texts])
+
+    @property
+    def logit_scale(self) -> float:
+        return float(self.model.logit_scale.exp().item())
+
+    # ------------------------------------------------------------------ forward
+    def _positional_embedding(self) -> torch.Tensor:
+        pos = self.visual.positional_embedding
+        if self.grid == self.native_grid:
+            return pos
+        key = self.grid.shape
+        if key not in self._pos_cache:
+            gh0, gw0 = self.native_grid.shape
+            gh, gw = key
+            patch_pos = pos[1:].reshape(1, gh0, gw0, -1).permute(0, 3, 1, 2)
+            patch_pos = F.interpolate(patch_pos, size=(gh, gw), mode="bicubic", align_corners=False)
+            patch_pos = patch_pos.permute(0, 2, 3, 1).reshape(gh * gw, -1)
+            self._pos_cache[key] = torch.cat([pos[:1], patch_pos])
+        return self._pos_cache[key]
+
+    def _embed(self, pixels: torch.Tensor) -> torch.Tensor:
+        visual = self.visual
+        x = visual.conv1(pixels.to(visual.conv1.weight.dtype))
+        x = x.flatten(2).transpose(1, 2)
+        cls = visual.class_embedding.to(x.dtype).expand(x.shape[0], 1, -1)
+        x = torch.cat([cls, x], dim=1) + self._positional_embedding().to(x.dtype)
+        return visual.ln_pre(x)
+
+    def _block(
+        self,
+        block: ResidualAttentionBlock,
+        x: torch.Tensor,
+        capture: bool,
+        pooled_only: bool,
+        attention_delta: torch.Tensor | None,
+    ) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor | None]:
+        """One residual block, the same arithmetic as open_clip's, with probabilities exposed."""
+        mha = block.attn
+        heads = mha.num_heads
+        b, n, width = x.shape
+        dh = width // heads
+        h = block.ln_1(x)
+        q, k, v = F.linear(h, mha.in_proj_weight, mha.in_proj_bias).chunk(3, dim=-1)
+        rows = self.pooled_query_rows if pooled_only else slice(None)
+        q = q[:, rows]
+        q = q.reshape(b, -1, heads, dh).transpose(1, 2)
+        k = k.reshape(b, n, heads, dh).transpose(1, 2)
+        v = v.reshape(b, n, heads, dh).transpose(1, 2)
+        probs = None
+        head_out = None
+        if capture or attention_delta is not None:
+            probs = torch.softmax((q @ k.transpose(-2, -1)) / math.sqrt(dh), dim=-1)
+            if attention_delta is not None:
+                probs = probs + attention_delta
+            o = probs @ v
+            per_head = o[:, :, self.pooled_query_rows].mean(dim=2)  # (B, H, dh)
+            w_o = mha.out_proj.weight.view(width, heads, dh)
+            head_out = block.ls_1(torch.einsum("bhd,whd->bhw", per_head, w_o))
+        else:
+            o = F.scaled_dot_product_attention(q, k, v)
+        o = o.transpose(1, 2).reshape(b, -1, width)
+        residual = x[:, rows]
+        x = residual + block.ls_1(F.linear(o, mha.out_proj.weight, mha.out_proj.bias))
+        x = x + block.ls_2(block.mlp(block.ln_2(x)))
+        return x, probs, head_out
+
+    def trace(
+        self,
+        pixels: torch.Tensor,
+        capture_layers: Sequence[int] = (),
+        attention_delta: Mapping[int, torch.Tensor] | None = None,
+    ) -> VisualTrace:
+        """Run the visual tower, exposing attention and head outputs of `capture_layers`.
+
+        The last block only computes the pooled query rows (all that reaches the embedding),
+        which makes its forward and backward almost free. `attention_delta` adds to the
+        probabilities of a layer; it exists so tests can check gradients by finite differences.
+        """
+        attention_delta = attention_delta or {}
+        last = self.num_layers - 1
+        capture = {layer % self.num_layers for layer in capture_layers}
+        x = self._embed(pixels)
+        attentions: dict[int, torch.Tensor] = {}
+        head_outputs: dict[int, torch.Tensor] = {}
+        first = min(capture) if capture else None
+        for index, block in enumerate(self.visual.transformer.resblocks):
+            if index == first and torch.is_grad_enabled():
+                # Start the autograd graph here: nothing before the first captured layer is
+                # recorded, so the backward cannot run further back than the strategy needs.
+                x = x.detach().requires_grad_(True)
+            pooled_only = index == last
+            x, probs, head_out = self._block(
+                block, x, index in capture, pooled_only, attention_delta.get(index)
+            )
+            if index in capture:
+                attentions[index] = probs
+                head_outputs[index] = head_out
+        pooled = x.mean(dim=1)
+        embedding = self.visual.ln_post(pooled) @ self.visual.proj
+        return VisualTrace(
+            embedding=embedding,
+            pooled=pooled,
+            attentions=attentions,
+            head_outputs=head_outputs,
+            query_rows=self.pooled_query_rows,
+        )
+
+    def head_embeddings(self, trace: VisualTrace, layer: int) -> torch.Tensor:
+        """Each head's direct contribution projected into the joint space, (B, H, D).
+
+        As in Gandelsman et al., `ln_post` is linearised around the actual pooled residual
+        (its scale is frozen at the observed standard deviation), so head contributions add
+        up to the embedding up to the shared bias terms.
+        """
+        ln = self.visual.ln_post
+        c = trace.head_outputs[layer]
+        var = trace.pooled.var(dim=-1, unbiased=False, keepdim=True)
+        scale = torch.rsqrt(var + ln.eps)[:, None]  # (B, 1, 1)
+        centred = c - c.mean(dim=-1, keepdim=True)
+        return (centred * scale * ln.weight) @ self.visual.proj
+
+    @torch.no_grad()
+    def embed_images(self, pixels: torch.Tensor, batch_size: int = 64) -> torch.Tensor:
+        """Unnormalised image embeddings for already-preprocessed pixels, in chunks."""
+        out = [self.trace(chunk).embedding for chunk in pixels.split(batch_size)]
+        return torch.cat(out)

@@ -1,0 +1,203 @@
+"""Every tunable of drivexplain, validated in one place.
+
+The YAML files in `configs/` are parsed into these pydantic models so that a typo or an
+out-of-range value fails at start-up with the offending key named, instead of deep inside a
+Ray actor an hour into a run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+CONFIG_DIR = REPO_ROOT / "configs"
+DEFAULT_CONFIG = CONFIG_DIR / "default.yaml"
+DEFAULT_VOCABULARY = CONFIG_DIR / "vocabulary.yaml"
+
+
+class ConfigError(ValueError):
+    """A configuration file or value is invalid; the message names the key and the problem."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ModelConfig(_Strict):
+    """Which open_clip model to load.
+
+    `name` is any open_clip model name (or the shipped `TinyDriveCLIP`); `pretrained` is an
+    open_clip tag, a local checkpoint path, or null for the embedded default weights (for the
+    tiny model) / random weights (for any other model).
+    """
+
+    name: str = "TinyDriveCLIP"
+    pretrained: str | None = None
+    input_size: tuple[int, int] | None = Field(
+        default=None,
+        description="Model input (height, width); null keeps the model's native size. Other "
+        "sizes interpolate the positional embedding, for finer heatmaps on wide frames.",
+    )
+
+
+class HeadSelectionConfig(_Strict):
+    """Paper III-D/E. `strategy` picks where heads come from; `top_k` how many are kept."""
+
+    strategy: Literal["layers", "heads", "both"] = "both"
+    last_layers: int = Field(4, ge=1)
+    top_k: int = Field(10, ge=1)
+
+
+class ContrastiveConfig(_Strict):
+    """Paper III-F. `mode` is `auto` (zero-shot over the vocabulary), `none`, or a fixed text."""
+
+    mode: str = "auto"
+    vocabulary: Path = DEFAULT_VOCABULARY
+    present_top_k: int = Field(
+        5, ge=1, description="How many best-matching vocabulary concepts count as present."
+    )
+    weight: float = Field(
+        1.0,
+        ge=0.0,
+        description="gamma in the gradient target cos(I,T+) - gamma*cos(I,T-); 0 ignores it.",
+    )
+    max_text_similarity: float = Field(
+        0.95,
+        gt=0.0,
+        le=1.0,
+        description="Candidates whose text embedding is this close to the concept are the "
+        "concept itself (or a synonym) and are skipped.",
+    )
+
+    @field_validator("mode")
+    @classmethod
+    def _mode_not_empty(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("contrastive mode must be 'auto', 'none' or a non-empty text")
+        return value.strip()
+
+
+class FaithfulnessConfig(_Strict):
+    """Paper III-H, eq. 4-5, with the masking operator made explicit.
+
+    M is the top `mask_fraction` of the fused heatmap, upsampled bilinearly to the model input.
+    Removed pixels are replaced by `fill`: a Gaussian blur of the frame (default: removes the
+    object's detail but keeps low-frequency colour, so the masked image stays in-distribution),
+    the dataset mean colour, or seeded Gaussian noise.
+    """
+
+    enabled: bool = True
+    mask_fraction: float = Field(0.2, gt=0.0, lt=1.0)
+    fill: Literal["blur", "mean", "noise"] = "blur"
+    blur_sigma: float = Field(
+        0.08, gt=0.0, description="Blur sigma as a fraction of the input's shorter side."
+    )
+    noise_seed: int = 0
+    eps: float = Field(1e-8, gt=0.0)
+
+
+class DynamicAdjustmentConfig(_Strict):
+    """Paper III-H: the metrics feed back into the heatmap."""
+
+    enabled: bool = True
+    cd_threshold: float = Field(0.0, description="Amplify masked regions when CD exceeds this.")
+    cd_gain: float = Field(1.0, ge=0.0)
+    ns_threshold: float = Field(2.0, description="Suppress contrastive regions when NS is below.")
+    ns_gain: float = Field(1.0, ge=0.0, le=1.0)
+
+
+class AttributionConfig(_Strict):
+    """Concept Attribution proper (paper III-A..C, I)."""
+
+    alpha: float = Field(0.8, ge=0.0, le=1.0, description="Text strength.")
+    beta: float = Field(0.5, gt=0.0, description="Text boosting: G~ is raised to 1/beta.")
+    eps: float = Field(1e-8, gt=0.0)
+    tau_ratio: float = Field(
+        0.2, ge=0.0, lt=1.0, description="Background suppression: zero H <= tau_ratio*max(H)."
+    )
+    heads: HeadSelectionConfig = HeadSelectionConfig()
+    contrastive: ContrastiveConfig = ContrastiveConfig()
+    faithfulness: FaithfulnessConfig = FaithfulnessConfig()
+    dynamic: DynamicAdjustmentConfig = DynamicAdjustmentConfig()
+
+
+class RuntimeConfig(_Strict):
+    """Where and how the operators run."""
+
+    device: str = Field("auto", description="auto, cpu, cuda or cuda:N.")
+    precision: Literal["fp32", "bf16", "fp16"] = Field(
+        "fp32", description="Autocast dtype on CUDA; CPU always runs fp32."
+    )
+    batch_size: int = Field(16, ge=1)
+
+
+class PipelineConfig(_Strict):
+    """The Ray video pipeline (owned by `pipeline/`)."""
+
+    stride: int = Field(1, ge=1, description="Keep every Nth decoded frame.")
+    sample_fps: float | None = Field(None, gt=0.0, description="Resample to this rate instead.")
+    num_actors: int = Field(1, ge=1)
+    num_gpus_per_actor: float = Field(0.0, ge=0.0)
+    num_cpus_per_actor: float = Field(1.0, gt=0.0)
+    actor_batch_size: int = Field(8, ge=1)
+    chunk_frames: int = Field(64, ge=1, description="Frames per unit of work, retry and resume.")
+    video_crf: int = Field(23, ge=0, le=51)
+    video_preset: str = "veryfast"
+
+
+class DrivexplainConfig(_Strict):
+    """The whole configuration; `configs/default.yaml` lists every key with its default."""
+
+    model: ModelConfig = ModelConfig()
+    attribution: AttributionConfig = AttributionConfig()
+    runtime: RuntimeConfig = RuntimeConfig()
+    pipeline: PipelineConfig = PipelineConfig()
+
+    def digest(self) -> str:
+        """A short stable hash of the resolved config, written into every log row."""
+        blob = json.dumps(self.model_dump(mode="json"), sort_keys=True).encode()
+        return hashlib.sha256(blob).hexdigest()[:12]
+
+    def with_overrides(self, **dotted: Any) -> DrivexplainConfig:
+        """Return a copy with `section.key=value` overrides applied, validated again."""
+        data = self.model_dump(mode="python")
+        for key, value in dotted.items():
+            if value is None:
+                continue
+            node = data
+            *parents, leaf = key.split(".")
+            for part in parents:
+                node = node[part]
+            node[leaf] = value
+        return _validate(data, source="overrides")
+
+
+def _validate(data: dict[str, Any], source: str) -> DrivexplainConfig:
+    try:
+        return DrivexplainConfig.model_validate(data)
+    except ValidationError as err:
+        lines = [f"invalid configuration in {source}:"]
+        for problem in err.errors():
+            where = ".".join(str(p) for p in problem["loc"]) or "<root>"
+            lines.append(f"  {where}: {problem['msg']}")
+        raise ConfigError("\n".join(lines)) from None
+
+
+def load_config(path: str | Path | None = None) -> DrivexplainConfig:
+    """Load and validate a YAML config; `None` loads `configs/default.yaml`."""
+    path = Path(path) if path is not None else DEFAULT_CONFIG
+    if not path.is_file():
+        raise ConfigError(f"config file {path} does not exist")
+    try:
+        data = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as err:
+        raise ConfigError(f"config file {path} is not valid YAML: {err}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"config file {path} must hold a mapping at the top level")
+    return _validate(data, source=str(path))

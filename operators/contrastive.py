@@ -1,0 +1,77 @@
+"""Contrastive concepts (paper III-F) and the concept vocabulary they are drawn from.
+
+Automatic selection follows the paper: CLIP's zero-shot scores over the vocabulary tell which
+concepts are present in the frame; among those, the one whose *text* embedding is least similar
+to the input concept is the contrast. Picking from concepts that are actually in the frame
+matters: the contrast should compete for image regions, not be an arbitrary absent word.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+import yaml
+
+from operators.config import REPO_ROOT
+
+
+class VocabularyError(ValueError):
+    """The vocabulary file is missing or malformed; the message names the file."""
+
+
+def load_vocabulary(path: str | Path) -> list[str]:
+    """Read `concepts:` from a YAML file; relative paths are taken from the repository root."""
+    path = Path(path)
+    if not path.is_absolute() and not path.exists():
+        path = REPO_ROOT / path
+    if not path.is_file():
+        raise VocabularyError(f"vocabulary file {path} does not exist")
+    data = yaml.safe_load(path.read_text())
+    concepts = data.get("concepts") if isinstance(data, dict) else None
+    if not isinstance(concepts, list) or not concepts:
+        raise VocabularyError(f"vocabulary file {path} needs a non-empty 'concepts:' list")
+    cleaned = []
+    for index, item in enumerate(concepts):
+        if not isinstance(item, str) or not item.strip():
+            raise VocabularyError(f"vocabulary file {path}: entry {index} is not a non-empty text")
+        cleaned.append(item.strip())
+    return list(dict.fromkeys(cleaned))
+
+
+@dataclass(frozen=True)
+class ContrastiveChoice:
+    """The picked contrast, and the present concepts it was chosen from (for the logs)."""
+
+    concept: str
+    present: tuple[str, ...]
+
+
+def choose_contrastive(
+    concept_text: torch.Tensor,
+    image: torch.Tensor,
+    vocabulary: list[str],
+    vocabulary_text: torch.Tensor,
+    present_top_k: int,
+    max_text_similarity: float,
+    exclude: str,
+) -> ContrastiveChoice:
+    """Pick the contrast for one (frame, concept).
+
+    `image` and the text tensors are L2-normalised embeddings; `vocabulary_text` is (V, D).
+    Candidates that are the concept itself, or so close in text space that they are synonyms,
+    are skipped.
+    """
+    same = (vocabulary_text @ concept_text) >= max_text_similarity
+    same |= torch.tensor([v.lower() == exclude.lower() for v in vocabulary], device=same.device)
+    image_scores = (vocabulary_text @ image).masked_fill(same, -torch.inf)
+    k = min(present_top_k, int((~same).sum()))
+    if k == 0:
+        raise VocabularyError("the vocabulary holds no concept other than the input concept")
+    present = image_scores.topk(k).indices
+    text_scores = vocabulary_text[present] @ concept_text
+    pick = int(present[text_scores.argmin()])
+    return ContrastiveChoice(
+        concept=vocabulary[pick], present=tuple(vocabulary[int(i)] for i in present)
+    )

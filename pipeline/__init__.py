@@ -1,0 +1,1 @@
+"""Ray orchestration, video sources and sinks, and the `drivexplain` command line."""

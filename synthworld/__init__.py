@@ -1,0 +1,1 @@
+"""A procedural dashcam world with ground truth, and the training of the shipped tiny CLIP."""
