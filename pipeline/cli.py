@@ -15,7 +15,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__.split
 
 @app.command()
 def synth(
-    out: Path = typer.Option(..., help="Output .mp4; a ground-truth .parquet is written beside it."),
+    out: Path = typer.Option(..., help="Output .mp4; the ground truth goes beside it."),
     seconds: float = typer.Option(10.0, min=0.1, help="Clip length in seconds."),
     fps: float = typer.Option(10.0, min=1.0, help="Frames per second."),
     seed: int = typer.Option(0, help="World seed; the same seed gives the same clip."),
