@@ -1,0 +1,564 @@
+"""A LLaVA-family VLM that answers a prompt per frame and says which patches the answer came from.
+
+Paper III-G: in the CLIP + LLM hybrid, gradients of the LLM's answer flow back to the image
+patches and show which regions produced the answer. This module is that half of the hybrid; the
+fusion with the CLIP Concept Attribution gradients lives in `operators/hybrid.py`.
+
+Per frame the backend
+
+1. generates an answer (greedy by default, so an audit is reproducible). `generate()` runs under
+   `no_grad`, so it cannot give gradients;
+2. replays prompt + answer in one teacher-forced forward pass with autograd on, and differentiates
+   the answer's log-probability
+
+       log p(answer) = sum_t m_t * log p(y_t | image, prompt, y_<t)
+
+   where y_t are the generated tokens and m_t = 1 up to and including the first EOS, 0 after it
+   (greedy batches pad finished rows; those tokens are not part of the answer);
+3. turns the gradients into two maps on the vision tower's patch grid:
+
+   * attention-gradient map (the `answer_map`), after Chefer et al.:
+
+         R[j] = sum_{l < L_f} sum_{i in patches} mean_h relu( dlogp/dA_l[h,i,j] * A_l[h,i,j] )
+
+     A_l are the vision tower's softmax attention probabilities (eager attention), i the
+     *query* rows of patch tokens and j the key column of patch j. Only layers l < L_f that
+     feed the selected feature layer L_f are summed: with LLaVA-1.5's `vision_feature_layer=-2`
+     the last layer's output is never used, so its gradient is identically zero (absent).
+     The rows summed are the patch queries, not CLS: the 'default' feature strategy drops the
+     CLS token, so the LLM only ever sees patch tokens;
+   * feature-gradient map:  F[j] = sum_{k in selected layers} || dlogp / dh_k[j] ||_2 ,
+     the sensitivity of the answer to the patch feature that is projected into the LLM.
+
+   Both are min-max normalised to [0, 1] per frame (a flat map becomes all zeros).
+
+The vision tower runs with eager attention (its attention probabilities must be materialised to
+be differentiated), the language model keeps SDPA: the dict form
+`attn_implementation={"vision_config": "eager", "text_config": "sdpa"}` does that in
+transformers 5.x. Attentions are captured with `output_attentions=True` on the vision tower, not
+with hooks, so nothing outlives a call.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import numpy as np
+import torch
+
+VISION_ATTN_IMPLEMENTATION: dict[str, str] = {"vision_config": "eager", "text_config": "sdpa"}
+DEFAULT_MAX_NEW_TOKENS = 32
+_LLAVA_MODEL_TYPES = frozenset({"llava"})
+# LLaVA-1.5's conversation format; used when the processor has no chat template.
+FALLBACK_PROMPT_TEMPLATE = "USER: <image>\n{prompt} ASSISTANT:"
+TEXT_ONLY_PROMPT_TEMPLATE = "USER: {prompt} ASSISTANT:"
+
+
+class VLMError(RuntimeError):
+    """The VLM cannot be loaded or run; the message says what to change."""
+
+
+class VLMOfflineError(VLMError, OSError):
+    """A hub id was given but the hub cannot be reached and no cached copy exists."""
+
+
+@dataclass(frozen=True)
+class GridGeometry:
+    """Where the patch grid sits on the model input, to map a map back onto the frame.
+
+    The processor resizes and centre-crops a frame to `input_hw`; patch (r, c) covers rows
+    r*patch_size..(r+1)*patch_size of that crop. `has_cls` says whether the tower prepends a
+    CLS token (CLIP does, SigLIP does not).
+    """
+
+    grid_h: int
+    grid_w: int
+    patch_size: int
+    input_hw: tuple[int, int]
+    has_cls: bool
+
+
+@dataclass(frozen=True)
+class VLMAnswer:
+    """One frame's answer and where in the image it came from.
+
+    `answer_map` is the attention-gradient map, `feature_map` the feature-gradient map (both
+    (grid_h, grid_w) float32 in [0, 1]; formulas in the module docstring). `logprob` is the
+    answer's log-probability under teacher forcing, including the EOS if one was generated.
+    `grad_finite` is False when some gradient was NaN/inf (then those entries were zeroed), which
+    happens with fp16 overflow and means the maps should not be trusted.
+    """
+
+    prompt: str
+    answer: str
+    answer_token_ids: tuple[int, ...]
+    logprob: float
+    answer_map: np.ndarray
+    feature_map: np.ndarray
+    grid: GridGeometry
+    model_id: str
+    layers: tuple[int, ...]
+    ended_with_eos: bool
+    grad_finite: bool = True
+    extras: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+
+def _looks_like_path(source: str) -> bool:
+    if source.startswith(("/", "./", "../", "~")) or source.startswith(os.sep):
+        return True
+    # A hub id is "name" or "org/name"; more slashes or a drive letter mean a filesystem path.
+    return source.count("/") > 1 or (len(source) > 1 and source[1] == ":")
+
+
+def _hub_host() -> tuple[str, int]:
+    url = urlparse(os.environ.get("HF_ENDPOINT", "https://huggingface.co"))
+    return url.hostname or "huggingface.co", url.port or (443 if url.scheme != "http" else 80)
+
+
+def _hub_reachable(timeout_s: float = 3.0) -> bool:
+    host, port = _hub_host()
+    try:
+        with socket.create_connection((host, port), timeout=timeout_s):
+            return True
+    except OSError:
+        return False
+
+
+def _offline_message(model_id: str, reason: str) -> str:
+    return (
+        f"cannot load VLM {model_id!r}: it is not a local directory, the Hugging Face hub is "
+        f"offline ({reason}) and no cached copy was found. Download it on a machine with network "
+        f"access (e.g. `hf download {model_id} --local-dir /path/to/llava-dir`), copy the "
+        "directory here and pass it with `--vlm /path/to/llava-dir`."
+    )
+
+
+def _env_offline() -> bool:
+    return any(
+        os.environ.get(k, "").strip().lower() in {"1", "true", "yes", "on"}
+        for k in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")
+    )
+
+
+def resolve_device(device: str | torch.device | None) -> torch.device:
+    """`auto` picks CUDA when present, so the same config runs on a laptop and a GPU box."""
+    if device is None or str(device) == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(device)
+
+
+class LlavaBackend:
+    """A loaded LLaVA model + processor that answers prompts about frames, with gradient maps.
+
+    Construct with `LlavaBackend.load(dir_or_hub_id)`; the constructor takes an already built
+    model (tests, or a model converted in memory) and checks the things the gradients depend on.
+    """
+
+    def __init__(
+        self,
+        model: torch.nn.Module,
+        processor: Any,
+        model_id: str,
+        *,
+        max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS,
+    ) -> None:
+        config = model.config
+        if getattr(config, "model_type", None) not in _LLAVA_MODEL_TYPES:
+            raise VLMError(
+                f"{model_id!r} is a {getattr(config, 'model_type', type(model).__name__)!r} "
+                f"model; this backend supports the LLaVA family ({sorted(_LLAVA_MODEL_TYPES)})"
+            )
+        inner = getattr(model, "model", None)
+        if (
+            inner is None
+            or not hasattr(inner, "vision_tower")
+            or not hasattr(inner, "language_model")
+        ):
+            raise VLMError(
+                f"{model_id!r}: expected model.model.vision_tower and model.model.language_model "
+                "(the transformers 5.x LLaVA layout)"
+            )
+        if config.vision_config._attn_implementation != "eager":
+            raise VLMError(
+                f"{model_id!r}: the vision tower uses "
+                f"{config.vision_config._attn_implementation!r} attention, which does not "
+                f"expose attention probabilities; load with attn_implementation="
+                f"{VISION_ATTN_IMPLEMENTATION}"
+            )
+        if max_new_tokens < 1:
+            raise ValueError(f"max_new_tokens must be >= 1, got {max_new_tokens}")
+        self.model = model.eval()
+        self.processor = processor
+        self.model_id = model_id
+        self.max_new_tokens = max_new_tokens
+        self.tokenizer = processor.tokenizer
+        # Generation appends to the right of a batch; left padding keeps every prompt's last
+        # token at the same position.
+        self.tokenizer.padding_side = "left"
+        self.eos_token_ids = self._eos_ids()
+        self.pad_token_id = self._pad_id()
+
+    # ------------------------------------------------------------------ loading
+    @classmethod
+    def load(
+        cls,
+        source: str | Path,
+        *,
+        device: str | torch.device | None = "auto",
+        dtype: torch.dtype = torch.float32,
+        max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS,
+    ) -> LlavaBackend:
+        """Load from a local LLaVA directory or a hub id (cache first, network only if needed).
+
+        A hub id with no network raises `VLMOfflineError` at once instead of retrying for tens of
+        seconds, and names the `--vlm /path/to/llava-dir` way out.
+        """
+        from transformers import AutoConfig, AutoProcessor, LlavaForConditionalGeneration
+
+        text = str(source)
+        if not text.strip():
+            raise ValueError("VLM source is empty: pass a LLaVA directory or a hub id")
+        path = Path(text).expanduser()
+        local = path.is_dir()
+        if not local and (path.exists() or _looks_like_path(text)):
+            raise VLMError(
+                f"VLM path {text!r} is not a directory; pass a transformers LLaVA directory "
+                "(config.json, *.safetensors, tokenizer and processor files)"
+            )
+        location = str(path) if local else text
+        kwargs: dict[str, Any] = {}
+        if not local:
+            try:  # a cached copy works offline
+                AutoConfig.from_pretrained(location, local_files_only=True)
+                kwargs["local_files_only"] = True
+            except OSError as exc:
+                if _env_offline():
+                    raise VLMOfflineError(_offline_message(text, "HF_HUB_OFFLINE is set")) from exc
+                if not _hub_reachable():
+                    host, _ = _hub_host()
+                    raise VLMOfflineError(_offline_message(text, f"{host} unreachable")) from exc
+        try:
+            config = AutoConfig.from_pretrained(location, **kwargs)
+            if config.model_type not in _LLAVA_MODEL_TYPES:
+                raise VLMError(
+                    f"{text!r} is a {config.model_type!r} model; this backend supports the LLaVA "
+                    f"family ({sorted(_LLAVA_MODEL_TYPES)})"
+                )
+            model = LlavaForConditionalGeneration.from_pretrained(
+                location,
+                attn_implementation=VISION_ATTN_IMPLEMENTATION,
+                dtype=dtype,
+                use_safetensors=True,
+                **kwargs,
+            )
+            processor = AutoProcessor.from_pretrained(location, **kwargs)
+        except OSError as exc:
+            if local:
+                raise VLMError(f"cannot load VLM directory {text!r}: {exc}") from exc
+            if _env_offline():
+                raise VLMOfflineError(_offline_message(text, "HF_HUB_OFFLINE is set")) from exc
+            raise VLMError(
+                f"cannot load VLM {text!r} from the hub ({exc}); check the id, or download it and "
+                "pass `--vlm /path/to/llava-dir`"
+            ) from exc
+        model.to(resolve_device(device))
+        return cls(model, processor, model_id=text, max_new_tokens=max_new_tokens)
+
+    # ------------------------------------------------------------------ helpers
+    def _eos_ids(self) -> frozenset[int]:
+        ids: set[int] = set()
+        for source in (self.model.generation_config, self.model.config.text_config):
+            eos = getattr(source, "eos_token_id", None)
+            if isinstance(eos, int):
+                ids.add(eos)
+            elif eos is not None:
+                ids.update(int(e) for e in eos)
+        if self.tokenizer.eos_token_id is not None:
+            ids.add(int(self.tokenizer.eos_token_id))
+        return frozenset(ids)
+
+    def _pad_id(self) -> int:
+        for value in (
+            self.tokenizer.pad_token_id,
+            getattr(self.model.generation_config, "pad_token_id", None),
+            getattr(self.model.config.text_config, "pad_token_id", None),
+        ):
+            if value is not None:
+                return int(value)
+        if self.eos_token_ids:
+            return min(self.eos_token_ids)
+        raise VLMError(f"{self.model_id!r}: tokenizer has neither a pad nor an EOS token")
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.model.parameters()).device
+
+    def format_prompt(self, prompt: str, *, with_image: bool = True) -> str:
+        """Wrap a user prompt in the model's conversation format (chat template if it has one)."""
+        template = getattr(self.processor, "chat_template", None)
+        if template:
+            content: list[dict[str, str]] = [{"type": "text", "text": prompt}]
+            if with_image:
+                content.insert(0, {"type": "image"})
+            return self.processor.apply_chat_template(
+                [{"role": "user", "content": content}], add_generation_prompt=True
+            )
+        if with_image:
+            return FALLBACK_PROMPT_TEMPLATE.format(prompt=prompt)
+        return TEXT_ONLY_PROMPT_TEMPLATE.format(prompt=prompt)
+
+    @staticmethod
+    def _check_images(images: Sequence[Any]) -> list[np.ndarray]:
+        out = []
+        for k, image in enumerate(images):
+            array = np.asarray(image)
+            if array.ndim != 3 or array.shape[2] != 3:
+                raise ValueError(
+                    f"image {k} has shape {array.shape}; expected an RGB frame (H, W, 3)"
+                )
+            if array.shape[0] < 1 or array.shape[1] < 1:
+                raise ValueError(f"image {k} is empty: shape {array.shape}")
+            if array.dtype != np.uint8:
+                if np.issubdtype(array.dtype, np.floating) and array.size:
+                    if not np.isfinite(array).all():
+                        raise ValueError(f"image {k} contains NaN or inf")
+                    if array.max() <= 1.0 and array.min() >= 0.0:
+                        array = array * 255.0
+                array = np.clip(array, 0, 255).astype(np.uint8)
+            out.append(array)
+        return out
+
+    def _answer_mask(self, tokens: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """1 for answer tokens up to and including the first EOS, 0 after it."""
+        is_eos = torch.zeros_like(tokens, dtype=torch.bool)
+        for eos in self.eos_token_ids:
+            is_eos |= tokens == eos
+        seen_before = (is_eos.long().cumsum(dim=1) - is_eos.long()) > 0
+        return (~seen_before).long(), is_eos.any(dim=1)
+
+    # ------------------------------------------------------------------ text only
+    @torch.no_grad()
+    def generate_text(self, prompt: str, *, max_new_tokens: int | None = None) -> str:
+        """Text-only greedy generation; used for concept expansion (no image, no gradients)."""
+        if not prompt or not prompt.strip():
+            raise ValueError("prompt is empty")
+        text = self.format_prompt(prompt, with_image=False)
+        enc = self.tokenizer([text], return_tensors="pt").to(self.device)
+        out = self.model.generate(
+            **enc,
+            max_new_tokens=max_new_tokens or self.max_new_tokens,
+            do_sample=False,
+            num_beams=1,
+            pad_token_id=self.pad_token_id,
+        )
+        new = out[0, enc["input_ids"].shape[1] :]
+        mask, _ = self._answer_mask(new[None])
+        keep = [int(t) for t, m in zip(new.tolist(), mask[0].tolist(), strict=True) if m]
+        keep = [t for t in keep if t not in self.eos_token_ids]
+        return self.tokenizer.decode(keep, skip_special_tokens=True).strip()
+
+    # ------------------------------------------------------------------ answer + gradients
+    def ask(
+        self,
+        images: Sequence[Any],
+        prompts: str | Sequence[str],
+        *,
+        max_new_tokens: int | None = None,
+    ) -> list[VLMAnswer]:
+        """Answer `prompts` about `images` (one prompt for all, or one per image), batched.
+
+        Greedy decoding only: a sampled answer would make the audit irreproducible, and its
+        gradient map would describe one draw rather than the model.
+        """
+        if isinstance(images, np.ndarray) and images.ndim == 3:
+            raise ValueError("pass a list of frames (or an (N, H, W, 3) array), not one frame")
+        frames = self._check_images(list(images))
+        if not frames:
+            raise ValueError("no images given")
+        prompt_list = [prompts] * len(frames) if isinstance(prompts, str) else list(prompts)
+        if len(prompt_list) != len(frames):
+            raise ValueError(f"{len(prompt_list)} prompts for {len(frames)} images")
+        for k, p in enumerate(prompt_list):
+            if not isinstance(p, str) or not p.strip():
+                raise ValueError(f"prompt {k} is empty; ask the model something")
+        texts = [self.format_prompt(p) for p in prompt_list]
+        device = self.device
+        enc = self.processor(images=frames, text=texts, padding=True, return_tensors="pt")
+        enc = {k: v.to(device) for k, v in enc.items()}
+        pixel_values = enc["pixel_values"].to(self.model.dtype)
+        prompt_len = enc["input_ids"].shape[1]
+
+        with torch.no_grad():
+            generated = self.model.generate(
+                input_ids=enc["input_ids"],
+                attention_mask=enc["attention_mask"],
+                pixel_values=pixel_values,
+                max_new_tokens=max_new_tokens or self.max_new_tokens,
+                do_sample=False,
+                num_beams=1,
+                pad_token_id=self.pad_token_id,
+            )
+        answer_tokens = generated[:, prompt_len:]
+        answer_mask, ended = self._answer_mask(answer_tokens)
+        return self._explain(enc, pixel_values, answer_tokens, answer_mask, ended, prompt_list)
+
+    def _feature_layers(self, num_layers: int) -> list[int]:
+        """Selected hidden-state indices (0 = embeddings, i = output of layer i), non-negative."""
+        layer = self.model.config.vision_feature_layer
+        layers = [layer] if isinstance(layer, int) else list(layer)
+        resolved = [idx % (num_layers + 1) for idx in layers]
+        return resolved
+
+    def _explain(
+        self,
+        enc: dict[str, torch.Tensor],
+        pixel_values: torch.Tensor,
+        answer_tokens: torch.Tensor,
+        answer_mask: torch.Tensor,
+        ended: torch.Tensor,
+        prompts: list[str],
+    ) -> list[VLMAnswer]:
+        config = self.model.config
+        inner = self.model.model
+        batch, prompt_len = enc["input_ids"].shape
+        full_ids = torch.cat([enc["input_ids"], answer_tokens], dim=1)
+        full_mask = torch.cat([enc["attention_mask"], answer_mask.to(enc["attention_mask"])], 1)
+        # Positions as generate() assigns them under left padding, so the replay scores exactly
+        # the tokens that were generated.
+        position_ids = (full_mask.cumsum(dim=1) - 1).clamp(min=0)
+
+        # Frozen weights would leave the graph empty; a leaf on the pixels keeps it alive without
+        # ever touching the parameters' .grad.
+        pixels = pixel_values.detach().clone().requires_grad_(True)
+        with torch.enable_grad():
+            image_outputs = inner.get_image_features(
+                pixel_values=pixels,
+                vision_feature_layer=config.vision_feature_layer,
+                vision_feature_select_strategy=config.vision_feature_select_strategy,
+                output_attentions=True,
+                output_hidden_states=True,
+                return_dict=True,
+            )
+            attentions = image_outputs.attentions
+            hidden_states = image_outputs.hidden_states
+            if attentions is None or hidden_states is None:
+                raise VLMError(
+                    f"{self.model_id!r}: the vision tower returned no attentions/hidden states; "
+                    "it must run with eager attention"
+                )
+            num_layers = len(attentions)
+            feature_layers = self._feature_layers(num_layers)
+            used_layers = list(range(max(feature_layers)))  # attention layers feeding L_f
+            outputs = self.model(
+                input_ids=full_ids,
+                attention_mask=full_mask,
+                position_ids=position_ids,
+                mm_encoder_outputs={"image": image_outputs},
+                use_cache=False,
+                logits_to_keep=answer_tokens.shape[1] + 1,
+            )
+            # logits[:, t] predicts token t+1: the slice ending one early scores every answer token.
+            logits = outputs.logits[:, :-1].float()
+            logprobs = torch.log_softmax(logits, dim=-1)
+            token_lp = logprobs.gather(-1, answer_tokens.unsqueeze(-1)).squeeze(-1)
+            per_frame = (token_lp * answer_mask.to(token_lp.dtype)).sum(dim=1)
+            # Greedy tokens must be the replay's argmax; if not, the replay scored a different
+            # context (positions, padding) and its gradients would explain the wrong answer.
+            replay_greedy = (logits.argmax(dim=-1) == answer_tokens) | (answer_mask == 0)
+            targets = [attentions[i] for i in used_layers] + [
+                hidden_states[k] for k in feature_layers
+            ]
+            # Frames are independent in the batch, so d(sum)/d(frame-b tensor) = d(logp_b)/d(.)
+            grads = torch.autograd.grad(per_frame.sum(), targets, allow_unused=True)
+        attn_grads = grads[: len(used_layers)]
+        feat_grads = grads[len(used_layers) :]
+
+        h_in, w_in = pixel_values.shape[-2:]
+        patch = int(config.vision_config.patch_size)
+        grid_h, grid_w = h_in // patch, w_in // patch
+        n_tokens = attentions[0].shape[-1]
+        n_patches = grid_h * grid_w
+        offset = n_tokens - n_patches
+        if offset not in (0, 1):
+            raise VLMError(
+                f"{self.model_id!r}: {n_tokens} vision tokens for a {grid_h}x{grid_w} grid; "
+                "cannot tell which tokens are patches"
+            )
+        geometry = GridGeometry(grid_h, grid_w, patch, (int(h_in), int(w_in)), offset == 1)
+
+        finite = torch.ones(batch, dtype=torch.bool, device=pixels.device)
+        relevance = torch.zeros(batch, n_patches, device=pixels.device)
+        with torch.no_grad():
+            for layer, grad in zip(used_layers, attn_grads, strict=True):
+                if grad is None:  # layer not on the path to the answer
+                    continue
+                finite &= torch.isfinite(grad).flatten(1).all(dim=1)
+                cam = (torch.nan_to_num(grad.float()) * attentions[layer].float()).clamp(min=0)
+                cam = cam.mean(dim=1)  # heads
+                relevance += cam[:, offset:, offset:].sum(dim=1)  # patch queries -> patch keys
+            feature = torch.zeros(batch, n_patches, device=pixels.device)
+            for grad in feat_grads:
+                if grad is None:
+                    continue
+                finite &= torch.isfinite(grad).flatten(1).all(dim=1)
+                feature += torch.nan_to_num(grad.float())[:, offset:].norm(dim=-1)
+
+        results = []
+        for b in range(batch):
+            ids = [
+                int(t)
+                for t, m in zip(answer_tokens[b].tolist(), answer_mask[b].tolist(), strict=True)
+                if m and int(t) not in self.eos_token_ids
+            ]
+            results.append(
+                VLMAnswer(
+                    prompt=prompts[b],
+                    answer=self.tokenizer.decode(ids, skip_special_tokens=True).strip(),
+                    answer_token_ids=tuple(ids),
+                    logprob=float(per_frame[b].detach()),
+                    answer_map=_normalise(relevance[b].reshape(grid_h, grid_w)),
+                    feature_map=_normalise(feature[b].reshape(grid_h, grid_w)),
+                    grid=geometry,
+                    model_id=self.model_id,
+                    layers=tuple(used_layers),
+                    ended_with_eos=bool(ended[b]),
+                    grad_finite=bool(finite[b]),
+                    extras={
+                        "prompt_tokens": prompt_len,
+                        "replay_matches_greedy": bool(replay_greedy[b].all()),
+                        "token_logprobs": [
+                            float(v)
+                            for v, m in zip(
+                                token_lp[b].tolist(), answer_mask[b].tolist(), strict=True
+                            )
+                            if m
+                        ],
+                    },
+                )
+            )
+        return results
+
+
+def _normalise(values: torch.Tensor) -> np.ndarray:
+    array = values.detach().float().cpu().numpy().astype(np.float32)
+    low, high = float(array.min()), float(array.max())
+    if not np.isfinite([low, high]).all() or high - low <= 1e-12:
+        return np.zeros_like(array, dtype=np.float32)
+    return ((array - low) / (high - low)).astype(np.float32)
+
+
+def load_vlm(
+    source: str | Path,
+    *,
+    device: str | torch.device | None = "auto",
+    dtype: torch.dtype = torch.float32,
+    max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS,
+) -> LlavaBackend:
+    """Load a LLaVA directory or hub id; the one entry point the CLI and pipeline use."""
+    return LlavaBackend.load(source, device=device, dtype=dtype, max_new_tokens=max_new_tokens)
