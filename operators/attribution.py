@@ -20,8 +20,9 @@ from collections.abc import Sequence
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
-from operators.backbone import OpenClipViT
+from operators.backbone import OpenClipViT, VisualTrace
 from operators.config import AttributionConfig, DrivexplainConfig, RuntimeConfig
 from operators.contrastive import ContrastiveChoice, choose_contrastive, load_vocabulary
 from operators.faithfulness import adjust, evaluate
@@ -160,12 +161,10 @@ class ConceptAttribution:
 
         with torch.enable_grad(), self._autocast():
             trace = bb.trace(pixels, capture_layers=self.layers)
-        embedding = trace.embedding.float()
-        norm = embedding.norm(dim=-1, keepdim=True)
-        image_unit = embedding / norm
-        sim_pos = torch.einsum("bd,bkd->bk", image_unit.detach(), text_pos)
+        image_unit = F.normalize(trace.embedding.detach().float(), dim=-1)
+        sim_pos = torch.einsum("bd,bkd->bk", image_unit, text_pos)
 
-        choices = self._contrasts(mode, padded, image_unit.detach(), text_pos)
+        choices = self._contrasts(mode, padded, image_unit, text_pos)
         has_contrast = mode != "none"
         text_neg = None
         direction = text_pos
@@ -174,15 +173,7 @@ class ConceptAttribution:
             text_neg = text_neg.view(batch, slots, -1)
             direction = text_pos - cfg.contrastive.weight * text_neg
 
-        # d cos(e, w) / d e = (w - (ê·w) ê) / |e|, one row per (concept slot, frame).
-        along = torch.einsum("bd,bkd->bk", image_unit.detach(), direction)
-        vjp = (direction - along[..., None] * image_unit.detach()[:, None]) / norm.detach()[:, None]
-        grads = torch.autograd.grad(
-            trace.embedding,
-            [trace.attentions[layer] for layer in self.layers],
-            grad_outputs=vjp.transpose(0, 1).to(trace.embedding.dtype).contiguous(),
-            is_grads_batched=True,
-        )
+        grads = similarity_gradients(trace, direction.float(), self.layers)
         rows = trace.query_rows
         # (B, C, P) attention and (B, K, C, P) gradient over candidate heads C = layers × heads,
         # read on the pooled query rows and the patch columns.
@@ -191,7 +182,6 @@ class ConceptAttribution:
             dim=1,
         ).float()
         gradient = torch.cat([g[:, :, :, rows, 1:].mean(3) for g in grads], dim=2).float()
-        gradient = gradient.transpose(0, 1)
 
         candidates = [(layer, head) for layer in self.layers for head in range(bb.num_heads)]
         chosen, selection = self._select(trace, candidates, text_pos, batch, slots)
@@ -276,6 +266,29 @@ class ConceptAttribution:
                 row.append(heads)
             chosen.append(row)
         return chosen, selection
+
+
+def similarity_gradients(
+    trace: VisualTrace, directions: torch.Tensor, layers: Sequence[int]
+) -> list[torch.Tensor]:
+    """d cos(e_b, w_bk) / d A_l for every frame b, direction k and layer l, in one backward.
+
+    `directions` is (B, K, D). The gradient with respect to the embedding has the closed form
+    (w − (ê·w)ê) / |e|, so the K backward passes differ only in their seed vector and run as
+    one batched vector-Jacobian product. Returns one (B, K, H, Q, N) tensor per layer.
+    """
+    embedding = trace.embedding.to(directions.dtype)
+    norm = embedding.norm(dim=-1, keepdim=True).detach()
+    unit = (embedding / norm).detach()
+    along = torch.einsum("bd,bkd->bk", unit, directions)
+    seeds = (directions - along[..., None] * unit[:, None]) / norm[:, None]
+    grads = torch.autograd.grad(
+        trace.embedding,
+        [trace.attentions[layer] for layer in layers],
+        grad_outputs=seeds.transpose(0, 1).to(trace.embedding.dtype).contiguous(),
+        is_grads_batched=True,
+    )
+    return [g.transpose(0, 1).to(directions.dtype) for g in grads]
 
 
 def _per_frame_concepts(

@@ -4,7 +4,8 @@ HeadScore = α·TextRelevance − β·DiversityPenalty, chosen greedily. TextRel
 direct contribution to the image embedding projected on the text embedding (Gandelsman et
 al.'s decomposition); it is min–max normalised over the candidate heads so that α and β weigh
 quantities on the same [0, 1] scale. DiversityPenalty is the largest cosine between the
-candidate's contribution and the contributions of heads already picked.
+candidate's contribution and the contributions of heads already picked, floored at 0: a head
+pointing *against* a picked one is not rewarded, since it would cancel rather than complement.
 """
 
 from __future__ import annotations
@@ -55,6 +56,6 @@ def select_heads(
         best = int(score.argmax())
         chosen.append(best)
         available[best] = False
-        similarity = unit @ unit[best]
+        similarity = (unit @ unit[best]).clamp(min=0.0)
         penalty = similarity if len(chosen) == 1 else torch.maximum(penalty, similarity)
     return [candidates[i] for i in chosen]
