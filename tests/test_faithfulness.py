@@ -24,10 +24,12 @@ def test_concept_drop_by_hand() -> None:
 
 
 def test_negative_suppression_by_hand() -> None:
-    assert float(negative_suppression(torch.tensor(0.3), torch.tensor(0.05), 0.0)) == pytest.approx(6)
-    assert float(negative_suppression(torch.tensor(0.3), torch.tensor(-0.03), 0.0)) == pytest.approx(
-        -10
+    assert float(negative_suppression(torch.tensor(0.3), torch.tensor(0.05), 0.0)) == pytest.approx(
+        6
     )
+    assert float(
+        negative_suppression(torch.tensor(0.3), torch.tensor(-0.03), 0.0)
+    ) == pytest.approx(-10)
 
 
 def test_top_fraction_mask_area() -> None:
@@ -100,7 +102,9 @@ def test_dynamic_adjustment() -> None:
     masks = torch.tensor([[[1.0, 0, 0, 0], [1.0, 0, 0, 0]]])
     contrast = torch.tensor([[[0.0, 0, 0, 1.0], [0.0, 0, 0, 1.0]]])
     cfg = DynamicAdjustmentConfig(cd_threshold=0.1, cd_gain=1.0, ns_threshold=2.0, ns_gain=1.0)
-    out = adjust(fused, masks, contrast, torch.tensor([[0.5, 0.05]]), torch.tensor([[5.0, 1.0]]), cfg)
+    out = adjust(
+        fused, masks, contrast, torch.tensor([[0.5, 0.05]]), torch.tensor([[5.0, 1.0]]), cfg
+    )
     # concept 0: high CD amplifies the masked patch, high NS leaves the contrast alone
     assert out[0, 0].tolist() == pytest.approx([0.75, 0.5, 0.5, 0.5])
     # concept 1: CD below threshold: no amplification; NS = 1 < 2 halves the contrast patch
