@@ -18,7 +18,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CONFIG_DIR = REPO_ROOT / "configs"
 DEFAULT_CONFIG = CONFIG_DIR / "default.yaml"
-DEFAULT_VOCABULARY = CONFIG_DIR / "vocabulary.yaml"
 
 
 class ConfigError(ValueError):
@@ -58,7 +57,7 @@ class ContrastiveConfig(_Strict):
     """Paper III-F. `mode` is `auto` (zero-shot over the vocabulary), `none`, or a fixed text."""
 
     mode: str = "auto"
-    vocabulary: Path = DEFAULT_VOCABULARY
+    vocabulary: Path = Path("configs/vocabulary.yaml")
     present_top_k: int = Field(
         5, ge=1, description="How many best-matching vocabulary concepts count as present."
     )
@@ -108,7 +107,7 @@ class DynamicAdjustmentConfig(_Strict):
     enabled: bool = True
     cd_threshold: float = Field(0.0, description="Amplify masked regions when CD exceeds this.")
     cd_gain: float = Field(1.0, ge=0.0)
-    ns_threshold: float = Field(2.0, description="Suppress contrastive regions when NS is below.")
+    ns_threshold: float = Field(2.0, gt=0.0, description="Damp contrast when NS is below.")
     ns_gain: float = Field(1.0, ge=0.0, le=1.0)
 
 

@@ -1,0 +1,46 @@
+"""The YAML config: defaults, validation errors that name the key, and the hash."""
+
+from pathlib import Path
+
+import pytest
+
+from operators.config import DEFAULT_CONFIG, ConfigError, DrivexplainConfig, load_config
+
+
+def test_default_yaml_equals_model_defaults() -> None:
+    """configs/default.yaml lists every parameter with the same defaults as the code."""
+    assert load_config(DEFAULT_CONFIG).model_dump() == DrivexplainConfig().model_dump()
+
+
+def test_unknown_key_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text("attribution:\n  alhpa: 0.5\n")
+    with pytest.raises(ConfigError, match=r"attribution\.alhpa: Extra inputs"):
+        load_config(path)
+
+
+def test_out_of_range_value_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text("attribution:\n  heads:\n    strategy: all\n  tau_ratio: 1.5\n")
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    assert "attribution.heads.strategy" in str(err.value)
+    assert "attribution.tau_ratio" in str(err.value)
+
+
+def test_missing_and_malformed_files(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_config(tmp_path / "nope.yaml")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("model: [unclosed\n")
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        load_config(bad)
+
+
+def test_overrides_and_digest() -> None:
+    base = DrivexplainConfig()
+    changed = base.with_overrides(**{"attribution.alpha": 0.5, "model.name": None})
+    assert changed.attribution.alpha == 0.5 and changed.model.name == base.model.name
+    assert changed.digest() != base.digest()
+    with pytest.raises(ConfigError, match="attribution.beta"):
+        base.with_overrides(**{"attribution.beta": -1})
