@@ -1,0 +1,160 @@
+"""Build small LLaVA models from parts: a word-level tokenizer, a CLIP tower, a Llama LM.
+
+The project ships a tiny LLaVA trained on the synthetic world (issue 4, item 4) and the tests need
+a random one; both are ordinary transformers directories, so the backend loads them with exactly
+the code path it uses for llava-hf checkpoints.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+SPECIAL_TOKENS: tuple[str, ...] = ("<pad>", "<unk>", "<s>", "</s>", "<image>")
+PAD, UNK, BOS, EOS, IMAGE = SPECIAL_TOKENS
+# LLaVA-1.5's turn markers (lower-cased: the tokenizer lower-cases its input), kept as single
+# words so the word-level tokenizer knows them.
+ROLE_TOKENS: tuple[str, ...] = ("user:", "assistant:")
+_WORD_PATTERN = r"user:|assistant:|<[a-z/]+>|[a-z0-9]+|[^\sa-z0-9]"
+
+
+def split_words(text: str) -> list[str]:
+    """The word-level tokenizer's view of a text: lower-case, punctuation as separate words.
+
+    Mirrors the tokenizer's normaliser and pre-tokenizer so that a vocabulary can be collected
+    from a corpus before the tokenizer exists.
+    """
+    import re
+
+    return re.findall(_WORD_PATTERN, text.lower())
+
+
+def build_word_tokenizer(words: Iterable[str]) -> Any:
+    """A `PreTrainedTokenizerFast` over a fixed word list (special and role tokens first).
+
+    Word-level rather than BPE because the tiny model's world has a few hundred words, and a
+    word per token keeps the answer's token ids readable in the audit.
+    """
+    from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers
+    from transformers import PreTrainedTokenizerFast
+
+    vocab: dict[str, int] = {}
+    for word in (*SPECIAL_TOKENS, *ROLE_TOKENS, *words):
+        if word and word not in vocab:
+            vocab[word] = len(vocab)
+    tok = Tokenizer(models.WordLevel(vocab=vocab, unk_token=UNK))
+    tok.normalizer = normalizers.Lowercase()
+    tok.pre_tokenizer = pre_tokenizers.Sequence(
+        [
+            pre_tokenizers.WhitespaceSplit(),
+            pre_tokenizers.Split(Regex(_WORD_PATTERN), behavior="isolated"),
+        ]
+    )
+    tok.decoder = decoders.WordPiece(prefix="##", cleanup=True)
+    fast = PreTrainedTokenizerFast(
+        tokenizer_object=tok,
+        pad_token=PAD,
+        unk_token=UNK,
+        bos_token=BOS,
+        eos_token=EOS,
+        extra_special_tokens={"image_token": IMAGE},
+    )
+    fast.add_special_tokens({"additional_special_tokens": [IMAGE]})
+    return fast
+
+
+def build_tiny_llava(
+    tokenizer: Any,
+    *,
+    vision_config: Any | None = None,
+    image_size: int = 32,
+    patch_size: int = 8,
+    vision_hidden: int = 32,
+    vision_layers: int = 2,
+    vision_heads: int = 4,
+    text_hidden: int = 32,
+    text_layers: int = 2,
+    text_heads: int = 4,
+    vision_feature_layer: int | list[int] = -2,
+    vision_feature_select_strategy: str = "default",
+    seed: int = 0,
+) -> tuple[Any, Any]:
+    """A randomly initialised `LlavaForConditionalGeneration` and its `LlavaProcessor`.
+
+    `vision_config` overrides the tower geometry (pass the converted project CLIP's config).
+    The image processor resizes the short side and centre-crops, as llava-hf's CLIP processor
+    does, so frames of any aspect ratio map to the same grid.
+    """
+    import torch
+    from transformers import (
+        CLIPImageProcessor,
+        CLIPVisionConfig,
+        LlamaConfig,
+        LlavaConfig,
+        LlavaForConditionalGeneration,
+        LlavaProcessor,
+    )
+
+    if vision_config is None:
+        vision_config = CLIPVisionConfig(
+            hidden_size=vision_hidden,
+            intermediate_size=4 * vision_hidden,
+            num_hidden_layers=vision_layers,
+            num_attention_heads=vision_heads,
+            image_size=image_size,
+            patch_size=patch_size,
+        )
+    vocab_size = len(tokenizer)
+    text_config = LlamaConfig(
+        vocab_size=vocab_size,
+        hidden_size=text_hidden,
+        intermediate_size=4 * text_hidden,
+        num_hidden_layers=text_layers,
+        num_attention_heads=text_heads,
+        num_key_value_heads=text_heads,
+        max_position_embeddings=1024,
+        pad_token_id=tokenizer.pad_token_id,
+        bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+        tie_word_embeddings=False,
+    )
+    image_token_id = tokenizer.convert_tokens_to_ids(IMAGE)
+    config = LlavaConfig(
+        vision_config=vision_config,
+        text_config=text_config,
+        image_token_id=image_token_id,
+        vision_feature_layer=vision_feature_layer,
+        vision_feature_select_strategy=vision_feature_select_strategy,
+    )
+    torch.manual_seed(seed)
+    model = LlavaForConditionalGeneration(config)
+    model.generation_config.pad_token_id = tokenizer.pad_token_id
+    model.generation_config.eos_token_id = tokenizer.eos_token_id
+    model.generation_config.bos_token_id = tokenizer.bos_token_id
+    size = int(vision_config.image_size)
+    mean = (0.48145466, 0.4578275, 0.40821073)
+    std = (0.26862954, 0.26130258, 0.27577711)
+    image_processor = CLIPImageProcessor(
+        size={"shortest_edge": size},
+        crop_size={"height": size, "width": size},
+        image_mean=list(mean),
+        image_std=list(std),
+    )
+    processor = LlavaProcessor(
+        image_processor=image_processor,
+        tokenizer=tokenizer,
+        patch_size=int(vision_config.patch_size),
+        vision_feature_select_strategy=vision_feature_select_strategy,
+        num_additional_image_tokens=1,  # CLIP's CLS token
+    )
+    return model, processor
+
+
+def save_llava(model: Any, processor: Any, directory: str | Path) -> Path:
+    """Write a loadable LLaVA directory (safetensors weights + processor files)."""
+    out = Path(directory)
+    out.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(out, safe_serialization=True)
+    processor.save_pretrained(out)
+    return out

@@ -1,0 +1,277 @@
+"""The LLaVA backend on tiny random models: loading, determinism, gradients, errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from operators.vlm import (
+    LlavaBackend,
+    VLMError,
+    VLMOfflineError,
+    _normalise,
+    load_vlm,
+)
+from operators.vlm_build import build_tiny_llava, build_word_tokenizer, save_llava, split_words
+
+WORDS = split_words(
+    "is there a car ? yes no what the red blue truck pedestrian in front of us describe "
+    "this image . i don't like winter , road sky tree bus"
+)
+
+
+def _save(directory: Path, **kwargs) -> Path:
+    tokenizer = build_word_tokenizer(WORDS)
+    model, processor = build_tiny_llava(tokenizer, **kwargs)
+    return save_llava(model, processor, directory)
+
+
+@pytest.fixture(scope="module")
+def llava_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _save(tmp_path_factory.mktemp("tiny_llava"), vision_layers=3)
+
+
+@pytest.fixture(scope="module")
+def backend(llava_dir: Path) -> LlavaBackend:
+    return load_vlm(llava_dir, device="cpu", max_new_tokens=6)
+
+
+@pytest.fixture(scope="module")
+def frames() -> list[np.ndarray]:
+    rng = np.random.default_rng(0)
+    return [rng.integers(0, 256, (36 + 4 * k, 52, 3), dtype=np.uint8) for k in range(3)]
+
+
+def test_save_and_reload_keeps_weights_and_attention_split(llava_dir: Path) -> None:
+    tokenizer = build_word_tokenizer(WORDS)
+    original, _ = build_tiny_llava(tokenizer, vision_layers=3)
+    loaded = load_vlm(llava_dir, device="cpu")
+    state = loaded.model.state_dict()
+    for name, tensor in original.state_dict().items():
+        assert torch.equal(state[name], tensor), name
+    assert loaded.model.config.vision_config._attn_implementation == "eager"
+    assert loaded.model.config.text_config._attn_implementation == "sdpa"
+    assert (llava_dir / "model.safetensors").exists()
+    assert loaded.model_id == str(llava_dir)
+
+
+def test_answer_shapes_and_maps(backend: LlavaBackend, frames: list[np.ndarray]) -> None:
+    answers = backend.ask(frames, "is there a car ?")
+    assert len(answers) == len(frames)
+    for answer in answers:
+        assert answer.grid.grid_h == answer.grid.grid_w == 4
+        assert answer.grid.has_cls and answer.grid.patch_size == 8
+        for heat in (answer.answer_map, answer.feature_map):
+            assert heat.shape == (4, 4) and heat.dtype == np.float32
+            assert np.isfinite(heat).all()
+            assert heat.min() >= 0.0 and heat.max() <= 1.0
+        assert answer.model_id == backend.model_id
+        assert answer.extras["replay_matches_greedy"]
+        n_scored = len(answer.answer_token_ids) + int(answer.ended_with_eos)
+        assert len(answer.extras["token_logprobs"]) == n_scored
+        assert answer.logprob == pytest.approx(sum(answer.extras["token_logprobs"]), abs=1e-4)
+        assert answer.logprob < 0.0
+        decoded = backend.tokenizer.decode(list(answer.answer_token_ids), skip_special_tokens=True)
+        assert answer.answer == decoded.strip()
+
+
+def test_gradients_reach_patches_even_with_frozen_weights(
+    llava_dir: Path, frames: list[np.ndarray]
+) -> None:
+    # Frozen weights are how big models are usually loaded for inference; the graph must still
+    # reach the vision tower, and no parameter may collect a .grad.
+    vlm = load_vlm(llava_dir, device="cpu", max_new_tokens=4)
+    vlm.model.requires_grad_(False)
+    for answer in vlm.ask(frames[:2], "what is in front of us ?"):
+        assert answer.grad_finite
+        # Min-max normalised: a map with signal spans [0, 1] exactly; a dead gradient is flat 0.
+        assert answer.answer_map.max() == pytest.approx(1.0)
+        assert answer.feature_map.max() == pytest.approx(1.0)
+        assert answer.answer_map.std() > 0.01 and answer.feature_map.std() > 0.01
+    assert all(p.grad is None for p in vlm.model.parameters())
+
+
+def test_maps_follow_the_image(backend: LlavaBackend, frames: list[np.ndarray]) -> None:
+    a, b = backend.ask(frames[:2], "is there a car ?")
+    assert not np.allclose(a.feature_map, b.feature_map)
+
+
+def test_greedy_is_deterministic_and_batch_independent(
+    backend: LlavaBackend, frames: list[np.ndarray]
+) -> None:
+    prompts = ["is there a car ?", "describe this image .", "i don't like winter ."]
+    first = backend.ask(frames, prompts)
+    second = backend.ask(frames, prompts)
+    for x, y in zip(first, second, strict=True):
+        assert x.answer_token_ids == y.answer_token_ids and x.answer == y.answer
+        assert x.logprob == y.logprob
+        np.testing.assert_array_equal(x.answer_map, y.answer_map)
+        np.testing.assert_array_equal(x.feature_map, y.feature_map)
+    # Left padding in a batch of prompts of different lengths must not change any answer.
+    for k in range(len(frames)):
+        alone = backend.ask([frames[k]], prompts[k])[0]
+        assert alone.answer_token_ids == first[k].answer_token_ids
+        assert alone.logprob == pytest.approx(first[k].logprob, abs=1e-4)
+        np.testing.assert_allclose(alone.answer_map, first[k].answer_map, atol=1e-4)
+
+
+def test_feature_layer_minus_two_excludes_last_layer(backend: LlavaBackend, frames) -> None:
+    # 3 tower layers, vision_feature_layer=-2: hidden state 2 is the output of layer index 1,
+    # so attentions 0 and 1 feed the answer and layer 2 does not.
+    assert backend.ask(frames[:1], "is there a car ?")[0].layers == (0, 1)
+
+
+def test_feature_layer_minus_one_uses_all_layers_and_full_strategy(tmp_path: Path, frames) -> None:
+    directory = _save(
+        tmp_path / "full",
+        vision_layers=2,
+        vision_feature_layer=-1,
+        vision_feature_select_strategy="full",
+    )
+    vlm = load_vlm(directory, device="cpu", max_new_tokens=3)
+    answer = vlm.ask(frames[:1], "is there a car ?")[0]
+    assert answer.layers == (0, 1)
+    assert answer.answer_map.max() == pytest.approx(1.0) and answer.grad_finite
+    assert answer.extras["replay_matches_greedy"]
+
+
+def test_answer_mask_stops_after_first_eos(backend: LlavaBackend) -> None:
+    eos = next(iter(backend.eos_token_ids))
+    tokens = torch.tensor([[7, eos, 9, eos], [7, 8, 9, 10], [eos, 5, 5, 5]])
+    mask, ended = backend._answer_mask(tokens)
+    assert mask.tolist() == [[1, 1, 0, 0], [1, 1, 1, 1], [1, 0, 0, 0]]
+    assert ended.tolist() == [True, False, True]
+
+
+def test_tokens_after_eos_change_nothing(
+    backend: LlavaBackend, frames, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Replace generation by fixed continuations that agree up to EOS and differ after it: the
+    # answer, its log-probability and both maps must be identical, and EOS itself is scored.
+    tok = backend.tokenizer
+    eos = tok.eos_token_id
+    car, red, sky = tok.convert_tokens_to_ids(["car", "red", "sky"])
+    real_generate = backend.model.generate
+
+    def fake(tail: list[int]):
+        def generate(**kwargs):
+            prompt = kwargs["input_ids"]
+            extra = torch.tensor([tail] * prompt.shape[0], dtype=prompt.dtype)
+            return torch.cat([prompt, extra], dim=1)
+
+        return generate
+
+    results = []
+    for tail in ([car, eos, red, sky], [car, eos, sky, sky], [car, eos, eos, red]):
+        monkeypatch.setattr(backend.model, "generate", fake(tail))
+        results.append(backend.ask(frames[:1], "is there a car ?")[0])
+    monkeypatch.setattr(backend.model, "generate", real_generate)
+    first = results[0]
+    assert first.answer_token_ids == (car,) and first.answer == "car" and first.ended_with_eos
+    assert len(first.extras["token_logprobs"]) == 2  # "car" and EOS
+    for other in results[1:]:
+        assert other.answer_token_ids == first.answer_token_ids
+        assert other.logprob == pytest.approx(first.logprob, abs=1e-5)
+        np.testing.assert_allclose(other.answer_map, first.answer_map, atol=1e-5)
+        np.testing.assert_allclose(other.feature_map, first.feature_map, atol=1e-5)
+    # Scoring tokens after EOS would change the log-probability: the check above can fail.
+    unmasked = backend.ask(frames[:1], "is there a car ?")  # real generation, sanity only
+    assert unmasked[0].extras["replay_matches_greedy"]
+
+
+def test_offline_hub_id_names_id_and_local_dir(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    with pytest.raises(VLMOfflineError) as info:
+        load_vlm("llava-hf/llava-1.5-7b-hf", device="cpu")
+    message = str(info.value)
+    assert "llava-hf/llava-1.5-7b-hf" in message
+    assert "offline" in message and "--vlm /path/to/llava-dir" in message
+    assert isinstance(info.value, OSError)
+
+
+def test_unreachable_hub_fails_fast(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.delenv("TRANSFORMERS_OFFLINE", raising=False)
+    monkeypatch.setattr("operators.vlm._hub_reachable", lambda timeout_s=3.0: False)
+    with pytest.raises(VLMOfflineError, match="--vlm /path/to/llava-dir"):
+        load_vlm("llava-hf/llava-1.5-7b-hf", device="cpu")
+
+
+def test_missing_local_path_is_not_mistaken_for_a_hub_id(tmp_path: Path) -> None:
+    with pytest.raises(VLMError, match="not a directory"):
+        load_vlm(tmp_path / "nowhere" / "llava", device="cpu")
+
+
+def test_non_llava_directory_is_rejected(tmp_path: Path) -> None:
+    from transformers import CLIPVisionConfig, CLIPVisionModel
+
+    config = CLIPVisionConfig(
+        hidden_size=16, intermediate_size=32, num_hidden_layers=1, num_attention_heads=2
+    )
+    CLIPVisionModel(config).save_pretrained(tmp_path)
+    with pytest.raises(VLMError, match="LLaVA"):
+        load_vlm(tmp_path, device="cpu")
+
+
+def test_vision_tower_must_be_eager(llava_dir: Path) -> None:
+    from transformers import AutoProcessor, LlavaForConditionalGeneration
+
+    model = LlavaForConditionalGeneration.from_pretrained(llava_dir, attn_implementation="sdpa")
+    with pytest.raises(VLMError, match="eager"):
+        LlavaBackend(model, AutoProcessor.from_pretrained(llava_dir), "sdpa-model")
+
+
+@pytest.mark.parametrize(
+    ("images", "prompts", "match"),
+    [
+        ("one", "", "empty"),
+        ("one", "   ", "empty"),
+        ("gray", "is there a car ?", r"\(H, W, 3\)"),
+        ("rgba", "is there a car ?", r"\(H, W, 3\)"),
+        ("bare", "is there a car ?", "list of frames"),
+        ("none", "is there a car ?", "no images"),
+        ("two", ["is there a car ?"], "1 prompts for 2 images"),
+    ],
+)
+def test_bad_inputs_raise_clear_errors(backend, frames, images, prompts, match) -> None:
+    arguments = {
+        "one": [frames[0]],
+        "gray": [frames[0][..., 0]],
+        "rgba": [np.zeros((32, 32, 4), np.uint8)],
+        "bare": frames[0],
+        "none": [],
+        "two": frames[:2],
+    }[images]
+    with pytest.raises(ValueError, match=match):
+        backend.ask(arguments, prompts)
+
+
+def test_float_frames_in_unit_range_match_uint8(backend, frames) -> None:
+    as_float = frames[0].astype(np.float32) / 255.0
+    a = backend.ask([frames[0]], "is there a car ?")[0]
+    b = backend.ask([as_float], "is there a car ?")[0]
+    assert a.answer_token_ids == b.answer_token_ids
+
+
+def test_generate_text_is_greedy_and_rejects_empty(backend: LlavaBackend) -> None:
+    assert backend.generate_text("what is a truck ?") == backend.generate_text("what is a truck ?")
+    with pytest.raises(ValueError, match="empty"):
+        backend.generate_text("")
+
+
+def test_nothing_leaks_into_later_plain_calls(backend: LlavaBackend, frames) -> None:
+    backend.ask(frames[:1], "is there a car ?")
+    assert not backend.model.config.vision_config.output_attentions
+    pixels = torch.zeros(1, 3, 32, 32)
+    out = backend.model.model.vision_tower(pixels)
+    assert out.attentions is None and out.hidden_states is None
+    assert not torch.is_grad_enabled() or out.last_hidden_state.grad_fn is not None
+
+
+def test_normalise_flat_map_is_zero() -> None:
+    assert not _normalise(torch.ones(3, 3)).any()
+    scaled = _normalise(torch.tensor([[1.0, 3.0], [2.0, 5.0]]))
+    assert scaled.min() == 0.0 and scaled.max() == 1.0
