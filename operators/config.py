@@ -137,15 +137,30 @@ class RuntimeConfig(_Strict):
 
 
 class PipelineConfig(_Strict):
-    """The Ray video pipeline (owned by `pipeline/`)."""
+    """The Ray video pipeline (owned by `pipeline/`).
+
+    CPU reservations must leave headroom: actors that hold every CPU starve the decode and
+    write tasks, and Ray Data then waits (30 minutes by default) instead of failing.
+    """
 
     stride: int = Field(1, ge=1, description="Keep every Nth decoded frame.")
     sample_fps: float | None = Field(None, gt=0.0, description="Resample to this rate instead.")
     num_actors: int = Field(1, ge=1)
     num_gpus_per_actor: float = Field(0.0, ge=0.0)
     num_cpus_per_actor: float = Field(1.0, gt=0.0)
-    actor_batch_size: int = Field(8, ge=1)
+    actor_batch_size: int = Field(
+        1, ge=1, description="Chunks per model-actor call (Ray Data batch_size); frames per "
+        "forward pass are runtime.batch_size."
+    )
     chunk_frames: int = Field(64, ge=1, description="Frames per unit of work, retry and resume.")
+    decode_cpus: float = Field(0.5, gt=0.0, description="CPUs reserved per decode task.")
+    writer_cpus: float = Field(0.5, gt=0.0, description="CPUs reserved per overlay-write task.")
+    transport_short_side: int | None = Field(
+        224, ge=16, description="Frames travel through Ray with the shorter side scaled to "
+        "this (never up); null ships the original size."
+    )
+    flag_cd_below: float = Field(0.0, description="Flag a frame when Concept Drop <= this.")
+    flag_ns_below: float = Field(2.0, description="Flag a frame when Neg. Suppression < this.")
     video_crf: int = Field(23, ge=0, le=51)
     video_preset: str = "veryfast"
 

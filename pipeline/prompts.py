@@ -1,0 +1,113 @@
+"""Prompts and the concepts that Concept Attribution explains for them.
+
+In CLIP-only mode (no VLM stage yet, issue 4) a prompt's concepts are either given explicitly
+(`--concept`, applied to every prompt) or found in the prompt text by longest-phrase matching
+against the concept vocabulary. The matching is deliberately simple and is said so in the
+logs: it is a stand-in until the hybrid pipeline maps answers onto concepts.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class PromptError(ValueError):
+    """Prompts or concepts cannot be resolved; the message says what to change."""
+
+
+@dataclass(frozen=True)
+class PromptTrack:
+    """One prompt and its concepts; `source` says how the concepts were chosen."""
+
+    prompt: str
+    concepts: tuple[str, ...]
+    source: str
+
+
+def read_prompts_file(path: Path) -> list[str]:
+    """One prompt per line; blank lines and lines starting with '#' are ignored."""
+    if not path.is_file():
+        raise PromptError(f"prompts file {path} does not exist")
+    return [
+        line.strip()
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.strip().startswith("#")
+    ]
+
+
+def load_vocabulary(path: Path) -> list[str]:
+    """The concept list of `configs/vocabulary.yaml`, read by the operator's own loader."""
+    from operators.contrastive import VocabularyError
+    from operators.contrastive import load_vocabulary as load
+
+    try:
+        return load(path)
+    except VocabularyError as err:
+        raise PromptError(str(err)) from None
+
+
+def _normalise(text: str) -> str:
+    return " " + " ".join(re.findall(r"[a-z0-9]+", text.lower())) + " "
+
+
+def match_concepts(prompt: str, vocabulary: Sequence[str]) -> list[str]:
+    """Vocabulary phrases found in the prompt, longest first, without overlaps.
+
+    "is the red car braking" yields "red car", not also "car": once a span of the prompt is
+    claimed by a longer phrase, shorter phrases inside it are skipped. A plural 's' is
+    tolerated ("pedestrians" matches "pedestrian").
+    """
+    text = _normalise(prompt)
+    claimed = [False] * len(text)
+    found: list[tuple[int, str]] = []
+    for concept in sorted(set(vocabulary), key=lambda c: (-len(c), c)):
+        phrase = _normalise(concept).strip()
+        if not phrase:
+            continue
+        for pattern in (f" {phrase} ", f" {phrase}s ", f" {phrase}es "):
+            at = text.find(pattern)
+            while at >= 0:
+                span = range(at + 1, at + len(pattern) - 1)
+                if not any(claimed[i] for i in span):
+                    for i in span:
+                        claimed[i] = True
+                    found.append((at, concept))
+                    break
+                at = text.find(pattern, at + 1)
+            else:
+                continue
+            break
+    return [concept for _, concept in sorted(found)]
+
+
+def resolve_tracks(
+    prompts: Sequence[str], concepts: Sequence[str], vocabulary_path: Path
+) -> list[PromptTrack]:
+    """Give every prompt its concepts, or fail naming the prompt that has none."""
+    cleaned = [p.strip() for p in prompts if p.strip()]
+    if not cleaned:
+        raise PromptError("no prompt given: use --prompt TEXT (repeatable) or --prompts FILE")
+    if len(set(cleaned)) != len(cleaned):
+        raise PromptError("the same prompt is given twice; each prompt is its own track")
+    explicit = tuple(dict.fromkeys(c.strip() for c in concepts if c.strip()))
+    if explicit:
+        return [PromptTrack(p, explicit, "--concept") for p in cleaned]
+    vocabulary = load_vocabulary(vocabulary_path)
+    tracks = []
+    for prompt in cleaned:
+        matched = match_concepts(prompt, vocabulary)
+        if not matched:
+            raise PromptError(
+                f"no concept of {vocabulary_path} occurs in the prompt {prompt!r}; "
+                "name the concepts to explain with --concept"
+            )
+        tracks.append(PromptTrack(prompt, tuple(matched), "vocabulary match on the prompt"))
+    return tracks
+
+
+def all_concepts(tracks: Sequence[PromptTrack]) -> list[str]:
+    """The union, in first-seen order: one attribution pass serves every prompt."""
+    return list(dict.fromkeys(c for t in tracks for c in t.concepts))

@@ -1,0 +1,140 @@
+"""The per-frame log record: one row per (analysed frame, prompt), or one error row.
+
+The schema is fixed here so that every chunk's Parquet file has the same columns, the per-video
+files concatenate without casts, and a reader can rely on it. Fields for stages that do not run
+yet (the VLM answer of issue 4, the dual-explainability verdict of issue 5) are present and
+filled honestly: null answer, verdict `not_evaluated`, and reasons that say why.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import pyarrow as pa
+
+VERDICT_NOT_EVALUATED = "not_evaluated"
+NOT_EVALUATED_REASONS = (
+    "no VLM answer stage is configured (CLIP-only Concept Attribution)",
+    "no dual-explainability coherence check is configured",
+)
+# Fields that differ between two runs of the same job; comparisons of outputs ignore them.
+TIMING_FIELDS = ("processed_at",)
+
+_CONCEPT = pa.struct(
+    [
+        ("concept", pa.string()),
+        ("contrastive", pa.string()),
+        ("similarity", pa.float64()),
+        ("concept_drop", pa.float64()),
+        ("negative_suppression", pa.float64()),
+        ("heads", pa.list_(pa.list_(pa.int32()))),
+    ]
+)
+
+SCHEMA = pa.schema(
+    [
+        ("video", pa.string()),
+        ("video_id", pa.string()),
+        ("status", pa.string()),  # ok | error
+        ("error", pa.string()),
+        ("chunk_index", pa.int32()),
+        ("frame_index", pa.int64()),
+        ("pts", pa.int64()),
+        ("timestamp", pa.float64()),
+        ("prompt", pa.string()),
+        ("answer", pa.string()),
+        ("concepts", pa.list_(pa.string())),
+        ("concept_source", pa.string()),
+        ("concept", pa.string()),
+        ("contrastive_concept", pa.string()),
+        ("heads", pa.list_(pa.list_(pa.int32()))),
+        ("similarity", pa.float64()),
+        ("concept_drop", pa.float64()),
+        ("negative_suppression", pa.float64()),
+        ("concept_results", pa.list_(_CONCEPT)),
+        ("heatmap_similarity", pa.float64()),
+        ("verdict", pa.string()),
+        ("reasons", pa.list_(pa.string())),
+        ("flags", pa.list_(pa.string())),
+        ("model_ids", pa.struct([("concept_attribution", pa.string()), ("vlm", pa.string())])),
+        ("config_hash", pa.string()),
+        ("processed_at", pa.string()),
+    ]
+)
+
+
+def finite(value: Any) -> float | None:
+    if value is None:
+        return None
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def metric_flags(
+    concept_drop: float | None,
+    negative_suppression: float | None,
+    cd_below: float,
+    ns_below: float,
+) -> list[str]:
+    """Why a frame's explanation looks unfaithful, by the paper's own readings (III-H).
+
+    CD <= 0 means removing the highlighted region did not lower the similarity, so the heatmap
+    did not find what the model used; NS < 2 means the heatmap also lights up the contrastive
+    concept.
+    """
+    flags = []
+    if concept_drop is not None and concept_drop <= cd_below:
+        flags.append(
+            f"concept drop {concept_drop:.3f} <= {cd_below:g}: masking the highlighted region "
+            "did not lower the similarity"
+        )
+    if negative_suppression is not None and negative_suppression < ns_below:
+        flags.append(
+            f"negative suppression {negative_suppression:.2f} < {ns_below:g}: the heatmap also "
+            "activates the contrastive concept"
+        )
+    return flags
+
+
+def empty_row(**values: Any) -> dict[str, Any]:
+    row: dict[str, Any] = {name: None for name in SCHEMA.names}
+    row.update(values)
+    return row
+
+
+def error_row(
+    video: str,
+    video_id: str,
+    reason: str,
+    config_hash: str,
+    processed_at: str,
+    frame_index: int | None = None,
+    pts: int | None = None,
+    timestamp: float | None = None,
+    chunk_index: int | None = None,
+    model_ids: dict[str, str | None] | None = None,
+) -> dict[str, Any]:
+    """One row for a frame (or a whole input) that produced no result, saying why."""
+    return empty_row(
+        video=video,
+        video_id=video_id,
+        status="error",
+        error=reason,
+        chunk_index=chunk_index,
+        frame_index=frame_index,
+        pts=pts,
+        timestamp=timestamp,
+        verdict=VERDICT_NOT_EVALUATED,
+        reasons=[reason],
+        concepts=[],
+        flags=[],
+        model_ids=model_ids or {"concept_attribution": None, "vlm": None},
+        config_hash=config_hash,
+        processed_at=processed_at,
+    )
+
+
+def to_table(rows: Sequence[dict[str, Any]]) -> pa.Table:
+    return pa.Table.from_pylist(list(rows), schema=SCHEMA)

@@ -1,0 +1,310 @@
+"""The streaming job: inputs in, per-video outputs and a run report out.
+
+The driver only plans and keeps score. It indexes the inputs, plans keyframe-aligned chunks,
+skips whatever a previous run finished, and streams the remaining chunks through Ray Data:
+
+    chunks (1 per block) -> decode (CPU tasks) -> Concept Attribution (actor pool) -> write
+    (CPU tasks: log rows + overlay segment + marker, per chunk)
+
+What comes back to the driver is one small status row per chunk; per-frame results stay on
+the workers and on disk. When a video's last chunk is written, a Ray task joins its chunks
+into the final files (see `pipeline.finalize`), while other videos keep streaming.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from operators.config import DrivexplainConfig
+from pipeline.chunks import Chunk, plan_chunks
+from pipeline.decode import VideoError, index_video, sample_frames
+from pipeline.inputs import VideoInput, expand_inputs
+from pipeline.layout import RunLayout, chunk_done, job_fingerprint, read_json, video_done
+from pipeline.prompts import PromptTrack, all_concepts, resolve_tracks
+from pipeline.report import run_report
+from pipeline.stages import now_iso
+from pipeline.writers import write_json_atomic, write_text_atomic
+
+log = logging.getLogger("drivexplain.pipeline")
+
+
+@dataclass
+class RunOptions:
+    """Everything a run needs; the CLI and the tests build one of these."""
+
+    inputs: list[str]
+    prompts: list[str]
+    out: Path
+    config: DrivexplainConfig
+    concepts: list[str] = field(default_factory=list)
+    address: str | None = None
+    model_config_dirs: list[str] = field(default_factory=list)
+    keep_work: bool = False
+    progress: bool = True
+    # Test hook: the first model call after this file is created kills its actor process.
+    crash_once_marker: str | None = None
+    spread: bool = False
+
+
+@dataclass
+class RunSummary:
+    videos: list[dict[str, Any]]
+    out: Path
+
+    @property
+    def failed(self) -> list[dict[str, Any]]:
+        return [v for v in self.videos if v["status"] != "ok"]
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.failed else 0
+
+
+@dataclass
+class _Video:
+    source: VideoInput
+    fingerprint: str
+    chunks: list[Chunk] = field(default_factory=list)
+    pending: set[int] = field(default_factory=set)
+    expected_rows: int = 0
+    summary: dict[str, Any] | None = None
+
+
+def _init_ray(options: RunOptions) -> bool:
+    """Start Ray locally with enough logical CPUs for the stages, or join `address`.
+
+    Returns whether this call started Ray (and so must shut it down).
+    """
+    import ray
+
+    if ray.is_initialized():
+        return False
+    if options.address:
+        ray.init(address=options.address, log_to_driver=False)
+        return True
+    cfg = options.config.pipeline
+    needed = cfg.num_actors * cfg.num_cpus_per_actor + cfg.decode_cpus + cfg.writer_cpus
+    cores = os.cpu_count() or 1
+    if needed > cores:
+        log.warning(
+            "the stages reserve %.1f CPUs on a %d-core machine; Ray is told there are %.1f so "
+            "that every stage can run (they will share the cores)", needed, cores, needed)
+    ray.init(
+        num_cpus=max(cores, int(needed + 0.999)),
+        num_gpus=None,
+        include_dashboard=False,
+        log_to_driver=False,
+        object_store_memory=512 * 1024 * 1024,
+    )
+    return True
+
+
+def _plan(
+    options: RunOptions, layout: RunLayout, tracks: list[PromptTrack], config_hash: str,
+    config_dict: dict[str, Any], run_info: dict[str, Any],
+) -> list[_Video]:
+    from pipeline.finalize import fail_video
+
+    cfg = options.config.pipeline
+    track_dicts = [t.__dict__ | {"concepts": list(t.concepts)} for t in tracks]
+    videos: list[_Video] = []
+    for source in expand_inputs(options.inputs):
+        video = _Video(source, job_fingerprint(config_hash, track_dicts, source.uri))
+        videos.append(video)
+        vlayout = layout.video(source.video_id)
+        if video_done(vlayout, video.fingerprint):
+            manifest = read_json(vlayout.manifest) or {}
+            video.summary = dict(manifest.get("summary", {}), skipped=True)
+            log.info("%s: finished in an earlier run, skipped", source.name)
+            continue
+        try:
+            index = index_video(source.uri)
+        except VideoError as err:
+            log.error("%s: %s", source.name, err)
+            video.summary = fail_video(
+                str(layout.root), source.video_id, source.uri, source.name, str(err),
+                config_dict, config_hash, run_info, now_iso(),
+            )
+            continue
+        sampled = sample_frames(index, cfg.stride, cfg.sample_fps)
+        video.chunks = plan_chunks(source.video_id, source.uri, index, sampled, cfg.chunk_frames)
+        video.expected_rows = len(sampled) * len(tracks)
+        video.pending = {
+            c.chunk_index for c in video.chunks
+            if not chunk_done(vlayout, c.chunk_index, video.fingerprint)
+        }
+        reused = len(video.chunks) - len(video.pending)
+        log.info("%s: %d frames (%d analysed) in %d chunks%s", source.name, index.num_frames,
+                 len(sampled), len(video.chunks),
+                 f", {reused} finished earlier" if reused else "")
+    return videos
+
+
+def _build_dataset(
+    options: RunOptions, chunks: list[Chunk], tracks: list[PromptTrack], config_hash: str,
+    fingerprints: dict[str, str],
+) -> Any:
+    import json
+
+    import ray
+    from ray.data import ActorPoolStrategy, DataContext
+
+    from pipeline.actors import AttributionActor
+    from pipeline.stages import decode_stage, write_stage
+
+    cfg = options.config.pipeline
+    context = DataContext.get_current()
+    context.enable_progress_bars = False
+    context.print_on_execution_start = False
+    spread = {"scheduling_strategy": "SPREAD"} if options.spread else {}
+    items = [{"chunk": json.dumps(c.to_dict())} for c in chunks]
+    ds = ray.data.from_items(items, override_num_blocks=len(items))
+    ds = ds.map_batches(
+        decode_stage,
+        batch_size=1,
+        num_cpus=cfg.decode_cpus,
+        fn_kwargs={"short_side": cfg.transport_short_side},
+        **spread,
+    )
+    ds = ds.map_batches(
+        AttributionActor,
+        batch_size=cfg.actor_batch_size,
+        compute=ActorPoolStrategy(size=cfg.num_actors),
+        num_cpus=cfg.num_cpus_per_actor,
+        num_gpus=cfg.num_gpus_per_actor or None,
+        fn_constructor_kwargs={
+            "config": options.config.model_dump(mode="json"),
+            "concepts": all_concepts(tracks),
+            "model_config_dirs": [str(Path(d).resolve()) for d in options.model_config_dirs],
+            "torch_threads": max(1, int(cfg.num_cpus_per_actor)),
+            "crash_once_marker": options.crash_once_marker,
+        },
+        **spread,
+    )
+    return ds.map_batches(
+        write_stage,
+        batch_size=1,
+        num_cpus=cfg.writer_cpus,
+        fn_kwargs={
+            "out_dir": str(options.out.resolve()),
+            "tracks": [{"prompt": t.prompt, "concepts": list(t.concepts), "source": t.source}
+                       for t in tracks],
+            "fingerprints": fingerprints,
+            "config_hash": config_hash,
+            "cd_below": cfg.flag_cd_below,
+            "ns_below": cfg.flag_ns_below,
+            "crf": cfg.video_crf,
+            "preset": cfg.video_preset,
+        },
+        **spread,
+    )
+
+
+def _progress(enabled: bool) -> Any:
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    return Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+        TimeElapsedColumn(), TimeRemainingColumn(), disable=not enabled, transient=False,
+    )
+
+
+def run_pipeline(options: RunOptions, on_chunk: Callable[[dict], None] | None = None
+                 ) -> RunSummary:
+    """Run the whole job; the summary's `exit_code` says whether any input failed."""
+    import ray
+
+    from pipeline.finalize import finalize_video
+
+    config = options.config
+    config_hash = config.digest()
+    config_dict = config.model_dump(mode="json")
+    tracks = resolve_tracks(options.prompts, options.concepts,
+                            Path(config.attribution.contrastive.vocabulary))
+    layout = RunLayout(options.out)
+    options.out.mkdir(parents=True, exist_ok=True)
+    run_info: dict[str, Any] = {
+        "config_hash": config_hash,
+        "prompts": [{"prompt": t.prompt, "concepts": list(t.concepts), "source": t.source}
+                    for t in tracks],
+        "inputs": list(options.inputs),
+        "model": f"{config.model.name} ({config.model.pretrained or 'embedded default'})",
+        "ray_address": options.address or "local",
+    }
+    videos = _plan(options, layout, tracks, config_hash, config_dict, run_info)
+    todo = [v for v in videos if v.summary is None]
+    pending_chunks = [c for v in todo for c in v.chunks if c.chunk_index in v.pending]
+
+    started_ray = _init_ray(options) if todo else False
+    try:
+        finalize = ray.remote(num_cpus=0)(finalize_video) if todo else None
+        refs: dict[Any, _Video] = {}
+
+        def submit(video: _Video) -> None:
+            ref = finalize.remote(  # type: ignore[union-attr]
+                str(options.out.resolve()), video.source.video_id, video.source.uri,
+                video.source.name, len(video.chunks), video.expected_rows, video.fingerprint,
+                config_dict, run_info, options.keep_work,
+            )
+            refs[ref] = video
+
+        for video in todo:
+            if not video.pending:
+                submit(video)
+        if pending_chunks:
+            by_id = {v.source.video_id: v for v in todo}
+            ds = _build_dataset(options, pending_chunks, tracks, config_hash,
+                                {v.source.video_id: v.fingerprint for v in todo})
+            total_frames = sum(len(c.sampled) for c in pending_chunks)
+            with _progress(options.progress) as progress:
+                overall = progress.add_task("frames", total=total_frames)
+                per_video = {
+                    v.source.video_id: progress.add_task(
+                        v.source.name[:40], total=len(v.chunks),
+                        completed=len(v.chunks) - len(v.pending))
+                    for v in todo if v.pending
+                }
+                for row in ds.iter_rows():
+                    video = by_id[row["video_id"]]
+                    if row["failure"]:
+                        log.error("%s chunk %d failed: %s", video.source.name,
+                                  row["chunk_index"], row["failure"])
+                    progress.advance(overall, int(row["frames"]))
+                    progress.advance(per_video[video.source.video_id])
+                    video.pending.discard(int(row["chunk_index"]))
+                    if on_chunk is not None:
+                        on_chunk(dict(row))
+                    if not video.pending:
+                        submit(video)
+        for ref, video in refs.items():
+            video.summary = ray.get(ref)
+    finally:
+        if started_ray:
+            ray.shutdown()
+    for video in videos:
+        if video.summary is None:
+            video.summary = {"video_id": video.source.video_id, "name": video.source.name,
+                             "uri": video.source.uri, "status": "failed",
+                             "reason": "chunks did not finish", "report": False}
+    summaries = [v.summary for v in videos if v.summary is not None]
+    run_info["finished_at"] = now_iso()
+    write_json_atomic(layout.run_record, {"run": run_info, "config": config_dict,
+                                          "videos": summaries})
+    write_text_atomic(layout.report, run_report(summaries, config_dict, run_info))
+    for summary in summaries:
+        level = logging.INFO if summary["status"] == "ok" else logging.ERROR
+        log.log(level, "%s: %s%s", summary["name"], summary["status"],
+                f" ({summary['reason']})" if summary.get("reason") else "")
+    return RunSummary(summaries, options.out)

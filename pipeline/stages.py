@@ -1,0 +1,372 @@
+"""The bodies of the Ray Data stages, one chunk per row and per block.
+
+decode (CPU task) -> attribute (model actor, see `pipeline.actors`) -> write (CPU task)
+
+Rows carry only strings and bytes: the chunk description as JSON, model-sized frames as raw
+bytes, heatmaps at patch resolution as float16 bytes. That keeps Arrow conversions trivial and
+the object store small. Every stage turns a failure into per-frame error entries on its chunk
+instead of raising, because Ray Data would otherwise fail (or retry) the whole block, and one
+bad packet must not cost the other frames of the file their results.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from pipeline.chunks import Chunk
+from pipeline.decode import DecodedFrame, iter_chunk_frames, transport_size
+from pipeline.layout import RunLayout
+from pipeline.records import (
+    NOT_EVALUATED_REASONS,
+    VERDICT_NOT_EVALUATED,
+    empty_row,
+    error_row,
+    finite,
+    metric_flags,
+    to_table,
+)
+from pipeline.writers import (
+    SegmentEncoder,
+    caption_band,
+    overlay,
+    write_json_atomic,
+    write_parquet_atomic,
+)
+
+log = logging.getLogger("drivexplain.pipeline")
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+
+
+def worker_info() -> dict[str, Any]:
+    info: dict[str, Any] = {"pid": os.getpid(), "host": os.uname().nodename}
+    try:
+        import ray
+
+        if ray.is_initialized():
+            info["node_id"] = ray.get_runtime_context().get_node_id()
+    except Exception:  # outside Ray, or an older runtime context
+        pass
+    return info
+
+
+def _rows(batch: dict[str, np.ndarray]) -> list[dict[str, Any]]:
+    keys = list(batch)
+    size = len(batch[keys[0]]) if keys else 0
+    return [{k: batch[k][i] for k in keys} for i in range(size)]
+
+
+def _columns(rows: list[dict[str, Any]]) -> dict[str, np.ndarray]:
+    keys = list(rows[0]) if rows else []
+    out: dict[str, np.ndarray] = {}
+    for key in keys:
+        column = np.empty(len(rows), dtype=object)
+        for i, row in enumerate(rows):
+            column[i] = row[key]
+        out[key] = column
+    return out
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+# ----------------------------------------------------------------------------- decode
+def decode_chunk(chunk: Chunk, short_side: int | None) -> dict[str, Any]:
+    """Model-sized RGB frames of the chunk's sampled frames, plus reasons for missing ones."""
+    size = transport_size(chunk.width, chunk.height, short_side)
+    wanted = set(chunk.sampled)
+    images: dict[int, np.ndarray] = {}
+    errors: dict[int, str] = {}
+    if wanted:
+        try:
+            for item in iter_chunk_frames(chunk.uri, chunk.pts, chunk.start, wanted, size):
+                if isinstance(item, DecodedFrame):
+                    if item.index in wanted:
+                        images[item.index] = item.image
+                elif item[0] in wanted:
+                    errors[item[0]] = item[1]
+        except Exception as err:
+            reason = f"chunk could not be decoded ({type(err).__name__}: {err})"
+            errors = {i: reason for i in wanted}
+            images = {}
+    order = [i for i in chunk.sampled if i in images]
+    stack = (
+        np.stack([images[i] for i in order])
+        if order
+        else np.zeros((0, size[1], size[0], 3), np.uint8)
+    )
+    return {
+        "chunk": json.dumps(chunk.to_dict()),
+        "frames": stack.tobytes(),
+        "frame_shape": json.dumps(list(stack.shape)),
+        "frame_indices": json.dumps(order),
+        "errors": json.dumps({str(k): v for k, v in sorted(errors.items())}),
+    }
+
+
+def decode_stage(batch: dict[str, np.ndarray], short_side: int | None) -> dict[str, np.ndarray]:
+    rows = [
+        decode_chunk(Chunk.from_dict(json.loads(_text(r["chunk"]))), short_side)
+        for r in _rows(batch)
+    ]
+    return _columns(rows)
+
+
+def frames_from_row(row: dict[str, Any]) -> tuple[list[int], np.ndarray]:
+    shape = json.loads(_text(row["frame_shape"]))
+    data = np.frombuffer(row["frames"], dtype=np.uint8).reshape(shape)
+    return json.loads(_text(row["frame_indices"])), data
+
+
+# ----------------------------------------------------------------------------- write
+def _heatmap_lookup(
+    chunk: Chunk, analysed: list[int]
+) -> dict[int, int]:
+    """For every frame of the chunk, the analysed frame whose heatmap it shows.
+
+    The latest analysed frame at or before it, or, before the chunk's first analysed frame,
+    that first one: each chunk stands alone, so chunks can be written in any order.
+    """
+    lookup: dict[int, int] = {}
+    if not analysed:
+        return lookup
+    cursor = 0
+    for i in range(chunk.start, chunk.stop):
+        while cursor + 1 < len(analysed) and analysed[cursor + 1] <= i:
+            cursor += 1
+        lookup[i] = analysed[cursor]
+    return lookup
+
+
+def _fmt(value: float | None, spec: str) -> str:
+    return "n/a" if value is None else format(value, spec)
+
+
+def build_rows(
+    chunk: Chunk,
+    tracks: list[dict[str, Any]],
+    results: dict[int, list[dict[str, Any]]],
+    errors: dict[int, str],
+    model_ids: dict[str, str | None],
+    config_hash: str,
+    cd_below: float,
+    ns_below: float,
+    processed_at: str,
+) -> list[dict[str, Any]]:
+    """Exactly one row per (sampled frame, prompt), or one error row per sampled frame."""
+    rows: list[dict[str, Any]] = []
+    for i in chunk.sampled:
+        common = {
+            "video": chunk.uri,
+            "video_id": chunk.video_id,
+            "chunk_index": chunk.chunk_index,
+            "frame_index": i,
+            "pts": chunk.pts_of(i),
+            "timestamp": chunk.timestamp(i),
+        }
+        if i not in results:
+            reason = errors.get(i, "no result was produced for this frame")
+            rows.append(
+                error_row(
+                    chunk.uri,
+                    chunk.video_id,
+                    reason,
+                    config_hash,
+                    processed_at,
+                    frame_index=i,
+                    pts=common["pts"],
+                    timestamp=common["timestamp"],
+                    chunk_index=chunk.chunk_index,
+                    model_ids=model_ids,
+                )
+            )
+            continue
+        by_concept = {r["concept"]: r for r in results[i]}
+        for track in tracks:
+            concept_results = [
+                {
+                    "concept": c,
+                    "contrastive": by_concept[c].get("contrastive"),
+                    "similarity": finite(by_concept[c].get("similarity")),
+                    "concept_drop": finite(by_concept[c].get("concept_drop")),
+                    "negative_suppression": finite(by_concept[c].get("negative_suppression")),
+                    "heads": [list(map(int, h)) for h in by_concept[c].get("heads", [])],
+                }
+                for c in track["concepts"]
+            ]
+            primary = concept_results[0]
+            flags = []
+            for result in concept_results:
+                for flag in metric_flags(
+                    result["concept_drop"], result["negative_suppression"], cd_below, ns_below
+                ):
+                    flags.append(f"{result['concept']}: {flag}")
+            rows.append(
+                empty_row(
+                    **common,
+                    status="ok",
+                    prompt=track["prompt"],
+                    answer=None,
+                    concepts=list(track["concepts"]),
+                    concept_source=track["source"],
+                    concept=primary["concept"],
+                    contrastive_concept=primary["contrastive"],
+                    heads=primary["heads"],
+                    similarity=primary["similarity"],
+                    concept_drop=primary["concept_drop"],
+                    negative_suppression=primary["negative_suppression"],
+                    concept_results=concept_results,
+                    heatmap_similarity=None,
+                    verdict=VERDICT_NOT_EVALUATED,
+                    reasons=list(NOT_EVALUATED_REASONS),
+                    flags=flags,
+                    model_ids=model_ids,
+                    config_hash=config_hash,
+                    processed_at=processed_at,
+                )
+            )
+    return rows
+
+
+def _captions(
+    chunk: Chunk, frame: int, tracks: list[dict[str, Any]], results: dict[int, list[dict]],
+    errors: dict[int, str],
+) -> list[str]:
+    source = frame
+    lines = []
+    if source not in results:
+        reason = errors.get(frame)
+        return [f"frame {frame}: not analysed" + (f" ({reason[:80]})" if reason else "")]
+    by_concept = {r["concept"]: r for r in results[source]}
+    for track in tracks[:3]:
+        concept = track["concepts"][0]
+        result = by_concept.get(concept, {})
+        lines.append(
+            f"Q: {track['prompt'][:70]} | A: n/a | {concept}: "
+            f"CD {_fmt(finite(result.get('concept_drop')), '+.2f')} "
+            f"NS {_fmt(finite(result.get('negative_suppression')), '.2f')} | "
+            f"verdict: {VERDICT_NOT_EVALUATED}"
+        )
+    return lines
+
+
+def write_chunk(
+    row: dict[str, Any],
+    out_dir: str,
+    tracks: list[dict[str, Any]],
+    fingerprints: dict[str, str],
+    config_hash: str,
+    cd_below: float,
+    ns_below: float,
+    crf: int,
+    preset: str,
+) -> dict[str, Any]:
+    """Log rows, the overlay segment, then the marker: the chunk's unit of resume."""
+    started = time.perf_counter()
+    chunk = Chunk.from_dict(json.loads(_text(row["chunk"])))
+    layout = RunLayout(Path(out_dir)).video(chunk.video_id)
+    results = {int(k): v for k, v in json.loads(_text(row["results"])).items()}
+    errors = {int(k): v for k, v in json.loads(_text(row["errors"])).items()}
+    model_ids = json.loads(_text(row["model_ids"]))
+    heat_shape = json.loads(_text(row["heatmap_shape"]))
+    heatmaps = np.frombuffer(row["heatmaps"], dtype=np.float16).reshape(heat_shape)
+    heat_order = json.loads(_text(row["heatmap_frames"]))
+    processed_at = now_iso()
+
+    rows = build_rows(chunk, tracks, results, errors, model_ids, config_hash, cd_below,
+                      ns_below, processed_at)
+    layout.work.mkdir(parents=True, exist_ok=True)
+    write_parquet_atomic(layout.chunk_log(chunk.chunk_index), to_table(rows))
+
+    # The overlay shows the first prompt's concepts, fused by max.
+    first_concepts = tracks[0]["concepts"]
+    concept_pos = [json.loads(_text(row["heatmap_concepts"])).index(c) for c in first_concepts]
+    heat_of = {
+        frame: heatmaps[n, concept_pos].astype(np.float32).max(axis=0)
+        for n, frame in enumerate(heat_order)
+    }
+    lookup = _heatmap_lookup(chunk, sorted(heat_of))
+    written = 0
+    video_errors: list[str] = []
+    marker_video = layout.chunk_video(chunk.chunk_index)
+    try:
+        from pipeline.writers import atomic_path
+
+        with atomic_path(marker_video) as tmp:
+            encoder = SegmentEncoder(tmp, chunk.width, chunk.height, chunk.tb, chunk.frame_rate,
+                                     crf, preset)
+            try:
+                for item in iter_chunk_frames(chunk.uri, chunk.pts, chunk.start):
+                    if not isinstance(item, DecodedFrame):
+                        video_errors.append(f"frame {item[0]}: {item[1]}")
+                        continue
+                    image = item.image
+                    source = lookup.get(item.index)
+                    if source is not None:
+                        image = overlay(image, heat_of[source])
+                    shown = source if source is not None else item.index
+                    image = caption_band(image, _captions(chunk, shown, tracks, results, errors))
+                    encoder.add(image, item.pts)
+                    written += 1
+            finally:
+                encoder.close()
+            if written == 0:
+                raise RuntimeError("no frame of the chunk could be decoded for the overlay")
+        has_video = True
+    except Exception as err:
+        has_video = False
+        video_errors.append(f"overlay segment not written ({type(err).__name__}: {err})")
+    n_errors = sum(1 for r in rows if r["status"] == "error")
+    marker = {
+        "fingerprint": fingerprints[chunk.video_id],
+        "chunk_index": chunk.chunk_index,
+        "start": chunk.start,
+        "stop": chunk.stop,
+        "rows": len(rows),
+        "error_rows": n_errors,
+        "has_video": has_video,
+        "video_frames": written,
+        "video_errors": video_errors,
+        "worker": {"writer": worker_info(), "model": json.loads(_text(row["worker"]))},
+        "write_seconds": round(time.perf_counter() - started, 3),
+    }
+    write_json_atomic(layout.chunk_marker(chunk.chunk_index), marker)
+    return {
+        "video_id": chunk.video_id,
+        "chunk_index": chunk.chunk_index,
+        "frames": len(chunk.sampled),
+        "rows": len(rows),
+        "error_rows": n_errors,
+    }
+
+
+def write_stage(batch: dict[str, np.ndarray], **kwargs: Any) -> dict[str, np.ndarray]:
+    out = []
+    for row in _rows(batch):
+        try:
+            out.append(write_chunk(row, **kwargs))
+        except Exception as err:  # the driver reports the chunk as failed and exits non-zero
+            chunk = json.loads(_text(row["chunk"]))
+            log.exception("writing chunk %s/%s failed", chunk["video_id"], chunk["chunk_index"])
+            out.append({
+                "video_id": chunk["video_id"],
+                "chunk_index": chunk["chunk_index"],
+                "frames": len(chunk["sampled"]),
+                "rows": 0,
+                "error_rows": -1,
+                "failure": f"{type(err).__name__}: {err}",
+            })
+    for item in out:
+        item.setdefault("failure", "")
+    return _columns(out)
