@@ -1,0 +1,204 @@
+"""Train TinyDriveCLIP from scratch on freshly rendered scenes, on CPU, within a time budget.
+
+Run: `python -m synthworld.train_clip --config configs/train_tiny_clip.yaml`.
+The learning-rate schedule follows wall-clock time rather than a step count, because the run
+shares two cores with other work and must still finish (and cool down its LR) on time.
+Checkpoints are exported as safetensors periodically, so an interrupted run still ships weights.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import yaml
+
+from synthworld.clip_data import counterfactual, frame_facts, sample_caption, truth_matrix
+from synthworld.scene import render_scene
+from synthworld.tiny_clip import TINY_CLIP_NAME, frames_to_tensor, register_model_configs
+
+REQUIRED_KEYS = ("render_size", "batch_size", "lr", "time_budget_min", "run_dir", "export_path")
+
+
+def load_config(path: str | Path) -> dict[str, Any]:
+    p = Path(path)
+    if not p.is_file():
+        raise FileNotFoundError(f"training config {p} does not exist")
+    cfg = yaml.safe_load(p.read_text()) or {}
+    missing = [k for k in REQUIRED_KEYS if k not in cfg]
+    if missing:
+        raise ValueError(f"training config {p} is missing keys: {missing}")
+    return cfg
+
+
+def multi_positive_clip_loss(image_features: torch.Tensor, text_features: torch.Tensor,
+                             logit_scale: torch.Tensor, truth: torch.Tensor,
+                             n_paired: int) -> torch.Tensor:
+    """Symmetric CLIP InfoNCE where every caption true for an image counts as a positive.
+
+    With `truth` = identity this is exactly open_clip's ClipLoss. Entries of -1 are left out
+    of the softmax. Only the first `n_paired` texts (one per image) get a text->image term;
+    the extra counterfactual texts act as image->text hard negatives.
+    """
+    logits = logit_scale * image_features @ text_features.T
+    neg_inf = torch.finfo(logits.dtype).min
+
+    def direction(lg: torch.Tensor, tr: torch.Tensor) -> torch.Tensor:
+        all_ = lg.masked_fill(tr < 0, neg_inf).logsumexp(dim=1)
+        pos = lg.masked_fill(tr != 1, neg_inf).logsumexp(dim=1)
+        return (all_ - pos).mean()
+
+    i2t = direction(logits, truth)
+    t2i = direction(logits[:, :n_paired].T, truth[:, :n_paired].T)
+    return 0.5 * (i2t + t2i)
+
+
+def make_batch(step: int, cfg: dict, tokenizer, rng: np.random.Generator):
+    """Render a batch of new scenes and build captions, hard negatives and their truth table."""
+    b = int(cfg["batch_size"])
+    size = tuple(cfg["render_size"])
+    base = int(cfg.get("train_seed_base", 10_000_000))
+    frames = [render_scene(base + step * b + i, size=size) for i in range(b)]
+    facts = [frame_facts(f) for f in frames]
+    per_image = int(cfg.get("captions_per_image", 1))
+    caps = [sample_caption(f, rng) for _ in range(per_image) for f in frames]
+    extra = []
+    for f in frames:
+        if rng.random() < float(cfg.get("counterfactual_prob", 0.5)):
+            c = counterfactual(f, rng)
+            if c is not None:
+                extra.append(c)
+    all_caps = caps + extra
+    truth = torch.from_numpy(truth_matrix(facts, all_caps).astype(np.int64))
+    for r in range(per_image):  # an image's own captions are true by construction
+        truth[torch.arange(b), torch.arange(b) + r * b] = 1
+    images = frames_to_tensor([f.image for f in frames])
+    texts = tokenizer([c.text for c in all_caps])
+    return images, texts, truth, len(caps)
+
+
+def export_weights(model: torch.nn.Module, path: str | Path, dtype: str = "float16") -> Path:
+    """Write an open_clip-loadable safetensors file (fp16 storage; open_clip restores fp32)."""
+    from safetensors.torch import save_file
+
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    dt = {"float16": torch.float16, "float32": torch.float32}[dtype]
+    sd = {k: (v.detach().to(dt) if v.is_floating_point() else v.detach()).contiguous()
+          for k, v in model.state_dict().items()}
+    tmp = out.with_suffix(".tmp")
+    save_file(sd, str(tmp), metadata={"format": "pt", "model": TINY_CLIP_NAME})
+    tmp.replace(out)
+    return out
+
+
+def lr_at(step: int, elapsed_s: float, cfg: dict) -> float:
+    warm = int(cfg.get("warmup_steps", 30))
+    base, low = float(cfg["lr"]), float(cfg.get("min_lr", 0.0))
+    if step < warm:
+        return base * (step + 1) / warm
+    frac = min(1.0, elapsed_s / (60.0 * float(cfg["time_budget_min"])))
+    return low + 0.5 * (base - low) * (1 + math.cos(math.pi * frac))
+
+
+def train(cfg: dict) -> Path:
+    import open_clip
+
+    torch.manual_seed(0)
+    torch.set_num_threads(int(cfg.get("threads", 2)))
+    register_model_configs()
+    model = open_clip.create_model(TINY_CLIP_NAME, force_patch_dropout=cfg.get("patch_dropout"))
+    model.train()
+    tokenizer = open_clip.get_tokenizer(TINY_CLIP_NAME)
+    decay, no_decay = [], []
+    for name, p in model.named_parameters():
+        (decay if p.ndim >= 2 and "embedding" not in name else no_decay).append(p)
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": float(cfg["weight_decay"])},
+                             {"params": no_decay, "weight_decay": 0.0}],
+                            lr=float(cfg["lr"]), betas=(0.9, 0.98), eps=1e-6)
+    run_dir = Path(cfg["run_dir"])
+    run_dir.mkdir(parents=True, exist_ok=True)
+    (run_dir / "config.json").write_text(json.dumps(cfg, indent=2))
+    rng = np.random.default_rng(0)
+    budget_s = 60.0 * float(cfg["time_budget_min"])
+    t_start = time.time()
+    last_ckpt = t_start
+    n_seen, loss_ema = 0, None
+    history = []
+    step = 0
+    for step in range(int(cfg.get("max_steps", 10**9))):
+        elapsed = time.time() - t_start
+        if elapsed > budget_s:
+            break
+        lr = lr_at(step, elapsed, cfg)
+        for g in opt.param_groups:
+            g["lr"] = lr
+        t0 = time.time()
+        images, texts, truth, n_paired = make_batch(step, cfg, tokenizer, rng)
+        t_data = time.time() - t0
+        out = model(images, texts)
+        img_f, txt_f, scale = out[0], out[1], out[2]
+        loss = multi_positive_clip_loss(img_f, txt_f, scale, truth, n_paired)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        with torch.no_grad():
+            model.logit_scale.clamp_(0, math.log(100))
+        n_seen += images.shape[0]
+        loss_v = float(loss.detach())
+        loss_ema = loss_v if loss_ema is None else 0.95 * loss_ema + 0.05 * loss_v
+        if step % int(cfg.get("log_every", 10)) == 0:
+            el = time.time() - t_start
+            rec = {"step": step, "loss": round(loss_v, 4), "loss_ema": round(loss_ema, 4),
+                   "lr": round(lr, 7), "scale": round(float(scale), 2),
+                   "img_per_s": round(n_seen / el, 2), "data_s": round(t_data, 2),
+                   "step_s": round(time.time() - t0, 2), "elapsed_min": round(el / 60, 2)}
+            history.append(rec)
+            print(json.dumps(rec), flush=True)
+        if time.time() - last_ckpt > 60 * float(cfg.get("checkpoint_every_min", 10)):
+            _checkpoint(model, cfg, run_dir, step, n_seen, t_start, loss_ema, final=False)
+            last_ckpt = time.time()
+    return _checkpoint(model, cfg, run_dir, step, n_seen, t_start, loss_ema, final=True)
+
+
+def _checkpoint(model, cfg, run_dir: Path, step: int, n_seen: int, t_start: float,
+                loss_ema: float | None, final: bool) -> Path:
+    model.eval()
+    export_weights(model, run_dir / "last.safetensors", "float32")
+    path = export_weights(model, cfg["export_path"], cfg.get("export_dtype", "float16"))
+    model.train()
+    info = {"step": step, "images_seen": n_seen, "minutes": round((time.time() - t_start) / 60, 2),
+            "loss_ema": loss_ema, "final": final, "time_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ",
+                                                                          time.gmtime())}
+    (run_dir / "checkpoint.json").write_text(json.dumps(info, indent=2))
+    print(json.dumps({"checkpoint": str(path), **info}), flush=True)
+    return path
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--config", default="configs/train_tiny_clip.yaml")
+    ap.add_argument("--time-budget-min", type=float, default=None,
+                    help="override the config's wall-clock budget (e.g. for a smoke run)")
+    ap.add_argument("--run-dir", default=None)
+    ap.add_argument("--export-path", default=None)
+    args = ap.parse_args(argv)
+    cfg = load_config(args.config)
+    if args.time_budget_min is not None:
+        cfg["time_budget_min"] = args.time_budget_min
+    if args.run_dir:
+        cfg["run_dir"] = args.run_dir
+    if args.export_path:
+        cfg["export_path"] = args.export_path
+    train(cfg)
+
+
+if __name__ == "__main__":
+    main()
