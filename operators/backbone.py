@@ -67,13 +67,16 @@ class VisualTrace:
 
     `attentions[l]` is (B, H, Q, N): for the last layer, when only the pooled query is needed,
     Q is 1. `head_outputs[l]` is each head's direct write to the pooled residual, (B, H, width),
-    already scaled by the block's LayerScale. `pooled` is the residual before `ln_post`.
+    already scaled by the block's LayerScale. `pooled` is the residual before `ln_post`;
+    `layer_pooled[l]` the same read after block l (what layer-wise methods such as LeGrad
+    project into the joint space).
     """
 
     embedding: torch.Tensor
     pooled: torch.Tensor
     attentions: dict[int, torch.Tensor]
     head_outputs: dict[int, torch.Tensor]
+    layer_pooled: dict[int, torch.Tensor]
     query_rows: slice
 
 
@@ -317,6 +320,7 @@ class OpenClipViT:
         x = self._embed(pixels)
         attentions: dict[int, torch.Tensor] = {}
         head_outputs: dict[int, torch.Tensor] = {}
+        layer_pooled: dict[int, torch.Tensor] = {}
         first = min(capture) if capture else None
         for index, block in enumerate(self.visual.transformer.resblocks):
             if index == first and torch.is_grad_enabled():
@@ -330,15 +334,22 @@ class OpenClipViT:
             if index in capture:
                 attentions[index] = probs
                 head_outputs[index] = head_out
+                rows = slice(None) if pooled_only else self.pooled_query_rows
+                layer_pooled[index] = x[:, rows].mean(dim=1)
         pooled = x.mean(dim=1)
-        embedding = self.visual.ln_post(pooled) @ self.visual.proj
+        embedding = self.project(pooled)
         return VisualTrace(
             embedding=embedding,
             pooled=pooled,
             attentions=attentions,
             head_outputs=head_outputs,
+            layer_pooled=layer_pooled,
             query_rows=self.pooled_query_rows,
         )
+
+    def project(self, pooled: torch.Tensor) -> torch.Tensor:
+        """Pooled residual (…, width) → image embedding (…, D): `ln_post` then `proj`."""
+        return self.visual.ln_post(pooled) @ self.visual.proj
 
     def head_embeddings(self, trace: VisualTrace, layer: int) -> torch.Tensor:
         """Each head's direct contribution projected into the joint space, (B, H, D).
