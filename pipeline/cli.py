@@ -67,5 +67,42 @@ def explain(
     )
 
 
+@app.command()
+def run(
+    inputs: list[str] = typer.Argument(..., help="Video files, directories, globs or URIs."),
+    prompt: list[str] = typer.Option(None, "--prompt", help="A prompt (repeatable)."),
+    prompts: Path = typer.Option(None, "--prompts", help="A file with one prompt per line."),
+    concept: list[str] = typer.Option(
+        None, "--concept", help="Concept to explain for every prompt (repeatable); default: "
+        "vocabulary concepts found in the prompt."
+    ),
+    config: Path = typer.Option(None, help="YAML config (default: configs/default.yaml)."),
+    address: str = typer.Option(None, help="Address of an existing Ray cluster."),
+    out: Path = typer.Option(..., help="Output directory."),
+    keep_work: bool = typer.Option(False, help="Keep per-chunk files after a video finishes."),
+    verbose: bool = typer.Option(False, "--verbose", "-v"),
+) -> None:
+    """Audit videos: overlay video, per-frame logs and report.html per input (exit 1 if any
+    input failed)."""
+    from pipeline.commands import run_command, setup_logging
+
+    setup_logging(verbose)
+    raise typer.Exit(run_command(
+        inputs, prompt or [], prompts, concept or [], config, address, out, keep_work
+    ))
+
+
+@app.command()
+def demo(
+    out: Path = typer.Option(Path("demo-out"), help="Output directory."),
+    verbose: bool = typer.Option(False, "--verbose", "-v"),
+) -> None:
+    """Render a short synthetic clip and run the whole pipeline on it, offline."""
+    from pipeline.commands import demo_command, setup_logging
+
+    setup_logging(verbose)
+    raise typer.Exit(demo_command(out))
+
+
 if __name__ == "__main__":
     app()

@@ -139,7 +139,9 @@ class SegmentEncoder:
         stream = self.container.add_stream("libx264", rate=rate or Fraction(30))
         stream.width, stream.height = width - width % 2, height - height % 2
         stream.pix_fmt = "yuv420p"
-        stream.time_base = time_base
+        # The encoder must count in the source's time base: the default (1/rate) would round
+        # variable-frame-rate timestamps onto a fixed grid.
+        stream.codec_context.time_base = time_base
         stream.codec_context.max_b_frames = 0  # dts == pts, so segments remux in order
         stream.options = {"preset": preset, "crf": str(crf)}
         self.stream = stream

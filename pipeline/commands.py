@@ -1,0 +1,96 @@
+"""What `drivexplain run` and `drivexplain demo` do, kept out of the CLI module.
+
+The CLI parses arguments; these functions set up logging, validate everything that can be
+validated before Ray starts (config, prompts, inputs), run the job and turn the outcome into
+an exit code: 0 all inputs finished, 1 some input failed, 2 bad arguments or configuration.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import warnings
+from pathlib import Path
+
+EXIT_OK, EXIT_INPUT_FAILED, EXIT_USAGE = 0, 1, 2
+DEMO_PROMPTS = ("Is a pedestrian crossing in front of the car?", "Is there a car ahead?")
+
+log = logging.getLogger("drivexplain.pipeline")
+
+
+def setup_logging(verbose: bool = False) -> None:
+    from rich.logging import RichHandler
+
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(message)s",
+        datefmt="[%X]",
+        handlers=[RichHandler(show_path=False, rich_tracebacks=True)],
+        force=True,
+    )
+    for noisy in ("ray", "ray.data", "root", "open_clip"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
+    os.environ.setdefault("RAY_DEDUP_LOGS", "1")
+
+
+def run_command(
+    inputs: list[str],
+    prompts: list[str],
+    prompts_file: Path | None,
+    concepts: list[str],
+    config_path: Path | None,
+    address: str | None,
+    out: Path,
+    keep_work: bool = False,
+    progress: bool = True,
+) -> int:
+    """Validate, run, report; returns the process exit code."""
+    from operators.config import ConfigError, load_config
+    from pipeline.inputs import expand_inputs
+    from pipeline.prompts import PromptError, read_prompts_file, resolve_tracks
+    from pipeline.run import RunOptions, run_pipeline
+
+    try:
+        config = load_config(config_path)
+        all_prompts = list(prompts) + (read_prompts_file(prompts_file) if prompts_file else [])
+        tracks = resolve_tracks(all_prompts, concepts,
+                                Path(config.attribution.contrastive.vocabulary))
+        if not expand_inputs(inputs):
+            raise ValueError(f"no input video found in {inputs}")
+    except (ConfigError, PromptError, ValueError, OSError) as err:
+        log.error("%s", err)
+        return EXIT_USAGE
+    for track in tracks:
+        log.info("prompt %r -> concepts %s (%s)", track.prompt, list(track.concepts),
+                 track.source)
+    summary = run_pipeline(RunOptions(
+        inputs=inputs, prompts=all_prompts, out=out, config=config, concepts=concepts,
+        address=address, keep_work=keep_work, progress=progress,
+    ))
+    log.info("report: %s", (out / "report.html").resolve())
+    if summary.failed:
+        log.error("%d of %d inputs failed", len(summary.failed), len(summary.videos))
+        return EXIT_INPUT_FAILED
+    return EXIT_OK
+
+
+def make_demo_clip(path: Path, seconds: float = 4.0, fps: float = 4.0,
+                   size: tuple[int, int] = (480, 270)) -> Path:
+    """A short synthetic dashcam clip from synthworld (rendered offline, no download)."""
+    from synthworld.clips import write_clip
+
+    return write_clip(path, seconds=seconds, fps=fps, seed=7, size=size)
+
+
+def demo_command(out: Path, progress: bool = True) -> int:
+    """Make a synthetic clip and run the whole pipeline on the embedded default model."""
+    out.mkdir(parents=True, exist_ok=True)
+    clip = out / "demo_clip.mp4"
+    if not clip.is_file():
+        log.info("rendering a synthetic clip to %s", clip)
+        make_demo_clip(clip)
+    return run_command(
+        inputs=[str(clip)], prompts=list(DEMO_PROMPTS), prompts_file=None, concepts=[],
+        config_path=None, address=None, out=out / "run", progress=progress,
+    )
