@@ -68,6 +68,8 @@ def build_tiny_llava(
     tokenizer: Any,
     *,
     vision_config: Any | None = None,
+    vision_tower: Any | None = None,
+    squash: bool = False,
     image_size: int = 32,
     patch_size: int = 8,
     vision_hidden: int = 32,
@@ -82,9 +84,11 @@ def build_tiny_llava(
 ) -> tuple[Any, Any]:
     """A randomly initialised `LlavaForConditionalGeneration` and its `LlavaProcessor`.
 
-    `vision_config` overrides the tower geometry (pass the converted project CLIP's config).
-    The image processor resizes the short side and centre-crops, as llava-hf's CLIP processor
-    does, so frames of any aspect ratio map to the same grid.
+    `vision_tower` is a transformers CLIP vision model whose config and weights are used for
+    the tower (the converted project CLIP, `operators.vlm_convert`); `vision_config` gives only
+    the geometry. The image processor resizes the short side and centre-crops, as llava-hf's CLIP
+    processor does; `squash=True` resizes to the square input without cropping, as the project's
+    tiny CLIP is trained (a dashcam frame's sides carry the objects an audit asks about).
     """
     import torch
     from transformers import (
@@ -96,6 +100,8 @@ def build_tiny_llava(
         LlavaProcessor,
     )
 
+    if vision_tower is not None:
+        vision_config = vision_tower.config
     if vision_config is None:
         vision_config = CLIPVisionConfig(
             hidden_size=vision_hidden,
@@ -129,6 +135,10 @@ def build_tiny_llava(
     )
     torch.manual_seed(seed)
     model = LlavaForConditionalGeneration(config)
+    if vision_tower is not None:
+        from operators.vlm_convert import load_tower_weights
+
+        load_tower_weights(model.model.vision_tower, vision_tower.state_dict())
     model.generation_config.pad_token_id = tokenizer.pad_token_id
     model.generation_config.eos_token_id = tokenizer.eos_token_id
     model.generation_config.bos_token_id = tokenizer.bos_token_id
@@ -136,8 +146,9 @@ def build_tiny_llava(
     mean = (0.48145466, 0.4578275, 0.40821073)
     std = (0.26862954, 0.26130258, 0.27577711)
     image_processor = CLIPImageProcessor(
-        size={"shortest_edge": size},
+        size={"height": size, "width": size} if squash else {"shortest_edge": size},
         crop_size={"height": size, "width": size},
+        do_center_crop=not squash,
         image_mean=list(mean),
         image_std=list(std),
     )
