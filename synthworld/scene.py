@@ -75,6 +75,7 @@ class ObjectInstance:
     mask: np.ndarray  # bool (H, W)
     salient: bool  # big enough to be named in captions
     crossing: bool = False  # a pedestrian on the carriageway
+    track_id: str = ""  # stable across the frames of a clip ("" when unknown)
 
     @property
     def concept(self) -> str:
@@ -95,6 +96,7 @@ class ObjectInstance:
             "bbox": list(self.bbox),
             "salient": self.salient,
             "crossing": self.crossing,
+            "track_id": self.track_id,
         }
 
 
@@ -313,11 +315,13 @@ class World:
             buildings += [b for b in bs if b.ze - s > 0.5 and b.zs - s < BUILDING_FAR_M]
             if (j * SEGMENT_M - s) > OBJECT_FAR_M + 5:
                 continue
-            for o in st:
+            for idx, o in enumerate(st):
                 spec = self._place_static(o, t, s)
                 if spec is not None:
+                    spec.params["track"] = f"s{j}.{idx}"
                     specs.append(spec)
-        for slot_s, make in ((VEHICLE_SLOT_S, self._vehicle), (WALKER_SLOT_S, self._walker)):
+        for slot_s, make, tag in ((VEHICLE_SLOT_S, self._vehicle, "v"),
+                                  (WALKER_SLOT_S, self._walker, "w")):
             k1 = int(t // slot_s)
             k0 = int((t - MAX_LIFE_S) // slot_s)
             for k in range(max(k0, 0), k1 + 1):
@@ -329,6 +333,7 @@ class World:
                     params = dict(m.params)
                     if m.class_name == "pedestrian":
                         params["phase"] = 5.0 * t + k
+                    params["track"] = f"{tag}{k}"
                     specs.append(ObjectSpec(m.class_name, m.x, z, m.colour, m.facing, params))
         return buildings, specs
 
@@ -337,7 +342,7 @@ class World:
         if o.class_name == "crosswalk":
             if not (OBJECT_NEAR_M - 3.0 <= z <= OBJECT_FAR_M):
                 return None
-            return ObjectSpec("crosswalk", 0.0, max(z, 1.0), params=o.params)
+            return ObjectSpec("crosswalk", 0.0, max(z, 1.0), params=dict(o.params))
         if not (OBJECT_NEAR_M <= z <= OBJECT_FAR_M):
             return None
         colour = o.colour
@@ -460,6 +465,7 @@ class World:
                 distance="near" if sp.z < NEAR_DISTANCE_M else "far", depth_m=float(sp.z),
                 bbox=bbox, mask=mask, salient=area >= min_area,
                 crossing=sp.class_name == "pedestrian" and abs(sp.x) < ROAD_HALF_M,
+                track_id=str(sp.params.get("track", "")),
             ))
         return out
 
