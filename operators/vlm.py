@@ -14,7 +14,9 @@ Per frame the backend
        log p(answer) = sum_t m_t * log p(y_t | image, prompt, y_<t)
 
    where y_t are the generated tokens and m_t = 1 up to and including the first EOS, 0 after it
-   (greedy batches pad finished rows; those tokens are not part of the answer);
+   (greedy batches pad finished rows; those tokens are not part of the answer). With a *focus*
+   (`explain_answers(..., focus=["car"])`) m_t is further restricted to the tokens spelling the
+   focus words, so the map says where that part of the answer came from;
 3. turns the gradients into two maps on the vision tower's patch grid:
 
    * attention-gradient map (the `answer_map`), after Chefer et al.:
@@ -92,7 +94,10 @@ class VLMAnswer:
     (grid_h, grid_w) float32 in [0, 1]; formulas in the module docstring). `logprob` is the
     answer's log-probability under teacher forcing, including the EOS if one was generated.
     `grad_finite` is False when some gradient was NaN/inf (then those entries were zeroed), which
-    happens with fp16 overflow and means the maps should not be trusted.
+    happens with fp16 overflow and means the maps should not be trusted. `extras` holds the
+    per-token log-probabilities, the focus bookkeeping, `frame_box` (the frame region the grid
+    covers, see `LlavaBackend._frame_box`) and the raw per-layer maps `layer_relevance` /
+    `layer_attention` (L, grid_h, grid_w) that per-layer fusion needs.
     """
 
     prompt: str
@@ -364,18 +369,9 @@ class LlavaBackend:
         return self.tokenizer.decode(keep, skip_special_tokens=True).strip()
 
     # ------------------------------------------------------------------ answer + gradients
-    def ask(
-        self,
-        images: Sequence[Any],
-        prompts: str | Sequence[str],
-        *,
-        max_new_tokens: int | None = None,
-    ) -> list[VLMAnswer]:
-        """Answer `prompts` about `images` (one prompt for all, or one per image), batched.
-
-        Greedy decoding only: a sampled answer would make the audit irreproducible, and its
-        gradient map would describe one draw rather than the model.
-        """
+    def _prepare(
+        self, images: Sequence[Any], prompts: str | Sequence[str]
+    ) -> tuple[dict[str, torch.Tensor], torch.Tensor, list[str], list[tuple[int, int]]]:
         if isinstance(images, np.ndarray) and images.ndim == 3:
             raise ValueError("pass a list of frames (or an (N, H, W, 3) array), not one frame")
         frames = self._check_images(list(images))
@@ -388,12 +384,29 @@ class LlavaBackend:
             if not isinstance(p, str) or not p.strip():
                 raise ValueError(f"prompt {k} is empty; ask the model something")
         texts = [self.format_prompt(p) for p in prompt_list]
-        device = self.device
         enc = self.processor(images=frames, text=texts, padding=True, return_tensors="pt")
-        enc = {k: v.to(device) for k, v in enc.items()}
+        enc = {k: v.to(self.device) for k, v in enc.items()}
         pixel_values = enc["pixel_values"].to(self.model.dtype)
-        prompt_len = enc["input_ids"].shape[1]
+        sizes = [(int(f.shape[0]), int(f.shape[1])) for f in frames]
+        return enc, pixel_values, prompt_list, sizes
 
+    def ask(
+        self,
+        images: Sequence[Any],
+        prompts: str | Sequence[str],
+        *,
+        focus: Sequence[str | Sequence[str] | None] | None = None,
+        max_new_tokens: int | None = None,
+    ) -> list[VLMAnswer]:
+        """Answer `prompts` about `images` (one prompt for all, or one per image), batched.
+
+        Greedy decoding only: a sampled answer would make the audit irreproducible, and its
+        gradient map would describe one draw rather than the model. `focus` (per frame: words or
+        None) restricts the gradient target to the answer tokens that spell those words, see
+        `explain_answers`.
+        """
+        enc, pixel_values, prompt_list, sizes = self._prepare(images, prompts)
+        prompt_len = enc["input_ids"].shape[1]
         with torch.no_grad():
             generated = self.model.generate(
                 input_ids=enc["input_ids"],
@@ -406,14 +419,93 @@ class LlavaBackend:
             )
         answer_tokens = generated[:, prompt_len:]
         answer_mask, ended = self._answer_mask(answer_tokens)
-        return self._explain(enc, pixel_values, answer_tokens, answer_mask, ended, prompt_list)
+        return self._explain(
+            enc, pixel_values, answer_tokens, answer_mask, ended, prompt_list, sizes, focus
+        )
+
+    def explain_answers(
+        self,
+        images: Sequence[Any],
+        answers: Sequence[VLMAnswer],
+        *,
+        focus: Sequence[str | Sequence[str] | None] | None = None,
+    ) -> list[VLMAnswer]:
+        """Re-explain given answers without generating again, e.g. for one concept at a time.
+
+        With `focus`, the gradient target is the log-probability of only the answer tokens that
+        spell the focus words ("car" in "a red car ahead"), which is what says where *that part*
+        of the answer came from (paper III-G). A frame whose answer does not contain its focus
+        words falls back to the whole answer and says so in `extras["focus_found"]`.
+        """
+        answers = list(answers)
+        enc, pixel_values, prompt_list, sizes = self._prepare(images, [a.prompt for a in answers])
+        if len(answers) != len(sizes):
+            raise ValueError(f"{len(answers)} answers for {len(sizes)} images")
+        eos = min(self.eos_token_ids) if self.eos_token_ids else self.pad_token_id
+        rows = [list(a.answer_token_ids) + ([eos] if a.ended_with_eos else []) for a in answers]
+        width = max(1, max(len(r) for r in rows))
+        tokens = torch.full((len(rows), width), self.pad_token_id, dtype=torch.long)
+        mask = torch.zeros((len(rows), width), dtype=torch.long)
+        for b, row in enumerate(rows):
+            tokens[b, : len(row)] = torch.tensor(row, dtype=torch.long)
+            mask[b, : len(row)] = 1
+        ended = torch.tensor([a.ended_with_eos for a in answers])
+        device = self.device
+        return self._explain(
+            enc,
+            pixel_values,
+            tokens.to(device),
+            mask.to(device),
+            ended.to(device),
+            prompt_list,
+            sizes,
+            focus,
+        )
 
     def _feature_layers(self, num_layers: int) -> list[int]:
         """Selected hidden-state indices (0 = embeddings, i = output of layer i), non-negative."""
         layer = self.model.config.vision_feature_layer
         layers = [layer] if isinstance(layer, int) else list(layer)
-        resolved = [idx % (num_layers + 1) for idx in layers]
-        return resolved
+        return [idx % (num_layers + 1) for idx in layers]
+
+    def _focus_mask(
+        self,
+        answer_tokens: torch.Tensor,
+        answer_mask: torch.Tensor,
+        focus: Sequence[str | Sequence[str] | None] | None,
+    ) -> tuple[torch.Tensor, list[bool | None]]:
+        """Target mask: the answer, or only the tokens spelling each frame's focus words."""
+        batch = answer_tokens.shape[0]
+        if focus is None:
+            return answer_mask, [None] * batch
+        focus = list(focus)
+        if len(focus) != batch:
+            raise ValueError(f"{len(focus)} focus entries for {batch} frames")
+        target = answer_mask.clone()
+        found: list[bool | None] = []
+        for b, words in enumerate(focus):
+            if words is None:
+                found.append(None)
+                continue
+            wanted = [words] if isinstance(words, str) else list(words)
+            hits = torch.zeros_like(answer_mask[b])
+            for word in wanted:
+                ids = self.tokenizer(word, add_special_tokens=False)["input_ids"]
+                span = len(ids)
+                if not span:
+                    continue
+                row = answer_tokens[b].tolist()
+                for start in range(len(row) - span + 1):
+                    if row[start : start + span] == ids and all(
+                        answer_mask[b, start : start + span].tolist()
+                    ):
+                        hits[start : start + span] = 1
+            if hits.any():
+                target[b] = hits
+                found.append(True)
+            else:
+                found.append(False)
+        return target, found
 
     def _explain(
         self,
@@ -423,10 +515,13 @@ class LlavaBackend:
         answer_mask: torch.Tensor,
         ended: torch.Tensor,
         prompts: list[str],
+        frame_sizes: list[tuple[int, int]],
+        focus: Sequence[str | Sequence[str] | None] | None = None,
     ) -> list[VLMAnswer]:
         config = self.model.config
         inner = self.model.model
         batch, prompt_len = enc["input_ids"].shape
+        target_mask, focus_found = self._focus_mask(answer_tokens, answer_mask, focus)
         full_ids = torch.cat([enc["input_ids"], answer_tokens], dim=1)
         full_mask = torch.cat([enc["attention_mask"], answer_mask.to(enc["attention_mask"])], 1)
         # Positions as generate() assigns them under left padding, so the replay scores exactly
@@ -468,14 +563,15 @@ class LlavaBackend:
             logprobs = torch.log_softmax(logits, dim=-1)
             token_lp = logprobs.gather(-1, answer_tokens.unsqueeze(-1)).squeeze(-1)
             per_frame = (token_lp * answer_mask.to(token_lp.dtype)).sum(dim=1)
+            target = (token_lp * target_mask.to(token_lp.dtype)).sum(dim=1)
             # Greedy tokens must be the replay's argmax; if not, the replay scored a different
             # context (positions, padding) and its gradients would explain the wrong answer.
             replay_greedy = (logits.argmax(dim=-1) == answer_tokens) | (answer_mask == 0)
             targets = [attentions[i] for i in used_layers] + [
                 hidden_states[k] for k in feature_layers
             ]
-            # Frames are independent in the batch, so d(sum)/d(frame-b tensor) = d(logp_b)/d(.)
-            grads = torch.autograd.grad(per_frame.sum(), targets, allow_unused=True)
+            # Frames are independent in the batch, so d(sum)/d(frame-b tensor) = d(target_b)/d(.)
+            grads = torch.autograd.grad(target.sum(), targets, allow_unused=True)
         attn_grads = grads[: len(used_layers)]
         feat_grads = grads[len(used_layers) :]
 
@@ -493,15 +589,19 @@ class LlavaBackend:
         geometry = GridGeometry(grid_h, grid_w, patch, (int(h_in), int(w_in)), offset == 1)
 
         finite = torch.ones(batch, dtype=torch.bool, device=pixels.device)
-        relevance = torch.zeros(batch, n_patches, device=pixels.device)
+        layer_relevance = torch.zeros(batch, len(used_layers), n_patches, device=pixels.device)
+        layer_attention = torch.zeros_like(layer_relevance)
         with torch.no_grad():
-            for layer, grad in zip(used_layers, attn_grads, strict=True):
+            for slot, (layer, grad) in enumerate(zip(used_layers, attn_grads, strict=True)):
+                attn = attentions[layer].float()
+                # Self-attention received by each patch from the patch queries, for fusion.
+                layer_attention[:, slot] = attn.mean(dim=1)[:, offset:, offset:].sum(dim=1)
                 if grad is None:  # layer not on the path to the answer
                     continue
                 finite &= torch.isfinite(grad).flatten(1).all(dim=1)
-                cam = (torch.nan_to_num(grad.float()) * attentions[layer].float()).clamp(min=0)
-                cam = cam.mean(dim=1)  # heads
-                relevance += cam[:, offset:, offset:].sum(dim=1)  # patch queries -> patch keys
+                cam = (torch.nan_to_num(grad.float()) * attn).clamp(min=0).mean(dim=1)
+                layer_relevance[:, slot] = cam[:, offset:, offset:].sum(dim=1)
+            relevance = layer_relevance.sum(dim=1)
             feature = torch.zeros(batch, n_patches, device=pixels.device)
             for grad in feat_grads:
                 if grad is None:
@@ -516,6 +616,7 @@ class LlavaBackend:
                 for t, m in zip(answer_tokens[b].tolist(), answer_mask[b].tolist(), strict=True)
                 if m and int(t) not in self.eos_token_ids
             ]
+            scored = answer_mask[b].tolist()
             results.append(
                 VLMAnswer(
                     prompt=prompts[b],
@@ -533,16 +634,45 @@ class LlavaBackend:
                         "prompt_tokens": prompt_len,
                         "replay_matches_greedy": bool(replay_greedy[b].all()),
                         "token_logprobs": [
-                            float(v)
-                            for v, m in zip(
-                                token_lp[b].tolist(), answer_mask[b].tolist(), strict=True
-                            )
-                            if m
+                            float(v) for v, m in zip(token_lp[b].tolist(), scored, strict=True) if m
                         ],
+                        "target_logprob": float(target[b].detach()),
+                        "target_tokens": int(target_mask[b].sum()),
+                        "focus": None if focus is None else focus[b],
+                        "focus_found": focus_found[b],
+                        "frame_size": frame_sizes[b],
+                        "frame_box": self._frame_box(frame_sizes[b]),
+                        # raw, per used layer, (L, grid_h, grid_w): for per-layer fusion
+                        "layer_relevance": layer_relevance[b]
+                        .reshape(-1, grid_h, grid_w)
+                        .cpu()
+                        .numpy(),
+                        "layer_attention": layer_attention[b]
+                        .reshape(-1, grid_h, grid_w)
+                        .cpu()
+                        .numpy(),
                     },
                 )
             )
         return results
+
+    def _frame_box(self, frame_size: tuple[int, int]) -> tuple[float, float, float, float]:
+        """(top, left, height, width) of the frame region the patch grid covers, in pixels.
+
+        llava-hf's CLIP processor resizes the short side and centre-crops, so the grid covers
+        only the central square of a wide dashcam frame; squashing processors cover it all.
+        Needed to put the answer map and the CLIP map (which squashes) on the same pixels.
+        """
+        height, width = frame_size
+        proc = getattr(self.processor, "image_processor", None)
+        size = getattr(proc, "size", None) or {}
+        crop = getattr(proc, "crop_size", None) or {}
+        if getattr(proc, "do_center_crop", False) and "shortest_edge" in size and crop:
+            scale = float(size["shortest_edge"]) / min(height, width)
+            box_h = min(height, crop["height"] / scale)
+            box_w = min(width, crop["width"] / scale)
+            return ((height - box_h) / 2, (width - box_w) / 2, box_h, box_w)
+        return (0.0, 0.0, float(height), float(width))
 
 
 def _normalise(values: torch.Tensor) -> np.ndarray:

@@ -385,3 +385,59 @@ def test_project_tiny_clip_tower_inside_a_llava(tmp_path: Path) -> None:
     answer = vlm.ask([frame], "is there a car ?")[0]
     grid = size // converted.config.patch_size
     assert answer.answer_map.shape == (grid, grid) and answer.grad_finite
+
+
+# ---------------------------------------------------------------- focus and answer replay
+
+
+def test_explain_answers_reproduces_ask(backend: LlavaBackend, frames) -> None:
+    prompts = ["is there a car ?", "describe this image ."]
+    asked = backend.ask(frames[:2], prompts)
+    again = backend.explain_answers(frames[:2], asked)
+    for x, y in zip(asked, again, strict=True):
+        assert x.answer_token_ids == y.answer_token_ids
+        assert y.logprob == pytest.approx(x.logprob, abs=1e-4)
+        np.testing.assert_allclose(x.answer_map, y.answer_map, atol=1e-4)
+        assert y.extras["focus_found"] is None
+
+
+def test_focus_restricts_the_target_to_the_focus_tokens(backend: LlavaBackend, frames) -> None:
+    answer = backend.ask(frames[:1], "describe this image .", max_new_tokens=6)[0]
+    tokens = backend.tokenizer.convert_ids_to_tokens(list(answer.answer_token_ids))
+    words = [t for t in tokens if t in WORDS]
+    assert words, f"random model produced no vocabulary word: {tokens}"
+    word = words[0]
+    positions = [i for i, t in enumerate(tokens) if t == word]
+    focused = backend.explain_answers(frames[:1], [answer], focus=[word])[0]
+    assert focused.extras["focus_found"] is True
+    assert focused.extras["target_tokens"] == len(positions)
+    expected = sum(answer.extras["token_logprobs"][i] for i in positions)
+    assert focused.extras["target_logprob"] == pytest.approx(expected, abs=1e-4)
+    assert focused.logprob == pytest.approx(answer.logprob, abs=1e-4)
+    if len(positions) < len(answer.extras["token_logprobs"]):
+        assert not np.allclose(focused.answer_map, answer.answer_map, atol=1e-3)
+    missing = backend.explain_answers(frames[:1], [answer], focus=["bus"])[0]
+    if "bus" not in tokens:
+        assert missing.extras["focus_found"] is False
+        np.testing.assert_allclose(missing.answer_map, answer.answer_map, atol=1e-4)
+    with pytest.raises(ValueError, match="focus"):
+        backend.explain_answers(frames[:1], [answer], focus=["car", "bus"])
+
+
+def test_per_layer_maps_sum_to_the_answer_map(backend: LlavaBackend, frames) -> None:
+    answer = backend.ask(frames[:1], "is there a car ?")[0]
+    layers = answer.extras["layer_relevance"]
+    assert layers.shape == (len(answer.layers), 4, 4)
+    np.testing.assert_allclose(_normalise(torch.from_numpy(layers.sum(0))), answer.answer_map)
+    attention = answer.extras["layer_attention"]
+    # Every patch query's attention row sums to 1 over all keys; patch keys get at most that.
+    assert attention.shape == layers.shape and (attention >= 0).all()
+    assert attention.sum(axis=(1, 2)).max() <= 16 + 1e-4
+
+
+def test_frame_box_matches_processor_geometry(backend: LlavaBackend, tmp_path: Path) -> None:
+    # Centre crop: a 36x52 frame resized to short side 32 keeps its central 36x36 square.
+    assert backend._frame_box((36, 52)) == pytest.approx((0.0, 8.0, 36.0, 36.0))
+    assert backend._frame_box((60, 30)) == pytest.approx((15.0, 0.0, 30.0, 30.0))
+    squash = load_vlm(_save(tmp_path, squash=True), device="cpu")
+    assert squash._frame_box((36, 52)) == (0.0, 0.0, 36.0, 52.0)
