@@ -3,6 +3,7 @@ frames are redone; a finished video is skipped."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -43,10 +44,8 @@ def _descendants(pid: int) -> list[int]:
 def _kill_tree(pid: int) -> None:
     """SIGKILL the job and every process it started (Ray's too), by pid only."""
     for victim in [pid, *_descendants(pid)]:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.kill(victim, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
 
 
 def _comparable(rows: list[dict]) -> list[dict]:
