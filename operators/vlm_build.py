@@ -7,6 +7,7 @@ the code path it uses for llava-hf checkpoints.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -102,7 +103,11 @@ def build_tiny_llava(
 
     if vision_tower is not None:
         vision_config = vision_tower.config
-    if vision_config is None:
+    if vision_config is not None:
+        # A private copy: building a model sets its attention implementation on the config, and
+        # a shared config would silently switch another model's tower (e.g. eager -> sdpa).
+        vision_config = copy.deepcopy(vision_config)
+    else:
         vision_config = CLIPVisionConfig(
             hidden_size=vision_hidden,
             intermediate_size=4 * vision_hidden,

@@ -119,3 +119,152 @@ def test_expanded_embedding_blends_concept_and_terms() -> None:
         expanded_text_embedding(encode, [], concept_weight=0.5)
     with pytest.raises(ValueError):
         expanded_text_embedding(encode, [Expansion("teapot", (), "none")], concept_weight=1.5)
+
+
+# ---------------------------------------------------------------- hybrid fusion
+
+import numpy as np  # noqa: E402
+
+from operators.hybrid import (  # noqa: E402
+    HybridAttribution,
+    HybridConfig,
+    _minmax,
+    concepts_in_text,
+    fuse_hybrid,
+    llm_concept_map,
+    resample_to_frame_grid,
+    tower_match,
+    with_expansions,
+)
+
+
+@pytest.fixture(scope="module")
+def hybrid_parts(tmp_path_factory: pytest.TempPathFactory):
+    """Random TinyDriveCLIP for Concept Attribution and a tiny LLaVA built on its tower."""
+    import open_clip
+
+    from operators.attribution import ConceptAttribution
+    from operators.backbone import OpenClipViT
+    from operators.vlm import load_vlm
+    from operators.vlm_build import build_tiny_llava, build_word_tokenizer, save_llava, split_words
+    from operators.vlm_convert import convert_open_clip_visual
+    from synthworld.tiny_clip import TINY_CLIP_NAME, register_model_configs
+
+    register_model_configs()
+    torch.manual_seed(0)
+    clip = open_clip.create_model(TINY_CLIP_NAME, pretrained=None).eval()
+    attribution = ConceptAttribution(OpenClipViT(clip, TINY_CLIP_NAME))
+    words = split_words("can you see any pedestrians ? yes no a red car vehicle bus truck .")
+    tokenizer = build_word_tokenizer(words)
+    model, processor = build_tiny_llava(
+        tokenizer, vision_tower=convert_open_clip_visual(clip.visual), squash=True
+    )
+    directory = save_llava(model, processor, tmp_path_factory.mktemp("hybrid_llava"))
+    return attribution, load_vlm(directory, device="cpu", max_new_tokens=4)
+
+
+@pytest.fixture(scope="module")
+def road_frames() -> list[np.ndarray]:
+    rng = np.random.default_rng(1)
+    return [rng.integers(0, 256, (72, 128, 3), dtype=np.uint8) for _ in range(2)]
+
+
+def test_concepts_in_text_prefers_longest_and_handles_plurals() -> None:
+    vocabulary = ["car", "red car", "pedestrian", "bus", "traffic light"]
+    text = "Can you see any pedestrians? Yes, a red car and two buses near a car."
+    assert concepts_in_text(text, vocabulary) == ["pedestrian", "red car", "bus", "car"]
+    assert concepts_in_text("nothing here", vocabulary) == []
+
+
+def test_resample_maps_box_to_frame_grid() -> None:
+    heat = np.arange(16, dtype=np.float32).reshape(4, 4)
+    same = resample_to_frame_grid(heat, (0.0, 0.0, 40.0, 40.0), (40, 40), (4, 4))
+    np.testing.assert_allclose(same, heat, atol=1e-5)
+    # Centre-cropped square of a 40x80 frame: the side quarters were never seen -> 0.
+    wide = resample_to_frame_grid(
+        np.ones((4, 4), np.float32), (0.0, 20.0, 40.0, 40.0), (40, 80), (4, 8)
+    )
+    assert (wide[:, :2] == 0).all() and (wide[:, -2:] == 0).all()
+    np.testing.assert_allclose(wide[:, 2:6], 1.0, atol=1e-5)
+
+
+def test_fusion_endpoints_are_clip_only_and_llm_only() -> None:
+    rng = np.random.default_rng(0)
+    clip_map, llm_map = rng.random((6, 6)), rng.random((6, 6))
+    np.testing.assert_allclose(
+        fuse_hybrid(clip_map, llm_map, HybridConfig(llm_weight=0.0)), _minmax(clip_map, 1e-8)
+    )
+    np.testing.assert_allclose(
+        fuse_hybrid(clip_map, llm_map, HybridConfig(llm_weight=1.0)), _minmax(llm_map, 1e-8)
+    )
+    half = fuse_hybrid(clip_map, llm_map, HybridConfig(llm_weight=0.5))
+    expected = _minmax(_minmax(clip_map, 1e-8) + _minmax(llm_map, 1e-8), 1e-8)
+    np.testing.assert_allclose(half, expected, atol=1e-6)
+    with pytest.raises(ValueError):
+        fuse_hybrid(clip_map, llm_map[:3], HybridConfig())
+    with pytest.raises(ValueError):
+        HybridConfig(llm_weight=1.5)
+
+
+def test_layer_alpha_selects_attention_or_gradient(hybrid_parts, road_frames) -> None:
+    _, vlm = hybrid_parts
+    answer = vlm.ask(road_frames[:1], "can you see any pedestrians ?")[0]
+    layers = len(answer.layers)
+    sa = answer.extras["layer_attention"]
+    g = answer.extras["layer_relevance"]
+    only_sa = llm_concept_map(answer, HybridConfig(layer_alpha=0.0))
+    np.testing.assert_allclose(only_sa, _minmax(np.mean([_minmax(m, 1e-8) for m in sa], 0), 1e-8))
+    only_g = llm_concept_map(answer, HybridConfig(layer_alpha=1.0))
+    np.testing.assert_allclose(only_g, _minmax(np.mean([_minmax(m, 1e-8) for m in g], 0), 1e-8))
+    per_layer = tuple([1.0] + [0.0] * (layers - 1))
+    first = llm_concept_map(answer, HybridConfig(layer_alpha=per_layer))
+    expected = [_minmax(g[0], 1e-8)] + [_minmax(m, 1e-8) for m in sa[1:]]
+    np.testing.assert_allclose(first, _minmax(np.mean(expected, 0), 1e-8), atol=1e-6)
+    with pytest.raises(ValueError, match="VLM vision layers"):
+        llm_concept_map(answer, HybridConfig(layer_alpha=(0.5,) * (layers + 1)))
+
+
+def test_towers_match_and_mismatch_is_refused(hybrid_parts, tmp_path) -> None:
+    attribution, vlm = hybrid_parts
+    assert tower_match(attribution, vlm).max_diff < 1e-4
+    from operators.vlm import load_vlm
+    from operators.vlm_build import build_tiny_llava, build_word_tokenizer, save_llava
+
+    other_model, other_proc = build_tiny_llava(
+        build_word_tokenizer(["car"]),
+        vision_config=vlm.model.config.vision_config,
+        seed=1,
+    )
+    other = load_vlm(save_llava(other_model, other_proc, tmp_path), device="cpu")
+    with pytest.raises(ValueError, match="differ"):
+        HybridAttribution(attribution, other)
+
+
+def test_expansion_changes_only_expanded_concepts(hybrid_parts) -> None:
+    attribution, _ = hybrid_parts
+    expansions = [Expansion("vehicle", ("car", "bus", "truck"), "table")]
+    operator = with_expansions(attribution, expansions, concept_weight=0.5)
+    base = attribution.backbone.encode_text(["vehicle", "car"])
+    swapped = operator.backbone.encode_text(["vehicle", "car"])
+    torch.testing.assert_close(swapped[1], base[1])
+    assert float(swapped[0] @ base[0]) < 0.999
+    assert with_expansions(attribution, [Expansion("teapot", (), "none")], 0.5) is attribution
+
+
+def test_hybrid_explain_end_to_end(hybrid_parts, road_frames) -> None:
+    attribution, vlm = hybrid_parts
+    hybrid = HybridAttribution(attribution, vlm, HybridConfig(llm_weight=0.5))
+    assert hybrid.tower_report is not None and hybrid.tower_report.max_diff < 1e-4
+    frames_out = hybrid.explain(road_frames, "can you see any pedestrians ?", ["vehicle", "car"])
+    grid = attribution.backbone.grid.shape
+    for frame in frames_out:
+        assert [c.concept for c in frame.concepts] == ["vehicle", "car"]
+        for item in frame.concepts:
+            for heat in (item.llm_map, item.hybrid_map):
+                assert heat.shape == grid and np.isfinite(heat).all()
+                assert heat.min() >= 0.0 and heat.max() <= 1.0 + 1e-6
+            assert item.hybrid_map.max() > 0.99
+        assert frame.concepts[0].expansion.terms[:3] == ("car", "bus", "truck")
+    # Without concepts: those named in the prompt and the answer (vocabulary match).
+    auto = hybrid.explain(road_frames[:1], "can you see any pedestrians ?")
+    assert "pedestrian" in [c.concept for c in auto[0].concepts]

@@ -441,3 +441,9 @@ def test_frame_box_matches_processor_geometry(backend: LlavaBackend, tmp_path: P
     assert backend._frame_box((60, 30)) == pytest.approx((15.0, 0.0, 30.0, 30.0))
     squash = load_vlm(_save(tmp_path, squash=True), device="cpu")
     assert squash._frame_box((36, 52)) == (0.0, 0.0, 36.0, 52.0)
+
+
+def test_building_from_a_loaded_config_does_not_switch_its_attention(llava_dir: Path) -> None:
+    vlm = load_vlm(llava_dir, device="cpu")
+    build_tiny_llava(build_word_tokenizer(["car"]), vision_config=vlm.model.config.vision_config)
+    assert vlm.model.config.vision_config._attn_implementation == "eager"

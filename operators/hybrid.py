@@ -1,0 +1,341 @@
+"""Hybrid Concept Attribution: CLIP similarity gradients fused with LLM answer gradients.
+
+Paper III-G extends CLIP-ViT Concept Attribution with an LLM (the Dolphins layout: a CLIP ViT
+feeding an LLM). The LLM brings two things, both used here:
+
+* *linguistic context*: the concept is expanded (`operators.expansion`) and the expansion's CLIP
+  text embedding replaces the bare concept in head scoring and in the gradient target;
+* *answer gradients*: the VLM's answer, differentiated with respect to its vision tower
+  (`operators.vlm`), restricted to the answer tokens that name the concept when it is named.
+
+Formulas (all maps min-max normalised, written norm(.)):
+
+LLM side, per vision layer l of the VLM tower that feeds the LLM (l < L_f), with the text
+strength alpha_l of that layer (paper III-B: alpha can be set per layer in a hybrid):
+
+    W_l   = (1 - alpha_l) * norm(SA_l) + alpha_l * norm(G_l)
+    H_LLM = norm( mean_l W_l )
+
+    SA_l[j] = sum_{i in patches} mean_h A_l[h, i, j]           (attention patch j receives)
+    G_l[j]  = sum_{i in patches} mean_h relu(dlogp/dA_l * A_l)[h, i, j]
+
+H_LLM lives on the VLM's grid, which covers `frame_box` of the frame (llava-hf centre-crops); it
+is resampled onto the CLIP grid (which squashes the whole frame), zero outside the box.
+
+CLIP side: H_CLIP = the Concept Attribution heatmap of the concept (paper III-A..F).
+
+Hybrid:
+    H = norm( (1 - lambda) * H_CLIP + lambda * H_LLM )
+
+lambda = `llm_weight`: 0 is CLIP-only, 1 is the LLM's answer map alone.
+
+Both gradient sources should come from the same vision encoder, otherwise the two maps describe
+different models: `tower_match` converts the open_clip tower and compares its features with the
+VLM's tower layer by layer (LLaVA-1.5's tower is open_clip `ViT-L-14-336`/`openai`; the shipped
+tiny LLaVA's is the shipped tiny CLIP's).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from operators.expansion import ConceptExpander, Expansion, expanded_text_embedding
+from operators.results import ConceptResult
+from operators.vlm import LlavaBackend, VLMAnswer
+from operators.vlm_convert import TowerComparison, compare_towers
+
+
+@dataclass(frozen=True)
+class HybridConfig:
+    """Knobs of the hybrid; see the module docstring for where each enters.
+
+    `layer_alpha` is one text strength for every VLM vision layer or one per layer (in the
+    order of `VLMAnswer.layers`). `concept_weight` is w in the expanded text embedding.
+    """
+
+    llm_weight: float = 0.5
+    layer_alpha: float | tuple[float, ...] = 0.8
+    expand: bool = True
+    concept_weight: float = 0.5
+    eps: float = 1e-8
+    max_tower_diff: float = 1e-3
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.llm_weight <= 1.0:
+            raise ValueError(f"llm_weight must be in [0, 1], got {self.llm_weight}")
+        alphas = (
+            (self.layer_alpha,) if isinstance(self.layer_alpha, (int, float)) else self.layer_alpha
+        )
+        if not alphas or any(not 0.0 <= a <= 1.0 for a in alphas):
+            raise ValueError(f"layer_alpha values must be in [0, 1], got {self.layer_alpha}")
+        if not 0.0 <= self.concept_weight <= 1.0:
+            raise ValueError(f"concept_weight must be in [0, 1], got {self.concept_weight}")
+
+
+def _minmax(x: np.ndarray, eps: float) -> np.ndarray:
+    low, high = float(x.min()), float(x.max())
+    return ((x - low) / (high - low + eps)).astype(np.float32)
+
+
+def layer_alphas(config: HybridConfig, num_layers: int) -> np.ndarray:
+    """One text strength per VLM vision layer; a single value is shared by all."""
+    if isinstance(config.layer_alpha, (int, float)):
+        return np.full(num_layers, float(config.layer_alpha), dtype=np.float32)
+    if len(config.layer_alpha) != num_layers:
+        raise ValueError(
+            f"layer_alpha has {len(config.layer_alpha)} values for {num_layers} VLM vision layers"
+        )
+    return np.asarray(config.layer_alpha, dtype=np.float32)
+
+
+def llm_concept_map(answer: VLMAnswer, config: HybridConfig) -> np.ndarray:
+    """H_LLM on the VLM's grid: per-layer fusion of attention and answer gradients."""
+    relevance = np.asarray(answer.extras["layer_relevance"], dtype=np.float32)
+    attention = np.asarray(answer.extras["layer_attention"], dtype=np.float32)
+    if relevance.shape[0] == 0:
+        return np.zeros((answer.grid.grid_h, answer.grid.grid_w), np.float32)
+    alphas = layer_alphas(config, relevance.shape[0])
+    fused = [
+        (1.0 - a) * _minmax(sa, config.eps) + a * _minmax(g, config.eps)
+        for a, sa, g in zip(alphas, attention, relevance, strict=True)
+    ]
+    return _minmax(np.mean(fused, axis=0), config.eps)
+
+
+def resample_to_frame_grid(
+    heat: np.ndarray,
+    frame_box: tuple[float, float, float, float],
+    frame_size: tuple[int, int],
+    grid: tuple[int, int],
+) -> np.ndarray:
+    """Move a map that covers `frame_box` of a frame onto a grid that covers the whole frame.
+
+    Each target cell takes the bilinear value at its centre; cells outside the box get 0, since
+    the model never saw those pixels.
+    """
+    top, left, box_h, box_w = frame_box
+    height, width = frame_size
+    rows, cols = grid
+    ys = (np.arange(rows) + 0.5) * height / rows
+    xs = (np.arange(cols) + 0.5) * width / cols
+    gy = 2.0 * (ys - top) / box_h - 1.0
+    gx = 2.0 * (xs - left) / box_w - 1.0
+    mesh = np.stack(np.meshgrid(gx, gy, indexing="xy"), axis=-1)  # (rows, cols, 2) as (x, y)
+    sample = F.grid_sample(
+        torch.from_numpy(np.ascontiguousarray(heat, dtype=np.float32))[None, None],
+        torch.from_numpy(mesh.astype(np.float32))[None],
+        mode="bilinear",
+        padding_mode="zeros",
+        align_corners=False,
+    )
+    return sample[0, 0].numpy().astype(np.float32)
+
+
+def fuse_hybrid(clip_map: np.ndarray, llm_map: np.ndarray, config: HybridConfig) -> np.ndarray:
+    """H = norm((1 - lambda) * H_CLIP + lambda * H_LLM) on the CLIP grid."""
+    if clip_map.shape != llm_map.shape:
+        raise ValueError(f"maps differ in shape: {clip_map.shape} vs {llm_map.shape}")
+    lam = config.llm_weight
+    mixed = (1.0 - lam) * _minmax(clip_map, config.eps) + lam * _minmax(llm_map, config.eps)
+    return _minmax(mixed, config.eps)
+
+
+def concepts_in_text(text: str, vocabulary: Sequence[str]) -> list[str]:
+    """Vocabulary concepts named in a text, longest first so "red car" wins over "car".
+
+    Plural forms count ("pedestrians" names "pedestrian"); each concept is reported once, in
+    the order it appears.
+    """
+    lowered = " " + re.sub(r"[^a-z0-9 ]", " ", text.lower()) + " "
+    lowered = " ".join(lowered.split())
+    found: list[tuple[int, str]] = []
+    taken = np.zeros(len(lowered) + 1, dtype=bool)
+    for concept in sorted({v.strip().lower() for v in vocabulary if v.strip()}, key=len)[::-1]:
+        pattern = r"\b" + re.escape(concept) + r"(?:s|es)?\b"
+        for match in re.finditer(pattern, lowered):
+            if taken[match.start() : match.end()].any():
+                continue
+            taken[match.start() : match.end()] = True
+            found.append((match.start(), concept))
+    seen: list[str] = []
+    for _, concept in sorted(found):
+        if concept not in seen:
+            seen.append(concept)
+    return seen
+
+
+class _ExpandedTextBackbone:
+    """The CA backbone with `encode_text` answering expanded embeddings for chosen concepts.
+
+    Concept Attribution asks the backbone for text embeddings both for head scoring and for the
+    gradient target, so swapping them here puts the linguistic context into both without
+    touching the operator.
+    """
+
+    def __init__(self, backbone: object, replacements: dict[str, torch.Tensor]) -> None:
+        self._backbone = backbone
+        self._replacements = replacements
+
+    def __getattr__(self, name: str):  # everything but encode_text is the real backbone
+        return getattr(self._backbone, name)
+
+    def encode_text(self, texts: Sequence[str]) -> torch.Tensor:
+        base = self._backbone.encode_text(texts)
+        rows = [
+            self._replacements[t].to(base) if t in self._replacements else base[i]
+            for i, t in enumerate(texts)
+        ]
+        return torch.stack(rows)
+
+
+def with_expansions(attribution: object, expansions: Sequence[Expansion], concept_weight: float):
+    """A Concept Attribution operator whose concept texts carry their expansions."""
+    from operators.attribution import ConceptAttribution
+
+    useful = [e for e in expansions if e.terms]
+    if not useful:
+        return attribution
+    backbone = attribution.backbone
+    embedded = expanded_text_embedding(backbone.encode_text, useful, concept_weight)
+    replacements = {e.concept: embedded[i] for i, e in enumerate(useful)}
+    proxy = _ExpandedTextBackbone(backbone, replacements)
+    return ConceptAttribution(proxy, attribution.config, attribution.runtime)  # type: ignore[arg-type]
+
+
+def tower_match(attribution: object, vlm: LlavaBackend, seed: int = 0) -> TowerComparison:
+    """Compare the CA backbone's open_clip tower with the VLM's tower on random pixels.
+
+    A small difference (`HybridConfig.max_tower_diff`) means both gradient sources come from
+    the same encoder; the comparison is reported, not assumed.
+    """
+    visual = attribution.backbone.visual
+    tower = vlm.model.model.vision_tower
+    size = tuple(int(v) for v in visual.image_size)
+    hf_size = int(tower.config.image_size)
+    if size != (hf_size, hf_size):
+        raise ValueError(f"towers differ in input size: open_clip {size} vs VLM {hf_size}")
+    generator = torch.Generator().manual_seed(seed)
+    pixels = torch.randn(1, 3, *size, generator=generator)
+    tower_dtype = next(tower.parameters()).dtype
+    device = next(tower.parameters()).device
+    with torch.no_grad():
+        return compare_towers(visual, tower, pixels.to(device, tower_dtype))
+
+
+@dataclass
+class HybridConcept:
+    """One concept of one frame: the CLIP result, the LLM map and their fusion (CLIP grid)."""
+
+    concept: str
+    clip: ConceptResult
+    llm_map: np.ndarray
+    hybrid_map: np.ndarray
+    expansion: Expansion | None
+    focus_found: bool | None
+
+
+@dataclass
+class HybridFrame:
+    answer: VLMAnswer
+    concepts: list[HybridConcept] = field(default_factory=list)
+
+
+class HybridAttribution:
+    """Concept Attribution over CLIP, fused with the VLM's answer gradients (paper III-G)."""
+
+    def __init__(
+        self,
+        attribution: object,
+        vlm: LlavaBackend,
+        config: HybridConfig | None = None,
+        expander: ConceptExpander | None = None,
+        *,
+        check_towers: bool = True,
+    ) -> None:
+        self.attribution = attribution
+        self.vlm = vlm
+        self.config = config or HybridConfig()
+        self.expander = expander or ConceptExpander(None)
+        self.tower_report: TowerComparison | None = None
+        if check_towers:
+            self.tower_report = tower_match(attribution, vlm)
+            if self.tower_report.max_diff > self.config.max_tower_diff:
+                raise ValueError(
+                    f"the CLIP model ({attribution.model_id}) and the VLM's vision tower "
+                    f"({vlm.model_id}) differ (max feature difference "
+                    f"{self.tower_report.max_diff:.3g}); the two gradient maps would describe "
+                    "different encoders. Use the CLIP the VLM was built on, or pass "
+                    "check_towers=False to fuse anyway."
+                )
+
+    def explain(
+        self,
+        frames: Sequence[np.ndarray],
+        prompt: str | Sequence[str],
+        concepts: Sequence[str] | None = None,
+        *,
+        answers: Sequence[VLMAnswer] | None = None,
+        vocabulary: Sequence[str] | None = None,
+    ) -> list[HybridFrame]:
+        """Answer the prompt per frame and attribute each concept with CLIP, LLM and both.
+
+        Without `concepts`, they are the vocabulary concepts named in the prompt and the answer.
+        """
+        frames = list(frames)
+        answers = list(answers) if answers is not None else self.vlm.ask(frames, prompt)
+        if vocabulary is None:
+            vocabulary, _ = self.attribution.vocabulary()
+        per_frame: list[list[str]] = []
+        for answer in answers:
+            if concepts is not None:
+                chosen = list(concepts)
+            else:
+                chosen = concepts_in_text(f"{answer.prompt} {answer.answer}", vocabulary)
+            per_frame.append(chosen or ["object"])
+        expansions: dict[str, Expansion] = {}
+        if self.config.expand:
+            for concept in {c for row in per_frame for c in row}:
+                expansions[concept] = self.expander.expand(concept)
+        operator = with_expansions(
+            self.attribution, list(expansions.values()), self.config.concept_weight
+        )
+        clip_results = operator.explain(frames, per_frame)
+        out: list[HybridFrame] = []
+        slots = max(len(row) for row in per_frame)
+        llm_maps: list[list[np.ndarray]] = [[] for _ in frames]
+        found: list[list[bool | None]] = [[] for _ in frames]
+        for k in range(slots):
+            focus = [row[k] if k < len(row) else None for row in per_frame]
+            explained = self.vlm.explain_answers(frames, answers, focus=focus)
+            for b, item in enumerate(explained):
+                if k < len(per_frame[b]):
+                    llm_maps[b].append(llm_concept_map(item, self.config))
+                    found[b].append(item.extras["focus_found"])
+        for b, answer in enumerate(answers):
+            frame = HybridFrame(answer=answer)
+            for k, concept in enumerate(per_frame[b]):
+                clip = clip_results[b].concepts[k]
+                llm = resample_to_frame_grid(
+                    llm_maps[b][k],
+                    answer.extras["frame_box"],
+                    answer.extras["frame_size"],
+                    clip.heatmap.shape,
+                )
+                frame.concepts.append(
+                    HybridConcept(
+                        concept=concept,
+                        clip=clip,
+                        llm_map=llm,
+                        hybrid_map=fuse_hybrid(clip.heatmap, llm, self.config),
+                        expansion=expansions.get(concept),
+                        focus_found=found[b][k],
+                    )
+                )
+            out.append(frame)
+        return out
