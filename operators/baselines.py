@@ -1,0 +1,132 @@
+"""Published attribution methods for ViT-CLIP, to measure Concept Attribution against.
+
+Each function takes preprocessed pixels (B, 3, H, W) and one unit text direction per frame
+(B, D) and returns (B, P) patch maps (higher = more relevant). They are reimplemented from their
+papers on the same functional forward as Concept Attribution, except Grad-CAM, which goes
+through the `grad-cam` library on open_clip's own forward.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from operators.attribution import similarity_gradients
+from operators.backbone import OpenClipViT
+
+
+def _all_layers(bb: OpenClipViT) -> list[int]:
+    return list(range(bb.num_layers))
+
+
+def last_layer_attention(bb: OpenClipViT, pixels: torch.Tensor, text: torch.Tensor) -> torch.Tensor:
+    """Raw CLS attention of the last layer, averaged over heads (text-blind)."""
+    last = bb.num_layers - 1
+    with torch.no_grad():
+        trace = bb.trace(pixels, capture_layers=[last])
+    return trace.attentions[last][:, :, trace.query_rows, 1:].mean(dim=(1, 2))
+
+
+def attention_rollout(bb: OpenClipViT, pixels: torch.Tensor, text: torch.Tensor) -> torch.Tensor:
+    """Abnar & Zuidema (2020): product of head-averaged (A + I)/2 over layers (text-blind)."""
+    with torch.no_grad():
+        trace = bb.trace(pixels, capture_layers=_all_layers(bb))
+    n = trace.attentions[0].shape[-1]
+    eye = torch.eye(n, device=pixels.device)
+    rollout = eye.expand(pixels.shape[0], n, n)
+    for layer in range(bb.num_layers - 1):
+        a = 0.5 * trace.attentions[layer].mean(1) + 0.5 * eye
+        rollout = (a / a.sum(-1, keepdim=True)) @ rollout
+    last = trace.attentions[bb.num_layers - 1].mean(1)  # (B, Q, N): pooled query rows only
+    rows = eye[trace.query_rows]
+    a = 0.5 * last + 0.5 * rows
+    final = (a / a.sum(-1, keepdim=True)) @ rollout
+    return final.mean(1)[:, 1:]
+
+
+def _traced_gradients(bb: OpenClipViT, pixels: torch.Tensor, text: torch.Tensor):
+    with torch.enable_grad():
+        trace = bb.trace(pixels, capture_layers=_all_layers(bb))
+        grads = similarity_gradients(trace, text[:, None].float(), _all_layers(bb))
+    return trace, [g[:, 0] for g in grads]
+
+
+def chefer_last_layer(bb: OpenClipViT, pixels: torch.Tensor, text: torch.Tensor) -> torch.Tensor:
+    """Chefer et al. (2021) grad⊙attention, positive part, head mean, last layer only."""
+    trace, grads = _traced_gradients(bb, pixels, text)
+    last = bb.num_layers - 1
+    cam = (grads[last] * trace.attentions[last].detach()).clamp(min=0).mean(1)
+    return cam[:, :, 1:].mean(1)
+
+
+def chefer_all_layers(bb: OpenClipViT, pixels: torch.Tensor, text: torch.Tensor) -> torch.Tensor:
+    """Chefer et al. (2021, bi-modal rule for self-attention): R ← R + Ē·R over all layers."""
+    trace, grads = _traced_gradients(bb, pixels, text)
+    b = pixels.shape[0]
+    n = trace.attentions[0].shape[-1]
+    relevance = torch.eye(n, device=pixels.device).expand(b, n, n).clone()
+    for layer in range(bb.num_layers - 1):
+        cam = (grads[layer] * trace.attentions[layer].detach()).clamp(min=0).mean(1)
+        relevance = relevance + cam @ relevance
+    last = bb.num_layers - 1
+    cam = (grads[last] * trace.attentions[last].detach()).clamp(min=0).mean(1)  # (B, Q, N)
+    final = relevance[:, trace.query_rows] + cam @ relevance
+    return final.mean(1)[:, 1:]
+
+
+def legrad(bb: OpenClipViT, pixels: torch.Tensor, text: torch.Tensor) -> torch.Tensor:
+    """LeGrad (Bousselham et al., 2024): per layer, the gradient of that layer's own pooled
+    token, projected by the final head, with respect to its attention; ReLU, mean, summed."""
+    layers = _all_layers(bb)
+    with torch.enable_grad():
+        trace = bb.trace(pixels, capture_layers=layers)
+        score = 0.0
+        for layer in layers:
+            emb = F.normalize(bb.project(trace.layer_pooled[layer]).float(), dim=-1)
+            score = score + (emb * text).sum()
+        grads = torch.autograd.grad(score, [trace.attentions[layer] for layer in layers])
+    maps = [g.clamp(min=0).mean(dim=(1, 2))[:, 1:] for g in grads]
+    return torch.stack(maps).sum(0)
+
+
+def gradcam(bb: OpenClipViT, pixels: torch.Tensor, text: torch.Tensor) -> torch.Tensor:
+    """Grad-CAM through the `grad-cam` library on the last block's input norm, as in its ViT
+    tutorial: patch tokens reshaped to the grid, target = image–text cosine."""
+    from pytorch_grad_cam import GradCAM
+
+    gh, gw = bb.grid.shape
+
+    class _Similarity(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.visual = bb.model.visual
+            self.text: torch.Tensor | None = None
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            # parameters are frozen, so the input must carry grad for activations to have one
+            emb = self.visual(x.detach().requires_grad_(True))
+            return (F.normalize(emb.float(), dim=-1) * self.text).sum(-1, keepdim=True)
+
+    def reshape(tokens: torch.Tensor) -> torch.Tensor:
+        return tokens[:, 1:].reshape(tokens.shape[0], gh, gw, -1).permute(0, 3, 1, 2)
+
+    model = _Similarity()
+    target = [bb.visual.transformer.resblocks[-1].ln_1]
+    out = []
+    with GradCAM(model=model, target_layers=target, reshape_transform=reshape) as cam:
+        for i in range(pixels.shape[0]):
+            model.text = text[i : i + 1]
+            heat = cam(input_tensor=pixels[i : i + 1], targets=[lambda o: o[0]])
+            heat = torch.from_numpy(heat).to(pixels.device)[:, None]
+            out.append(F.adaptive_avg_pool2d(heat, (gh, gw)).flatten(1))
+    return torch.cat(out)
+
+
+BASELINES = {
+    "last-layer attention": last_layer_attention,
+    "attention rollout": attention_rollout,
+    "Chefer grad⊙attn (last)": chefer_last_layer,
+    "Chefer grad⊙attn (all)": chefer_all_layers,
+    "LeGrad": legrad,
+    "Grad-CAM (grad-cam)": gradcam,
+}
