@@ -95,6 +95,7 @@ def _init_ray(options: RunOptions) -> bool:
             "the stages reserve %.1f CPUs on a %d-core machine; Ray is told there are %.1f so "
             "that every stage can run (they will share the cores)", needed, cores, needed)
     ray.init(
+        address="local",  # never join a cluster that `ray start` left on this machine
         num_cpus=max(cores, int(needed + 0.999)),
         num_gpus=None,
         include_dashboard=False,
