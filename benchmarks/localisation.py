@@ -189,6 +189,12 @@ def main() -> None:
     parser.add_argument("--pretrained", default=None)
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--skip-sweep", action="store_true")
+    parser.add_argument(
+        "--perturbation-pairs",
+        type=int,
+        default=80,
+        help="pairs (a fixed random subset) for deletion/insertion: 22 forwards per pair/method",
+    )
     parser.add_argument("--json", type=Path, default=Path("benchmarks/results/localisation.json"))
     args = parser.parse_args()
     width, height = (int(v) for v in args.size.lower().split("x"))
@@ -215,12 +221,13 @@ def main() -> None:
 
     classes = list(OBJECT_CLASSES)
     class_text = bb.encode_text(classes)
-    class_index = [classes.index(p.concept) for p in pairs]
-    images = bb.preprocess([frames[p.frame].image for p in pairs])
+    subset = np.random.default_rng(0).permutation(len(pairs))[: args.perturbation_pairs]
+    class_index = [classes.index(pairs[i].concept) for i in subset]
+    images = bb.preprocess([frames[pairs[i].frame].image for i in subset])
     table = {}
     for name, maps in methods.items():
         row = summarise(maps, pairs, near)
-        deletion, insertion = perturbation_auc(bb, images, maps, class_text, class_index)
+        deletion, insertion = perturbation_auc(bb, images, maps[subset], class_text, class_index)
         row["deletion_auc"] = float(deletion.mean())
         row["insertion_auc"] = float(insertion.mean())
         table[name] = row
