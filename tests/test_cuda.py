@@ -1,5 +1,7 @@
 """CUDA checks, run by benchmarks/gpu_check.sh (`pytest -m cuda`); skipped without a GPU."""
 
+import copy
+
 import numpy as np
 import open_clip
 import pytest
@@ -20,8 +22,7 @@ def test_cuda_matches_cpu(model_config_dir, frames, precision: str) -> None:
     torch.manual_seed(0)
     cpu_model = open_clip.create_model("TestTinyViT").eval()
     cpu = ConceptAttribution(OpenClipViT(cpu_model, "TestTinyViT"))
-    torch.manual_seed(0)
-    gpu_model = open_clip.create_model("TestTinyViT", device="cuda").eval()
+    gpu_model = copy.deepcopy(cpu_model).cuda()
     gpu = ConceptAttribution(
         OpenClipViT(gpu_model, "TestTinyViT"),
         runtime=RuntimeConfig(device="cuda", precision=precision),
