@@ -76,7 +76,7 @@ def plan_chunks(
     index: VideoIndex,
     sampled: list[int],
     chunk_frames: int,
-    max_factor: int = 4,
+    max_factor: int = 2,
 ) -> list[Chunk]:
     """Keyframe-aligned chunks of at least `chunk_frames` frames.
 

@@ -1,0 +1,272 @@
+"""Pipeline throughput and memory: is the Ray pipeline as fast as its slowest stage, and does
+its memory stay flat as videos get longer?
+
+Measures, on synthetic clips (synthworld):
+1. each stage alone on the same frames: the bare Concept Attribution operator (frames already
+   decoded at transport size), and bare decode + overlay + caption + H.264 encode;
+2. the whole pipeline end to end with 1 and with 2 model actors, each in a fresh process:
+   steady-state frames/s (first chunk to last) and wall time including Ray start-up;
+3. peak memory (sum of PSS over the job's whole process tree, so shared pages count once) for
+   a short and a long clip.
+
+    python benchmarks/pipeline_throughput.py --seconds 30 --memory-seconds 60,600
+    python benchmarks/pipeline_throughput.py --device cuda --precision bf16 \
+        --model ViT-B-16 --concepts 3 --workers 1        # what gpu_check.sh runs
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import textwrap
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+CONCEPTS = ["car", "pedestrian", "traffic light", "truck", "bicycle"]
+
+
+def make_clip(path: Path, seconds: float, fps: float, size: tuple[int, int]) -> Path:
+    if path.is_file():
+        return path
+    from synthworld.clips import write_clip
+
+    return write_clip(path, seconds=seconds, fps=fps, seed=3, size=size)
+
+
+def _config(args: argparse.Namespace, workers: int) -> Any:
+    from operators.config import load_config
+
+    overrides: dict[str, Any] = {
+        "runtime.device": args.device,
+        "runtime.precision": args.precision,
+        "pipeline.num_actors": workers,
+        "pipeline.num_cpus_per_actor": args.actor_cpus,
+        "pipeline.stride": args.stride,
+        "pipeline.sample_fps": args.sample_fps,
+    }
+    if args.device.startswith("cuda"):
+        overrides["pipeline.num_gpus_per_actor"] = 1.0 / workers
+    if args.model:
+        overrides["model.name"] = args.model
+    if args.pretrained:
+        overrides["model.pretrained"] = args.pretrained
+    return load_config(args.config).with_overrides(**overrides)
+
+
+def bare_operator(clip: Path, args: argparse.Namespace, threads: int | None) -> dict[str, Any]:
+    """Concept Attribution alone on the clip's sampled frames, pre-decoded at transport size."""
+    import torch
+
+    from operators.attribution import ConceptAttribution
+    from pipeline.decode import index_video, iter_chunk_frames, sample_frames, transport_size
+
+    config = _config(args, 1)
+    if threads:
+        torch.set_num_threads(threads)
+    index = index_video(str(clip))
+    sampled = sample_frames(index, config.pipeline.stride, config.pipeline.sample_fps)
+    size = transport_size(index.width, index.height, config.pipeline.transport_short_side)
+    frames = [f.image for f in iter_chunk_frames(str(clip), index.pts, 0, set(sampled), size)
+              if f.index in set(sampled)][: args.operator_frames]
+    operator = ConceptAttribution.from_config(config)
+    concepts = CONCEPTS[: args.concepts]
+    operator.explain(frames[:2], concepts)  # warm-up (allocations, autotuning)
+    if config.runtime.device.startswith("cuda"):
+        torch.cuda.synchronize()
+    start = time.perf_counter()
+    operator.explain(frames, concepts)
+    if config.runtime.device.startswith("cuda"):
+        torch.cuda.synchronize()
+    seconds = time.perf_counter() - start
+    return {"stage": "operator", "threads": torch.get_num_threads(), "frames": len(frames),
+            "seconds": round(seconds, 2), "fps": round(len(frames) / seconds, 2),
+            "model_id": operator.model_id, "device": str(operator.backbone.device)}
+
+
+def bare_writer(clip: Path, args: argparse.Namespace) -> dict[str, Any]:
+    """Decode the original, overlay a heatmap, caption, encode: the writer stage alone."""
+    import numpy as np
+
+    from pipeline.decode import DecodedFrame, index_video, iter_chunk_frames
+    from pipeline.writers import SegmentEncoder, caption_band, overlay
+
+    config = _config(args, 1)
+    index = index_video(str(clip))
+    heat = np.random.default_rng(0).random((12, 12)).astype(np.float32)
+    with tempfile.TemporaryDirectory() as tmp:
+        encoder = SegmentEncoder(Path(tmp) / "w.mp4", index.width, index.height,
+                                 index.time_base, index.average_rate,
+                                 config.pipeline.video_crf, config.pipeline.video_preset)
+        start = time.perf_counter()
+        count = 0
+        for item in iter_chunk_frames(str(clip), index.pts, 0):
+            if isinstance(item, DecodedFrame):
+                image = caption_band(overlay(item.image, heat), ["Q: benchmark | CD +0.10"] * 2)
+                encoder.add(image, item.pts)
+                count += 1
+        encoder.close()
+        seconds = time.perf_counter() - start
+    return {"stage": "decode+overlay+encode", "frames": count, "seconds": round(seconds, 2),
+            "fps": round(count / seconds, 2)}
+
+
+def _tree_pss_kib(root: int) -> int:
+    """Sum of PSS over `root` and all its descendants (KiB)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            children.setdefault(int(stat.rsplit(")", 1)[1].split()[1]), []).append(
+                int(entry.name))
+    total, stack = 0, [root]
+    while stack:
+        pid = stack.pop()
+        stack.extend(children.get(pid, []))
+        try:
+            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1])
+                    break
+        except OSError:
+            continue
+    return total
+
+
+def pipeline_run(clip: Path, args: argparse.Namespace, workers: int) -> dict[str, Any]:
+    """The whole pipeline in a fresh process (its own Ray), sampling the tree's memory."""
+    out = Path(tempfile.mkdtemp(prefix="dx-bench-"))
+    overrides = json.dumps(_config(args, workers).model_dump(mode="json"))
+    script = textwrap.dedent(f"""
+        import json, sys, time
+        sys.path.insert(0, {str(REPO)!r})
+        from pathlib import Path
+        from operators.config import DrivexplainConfig
+        from pipeline.run import RunOptions, run_pipeline
+        config = DrivexplainConfig.model_validate(json.loads({overrides!r}))
+        stamps = []
+        start = time.perf_counter()
+        summary = run_pipeline(RunOptions(
+            inputs=[{str(clip)!r}], prompts=["benchmark"], concepts={CONCEPTS[:args.concepts]!r},
+            out=Path({str(out)!r}), config=config, progress=False),
+            on_chunk=lambda row: stamps.append((time.perf_counter() - start, row["frames"])))
+        wall = time.perf_counter() - start
+        print("RESULT", json.dumps({{"wall": wall, "stamps": stamps,
+                                     "status": summary.videos[0]["status"]}}))
+    """)
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True)
+    peak = 0
+    stop = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not stop.is_set():
+            peak = max(peak, _tree_pss_kib(proc.pid))
+            stop.wait(0.25)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    stdout, _ = proc.communicate()
+    stop.set()
+    sampler.join()
+    lines = [line for line in stdout.splitlines() if line.startswith("RESULT ")]
+    if proc.returncode != 0 or not lines:
+        raise RuntimeError(f"pipeline run failed (exit {proc.returncode})")
+    result = json.loads(lines[-1].removeprefix("RESULT "))
+    stamps = result["stamps"]
+    frames = sum(n for _, n in stamps)
+    steady = None
+    if len(stamps) > 1:
+        span = stamps[-1][0] - stamps[0][0]
+        steady = round(sum(n for _, n in stamps[1:]) / span, 2) if span > 0 else None
+    subprocess.run(["rm", "-rf", str(out)], check=False)
+    return {"workers": workers, "frames": frames, "chunks": len(stamps),
+            "wall_s": round(result["wall"], 1), "fps_wall": round(frames / result["wall"], 2),
+            "fps_steady": steady, "peak_pss_mib": round(peak / 1024, 1),
+            "status": result["status"]}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=30.0, help="throughput clip length")
+    parser.add_argument("--fps", type=float, default=10.0)
+    parser.add_argument("--size", default="640x360")
+    parser.add_argument("--concepts", type=int, default=1)
+    parser.add_argument("--workers", default="1,2", help="actor counts to compare")
+    parser.add_argument("--actor-cpus", type=float, default=1.0)
+    parser.add_argument("--stride", type=int, default=1)
+    parser.add_argument("--sample-fps", type=float, default=None)
+    parser.add_argument("--memory-seconds", default="60,600",
+                        help="clip lengths for the memory comparison; empty to skip")
+    parser.add_argument("--memory-sample-fps", type=float, default=1.0,
+                        help="model sampling for the memory runs (all frames are still "
+                        "decoded, overlaid and encoded)")
+    parser.add_argument("--operator-frames", type=int, default=64)
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--precision", default="fp32")
+    parser.add_argument("--model", default=None)
+    parser.add_argument("--pretrained", default=None)
+    parser.add_argument("--config", default=None)
+    parser.add_argument("--clips", default=str(REPO / "runs" / "bench-clips"))
+    parser.add_argument("--skip-pipeline", action="store_true",
+                        help="only the bare stages (the GPU check)")
+    parser.add_argument("--json", default=None, help="also write the results here")
+    args = parser.parse_args()
+    width, height = (int(v) for v in args.size.split("x"))
+    clips = Path(args.clips)
+    clips.mkdir(parents=True, exist_ok=True)
+    clip = make_clip(clips / f"clip-{args.seconds:g}s-{args.fps:g}fps-{args.size}.mp4",
+                     args.seconds, args.fps, (width, height))
+    results: dict[str, Any] = {"clip": str(clip), "args": vars(args)}
+
+    threads = max(1, int(args.actor_cpus))
+    stages = [bare_operator(clip, args, threads)]
+    if (os.cpu_count() or 1) > threads and args.device == "cpu":
+        stages.append(bare_operator(clip, args, os.cpu_count()))
+    stages.append(bare_writer(clip, args))
+    results["stages"] = stages
+    for stage in stages:
+        print(json.dumps(stage))
+    if not args.skip_pipeline:
+        slowest = min(stages[0]["fps"], stages[-1]["fps"])
+        runs = []
+        for workers in (int(w) for w in args.workers.split(",") if w):
+            run = pipeline_run(clip, args, workers)
+            run["ratio_to_slowest_stage"] = (round(run["fps_steady"] / slowest, 2)
+                                             if run["fps_steady"] else None)
+            runs.append(run)
+            print(json.dumps(run))
+        results["pipeline"] = runs
+        memory = []
+        for seconds in (float(s) for s in args.memory_seconds.split(",") if s):
+            long_clip = make_clip(clips / f"clip-{seconds:g}s-{args.fps:g}fps-{args.size}.mp4",
+                                  seconds, args.fps, (width, height))
+            mem_args = argparse.Namespace(**vars(args))
+            mem_args.sample_fps = args.memory_sample_fps
+            run = pipeline_run(long_clip, mem_args, 1)
+            run["clip_seconds"] = seconds
+            memory.append(run)
+            print(json.dumps(run))
+        results["memory"] = memory
+        if len(memory) >= 2:
+            results["memory_ratio_long_to_short"] = round(
+                memory[-1]["peak_pss_mib"] / memory[0]["peak_pss_mib"], 3)
+            print("memory ratio (longest/shortest):", results["memory_ratio_long_to_short"])
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
