@@ -49,7 +49,7 @@ def run_command(
     from operators.config import ConfigError, load_config
     from pipeline.inputs import expand_inputs
     from pipeline.prompts import PromptError, read_prompts_file, resolve_tracks
-    from pipeline.run import RunOptions, run_pipeline
+    from pipeline.run import RunOptions, preflight, run_pipeline
 
     try:
         config = load_config(config_path)
@@ -58,16 +58,18 @@ def run_command(
                                 Path(config.attribution.contrastive.vocabulary))
         if not expand_inputs(inputs):
             raise ValueError(f"no input video found in {inputs}")
+        options = RunOptions(
+            inputs=inputs, prompts=all_prompts, out=out, config=config, concepts=concepts,
+            address=address, keep_work=keep_work, progress=progress,
+        )
+        preflight(options)
     except (ConfigError, PromptError, ValueError, OSError) as err:
         log.error("%s", err)
         return EXIT_USAGE
     for track in tracks:
         log.info("prompt %r -> concepts %s (%s)", track.prompt, list(track.concepts),
                  track.source)
-    summary = run_pipeline(RunOptions(
-        inputs=inputs, prompts=all_prompts, out=out, config=config, concepts=concepts,
-        address=address, keep_work=keep_work, progress=progress,
-    ))
+    summary = run_pipeline(options)
     log.info("report: %s", (out / "report.html").resolve())
     if summary.failed:
         log.error("%d of %d inputs failed", len(summary.failed), len(summary.videos))

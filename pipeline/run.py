@@ -206,6 +206,37 @@ def _build_dataset(
     )
 
 
+def _first_line(err: BaseException) -> str:
+    """The useful line of a (possibly Ray-wrapped) exception."""
+    lines = [line.strip() for line in str(err).splitlines() if line.strip()]
+    named = [line for line in lines if "Error:" in line or "Exception:" in line]
+    return (named[-1] if named else lines[0] if lines else type(err).__name__)[:500]
+
+
+def preflight(options: RunOptions) -> None:
+    """Fail before Ray starts if the model cannot possibly load (name, checkpoint, device)."""
+    import open_clip
+
+    from operators.backbone import register_model_configs
+
+    register_model_configs()
+    for directory in options.model_config_dirs:
+        open_clip.add_model_config(Path(directory))
+    model = options.config.model
+    if model.name not in open_clip.list_models():
+        raise ValueError(f"model {model.name!r} is not an open_clip model name")
+    pretrained = model.pretrained
+    if pretrained and ("/" in pretrained or pretrained.endswith(
+            (".safetensors", ".pt", ".pth", ".bin"))) and not Path(pretrained).is_file():
+        raise ValueError(f"checkpoint {pretrained!r} does not exist")
+    device = options.config.runtime.device
+    if options.address is None and device.startswith("cuda"):
+        import torch
+
+        if not torch.cuda.is_available():
+            raise ValueError(f"runtime.device is {device!r} but this machine has no CUDA")
+
+
 def _progress(enabled: bool) -> Any:
     from rich.progress import (
         BarColumn,
@@ -244,10 +275,12 @@ def run_pipeline(options: RunOptions, on_chunk: Callable[[dict], None] | None = 
         "model": f"{config.model.name} ({config.model.pretrained or 'embedded default'})",
         "ray_address": options.address or "local",
     }
+    preflight(options)
     videos = _plan(options, layout, tracks, config_hash, config_dict, run_info)
     todo = [v for v in videos if v.summary is None]
     pending_chunks = [c for v in todo for c in v.chunks if c.chunk_index in v.pending]
 
+    stopped = ""
     started_ray = _init_ray(options) if todo else False
     try:
         finalize = ray.remote(num_cpus=0)(finalize_video) if todo else None
@@ -277,18 +310,22 @@ def run_pipeline(options: RunOptions, on_chunk: Callable[[dict], None] | None = 
                         completed=len(v.chunks) - len(v.pending))
                     for v in todo if v.pending
                 }
-                for row in ds.iter_rows():
-                    video = by_id[row["video_id"]]
-                    if row["failure"]:
-                        log.error("%s chunk %d failed: %s", video.source.name,
-                                  row["chunk_index"], row["failure"])
-                    progress.advance(overall, int(row["frames"]))
-                    progress.advance(per_video[video.source.video_id])
-                    video.pending.discard(int(row["chunk_index"]))
-                    if on_chunk is not None:
-                        on_chunk(dict(row))
-                    if not video.pending:
-                        submit(video)
+                try:
+                    for row in ds.iter_rows():
+                        video = by_id[row["video_id"]]
+                        if row["failure"]:
+                            log.error("%s chunk %d failed: %s", video.source.name,
+                                      row["chunk_index"], row["failure"])
+                        progress.advance(overall, int(row["frames"]))
+                        progress.advance(per_video[video.source.video_id])
+                        video.pending.discard(int(row["chunk_index"]))
+                        if on_chunk is not None:
+                            on_chunk(dict(row))
+                        if not video.pending:
+                            submit(video)
+                except Exception as err:  # e.g. the model cannot load in the actors
+                    stopped = _first_line(err)
+                    log.error("the pipeline stopped: %s", stopped)
         for ref, video in refs.items():
             video.summary = ray.get(ref)
     finally:
@@ -296,9 +333,10 @@ def run_pipeline(options: RunOptions, on_chunk: Callable[[dict], None] | None = 
             ray.shutdown()
     for video in videos:
         if video.summary is None:
+            reason = "chunks did not finish" + (f": {stopped}" if stopped else "")
             video.summary = {"video_id": video.source.video_id, "name": video.source.name,
                              "uri": video.source.uri, "status": "failed",
-                             "reason": "chunks did not finish", "report": False}
+                             "reason": reason, "report": False}
     summaries = [v.summary for v in videos if v.summary is not None]
     run_info["finished_at"] = now_iso()
     write_json_atomic(layout.run_record, {"run": run_info, "config": config_dict,
