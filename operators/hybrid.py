@@ -278,25 +278,30 @@ class HybridAttribution:
         self,
         frames: Sequence[np.ndarray],
         prompt: str | Sequence[str],
-        concepts: Sequence[str] | None = None,
+        concepts: Sequence[str] | Sequence[Sequence[str]] | None = None,
         *,
         answers: Sequence[VLMAnswer] | None = None,
         vocabulary: Sequence[str] | None = None,
     ) -> list[HybridFrame]:
         """Answer the prompt per frame and attribute each concept with CLIP, LLM and both.
 
-        Without `concepts`, they are the vocabulary concepts named in the prompt and the answer.
+        `concepts` is one list for every frame or one list per frame; without it, they are the
+        vocabulary concepts named in the prompt and the answer. Pass `answers` (from an earlier
+        `vlm.ask`) to skip generation.
         """
         frames = list(frames)
         answers = list(answers) if answers is not None else self.vlm.ask(frames, prompt)
         if vocabulary is None:
             vocabulary, _ = self.attribution.vocabulary()
+        shared = concepts is not None and all(isinstance(c, str) for c in concepts)
+        if concepts is not None and not shared and len(concepts) != len(frames):
+            raise ValueError(f"{len(concepts)} concept lists for {len(frames)} frames")
         per_frame: list[list[str]] = []
-        for answer in answers:
-            if concepts is not None:
-                chosen = list(concepts)
-            else:
+        for b, answer in enumerate(answers):
+            if concepts is None:
                 chosen = concepts_in_text(f"{answer.prompt} {answer.answer}", vocabulary)
+            else:
+                chosen = list(concepts) if shared else list(concepts[b])  # type: ignore[arg-type]
             per_frame.append(chosen or ["object"])
         expansions: dict[str, Expansion] = {}
         if self.config.expand:
