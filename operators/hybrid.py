@@ -37,9 +37,11 @@ tiny LLaVA's is the shipped tiny CLIP's).
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -344,3 +346,96 @@ class HybridAttribution:
                 )
             out.append(frame)
         return out
+
+
+DEFAULT_VLM_DIR = Path(__file__).resolve().parent.parent / "weights" / "tiny-drive-llava"
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_") or "concept"
+
+
+def ask_image(
+    image: str | Path,
+    prompt: str,
+    out: str | Path,
+    *,
+    vlm: str | Path | None = None,
+    config: object | None = None,
+    hybrid_config: HybridConfig | None = None,
+    concepts: Sequence[str] | None = None,
+) -> dict:
+    """What `drivexplain ask` does, without the CLI: answer, answer-gradient and hybrid overlays.
+
+    Writes OUT/answer.json, OUT/answer_overlay.png (the answer-gradient map over the part of the
+    frame the VLM saw) and, per concept named in the prompt or the answer, OUT/clip_<c>.png and
+    OUT/hybrid_<c>.png. `vlm` is a LLaVA directory or hub id (default: the shipped tiny LLaVA);
+    `config` a `DrivexplainConfig` for the CLIP side (default: configs/default.yaml).
+    """
+    import cv2
+
+    from operators.attribution import ConceptAttribution
+    from operators.config import load_config
+    from operators.overlay import overlay_heatmap
+    from operators.vlm import load_vlm
+
+    path = Path(image)
+    frame_bgr = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if frame_bgr is None:
+        raise FileNotFoundError(f"cannot read image {path}")
+    frame = cv2.cvtColor(frame_bgr, cv2.COLOR_BGR2RGB)
+    source = str(vlm) if vlm is not None else str(DEFAULT_VLM_DIR)
+    if vlm is None and not DEFAULT_VLM_DIR.is_dir():
+        raise FileNotFoundError(
+            f"the default VLM {DEFAULT_VLM_DIR} is missing; train it with "
+            "`python -m synthworld.train_vlm` or pass --vlm /path/to/llava-dir"
+        )
+    cfg = config if config is not None else load_config(None)
+    backend = load_vlm(source, device=getattr(getattr(cfg, "runtime", None), "device", "auto"))
+    attribution = ConceptAttribution.from_config(cfg)
+    hybrid = HybridAttribution(attribution, backend, hybrid_config)
+    answer = backend.ask([frame], prompt)[0]
+    result = hybrid.explain([frame], prompt, concepts, answers=[answer])[0]
+    target = Path(out)
+    target.mkdir(parents=True, exist_ok=True)
+
+    def save(name: str, heat: np.ndarray) -> str:
+        cv2.imwrite(
+            str(target / name), cv2.cvtColor(overlay_heatmap(frame, heat), cv2.COLOR_RGB2BGR)
+        )
+        return name
+
+    height, width = frame.shape[:2]
+    whole = resample_to_frame_grid(
+        answer.answer_map,
+        answer.extras["frame_box"],
+        (height, width),
+        (max(1, height // 4), max(1, width // 4)),
+    )
+    record = {
+        "prompt": prompt,
+        "answer": answer.answer,
+        "answer_token_ids": list(answer.answer_token_ids),
+        "logprob": answer.logprob,
+        "ended_with_eos": answer.ended_with_eos,
+        "grad_finite": answer.grad_finite,
+        "vlm": backend.model_id,
+        "clip": attribution.model_id,
+        "tower_max_diff": hybrid.tower_report.max_diff if hybrid.tower_report else None,
+        "answer_overlay": save("answer_overlay.png", whole),
+        "concepts": [],
+    }
+    for item in result.concepts:
+        slug = _slug(item.concept)
+        record["concepts"].append(
+            {
+                **item.clip.to_dict(),
+                "expansion": list(item.expansion.terms) if item.expansion else [],
+                "expansion_source": item.expansion.source if item.expansion else None,
+                "named_in_answer": item.focus_found,
+                "clip_overlay": save(f"clip_{slug}.png", item.clip.heatmap),
+                "hybrid_overlay": save(f"hybrid_{slug}.png", item.hybrid_map),
+            }
+        )
+    (target / "answer.json").write_text(json.dumps(record, indent=2))
+    return record

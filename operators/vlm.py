@@ -208,6 +208,10 @@ class LlavaBackend:
         self.tokenizer.padding_side = "left"
         self.eos_token_ids = self._eos_ids()
         self.pad_token_id = self._pad_id()
+        # An answer must never contain the image placeholder: the replay would try to scatter a
+        # second image into it (a random or badly trained model does emit it).
+        self.image_token_id = int(config.image_token_id)
+        self._suppressed = [self.image_token_id]
 
     # ------------------------------------------------------------------ loading
     @classmethod
@@ -361,6 +365,7 @@ class LlavaBackend:
             do_sample=False,
             num_beams=1,
             pad_token_id=self.pad_token_id,
+            suppress_tokens=self._suppressed,
         )
         new = out[0, enc["input_ids"].shape[1] :]
         mask, _ = self._answer_mask(new[None])
@@ -416,6 +421,7 @@ class LlavaBackend:
                 do_sample=False,
                 num_beams=1,
                 pad_token_id=self.pad_token_id,
+                suppress_tokens=self._suppressed,
             )
         answer_tokens = generated[:, prompt_len:]
         answer_mask, ended = self._answer_mask(answer_tokens)
@@ -522,6 +528,8 @@ class LlavaBackend:
         inner = self.model.model
         batch, prompt_len = enc["input_ids"].shape
         target_mask, focus_found = self._focus_mask(answer_tokens, answer_mask, focus)
+        if bool(((answer_tokens == self.image_token_id) & (answer_mask > 0)).any()):
+            raise VLMError("an answer contains the image placeholder token; it cannot be replayed")
         full_ids = torch.cat([enc["input_ids"], answer_tokens], dim=1)
         full_mask = torch.cat([enc["attention_mask"], answer_mask.to(enc["attention_mask"])], 1)
         # Positions as generate() assigns them under left padding, so the replay scores exactly

@@ -268,3 +268,49 @@ def test_hybrid_explain_end_to_end(hybrid_parts, road_frames) -> None:
     # Without concepts: those named in the prompt and the answer (vocabulary match).
     auto = hybrid.explain(road_frames[:1], "can you see any pedestrians ?")
     assert "pedestrian" in [c.concept for c in auto[0].concepts]
+
+
+def test_ask_image_writes_answer_and_overlays(tmp_path, monkeypatch) -> None:
+    import cv2
+    import open_clip
+    from safetensors.torch import save_file
+
+    from operators.config import load_config
+    from operators.hybrid import ask_image
+    from operators.vlm_build import build_tiny_llava, build_word_tokenizer, save_llava, split_words
+    from operators.vlm_convert import convert_open_clip_visual
+    from synthworld.tiny_clip import TINY_CLIP_NAME, register_model_configs
+
+    register_model_configs()
+    torch.manual_seed(3)
+    clip = open_clip.create_model(TINY_CLIP_NAME, pretrained=None).eval()
+    checkpoint = tmp_path / "clip.safetensors"
+    save_file({k: v.contiguous() for k, v in clip.state_dict().items()}, str(checkpoint))
+    tokenizer = build_word_tokenizer(split_words("is there a car ? yes no bus"))
+    model, processor = build_tiny_llava(
+        tokenizer, vision_tower=convert_open_clip_visual(clip.visual), squash=True
+    )
+    vlm_dir = save_llava(model, processor, tmp_path / "llava")
+    image = tmp_path / "frame.png"
+    rng = np.random.default_rng(0)
+    cv2.imwrite(str(image), rng.integers(0, 256, (72, 128, 3), dtype=np.uint8))
+    config = load_config(None).with_overrides(
+        **{"model.pretrained": str(checkpoint), "runtime.device": "cpu"}
+    )
+    out = tmp_path / "out"
+    record = ask_image(image, "is there a car ?", out, vlm=vlm_dir, config=config)
+    assert record["tower_max_diff"] < 1e-4
+    from operators.contrastive import load_vocabulary
+
+    named = concepts_in_text(
+        f"is there a car ? {record['answer']}",
+        load_vocabulary(config.attribution.contrastive.vocabulary),
+    )
+    assert [c["concept"] for c in record["concepts"]] == named and named[0] == "car"
+    for name in ("answer.json", "answer_overlay.png", "clip_car.png", "hybrid_car.png"):
+        assert (out / name).is_file(), name
+    assert cv2.imread(str(out / "hybrid_car.png")).shape == (72, 128, 3)
+
+    monkeypatch.setattr("operators.hybrid.DEFAULT_VLM_DIR", tmp_path / "missing")
+    with pytest.raises(FileNotFoundError, match="--vlm"):
+        ask_image(image, "is there a car ?", out, config=config)

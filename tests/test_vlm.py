@@ -447,3 +447,27 @@ def test_building_from_a_loaded_config_does_not_switch_its_attention(llava_dir: 
     vlm = load_vlm(llava_dir, device="cpu")
     build_tiny_llava(build_word_tokenizer(["car"]), vision_config=vlm.model.config.vision_config)
     assert vlm.model.config.vision_config._attn_implementation == "eager"
+
+
+def test_image_placeholder_is_never_part_of_an_answer(
+    backend: LlavaBackend, frames, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen = {}
+    real = backend.model.generate
+
+    def spy(**kwargs):
+        seen.update(kwargs)
+        return real(**kwargs)
+
+    monkeypatch.setattr(backend.model, "generate", spy)
+    backend.ask(frames[:1], "is there a car ?")
+    assert seen["suppress_tokens"] == [backend.image_token_id]
+
+    def emits_placeholder(**kwargs):
+        prompt = kwargs["input_ids"]
+        extra = torch.full((prompt.shape[0], 2), backend.image_token_id, dtype=prompt.dtype)
+        return torch.cat([prompt, extra], dim=1)
+
+    monkeypatch.setattr(backend.model, "generate", emits_placeholder)
+    with pytest.raises(VLMError, match="placeholder"):
+        backend.ask(frames[:1], "is there a car ?")
