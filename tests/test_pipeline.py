@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from fractions import Fraction
 from pathlib import Path
 
+import av
 import numpy as np
 import pytest
 from test_pipeline_support import (  # noqa: F401  (shared_run is a fixture)
@@ -180,6 +182,11 @@ def test_end_to_end_outputs(shared_run) -> None:  # noqa: F811
     assert [overlay.timestamp(i) for i in range(30)] == pytest.approx(
         [source.timestamp(i) for i in range(30)])
     assert overlay.codec == "h264"
+    # frames are stored in presentation order: dts strictly increasing and equal to pts
+    with av.open(str(out / good["video_id"] / "overlay.mp4")) as container:
+        stamps = [(p.pts, p.dts) for p in container.demux(video=0) if p.size]
+    assert all(pts == dts for pts, dts in stamps)
+    assert all(a[1] < b[1] for a, b in itertools.pairwise(stamps))
     page = (out / good["video_id"] / "report.html").read_text()
     assert "<video" in page and "overlay.mp4" in page and "&lt;b&gt;ahead" in page
     assert not (out / good["video_id"] / ".work").exists()
