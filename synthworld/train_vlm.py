@@ -316,7 +316,8 @@ def train(cfg: dict, out_dir: Path, clip_weights: Path | None) -> dict:
         )
         for group in optimiser.param_groups:
             group["lr"] = lr * warm
-        pick = order.choice(len(examples), size=int(cfg["batch_size"]), replace=False)
+        batch_size = int(cfg["batch_size"])
+        pick = order.choice(len(examples), size=batch_size, replace=len(examples) < batch_size)
         ids, mask, labels, frame_index = collate(
             [examples[i] for i in pick], tokenizer.pad_token_id
         )

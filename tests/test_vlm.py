@@ -471,3 +471,97 @@ def test_image_placeholder_is_never_part_of_an_answer(
     monkeypatch.setattr(backend.model, "generate", emits_placeholder)
     with pytest.raises(VLMError, match="placeholder"):
         backend.ask(frames[:1], "is there a car ?")
+
+
+# ---------------------------------------------------------------- tiny LLaVA training data
+
+
+def test_qa_answers_follow_ground_truth() -> None:
+    from synthworld.qa import NUMBERS, PLURALS, answer_matches, qa_pairs, vocabulary_corpus
+    from synthworld.scene import render_scene
+
+    vocab = {w for text in vocabulary_corpus() for w in split_words(text)}
+    rng = np.random.default_rng(0)
+    kinds = set()
+    for seed in range(40):
+        frame = render_scene(seed, size=(256, 144))
+        for qa in qa_pairs(frame, rng):
+            kinds.add(qa.kind)
+            assert set(split_words(qa.question + " " + qa.answer)) <= vocab, qa
+            if qa.kind == "presence":
+                name = next(n for n, p in PLURALS.items() if n in qa.question or p in qa.question)
+                salient = any(o.class_name == name and o.salient for o in frame.objects)
+                anywhere = any(o.class_name == name for o in frame.objects)
+                assert (qa.answer == "yes") == salient and (qa.answer == "no") == (not anywhere)
+            if qa.kind == "count":
+                name = next(n for n, p in PLURALS.items() if p in qa.question)
+                n = sum(o.class_name == name for o in frame.objects)
+                assert qa.answer == f"{NUMBERS[n]}."
+            if qa.kind == "colour":
+                name = qa.question.removeprefix("what colour is the ").removesuffix("?")
+                largest = max(
+                    (o for o in frame.objects if o.class_name == name and o.salient),
+                    key=lambda o: o.area,
+                )
+                assert qa.answer == f"{largest.colour}."
+            if qa.kind == "describe":
+                assert frame.condition in qa.answer or "night" in qa.answer or "clear" in qa.answer
+    assert kinds == {"presence", "front", "colour", "count", "describe", "ambiguous"}
+    assert answer_matches("Yes .", "yes") and not answer_matches("no", "yes")
+
+
+def test_packed_training_sequences_match_the_backend_prompt(llava_dir: Path) -> None:
+    from synthworld.qa import QA
+    from synthworld.train_vlm import collate, encode_examples
+
+    vlm = load_vlm(llava_dir, device="cpu")
+    qas = [
+        (0, QA("is there a car ?", "yes", "presence")),
+        (0, QA("what is in front of us ?", "a red car .", "front")),
+        (1, QA("describe this image .", "a car .", "describe")),
+    ]
+    examples = encode_examples(vlm.tokenizer, qas, 16, turns=6, rng=np.random.default_rng(0))
+    assert len(examples) == 2  # one packed sequence per frame
+    frame = np.zeros((32, 32, 3), np.uint8)
+    for index, ids, labels in examples:
+        # The first turn is token for token the prompt the backend builds at inference.
+        start_of_answer = next(k for k, lab in enumerate(labels) if lab != -100)
+        candidates = [
+            vlm.processor(
+                images=[frame], text=[vlm.format_prompt(qa.question)], return_tensors="pt"
+            )["input_ids"][0].tolist()
+            for i, qa in qas
+            if i == index
+        ]
+        assert ids[:start_of_answer] in candidates
+        supervised = [lab for lab in labels if lab != -100]
+        assert supervised.count(vlm.tokenizer.eos_token_id) == sum(i == index for i, _ in qas)
+    ids, mask, labels, frames_of = collate(examples, vlm.tokenizer.pad_token_id)
+    assert ids.shape == mask.shape == labels.shape and frames_of == [0, 1]
+    assert (labels[mask == 0] == -100).all()
+
+
+@pytest.mark.slow
+def test_train_vlm_smoke(tmp_path: Path) -> None:
+    import open_clip
+    from safetensors.torch import save_file
+
+    from synthworld.tiny_clip import TINY_CLIP_NAME, register_model_configs
+    from synthworld.train_vlm import DEFAULTS, train
+
+    register_model_configs()
+    clip = open_clip.create_model(TINY_CLIP_NAME, pretrained=None)
+    weights = tmp_path / "clip.safetensors"
+    save_file({k: v.contiguous() for k, v in clip.state_dict().items()}, str(weights))
+    cfg = {
+        **DEFAULTS,
+        "train_frames": 6,
+        "eval_frames": 2,
+        "time_budget_min": 0.05,
+        "text_hidden": 32,
+        "log_every": 1000,
+    }
+    summary = train(cfg, tmp_path / "llava", weights)
+    assert summary["tower"]["max_diff"] == 0.0 and summary["steps"] >= 1
+    assert (tmp_path / "llava" / "README.md").is_file()
+    assert load_vlm(tmp_path / "llava", device="cpu").model.config.model_type == "llava"
