@@ -28,8 +28,11 @@ def setup_logging(verbose: bool = False) -> None:
         handlers=[RichHandler(show_path=False, rich_tracebacks=True)],
         force=True,
     )
-    for noisy in ("ray", "ray.data", "root", "open_clip"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    # open_clip logs through the root logger; ray.data warns about the progress bars we
+    # replace with our own.
+    logging.getLogger().setLevel(logging.WARNING)
+    logging.getLogger("drivexplain").setLevel(logging.DEBUG if verbose else logging.INFO)
+    logging.getLogger("ray.data").setLevel(logging.ERROR)
     warnings.filterwarnings("ignore", category=DeprecationWarning)
     os.environ.setdefault("RAY_DEDUP_LOGS", "1")
 

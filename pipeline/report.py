@@ -214,10 +214,12 @@ def video_report(
     found = episodes(rows)
     body = [f"<h1>drivexplain report: {esc(name)}</h1>"]
     frames = len({r["frame_index"] for r in rows if r["frame_index"] is not None})
+    model_ids = next((r["model_ids"] for r in ok if r.get("model_ids")), None) or {}
+    model = model_ids.get("concept_attribution") or run_info.get("model")
     body.append(
         f"<p>{frames} analysed frames, {len(prompts)} prompts, {len(ok)} result rows, "
         f"<span class=\"{'err' if errors else 'ok'}\">{len(errors)} error rows</span>, "
-        f"{len(found)} flagged episodes. Model: {esc(run_info.get('model'))}. "
+        f"{len(found)} flagged episodes. Model: {esc(model)}. "
         f"Config hash {esc(run_info.get('config_hash'))}.</p>"
     )
     body.append("<p class=\"muted\">Verdicts are <code>not_evaluated</code>: no VLM answer "
@@ -239,13 +241,16 @@ def video_report(
         marks = [r["timestamp"] for r in mine if r["flags"]]
         body.append(f"<h3>{esc(prompt)}</h3>")
         body.append(line_chart(
-            {"concept drop": [(r["timestamp"], r["concept_drop"]) for r in mine],
-             "similarity": [(r["timestamp"], r["similarity"]) for r in mine]},
-            marks, error_times, title="Concept Drop and CLIP similarity (red ticks: flagged)"))
+            {"concept drop": [(r["timestamp"], r["concept_drop"]) for r in mine]},
+            marks, error_times,
+            title="Concept Drop (red ticks: flagged frames; grey lines: error frames)"))
         body.append(line_chart(
             {"negative suppression": [(r["timestamp"], r["negative_suppression"])
                                       for r in mine]},
-            marks, error_times, title="Negative Suppression (grey lines: error frames)"))
+            marks, error_times, title="Negative Suppression"))
+        body.append(line_chart(
+            {"CLIP similarity": [(r["timestamp"], r["similarity"]) for r in mine]},
+            marks, error_times, height=110, title="CLIP image-text similarity"))
     body.append("<h2>Flagged episodes</h2>")
     if not found:
         body.append("<p>No frame was flagged.</p>")

@@ -85,7 +85,7 @@ def _init_ray(options: RunOptions) -> bool:
     if ray.is_initialized():
         return False
     if options.address:
-        ray.init(address=options.address, log_to_driver=False)
+        ray.init(address=options.address, log_to_driver=False, logging_level=logging.WARNING)
         return True
     cfg = options.config.pipeline
     needed = cfg.num_actors * cfg.num_cpus_per_actor + cfg.decode_cpus + cfg.writer_cpus
@@ -100,6 +100,7 @@ def _init_ray(options: RunOptions) -> bool:
         num_gpus=None,
         include_dashboard=False,
         log_to_driver=False,
+        logging_level=logging.WARNING,
         object_store_memory=512 * 1024 * 1024,
     )
     return True
