@@ -308,7 +308,7 @@ class World:
         s = self.ego_position(t)
         buildings: list[_Building] = []
         specs: list[ObjectSpec] = []
-        j0 = int((s + OBJECT_NEAR_M - 8.0) // SEGMENT_M)
+        j0 = int((s - 45.0) // SEGMENT_M)  # cone rows may reach ~40 m past their segment start
         j1 = int((s + BUILDING_FAR_M) // SEGMENT_M)
         for j in range(j0, j1 + 1):
             bs, st = self._segment(j)
