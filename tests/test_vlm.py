@@ -565,3 +565,35 @@ def test_train_vlm_smoke(tmp_path: Path) -> None:
     assert summary["tower"]["max_diff"] == 0.0 and summary["steps"] >= 1
     assert (tmp_path / "llava" / "README.md").is_file()
     assert load_vlm(tmp_path / "llava", device="cpu").model.config.model_type == "llava"
+
+
+@pytest.mark.slow
+def test_llava15_tower_is_open_clip_vit_l_14_336_openai_layout() -> None:
+    # LLaVA-1.5's vision tower is OpenAI's CLIP ViT-L/14-336 (open_clip `ViT-L-14-336`, tag
+    # `openai`, which uses QuickGELU). transformers' LlavaConfig defaults to exactly that tower,
+    # so converting open_clip's architecture must reproduce it; weights cannot be fetched here,
+    # so features are compared on random weights of the full-size tower.
+    import open_clip
+    from transformers import LlavaConfig
+
+    from operators.vlm_convert import clip_vision_config, compare_towers, convert_open_clip_visual
+
+    torch.manual_seed(0)
+    clip = open_clip.create_model("ViT-L-14-336-quickgelu", pretrained=None).eval()
+    ours = clip_vision_config(clip.visual)
+    llava = LlavaConfig().vision_config
+    for key in (
+        "hidden_size",
+        "intermediate_size",
+        "num_hidden_layers",
+        "num_attention_heads",
+        "image_size",
+        "patch_size",
+        "projection_dim",
+        "hidden_act",
+        "layer_norm_eps",
+    ):
+        assert getattr(ours, key) == getattr(llava, key), key
+    converted = convert_open_clip_visual(clip.visual, with_projection=True)
+    report = compare_towers(clip.visual, converted, torch.randn(1, 3, 336, 336))
+    assert report.max_diff < 1e-4 * max(1.0, report.max_abs_feature)
