@@ -20,6 +20,7 @@ from operators.config import DrivexplainConfig, load_config
 from pipeline.run import RunOptions, RunSummary, run_pipeline
 
 PROMPTS = ["Is a pedestrian crossing?", "Is there a car <b>ahead</b>?"]
+_CACHE: dict[str, Any] = {}
 
 
 def moving_box(i: int, width: int, height: int) -> np.ndarray:
@@ -129,7 +130,13 @@ def by_name(summary: RunSummary) -> dict[str, dict[str, Any]]:
 def shared_run(
     tmp_path_factory: pytest.TempPathFactory, model_config_dir: Path, tiny_vit_checkpoint: Path
 ) -> tuple[RunSummary, Path, Path]:
-    """One run over good, VFR and bad inputs; returns (summary, out dir, inputs dir)."""
+    """One run over good, VFR and bad inputs; returns (summary, out dir, inputs dir).
+
+    Each test module that imports this fixture registers its own copy, so the result is
+    cached here to keep it to one run per session.
+    """
+    if "shared_run" in _CACHE:
+        return _CACHE["shared_run"]
     inputs = tmp_path_factory.mktemp("inputs")
     write_video(inputs / "good.mp4", 30)
     vfr = [0, 1, 2, 3, 5, 6, 9, 10, 11, 15, 16, 17, 18, 20, 24, 25, 26, 27, 30, 31]
@@ -137,4 +144,5 @@ def shared_run(
     make_bad_inputs(inputs)
     out = tmp_path_factory.mktemp("out")
     summary = run_tiny([inputs], out, model_config_dir, tiny_vit_checkpoint, keep_work=False)
-    return summary, out, inputs
+    _CACHE["shared_run"] = (summary, out, inputs)
+    return _CACHE["shared_run"]
