@@ -36,7 +36,8 @@ class VideoInput:
 
 
 def is_uri(text: str) -> bool:
-    return bool(_URI.match(text)) and not text.startswith("file://")
+    """A filesystem URI (s3://, gs://, file://...): read through pyarrow, not the local OS."""
+    return bool(_URI.match(text))
 
 
 def video_id_for(uri: str) -> str:
@@ -49,7 +50,7 @@ def video_id_for(uri: str) -> str:
 
 
 def _local_candidates(arg: str) -> list[str]:
-    path = Path(arg.removeprefix("file://")).expanduser()
+    path = Path(arg).expanduser()
     if path.is_dir():
         return sorted(
             str(p.resolve())
@@ -94,7 +95,7 @@ def expand_inputs(args: Iterable[str]) -> list[VideoInput]:
 def open_binary(uri: str) -> IO[bytes] | str:
     """What `av.open` should be given: a local path, or a pyarrow file for a remote URI."""
     if not is_uri(uri):
-        return uri.removeprefix("file://")
+        return uri
     from pyarrow import fs
 
     filesystem, path = fs.FileSystem.from_uri(uri)

@@ -83,7 +83,7 @@ def input_fingerprint(uri: str) -> dict[str, Any]:
         info = filesystem.get_file_info(path)
         return {"size": info.size, "mtime_ns": info.mtime_ns}
     try:
-        stat = os.stat(uri.removeprefix("file://"))
+        stat = os.stat(uri)
     except OSError:
         return {"size": None, "mtime_ns": None}
     return {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns}

@@ -101,6 +101,21 @@ def test_video_ids_are_safe_and_distinct(tmp_path: Path) -> None:
     assert [Path(v.uri).name for v in found] == ["a.mp4", "b.mov"]
 
 
+def test_filesystem_uris_go_through_pyarrow(tmp_path: Path) -> None:
+    """s3:// and gs:// take the same path as file://, which can be tested offline."""
+    path = write_video(tmp_path / "u.mp4", 12, gop=4)
+    (tmp_path / "notes.txt").write_text("x")
+    found = expand_inputs([tmp_path.as_uri()])
+    assert [v.uri for v in found] == [path.as_uri()]
+    index = index_video(found[0].uri)
+    assert index.num_frames == 12
+    frames = list(iter_chunk_frames(found[0].uri, index.pts[4:8], 4))
+    assert [f.index for f in frames] == [4, 5, 6, 7]
+    from pipeline.layout import input_fingerprint
+
+    assert input_fingerprint(found[0].uri)["size"] == path.stat().st_size
+
+
 def test_atomic_path_leaves_nothing_on_failure(tmp_path: Path) -> None:
     target = tmp_path / "x.txt"
     with pytest.raises(RuntimeError), atomic_path(target) as tmp:
