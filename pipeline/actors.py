@@ -86,7 +86,7 @@ class AttributionActor:
             "heatmap_frames": json.dumps(done),
             "heatmap_concepts": json.dumps(self.concepts),
             "model_ids": json.dumps({"concept_attribution": self.model_id, "vlm": None}),
-            "worker": json.dumps(worker_info()),
+            "worker": json.dumps(worker_info() | {"device": str(self.operator.backbone.device)}),
         }
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

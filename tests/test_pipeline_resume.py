@@ -116,7 +116,7 @@ def test_dead_actor_is_replaced_and_its_frames_redone(
     marker = tmp_path / "crashed.txt"
     summary = run_tiny([clip], tmp_path / "out", model_config_dir, tiny_vit_checkpoint,
                        crash_once_marker=str(marker),
-                       config=tiny_config(tiny_vit_checkpoint))
+                       config=tiny_config(tiny_vit_checkpoint, **{"pipeline.actor_batch_size": 2}))
     assert marker.exists(), "the actor was never killed"
     assert summary.exit_code == 0
     rows = read_rows(tmp_path / "out", summary.videos[0]["video_id"])
