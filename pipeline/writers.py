@@ -104,7 +104,12 @@ def caption_band(frame: np.ndarray, lines: Sequence[str]) -> np.ndarray:
     if not lines:
         return frame
     h, w = frame.shape[:2]
-    scale = max(0.35, min(1.0, w / 1600))
+    lines = [text.encode("ascii", "replace").decode("ascii") for text in lines]
+    scale = min(1.0, w / 1600)
+    widest = max(cv2.getTextSize(t, cv2.FONT_HERSHEY_SIMPLEX, 1.0, 1)[0][0] for t in lines)
+    if widest > 0:
+        scale = min(scale, (w - 16) / widest)  # shrink long captions to fit the width
+    scale = max(0.3, scale)
     thickness = 1 if scale < 0.7 else 2
     line_h = int(28 * scale) + 4
     band_h = min(h, line_h * len(lines) + 8)
@@ -112,9 +117,8 @@ def caption_band(frame: np.ndarray, lines: Sequence[str]) -> np.ndarray:
     band = out[h - band_h :, :]
     band[:] = (band.astype(np.float32) * 0.3).astype(np.uint8)
     for n, text in enumerate(lines):
-        ascii_text = text.encode("ascii", "replace").decode("ascii")
         y = h - band_h + 4 + line_h * (n + 1) - 6
-        cv2.putText(out, ascii_text, (8, y), cv2.FONT_HERSHEY_SIMPLEX, scale, (255, 255, 255),
+        cv2.putText(out, text, (8, y), cv2.FONT_HERSHEY_SIMPLEX, scale, (255, 255, 255),
                     thickness, cv2.LINE_AA)
     return out
 
