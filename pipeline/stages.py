@@ -346,6 +346,7 @@ def write_chunk(
         "video_id": chunk.video_id,
         "chunk_index": chunk.chunk_index,
         "frames": len(chunk.sampled),
+        "video_frames": chunk.stop - chunk.start,
         "rows": len(rows),
         "error_rows": n_errors,
     }
@@ -363,6 +364,7 @@ def write_stage(batch: dict[str, np.ndarray], **kwargs: Any) -> dict[str, np.nda
                 "video_id": chunk["video_id"],
                 "chunk_index": chunk["chunk_index"],
                 "frames": len(chunk["sampled"]),
+                "video_frames": chunk["stop"] - chunk["start"],
                 "rows": 0,
                 "error_rows": -1,
                 "failure": f"{type(err).__name__}: {err}",
