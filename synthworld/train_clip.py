@@ -20,6 +20,7 @@ import torch
 import yaml
 
 from synthworld.clip_data import counterfactual, frame_facts, sample_caption, truth_matrix
+from synthworld.objects import OBJECT_CLASSES
 from synthworld.scene import render_scene
 from synthworld.tiny_clip import TINY_CLIP_NAME, frames_to_tensor, register_model_configs
 
@@ -59,6 +60,44 @@ def multi_positive_clip_loss(image_features: torch.Tensor, text_features: torch.
     return 0.5 * (i2t + t2i)
 
 
+def patch_labels(frames: list, grid: int) -> torch.Tensor:
+    """(B, grid*grid) class index of the object covering most of each patch, -1 for none.
+
+    A patch is labelled when at least a quarter of it is one class; this is the ground truth
+    for the dense loss that teaches patch features *where* each class is.
+    """
+    import cv2
+
+    out = np.full((len(frames), grid * grid), -1, np.int64)
+    for i, frame in enumerate(frames):
+        best = np.zeros(grid * grid, np.float32)
+        for c, name in enumerate(OBJECT_CLASSES):
+            mask = frame.mask_for(name).astype(np.float32)
+            if not mask.any():
+                continue
+            cover = cv2.resize(mask, (grid, grid), interpolation=cv2.INTER_AREA).ravel()
+            take = (cover > best) & (cover >= 0.25)
+            out[i, take] = c
+            best = np.maximum(best, cover)
+    return torch.from_numpy(out)
+
+
+def dense_loss(model, tokens: torch.Tensor, labels: torch.Tensor, class_tokens) -> torch.Tensor:
+    """Cross-entropy of each labelled patch's projected token against the class names.
+
+    As in MaskCLIP, the patch tokens after `ln_post` and `proj` live in the joint space; making
+    them name their class gives the late layers' values the localised semantics that attention-
+    and gradient-based explanations read.
+    """
+    keep = labels >= 0
+    if not keep.any():
+        return tokens.sum() * 0.0
+    patch = torch.nn.functional.normalize(tokens @ model.visual.proj, dim=-1)[keep]
+    text = model.encode_text(class_tokens, normalize=True)
+    logits = model.logit_scale.exp() * patch @ text.T
+    return torch.nn.functional.cross_entropy(logits, labels[keep])
+
+
 def make_batch(step: int, cfg: dict, tokenizer, rng: np.random.Generator):
     """Render a batch of new scenes and build captions, hard negatives and their truth table."""
     b = int(cfg["batch_size"])
@@ -80,7 +119,7 @@ def make_batch(step: int, cfg: dict, tokenizer, rng: np.random.Generator):
         truth[torch.arange(b), torch.arange(b) + r * b] = 1
     images = frames_to_tensor([f.image for f in frames])
     texts = tokenizer([c.text for c in all_caps])
-    return images, texts, truth, len(caps)
+    return images, texts, truth, len(caps), frames
 
 
 def export_weights(model: torch.nn.Module, path: str | Path, dtype: str = "float16") -> Path:
@@ -113,9 +152,19 @@ def train(cfg: dict) -> Path:
     torch.manual_seed(0)
     torch.set_num_threads(int(cfg.get("threads", 2)))
     register_model_configs()
-    model = open_clip.create_model(TINY_CLIP_NAME, force_patch_dropout=cfg.get("patch_dropout"))
+    dense_weight = float(cfg.get("dense_weight", 0.0))
+    # patch dropout hides which patches survive, so the dense loss needs every patch
+    dropout = 0.0 if dense_weight > 0 else cfg.get("patch_dropout")
+    model = open_clip.create_model(TINY_CLIP_NAME, force_patch_dropout=dropout)
+    if cfg.get("init_from"):
+        from safetensors.torch import load_file
+
+        model.load_state_dict(load_file(str(cfg["init_from"])))
     model.train()
+    grid = int(model.visual.grid_size[0])
+    class_tokens = None
     tokenizer = open_clip.get_tokenizer(TINY_CLIP_NAME)
+    class_tokens = tokenizer(list(OBJECT_CLASSES))
     decay, no_decay = [], []
     for name, p in model.named_parameters():
         (decay if p.ndim >= 2 and "embedding" not in name else no_decay).append(p)
@@ -140,11 +189,21 @@ def train(cfg: dict) -> Path:
         for g in opt.param_groups:
             g["lr"] = lr
         t0 = time.time()
-        images, texts, truth, n_paired = make_batch(step, cfg, tokenizer, rng)
+        images, texts, truth, n_paired, frames = make_batch(step, cfg, tokenizer, rng)
+        labels = patch_labels(frames, grid) if dense_weight > 0 else None
         t_data = time.time() - t0
-        out = model(images, texts)
-        img_f, txt_f, scale = out[0], out[1], out[2]
-        loss = multi_positive_clip_loss(img_f, txt_f, scale, truth, n_paired)
+        if dense_weight > 0:
+            model.visual.output_tokens = True
+            pooled, tokens = model.visual(images)
+            img_f = torch.nn.functional.normalize(pooled, dim=-1)
+            txt_f = model.encode_text(texts, normalize=True)
+            scale = model.logit_scale.exp()
+            loss = multi_positive_clip_loss(img_f, txt_f, scale, truth, n_paired)
+            loss = loss + dense_weight * dense_loss(model, tokens, labels, class_tokens)
+        else:
+            out = model(images, texts)
+            img_f, txt_f, scale = out[0], out[1], out[2]
+            loss = multi_positive_clip_loss(img_f, txt_f, scale, truth, n_paired)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -171,6 +230,7 @@ def train(cfg: dict) -> Path:
 def _checkpoint(model, cfg, run_dir: Path, step: int, n_seen: int, t_start: float,
                 loss_ema: float | None, final: bool) -> Path:
     model.eval()
+    model.visual.output_tokens = False
     export_weights(model, run_dir / "last.safetensors", "float32")
     path = export_weights(model, cfg["export_path"], cfg.get("export_dtype", "float16"))
     model.train()
