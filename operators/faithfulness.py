@@ -121,7 +121,8 @@ def adjust(
     """Feed the metrics back into the heatmap (paper III-H).
 
     - CD above `cd_threshold`: the masked (relevant) regions are amplified in proportion to CD,
-      W ← min(1, W·(1 + cd_gain·CD·M)).
+      W ← W·(1 + cd_gain·CD·M), divided by its maximum if that exceeds 1 (rescaling rather
+      than clipping keeps the ranking inside the mask: clipping would flatten the peak).
     - NS below `ns_threshold`: regions whose gradient favours the contrast are damped,
       W ← W·(1 − λ·C) with λ = ns_gain·clip((ns_threshold − NS)/ns_threshold, 0, 1) and C the
       normalised negative part of the contrastive gradient.
@@ -130,7 +131,8 @@ def adjust(
     out = fused
     if cd is not None:
         gain = torch.where(cd > config.cd_threshold, config.cd_gain * cd, torch.zeros_like(cd))
-        out = (out * (1 + gain[..., None] * masks)).clamp(max=1.0)
+        out = out * (1 + gain[..., None] * masks)
+        out = out / out.amax(dim=-1, keepdim=True).clamp(min=1.0)
     if ns is not None:
         shortfall = ((config.ns_threshold - ns) / config.ns_threshold).clamp(0.0, 1.0)
         shortfall = torch.nan_to_num(shortfall, nan=0.0)

@@ -109,3 +109,13 @@ def test_dynamic_adjustment() -> None:
     assert out[0, 0].tolist() == pytest.approx([0.75, 0.5, 0.5, 0.5])
     # concept 1: CD below threshold: no amplification; NS = 1 < 2 halves the contrast patch
     assert out[0, 1].tolist() == pytest.approx([0.5, 0.5, 0.5, 0.25])
+
+
+def test_amplification_rescales_instead_of_clipping() -> None:
+    fused = torch.tensor([[[0.9, 0.8, 0.1, 0.0]]])
+    masks = torch.tensor([[[1.0, 1.0, 0.0, 0.0]]])
+    cfg = DynamicAdjustmentConfig(cd_threshold=0.0, cd_gain=1.0)
+    out = adjust(fused, masks, torch.zeros_like(fused), torch.tensor([[1.0]]), None, cfg)
+    assert float(out.max()) == pytest.approx(1.0)
+    assert out[0, 0, 0] > out[0, 0, 1] > out[0, 0, 2], "the peak must stay a single peak"
+    assert float(out[0, 0, 2]) == pytest.approx(0.1 / 1.8)
