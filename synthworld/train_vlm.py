@@ -241,8 +241,12 @@ the same code path as any llava-hf checkpoint.
 - Language model: Llama, {cfg["text_layers"]} layers, hidden {cfg["text_hidden"]}, word-level
   tokenizer of {stats["vocab_size"]} words.
 - Training: {stats["steps"]} steps of batch {cfg["batch_size"]} in {stats["minutes"]:.1f} min on
-  CPU, {stats["train_examples"]} QA pairs from {cfg["train_frames"]} frames (seeds from
-  {cfg["train_seed_base"]}); final training loss {stats["final_loss"]:.3f}.
+  CPU, {stats["train_qas"]} QA pairs ({stats["train_examples"]} packed sequences of up to
+  {cfg["turns"]} turns) from {cfg["train_frames"]} frames (seeds from {cfg["train_seed_base"]});
+  final training loss {stats["final_loss"]:.3f}.
+- Built on CLIP weights {stats["clip_weights"]} (sha256 {stats["clip_sha256"][:16]}..); the
+  hybrid's tower check fails against any other CLIP checkpoint.
+{stats.get("note", "")}
 
 ## Measured answer accuracy (greedy, exact match, held-out seeds {cfg["eval_seed_base"]}..)
 
@@ -295,7 +299,10 @@ def train(cfg: dict, out_dir: Path, clip_weights: Path | None) -> dict:
     qas = [(i, qa) for i, f in enumerate(frames) for qa in qa_pairs(f, rng)]
     examples = encode_examples(tokenizer, qas, features.shape[1], int(cfg["turns"]), rng)
     del frames
-    print(f"cached {len(features)} frames, {len(examples)} QA pairs in {time.time() - t0:.0f}s")
+    print(
+        f"cached {len(features)} frames, {len(qas)} QA pairs in {len(examples)} sequences "
+        f"in {time.time() - t0:.0f}s"
+    )
 
     params = [p for p in model.parameters() if p.requires_grad]
     optimiser = torch.optim.AdamW(
