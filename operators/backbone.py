@@ -22,11 +22,8 @@ import torch
 import torch.nn.functional as F
 from open_clip.transformer import ResidualAttentionBlock, VisionTransformer
 
-from operators.config import REPO_ROOT, ModelConfig
-
-MODEL_CONFIG_DIR = REPO_ROOT / "operators" / "model_configs"
-TINY_CLIP_NAME = "TinyDriveCLIP"
-TINY_CLIP_WEIGHTS = REPO_ROOT / "weights" / "tiny-drive-clip" / "open_clip_model.safetensors"
+from operators.config import ModelConfig
+from synthworld.tiny_clip import TINY_CLIP_NAME, default_weights_path, register_model_configs
 
 
 class BackboneError(ValueError):
@@ -80,12 +77,6 @@ class VisualTrace:
     query_rows: slice
 
 
-def register_model_configs() -> None:
-    """Make the project's own open_clip configs (the shipped tiny CLIP) known to the factory."""
-    if MODEL_CONFIG_DIR.is_dir() and any(MODEL_CONFIG_DIR.glob("*.json")):
-        open_clip.add_model_config(MODEL_CONFIG_DIR)
-
-
 def load_open_clip(config: ModelConfig, device: str | torch.device = "cpu") -> torch.nn.Module:
     """Create an open_clip model: a pretrained tag, a local checkpoint, or the embedded default.
 
@@ -98,8 +89,8 @@ def load_open_clip(config: ModelConfig, device: str | torch.device = "cpu") -> t
             f"model {config.name!r} is not an open_clip model name; see open_clip.list_models()"
         )
     pretrained = config.pretrained
-    if pretrained is None and config.name == TINY_CLIP_NAME and TINY_CLIP_WEIGHTS.is_file():
-        pretrained = str(TINY_CLIP_WEIGHTS)
+    if pretrained is None and config.name == TINY_CLIP_NAME and default_weights_path().is_file():
+        pretrained = str(default_weights_path())
     if pretrained is not None and _looks_like_path(pretrained) and not Path(pretrained).exists():
         raise BackboneError(f"checkpoint {pretrained!r} does not exist")
     try:
