@@ -47,6 +47,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from operators.attribution import ConceptAttribution
+from operators.backbone import OpenClipViT
+from operators.config import DrivexplainConfig
 from operators.expansion import ConceptExpander, Expansion, expanded_text_embedding
 from operators.results import ConceptResult
 from operators.vlm import LlavaBackend, VLMAnswer
@@ -180,7 +183,7 @@ class _ExpandedTextBackbone:
     touching the operator.
     """
 
-    def __init__(self, backbone: object, replacements: dict[str, torch.Tensor]) -> None:
+    def __init__(self, backbone: OpenClipViT, replacements: dict[str, torch.Tensor]) -> None:
         self._backbone = backbone
         self._replacements = replacements
 
@@ -196,10 +199,10 @@ class _ExpandedTextBackbone:
         return torch.stack(rows)
 
 
-def with_expansions(attribution: object, expansions: Sequence[Expansion], concept_weight: float):
+def with_expansions(
+    attribution: ConceptAttribution, expansions: Sequence[Expansion], concept_weight: float
+) -> ConceptAttribution:
     """A Concept Attribution operator whose concept texts carry their expansions."""
-    from operators.attribution import ConceptAttribution
-
     useful = [e for e in expansions if e.terms]
     if not useful:
         return attribution
@@ -210,7 +213,9 @@ def with_expansions(attribution: object, expansions: Sequence[Expansion], concep
     return ConceptAttribution(proxy, attribution.config, attribution.runtime)  # type: ignore[arg-type]
 
 
-def tower_match(attribution: object, vlm: LlavaBackend, seed: int = 0) -> TowerComparison:
+def tower_match(
+    attribution: ConceptAttribution, vlm: LlavaBackend, seed: int = 0
+) -> TowerComparison:
     """Compare the CA backbone's open_clip tower with the VLM's tower on random pixels.
 
     A small difference (`HybridConfig.max_tower_diff`) means both gradient sources come from
@@ -253,7 +258,7 @@ class HybridAttribution:
 
     def __init__(
         self,
-        attribution: object,
+        attribution: ConceptAttribution,
         vlm: LlavaBackend,
         config: HybridConfig | None = None,
         expander: ConceptExpander | None = None,
@@ -361,7 +366,7 @@ def ask_image(
     out: str | Path,
     *,
     vlm: str | Path | None = None,
-    config: object | None = None,
+    config: DrivexplainConfig | None = None,
     hybrid_config: HybridConfig | None = None,
     concepts: Sequence[str] | None = None,
 ) -> dict:
@@ -374,7 +379,6 @@ def ask_image(
     """
     import cv2
 
-    from operators.attribution import ConceptAttribution
     from operators.config import load_config
     from operators.overlay import overlay_heatmap
     from operators.vlm import load_vlm
