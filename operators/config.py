@@ -165,6 +165,68 @@ class PipelineConfig(_Strict):
     video_preset: str = "veryfast"
 
 
+class CoherenceConfig(_Strict):
+    """Dual explainability (paper III-J): per-frame verdicts and their episodes.
+
+    A concept is *grounded* when every enabled test passes; a test whose threshold is null is
+    off. The defaults were calibrated on `benchmarks/coherence.py` (see its results file): on
+    the tiny CLIP, the paper's fixed CD/NS readings (CD > 0, NS > 5) do not separate present
+    from absent objects, so they are off by default and the vocabulary z-score decides.
+    """
+
+    enabled: bool = True
+    vlm: str | None = Field(
+        None, description="LLaVA directory or hub id that answers the prompts when no "
+        "--answers file is given; null: no VLM (verdicts need logged answers)."
+    )
+    vlm_max_new_tokens: int = Field(24, ge=1)
+    llm_extraction: bool = Field(
+        True, description="Ask the loaded VLM for concepts when the rules find none."
+    )
+    similarity_measure: Literal["iou", "pearson", "histogram"] = Field(
+        "pearson", description="Heatmap similarity used by the verdict (all three are logged)."
+    )
+    coherent_similarity: float = Field(
+        0.5, description="Prompt and answer heatmaps at least this similar are 'alike'."
+    )
+    ground_min_z: float | None = Field(
+        1.0, description="Grounded needs cos(I, concept) this many standard deviations above "
+        "the frame's mean over the vocabulary."
+    )
+    ground_max_rank: int | None = Field(
+        None, ge=0, description="Grounded needs at most this many vocabulary concepts closer "
+        "to the image."
+    )
+    ground_min_cd: float | None = Field(None, description="Grounded needs Concept Drop above.")
+    ground_min_ns: float | None = Field(None, description="Grounded needs Neg. Suppression "
+                                        "at or above.")
+    ground_min_similarity: float | None = Field(
+        None, description="Grounded needs cos(I, concept) at or above."
+    )
+    deny_max_z: float = Field(
+        2.0, description="A 'no' answer is contradicted when the denied concept's z-score "
+        "reaches this (stricter than ground_min_z: absence is harder to show)."
+    )
+    flag_verdicts: tuple[str, ...] = Field(
+        ("ungrounded",), description="Verdicts that count as flags for episodes."
+    )
+    episode_smoothing: float = Field(
+        0.5, gt=0.0, le=1.0, description="EMA weight of the newest frame's flag (1 = none)."
+    )
+    episode_enter: float = Field(0.6, gt=0.0, le=1.0, description="Open an episode at or above.")
+    episode_exit: float = Field(0.3, ge=0.0, lt=1.0, description="Close it below.")
+    episode_min_frames: int = Field(2, ge=1, description="Shorter episodes are dropped.")
+
+    @field_validator("flag_verdicts")
+    @classmethod
+    def _known_verdicts(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        known = {"coherent", "divergent_grounded", "ungrounded", "ambiguous_prompt"}
+        unknown = sorted(set(value) - known)
+        if unknown:
+            raise ValueError(f"unknown verdicts {unknown}; known: {sorted(known)}")
+        return value
+
+
 class DrivexplainConfig(_Strict):
     """The whole configuration; `configs/default.yaml` lists every key with its default."""
 
@@ -172,6 +234,7 @@ class DrivexplainConfig(_Strict):
     attribution: AttributionConfig = AttributionConfig()
     runtime: RuntimeConfig = RuntimeConfig()
     pipeline: PipelineConfig = PipelineConfig()
+    coherence: CoherenceConfig = CoherenceConfig()
 
     def digest(self) -> str:
         """A short stable hash of the resolved config, written into every log row."""
