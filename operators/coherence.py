@@ -1,0 +1,347 @@
+"""Dual explainability (paper III-J): does the image support the answer, and does the answer
+look where the prompt looks?
+
+Per frame and prompt, `check_frames` runs Concept Attribution once for the union of the
+prompt's and the answer's concepts (the operator shares one forward and one batched backward
+across concepts) and records, per concept, the evidence that it is in the image:
+
+- the CLIP similarity cos(I, c), and its z-score and rank against the whole concept vocabulary
+  on the same frame. The paper reads grounding off CD and NS alone; a similarity *relative to
+  the vocabulary* is what says "this frame is more about c than about most things", and it is
+  one extra no-grad image embedding per frame, because the vocabulary's text embeddings are
+  cached by the operator;
+- Concept Drop and Negative Suppression of the concept's heatmap (eq. 4-5), each against the
+  concept's auto-selected contrastive concept;
+- the similarity of the prompt's and the answer's heatmaps, by three measures (all logged):
+  IoU of the background-suppressed maps' supports, Pearson correlation of the fused maps, and
+  histogram intersection of the fused maps normalised to unit mass. Which one the verdict uses
+  is `coherence.similarity_measure`; the benchmark's measurements justify the default.
+
+`decide` turns that evidence into a verdict with reasons that name each metric, its value and
+the threshold it crossed; it is pure and cheap so the pipeline can run it on a CPU stage.
+
+Verdicts, first match wins:
+1. `ungrounded`: a concept the answer names fails a grounding test, or the answer denies a
+   concept that the image clearly supports (z >= `deny_max_z`);
+2. `ambiguous_prompt`: the prompt names no concept (Case II: generic; Case III: ambiguous);
+3. `coherent`: the answer's concepts are the prompt's, or their heatmaps are alike;
+4. `divergent_grounded`: a different concept, grounded, looked at elsewhere (Case I).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from operators.concepts import Extraction, same_thing
+from operators.config import CoherenceConfig
+from operators.results import ConceptResult, FrameAttribution
+
+VERDICTS = ("coherent", "divergent_grounded", "ungrounded", "ambiguous_prompt")
+EPS = 1e-8
+
+
+# ----------------------------------------------------------------------------- similarity
+def iou(a: np.ndarray, b: np.ndarray) -> float:
+    """IoU of the supports of two background-suppressed maps (non-zero = kept region)."""
+    sa, sb = np.asarray(a) > 0, np.asarray(b) > 0
+    union = np.logical_or(sa, sb).sum()
+    return float(np.logical_and(sa, sb).sum() / union) if union else 0.0
+
+
+def pearson(a: np.ndarray, b: np.ndarray) -> float:
+    """Pearson correlation of two maps; 0 when either is flat (no spatial preference)."""
+    x = np.asarray(a, np.float64).ravel()
+    y = np.asarray(b, np.float64).ravel()
+    x, y = x - x.mean(), y - y.mean()
+    denom = math.sqrt(float((x * x).sum()) * float((y * y).sum()))
+    return float((x * y).sum() / denom) if denom > EPS else 0.0
+
+
+def histogram_intersection(a: np.ndarray, b: np.ndarray) -> float:
+    """Sum of the element-wise minimum of two maps scaled to unit mass (1 = identical)."""
+    x = np.clip(np.asarray(a, np.float64).ravel(), 0, None)
+    y = np.clip(np.asarray(b, np.float64).ravel(), 0, None)
+    if x.sum() <= EPS or y.sum() <= EPS:
+        return 0.0
+    return float(np.minimum(x / x.sum(), y / y.sum()).sum())
+
+
+# Which map each measure reads: IoU needs the suppressed map (its support is the region); the
+# others read the fused map, whose graded values background suppression would zero out.
+MEASURES: dict[str, tuple[Callable[[np.ndarray, np.ndarray], float], str]] = {
+    "iou": (iou, "heatmap"),
+    "pearson": (pearson, "heatmap_fused"),
+    "histogram": (histogram_intersection, "heatmap_fused"),
+}
+
+
+def _joint_map(results: Sequence[ConceptResult], attr: str) -> np.ndarray:
+    """Several concepts' maps as one: their element-wise maximum."""
+    return np.max(np.stack([getattr(r, attr) for r in results]), axis=0)
+
+
+def map_similarities(
+    prompt: Sequence[ConceptResult], answer: Sequence[ConceptResult]
+) -> dict[str, float | None]:
+    """All measures between the prompt's and the answer's (max-fused) maps."""
+    if not prompt or not answer:
+        return {name: None for name in MEASURES}
+    return {
+        name: fn(_joint_map(prompt, attr), _joint_map(answer, attr))
+        for name, (fn, attr) in MEASURES.items()
+    }
+
+
+# ----------------------------------------------------------------------------- evidence
+@dataclass(frozen=True)
+class ConceptEvidence:
+    """What the model and its heatmap say about one concept in one frame."""
+
+    concept: str
+    contrastive: str | None
+    similarity: float
+    concept_drop: float | None
+    negative_suppression: float | None
+    vocab_z: float | None
+    vocab_rank: int | None
+
+    @classmethod
+    def from_result(cls, result: ConceptResult, vocab_sims: np.ndarray | None,
+                    vocabulary: Sequence[str] = ()) -> ConceptEvidence:
+        z = rank = None
+        if vocab_sims is not None and len(vocab_sims) > 1:
+            others = np.array(
+                [s for s, name in zip(vocab_sims, vocabulary, strict=True)
+                 if name.lower() != result.concept.lower()]
+            ) if vocabulary else vocab_sims
+            std = float(others.std())
+            z = (result.similarity - float(others.mean())) / std if std > EPS else 0.0
+            rank = int((others > result.similarity).sum())
+        return cls(result.concept, result.contrastive, float(result.similarity),
+                   _num(result.concept_drop), _num(result.negative_suppression), z, rank)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ConceptEvidence:
+        return cls(**{k: data.get(k) for k in cls.__dataclass_fields__})
+
+
+def _num(value: float | None) -> float | None:
+    return None if value is None or not math.isfinite(float(value)) else float(value)
+
+
+@dataclass(frozen=True)
+class FrameCheck:
+    """Everything `decide` needs for one (frame, prompt): JSON-safe, so it can cross Ray."""
+
+    prompt: Extraction
+    answer: Extraction | None
+    evidence: dict[str, ConceptEvidence] = field(default_factory=dict)
+    similarities: dict[str, float | None] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "prompt": self.prompt.to_dict(),
+            "answer": self.answer.to_dict() if self.answer else None,
+            "evidence": {k: v.to_dict() for k, v in self.evidence.items()},
+            "similarities": dict(self.similarities),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> FrameCheck:
+        return cls(
+            prompt=Extraction.from_dict(data["prompt"]),
+            answer=Extraction.from_dict(data["answer"]) if data.get("answer") else None,
+            evidence={k: ConceptEvidence.from_dict(v) for k, v in data["evidence"].items()},
+            similarities=dict(data.get("similarities", {})),
+        )
+
+
+def frame_concepts(
+    pairs: Sequence[tuple[Extraction, Extraction | None]], base: Sequence[str] = ()
+) -> list[str]:
+    """The concepts one frame must be explained for: `base`, then every prompt's and answer's."""
+    out = list(base)
+    for prompt, answer in pairs:
+        out.extend(prompt.all_concepts)
+        if answer is not None:
+            out.extend(answer.all_concepts)
+    return list(dict.fromkeys(out))
+
+
+def vocabulary_similarities(operator: Any, frames: Sequence[np.ndarray]) -> tuple[
+        list[str], np.ndarray]:
+    """cos(I, v) for every vocabulary concept v: (B, V), one no-grad forward of the frames."""
+    import torch
+    import torch.nn.functional as F
+
+    names, text = operator.vocabulary()
+    backbone = operator.backbone
+    with torch.no_grad():
+        pixels = backbone.preprocess(list(frames))
+        image = F.normalize(backbone.embed_images(pixels).float(), dim=-1)
+    return names, (image @ text.float().T).cpu().numpy()
+
+
+def check_frames(
+    operator: Any,
+    frames: Sequence[np.ndarray],
+    pairs: Sequence[Sequence[tuple[Extraction, Extraction | None]]],
+    base_concepts: Sequence[str] = (),
+) -> tuple[list[FrameAttribution | None], list[list[FrameCheck]]]:
+    """Evidence for every (frame, prompt) pair, from one `explain` call over the frames.
+
+    `operator` is a `ConceptAttribution`; `pairs[b]` lists frame b's (prompt, answer)
+    extractions, the answer None where there is none. Returns each frame's attribution (None
+    for a frame with no concept at all) and its checks, in the order of `pairs`.
+    """
+    frames = list(frames)
+    if len(pairs) != len(frames):
+        raise ValueError(f"{len(pairs)} prompt/answer lists for {len(frames)} frames")
+    concept_lists = [frame_concepts(p, base_concepts) for p in pairs]
+    todo = [b for b, c in enumerate(concept_lists) if c]
+    attributions: list[FrameAttribution | None] = [None] * len(frames)
+    vocab_sims: dict[int, np.ndarray] = {}
+    vocabulary: list[str] = []
+    if todo:
+        explained = operator.explain([frames[b] for b in todo], [concept_lists[b] for b in todo])
+        vocabulary, sims = vocabulary_similarities(operator, [frames[b] for b in todo])
+        for n, b in enumerate(todo):
+            attributions[b] = explained[n]
+            vocab_sims[b] = sims[n]
+    checks: list[list[FrameCheck]] = []
+    for b, frame_pairs in enumerate(pairs):
+        attribution = attributions[b]
+        evidence: dict[str, ConceptEvidence] = {}
+        if attribution is not None:
+            evidence = {
+                r.concept: ConceptEvidence.from_result(r, vocab_sims[b], vocabulary)
+                for r in attribution.concepts
+            }
+        row = []
+        for prompt, answer in frame_pairs:
+            mine = {c: evidence[c] for c in frame_concepts([(prompt, answer)]) if c in evidence}
+            sims: dict[str, float | None] = {name: None for name in MEASURES}
+            if attribution is not None and answer is not None:
+                answer_side = answer.concepts or answer.denied
+                sims = map_similarities(
+                    [attribution[c] for c in prompt.all_concepts],
+                    [attribution[c] for c in answer_side],
+                )
+            row.append(FrameCheck(prompt, answer, mine, sims))
+        checks.append(row)
+    return attributions, checks
+
+
+# ----------------------------------------------------------------------------- verdicts
+@dataclass(frozen=True)
+class Verdict:
+    verdict: str
+    reasons: tuple[str, ...]
+    heatmap_similarity: float | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"verdict": self.verdict, "reasons": list(self.reasons),
+                "heatmap_similarity": self.heatmap_similarity}
+
+
+def _fmt(value: float | None, spec: str = ".3f") -> str:
+    return "n/a" if value is None else format(value, spec)
+
+
+def grounding(evidence: ConceptEvidence | None, config: CoherenceConfig) -> tuple[bool, list[str]]:
+    """Whether a concept is grounded, and one clause per enabled test saying why."""
+    if evidence is None:
+        return False, ["no attribution was computed for it"]
+    e = evidence
+    tests: list[tuple[str, float | None, float | None, bool]] = [
+        # name, value, threshold, passes when value >= threshold (CD: strictly above)
+        ("vocabulary z-score", e.vocab_z, config.ground_min_z, True),
+        ("concept drop", e.concept_drop, config.ground_min_cd, False),
+        ("negative suppression", e.negative_suppression, config.ground_min_ns, True),
+        ("CLIP similarity", e.similarity, config.ground_min_similarity, True),
+    ]
+    ok = True
+    clauses: list[str] = []
+    for name, value, threshold, inclusive in tests:
+        if threshold is None:
+            continue
+        if value is None:
+            ok = False
+            clauses.append(f"{name} n/a (threshold {threshold:g})")
+            continue
+        passed = value >= threshold if inclusive else value > threshold
+        ok &= passed
+        sign = (">=" if inclusive else ">") if passed else ("<" if inclusive else "<=")
+        clauses.append(f"{name} {value:.3f} {sign} {threshold:g}")
+    if config.ground_max_rank is not None:
+        if e.vocab_rank is None:
+            ok = False
+            clauses.append("vocabulary rank n/a")
+        else:
+            passed = e.vocab_rank <= config.ground_max_rank
+            ok &= passed
+            clauses.append(f"vocabulary rank {e.vocab_rank} {'<=' if passed else '>'} "
+                           f"{config.ground_max_rank}")
+    return ok, clauses
+
+
+def decide(check: FrameCheck, config: CoherenceConfig) -> Verdict:
+    """The verdict for one (frame, prompt) and its reasons (order in the module docstring)."""
+    prompt, answer = check.prompt, check.answer
+    sim = check.similarities.get(config.similarity_measure)
+    measure = config.similarity_measure
+    if answer is None:
+        return Verdict("not_evaluated", ("no answer to audit for this frame",), None)
+    reasons: list[str] = []
+    failed: list[str] = []
+    grounded_notes: list[str] = []
+    for concept in answer.concepts:
+        ok, clauses = grounding(check.evidence.get(concept), config)
+        text = f"answer concept '{concept}' {'grounded' if ok else 'not grounded'}: " + \
+            ", ".join(clauses)
+        (grounded_notes if ok else failed).append(text)
+    contradicted: list[str] = []
+    denied_notes: list[str] = []
+    for concept in answer.denied:
+        e = check.evidence.get(concept)
+        z = e.vocab_z if e else None
+        if z is not None and z >= config.deny_max_z:
+            contradicted.append(
+                f"the answer denies '{concept}' but the image supports it: vocabulary z-score "
+                f"{z:.3f} >= deny_max_z {config.deny_max_z:g}")
+        else:
+            denied_notes.append(
+                f"the answer denies '{concept}' and the image does not contradict it: "
+                f"vocabulary z-score {_fmt(z)} < deny_max_z {config.deny_max_z:g}")
+    if failed or contradicted:
+        return Verdict("ungrounded", tuple(failed + contradicted + grounded_notes), sim)
+    if prompt.kind != "specific":
+        case = "Case II, generic" if prompt.kind == "generic" else "Case III, ambiguous"
+        reasons.append(f"the prompt names no concrete concept ({case}): prompt and answer "
+                       "heatmaps cannot be compared")
+        if not answer.concepts and not answer.denied:
+            reasons.append("the answer names no concept either")
+        return Verdict("ambiguous_prompt", tuple(reasons + grounded_notes + denied_notes), sim)
+    if not answer.concepts:
+        note = denied_notes or ["the answer names no concept; nothing to ground"]
+        return Verdict("coherent", tuple(note), sim)
+    shared = [a for a in answer.concepts if any(same_thing(a, p) for p in prompt.all_concepts)]
+    if shared:
+        reasons.append(f"the answer is about the prompt's concept ({', '.join(shared)})")
+        return Verdict("coherent", tuple(reasons + grounded_notes), sim)
+    pair = f"answer {list(answer.concepts)} vs prompt {list(prompt.all_concepts)}"
+    if sim is not None and sim >= config.coherent_similarity:
+        reasons.append(f"{pair}: heatmaps alike, {measure} {sim:.3f} >= "
+                       f"{config.coherent_similarity:g}")
+        return Verdict("coherent", tuple(reasons + grounded_notes), sim)
+    reasons.append(f"{pair}: a different concept, heatmaps differ, {measure} {_fmt(sim)} < "
+                   f"{config.coherent_similarity:g} (Case I)")
+    return Verdict("divergent_grounded", tuple(reasons + grounded_notes), sim)
