@@ -195,12 +195,16 @@ def check_frames(
     frames: Sequence[np.ndarray],
     pairs: Sequence[Sequence[tuple[Extraction, Extraction | None]]],
     base_concepts: Sequence[str] = (),
+    vocabulary_scores: Callable[[Any, Sequence[np.ndarray]], tuple[list[str], np.ndarray]]
+    = vocabulary_similarities,
 ) -> tuple[list[FrameAttribution | None], list[list[FrameCheck]]]:
     """Evidence for every (frame, prompt) pair, from one `explain` call over the frames.
 
     `operator` is a `ConceptAttribution`; `pairs[b]` lists frame b's (prompt, answer)
     extractions, the answer None where there is none. Returns each frame's attribution (None
     for a frame with no concept at all) and its checks, in the order of `pairs`.
+    `vocabulary_scores(operator, frames)` gives cos(I, v) over the vocabulary (a test can
+    stand in a controlled model).
     """
     frames = list(frames)
     if len(pairs) != len(frames):
@@ -212,7 +216,7 @@ def check_frames(
     vocabulary: list[str] = []
     if todo:
         explained = operator.explain([frames[b] for b in todo], [concept_lists[b] for b in todo])
-        vocabulary, sims = vocabulary_similarities(operator, [frames[b] for b in todo])
+        vocabulary, sims = vocabulary_scores(operator, [frames[b] for b in todo])
         for n, b in enumerate(todo):
             attributions[b] = explained[n]
             vocab_sims[b] = sims[n]

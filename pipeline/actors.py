@@ -1,4 +1,10 @@
-"""The model actor: Concept Attribution over one chunk's frames.
+"""The model actor: Concept Attribution over one chunk's frames, and the coherence evidence.
+
+With dual explainability on (issue 5), each (frame, prompt) gets an answer: the configured
+VLM's (`coherence.vlm`), else the `--answers` file's, else none. Frames with an answer are
+explained for the prompt's and the answer's concepts in the same `explain` call, and the
+evidence the verdict needs (`operators.coherence.FrameCheck`) travels to the writer stage,
+which decides the verdict on CPU.
 
 A Ray Data actor pool keeps these alive, so the model is loaded once per actor, not per chunk.
 Ray Data restarts a dead actor and retries its chunk (max_restarts and max_task_retries
@@ -32,6 +38,8 @@ class AttributionActor:
         model_config_dirs: list[str] | None = None,
         torch_threads: int | None = None,
         crash_once_marker: str | None = None,
+        tracks: list[dict[str, Any]] | None = None,
+        answers: dict[str, dict[str, dict[str, str]]] | None = None,
     ) -> None:
         import open_clip
         import torch
@@ -48,6 +56,77 @@ class AttributionActor:
         self.operator = ConceptAttribution.from_config(self.config)
         self.model_id = self.operator.model_id
         self.crash_once_marker = Path(crash_once_marker) if crash_once_marker else None
+        self.tracks = list(tracks or [])
+        self.answers = answers or {}
+        self.vlm = None
+        self.extractor = None
+        coherence = self.config.coherence
+        if coherence.enabled and self.tracks:
+            from operators.concepts import ConceptExtractor
+
+            if coherence.vlm:
+                from operators.vlm import load_vlm
+
+                self.vlm = load_vlm(coherence.vlm, device=self.config.runtime.device,
+                                    max_new_tokens=coherence.vlm_max_new_tokens)
+            vocabulary, _ = self.operator.vocabulary()
+            llm = self.vlm if (self.vlm is not None and coherence.llm_extraction) else None
+            self.extractor = ConceptExtractor(vocabulary, llm=llm)
+            self.prompt_extractions = [self._prompt_extraction(t) for t in self.tracks]
+        self.model_ids = {"concept_attribution": self.model_id,
+                          "vlm": self.vlm.model_id if self.vlm is not None else None}
+
+    def _prompt_extraction(self, track: dict[str, Any]):
+        """The prompt's concepts are the track's (so `--concept` still rules), its kind ours."""
+        from operators.concepts import Extraction
+
+        found = self.extractor.prompt(track["prompt"])  # type: ignore[union-attr]
+        concepts = tuple(track["concepts"])
+        if not concepts:
+            return found
+        return Extraction(track["prompt"], concepts, (), "specific", None, track["source"])
+
+    def _answers_for(self, video_id: str, indices: list[int], frames: np.ndarray
+                     ) -> tuple[dict[int, dict[str, str]], str | None]:
+        """frame -> prompt -> answer text for this chunk, and where the answers came from."""
+        if self.vlm is not None:
+            out: dict[int, dict[str, str]] = {i: {} for i in indices}
+            for track in self.tracks:
+                replies = self.vlm.ask(list(frames), track["prompt"])
+                for i, reply in zip(indices, replies, strict=True):
+                    out[i][track["prompt"]] = reply.answer
+            return out, "vlm"
+        logged = self.answers.get(video_id, {})
+        found = {i: logged[str(i)] for i in indices if str(i) in logged}
+        return found, ("answers file" if found else None)
+
+    def _coherence(self, video_id: str, indices: list[int], frames: np.ndarray
+                   ) -> tuple[list[Any], dict[str, Any]]:
+        """Attributions for every frame plus the per-(frame, prompt) evidence for verdicts."""
+        from operators.coherence import check_frames
+
+        answers, source = self._answers_for(video_id, indices, frames)
+        pairs = []
+        for i in indices:
+            row = []
+            for track, prompt in zip(self.tracks, self.prompt_extractions, strict=True):
+                text = answers.get(i, {}).get(track["prompt"])
+                answer = self.extractor.answer(text, prompt) if text else None  # type: ignore[union-attr]
+                row.append((prompt, answer))
+            pairs.append(row)
+        attributions, checks = check_frames(self.operator, list(frames), pairs, self.concepts)
+        coherence = {
+            str(i): {
+                track["prompt"]: {
+                    "answer": answers.get(i, {}).get(track["prompt"]),
+                    "answer_source": source,
+                    "check": check.to_dict(),
+                }
+                for track, check in zip(self.tracks, frame_checks, strict=True)
+            }
+            for i, frame_checks in zip(indices, checks, strict=True)
+        }
+        return attributions, coherence
 
     def _maybe_crash(self) -> None:
         """Test hook: kill this actor process once, to prove its chunk is redone elsewhere."""
@@ -62,21 +141,33 @@ class AttributionActor:
         results: dict[str, list[dict[str, Any]]] = {}
         heatmaps = np.zeros((0, len(self.concepts), 1, 1), np.float16)
         done: list[int] = []
+        coherence: dict[str, Any] = {}
         if indices:
             self._maybe_crash()
             try:
-                attributions = self.operator.explain(list(frames), concepts=self.concepts)
+                video_id = json.loads(_text(row["chunk"]))["video_id"]
+                if self.extractor is not None:
+                    attributions, coherence = self._coherence(video_id, indices, frames)
+                else:
+                    attributions = self.operator.explain(list(frames), concepts=self.concepts)
                 maps = []
                 for frame_index, attribution in zip(indices, attributions, strict=True):
-                    results[str(frame_index)] = [c.to_dict() for c in attribution.concepts]
-                    maps.append(np.stack([c.heatmap for c in attribution.concepts]))
+                    concepts = attribution.concepts if attribution is not None else []
+                    results[str(frame_index)] = [c.to_dict() for c in concepts]
+                    # Only the shared concepts travel as maps: the overlay draws those.
+                    maps.append(np.stack([attribution[c].heatmap for c in self.concepts])
+                                if self.concepts and attribution is not None
+                                else np.zeros((len(self.concepts), 1, 1), np.float32))
                     done.append(frame_index)
-                heatmaps = np.stack(maps).astype(np.float16)
+                if maps and self.concepts:
+                    heatmaps = np.stack(maps).astype(np.float16)
+                elif maps:
+                    heatmaps = np.zeros((len(maps), 0, 1, 1), np.float16)
             except Exception as err:
                 log.exception("attribution failed")
                 reason = f"attribution failed ({type(err).__name__}: {err})"
                 errors.update({i: reason for i in indices})
-                results, done = {}, []
+                results, done, coherence = {}, [], {}
         return {
             "chunk": _text(row["chunk"]),
             "results": json.dumps(results),
@@ -85,7 +176,8 @@ class AttributionActor:
             "heatmap_shape": json.dumps(list(heatmaps.shape)),
             "heatmap_frames": json.dumps(done),
             "heatmap_concepts": json.dumps(self.concepts),
-            "model_ids": json.dumps({"concept_attribution": self.model_id, "vlm": None}),
+            "model_ids": json.dumps(self.model_ids),
+            "coherence": json.dumps(coherence),
             "worker": json.dumps(worker_info() | {"device": str(self.operator.backbone.device)}),
         }
 

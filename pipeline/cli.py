@@ -76,6 +76,11 @@ def run(
         None, "--concept", help="Concept to explain for every prompt (repeatable); default: "
         "vocabulary concepts found in the prompt."
     ),
+    answers: Path = typer.Option(
+        None, "--answers", help="JSONL of logged answers to audit instead of generating them: "
+        'lines {"frame": N, "answer": "..."} or {"t": SECONDS, "answer": "..."}, optional '
+        '"prompt" and "video".'
+    ),
     config: Path = typer.Option(None, help="YAML config (default: configs/default.yaml)."),
     address: str = typer.Option(None, help="Address of an existing Ray cluster."),
     out: Path = typer.Option(..., help="Output directory."),
@@ -88,7 +93,8 @@ def run(
 
     setup_logging(verbose)
     raise typer.Exit(run_command(
-        inputs, prompt or [], prompts, concept or [], config, address, out, keep_work
+        inputs, prompt or [], prompts, concept or [], config, address, out, keep_work,
+        answers=answers,
     ))
 
 

@@ -47,26 +47,32 @@ def run_command(
     out: Path,
     keep_work: bool = False,
     progress: bool = True,
+    answers: Path | None = None,
 ) -> int:
     """Validate, run, report; returns the process exit code."""
     from operators.config import ConfigError, load_config
+    from pipeline.answers import AnswersError, audit_tracks, read_answers
     from pipeline.inputs import expand_inputs
-    from pipeline.prompts import PromptError, read_prompts_file, resolve_tracks
+    from pipeline.prompts import PromptError, read_prompts_file
     from pipeline.run import RunOptions, preflight, run_pipeline
 
     try:
         config = load_config(config_path)
         all_prompts = list(prompts) + (read_prompts_file(prompts_file) if prompts_file else [])
-        tracks = resolve_tracks(all_prompts, concepts,
-                                Path(config.attribution.contrastive.vocabulary))
+        tracks = audit_tracks(all_prompts, concepts,
+                              Path(config.attribution.contrastive.vocabulary),
+                              allow_generic=config.coherence.enabled
+                              and bool(answers or config.coherence.vlm))
+        if answers is not None:
+            read_answers(answers, [t.prompt for t in tracks])  # fail before Ray starts
         if not expand_inputs(inputs):
             raise ValueError(f"no input video found in {inputs}")
         options = RunOptions(
             inputs=inputs, prompts=all_prompts, out=out, config=config, concepts=concepts,
-            address=address, keep_work=keep_work, progress=progress,
+            address=address, keep_work=keep_work, progress=progress, answers=answers,
         )
         preflight(options)
-    except (ConfigError, PromptError, ValueError, OSError) as err:
+    except (ConfigError, PromptError, AnswersError, ValueError, OSError) as err:
         log.error("%s", err)
         return EXIT_USAGE
     for track in tracks:

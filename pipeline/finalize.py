@@ -84,7 +84,7 @@ def finalize_video(
     _write_outputs(layout, name, rows, has_video, config, run_info, problems)
     outputs = [layout.parquet, layout.jsonl, layout.report] + ([layout.overlay] if has_video
                                                                else [])
-    found = episodes(rows)
+    found = episodes(rows, config)
     summary = {
         "video_id": video_id,
         "name": name,

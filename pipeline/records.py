@@ -2,8 +2,10 @@
 
 The schema is fixed here so that every chunk's Parquet file has the same columns, the per-video
 files concatenate without casts, and a reader can rely on it. Fields for stages that do not run
-yet (the VLM answer of issue 4, the dual-explainability verdict of issue 5) are present and
-filled honestly: null answer, verdict `not_evaluated`, and reasons that say why.
+that did not run for a row (no VLM and no logged answer, or the coherence check switched off)
+are present and filled honestly: null answer, verdict `not_evaluated`, and reasons that say
+why. Otherwise `verdict` is one of `operators.coherence.VERDICTS` and `reasons` name the metric,
+its value and the threshold it crossed.
 """
 
 from __future__ import annotations
@@ -30,7 +32,12 @@ _CONCEPT = pa.struct(
         ("concept_drop", pa.float64()),
         ("negative_suppression", pa.float64()),
         ("heads", pa.list_(pa.list_(pa.int32()))),
+        ("vocab_z", pa.float64()),
+        ("vocab_rank", pa.int32()),
     ]
+)
+_SIMILARITIES = pa.struct(
+    [("iou", pa.float64()), ("pearson", pa.float64()), ("histogram", pa.float64())]
 )
 
 SCHEMA = pa.schema(
@@ -45,6 +52,10 @@ SCHEMA = pa.schema(
         ("timestamp", pa.float64()),
         ("prompt", pa.string()),
         ("answer", pa.string()),
+        ("answer_source", pa.string()),  # vlm | answers file | null
+        ("prompt_kind", pa.string()),  # specific | generic | ambiguous
+        ("answer_concepts", pa.list_(pa.string())),
+        ("denied_concepts", pa.list_(pa.string())),
         ("concepts", pa.list_(pa.string())),
         ("concept_source", pa.string()),
         ("concept", pa.string()),
@@ -54,7 +65,8 @@ SCHEMA = pa.schema(
         ("concept_drop", pa.float64()),
         ("negative_suppression", pa.float64()),
         ("concept_results", pa.list_(_CONCEPT)),
-        ("heatmap_similarity", pa.float64()),
+        ("heatmap_similarity", pa.float64()),  # the measure coherence.similarity_measure
+        ("heatmap_similarities", _SIMILARITIES),
         ("verdict", pa.string()),
         ("reasons", pa.list_(pa.string())),
         ("flags", pa.list_(pa.string())),

@@ -123,7 +123,88 @@ def line_chart(
     return "".join(parts)
 
 
-def episodes(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+VERDICT_COLOURS = {
+    "coherent": "#2ca02c",
+    "divergent_grounded": "#ff7f0e",
+    "ungrounded": "#d62728",
+    "ambiguous_prompt": "#9467bd",
+    "not_evaluated": "#cccccc",
+}
+
+
+def _evaluated(rows: Sequence[dict[str, Any]]) -> bool:
+    return any(r.get("verdict") in VERDICT_COLOURS and r.get("verdict") != "not_evaluated"
+               for r in rows if r.get("status") == "ok")
+
+
+def episodes(rows: Sequence[dict[str, Any]], config: dict[str, Any] | None = None
+             ) -> list[dict[str, Any]]:
+    """Flagged episodes: from the verdicts when any row has one, else from the metric flags.
+
+    Verdict episodes go through the temporal layer (`operators.episodes`, hysteresis and the
+    `coherence` settings of `config`, the run's resolved config); without verdicts, runs of
+    consecutive frames with a metric flag are grouped as before.
+    """
+    if _evaluated(rows):
+        return verdict_episodes(rows, config)
+    return metric_episodes(rows)
+
+
+def verdict_episodes(rows: Sequence[dict[str, Any]], config: dict[str, Any] | None = None
+                     ) -> list[dict[str, Any]]:
+    from operators.config import CoherenceConfig
+    from operators.episodes import FrameFlag, find_episodes
+
+    cfg = CoherenceConfig.model_validate((config or {}).get("coherence", {}))
+    frames: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        if row["status"] != "ok" or row["frame_index"] is None:
+            continue
+        entry = frames.setdefault(row["frame_index"], {"t": row["timestamp"], "labels": [],
+                                                       "reasons": []})
+        if row.get("verdict") in cfg.flag_verdicts:
+            about = ", ".join(row.get("answer_concepts") or row.get("denied_concepts") or [])
+            entry["labels"].append(f"{row['verdict']}: {about or row['prompt']}")
+            entry["reasons"].append(f"{row['prompt']} -> {row.get('answer')!r}: "
+                                    + "; ".join(row.get("reasons") or []))
+    flags = [FrameFlag(f, e["t"], bool(e["labels"]), tuple(e["labels"]), tuple(e["reasons"]))
+             for f, e in frames.items()]
+    found = find_episodes(flags, cfg.episode_smoothing, cfg.episode_enter, cfg.episode_exit,
+                          cfg.episode_min_frames)
+    return [
+        {"start": e.start_frame, "stop": e.end_frame, "t0": e.start_t, "t1": e.end_t,
+         "frames": e.frames, "flagged_frames": e.flagged_frames, "flags": dict(e.reasons),
+         "peak": e.peak_frame, "peak_t": e.peak_t, "peak_cd": None, "summary": e.summary}
+        for e in found
+    ]
+
+
+def verdict_strip(rows: Sequence[dict[str, Any]], width: int = 1100, height: int = 26) -> str:
+    """One coloured tick per analysed frame: the verdict timeline of one prompt."""
+    points = [(r["timestamp"], r.get("verdict") or "not_evaluated") for r in rows
+              if r["timestamp"] is not None]
+    if not points:
+        return "<p class=\"muted\">no data</p>"
+    t0 = min(t for t, _ in points)
+    t1 = max(t for t, _ in points)
+    span = t1 - t0 if t1 > t0 else 1.0
+    pad_l, pad_r = 50, 10
+    step = max(1.0, (width - pad_l - pad_r) / max(1, len(points)))
+    parts = [f'<svg width="{width}" height="{height + 14}" role="img" '
+             'aria-label="verdict timeline">']
+    for t, verdict in points:
+        x = pad_l + (t - t0) / span * (width - pad_l - pad_r - step)
+        colour = VERDICT_COLOURS.get(verdict, "#000")
+        parts.append(f'<rect x="{x:.1f}" y="2" width="{step:.1f}" height="{height}" '
+                     f'fill="{colour}"><title>{t:.2f} s: {esc(verdict)}</title></rect>')
+    for n, (verdict, colour) in enumerate(VERDICT_COLOURS.items()):
+        parts.append(f'<text x="{pad_l + 150 * n}" y="{height + 13}" font-size="10" '
+                     f'fill="{colour}">{esc(verdict)}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def metric_episodes(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """Runs of consecutive analysed frames that carry at least one flag, in any prompt."""
     by_frame: dict[int, dict[str, Any]] = {}
     for row in rows:
@@ -211,7 +292,8 @@ def video_report(
     ok = [r for r in rows if r["status"] == "ok"]
     errors = [r for r in rows if r["status"] == "error"]
     prompts = list(dict.fromkeys(r["prompt"] for r in ok))
-    found = episodes(rows)
+    found = episodes(rows, config)
+    evaluated = _evaluated(rows)
     body = [f"<h1>drivexplain report: {esc(name)}</h1>"]
     frames = len({r["frame_index"] for r in rows if r["frame_index"] is not None})
     model_ids = next((r["model_ids"] for r in ok if r.get("model_ids")), None) or {}
@@ -222,9 +304,21 @@ def video_report(
         f"{len(found)} flagged episodes. Model: {esc(model)}. "
         f"Config hash {esc(run_info.get('config_hash'))}.</p>"
     )
-    body.append("<p class=\"muted\">Verdicts are <code>not_evaluated</code>: no VLM answer "
-                "stage and no dual-explainability coherence check are configured in this run, "
-                "so only the Concept Attribution faithfulness metrics are shown.</p>")
+    if evaluated:
+        counts: dict[str, int] = {}
+        for r in ok:
+            counts[r.get("verdict") or "not_evaluated"] = counts.get(
+                r.get("verdict") or "not_evaluated", 0) + 1
+        body.append("<p>Dual-explainability verdicts: " + ", ".join(
+            f"<span style=\"color:{VERDICT_COLOURS.get(v, '#000')}\">{esc(v)}</span> {n}"
+            for v, n in sorted(counts.items())) + ". Episodes are flagged verdicts ("
+            f"{esc(', '.join((config.get('coherence') or {}).get('flag_verdicts', [])))}) "
+            "smoothed with hysteresis.</p>")
+    else:
+        body.append("<p class=\"muted\">Verdicts are <code>not_evaluated</code>: this run had "
+                    "no answers to audit (no VLM configured and no --answers file), so only the "
+                    "Concept Attribution faithfulness metrics are shown and episodes come from "
+                    "the metric flags.</p>")
     if problems:
         body.append("<h2>Problems</h2><ul>" + "".join(
             f"<li class=\"err\">{esc(p)}</li>" for p in problems) + "</ul>")
@@ -240,6 +334,8 @@ def video_report(
         mine = sorted((r for r in ok if r["prompt"] == prompt), key=lambda r: r["frame_index"])
         marks = [r["timestamp"] for r in mine if r["flags"]]
         body.append(f"<h3>{esc(prompt)}</h3>")
+        if evaluated:
+            body.append(verdict_strip(mine))
         body.append(line_chart(
             {"concept drop": [(r["timestamp"], r["concept_drop"]) for r in mine]},
             marks, error_times,
@@ -263,8 +359,10 @@ def video_report(
             image = (f"<img alt=\"frame {episode['peak']}\" src=\"{thumb}\" "
                      f"data-seek=\"{episode['peak_t']:.3f}\">" if thumb else "")
             flags = "".join(f"<li>{esc(f)}</li>" for f in episode["flags"].values())
+            summary = (f"<div><b>{esc(episode['summary'])}</b></div>"
+                       if episode.get("summary") else "")
             body.append(
-                f"<div class=\"episode\">{image}<div>frames {episode['start']}–"
+                f"<div class=\"episode\">{image}{summary}<div>frames {episode['start']}–"
                 f"{episode['stop']} ({episode['t0']:.2f}–{episode['t1']:.2f} s, "
                 f"{episode['frames']} analysed)</div><ul>{flags}</ul></div>"
             )

@@ -25,7 +25,7 @@ from pipeline.chunks import Chunk, plan_chunks
 from pipeline.decode import VideoError, index_video, sample_frames
 from pipeline.inputs import VideoInput, expand_inputs
 from pipeline.layout import RunLayout, chunk_done, job_fingerprint, read_json, video_done
-from pipeline.prompts import PromptTrack, all_concepts, resolve_tracks
+from pipeline.prompts import PromptTrack, all_concepts
 from pipeline.report import run_report
 from pipeline.stages import now_iso
 from pipeline.writers import write_json_atomic, write_text_atomic
@@ -49,6 +49,8 @@ class RunOptions:
     # Test hook: the first model call after this file is created kills its actor process.
     crash_once_marker: str | None = None
     spread: bool = False
+    # Logged answers to audit (`--answers FILE.jsonl`, see pipeline.answers).
+    answers: Path | None = None
 
 
 @dataclass
@@ -73,6 +75,7 @@ class _Video:
     pending: set[int] = field(default_factory=set)
     expected_rows: int = 0
     summary: dict[str, Any] | None = None
+    answers: dict[int, dict[str, str]] = field(default_factory=dict)
 
 
 def _init_ray(options: RunOptions) -> bool:
@@ -108,12 +111,16 @@ def _init_ray(options: RunOptions) -> bool:
 
 def _plan(
     options: RunOptions, layout: RunLayout, tracks: list[PromptTrack], config_hash: str,
-    config_dict: dict[str, Any], run_info: dict[str, Any],
+    config_dict: dict[str, Any], run_info: dict[str, Any], logged: list | None = None,
+    answers_digest: str | None = None,
 ) -> list[_Video]:
+    from pipeline.answers import assign_answers
     from pipeline.finalize import fail_video
 
     cfg = options.config.pipeline
     track_dicts = [t.__dict__ | {"concepts": list(t.concepts)} for t in tracks]
+    if answers_digest:  # other answers are another audit: nothing finished may be reused
+        track_dicts = [*track_dicts, {"answers": answers_digest}]
     videos: list[_Video] = []
     for source in expand_inputs(options.inputs):
         video = _Video(source, job_fingerprint(config_hash, track_dicts, source.uri))
@@ -136,6 +143,20 @@ def _plan(
         sampled = sample_frames(index, cfg.stride, cfg.sample_fps)
         video.chunks = plan_chunks(source.video_id, source.uri, index, sampled, cfg.chunk_frames)
         video.expected_rows = len(sampled) * len(tracks)
+        if logged is not None:
+            rate = index.average_rate
+            placed = assign_answers(
+                logged, [source.name, source.name.rsplit(".", 1)[0], source.uri,
+                         source.video_id],
+                {i: index.timestamp(i) for i in sampled}, float(rate) if rate else None)
+            video.answers = placed.answers
+            log.info("%s: %d analysed frames have logged answers", source.name,
+                     len(placed.answers))
+            for problem in placed.unmatched[:5]:
+                log.warning("%s: answers file %s", source.name, problem)
+            if len(placed.unmatched) > 5:
+                log.warning("%s: %d more answers could not be placed", source.name,
+                            len(placed.unmatched) - 5)
         video.pending = {
             c.chunk_index for c in video.chunks
             if not chunk_done(vlayout, c.chunk_index, video.fingerprint)
@@ -149,7 +170,7 @@ def _plan(
 
 def _build_dataset(
     options: RunOptions, chunks: list[Chunk], tracks: list[PromptTrack], config_hash: str,
-    fingerprints: dict[str, str],
+    fingerprints: dict[str, str], answers: dict[str, dict[str, dict[str, str]]] | None = None,
 ) -> Any:
     import json
 
@@ -185,6 +206,9 @@ def _build_dataset(
             "model_config_dirs": [str(Path(d).resolve()) for d in options.model_config_dirs],
             "torch_threads": max(1, int(cfg.num_cpus_per_actor)),
             "crash_once_marker": options.crash_once_marker,
+            "tracks": [{"prompt": t.prompt, "concepts": list(t.concepts), "source": t.source}
+                       for t in tracks],
+            "answers": answers or {},
         },
         **spread,
     )
@@ -202,6 +226,7 @@ def _build_dataset(
             "ns_below": cfg.flag_ns_below,
             "crf": cfg.video_crf,
             "preset": cfg.video_preset,
+            "coherence_config": options.config.coherence.model_dump(mode="json"),
         },
         **spread,
     )
@@ -264,8 +289,14 @@ def run_pipeline(options: RunOptions, on_chunk: Callable[[dict], None] | None = 
     config = options.config
     config_hash = config.digest()
     config_dict = config.model_dump(mode="json")
-    tracks = resolve_tracks(options.prompts, options.concepts,
-                            Path(config.attribution.contrastive.vocabulary))
+    from pipeline.answers import audit_tracks, file_digest, read_answers
+
+    tracks = audit_tracks(options.prompts, options.concepts,
+                          Path(config.attribution.contrastive.vocabulary),
+                          allow_generic=config.coherence.enabled and bool(
+                              options.answers or config.coherence.vlm))
+    logged = read_answers(options.answers, [t.prompt for t in tracks]) \
+        if options.answers else None
     layout = RunLayout(options.out)
     options.out.mkdir(parents=True, exist_ok=True)
     run_info: dict[str, Any] = {
@@ -275,9 +306,12 @@ def run_pipeline(options: RunOptions, on_chunk: Callable[[dict], None] | None = 
         "inputs": list(options.inputs),
         "model": f"{config.model.name} ({config.model.pretrained or 'embedded default'})",
         "ray_address": options.address or "local",
+        "answers": str(options.answers) if options.answers else None,
+        "vlm": config.coherence.vlm,
     }
     preflight(options)
-    videos = _plan(options, layout, tracks, config_hash, config_dict, run_info)
+    videos = _plan(options, layout, tracks, config_hash, config_dict, run_info, logged,
+                   file_digest(options.answers) if options.answers else None)
     todo = [v for v in videos if v.summary is None]
     pending_chunks = [c for v in todo for c in v.chunks if c.chunk_index in v.pending]
 
@@ -300,8 +334,10 @@ def run_pipeline(options: RunOptions, on_chunk: Callable[[dict], None] | None = 
                 submit(video)
         if pending_chunks:
             by_id = {v.source.video_id: v for v in todo}
+            answers = {v.source.video_id: {str(f): a for f, a in v.answers.items()}
+                       for v in todo if v.answers}
             ds = _build_dataset(options, pending_chunks, tracks, config_hash,
-                                {v.source.video_id: v.fingerprint for v in todo})
+                                {v.source.video_id: v.fingerprint for v in todo}, answers)
             total_frames = sum(len(c.sampled) for c in pending_chunks)
             with _progress(options.progress) as progress:
                 overall = progress.add_task("frames", total=total_frames)

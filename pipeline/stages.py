@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from operators.config import CoherenceConfig
 from pipeline.chunks import Chunk
 from pipeline.decode import DecodedFrame, iter_chunk_frames, transport_size
 from pipeline.layout import RunLayout
@@ -153,6 +154,51 @@ def _fmt(value: float | None, spec: str) -> str:
     return "n/a" if value is None else format(value, spec)
 
 
+def _concept_result(c: str, found: dict[str, Any] | None) -> dict[str, Any]:
+    found = found or {}
+    return {
+        "concept": c,
+        "contrastive": found.get("contrastive"),
+        "similarity": finite(found.get("similarity")),
+        "concept_drop": finite(found.get("concept_drop")),
+        "negative_suppression": finite(found.get("negative_suppression")),
+        "heads": [list(map(int, h)) for h in found.get("heads", [])],
+    }
+
+
+def verdict_fields(entry: dict[str, Any] | None, config: CoherenceConfig | None,
+                   has_vlm: bool) -> dict[str, Any]:
+    """answer, verdict, reasons and the similarity columns of one (frame, prompt) row.
+
+    `entry` is what the model actor shipped for the pair; the verdict itself is decided here,
+    on the CPU writer stage, from its evidence (`operators.coherence.decide`).
+    """
+    from operators.coherence import FrameCheck, decide
+
+    if config is None or not config.enabled:
+        return {"verdict": VERDICT_NOT_EVALUATED, "reasons": list(NOT_EVALUATED_REASONS)}
+    if not entry or not entry.get("answer"):
+        why = ("the VLM gave no answer for this frame" if has_vlm else
+               "no answer for this frame: no VLM is configured (coherence.vlm) and no "
+               "--answers line matches it")
+        return {"verdict": VERDICT_NOT_EVALUATED, "reasons": [why]}
+    check = FrameCheck.from_dict(entry["check"])
+    verdict = decide(check, config)
+    answer = check.answer
+    return {
+        "answer": entry["answer"],
+        "answer_source": entry.get("answer_source"),
+        "answer_concepts": list(answer.concepts) if answer else [],
+        "denied_concepts": list(answer.denied) if answer else [],
+        "prompt_kind": check.prompt.kind,
+        "heatmap_similarity": finite(verdict.heatmap_similarity),
+        "heatmap_similarities": {k: finite(v) for k, v in check.similarities.items()},
+        "verdict": verdict.verdict,
+        "reasons": list(verdict.reasons),
+        "evidence": check.evidence,
+    }
+
+
 def build_rows(
     chunk: Chunk,
     tracks: list[dict[str, Any]],
@@ -163,8 +209,14 @@ def build_rows(
     cd_below: float,
     ns_below: float,
     processed_at: str,
+    coherence: dict[int, dict[str, Any]] | None = None,
+    coherence_config: dict[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
     """Exactly one row per (sampled frame, prompt), or one error row per sampled frame."""
+    coherence = coherence or {}
+    has_vlm = bool(model_ids.get("vlm"))
+    config = (CoherenceConfig.model_validate(coherence_config)
+              if coherence_config is not None else None)
     rows: list[dict[str, Any]] = []
     for i in chunk.sampled:
         common = {
@@ -194,18 +246,18 @@ def build_rows(
             continue
         by_concept = {r["concept"]: r for r in results[i]}
         for track in tracks:
+            judged = verdict_fields(coherence.get(i, {}).get(track["prompt"]), config, has_vlm)
+            evidence = judged.pop("evidence", {})
+            concepts = list(dict.fromkeys(
+                list(track["concepts"]) + judged.get("answer_concepts", [])
+                + judged.get("denied_concepts", [])))
             concept_results = [
-                {
-                    "concept": c,
-                    "contrastive": by_concept[c].get("contrastive"),
-                    "similarity": finite(by_concept[c].get("similarity")),
-                    "concept_drop": finite(by_concept[c].get("concept_drop")),
-                    "negative_suppression": finite(by_concept[c].get("negative_suppression")),
-                    "heads": [list(map(int, h)) for h in by_concept[c].get("heads", [])],
-                }
-                for c in track["concepts"]
+                _concept_result(c, by_concept.get(c)) | (
+                    {"vocab_z": finite(evidence[c].vocab_z),
+                     "vocab_rank": evidence[c].vocab_rank} if c in evidence else {})
+                for c in concepts
             ]
-            primary = concept_results[0]
+            primary = concept_results[0] if concept_results else _concept_result("", None)
             flags = []
             for result in concept_results:
                 for flag in metric_flags(
@@ -217,20 +269,17 @@ def build_rows(
                     **common,
                     status="ok",
                     prompt=track["prompt"],
-                    answer=None,
                     concepts=list(track["concepts"]),
                     concept_source=track["source"],
-                    concept=primary["concept"],
+                    concept=primary["concept"] or None,
                     contrastive_concept=primary["contrastive"],
                     heads=primary["heads"],
                     similarity=primary["similarity"],
                     concept_drop=primary["concept_drop"],
                     negative_suppression=primary["negative_suppression"],
                     concept_results=concept_results,
-                    heatmap_similarity=None,
-                    verdict=VERDICT_NOT_EVALUATED,
-                    reasons=list(NOT_EVALUATED_REASONS),
                     flags=flags,
+                    **judged,
                     model_ids=model_ids,
                     config_hash=config_hash,
                     processed_at=processed_at,
@@ -241,7 +290,7 @@ def build_rows(
 
 def _captions(
     chunk: Chunk, frame: int, tracks: list[dict[str, Any]], results: dict[int, list[dict]],
-    errors: dict[int, str],
+    errors: dict[int, str], verdicts: dict[tuple[int, str], dict[str, Any]] | None = None,
 ) -> list[str]:
     source = frame
     lines = []
@@ -250,13 +299,16 @@ def _captions(
         return [f"frame {frame}: not analysed" + (f" ({reason[:80]})" if reason else "")]
     by_concept = {r["concept"]: r for r in results[source]}
     for track in tracks[:3]:
-        concept = track["concepts"][0]
+        row = (verdicts or {}).get((frame, track["prompt"]), {})
+        concepts = list(track["concepts"]) + list(row.get("answer_concepts") or [])
+        concept = concepts[0] if concepts else "-"
         result = by_concept.get(concept, {})
+        answer = row.get("answer") or "n/a"
         lines.append(
-            f"Q: {track['prompt'][:70]} | A: n/a | {concept}: "
+            f"Q: {track['prompt'][:50]} | A: {answer[:40]} | {concept}: "
             f"CD {_fmt(finite(result.get('concept_drop')), '+.2f')} "
             f"NS {_fmt(finite(result.get('negative_suppression')), '.2f')} | "
-            f"verdict: {VERDICT_NOT_EVALUATED}"
+            f"verdict: {row.get('verdict', VERDICT_NOT_EVALUATED)}"
         )
     return lines
 
@@ -271,6 +323,7 @@ def write_chunk(
     ns_below: float,
     crf: int,
     preset: str,
+    coherence_config: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Log rows, the overlay segment, then the marker: the chunk's unit of resume."""
     started = time.perf_counter()
@@ -284,18 +337,21 @@ def write_chunk(
     heat_order = json.loads(_text(row["heatmap_frames"]))
     processed_at = now_iso()
 
+    coherence = {int(k): v for k, v in json.loads(_text(row.get("coherence", "{}"))).items()}
     rows = build_rows(chunk, tracks, results, errors, model_ids, config_hash, cd_below,
-                      ns_below, processed_at)
+                      ns_below, processed_at, coherence, coherence_config)
+    verdicts = {(r["frame_index"], r["prompt"]): r for r in rows if r["status"] == "ok"}
     layout.work.mkdir(parents=True, exist_ok=True)
     write_parquet_atomic(layout.chunk_log(chunk.chunk_index), to_table(rows))
 
-    # The overlay shows the first prompt's concepts, fused by max.
-    first_concepts = tracks[0]["concepts"]
+    # The overlay shows the first prompt's concepts (of the first prompt that has any), fused
+    # by max; a run whose prompts are all generic has no shared map to draw.
+    first_concepts = next((t["concepts"] for t in tracks if t["concepts"]), [])
     concept_pos = [json.loads(_text(row["heatmap_concepts"])).index(c) for c in first_concepts]
     heat_of = {
         frame: heatmaps[n, concept_pos].astype(np.float32).max(axis=0)
         for n, frame in enumerate(heat_order)
-    }
+    } if concept_pos else {}
     lookup = _heatmap_lookup(chunk, sorted(heat_of))
     written = 0
     video_errors: list[str] = []
@@ -316,7 +372,8 @@ def write_chunk(
                     if source is not None:
                         image = overlay(image, heat_of[source])
                     shown = source if source is not None else item.index
-                    image = caption_band(image, _captions(chunk, shown, tracks, results, errors))
+                    image = caption_band(
+                        image, _captions(chunk, shown, tracks, results, errors, verdicts))
                     encoder.add(image, item.pts)
                     written += 1
             finally:
