@@ -299,3 +299,56 @@ def test_check_on_the_shipped_clip(extractor: ConceptExtractor) -> None:
     verdict = decide(case_one, CONFIG)
     assert verdict.verdict in VERDICTS
     assert any("vocabulary z-score" in r for r in verdict.reasons)
+
+
+# ----------------------------------------------------------------------------- the model actor
+def test_actor_audits_the_vlm_answer(
+    tmp_path: Path, model_config_dir: Path, tiny_vit_checkpoint: Path
+) -> None:
+    """With `coherence.vlm` set, the actor asks the VLM and ships evidence; the writer stage
+    turns it into a verdict (a tiny random LLaVA stands in for the shipped one)."""
+    import json
+
+    from test_pipeline_support import tiny_config, write_video
+
+    from operators.vlm import load_vlm
+    from operators.vlm_build import build_tiny_llava, build_word_tokenizer, save_llava, split_words
+    from pipeline.actors import AttributionActor
+    from pipeline.chunks import plan_chunks
+    from pipeline.decode import index_video
+    from pipeline.stages import build_rows, decode_chunk, frames_from_row
+
+    words = split_words("is there a car ? yes no bus truck road pedestrian the a .")
+    model, processor = build_tiny_llava(build_word_tokenizer(words), vision_layers=2)
+    llava = save_llava(model, processor, tmp_path / "llava")
+    video = write_video(tmp_path / "v.mp4", 3)
+    index = index_video(str(video))
+    (chunk,) = plan_chunks("v", str(video), index, [0, 1, 2], chunk_frames=8)
+    config = tiny_config(tiny_vit_checkpoint, **{"coherence.vlm": str(llava),
+                                                 "coherence.vlm_max_new_tokens": 4})
+    tracks = [{"prompt": "is there a car ?", "concepts": ["car"], "source": "test"}]
+    actor = AttributionActor(config.model_dump(mode="json"), ["car"], [str(model_config_dir)],
+                             tracks=tracks)
+    decoded = decode_chunk(chunk, 64)
+    out = actor.explain_row(decoded)
+    assert json.loads(out["errors"]) == {}
+    assert json.loads(out["model_ids"])["vlm"]
+    coherence = {int(k): v for k, v in json.loads(out["coherence"]).items()}
+    _, frames = frames_from_row(decoded)
+    expected = load_vlm(llava, device="cpu", max_new_tokens=4).ask(list(frames), tracks[0][
+        "prompt"])
+    for i, reply in zip([0, 1, 2], expected, strict=True):
+        entry = coherence[i][tracks[0]["prompt"]]
+        assert entry["answer"] == reply.answer and entry["answer_source"] == "vlm"
+    rows = build_rows(chunk, tracks, {int(k): v for k, v in json.loads(out["results"]).items()},
+                      {}, json.loads(out["model_ids"]), "hash", 0.0, 2.0, "now", coherence,
+                      config.coherence.model_dump(mode="json"))
+    assert len(rows) == 3
+    assert any(r["answer"] for r in rows)  # this seed's random LLaVA does answer
+    for row in rows:
+        if row["answer"]:
+            assert row["verdict"] in VERDICTS and row["reasons"]
+            assert row["answer_source"] == "vlm"
+        else:
+            assert row["verdict"] == "not_evaluated"
+            assert row["reasons"] == ["the VLM gave no answer for this frame"]
