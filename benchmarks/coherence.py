@@ -21,6 +21,13 @@ and reported on the second half, next to the paper's fixed readings (CD > 0, NS 
 used as the grounding test instead. The heatmap similarity measures are compared on pairs of
 visible concepts: how well each one ranks pairs whose ground-truth masks overlap above pairs
 whose masks are disjoint (AUC), which is what "alike heatmaps" must mean.
+
+Clips: on synthetic clips (the world rendered at 4 frames/s, as `drivexplain synth` does), a
+logged-answer track asks about a class absent from the whole clip and answers "no." except
+for an injected stretch of "yes." (a model guessing from priors for a while). The temporal
+layer must turn the flagged frames into one episode over that stretch: reported as episodes
+found, the share of injected stretches hit, false episodes, and the time IoU of the best
+episode with the stretch.
 """
 
 from __future__ import annotations
@@ -46,9 +53,10 @@ from operators.attribution import ConceptAttribution  # noqa: E402
 from operators.coherence import MEASURES, VERDICTS, FrameCheck, check_frames, decide  # noqa: E402
 from operators.concepts import ConceptExtractor  # noqa: E402
 from operators.config import CoherenceConfig, load_config  # noqa: E402
+from operators.episodes import FrameFlag, find_episodes  # noqa: E402
 from synthworld.objects import OBJECT_CLASSES  # noqa: E402
 from synthworld.qa import PLURALS, describe  # noqa: E402
-from synthworld.scene import Frame, render_scene  # noqa: E402
+from synthworld.scene import Frame, World, render_scene  # noqa: E402
 
 HELD_OUT_SEED = 910_000  # never trained on (training seeds are below 900 000)
 PRIOR_GUESS = "car"  # the most frequent object in the world: what a blind model says
@@ -251,6 +259,63 @@ def paper_readings(checks: list[FrameCheck], cases: list[Case], base: CoherenceC
     return out
 
 
+def clip_study(operator: ConceptAttribution, extractor: ConceptExtractor,
+               config: CoherenceConfig, clips: int, size: tuple[int, int],
+               seconds: float = 8.0, fps: float = 4.0) -> dict:
+    """Injected stretches of prior-guess answers on clips, found as episodes (module doc)."""
+    hits = false_episodes = found = 0
+    ious: list[float] = []
+    frame_tp = frame_fp = frame_fn = 0
+    times = np.arange(0.0, seconds, 1.0 / fps)
+    lo, hi = seconds * 0.3, seconds * 0.6
+    for k in range(clips):
+        world = World(HELD_OUT_SEED + 5000 + k, size)
+        frames = [world.frame(float(t)) for t in times]
+        seen = set().union(*({o.class_name for o in f.objects} for f in frames))
+        absent = [c for c in OBJECT_CLASSES if c not in seen]
+        if not absent:
+            continue
+        prompt = extractor.prompt(f"is there {_a(absent[k % len(absent)])}?")
+        injected = [bool(lo <= t < hi) for t in times]
+        pairs = [[(prompt, extractor.answer("yes." if bad else "no.", prompt))]
+                 for bad in injected]
+        _, checks = check_frames(operator, [f.image for f in frames], pairs)
+        flags = []
+        for n, (t, row) in enumerate(zip(times, checks, strict=True)):
+            verdict = decide(row[0], config).verdict
+            flagged = verdict in config.flag_verdicts
+            flags.append(FrameFlag(n, float(t), flagged, (verdict,) if flagged else ()))
+            frame_tp += flagged and injected[n]
+            frame_fp += flagged and not injected[n]
+            frame_fn += (not flagged) and injected[n]
+        episodes = find_episodes(flags, config.episode_smoothing, config.episode_enter,
+                                 config.episode_exit, config.episode_min_frames)
+        found += len(episodes)
+        best = 0.0
+        for e in episodes:
+            inter = max(0.0, min(e.end_t + 1 / fps, hi) - max(e.start_t, lo))
+            union = max(e.end_t + 1 / fps, hi) - min(e.start_t, lo)
+            best = max(best, inter / union)
+            false_episodes += inter == 0.0
+        hits += best > 0.0
+        ious.append(best)
+    n = len(ious)
+    return {
+        "clips": n,
+        "seconds": seconds,
+        "fps": fps,
+        "injected_stretch_s": [lo, hi],
+        "episodes_found": found,
+        "stretches_hit": round(hits / n, 3) if n else None,
+        "false_episodes": false_episodes,
+        "mean_time_iou": round(float(np.mean(ious)), 3) if ious else None,
+        "frame_flag_precision": round(frame_tp / (frame_tp + frame_fp), 3)
+        if frame_tp + frame_fp else None,
+        "frame_flag_recall": round(frame_tp / (frame_tp + frame_fn), 3)
+        if frame_tp + frame_fn else None,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--frames", type=int, default=60)
@@ -258,6 +323,7 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=8)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--measure-frames", type=int, default=30)
+    parser.add_argument("--clips", type=int, default=6)
     parser.add_argument("--json", type=Path, default=REPO / "benchmarks/results/coherence.json")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
@@ -323,6 +389,8 @@ def main() -> None:
         [-e.vocab_rank for e in evidence["absent"] if e.vocab_rank is not None],
     )
     results["similarity_measures"] = measure_study(frames, operator, args.measure_frames)
+    for name, cfg in (("clips_defaults", base), ("clips_calibrated", tuned)):
+        results[name] = clip_study(operator, extractor, cfg, args.clips, (width, height))
     results["seconds_total"] = round(time.perf_counter() - started, 1)
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(results, indent=2))
