@@ -28,6 +28,10 @@ for an injected stretch of "yes." (a model guessing from priors for a while). Th
 layer must turn the flagged frames into one episode over that stretch: reported as episodes
 found, the share of injected stretches hit, false episodes, and the time IoU of the best
 episode with the stretch.
+
+Real answers: where the shipped tiny LLaVA exists (`--vlm`), it answers presence questions
+("can you see any buses?") on held-out frames; its wrong "yes" (an object that is not there)
+and wrong "no" (denying a visible one) are the real ungrounded answers, scored the same way.
 """
 
 from __future__ import annotations
@@ -316,6 +320,52 @@ def clip_study(operator: ConceptAttribution, extractor: ConceptExtractor,
     }
 
 
+def vlm_study(operator: ConceptAttribution, extractor: ConceptExtractor,
+              configs: dict[str, CoherenceConfig], vlm_dir: Path, n: int,
+              size: tuple[int, int]) -> dict:
+    """The tiny LLaVA's own presence answers, labelled from the scene graph (module doc)."""
+    from operators.vlm import load_vlm
+    from synthworld.qa import presence
+
+    backend = load_vlm(vlm_dir, device="cpu", max_new_tokens=4)
+    rng = np.random.default_rng(1)
+    frames, questions, truths = [], [], []
+    seed = HELD_OUT_SEED + 20_000
+    while len(frames) < n:
+        frame = render_scene(seed, size)
+        seed += 1
+        qa = presence(frame, rng)
+        if qa is None:
+            continue
+        frames.append(frame)
+        questions.append(qa.question)
+        truths.append(qa.answer)
+    answers = []
+    for start in range(0, n, 8):
+        for k in range(start, min(n, start + 8)):
+            answers.append(backend.ask([frames[k].image], questions[k])[0].answer)
+    expected, pairs = [], []
+    for question, answer, truth in zip(questions, answers, truths, strict=True):
+        said = answer.strip().lower().rstrip(".")
+        correct = said == truth
+        expected.append("coherent" if correct else "ungrounded")
+        p = extractor.prompt(question)
+        pairs.append([(p, extractor.answer(answer, p))])
+    _, checks = check_frames(operator, [f.image for f in frames], pairs)
+    flat = [row[0] for row in checks]
+    out: dict = {
+        "vlm": str(vlm_dir.relative_to(REPO)) if vlm_dir.is_relative_to(REPO) else str(vlm_dir),
+        "questions": n,
+        "vlm_accuracy": round(sum(e == "coherent" for e in expected) / n, 3),
+        "vlm_answers": dict(Counter(a.strip().lower() for a in answers)),
+    }
+    for name, cfg in configs.items():
+        got = verdicts(flat, cfg)
+        out[name] = {"ungrounded": scores(expected, got),
+                     "confusion": confusion(expected, got)}
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--frames", type=int, default=60)
@@ -324,6 +374,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--measure-frames", type=int, default=30)
     parser.add_argument("--clips", type=int, default=6)
+    parser.add_argument("--vlm", type=Path, default=REPO / "weights/tiny-drive-llava")
+    parser.add_argument("--vlm-frames", type=int, default=40)
     parser.add_argument("--json", type=Path, default=REPO / "benchmarks/results/coherence.json")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
@@ -391,6 +443,12 @@ def main() -> None:
     results["similarity_measures"] = measure_study(frames, operator, args.measure_frames)
     for name, cfg in (("clips_defaults", base), ("clips_calibrated", tuned)):
         results[name] = clip_study(operator, extractor, cfg, args.clips, (width, height))
+    if args.vlm_frames and (args.vlm / "config.json").is_file():
+        results["vlm_answers"] = vlm_study(operator, extractor,
+                                           {"defaults": base, "calibrated": tuned},
+                                           args.vlm, args.vlm_frames, (width, height))
+    else:
+        results["vlm_answers"] = f"skipped: no LLaVA directory at {args.vlm}"
     results["seconds_total"] = round(time.perf_counter() - started, 1)
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(results, indent=2))
