@@ -40,17 +40,30 @@ def load_config(path: str | Path) -> dict[str, Any]:
 
 def multi_positive_clip_loss(image_features: torch.Tensor, text_features: torch.Tensor,
                              logit_scale: torch.Tensor, truth: torch.Tensor,
-                             n_paired: int) -> torch.Tensor:
+                             n_paired: int, positives: str = "any") -> torch.Tensor:
     """Symmetric CLIP InfoNCE where every caption true for an image counts as a positive.
 
-    With `truth` = identity this is exactly open_clip's ClipLoss. Entries of -1 are left out
-    of the softmax. Only the first `n_paired` texts (one per image) get a text->image term;
-    the extra counterfactual texts act as image->text hard negatives.
+    With `truth` = identity both modes are exactly open_clip's ClipLoss. Entries of -1 are left
+    out. Only the first `n_paired` texts (the sampled true captions) get a text->image term; the
+    extra counterfactual texts act as image->text hard negatives.
+
+    `positives="any"` (used for the shipped stage-1/2 weights) maximises the summed probability
+    of the positives, so one easy positive (a weather caption true for half the batch) can
+    satisfy a row while object captions are ignored. `positives="each"` makes every positive
+    beat every negative on its own (softplus(logsumexp(negatives) - positive), averaged over
+    positives), which keeps the pressure on hard, object-level captions.
     """
+    if positives not in ("any", "each"):
+        raise ValueError(f"positives must be 'any' or 'each', got {positives!r}")
     logits = logit_scale * image_features @ text_features.T
     neg_inf = torch.finfo(logits.dtype).min
 
     def direction(lg: torch.Tensor, tr: torch.Tensor) -> torch.Tensor:
+        if positives == "each":
+            neg = lg.masked_fill(tr != 0, float("-inf")).logsumexp(dim=1, keepdim=True)
+            per = torch.nn.functional.softplus(neg - lg)
+            pos = (tr == 1).to(lg.dtype)
+            return ((per * pos).sum(1) / pos.sum(1).clamp_min(1)).mean()
         all_ = lg.masked_fill(tr < 0, neg_inf).logsumexp(dim=1)
         pos = lg.masked_fill(tr != 1, neg_inf).logsumexp(dim=1)
         return (all_ - pos).mean()
@@ -198,12 +211,14 @@ def train(cfg: dict) -> Path:
             img_f = torch.nn.functional.normalize(pooled, dim=-1)
             txt_f = model.encode_text(texts, normalize=True)
             scale = model.logit_scale.exp()
-            loss = multi_positive_clip_loss(img_f, txt_f, scale, truth, n_paired)
+            loss = multi_positive_clip_loss(img_f, txt_f, scale, truth, n_paired,
+                                                cfg.get("positives", "any"))
             loss = loss + dense_weight * dense_loss(model, tokens, labels, class_tokens)
         else:
             out = model(images, texts)
             img_f, txt_f, scale = out[0], out[1], out[2]
-            loss = multi_positive_clip_loss(img_f, txt_f, scale, truth, n_paired)
+            loss = multi_positive_clip_loss(img_f, txt_f, scale, truth, n_paired,
+                                                cfg.get("positives", "any"))
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)

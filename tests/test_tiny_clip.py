@@ -90,15 +90,30 @@ def test_frames_are_squashed_not_cropped() -> None:
     assert x[0, :, :, 0].mean() > x[0, :, :, -1].mean() + 1.0
 
 
-def test_multi_positive_loss_reduces_to_clip_loss() -> None:
+@pytest.mark.parametrize("positives", ["any", "each"])
+def test_multi_positive_loss_reduces_to_clip_loss(positives: str) -> None:
     from open_clip.loss import ClipLoss
 
     g = torch.Generator().manual_seed(0)
     img = torch.nn.functional.normalize(torch.randn(5, 8, generator=g), dim=-1)
     txt = torch.nn.functional.normalize(torch.randn(5, 8, generator=g), dim=-1)
     scale = torch.tensor(10.0)
-    ours = multi_positive_clip_loss(img, txt, scale, torch.eye(5, dtype=torch.long), 5)
+    eye = torch.eye(5, dtype=torch.long)
+    ours = multi_positive_clip_loss(img, txt, scale, eye, 5, positives)
     assert torch.allclose(ours, ClipLoss()(img, txt, scale), atol=1e-5)
+
+
+def test_each_positive_mode_cannot_hide_behind_an_easy_positive() -> None:
+    # image 0 has two true captions: an easy one it matches and a hard one it does not
+    img = torch.tensor([[1.0, 0.0], [0.0, 1.0]])
+    txt = torch.tensor([[1.0, 0.0], [0.0, 1.0], [-1.0, 0.0]])  # caption 2: true, far away
+    truth = torch.tensor([[1, 0, 1], [0, 1, 0]])
+    scale = torch.tensor(10.0)
+    any_ = multi_positive_clip_loss(img, txt, scale, truth, 2, "any")
+    each = multi_positive_clip_loss(img, txt, scale, truth, 2, "each")
+    assert each > any_ + 1.0
+    with pytest.raises(ValueError, match="positives"):
+        multi_positive_clip_loss(img, txt, scale, truth, 2, "some")
 
 
 def test_shipped_weights_prefer_true_captions() -> None:
