@@ -264,6 +264,29 @@ Limits: it knows only the synthetic world's {stats["vocab_size"]} words; anythin
 """
 
 
+def _warm_start(model: Any, source: Path, tokenizer: Any) -> None:
+    """Start the projector and language model from an earlier run, keeping the new tower.
+
+    The CLIP may be retrained after the LLaVA was; the projector and LM then only need to adapt
+    to the shifted features, which is much cheaper than learning the language from scratch.
+    """
+    from transformers import LlavaForConditionalGeneration
+
+    vocab = json.loads((source / "tokenizer.json").read_text())["model"]["vocab"]
+    if vocab != tokenizer.get_vocab():
+        raise ValueError(f"{source}: vocabulary differs from this run's; cannot warm start")
+    # from_pretrained, not the raw file: transformers 5 stores checkpoint keys in another layout
+    state = LlavaForConditionalGeneration.from_pretrained(source).state_dict()
+    own = model.state_dict()
+    keep = {k: v for k, v in state.items() if "vision_tower" not in k and k in own}
+    if len(keep) != sum("vision_tower" not in k for k in own) or any(
+        own[k].shape != v.shape for k, v in keep.items()
+    ):
+        raise ValueError(f"{source}: language model / projector shapes differ; cannot warm start")
+    model.load_state_dict(keep, strict=False)
+    print(f"warm start: {len(keep)} tensors from {source}")
+
+
 def train(cfg: dict, out_dir: Path, clip_weights: Path | None) -> dict:
     from synthworld.tiny_clip import create_tiny_clip, default_weights_path
 
@@ -285,6 +308,8 @@ def train(cfg: dict, out_dir: Path, clip_weights: Path | None) -> dict:
         vision_feature_layer=int(cfg.get("vision_feature_layer", -2)),
         seed=int(cfg["seed"]),
     )
+    if cfg.get("init_from"):
+        _warm_start(model, Path(cfg["init_from"]), tokenizer)
     model.train()
     model.model.vision_tower.requires_grad_(False)
     model.model.vision_tower.eval()
@@ -379,12 +404,14 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("weights/tiny-drive-llava"))
     parser.add_argument("--clip-weights", type=Path, default=None, help="default: shipped CLIP")
+    parser.add_argument("--init-from", default=None, help="LLaVA dir to warm-start LM/projector")
     for key, value in DEFAULTS.items():
         if isinstance(value, tuple):
             continue
         parser.add_argument(f"--{key.replace('_', '-')}", type=type(value), default=value)
     args = parser.parse_args(argv)
     cfg = {k: getattr(args, k) if not isinstance(v, tuple) else v for k, v in DEFAULTS.items()}
+    cfg["init_from"] = args.init_from
     summary = train(cfg, args.out, args.clip_weights)
     print(json.dumps({"accuracy": summary["accuracy"], "tower": summary["tower"]}, indent=2))
 
