@@ -231,7 +231,7 @@ def train(cfg: dict) -> Path:
         if step % int(cfg.get("log_every", 10)) == 0:
             el = time.time() - t_start
             rec = {"step": step, "loss": round(loss_v, 4), "loss_ema": round(loss_ema, 4),
-                   "lr": round(lr, 7), "scale": round(float(scale), 2),
+                   "lr": round(lr, 7), "scale": round(float(scale.detach()), 2),
                    "img_per_s": round(n_seen / el, 2), "data_s": round(t_data, 2),
                    "step_s": round(time.time() - t0, 2), "elapsed_min": round(el / 60, 2)}
             history.append(rec)
