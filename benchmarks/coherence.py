@@ -185,17 +185,24 @@ def verdicts(checks: list[FrameCheck], config: CoherenceConfig) -> list[str]:
 
 def calibrate(checks: list[FrameCheck], cases: list[Case], base: CoherenceConfig,
               ) -> tuple[CoherenceConfig, list[dict]]:
-    """The z threshold with the best F1 of `ungrounded` on the calibration cases."""
+    """The grounding thresholds with the best F1 of `ungrounded` on the calibration cases.
+
+    Swept: the vocabulary z-score, the z at which a "no" is contradicted, and an optional
+    Negative Suppression floor on top (the paper's metric, at thresholds below its 2 and 5).
+    """
     expected = [c.expected for c in cases]
     sweep = []
     best = (-1.0, base)
     for z in np.round(np.arange(-0.5, 3.01, 0.25), 2):
         for deny in np.round(np.arange(1.0, 4.01, 0.5), 2):
-            cfg = base.model_copy(update={"ground_min_z": float(z), "deny_max_z": float(deny)})
-            s = scores(expected, verdicts(checks, cfg))
-            sweep.append({"ground_min_z": float(z), "deny_max_z": float(deny)} | s)
-            if s["f1"] > best[0]:
-                best = (s["f1"], cfg)
+            for ns in (None, 0.5, 0.8, 1.0, 1.5, 2.0):
+                update = {"ground_min_z": float(z), "deny_max_z": float(deny),
+                          "ground_min_ns": ns}
+                cfg = base.model_copy(update=update)
+                s = scores(expected, verdicts(checks, cfg))
+                sweep.append(update | s)
+                if s["f1"] > best[0]:
+                    best = (s["f1"], cfg)
     return best[1], sweep
 
 
@@ -414,6 +421,7 @@ def main() -> None:
         results[name] = {
             "ground_min_z": cfg.ground_min_z,
             "deny_max_z": cfg.deny_max_z,
+            "ground_min_ns": cfg.ground_min_ns,
             "ungrounded": scores(expected, got),
             "confusion": confusion(expected, got),
             "by_kind": {

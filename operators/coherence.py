@@ -24,8 +24,11 @@ Verdicts, first match wins:
 1. `ungrounded`: a concept the answer names fails a grounding test, or the answer denies a
    concept that the image clearly supports (z >= `deny_max_z`);
 2. `ambiguous_prompt`: the prompt names no concept (Case II: generic; Case III: ambiguous);
-3. `coherent`: the answer's concepts are the prompt's, or their heatmaps are alike;
-4. `divergent_grounded`: a different concept, grounded, looked at elsewhere (Case I).
+3. `coherent`: the prompt's and the answer's heatmaps are alike (>= `coherent_similarity`);
+   in CLIP-only mode an answer about the prompt's own concept has the same map by construction;
+4. `divergent_grounded`: grounded, but the heatmaps differ: a different concept looked at
+   elsewhere (Case I), or, with a VLM's answer gradients in the answer map, the prompt's own
+   concept answered from somewhere else (the paper's "irrelevant details" failure).
 """
 
 from __future__ import annotations
@@ -85,14 +88,41 @@ def _joint_map(results: Sequence[ConceptResult], attr: str) -> np.ndarray:
     return np.max(np.stack([getattr(r, attr) for r in results]), axis=0)
 
 
+def _minmax(x: np.ndarray) -> np.ndarray:
+    low, high = float(x.min()), float(x.max())
+    return ((x - low) / (high - low)).astype(np.float32) if high - low > EPS else \
+        np.zeros_like(x, dtype=np.float32)
+
+
+def hybrid_answer_maps(
+    answer: Sequence[ConceptResult], llm_map: np.ndarray, llm_weight: float, tau_ratio: float
+) -> dict[str, np.ndarray]:
+    """The answer's heatmap with the VLM's answer gradients fused in (paper III-G).
+
+    H = norm((1 - w) * norm(H_CLIP) + w * norm(H_LLM)) on the CLIP grid, as
+    `operators.hybrid.fuse_hybrid`; its background-suppressed form keeps H > tau * max(H).
+    With a VLM, this is where the model looked *when answering*, which is what dual
+    explainability compares with the prompt's map; CLIP alone only says where the concept is.
+    """
+    clip = _joint_map(answer, "heatmap_fused")
+    fused = _minmax((1.0 - llm_weight) * _minmax(clip) + llm_weight * _minmax(llm_map))
+    kept = np.where(fused > tau_ratio * float(fused.max()), fused, 0.0).astype(np.float32)
+    return {"heatmap_fused": fused, "heatmap": kept}
+
+
 def map_similarities(
-    prompt: Sequence[ConceptResult], answer: Sequence[ConceptResult]
+    prompt: Sequence[ConceptResult], answer: Sequence[ConceptResult],
+    answer_maps: dict[str, np.ndarray] | None = None,
 ) -> dict[str, float | None]:
-    """All measures between the prompt's and the answer's (max-fused) maps."""
+    """All measures between the prompt's and the answer's (max-fused) maps.
+
+    `answer_maps` replaces the answer side (the hybrid maps of `hybrid_answer_maps`).
+    """
     if not prompt or not answer:
         return {name: None for name in MEASURES}
     return {
-        name: fn(_joint_map(prompt, attr), _joint_map(answer, attr))
+        name: fn(_joint_map(prompt, attr),
+                 answer_maps[attr] if answer_maps else _joint_map(answer, attr))
         for name, (fn, attr) in MEASURES.items()
     }
 
@@ -197,6 +227,8 @@ def check_frames(
     base_concepts: Sequence[str] = (),
     vocabulary_scores: Callable[[Any, Sequence[np.ndarray]], tuple[list[str], np.ndarray]]
     = vocabulary_similarities,
+    llm_maps: Sequence[Sequence[np.ndarray | None]] | None = None,
+    llm_weight: float = 0.5,
 ) -> tuple[list[FrameAttribution | None], list[list[FrameCheck]]]:
     """Evidence for every (frame, prompt) pair, from one `explain` call over the frames.
 
@@ -204,7 +236,9 @@ def check_frames(
     extractions, the answer None where there is none. Returns each frame's attribution (None
     for a frame with no concept at all) and its checks, in the order of `pairs`.
     `vocabulary_scores(operator, frames)` gives cos(I, v) over the vocabulary (a test can
-    stand in a controlled model).
+    stand in a controlled model). `llm_maps[b][k]`, where a VLM answered, is its answer-gradient
+    map on the CLIP grid; the answer's heatmap then becomes the hybrid map (weight
+    `llm_weight`) before it is compared with the prompt's.
     """
     frames = list(frames)
     if len(pairs) != len(frames):
@@ -230,15 +264,18 @@ def check_frames(
                 for r in attribution.concepts
             }
         row = []
-        for prompt, answer in frame_pairs:
+        for k, (prompt, answer) in enumerate(frame_pairs):
             mine = {c: evidence[c] for c in frame_concepts([(prompt, answer)]) if c in evidence}
             sims: dict[str, float | None] = {name: None for name in MEASURES}
             if attribution is not None and answer is not None:
-                answer_side = answer.concepts or answer.denied
+                answer_side = [attribution[c] for c in answer.concepts or answer.denied]
+                llm = llm_maps[b][k] if llm_maps is not None else None
+                hybrid = None
+                if llm is not None and answer_side and llm_weight > 0:
+                    tau = getattr(getattr(operator, "config", None), "tau_ratio", 0.2)
+                    hybrid = hybrid_answer_maps(answer_side, llm, llm_weight, tau)
                 sims = map_similarities(
-                    [attribution[c] for c in prompt.all_concepts],
-                    [attribution[c] for c in answer_side],
-                )
+                    [attribution[c] for c in prompt.all_concepts], answer_side, hybrid)
             row.append(FrameCheck(prompt, answer, mine, sims))
         checks.append(row)
     return attributions, checks
@@ -338,8 +375,15 @@ def decide(check: FrameCheck, config: CoherenceConfig) -> Verdict:
         note = denied_notes or ["the answer names no concept; nothing to ground"]
         return Verdict("coherent", tuple(note), sim)
     shared = [a for a in answer.concepts if any(same_thing(a, p) for p in prompt.all_concepts)]
+    if shared and sim is not None and sim < config.coherent_similarity:
+        reasons.append(
+            f"the answer is about the prompt's concept ({', '.join(shared)}) but its heatmap "
+            f"differs: {measure} {sim:.3f} < {config.coherent_similarity:g}; the model looked "
+            "elsewhere to answer (III-J: a right answer from irrelevant details)")
+        return Verdict("divergent_grounded", tuple(reasons + grounded_notes), sim)
     if shared:
-        reasons.append(f"the answer is about the prompt's concept ({', '.join(shared)})")
+        reasons.append(f"the answer is about the prompt's concept ({', '.join(shared)}), "
+                       f"heatmaps alike: {measure} {_fmt(sim)}")
         return Verdict("coherent", tuple(reasons + grounded_notes), sim)
     pair = f"answer {list(answer.concepts)} vs prompt {list(prompt.all_concepts)}"
     if sim is not None and sim >= config.coherent_similarity:

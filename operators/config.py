@@ -183,6 +183,10 @@ class CoherenceConfig(_Strict):
     llm_extraction: bool = Field(
         True, description="Ask the loaded VLM for concepts when the rules find none."
     )
+    llm_weight: float = Field(
+        0.5, ge=0.0, le=1.0, description="Weight of the VLM's answer-gradient map in the "
+        "answer heatmap (hybrid, paper III-G); 0 compares CLIP maps only."
+    )
     similarity_measure: Literal["iou", "pearson", "histogram"] = Field(
         "pearson", description="Heatmap similarity used by the verdict (all three are logged)."
     )

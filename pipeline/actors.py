@@ -87,25 +87,37 @@ class AttributionActor:
         return Extraction(track["prompt"], concepts, (), "specific", None, track["source"])
 
     def _answers_for(self, video_id: str, indices: list[int], frames: np.ndarray
-                     ) -> tuple[dict[int, dict[str, str]], str | None]:
-        """frame -> prompt -> answer text for this chunk, and where the answers came from."""
+                     ) -> tuple[dict[int, dict[str, str]], str | None, dict[tuple[int, str],
+                                                                            np.ndarray]]:
+        """frame -> prompt -> answer text for this chunk, where the answers came from, and
+        (VLM only) each answer's answer-gradient map on the CLIP grid."""
         if self.vlm is not None:
+            from operators.hybrid import HybridConfig, llm_concept_map, resample_to_frame_grid
+
             out: dict[int, dict[str, str]] = {i: {} for i in indices}
+            maps: dict[tuple[int, str], np.ndarray] = {}
+            grid = self.operator.backbone.grid.shape
+            step = self.config.runtime.batch_size
             for track in self.tracks:
-                replies = self.vlm.ask(list(frames), track["prompt"])
-                for i, reply in zip(indices, replies, strict=True):
-                    out[i][track["prompt"]] = reply.answer
-            return out, "vlm"
+                for start in range(0, len(indices), step):
+                    replies = self.vlm.ask(list(frames[start : start + step]), track["prompt"])
+                    for i, reply in zip(indices[start : start + step], replies, strict=True):
+                        out[i][track["prompt"]] = reply.answer
+                        if reply.grad_finite:
+                            maps[(i, track["prompt"])] = resample_to_frame_grid(
+                                llm_concept_map(reply, HybridConfig()),
+                                reply.extras["frame_box"], reply.extras["frame_size"], grid)
+            return out, "vlm", maps
         logged = self.answers.get(video_id, {})
         found = {i: logged[str(i)] for i in indices if str(i) in logged}
-        return found, ("answers file" if found else None)
+        return found, ("answers file" if found else None), {}
 
     def _coherence(self, video_id: str, indices: list[int], frames: np.ndarray
                    ) -> tuple[list[Any], dict[str, Any]]:
         """Attributions for every frame plus the per-(frame, prompt) evidence for verdicts."""
         from operators.coherence import check_frames
 
-        answers, source = self._answers_for(video_id, indices, frames)
+        answers, source, maps = self._answers_for(video_id, indices, frames)
         pairs = []
         for i in indices:
             row = []
@@ -114,7 +126,10 @@ class AttributionActor:
                 answer = self.extractor.answer(text, prompt) if text else None  # type: ignore[union-attr]
                 row.append((prompt, answer))
             pairs.append(row)
-        attributions, checks = check_frames(self.operator, list(frames), pairs, self.concepts)
+        llm_maps = [[maps.get((i, t["prompt"])) for t in self.tracks] for i in indices]
+        attributions, checks = check_frames(
+            self.operator, list(frames), pairs, self.concepts, llm_maps=llm_maps,
+            llm_weight=self.config.coherence.llm_weight)
         coherence = {
             str(i): {
                 track["prompt"]: {

@@ -11,6 +11,7 @@ import logging
 import os
 import warnings
 from pathlib import Path
+from typing import Any
 
 EXIT_OK, EXIT_INPUT_FAILED, EXIT_USAGE = 0, 1, 2
 DEMO_PROMPTS = ("Is a pedestrian crossing in front of the car?", "Is there a car ahead?")
@@ -48,6 +49,7 @@ def run_command(
     keep_work: bool = False,
     progress: bool = True,
     answers: Path | None = None,
+    overrides: dict[str, Any] | None = None,
 ) -> int:
     """Validate, run, report; returns the process exit code."""
     from operators.config import ConfigError, load_config
@@ -57,7 +59,7 @@ def run_command(
     from pipeline.run import RunOptions, preflight, run_pipeline
 
     try:
-        config = load_config(config_path)
+        config = load_config(config_path).with_overrides(**(overrides or {}))
         all_prompts = list(prompts) + (read_prompts_file(prompts_file) if prompts_file else [])
         tracks = audit_tracks(all_prompts, concepts,
                               Path(config.attribution.contrastive.vocabulary),
@@ -95,8 +97,18 @@ def make_demo_clip(path: Path, seconds: float = 4.0, fps: float = 4.0,
 
 
 def demo_command(out: Path, progress: bool = True) -> int:
-    """Make a synthetic clip and run the whole pipeline on the embedded default model."""
+    """Make a synthetic clip and run the whole pipeline on the embedded default models.
+
+    The shipped tiny LLaVA, when present, answers the prompts, so the demo's logs and report
+    carry dual-explainability verdicts; without it the run is CLIP-only (`not_evaluated`).
+    """
+    from operators.config import REPO_ROOT
+
     out.mkdir(parents=True, exist_ok=True)
+    vlm = REPO_ROOT / "weights" / "tiny-drive-llava"
+    overrides = {"coherence.vlm": str(vlm)} if (vlm / "config.json").is_file() else {}
+    if not overrides:
+        log.warning("no VLM at %s: the demo runs CLIP-only, verdicts are not_evaluated", vlm)
     clip = out / "demo_clip.mp4"
     if not clip.is_file():
         log.info("rendering a synthetic clip to %s", clip)
@@ -104,4 +116,5 @@ def demo_command(out: Path, progress: bool = True) -> int:
     return run_command(
         inputs=[str(clip)], prompts=list(DEMO_PROMPTS), prompts_file=None, concepts=[],
         config_path=None, address=None, out=out / "run", progress=progress,
+        overrides=overrides,
     )

@@ -352,3 +352,28 @@ def test_actor_audits_the_vlm_answer(
         else:
             assert row["verdict"] == "not_evaluated"
             assert row["reasons"] == ["the VLM gave no answer for this frame"]
+
+
+def test_vlm_answer_gradients_enter_the_answer_heatmap(extractor: ConceptExtractor) -> None:
+    """A right answer from the wrong place (paper III-J): the VLM answered 'yes' about the
+    pedestrian while its gradients sat on the car."""
+    frame = _find_frame({"pedestrian", "car"}, avoid={"bus", "truck"})
+    model = IdealModel([frame], extractor.vocabulary)
+    prompt = extractor.prompt("Can you see any pedestrians?")
+    pair = [[(prompt, extractor.answer("Yes.", prompt))]]
+    _, plain = check_frames(model, [frame.image], pair, vocabulary_scores=model.scores)
+    assert plain[0][0].similarities["pearson"] == pytest.approx(1.0)
+    assert decide(plain[0][0], CONFIG).verdict == "coherent"
+    on_car = model._mask(frame, "car")
+    _, hybrid = check_frames(model, [frame.image], pair, vocabulary_scores=model.scores,
+                             llm_maps=[[on_car]], llm_weight=0.8)
+    check = hybrid[0][0]
+    assert check.similarities["pearson"] < CONFIG.coherent_similarity
+    verdict = decide(check, CONFIG)
+    assert verdict.verdict == "divergent_grounded"
+    assert "the model looked elsewhere" in verdict.reasons[0]
+    on_pedestrian = model._mask(frame, "pedestrian")
+    _, agree = check_frames(model, [frame.image], pair, vocabulary_scores=model.scores,
+                            llm_maps=[[on_pedestrian]], llm_weight=0.8)
+    assert agree[0][0].similarities["pearson"] > 0.9
+    assert decide(agree[0][0], CONFIG).verdict == "coherent"
