@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import itertools
 import json
 import sys
 import time
@@ -188,16 +189,18 @@ def calibrate(checks: list[FrameCheck], cases: list[Case], base: CoherenceConfig
     """The grounding thresholds with the best F1 of `ungrounded` on the calibration cases.
 
     Swept: the vocabulary z-score, the z at which a "no" is contradicted, and an optional
-    Negative Suppression floor on top (the paper's metric, at thresholds below its 2 and 5).
+    Negative Suppression floor on top (the paper's metric, at thresholds below its 2 and 5),
+    and how many of an answer's concepts must fail (`ungrounded_when`).
     """
     expected = [c.expected for c in cases]
     sweep = []
     best = (-1.0, base)
     for z in np.round(np.arange(-0.5, 3.01, 0.25), 2):
         for deny in np.round(np.arange(1.0, 4.01, 0.5), 2):
-            for ns in (None, 0.5, 0.8, 1.0, 1.5, 2.0):
+            for ns, rule in itertools.product((None, 0.5, 0.8, 1.0, 1.5, 2.0),
+                                              ("any", "majority", "all")):
                 update = {"ground_min_z": float(z), "deny_max_z": float(deny),
-                          "ground_min_ns": ns}
+                          "ground_min_ns": ns, "ungrounded_when": rule}
                 cfg = base.model_copy(update=update)
                 s = scores(expected, verdicts(checks, cfg))
                 sweep.append(update | s)
@@ -422,6 +425,7 @@ def main() -> None:
             "ground_min_z": cfg.ground_min_z,
             "deny_max_z": cfg.deny_max_z,
             "ground_min_ns": cfg.ground_min_ns,
+            "ungrounded_when": cfg.ungrounded_when,
             "ungrounded": scores(expected, got),
             "confusion": confusion(expected, got),
             "by_kind": {

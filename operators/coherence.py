@@ -21,8 +21,9 @@ across concepts) and records, per concept, the evidence that it is in the image:
 the threshold it crossed; it is pure and cheap so the pipeline can run it on a CPU stage.
 
 Verdicts, first match wins:
-1. `ungrounded`: a concept the answer names fails a grounding test, or the answer denies a
-   concept that the image clearly supports (z >= `deny_max_z`);
+1. `ungrounded`: a concept the answer names fails a grounding test (any one, or a majority
+   or all of them, per `ungrounded_when`), or the answer denies a concept that the image
+   clearly supports (z >= `deny_max_z`);
 2. `ambiguous_prompt`: the prompt names no concept (Case II: generic; Case III: ambiguous);
 3. `coherent`: the prompt's and the answer's heatmaps are alike (>= `coherent_similarity`);
    in CLIP-only mode an answer about the prompt's own concept has the same map by construction;
@@ -362,8 +363,15 @@ def decide(check: FrameCheck, config: CoherenceConfig) -> Verdict:
             denied_notes.append(
                 f"the answer denies '{concept}' and the image does not contradict it: "
                 f"vocabulary z-score {_fmt(z)} < deny_max_z {config.deny_max_z:g}")
-    if failed or contradicted:
+    named = len(answer.concepts)
+    enough = {"any": len(failed) >= 1, "majority": 2 * len(failed) > named,
+              "all": named > 0 and len(failed) == named}[config.ungrounded_when]
+    if (failed and enough) or contradicted:
+        if failed and config.ungrounded_when != "any":
+            failed = [*failed, f"{len(failed)} of {named} answer concepts are not grounded "
+                               f"(ungrounded_when: {config.ungrounded_when})"]
         return Verdict("ungrounded", tuple(failed + contradicted + grounded_notes), sim)
+    grounded_notes += failed  # tolerated by ungrounded_when; still reported
     if prompt.kind != "specific":
         case = "Case II, generic" if prompt.kind == "generic" else "Case III, ambiguous"
         reasons.append(f"the prompt names no concrete concept ({case}): prompt and answer "

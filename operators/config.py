@@ -207,6 +207,11 @@ class CoherenceConfig(_Strict):
     ground_min_similarity: float | None = Field(
         None, description="Grounded needs cos(I, concept) at or above."
     )
+    ungrounded_when: Literal["any", "majority", "all"] = Field(
+        "any", description="How many of an answer's named concepts must fail grounding for "
+        "the answer to be ungrounded: any one (strict: one invented object is enough), a "
+        "majority, or all of them."
+    )
     deny_max_z: float = Field(
         2.0, description="A 'no' answer is contradicted when the denied concept's z-score "
         "reaches this (stricter than ground_min_z: absence is harder to show)."

@@ -377,3 +377,22 @@ def test_vlm_answer_gradients_enter_the_answer_heatmap(extractor: ConceptExtract
                             llm_maps=[[on_pedestrian]], llm_weight=0.8)
     assert agree[0][0].similarities["pearson"] > 0.9
     assert decide(agree[0][0], CONFIG).verdict == "coherent"
+
+
+def test_ungrounded_when_counts_failing_concepts() -> None:
+    generic = Extraction("Describe this image.", (), kind="generic", source="none")
+    answer = Extraction("a bus, a car and a truck.", ("bus", "car", "truck"))
+    evidence = {"bus": _evidence("bus", -1.0), "car": _evidence("car", 2.0),
+                "truck": _evidence("truck", 2.0)}
+    check = _check(generic, answer, evidence, None)
+    assert decide(check, CONFIG).verdict == "ungrounded"  # any: one invented bus is enough
+    majority = decide(check, CONFIG.model_copy(update={"ungrounded_when": "majority"}))
+    assert majority.verdict == "ambiguous_prompt"
+    assert any("answer concept 'bus' not grounded" in r for r in majority.reasons)
+    two_bad = _check(generic, answer, evidence | {"car": _evidence("car", 0.0)}, None)
+    verdict = decide(two_bad, CONFIG.model_copy(update={"ungrounded_when": "majority"}))
+    assert verdict.verdict == "ungrounded"
+    assert "2 of 3 answer concepts are not grounded (ungrounded_when: majority)" in \
+        verdict.reasons
+    assert decide(two_bad, CONFIG.model_copy(update={"ungrounded_when": "all"})).verdict == \
+        "ambiguous_prompt"
