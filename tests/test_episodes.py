@@ -64,3 +64,24 @@ def test_smoothing_and_bad_settings() -> None:
         smooth([True], 0.0)
     with pytest.raises(ValueError, match="hysteresis"):
         find_episodes(_frames("xx"), enter=0.5, exit=0.5)
+
+
+def test_report_episodes_come_from_verdicts_when_there_are_any() -> None:
+    from pipeline.report import episodes
+
+    def row(i: int, verdict: str) -> dict:
+        return {"status": "ok", "frame_index": i, "timestamp": i / 10, "prompt": "Any buses?",
+                "answer": "Yes.", "answer_concepts": ["bus"], "verdict": verdict,
+                "reasons": ["answer concept 'bus' not grounded: vocabulary z-score 0.1 < 1"],
+                "flags": ["bus: concept drop -0.1 <= 0: x"], "concept_drop": -0.1}
+
+    pattern = "cccuuucuucccccuccc"
+    rows = [row(i, "ungrounded" if c == "u" else "coherent") for i, c in enumerate(pattern)]
+    (found,) = episodes(rows, {"coherence": {}})
+    assert (found["start"], found["stop"]) == (3, 8)  # the lone flag at 14 opens nothing
+    assert found["summary"].startswith("0.30-0.80 s (frames 3-8): 5/6 analysed frames flagged")
+    assert "vocabulary z-score" in next(iter(found["flags"].values()))
+    # the metric flags on every row are ignored once verdicts exist
+    assert len(episodes(rows)) == 1
+    # settings come from the run's config
+    assert episodes(rows, {"coherence": {"episode_min_frames": 6}}) == []
