@@ -332,14 +332,17 @@ def video_report(
     body.append("<h2>Timeline</h2>")
     for prompt in prompts:
         mine = sorted((r for r in ok if r["prompt"] == prompt), key=lambda r: r["frame_index"])
-        marks = [r["timestamp"] for r in mine if r["flags"]]
+        flagged = set((config.get("coherence") or {}).get("flag_verdicts", ["ungrounded"]))
+        marks = [r["timestamp"] for r in mine
+                 if (r.get("verdict") in flagged if evaluated else r["flags"])]
         body.append(f"<h3>{esc(prompt)}</h3>")
         if evaluated:
             body.append(verdict_strip(mine))
         body.append(line_chart(
             {"concept drop": [(r["timestamp"], r["concept_drop"]) for r in mine]},
             marks, error_times,
-            title="Concept Drop (red ticks: flagged frames; grey lines: error frames)"))
+            title="Concept Drop (red ticks: flagged frames"
+            + (", by verdict" if evaluated else ", by metric") + "; grey lines: error frames)"))
         body.append(line_chart(
             {"negative suppression": [(r["timestamp"], r["negative_suppression"])
                                       for r in mine]},
