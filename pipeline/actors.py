@@ -40,6 +40,7 @@ class AttributionActor:
         crash_once_marker: str | None = None,
         tracks: list[dict[str, Any]] | None = None,
         answers: dict[str, dict[str, dict[str, str]]] | None = None,
+        logged_answers: bool = False,
     ) -> None:
         import open_clip
         import torch
@@ -64,7 +65,8 @@ class AttributionActor:
         if coherence.enabled and self.tracks:
             from operators.concepts import ConceptExtractor
 
-            if coherence.vlm:
+            # An answers file is audited instead of generating answers, even with a VLM set.
+            if coherence.vlm and not logged_answers:
                 from operators.vlm import load_vlm
 
                 self.vlm = load_vlm(coherence.vlm, device=self.config.runtime.device,

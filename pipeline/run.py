@@ -209,6 +209,7 @@ def _build_dataset(
             "tracks": [{"prompt": t.prompt, "concepts": list(t.concepts), "source": t.source}
                        for t in tracks],
             "answers": answers or {},
+            "logged_answers": options.answers is not None,
         },
         **spread,
     )
