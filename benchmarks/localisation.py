@@ -158,9 +158,20 @@ def baseline_maps(bb: OpenClipViT, fn, frames: list, pairs: list[Pair], batch: i
     return np.concatenate(out).reshape(len(pairs), *bb.grid.shape)
 
 
+SIZE_BUCKETS = {"small<1%": (0.0, 0.01), "mid1-3%": (0.01, 0.03), "large>=3%": (0.03, 1.01)}
+
+
 def summarise(maps: np.ndarray, pairs: list[Pair], near: list[np.ndarray]) -> dict:
+    """Mean metrics over all pairs, plus pointing by object size (share of the frame): the
+    model sees 144x144 pixels, so an object under ~1 % of the frame is smaller than a patch."""
     rows = [localisation_metrics(m, p.mask, n) for m, p, n in zip(maps, pairs, near, strict=True)]
-    return {k: float(np.mean([r[k] for r in rows])) for k in rows[0]}
+    out = {k: float(np.mean([r[k] for r in rows])) for k in rows[0]}
+    area = np.array([p.mask.mean() for p in pairs])
+    hits = np.array([r["pointing"] for r in rows])
+    for name, (lo, hi) in SIZE_BUCKETS.items():
+        inside = (area >= lo) & (area < hi)
+        out[f"pointing_{name}"] = float(hits[inside].mean()) if inside.any() else float("nan")
+    return out
 
 
 def operator(bb: OpenClipViT, **kwargs) -> ConceptAttribution:
@@ -234,13 +245,23 @@ def main() -> None:
 
     print(
         f"\n{'method':<30}{'pointing':>9}{'strict':>8}{'IoU':>7}{'energy':>8}"
-        f"{'del AUC':>9}{'ins AUC':>9}"
+        f"{'del AUC':>9}{'ins AUC':>9}{'pt <1%':>8}{'pt 1-3%':>9}{'pt >=3%':>9}"
     )
     for name, r in table.items():
         print(
             f"{name:<30}{r['pointing']:>9.3f}{r['pointing_strict']:>8.3f}{r['iou']:>7.3f}"
             f"{r['energy']:>8.3f}{r['deletion_auc']:>9.3f}{r['insertion_auc']:>9.3f}"
+            f"{r['pointing_small<1%']:>8.3f}{r['pointing_mid1-3%']:>9.3f}"
+            f"{r['pointing_large>=3%']:>9.3f}"
         )
+    area = np.array([p.mask.mean() for p in pairs])
+    print(
+        "pairs by size: "
+        + ", ".join(
+            f"{name} {int(((area >= lo) & (area < hi)).sum())}"
+            for name, (lo, hi) in SIZE_BUCKETS.items()
+        )
+    )
 
     # per-class pointing of the best CA strategy
     best = max(
