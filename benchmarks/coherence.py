@@ -32,6 +32,7 @@ episode with the stretch.
 Real answers: where the shipped tiny LLaVA exists (`--vlm`), it answers presence questions
 ("can you see any buses?") on held-out frames; its wrong "yes" (an object that is not there)
 and wrong "no" (denying a visible one) are the real ungrounded answers, scored the same way.
+Here the answer heatmap is the hybrid one: the VLM's own answer gradients fused in.
 """
 
 from __future__ import annotations
@@ -55,7 +56,14 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from operators.attribution import ConceptAttribution  # noqa: E402
-from operators.coherence import MEASURES, VERDICTS, FrameCheck, check_frames, decide  # noqa: E402
+from operators.coherence import (  # noqa: E402
+    MEASURES,
+    VERDICTS,
+    FrameCheck,
+    answer_gradient_map,
+    check_frames,
+    decide,
+)
 from operators.concepts import ConceptExtractor  # noqa: E402
 from operators.config import CoherenceConfig, load_config  # noqa: E402
 from operators.episodes import FrameFlag, find_episodes  # noqa: E402
@@ -350,10 +358,10 @@ def vlm_study(operator: ConceptAttribution, extractor: ConceptExtractor,
         frames.append(frame)
         questions.append(qa.question)
         truths.append(qa.answer)
-    answers = []
-    for start in range(0, n, 8):
-        for k in range(start, min(n, start + 8)):
-            answers.append(backend.ask([frames[k].image], questions[k])[0].answer)
+    replies = [backend.ask([f.image], q)[0] for f, q in zip(frames, questions, strict=True)]
+    answers = [r.answer for r in replies]
+    grid = operator.backbone.grid.shape
+    llm_maps = [[answer_gradient_map(r, grid)] for r in replies]
     expected, pairs = [], []
     for question, answer, truth in zip(questions, answers, truths, strict=True):
         said = answer.strip().lower().rstrip(".")
@@ -361,7 +369,9 @@ def vlm_study(operator: ConceptAttribution, extractor: ConceptExtractor,
         expected.append("coherent" if correct else "ungrounded")
         p = extractor.prompt(question)
         pairs.append([(p, extractor.answer(answer, p))])
-    _, checks = check_frames(operator, [f.image for f in frames], pairs)
+    images = [f.image for f in frames]
+    _, checks = check_frames(operator, images, pairs, llm_maps=llm_maps,
+                             llm_weight=next(iter(configs.values())).llm_weight)
     flat = [row[0] for row in checks]
     out: dict = {
         "vlm": str(vlm_dir.relative_to(REPO)) if vlm_dir.is_relative_to(REPO) else str(vlm_dir),

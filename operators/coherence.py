@@ -111,6 +111,19 @@ def hybrid_answer_maps(
     return {"heatmap_fused": fused, "heatmap": kept}
 
 
+def answer_gradient_map(answer: Any, grid: tuple[int, int]) -> np.ndarray | None:
+    """A VLM answer's gradient map (`operators.hybrid.llm_concept_map`) on the CLIP grid.
+
+    None when its gradients were not finite: such a map must not speak for the model.
+    """
+    from operators.hybrid import HybridConfig, llm_concept_map, resample_to_frame_grid
+
+    if not answer.grad_finite:
+        return None
+    return resample_to_frame_grid(llm_concept_map(answer, HybridConfig()),
+                                  answer.extras["frame_box"], answer.extras["frame_size"], grid)
+
+
 def map_similarities(
     prompt: Sequence[ConceptResult], answer: Sequence[ConceptResult],
     answer_maps: dict[str, np.ndarray] | None = None,

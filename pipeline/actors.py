@@ -94,7 +94,7 @@ class AttributionActor:
         """frame -> prompt -> answer text for this chunk, where the answers came from, and
         (VLM only) each answer's answer-gradient map on the CLIP grid."""
         if self.vlm is not None:
-            from operators.hybrid import HybridConfig, llm_concept_map, resample_to_frame_grid
+            from operators.coherence import answer_gradient_map
 
             out: dict[int, dict[str, str]] = {i: {} for i in indices}
             maps: dict[tuple[int, str], np.ndarray] = {}
@@ -105,10 +105,9 @@ class AttributionActor:
                     replies = self.vlm.ask(list(frames[start : start + step]), track["prompt"])
                     for i, reply in zip(indices[start : start + step], replies, strict=True):
                         out[i][track["prompt"]] = reply.answer
-                        if reply.grad_finite:
-                            maps[(i, track["prompt"])] = resample_to_frame_grid(
-                                llm_concept_map(reply, HybridConfig()),
-                                reply.extras["frame_box"], reply.extras["frame_size"], grid)
+                        heat = answer_gradient_map(reply, grid)
+                        if heat is not None:
+                            maps[(i, track["prompt"])] = heat
             return out, "vlm", maps
         logged = self.answers.get(video_id, {})
         found = {i: logged[str(i)] for i in indices if str(i) in logged}
