@@ -254,8 +254,17 @@ def measure_study(frames: list[Frame], operator: ConceptAttribution, limit: int)
                 for m, value in sims.items():
                     (pos if gt >= 0.3 else neg)[m].append(float(value or 0.0))
                 pairs += 1
+    def youden(p: list[float], q: list[float]) -> float | None:
+        """The threshold that best separates overlapping (>=) from disjoint pairs."""
+        if not p or not q:
+            return None
+        cuts = sorted(set(p + q))
+        best = max(cuts, key=lambda t: np.mean(np.array(p) >= t) - np.mean(np.array(q) >= t))
+        return round(float(best), 3)
+
     return {
         "pairs": pairs,
+        "best_threshold": {m: youden(pos[m], neg[m]) for m in MEASURES},
         "overlapping_pairs": len(pos["iou"]),
         "disjoint_pairs": len(neg["iou"]),
         "auc": {m: auc(pos[m], neg[m]) for m in MEASURES},
