@@ -467,6 +467,33 @@ def main() -> None:
                   [getattr(e, name) for e in evidence["absent"] if getattr(e, name) is not None])
         for name in ("vocab_z", "similarity", "concept_drop", "negative_suppression")
     }
+    # A per-concept prior instead of the per-frame vocabulary: cos(I, c) standardised by the
+    # mean and spread of cos(I', c) over the calibration frames (is the concept's score high
+    # *for that concept*?). Measured only; the verdicts do not use it.
+    by_concept: dict[str, list[float]] = {}
+    for check, case in zip(checks, cases, strict=True):
+        if case.frame < half:
+            for e in check.evidence.values():
+                by_concept.setdefault(e.concept, []).append(e.similarity)
+    stats = {c: (float(np.mean(v)), float(np.std(v))) for c, v in by_concept.items()
+             if len(v) >= 5 and np.std(v) > 1e-6}
+
+    def prior_z(e: object) -> float | None:
+        if e.concept not in stats:  # type: ignore[attr-defined]
+            return None
+        mu, sd = stats[e.concept]  # type: ignore[attr-defined]
+        return (e.similarity - mu) / sd  # type: ignore[attr-defined]
+
+    test_frames = {c.frame for c in cases if c.frame >= half}
+    present_z, absent_z = [], []
+    for check, case in zip(checks, cases, strict=True):
+        if case.frame in test_frames and case.kind in ("yes-present", "prior-yes") and \
+                check.answer and check.answer.concepts:
+            z = prior_z(check.evidence[check.answer.concepts[0]])
+            if z is not None:
+                (present_z if case.kind == "yes-present" else absent_z).append(z)
+    results["evidence_separation_auc"]["per-concept prior z (test half)"] = auc(present_z,
+                                                                                 absent_z)
     results["evidence_separation_auc"]["vocab_rank (lower is better)"] = auc(
         [-e.vocab_rank for e in evidence["present"] if e.vocab_rank is not None],
         [-e.vocab_rank for e in evidence["absent"] if e.vocab_rank is not None],
@@ -478,6 +505,8 @@ def main() -> None:
         results["vlm_answers"] = vlm_study(operator, extractor,
                                            {"defaults": base, "calibrated": tuned},
                                            args.vlm, args.vlm_frames, (width, height))
+    elif not args.vlm_frames:
+        results["vlm_answers"] = "skipped: --vlm-frames 0"
     else:
         results["vlm_answers"] = f"skipped: no LLaVA directory at {args.vlm}"
     results["seconds_total"] = round(time.perf_counter() - started, 1)
