@@ -149,3 +149,15 @@ def test_logged_answers_are_audited_in_the_pipeline(
     assert "no --answers line matches it" in silent["reasons"][0]
     report = (out / summary.videos[0]["video_id"] / "report.html").read_text()
     assert "Dual-explainability verdicts" in report and "verdict timeline" in report
+
+
+def test_verdict_fields_without_an_answer_or_with_the_check_off() -> None:
+    from operators.config import CoherenceConfig
+    from pipeline.records import NOT_EVALUATED_REASONS
+    from pipeline.stages import verdict_fields
+
+    off = verdict_fields({"answer": "Yes."}, CoherenceConfig(enabled=False), has_vlm=False)
+    assert off == {"verdict": "not_evaluated", "reasons": list(NOT_EVALUATED_REASONS)}
+    none = verdict_fields(None, CoherenceConfig(), has_vlm=True)
+    assert none["verdict"] == "not_evaluated"
+    assert none["reasons"] == ["the VLM gave no answer for this frame"]
