@@ -345,6 +345,8 @@ def grounding(evidence: ConceptEvidence | None, config: CoherenceConfig) -> tupl
             ok &= passed
             clauses.append(f"vocabulary rank {e.vocab_rank} {'<=' if passed else '>'} "
                            f"{config.ground_max_rank}")
+    if not clauses:
+        clauses.append("no grounding test is enabled (every ground_* threshold is null)")
     return ok, clauses
 
 
