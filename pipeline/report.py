@@ -132,6 +132,10 @@ VERDICT_COLOURS = {
 }
 
 
+_SEVERITY = {"not_evaluated": 0, "coherent": 1, "ambiguous_prompt": 2, "divergent_grounded": 3,
+             "ungrounded": 4}
+
+
 def _evaluated(rows: Sequence[dict[str, Any]]) -> bool:
     return any(r.get("verdict") in VERDICT_COLOURS and r.get("verdict") != "not_evaluated"
                for r in rows if r.get("status") == "ok")
@@ -189,13 +193,22 @@ def verdict_strip(rows: Sequence[dict[str, Any]], width: int = 1100, height: int
     t1 = max(t for t, _ in points)
     span = t1 - t0 if t1 > t0 else 1.0
     pad_l, pad_r = 50, 10
-    step = max(1.0, (width - pad_l - pad_r) / max(1, len(points)))
+    usable = width - pad_l - pad_r
+    # One rect per pixel column at most: a long video keeps the page small, and a column
+    # shows its most severe verdict so a single flagged frame is never hidden.
+    columns: dict[int, tuple[float, str]] = {}
+    for t, verdict in points:
+        col = min(usable - 1, int((t - t0) / span * usable)) if len(points) > usable else \
+            len(columns)
+        if col not in columns or _SEVERITY.get(verdict, 0) > _SEVERITY.get(columns[col][1], 0):
+            columns[col] = (t, verdict)
+    step = usable / (usable if len(points) > usable else max(1, len(points)))
     parts = [f'<svg width="{width}" height="{height + 14}" role="img" '
              'aria-label="verdict timeline">']
-    for t, verdict in points:
-        x = pad_l + (t - t0) / span * (width - pad_l - pad_r - step)
+    for col, (t, verdict) in sorted(columns.items()):
+        x = pad_l + col * step
         colour = VERDICT_COLOURS.get(verdict, "#000")
-        parts.append(f'<rect x="{x:.1f}" y="2" width="{step:.1f}" height="{height}" '
+        parts.append(f'<rect x="{x:.1f}" y="2" width="{max(step, 1.0):.1f}" height="{height}" '
                      f'fill="{colour}"><title>{t:.2f} s: {esc(verdict)}</title></rect>')
     for n, (verdict, colour) in enumerate(VERDICT_COLOURS.items()):
         parts.append(f'<text x="{pad_l + 150 * n}" y="{height + 13}" font-size="10" '

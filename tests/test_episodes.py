@@ -85,3 +85,13 @@ def test_report_episodes_come_from_verdicts_when_there_are_any() -> None:
     assert len(episodes(rows)) == 1
     # settings come from the run's config
     assert episodes(rows, {"coherence": {"episode_min_frames": 6}}) == []
+
+
+def test_verdict_strip_stays_small_and_never_hides_a_flag() -> None:
+    from pipeline.report import VERDICT_COLOURS, verdict_strip
+
+    rows = [{"timestamp": i / 30, "verdict": "ungrounded" if i == 9001 else "coherent"}
+            for i in range(18_000)]  # 10 minutes at 30 frames/s
+    page = verdict_strip(rows, width=1100)
+    assert page.count("<rect") <= 1100
+    assert page.count(f'fill="{VERDICT_COLOURS["ungrounded"]}"') == 1
