@@ -236,7 +236,7 @@ class ConceptAttribution:
 
     def _select(
         self,
-        trace,
+        trace: VisualTrace,
         candidates: list[tuple[int, int]],
         text_pos: torch.Tensor,
         batch: int,
