@@ -21,7 +21,6 @@ from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F
-from torchvision.transforms.functional import gaussian_blur
 
 from operators.config import DynamicAdjustmentConfig, FaithfulnessConfig
 
@@ -48,9 +47,26 @@ def fill_image(pixels: torch.Tensor, config: FaithfulnessConfig) -> torch.Tensor
     if config.fill == "noise":
         gen = torch.Generator(device="cpu").manual_seed(config.noise_seed)
         return torch.randn(pixels.shape, generator=gen).to(pixels)
-    sigma = config.blur_sigma * min(pixels.shape[-2:])
-    kernel = 2 * int(3 * sigma) + 1
-    return gaussian_blur(pixels, kernel_size=[kernel, kernel], sigma=[sigma, sigma])
+    return gaussian_blur(pixels, config.blur_sigma * min(pixels.shape[-2:]))
+
+
+def gaussian_blur(pixels: torch.Tensor, sigma: float) -> torch.Tensor:
+    """Separable Gaussian blur with reflect padding, (B, C, H, W) → same shape.
+
+    Two 1-D passes instead of torchvision's single 2-D kernel: at σ ≈ 18 px on a 224 px input
+    the 2-D kernel (109²) costs about as much as a ViT-B/32 forward; the 1-D passes are ~50×
+    cheaper.
+    """
+    radius = max(1, int(3 * sigma))
+    radius = min(radius, min(pixels.shape[-2:]) - 1)
+    x = torch.arange(-radius, radius + 1, dtype=pixels.dtype, device=pixels.device)
+    kernel = torch.exp(-0.5 * (x / sigma) ** 2)
+    kernel = kernel / kernel.sum()
+    channels = pixels.shape[1]
+    out = F.pad(pixels, (radius, radius, 0, 0), mode="reflect")
+    out = F.conv2d(out, kernel.view(1, 1, 1, -1).expand(channels, 1, 1, -1), groups=channels)
+    out = F.pad(out, (0, 0, radius, radius), mode="reflect")
+    return F.conv2d(out, kernel.view(1, 1, -1, 1).expand(channels, 1, -1, 1), groups=channels)
 
 
 def masked_pairs(

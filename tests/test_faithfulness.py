@@ -119,3 +119,15 @@ def test_amplification_rescales_instead_of_clipping() -> None:
     assert float(out.max()) == pytest.approx(1.0)
     assert out[0, 0, 0] > out[0, 0, 1] > out[0, 0, 2], "the peak must stay a single peak"
     assert float(out[0, 0, 2]) == pytest.approx(0.1 / 1.8)
+
+
+def test_separable_blur_equals_torchvision() -> None:
+    from torchvision.transforms.functional import gaussian_blur as reference
+
+    from operators.faithfulness import gaussian_blur
+
+    pixels = torch.randn(2, 3, 48, 64, generator=torch.Generator().manual_seed(2))
+    sigma = 4.0
+    kernel = 2 * int(3 * sigma) + 1
+    expected = reference(pixels, [kernel, kernel], [sigma, sigma])
+    assert torch.allclose(gaussian_blur(pixels, sigma), expected, atol=1e-5)
