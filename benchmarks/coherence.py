@@ -262,8 +262,17 @@ def measure_study(frames: list[Frame], operator: ConceptAttribution, limit: int)
         best = max(cuts, key=lambda t: np.mean(np.array(p) >= t) - np.mean(np.array(q) >= t))
         return round(float(best), 3)
 
+    def d_prime(p: list[float], q: list[float]) -> float | None:
+        """Separation in pooled standard deviations: how far apart the two groups sit on the
+        measure's own scale, which is what a fixed threshold has to work with."""
+        if len(p) < 2 or len(q) < 2:
+            return None
+        pooled = np.sqrt((np.var(p, ddof=1) + np.var(q, ddof=1)) / 2)
+        return round(float((np.mean(p) - np.mean(q)) / pooled), 3) if pooled > 0 else None
+
     return {
         "pairs": pairs,
+        "d_prime": {m: d_prime(pos[m], neg[m]) for m in MEASURES},
         "best_threshold": {m: youden(pos[m], neg[m]) for m in MEASURES},
         "overlapping_pairs": len(pos["iou"]),
         "disjoint_pairs": len(neg["iou"]),

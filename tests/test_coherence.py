@@ -34,7 +34,9 @@ from operators.contrastive import load_vocabulary
 from operators.results import ConceptResult, FrameAttribution
 from synthworld.scene import Frame, parse_concept, render_scene
 
-CONFIG = CoherenceConfig()
+# Pinned, so that these tests check the logic, not whichever defaults the benchmark chose.
+CONFIG = CoherenceConfig(ground_min_z=1.0, deny_max_z=2.0, similarity_measure="pearson",
+                         coherent_similarity=0.5, ungrounded_when="any")
 GRID = (12, 12)
 
 
