@@ -31,8 +31,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipeline.prompts import PromptTrack
-
 _KEYS = frozenset({"frame", "t", "answer", "prompt", "video"})
 
 
@@ -197,38 +195,3 @@ def assign_answers(
 def file_digest(path: str | Path) -> str:
     """A short hash of the answers file: part of the job fingerprint, so new answers rerun."""
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
-
-
-def audit_tracks(
-    prompts: Sequence[str], concepts: Sequence[str], vocabulary_path: Path,
-    allow_generic: bool = False,
-) -> list[PromptTrack]:
-    """The run's prompt tracks; with answers to audit, a prompt may name no concept.
-
-    Without answers a prompt must name a concept (there is nothing else to explain), exactly
-    as `pipeline.prompts.resolve_tracks` demands. With answers, "Describe this image." is a
-    legitimate audit prompt (the paper's Case II): its concepts come from each answer, and the
-    verdict says the prompt was generic.
-    """
-    from operators.concepts import ConceptExtractor
-    from pipeline.prompts import PromptError, load_vocabulary, match_concepts, resolve_tracks
-
-    if not allow_generic:
-        return resolve_tracks(prompts, concepts, vocabulary_path)
-    cleaned = [p.strip() for p in prompts if p.strip()]
-    if not cleaned:
-        raise PromptError("no prompt given: use --prompt TEXT (repeatable) or --prompts FILE")
-    if len(set(cleaned)) != len(cleaned):
-        raise PromptError("the same prompt is given twice; each prompt is its own track")
-    explicit = tuple(dict.fromkeys(c.strip() for c in concepts if c.strip()))
-    if explicit:
-        return [PromptTrack(p, explicit, "--concept") for p in cleaned]
-    vocabulary = load_vocabulary(vocabulary_path)
-    extractor = ConceptExtractor(vocabulary)
-    tracks = []
-    for prompt in cleaned:
-        found = match_concepts(prompt, vocabulary) or list(extractor.prompt(prompt).concepts)
-        source = ("vocabulary match on the prompt" if found else
-                  f"none: {extractor.prompt(prompt).kind} prompt, concepts come from answers")
-        tracks.append(PromptTrack(prompt, tuple(found), source))
-    return tracks

@@ -53,17 +53,17 @@ def run_command(
 ) -> int:
     """Validate, run, report; returns the process exit code."""
     from operators.config import ConfigError, load_config
-    from pipeline.answers import AnswersError, audit_tracks, read_answers
+    from pipeline.answers import AnswersError, read_answers
     from pipeline.inputs import expand_inputs
-    from pipeline.prompts import PromptError, read_prompts_file
+    from pipeline.prompts import PromptError, read_prompts_file, resolve_tracks
     from pipeline.run import RunOptions, preflight, run_pipeline
 
     try:
         config = load_config(config_path).with_overrides(**(overrides or {}))
         all_prompts = list(prompts) + (read_prompts_file(prompts_file) if prompts_file else [])
-        tracks = audit_tracks(all_prompts, concepts,
-                              Path(config.attribution.contrastive.vocabulary),
-                              allow_generic=config.coherence.enabled
+        tracks = resolve_tracks(all_prompts, concepts,
+                                Path(config.attribution.contrastive.vocabulary),
+                                allow_generic=config.coherence.enabled
                               and bool(answers or config.coherence.vlm))
         if answers is not None:
             read_answers(answers, [t.prompt for t in tracks])  # fail before Ray starts

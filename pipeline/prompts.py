@@ -84,9 +84,16 @@ def match_concepts(prompt: str, vocabulary: Sequence[str]) -> list[str]:
 
 
 def resolve_tracks(
-    prompts: Sequence[str], concepts: Sequence[str], vocabulary_path: Path
+    prompts: Sequence[str],
+    concepts: Sequence[str],
+    vocabulary_path: Path,
+    allow_generic: bool = False,
 ) -> list[PromptTrack]:
-    """Give every prompt its concepts, or fail naming the prompt that has none."""
+    """Give every prompt its concepts, or fail naming the prompt that has none.
+
+    With `allow_generic` (answers are audited), a prompt that names no concept is legitimate
+    (the paper's Case II, "Describe this image."): its concepts then come from each answer.
+    """
     cleaned = [p.strip() for p in prompts if p.strip()]
     if not cleaned:
         raise PromptError("no prompt given: use --prompt TEXT (repeatable) or --prompts FILE")
@@ -99,12 +106,23 @@ def resolve_tracks(
     tracks = []
     for prompt in cleaned:
         matched = match_concepts(prompt, vocabulary)
-        if not matched:
+        if matched:
+            tracks.append(PromptTrack(prompt, tuple(matched), "vocabulary match on the prompt"))
+            continue
+        if not allow_generic:
             raise PromptError(
                 f"no concept of {vocabulary_path} occurs in the prompt {prompt!r}; "
                 "name the concepts to explain with --concept"
             )
-        tracks.append(PromptTrack(prompt, tuple(matched), "vocabulary match on the prompt"))
+        from operators.concepts import ConceptExtractor
+
+        reading = ConceptExtractor(vocabulary).prompt(prompt)
+        source = (
+            "concept extraction on the prompt"
+            if reading.concepts
+            else f"none: {reading.kind} prompt, concepts come from answers"
+        )
+        tracks.append(PromptTrack(prompt, tuple(reading.concepts), source))
     return tracks
 
 

@@ -290,11 +290,12 @@ def run_pipeline(options: RunOptions, on_chunk: Callable[[dict], None] | None = 
     config = options.config
     config_hash = config.digest()
     config_dict = config.model_dump(mode="json")
-    from pipeline.answers import audit_tracks, file_digest, read_answers
+    from pipeline.answers import file_digest, read_answers
+    from pipeline.prompts import resolve_tracks
 
-    tracks = audit_tracks(options.prompts, options.concepts,
-                          Path(config.attribution.contrastive.vocabulary),
-                          allow_generic=config.coherence.enabled and bool(
+    tracks = resolve_tracks(options.prompts, options.concepts,
+                            Path(config.attribution.contrastive.vocabulary),
+                            allow_generic=config.coherence.enabled and bool(
                               options.answers or config.coherence.vlm))
     logged = read_answers(options.answers, [t.prompt for t in tracks]) \
         if options.answers else None

@@ -11,8 +11,8 @@ import pytest
 from test_pipeline_support import read_rows, run_tiny, write_video
 
 from operators.coherence import VERDICTS
-from pipeline.answers import AnswersError, assign_answers, audit_tracks, read_answers
-from pipeline.prompts import PromptError
+from pipeline.answers import AnswersError, assign_answers, read_answers
+from pipeline.prompts import PromptError, resolve_tracks
 
 VOCAB = Path("configs/vocabulary.yaml")
 PROMPT = "Is there a car ahead?"
@@ -93,8 +93,8 @@ def test_placement_on_analysed_frames(tmp_path: Path) -> None:
 
 def test_generic_prompts_are_allowed_only_with_answers() -> None:
     with pytest.raises(PromptError, match="no concept"):
-        audit_tracks(["Describe this image."], [], VOCAB)
-    tracks = audit_tracks(["Describe this image.", "Any pedestrians?"], [], VOCAB,
+        resolve_tracks(["Describe this image."], [], VOCAB)
+    tracks = resolve_tracks(["Describe this image.", "Any pedestrians?"], [], VOCAB,
                           allow_generic=True)
     assert tracks[0].concepts == () and "generic" in tracks[0].source
     assert tracks[1].concepts == ("pedestrian",)
