@@ -110,5 +110,25 @@ def demo(
     raise typer.Exit(demo_command(out))
 
 
+@app.command()
+def ask(
+    image: Path = typer.Argument(..., help="An image file (PNG, JPEG, ...)."),
+    prompt: str = typer.Option(..., help="The question to ask the VLM."),
+    vlm: str = typer.Option(None, help="LLaVA directory or hub id (default: the tiny LLaVA)."),
+    config: Path = typer.Option(None, help="YAML config for the CLIP side."),
+    out: Path = typer.Option(..., help="Output directory."),
+) -> None:
+    """Ask a VLM about one image: the answer, its gradient overlay and hybrid CA overlays."""
+    from operators.config import ConfigError, load_config
+    from operators.hybrid import ask_image
+
+    try:
+        record = ask_image(image, prompt, out, vlm=vlm, config=load_config(config))
+    except (ConfigError, ValueError, FileNotFoundError, OSError) as err:
+        typer.secho(f"error: {err}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"answer: {record.get('answer')!r} -> {out}")
+
+
 if __name__ == "__main__":
     app()
