@@ -53,6 +53,9 @@ from operators.vlm import load_vlm  # noqa: E402
 from synthworld.qa import QA, front, presence  # noqa: E402
 from synthworld.scene import render_scene  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from localisation import localisation_metrics as localisation  # noqa: E402
+
 HELD_OUT_SEED = 900_000  # as benchmarks/localisation.py: never trained on
 POINTING_TOLERANCE_PX = 15
 MIN_AREA = 0.002
@@ -65,19 +68,6 @@ SUPERORDINATE = {
     "traffic control": ("traffic light", "stop sign"),
     "obstacle": ("traffic cone",),
 }
-
-
-def localisation(heat: np.ndarray, mask: np.ndarray, near: np.ndarray) -> dict[str, float]:
-    full = cv2.resize(heat.astype(np.float32), (mask.shape[1], mask.shape[0]))
-    y, x = np.unravel_index(int(full.argmax()), full.shape)
-    binary = full > full.mean()
-    union = (binary | mask).sum()
-    positive = np.clip(full, 0, None)
-    return {
-        "pointing": float(near[y, x]),
-        "iou": float((binary & mask).sum() / union) if union else 0.0,
-        "energy": float((positive * mask).sum() / max(positive.sum(), 1e-12)),
-    }
 
 
 def _near(mask: np.ndarray) -> np.ndarray:
