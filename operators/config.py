@@ -180,9 +180,21 @@ class CoherenceConfig(_Strict):
 
     enabled: bool = True
     vlm: str | None = Field(
-        None, description="LLaVA directory or hub id that answers the prompts when no "
-        "--answers file is given; null: no VLM (verdicts need logged answers)."
+        "embedded",
+        validate_default=True,
+        description="LLaVA directory or hub id that answers the prompts when no "
+        "--answers file is given; `embedded`: the shipped tiny LLaVA (weights/tiny-drive-llava) "
+        "when present; null: no VLM (verdicts need logged answers)."
     )
+
+    @field_validator("vlm")
+    @classmethod
+    def _resolve_embedded(cls, value: str | None) -> str | None:
+        """`embedded` becomes the shipped directory, so the logged config names the real VLM."""
+        if value != "embedded":
+            return value
+        shipped = REPO_ROOT / "weights" / "tiny-drive-llava"
+        return str(shipped) if (shipped / "config.json").is_file() else None
     vlm_max_new_tokens: int = Field(24, ge=1)
     llm_extraction: bool = Field(
         True, description="Ask the loaded VLM for concepts when the rules find none."

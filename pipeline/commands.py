@@ -99,16 +99,15 @@ def make_demo_clip(path: Path, seconds: float = 4.0, fps: float = 4.0,
 def demo_command(out: Path, progress: bool = True) -> int:
     """Make a synthetic clip and run the whole pipeline on the embedded default models.
 
-    The shipped tiny LLaVA, when present, answers the prompts, so the demo's logs and report
-    carry dual-explainability verdicts; without it the run is CLIP-only (`not_evaluated`).
+    The default config's `coherence.vlm: embedded` makes the shipped tiny LLaVA answer the
+    prompts, so the demo's logs and report carry dual-explainability verdicts; without it the
+    run is CLIP-only (`not_evaluated`).
     """
-    from operators.config import REPO_ROOT
+    from operators.config import DrivexplainConfig
 
     out.mkdir(parents=True, exist_ok=True)
-    vlm = REPO_ROOT / "weights" / "tiny-drive-llava"
-    overrides = {"coherence.vlm": str(vlm)} if (vlm / "config.json").is_file() else {}
-    if not overrides:
-        log.warning("no VLM at %s: the demo runs CLIP-only, verdicts are not_evaluated", vlm)
+    if DrivexplainConfig().coherence.vlm is None:
+        log.warning("the shipped tiny LLaVA is missing: the demo runs CLIP-only")
     clip = out / "demo_clip.mp4"
     if not clip.is_file():
         log.info("rendering a synthetic clip to %s", clip)
@@ -116,5 +115,4 @@ def demo_command(out: Path, progress: bool = True) -> int:
     return run_command(
         inputs=[str(clip)], prompts=list(DEMO_PROMPTS), prompts_file=None, concepts=[],
         config_path=None, address=None, out=out / "run", progress=progress,
-        overrides=overrides,
     )

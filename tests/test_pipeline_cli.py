@@ -32,8 +32,14 @@ def test_prompt_problems(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> No
     assert _run(tmp_path, caplog, prompts=[]) == EXIT_USAGE
     assert "--prompt" in caplog.text
     caplog.clear()
-    assert _run(tmp_path, caplog, prompts=["what now?"]) == EXIT_USAGE
+    no_vlm = tmp_path / "no_vlm.yaml"
+    no_vlm.write_text("coherence:\n  vlm: null\n")
+    assert _run(tmp_path, caplog, prompts=["what now?"], config_path=no_vlm) == EXIT_USAGE
     assert "--concept" in caplog.text
+    caplog.clear()
+    # with the embedded VLM a generic prompt is an audit prompt: its concepts come from answers
+    _run(tmp_path, caplog, prompts=["what now?"])
+    assert "--concept" not in caplog.text
     prompts = tmp_path / "prompts.txt"
     prompts.write_text("# audit questions\nIs a cyclist close?\n\n")
     (tmp_path / "x.mp4").write_text("not a video")

@@ -93,7 +93,10 @@ def tiny_config(checkpoint: Path, **overrides: Any) -> DrivexplainConfig:
         "attribution.heads.top_k": 3,
     }
     base.update(overrides)
-    return load_config().with_overrides(**base)
+    # The CLIP-only path: no VLM answers (the embedded-VLM path is tested in test_coherence).
+    data = load_config().model_dump(mode="json")
+    data["coherence"]["vlm"] = None
+    return DrivexplainConfig.model_validate(data).with_overrides(**base)
 
 
 def run_tiny(
