@@ -41,7 +41,6 @@ import argparse
 import hashlib
 import itertools
 import json
-import sys
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -51,12 +50,8 @@ import cv2
 import numpy as np
 import torch
 
-REPO = Path(__file__).resolve().parents[1]
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
-
-from operators.attribution import ConceptAttribution  # noqa: E402
-from operators.coherence import (  # noqa: E402
+from operators.attribution import ConceptAttribution
+from operators.coherence import (
     MEASURES,
     VERDICTS,
     FrameCheck,
@@ -64,12 +59,12 @@ from operators.coherence import (  # noqa: E402
     check_frames,
     decide,
 )
-from operators.concepts import ConceptExtractor  # noqa: E402
-from operators.config import CoherenceConfig, load_config  # noqa: E402
-from operators.episodes import FrameFlag, find_episodes  # noqa: E402
-from synthworld.objects import OBJECT_CLASSES  # noqa: E402
-from synthworld.qa import PLURALS, describe  # noqa: E402
-from synthworld.scene import Frame, World, render_scene  # noqa: E402
+from operators.concepts import ConceptExtractor
+from operators.config import REPO_ROOT, CoherenceConfig, load_config
+from operators.episodes import FrameFlag, find_episodes
+from synthworld.objects import OBJECT_CLASSES
+from synthworld.qa import PLURALS, describe
+from synthworld.scene import Frame, World, render_scene
 
 HELD_OUT_SEED = 910_000  # never trained on (training seeds are below 900 000)
 PRIOR_GUESS = "car"  # the most frequent object in the world: what a blind model says
@@ -141,7 +136,7 @@ def weights_id() -> str:
     path = default_weights_path()
     digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
     stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(path.stat().st_mtime))
-    return f"{path.relative_to(REPO)} sha256 {digest} (modified {stamp})"
+    return f"{path.relative_to(REPO_ROOT)} sha256 {digest} (modified {stamp})"
 
 
 def collect(frames: list[Frame], cases: list[Case], operator: ConceptAttribution,
@@ -392,7 +387,9 @@ def vlm_study(operator: ConceptAttribution, extractor: ConceptExtractor,
                              llm_weight=next(iter(configs.values())).llm_weight)
     flat = [row[0] for row in checks]
     out: dict = {
-        "vlm": str(vlm_dir.relative_to(REPO)) if vlm_dir.is_relative_to(REPO) else str(vlm_dir),
+        "vlm": str(
+            vlm_dir.relative_to(REPO_ROOT) if vlm_dir.is_relative_to(REPO_ROOT) else vlm_dir
+        ),
         "questions": n,
         "vlm_accuracy": round(sum(e == "coherent" for e in expected) / n, 3),
         "vlm_answers": dict(Counter(a.strip().lower() for a in answers)),
@@ -412,9 +409,11 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--measure-frames", type=int, default=30)
     parser.add_argument("--clips", type=int, default=6)
-    parser.add_argument("--vlm", type=Path, default=REPO / "weights/tiny-drive-llava")
+    parser.add_argument("--vlm", type=Path, default=REPO_ROOT / "weights/tiny-drive-llava")
     parser.add_argument("--vlm-frames", type=int, default=40)
-    parser.add_argument("--json", type=Path, default=REPO / "benchmarks/results/coherence.json")
+    parser.add_argument(
+        "--json", type=Path, default=REPO_ROOT / "benchmarks/results/coherence.json"
+    )
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     width, height = (int(v) for v in args.size.split("x"))

@@ -23,38 +23,31 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 from pathlib import Path
 
 import cv2
 import numpy as np
 import torch
+from localisation import localisation_metrics as localisation
 
-REPO = Path(__file__).resolve().parents[1]
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
-
-from operators.attribution import ConceptAttribution  # noqa: E402
-from operators.backbone import OpenClipViT  # noqa: E402
-from operators.config import AttributionConfig, ModelConfig  # noqa: E402
-from operators.expansion import (  # noqa: E402
+from operators.attribution import ConceptAttribution
+from operators.backbone import OpenClipViT
+from operators.config import REPO_ROOT, AttributionConfig, ModelConfig
+from operators.expansion import (
     ConceptExpander,
     Expansion,
     random_words_expansion,
 )
-from operators.hybrid import (  # noqa: E402
+from operators.hybrid import (
     HybridAttribution,
     HybridConfig,
     fuse_hybrid,
     with_expansions,
 )
-from operators.vlm import load_vlm  # noqa: E402
-from synthworld.qa import QA, front, presence  # noqa: E402
-from synthworld.scene import render_scene  # noqa: E402
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from localisation import localisation_metrics as localisation  # noqa: E402
+from operators.vlm import load_vlm
+from synthworld.qa import QA, front, presence
+from synthworld.scene import render_scene
 
 HELD_OUT_SEED = 900_000  # as benchmarks/localisation.py: never trained on
 POINTING_TOLERANCE_PX = 15
@@ -214,7 +207,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--frames", type=int, default=40)
     parser.add_argument("--size", default="640x360")
-    parser.add_argument("--vlm", default=str(REPO / "weights" / "tiny-drive-llava"))
+    parser.add_argument("--vlm", default=str(REPO_ROOT / "weights" / "tiny-drive-llava"))
     parser.add_argument("--model", default="TinyDriveCLIP")
     parser.add_argument("--pretrained", default=None, help="CLIP weights; default the shipped")
     parser.add_argument("--control-seeds", type=int, default=3)
