@@ -19,9 +19,18 @@ import numpy as np
 import torch
 import yaml
 
+from synthworld.captions import PRESENCE_TEMPLATES
 from synthworld.clip_data import counterfactual, frame_facts, sample_caption, truth_matrix
 from synthworld.objects import OBJECT_CLASSES
 from synthworld.scene import render_scene
+from synthworld.supervision import (
+    class_coverage,
+    dense_loss,
+    mask_augment,
+    patch_labels,
+    presence_labels,
+    presence_loss,
+)
 from synthworld.tiny_clip import TINY_CLIP_NAME, frames_to_tensor, register_model_configs
 
 REQUIRED_KEYS = ("render_size", "batch_size", "lr", "time_budget_min", "run_dir", "export_path")
@@ -73,44 +82,6 @@ def multi_positive_clip_loss(image_features: torch.Tensor, text_features: torch.
     return 0.5 * (i2t + t2i)
 
 
-def patch_labels(frames: list, grid: int) -> torch.Tensor:
-    """(B, grid*grid) class index of the object covering most of each patch, -1 for none.
-
-    A patch is labelled when at least a quarter of it is one class; this is the ground truth
-    for the dense loss that teaches patch features *where* each class is.
-    """
-    import cv2
-
-    out = np.full((len(frames), grid * grid), -1, np.int64)
-    for i, frame in enumerate(frames):
-        best = np.zeros(grid * grid, np.float32)
-        for c, name in enumerate(OBJECT_CLASSES):
-            mask = frame.mask_for(name).astype(np.float32)
-            if not mask.any():
-                continue
-            cover = cv2.resize(mask, (grid, grid), interpolation=cv2.INTER_AREA).ravel()
-            take = (cover > best) & (cover >= 0.25)
-            out[i, take] = c
-            best = np.maximum(best, cover)
-    return torch.from_numpy(out)
-
-
-def dense_loss(model, tokens: torch.Tensor, labels: torch.Tensor, class_tokens) -> torch.Tensor:
-    """Cross-entropy of each labelled patch's projected token against the class names.
-
-    As in MaskCLIP, the patch tokens after `ln_post` and `proj` live in the joint space; making
-    them name their class gives the late layers' values the localised semantics that attention-
-    and gradient-based explanations read.
-    """
-    keep = labels >= 0
-    if not keep.any():
-        return tokens.sum() * 0.0
-    patch = torch.nn.functional.normalize(tokens @ model.visual.proj, dim=-1)[keep]
-    text = model.encode_text(class_tokens, normalize=True)
-    logits = model.logit_scale.exp() * patch @ text.T
-    return torch.nn.functional.cross_entropy(logits, labels[keep])
-
-
 def make_batch(step: int, cfg: dict, tokenizer, rng: np.random.Generator):
     """Render a batch of new scenes and build captions, hard negatives and their truth table."""
     b = int(cfg["batch_size"])
@@ -133,6 +104,43 @@ def make_batch(step: int, cfg: dict, tokenizer, rng: np.random.Generator):
     images = frames_to_tensor([f.image for f in frames])
     texts = tokenizer([c.text for c in all_caps])
     return images, texts, truth, len(caps), frames
+
+
+def supervised_loss(model, tokenizer, images, texts, truth, n_paired: int, frames: list,
+                    rng: np.random.Generator, cfg: dict, grid: int, size: int):
+    """Caption contrastive loss plus the presence and dense targets of `supervision.py`.
+
+    Augmented (partly blurred) images leave the caption loss, whose truth no longer holds,
+    and get presence and patch labels from what is still visible.
+    """
+    coverage = [class_coverage(f, size) for f in frames]
+    images, visible, changed = mask_augment(images, coverage, rng,
+                                            float(cfg.get("mask_augment_prob", 0.0)))
+    truth = truth.clone()
+    truth[torch.from_numpy(changed)] = -1
+    presence = torch.from_numpy(np.stack([presence_labels(s, e, v) for (s, e), v
+                                          in zip(coverage, visible, strict=True)]))
+    patches = torch.from_numpy(np.stack([patch_labels(e, v, grid) for (_, e), v
+                                         in zip(coverage, visible, strict=True)]))
+    template = str(rng.choice(PRESENCE_TEMPLATES))
+    prompts = list(OBJECT_CLASSES) + [template.format(c) for c in OBJECT_CLASSES]
+    model.visual.output_tokens = True
+    pooled, tokens = model.visual(images)
+    img_f = torch.nn.functional.normalize(pooled, dim=-1)
+    txt_f = model.encode_text(texts, normalize=True)
+    cls_f = model.encode_text(tokenizer(prompts), normalize=True)
+    scale = model.logit_scale.exp()
+    n_cls = len(OBJECT_CLASSES)
+    parts = {
+        "clip": multi_positive_clip_loss(img_f, txt_f, scale, truth, n_paired,
+                                         cfg.get("positives", "each")),
+        "presence": 0.5 * (presence_loss(img_f, cls_f[:n_cls], presence)
+                           + presence_loss(img_f, cls_f[n_cls:], presence)),
+        "dense": dense_loss(tokens, model.visual.proj, cls_f[:n_cls], scale, patches),
+    }
+    loss = (parts["clip"] + float(cfg.get("presence_weight", 0.0)) * parts["presence"]
+            + float(cfg.get("dense_weight", 0.0)) * parts["dense"])
+    return loss, {k: float(v.detach()) for k, v in parts.items()}
 
 
 def export_weights(model: torch.nn.Module, path: str | Path, dtype: str = "float16") -> Path:
@@ -166,8 +174,11 @@ def train(cfg: dict) -> Path:
     torch.set_num_threads(int(cfg.get("threads", 2)))
     register_model_configs()
     dense_weight = float(cfg.get("dense_weight", 0.0))
+    presence_weight = float(cfg.get("presence_weight", 0.0))
+    augment_prob = float(cfg.get("mask_augment_prob", 0.0))
+    targets = dense_weight > 0 or presence_weight > 0 or augment_prob > 0
     # patch dropout hides which patches survive, so the dense loss needs every patch
-    dropout = 0.0 if dense_weight > 0 else cfg.get("patch_dropout")
+    dropout = 0.0 if targets else cfg.get("patch_dropout")
     model = open_clip.create_model(TINY_CLIP_NAME, force_patch_dropout=dropout)
     if cfg.get("init_from"):
         from safetensors.torch import load_file
@@ -175,9 +186,9 @@ def train(cfg: dict) -> Path:
         model.load_state_dict(load_file(str(cfg["init_from"])))
     model.train()
     grid = int(model.visual.grid_size[0])
-    class_tokens = None
+    size = int(model.visual.image_size[0])
     tokenizer = open_clip.get_tokenizer(TINY_CLIP_NAME)
-    class_tokens = tokenizer(list(OBJECT_CLASSES))
+    positives = cfg.get("positives", "any")
     decay, no_decay = [], []
     for name, p in model.named_parameters():
         (decay if p.ndim >= 2 and "embedding" not in name else no_decay).append(p)
@@ -203,22 +214,15 @@ def train(cfg: dict) -> Path:
             g["lr"] = lr
         t0 = time.time()
         images, texts, truth, n_paired, frames = make_batch(step, cfg, tokenizer, rng)
-        labels = patch_labels(frames, grid) if dense_weight > 0 else None
         t_data = time.time() - t0
-        if dense_weight > 0:
-            model.visual.output_tokens = True
-            pooled, tokens = model.visual(images)
-            img_f = torch.nn.functional.normalize(pooled, dim=-1)
-            txt_f = model.encode_text(texts, normalize=True)
-            scale = model.logit_scale.exp()
-            loss = multi_positive_clip_loss(img_f, txt_f, scale, truth, n_paired,
-                                                cfg.get("positives", "any"))
-            loss = loss + dense_weight * dense_loss(model, tokens, labels, class_tokens)
+        if targets:
+            loss, parts = supervised_loss(model, tokenizer, images, texts, truth, n_paired,
+                                          frames, rng, cfg, grid, size)
         else:
             out = model(images, texts)
-            img_f, txt_f, scale = out[0], out[1], out[2]
-            loss = multi_positive_clip_loss(img_f, txt_f, scale, truth, n_paired,
-                                                cfg.get("positives", "any"))
+            loss = multi_positive_clip_loss(out[0], out[1], out[2], truth, n_paired, positives)
+            parts = {}
+        scale = model.logit_scale.exp()
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -233,7 +237,8 @@ def train(cfg: dict) -> Path:
             rec = {"step": step, "loss": round(loss_v, 4), "loss_ema": round(loss_ema, 4),
                    "lr": round(lr, 7), "scale": round(float(scale.detach()), 2),
                    "img_per_s": round(n_seen / el, 2), "data_s": round(t_data, 2),
-                   "step_s": round(time.time() - t0, 2), "elapsed_min": round(el / 60, 2)}
+                   "step_s": round(time.time() - t0, 2), "elapsed_min": round(el / 60, 2),
+                   **{k: round(v, 4) for k, v in parts.items()}}
             history.append(rec)
             print(json.dumps(rec), flush=True)
         if time.time() - last_ckpt > 60 * float(cfg.get("checkpoint_every_min", 10)):

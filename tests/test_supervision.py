@@ -1,0 +1,139 @@
+"""The tiny CLIP's direct training targets follow the world's ground truth and the masking."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from operators.config import FaithfulnessConfig
+from operators.faithfulness import fill_image
+from synthworld.objects import OBJECT_CLASSES
+from synthworld.scene import render_scene
+from synthworld.supervision import (
+    GONE_PIXELS,
+    PRESENCE_CENTRE,
+    class_coverage,
+    dense_loss,
+    mask_augment,
+    patch_labels,
+    presence_labels,
+    presence_loss,
+)
+from synthworld.tiny_clip import frames_to_tensor
+
+SIZE = 144
+
+
+def _frame_with_salient(cls: str):
+    for seed in range(200):
+        frame = render_scene(seed, size=(384, 216))
+        if any(o.class_name == cls and o.salient for o in frame.objects):
+            return frame
+    raise AssertionError(f"no frame with a salient {cls} in 200 seeds")
+
+
+def test_labels_match_the_scene_when_nothing_is_masked() -> None:
+    frame = _frame_with_salient("car")
+    salient, every = class_coverage(frame, SIZE)
+    labels = presence_labels(salient, every, np.ones((SIZE, SIZE), np.float32))
+    present = {o.class_name for o in frame.objects if o.salient}
+    for c, name in enumerate(OBJECT_CLASSES):
+        # an instance under GONE_PIXELS input pixels is invisible to the model: absent
+        expected = 1 if name in present else (0 if every[c].sum() < GONE_PIXELS else -1)
+        assert labels[c] == expected, name
+
+
+def test_blurring_a_class_away_makes_it_absent_and_keeping_it_keeps_it() -> None:
+    frame = _frame_with_salient("car")
+    salient, every = class_coverage(frame, SIZE)
+    car = OBJECT_CLASSES.index("car")
+    region = (every[car] > 0).astype(np.float32)
+    dropped = presence_labels(salient, every, 1.0 - region)
+    kept = presence_labels(salient, every, region)
+    assert dropped[car] == 0
+    assert kept[car] == 1
+    others = [c for c in range(len(OBJECT_CLASSES)) if c != car and every[c].any()]
+    # everything else is gone, or at most partly visible where it touches the car
+    assert all(kept[c] in (0, -1) for c in others)
+
+
+def test_patch_labels_name_the_covering_class_and_skip_blurred_patches() -> None:
+    frame = _frame_with_salient("car")
+    _, every = class_coverage(frame, SIZE)
+    grid = 12
+    labels = patch_labels(every, np.ones((SIZE, SIZE), np.float32), grid)
+    car = OBJECT_CLASSES.index("car")
+    car_cover = F.adaptive_avg_pool2d(torch.from_numpy(every[car])[None, None], grid).ravel()
+    assert (labels == car).any()
+    assert np.all(car_cover.numpy()[labels == car] >= 0.25)
+    assert np.all(labels[car_cover.numpy() == 0] != car)
+    hidden = np.zeros((SIZE, SIZE), np.float32)
+    assert np.all(patch_labels(every, hidden, grid) == -1)
+
+
+def test_mask_augment_blurs_exactly_the_hidden_pixels() -> None:
+    frames = [render_scene(s, size=(384, 216)) for s in range(4)]
+    images = frames_to_tensor([f.image for f in frames], SIZE)
+    coverage = [class_coverage(f, SIZE) for f in frames]
+    out, visible, changed = mask_augment(images, coverage, np.random.default_rng(0), prob=1.0)
+    assert changed.all()
+    fill = fill_image(images, FaithfulnessConfig())
+    keep = torch.from_numpy(visible)[:, None]
+    torch.testing.assert_close(out, keep * images + (1 - keep) * fill)
+    assert 0.0 < visible.mean() < 1.0
+    same, visible0, changed0 = mask_augment(images, coverage, np.random.default_rng(0), prob=0.0)
+    assert not changed0.any() and np.all(visible0 == 1.0)
+    torch.testing.assert_close(same, images)
+
+
+def test_presence_loss_prefers_present_above_and_absent_below_the_centre() -> None:
+    q, _ = torch.linalg.qr(torch.randn(16, 16, generator=torch.Generator().manual_seed(0)))
+    present, absent, other = q[:, 0], q[:, 1], q[:, 2]
+    texts = torch.stack([present, absent, F.normalize(present + absent, dim=0)])
+    labels = torch.tensor([[1, 0, -1]])
+
+    def image(cos_present: float, cos_absent: float) -> torch.Tensor:
+        rest = (1 - cos_present**2 - cos_absent**2) ** 0.5
+        return (cos_present * present + cos_absent * absent + rest * other)[None]
+
+    good = image(PRESENCE_CENTRE + 0.3, PRESENCE_CENTRE - 0.2)
+    bad = image(PRESENCE_CENTRE - 0.2, PRESENCE_CENTRE + 0.3)
+    assert presence_loss(good, texts, labels) < 0.1 < presence_loss(bad, texts, labels)
+    # the unsure entry is ignored entirely
+    assert presence_loss(good, texts, torch.tensor([[-1, -1, -1]])) == 0
+
+
+def test_dense_loss_is_low_when_patches_point_at_their_class() -> None:
+    classes = F.normalize(torch.randn(4, 8), dim=-1)
+    proj = torch.eye(8)
+    labels = torch.tensor([[0, 1, -1, 3]])
+    right = classes[[0, 1, 2, 3]][None]
+    wrong = classes[[1, 2, 2, 0]][None]
+    scale = torch.tensor(50.0)
+    assert dense_loss(right, proj, classes, scale, labels) < 0.1
+    assert dense_loss(wrong, proj, classes, scale, labels) > 1.0
+
+
+@pytest.mark.parametrize("prob", [0.0, 1.0])
+def test_supervised_loss_runs_one_training_step(prob: float) -> None:
+    import open_clip
+
+    from synthworld.tiny_clip import TINY_CLIP_NAME, register_model_configs
+    from synthworld.train_clip import make_batch, supervised_loss
+
+    register_model_configs()
+    torch.manual_seed(0)
+    model = open_clip.create_model(TINY_CLIP_NAME)
+    tok = open_clip.get_tokenizer(TINY_CLIP_NAME)
+    cfg = {"batch_size": 3, "render_size": [192, 108], "presence_weight": 1.0,
+           "dense_weight": 0.5, "mask_augment_prob": prob, "positives": "each"}
+    rng = np.random.default_rng(0)
+    images, texts, truth, n_paired, frames = make_batch(0, cfg, tok, rng)
+    loss, parts = supervised_loss(model, tok, images, texts, truth, n_paired, frames, rng, cfg,
+                                  int(model.visual.grid_size[0]), SIZE)
+    loss.backward()
+    assert set(parts) == {"clip", "presence", "dense"}
+    assert all(np.isfinite(v) for v in parts.values())
+    assert model.visual.conv1.weight.grad.abs().sum() > 0
