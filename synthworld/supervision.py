@@ -10,6 +10,12 @@ actually detects. The world knows every object's mask, so three direct targets a
   cosines, so the absent level must stay away from zero for them to be stable;
 - dense: each labelled patch token, projected into the joint space, must name its class
   (MaskCLIP-style), so late-layer values carry localised semantics;
+- background (stage 2): visible patches with no object must stay below the presence centre for
+  every class name, so a patch map's maximum cannot sit on empty road;
+- value path (stage 2): the last block's per-patch value vectors, read through `out_proj`,
+  `ln_post`'s scale and `proj`, must name their class or nothing. This is exactly the quantity
+  Concept Attribution's last-layer gradient d cos / d A[cls, j] reads, so it trains what the
+  explanation looks at;
 - masking augmentation: parts of some frames are replaced by the same Gaussian blur that
   Concept Drop uses as its fill, and the labels follow what is still visible. A blurred-out car
   is then "no car" to the model, so masking a region is an in-distribution counterfactual.
@@ -81,6 +87,14 @@ def patch_labels(every: np.ndarray, visible: np.ndarray, grid: int) -> np.ndarra
     return out
 
 
+def background_patches(every: np.ndarray, visible: np.ndarray, grid: int) -> np.ndarray:
+    """(grid*grid,) True for patches that are visible and touch no object at all."""
+    seen = cv2.resize(visible, (grid, grid), interpolation=cv2.INTER_AREA).ravel()
+    touched = cv2.resize((every * visible).max(0), (grid, grid),
+                         interpolation=cv2.INTER_AREA).ravel()
+    return (seen >= 0.5) & (touched == 0)
+
+
 def random_region(every: np.ndarray, size: int, rng: np.random.Generator) -> np.ndarray:
     """(S, S) {0,1} region: a smooth random blob, or one class's objects grown by a margin.
 
@@ -136,16 +150,43 @@ def presence_loss(image_features: torch.Tensor, class_features: torch.Tensor,
     return F.binary_cross_entropy_with_logits(logits[keep], labels[keep].float())
 
 
-def dense_loss(tokens: torch.Tensor, proj: torch.Tensor, class_features: torch.Tensor,
+def background_loss(patch_features: torch.Tensor, class_features: torch.Tensor,
+                    background: torch.Tensor) -> torch.Tensor:
+    """Presence loss with label 0 for every class on the (B, P) `background` patches."""
+    if not background.any():
+        return patch_features.sum() * 0.0
+    feats = F.normalize(patch_features, dim=-1)[background]
+    logits = PRESENCE_SHARPNESS * (feats @ class_features.T - PRESENCE_CENTRE)
+    return F.binary_cross_entropy_with_logits(logits, torch.zeros_like(logits))
+
+
+def value_path_features(block: torch.nn.Module, normed: torch.Tensor, ln_post: torch.nn.Module,
+                        proj: torch.Tensor) -> torch.Tensor:
+    """(B, N, D) joint-space reading of each token's value in `block` (an open_clip block).
+
+    `normed` is the block's `ln_1` output. d cos / d A[cls, j] of the last block is the text
+    direction, carried back through `proj` and `ln_post`, dotted with W_o v_j; this returns
+    W_o v_j scaled by `ln_post`'s weight and projected, i.e. that reading without the
+    per-frame normalisation constant.
+    """
+    attn = block.attn
+    width = normed.shape[-1]
+    w_v = attn.in_proj_weight[2 * width:]
+    b_v = attn.in_proj_bias[2 * width:]
+    values = normed @ w_v.T + b_v
+    return (values @ attn.out_proj.weight.T) * ln_post.weight @ proj
+
+
+def dense_loss(tokens: torch.Tensor, proj: torch.Tensor | None, class_features: torch.Tensor,
                logit_scale: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
     """Cross-entropy of each labelled patch's projected token against the class names.
 
     As in MaskCLIP, the patch tokens after `ln_post` and `proj` live in the joint space; making
     them name their class gives the late layers' values the localised semantics that attention-
-    and gradient-based explanations read.
+    and gradient-based explanations read. `proj=None` means `tokens` are already projected.
     """
     keep = labels >= 0
     if not keep.any():
         return tokens.sum() * 0.0
-    patch = F.normalize(tokens @ proj, dim=-1)[keep]
+    patch = F.normalize(tokens @ proj if proj is not None else tokens, dim=-1)[keep]
     return F.cross_entropy(logit_scale * patch @ class_features.T, labels[keep])

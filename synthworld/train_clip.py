@@ -24,12 +24,15 @@ from synthworld.clip_data import counterfactual, frame_facts, sample_caption, tr
 from synthworld.objects import OBJECT_CLASSES
 from synthworld.scene import render_scene
 from synthworld.supervision import (
+    background_loss,
+    background_patches,
     class_coverage,
     dense_loss,
     mask_augment,
     patch_labels,
     presence_labels,
     presence_loss,
+    value_path_features,
 )
 from synthworld.tiny_clip import TINY_CLIP_NAME, frames_to_tensor, register_model_configs
 
@@ -122,10 +125,20 @@ def supervised_loss(model, tokenizer, images, texts, truth, n_paired: int, frame
                                           in zip(coverage, visible, strict=True)]))
     patches = torch.from_numpy(np.stack([patch_labels(e, v, grid) for (_, e), v
                                          in zip(coverage, visible, strict=True)]))
+    background = torch.from_numpy(np.stack([background_patches(e, v, grid) for (_, e), v
+                                            in zip(coverage, visible, strict=True)]))
+    background_weight = float(cfg.get("background_weight", 0.0))
+    value_weight = float(cfg.get("value_weight", 0.0))
+    last = model.visual.transformer.resblocks[-1]
+    captured: dict[str, torch.Tensor] = {}
+    hook = last.ln_1.register_forward_hook(lambda _m, _i, out: captured.update(normed=out))
     template = str(rng.choice(PRESENCE_TEMPLATES))
     prompts = list(OBJECT_CLASSES) + [template.format(c) for c in OBJECT_CLASSES]
     model.visual.output_tokens = True
-    pooled, tokens = model.visual(images)
+    try:
+        pooled, tokens = model.visual(images)
+    finally:
+        hook.remove()
     img_f = torch.nn.functional.normalize(pooled, dim=-1)
     txt_f = model.encode_text(texts, normalize=True)
     cls_f = model.encode_text(tokenizer(prompts), normalize=True)
@@ -140,6 +153,16 @@ def supervised_loss(model, tokenizer, images, texts, truth, n_paired: int, frame
     }
     loss = (parts["clip"] + float(cfg.get("presence_weight", 0.0)) * parts["presence"]
             + float(cfg.get("dense_weight", 0.0)) * parts["dense"])
+    if background_weight > 0:
+        parts["background"] = background_loss(tokens @ model.visual.proj, cls_f[:n_cls],
+                                              background)
+        loss = loss + background_weight * parts["background"]
+    if value_weight > 0:
+        values = value_path_features(last, captured["normed"], model.visual.ln_post,
+                                     model.visual.proj)[:, 1:]
+        parts["value"] = (dense_loss(values, None, cls_f[:n_cls], scale, patches)
+                          + background_loss(values, cls_f[:n_cls], background))
+        loss = loss + value_weight * parts["value"]
     return loss, {k: float(v.detach()) for k, v in parts.items()}
 
 
@@ -207,7 +230,7 @@ def train(cfg: dict) -> Path:
     step = 0
     for step in range(int(cfg.get("max_steps", 10**9))):
         elapsed = time.time() - t_start
-        if elapsed > budget_s:
+        if elapsed > min(budget_s, 60.0 * float(cfg.get("stop_after_min") or 1e9)):
             break
         lr = lr_at(step, elapsed, cfg)
         for g in opt.param_groups:

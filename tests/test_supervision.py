@@ -14,12 +14,15 @@ from synthworld.scene import render_scene
 from synthworld.supervision import (
     GONE_PIXELS,
     PRESENCE_CENTRE,
+    background_loss,
+    background_patches,
     class_coverage,
     dense_loss,
     mask_augment,
     patch_labels,
     presence_labels,
     presence_loss,
+    value_path_features,
 )
 from synthworld.tiny_clip import frames_to_tensor
 
@@ -128,12 +131,53 @@ def test_supervised_loss_runs_one_training_step(prob: float) -> None:
     model = open_clip.create_model(TINY_CLIP_NAME)
     tok = open_clip.get_tokenizer(TINY_CLIP_NAME)
     cfg = {"batch_size": 3, "render_size": [192, 108], "presence_weight": 1.0,
-           "dense_weight": 0.5, "mask_augment_prob": prob, "positives": "each"}
+           "dense_weight": 0.5, "background_weight": 0.5, "value_weight": 0.5,
+           "mask_augment_prob": prob, "positives": "each"}
     rng = np.random.default_rng(0)
     images, texts, truth, n_paired, frames = make_batch(0, cfg, tok, rng)
     loss, parts = supervised_loss(model, tok, images, texts, truth, n_paired, frames, rng, cfg,
                                   int(model.visual.grid_size[0]), SIZE)
     loss.backward()
-    assert set(parts) == {"clip", "presence", "dense"}
+    assert set(parts) == {"clip", "presence", "dense", "background", "value"}
     assert all(np.isfinite(v) for v in parts.values())
     assert model.visual.conv1.weight.grad.abs().sum() > 0
+
+
+def test_background_patches_are_visible_and_touch_no_object() -> None:
+    frame = _frame_with_salient("car")
+    _, every = class_coverage(frame, SIZE)
+    grid = 12
+    background = background_patches(every, np.ones((SIZE, SIZE), np.float32), grid)
+    touched = F.adaptive_max_pool2d(torch.from_numpy(every.max(0))[None, None], grid).ravel()
+    assert background.any()
+    assert np.array_equal(background, touched.numpy() == 0)
+    assert not background_patches(every, np.zeros((SIZE, SIZE), np.float32), grid).any()
+
+
+def test_background_loss_penalises_patches_that_match_a_class() -> None:
+    classes = F.normalize(torch.randn(3, 8), dim=-1)
+    q, _ = torch.linalg.qr(torch.cat([classes.T, torch.randn(8, 5)], dim=1))
+    empty = q[:, 3][None, None]  # orthogonal to every class
+    on_class = classes[1][None, None]
+    flag = torch.ones(1, 1, dtype=torch.bool)
+    assert background_loss(empty, classes, flag) < 0.01
+    assert background_loss(on_class, classes, flag) > 1.0
+    assert background_loss(on_class, classes, ~flag) == 0
+
+
+def test_value_path_equals_the_block_attending_only_to_itself() -> None:
+    import open_clip
+
+    from synthworld.tiny_clip import TINY_CLIP_NAME, register_model_configs
+
+    register_model_configs()
+    torch.manual_seed(0)
+    visual = open_clip.create_model(TINY_CLIP_NAME).visual.eval()
+    block = visual.transformer.resblocks[-1]
+    normed = torch.randn(2, 7, block.ln_1.normalized_shape[0])
+    self_only = torch.full((7, 7), float("-inf")).fill_diagonal_(0.0)
+    with torch.no_grad():
+        out, _ = block.attn(normed, normed, normed, attn_mask=self_only, need_weights=False)
+        expected = (out - block.attn.out_proj.bias) * visual.ln_post.weight @ visual.proj
+        got = value_path_features(block, normed, visual.ln_post, visual.proj)
+    torch.testing.assert_close(got, expected, atol=1e-5, rtol=1e-4)
