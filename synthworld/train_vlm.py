@@ -387,6 +387,12 @@ def train(cfg: dict, out_dir: Path, clip_weights: Path | None) -> dict:
         "clip_weights": str(clip_path),
         "clip_sha256": hashlib.sha256(clip_path.read_bytes()).hexdigest(),
     }
+    if cfg.get("init_from"):
+        stats["note"] = (
+            f"Warm start: the language model and projector start from `{cfg['init_from']}` "
+            f"(an earlier tiny LLaVA on an earlier CLIP); this run fine-tuned them for "
+            f"{minutes:.1f} min on the current tower."
+        )
     cfg = {**cfg, "vision_feature_layer": model.config.vision_feature_layer}
     (out_dir / "README.md").write_text(model_card(cfg, report, baseline, tower, stats))
     summary = {
