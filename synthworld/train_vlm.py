@@ -384,7 +384,7 @@ def train(cfg: dict, out_dir: Path, clip_weights: Path | None) -> dict:
         "train_examples": len(examples),
         "train_qas": len(qas),
         "vocab_size": len(tokenizer),
-        "clip_weights": str(clip_path),
+        "clip_weights": _repo_relative(clip_path),
         "clip_sha256": hashlib.sha256(clip_path.read_bytes()).hexdigest(),
     }
     if cfg.get("init_from"):
@@ -404,6 +404,14 @@ def train(cfg: dict, out_dir: Path, clip_weights: Path | None) -> dict:
     }
     (out_dir / "training_summary.json").write_text(json.dumps(summary, indent=2, default=str))
     return summary
+
+
+def _repo_relative(path: Path) -> str:
+    """Paths in the model card are relative to the repo, so the card is the same on any clone."""
+    from operators.config import REPO_ROOT
+
+    resolved = path.resolve()
+    return str(resolved.relative_to(REPO_ROOT)) if resolved.is_relative_to(REPO_ROOT) else str(path)
 
 
 def main(argv: list[str] | None = None) -> None:
