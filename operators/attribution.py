@@ -177,20 +177,32 @@ class ConceptAttribution:
         rows = trace.query_rows
         # (B, C, P) attention and (B, K, C, P) gradient over candidate heads C = layers × heads,
         # read on the pooled query rows and the patch columns.
+        # The gradient term is Grad-CAM's rule on attention (the paper's refs [13], [19]):
+        # ∂cos/∂A ⊙ A, so a patch counts only where the pooled token actually attends to it.
+        # Its positive part is G; its negative part marks what favours the contrast.
         attention = torch.cat(
             [trace.attentions[layer].detach()[:, :, rows, 1:].mean(2) for layer in self.layers],
             dim=1,
         ).float()
-        gradient = torch.cat([g[:, :, :, rows, 1:].mean(3) for g in grads], dim=2).float()
+        weighted = torch.cat(
+            [
+                (g * trace.attentions[layer].detach()[:, None].to(g.dtype))[:, :, :, rows, 1:]
+                .mean(3)
+                for g, layer in zip(grads, self.layers, strict=True)
+            ],
+            dim=2,
+        ).float()
+        gradient = weighted.clamp(min=0)
 
         candidates = [(layer, head) for layer in self.layers for head in range(bb.num_heads)]
         chosen, selection = self._select(trace, candidates, text_pos, batch, slots)
         counts = selection.sum(-1, keepdim=True)
         sa = torch.einsum("bkc,bcp->bkp", selection, attention) / counts
         g = torch.einsum("bkc,bkcp->bkp", selection, gradient) / counts
+        against = torch.einsum("bkc,bkcp->bkp", selection, (-weighted).clamp(min=0)) / counts
 
         fused = fuse(sa, g, cfg.alpha, cfg.beta, cfg.eps)
-        contrast_regions = minmax((-g).clamp(min=0), cfg.eps) if has_contrast else 0 * g
+        contrast_regions = minmax(against, cfg.eps) if has_contrast else 0 * g
         cd = ns = None
         masks = torch.zeros_like(fused)
         if cfg.faithfulness.enabled:

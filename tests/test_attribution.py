@@ -215,3 +215,29 @@ def test_non_vit_backbone_is_rejected(model_config_dir: Path) -> None:
 def test_bad_input(backbone, frames_arg, concepts, message) -> None:
     with pytest.raises(ValueError, match=message):
         operator(backbone).explain(frames_arg, concepts)
+
+
+def test_gradient_term_is_grad_times_attention_positive_part(backbone: OpenClipViT) -> None:
+    """G = mean over heads of relu(∂cos/∂A ⊙ A) on the CLS row (Chefer's per-head rule)."""
+    frame = np.random.default_rng(3).integers(0, 255, (90, 160, 3), dtype=np.uint8)
+    cfg = dict(
+        alpha=1.0, beta=1.0, tau_ratio=0.0,
+        heads={"strategy": "layers", "last_layers": 1},
+        contrastive={"mode": "none"},
+        faithfulness={"enabled": False},
+        dynamic={"enabled": False},
+    )
+    result = operator(backbone, **cfg).explain([frame], ["a car"])[0].concepts[0]
+    last = backbone.num_layers - 1
+    pixels = backbone.preprocess([frame])
+    with torch.enable_grad():
+        trace = backbone.trace(pixels, capture_layers=[last])
+        text = backbone.encode_text(["a car"])[0]
+        cos = F.cosine_similarity(trace.embedding[0].float(), text, dim=0)
+        (grad,) = torch.autograd.grad(cos, trace.attentions[last])
+    rows = trace.query_rows
+    weighted = (grad * trace.attentions[last].detach())[0][:, rows, 1:].mean(1)  # (heads, P)
+    expected = weighted.clamp(min=0).mean(0)
+    expected = (expected - expected.min()) / (expected.max() - expected.min() + 1e-8)
+    np.testing.assert_allclose(result.heatmap_fused.ravel(), expected.numpy(), atol=1e-5)
+    assert (weighted < 0).any()  # the negative part exists and is what the clamp removes
