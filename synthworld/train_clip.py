@@ -211,7 +211,7 @@ def train(cfg: dict) -> Path:
     grid = int(model.visual.grid_size[0])
     size = int(model.visual.image_size[0])
     tokenizer = open_clip.get_tokenizer(TINY_CLIP_NAME)
-    positives = cfg.get("positives", "any")
+    positives = cfg.get("positives", "each")
     decay, no_decay = [], []
     for name, p in model.named_parameters():
         (decay if p.ndim >= 2 and "embedding" not in name else no_decay).append(p)
