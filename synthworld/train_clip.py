@@ -59,7 +59,7 @@ def multi_positive_clip_loss(image_features: torch.Tensor, text_features: torch.
     out. Only the first `n_paired` texts (the sampled true captions) get a text->image term; the
     extra counterfactual texts act as image->text hard negatives.
 
-    `positives="any"` (used for the shipped stage-1/2 weights) maximises the summed probability
+    `positives="any"` (used by the first shipped weights) maximises the summed probability
     of the positives, so one easy positive (a weather caption true for half the batch) can
     satisfy a row while object captions are ignored. `positives="each"` makes every positive
     beat every negative on its own (softplus(logsumexp(negatives) - positive), averaged over
@@ -121,12 +121,11 @@ def supervised_loss(model, tokenizer, images, texts, truth, n_paired: int, frame
                                             float(cfg.get("mask_augment_prob", 0.0)))
     truth = truth.clone()
     truth[torch.from_numpy(changed)] = -1
-    presence = torch.from_numpy(np.stack([presence_labels(s, e, v) for (s, e), v
-                                          in zip(coverage, visible, strict=True)]))
-    patches = torch.from_numpy(np.stack([patch_labels(e, v, grid) for (_, e), v
-                                         in zip(coverage, visible, strict=True)]))
-    background = torch.from_numpy(np.stack([background_patches(e, v, grid) for (_, e), v
-                                            in zip(coverage, visible, strict=True)]))
+    labels = [(presence_labels(sal, every, vis), patch_labels(every, vis, grid),
+               background_patches(every, vis, grid))
+              for (sal, every), vis in zip(coverage, visible, strict=True)]
+    presence, patches, background = (torch.from_numpy(np.stack(column))
+                                      for column in zip(*labels, strict=True))
     background_weight = float(cfg.get("background_weight", 0.0))
     value_weight = float(cfg.get("value_weight", 0.0))
     last = model.visual.transformer.resblocks[-1]
@@ -196,10 +195,8 @@ def train(cfg: dict) -> Path:
     torch.manual_seed(0)
     torch.set_num_threads(int(cfg.get("threads", 2)))
     register_model_configs()
-    dense_weight = float(cfg.get("dense_weight", 0.0))
-    presence_weight = float(cfg.get("presence_weight", 0.0))
-    augment_prob = float(cfg.get("mask_augment_prob", 0.0))
-    targets = dense_weight > 0 or presence_weight > 0 or augment_prob > 0
+    targets = any(float(cfg.get(key, 0.0)) > 0 for key in
+                  ("presence_weight", "dense_weight", "mask_augment_prob"))
     # patch dropout hides which patches survive, so the dense loss needs every patch
     dropout = 0.0 if targets else cfg.get("patch_dropout")
     model = open_clip.create_model(TINY_CLIP_NAME, force_patch_dropout=dropout)
