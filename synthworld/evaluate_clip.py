@@ -37,12 +37,20 @@ CONDITION_PROMPTS = {"clear": "a street on a sunny day", "rain": "a street in th
 TEST_SEED_BASE, CALIB_SEED_BASE = 0, 500_000
 
 
+def _key(frame: Frame) -> tuple[int, float]:
+    return frame.seed, frame.time_s
+
+
 class Scorer:
-    """Caches text embeddings; images are embedded once per frame set."""
+    """Caches embeddings, so the presence, attribute and caption tables share one image pass.
+
+    Images are keyed by (world seed, time): one rendered moment of one world.
+    """
 
     def __init__(self, model, tokenizer) -> None:
         self.model, self.tok = model, tokenizer
         self._text: dict[str, torch.Tensor] = {}
+        self._image: dict[tuple[int, float], torch.Tensor] = {}
 
     @torch.no_grad()
     def text(self, prompts: list[str]) -> torch.Tensor:
@@ -54,11 +62,13 @@ class Scorer:
 
     @torch.no_grad()
     def images(self, frames: list[Frame], batch: int = 64) -> torch.Tensor:
-        out = []
-        for i in range(0, len(frames), batch):
-            x = frames_to_tensor([f.image for f in frames[i:i + batch]])
-            out.append(self.model.encode_image(x, normalize=True))
-        return torch.cat(out)
+        todo = [f for f in {_key(f): f for f in frames}.values() if _key(f) not in self._image]
+        for i in range(0, len(todo), batch):
+            chunk = todo[i:i + batch]
+            emb = self.model.encode_image(frames_to_tensor([f.image for f in chunk]),
+                                          normalize=True)
+            self._image.update(zip(map(_key, chunk), emb, strict=True))
+        return torch.stack([self._image[_key(f)] for f in frames])
 
 
 def _auc(pos: np.ndarray, neg: np.ndarray) -> float:

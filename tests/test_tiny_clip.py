@@ -140,3 +140,24 @@ def test_shipped_weights_prefer_true_captions() -> None:
     truth = [list(CONDITION_PROMPTS).index(f.condition) for f in frames]
     acc = np.mean([p == t for p, t in zip(pred, truth, strict=True)])
     assert acc > 0.5, f"weather/light accuracy {acc:.2f} on held-out scenes"
+
+
+def test_scorer_embeds_each_frame_once(random_model) -> None:
+    from synthworld.evaluate_clip import Scorer
+    from synthworld.scene import render_scene
+
+    frames = [render_scene(seed, size=(192, 108)) for seed in (1, 2, 3)]
+    calls = []
+    encode = random_model.encode_image
+    random_model.encode_image = lambda x, **kw: calls.append(len(x)) or encode(x, **kw)
+    try:
+        scorer = Scorer(random_model, open_clip.get_tokenizer(TINY_CLIP_NAME))
+        first = scorer.images(frames)
+        again = scorer.images([frames[2], frames[0]])
+    finally:
+        del random_model.encode_image
+    with torch.no_grad():
+        direct = encode(frames_to_tensor([f.image for f in frames]), normalize=True)
+    torch.testing.assert_close(first, direct)
+    torch.testing.assert_close(again, direct[[2, 0]])
+    assert calls == [3]
