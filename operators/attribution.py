@@ -223,10 +223,17 @@ class ConceptAttribution:
         final = suppress_background(final, cfg.tau_ratio)
 
         grid = bb.grid.shape
+        # In auto mode the vocabulary's text is already cached: cos(I, v) is one matmul.
+        vocab_sims = None
+        if mode == "auto":
+            vocab_sims = (image_unit @ self.vocabulary()[1].float().T).cpu().numpy()
         out: list[FrameAttribution] = []
         for b, concepts in enumerate(concept_lists):
             frame_size = tuple(int(v) for v in frames[b].shape[:2])
-            frame = FrameAttribution(frame_size=frame_size)  # type: ignore[arg-type]
+            frame = FrameAttribution(
+                frame_size=frame_size,  # type: ignore[arg-type]
+                vocabulary_similarity=vocab_sims[b] if vocab_sims is not None else None,
+            )
             for k, concept in enumerate(concepts):
                 choice = choices[b][k]
                 frame.concepts.append(

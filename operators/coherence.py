@@ -46,11 +46,13 @@ from typing import Any
 import numpy as np
 
 from operators.concepts import Extraction, same_thing
-from operators.config import CoherenceConfig
+from operators.config import AttributionConfig, CoherenceConfig
 from operators.results import ConceptResult, FrameAttribution
 
 VERDICTS = ("coherent", "divergent_grounded", "ungrounded", "ambiguous_prompt")
 EPS = 1e-8
+# Background suppression's threshold for an operator without an `AttributionConfig`.
+DEFAULT_TAU = AttributionConfig.model_fields["tau_ratio"].default
 
 
 # ----------------------------------------------------------------------------- similarity
@@ -94,6 +96,8 @@ def _joint_map(results: Sequence[ConceptResult], attr: str) -> np.ndarray:
 
 
 def _minmax(x: np.ndarray) -> np.ndarray:
+    """Min-max to [0, 1], a flat map to zeros. Not `operators.hybrid._minmax`: that one divides
+    by (range + eps), which visibly rescales maps whose range is near eps (tiny gradients)."""
     low, high = float(x.min()), float(x.max())
     return ((x - low) / (high - low)).astype(np.float32) if high - low > EPS else \
         np.zeros_like(x, dtype=np.float32)
@@ -105,14 +109,19 @@ def hybrid_answer_maps(
     """The answer's heatmap with the VLM's answer gradients fused in (paper III-G).
 
     H = norm((1 - w) * norm(H_CLIP) + w * norm(H_LLM)) on the CLIP grid, as
-    `operators.hybrid.fuse_hybrid`; its background-suppressed form keeps H > tau * max(H).
+    `operators.hybrid.fuse_hybrid` but exact for flat or near-flat maps; its
+    background-suppressed form (`operators.fusion.suppress_background`) keeps H > tau * max(H).
     With a VLM, this is where the model looked *when answering*, which is what dual
     explainability compares with the prompt's map; CLIP alone only says where the concept is.
     """
+    import torch
+
+    from operators.fusion import suppress_background
+
     clip = _joint_map(answer, "heatmap_fused")
     fused = _minmax((1.0 - llm_weight) * _minmax(clip) + llm_weight * _minmax(llm_map))
-    kept = np.where(fused > tau_ratio * float(fused.max()), fused, 0.0).astype(np.float32)
-    return {"heatmap_fused": fused, "heatmap": kept}
+    kept = suppress_background(torch.from_numpy(fused).reshape(1, -1), tau_ratio)
+    return {"heatmap_fused": fused, "heatmap": kept.reshape(fused.shape).numpy()}
 
 
 def answer_gradient_map(answer: Any, grid: tuple[int, int]) -> np.ndarray | None:
@@ -244,7 +253,7 @@ def check_frames(
     pairs: Sequence[Sequence[tuple[Extraction, Extraction | None]]],
     base_concepts: Sequence[str] = (),
     vocabulary_scores: Callable[[Any, Sequence[np.ndarray]], tuple[list[str], np.ndarray]]
-    = vocabulary_similarities,
+    | None = None,
     llm_maps: Sequence[Sequence[np.ndarray | None]] | None = None,
     llm_weight: float = 0.5,
 ) -> tuple[list[FrameAttribution | None], list[list[FrameCheck]]]:
@@ -254,7 +263,9 @@ def check_frames(
     extractions, the answer None where there is none. Returns each frame's attribution (None
     for a frame with no concept at all) and its checks, in the order of `pairs`.
     `vocabulary_scores(operator, frames)` gives cos(I, v) over the vocabulary (a test can
-    stand in a controlled model). `llm_maps[b][k]`, where a VLM answered, is its answer-gradient
+    stand in a controlled model); by default the attributions' own `vocabulary_similarity`
+    is used, and `vocabulary_similarities` (one more image forward) only where it is missing.
+    `llm_maps[b][k]`, where a VLM answered, is its answer-gradient
     map on the CLIP grid; the answer's heatmap then becomes the hybrid map (weight
     `llm_weight`) before it is compared with the prompt's.
     """
@@ -268,7 +279,13 @@ def check_frames(
     vocabulary: list[str] = []
     if todo:
         explained = operator.explain([frames[b] for b in todo], [concept_lists[b] for b in todo])
-        vocabulary, sims = vocabulary_scores(operator, [frames[b] for b in todo])
+        if vocabulary_scores is None and all(
+                f.vocabulary_similarity is not None for f in explained):
+            vocabulary = operator.vocabulary()[0]
+            sims = np.stack([f.vocabulary_similarity for f in explained])
+        else:
+            vocabulary, sims = (vocabulary_scores or vocabulary_similarities)(
+                operator, [frames[b] for b in todo])
         for n, b in enumerate(todo):
             attributions[b] = explained[n]
             vocab_sims[b] = sims[n]
@@ -290,7 +307,7 @@ def check_frames(
                 llm = llm_maps[b][k] if llm_maps is not None else None
                 hybrid = None
                 if llm is not None and answer_side and llm_weight > 0:
-                    tau = getattr(getattr(operator, "config", None), "tau_ratio", 0.2)
+                    tau = getattr(getattr(operator, "config", None), "tau_ratio", DEFAULT_TAU)
                     hybrid = hybrid_answer_maps(answer_side, llm, llm_weight, tau)
                 sims = map_similarities(
                     [attribution[c] for c in prompt.all_concepts], answer_side, hybrid)
@@ -305,10 +322,6 @@ class Verdict:
     verdict: str
     reasons: tuple[str, ...]
     heatmap_similarity: float | None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"verdict": self.verdict, "reasons": list(self.reasons),
-                "heatmap_similarity": self.heatmap_similarity}
 
 
 def _fmt(value: float | None, spec: str = ".3f") -> str:

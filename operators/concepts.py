@@ -218,6 +218,7 @@ class ConceptExtractor:
         self._phrases = phrases
         self._longest = max(len(k) for k in phrases)
         self._lower = {c.lower(): c for c in self.vocabulary}
+        self._llm_cache: dict[str, tuple[str, ...]] = {}
 
     # ------------------------------------------------------------------ matching
     def mentions(self, text: str) -> list[Mention]:
@@ -274,11 +275,14 @@ class ConceptExtractor:
         """Vocabulary concepts the LLM names for `text`; its words pass the same matcher."""
         if self.llm is None:
             return ()
+        if text in self._llm_cache:  # answers repeat across frames; ask once per text
+            return self._llm_cache[text]
         try:
             reply = self.llm.generate_text(LLM_EXTRACTION_PROMPT.format(text=text))
         except Exception:  # the hook is optional help; a failing LLM must not stop an audit
-            return ()
+            return ()  # not cached: a transient failure may succeed on the next frame
         named, _ = self._split(reply)
+        self._llm_cache[text] = named
         return named
 
     # ------------------------------------------------------------------ prompts / answers

@@ -49,10 +49,15 @@ class ConceptResult:
 
 @dataclass
 class FrameAttribution:
-    """All concepts of one frame; `concepts` keeps the order in which they were asked."""
+    """All concepts of one frame; `concepts` keeps the order in which they were asked.
+
+    `vocabulary_similarity` is cos(I, v) for every concept v of the operator's contrastive
+    vocabulary, in its order, when the operator computed it (auto contrastive mode), else None.
+    """
 
     frame_size: tuple[int, int]
     concepts: list[ConceptResult] = field(default_factory=list)
+    vocabulary_similarity: np.ndarray | None = None
 
     def __getitem__(self, concept: str) -> ConceptResult:
         for result in self.concepts:

@@ -298,6 +298,13 @@ def test_check_on_the_shipped_clip(extractor: ConceptExtractor) -> None:
     assert 0.0 <= case_one.similarities["iou"] <= 1.0
     assert -1.0 <= case_one.similarities["pearson"] <= 1.0
     assert same.similarities["pearson"] == pytest.approx(1.0)  # same concept, same map
+    # The vocabulary similarities come from the attribution's own image embedding; they match
+    # a separate no-grad forward of the frame.
+    from operators.coherence import vocabulary_similarities
+
+    stored = explain([frame.image], [["pedestrian"]])[0].vocabulary_similarity
+    _, again = vocabulary_similarities(operator, [frame.image])
+    assert stored is not None and np.allclose(stored, again[0], atol=1e-5)
     verdict = decide(case_one, CONFIG)
     assert verdict.verdict in VERDICTS
     assert any("vocabulary z-score" in r for r in verdict.reasons)

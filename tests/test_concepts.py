@@ -118,6 +118,9 @@ def test_llm_helps_only_where_the_rules_find_nothing() -> None:
     calls = len(llm.calls)
     assert extractor.prompt("Is there a car?").concepts == ("car",)
     assert len(llm.calls) == calls
+    # a repeated text is answered from the extractor's cache, not by a second LLM call
+    again = extractor.prompt("Is the yellow transporter stopping?")
+    assert again.concepts == ("school bus",) and len(llm.calls) == calls
 
 
 def test_a_failing_llm_falls_back_to_the_rules() -> None:
