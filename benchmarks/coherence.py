@@ -60,7 +60,7 @@ from operators.coherence import (
     decide,
 )
 from operators.concepts import ConceptExtractor
-from operators.config import REPO_ROOT, CoherenceConfig, load_config
+from operators.config import REPO_ROOT, TINY_LLAVA_DIR, CoherenceConfig, load_config
 from operators.episodes import FrameFlag, find_episodes
 from synthworld.objects import OBJECT_CLASSES
 from synthworld.qa import PLURALS, describe
@@ -409,7 +409,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--measure-frames", type=int, default=30)
     parser.add_argument("--clips", type=int, default=6)
-    parser.add_argument("--vlm", type=Path, default=REPO_ROOT / "weights/tiny-drive-llava")
+    parser.add_argument("--vlm", type=Path, default=TINY_LLAVA_DIR)
     parser.add_argument("--vlm-frames", type=int, default=40)
     parser.add_argument(
         "--json", type=Path, default=REPO_ROOT / "benchmarks/results/coherence.json"

@@ -26,14 +26,14 @@ import json
 import time
 from pathlib import Path
 
-import cv2
 import numpy as np
 import torch
+from localisation import HELD_OUT_SEED, near_mask
 from localisation import localisation_metrics as localisation
 
 from operators.attribution import ConceptAttribution
 from operators.backbone import OpenClipViT
-from operators.config import REPO_ROOT, AttributionConfig, ModelConfig
+from operators.config import TINY_LLAVA_DIR, AttributionConfig, ModelConfig
 from operators.expansion import (
     ConceptExpander,
     Expansion,
@@ -49,8 +49,6 @@ from operators.vlm import load_vlm
 from synthworld.qa import QA, front, presence
 from synthworld.scene import render_scene
 
-HELD_OUT_SEED = 900_000  # as benchmarks/localisation.py: never trained on
-POINTING_TOLERANCE_PX = 15
 MIN_AREA = 0.002
 LAMBDAS = (0.25, 0.5, 0.75)
 SUPERORDINATE = {
@@ -61,11 +59,6 @@ SUPERORDINATE = {
     "traffic control": ("traffic light", "stop sign"),
     "obstacle": ("traffic cone",),
 }
-
-
-def _near(mask: np.ndarray) -> np.ndarray:
-    kernel = np.ones((2 * POINTING_TOLERANCE_PX + 1,) * 2, np.uint8)
-    return cv2.dilate(mask.astype(np.uint8), kernel).astype(bool)
 
 
 def _mean(rows: list[dict[str, float]]) -> dict[str, float]:
@@ -114,7 +107,7 @@ def answer_gradient_benchmark(hybrid: HybridAttribution, frames: list, seed: int
     named = []
     for (i, qa), answer, result, clip in zip(questions, answers, results, plain, strict=True):
         mask = frames[i].mask_for(qa.concept)
-        near = _near(mask)
+        near = near_mask(mask)
         item = result.concepts[0]
         rows["CLIP-only CA"].append(localisation(clip.concepts[0].heatmap, mask, near))
         rows["LLM answer map"].append(localisation(item.llm_map, mask, near))
@@ -181,7 +174,7 @@ def linguistic_context_benchmark(
         for i, result in zip(order, results, strict=True):
             for (concept, mask), item in zip(by_frame[i], result.concepts, strict=True):
                 assert item.concept == concept
-                rows.append(localisation(item.heatmap, mask, _near(mask)))
+                rows.append(localisation(item.heatmap, mask, near_mask(mask)))
         table[name] = _mean(rows)
     control_names = [n for n in table if n.startswith("random words")]
     summary = {}
@@ -207,7 +200,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--frames", type=int, default=40)
     parser.add_argument("--size", default="640x360")
-    parser.add_argument("--vlm", default=str(REPO_ROOT / "weights" / "tiny-drive-llava"))
+    parser.add_argument("--vlm", default=str(TINY_LLAVA_DIR))
     parser.add_argument("--model", default="TinyDriveCLIP")
     parser.add_argument("--pretrained", default=None, help="CLIP weights; default the shipped")
     parser.add_argument("--control-seeds", type=int, default=3)

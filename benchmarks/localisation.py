@@ -79,6 +79,12 @@ def held_out_frames(count: int, size: tuple[int, int]) -> tuple[list, list[Pair]
     return frames, pairs, labels
 
 
+def near_mask(mask: np.ndarray) -> np.ndarray:
+    """The mask dilated by the pointing-game tolerance: a peak there counts as a hit."""
+    kernel = np.ones((2 * POINTING_TOLERANCE_PX + 1,) * 2, np.uint8)
+    return cv2.dilate(mask.astype(np.uint8), kernel).astype(bool)
+
+
 def upsample(heat: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     return cv2.resize(heat.astype(np.float32), (shape[1], shape[0]), interpolation=cv2.INTER_LINEAR)
 
@@ -214,8 +220,7 @@ def main() -> None:
     if "random-init" in bb.model_id:
         print(f"WARNING: {bb.model_id} has random weights; these numbers mean nothing")
     frames, pairs, labels = held_out_frames(args.frames, (width, height))
-    kernel = np.ones((2 * POINTING_TOLERANCE_PX + 1,) * 2, np.uint8)
-    near = [cv2.dilate(p.mask.astype(np.uint8), kernel).astype(bool) for p in pairs]
+    near = [near_mask(p.mask) for p in pairs]
     print(
         f"model {bb.model_id}; {len(frames)} held-out frames, {len(pairs)} (frame, concept) pairs"
     )

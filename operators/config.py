@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CONFIG_DIR = REPO_ROOT / "configs"
+TINY_LLAVA_DIR = REPO_ROOT / "weights" / "tiny-drive-llava"  # the shipped tiny LLaVA
 DEFAULT_CONFIG = CONFIG_DIR / "default.yaml"
 
 
@@ -193,8 +194,7 @@ class CoherenceConfig(_Strict):
         """`embedded` becomes the shipped directory, so the logged config names the real VLM."""
         if value != "embedded":
             return value
-        shipped = REPO_ROOT / "weights" / "tiny-drive-llava"
-        return str(shipped) if (shipped / "config.json").is_file() else None
+        return str(TINY_LLAVA_DIR) if (TINY_LLAVA_DIR / "config.json").is_file() else None
     vlm_max_new_tokens: int = Field(24, ge=1)
     llm_extraction: bool = Field(
         True, description="Ask the loaded VLM for concepts when the rules find none."

@@ -49,7 +49,7 @@ import torch.nn.functional as F
 
 from operators.attribution import ConceptAttribution
 from operators.backbone import OpenClipViT
-from operators.config import DrivexplainConfig
+from operators.config import TINY_LLAVA_DIR, DrivexplainConfig
 from operators.expansion import ConceptExpander, Expansion, expanded_text_embedding
 from operators.results import ConceptResult
 from operators.vlm import LlavaBackend, VLMAnswer
@@ -353,7 +353,7 @@ class HybridAttribution:
         return out
 
 
-DEFAULT_VLM_DIR = Path(__file__).resolve().parent.parent / "weights" / "tiny-drive-llava"
+DEFAULT_VLM_DIR = TINY_LLAVA_DIR
 
 
 def _slug(text: str) -> str:
@@ -395,7 +395,7 @@ def ask_image(
             "`python -m synthworld.train_vlm` or pass --vlm /path/to/llava-dir"
         )
     cfg = config if config is not None else load_config(None)
-    backend = load_vlm(source, device=getattr(getattr(cfg, "runtime", None), "device", "auto"))
+    backend = load_vlm(source, device=cfg.runtime.device)
     attribution = ConceptAttribution.from_config(cfg)
     hybrid = HybridAttribution(attribution, backend, hybrid_config)
     answer = backend.ask([frame], prompt)[0]

@@ -82,10 +82,9 @@ class AttributionActor:
         """The prompt's concepts are the track's (so `--concept` still rules), its kind ours."""
         from operators.concepts import Extraction
 
-        found = self.extractor.prompt(track["prompt"])  # type: ignore[union-attr]
         concepts = tuple(track["concepts"])
         if not concepts:
-            return found
+            return self.extractor.prompt(track["prompt"])  # type: ignore[union-attr]
         return Extraction(track["prompt"], concepts, (), "specific", None, track["source"])
 
     def _answers_for(self, video_id: str, indices: list[int], frames: np.ndarray

@@ -91,11 +91,18 @@ def _parse_line(path: Path, n: int, text: str) -> LoggedAnswer:
 
 def read_answers(path: str | Path, prompts: Sequence[str]) -> list[LoggedAnswer]:
     """Parse and check the whole file against the run's prompts (module docstring)."""
+    return read_answers_with_digest(path, prompts)[0]
+
+
+def read_answers_with_digest(path: str | Path, prompts: Sequence[str]
+                             ) -> tuple[list[LoggedAnswer], str]:
+    """`read_answers` plus a short hash of the file's bytes (for the job fingerprint), one read."""
     path = Path(path)
     if not path.is_file():
         raise AnswersError(f"answers file {path} does not exist")
+    data = path.read_bytes()
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        lines = data.decode("utf-8").splitlines()
     except UnicodeDecodeError as err:
         raise AnswersError(f"answers file {path} is not UTF-8 text ({err.reason})") from None
     prompts = [p.strip() for p in prompts]
@@ -126,7 +133,7 @@ def read_answers(path: str | Path, prompts: Sequence[str]) -> list[LoggedAnswer]
         out.append(item)
     if not out:
         raise AnswersError(f"answers file {path} holds no answers")
-    return out
+    return out, _digest(data)
 
 
 def _tolerance(times: Sequence[float], fps: float | None) -> float:
@@ -192,6 +199,6 @@ def assign_answers(
     return Assignment(out, unmatched)
 
 
-def file_digest(path: str | Path) -> str:
+def _digest(data: bytes) -> str:
     """A short hash of the answers file: part of the job fingerprint, so new answers rerun."""
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
+    return hashlib.sha256(data).hexdigest()[:16]

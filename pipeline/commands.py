@@ -11,7 +11,6 @@ import logging
 import os
 import warnings
 from pathlib import Path
-from typing import Any
 
 EXIT_OK, EXIT_INPUT_FAILED, EXIT_USAGE = 0, 1, 2
 DEMO_PROMPTS = ("Is a pedestrian crossing in front of the car?", "Is there a car ahead?")
@@ -49,7 +48,6 @@ def run_command(
     keep_work: bool = False,
     progress: bool = True,
     answers: Path | None = None,
-    overrides: dict[str, Any] | None = None,
 ) -> int:
     """Validate, run, report; returns the process exit code."""
     from operators.config import ConfigError, load_config
@@ -59,7 +57,7 @@ def run_command(
     from pipeline.run import RunOptions, preflight, run_pipeline
 
     try:
-        config = load_config(config_path).with_overrides(**(overrides or {}))
+        config = load_config(config_path)
         all_prompts = list(prompts) + (read_prompts_file(prompts_file) if prompts_file else [])
         tracks = resolve_tracks(all_prompts, concepts,
                                 Path(config.attribution.contrastive.vocabulary),

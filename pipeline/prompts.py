@@ -103,6 +103,7 @@ def resolve_tracks(
     if explicit:
         return [PromptTrack(p, explicit, "--concept") for p in cleaned]
     vocabulary = load_vocabulary(vocabulary_path)
+    extractor = None
     tracks = []
     for prompt in cleaned:
         matched = match_concepts(prompt, vocabulary)
@@ -114,9 +115,11 @@ def resolve_tracks(
                 f"no concept of {vocabulary_path} occurs in the prompt {prompt!r}; "
                 "name the concepts to explain with --concept"
             )
-        from operators.concepts import ConceptExtractor
+        if extractor is None:
+            from operators.concepts import ConceptExtractor
 
-        reading = ConceptExtractor(vocabulary).prompt(prompt)
+            extractor = ConceptExtractor(vocabulary)
+        reading = extractor.prompt(prompt)
         source = (
             "concept extraction on the prompt"
             if reading.concepts

@@ -154,12 +154,18 @@ def episodes(rows: Sequence[dict[str, Any]], config: dict[str, Any] | None = Non
     return metric_episodes(rows)
 
 
+def _coherence_config(config: dict[str, Any] | None) -> Any:
+    """The validated `coherence` section of a run's resolved config (defaults when absent)."""
+    from operators.config import CoherenceConfig
+
+    return CoherenceConfig.model_validate((config or {}).get("coherence") or {})
+
+
 def verdict_episodes(rows: Sequence[dict[str, Any]], config: dict[str, Any] | None = None
                      ) -> list[dict[str, Any]]:
-    from operators.config import CoherenceConfig
     from operators.episodes import FrameFlag, find_episodes
 
-    cfg = CoherenceConfig.model_validate((config or {}).get("coherence", {}))
+    cfg = _coherence_config(config)
     frames: dict[int, dict[str, Any]] = {}
     for row in rows:
         if row["status"] != "ok" or row["frame_index"] is None:
@@ -307,6 +313,7 @@ def video_report(
     prompts = list(dict.fromkeys(r["prompt"] for r in ok))
     found = episodes(rows, config)
     evaluated = _evaluated(rows)
+    flagged = tuple(_coherence_config(config).flag_verdicts) if evaluated else ()
     body = [f"<h1>drivexplain report: {esc(name)}</h1>"]
     frames = len({r["frame_index"] for r in rows if r["frame_index"] is not None})
     model_ids = next((r["model_ids"] for r in ok if r.get("model_ids")), None) or {}
@@ -325,7 +332,7 @@ def video_report(
         body.append("<p>Dual-explainability verdicts: " + ", ".join(
             f"<span style=\"color:{VERDICT_COLOURS.get(v, '#000')}\">{esc(v)}</span> {n}"
             for v, n in sorted(counts.items())) + ". Episodes are flagged verdicts ("
-            f"{esc(', '.join((config.get('coherence') or {}).get('flag_verdicts', [])))}) "
+            f"{esc(', '.join(flagged))}) "
             "smoothed with hysteresis.</p>")
     else:
         body.append("<p class=\"muted\">Verdicts are <code>not_evaluated</code>: this run had "
@@ -345,7 +352,6 @@ def video_report(
     body.append("<h2>Timeline</h2>")
     for prompt in prompts:
         mine = sorted((r for r in ok if r["prompt"] == prompt), key=lambda r: r["frame_index"])
-        flagged = set((config.get("coherence") or {}).get("flag_verdicts", ["ungrounded"]))
         marks = [r["timestamp"] for r in mine
                  if (r.get("verdict") in flagged if evaluated else r["flags"])]
         body.append(f"<h3>{esc(prompt)}</h3>")

@@ -290,15 +290,15 @@ def run_pipeline(options: RunOptions, on_chunk: Callable[[dict], None] | None = 
     config = options.config
     config_hash = config.digest()
     config_dict = config.model_dump(mode="json")
-    from pipeline.answers import file_digest, read_answers
+    from pipeline.answers import read_answers_with_digest
     from pipeline.prompts import resolve_tracks
 
     tracks = resolve_tracks(options.prompts, options.concepts,
                             Path(config.attribution.contrastive.vocabulary),
                             allow_generic=config.coherence.enabled and bool(
                               options.answers or config.coherence.vlm))
-    logged = read_answers(options.answers, [t.prompt for t in tracks]) \
-        if options.answers else None
+    logged, answers_digest = read_answers_with_digest(
+        options.answers, [t.prompt for t in tracks]) if options.answers else (None, None)
     layout = RunLayout(options.out)
     options.out.mkdir(parents=True, exist_ok=True)
     run_info: dict[str, Any] = {
@@ -313,7 +313,7 @@ def run_pipeline(options: RunOptions, on_chunk: Callable[[dict], None] | None = 
     }
     preflight(options)
     videos = _plan(options, layout, tracks, config_hash, config_dict, run_info, logged,
-                   file_digest(options.answers) if options.answers else None)
+                   answers_digest)
     todo = [v for v in videos if v.summary is None]
     pending_chunks = [c for v in todo for c in v.chunks if c.chunk_index in v.pending]
 
