@@ -16,6 +16,14 @@ actually detects. The world knows every object's mask, so three direct targets a
   `ln_post`'s scale and `proj`, must name their class or nothing. This is exactly the quantity
   Concept Attribution's last-layer gradient d cos / d A[cls, j] reads, so it trains what the
   explanation looks at;
+- absent floor (stage 2): absent classes must stay *above* a small positive cosine, from the
+  other side, so they sit in a band (ABSENT_FLOOR, PRESENCE_CENTRE) as unrelated texts do in a
+  real CLIP (cosine ~0.1-0.2, rarely negative). Eq. 4 divides by cos(I, T); with absent cosines
+  spread around zero, and blurring a region pulling them further down, Concept Drop of an absent
+  concept was a ratio of two noisy numbers near zero;
+- class balance (stage 2): the patch losses weight each labelled patch by 1/sqrt of its class's
+  patch count in the batch, so the few patches of pedestrians, bicycles and traffic lights are
+  not outvoted by roads full of cars;
 - masking augmentation: parts of some frames are replaced by the same Gaussian blur that
   Concept Drop uses as its fill, and the labels follow what is still visible. A blurred-out car
   is then "no car" to the model, so masking a region is an in-distribution counterfactual.
@@ -35,6 +43,7 @@ from synthworld.scene import Frame
 
 PRESENCE_CENTRE = 0.3  # cosine where present and absent meet
 PRESENCE_SHARPNESS = 20.0  # the loss saturates ~0.2 either side of the centre
+ABSENT_FLOOR = 0.1  # stage 2: absent classes are held above this cosine (see absent_floor_loss)
 PRESENT_VISIBLE = 0.6  # share of a salient object left visible for "present"
 GONE_PIXELS = 2.0  # below this many visible input pixels a class counts as absent
 PATCH_COVER = 0.25  # share of a patch one class must cover to label the patch
@@ -150,6 +159,28 @@ def presence_loss(image_features: torch.Tensor, class_features: torch.Tensor,
     return F.binary_cross_entropy_with_logits(logits[keep], labels[keep].float())
 
 
+def absent_floor_loss(image_features: torch.Tensor, class_features: torch.Tensor,
+                      labels: torch.Tensor) -> torch.Tensor:
+    """Sigmoid loss keeping cos(image, class) of absent classes (label 0) above ABSENT_FLOOR.
+
+    With the presence loss pushing the same cosines below PRESENCE_CENTRE, both saturate in the
+    band between, so an absent concept's cosine is small, positive and stable under masking.
+    """
+    absent = labels == 0
+    if not absent.any():
+        return image_features.sum() * 0.0
+    logits = PRESENCE_SHARPNESS * (image_features @ class_features.T - ABSENT_FLOOR)
+    return F.binary_cross_entropy_with_logits(logits[absent], torch.ones_like(logits[absent]))
+
+
+def class_balance(labels: torch.Tensor, n_classes: int) -> torch.Tensor:
+    """Per-entry weights 1/sqrt(count of its class), mean 1 over the labelled (>= 0) entries."""
+    keep = labels >= 0
+    counts = torch.bincount(labels[keep], minlength=n_classes).float()
+    weights = counts.clamp(min=1).rsqrt()[labels[keep]]
+    return weights / weights.mean()
+
+
 def background_loss(patch_features: torch.Tensor, class_features: torch.Tensor,
                     background: torch.Tensor) -> torch.Tensor:
     """Presence loss with label 0 for every class on the (B, P) `background` patches."""
@@ -178,15 +209,21 @@ def value_path_features(block: torch.nn.Module, normed: torch.Tensor, ln_post: t
 
 
 def dense_loss(tokens: torch.Tensor, proj: torch.Tensor | None, class_features: torch.Tensor,
-               logit_scale: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+               logit_scale: torch.Tensor, labels: torch.Tensor,
+               balanced: bool = False) -> torch.Tensor:
     """Cross-entropy of each labelled patch's projected token against the class names.
 
     As in MaskCLIP, the patch tokens after `ln_post` and `proj` live in the joint space; making
     them name their class gives the late layers' values the localised semantics that attention-
-    and gradient-based explanations read. `proj=None` means `tokens` are already projected.
+    and gradient-based explanations read. `proj=None` means `tokens` are already projected;
+    `balanced` weights patches by `class_balance`.
     """
     keep = labels >= 0
     if not keep.any():
         return tokens.sum() * 0.0
     patch = F.normalize(tokens @ proj if proj is not None else tokens, dim=-1)[keep]
-    return F.cross_entropy(logit_scale * patch @ class_features.T, labels[keep])
+    losses = F.cross_entropy(logit_scale * patch @ class_features.T, labels[keep],
+                             reduction="none")
+    if balanced:
+        losses = losses * class_balance(labels, class_features.shape[0])
+    return losses.mean()
