@@ -21,9 +21,6 @@ actually detects. The world knows every object's mask, so three direct targets a
   real CLIP (cosine ~0.1-0.2, rarely negative). Eq. 4 divides by cos(I, T); with absent cosines
   spread around zero, and blurring a region pulling them further down, Concept Drop of an absent
   concept was a ratio of two noisy numbers near zero;
-- class balance (stage 2): the patch losses weight each labelled patch by 1/sqrt of its class's
-  patch count in the batch, so the few patches of pedestrians, bicycles and traffic lights are
-  not outvoted by roads full of cars;
 - masking augmentation: parts of some frames are replaced by the same Gaussian blur that
   Concept Drop uses as its fill, and the labels follow what is still visible. A blurred-out car
   is then "no car" to the model, so masking a region is an in-distribution counterfactual.
@@ -173,14 +170,6 @@ def absent_floor_loss(image_features: torch.Tensor, class_features: torch.Tensor
     return F.binary_cross_entropy_with_logits(logits[absent], torch.ones_like(logits[absent]))
 
 
-def class_balance(labels: torch.Tensor, n_classes: int) -> torch.Tensor:
-    """Per-entry weights 1/sqrt(count of its class), mean 1 over the labelled (>= 0) entries."""
-    keep = labels >= 0
-    counts = torch.bincount(labels[keep], minlength=n_classes).float()
-    weights = counts.clamp(min=1).rsqrt()[labels[keep]]
-    return weights / weights.mean()
-
-
 def background_loss(patch_features: torch.Tensor, class_features: torch.Tensor,
                     background: torch.Tensor) -> torch.Tensor:
     """Presence loss with label 0 for every class on the (B, P) `background` patches."""
@@ -209,21 +198,15 @@ def value_path_features(block: torch.nn.Module, normed: torch.Tensor, ln_post: t
 
 
 def dense_loss(tokens: torch.Tensor, proj: torch.Tensor | None, class_features: torch.Tensor,
-               logit_scale: torch.Tensor, labels: torch.Tensor,
-               balanced: bool = False) -> torch.Tensor:
+               logit_scale: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
     """Cross-entropy of each labelled patch's projected token against the class names.
 
     As in MaskCLIP, the patch tokens after `ln_post` and `proj` live in the joint space; making
     them name their class gives the late layers' values the localised semantics that attention-
-    and gradient-based explanations read. `proj=None` means `tokens` are already projected;
-    `balanced` weights patches by `class_balance`.
+    and gradient-based explanations read. `proj=None` means `tokens` are already projected.
     """
     keep = labels >= 0
     if not keep.any():
         return tokens.sum() * 0.0
     patch = F.normalize(tokens @ proj if proj is not None else tokens, dim=-1)[keep]
-    losses = F.cross_entropy(logit_scale * patch @ class_features.T, labels[keep],
-                             reduction="none")
-    if balanced:
-        losses = losses * class_balance(labels, class_features.shape[0])
-    return losses.mean()
+    return F.cross_entropy(logit_scale * patch @ class_features.T, labels[keep])

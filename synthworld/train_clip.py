@@ -130,7 +130,6 @@ def supervised_loss(model, tokenizer, images, texts, truth, n_paired: int, frame
     background_weight = float(cfg.get("background_weight", 0.0))
     value_weight = float(cfg.get("value_weight", 0.0))
     floor_weight = float(cfg.get("absent_floor_weight", 0.0))
-    balanced = bool(cfg.get("class_balanced", False))
     last = model.visual.transformer.resblocks[-1]
     captured: dict[str, torch.Tensor] = {}
     hook = last.ln_1.register_forward_hook(lambda _m, _i, out: captured.update(normed=out))
@@ -151,8 +150,7 @@ def supervised_loss(model, tokenizer, images, texts, truth, n_paired: int, frame
                                          cfg.get("positives", "each")),
         "presence": 0.5 * (presence_loss(img_f, cls_f[:n_cls], presence)
                            + presence_loss(img_f, cls_f[n_cls:], presence)),
-        "dense": dense_loss(tokens, model.visual.proj, cls_f[:n_cls], scale, patches,
-                            balanced),
+        "dense": dense_loss(tokens, model.visual.proj, cls_f[:n_cls], scale, patches),
     }
     loss = (parts["clip"] + float(cfg.get("presence_weight", 0.0)) * parts["presence"]
             + float(cfg.get("dense_weight", 0.0)) * parts["dense"])
@@ -167,7 +165,7 @@ def supervised_loss(model, tokenizer, images, texts, truth, n_paired: int, frame
     if value_weight > 0:
         values = value_path_features(last, captured["normed"], model.visual.ln_post,
                                      model.visual.proj)[:, 1:]
-        parts["value"] = (dense_loss(values, None, cls_f[:n_cls], scale, patches, balanced)
+        parts["value"] = (dense_loss(values, None, cls_f[:n_cls], scale, patches)
                           + background_loss(values, cls_f[:n_cls], background))
         loss = loss + value_weight * parts["value"]
     return loss, {k: float(v.detach()) for k, v in parts.items()}

@@ -22,8 +22,12 @@ from synthworld.scene import render_scene
 SEED = 950_000
 FRAMES = 16
 TOLERANCE_PX = 15
-MIN_PRESENCE_AUROC = 0.9  # measured 0.956
+MIN_PRESENCE_AUROC = 0.9  # measured 0.953
 MIN_POINTING = 0.75  # measured 0.913 (21 of 23) on objects of at least 1 % of the frame
+# present (60) vs absent (30) concepts; measured CD 0.929, NS 0.902. The weights trained
+# without the absent floor (see the model card) give CD 0.48 here and fail.
+MIN_CD_AUROC = 0.85
+MIN_NS_AUROC = 0.85
 
 
 @pytest.fixture(scope="module")
@@ -74,3 +78,20 @@ def test_concept_attribution_points_at_the_object(shipped, frames) -> None:
             hits.append(bool(cv2.dilate(mask.astype(np.uint8), kernel)[y, x]))
     assert len(hits) >= 20
     assert np.mean(hits) >= MIN_POINTING
+
+
+def test_faithfulness_metrics_separate_present_from_absent_concepts(shipped, frames) -> None:
+    concepts, present = [], []
+    for frame in frames:
+        here = sorted({o.class_name for o in frame.objects if o.salient})
+        gone = [n for n in OBJECT_CLASSES if all(o.class_name != n for o in frame.objects)]
+        concepts.append(here + gone[:2])
+        present += [True] * len(here) + [False] * len(gone[:2])
+    results = ConceptAttribution(shipped, AttributionConfig()).explain(
+        [f.image for f in frames], concepts
+    )
+    cd = [c.concept_drop for r in results for c in r.concepts]
+    ns = [c.negative_suppression for r in results for c in r.concepts]
+    assert 20 <= sum(present) and 20 <= len(present) - sum(present)
+    assert roc_auc_score(present, cd) >= MIN_CD_AUROC
+    assert roc_auc_score(present, ns) >= MIN_NS_AUROC

@@ -18,7 +18,6 @@ from synthworld.supervision import (
     absent_floor_loss,
     background_loss,
     background_patches,
-    class_balance,
     class_coverage,
     dense_loss,
     mask_augment,
@@ -130,25 +129,6 @@ def test_absent_floor_pushes_absent_cosines_up_into_the_band_and_ignores_the_res
     assert float((-x.grad[0]) @ q[:, 0]) > 0
 
 
-def test_class_balance_gives_rare_classes_more_weight_with_mean_one() -> None:
-    labels = torch.tensor([[0, 0, 0, 0, 1, -1], [0, 0, 0, 0, 0, -1]])
-    weights = class_balance(labels, 3)
-    assert weights.shape == (10,)
-    assert torch.isclose(weights.mean(), torch.tensor(1.0))
-    common, rare = weights[0], weights[4]  # class 0 has 9 patches, class 1 one
-    assert torch.isclose(rare / common, torch.tensor(3.0))
-
-
-def test_balanced_dense_loss_weighs_a_wrong_rare_patch_more() -> None:
-    classes = F.normalize(torch.randn(3, 8, generator=torch.Generator().manual_seed(2)), dim=-1)
-    labels = torch.tensor([[0, 0, 0, 0, 1]])
-    tokens = classes[[0, 0, 0, 0, 2]][None]  # the rare class-1 patch is misnamed
-    scale = torch.tensor(30.0)
-    plain = dense_loss(tokens, torch.eye(8), classes, scale, labels)
-    balanced = dense_loss(tokens, torch.eye(8), classes, scale, labels, balanced=True)
-    assert balanced > 1.5 * plain
-
-
 def test_dense_loss_is_low_when_patches_point_at_their_class() -> None:
     classes = F.normalize(torch.randn(4, 8), dim=-1)
     proj = torch.eye(8)
@@ -173,7 +153,7 @@ def test_supervised_loss_runs_one_training_step(prob: float) -> None:
     tok = open_clip.get_tokenizer(TINY_CLIP_NAME)
     cfg = {"batch_size": 3, "render_size": [192, 108], "presence_weight": 1.0,
            "dense_weight": 0.5, "background_weight": 0.5, "value_weight": 0.5,
-           "absent_floor_weight": 1.0, "class_balanced": True,
+           "absent_floor_weight": 1.0,
            "mask_augment_prob": prob, "positives": "each"}
     rng = np.random.default_rng(0)
     images, texts, truth, n_paired, frames = make_batch(0, cfg, tok, rng)
