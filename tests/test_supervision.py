@@ -123,7 +123,7 @@ def test_absent_floor_pushes_absent_cosines_up_into_the_band_and_ignores_the_res
     assert absent_floor_loss(inside, texts, absent) < 0.2 < absent_floor_loss(below, texts, absent)
     # present and unsure entries are not the floor's business
     assert absent_floor_loss(below, texts, torch.tensor([[1, -1]])) == 0
-    # gradient ascent direction: the loss falls as the absent cosine rises towards the band
+    # a descent step raises the absent cosine towards the band
     x = image(0.0).requires_grad_(True)
     absent_floor_loss(x, texts, absent).backward()
     assert float((-x.grad[0]) @ q[:, 0]) > 0
