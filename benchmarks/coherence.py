@@ -60,7 +60,7 @@ from operators.coherence import (
     decide,
 )
 from operators.concepts import ConceptExtractor
-from operators.config import REPO_ROOT, TINY_LLAVA_DIR, CoherenceConfig, load_config
+from operators.config import REPO_ROOT, TINY_LLAVA_DIR, CoherenceConfig, load_config, repo_relative
 from operators.episodes import FrameFlag, find_episodes
 from synthworld.objects import OBJECT_CLASSES
 from synthworld.qa import PLURALS, describe
@@ -387,9 +387,7 @@ def vlm_study(operator: ConceptAttribution, extractor: ConceptExtractor,
                              llm_weight=next(iter(configs.values())).llm_weight)
     flat = [row[0] for row in checks]
     out: dict = {
-        "vlm": str(
-            vlm_dir.relative_to(REPO_ROOT) if vlm_dir.is_relative_to(REPO_ROOT) else vlm_dir
-        ),
+        "vlm": repo_relative(vlm_dir),
         "questions": n,
         "vlm_accuracy": round(sum(e == "coherent" for e in expected) / n, 3),
         "vlm_answers": dict(Counter(a.strip().lower() for a in answers)),

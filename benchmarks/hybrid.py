@@ -33,7 +33,7 @@ from localisation import localisation_metrics as localisation
 
 from operators.attribution import ConceptAttribution
 from operators.backbone import OpenClipViT
-from operators.config import TINY_LLAVA_DIR, AttributionConfig, ModelConfig
+from operators.config import TINY_LLAVA_DIR, AttributionConfig, ModelConfig, repo_relative
 from operators.expansion import (
     ConceptExpander,
     Expansion,
@@ -224,7 +224,7 @@ def main() -> None:
     )
     report = {
         "clip": backbone.model_id,
-        "vlm": vlm.model_id,
+        "vlm": repo_relative(args.vlm),
         "tower_max_diff": hybrid.tower_report.max_diff,
         "frames": len(frames),
         "size": [width, height],

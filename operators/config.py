@@ -21,6 +21,12 @@ TINY_LLAVA_DIR = REPO_ROOT / "weights" / "tiny-drive-llava"  # the shipped tiny 
 DEFAULT_CONFIG = CONFIG_DIR / "default.yaml"
 
 
+def repo_relative(path: str | Path) -> str:
+    """`path` relative to the repo when inside it, so recorded results hold no machine paths."""
+    resolved = Path(path).resolve()
+    return str(resolved.relative_to(REPO_ROOT) if resolved.is_relative_to(REPO_ROOT) else path)
+
+
 class ConfigError(ValueError):
     """A configuration file or value is invalid; the message names the key and the problem."""
 

@@ -4,7 +4,15 @@ from pathlib import Path
 
 import pytest
 
-from operators.config import DEFAULT_CONFIG, ConfigError, DrivexplainConfig, load_config
+from operators.config import (
+    DEFAULT_CONFIG,
+    REPO_ROOT,
+    TINY_LLAVA_DIR,
+    ConfigError,
+    DrivexplainConfig,
+    load_config,
+    repo_relative,
+)
 
 
 def test_default_yaml_equals_model_defaults() -> None:
@@ -44,3 +52,9 @@ def test_overrides_and_digest() -> None:
     assert changed.digest() != base.digest()
     with pytest.raises(ConfigError, match="attribution.beta"):
         base.with_overrides(**{"attribution.beta": -1})
+
+
+def test_repo_relative_strips_the_repo_root_and_leaves_outside_paths() -> None:
+    assert repo_relative(TINY_LLAVA_DIR) == "weights/tiny-drive-llava"
+    assert repo_relative(str(REPO_ROOT / "configs" / "default.yaml")) == "configs/default.yaml"
+    assert repo_relative("/nonexistent/elsewhere/model") == "/nonexistent/elsewhere/model"
