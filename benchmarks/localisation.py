@@ -10,7 +10,8 @@ a frame:
   revealed on a blurred frame) in 10 % steps, and the zero-shot probability of the concept
   among all object classes is integrated over the curve (deletion: lower is better);
 - methods: Concept Attribution with each head strategy (paper's α=0.8, β=0.5), its gradient
-  term alone (α=1, β=1), and the baselines of `operators/baselines.py`;
+  term alone (α=1, β=1), `both` without the automatic contrast (an ablation, kept out of the
+  best-strategy pick), and the baselines of `operators/baselines.py`;
 - sanity: heatmaps of a weight-randomised model must differ (rank correlation), and Concept
   Drop / Negative Suppression must separate present from absent concepts (AUROC);
 - the paper's parameter study: α ∈ {0, .5, .8, 1} × β ∈ {.1, .5, 1, 10}, with concept
@@ -39,6 +40,7 @@ from operators.backbone import OpenClipViT
 from operators.baselines import BASELINES
 from operators.config import (
     AttributionConfig,
+    ContrastiveConfig,
     FaithfulnessConfig,
     HeadSelectionConfig,
     ModelConfig,
@@ -231,6 +233,10 @@ def main() -> None:
         methods[f"CA {strategy} (a=0.8 b=0.5)"] = ca_maps(ca, frames, pairs)
     methods["CA gradient only (a=1 b=1)"] = ca_maps(
         operator(bb, alpha=1.0, beta=1.0), frames, pairs
+    )
+    # Not a CA strategy (the name keeps it out of `best`): what the automatic contrast costs.
+    methods["ablation: no contrast (both)"] = ca_maps(
+        operator(bb, contrastive=ContrastiveConfig(mode="none")), frames, pairs
     )
     for name, fn in BASELINES.items():
         methods[name] = baseline_maps(bb, fn, frames, pairs, args.batch)
