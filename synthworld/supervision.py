@@ -147,9 +147,9 @@ def mask_augment(
 
 
 def presence_loss(image_features: torch.Tensor, class_features: torch.Tensor,
-                  labels: torch.Tensor) -> torch.Tensor:
+                  labels: torch.Tensor, centre: float = PRESENCE_CENTRE) -> torch.Tensor:
     """Sigmoid BCE of cos(image, class) around a fixed centre; entries of -1 are left out."""
-    logits = PRESENCE_SHARPNESS * (image_features @ class_features.T - PRESENCE_CENTRE)
+    logits = PRESENCE_SHARPNESS * (image_features @ class_features.T - centre)
     keep = labels >= 0
     if not keep.any():
         return logits.sum() * 0.0
@@ -158,16 +158,13 @@ def presence_loss(image_features: torch.Tensor, class_features: torch.Tensor,
 
 def absent_floor_loss(image_features: torch.Tensor, class_features: torch.Tensor,
                       labels: torch.Tensor) -> torch.Tensor:
-    """Sigmoid loss keeping cos(image, class) of absent classes (label 0) above ABSENT_FLOOR.
+    """Presence loss centred at ABSENT_FLOOR that counts absent classes (label 0) as above it.
 
     With the presence loss pushing the same cosines below PRESENCE_CENTRE, both saturate in the
     band between, so an absent concept's cosine is small, positive and stable under masking.
     """
-    absent = labels == 0
-    if not absent.any():
-        return image_features.sum() * 0.0
-    logits = PRESENCE_SHARPNESS * (image_features @ class_features.T - ABSENT_FLOOR)
-    return F.binary_cross_entropy_with_logits(logits[absent], torch.ones_like(logits[absent]))
+    above = torch.where(labels == 0, 1, -1)
+    return presence_loss(image_features, class_features, above, centre=ABSENT_FLOOR)
 
 
 def background_loss(patch_features: torch.Tensor, class_features: torch.Tensor,
@@ -176,8 +173,7 @@ def background_loss(patch_features: torch.Tensor, class_features: torch.Tensor,
     if not background.any():
         return patch_features.sum() * 0.0
     feats = F.normalize(patch_features, dim=-1)[background]
-    logits = PRESENCE_SHARPNESS * (feats @ class_features.T - PRESENCE_CENTRE)
-    return F.binary_cross_entropy_with_logits(logits, torch.zeros_like(logits))
+    return presence_loss(feats, class_features, torch.zeros(len(feats), len(class_features)))
 
 
 def value_path_features(block: torch.nn.Module, normed: torch.Tensor, ln_post: torch.nn.Module,
