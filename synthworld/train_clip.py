@@ -24,6 +24,7 @@ from synthworld.clip_data import counterfactual, frame_facts, sample_caption, tr
 from synthworld.objects import OBJECT_CLASSES
 from synthworld.scene import render_scene
 from synthworld.supervision import (
+    PATCH_COVER,
     absent_floor_loss,
     background_loss,
     background_patches,
@@ -122,7 +123,8 @@ def supervised_loss(model, tokenizer, images, texts, truth, n_paired: int, frame
                                             float(cfg.get("mask_augment_prob", 0.0)))
     truth = truth.clone()
     truth[torch.from_numpy(changed)] = -1
-    labels = [(presence_labels(sal, every, vis), patch_labels(every, vis, grid),
+    min_cover = float(cfg.get("patch_cover", PATCH_COVER))
+    labels = [(presence_labels(sal, every, vis), patch_labels(every, vis, grid, min_cover),
                background_patches(every, vis, grid))
               for (sal, every), vis in zip(coverage, visible, strict=True)]
     presence, patches, background = (torch.from_numpy(np.stack(column))
