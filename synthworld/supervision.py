@@ -181,6 +181,29 @@ def background_loss(patch_features: torch.Tensor, class_features: torch.Tensor,
     return presence_loss(feats, class_features, torch.zeros(len(feats), len(class_features)))
 
 
+def wrong_class_spread_loss(patch_features: torch.Tensor, class_features: torch.Tensor,
+                            labels: torch.Tensor, background: torch.Tensor) -> torch.Tensor:
+    """Spread (std) of each patch's cosines with the class names it is *not*, in cosine units.
+
+    A contrastive explanation reads cos(v, T+) - cos(v, T-) on every patch. Nothing else makes
+    two wrong classes agree on a patch, so on a truck or on the road that difference is noise
+    that can outscore a small true object. Labelled patches leave their own class out;
+    background patches count every class; patches with neither are left out.
+    """
+    keep = (labels >= 0) | background
+    if not keep.any():
+        return patch_features.sum() * 0.0
+    cos = F.normalize(patch_features, dim=-1)[keep] @ class_features.T
+    wrong = torch.ones_like(cos, dtype=torch.bool)
+    own = labels[keep]
+    rows = torch.nonzero(own >= 0).squeeze(1)
+    wrong[rows, own[rows]] = False
+    count = wrong.sum(1, keepdim=True)
+    mean = (cos * wrong).sum(1, keepdim=True) / count
+    var = (((cos - mean) * wrong) ** 2).sum(1, keepdim=True) / count
+    return (var + 1e-6).sqrt().mean()
+
+
 def value_path_features(block: torch.nn.Module, normed: torch.Tensor, ln_post: torch.nn.Module,
                         proj: torch.Tensor) -> torch.Tensor:
     """(B, N, D) joint-space reading of each token's value in `block` (an open_clip block).

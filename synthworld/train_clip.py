@@ -35,6 +35,7 @@ from synthworld.supervision import (
     presence_labels,
     presence_loss,
     value_path_features,
+    wrong_class_spread_loss,
 )
 from synthworld.tiny_clip import TINY_CLIP_NAME, frames_to_tensor, register_model_configs
 
@@ -164,9 +165,17 @@ def supervised_loss(model, tokenizer, images, texts, truth, n_paired: int, frame
         parts["background"] = background_loss(tokens @ model.visual.proj, cls_f[:n_cls],
                                               background)
         loss = loss + background_weight * parts["background"]
-    if value_weight > 0:
+    spread_weight = float(cfg.get("spread_weight", 0.0))
+    if value_weight > 0 or spread_weight > 0:
         values = value_path_features(last, captured["normed"], model.visual.ln_post,
                                      model.visual.proj)[:, 1:]
+    if spread_weight > 0:
+        parts["spread"] = 0.5 * (
+            wrong_class_spread_loss(values, cls_f[:n_cls], patches, background)
+            + wrong_class_spread_loss(tokens @ model.visual.proj, cls_f[:n_cls], patches,
+                                      background))
+        loss = loss + spread_weight * parts["spread"]
+    if value_weight > 0:
         parts["value"] = (dense_loss(values, None, cls_f[:n_cls], scale, patches)
                           + background_loss(values, cls_f[:n_cls], background))
         loss = loss + value_weight * parts["value"]
