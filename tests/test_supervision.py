@@ -25,6 +25,7 @@ from synthworld.supervision import (
     presence_labels,
     presence_loss,
     value_path_features,
+    wrong_class_spread_loss,
 )
 from synthworld.tiny_clip import frames_to_tensor
 
@@ -76,6 +77,18 @@ def test_patch_labels_name_the_covering_class_and_skip_blurred_patches() -> None
     assert np.all(labels[car_cover.numpy() == 0] != car)
     hidden = np.zeros((SIZE, SIZE), np.float32)
     assert np.all(patch_labels(every, hidden, grid) == -1)
+
+
+def test_a_lower_patch_cover_labels_thin_objects_that_the_default_skips() -> None:
+    frame = _frame_with_salient("traffic light")
+    _, every = class_coverage(frame, SIZE)
+    light = OBJECT_CLASSES.index("traffic light")
+    visible = np.ones((SIZE, SIZE), np.float32)
+    strict = patch_labels(every, visible, 12)
+    loose = patch_labels(every, visible, 12, min_cover=0.1)
+    assert (loose == light).sum() > (strict == light).sum()
+    cover = F.adaptive_avg_pool2d(torch.from_numpy(every[light])[None, None], 12).ravel()
+    assert np.all(cover.numpy()[loose == light] >= 0.1)
 
 
 def test_mask_augment_blurs_exactly_the_hidden_pixels() -> None:
@@ -153,14 +166,15 @@ def test_supervised_loss_runs_one_training_step(prob: float) -> None:
     tok = open_clip.get_tokenizer(TINY_CLIP_NAME)
     cfg = {"batch_size": 3, "render_size": [192, 108], "presence_weight": 1.0,
            "dense_weight": 0.5, "background_weight": 0.5, "value_weight": 0.5,
-           "absent_floor_weight": 1.0,
+           "absent_floor_weight": 1.0, "spread_weight": 1.0, "patch_cover": 0.1,
            "mask_augment_prob": prob, "positives": "each"}
     rng = np.random.default_rng(0)
     images, texts, truth, n_paired, frames = make_batch(0, cfg, tok, rng)
     loss, parts = supervised_loss(model, tok, images, texts, truth, n_paired, frames, rng, cfg,
                                   int(model.visual.grid_size[0]), SIZE)
     loss.backward()
-    assert set(parts) == {"clip", "presence", "dense", "floor", "background", "value"}
+    assert set(parts) == {"clip", "presence", "dense", "floor", "background", "value",
+                          "spread"}
     assert all(np.isfinite(v) for v in parts.values())
     assert model.visual.conv1.weight.grad.abs().sum() > 0
 
@@ -185,6 +199,23 @@ def test_background_loss_penalises_patches_that_match_a_class() -> None:
     assert background_loss(empty, classes, flag) < 0.01
     assert background_loss(on_class, classes, flag) > 1.0
     assert background_loss(on_class, classes, ~flag) == 0
+
+
+def test_spread_loss_asks_wrong_classes_to_agree_and_leaves_the_own_class_free() -> None:
+    classes = torch.linalg.qr(torch.randn(8, 4))[0].T  # orthonormal class names
+    agree = F.normalize(classes.sum(0), dim=-1)  # equal cosine with every class
+    own = F.normalize(agree + 3 * classes[2], dim=-1)  # class 2 stands out, the rest agree
+    favours_one_wrong = F.normalize(agree + 3 * classes[0], dim=-1)
+    feats = torch.stack([agree, own, favours_one_wrong, favours_one_wrong])[None]
+    labels = torch.tensor([[-1, 2, 2, -1]])
+    background = torch.tensor([[True, False, False, False]])
+    spread = [wrong_class_spread_loss(feats[:, [i]], classes, labels[:, [i]],
+                                      background[:, [i]]) for i in range(4)]
+    assert spread[0] < 0.01  # background, every class alike
+    assert spread[1] < wrong_class_spread_loss(feats[:, [1]], classes, labels[:, [1]] * 0 - 1,
+                                               ~background[:, [1]]) / 5  # own class left out
+    assert spread[2] > 0.1  # labelled class 2, but class 0 beats the other wrong ones
+    assert spread[3] == 0  # neither labelled nor background: left out
 
 
 def test_value_path_equals_the_block_attending_only_to_itself() -> None:
