@@ -144,6 +144,7 @@ def supervised_loss(model, tokenizer, images, texts, truth, n_paired: int, frame
     finally:
         hook.remove()
     img_f = torch.nn.functional.normalize(pooled, dim=-1)
+    projected = tokens @ model.visual.proj  # patch tokens in the joint space
     txt_f = model.encode_text(texts, normalize=True)
     cls_f = model.encode_text(tokenizer(prompts), normalize=True)
     scale = model.logit_scale.exp()
@@ -153,7 +154,7 @@ def supervised_loss(model, tokenizer, images, texts, truth, n_paired: int, frame
                                          cfg.get("positives", "each")),
         "presence": 0.5 * (presence_loss(img_f, cls_f[:n_cls], presence)
                            + presence_loss(img_f, cls_f[n_cls:], presence)),
-        "dense": dense_loss(tokens, model.visual.proj, cls_f[:n_cls], scale, patches),
+        "dense": dense_loss(projected, None, cls_f[:n_cls], scale, patches),
     }
     loss = (parts["clip"] + float(cfg.get("presence_weight", 0.0)) * parts["presence"]
             + float(cfg.get("dense_weight", 0.0)) * parts["dense"])
@@ -162,8 +163,7 @@ def supervised_loss(model, tokenizer, images, texts, truth, n_paired: int, frame
                                 + absent_floor_loss(img_f, cls_f[n_cls:], presence))
         loss = loss + floor_weight * parts["floor"]
     if background_weight > 0:
-        parts["background"] = background_loss(tokens @ model.visual.proj, cls_f[:n_cls],
-                                              background)
+        parts["background"] = background_loss(projected, cls_f[:n_cls], background)
         loss = loss + background_weight * parts["background"]
     spread_weight = float(cfg.get("spread_weight", 0.0))
     if value_weight > 0 or spread_weight > 0:
@@ -172,8 +172,7 @@ def supervised_loss(model, tokenizer, images, texts, truth, n_paired: int, frame
     if spread_weight > 0:
         parts["spread"] = 0.5 * (
             wrong_class_spread_loss(values, cls_f[:n_cls], patches, background)
-            + wrong_class_spread_loss(tokens @ model.visual.proj, cls_f[:n_cls], patches,
-                                      background))
+            + wrong_class_spread_loss(projected, cls_f[:n_cls], patches, background))
         loss = loss + spread_weight * parts["spread"]
     if value_weight > 0:
         parts["value"] = (dense_loss(values, None, cls_f[:n_cls], scale, patches)
