@@ -21,6 +21,9 @@ actually detects. The world knows every object's mask, so direct targets are add
   are ratios of cosines: with absent cosines spread around zero, and blurring a region pulling
   them further down, Concept Drop of an absent concept was a ratio of two noisy numbers near
   zero (present-vs-absent AUROC 0.52; with the floor 0.97);
+- object attention (tried in stage 2, off in the shipped recipe): the pooled token's attention in
+  the late blocks must fall on object patches rather than on road and sky. Concept Attribution
+  reads that attention twice, as its self-attention term and as the gate of its gradient term;
 - masking augmentation: parts of some frames are replaced by the same Gaussian blur that
   Concept Drop uses as its fill, and the labels follow what is still visible. A blurred-out car
   is then "no car" to the model, so masking a region is an in-distribution counterfactual.
@@ -203,6 +206,40 @@ def wrong_class_spread_loss(patch_features: torch.Tensor, class_features: torch.
     mean = (cos * wrong).sum(1, keepdim=True) / count
     var = (((cos - mean) * wrong) ** 2).sum(1, keepdim=True) / count
     return (var + 1e-6).sqrt().mean()
+
+
+def pooled_attention(block: torch.nn.Module, normed: torch.Tensor) -> torch.Tensor:
+    """(B, H, N-1) attention of the pooled (first) token to the patches in `block`.
+
+    `normed` is the block's `ln_1` output; the softmax runs over every key, as in the forward,
+    and the patch columns are returned as they are (they sum to less than 1).
+    """
+    attn = block.attn
+    b, n, width = normed.shape
+    heads = attn.num_heads
+    dh = width // heads
+    q = normed[:, :1] @ attn.in_proj_weight[:width].T + attn.in_proj_bias[:width]
+    k = normed @ attn.in_proj_weight[width:2 * width].T + attn.in_proj_bias[width:2 * width]
+    q = q.view(b, 1, heads, dh).transpose(1, 2)
+    k = k.view(b, n, heads, dh).transpose(1, 2)
+    probs = torch.softmax(q @ k.transpose(-2, -1) / dh**0.5, dim=-1)
+    return probs[:, :, 0, 1:]
+
+
+def object_attention_loss(attention: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """−log of the share of the head-averaged patch attention that lands on labelled patches.
+
+    `attention` is (B, H, P) from `pooled_attention`, `labels` (B, P) from `patch_labels`.
+    Head-averaged, so single heads may still read context (weather, road) as long as the
+    layer as a whole looks at objects. Frames with no labelled patch are left out.
+    """
+    objects = labels >= 0
+    keep = objects.any(1)
+    if not keep.any():
+        return attention.sum() * 0.0
+    mean = attention[keep].mean(1)
+    share = (mean * objects[keep]).sum(1) / mean.sum(1).clamp_min(1e-12)
+    return -(share.clamp_min(1e-6)).log().mean()
 
 
 def value_path_features(block: torch.nn.Module, normed: torch.Tensor, ln_post: torch.nn.Module,

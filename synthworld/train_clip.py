@@ -31,7 +31,9 @@ from synthworld.supervision import (
     class_coverage,
     dense_loss,
     mask_augment,
+    object_attention_loss,
     patch_labels,
+    pooled_attention,
     presence_labels,
     presence_loss,
     value_path_features,
@@ -133,16 +135,22 @@ def supervised_loss(model, tokenizer, images, texts, truth, n_paired: int, frame
     background_weight = float(cfg.get("background_weight", 0.0))
     value_weight = float(cfg.get("value_weight", 0.0))
     floor_weight = float(cfg.get("absent_floor_weight", 0.0))
-    last = model.visual.transformer.resblocks[-1]
-    captured: dict[str, torch.Tensor] = {}
-    hook = last.ln_1.register_forward_hook(lambda _m, _i, out: captured.update(normed=out))
+    blocks = model.visual.transformer.resblocks
+    last = blocks[-1]
+    attention_weight = float(cfg.get("attention_weight", 0.0))
+    attention_layers = int(cfg.get("attention_layers", 4)) if attention_weight > 0 else 1
+    watched = list(range(len(blocks) - attention_layers, len(blocks)))
+    captured: dict[int, torch.Tensor] = {}
+    hooks = [blocks[i].ln_1.register_forward_hook(
+        lambda _m, _i, out, i=i: captured.__setitem__(i, out)) for i in watched]
     template = str(rng.choice(PRESENCE_TEMPLATES))
     prompts = list(OBJECT_CLASSES) + [template.format(c) for c in OBJECT_CLASSES]
     model.visual.output_tokens = True
     try:
         pooled, tokens = model.visual(images)
     finally:
-        hook.remove()
+        for hook in hooks:
+            hook.remove()
     img_f = torch.nn.functional.normalize(pooled, dim=-1)
     projected = tokens @ model.visual.proj  # patch tokens in the joint space
     txt_f = model.encode_text(texts, normalize=True)
@@ -167,13 +175,18 @@ def supervised_loss(model, tokenizer, images, texts, truth, n_paired: int, frame
         loss = loss + background_weight * parts["background"]
     spread_weight = float(cfg.get("spread_weight", 0.0))
     if value_weight > 0 or spread_weight > 0:
-        values = value_path_features(last, captured["normed"], model.visual.ln_post,
+        values = value_path_features(last, captured[len(blocks) - 1], model.visual.ln_post,
                                      model.visual.proj)[:, 1:]
     if spread_weight > 0:
         parts["spread"] = 0.5 * (
             wrong_class_spread_loss(values, cls_f[:n_cls], patches, background)
             + wrong_class_spread_loss(projected, cls_f[:n_cls], patches, background))
         loss = loss + spread_weight * parts["spread"]
+    if attention_weight > 0:
+        parts["attention"] = torch.stack([
+            object_attention_loss(pooled_attention(blocks[i], captured[i]), patches)
+            for i in watched]).mean()
+        loss = loss + attention_weight * parts["attention"]
     if value_weight > 0:
         parts["value"] = (dense_loss(values, None, cls_f[:n_cls], scale, patches)
                           + background_loss(values, cls_f[:n_cls], background))

@@ -21,7 +21,9 @@ from synthworld.supervision import (
     class_coverage,
     dense_loss,
     mask_augment,
+    object_attention_loss,
     patch_labels,
+    pooled_attention,
     presence_labels,
     presence_loss,
     value_path_features,
@@ -167,14 +169,15 @@ def test_supervised_loss_runs_one_training_step(prob: float) -> None:
     cfg = {"batch_size": 3, "render_size": [192, 108], "presence_weight": 1.0,
            "dense_weight": 0.5, "background_weight": 0.5, "value_weight": 0.5,
            "absent_floor_weight": 1.0, "spread_weight": 1.0, "patch_cover": 0.1,
-           "mask_augment_prob": prob, "positives": "each"}
+           "attention_weight": 0.5, "attention_layers": 2, "mask_augment_prob": prob,
+           "positives": "each"}
     rng = np.random.default_rng(0)
     images, texts, truth, n_paired, frames = make_batch(0, cfg, tok, rng)
     loss, parts = supervised_loss(model, tok, images, texts, truth, n_paired, frames, rng, cfg,
                                   int(model.visual.grid_size[0]), SIZE)
     loss.backward()
     assert set(parts) == {"clip", "presence", "dense", "floor", "background", "value",
-                          "spread"}
+                          "spread", "attention"}
     assert all(np.isfinite(v) for v in parts.values())
     assert model.visual.conv1.weight.grad.abs().sum() > 0
 
@@ -234,3 +237,35 @@ def test_value_path_equals_the_block_attending_only_to_itself() -> None:
         expected = (out - block.attn.out_proj.bias) * visual.ln_post.weight @ visual.proj
         got = value_path_features(block, normed, visual.ln_post, visual.proj)
     torch.testing.assert_close(got, expected, atol=1e-5, rtol=1e-4)
+
+
+def test_pooled_attention_is_the_first_row_of_the_blocks_own_attention() -> None:
+    import open_clip
+
+    from synthworld.tiny_clip import TINY_CLIP_NAME, register_model_configs
+
+    register_model_configs()
+    torch.manual_seed(0)
+    block = open_clip.create_model(TINY_CLIP_NAME).visual.transformer.resblocks[-1].eval()
+    normed = torch.randn(2, 7, block.ln_1.normalized_shape[0])
+    with torch.no_grad():
+        _, weights = block.attn(normed, normed, normed, need_weights=True,
+                                average_attn_weights=False)
+        got = pooled_attention(block, normed)
+    assert got.shape == (2, block.attn.num_heads, 6)
+    torch.testing.assert_close(got, weights[:, :, 0, 1:], atol=1e-6, rtol=1e-5)
+
+
+def test_object_attention_loss_rewards_attention_on_labelled_patches() -> None:
+    labels = torch.tensor([[2, -1, -1, 0], [-1, -1, -1, -1]])
+    on_objects = torch.tensor([0.45, 0.05, 0.0, 0.45])
+    on_road = torch.tensor([0.01, 0.5, 0.48, 0.01])
+    heads = lambda row: row.expand(1, 3, 4)  # noqa: E731 - three heads alike
+    good = torch.cat([heads(on_objects), heads(on_road)])  # frame 2 has no objects: ignored
+    bad = torch.cat([heads(on_road), heads(on_objects)])
+    assert object_attention_loss(good, labels) < 0.06
+    assert object_attention_loss(bad, labels) > 3.0
+    mixed = torch.stack([on_objects, on_road, on_road])[None]  # one head of three on objects
+    expected = -torch.log((mixed.mean(1) * (labels[:1] >= 0)).sum() / mixed.mean(1).sum())
+    torch.testing.assert_close(object_attention_loss(mixed, labels[:1]), expected)
+    assert object_attention_loss(good, labels * 0 - 1) == 0
