@@ -218,21 +218,38 @@ def lr_at(step: int, elapsed_s: float, cfg: dict) -> float:
     return low + 0.5 * (base - low) * (1 + math.cos(math.pi * frac))
 
 
+def uses_targets(cfg: dict) -> bool:
+    """Whether the run adds the world's presence/dense targets to the caption loss."""
+    return any(float(cfg.get(key, 0.0)) > 0 for key in
+               ("presence_weight", "dense_weight", "mask_augment_prob"))
+
+
+def build_model(cfg: dict) -> torch.nn.Module:
+    """TinyDriveCLIP, random or warm-started from `init_from` through open_clip's own loader.
+
+    Loading through `pretrained` (not a later `load_state_dict`) is the same path every local
+    checkpoint takes in the product, and keeps open_clip from logging that the model was
+    initialised randomly when it was not.
+    """
+    import open_clip
+
+    register_model_configs()
+    # patch dropout hides which patches survive, so the dense loss needs every patch
+    dropout = 0.0 if uses_targets(cfg) else cfg.get("patch_dropout")
+    init_from = cfg.get("init_from")
+    if init_from and not Path(init_from).is_file():
+        raise FileNotFoundError(f"init_from checkpoint {init_from} does not exist")
+    return open_clip.create_model(TINY_CLIP_NAME, pretrained=str(init_from) if init_from else None,
+                                  force_patch_dropout=dropout)
+
+
 def train(cfg: dict) -> Path:
     import open_clip
 
     torch.manual_seed(0)
     torch.set_num_threads(int(cfg.get("threads", 2)))
-    register_model_configs()
-    targets = any(float(cfg.get(key, 0.0)) > 0 for key in
-                  ("presence_weight", "dense_weight", "mask_augment_prob"))
-    # patch dropout hides which patches survive, so the dense loss needs every patch
-    dropout = 0.0 if targets else cfg.get("patch_dropout")
-    model = open_clip.create_model(TINY_CLIP_NAME, force_patch_dropout=dropout)
-    if cfg.get("init_from"):
-        from safetensors.torch import load_file
-
-        model.load_state_dict(load_file(str(cfg["init_from"])))
+    targets = uses_targets(cfg)
+    model = build_model(cfg)
     model.train()
     grid = int(model.visual.grid_size[0])
     size = int(model.visual.image_size[0])

@@ -16,7 +16,7 @@ from synthworld.tiny_clip import (
     model_config,
     register_model_configs,
 )
-from synthworld.train_clip import export_weights, multi_positive_clip_loss
+from synthworld.train_clip import build_model, export_weights, multi_positive_clip_loss
 
 
 @pytest.fixture(scope="module")
@@ -69,6 +69,18 @@ def test_safetensors_round_trip_through_create_model(random_model, tmp_path, dty
             assert torch.equal(x, y)
         else:
             assert torch.allclose(x, y, atol=atol, rtol=0.05)
+
+
+def test_training_warm_starts_through_open_clips_loader(random_model, tmp_path, caplog) -> None:
+    path = export_weights(random_model, tmp_path / "stage1.safetensors", "float32")
+    with caplog.at_level("WARNING"):
+        model = build_model({"init_from": str(path), "presence_weight": 1.0})
+    assert "initialized randomly" not in caplog.text
+    for (name, a), b in zip(random_model.state_dict().items(), model.state_dict().values(),
+                            strict=True):
+        assert torch.equal(a, b), name
+    with pytest.raises(FileNotFoundError, match="missing.safetensors"):
+        build_model({"init_from": str(tmp_path / "missing.safetensors")})
 
 
 def test_weights_path_env_override(monkeypatch, tmp_path) -> None:
