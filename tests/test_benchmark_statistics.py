@@ -1,0 +1,47 @@
+"""The localisation benchmark's uncertainty: frames are resampled, not pairs."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+_PATH = Path(__file__).resolve().parents[1] / "benchmarks" / "localisation.py"
+_SPEC = importlib.util.spec_from_file_location("localisation_benchmark", _PATH)
+localisation = importlib.util.module_from_spec(_SPEC)
+sys.modules[_SPEC.name] = localisation  # dataclasses look their module up
+_SPEC.loader.exec_module(localisation)
+
+
+def test_bootstrap_draws_whole_frames() -> None:
+    values = np.array([1.0] * 9 + [0.0])  # frame 0: nine hits; frame 1: one miss
+    frames = np.array([0] * 9 + [1])
+    means = localisation.frame_bootstrap(values, frames)
+    assert means.shape == (localisation.BOOTSTRAP,)
+    # two frames drawn with replacement: both frame 0, both frame 1, or one of each
+    assert set(np.round(means, 6)) <= {1.0, 0.0, 0.9}
+
+
+def test_comparison_of_identical_and_opposite_methods() -> None:
+    frames = np.repeat(np.arange(10), 2)
+    hits = {
+        "ca": np.ones(20),
+        "same": np.ones(20),
+        "never": np.zeros(20),
+        "mixed": np.tile([1.0, 0.0], 10),
+    }
+    intervals, versus = localisation.compare_pointing(hits, frames, "ca")
+    assert set(versus) == {"same", "never", "mixed"}
+    assert intervals["ca"] == [1.0, 1.0]
+    assert versus["same"]["difference_ci95"] == [0.0, 0.0]
+    assert versus["same"]["mcnemar_p"] == 1.0
+    assert versus["never"]["difference"] == 1.0
+    assert versus["never"]["pairs_only_best_hits"] == 20
+    assert versus["never"]["mcnemar_p"] < 1e-5
+    mixed = versus["mixed"]
+    assert (mixed["pairs_only_best_hits"], mixed["pairs_only_other_hits"]) == (10, 0)
+    # every frame has one hit and one miss, so resampling frames cannot move the difference
+    assert mixed["difference_ci95"] == pytest.approx([0.5, 0.5])
