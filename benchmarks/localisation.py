@@ -175,10 +175,17 @@ def baseline_maps(bb: OpenClipViT, fn, frames: list, pairs: list[Pair], batch: i
 SIZE_BUCKETS = {"small<1%": (0.0, 0.01), "mid1-3%": (0.01, 0.03), "large>=3%": (0.03, 1.01)}
 
 
+def pair_metrics(maps: np.ndarray, pairs: list[Pair], near: list[np.ndarray]) -> list[dict]:
+    return [localisation_metrics(m, p.mask, n) for m, p, n in zip(maps, pairs, near, strict=True)]
+
+
 def summarise(maps: np.ndarray, pairs: list[Pair], near: list[np.ndarray]) -> dict:
+    return summarise_rows(pair_metrics(maps, pairs, near), pairs)
+
+
+def summarise_rows(rows: list[dict], pairs: list[Pair]) -> dict:
     """Mean metrics over all pairs, plus pointing by object size (share of the frame): the
     model sees 144x144 pixels, so an object under ~1 % of the frame is smaller than a patch."""
-    rows = [localisation_metrics(m, p.mask, n) for m, p, n in zip(maps, pairs, near, strict=True)]
     out = {k: float(np.mean([r[k] for r in rows])) for k in rows[0]}
     area = np.array([p.mask.mean() for p in pairs])
     hits = np.array([r["pointing"] for r in rows])
@@ -292,8 +299,11 @@ def main() -> None:
     class_index = [classes.index(pairs[i].concept) for i in subset]
     images = bb.preprocess([frames[pairs[i].frame].image for i in subset])
     table = {}
+    hits_by_method = {}
     for name, maps in methods.items():
-        row = summarise(maps, pairs, near)
+        rows = pair_metrics(maps, pairs, near)
+        hits_by_method[name] = np.array([r["pointing"] for r in rows])
+        row = summarise_rows(rows, pairs)
         deletion, insertion = perturbation_auc(bb, images, maps[subset], class_text, class_index)
         row["deletion_auc"] = float(deletion.mean())
         row["insertion_auc"] = float(insertion.mean())
@@ -325,22 +335,13 @@ def main() -> None:
         key=lambda n: table[n]["pointing"],
     )
     per_class: dict[str, list[float]] = defaultdict(list)
-    for m, p, n in zip(methods[best], pairs, near, strict=True):
-        per_class[p.concept].append(localisation_metrics(m, p.mask, n)["pointing"])
+    for hit, p in zip(hits_by_method[best], pairs, strict=True):
+        per_class[p.concept].append(float(hit))
     print(f"\nper-class pointing, {best}:")
     for concept, hits in sorted(per_class.items()):
         print(f"  {concept:<15}{np.mean(hits):.3f}  (n={len(hits)})")
 
     frame_of_pair = np.array([p.frame for p in pairs])
-    hits_by_method = {
-        name: np.array(
-            [
-                localisation_metrics(m, p.mask, n)["pointing"]
-                for m, p, n in zip(maps, pairs, near, strict=True)
-            ]
-        )
-        for name, maps in methods.items()
-    }
     intervals, versus = compare_pointing(hits_by_method, frame_of_pair, best)
     print(
         f"\npointing, 95 % interval over {BOOTSTRAP} resamples of the {len(frames)} frames; "

@@ -16,6 +16,7 @@ benchmark, 7 of the 53 "car" pairs were contrasted with a coloured car before th
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import torch
@@ -50,6 +51,7 @@ def load_vocabulary(path: str | Path) -> list[str]:
     return list(dict.fromkeys(cleaned))
 
 
+@lru_cache(maxsize=4096)  # called for every vocabulary entry, per frame and concept
 def content_words(text: str) -> frozenset[str]:
     """Lemmas of the words that carry meaning: "a red car on the left" -> {red, car, left}."""
     return frozenset(
