@@ -66,7 +66,7 @@ from synthworld.objects import OBJECT_CLASSES
 from synthworld.qa import PLURALS, describe
 from synthworld.scene import Frame, World, render_scene
 
-HELD_OUT_SEED = 910_000  # never trained on (training seeds are below 900 000)
+HELD_OUT_SEED = 910_000  # never trained on (training seeds start at 20 000 000)
 PRIOR_GUESS = "car"  # the most frequent object in the world: what a blind model says
 
 

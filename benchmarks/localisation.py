@@ -1,6 +1,11 @@
 """Localisation and faithfulness of Concept Attribution against ground-truth masks.
 
 Run:  python benchmarks/localisation.py [--frames 120] [--json benchmarks/results/localisation.json]
+      [--seed 900000] [--input-size HxW]
+
+`--seed` moves the frames to another held-out range, for a validation split that leaves the
+benchmark's own frames untouched; `--input-size` runs every method at another model input size
+(e.g. 144x252, which keeps a 16:9 frame's aspect ratio).
 
 On held-out synthetic frames (seeds the tiny CLIP never saw), for every salient object class in
 a frame:
@@ -16,7 +21,8 @@ a frame:
   Drop / Negative Suppression must separate present from absent concepts (AUROC);
 - the paper's parameter study: α ∈ {0, .5, .8, 1} × β ∈ {.1, .5, 1, 10}, with concept
   specificity (correlation between heatmaps of different concepts in one frame; lower = more
-  specific) next to localisation;
+  specific) next to localisation; and the contrast's weight γ ∈ {0, .25, .5, 1}, which the
+  paper leaves unspecified;
 - uncertainty: a 95 % interval for every method's pointing, and for the best CA strategy's
   difference to every other method, by resampling frames (the pairs of one frame share its
   scene, so frames are the independent units), with McNemar's exact test on the pairs where
@@ -54,6 +60,9 @@ from operators.faithfulness import fill_image
 from synthworld.scene import OBJECT_CLASSES, render_scene
 
 HELD_OUT_SEED = 900_000
+# Seeds below this are never trained on (configs/train_tiny_clip*.yaml: eval_seed_limit).
+EVALUATION_SEED_LIMIT = 1_000_000
+CONTRAST_WEIGHTS = (0.0, 0.25, 0.5, 1.0)
 POINTING_TOLERANCE_PX = 15
 MIN_AREA = 0.002
 STEPS = 10
@@ -67,11 +76,18 @@ class Pair:
     mask: np.ndarray
 
 
-def held_out_frames(count: int, size: tuple[int, int]) -> tuple[list, list[Pair], list[tuple]]:
+def held_out_frames(
+    count: int, size: tuple[int, int], seed: int = HELD_OUT_SEED
+) -> tuple[list, list[Pair], list[tuple]]:
     """Frames, the (frame, concept) pairs to localise, and (frame, concept, present) labels."""
+    if seed < 0 or seed + count > EVALUATION_SEED_LIMIT:
+        raise ValueError(
+            f"frames {seed}..{seed + count - 1} leave the held-out seeds 0..."
+            f"{EVALUATION_SEED_LIMIT - 1}; the tiny CLIP was trained on seeds above them"
+        )
     frames, pairs, labels = [], [], []
     for i in range(count):
-        frame = render_scene(HELD_OUT_SEED + i, size=size)
+        frame = render_scene(seed + i, size=size)
         frames.append(frame)
         salient = {o.class_name for o in frame.objects if o.salient}
         anywhere = {o.class_name for o in frame.objects}
@@ -258,6 +274,15 @@ def main() -> None:
     parser.add_argument("--size", default="640x360")
     parser.add_argument("--model", default="TinyDriveCLIP")
     parser.add_argument("--pretrained", default=None)
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=HELD_OUT_SEED,
+        help="first frame's seed; another range is a validation split (default: the benchmark)",
+    )
+    parser.add_argument(
+        "--input-size", default=None, help="model input HxW for every method (default: native)"
+    )
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--skip-sweep", action="store_true")
     parser.add_argument(
@@ -269,14 +294,23 @@ def main() -> None:
     parser.add_argument("--json", type=Path, default=Path("benchmarks/results/localisation.json"))
     args = parser.parse_args()
     width, height = (int(v) for v in args.size.lower().split("x"))
+    input_size = None
+    if args.input_size:
+        input_size = tuple(int(v) for v in args.input_size.lower().split("x"))
     start = time.time()
-    bb = OpenClipViT.from_config(ModelConfig(name=args.model, pretrained=args.pretrained))
+    try:
+        frames, pairs, labels = held_out_frames(args.frames, (width, height), args.seed)
+    except ValueError as error:
+        parser.error(f"--seed {args.seed} with --frames {args.frames}: {error}")
+    bb = OpenClipViT.from_config(
+        ModelConfig(name=args.model, pretrained=args.pretrained, input_size=input_size)
+    )
     if "random-init" in bb.model_id:
         print(f"WARNING: {bb.model_id} has random weights; these numbers mean nothing")
-    frames, pairs, labels = held_out_frames(args.frames, (width, height))
     near = [near_mask(p.mask) for p in pairs]
     print(
-        f"model {bb.model_id}; {len(frames)} held-out frames, {len(pairs)} (frame, concept) pairs"
+        f"model {bb.model_id} at input {bb.grid.input_size}; {len(frames)} held-out frames "
+        f"(seeds {args.seed}..{args.seed + len(frames) - 1}), {len(pairs)} (frame, concept) pairs"
     )
 
     methods: dict[str, np.ndarray] = {}
@@ -363,7 +397,7 @@ def main() -> None:
     # sanity 1: randomised weights
     torch.manual_seed(1234)
     random_model = open_clip.create_model(args.model).eval()
-    random_bb = OpenClipViT(random_model, f"{args.model}@random-init")
+    random_bb = OpenClipViT(random_model, f"{args.model}@random-init", input_size=input_size)
     random_maps = ca_maps(operator(random_bb), frames, pairs)
     trained_maps = ca_maps(operator(bb), frames, pairs)
     ranks = [
@@ -411,7 +445,8 @@ def main() -> None:
         f"{auroc['present']} present, {auroc['absent']} absent"
     )
 
-    sweep = {}
+    sweep: dict[str, dict] = {}
+    contrast_sweep: dict[str, dict] = {}
     if not args.skip_sweep:
         print(
             f"\nparameter study (strategy both):\n{'alpha':>6}{'beta':>6}{'pointing':>9}"
@@ -427,12 +462,24 @@ def main() -> None:
                     f"{alpha:>6}{beta:>6}{row['pointing']:>9.3f}{row['iou']:>7.3f}"
                     f"{row['energy']:>8.3f}{row['specificity_corr']:>18.3f}"
                 )
+        print("\ncontrast weight (strategy both): target cos(I,T+) - gamma*cos(I,T-)")
+        print(f"{'gamma':>6}{'pointing':>9}{'pt <1%':>8}{'IoU':>7}{'energy':>8}")
+        for weight in CONTRAST_WEIGHTS:
+            ca = operator(bb, contrastive=ContrastiveConfig(weight=weight))
+            row = summarise(ca_maps(ca, frames, pairs), pairs, near)
+            contrast_sweep[str(weight)] = row
+            print(
+                f"{weight:>6}{row['pointing']:>9.3f}{row['pointing_small<1%']:>8.3f}"
+                f"{row['iou']:>7.3f}{row['energy']:>8.3f}"
+            )
 
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(
         json.dumps(
             {
                 "model": bb.model_id,
+                "input_size": list(bb.grid.input_size),
+                "first_seed": args.seed,
                 "frames": len(frames),
                 "pairs": len(pairs),
                 "methods": table,
@@ -442,6 +489,7 @@ def main() -> None:
                 "randomised": randomised,
                 "present_absent_auroc": auroc,
                 "sweep": sweep,
+                "contrast_weight_sweep": contrast_sweep,
                 "seconds": time.time() - start,
             },
             indent=2,

@@ -2,8 +2,8 @@
 
 Each function takes preprocessed pixels (B, 3, H, W) and one unit text direction per frame
 (B, D) and returns (B, P) patch maps (higher = more relevant). They are reimplemented from their
-papers on the same functional forward as Concept Attribution, except Grad-CAM, which goes
-through the `grad-cam` library on open_clip's own forward.
+papers on the same functional forward as Concept Attribution; Grad-CAM goes through the
+`grad-cam` library, hooked on that forward's modules, so every method sees the same input size.
 """
 
 from __future__ import annotations
@@ -91,7 +91,11 @@ def legrad(bb: OpenClipViT, pixels: torch.Tensor, text: torch.Tensor) -> torch.T
 
 def gradcam(bb: OpenClipViT, pixels: torch.Tensor, text: torch.Tensor) -> torch.Tensor:
     """Grad-CAM through the `grad-cam` library on the last block's input norm, as in its ViT
-    tutorial: patch tokens reshaped to the grid, target = image–text cosine."""
+    tutorial: patch tokens reshaped to the grid, target = image–text cosine.
+
+    The forward is the backbone's (`bb.trace`), which calls the block's `ln_1` module, so the
+    library's hooks fire; open_clip's own forward would reject a non-native `input_size`.
+    """
     from pytorch_grad_cam import GradCAM
 
     gh, gw = bb.grid.shape
@@ -99,12 +103,12 @@ def gradcam(bb: OpenClipViT, pixels: torch.Tensor, text: torch.Tensor) -> torch.
     class _Similarity(torch.nn.Module):
         def __init__(self) -> None:
             super().__init__()
-            self.visual = bb.model.visual
+            self.visual = bb.visual  # registered so the library can read the device
             self.text: torch.Tensor | None = None
 
         def forward(self, x: torch.Tensor) -> torch.Tensor:
             # parameters are frozen, so the input must carry grad for activations to have one
-            emb = self.visual(x.detach().requires_grad_(True))
+            emb = bb.trace(x.detach().requires_grad_(True)).embedding
             return (F.normalize(emb.float(), dim=-1) * self.text).sum(-1, keepdim=True)
 
     def reshape(tokens: torch.Tensor) -> torch.Tensor:

@@ -37,7 +37,7 @@ DEFAULTS: dict[str, Any] = {
     "render_size": (384, 216),
     "train_frames": 4000,
     "eval_frames": 300,
-    "train_seed_base": 20_000_000,  # disjoint from the CLIP's training (10M+) and eval (<1M)
+    "train_seed_base": 20_000_000,  # disjoint from the CLIP's training (30M+) and eval (<1M)
     "eval_seed_base": 500_000,
     "text_hidden": 128,
     "text_layers": 2,

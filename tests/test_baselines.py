@@ -28,3 +28,14 @@ def test_baseline_maps(backbone: OpenClipViT, name: str) -> None:
         assert not torch.allclose(maps, other)
     else:
         assert torch.allclose(maps, other)
+
+
+@pytest.mark.parametrize("name", list(BASELINES))
+def test_baselines_at_a_non_native_input_size(backbone: OpenClipViT, name: str) -> None:
+    """The benchmark's `--input-size` applies to every method, Grad-CAM's library included."""
+    wide = OpenClipViT(backbone.model, "TestTinyViT", input_size=(32, 56))
+    pixels = torch.randn(2, 3, 32, 56, generator=torch.Generator().manual_seed(0))
+    car = wide.encode_text(["car"])[0]
+    maps = BASELINES[name](wide, pixels, torch.stack([car, car]))
+    assert maps.shape == (2, 4 * 7) and torch.isfinite(maps).all()
+    assert not torch.allclose(maps[0], maps[1])

@@ -45,3 +45,16 @@ def test_comparison_of_identical_and_opposite_methods() -> None:
     assert (mixed["pairs_only_best_hits"], mixed["pairs_only_other_hits"]) == (10, 0)
     # every frame has one hit and one miss, so resampling frames cannot move the difference
     assert mixed["difference_ci95"] == pytest.approx([0.5, 0.5])
+
+
+def test_held_out_frames_stay_below_the_training_seeds() -> None:
+    limit = localisation.EVALUATION_SEED_LIMIT
+    with pytest.raises(ValueError, match="trained on seeds above"):
+        localisation.held_out_frames(3, (64, 36), seed=limit - 2)
+    with pytest.raises(ValueError, match="leave the held-out seeds"):
+        localisation.held_out_frames(1, (64, 36), seed=-1)
+    benchmark, _, _ = localisation.held_out_frames(1, (64, 36))
+    validation, _, _ = localisation.held_out_frames(1, (64, 36), seed=700_000)
+    last, _, _ = localisation.held_out_frames(1, (64, 36), seed=limit - 1)
+    assert benchmark[0].seed == localisation.HELD_OUT_SEED and last[0].seed == limit - 1
+    assert not np.array_equal(benchmark[0].image, validation[0].image)
