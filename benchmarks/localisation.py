@@ -1,11 +1,11 @@
 """Localisation and faithfulness of Concept Attribution against ground-truth masks.
 
 Run:  python benchmarks/localisation.py [--frames 120] [--json benchmarks/results/localisation.json]
-      [--seed 900000] [--input-size HxW]
+      [--seed 900000] [--input-size WxH]
 
 `--seed` moves the frames to another held-out range, for a validation split that leaves the
 benchmark's own frames untouched; `--input-size` runs every method at another model input size
-(e.g. 144x252, which keeps a 16:9 frame's aspect ratio).
+(e.g. 252x144, which keeps a 16:9 frame's aspect ratio; sizes are width x height, as `--size`).
 
 On held-out synthetic frames (seeds the tiny CLIP never saw), for every salient object class in
 a frame:
@@ -268,6 +268,14 @@ def specificity(ca: ConceptAttribution, frames: list, pairs: list[Pair]) -> floa
     return float(np.nanmean(corr))
 
 
+def parse_size(parser: argparse.ArgumentParser, flag: str, text: str) -> tuple[int, int]:
+    """`WxH` -> (width, height), or a usage error that names the flag."""
+    parts = text.lower().split("x")
+    if len(parts) != 2 or not all(p.isdigit() and int(p) > 0 for p in parts):
+        parser.error(f"{flag} {text!r}: give WIDTHxHEIGHT in pixels, e.g. 640x360")
+    return int(parts[0]), int(parts[1])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--frames", type=int, default=120)
@@ -281,7 +289,7 @@ def main() -> None:
         help="first frame's seed; another range is a validation split (default: the benchmark)",
     )
     parser.add_argument(
-        "--input-size", default=None, help="model input HxW for every method (default: native)"
+        "--input-size", default=None, help="model input WxH for every method (default: native)"
     )
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--skip-sweep", action="store_true")
@@ -293,10 +301,11 @@ def main() -> None:
     )
     parser.add_argument("--json", type=Path, default=Path("benchmarks/results/localisation.json"))
     args = parser.parse_args()
-    width, height = (int(v) for v in args.size.lower().split("x"))
+    width, height = parse_size(parser, "--size", args.size)
     input_size = None
     if args.input_size:
-        input_size = tuple(int(v) for v in args.input_size.lower().split("x"))
+        input_width, input_height = parse_size(parser, "--input-size", args.input_size)
+        input_size = (input_height, input_width)
     start = time.time()
     try:
         frames, pairs, labels = held_out_frames(args.frames, (width, height), args.seed)

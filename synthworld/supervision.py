@@ -40,6 +40,7 @@ from operators.config import FaithfulnessConfig
 from operators.faithfulness import fill_image
 from synthworld.objects import OBJECT_CLASSES
 from synthworld.scene import Frame
+from synthworld.tiny_clip import height_width
 
 PRESENCE_CENTRE = 0.3  # cosine where present and absent meet
 PRESENCE_SHARPNESS = 20.0  # the loss saturates ~0.2 either side of the centre
@@ -49,13 +50,14 @@ GONE_PIXELS = 2.0  # below this many visible input pixels a class counts as abse
 PATCH_COVER = 0.25  # share of a patch one class must cover to label the patch
 
 
-def class_coverage(frame: Frame, size: int) -> tuple[np.ndarray, np.ndarray]:
-    """(C, S, S) coverage of each class at the model input: salient instances, and all."""
-    salient = np.zeros((len(OBJECT_CLASSES), size, size), np.float32)
+def class_coverage(frame: Frame, size: int | tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """(C, H, W) coverage of each class at the model input: salient instances, and all."""
+    h, w = height_width(size)
+    salient = np.zeros((len(OBJECT_CLASSES), h, w), np.float32)
     every = np.zeros_like(salient)
     index = {name: c for c, name in enumerate(OBJECT_CLASSES)}
     for o in frame.objects:
-        cover = cv2.resize(o.mask.astype(np.float32), (size, size), interpolation=cv2.INTER_AREA)
+        cover = cv2.resize(o.mask.astype(np.float32), (w, h), interpolation=cv2.INTER_AREA)
         c = index[o.class_name]
         every[c] = np.maximum(every[c], cover)
         if o.salient:
@@ -64,7 +66,7 @@ def class_coverage(frame: Frame, size: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def presence_labels(salient: np.ndarray, every: np.ndarray, visible: np.ndarray) -> np.ndarray:
-    """(C,) 1 present, 0 absent, -1 unsure, given the (S, S) map of still-visible pixels.
+    """(C,) 1 present, 0 absent, -1 unsure, given the (H, W) map of still-visible pixels.
 
     Present needs a salient instance mostly visible; absent needs nothing of the class left
     (not even a tiny far instance); anything between is left out of the loss.
@@ -78,19 +80,21 @@ def presence_labels(salient: np.ndarray, every: np.ndarray, visible: np.ndarray)
     return out
 
 
-def patch_labels(every: np.ndarray, visible: np.ndarray, grid: int,
+def patch_labels(every: np.ndarray, visible: np.ndarray, grid: int | tuple[int, int],
                  min_cover: float = PATCH_COVER) -> np.ndarray:
-    """(grid*grid,) class of the object covering most of each visible patch, -1 for none.
+    """(gh*gw,) class of the object covering most of each visible patch, -1 for none.
 
     `min_cover` decides whether thin objects are taught at all: at 0.25 on the 12x12 grid half
     of the salient pedestrians and 60 % of the traffic lights label no patch.
     """
+    gh, gw = height_width(grid)
+
     def pool(x: np.ndarray) -> np.ndarray:
-        return cv2.resize(x, (grid, grid), interpolation=cv2.INTER_AREA).ravel()
+        return cv2.resize(x, (gw, gh), interpolation=cv2.INTER_AREA).ravel()
 
     seen = pool(visible)
-    out = np.full(grid * grid, -1, np.int64)
-    best = np.zeros(grid * grid, np.float32)
+    out = np.full(gh * gw, -1, np.int64)
+    best = np.zeros(gh * gw, np.float32)
     for c in range(len(every)):
         if not every[c].any():
             continue
@@ -101,16 +105,21 @@ def patch_labels(every: np.ndarray, visible: np.ndarray, grid: int,
     return out
 
 
-def background_patches(every: np.ndarray, visible: np.ndarray, grid: int) -> np.ndarray:
-    """(grid*grid,) True for patches that are visible and touch no object at all."""
-    seen = cv2.resize(visible, (grid, grid), interpolation=cv2.INTER_AREA).ravel()
-    touched = cv2.resize((every * visible).max(0), (grid, grid),
+def background_patches(
+    every: np.ndarray, visible: np.ndarray, grid: int | tuple[int, int]
+) -> np.ndarray:
+    """(gh*gw,) True for patches that are visible and touch no object at all."""
+    gh, gw = height_width(grid)
+    seen = cv2.resize(visible, (gw, gh), interpolation=cv2.INTER_AREA).ravel()
+    touched = cv2.resize((every * visible).max(0), (gw, gh),
                          interpolation=cv2.INTER_AREA).ravel()
     return (seen >= 0.5) & (touched == 0)
 
 
-def random_region(every: np.ndarray, size: int, rng: np.random.Generator) -> np.ndarray:
-    """(S, S) {0,1} region: a smooth random blob, or one class's objects grown by a margin.
+def random_region(
+    every: np.ndarray, size: int | tuple[int, int], rng: np.random.Generator
+) -> np.ndarray:
+    """(H, W) {0,1} region: a smooth random blob, or one class's objects grown by a margin.
 
     Blobs look like the top-20 % masks of a heatmap; object regions make sure whole objects
     are removed (or kept) often enough to learn from.
@@ -118,11 +127,12 @@ def random_region(every: np.ndarray, size: int, rng: np.random.Generator) -> np.
     present = [c for c in range(len(every)) if every[c].max() > 0]
     if present and rng.random() < 0.5:
         obj = every[int(rng.choice(present))] > 0
-        grow = int(rng.integers(2, max(3, size // 12)))
+        grow = int(rng.integers(2, max(3, min(height_width(size)) // 12)))
         kernel = np.ones((2 * grow + 1, 2 * grow + 1), np.uint8)
         return cv2.dilate(obj.astype(np.uint8), kernel).astype(np.float32)
     coarse = rng.random((6, 6)).astype(np.float32)
-    smooth = cv2.resize(coarse, (size, size), interpolation=cv2.INTER_CUBIC)
+    h, w = height_width(size)
+    smooth = cv2.resize(coarse, (w, h), interpolation=cv2.INTER_CUBIC)
     fraction = float(rng.uniform(0.1, 0.4))
     return (smooth >= np.quantile(smooth, 1 - fraction)).astype(np.float32)
 
@@ -135,10 +145,11 @@ def mask_augment(
 ) -> tuple[torch.Tensor, np.ndarray, np.ndarray]:
     """Blur a region away ("drop") or blur all but a region ("keep"), as CD and NS do.
 
-    Returns the images, the (N, S, S) visible map and an (N,) flag of augmented images.
+    Returns the images, the (N, H, W) visible map and an (N,) flag of augmented images.
     """
-    n, _, size, _ = images.shape
-    visible = np.ones((n, size, size), np.float32)
+    n, _, height, width = images.shape
+    size = (height, width)
+    visible = np.ones((n, height, width), np.float32)
     changed = np.zeros(n, bool)
     for i in range(n):
         if rng.random() >= prob:

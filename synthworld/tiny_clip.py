@@ -61,6 +61,11 @@ def image_size() -> int:
     return int(model_config()["vision_cfg"]["image_size"])
 
 
+def height_width(size: int | tuple[int, int]) -> tuple[int, int]:
+    """A model input or grid size as (height, width); an int is square."""
+    return (size, size) if isinstance(size, int) else (int(size[0]), int(size[1]))
+
+
 def create_tiny_clip(weights: str | Path | None = None, device: str = "cpu"):
     """Build TinyDriveCLIP (fp32, eval mode); `weights=None` uses `default_weights_path()`."""
     import open_clip
@@ -86,8 +91,11 @@ def make_preprocess():
     return open_clip.image_transform(image_size(), is_train=False, **PREPROCESS_CFG)
 
 
-def frames_to_tensor(images: list[np.ndarray] | np.ndarray, size: int | None = None):
-    """Batch of RGB uint8 frames (H, W, 3) -> normalised float tensor (N, 3, S, S).
+def frames_to_tensor(
+    images: list[np.ndarray] | np.ndarray, size: int | tuple[int, int] | None = None
+):
+    """Batch of RGB uint8 frames -> normalised float tensor (N, 3, h, w); `size` is (h, w) or
+    one side of a square, by default TinyDriveCLIP's.
 
     The fast path used in training and evaluation: cv2 area-resize (squash) then normalise,
     which is what `make_preprocess` does for PIL input up to interpolation details.
@@ -95,9 +103,9 @@ def frames_to_tensor(images: list[np.ndarray] | np.ndarray, size: int | None = N
     import cv2
     import torch
 
-    s = size or image_size()
+    h, w = height_width(size or image_size())
     arr = np.stack([
-        cv2.resize(np.asarray(im), (s, s), interpolation=cv2.INTER_AREA) for im in images
+        cv2.resize(np.asarray(im), (w, h), interpolation=cv2.INTER_AREA) for im in images
     ])
     x = torch.from_numpy(arr).permute(0, 3, 1, 2).float().div_(255.0)
     mean = torch.tensor(PREPROCESS_CFG["mean"]).view(1, 3, 1, 1)

@@ -90,8 +90,12 @@ def multi_positive_clip_loss(image_features: torch.Tensor, text_features: torch.
     return 0.5 * (i2t + t2i)
 
 
-def make_batch(step: int, cfg: dict, tokenizer, rng: np.random.Generator):
-    """Render a batch of new scenes and build captions, hard negatives and their truth table."""
+def make_batch(step: int, cfg: dict, tokenizer, rng: np.random.Generator,
+               input_size: tuple[int, int] | None = None):
+    """Render a batch of new scenes and build captions, hard negatives and their truth table.
+
+    `input_size` is the model's (height, width); by default TinyDriveCLIP's.
+    """
     b = int(cfg["batch_size"])
     size = tuple(cfg["render_size"])
     base = int(cfg.get("train_seed_base", 10_000_000))
@@ -109,13 +113,14 @@ def make_batch(step: int, cfg: dict, tokenizer, rng: np.random.Generator):
     truth = torch.from_numpy(truth_matrix(facts, all_caps).astype(np.int64))
     for r in range(per_image):  # an image's own captions are true by construction
         truth[torch.arange(b), torch.arange(b) + r * b] = 1
-    images = frames_to_tensor([f.image for f in frames])
+    images = frames_to_tensor([f.image for f in frames], input_size)
     texts = tokenizer([c.text for c in all_caps])
     return images, texts, truth, len(caps), frames
 
 
 def supervised_loss(model, tokenizer, images, texts, truth, n_paired: int, frames: list,
-                    rng: np.random.Generator, cfg: dict, grid: int, size: int):
+                    rng: np.random.Generator, cfg: dict, grid: int | tuple[int, int],
+                    size: int | tuple[int, int]):
     """Caption contrastive loss plus the presence and dense targets of `supervision.py`.
 
     Augmented (partly blurred) images leave the caption loss, whose truth no longer holds,
@@ -194,7 +199,8 @@ def supervised_loss(model, tokenizer, images, texts, truth, n_paired: int, frame
     return loss, {k: float(v.detach()) for k, v in parts.items()}
 
 
-def export_weights(model: torch.nn.Module, path: str | Path, dtype: str = "float16") -> Path:
+def export_weights(model: torch.nn.Module, path: str | Path, dtype: str = "float16",
+                   name: str = TINY_CLIP_NAME) -> Path:
     """Write an open_clip-loadable safetensors file (fp16 storage; open_clip restores fp32)."""
     from safetensors.torch import save_file
 
@@ -204,7 +210,7 @@ def export_weights(model: torch.nn.Module, path: str | Path, dtype: str = "float
     sd = {k: (v.detach().to(dt) if v.is_floating_point() else v.detach()).contiguous()
           for k, v in model.state_dict().items()}
     tmp = out.with_suffix(".tmp")
-    save_file(sd, str(tmp), metadata={"format": "pt", "model": TINY_CLIP_NAME})
+    save_file(sd, str(tmp), metadata={"format": "pt", "model": name})
     tmp.replace(out)
     return out
 
@@ -239,8 +245,15 @@ def build_model(cfg: dict) -> torch.nn.Module:
     init_from = cfg.get("init_from")
     if init_from and not Path(init_from).is_file():
         raise FileNotFoundError(f"init_from checkpoint {init_from} does not exist")
-    return open_clip.create_model(TINY_CLIP_NAME, pretrained=str(init_from) if init_from else None,
+    return open_clip.create_model(model_name(cfg),
+                                  pretrained=str(init_from) if init_from else None,
                                   force_patch_dropout=dropout)
+
+
+def model_name(cfg: dict) -> str:
+    """The open_clip config to train: `model:` (e.g. TinyDriveCLIP-Wide), TinyDriveCLIP by
+    default."""
+    return str(cfg.get("model") or TINY_CLIP_NAME)
 
 
 def train(cfg: dict) -> Path:
@@ -251,9 +264,9 @@ def train(cfg: dict) -> Path:
     targets = uses_targets(cfg)
     model = build_model(cfg)
     model.train()
-    grid = int(model.visual.grid_size[0])
-    size = int(model.visual.image_size[0])
-    tokenizer = open_clip.get_tokenizer(TINY_CLIP_NAME)
+    grid = tuple(int(v) for v in model.visual.grid_size)
+    size = tuple(int(v) for v in model.visual.image_size)
+    tokenizer = open_clip.get_tokenizer(model_name(cfg))
     positives = cfg.get("positives", "each")
     decay, no_decay = [], []
     for name, p in model.named_parameters():
@@ -279,7 +292,7 @@ def train(cfg: dict) -> Path:
         for g in opt.param_groups:
             g["lr"] = lr
         t0 = time.time()
-        images, texts, truth, n_paired, frames = make_batch(step, cfg, tokenizer, rng)
+        images, texts, truth, n_paired, frames = make_batch(step, cfg, tokenizer, rng, size)
         t_data = time.time() - t0
         if targets:
             loss, parts = supervised_loss(model, tokenizer, images, texts, truth, n_paired,
@@ -317,8 +330,9 @@ def _checkpoint(model, cfg, run_dir: Path, step: int, n_seen: int, t_start: floa
                 loss_ema: float | None, final: bool) -> Path:
     model.eval()
     model.visual.output_tokens = False
-    export_weights(model, run_dir / "last.safetensors", "float32")
-    path = export_weights(model, cfg["export_path"], cfg.get("export_dtype", "float16"))
+    export_weights(model, run_dir / "last.safetensors", "float32", model_name(cfg))
+    path = export_weights(model, cfg["export_path"], cfg.get("export_dtype", "float16"),
+                          model_name(cfg))
     model.train()
     info = {"step": step, "images_seen": n_seen, "minutes": round((time.time() - t_start) / 60, 2),
             "loss_ema": loss_ema, "final": final, "time_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ",
@@ -334,6 +348,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--time-budget-min", type=float, default=None,
                     help="override the config's wall-clock budget (e.g. for a smoke run)")
     ap.add_argument("--run-dir", default=None)
+    ap.add_argument("--model", default=None,
+                    help="override the config's open_clip model, e.g. TinyDriveCLIP-Wide")
     ap.add_argument("--export-path", default=None)
     args = ap.parse_args(argv)
     cfg = load_config(args.config)
@@ -343,6 +359,8 @@ def main(argv: list[str] | None = None) -> None:
         cfg["run_dir"] = args.run_dir
     if args.export_path:
         cfg["export_path"] = args.export_path
+    if args.model:
+        cfg["model"] = args.model
     train(cfg)
 
 

@@ -58,3 +58,14 @@ def test_held_out_frames_stay_below_the_training_seeds() -> None:
     last, _, _ = localisation.held_out_frames(1, (64, 36), seed=limit - 1)
     assert benchmark[0].seed == localisation.HELD_OUT_SEED and last[0].seed == limit - 1
     assert not np.array_equal(benchmark[0].image, validation[0].image)
+
+
+def test_sizes_are_width_by_height_and_bad_ones_name_the_flag(capsys) -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    assert localisation.parse_size(parser, "--input-size", "252x144") == (252, 144)
+    for bad in ("144", "0x144", "ax144", "252x144x3"):
+        with pytest.raises(SystemExit):
+            localisation.parse_size(parser, "--input-size", bad)
+        assert f"--input-size '{bad}'" in capsys.readouterr().err

@@ -155,31 +155,54 @@ def test_dense_loss_is_low_when_patches_point_at_their_class() -> None:
     assert dense_loss(wrong, proj, classes, scale, labels) > 1.0
 
 
-@pytest.mark.parametrize("prob", [0.0, 1.0])
-def test_supervised_loss_runs_one_training_step(prob: float) -> None:
+@pytest.mark.parametrize(
+    ("name", "prob"),
+    [("TinyDriveCLIP", 0.0), ("TinyDriveCLIP", 1.0), ("TinyDriveCLIP-Wide", 1.0)],
+)
+def test_supervised_loss_runs_one_training_step(name: str, prob: float) -> None:
     import open_clip
 
-    from synthworld.tiny_clip import TINY_CLIP_NAME, register_model_configs
+    from synthworld.tiny_clip import register_model_configs
     from synthworld.train_clip import make_batch, supervised_loss
 
     register_model_configs()
     torch.manual_seed(0)
-    model = open_clip.create_model(TINY_CLIP_NAME)
-    tok = open_clip.get_tokenizer(TINY_CLIP_NAME)
+    model = open_clip.create_model(name)
+    tok = open_clip.get_tokenizer(name)
+    size = tuple(int(v) for v in model.visual.image_size)
+    grid = tuple(int(v) for v in model.visual.grid_size)
     cfg = {"batch_size": 3, "render_size": [192, 108], "presence_weight": 1.0,
            "dense_weight": 0.5, "background_weight": 0.5, "value_weight": 0.5,
            "absent_floor_weight": 1.0, "spread_weight": 1.0, "patch_cover": 0.1,
            "attention_weight": 0.5, "attention_layers": 2, "mask_augment_prob": prob,
            "positives": "each"}
     rng = np.random.default_rng(0)
-    images, texts, truth, n_paired, frames = make_batch(0, cfg, tok, rng)
+    images, texts, truth, n_paired, frames = make_batch(0, cfg, tok, rng, size)
+    assert images.shape[-2:] == size
     loss, parts = supervised_loss(model, tok, images, texts, truth, n_paired, frames, rng, cfg,
-                                  int(model.visual.grid_size[0]), SIZE)
+                                  grid, size)
     loss.backward()
     assert set(parts) == {"clip", "presence", "dense", "floor", "background", "value",
                           "spread", "attention"}
     assert all(np.isfinite(v) for v in parts.values())
     assert model.visual.conv1.weight.grad.abs().sum() > 0
+
+
+def test_labels_on_a_wide_input_follow_the_objects() -> None:
+    """A (height, width) input keeps the frame's aspect; labels land on the same objects."""
+    frame = _frame_with_salient("car")
+    salient, every = class_coverage(frame, (144, 252))
+    assert salient.shape == (len(OBJECT_CLASSES), 144, 252)
+    # the share of the frame each class covers does not depend on the input's shape
+    square = class_coverage(frame, SIZE)[1]
+    assert np.allclose(every.mean(axis=(1, 2)), square.mean(axis=(1, 2)), atol=0.01)
+    visible = np.ones((144, 252), np.float32)
+    labels = patch_labels(every, visible, (12, 21))
+    assert labels.shape == (12 * 21,)
+    assert (labels == OBJECT_CLASSES.index("car")).any()
+    background = background_patches(every, visible, (12, 21))
+    assert background.shape == (12 * 21,) and background.any()
+    assert not (background & (labels >= 0)).any()
 
 
 def test_background_patches_are_visible_and_touch_no_object() -> None:

@@ -83,6 +83,20 @@ def test_training_warm_starts_through_open_clips_loader(random_model, tmp_path, 
         build_model({"init_from": str(tmp_path / "missing.safetensors")})
 
 
+def test_wide_model_warm_starts_from_a_square_checkpoint(random_model, tmp_path) -> None:
+    """Stage 2 of TinyDriveCLIP-Wide starts from the square stage 1: open_clip's loader
+    interpolates the 12x12 positional grid to 12x21 and copies everything else."""
+    path = export_weights(random_model, tmp_path / "stage1.safetensors", "float32")
+    wide = build_model({"init_from": str(path), "model": "TinyDriveCLIP-Wide",
+                        "presence_weight": 1.0})
+    assert tuple(wide.visual.grid_size) == (12, 21)
+    assert wide.visual.positional_embedding.shape == (1 + 12 * 21, 192)
+    assert torch.equal(wide.visual.conv1.weight, random_model.visual.conv1.weight)
+    x = frames_to_tensor([np.zeros((90, 160, 3), np.uint8)], (144, 252))
+    assert x.shape == (1, 3, 144, 252)
+    assert wide.encode_image(x).shape == (1, 256)
+
+
 def test_weights_path_env_override(monkeypatch, tmp_path) -> None:
     monkeypatch.delenv(WEIGHTS_ENV, raising=False)
     assert default_weights_path().name == "open_clip_model.safetensors"
