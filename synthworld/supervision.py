@@ -124,14 +124,14 @@ def random_region(
     Blobs look like the top-20 % masks of a heatmap; object regions make sure whole objects
     are removed (or kept) often enough to learn from.
     """
+    h, w = height_width(size)
     present = [c for c in range(len(every)) if every[c].max() > 0]
     if present and rng.random() < 0.5:
         obj = every[int(rng.choice(present))] > 0
-        grow = int(rng.integers(2, max(3, min(height_width(size)) // 12)))
+        grow = int(rng.integers(2, max(3, min(h, w) // 12)))
         kernel = np.ones((2 * grow + 1, 2 * grow + 1), np.uint8)
         return cv2.dilate(obj.astype(np.uint8), kernel).astype(np.float32)
     coarse = rng.random((6, 6)).astype(np.float32)
-    h, w = height_width(size)
     smooth = cv2.resize(coarse, (w, h), interpolation=cv2.INTER_CUBIC)
     fraction = float(rng.uniform(0.1, 0.4))
     return (smooth >= np.quantile(smooth, 1 - fraction)).astype(np.float32)
