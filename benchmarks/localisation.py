@@ -408,7 +408,7 @@ def main() -> None:
     random_model = open_clip.create_model(args.model).eval()
     random_bb = OpenClipViT(random_model, f"{args.model}@random-init", input_size=input_size)
     random_maps = ca_maps(operator(random_bb), frames, pairs)
-    trained_maps = ca_maps(operator(bb), frames, pairs)
+    trained_maps = methods["CA both (a=0.8 b=0.5)"]  # operator(bb)'s default config
     ranks = [
         np.corrcoef(np.argsort(np.argsort(a.ravel())), np.argsort(np.argsort(b.ravel())))[0, 1]
         for a, b in zip(trained_maps, random_maps, strict=True)
