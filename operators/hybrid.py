@@ -224,9 +224,8 @@ def tower_match(
     visual = attribution.backbone.visual
     tower = vlm.model.model.vision_tower
     size = tuple(int(v) for v in visual.image_size)
-    hf_size = int(tower.config.image_size)
-    if size != (hf_size, hf_size):
-        raise ValueError(f"towers differ in input size: open_clip {size} vs VLM {hf_size}")
+    if size != vlm.input_hw:
+        raise ValueError(f"towers differ in input size: open_clip {size} vs VLM {vlm.input_hw}")
     generator = torch.Generator().manual_seed(seed)
     pixels = torch.randn(1, 3, *size, generator=generator)
     tower_dtype = next(tower.parameters()).dtype

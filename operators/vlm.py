@@ -54,6 +54,8 @@ from urllib.parse import urlparse
 import numpy as np
 import torch
 
+from operators.vlm_convert import tower_kwargs
+
 VISION_ATTN_IMPLEMENTATION: dict[str, str] = {"vision_config": "eager", "text_config": "sdpa"}
 DEFAULT_MAX_NEW_TOKENS = 32
 _LLAVA_MODEL_TYPES = frozenset({"llava"})
@@ -416,7 +418,7 @@ class LlavaBackend:
             generated = self.model.generate(
                 input_ids=enc["input_ids"],
                 attention_mask=enc["attention_mask"],
-                pixel_values=pixel_values,
+                mm_encoder_outputs={"image": self._encode_images(pixel_values)},
                 max_new_tokens=max_new_tokens or self.max_new_tokens,
                 do_sample=False,
                 num_beams=1,
@@ -525,7 +527,6 @@ class LlavaBackend:
         focus: Sequence[str | Sequence[str] | None] | None = None,
     ) -> list[VLMAnswer]:
         config = self.model.config
-        inner = self.model.model
         batch, prompt_len = enc["input_ids"].shape
         target_mask, focus_found = self._focus_mask(answer_tokens, answer_mask, focus)
         if bool(((answer_tokens == self.image_token_id) & (answer_mask > 0)).any()):
@@ -540,13 +541,8 @@ class LlavaBackend:
         # ever touching the parameters' .grad.
         pixels = pixel_values.detach().clone().requires_grad_(True)
         with torch.enable_grad():
-            image_outputs = inner.get_image_features(
-                pixel_values=pixels,
-                vision_feature_layer=config.vision_feature_layer,
-                vision_feature_select_strategy=config.vision_feature_select_strategy,
-                output_attentions=True,
-                output_hidden_states=True,
-                return_dict=True,
+            image_outputs = self._encode_images(
+                pixels, output_attentions=True, output_hidden_states=True
             )
             attentions = image_outputs.attentions
             hidden_states = image_outputs.hidden_states
@@ -663,6 +659,34 @@ class LlavaBackend:
                 )
             )
         return results
+
+    @property
+    def input_hw(self) -> tuple[int, int]:
+        """(height, width) of the pixels the processor gives the vision tower."""
+        proc = getattr(self.processor, "image_processor", None)
+        size = getattr(proc, "size", None) or {}
+        crop = getattr(proc, "crop_size", None) or {}
+        chosen = crop if getattr(proc, "do_center_crop", False) else size
+        if "height" in chosen and "width" in chosen:
+            return int(chosen["height"]), int(chosen["width"])
+        side = int(self.model.config.vision_config.image_size)
+        return side, side
+
+    def _encode_images(self, pixels: torch.Tensor, **outputs: bool) -> Any:
+        """Tower + projector, once for generate() (as it would itself) and for the replay.
+
+        One place, so the answer and its explanation see the same image features; a tower run
+        at an input other than its square needs `tower_kwargs` (operators.vlm_convert).
+        """
+        config = self.model.config
+        return self.model.model.get_image_features(
+            pixel_values=pixels,
+            vision_feature_layer=config.vision_feature_layer,
+            vision_feature_select_strategy=config.vision_feature_select_strategy,
+            return_dict=True,
+            **tower_kwargs(config.vision_config, pixels),
+            **outputs,
+        )
 
     def _frame_box(self, frame_size: tuple[int, int]) -> tuple[float, float, float, float]:
         """(top, left, height, width) of the frame region the patch grid covers, in pixels.

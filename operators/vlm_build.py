@@ -90,6 +90,8 @@ def build_tiny_llava(
     the geometry. The image processor resizes the short side and centre-crops, as llava-hf's CLIP
     processor does; `squash=True` resizes to the square input without cropping, as the project's
     tiny CLIP is trained (a dashcam frame's sides carry the objects an audit asks about).
+    A converted non-square tower (`operators.vlm_convert`) records its input as
+    `vision_config.input_hw`; the processor then squashes frames to it.
     """
     import torch
     from transformers import (
@@ -148,11 +150,14 @@ def build_tiny_llava(
     model.generation_config.eos_token_id = tokenizer.eos_token_id
     model.generation_config.bos_token_id = tokenizer.bos_token_id
     size = int(vision_config.image_size)
+    height, width = getattr(vision_config, "input_hw", None) or (size, size)
+    if height != width and not squash:
+        raise ValueError(f"a non-square input {height}x{width} needs squash=True (no crop)")
     mean = (0.48145466, 0.4578275, 0.40821073)
     std = (0.26862954, 0.26130258, 0.27577711)
     image_processor = CLIPImageProcessor(
-        size={"height": size, "width": size} if squash else {"shortest_edge": size},
-        crop_size={"height": size, "width": size},
+        size={"height": height, "width": width} if squash else {"shortest_edge": size},
+        crop_size={"height": height, "width": width},
         do_center_crop=not squash,
         image_mean=list(mean),
         image_std=list(std),

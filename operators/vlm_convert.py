@@ -21,6 +21,15 @@ Mapping (open_clip -> transformers), per block i:
 LayerScale is a per-channel scale on the residual branch, so it folds exactly into the preceding
 linear layer. Towers with attention pooling, average pooling, LN-after-pool, no `ln_pre`,
 QK-norm or a custom block have no CLIPVisionModel equivalent and are rejected.
+
+A non-square input (a dashcam-shaped 144x252 tower) has no CLIPVisionModel form of its own: that
+class keeps a square position grid and interpolates it bicubically for other input shapes
+(`interpolate_pos_encoding`). Bicubic resampling is linear and, from an n x n grid with
+n = max(rows, cols), onto the tower's grid, has full row rank; so there is a square grid whose
+interpolation *is* the tower's grid, found by least squares (`square_position_embedding`, exact to
+float rounding). The converted tower then runs at the real input with interpolation switched on
+(`tower_kwargs`), and a stock transformers LLaVA directory holds it; the config's extra
+`input_hw` records that input for the processor (`operators.vlm_build`).
 """
 
 from __future__ import annotations
@@ -29,6 +38,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 
@@ -81,16 +91,16 @@ def clip_vision_config(visual: nn.Module, **overrides: Any) -> Any:
     first = blocks[0]
     width = visual.conv1.out_channels
     patch_h, patch_w = visual.patch_size
-    image_h, image_w = visual.image_size
-    if patch_h != patch_w or image_h != image_w:
-        raise ConversionError("CLIPVisionModel needs square patches and a square input")
+    if patch_h != patch_w:
+        raise ConversionError("CLIPVisionModel needs square patches")
     proj = getattr(visual, "proj", None)
     values: dict[str, Any] = {
         "hidden_size": width,
         "intermediate_size": first.mlp.c_fc.out_features,
         "num_hidden_layers": len(blocks),
         "num_attention_heads": first.attn.num_heads,
-        "image_size": image_h,
+        "image_size": max(visual.grid_size) * patch_h,  # the square grid, see module doc
+        "input_hw": [int(v) for v in visual.image_size],  # what the tower really takes
         "patch_size": patch_h,
         "num_channels": visual.conv1.in_channels,
         "hidden_act": _activation_name(first.mlp.gelu),
@@ -100,6 +110,44 @@ def clip_vision_config(visual: nn.Module, **overrides: Any) -> Any:
     }
     values.update(overrides)
     return CLIPVisionConfig(**values)
+
+
+def _bicubic_matrix(source: int, target: int) -> torch.Tensor:
+    """(target, source): what bicubic `F.interpolate` (align_corners=False) does to a line."""
+    eye = torch.eye(source, dtype=torch.float64).reshape(source, 1, source, 1)
+    out = F.interpolate(eye, size=(target, 1), mode="bicubic", align_corners=False)
+    return out.reshape(source, target).T
+
+
+def square_position_embedding(visual: nn.Module) -> torch.Tensor:
+    """(1 + n*n, width) positions whose bicubic interpolation onto the tower's grid is exact.
+
+    n = max(rows, cols). A square tower gets its own positions back unchanged.
+    """
+    positions = visual.positional_embedding.detach()
+    rows, cols = visual.grid_size
+    if rows == cols:
+        return positions
+    n = max(rows, cols)
+    width = positions.shape[1]
+    grid = positions[1:].double().reshape(rows, cols, width).permute(2, 0, 1)
+    to_rows = torch.linalg.pinv(_bicubic_matrix(n, rows))
+    to_cols = torch.linalg.pinv(_bicubic_matrix(n, cols))
+    square = to_rows @ grid @ to_cols.T  # (width, n, n), the minimum-norm exact solution
+    square = square.permute(1, 2, 0).reshape(n * n, width).to(positions.dtype)
+    return torch.cat([positions[:1], square])
+
+
+def tower_kwargs(vision_config: Any, pixels: torch.Tensor) -> dict[str, Any]:
+    """Keyword arguments a CLIP-style transformers tower needs to run on `pixels`.
+
+    Inputs other than the tower's square size run with the position grid interpolated: exact for
+    a converted non-square tower (module doc), the usual resize for any other checkpoint.
+    """
+    size = int(vision_config.image_size)
+    if tuple(pixels.shape[-2:]) == (size, size):
+        return {}
+    return {"interpolate_pos_encoding": True}
 
 
 def _layer_scale(module: nn.Module, width: int) -> torch.Tensor:
@@ -123,7 +171,7 @@ def convert_state_dict(visual: nn.Module) -> dict[str, torch.Tensor]:
     vm = "vision_model."
     out[vm + "embeddings.patch_embedding.weight"] = visual.conv1.weight
     out[vm + "embeddings.class_embedding"] = visual.class_embedding
-    out[vm + "embeddings.position_embedding.weight"] = visual.positional_embedding
+    out[vm + "embeddings.position_embedding.weight"] = square_position_embedding(visual)
     out[vm + "pre_layrnorm.weight"] = visual.ln_pre.weight
     out[vm + "pre_layrnorm.bias"] = visual.ln_pre.bias
     for i, block in enumerate(visual.transformer.resblocks):
@@ -227,7 +275,8 @@ def compare_towers(
     """
     visual = visual.eval()
     converted = converted.eval()
-    x = visual._embeds(pixels.to(visual.conv1.weight))
+    pixels = pixels.to(visual.conv1.weight)
+    x = visual._embeds(pixels)
     ours = [x]
     for block in visual.transformer.resblocks:
         x = block(x)
@@ -235,7 +284,9 @@ def compare_towers(
     pooled_ref, _ = visual._global_pool(visual.ln_post(x))
     if visual.proj is not None:
         pooled_ref = pooled_ref @ visual.proj
-    out = converted(pixel_values=pixels.to(visual.conv1.weight), output_hidden_states=True)
+    out = converted(
+        pixel_values=pixels, output_hidden_states=True, **tower_kwargs(converted.config, pixels)
+    )
     theirs = out.hidden_states
     if len(theirs) != len(ours):
         raise ConversionError(f"{len(theirs)} hidden states vs {len(ours)} in open_clip")

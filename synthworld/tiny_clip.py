@@ -2,8 +2,10 @@
 
 The model is an ordinary open_clip config registered at runtime, so every downstream tool
 (`open_clip.create_model(TINY_CLIP_NAME, pretrained=<file>)`) works unchanged and nothing of
-open_clip is vendored. Frames are squashed, not centre-cropped, to the square input: a dashcam
-frame's left and right thirds carry exactly the objects an audit asks about.
+open_clip is vendored. Frames are squashed, not centre-cropped, to the 144x252 input (a 16:9
+dashcam frame's shape to within 2 %): the frame's left and right thirds carry exactly the objects
+an audit asks about, and a square input would halve their width. Stage 1 of training runs the
+square TinyDriveCLIP-Square (144x144, cheaper); stage 2 and the shipped weights are the wide one.
 """
 
 from __future__ import annotations
@@ -57,8 +59,10 @@ def model_config() -> dict:
     return json.loads((MODEL_CONFIG_DIR / f"{TINY_CLIP_NAME}.json").read_text())
 
 
-def image_size() -> int:
-    return int(model_config()["vision_cfg"]["image_size"])
+def image_size() -> tuple[int, int]:
+    """The shipped model's input as (height, width)."""
+    size = model_config()["vision_cfg"]["image_size"]
+    return height_width(size if isinstance(size, int) else tuple(size))
 
 
 def height_width(size: int | tuple[int, int]) -> tuple[int, int]:

@@ -251,8 +251,8 @@ def build_model(cfg: dict) -> torch.nn.Module:
 
 
 def model_name(cfg: dict) -> str:
-    """The open_clip config to train: `model:` (e.g. TinyDriveCLIP-Wide), TinyDriveCLIP by
-    default."""
+    """The open_clip config to train: `model:` (stage 1 trains TinyDriveCLIP-Square), else
+    TinyDriveCLIP."""
     return str(cfg.get("model") or TINY_CLIP_NAME)
 
 
@@ -349,7 +349,7 @@ def main(argv: list[str] | None = None) -> None:
                     help="override the config's wall-clock budget (e.g. for a smoke run)")
     ap.add_argument("--run-dir", default=None)
     ap.add_argument("--model", default=None,
-                    help="override the config's open_clip model, e.g. TinyDriveCLIP-Wide")
+                    help="override the config's open_clip model, e.g. TinyDriveCLIP-Square")
     ap.add_argument("--export-path", default=None)
     args = ap.parse_args(argv)
     cfg = load_config(args.config)

@@ -29,7 +29,7 @@ import torch.nn.functional as F
 
 from operators.vlm import FALLBACK_PROMPT_TEMPLATE, TEXT_ONLY_PROMPT_TEMPLATE, load_vlm
 from operators.vlm_build import build_tiny_llava, build_word_tokenizer, save_llava, split_words
-from operators.vlm_convert import compare_towers, convert_open_clip_visual
+from operators.vlm_convert import compare_towers, convert_open_clip_visual, tower_kwargs
 from synthworld.qa import QA, QA_KINDS, answer_matches, qa_pairs, vocabulary_corpus
 from synthworld.scene import Frame, render_scene
 
@@ -74,7 +74,9 @@ def tower_features(
     for start in range(0, len(frames), batch):
         images = [f.image for f in frames[start : start + batch]]
         pixels = processor.image_processor(images, return_tensors="pt")["pixel_values"]
-        hidden = model.model.vision_tower(pixels, output_hidden_states=True).hidden_states
+        hidden = model.model.vision_tower(
+            pixels, output_hidden_states=True, **tower_kwargs(config.vision_config, pixels)
+        ).hidden_states
         layer = hidden[config.vision_feature_layer]
         if config.vision_feature_select_strategy == "default":
             layer = layer[:, 1:]
@@ -93,8 +95,9 @@ def encode_examples(
 
     The first turn is exactly the backend's single-turn format (image, question, answer, EOS);
     later turns follow as text-only turns, as in LLaVA's own multi-turn training data. Packing
-    shares the 144 image tokens between several questions, which makes a CPU run several times
-    cheaper. Turn order is shuffled so every question type is trained in the first turn too.
+    shares the image tokens (252 on the shipped tower) between several questions, which makes a
+    CPU run several times cheaper. Turn order is shuffled so every question type is trained in the
+    first turn too.
     """
     by_frame: dict[int, list[QA]] = {}
     for index, qa in qas:
@@ -237,7 +240,9 @@ the same code path as any llava-hf checkpoint.
   absolute difference over all hidden states and the pooled embedding: {tower["max_diff"]:.3g}
   (feature scale {tower["max_abs_feature"]:.3g}).
 - Feature layer: {cfg["vision_feature_layer"]} ('default' strategy, CLS dropped), squash resize to
-  the tower's square input, as the CLIP was trained.
+  the CLIP's {tower["input"]} input (height x width), as the CLIP was trained. A non-square tower is
+  stored with a square position grid that interpolates exactly onto its own
+  (`operators/vlm_convert.py`); the backend runs it with `interpolate_pos_encoding`.
 - Language model: Llama, {cfg["text_layers"]} layers, hidden {cfg["text_hidden"]}, word-level
   tokenizer of {stats["vocab_size"]} words.
 - Training: {stats["steps"]} steps of batch {cfg["batch_size"]} in {stats["minutes"]:.1f} min on
@@ -367,10 +372,14 @@ def train(cfg: dict, out_dir: Path, clip_weights: Path | None) -> dict:
 
     model.eval()
     save_llava(model, processor, out_dir)
-    pixels = torch.randn(2, 3, converted.config.image_size, converted.config.image_size)
+    pixels = torch.randn(2, 3, *clip.visual.image_size)
     reloaded = load_vlm(out_dir, device="cpu")
     comparison = compare_towers(clip.visual, reloaded.model.model.vision_tower, pixels)
-    tower = {"max_diff": comparison.max_diff, "max_abs_feature": comparison.max_abs_feature}
+    tower = {
+        "max_diff": comparison.max_diff,
+        "max_abs_feature": comparison.max_abs_feature,
+        "input": "x".join(str(v) for v in clip.visual.image_size),
+    }
     eval_seeds = range(
         int(cfg["eval_seed_base"]), int(cfg["eval_seed_base"]) + int(cfg["eval_frames"])
     )

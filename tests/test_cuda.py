@@ -17,25 +17,52 @@ pytestmark = [
 ]
 
 
-@pytest.mark.parametrize("precision", ["fp32", "bf16", "fp16"])
-def test_cuda_matches_cpu(model_config_dir, frames, precision: str) -> None:
+def test_cuda_fp32_matches_cpu(model_config_dir, frames) -> None:
+    """The CUDA path computes what the CPU path computes (random tiny ViT, fp32)."""
     torch.manual_seed(0)
     cpu_model = open_clip.create_model("TestTinyViT").eval()
     cpu = ConceptAttribution(OpenClipViT(cpu_model, "TestTinyViT"))
     gpu_model = copy.deepcopy(cpu_model).cuda()
     gpu = ConceptAttribution(
         OpenClipViT(gpu_model, "TestTinyViT"),
-        runtime=RuntimeConfig(device="cuda", precision=precision),
+        runtime=RuntimeConfig(device="cuda", precision="fp32"),
     )
     concepts = ["car", "pedestrian", "sky"]
     for a, b in zip(cpu.explain(frames, concepts), gpu.explain(frames, concepts), strict=True):
         for x, y in zip(a.concepts, b.concepts, strict=True):
             assert x.contrastive == y.contrastive
-            tol = 1e-3 if precision == "fp32" else 0.1
-            np.testing.assert_allclose(x.heatmap_fused, y.heatmap_fused, atol=tol)
-            corr = np.corrcoef(x.heatmap_fused.ravel(), y.heatmap_fused.ravel())[0, 1]
-            assert corr > (0.999 if precision == "fp32" else 0.9)
+            np.testing.assert_allclose(x.heatmap_fused, y.heatmap_fused, atol=1e-3)
             assert np.isfinite(y.concept_drop) and np.isfinite(y.negative_suppression)
+
+
+@pytest.mark.parametrize("precision", ["bf16", "fp16"])
+def test_cuda_half_precision_keeps_the_trained_models_maps(precision: str) -> None:
+    """bf16/fp16 autocast keeps the shipped model's heatmaps (trained weights, real frames).
+
+    A random model is the wrong reference for reduced precision: its maps are near-flat, and
+    min-max normalisation turns bf16 rounding into large swings (0.25 on one 4x4 map of a random
+    tiny ViT, the same on CPU bf16 autocast). The trained model's maps are what users see; on
+    CPU bf16 autocast they agree with fp32 to 0.076 at most (corr >= 0.994, 18/18 same peak).
+    """
+    from operators.config import load_config
+    from synthworld.scene import render_scene
+
+    frames = [render_scene(900_000 + s, size=(640, 360)).image for s in range(6)]
+    concepts = ["car", "pedestrian", "traffic light"]
+    config = load_config()
+    cpu = ConceptAttribution.from_config(config)
+    runtime = RuntimeConfig(device="cuda", precision=precision)
+    gpu = ConceptAttribution.from_config(config.model_copy(update={"runtime": runtime}))
+    same_peak, total = 0, 0
+    for a, b in zip(cpu.explain(frames, concepts), gpu.explain(frames, concepts), strict=True):
+        for x, y in zip(a.concepts, b.concepts, strict=True):
+            u, v = x.heatmap_fused, y.heatmap_fused
+            assert np.abs(u - v).max() < 0.2, x.concept
+            assert np.corrcoef(u.ravel(), v.ravel())[0, 1] > 0.97, x.concept
+            same_peak += int(u.argmax() == v.argmax())
+            total += 1
+            assert np.isfinite(y.concept_drop) and np.isfinite(y.negative_suppression)
+    assert same_peak >= total - 2
 
 
 def test_cuda_vit_b16_batch(frames) -> None:

@@ -233,11 +233,27 @@ def test_towers_match_and_mismatch_is_refused(hybrid_parts, tmp_path) -> None:
     other_model, other_proc = build_tiny_llava(
         build_word_tokenizer(["car"]),
         vision_config=vlm.model.config.vision_config,
+        squash=True,
         seed=1,
     )
     other = load_vlm(save_llava(other_model, other_proc, tmp_path), device="cpu")
     with pytest.raises(ValueError, match="differ"):
         HybridAttribution(attribution, other)
+
+
+def test_towers_of_different_input_shapes_are_refused(hybrid_parts) -> None:
+    # A square CLIP cannot be fused with the VLM built on the wide one: their patch grids differ.
+    import open_clip
+
+    from operators.attribution import ConceptAttribution
+    from operators.backbone import OpenClipViT
+
+    _, vlm = hybrid_parts
+    assert vlm.input_hw == (144, 252)
+    square = open_clip.create_model("TinyDriveCLIP-Square", pretrained=None).eval()
+    attribution = ConceptAttribution(OpenClipViT(square, "TinyDriveCLIP-Square"))
+    with pytest.raises(ValueError, match=r"input size: open_clip \(144, 144\) vs VLM \(144, 252\)"):
+        tower_match(attribution, vlm)
 
 
 def test_expansion_changes_only_expanded_concepts(hybrid_parts) -> None:

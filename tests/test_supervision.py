@@ -157,7 +157,7 @@ def test_dense_loss_is_low_when_patches_point_at_their_class() -> None:
 
 @pytest.mark.parametrize(
     ("name", "prob"),
-    [("TinyDriveCLIP", 0.0), ("TinyDriveCLIP", 1.0), ("TinyDriveCLIP-Wide", 1.0)],
+    [("TinyDriveCLIP", 0.0), ("TinyDriveCLIP", 1.0), ("TinyDriveCLIP-Square", 1.0)],
 )
 def test_supervised_loss_runs_one_training_step(name: str, prob: float) -> None:
     import open_clip

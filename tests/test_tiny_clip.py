@@ -28,8 +28,7 @@ def random_model() -> torch.nn.Module:
 
 def _inputs(n: int = 2) -> tuple[torch.Tensor, torch.Tensor]:
     g = torch.Generator().manual_seed(1)
-    s = image_size()
-    images = torch.randn(n, 3, s, s, generator=g)
+    images = torch.randn(n, 3, *image_size(), generator=g)
     texts = open_clip.get_tokenizer(TINY_CLIP_NAME)(["a red car on the left", "a stop sign"][:n])
     return images, texts
 
@@ -83,15 +82,18 @@ def test_training_warm_starts_through_open_clips_loader(random_model, tmp_path, 
         build_model({"init_from": str(tmp_path / "missing.safetensors")})
 
 
-def test_wide_model_warm_starts_from_a_square_checkpoint(random_model, tmp_path) -> None:
-    """Stage 2 of TinyDriveCLIP-Wide starts from the square stage 1: open_clip's loader
+def test_wide_model_warm_starts_from_a_square_checkpoint(tmp_path) -> None:
+    """Stage 2 of TinyDriveCLIP (144x252) starts from the square stage 1: open_clip's loader
     interpolates the 12x12 positional grid to 12x21 and copies everything else."""
-    path = export_weights(random_model, tmp_path / "stage1.safetensors", "float32")
-    wide = build_model({"init_from": str(path), "model": "TinyDriveCLIP-Wide",
-                        "presence_weight": 1.0})
+    register_model_configs()
+    torch.manual_seed(0)
+    square = open_clip.create_model("TinyDriveCLIP-Square").eval()
+    assert tuple(square.visual.grid_size) == (12, 12)
+    path = export_weights(square, tmp_path / "stage1.safetensors", "float32")
+    wide = build_model({"init_from": str(path), "model": TINY_CLIP_NAME, "presence_weight": 1.0})
     assert tuple(wide.visual.grid_size) == (12, 21)
     assert wide.visual.positional_embedding.shape == (1 + 12 * 21, 192)
-    assert torch.equal(wide.visual.conv1.weight, random_model.visual.conv1.weight)
+    assert torch.equal(wide.visual.conv1.weight, square.visual.conv1.weight)
     x = frames_to_tensor([np.zeros((90, 160, 3), np.uint8)], (144, 252))
     assert x.shape == (1, 3, 144, 252)
     assert wide.encode_image(x).shape == (1, 256)
@@ -112,7 +114,7 @@ def test_frames_are_squashed_not_cropped() -> None:
     img = np.zeros((90, 160, 3), np.uint8)
     img[:, :20] = 255  # a bright strip at the far left must survive preprocessing
     x = frames_to_tensor([img])
-    assert x.shape == (1, 3, image_size(), image_size())
+    assert x.shape == (1, 3, *image_size())
     assert x[0, :, :, 0].mean() > x[0, :, :, -1].mean() + 1.0
 
 

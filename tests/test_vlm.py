@@ -360,31 +360,68 @@ def test_unsupported_towers_are_rejected() -> None:
         convert_open_clip_visual(torch.nn.Linear(2, 2))
 
 
-def test_project_tiny_clip_tower_inside_a_llava(tmp_path: Path) -> None:
-    # The project's TinyDriveCLIP architecture (random weights: the shipped ones may not exist
-    # yet) converted, placed in a LLaVA, saved, reloaded through the backend: features equal.
+@pytest.mark.parametrize("name", ["TinyDriveCLIP", "TinyDriveCLIP-Square"])
+def test_project_tiny_clip_tower_inside_a_llava(tmp_path: Path, name: str) -> None:
+    # The project's TinyDriveCLIP architectures (random weights: the shipped ones may not exist
+    # yet), the dashcam-shaped default and the square stage 1, converted, placed in a LLaVA,
+    # saved, reloaded through the backend: features equal at the tower's own input.
     import open_clip
 
     from operators.vlm_convert import compare_towers, convert_open_clip_visual
-    from synthworld.tiny_clip import TINY_CLIP_NAME, register_model_configs
+    from synthworld.tiny_clip import register_model_configs
 
     register_model_configs()
     torch.manual_seed(0)
-    clip = open_clip.create_model(TINY_CLIP_NAME, pretrained=None).eval()
+    clip = open_clip.create_model(name, pretrained=None).eval()
     converted = convert_open_clip_visual(clip.visual)
-    size = converted.config.image_size
-    pixels = torch.randn(1, 3, size, size)
+    input_hw = tuple(clip.visual.image_size)
+    pixels = torch.randn(1, 3, *input_hw)
     assert compare_towers(clip.visual, converted, pixels).max_diff < 1e-4
 
     tokenizer = build_word_tokenizer(WORDS)
     model, processor = build_tiny_llava(tokenizer, vision_tower=converted, squash=True)
     vlm = load_vlm(save_llava(model, processor, tmp_path), device="cpu", max_new_tokens=3)
+    assert vlm.input_hw == input_hw
     report = compare_towers(clip.visual, vlm.model.model.vision_tower, pixels)
     assert report.max_diff < 1e-4
     frame = np.random.default_rng(0).integers(0, 256, (90, 160, 3), dtype=np.uint8)
     answer = vlm.ask([frame], "is there a car ?")[0]
-    grid = size // converted.config.patch_size
-    assert answer.answer_map.shape == (grid, grid) and answer.grad_finite
+    assert answer.answer_map.shape == tuple(clip.visual.grid_size) and answer.grad_finite
+
+
+def test_square_position_grid_interpolates_exactly_to_a_wide_one() -> None:
+    # The square grid stored for a non-square tower must give back the tower's own positions
+    # under the interpolation transformers applies, and a square tower must keep its own.
+    import open_clip
+    import torch.nn.functional as F
+
+    from operators.vlm_convert import square_position_embedding
+    from synthworld.tiny_clip import register_model_configs
+
+    register_model_configs()
+    torch.manual_seed(0)
+    wide = open_clip.create_model("TinyDriveCLIP", pretrained=None).visual
+    rows, cols = wide.grid_size
+    assert rows != cols
+    square = square_position_embedding(wide)
+    n = max(rows, cols)
+    assert square.shape == (1 + n * n, wide.positional_embedding.shape[1])
+    grid = square[1:].reshape(1, n, n, -1).permute(0, 3, 1, 2)
+    back = F.interpolate(grid, size=(rows, cols), mode="bicubic", align_corners=False)
+    back = back.permute(0, 2, 3, 1).reshape(rows * cols, -1)
+    expected = wide.positional_embedding.detach()
+    assert torch.allclose(back, expected[1:], atol=1e-5)
+    assert torch.equal(square[0], expected[0])
+    # the naive alternative, resizing the wide grid to a square, would not be exact
+    naive = F.interpolate(
+        expected[1:].reshape(1, rows, cols, -1).permute(0, 3, 1, 2), size=(n, n), mode="bicubic"
+    )
+    naive_back = F.interpolate(naive, size=(rows, cols), mode="bicubic")
+    naive_back = naive_back.permute(0, 2, 3, 1).reshape(rows * cols, -1)
+    assert (naive_back - expected[1:]).abs().max() > 1e-3
+
+    square_tower = open_clip.create_model("TinyDriveCLIP-Square", pretrained=None).visual
+    assert torch.equal(square_position_embedding(square_tower), square_tower.positional_embedding)
 
 
 # ---------------------------------------------------------------- focus and answer replay
