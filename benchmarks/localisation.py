@@ -5,7 +5,8 @@ Run:  python benchmarks/localisation.py [--frames 120] [--json benchmarks/result
 
 `--seed` moves the frames to another held-out range, for a validation split that leaves the
 benchmark's own frames untouched; `--input-size` runs every method at another model input size
-(e.g. 252x144, which keeps a 16:9 frame's aspect ratio; sizes are width x height, as `--size`).
+than the model's own (e.g. 252x144 for a square model, which keeps a 16:9 frame's aspect ratio;
+sizes are width x height, as `--size`).
 
 On held-out synthetic frames (seeds the tiny CLIP never saw), for every salient object class in
 a frame:

@@ -369,11 +369,17 @@ class LlavaBackend:
             pad_token_id=self.pad_token_id,
             suppress_tokens=self._suppressed,
         )
-        new = out[0, enc["input_ids"].shape[1] :]
-        mask, _ = self._answer_mask(new[None])
-        keep = [int(t) for t, m in zip(new.tolist(), mask[0].tolist(), strict=True) if m]
-        keep = [t for t in keep if t not in self.eos_token_ids]
-        return self.tokenizer.decode(keep, skip_special_tokens=True).strip()
+        return self._decode(out[:, enc["input_ids"].shape[1] :])[0]
+
+    def _decode(self, answer_tokens: torch.Tensor) -> list[str]:
+        """Each row's answer text: its tokens up to the first EOS, special tokens dropped."""
+        mask, _ = self._answer_mask(answer_tokens)
+        texts = []
+        for row, row_mask in zip(answer_tokens.tolist(), mask.tolist(), strict=True):
+            keep = [t for t, m in zip(row, row_mask, strict=True) if m]
+            keep = [t for t in keep if t not in self.eos_token_ids]
+            texts.append(self.tokenizer.decode(keep, skip_special_tokens=True).strip())
+        return texts
 
     # ------------------------------------------------------------------ answer + gradients
     def _prepare(
@@ -413,23 +419,43 @@ class LlavaBackend:
         `explain_answers`.
         """
         enc, pixel_values, prompt_list, sizes = self._prepare(images, prompts)
-        prompt_len = enc["input_ids"].shape[1]
-        with torch.no_grad():
-            generated = self.model.generate(
-                input_ids=enc["input_ids"],
-                attention_mask=enc["attention_mask"],
-                mm_encoder_outputs={"image": self._encode_images(pixel_values)},
-                max_new_tokens=max_new_tokens or self.max_new_tokens,
-                do_sample=False,
-                num_beams=1,
-                pad_token_id=self.pad_token_id,
-                suppress_tokens=self._suppressed,
-            )
-        answer_tokens = generated[:, prompt_len:]
+        answer_tokens = self._generate(enc, pixel_values, max_new_tokens)
         answer_mask, ended = self._answer_mask(answer_tokens)
         return self._explain(
             enc, pixel_values, answer_tokens, answer_mask, ended, prompt_list, sizes, focus
         )
+
+    def answer_texts(
+        self,
+        images: Sequence[Any],
+        prompts: str | Sequence[str],
+        *,
+        max_new_tokens: int | None = None,
+    ) -> list[str]:
+        """The answers `ask` would give, as text only: no replay, no gradients.
+
+        For measuring answer accuracy over many frames, where `ask`'s backward pass would cost
+        several times the generation for maps nobody reads.
+        """
+        enc, pixel_values, _, _ = self._prepare(images, prompts)
+        return self._decode(self._generate(enc, pixel_values, max_new_tokens))
+
+    @torch.no_grad()
+    def _generate(
+        self, enc: dict[str, torch.Tensor], pixel_values: torch.Tensor, max_new_tokens: int | None
+    ) -> torch.Tensor:
+        """Greedy answer tokens (batch, new tokens), prompt excluded."""
+        generated = self.model.generate(
+            input_ids=enc["input_ids"],
+            attention_mask=enc["attention_mask"],
+            mm_encoder_outputs={"image": self._encode_images(pixel_values)},
+            max_new_tokens=max_new_tokens or self.max_new_tokens,
+            do_sample=False,
+            num_beams=1,
+            pad_token_id=self.pad_token_id,
+            suppress_tokens=self._suppressed,
+        )
+        return generated[:, enc["input_ids"].shape[1] :]
 
     def explain_answers(
         self,

@@ -88,10 +88,10 @@ def build_tiny_llava(
     `vision_tower` is a transformers CLIP vision model whose config and weights are used for
     the tower (the converted project CLIP, `operators.vlm_convert`); `vision_config` gives only
     the geometry. The image processor resizes the short side and centre-crops, as llava-hf's CLIP
-    processor does; `squash=True` resizes to the square input without cropping, as the project's
-    tiny CLIP is trained (a dashcam frame's sides carry the objects an audit asks about).
-    A converted non-square tower (`operators.vlm_convert`) records its input as
-    `vision_config.input_hw`; the processor then squashes frames to it.
+    processor does; `squash=True` resizes to the tower's input without cropping, as the project's
+    tiny CLIP is trained (a dashcam frame's sides carry the objects an audit asks about). A
+    converted non-square tower (`operators.vlm_convert`) records that input as
+    `vision_config.input_hw`.
     """
     import torch
     from transformers import (

@@ -163,26 +163,8 @@ def evaluate(model_dir: Path, frames: list[Frame], seed: int) -> dict[str, dict[
     def flush() -> None:
         if not batch:
             return
-        with torch.no_grad():
-            enc = vlm.processor(
-                images=[b[0] for b in batch],
-                text=[vlm.format_prompt(b[1].question) for b in batch],
-                padding=True,
-                return_tensors="pt",
-            )
-            out = vlm.model.generate(
-                **enc,
-                max_new_tokens=40,
-                do_sample=False,
-                num_beams=1,
-                pad_token_id=vlm.pad_token_id,
-            )
-        new = out[:, enc["input_ids"].shape[1] :]
-        mask, _ = vlm._answer_mask(new)
-        for row, (_, qa) in enumerate(batch):
-            ids = [int(t) for t, m in zip(new[row].tolist(), mask[row].tolist(), strict=True) if m]
-            ids = [t for t in ids if t not in vlm.eos_token_ids]
-            text = vlm.tokenizer.decode(ids, skip_special_tokens=True)
+        texts = vlm.answer_texts([b[0] for b in batch], [b[1].question for b in batch])
+        for text, (_, qa) in zip(texts, batch, strict=True):
             by_kind[qa.kind].append(answer_matches(text, qa.answer))
         batch.clear()
 

@@ -427,6 +427,15 @@ def test_square_position_grid_interpolates_exactly_to_a_wide_one() -> None:
 # ---------------------------------------------------------------- focus and answer replay
 
 
+def test_answer_texts_are_asks_answers(backend: LlavaBackend, frames) -> None:
+    # The gradient-free path used for accuracy measurement must answer exactly as `ask` does.
+    prompts = ["is there a car ?", "describe this image ."]
+    asked = backend.ask(frames[:2], prompts)
+    assert backend.answer_texts(frames[:2], prompts) == [a.answer for a in asked]
+    with pytest.raises(ValueError, match="prompt 1 is empty"):
+        backend.answer_texts(frames[:2], ["is there a car ?", " "])
+
+
 def test_explain_answers_reproduces_ask(backend: LlavaBackend, frames) -> None:
     prompts = ["is there a car ?", "describe this image ."]
     asked = backend.ask(frames[:2], prompts)
