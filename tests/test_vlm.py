@@ -608,7 +608,9 @@ def test_train_vlm_smoke(tmp_path: Path) -> None:
         "log_every": 1000,
     }
     summary = train(cfg, tmp_path / "llava", weights)
-    assert summary["tower"]["max_diff"] == 0.0 and summary["steps"] >= 1
+    # Exact up to float rounding: the 144x252 tower's position grid comes back by interpolation.
+    assert summary["tower"]["max_diff"] < 1e-4 and summary["steps"] >= 1
+    assert summary["tower"]["input"] == "144x252"
     assert (tmp_path / "llava" / "README.md").is_file()
     assert load_vlm(tmp_path / "llava", device="cpu").model.config.model_type == "llava"
 
