@@ -69,7 +69,8 @@ class ContrastiveConfig(_Strict):
         5, ge=1, description="How many best-matching vocabulary concepts count as present."
     )
     # 0.25 was chosen on a validation split (localisation benchmark `--seed 700000 --frames
-    # 120`: gamma 0 / 0.25 / 0.5 / 1 point at 0.812 / 0.809 / 0.800 / 0.785), not on the
+    # 120`: gamma 0 / 0.25 / 0.5 / 1 point at 0.812 / 0.809 / 0.800 / 0.785 with the square
+    # tiny CLIP, 0.847 / 0.844 / 0.841 / 0.803 with the shipped 144x252 one), not on the
     # benchmark's own frames: the smallest loss among the weights that keep the paper's contrast
     # in the map.
     weight: float = Field(

@@ -61,8 +61,7 @@ def model_config() -> dict:
 
 def image_size() -> tuple[int, int]:
     """The shipped model's input as (height, width)."""
-    size = model_config()["vision_cfg"]["image_size"]
-    return height_width(size if isinstance(size, int) else tuple(size))
+    return height_width(model_config()["vision_cfg"]["image_size"])
 
 
 def height_width(size: int | tuple[int, int]) -> tuple[int, int]:
