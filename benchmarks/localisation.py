@@ -192,6 +192,18 @@ def baseline_maps(bb: OpenClipViT, fn, frames: list, pairs: list[Pair], batch: i
 SIZE_BUCKETS = {"small<1%": (0.0, 0.01), "mid1-3%": (0.01, 0.03), "large>=3%": (0.03, 1.01)}
 
 
+def perfect_grid_maps(pairs: list[Pair], grid: tuple[int, int]) -> np.ndarray:
+    """Each patch's share of the object mask: the best map the model's patch grid can draw.
+
+    Its pointing score is the ceiling the grid puts on every method here.
+    """
+    gh, gw = grid
+    return np.stack(
+        [cv2.resize(p.mask.astype(np.float32), (gw, gh), interpolation=cv2.INTER_AREA)
+         for p in pairs]
+    )
+
+
 def pair_metrics(maps: np.ndarray, pairs: list[Pair], near: list[np.ndarray]) -> list[dict]:
     return [localisation_metrics(m, p.mask, n) for m, p, n in zip(maps, pairs, near, strict=True)]
 
@@ -424,6 +436,10 @@ def main() -> None:
         f"{randomised['pointing_random_model']:.3f}"
     )
 
+    grid_ceiling = summarise(perfect_grid_maps(pairs, bb.grid.shape), pairs, near)["pointing"]
+    print(f"perfect {bb.grid.shape[0]}x{bb.grid.shape[1]} map (patch share of the mask): "
+          f"pointing {grid_ceiling:.3f}")
+
     # sanity 2: present vs absent concepts
     by_frame: dict[int, list[tuple[str, bool]]] = defaultdict(list)
     for f, concept, present in labels:
@@ -497,6 +513,7 @@ def main() -> None:
                 "best_ca_versus": versus,
                 "per_class_pointing": {k: float(np.mean(v)) for k, v in per_class.items()},
                 "randomised": randomised,
+                "perfect_grid_pointing": grid_ceiling,
                 "present_absent_auroc": auroc,
                 "sweep": sweep,
                 "contrast_weight_sweep": contrast_sweep,

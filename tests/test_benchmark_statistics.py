@@ -69,3 +69,22 @@ def test_sizes_are_width_by_height_and_bad_ones_name_the_flag(capsys) -> None:
         with pytest.raises(SystemExit):
             localisation.parse_size(parser, "--input-size", bad)
         assert f"--input-size '{bad}'" in capsys.readouterr().err
+
+
+def test_perfect_grid_map_is_the_mask_share_and_its_ceiling_depends_on_the_grid() -> None:
+    # A thin object (4 px wide) on a 360x640 frame: each grid's best map holds the mask's share
+    # per patch (summing to its area) and peaks on the object.
+    mask = np.zeros((360, 640), bool)
+    mask[100:200, 300:304] = True
+    pair = localisation.Pair(0, "pedestrian", mask)
+    for grid in [(12, 12), (12, 21)]:
+        share = localisation.perfect_grid_maps([pair], grid)
+        assert share.shape == (1, *grid)
+        cell = (360 / grid[0]) * (640 / grid[1])
+        assert share.sum() * cell == pytest.approx(mask.sum(), rel=0.02)
+    near = [localisation.near_mask(mask)]
+    assert localisation.summarise(share, [pair], near)["pointing"] == 1.0
+    # a map peaking far from the object misses: the ceiling is not a constant
+    wrong = np.zeros_like(share)
+    wrong[0, 0, 0] = 1.0
+    assert localisation.summarise(wrong, [pair], near)["pointing"] == 0.0
