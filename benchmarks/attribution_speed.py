@@ -23,10 +23,13 @@ import numpy as np
 import open_clip
 import torch
 import torch.nn.functional as F
-
-from operators.attribution import ConceptAttribution, resolve_device, similarity_gradients
-from operators.backbone import OpenClipViT
-from operators.config import AttributionConfig, FaithfulnessConfig, RuntimeConfig
+from drivexplain.operators.attribution import (
+    ConceptAttribution,
+    resolve_device,
+    similarity_gradients,
+)
+from drivexplain.operators.backbone import OpenClipViT
+from drivexplain.operators.config import AttributionConfig, FaithfulnessConfig, RuntimeConfig
 
 CONCEPTS = ["pedestrian", "red traffic light", "car"]
 

@@ -49,9 +49,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 import torch
-
-from operators.attribution import ConceptAttribution
-from operators.coherence import (
+from drivexplain.operators.assets import TINY_LLAVA_DIR, package_relative
+from drivexplain.operators.attribution import ConceptAttribution
+from drivexplain.operators.coherence import (
     MEASURES,
     VERDICTS,
     FrameCheck,
@@ -59,12 +59,12 @@ from operators.coherence import (
     check_frames,
     decide,
 )
-from operators.concepts import ConceptExtractor
-from operators.config import REPO_ROOT, TINY_LLAVA_DIR, CoherenceConfig, load_config, repo_relative
-from operators.episodes import FrameFlag, find_episodes
-from synthworld.objects import OBJECT_CLASSES
-from synthworld.qa import PLURALS, describe
-from synthworld.scene import Frame, World, render_scene
+from drivexplain.operators.concepts import ConceptExtractor
+from drivexplain.operators.config import CoherenceConfig, load_config
+from drivexplain.operators.episodes import FrameFlag, find_episodes
+from drivexplain.synthworld.objects import OBJECT_CLASSES
+from drivexplain.synthworld.qa import PLURALS, describe
+from drivexplain.synthworld.scene import Frame, World, render_scene
 
 HELD_OUT_SEED = 910_000  # never trained on (training seeds start at 20 000 000)
 PRIOR_GUESS = "car"  # the most frequent object in the world: what a blind model says
@@ -131,12 +131,12 @@ def make_cases(n: int, frame: Frame, rng: np.random.Generator) -> list[Case]:
 
 
 def weights_id() -> str:
-    from synthworld.tiny_clip import default_weights_path
+    from drivexplain.operators.tiny_clip import default_weights_path
 
     path = default_weights_path()
     digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
     stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(path.stat().st_mtime))
-    return f"{path.relative_to(REPO_ROOT)} sha256 {digest} (modified {stamp})"
+    return f"{package_relative(path)} sha256 {digest} (modified {stamp})"
 
 
 def collect(frames: list[Frame], cases: list[Case], operator: ConceptAttribution,
@@ -226,7 +226,7 @@ def auc(pos: list[float], neg: list[float]) -> float | None:
 
 def measure_study(frames: list[Frame], operator: ConceptAttribution, limit: int) -> dict:
     """AUC of each heatmap similarity: overlapping-mask pairs against disjoint-mask pairs."""
-    from operators.coherence import map_similarities
+    from drivexplain.operators.coherence import map_similarities
 
     pos: dict[str, list[float]] = {m: [] for m in MEASURES}
     neg: dict[str, list[float]] = {m: [] for m in MEASURES}
@@ -355,8 +355,8 @@ def vlm_study(operator: ConceptAttribution, extractor: ConceptExtractor,
               configs: dict[str, CoherenceConfig], vlm_dir: Path, n: int,
               size: tuple[int, int]) -> dict:
     """The tiny LLaVA's own presence answers, labelled from the scene graph (module doc)."""
-    from operators.vlm import load_vlm
-    from synthworld.qa import presence
+    from drivexplain.operators.vlm import load_vlm
+    from drivexplain.synthworld.qa import presence
 
     backend = load_vlm(vlm_dir, device="cpu", max_new_tokens=4)
     rng = np.random.default_rng(1)
@@ -387,7 +387,7 @@ def vlm_study(operator: ConceptAttribution, extractor: ConceptExtractor,
                              llm_weight=next(iter(configs.values())).llm_weight)
     flat = [row[0] for row in checks]
     out: dict = {
-        "vlm": repo_relative(vlm_dir),
+        "vlm": package_relative(vlm_dir),
         "questions": n,
         "vlm_accuracy": round(sum(e == "coherent" for e in expected) / n, 3),
         "vlm_answers": dict(Counter(a.strip().lower() for a in answers)),
@@ -410,7 +410,7 @@ def main() -> None:
     parser.add_argument("--vlm", type=Path, default=TINY_LLAVA_DIR)
     parser.add_argument("--vlm-frames", type=int, default=40)
     parser.add_argument(
-        "--json", type=Path, default=REPO_ROOT / "benchmarks/results/coherence.json"
+        "--json", type=Path, default=Path(__file__).resolve().parent / "results" / "coherence.json"
     )
     args = parser.parse_args()
     torch.set_num_threads(args.threads)

@@ -28,26 +28,26 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from localisation import HELD_OUT_SEED, near_mask
-from localisation import localisation_metrics as localisation
-
-from operators.attribution import ConceptAttribution
-from operators.backbone import OpenClipViT
-from operators.config import TINY_LLAVA_DIR, AttributionConfig, ModelConfig, repo_relative
-from operators.expansion import (
+from drivexplain.operators.assets import TINY_LLAVA_DIR, package_relative
+from drivexplain.operators.attribution import ConceptAttribution
+from drivexplain.operators.backbone import OpenClipViT
+from drivexplain.operators.config import AttributionConfig, ModelConfig
+from drivexplain.operators.expansion import (
     ConceptExpander,
     Expansion,
     random_words_expansion,
 )
-from operators.hybrid import (
+from drivexplain.operators.hybrid import (
     HybridAttribution,
     HybridConfig,
     fuse_hybrid,
     with_expansions,
 )
-from operators.vlm import load_vlm
-from synthworld.qa import QA, front, presence
-from synthworld.scene import render_scene
+from drivexplain.operators.vlm import load_vlm
+from drivexplain.synthworld.qa import QA, front, presence
+from drivexplain.synthworld.scene import render_scene
+from localisation import HELD_OUT_SEED, near_mask
+from localisation import localisation_metrics as localisation
 
 MIN_AREA = 0.002
 LAMBDAS = (0.25, 0.5, 0.75)
@@ -224,7 +224,7 @@ def main() -> None:
     )
     report = {
         "clip": backbone.model_id,
-        "vlm": repo_relative(args.vlm),
+        "vlm": package_relative(args.vlm),
         "tower_max_diff": hybrid.tower_report.max_diff,
         "frames": len(frames),
         "size": [width, height],

@@ -44,21 +44,20 @@ import numpy as np
 import open_clip
 import torch
 import torch.nn.functional as F
-from scipy.stats import binomtest
-from sklearn.metrics import roc_auc_score
-
-from operators.attribution import ConceptAttribution
-from operators.backbone import OpenClipViT
-from operators.baselines import BASELINES
-from operators.config import (
+from drivexplain.operators.attribution import ConceptAttribution
+from drivexplain.operators.backbone import OpenClipViT
+from drivexplain.operators.baselines import BASELINES
+from drivexplain.operators.config import (
     AttributionConfig,
     ContrastiveConfig,
     FaithfulnessConfig,
     HeadSelectionConfig,
     ModelConfig,
 )
-from operators.faithfulness import fill_image
-from synthworld.scene import OBJECT_CLASSES, render_scene
+from drivexplain.operators.faithfulness import fill_image
+from drivexplain.synthworld.scene import OBJECT_CLASSES, render_scene
+from scipy.stats import binomtest
+from sklearn.metrics import roc_auc_score
 
 HELD_OUT_SEED = 900_000
 # Seeds below this are never trained on (configs/train_tiny_clip*.yaml: eval_seed_limit).

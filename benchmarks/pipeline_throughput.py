@@ -43,8 +43,7 @@ def make_clip(path: Path, seconds: float, fps: float, size: tuple[int, int], gop
     if path.is_file():
         return path
     import av
-
-    from synthworld.clips import write_clip
+    from drivexplain.synthworld.clips import write_clip
 
     raw = write_clip(path.with_name("raw-" + path.name), seconds=seconds, fps=fps, seed=3,
                      size=size)
@@ -67,7 +66,7 @@ def make_clip(path: Path, seconds: float, fps: float, size: tuple[int, int], gop
 
 
 def _config(args: argparse.Namespace, workers: int) -> Any:
-    from operators.config import load_config
+    from drivexplain.operators.config import load_config
 
     overrides: dict[str, Any] = {
         "runtime.device": args.device,
@@ -90,9 +89,13 @@ def _config(args: argparse.Namespace, workers: int) -> Any:
 def bare_operator(clip: Path, args: argparse.Namespace, threads: int | None) -> dict[str, Any]:
     """Concept Attribution alone on the clip's sampled frames, pre-decoded at transport size."""
     import torch
-
-    from operators.attribution import ConceptAttribution
-    from pipeline.decode import index_video, iter_chunk_frames, sample_frames, transport_size
+    from drivexplain.operators.attribution import ConceptAttribution
+    from drivexplain.pipeline.decode import (
+        index_video,
+        iter_chunk_frames,
+        sample_frames,
+        transport_size,
+    )
 
     config = _config(args, 1)
     if threads:
@@ -120,9 +123,8 @@ def bare_operator(clip: Path, args: argparse.Namespace, threads: int | None) -> 
 def bare_writer(clip: Path, args: argparse.Namespace) -> dict[str, Any]:
     """Decode the original, overlay a heatmap, caption, encode: the writer stage alone."""
     import numpy as np
-
-    from pipeline.decode import DecodedFrame, index_video, iter_chunk_frames
-    from pipeline.writers import SegmentEncoder, caption_band, overlay
+    from drivexplain.pipeline.decode import DecodedFrame, index_video, iter_chunk_frames
+    from drivexplain.pipeline.writers import SegmentEncoder, caption_band, overlay
 
     config = _config(args, 1)
     index = index_video(str(clip))
@@ -177,8 +179,8 @@ def pipeline_run(clip: Path, args: argparse.Namespace, workers: int) -> dict[str
         import json, sys, time
         sys.path.insert(0, {str(REPO)!r})
         from pathlib import Path
-        from operators.config import DrivexplainConfig
-        from pipeline.run import RunOptions, run_pipeline
+        from drivexplain.operators.config import DrivexplainConfig
+        from drivexplain.pipeline.run import RunOptions, run_pipeline
         config = DrivexplainConfig.model_validate(json.loads({overrides!r}))
         stamps = []
         start = time.perf_counter()

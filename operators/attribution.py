@@ -21,14 +21,13 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 import torch.nn.functional as F
-
-from operators.backbone import OpenClipViT, VisualTrace
-from operators.config import AttributionConfig, DrivexplainConfig, RuntimeConfig
-from operators.contrastive import ContrastiveChoice, choose_contrastive, load_vocabulary
-from operators.faithfulness import adjust, evaluate
-from operators.fusion import fuse, minmax, suppress_background
-from operators.heads import candidate_layers, select_heads
-from operators.results import ConceptResult, FrameAttribution
+from drivexplain.operators.backbone import OpenClipViT, VisualTrace
+from drivexplain.operators.config import AttributionConfig, DrivexplainConfig, RuntimeConfig
+from drivexplain.operators.contrastive import ContrastiveChoice, choose_contrastive, load_vocabulary
+from drivexplain.operators.faithfulness import adjust, evaluate
+from drivexplain.operators.fusion import fuse, minmax, suppress_background
+from drivexplain.operators.heads import candidate_layers, select_heads
+from drivexplain.operators.results import ConceptResult, FrameAttribution
 
 
 def resolve_device(name: str) -> torch.device:

@@ -20,10 +20,13 @@ import numpy as np
 import open_clip
 import torch
 import torch.nn.functional as F
+from drivexplain.operators.config import ModelConfig
+from drivexplain.operators.tiny_clip import (
+    TINY_CLIP_NAME,
+    default_weights_path,
+    register_model_configs,
+)
 from open_clip.transformer import ResidualAttentionBlock, VisionTransformer
-
-from operators.config import ModelConfig
-from synthworld.tiny_clip import TINY_CLIP_NAME, default_weights_path, register_model_configs
 
 
 class BackboneError(ValueError):

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
-
-from operators.attribution import similarity_gradients
-from operators.backbone import OpenClipViT
+from drivexplain.operators.attribution import similarity_gradients
+from drivexplain.operators.backbone import OpenClipViT
 
 
 def _all_layers(bb: OpenClipViT) -> list[int]:

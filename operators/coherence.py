@@ -45,10 +45,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-
-from operators.concepts import Extraction, same_thing
-from operators.config import AttributionConfig, CoherenceConfig
-from operators.results import ConceptResult, FrameAttribution
+from drivexplain.operators.concepts import Extraction, same_thing
+from drivexplain.operators.config import AttributionConfig, CoherenceConfig
+from drivexplain.operators.results import ConceptResult, FrameAttribution
 
 VERDICTS = ("coherent", "divergent_grounded", "ungrounded", "ambiguous_prompt")
 EPS = 1e-8
@@ -110,14 +109,13 @@ def hybrid_answer_maps(
     """The answer's heatmap with the VLM's answer gradients fused in (paper III-G).
 
     H = norm((1 - w) * norm(H_CLIP) + w * norm(H_LLM)) on the CLIP grid, as
-    `operators.hybrid.fuse_hybrid` but exact for flat or near-flat maps; its
+    `drivexplain.operators.hybrid.fuse_hybrid` but exact for flat or near-flat maps; its
     background-suppressed form (`operators.fusion.suppress_background`) keeps H > tau * max(H).
     With a VLM, this is where the model looked *when answering*, which is what dual
     explainability compares with the prompt's map; CLIP alone only says where the concept is.
     """
     import torch
-
-    from operators.fusion import suppress_background
+    from drivexplain.operators.fusion import suppress_background
 
     clip = _joint_map(answer, "heatmap_fused")
     fused = _minmax((1.0 - llm_weight) * _minmax(clip) + llm_weight * _minmax(llm_map))
@@ -130,7 +128,7 @@ def answer_gradient_map(answer: Any, grid: tuple[int, int]) -> np.ndarray | None
 
     None when its gradients were not finite: such a map must not speak for the model.
     """
-    from operators.hybrid import HybridConfig, llm_concept_map, resample_to_frame_grid
+    from drivexplain.operators.hybrid import HybridConfig, llm_concept_map, resample_to_frame_grid
 
     if not answer.grad_finite:
         return None

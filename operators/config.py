@@ -13,18 +13,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
+from drivexplain.operators.assets import DEFAULT_CONFIG, TINY_LLAVA_DIR
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
-CONFIG_DIR = REPO_ROOT / "configs"
-TINY_LLAVA_DIR = REPO_ROOT / "weights" / "tiny-drive-llava"  # the shipped tiny LLaVA
-DEFAULT_CONFIG = CONFIG_DIR / "default.yaml"
-
-
-def repo_relative(path: str | Path) -> str:
-    """`path` relative to the repo when inside it, so recorded results hold no machine paths."""
-    resolved = Path(path).resolve()
-    return str(resolved.relative_to(REPO_ROOT) if resolved.is_relative_to(REPO_ROOT) else path)
 
 
 class ConfigError(ValueError):

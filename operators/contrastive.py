@@ -21,9 +21,8 @@ from pathlib import Path
 
 import torch
 import yaml
-
-from operators.concepts import lemma, tokens
-from operators.config import REPO_ROOT
+from drivexplain.operators.assets import PACKAGE_ROOT
+from drivexplain.operators.concepts import lemma, tokens
 
 _FUNCTION_WORDS = frozenset({"a", "an", "the", "of", "on", "in", "with", "at", "to", "and"})
 
@@ -32,11 +31,16 @@ class VocabularyError(ValueError):
     """The vocabulary file is missing or malformed; the message names the file."""
 
 
-def load_vocabulary(path: str | Path) -> list[str]:
-    """Read `concepts:` from a YAML file; relative paths are taken from the repository root."""
+def vocabulary_path(path: str | Path) -> Path:
+    """A vocabulary file: as given when it exists, else relative to the package, so the
+    default `configs/vocabulary.yaml` is found from any working directory."""
     path = Path(path)
-    if not path.is_absolute() and not path.exists():
-        path = REPO_ROOT / path
+    return PACKAGE_ROOT / path if not path.is_absolute() and not path.exists() else path
+
+
+def load_vocabulary(path: str | Path) -> list[str]:
+    """Read `concepts:` from a YAML file (see `vocabulary_path`)."""
+    path = vocabulary_path(path)
     if not path.is_file():
         raise VocabularyError(f"vocabulary file {path} does not exist")
     data = yaml.safe_load(path.read_text())

@@ -21,8 +21,7 @@ from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F
-
-from operators.config import DynamicAdjustmentConfig, FaithfulnessConfig
+from drivexplain.operators.config import DynamicAdjustmentConfig, FaithfulnessConfig
 
 
 def upsample(maps: torch.Tensor, grid: tuple[int, int], size: tuple[int, int]) -> torch.Tensor:

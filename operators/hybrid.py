@@ -46,14 +46,13 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
-
-from operators.attribution import ConceptAttribution
-from operators.backbone import OpenClipViT
-from operators.config import TINY_LLAVA_DIR, DrivexplainConfig
-from operators.expansion import ConceptExpander, Expansion, expanded_text_embedding
-from operators.results import ConceptResult
-from operators.vlm import LlavaBackend, VLMAnswer
-from operators.vlm_convert import TowerComparison, compare_towers
+from drivexplain.operators.attribution import ConceptAttribution
+from drivexplain.operators.backbone import OpenClipViT
+from drivexplain.operators.config import TINY_LLAVA_DIR, DrivexplainConfig
+from drivexplain.operators.expansion import ConceptExpander, Expansion, expanded_text_embedding
+from drivexplain.operators.results import ConceptResult
+from drivexplain.operators.vlm import LlavaBackend, VLMAnswer
+from drivexplain.operators.vlm_convert import TowerComparison, compare_towers
 
 
 @dataclass(frozen=True)
@@ -377,10 +376,9 @@ def ask_image(
     `config` a `DrivexplainConfig` for the CLIP side (default: configs/default.yaml).
     """
     import cv2
-
-    from operators.config import load_config
-    from operators.overlay import overlay_heatmap
-    from operators.vlm import load_vlm
+    from drivexplain.operators.config import load_config
+    from drivexplain.operators.overlay import overlay_heatmap
+    from drivexplain.operators.vlm import load_vlm
 
     path = Path(image)
     frame_bgr = cv2.imread(str(path), cv2.IMREAD_COLOR)
@@ -391,7 +389,7 @@ def ask_image(
     if vlm is None and not DEFAULT_VLM_DIR.is_dir():
         raise FileNotFoundError(
             f"the default VLM {DEFAULT_VLM_DIR} is missing; train it with "
-            "`python -m synthworld.train_vlm` or pass --vlm /path/to/llava-dir"
+            "`python -m drivexplain.synthworld.train_vlm` or pass --vlm /path/to/llava-dir"
         )
     cfg = config if config is not None else load_config(None)
     backend = load_vlm(source, device=cfg.runtime.device)

@@ -53,8 +53,7 @@ from urllib.parse import urlparse
 
 import numpy as np
 import torch
-
-from operators.vlm_convert import tower_kwargs
+from drivexplain.operators.vlm_convert import tower_kwargs
 
 VISION_ATTN_IMPLEMENTATION: dict[str, str] = {"vision_config": "eager", "text_config": "sdpa"}
 DEFAULT_MAX_NEW_TOKENS = 32

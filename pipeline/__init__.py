@@ -1,6 +1,6 @@
 """Ray orchestration, video sources and sinks, and the `drivexplain` command line.
 
-The streaming pipeline (`drivexplain run`, `pipeline.run.run_pipeline`):
+The streaming pipeline (`drivexplain run`, `drivexplain.pipeline.run.run_pipeline`):
 
     index (driver: demux only)  -> keyframe-aligned chunks, one Ray Data block each
     decode      (CPU tasks)     -> sampled frames at transport size (shorter side 224)

@@ -22,8 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-
-from pipeline.stages import _columns, _rows, _text, frames_from_row, worker_info
+from drivexplain.pipeline.stages import _columns, _rows, _text, frames_from_row, worker_info
 
 log = logging.getLogger("drivexplain.pipeline")
 
@@ -44,9 +43,8 @@ class AttributionActor:
     ) -> None:
         import open_clip
         import torch
-
-        from operators.attribution import ConceptAttribution
-        from operators.config import DrivexplainConfig
+        from drivexplain.operators.attribution import ConceptAttribution
+        from drivexplain.operators.config import DrivexplainConfig
 
         if torch_threads:
             torch.set_num_threads(torch_threads)
@@ -63,11 +61,11 @@ class AttributionActor:
         self.extractor = None
         coherence = self.config.coherence
         if coherence.enabled and self.tracks:
-            from operators.concepts import ConceptExtractor
+            from drivexplain.operators.concepts import ConceptExtractor
 
             # An answers file is audited instead of generating answers, even with a VLM set.
             if coherence.vlm and not logged_answers:
-                from operators.vlm import load_vlm
+                from drivexplain.operators.vlm import load_vlm
 
                 self.vlm = load_vlm(coherence.vlm, device=self.config.runtime.device,
                                     max_new_tokens=coherence.vlm_max_new_tokens)
@@ -80,7 +78,7 @@ class AttributionActor:
 
     def _prompt_extraction(self, track: dict[str, Any]):
         """The prompt's concepts are the track's (so `--concept` still rules), its kind ours."""
-        from operators.concepts import Extraction
+        from drivexplain.operators.concepts import Extraction
 
         concepts = tuple(track["concepts"])
         if not concepts:
@@ -93,7 +91,7 @@ class AttributionActor:
         """frame -> prompt -> answer text for this chunk, where the answers came from, and
         (VLM only) each answer's answer-gradient map on the CLIP grid."""
         if self.vlm is not None:
-            from operators.coherence import answer_gradient_map
+            from drivexplain.operators.coherence import answer_gradient_map
 
             out: dict[int, dict[str, str]] = {i: {} for i in indices}
             maps: dict[tuple[int, str], np.ndarray] = {}
@@ -115,7 +113,7 @@ class AttributionActor:
     def _coherence(self, video_id: str, indices: list[int], frames: np.ndarray
                    ) -> tuple[list[Any], dict[str, Any]]:
         """Attributions for every frame plus the per-(frame, prompt) evidence for verdicts."""
-        from operators.coherence import check_frames
+        from drivexplain.operators.coherence import check_frames
 
         answers, source, maps = self._answers_for(video_id, indices, frames)
         pairs = []

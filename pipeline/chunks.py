@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 from fractions import Fraction
 from typing import Any
 
-from pipeline.decode import VideoIndex
+from drivexplain.pipeline.decode import VideoIndex
 
 
 @dataclass(frozen=True)

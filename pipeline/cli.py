@@ -22,7 +22,7 @@ def synth(
     size: str = typer.Option("640x360", help="Frame size WxH."),
 ) -> None:
     """Render a synthetic dashcam clip with ground-truth masks."""
-    from synthworld.clips import parse_size, write_clip
+    from drivexplain.synthworld.clips import parse_size, write_clip
 
     width, height = parse_size(size)
     path = write_clip(out, seconds=seconds, fps=fps, seed=seed, size=(width, height))
@@ -43,8 +43,8 @@ def explain(
     out: Path = typer.Option(..., help="Output directory for overlay.png and result.json."),
 ) -> None:
     """Concept Attribution for one image: writes OUT/overlay.png and OUT/result.json."""
-    from operators.config import ConfigError, load_config
-    from pipeline.explain import explain_image
+    from drivexplain.operators.config import ConfigError, load_config
+    from drivexplain.pipeline.explain import explain_image
 
     try:
         cfg = load_config(config).with_overrides(
@@ -89,7 +89,7 @@ def run(
 ) -> None:
     """Audit videos: overlay video, per-frame logs and report.html per input (exit 1 if any
     input failed)."""
-    from pipeline.commands import run_command, setup_logging
+    from drivexplain.pipeline.commands import run_command, setup_logging
 
     setup_logging(verbose)
     raise typer.Exit(run_command(
@@ -104,10 +104,29 @@ def demo(
     verbose: bool = typer.Option(False, "--verbose", "-v"),
 ) -> None:
     """Render a short synthetic clip and run the whole pipeline on it, offline."""
-    from pipeline.commands import demo_command, setup_logging
+    from drivexplain.pipeline.commands import demo_command, setup_logging
 
     setup_logging(verbose)
     raise typer.Exit(demo_command(out))
+
+
+@app.command("config")
+def config_command(
+    dump: bool = typer.Option(False, "--dump", help="Print the default config (YAML)."),
+    vocabulary: bool = typer.Option(False, "--vocabulary", help="Print the vocabulary (YAML)."),
+) -> None:
+    """Where the shipped config, vocabulary and weights live; `--dump > my.yaml` to edit a copy."""
+    from drivexplain.operators.assets import DEFAULT_CONFIG, TINY_CLIP_DIR, TINY_LLAVA_DIR
+    from drivexplain.operators.config import DrivexplainConfig
+    from drivexplain.operators.contrastive import vocabulary_path
+
+    vocab = vocabulary_path(DrivexplainConfig().attribution.contrastive.vocabulary)
+    if dump or vocabulary:
+        typer.echo((vocab if vocabulary else DEFAULT_CONFIG).read_text(), nl=False)
+        return
+    for name, path in (("config", DEFAULT_CONFIG), ("vocabulary", vocab),
+                       ("tiny CLIP", TINY_CLIP_DIR), ("tiny LLaVA", TINY_LLAVA_DIR)):
+        typer.echo(f"{name:<10} {path}")
 
 
 @app.command()
@@ -119,8 +138,8 @@ def ask(
     out: Path = typer.Option(..., help="Output directory."),
 ) -> None:
     """Ask a VLM about one image: the answer, its gradient overlay and hybrid CA overlays."""
-    from operators.config import ConfigError, load_config
-    from operators.hybrid import ask_image
+    from drivexplain.operators.config import ConfigError, load_config
+    from drivexplain.operators.hybrid import ask_image
 
     try:
         record = ask_image(image, prompt, out, vlm=vlm, config=load_config(config))

@@ -50,11 +50,11 @@ def run_command(
     answers: Path | None = None,
 ) -> int:
     """Validate, run, report; returns the process exit code."""
-    from operators.config import ConfigError, load_config
-    from pipeline.answers import AnswersError, read_answers
-    from pipeline.inputs import expand_inputs
-    from pipeline.prompts import PromptError, read_prompts_file, resolve_tracks
-    from pipeline.run import RunOptions, preflight, run_pipeline
+    from drivexplain.operators.config import ConfigError, load_config
+    from drivexplain.pipeline.answers import AnswersError, read_answers
+    from drivexplain.pipeline.inputs import expand_inputs
+    from drivexplain.pipeline.prompts import PromptError, read_prompts_file, resolve_tracks
+    from drivexplain.pipeline.run import RunOptions, preflight, run_pipeline
 
     try:
         config = load_config(config_path)
@@ -89,7 +89,7 @@ def run_command(
 def make_demo_clip(path: Path, seconds: float = 4.0, fps: float = 4.0,
                    size: tuple[int, int] = (480, 270)) -> Path:
     """A short synthetic dashcam clip from synthworld (rendered offline, no download)."""
-    from synthworld.clips import write_clip
+    from drivexplain.synthworld.clips import write_clip
 
     return write_clip(path, seconds=seconds, fps=fps, seed=7, size=size)
 
@@ -101,7 +101,7 @@ def demo_command(out: Path, progress: bool = True) -> int:
     prompts, so the demo's logs and report carry dual-explainability verdicts; without it the
     run is CLIP-only (`not_evaluated`).
     """
-    from operators.config import DrivexplainConfig
+    from drivexplain.operators.config import DrivexplainConfig
 
     out.mkdir(parents=True, exist_ok=True)
     if DrivexplainConfig().coherence.vlm is None:

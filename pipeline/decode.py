@@ -16,8 +16,7 @@ from fractions import Fraction
 
 import av
 import numpy as np
-
-from pipeline.inputs import open_binary
+from drivexplain.pipeline.inputs import open_binary
 
 
 class VideoError(Exception):

@@ -7,10 +7,9 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-
-from operators.attribution import ConceptAttribution
-from operators.config import DrivexplainConfig
-from operators.overlay import overlay_heatmap
+from drivexplain.operators.attribution import ConceptAttribution
+from drivexplain.operators.config import DrivexplainConfig
+from drivexplain.operators.overlay import overlay_heatmap
 
 
 def read_image(path: Path) -> np.ndarray:

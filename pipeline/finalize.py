@@ -12,10 +12,10 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from pipeline.layout import RunLayout, VideoLayout, read_json
-from pipeline.records import error_row, to_table
-from pipeline.report import episodes, rows_from_table, video_report
-from pipeline.writers import (
+from drivexplain.pipeline.layout import RunLayout, VideoLayout, read_json
+from drivexplain.pipeline.records import error_row, to_table
+from drivexplain.pipeline.report import episodes, rows_from_table, video_report
+from drivexplain.pipeline.writers import (
     concat_logs,
     concat_segments,
     write_json_atomic,

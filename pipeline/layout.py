@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipeline.inputs import is_uri
+from drivexplain.pipeline.inputs import is_uri
 
 
 @dataclass(frozen=True)

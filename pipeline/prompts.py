@@ -40,8 +40,8 @@ def read_prompts_file(path: Path) -> list[str]:
 
 def load_vocabulary(path: Path) -> list[str]:
     """The concept list of `configs/vocabulary.yaml`, read by the operator's own loader."""
-    from operators.contrastive import VocabularyError
-    from operators.contrastive import load_vocabulary as load
+    from drivexplain.operators.contrastive import VocabularyError
+    from drivexplain.operators.contrastive import load_vocabulary as load
 
     try:
         return load(path)
@@ -116,7 +116,7 @@ def resolve_tracks(
                 "name the concepts to explain with --concept"
             )
         if extractor is None:
-            from operators.concepts import ConceptExtractor
+            from drivexplain.operators.concepts import ConceptExtractor
 
             extractor = ConceptExtractor(vocabulary)
         reading = extractor.prompt(prompt)

@@ -156,14 +156,14 @@ def episodes(rows: Sequence[dict[str, Any]], config: dict[str, Any] | None = Non
 
 def _coherence_config(config: dict[str, Any] | None) -> Any:
     """The validated `coherence` section of a run's resolved config (defaults when absent)."""
-    from operators.config import CoherenceConfig
+    from drivexplain.operators.config import CoherenceConfig
 
     return CoherenceConfig.model_validate((config or {}).get("coherence") or {})
 
 
 def verdict_episodes(rows: Sequence[dict[str, Any]], config: dict[str, Any] | None = None
                      ) -> list[dict[str, Any]]:
-    from operators.episodes import FrameFlag, find_episodes
+    from drivexplain.operators.episodes import FrameFlag, find_episodes
 
     cfg = _coherence_config(config)
     frames: dict[int, dict[str, Any]] = {}

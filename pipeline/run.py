@@ -8,7 +8,7 @@ skips whatever a previous run finished, and streams the remaining chunks through
 
 What comes back to the driver is one small status row per chunk; per-frame results stay on
 the workers and on disk. When a video's last chunk is written, a Ray task joins its chunks
-into the final files (see `pipeline.finalize`), while other videos keep streaming.
+into the final files (see `drivexplain.pipeline.finalize`), while other videos keep streaming.
 """
 
 from __future__ import annotations
@@ -20,15 +20,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from operators.config import DrivexplainConfig
-from pipeline.chunks import Chunk, plan_chunks
-from pipeline.decode import VideoError, index_video, sample_frames
-from pipeline.inputs import VideoInput, expand_inputs
-from pipeline.layout import RunLayout, chunk_done, job_fingerprint, read_json, video_done
-from pipeline.prompts import PromptTrack, all_concepts
-from pipeline.report import run_report
-from pipeline.stages import now_iso
-from pipeline.writers import write_json_atomic, write_text_atomic
+from drivexplain.operators.config import DrivexplainConfig
+from drivexplain.pipeline.chunks import Chunk, plan_chunks
+from drivexplain.pipeline.decode import VideoError, index_video, sample_frames
+from drivexplain.pipeline.inputs import VideoInput, expand_inputs
+from drivexplain.pipeline.layout import (
+    RunLayout,
+    chunk_done,
+    job_fingerprint,
+    read_json,
+    video_done,
+)
+from drivexplain.pipeline.prompts import PromptTrack, all_concepts
+from drivexplain.pipeline.report import run_report
+from drivexplain.pipeline.stages import now_iso
+from drivexplain.pipeline.writers import write_json_atomic, write_text_atomic
 
 log = logging.getLogger("drivexplain.pipeline")
 
@@ -114,8 +120,8 @@ def _plan(
     config_dict: dict[str, Any], run_info: dict[str, Any], logged: list | None = None,
     answers_digest: str | None = None,
 ) -> list[_Video]:
-    from pipeline.answers import assign_answers
-    from pipeline.finalize import fail_video
+    from drivexplain.pipeline.answers import assign_answers
+    from drivexplain.pipeline.finalize import fail_video
 
     cfg = options.config.pipeline
     track_dicts = [t.__dict__ | {"concepts": list(t.concepts)} for t in tracks]
@@ -175,10 +181,9 @@ def _build_dataset(
     import json
 
     import ray
+    from drivexplain.pipeline.actors import AttributionActor
+    from drivexplain.pipeline.stages import decode_stage, write_stage
     from ray.data import ActorPoolStrategy, DataContext
-
-    from pipeline.actors import AttributionActor
-    from pipeline.stages import decode_stage, write_stage
 
     cfg = options.config.pipeline
     context = DataContext.get_current()
@@ -243,8 +248,7 @@ def _first_line(err: BaseException) -> str:
 def preflight(options: RunOptions) -> None:
     """Fail before Ray starts if the model cannot possibly load (name, checkpoint, device)."""
     import open_clip
-
-    from operators.backbone import register_model_configs
+    from drivexplain.operators.backbone import register_model_configs
 
     register_model_configs()
     for directory in options.model_config_dirs:
@@ -284,14 +288,13 @@ def run_pipeline(options: RunOptions, on_chunk: Callable[[dict], None] | None = 
                  ) -> RunSummary:
     """Run the whole job; the summary's `exit_code` says whether any input failed."""
     import ray
-
-    from pipeline.finalize import finalize_video
+    from drivexplain.pipeline.finalize import finalize_video
 
     config = options.config
     config_hash = config.digest()
     config_dict = config.model_dump(mode="json")
-    from pipeline.answers import read_answers_with_digest
-    from pipeline.prompts import resolve_tracks
+    from drivexplain.pipeline.answers import read_answers_with_digest
+    from drivexplain.pipeline.prompts import resolve_tracks
 
     tracks = resolve_tracks(options.prompts, options.concepts,
                             Path(config.attribution.contrastive.vocabulary),

@@ -1,6 +1,6 @@
 """The bodies of the Ray Data stages, one chunk per row and per block.
 
-decode (CPU task) -> attribute (model actor, see `pipeline.actors`) -> write (CPU task)
+decode (CPU task) -> attribute (model actor, see `drivexplain.pipeline.actors`) -> write (CPU task)
 
 Rows carry only strings and bytes: the chunk description as JSON, model-sized frames as raw
 bytes, heatmaps at patch resolution as float16 bytes. That keeps Arrow conversions trivial and
@@ -20,12 +20,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-
-from operators.config import CoherenceConfig
-from pipeline.chunks import Chunk
-from pipeline.decode import DecodedFrame, iter_chunk_frames, transport_size
-from pipeline.layout import RunLayout
-from pipeline.records import (
+from drivexplain.operators.config import CoherenceConfig
+from drivexplain.pipeline.chunks import Chunk
+from drivexplain.pipeline.decode import DecodedFrame, iter_chunk_frames, transport_size
+from drivexplain.pipeline.layout import RunLayout
+from drivexplain.pipeline.records import (
     NOT_EVALUATED_REASONS,
     VERDICT_NOT_EVALUATED,
     empty_row,
@@ -34,7 +33,7 @@ from pipeline.records import (
     metric_flags,
     to_table,
 )
-from pipeline.writers import (
+from drivexplain.pipeline.writers import (
     SegmentEncoder,
     caption_band,
     overlay,
@@ -171,9 +170,9 @@ def verdict_fields(entry: dict[str, Any] | None, config: CoherenceConfig | None,
     """answer, verdict, reasons and the similarity columns of one (frame, prompt) row.
 
     `entry` is what the model actor shipped for the pair; the verdict itself is decided here,
-    on the CPU writer stage, from its evidence (`operators.coherence.decide`).
+    on the CPU writer stage, from its evidence (`drivexplain.operators.coherence.decide`).
     """
-    from operators.coherence import FrameCheck, decide
+    from drivexplain.operators.coherence import FrameCheck, decide
 
     if config is None or not config.enabled:
         return {"verdict": VERDICT_NOT_EVALUATED, "reasons": list(NOT_EVALUATED_REASONS)}
@@ -357,7 +356,7 @@ def write_chunk(
     video_errors: list[str] = []
     marker_video = layout.chunk_video(chunk.chunk_index)
     try:
-        from pipeline.writers import atomic_path
+        from drivexplain.pipeline.writers import atomic_path
 
         with atomic_path(marker_video) as tmp:
             encoder = SegmentEncoder(tmp, chunk.width, chunk.height, chunk.tb, chunk.frame_rate,

@@ -26,8 +26,7 @@ import cv2
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
-
-from pipeline.records import SCHEMA, to_table
+from drivexplain.pipeline.records import SCHEMA, to_table
 
 
 @contextlib.contextmanager
@@ -93,7 +92,7 @@ def _fallback_overlay(frame: np.ndarray, heatmap: np.ndarray) -> np.ndarray:
 
 def overlay(frame: np.ndarray, heatmap: np.ndarray) -> np.ndarray:
     try:
-        from operators.overlay import overlay_heatmap
+        from drivexplain.operators.overlay import overlay_heatmap
     except ImportError:
         return _fallback_overlay(frame, heatmap)
     return overlay_heatmap(frame, heatmap)

@@ -5,7 +5,7 @@ Modules: `scene` (render_scene, World, Frame), `objects` (how each class looks),
 (TinyDriveCLIP), `tiny_clip` (where the model lives and how to load it).
 """
 
-from synthworld.objects import OBJECT_CLASSES
-from synthworld.scene import CONDITIONS, Frame, ObjectInstance, World, render_scene
+from drivexplain.synthworld.objects import OBJECT_CLASSES
+from drivexplain.synthworld.scene import CONDITIONS, Frame, ObjectInstance, World, render_scene
 
 __all__ = ["CONDITIONS", "OBJECT_CLASSES", "Frame", "ObjectInstance", "World", "render_scene"]

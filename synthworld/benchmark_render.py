@@ -1,6 +1,6 @@
 """Measure rendering and clip-writing speed on one core.
 
-Run: `python -m synthworld.benchmark_render [--size 640x360] [--frames 300]`.
+Run: `python -m drivexplain.synthworld.benchmark_render [--size 640x360] [--frames 300]`.
 Reports CPU-time rates (robust when other jobs share the machine) next to wall-clock ones.
 """
 
@@ -13,9 +13,8 @@ import time
 from pathlib import Path
 
 import cv2
-
-from synthworld.clips import CLIP_START_S, parse_size, write_clip
-from synthworld.scene import World
+from drivexplain.synthworld.clips import CLIP_START_S, parse_size, write_clip
+from drivexplain.synthworld.scene import World
 
 
 def measure(size: tuple[int, int], frames: int, seed: int = 1) -> dict:

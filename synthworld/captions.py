@@ -7,12 +7,8 @@ its colour and its image region; both kinds are produced for every frame.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
-
-if TYPE_CHECKING:
-    from synthworld.scene import ObjectInstance
+from drivexplain.synthworld.instance import ObjectInstance
 
 WHERE = {
     "left": ("on the left", "on the left side", "to the left"),

@@ -12,8 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-
-from synthworld.captions import (
+from drivexplain.synthworld.captions import (
     CONDITION_PHRASES,
     HOW_FAR,
     PRESENCE_TEMPLATES,
@@ -21,8 +20,8 @@ from synthworld.captions import (
     WHERE,
     article,
 )
-from synthworld.objects import CLASS_COLOURS, OBJECT_CLASSES
-from synthworld.scene import Frame, ObjectInstance
+from drivexplain.synthworld.objects import CLASS_COLOURS, OBJECT_CLASSES
+from drivexplain.synthworld.scene import Frame, ObjectInstance
 
 Fact = tuple[str, ...]
 

@@ -1,6 +1,6 @@
 """Zero-shot evaluation of TinyDriveCLIP on held-out seeds (never used in training).
 
-Run: `python -m synthworld.evaluate_clip [--weights PATH] [--n 400] [--out eval.json]`.
+Run: `python -m drivexplain.synthworld.evaluate_clip [--weights PATH] [--n 400] [--out eval.json]`.
 
 Presence is scored per concept with the prompt "a photo with a {concept}": ROC-AUC on the test
 seeds, and balanced accuracy with a threshold fitted on separate calibration seeds, where
@@ -19,15 +19,14 @@ from pathlib import Path
 
 import numpy as np
 import torch
-
-from synthworld.objects import CLASS_COLOURS, OBJECT_CLASSES
-from synthworld.scene import Frame, render_scene
-from synthworld.tiny_clip import (
+from drivexplain.operators.tiny_clip import (
     TINY_CLIP_NAME,
     create_tiny_clip,
     default_weights_path,
     frames_to_tensor,
 )
+from drivexplain.synthworld.objects import CLASS_COLOURS, OBJECT_CLASSES
+from drivexplain.synthworld.scene import Frame, render_scene
 
 PRESENCE_PROMPT = "a photo with a {}"
 POSITION_PROMPTS = {"left": "a {} on the left", "centre": "a {} in front",

@@ -11,8 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
-
-from synthworld.geometry import Camera, Canvas
+from drivexplain.synthworld.geometry import Camera, Canvas
 
 RGB = tuple[int, int, int]
 

@@ -11,9 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-
-from synthworld.objects import CLASS_COLOURS, OBJECT_CLASSES
-from synthworld.scene import Frame, ObjectInstance
+from drivexplain.synthworld.objects import CLASS_COLOURS, OBJECT_CLASSES
+from drivexplain.synthworld.scene import Frame, ObjectInstance
 
 QA_KINDS: tuple[str, ...] = ("presence", "front", "colour", "count", "describe", "ambiguous")
 PLURALS = {
@@ -187,7 +186,7 @@ def qa_pairs(frame: Frame, rng: np.random.Generator, kinds: tuple[str, ...] = QA
 
 def vocabulary_corpus() -> list[str]:
     """Every text a question or answer can contain, to build the word-level vocabulary from."""
-    from synthworld.scene import concept_names
+    from drivexplain.synthworld.scene import concept_names
 
     texts = list(PRESENCE_QUESTIONS) + list(FRONT_QUESTIONS)
     texts += [COLOUR_QUESTION, COUNT_QUESTION, DESCRIBE_QUESTION, CLEAR_ROAD]

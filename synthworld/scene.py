@@ -10,17 +10,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-
-from synthworld.captions import make_captions
-from synthworld.geometry import Camera, Canvas
-from synthworld.objects import (
+from drivexplain.synthworld.captions import make_captions
+from drivexplain.synthworld.geometry import Camera, Canvas
+from drivexplain.synthworld.instance import ObjectInstance
+from drivexplain.synthworld.objects import (
     CLASS_COLOURS,
     DRAWERS,
     OBJECT_CLASSES,
     VEHICLE_PALETTE,
     ObjectSpec,
 )
-from synthworld.weather import (
+from drivexplain.synthworld.weather import (
     CONDITION_WEIGHTS,
     CONDITIONS,
     PALETTES,
@@ -60,44 +60,6 @@ _SHIRTS = ((200, 50, 50), (50, 90, 200), (240, 240, 240), (40, 40, 40), (230, 19
            (60, 160, 80), (150, 60, 160), (240, 130, 40))
 _TROUSERS = ((40, 40, 70), (30, 30, 30), (90, 80, 70), (60, 70, 110), (120, 110, 90))
 _SKIN = ((240, 200, 170), (210, 160, 120), (160, 110, 75), (100, 70, 50))
-
-
-@dataclass
-class ObjectInstance:
-    """One visible object in one frame, with its exact visible-pixel mask."""
-
-    class_name: str
-    colour: str | None
-    position: str  # "left" | "centre" | "right" (thirds of the image, by bbox centre)
-    distance: str  # "near" | "far"
-    depth_m: float
-    bbox: tuple[int, int, int, int]  # x0, y0, x1, y1 (exclusive), pixels
-    mask: np.ndarray  # bool (H, W)
-    salient: bool  # big enough to be named in captions
-    crossing: bool = False  # a pedestrian on the carriageway
-    track_id: str = ""  # stable across the frames of a clip ("" when unknown)
-
-    @property
-    def concept(self) -> str:
-        return f"{self.colour} {self.class_name}" if self.colour else self.class_name
-
-    @property
-    def area(self) -> int:
-        return int(self.mask.sum())
-
-    def to_record(self) -> dict:
-        """The scene-graph entry, without the mask (masks are stored RLE-encoded elsewhere)."""
-        return {
-            "class_name": self.class_name,
-            "colour": self.colour,
-            "position": self.position,
-            "distance": self.distance,
-            "depth_m": round(float(self.depth_m), 3),
-            "bbox": list(self.bbox),
-            "salient": self.salient,
-            "crossing": self.crossing,
-            "track_id": self.track_id,
-        }
 
 
 @dataclass

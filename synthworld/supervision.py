@@ -35,12 +35,11 @@ import cv2
 import numpy as np
 import torch
 import torch.nn.functional as F
-
-from operators.config import FaithfulnessConfig
-from operators.faithfulness import fill_image
-from synthworld.objects import OBJECT_CLASSES
-from synthworld.scene import Frame
-from synthworld.tiny_clip import height_width
+from drivexplain.operators.config import FaithfulnessConfig
+from drivexplain.operators.faithfulness import fill_image
+from drivexplain.operators.tiny_clip import height_width
+from drivexplain.synthworld.objects import OBJECT_CLASSES
+from drivexplain.synthworld.scene import Frame
 
 PRESENCE_CENTRE = 0.3  # cosine where present and absent meet
 PRESENCE_SHARPNESS = 20.0  # the loss saturates ~0.2 either side of the centre

@@ -1,6 +1,6 @@
 """Train TinyDriveCLIP from scratch on freshly rendered scenes, on CPU, within a time budget.
 
-Run: `python -m synthworld.train_clip --config configs/train_tiny_clip.yaml`.
+Run: `python -m drivexplain.synthworld.train_clip --config configs/train_tiny_clip.yaml`.
 The learning-rate schedule follows wall-clock time rather than a step count, because the run
 shares two cores with other work and must still finish (and cool down its LR) on time.
 Checkpoints are exported as safetensors periodically, so an interrupted run still ships weights.
@@ -18,12 +18,17 @@ from typing import Any
 import numpy as np
 import torch
 import yaml
-
-from synthworld.captions import PRESENCE_TEMPLATES
-from synthworld.clip_data import counterfactual, frame_facts, sample_caption, truth_matrix
-from synthworld.objects import OBJECT_CLASSES
-from synthworld.scene import render_scene
-from synthworld.supervision import (
+from drivexplain.operators.tiny_clip import TINY_CLIP_NAME, frames_to_tensor, register_model_configs
+from drivexplain.synthworld.captions import PRESENCE_TEMPLATES
+from drivexplain.synthworld.clip_data import (
+    counterfactual,
+    frame_facts,
+    sample_caption,
+    truth_matrix,
+)
+from drivexplain.synthworld.objects import OBJECT_CLASSES
+from drivexplain.synthworld.scene import render_scene
+from drivexplain.synthworld.supervision import (
     PATCH_COVER,
     absent_floor_loss,
     background_loss,
@@ -39,7 +44,6 @@ from synthworld.supervision import (
     value_path_features,
     wrong_class_spread_loss,
 )
-from synthworld.tiny_clip import TINY_CLIP_NAME, frames_to_tensor, register_model_configs
 
 REQUIRED_KEYS = ("render_size", "batch_size", "lr", "time_budget_min", "run_dir", "export_path")
 

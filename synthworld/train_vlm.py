@@ -1,6 +1,6 @@
 """Train the shipped tiny LLaVA on synthetic-world question/answer pairs, on CPU, in a budget.
 
-Run: `python -m synthworld.train_vlm --out weights/tiny-drive-llava`.
+Run: `python -m drivexplain.synthworld.train_vlm --out weights/tiny-drive-llava`.
 
 The vision tower is the shipped TinyDriveCLIP's visual tower converted to transformers
 (`operators.vlm_convert`) and kept frozen: the hybrid fuses CLIP and LLM gradients only when both
@@ -26,12 +26,17 @@ from typing import Any
 import numpy as np
 import torch
 import torch.nn.functional as F
-
-from operators.vlm import FALLBACK_PROMPT_TEMPLATE, TEXT_ONLY_PROMPT_TEMPLATE, load_vlm
-from operators.vlm_build import build_tiny_llava, build_word_tokenizer, save_llava, split_words
-from operators.vlm_convert import compare_towers, convert_open_clip_visual, tower_kwargs
-from synthworld.qa import QA, QA_KINDS, answer_matches, qa_pairs, vocabulary_corpus
-from synthworld.scene import Frame, render_scene
+from drivexplain.operators.assets import package_relative
+from drivexplain.operators.vlm import FALLBACK_PROMPT_TEMPLATE, TEXT_ONLY_PROMPT_TEMPLATE, load_vlm
+from drivexplain.operators.vlm_build import (
+    build_tiny_llava,
+    build_word_tokenizer,
+    save_llava,
+    split_words,
+)
+from drivexplain.operators.vlm_convert import compare_towers, convert_open_clip_visual, tower_kwargs
+from drivexplain.synthworld.qa import QA, QA_KINDS, answer_matches, qa_pairs, vocabulary_corpus
+from drivexplain.synthworld.scene import Frame, render_scene
 
 DEFAULTS: dict[str, Any] = {
     "render_size": (384, 216),
@@ -275,7 +280,7 @@ def _warm_start(model: Any, source: Path, tokenizer: Any) -> None:
 
 
 def train(cfg: dict, out_dir: Path, clip_weights: Path | None) -> dict:
-    from synthworld.tiny_clip import create_tiny_clip, default_weights_path
+    from drivexplain.operators.tiny_clip import create_tiny_clip, default_weights_path
 
     torch.manual_seed(int(cfg["seed"]))
     torch.set_num_threads(int(cfg["threads"]))
@@ -375,7 +380,7 @@ def train(cfg: dict, out_dir: Path, clip_weights: Path | None) -> dict:
         "train_examples": len(examples),
         "train_qas": len(qas),
         "vocab_size": len(tokenizer),
-        "clip_weights": _repo_relative(clip_path),
+        "clip_weights": package_relative(clip_path),
         "clip_sha256": hashlib.sha256(clip_path.read_bytes()).hexdigest(),
     }
     if cfg.get("init_from"):
@@ -395,14 +400,6 @@ def train(cfg: dict, out_dir: Path, clip_weights: Path | None) -> dict:
     }
     (out_dir / "training_summary.json").write_text(json.dumps(summary, indent=2, default=str))
     return summary
-
-
-def _repo_relative(path: Path) -> str:
-    """Paths in the model card are relative to the repo, so the card is the same on any clone."""
-    from operators.config import REPO_ROOT
-
-    resolved = path.resolve()
-    return str(resolved.relative_to(REPO_ROOT)) if resolved.is_relative_to(REPO_ROOT) else str(path)
 
 
 def main(argv: list[str] | None = None) -> None:

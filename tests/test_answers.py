@@ -8,11 +8,10 @@ import logging
 from pathlib import Path
 
 import pytest
+from drivexplain.operators.coherence import VERDICTS
+from drivexplain.pipeline.answers import AnswersError, assign_answers, read_answers
+from drivexplain.pipeline.prompts import PromptError, resolve_tracks
 from test_pipeline_support import read_rows, run_tiny, write_video
-
-from operators.coherence import VERDICTS
-from pipeline.answers import AnswersError, assign_answers, read_answers
-from pipeline.prompts import PromptError, resolve_tracks
 
 VOCAB = Path("configs/vocabulary.yaml")
 PROMPT = "Is there a car ahead?"
@@ -102,7 +101,7 @@ def test_generic_prompts_are_allowed_only_with_answers() -> None:
 
 def test_bad_answers_file_is_a_usage_error(tmp_path: Path, caplog: pytest.LogCaptureFixture
                                            ) -> None:
-    from pipeline.commands import EXIT_USAGE, run_command
+    from drivexplain.pipeline.commands import EXIT_USAGE, run_command
 
     video = write_video(tmp_path / "v.mp4", 4)
     bad = _write(tmp_path, '{"frame": 0, "answer": "yes"}', '{"frame": "x", "answer": "no"}')
@@ -152,9 +151,9 @@ def test_logged_answers_are_audited_in_the_pipeline(
 
 
 def test_verdict_fields_without_an_answer_or_with_the_check_off() -> None:
-    from operators.config import CoherenceConfig
-    from pipeline.records import NOT_EVALUATED_REASONS
-    from pipeline.stages import verdict_fields
+    from drivexplain.operators.config import CoherenceConfig
+    from drivexplain.pipeline.records import NOT_EVALUATED_REASONS
+    from drivexplain.pipeline.stages import verdict_fields
 
     off = verdict_fields({"answer": "Yes."}, CoherenceConfig(enabled=False), has_vlm=False)
     assert off == {"verdict": "not_evaluated", "reasons": list(NOT_EVALUATED_REASONS)}

@@ -5,11 +5,10 @@ from pathlib import Path
 
 import cv2
 import pytest
+from drivexplain.operators.hybrid import DEFAULT_VLM_DIR
+from drivexplain.pipeline.cli import app
+from drivexplain.synthworld.scene import render_scene
 from typer.testing import CliRunner
-
-from operators.hybrid import DEFAULT_VLM_DIR
-from pipeline.cli import app
-from synthworld.scene import render_scene
 
 
 @pytest.mark.skipif(not DEFAULT_VLM_DIR.is_dir(), reason="the shipped tiny LLaVA is missing")

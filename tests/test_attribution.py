@@ -13,11 +13,10 @@ import open_clip
 import pytest
 import torch
 import torch.nn.functional as F
-
-from operators.attribution import ConceptAttribution, similarity_gradients
-from operators.backbone import BackboneError, OpenClipViT
-from operators.config import AttributionConfig, HeadSelectionConfig, ModelConfig
-from operators.heads import candidate_layers, select_heads
+from drivexplain.operators.attribution import ConceptAttribution, similarity_gradients
+from drivexplain.operators.backbone import BackboneError, OpenClipViT
+from drivexplain.operators.config import AttributionConfig, HeadSelectionConfig, ModelConfig
+from drivexplain.operators.heads import candidate_layers, select_heads
 
 
 @pytest.fixture(scope="module")

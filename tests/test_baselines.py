@@ -3,9 +3,8 @@
 import open_clip
 import pytest
 import torch
-
-from operators.backbone import OpenClipViT
-from operators.baselines import BASELINES
+from drivexplain.operators.backbone import OpenClipViT
+from drivexplain.operators.baselines import BASELINES
 
 TEXT_AWARE = {"Chefer grad⊙attn (last)", "Chefer grad⊙attn (all)", "LeGrad", "Grad-CAM (grad-cam)"}
 

@@ -16,8 +16,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-
-from operators.coherence import (
+from drivexplain.operators.coherence import (
     VERDICTS,
     ConceptEvidence,
     FrameCheck,
@@ -28,11 +27,11 @@ from operators.coherence import (
     map_similarities,
     pearson,
 )
-from operators.concepts import ConceptExtractor, Extraction
-from operators.config import CoherenceConfig
-from operators.contrastive import load_vocabulary
-from operators.results import ConceptResult, FrameAttribution
-from synthworld.scene import Frame, parse_concept, render_scene
+from drivexplain.operators.concepts import ConceptExtractor, Extraction
+from drivexplain.operators.config import CoherenceConfig
+from drivexplain.operators.contrastive import load_vocabulary
+from drivexplain.operators.results import ConceptResult, FrameAttribution
+from drivexplain.synthworld.scene import Frame, parse_concept, render_scene
 
 # Pinned, so that these tests check the logic, not whichever defaults the benchmark chose.
 CONFIG = CoherenceConfig(ground_min_z=1.0, deny_max_z=2.0, similarity_measure="pearson",
@@ -268,7 +267,7 @@ def test_map_similarities_need_both_sides() -> None:
 
 # ----------------------------------------------------------------------------- the shipped CLIP
 def _shipped_clip() -> Path:
-    from synthworld.tiny_clip import default_weights_path
+    from drivexplain.operators.tiny_clip import default_weights_path
 
     return default_weights_path()
 
@@ -276,8 +275,8 @@ def _shipped_clip() -> Path:
 @pytest.mark.skipif(not _shipped_clip().is_file(),
                     reason="the shipped tiny CLIP weights are not in weights/tiny-drive-clip/")
 def test_check_on_the_shipped_clip(extractor: ConceptExtractor) -> None:
-    from operators.attribution import ConceptAttribution
-    from operators.config import load_config
+    from drivexplain.operators.attribution import ConceptAttribution
+    from drivexplain.operators.config import load_config
 
     config = load_config(None).with_overrides(**{"runtime.device": "cpu"})
     operator = ConceptAttribution.from_config(config)
@@ -300,7 +299,7 @@ def test_check_on_the_shipped_clip(extractor: ConceptExtractor) -> None:
     assert same.similarities["pearson"] == pytest.approx(1.0)  # same concept, same map
     # The vocabulary similarities come from the attribution's own image embedding; they match
     # a separate no-grad forward of the frame.
-    from operators.coherence import vocabulary_similarities
+    from drivexplain.operators.coherence import vocabulary_similarities
 
     stored = explain([frame.image], [["pedestrian"]])[0].vocabulary_similarity
     _, again = vocabulary_similarities(operator, [frame.image])
@@ -318,14 +317,18 @@ def test_actor_audits_the_vlm_answer(
     turns it into a verdict (a tiny random LLaVA stands in for the shipped one)."""
     import json
 
+    from drivexplain.operators.vlm import load_vlm
+    from drivexplain.operators.vlm_build import (
+        build_tiny_llava,
+        build_word_tokenizer,
+        save_llava,
+        split_words,
+    )
+    from drivexplain.pipeline.actors import AttributionActor
+    from drivexplain.pipeline.chunks import plan_chunks
+    from drivexplain.pipeline.decode import index_video
+    from drivexplain.pipeline.stages import build_rows, decode_chunk, frames_from_row
     from test_pipeline_support import tiny_config, write_video
-
-    from operators.vlm import load_vlm
-    from operators.vlm_build import build_tiny_llava, build_word_tokenizer, save_llava, split_words
-    from pipeline.actors import AttributionActor
-    from pipeline.chunks import plan_chunks
-    from pipeline.decode import index_video
-    from pipeline.stages import build_rows, decode_chunk, frames_from_row
 
     words = split_words("is there a car ? yes no bus truck road pedestrian the a .")
     model, processor = build_tiny_llava(build_word_tokenizer(words), vision_layers=2)

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
-from operators.concepts import ConceptExtractor, lemma, same_thing
-from operators.contrastive import load_vocabulary
+from drivexplain.operators.concepts import ConceptExtractor, lemma, same_thing
+from drivexplain.operators.contrastive import load_vocabulary
 
 
 @pytest.fixture(scope="module")

@@ -3,15 +3,16 @@
 from pathlib import Path
 
 import pytest
-
-from operators.config import (
+from drivexplain.operators.assets import (
     DEFAULT_CONFIG,
-    REPO_ROOT,
+    PACKAGE_ROOT,
     TINY_LLAVA_DIR,
+    package_relative,
+)
+from drivexplain.operators.config import (
     ConfigError,
     DrivexplainConfig,
     load_config,
-    repo_relative,
 )
 
 
@@ -54,7 +55,9 @@ def test_overrides_and_digest() -> None:
         base.with_overrides(**{"attribution.beta": -1})
 
 
-def test_repo_relative_strips_the_repo_root_and_leaves_outside_paths() -> None:
-    assert repo_relative(TINY_LLAVA_DIR) == "weights/tiny-drive-llava"
-    assert repo_relative(str(REPO_ROOT / "configs" / "default.yaml")) == "configs/default.yaml"
-    assert repo_relative("/nonexistent/elsewhere/model") == "/nonexistent/elsewhere/model"
+def test_package_relative_strips_the_package_root_and_leaves_outside_paths() -> None:
+    assert package_relative(TINY_LLAVA_DIR) == "weights/tiny-drive-llava"
+    assert package_relative(str(PACKAGE_ROOT / "configs" / "default.yaml")) == (
+        "configs/default.yaml"
+    )
+    assert package_relative("/nonexistent/elsewhere/model") == "/nonexistent/elsewhere/model"

@@ -6,8 +6,7 @@ from __future__ import annotations
 import pytest
 import torch
 import torch.nn.functional as F
-
-from operators.contrastive import VocabularyError, choose_contrastive, is_variant
+from drivexplain.operators.contrastive import VocabularyError, choose_contrastive, is_variant
 
 
 @pytest.mark.parametrize(

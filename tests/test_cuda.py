@@ -6,10 +6,9 @@ import numpy as np
 import open_clip
 import pytest
 import torch
-
-from operators.attribution import ConceptAttribution
-from operators.backbone import OpenClipViT
-from operators.config import RuntimeConfig
+from drivexplain.operators.attribution import ConceptAttribution
+from drivexplain.operators.backbone import OpenClipViT
+from drivexplain.operators.config import RuntimeConfig
 
 pytestmark = [
     pytest.mark.cuda,
@@ -45,8 +44,8 @@ def test_cuda_half_precision_keeps_the_trained_models_maps(precision: str) -> No
     an H100 they agree with CPU fp32 to 0.053 in bf16 and 0.005 in fp16 (18/18 same peak;
     benchmarks/results/gpu_check.log), on CPU bf16 autocast to 0.076.
     """
-    from operators.config import load_config
-    from synthworld.scene import render_scene
+    from drivexplain.operators.config import load_config
+    from drivexplain.synthworld.scene import render_scene
 
     frames = [render_scene(900_000 + s, size=(640, 360)).image for s in range(6)]
     concepts = ["car", "pedestrian", "traffic light"]

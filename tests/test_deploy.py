@@ -7,8 +7,7 @@ import shlex
 from pathlib import Path
 
 import yaml
-
-from operators.config import load_config
+from drivexplain.operators.config import load_config
 
 DEPLOY = Path(__file__).resolve().parent.parent / "deploy"
 
@@ -34,11 +33,16 @@ def test_dockerfile_is_on_a_cuda_base_and_installs_the_project() -> None:
     base = re.sub(r"\$\{(\w+)\}", lambda m: args[m.group(1)], froms[0])
     assert base.startswith("nvidia/cuda:") and "cudnn" in base
     runs = " ".join(a for i, a in pairs if i == "RUN")
-    assert "torch==2.14.1" in runs and "pip install ." in runs
-    assert "wget" in runs  # KubeRay probes
-    copies = [a.split()[0] for i, a in pairs if i == "COPY"]
-    for needed in ("pyproject.toml", "operators", "pipeline", "configs"):
-        assert needed in copies
+    assert "torch==2.14.1" in runs and "wget" in runs  # wget: KubeRay probes
+    # a wheel, installed without editable mode, and the sources gone afterwards
+    assert "pip wheel --no-deps" in runs and "pip install /tmp/wheel/drivexplain-*.whl" in runs
+    assert "pip install -e" not in runs and "pip install ." not in runs
+    assert "rm -rf /src" in runs
+    copied = {path for i, a in pairs if i == "COPY" for path in a.split()[:-1]}
+    # everything the wheel is built from (pyproject's package-dir maps the root)
+    for needed in ("pyproject.toml", "README.md", "__init__.py", "operators", "pipeline",
+                   "synthworld", "configs", "weights", "deploy"):
+        assert needed in copied
     assert any(i == "USER" and a != "root" for i, a in pairs)
     env = " ".join(a for i, a in pairs if i == "ENV")
     assert "RAY_AUTH_MODE=token" in env

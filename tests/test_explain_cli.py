@@ -5,9 +5,8 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+from drivexplain.pipeline.cli import app
 from typer.testing import CliRunner
-
-from pipeline.cli import app
 
 
 def _image(tmp_path: Path) -> Path:

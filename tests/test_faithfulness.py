@@ -3,9 +3,8 @@
 import pytest
 import torch
 import torch.nn.functional as F
-
-from operators.config import DynamicAdjustmentConfig, FaithfulnessConfig
-from operators.faithfulness import (
+from drivexplain.operators.config import DynamicAdjustmentConfig, FaithfulnessConfig
+from drivexplain.operators.faithfulness import (
     adjust,
     concept_drop,
     evaluate,
@@ -122,9 +121,8 @@ def test_amplification_rescales_instead_of_clipping() -> None:
 
 
 def test_separable_blur_equals_torchvision() -> None:
+    from drivexplain.operators.faithfulness import gaussian_blur
     from torchvision.transforms.functional import gaussian_blur as reference
-
-    from operators.faithfulness import gaussian_blur
 
     pixels = torch.randn(2, 3, 48, 64, generator=torch.Generator().manual_seed(2))
     sigma = 4.0

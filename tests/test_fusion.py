@@ -2,8 +2,7 @@
 
 import pytest
 import torch
-
-from operators.fusion import boost, fuse, minmax, suppress_background
+from drivexplain.operators.fusion import boost, fuse, minmax, suppress_background
 
 
 @pytest.fixture

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
-
-from operators.expansion import (
+from drivexplain.operators.expansion import (
     CONTROL_WORDS,
     DRIVING_EXPANSIONS,
     ConceptExpander,
@@ -68,8 +67,13 @@ def test_expander_falls_back_to_table_when_llm_is_useless_or_absent() -> None:
 
 
 def test_expander_with_tiny_vlm(tmp_path) -> None:
-    from operators.vlm import load_vlm
-    from operators.vlm_build import build_tiny_llava, build_word_tokenizer, save_llava, split_words
+    from drivexplain.operators.vlm import load_vlm
+    from drivexplain.operators.vlm_build import (
+        build_tiny_llava,
+        build_word_tokenizer,
+        save_llava,
+        split_words,
+    )
 
     tokenizer = build_word_tokenizer(split_words("car bus truck , vehicle list kinds of"))
     model, processor = build_tiny_llava(tokenizer)
@@ -124,8 +128,7 @@ def test_expanded_embedding_blends_concept_and_terms() -> None:
 # ---------------------------------------------------------------- hybrid fusion
 
 import numpy as np  # noqa: E402
-
-from operators.hybrid import (  # noqa: E402
+from drivexplain.operators.hybrid import (  # noqa: E402
     HybridAttribution,
     HybridConfig,
     _minmax,
@@ -142,13 +145,17 @@ from operators.hybrid import (  # noqa: E402
 def hybrid_parts(tmp_path_factory: pytest.TempPathFactory):
     """Random TinyDriveCLIP for Concept Attribution and a tiny LLaVA built on its tower."""
     import open_clip
-
-    from operators.attribution import ConceptAttribution
-    from operators.backbone import OpenClipViT
-    from operators.vlm import load_vlm
-    from operators.vlm_build import build_tiny_llava, build_word_tokenizer, save_llava, split_words
-    from operators.vlm_convert import convert_open_clip_visual
-    from synthworld.tiny_clip import TINY_CLIP_NAME, register_model_configs
+    from drivexplain.operators.attribution import ConceptAttribution
+    from drivexplain.operators.backbone import OpenClipViT
+    from drivexplain.operators.tiny_clip import TINY_CLIP_NAME, register_model_configs
+    from drivexplain.operators.vlm import load_vlm
+    from drivexplain.operators.vlm_build import (
+        build_tiny_llava,
+        build_word_tokenizer,
+        save_llava,
+        split_words,
+    )
+    from drivexplain.operators.vlm_convert import convert_open_clip_visual
 
     register_model_configs()
     torch.manual_seed(0)
@@ -227,8 +234,8 @@ def test_layer_alpha_selects_attention_or_gradient(hybrid_parts, road_frames) ->
 def test_towers_match_and_mismatch_is_refused(hybrid_parts, tmp_path) -> None:
     attribution, vlm = hybrid_parts
     assert tower_match(attribution, vlm).max_diff < 1e-4
-    from operators.vlm import load_vlm
-    from operators.vlm_build import build_tiny_llava, build_word_tokenizer, save_llava
+    from drivexplain.operators.vlm import load_vlm
+    from drivexplain.operators.vlm_build import build_tiny_llava, build_word_tokenizer, save_llava
 
     other_model, other_proc = build_tiny_llava(
         build_word_tokenizer(["car"]),
@@ -244,9 +251,8 @@ def test_towers_match_and_mismatch_is_refused(hybrid_parts, tmp_path) -> None:
 def test_towers_of_different_input_shapes_are_refused(hybrid_parts) -> None:
     # A square CLIP cannot be fused with the VLM built on the wide one: their patch grids differ.
     import open_clip
-
-    from operators.attribution import ConceptAttribution
-    from operators.backbone import OpenClipViT
+    from drivexplain.operators.attribution import ConceptAttribution
+    from drivexplain.operators.backbone import OpenClipViT
 
     _, vlm = hybrid_parts
     assert vlm.input_hw == (144, 252)
@@ -289,13 +295,17 @@ def test_hybrid_explain_end_to_end(hybrid_parts, road_frames) -> None:
 def test_ask_image_writes_answer_and_overlays(tmp_path, monkeypatch) -> None:
     import cv2
     import open_clip
+    from drivexplain.operators.config import load_config
+    from drivexplain.operators.hybrid import ask_image
+    from drivexplain.operators.tiny_clip import TINY_CLIP_NAME, register_model_configs
+    from drivexplain.operators.vlm_build import (
+        build_tiny_llava,
+        build_word_tokenizer,
+        save_llava,
+        split_words,
+    )
+    from drivexplain.operators.vlm_convert import convert_open_clip_visual
     from safetensors.torch import save_file
-
-    from operators.config import load_config
-    from operators.hybrid import ask_image
-    from operators.vlm_build import build_tiny_llava, build_word_tokenizer, save_llava, split_words
-    from operators.vlm_convert import convert_open_clip_visual
-    from synthworld.tiny_clip import TINY_CLIP_NAME, register_model_configs
 
     register_model_configs()
     torch.manual_seed(3)
@@ -316,7 +326,7 @@ def test_ask_image_writes_answer_and_overlays(tmp_path, monkeypatch) -> None:
     out = tmp_path / "out"
     record = ask_image(image, "is there a car ?", out, vlm=vlm_dir, config=config)
     assert record["tower_max_diff"] < 1e-4
-    from operators.contrastive import load_vocabulary
+    from drivexplain.operators.contrastive import load_vocabulary
 
     named = concepts_in_text(
         f"is there a car ? {record['answer']}",
@@ -327,6 +337,6 @@ def test_ask_image_writes_answer_and_overlays(tmp_path, monkeypatch) -> None:
         assert (out / name).is_file(), name
     assert cv2.imread(str(out / "hybrid_car.png")).shape == (72, 128, 3)
 
-    monkeypatch.setattr("operators.hybrid.DEFAULT_VLM_DIR", tmp_path / "missing")
+    monkeypatch.setattr("drivexplain.operators.hybrid.DEFAULT_VLM_DIR", tmp_path / "missing")
     with pytest.raises(FileNotFoundError, match="--vlm"):
         ask_image(image, "is there a car ?", out, config=config)

@@ -6,10 +6,9 @@ import logging
 from pathlib import Path
 
 import pytest
+from drivexplain.pipeline.cli import app
+from drivexplain.pipeline.commands import EXIT_INPUT_FAILED, EXIT_USAGE, run_command
 from typer.testing import CliRunner
-
-from pipeline.cli import app
-from pipeline.commands import EXIT_INPUT_FAILED, EXIT_USAGE, run_command
 
 
 def _run(tmp_path: Path, caplog: pytest.LogCaptureFixture, **kwargs) -> int:

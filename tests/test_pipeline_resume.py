@@ -14,9 +14,8 @@ from pathlib import Path
 
 import av
 import pytest
+from drivexplain.pipeline.records import TIMING_FIELDS
 from test_pipeline_support import read_rows, run_tiny, tiny_config, write_video
-
-from pipeline.records import TIMING_FIELDS
 
 pytestmark = pytest.mark.slow
 TESTS = Path(__file__).resolve().parent

@@ -15,9 +15,8 @@ import av
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
-
-from operators.config import DrivexplainConfig, load_config
-from pipeline.run import RunOptions, RunSummary, run_pipeline
+from drivexplain.operators.config import DrivexplainConfig, load_config
+from drivexplain.pipeline.run import RunOptions, RunSummary, run_pipeline
 
 PROMPTS = ["Is a pedestrian crossing?", "Is there a car <b>ahead</b>?"]
 _CACHE: dict[str, Any] = {}

@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-
-from operators.config import FaithfulnessConfig
-from operators.faithfulness import fill_image
-from synthworld.objects import OBJECT_CLASSES
-from synthworld.scene import render_scene
-from synthworld.supervision import (
+from drivexplain.operators.config import FaithfulnessConfig
+from drivexplain.operators.faithfulness import fill_image
+from drivexplain.operators.tiny_clip import frames_to_tensor
+from drivexplain.synthworld.objects import OBJECT_CLASSES
+from drivexplain.synthworld.scene import render_scene
+from drivexplain.synthworld.supervision import (
     ABSENT_FLOOR,
     GONE_PIXELS,
     PRESENCE_CENTRE,
@@ -29,7 +29,6 @@ from synthworld.supervision import (
     value_path_features,
     wrong_class_spread_loss,
 )
-from synthworld.tiny_clip import frames_to_tensor
 
 SIZE = 144
 
@@ -161,9 +160,8 @@ def test_dense_loss_is_low_when_patches_point_at_their_class() -> None:
 )
 def test_supervised_loss_runs_one_training_step(name: str, prob: float) -> None:
     import open_clip
-
-    from synthworld.tiny_clip import register_model_configs
-    from synthworld.train_clip import make_batch, supervised_loss
+    from drivexplain.operators.tiny_clip import register_model_configs
+    from drivexplain.synthworld.train_clip import make_batch, supervised_loss
 
     register_model_configs()
     torch.manual_seed(0)
@@ -246,8 +244,7 @@ def test_spread_loss_asks_wrong_classes_to_agree_and_leaves_the_own_class_free()
 
 def test_value_path_equals_the_block_attending_only_to_itself() -> None:
     import open_clip
-
-    from synthworld.tiny_clip import TINY_CLIP_NAME, register_model_configs
+    from drivexplain.operators.tiny_clip import TINY_CLIP_NAME, register_model_configs
 
     register_model_configs()
     torch.manual_seed(0)
@@ -264,8 +261,7 @@ def test_value_path_equals_the_block_attending_only_to_itself() -> None:
 
 def test_pooled_attention_is_the_first_row_of_the_blocks_own_attention() -> None:
     import open_clip
-
-    from synthworld.tiny_clip import TINY_CLIP_NAME, register_model_configs
+    from drivexplain.operators.tiny_clip import TINY_CLIP_NAME, register_model_configs
 
     register_model_configs()
     torch.manual_seed(0)

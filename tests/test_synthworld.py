@@ -7,8 +7,7 @@ import time
 
 import numpy as np
 import pytest
-
-from synthworld.clips import (
+from drivexplain.synthworld.clips import (
     parse_size,
     read_sidecar,
     rle_decode,
@@ -16,7 +15,7 @@ from synthworld.clips import (
     sidecar_masks,
     write_clip,
 )
-from synthworld.scene import (
+from drivexplain.synthworld.scene import (
     CONDITIONS,
     OBJECT_CLASSES,
     World,
@@ -181,7 +180,7 @@ def test_write_clip_reads_back(tmp_path) -> None:
     assert [r["frame_index"] for r in rows] == list(range(20))
     assert rows[3]["timestamp_s"] == pytest.approx(0.3)
     world = World(11, (192, 108))
-    from synthworld.clips import CLIP_START_S
+    from drivexplain.synthworld.clips import CLIP_START_S
 
     truth = world.frame(CLIP_START_S + rows[7]["timestamp_s"])
     decoded = sidecar_masks(rows[7])
@@ -194,7 +193,7 @@ def test_write_clip_reads_back(tmp_path) -> None:
 
 
 def test_clip_has_motion_and_stable_tracks() -> None:
-    from synthworld.clips import iter_clip_frames
+    from drivexplain.synthworld.clips import iter_clip_frames
 
     frames = [f for _, _, f in iter_clip_frames(1.0, 10.0, seed=4, size=(320, 180))]
     assert not np.array_equal(frames[0].image, frames[-1].image)

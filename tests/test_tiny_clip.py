@@ -6,8 +6,7 @@ import numpy as np
 import open_clip
 import pytest
 import torch
-
-from synthworld.tiny_clip import (
+from drivexplain.operators.tiny_clip import (
     TINY_CLIP_NAME,
     WEIGHTS_ENV,
     default_weights_path,
@@ -16,7 +15,7 @@ from synthworld.tiny_clip import (
     model_config,
     register_model_configs,
 )
-from synthworld.train_clip import build_model, export_weights, multi_positive_clip_loss
+from drivexplain.synthworld.train_clip import build_model, export_weights, multi_positive_clip_loss
 
 
 @pytest.fixture(scope="module")
@@ -149,9 +148,9 @@ def test_shipped_weights_prefer_true_captions() -> None:
     path = default_weights_path()
     if not path.is_file():
         pytest.skip(f"no shipped weights at {path}")
-    from synthworld.evaluate_clip import CONDITION_PROMPTS
-    from synthworld.scene import render_scene
-    from synthworld.tiny_clip import create_tiny_clip
+    from drivexplain.operators.tiny_clip import create_tiny_clip
+    from drivexplain.synthworld.evaluate_clip import CONDITION_PROMPTS
+    from drivexplain.synthworld.scene import render_scene
 
     model = create_tiny_clip(path)
     tok = open_clip.get_tokenizer(TINY_CLIP_NAME)
@@ -171,8 +170,8 @@ def test_shipped_weights_prefer_true_captions() -> None:
 
 
 def test_scorer_embeds_each_frame_once(random_model) -> None:
-    from synthworld.evaluate_clip import Scorer
-    from synthworld.scene import render_scene
+    from drivexplain.synthworld.evaluate_clip import Scorer
+    from drivexplain.synthworld.scene import render_scene
 
     frames = [render_scene(seed, size=(192, 108)) for seed in (1, 2, 3)]
     calls = []

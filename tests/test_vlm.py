@@ -7,15 +7,19 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-
-from operators.vlm import (
+from drivexplain.operators.vlm import (
     LlavaBackend,
     VLMError,
     VLMOfflineError,
     _normalise,
     load_vlm,
 )
-from operators.vlm_build import build_tiny_llava, build_word_tokenizer, save_llava, split_words
+from drivexplain.operators.vlm_build import (
+    build_tiny_llava,
+    build_word_tokenizer,
+    save_llava,
+    split_words,
+)
 
 WORDS = split_words(
     "is there a car ? yes no what the red blue truck pedestrian in front of us describe "
@@ -195,7 +199,7 @@ def test_offline_hub_id_names_id_and_local_dir(monkeypatch: pytest.MonkeyPatch) 
 def test_unreachable_hub_fails_fast(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
     monkeypatch.delenv("TRANSFORMERS_OFFLINE", raising=False)
-    monkeypatch.setattr("operators.vlm._hub_reachable", lambda timeout_s=3.0: False)
+    monkeypatch.setattr("drivexplain.operators.vlm._hub_reachable", lambda timeout_s=3.0: False)
     with pytest.raises(VLMOfflineError, match="--vlm /path/to/llava-dir"):
         load_vlm("llava-hf/llava-1.5-7b-hf", device="cpu")
 
@@ -307,7 +311,7 @@ def _quick_gelu():
 )
 @pytest.mark.parametrize("with_projection", [False, True])
 def test_converted_tower_features_equal(variant: dict, with_projection: bool) -> None:
-    from operators.vlm_convert import compare_towers, convert_open_clip_visual
+    from drivexplain.operators.vlm_convert import compare_towers, convert_open_clip_visual
 
     kwargs = {k: (_quick_gelu() if v == "quick" else v) for k, v in variant.items()}
     tower = _open_clip_tower(**kwargs)
@@ -320,7 +324,7 @@ def test_converted_tower_features_equal(variant: dict, with_projection: bool) ->
 
 
 def test_tower_comparison_catches_a_wrong_weight() -> None:
-    from operators.vlm_convert import compare_towers, convert_open_clip_visual
+    from drivexplain.operators.vlm_convert import compare_towers, convert_open_clip_visual
 
     tower = _open_clip_tower()
     converted = convert_open_clip_visual(tower)
@@ -333,7 +337,7 @@ def test_tower_comparison_catches_a_wrong_weight() -> None:
 
 
 def test_wrong_activation_is_visible() -> None:
-    from operators.vlm_convert import compare_towers, convert_open_clip_visual
+    from drivexplain.operators.vlm_convert import compare_towers, convert_open_clip_visual
 
     tower = _open_clip_tower(act_layer=_quick_gelu())
     converted = convert_open_clip_visual(tower)
@@ -350,7 +354,7 @@ def test_wrong_activation_is_visible() -> None:
 
 
 def test_unsupported_towers_are_rejected() -> None:
-    from operators.vlm_convert import ConversionError, convert_open_clip_visual
+    from drivexplain.operators.vlm_convert import ConversionError, convert_open_clip_visual
 
     with pytest.raises(ConversionError, match="pool"):
         convert_open_clip_visual(_open_clip_tower(pool_type="avg"))
@@ -366,9 +370,8 @@ def test_project_tiny_clip_tower_inside_a_llava(tmp_path: Path, name: str) -> No
     # yet), the dashcam-shaped default and the square stage 1, converted, placed in a LLaVA,
     # saved, reloaded through the backend: features equal at the tower's own input.
     import open_clip
-
-    from operators.vlm_convert import compare_towers, convert_open_clip_visual
-    from synthworld.tiny_clip import register_model_configs
+    from drivexplain.operators.tiny_clip import register_model_configs
+    from drivexplain.operators.vlm_convert import compare_towers, convert_open_clip_visual
 
     register_model_configs()
     torch.manual_seed(0)
@@ -394,9 +397,8 @@ def test_square_position_grid_interpolates_exactly_to_a_wide_one() -> None:
     # under the interpolation transformers applies, and a square tower must keep its own.
     import open_clip
     import torch.nn.functional as F
-
-    from operators.vlm_convert import square_position_embedding
-    from synthworld.tiny_clip import register_model_configs
+    from drivexplain.operators.tiny_clip import register_model_configs
+    from drivexplain.operators.vlm_convert import square_position_embedding
 
     register_model_configs()
     torch.manual_seed(0)
@@ -523,8 +525,14 @@ def test_image_placeholder_is_never_part_of_an_answer(
 
 
 def test_qa_answers_follow_ground_truth() -> None:
-    from synthworld.qa import NUMBERS, PLURALS, answer_matches, qa_pairs, vocabulary_corpus
-    from synthworld.scene import render_scene
+    from drivexplain.synthworld.qa import (
+        NUMBERS,
+        PLURALS,
+        answer_matches,
+        qa_pairs,
+        vocabulary_corpus,
+    )
+    from drivexplain.synthworld.scene import render_scene
 
     vocab = {w for text in vocabulary_corpus() for w in split_words(text)}
     rng = np.random.default_rng(0)
@@ -557,8 +565,8 @@ def test_qa_answers_follow_ground_truth() -> None:
 
 
 def test_packed_training_sequences_match_the_backend_prompt(llava_dir: Path) -> None:
-    from synthworld.qa import QA
-    from synthworld.train_vlm import collate, encode_examples
+    from drivexplain.synthworld.qa import QA
+    from drivexplain.synthworld.train_vlm import collate, encode_examples
 
     vlm = load_vlm(llava_dir, device="cpu")
     qas = [
@@ -590,10 +598,9 @@ def test_packed_training_sequences_match_the_backend_prompt(llava_dir: Path) -> 
 @pytest.mark.slow
 def test_train_vlm_smoke(tmp_path: Path) -> None:
     import open_clip
+    from drivexplain.operators.tiny_clip import TINY_CLIP_NAME, register_model_configs
+    from drivexplain.synthworld.train_vlm import DEFAULTS, train
     from safetensors.torch import save_file
-
-    from synthworld.tiny_clip import TINY_CLIP_NAME, register_model_configs
-    from synthworld.train_vlm import DEFAULTS, train
 
     register_model_configs()
     clip = open_clip.create_model(TINY_CLIP_NAME, pretrained=None)
@@ -622,9 +629,12 @@ def test_llava15_tower_is_open_clip_vit_l_14_336_openai_layout() -> None:
     # so converting open_clip's architecture must reproduce it; weights cannot be fetched here,
     # so features are compared on random weights of the full-size tower.
     import open_clip
+    from drivexplain.operators.vlm_convert import (
+        clip_vision_config,
+        compare_towers,
+        convert_open_clip_visual,
+    )
     from transformers import LlavaConfig
-
-    from operators.vlm_convert import clip_vision_config, compare_towers, convert_open_clip_visual
 
     torch.manual_seed(0)
     clip = open_clip.create_model("ViT-L-14-336-quickgelu", pretrained=None).eval()

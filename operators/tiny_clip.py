@@ -15,12 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from drivexplain.operators.assets import MODEL_CONFIG_DIR, TINY_CLIP_DIR
 
 TINY_CLIP_NAME = "TinyDriveCLIP"
 WEIGHTS_ENV = "DRIVEXPLAIN_WEIGHTS"
-REPO_ROOT = Path(__file__).resolve().parents[1]
-MODEL_CONFIG_DIR = REPO_ROOT / "operators" / "model_configs"
-WEIGHTS_DIR = REPO_ROOT / "weights" / "tiny-drive-clip"
+WEIGHTS_DIR = TINY_CLIP_DIR
 WEIGHTS_FILE = "open_clip_model.safetensors"
 
 # open_clip ignores preprocess_cfg for configs registered by name, so it is kept here and
@@ -78,7 +77,7 @@ def create_tiny_clip(weights: str | Path | None = None, device: str = "cpu"):
     if not path.is_file():
         raise FileNotFoundError(
             f"TinyDriveCLIP weights not found at {path}; train them with "
-            f"`python -m synthworld.train_clip` or set ${WEIGHTS_ENV}"
+            f"`python -m drivexplain.synthworld.train_clip` or set ${WEIGHTS_ENV}"
         )
     model = open_clip.create_model(
         TINY_CLIP_NAME, pretrained=str(path), device=device,
