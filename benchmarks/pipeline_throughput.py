@@ -123,8 +123,9 @@ def bare_operator(clip: Path, args: argparse.Namespace, threads: int | None) -> 
 def bare_writer(clip: Path, args: argparse.Namespace) -> dict[str, Any]:
     """Decode the original, overlay a heatmap, caption, encode: the writer stage alone."""
     import numpy as np
+    from drivexplain.operators.overlay import overlay_heatmap
     from drivexplain.pipeline.decode import DecodedFrame, index_video, iter_chunk_frames
-    from drivexplain.pipeline.writers import SegmentEncoder, caption_band, overlay
+    from drivexplain.pipeline.writers import SegmentEncoder, caption_band
 
     config = _config(args, 1)
     index = index_video(str(clip))
@@ -137,7 +138,8 @@ def bare_writer(clip: Path, args: argparse.Namespace) -> dict[str, Any]:
         count = 0
         for item in iter_chunk_frames(str(clip), index.pts, 0):
             if isinstance(item, DecodedFrame):
-                image = caption_band(overlay(item.image, heat), ["Q: benchmark | CD +0.10"] * 2)
+                image = caption_band(overlay_heatmap(item.image, heat),
+                                     ["Q: benchmark | CD +0.10"] * 2)
                 encoder.add(image, item.pts)
                 count += 1
         encoder.close()

@@ -39,10 +39,6 @@ class Chunk:
     height: int
 
     @property
-    def chunk_id(self) -> str:
-        return f"{self.video_id}/{self.chunk_index:05d}"
-
-    @property
     def tb(self) -> Fraction:
         return Fraction(self.time_base)
 

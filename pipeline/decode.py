@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 
 import av
@@ -150,14 +150,6 @@ class DecodedFrame:
     index: int
     pts: int
     image: np.ndarray  # HxWx3 uint8 RGB
-
-
-@dataclass
-class ChunkDecode:
-    """Frames of one chunk, plus the indices that could not be decoded and why."""
-
-    frames: list[DecodedFrame] = field(default_factory=list)
-    failed: dict[int, str] = field(default_factory=dict)
 
 
 def iter_chunk_frames(

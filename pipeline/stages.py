@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 from drivexplain.operators.config import CoherenceConfig
+from drivexplain.operators.overlay import overlay_heatmap
 from drivexplain.pipeline.chunks import Chunk
 from drivexplain.pipeline.decode import DecodedFrame, iter_chunk_frames, transport_size
 from drivexplain.pipeline.layout import RunLayout
@@ -36,7 +37,6 @@ from drivexplain.pipeline.records import (
 from drivexplain.pipeline.writers import (
     SegmentEncoder,
     caption_band,
-    overlay,
     write_json_atomic,
     write_parquet_atomic,
 )
@@ -369,7 +369,7 @@ def write_chunk(
                     image = item.image
                     source = lookup.get(item.index)
                     if source is not None:
-                        image = overlay(image, heat_of[source])
+                        image = overlay_heatmap(image, heat_of[source])
                     shown = source if source is not None else item.index
                     image = caption_band(
                         image, _captions(chunk, shown, tracks, results, errors, verdicts))

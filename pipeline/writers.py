@@ -79,25 +79,7 @@ def concat_logs(parts: Sequence[Path]) -> pa.Table:
     return pa.concat_tables(tables) if tables else to_table([])
 
 
-# ----------------------------------------------------------------------------- overlay frames
-def _fallback_overlay(frame: np.ndarray, heatmap: np.ndarray) -> np.ndarray:
-    """Jet colour map blended at 45%: used only if operators.overlay is unavailable."""
-    h, w = frame.shape[:2]
-    heat = cv2.resize(heatmap.astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR)
-    colour = cv2.applyColorMap(np.uint8(np.clip(heat, 0, 1) * 255), cv2.COLORMAP_JET)
-    colour = cv2.cvtColor(colour, cv2.COLOR_BGR2RGB)
-    alpha = (0.45 * np.clip(heat, 0, 1))[..., None]
-    return (frame * (1 - alpha) + colour * alpha).astype(np.uint8)
-
-
-def overlay(frame: np.ndarray, heatmap: np.ndarray) -> np.ndarray:
-    try:
-        from drivexplain.operators.overlay import overlay_heatmap
-    except ImportError:
-        return _fallback_overlay(frame, heatmap)
-    return overlay_heatmap(frame, heatmap)
-
-
+# ----------------------------------------------------------------------------- captions
 def caption_band(frame: np.ndarray, lines: Sequence[str]) -> np.ndarray:
     """Draw a dark band with caption lines over the bottom of the frame (size unchanged)."""
     if not lines:
