@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from drivexplain.pipeline.stages import _columns, _rows, _text, frames_from_row, worker_info
+from drivexplain.pipeline.batches import batch_rows, rows_batch, text
+from drivexplain.pipeline.stages import frames_from_row, worker_info
 
 log = logging.getLogger("drivexplain.pipeline")
 
@@ -150,7 +151,7 @@ class AttributionActor:
 
     def explain_row(self, row: dict[str, Any]) -> dict[str, Any]:
         indices, frames = frames_from_row(row)
-        errors = {int(k): v for k, v in json.loads(_text(row["errors"])).items()}
+        errors = {int(k): v for k, v in json.loads(text(row["errors"])).items()}
         results: dict[str, list[dict[str, Any]]] = {}
         heatmaps = np.zeros((0, len(self.concepts), 1, 1), np.float16)
         done: list[int] = []
@@ -158,7 +159,7 @@ class AttributionActor:
         if indices:
             self._maybe_crash()
             try:
-                video_id = json.loads(_text(row["chunk"]))["video_id"]
+                video_id = json.loads(text(row["chunk"]))["video_id"]
                 if self.extractor is not None:
                     attributions, coherence = self._coherence(video_id, indices, frames)
                 else:
@@ -182,7 +183,7 @@ class AttributionActor:
                 errors.update({i: reason for i in indices})
                 results, done, coherence = {}, [], {}
         return {
-            "chunk": _text(row["chunk"]),
+            "chunk": text(row["chunk"]),
             "results": json.dumps(results),
             "errors": json.dumps({str(k): v for k, v in sorted(errors.items())}),
             "heatmaps": heatmaps.tobytes(),
@@ -195,4 +196,4 @@ class AttributionActor:
         }
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        return _columns([self.explain_row(row) for row in _rows(batch)])
+        return rows_batch([self.explain_row(row) for row in batch_rows(batch)])

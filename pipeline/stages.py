@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 from drivexplain.operators.config import CoherenceConfig
 from drivexplain.operators.overlay import overlay_heatmap
+from drivexplain.pipeline.batches import batch_rows, rows_batch, text
 from drivexplain.pipeline.chunks import Chunk
 from drivexplain.pipeline.decode import DecodedFrame, iter_chunk_frames, transport_size
 from drivexplain.pipeline.layout import RunLayout
@@ -60,27 +61,6 @@ def worker_info() -> dict[str, Any]:
     return info
 
 
-def _rows(batch: dict[str, np.ndarray]) -> list[dict[str, Any]]:
-    keys = list(batch)
-    size = len(batch[keys[0]]) if keys else 0
-    return [{k: batch[k][i] for k in keys} for i in range(size)]
-
-
-def _columns(rows: list[dict[str, Any]]) -> dict[str, np.ndarray]:
-    keys = list(rows[0]) if rows else []
-    out: dict[str, np.ndarray] = {}
-    for key in keys:
-        column = np.empty(len(rows), dtype=object)
-        for i, row in enumerate(rows):
-            column[i] = row[key]
-        out[key] = column
-    return out
-
-
-def _text(value: Any) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
-
-
 # ----------------------------------------------------------------------------- decode
 def decode_chunk(chunk: Chunk, short_side: int | None) -> dict[str, Any]:
     """Model-sized RGB frames of the chunk's sampled frames, plus reasons for missing ones."""
@@ -117,16 +97,16 @@ def decode_chunk(chunk: Chunk, short_side: int | None) -> dict[str, Any]:
 
 def decode_stage(batch: dict[str, np.ndarray], short_side: int | None) -> dict[str, np.ndarray]:
     rows = [
-        decode_chunk(Chunk.from_dict(json.loads(_text(r["chunk"]))), short_side)
-        for r in _rows(batch)
+        decode_chunk(Chunk.from_dict(json.loads(text(r["chunk"]))), short_side)
+        for r in batch_rows(batch)
     ]
-    return _columns(rows)
+    return rows_batch(rows)
 
 
 def frames_from_row(row: dict[str, Any]) -> tuple[list[int], np.ndarray]:
-    shape = json.loads(_text(row["frame_shape"]))
+    shape = json.loads(text(row["frame_shape"]))
     data = np.frombuffer(row["frames"], dtype=np.uint8).reshape(shape)
-    return json.loads(_text(row["frame_indices"])), data
+    return json.loads(text(row["frame_indices"])), data
 
 
 # ----------------------------------------------------------------------------- write
@@ -326,17 +306,17 @@ def write_chunk(
 ) -> dict[str, Any]:
     """Log rows, the overlay segment, then the marker: the chunk's unit of resume."""
     started = time.perf_counter()
-    chunk = Chunk.from_dict(json.loads(_text(row["chunk"])))
+    chunk = Chunk.from_dict(json.loads(text(row["chunk"])))
     layout = RunLayout(Path(out_dir)).video(chunk.video_id)
-    results = {int(k): v for k, v in json.loads(_text(row["results"])).items()}
-    errors = {int(k): v for k, v in json.loads(_text(row["errors"])).items()}
-    model_ids = json.loads(_text(row["model_ids"]))
-    heat_shape = json.loads(_text(row["heatmap_shape"]))
+    results = {int(k): v for k, v in json.loads(text(row["results"])).items()}
+    errors = {int(k): v for k, v in json.loads(text(row["errors"])).items()}
+    model_ids = json.loads(text(row["model_ids"]))
+    heat_shape = json.loads(text(row["heatmap_shape"]))
     heatmaps = np.frombuffer(row["heatmaps"], dtype=np.float16).reshape(heat_shape)
-    heat_order = json.loads(_text(row["heatmap_frames"]))
+    heat_order = json.loads(text(row["heatmap_frames"]))
     processed_at = now_iso()
 
-    coherence = {int(k): v for k, v in json.loads(_text(row.get("coherence", "{}"))).items()}
+    coherence = {int(k): v for k, v in json.loads(text(row.get("coherence", "{}"))).items()}
     rows = build_rows(chunk, tracks, results, errors, model_ids, config_hash, cd_below,
                       ns_below, processed_at, coherence, coherence_config)
     verdicts = {(r["frame_index"], r["prompt"]): r for r in rows if r["status"] == "ok"}
@@ -346,7 +326,7 @@ def write_chunk(
     # The overlay shows the first prompt's concepts (of the first prompt that has any), fused
     # by max; a run whose prompts are all generic has no shared map to draw.
     first_concepts = next((t["concepts"] for t in tracks if t["concepts"]), [])
-    concept_pos = [json.loads(_text(row["heatmap_concepts"])).index(c) for c in first_concepts]
+    concept_pos = [json.loads(text(row["heatmap_concepts"])).index(c) for c in first_concepts]
     heat_of = {
         frame: heatmaps[n, concept_pos].astype(np.float32).max(axis=0)
         for n, frame in enumerate(heat_order)
@@ -394,7 +374,7 @@ def write_chunk(
         "has_video": has_video,
         "video_frames": written,
         "video_errors": video_errors,
-        "worker": {"writer": worker_info(), "model": json.loads(_text(row["worker"]))},
+        "worker": {"writer": worker_info(), "model": json.loads(text(row["worker"]))},
         "write_seconds": round(time.perf_counter() - started, 3),
     }
     write_json_atomic(layout.chunk_marker(chunk.chunk_index), marker)
@@ -410,11 +390,11 @@ def write_chunk(
 
 def write_stage(batch: dict[str, np.ndarray], **kwargs: Any) -> dict[str, np.ndarray]:
     out = []
-    for row in _rows(batch):
+    for row in batch_rows(batch):
         try:
             out.append(write_chunk(row, **kwargs))
         except Exception as err:  # the driver reports the chunk as failed and exits non-zero
-            chunk = json.loads(_text(row["chunk"]))
+            chunk = json.loads(text(row["chunk"]))
             log.exception("writing chunk %s/%s failed", chunk["video_id"], chunk["chunk_index"])
             out.append({
                 "video_id": chunk["video_id"],
@@ -427,4 +407,4 @@ def write_stage(batch: dict[str, np.ndarray], **kwargs: Any) -> dict[str, np.nda
             })
     for item in out:
         item.setdefault("failure", "")
-    return _columns(out)
+    return rows_batch(out)
