@@ -95,30 +95,26 @@ def _joint_map(results: Sequence[ConceptResult], attr: str) -> np.ndarray:
     return np.max(np.stack([getattr(r, attr) for r in results]), axis=0)
 
 
-def _minmax(x: np.ndarray) -> np.ndarray:
-    """Min-max to [0, 1], a flat map to zeros. Not `operators.hybrid._minmax`: that one divides
-    by (range + eps), which visibly rescales maps whose range is near eps (tiny gradients)."""
-    low, high = float(x.min()), float(x.max())
-    return ((x - low) / (high - low)).astype(np.float32) if high - low > EPS else \
-        np.zeros_like(x, dtype=np.float32)
-
-
 def hybrid_answer_maps(
     answer: Sequence[ConceptResult], llm_map: np.ndarray, llm_weight: float, tau_ratio: float
 ) -> dict[str, np.ndarray]:
     """The answer's heatmap with the VLM's answer gradients fused in (paper III-G).
 
     H = norm((1 - w) * norm(H_CLIP) + w * norm(H_LLM)) on the CLIP grid, as
-    `drivexplain.operators.hybrid.fuse_hybrid` but exact for flat or near-flat maps; its
+    `drivexplain.operators.hybrid.fuse_hybrid` but with norm = `minmax(..., exact=True)`, so
+    answer gradients with a tiny range are stretched to [0, 1] like any other map; its
     background-suppressed form (`operators.fusion.suppress_background`) keeps H > tau * max(H).
     With a VLM, this is where the model looked *when answering*, which is what dual
     explainability compares with the prompt's map; CLIP alone only says where the concept is.
     """
     import torch
-    from drivexplain.operators.fusion import suppress_background
+    from drivexplain.operators.fusion import minmax, suppress_background
+
+    def norm(x: np.ndarray) -> np.ndarray:
+        return minmax(x, EPS, dim=None, exact=True)
 
     clip = _joint_map(answer, "heatmap_fused")
-    fused = _minmax((1.0 - llm_weight) * _minmax(clip) + llm_weight * _minmax(llm_map))
+    fused = norm((1.0 - llm_weight) * norm(clip) + llm_weight * norm(llm_map))
     kept = suppress_background(torch.from_numpy(fused).reshape(1, -1), tau_ratio)
     return {"heatmap_fused": fused, "heatmap": kept.reshape(fused.shape).numpy()}
 

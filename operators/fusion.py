@@ -6,14 +6,47 @@ leading (frame, concept) dimensions, so one call handles a whole batch.
 
 from __future__ import annotations
 
+from typing import TypeVar
+
+import numpy as np
 import torch
 
+MapT = TypeVar("MapT", torch.Tensor, np.ndarray)
 
-def minmax(x: torch.Tensor, eps: float = 1e-8) -> torch.Tensor:
-    """(x - min) / (max - min + eps) over the patch dimension: the paper's SA~ and G~."""
-    lo = x.amin(dim=-1, keepdim=True)
-    hi = x.amax(dim=-1, keepdim=True)
-    return (x - lo) / (hi - lo + eps)
+
+def minmax(x: MapT, eps: float = 1e-8, *, dim: int | None = -1, exact: bool = False) -> MapT:
+    """Min-max normalisation to [0, 1]: the paper's SA~ and G~, and every other map's norm(.).
+
+    The one implementation every operator uses, so that all maps mean the same by "normalised".
+    `dim=-1` normalises each map over its last (flattened patch) dimension and broadcasts over
+    leading (frame, concept) dimensions; `dim=None` normalises the whole array as one map.
+
+    A flat map (max == min) becomes all zeros under both rules: it carries no "where", and
+    zeros keep it from outweighing a real map in a fusion. The rules differ only on maps whose
+    range is comparable to `eps`, and on maps with NaN/inf:
+
+    * `exact=False` (the paper's formula): (x - min) / (max - min + eps). A range near `eps`
+      comes out compressed (maximum below 1); NaN/inf pass through, so a broken attribution
+      stays visibly broken instead of becoming a plausible empty map.
+    * `exact=True`: (x - min) / (max - min) when max - min > eps, else zeros (a range that is
+      not finite counts as flat). Every non-flat map reaches exactly 1 however small its range:
+      for gradient maps whose raw scale is arbitrary, so tiny answer gradients do not look
+      weaker than large ones; their non-finite gradients are flagged by the caller
+      (`VLMAnswer.grad_finite`).
+
+    A tensor comes back as a tensor of its own dtype; a NumPy array comes back as float32, the
+    dtype every stored map uses.
+    """
+    if isinstance(x, np.ndarray):
+        return minmax(torch.from_numpy(np.array(x, copy=True)), eps, dim=dim, exact=exact).numpy(
+        ).astype(np.float32)
+    dims = tuple(range(x.ndim)) if dim is None else (dim,)
+    lo = x.amin(dim=dims, keepdim=True)
+    span = x.amax(dim=dims, keepdim=True) - lo
+    if not exact:
+        return (x - lo) / (span + eps)
+    flat = ~torch.isfinite(span) | (span <= eps)
+    return torch.where(flat, torch.zeros_like(x), (x - lo) / torch.where(flat, 1.0, span))
 
 
 def boost(g_norm: torch.Tensor, beta: float) -> torch.Tensor:

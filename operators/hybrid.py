@@ -50,6 +50,7 @@ from drivexplain.operators.attribution import ConceptAttribution
 from drivexplain.operators.backbone import OpenClipViT
 from drivexplain.operators.config import TINY_LLAVA_DIR, DrivexplainConfig
 from drivexplain.operators.expansion import ConceptExpander, Expansion, expanded_text_embedding
+from drivexplain.operators.fusion import minmax
 from drivexplain.operators.results import ConceptResult
 from drivexplain.operators.vlm import LlavaBackend, VLMAnswer
 from drivexplain.operators.vlm_convert import TowerComparison, compare_towers
@@ -82,11 +83,6 @@ class HybridConfig:
             raise ValueError(f"concept_weight must be in [0, 1], got {self.concept_weight}")
 
 
-def _minmax(x: np.ndarray, eps: float) -> np.ndarray:
-    low, high = float(x.min()), float(x.max())
-    return ((x - low) / (high - low + eps)).astype(np.float32)
-
-
 def layer_alphas(config: HybridConfig, num_layers: int) -> np.ndarray:
     """One text strength per VLM vision layer; a single value is shared by all."""
     if isinstance(config.layer_alpha, (int, float)):
@@ -106,10 +102,10 @@ def llm_concept_map(answer: VLMAnswer, config: HybridConfig) -> np.ndarray:
         return np.zeros((answer.grid.grid_h, answer.grid.grid_w), np.float32)
     alphas = layer_alphas(config, relevance.shape[0])
     fused = [
-        (1.0 - a) * _minmax(sa, config.eps) + a * _minmax(g, config.eps)
+        (1.0 - a) * minmax(sa, config.eps, dim=None) + a * minmax(g, config.eps, dim=None)
         for a, sa, g in zip(alphas, attention, relevance, strict=True)
     ]
-    return _minmax(np.mean(fused, axis=0), config.eps)
+    return minmax(np.mean(fused, axis=0), config.eps, dim=None)
 
 
 def resample_to_frame_grid(
@@ -146,8 +142,10 @@ def fuse_hybrid(clip_map: np.ndarray, llm_map: np.ndarray, config: HybridConfig)
     if clip_map.shape != llm_map.shape:
         raise ValueError(f"maps differ in shape: {clip_map.shape} vs {llm_map.shape}")
     lam = config.llm_weight
-    mixed = (1.0 - lam) * _minmax(clip_map, config.eps) + lam * _minmax(llm_map, config.eps)
-    return _minmax(mixed, config.eps)
+    mixed = (1.0 - lam) * minmax(clip_map, config.eps, dim=None) + lam * minmax(
+        llm_map, config.eps, dim=None
+    )
+    return minmax(mixed, config.eps, dim=None)
 
 
 def concepts_in_text(text: str, vocabulary: Sequence[str]) -> list[str]:

@@ -32,7 +32,8 @@ Per frame the backend
    * feature-gradient map:  F[j] = sum_{k in selected layers} || dlogp / dh_k[j] ||_2 ,
      the sensitivity of the answer to the patch feature that is projected into the LLM.
 
-   Both are min-max normalised to [0, 1] per frame (a flat map becomes all zeros).
+   Both are min-max normalised to [0, 1] per frame (`operators.fusion.minmax(exact=True)`:
+   a flat map becomes all zeros, any other reaches exactly 1).
 
 The vision tower runs with eager attention (its attention probabilities must be materialised to
 be differentiated), the language model keeps SDPA: the dict form
@@ -53,10 +54,13 @@ from urllib.parse import urlparse
 
 import numpy as np
 import torch
+from drivexplain.operators.fusion import minmax
 from drivexplain.operators.vlm_convert import tower_kwargs
 
 VISION_ATTN_IMPLEMENTATION: dict[str, str] = {"vision_config": "eager", "text_config": "sdpa"}
 DEFAULT_MAX_NEW_TOKENS = 32
+# Answer gradients are tiny in absolute terms; any range above this is stretched to [0, 1].
+MAP_EPS = 1e-12
 _LLAVA_MODEL_TYPES = frozenset({"llava"})
 # LLaVA-1.5's conversation format; used when the processor has no chat template.
 FALLBACK_PROMPT_TEMPLATE = "USER: <image>\n{prompt} ASSISTANT:"
@@ -652,8 +656,14 @@ class LlavaBackend:
                     answer=self.tokenizer.decode(ids, skip_special_tokens=True).strip(),
                     answer_token_ids=tuple(ids),
                     logprob=float(per_frame[b].detach()),
-                    answer_map=_normalise(relevance[b].reshape(grid_h, grid_w)),
-                    feature_map=_normalise(feature[b].reshape(grid_h, grid_w)),
+                    answer_map=minmax(
+                        relevance[b].reshape(grid_h, grid_w).cpu().numpy(), MAP_EPS,
+                        dim=None, exact=True,
+                    ),
+                    feature_map=minmax(
+                        feature[b].reshape(grid_h, grid_w).cpu().numpy(), MAP_EPS,
+                        dim=None, exact=True,
+                    ),
                     grid=geometry,
                     model_id=self.model_id,
                     layers=tuple(used_layers),
@@ -730,14 +740,6 @@ class LlavaBackend:
             box_w = min(width, crop["width"] / scale)
             return ((height - box_h) / 2, (width - box_w) / 2, box_h, box_w)
         return (0.0, 0.0, float(height), float(width))
-
-
-def _normalise(values: torch.Tensor) -> np.ndarray:
-    array = values.detach().float().cpu().numpy().astype(np.float32)
-    low, high = float(array.min()), float(array.max())
-    if not np.isfinite([low, high]).all() or high - low <= 1e-12:
-        return np.zeros_like(array, dtype=np.float32)
-    return ((array - low) / (high - low)).astype(np.float32)
 
 
 def load_vlm(

@@ -128,10 +128,10 @@ def test_expanded_embedding_blends_concept_and_terms() -> None:
 # ---------------------------------------------------------------- hybrid fusion
 
 import numpy as np  # noqa: E402
+from drivexplain.operators.fusion import minmax  # noqa: E402
 from drivexplain.operators.hybrid import (  # noqa: E402
     HybridAttribution,
     HybridConfig,
-    _minmax,
     concepts_in_text,
     fuse_hybrid,
     llm_concept_map,
@@ -139,6 +139,11 @@ from drivexplain.operators.hybrid import (  # noqa: E402
     tower_match,
     with_expansions,
 )
+
+
+def _minmax(x: np.ndarray, eps: float) -> np.ndarray:
+    """The hybrid's norm(.): one min-max over the whole map."""
+    return minmax(x, eps, dim=None)
 
 
 @pytest.fixture(scope="module")

@@ -7,11 +7,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from drivexplain.operators.fusion import minmax
 from drivexplain.operators.vlm import (
     LlavaBackend,
     VLMError,
     VLMOfflineError,
-    _normalise,
     load_vlm,
 )
 from drivexplain.operators.vlm_build import (
@@ -276,8 +276,8 @@ def test_nothing_leaks_into_later_plain_calls(backend: LlavaBackend, frames) -> 
 
 
 def test_normalise_flat_map_is_zero() -> None:
-    assert not _normalise(torch.ones(3, 3)).any()
-    scaled = _normalise(torch.tensor([[1.0, 3.0], [2.0, 5.0]]))
+    assert not minmax(np.ones((3, 3)), 1e-12, dim=None, exact=True).any()
+    scaled = minmax(np.array([[1.0, 3.0], [2.0, 5.0]]), 1e-12, dim=None, exact=True)
     assert scaled.min() == 0.0 and scaled.max() == 1.0
 
 
@@ -476,7 +476,9 @@ def test_per_layer_maps_sum_to_the_answer_map(backend: LlavaBackend, frames) -> 
     answer = backend.ask(frames[:1], "is there a car ?")[0]
     layers = answer.extras["layer_relevance"]
     assert layers.shape == (len(answer.layers), 4, 4)
-    np.testing.assert_allclose(_normalise(torch.from_numpy(layers.sum(0))), answer.answer_map)
+    np.testing.assert_allclose(
+        minmax(layers.sum(0), 1e-12, dim=None, exact=True), answer.answer_map
+    )
     attention = answer.extras["layer_attention"]
     # Every patch query's attention row sums to 1 over all keys; patch keys get at most that.
     assert attention.shape == layers.shape and (attention >= 0).all()
