@@ -47,7 +47,7 @@ from typing import Any
 import numpy as np
 from drivexplain.operators.concepts import Extraction, same_thing
 from drivexplain.operators.config import AttributionConfig, CoherenceConfig
-from drivexplain.operators.results import ConceptResult, FrameAttribution
+from drivexplain.operators.results import ConceptResult, FrameAttribution, finite
 
 VERDICTS = ("coherent", "divergent_grounded", "ungrounded", "ambiguous_prompt")
 EPS = 1e-8
@@ -175,7 +175,7 @@ class ConceptEvidence:
             z = (result.similarity - float(others.mean())) / std if std > EPS else 0.0
             rank = int((others > result.similarity).sum())
         return cls(result.concept, result.contrastive, float(result.similarity),
-                   _num(result.concept_drop), _num(result.negative_suppression), z, rank)
+                   finite(result.concept_drop), finite(result.negative_suppression), z, rank)
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -183,10 +183,6 @@ class ConceptEvidence:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ConceptEvidence:
         return cls(**{k: data.get(k) for k in cls.__dataclass_fields__})
-
-
-def _num(value: float | None) -> float | None:
-    return None if value is None or not math.isfinite(float(value)) else float(value)
 
 
 @dataclass(frozen=True)

@@ -39,9 +39,9 @@ class ConceptResult:
         return {
             "concept": self.concept,
             "contrastive": self.contrastive,
-            "similarity": _finite(self.similarity),
-            "concept_drop": _finite(self.concept_drop),
-            "negative_suppression": _finite(self.negative_suppression),
+            "similarity": finite(self.similarity),
+            "concept_drop": finite(self.concept_drop),
+            "negative_suppression": finite(self.negative_suppression),
             "heads": [list(h) for h in self.heads],
             "present_concepts": list(self.present_concepts),
         }
@@ -66,7 +66,13 @@ class FrameAttribution:
         raise KeyError(concept)
 
 
-def _finite(value: float | None) -> float | None:
-    if value is None or not math.isfinite(value):
+def finite(value: Any) -> float | None:
+    """`value` as a float, or None when it is absent, NaN or infinite.
+
+    The one rule for every logged measurement: JSON has no NaN, and a measurement that could
+    not be made (a flat map, an overflowed gradient) must read as missing, not as a number.
+    """
+    if value is None:
         return None
-    return float(value)
+    number = float(value)
+    return number if math.isfinite(number) else None

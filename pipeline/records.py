@@ -10,11 +10,11 @@ its value and the threshold it crossed.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Any
 
 import pyarrow as pa
+from drivexplain.operators.results import finite as finite  # re-exported for the pipeline
 
 VERDICT_NOT_EVALUATED = "not_evaluated"
 NOT_EVALUATED_REASONS = (
@@ -75,13 +75,6 @@ SCHEMA = pa.schema(
         ("processed_at", pa.string()),
     ]
 )
-
-
-def finite(value: Any) -> float | None:
-    if value is None:
-        return None
-    value = float(value)
-    return value if math.isfinite(value) else None
 
 
 def metric_flags(
