@@ -23,13 +23,10 @@ import numpy as np
 import open_clip
 import torch
 import torch.nn.functional as F
-from drivexplain.operators.attribution import (
-    ConceptAttribution,
-    resolve_device,
-    similarity_gradients,
-)
+from drivexplain.operators.attribution import ConceptAttribution, similarity_gradients
 from drivexplain.operators.backbone import OpenClipViT
 from drivexplain.operators.config import AttributionConfig, FaithfulnessConfig, RuntimeConfig
+from drivexplain.operators.device import resolve_device
 
 CONCEPTS = ["pedestrian", "red traffic light", "car"]
 

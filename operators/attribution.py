@@ -24,20 +24,11 @@ import torch.nn.functional as F
 from drivexplain.operators.backbone import OpenClipViT, VisualTrace
 from drivexplain.operators.config import AttributionConfig, DrivexplainConfig, RuntimeConfig
 from drivexplain.operators.contrastive import ContrastiveChoice, choose_contrastive, load_vocabulary
+from drivexplain.operators.device import resolve_device
 from drivexplain.operators.faithfulness import adjust, evaluate
 from drivexplain.operators.fusion import fuse, minmax, suppress_background
 from drivexplain.operators.heads import candidate_layers, select_heads
 from drivexplain.operators.results import ConceptResult, FrameAttribution
-
-
-def resolve_device(name: str) -> torch.device:
-    """`auto` picks CUDA when present; anything else is taken as given."""
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    device = torch.device(name)
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"device {name!r} was requested but CUDA is not available")
-    return device
 
 
 class ConceptAttribution:

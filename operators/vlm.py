@@ -54,6 +54,7 @@ from urllib.parse import urlparse
 
 import numpy as np
 import torch
+from drivexplain.operators.device import resolve_device
 from drivexplain.operators.fusion import minmax
 from drivexplain.operators.vlm_convert import tower_kwargs
 
@@ -156,13 +157,6 @@ def _env_offline() -> bool:
     )
 
 
-def resolve_device(device: str | torch.device | None) -> torch.device:
-    """`auto` picks CUDA when present, so the same config runs on a laptop and a GPU box."""
-    if device is None or str(device) == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
-
-
 class LlavaBackend:
     """A loaded LLaVA model + processor that answers prompts about frames, with gradient maps.
 
@@ -238,6 +232,7 @@ class LlavaBackend:
         text = str(source)
         if not text.strip():
             raise ValueError("VLM source is empty: pass a LLaVA directory or a hub id")
+        target = resolve_device(device)  # before loading: a wrong device should fail at once
         path = Path(text).expanduser()
         local = path.is_dir()
         if not local and (path.exists() or _looks_like_path(text)):
@@ -281,7 +276,7 @@ class LlavaBackend:
                 f"cannot load VLM {text!r} from the hub ({exc}); check the id, or download it and "
                 "pass `--vlm /path/to/llava-dir`"
             ) from exc
-        model.to(resolve_device(device))
+        model.to(target)
         return cls(model, processor, model_id=text, max_new_tokens=max_new_tokens)
 
     # ------------------------------------------------------------------ helpers
