@@ -1,13 +1,16 @@
-"""Where the files that ship inside the package live: configs, vocabulary, weights.
+"""Where model files live: the ones that ship inside the package, and whether a name is one.
 
-Everything is found through `importlib.resources`, so an installed wheel, an editable checkout
-and a container all read the same files without knowing where they were installed.
+Shipped files are found through `importlib.resources`, so an installed wheel, an editable
+checkout and a container all read the same files without knowing where they were installed.
 """
 
 from __future__ import annotations
 
+import os
 from importlib.resources import files
 from pathlib import Path
+
+CHECKPOINT_SUFFIXES = (".safetensors", ".pt", ".pth", ".bin")
 
 PACKAGE_ROOT = Path(str(files("drivexplain")))
 CONFIG_DIR = PACKAGE_ROOT / "configs"
@@ -15,6 +18,22 @@ DEFAULT_CONFIG = CONFIG_DIR / "default.yaml"
 MODEL_CONFIG_DIR = PACKAGE_ROOT / "operators" / "model_configs"
 TINY_CLIP_DIR = PACKAGE_ROOT / "weights" / "tiny-drive-clip"
 TINY_LLAVA_DIR = PACKAGE_ROOT / "weights" / "tiny-drive-llava"
+
+
+def looks_like_path(source: str, *, hub_ids: bool = False) -> bool:
+    """Whether a model source names a local file or directory rather than a registry name.
+
+    Decided from the text alone, so a mistyped path is reported as a missing file instead of
+    being sent to a registry (which, offline, fails with an unrelated network error). A source
+    is a path when it starts with `/`, `./`, `../`, `~` or a drive letter, ends in a checkpoint
+    suffix, or contains a `/`. With `hub_ids=True` (Hugging Face sources, whose ids are
+    `name` or `org/name`) a single `/` is an id, and only more than one makes a path.
+    """
+    if source.startswith(("/", "./", "../", "~", os.sep)) or source.endswith(CHECKPOINT_SUFFIXES):
+        return True
+    if len(source) > 1 and source[1] == ":":
+        return True
+    return source.count("/") > (1 if hub_ids else 0)
 
 
 def package_relative(path: str | Path) -> str:

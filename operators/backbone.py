@@ -20,6 +20,7 @@ import numpy as np
 import open_clip
 import torch
 import torch.nn.functional as F
+from drivexplain.operators.assets import looks_like_path
 from drivexplain.operators.config import ModelConfig
 from drivexplain.operators.tiny_clip import (
     TINY_CLIP_NAME,
@@ -94,12 +95,12 @@ def load_open_clip(config: ModelConfig, device: str | torch.device = "cpu") -> t
     pretrained = config.pretrained
     if pretrained is None and config.name == TINY_CLIP_NAME and default_weights_path().is_file():
         pretrained = str(default_weights_path())
-    if pretrained is not None and _looks_like_path(pretrained) and not Path(pretrained).exists():
+    if pretrained is not None and looks_like_path(pretrained) and not Path(pretrained).exists():
         raise BackboneError(f"checkpoint {pretrained!r} does not exist")
     try:
         model = open_clip.create_model(config.name, pretrained=pretrained, device=device)
     except RuntimeError as err:
-        if pretrained is not None and not _looks_like_path(pretrained):
+        if pretrained is not None and not looks_like_path(pretrained):
             raise BackboneError(
                 f"could not fetch pretrained weights {pretrained!r} for {config.name!r}: {err}. "
                 "Without network access, download the checkpoint elsewhere and pass its local "
@@ -109,10 +110,6 @@ def load_open_clip(config: ModelConfig, device: str | torch.device = "cpu") -> t
     model.eval()
     model.drivexplain_weights = pretrained or "random-init"  # type: ignore[attr-defined]
     return model
-
-
-def _looks_like_path(value: str) -> bool:
-    return "/" in value or value.endswith((".safetensors", ".pt", ".pth", ".bin"))
 
 
 class OpenClipViT:

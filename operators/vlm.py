@@ -54,6 +54,7 @@ from urllib.parse import urlparse
 
 import numpy as np
 import torch
+from drivexplain.operators.assets import looks_like_path
 from drivexplain.operators.device import resolve_device
 from drivexplain.operators.fusion import minmax
 from drivexplain.operators.vlm_convert import tower_kwargs
@@ -118,13 +119,6 @@ class VLMAnswer:
     ended_with_eos: bool
     grad_finite: bool = True
     extras: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
-
-
-def _looks_like_path(source: str) -> bool:
-    if source.startswith(("/", "./", "../", "~")) or source.startswith(os.sep):
-        return True
-    # A hub id is "name" or "org/name"; more slashes or a drive letter mean a filesystem path.
-    return source.count("/") > 1 or (len(source) > 1 and source[1] == ":")
 
 
 def _hub_host() -> tuple[str, int]:
@@ -235,7 +229,7 @@ class LlavaBackend:
         target = resolve_device(device)  # before loading: a wrong device should fail at once
         path = Path(text).expanduser()
         local = path.is_dir()
-        if not local and (path.exists() or _looks_like_path(text)):
+        if not local and (path.exists() or looks_like_path(text, hub_ids=True)):
             raise VLMError(
                 f"VLM path {text!r} is not a directory; pass a transformers LLaVA directory "
                 "(config.json, *.safetensors, tokenizer and processor files)"

@@ -248,6 +248,7 @@ def _first_line(err: BaseException) -> str:
 def preflight(options: RunOptions) -> None:
     """Fail before Ray starts if the model cannot possibly load (name, checkpoint, device)."""
     import open_clip
+    from drivexplain.operators.assets import looks_like_path
     from drivexplain.operators.backbone import register_model_configs
 
     register_model_configs()
@@ -257,8 +258,7 @@ def preflight(options: RunOptions) -> None:
     if model.name not in open_clip.list_models():
         raise ValueError(f"model {model.name!r} is not an open_clip model name")
     pretrained = model.pretrained
-    if pretrained and ("/" in pretrained or pretrained.endswith(
-            (".safetensors", ".pt", ".pth", ".bin"))) and not Path(pretrained).is_file():
+    if pretrained and looks_like_path(pretrained) and not Path(pretrained).is_file():
         raise ValueError(f"checkpoint {pretrained!r} does not exist")
     device = options.config.runtime.device
     if options.address is None and device.startswith("cuda"):
