@@ -129,7 +129,7 @@ def answer_gradient_map(answer: Any, grid: tuple[int, int]) -> np.ndarray | None
     if not answer.grad_finite:
         return None
     return resample_to_frame_grid(llm_concept_map(answer, HybridConfig()),
-                                  answer.extras["frame_box"], answer.extras["frame_size"], grid)
+                                  answer.frame_box, answer.frame_size, grid)
 
 
 def map_similarities(

@@ -96,8 +96,8 @@ def layer_alphas(config: HybridConfig, num_layers: int) -> np.ndarray:
 
 def llm_concept_map(answer: VLMAnswer, config: HybridConfig) -> np.ndarray:
     """H_LLM on the VLM's grid: per-layer fusion of attention and answer gradients."""
-    relevance = np.asarray(answer.extras["layer_relevance"], dtype=np.float32)
-    attention = np.asarray(answer.extras["layer_attention"], dtype=np.float32)
+    relevance = np.asarray(answer.layer_relevance, dtype=np.float32)
+    attention = np.asarray(answer.layer_attention, dtype=np.float32)
     if relevance.shape[0] == 0:
         return np.zeros((answer.grid.grid_h, answer.grid.grid_w), np.float32)
     alphas = layer_alphas(config, relevance.shape[0])
@@ -324,15 +324,15 @@ class HybridAttribution:
             for b, item in enumerate(explained):
                 if k < len(per_frame[b]):
                     llm_maps[b].append(llm_concept_map(item, self.config))
-                    found[b].append(item.extras["focus_found"])
+                    found[b].append(item.focus_found)
         for b, answer in enumerate(answers):
             frame = HybridFrame(answer=answer)
             for k, concept in enumerate(per_frame[b]):
                 clip = clip_results[b].concepts[k]
                 llm = resample_to_frame_grid(
                     llm_maps[b][k],
-                    answer.extras["frame_box"],
-                    answer.extras["frame_size"],
+                    answer.frame_box,
+                    answer.frame_size,
                     clip.heatmap.shape,
                 )
                 frame.concepts.append(
@@ -407,7 +407,7 @@ def ask_image(
     height, width = frame.shape[:2]
     whole = resample_to_frame_grid(
         answer.answer_map,
-        answer.extras["frame_box"],
+        answer.frame_box,
         (height, width),
         (max(1, height // 4), max(1, width // 4)),
     )

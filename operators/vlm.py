@@ -97,14 +97,42 @@ class GridGeometry:
 class VLMAnswer:
     """One frame's answer and where in the image it came from.
 
-    `answer_map` is the attention-gradient map, `feature_map` the feature-gradient map (both
-    (grid_h, grid_w) float32 in [0, 1]; formulas in the module docstring). `logprob` is the
-    answer's log-probability under teacher forcing, including the EOS if one was generated.
-    `grad_finite` is False when some gradient was NaN/inf (then those entries were zeroed), which
-    happens with fp16 overflow and means the maps should not be trusted. `extras` holds the
-    per-token log-probabilities, the focus bookkeeping, `frame_box` (the frame region the grid
-    covers, see `LlavaBackend._frame_box`) and the raw per-layer maps `layer_relevance` /
-    `layer_attention` (L, grid_h, grid_w) that per-layer fusion needs.
+    Every output is a named field, so a reader cannot misspell a key and a type checker sees
+    what it gets. Formulas for the maps are in the module docstring.
+
+    Args:
+        prompt: the user prompt, before the conversation template.
+        answer: the decoded answer, special tokens and EOS dropped.
+        answer_token_ids: the answer's tokens, without EOS.
+        logprob: the answer's log-probability under teacher forcing, EOS included if one was
+            generated.
+        answer_map: attention-gradient map, (grid_h, grid_w) float32 in [0, 1].
+        feature_map: feature-gradient map, (grid_h, grid_w) float32 in [0, 1].
+        grid: where the patch grid sits on the model input.
+        model_id: the VLM's directory or hub id.
+        layers: the vision layers whose attention gradients were summed (those feeding the
+            selected feature layer).
+        ended_with_eos: whether generation stopped on EOS rather than on the token limit.
+        frame_size: (height, width) of the frame as given, in pixels.
+        frame_box: (top, left, height, width) of the frame region the grid covers, in pixels
+            (`LlavaBackend._frame_box`); needed to put the answer map on the frame.
+        layer_relevance: raw (unnormalised) attention-gradient map per used layer,
+            (len(layers), grid_h, grid_w) float32, in the order of `layers`: what per-layer
+            fusion (`operators.hybrid.llm_concept_map`) weighs.
+        layer_attention: raw attention each patch receives from the patch queries per used
+            layer, same shape and order as `layer_relevance`.
+        token_logprobs: log-probability of each scored answer token (EOS included).
+        prompt_tokens: length of the (padded) prompt in tokens.
+        replay_matches_greedy: whether every answer token is the replay's argmax; False means
+            the replay scored a different context and its gradients explain another answer.
+        target_logprob: log-probability of the gradient target: the whole answer, or only the
+            tokens spelling the focus words.
+        target_tokens: how many tokens the gradient target has.
+        focus: the focus words asked for this frame, or None for the whole answer.
+        focus_found: None without a focus; True when the answer spells a focus word; False when
+            it does not and the target fell back to the whole answer.
+        grad_finite: False when some gradient was NaN/inf (those entries were zeroed), which
+            happens with fp16 overflow and means the maps should not be trusted.
     """
 
     prompt: str
@@ -117,8 +145,18 @@ class VLMAnswer:
     model_id: str
     layers: tuple[int, ...]
     ended_with_eos: bool
+    frame_size: tuple[int, int]
+    frame_box: tuple[float, float, float, float]
+    layer_relevance: np.ndarray = field(compare=False, repr=False)
+    layer_attention: np.ndarray = field(compare=False, repr=False)
+    token_logprobs: tuple[float, ...] = field(compare=False, repr=False)
+    prompt_tokens: int = field(compare=False, repr=False)
+    replay_matches_greedy: bool = field(compare=False)
+    target_logprob: float = field(compare=False, repr=False)
+    target_tokens: int = field(compare=False, repr=False)
+    focus: str | tuple[str, ...] | None = None
+    focus_found: bool | None = None
     grad_finite: bool = True
-    extras: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
 def _hub_host() -> tuple[str, int]:
@@ -461,7 +499,7 @@ class LlavaBackend:
         With `focus`, the gradient target is the log-probability of only the answer tokens that
         spell the focus words ("car" in "a red car ahead"), which is what says where *that part*
         of the answer came from (paper III-G). A frame whose answer does not contain its focus
-        words falls back to the whole answer and says so in `extras["focus_found"]`.
+        words falls back to the whole answer and says so in `VLMAnswer.focus_found`.
         """
         answers = list(answers)
         enc, pixel_values, prompt_list, sizes = self._prepare(images, [a.prompt for a in answers])
@@ -657,29 +695,20 @@ class LlavaBackend:
                     model_id=self.model_id,
                     layers=tuple(used_layers),
                     ended_with_eos=bool(ended[b]),
+                    frame_size=frame_sizes[b],
+                    frame_box=self._frame_box(frame_sizes[b]),
+                    layer_relevance=layer_relevance[b].reshape(-1, grid_h, grid_w).cpu().numpy(),
+                    layer_attention=layer_attention[b].reshape(-1, grid_h, grid_w).cpu().numpy(),
+                    token_logprobs=tuple(
+                        float(v) for v, m in zip(token_lp[b].tolist(), scored, strict=True) if m
+                    ),
+                    prompt_tokens=prompt_len,
+                    replay_matches_greedy=bool(replay_greedy[b].all()),
+                    target_logprob=float(target[b].detach()),
+                    target_tokens=int(target_mask[b].sum()),
+                    focus=_focus_words(focus[b]) if focus is not None else None,
+                    focus_found=focus_found[b],
                     grad_finite=bool(finite[b]),
-                    extras={
-                        "prompt_tokens": prompt_len,
-                        "replay_matches_greedy": bool(replay_greedy[b].all()),
-                        "token_logprobs": [
-                            float(v) for v, m in zip(token_lp[b].tolist(), scored, strict=True) if m
-                        ],
-                        "target_logprob": float(target[b].detach()),
-                        "target_tokens": int(target_mask[b].sum()),
-                        "focus": None if focus is None else focus[b],
-                        "focus_found": focus_found[b],
-                        "frame_size": frame_sizes[b],
-                        "frame_box": self._frame_box(frame_sizes[b]),
-                        # raw, per used layer, (L, grid_h, grid_w): for per-layer fusion
-                        "layer_relevance": layer_relevance[b]
-                        .reshape(-1, grid_h, grid_w)
-                        .cpu()
-                        .numpy(),
-                        "layer_attention": layer_attention[b]
-                        .reshape(-1, grid_h, grid_w)
-                        .cpu()
-                        .numpy(),
-                    },
                 )
             )
         return results
@@ -729,6 +758,11 @@ class LlavaBackend:
             box_w = min(width, crop["width"] / scale)
             return ((height - box_h) / 2, (width - box_w) / 2, box_h, box_w)
         return (0.0, 0.0, float(height), float(width))
+
+
+def _focus_words(words: str | Sequence[str] | None) -> str | tuple[str, ...] | None:
+    """A frame's focus as given, lists frozen to tuples (answers are immutable)."""
+    return words if words is None or isinstance(words, str) else tuple(words)
 
 
 def load_vlm(

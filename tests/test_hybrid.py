@@ -222,8 +222,8 @@ def test_layer_alpha_selects_attention_or_gradient(hybrid_parts, road_frames) ->
     _, vlm = hybrid_parts
     answer = vlm.ask(road_frames[:1], "can you see any pedestrians ?")[0]
     layers = len(answer.layers)
-    sa = answer.extras["layer_attention"]
-    g = answer.extras["layer_relevance"]
+    sa = answer.layer_attention
+    g = answer.layer_relevance
     only_sa = llm_concept_map(answer, HybridConfig(layer_alpha=0.0))
     np.testing.assert_allclose(only_sa, _minmax(np.mean([_minmax(m, 1e-8) for m in sa], 0), 1e-8))
     only_g = llm_concept_map(answer, HybridConfig(layer_alpha=1.0))

@@ -73,10 +73,10 @@ def test_answer_shapes_and_maps(backend: LlavaBackend, frames: list[np.ndarray])
             assert np.isfinite(heat).all()
             assert heat.min() >= 0.0 and heat.max() <= 1.0
         assert answer.model_id == backend.model_id
-        assert answer.extras["replay_matches_greedy"]
+        assert answer.replay_matches_greedy
         n_scored = len(answer.answer_token_ids) + int(answer.ended_with_eos)
-        assert len(answer.extras["token_logprobs"]) == n_scored
-        assert answer.logprob == pytest.approx(sum(answer.extras["token_logprobs"]), abs=1e-4)
+        assert len(answer.token_logprobs) == n_scored
+        assert answer.logprob == pytest.approx(sum(answer.token_logprobs), abs=1e-4)
         assert answer.logprob < 0.0
         decoded = backend.tokenizer.decode(list(answer.answer_token_ids), skip_special_tokens=True)
         assert answer.answer == decoded.strip()
@@ -139,7 +139,7 @@ def test_feature_layer_minus_one_uses_all_layers_and_full_strategy(tmp_path: Pat
     answer = vlm.ask(frames[:1], "is there a car ?")[0]
     assert answer.layers == (0, 1)
     assert answer.answer_map.max() == pytest.approx(1.0) and answer.grad_finite
-    assert answer.extras["replay_matches_greedy"]
+    assert answer.replay_matches_greedy
 
 
 def test_answer_mask_stops_after_first_eos(backend: LlavaBackend) -> None:
@@ -175,7 +175,7 @@ def test_tokens_after_eos_change_nothing(
     monkeypatch.setattr(backend.model, "generate", real_generate)
     first = results[0]
     assert first.answer_token_ids == (car,) and first.answer == "car" and first.ended_with_eos
-    assert len(first.extras["token_logprobs"]) == 2  # "car" and EOS
+    assert len(first.token_logprobs) == 2  # "car" and EOS
     for other in results[1:]:
         assert other.answer_token_ids == first.answer_token_ids
         assert other.logprob == pytest.approx(first.logprob, abs=1e-5)
@@ -183,7 +183,7 @@ def test_tokens_after_eos_change_nothing(
         np.testing.assert_allclose(other.feature_map, first.feature_map, atol=1e-5)
     # Scoring tokens after EOS would change the log-probability: the check above can fail.
     unmasked = backend.ask(frames[:1], "is there a car ?")  # real generation, sanity only
-    assert unmasked[0].extras["replay_matches_greedy"]
+    assert unmasked[0].replay_matches_greedy
 
 
 def test_offline_hub_id_names_id_and_local_dir(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -446,7 +446,7 @@ def test_explain_answers_reproduces_ask(backend: LlavaBackend, frames) -> None:
         assert x.answer_token_ids == y.answer_token_ids
         assert y.logprob == pytest.approx(x.logprob, abs=1e-4)
         np.testing.assert_allclose(x.answer_map, y.answer_map, atol=1e-4)
-        assert y.extras["focus_found"] is None
+        assert y.focus_found is None
 
 
 def test_focus_restricts_the_target_to_the_focus_tokens(backend: LlavaBackend, frames) -> None:
@@ -457,16 +457,16 @@ def test_focus_restricts_the_target_to_the_focus_tokens(backend: LlavaBackend, f
     word = words[0]
     positions = [i for i, t in enumerate(tokens) if t == word]
     focused = backend.explain_answers(frames[:1], [answer], focus=[word])[0]
-    assert focused.extras["focus_found"] is True
-    assert focused.extras["target_tokens"] == len(positions)
-    expected = sum(answer.extras["token_logprobs"][i] for i in positions)
-    assert focused.extras["target_logprob"] == pytest.approx(expected, abs=1e-4)
+    assert focused.focus_found is True
+    assert focused.target_tokens == len(positions)
+    expected = sum(answer.token_logprobs[i] for i in positions)
+    assert focused.target_logprob == pytest.approx(expected, abs=1e-4)
     assert focused.logprob == pytest.approx(answer.logprob, abs=1e-4)
-    if len(positions) < len(answer.extras["token_logprobs"]):
+    if len(positions) < len(answer.token_logprobs):
         assert not np.allclose(focused.answer_map, answer.answer_map, atol=1e-3)
     missing = backend.explain_answers(frames[:1], [answer], focus=["bus"])[0]
     if "bus" not in tokens:
-        assert missing.extras["focus_found"] is False
+        assert missing.focus_found is False
         np.testing.assert_allclose(missing.answer_map, answer.answer_map, atol=1e-4)
     with pytest.raises(ValueError, match="focus"):
         backend.explain_answers(frames[:1], [answer], focus=["car", "bus"])
@@ -474,12 +474,12 @@ def test_focus_restricts_the_target_to_the_focus_tokens(backend: LlavaBackend, f
 
 def test_per_layer_maps_sum_to_the_answer_map(backend: LlavaBackend, frames) -> None:
     answer = backend.ask(frames[:1], "is there a car ?")[0]
-    layers = answer.extras["layer_relevance"]
+    layers = answer.layer_relevance
     assert layers.shape == (len(answer.layers), 4, 4)
     np.testing.assert_allclose(
         minmax(layers.sum(0), 1e-12, dim=None, exact=True), answer.answer_map
     )
-    attention = answer.extras["layer_attention"]
+    attention = answer.layer_attention
     # Every patch query's attention row sums to 1 over all keys; patch keys get at most that.
     assert attention.shape == layers.shape and (attention >= 0).all()
     assert attention.sum(axis=(1, 2)).max() <= 16 + 1e-4
