@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +36,6 @@ class AttributionActor:
         concepts: list[str],
         model_config_dirs: list[str] | None = None,
         torch_threads: int | None = None,
-        crash_once_marker: str | None = None,
         tracks: list[dict[str, Any]] | None = None,
         answers: dict[str, dict[str, dict[str, str]]] | None = None,
         logged_answers: bool = False,
@@ -55,7 +53,6 @@ class AttributionActor:
         self.concepts = list(concepts)
         self.operator = ConceptAttribution.from_config(self.config)
         self.model_id = self.operator.model_id
-        self.crash_once_marker = Path(crash_once_marker) if crash_once_marker else None
         self.tracks = list(tracks or [])
         self.answers = answers or {}
         self.vlm = None
@@ -142,13 +139,6 @@ class AttributionActor:
         }
         return attributions, coherence
 
-    def _maybe_crash(self) -> None:
-        """Test hook: kill this actor process once, to prove its chunk is redone elsewhere."""
-        marker = self.crash_once_marker
-        if marker is not None and not marker.exists():
-            marker.write_text(str(os.getpid()))
-            os._exit(1)
-
     def explain_row(self, row: dict[str, Any]) -> dict[str, Any]:
         indices, frames = frames_from_row(row)
         errors = {int(k): v for k, v in json.loads(text(row["errors"])).items()}
@@ -157,7 +147,6 @@ class AttributionActor:
         done: list[int] = []
         coherence: dict[str, Any] = {}
         if indices:
-            self._maybe_crash()
             try:
                 video_id = json.loads(text(row["chunk"]))["video_id"]
                 if self.extractor is not None:

@@ -51,34 +51,24 @@ def run_command(
 ) -> int:
     """Validate, run, report; returns the process exit code."""
     from drivexplain.operators.config import ConfigError, load_config
-    from drivexplain.pipeline.answers import AnswersError, read_answers
-    from drivexplain.pipeline.inputs import expand_inputs
-    from drivexplain.pipeline.prompts import PromptError, read_prompts_file, resolve_tracks
-    from drivexplain.pipeline.run import RunOptions, preflight, run_pipeline
+    from drivexplain.pipeline.answers import AnswersError
+    from drivexplain.pipeline.prompts import PromptError, read_prompts_file
+    from drivexplain.pipeline.run import RunOptions, prepare_run, run_pipeline
 
     try:
         config = load_config(config_path)
         all_prompts = list(prompts) + (read_prompts_file(prompts_file) if prompts_file else [])
-        tracks = resolve_tracks(all_prompts, concepts,
-                                Path(config.attribution.contrastive.vocabulary),
-                                allow_generic=config.coherence.enabled
-                              and bool(answers or config.coherence.vlm))
-        if answers is not None:
-            read_answers(answers, [t.prompt for t in tracks])  # fail before Ray starts
-        if not expand_inputs(inputs):
-            raise ValueError(f"no input video found in {inputs}")
-        options = RunOptions(
+        prepared = prepare_run(RunOptions(
             inputs=inputs, prompts=all_prompts, out=out, config=config, concepts=concepts,
             address=address, keep_work=keep_work, progress=progress, answers=answers,
-        )
-        preflight(options)
+        ))
     except (ConfigError, PromptError, AnswersError, ValueError, OSError) as err:
         log.error("%s", err)
         return EXIT_USAGE
-    for track in tracks:
+    for track in prepared.tracks:
         log.info("prompt %r -> concepts %s (%s)", track.prompt, list(track.concepts),
                  track.source)
-    summary = run_pipeline(options)
+    summary = run_pipeline(prepared)
     log.info("report: %s", (out / "report.html").resolve())
     if summary.failed:
         log.error("%d of %d inputs failed", len(summary.failed), len(summary.videos))

@@ -9,6 +9,7 @@ size: its presence is what lets a rerun skip the video.
 from __future__ import annotations
 
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,46 @@ from drivexplain.pipeline.writers import (
     write_logs,
     write_text_atomic,
 )
+
+
+@dataclass(frozen=True)
+class VideoOutputs:
+    """One input video and the run it belongs to: what its output folder is written from."""
+
+    out_dir: str
+    video_id: str
+    uri: str
+    name: str
+    config: dict[str, Any]
+    run_info: dict[str, Any]
+
+    @property
+    def layout(self) -> VideoLayout:
+        return RunLayout(Path(self.out_dir)).video(self.video_id)
+
+    def failed(self, reason: str, **counts: Any) -> dict[str, Any]:
+        """The run report's summary of a video that did not finish."""
+        return {"video_id": self.video_id, "name": self.name, "uri": self.uri,
+                "status": "failed", "reason": reason, **counts}
+
+
+@dataclass(frozen=True)
+class JoinChunks(VideoOutputs):
+    """A video whose chunks all ran: how many there are and what they must match."""
+
+    num_chunks: int
+    expected_rows: int
+    fingerprint: str
+    keep_work: bool = False
+
+
+@dataclass(frozen=True)
+class UnreadableInput(VideoOutputs):
+    """An input that could not be indexed, and why."""
+
+    reason: str
+    config_hash: str
+    processed_at: str
 
 
 def _write_outputs(
@@ -46,31 +87,19 @@ def _write_outputs(
     write_text_atomic(layout.report, page)
 
 
-def finalize_video(
-    out_dir: str,
-    video_id: str,
-    uri: str,
-    name: str,
-    num_chunks: int,
-    expected_rows: int,
-    fingerprint: str,
-    config: dict[str, Any],
-    run_info: dict[str, Any],
-    keep_work: bool = False,
-) -> dict[str, Any]:
+def finalize_video(job: JoinChunks) -> dict[str, Any]:
     """Join a video's chunks; return its summary for the run report."""
-    layout = RunLayout(Path(out_dir)).video(video_id)
-    markers = [read_json(layout.chunk_marker(n)) for n in range(num_chunks)]
+    layout = job.layout
+    markers = [read_json(layout.chunk_marker(n)) for n in range(job.num_chunks)]
     missing = [n for n, m in enumerate(markers) if m is None or m.get("fingerprint") !=
-               fingerprint]
+               job.fingerprint]
     if missing:
-        return {"video_id": video_id, "name": name, "uri": uri, "status": "failed",
-                "reason": f"chunks {missing[:5]} did not finish", "report": False}
-    table = concat_logs([layout.chunk_log(n) for n in range(num_chunks)])
+        return job.failed(f"chunks {missing[:5]} did not finish", report=False)
+    table = concat_logs([layout.chunk_log(n) for n in range(job.num_chunks)])
     rows = rows_from_table(table)
     problems: list[str] = []
-    if len(rows) < expected_rows:
-        problems.append(f"{expected_rows - len(rows)} log rows are missing")
+    if len(rows) < job.expected_rows:
+        problems.append(f"{job.expected_rows - len(rows)} log rows are missing")
     for marker in markers:
         problems.extend(f"chunk {marker['chunk_index']}: {e}" for e in marker["video_errors"])
     segments = [layout.chunk_video(n) for n, m in enumerate(markers) if m.get("has_video")]
@@ -81,14 +110,14 @@ def finalize_video(
     if error_rows:
         problems.insert(0, f"{len(error_rows)} frames have no result, e.g. frame "
                            f"{error_rows[0]['frame_index']}: {error_rows[0]['error']}")
-    _write_outputs(layout, name, rows, has_video, config, run_info, problems)
+    _write_outputs(layout, job.name, rows, has_video, job.config, job.run_info, problems)
     outputs = [layout.parquet, layout.jsonl, layout.report] + ([layout.overlay] if has_video
                                                                else [])
-    found = episodes(rows, config)
+    found = episodes(rows, job.config)
     summary = {
-        "video_id": video_id,
-        "name": name,
-        "uri": uri,
+        "video_id": job.video_id,
+        "name": job.name,
+        "uri": job.uri,
         "status": "failed" if problems else "ok",
         "reason": problems[0] if problems else None,
         "frames": len({r["frame_index"] for r in rows}),
@@ -99,36 +128,24 @@ def finalize_video(
         "report": True,
     }
     manifest = {
-        "fingerprint": fingerprint,
+        "fingerprint": job.fingerprint,
         "summary": summary,
         "outputs": {p.name: p.stat().st_size for p in outputs},
     }
     write_json_atomic(layout.manifest, manifest)
-    if not keep_work:
+    if not job.keep_work:
         shutil.rmtree(layout.work, ignore_errors=True)
     return summary
 
 
-def fail_video(
-    out_dir: str,
-    video_id: str,
-    uri: str,
-    name: str,
-    reason: str,
-    config: dict[str, Any],
-    config_hash: str,
-    run_info: dict[str, Any],
-    processed_at: str,
-) -> dict[str, Any]:
+def fail_video(job: UnreadableInput) -> dict[str, Any]:
     """An input that cannot be read at all: one error row, a report saying why, no manifest.
 
     No manifest, so the next run tries the input again (it may have been fixed or finished
     uploading).
     """
-    layout = RunLayout(Path(out_dir)).video(video_id)
-    rows = [error_row(uri, video_id, f"{name}: {reason}", config_hash, processed_at)]
+    said = f"{job.name}: {job.reason}"
+    rows = [error_row(job.uri, job.video_id, said, job.config_hash, job.processed_at)]
     table_rows = rows_from_table(to_table(rows))
-    _write_outputs(layout, name, table_rows, False, config, run_info, [f"{name}: {reason}"])
-    return {"video_id": video_id, "name": name, "uri": uri, "status": "failed",
-            "reason": reason, "frames": 0, "rows": 1, "error_rows": 1, "episodes": 0,
-            "report": True}
+    _write_outputs(job.layout, job.name, table_rows, False, job.config, job.run_info, [said])
+    return job.failed(job.reason, frames=0, rows=1, error_rows=1, episodes=0, report=True)

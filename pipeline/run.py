@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from drivexplain.operators.config import DrivexplainConfig
+from drivexplain.pipeline.answers import LoggedAnswer
 from drivexplain.pipeline.chunks import Chunk, plan_chunks
 from drivexplain.pipeline.decode import VideoError, index_video, sample_frames
 from drivexplain.pipeline.inputs import VideoInput, expand_inputs
@@ -52,9 +53,6 @@ class RunOptions:
     model_config_dirs: list[str] = field(default_factory=list)
     keep_work: bool = False
     progress: bool = True
-    # Test hook: the first model call after this file is created kills its actor process.
-    crash_once_marker: str | None = None
-    spread: bool = False
     # Logged answers to audit (`--answers FILE.jsonl`, see pipeline.answers).
     answers: Path | None = None
 
@@ -116,19 +114,19 @@ def _init_ray(options: RunOptions) -> bool:
 
 
 def _plan(
-    options: RunOptions, layout: RunLayout, tracks: list[PromptTrack], config_hash: str,
-    config_dict: dict[str, Any], run_info: dict[str, Any], logged: list | None = None,
-    answers_digest: str | None = None,
+    prepared: PreparedRun, layout: RunLayout, config_hash: str, config_dict: dict[str, Any],
+    run_info: dict[str, Any],
 ) -> list[_Video]:
     from drivexplain.pipeline.answers import assign_answers
-    from drivexplain.pipeline.finalize import fail_video
+    from drivexplain.pipeline.finalize import UnreadableInput, fail_video
 
-    cfg = options.config.pipeline
-    track_dicts = [t.__dict__ | {"concepts": list(t.concepts)} for t in tracks]
-    if answers_digest:  # other answers are another audit: nothing finished may be reused
-        track_dicts = [*track_dicts, {"answers": answers_digest}]
+    cfg = prepared.options.config.pipeline
+    tracks, logged = prepared.tracks, prepared.logged
+    track_dicts = [t.to_dict() for t in tracks]
+    if prepared.answers_digest:  # other answers are another audit: nothing finished is reused
+        track_dicts = [*track_dicts, {"answers": prepared.answers_digest}]
     videos: list[_Video] = []
-    for source in expand_inputs(options.inputs):
+    for source in prepared.videos:
         video = _Video(source, job_fingerprint(config_hash, track_dicts, source.uri))
         videos.append(video)
         vlayout = layout.video(source.video_id)
@@ -141,10 +139,11 @@ def _plan(
             index = index_video(source.uri)
         except VideoError as err:
             log.error("%s: %s", source.name, err)
-            video.summary = fail_video(
-                str(layout.root), source.video_id, source.uri, source.name, str(err),
-                config_dict, config_hash, run_info, now_iso(),
-            )
+            video.summary = fail_video(UnreadableInput(
+                out_dir=str(layout.root), video_id=source.video_id, uri=source.uri,
+                name=source.name, config=config_dict, run_info=run_info, reason=str(err),
+                config_hash=config_hash, processed_at=now_iso(),
+            ))
             continue
         sampled = sample_frames(index, cfg.stride, cfg.sample_fps)
         video.chunks = plan_chunks(source.video_id, source.uri, index, sampled, cfg.chunk_frames)
@@ -189,7 +188,6 @@ def _build_dataset(
     context = DataContext.get_current()
     context.enable_progress_bars = False
     context.print_on_execution_start = False
-    spread = {"scheduling_strategy": "SPREAD"} if options.spread else {}
     items = [{"chunk": json.dumps(c.to_dict())} for c in chunks]
     ds = ray.data.from_items(items, override_num_blocks=len(items))
     ds = ds.map_batches(
@@ -197,7 +195,6 @@ def _build_dataset(
         batch_size=1,
         num_cpus=cfg.decode_cpus,
         fn_kwargs={"short_side": cfg.transport_short_side},
-        **spread,
     )
     ds = ds.map_batches(
         AttributionActor,
@@ -210,13 +207,10 @@ def _build_dataset(
             "concepts": all_concepts(tracks),
             "model_config_dirs": [str(Path(d).resolve()) for d in options.model_config_dirs],
             "torch_threads": max(1, int(cfg.num_cpus_per_actor)),
-            "crash_once_marker": options.crash_once_marker,
-            "tracks": [{"prompt": t.prompt, "concepts": list(t.concepts), "source": t.source}
-                       for t in tracks],
+            "tracks": [t.to_dict() for t in tracks],
             "answers": answers or {},
             "logged_answers": options.answers is not None,
         },
-        **spread,
     )
     return ds.map_batches(
         write_stage,
@@ -224,8 +218,7 @@ def _build_dataset(
         num_cpus=cfg.writer_cpus,
         fn_kwargs={
             "out_dir": str(options.out.resolve()),
-            "tracks": [{"prompt": t.prompt, "concepts": list(t.concepts), "source": t.source}
-                       for t in tracks],
+            "tracks": [t.to_dict() for t in tracks],
             "fingerprints": fingerprints,
             "config_hash": config_hash,
             "cd_below": cfg.flag_cd_below,
@@ -234,7 +227,6 @@ def _build_dataset(
             "preset": cfg.video_preset,
             "coherence_config": options.config.coherence.model_dump(mode="json"),
         },
-        **spread,
     )
 
 
@@ -284,39 +276,66 @@ def _progress(enabled: bool) -> Any:
     )
 
 
-def run_pipeline(options: RunOptions, on_chunk: Callable[[dict], None] | None = None
-                 ) -> RunSummary:
-    """Run the whole job; the summary's `exit_code` says whether any input failed."""
-    import ray
-    from drivexplain.pipeline.finalize import finalize_video
+@dataclass(frozen=True)
+class PreparedRun:
+    """A run whose inputs were checked: resolved prompts, parsed answers, found videos."""
 
-    config = options.config
-    config_hash = config.digest()
-    config_dict = config.model_dump(mode="json")
+    options: RunOptions
+    tracks: list[PromptTrack]
+    videos: list[VideoInput]
+    logged: list[LoggedAnswer] | None = None
+    answers_digest: str | None = None
+
+
+def prepare_run(options: RunOptions) -> PreparedRun:
+    """Everything that can be checked before any compute, each check done once.
+
+    Raises `PromptError`, `AnswersError` or `ValueError` with a sentence for the user; the
+    command turns those into its usage exit code, and `run_pipeline` uses the result as is.
+    """
     from drivexplain.pipeline.answers import read_answers_with_digest
     from drivexplain.pipeline.prompts import resolve_tracks
 
+    config = options.config
     tracks = resolve_tracks(options.prompts, options.concepts,
                             Path(config.attribution.contrastive.vocabulary),
                             allow_generic=config.coherence.enabled and bool(
                               options.answers or config.coherence.vlm))
     logged, answers_digest = read_answers_with_digest(
         options.answers, [t.prompt for t in tracks]) if options.answers else (None, None)
+    videos = expand_inputs(options.inputs)
+    if not videos:
+        raise ValueError(f"no input video found in {options.inputs}")
+    preflight(options)
+    return PreparedRun(options, tracks, videos, logged, answers_digest)
+
+
+def run_pipeline(run: RunOptions | PreparedRun, on_chunk: Callable[[dict], None] | None = None
+                 ) -> RunSummary:
+    """Run the whole job; the summary's `exit_code` says whether any input failed.
+
+    Takes the options, or what `prepare_run` made of them when the caller checked first.
+    """
+    import ray
+    from drivexplain.pipeline.finalize import JoinChunks, finalize_video
+
+    prepared = run if isinstance(run, PreparedRun) else prepare_run(run)
+    options, tracks = prepared.options, prepared.tracks
+    config = options.config
+    config_hash = config.digest()
+    config_dict = config.model_dump(mode="json")
     layout = RunLayout(options.out)
     options.out.mkdir(parents=True, exist_ok=True)
     run_info: dict[str, Any] = {
         "config_hash": config_hash,
-        "prompts": [{"prompt": t.prompt, "concepts": list(t.concepts), "source": t.source}
-                    for t in tracks],
+        "prompts": [t.to_dict() for t in tracks],
         "inputs": list(options.inputs),
         "model": f"{config.model.name} ({config.model.pretrained or 'embedded default'})",
         "ray_address": options.address or "local",
         "answers": str(options.answers) if options.answers else None,
         "vlm": config.coherence.vlm,
     }
-    preflight(options)
-    videos = _plan(options, layout, tracks, config_hash, config_dict, run_info, logged,
-                   answers_digest)
+    videos = _plan(prepared, layout, config_hash, config_dict, run_info)
     todo = [v for v in videos if v.summary is None]
     pending_chunks = [c for v in todo for c in v.chunks if c.chunk_index in v.pending]
 
@@ -327,11 +346,13 @@ def run_pipeline(options: RunOptions, on_chunk: Callable[[dict], None] | None = 
         refs: dict[Any, _Video] = {}
 
         def submit(video: _Video) -> None:
-            ref = finalize.remote(  # type: ignore[union-attr]
-                str(options.out.resolve()), video.source.video_id, video.source.uri,
-                video.source.name, len(video.chunks), video.expected_rows, video.fingerprint,
-                config_dict, run_info, options.keep_work,
-            )
+            ref = finalize.remote(JoinChunks(  # type: ignore[union-attr]
+                out_dir=str(options.out.resolve()), video_id=video.source.video_id,
+                uri=video.source.uri, name=video.source.name, config=config_dict,
+                run_info=run_info, num_chunks=len(video.chunks),
+                expected_rows=video.expected_rows, fingerprint=video.fingerprint,
+                keep_work=options.keep_work,
+            ))
             refs[ref] = video
 
         for video in todo:

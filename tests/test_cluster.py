@@ -103,6 +103,9 @@ def test_pipeline_runs_on_both_nodes(
         from pathlib import Path
         import ray
         from test_pipeline_support import run_tiny, tiny_config
+        from ray.data import DataContext
+        # Ray Data spreads tasks and actors over the nodes by default; this test relies on it.
+        assert DataContext.get_current().scheduling_strategy == "SPREAD"
         ray.init(address={address!r}, log_to_driver=False)
         alive = len([n for n in ray.nodes() if n["Alive"]])
         ray.shutdown()
@@ -111,7 +114,7 @@ def test_pipeline_runs_on_both_nodes(
                                        "pipeline.num_cpus_per_actor": 1.0}})
         summary = run_tiny([Path(p) for p in {[str(c) for c in clips]!r}],
                            Path({str(out)!r}), Path({str(model_config_dir)!r}), ckpt,
-                           config=config, address={address!r}, keep_work=True, spread=True)
+                           config=config, address={address!r}, keep_work=True)
         print("RESULT", json.dumps({{"alive": alive, "videos": summary.videos}}))
     """)
     job = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,

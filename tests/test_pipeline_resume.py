@@ -15,7 +15,14 @@ from pathlib import Path
 import av
 import pytest
 from drivexplain.pipeline.records import TIMING_FIELDS
-from test_pipeline_support import read_rows, run_tiny, tiny_config, write_video
+from test_pipeline_support import (
+    crash_once_hook,
+    local_ray,
+    read_rows,
+    run_tiny,
+    tiny_config,
+    write_video,
+)
 
 pytestmark = pytest.mark.slow
 TESTS = Path(__file__).resolve().parent
@@ -113,9 +120,10 @@ def test_dead_actor_is_replaced_and_its_frames_redone(
 ) -> None:
     clip = write_video(tmp_path / "clip.mp4", 24, gop=8)
     marker = tmp_path / "crashed.txt"
-    summary = run_tiny([clip], tmp_path / "out", model_config_dir, tiny_vit_checkpoint,
-                       crash_once_marker=str(marker),
-                       config=tiny_config(tiny_vit_checkpoint, **{"pipeline.actor_batch_size": 2}))
+    with local_ray(worker_setup=crash_once_hook(marker)):
+        summary = run_tiny([clip], tmp_path / "out", model_config_dir, tiny_vit_checkpoint,
+                           config=tiny_config(tiny_vit_checkpoint,
+                                              **{"pipeline.actor_batch_size": 2}))
     assert marker.exists(), "the actor was never killed"
     assert summary.exit_code == 0
     rows = read_rows(tmp_path / "out", summary.videos[0]["video_id"])

@@ -6,7 +6,10 @@ directory holding a good clip, a variable-frame-rate clip and every kind of bad 
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+from collections.abc import Callable, Iterator
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -113,6 +116,44 @@ def run_tiny(
             **kwargs,
         )
     )
+
+
+def crash_once_hook(marker: Path) -> Callable[[], None]:
+    """A Ray worker setup hook: the first model call of the run kills its actor process.
+
+    It leaves `marker` behind (holding the pid) so the test can tell the kill happened and
+    the replacement actor, which runs the hook too, does not kill itself again.
+    """
+    path = str(marker)
+
+    def hook() -> None:
+        from drivexplain.pipeline.actors import AttributionActor
+
+        original = AttributionActor.__call__
+
+        def call(self: AttributionActor, batch: dict[str, np.ndarray]) -> dict[str, Any]:
+            if not os.path.exists(path):
+                Path(path).write_text(str(os.getpid()))
+                os._exit(1)
+            return original(self, batch)
+
+        AttributionActor.__call__ = call  # type: ignore[method-assign]
+
+    return hook
+
+
+@contextlib.contextmanager
+def local_ray(worker_setup: Callable[[], None]) -> Iterator[None]:
+    """A local Ray whose workers run `worker_setup` first; `run_pipeline` joins it."""
+    import ray
+
+    ray.init(address="local", num_cpus=max(4, os.cpu_count() or 1), include_dashboard=False,
+             log_to_driver=False, object_store_memory=512 * 1024 * 1024,
+             runtime_env={"worker_process_setup_hook": worker_setup})
+    try:
+        yield
+    finally:
+        ray.shutdown()
 
 
 def read_rows(out: Path, video_id: str) -> list[dict[str, Any]]:
