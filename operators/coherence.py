@@ -46,7 +46,7 @@ from typing import Any
 
 import numpy as np
 from drivexplain.operators.concepts import Extraction, same_thing
-from drivexplain.operators.config import AttributionConfig, CoherenceConfig
+from drivexplain.operators.config import AttributionConfig, CoherenceConfig, HybridConfig
 from drivexplain.operators.results import ConceptResult, FrameAttribution, finite
 
 VERDICTS = ("coherent", "divergent_grounded", "ungrounded", "ambiguous_prompt")
@@ -119,16 +119,19 @@ def hybrid_answer_maps(
     return {"heatmap_fused": fused, "heatmap": kept.reshape(fused.shape).numpy()}
 
 
-def answer_gradient_map(answer: Any, grid: tuple[int, int]) -> np.ndarray | None:
+def answer_gradient_map(
+    answer: Any, grid: tuple[int, int], config: HybridConfig | None = None
+) -> np.ndarray | None:
     """A VLM answer's gradient map (`operators.hybrid.llm_concept_map`) on the CLIP grid.
 
-    None when its gradients were not finite: such a map must not speak for the model.
+    `config` is the run's `hybrid:` section (its defaults when None). None when the gradients
+    were not finite: such a map must not speak for the model.
     """
-    from drivexplain.operators.hybrid import HybridConfig, llm_concept_map, resample_to_frame_grid
+    from drivexplain.operators.hybrid import llm_concept_map, resample_to_frame_grid
 
     if not answer.grad_finite:
         return None
-    return resample_to_frame_grid(llm_concept_map(answer, HybridConfig()),
+    return resample_to_frame_grid(llm_concept_map(answer, config or HybridConfig()),
                                   answer.frame_box, answer.frame_size, grid)
 
 

@@ -255,6 +255,43 @@ class CoherenceConfig(_Strict):
         return value
 
 
+class HybridConfig(_Strict):
+    """The CLIP + LLM hybrid (paper III-G): how the VLM's answer gradients join Concept
+    Attribution in `drivexplain ask` and in the pipeline's answer-gradient maps. The formulas
+    are in `operators/hybrid.py`'s docstring."""
+
+    llm_weight: float = Field(
+        0.5, ge=0.0, le=1.0, description="lambda in H = norm((1 - lambda)*H_CLIP + "
+        "lambda*H_LLM): 0 is CLIP only, 1 the LLM's answer map alone."
+    )
+    layer_alpha: float | tuple[float, ...] = Field(
+        0.8, description="Text strength alpha_l of each VLM vision layer in W_l = "
+        "(1 - alpha_l)*norm(SA_l) + alpha_l*norm(G_l), each in [0, 1]: one value for every "
+        "layer, or a list with one per layer (in the order of VLMAnswer.layers)."
+    )
+    expand: bool = Field(
+        True, description="Expand each concept with the LLM (operators.expansion) before CLIP "
+        "attributes it, for the linguistic context the paper adds."
+    )
+    concept_weight: float = Field(
+        0.5, ge=0.0, le=1.0, description="w in the expanded text embedding "
+        "normalise(w*e(concept) + (1 - w)*mean e(term)): the bare concept's share."
+    )
+    eps: float = Field(1e-8, gt=0.0, description="Min-max normalisation guard.")
+    max_tower_diff: float = Field(
+        1e-3, ge=0.0, description="Largest feature difference between the CLIP model and the "
+        "VLM's vision tower for the two gradient maps to count as one encoder's."
+    )
+
+    @field_validator("layer_alpha")
+    @classmethod
+    def _alphas_in_range(cls, value: float | tuple[float, ...]) -> float | tuple[float, ...]:
+        alphas = (value,) if isinstance(value, (int, float)) else value
+        if not alphas or any(not 0.0 <= a <= 1.0 for a in alphas):
+            raise ValueError(f"layer_alpha values must be in [0, 1], got {value}")
+        return value
+
+
 class DrivexplainConfig(_Strict):
     """The whole configuration; `configs/default.yaml` lists every key with its default."""
 
@@ -263,6 +300,7 @@ class DrivexplainConfig(_Strict):
     runtime: RuntimeConfig = RuntimeConfig()
     pipeline: PipelineConfig = PipelineConfig()
     coherence: CoherenceConfig = CoherenceConfig()
+    hybrid: HybridConfig = HybridConfig()
 
     def digest(self) -> str:
         """A short stable hash of the resolved config, written into every log row."""

@@ -48,39 +48,12 @@ import torch
 import torch.nn.functional as F
 from drivexplain.operators.attribution import ConceptAttribution
 from drivexplain.operators.backbone import OpenClipViT
-from drivexplain.operators.config import TINY_LLAVA_DIR, DrivexplainConfig
+from drivexplain.operators.config import TINY_LLAVA_DIR, DrivexplainConfig, HybridConfig
 from drivexplain.operators.expansion import ConceptExpander, Expansion, expanded_text_embedding
 from drivexplain.operators.fusion import minmax
 from drivexplain.operators.results import ConceptResult
 from drivexplain.operators.vlm import LlavaBackend, VLMAnswer
 from drivexplain.operators.vlm_convert import TowerComparison, compare_towers
-
-
-@dataclass(frozen=True)
-class HybridConfig:
-    """Knobs of the hybrid; see the module docstring for where each enters.
-
-    `layer_alpha` is one text strength for every VLM vision layer or one per layer (in the
-    order of `VLMAnswer.layers`). `concept_weight` is w in the expanded text embedding.
-    """
-
-    llm_weight: float = 0.5
-    layer_alpha: float | tuple[float, ...] = 0.8
-    expand: bool = True
-    concept_weight: float = 0.5
-    eps: float = 1e-8
-    max_tower_diff: float = 1e-3
-
-    def __post_init__(self) -> None:
-        if not 0.0 <= self.llm_weight <= 1.0:
-            raise ValueError(f"llm_weight must be in [0, 1], got {self.llm_weight}")
-        alphas = (
-            (self.layer_alpha,) if isinstance(self.layer_alpha, (int, float)) else self.layer_alpha
-        )
-        if not alphas or any(not 0.0 <= a <= 1.0 for a in alphas):
-            raise ValueError(f"layer_alpha values must be in [0, 1], got {self.layer_alpha}")
-        if not 0.0 <= self.concept_weight <= 1.0:
-            raise ValueError(f"concept_weight must be in [0, 1], got {self.concept_weight}")
 
 
 def layer_alphas(config: HybridConfig, num_layers: int) -> np.ndarray:
@@ -371,7 +344,8 @@ def ask_image(
     Writes OUT/answer.json, OUT/answer_overlay.png (the answer-gradient map over the part of the
     frame the VLM saw) and, per concept named in the prompt or the answer, OUT/clip_<c>.png and
     OUT/hybrid_<c>.png. `vlm` is a LLaVA directory or hub id (default: the shipped tiny LLaVA);
-    `config` a `DrivexplainConfig` for the CLIP side (default: configs/default.yaml).
+    `config` a `DrivexplainConfig` (default: configs/default.yaml); its `hybrid` section sets
+    the fusion unless `hybrid_config` is given.
     """
     import cv2
     from drivexplain.operators.config import load_config
@@ -392,7 +366,7 @@ def ask_image(
     cfg = config if config is not None else load_config(None)
     backend = load_vlm(source, device=cfg.runtime.device)
     attribution = ConceptAttribution.from_config(cfg)
-    hybrid = HybridAttribution(attribution, backend, hybrid_config)
+    hybrid = HybridAttribution(attribution, backend, hybrid_config or cfg.hybrid)
     answer = backend.ask([frame], prompt)[0]
     result = hybrid.explain([frame], prompt, concepts, answers=[answer])[0]
     target = Path(out)

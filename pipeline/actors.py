@@ -100,7 +100,7 @@ class AttributionActor:
                     replies = self.vlm.ask(list(frames[start : start + step]), track["prompt"])
                     for i, reply in zip(indices[start : start + step], replies, strict=True):
                         out[i][track["prompt"]] = reply.answer
-                        heat = answer_gradient_map(reply, grid)
+                        heat = answer_gradient_map(reply, grid, self.config.hybrid)
                         if heat is not None:
                             maps[(i, track["prompt"])] = heat
             return out, "vlm", maps

@@ -61,3 +61,30 @@ def test_package_relative_strips_the_package_root_and_leaves_outside_paths() -> 
         "configs/default.yaml"
     )
     assert package_relative("/nonexistent/elsewhere/model") == "/nonexistent/elsewhere/model"
+
+
+def test_hybrid_section_is_set_from_yaml(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text("hybrid:\n  llm_weight: 0.25\n  layer_alpha: [1.0, 0.5, 0.0]\n  expand: false\n")
+    config = load_config(path)
+    assert config.hybrid.llm_weight == 0.25 and not config.hybrid.expand
+    assert config.hybrid.layer_alpha == (1.0, 0.5, 0.0)
+    assert DrivexplainConfig().hybrid.layer_alpha == 0.8
+
+
+@pytest.mark.parametrize(
+    ("yaml_text", "key"),
+    [
+        ("hybrid:\n  llm_weight: 1.5\n", "hybrid.llm_weight"),
+        ("hybrid:\n  layer_alpha: [0.5, 2.0]\n", "hybrid.layer_alpha"),
+        ("hybrid:\n  layer_alpha: -0.1\n", "hybrid.layer_alpha"),
+        ("hybrid:\n  layer_alpha: []\n", "hybrid.layer_alpha"),
+        ("hybrid:\n  concept_weight: 2\n", "hybrid.concept_weight"),
+        ("hybrid:\n  lambda: 0.5\n", "hybrid.lambda"),
+    ],
+)
+def test_hybrid_out_of_range_is_named(tmp_path: Path, yaml_text: str, key: str) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text(yaml_text)
+    with pytest.raises(ConfigError, match=key.replace(".", r"\.")):
+        load_config(path)

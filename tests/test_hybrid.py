@@ -236,6 +236,24 @@ def test_layer_alpha_selects_attention_or_gradient(hybrid_parts, road_frames) ->
         llm_concept_map(answer, HybridConfig(layer_alpha=(0.5,) * (layers + 1)))
 
 
+def test_answer_gradient_map_follows_the_hybrid_section(hybrid_parts, road_frames) -> None:
+    from drivexplain.operators.coherence import answer_gradient_map
+    from drivexplain.operators.config import DrivexplainConfig
+
+    _, vlm = hybrid_parts
+    answer = vlm.ask(road_frames[:1], "can you see any pedestrians ?")[0]
+    grid = (6, 10)
+    only_sa = DrivexplainConfig().with_overrides(**{"hybrid.layer_alpha": 0.0}).hybrid
+    expected = resample_to_frame_grid(
+        llm_concept_map(answer, only_sa), answer.frame_box, answer.frame_size, grid
+    )
+    np.testing.assert_allclose(answer_gradient_map(answer, grid, only_sa), expected)
+    default = resample_to_frame_grid(
+        llm_concept_map(answer, HybridConfig()), answer.frame_box, answer.frame_size, grid
+    )
+    np.testing.assert_allclose(answer_gradient_map(answer, grid), default)
+
+
 def test_towers_match_and_mismatch_is_refused(hybrid_parts, tmp_path) -> None:
     attribution, vlm = hybrid_parts
     assert tower_match(attribution, vlm).max_diff < 1e-4
