@@ -1,73 +1,81 @@
-"""Dual-explainability verdicts against the synthetic world's ground truth.
+"""Verdicts against the synthetic world's ground truth: can a reviewer trust the flags?
 
-Run:  python benchmarks/coherence.py [--frames 60] [--json benchmarks/results/coherence.json]
+Run:  python benchmarks/coherence.py [--cal-frames 160] [--eval-frames 200]
+                                     [--write-calibration] [--json benchmarks/results/coherence.json]
 
-Every held-out frame gets prompt/answer pairs whose correct verdict is known by construction
-from its scene graph:
+Frames are rendered at 640x360 in all four weathers and shrunk to the pipeline's transport size
+(shorter side 224), exactly what the model actors see. Every frame gets answers whose truth is
+known from its scene graph, in several wordings each:
 
-- coherent: "can you see any buses?" / "yes." with a bus in view; "what colour is the car?" /
-  its true colour; "is there a stop sign?" / "no." with none anywhere;
-- divergent_grounded (paper Case I): a question about one visible class answered with another
-  visible class;
-- ungrounded, absent object: an answer naming a class that is nowhere in the frame;
-- ungrounded, guess from priors: "yes." to a question about an absent class, "two." to "how
-  many buses are there?" with none, "a car." to "what is ahead?" with no car anywhere, and
-  "no." to a question about a clearly visible class;
-- ambiguous_prompt (Cases II and III): "describe this image." and "i don't like winter." with
-  their true answers.
+- correct answers about visible (salient) objects, every class present, binned by the object's
+  size (its largest salient instance: < 1 %, 1-3 %, >= 3 % of the frame);
+- hallucinated answers naming a class that is nowhere in the frame;
+- colours of the largest salient car or traffic light (the classes whose colours the vocabulary
+  names), right and wrong, before the noun ("a black car.") and after it ("The car is black.");
+- correct "No" (the class is nowhere) and wrong "No" (it is salient and visible).
 
-Thresholds are calibrated on the first half of the frames (a sweep of the grounding z-score)
-and reported on the second half, next to the paper's fixed readings (CD > 0, NS >= 2, NS >= 5)
-used as the grounding test instead. The heatmap similarity measures are compared on pairs of
-visible concepts: how well each one ranks pairs whose ground-truth masks overlap above pairs
-whose masks are disjoint (AUC), which is what "alike heatmaps" must mean.
+Two disjoint seed ranges: calibration seeds fit the grounding calibration
+(`operators/grounding.py`, a logistic model over the evidence Concept Attribution computes) and
+choose `coherence.flag_confidence` (the best F1 of `ungrounded` over a grid); evaluation seeds
+only report. `--write-calibration` ships the fitted model beside the weights it was fitted for.
+The uncalibrated rule (the `ground_*` thresholds) is scored on the same evaluation answers as a
+baseline.
 
-Clips: on synthetic clips (the world rendered at 4 frames/s, as `drivexplain synth` does), a
-logged-answer track asks about a class absent from the whole clip and answers "no." except
-for an injected stretch of "yes." (a model guessing from priors for a while). The temporal
-layer must turn the flagged frames into one episode over that stretch: reported as episodes
-found, the share of injected stretches hit, false episodes, and the time IoU of the best
-episode with the stretch.
+Printed for the evaluation frames: precision, recall and F1 of `ungrounded` with 95 % intervals
+(Wilson for rates, a frame bootstrap for F1); AUROC and AUPR of `p_grounded` for present against
+absent concepts; false flags on correct answers per class and per size bin; wrong "No" caught;
+colours caught before and after the noun; and the cost of verification per (frame, answer
+concept) as a ratio to one plain image forward.
 
-Real answers: where the shipped tiny LLaVA exists (`--vlm`), it answers presence questions
-("can you see any buses?") on held-out frames; its wrong "yes" (an object that is not there)
-and wrong "no" (denying a visible one) are the real ungrounded answers, scored the same way.
-Here the answer heatmap is the hybrid one: the VLM's own answer gradients fused in.
+Also measured, as before: which heatmap similarity tells overlapping objects from disjoint ones,
+flag episodes on clips, and the shipped tiny LLaVA's own presence answers with its verdicts.
 """
 
 from __future__ import annotations
 
 import argparse
-import hashlib
-import itertools
 import json
 import time
-from collections import Counter
-from dataclasses import dataclass
+from collections import Counter, defaultdict
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import cv2
 import numpy as np
 import torch
-from drivexplain.operators.assets import TINY_LLAVA_DIR, package_relative
+from drivexplain.operators.assets import TINY_CLIP_CALIBRATION, TINY_LLAVA_DIR, package_relative
 from drivexplain.operators.attribution import ConceptAttribution
 from drivexplain.operators.coherence import (
     MEASURES,
-    VERDICTS,
     FrameCheck,
     answer_gradient_map,
     check_frames,
     decide,
+    vocabulary_similarities,
 )
 from drivexplain.operators.concepts import ConceptExtractor
 from drivexplain.operators.config import CoherenceConfig, load_config
 from drivexplain.operators.episodes import FrameFlag, find_episodes
-from drivexplain.synthworld.objects import OBJECT_CLASSES
-from drivexplain.synthworld.qa import PLURALS, describe
-from drivexplain.synthworld.scene import Frame, World, render_scene
+from drivexplain.operators.grounding import GroundingCalibration, fit_grounding
+from drivexplain.synthworld.objects import CLASS_COLOURS, OBJECT_CLASSES
+from drivexplain.synthworld.qa import PLURALS
+from drivexplain.synthworld.scene import CONDITIONS, Frame, World, render_scene
 
-HELD_OUT_SEED = 910_000  # never trained on (training seeds start at 20 000 000)
-PRIOR_GUESS = "car"  # the most frequent object in the world: what a blind model says
+CALIBRATION_SEED = 920_000  # never trained on (training seeds start at 20 000 000)
+EVALUATION_SEED = 940_000
+FRAME_SIZE = (640, 360)
+TRANSPORT_SHORT_SIDE = 224
+SIZE_BINS = ((0.0, 0.01, "<1%"), (0.01, 0.03, "1-3%"), (0.03, 1.01, ">=3%"))
+NUMBER_WORDS = ("zero", "one", "two", "three", "four", "five", "six")
+FLAG_CONFIDENCES = tuple(np.round(np.arange(0.5, 0.951, 0.025), 3))
+
+PRESENCE_PROMPTS = ("is there a {c}?", "can you see any {p}?", "are there any {p} ahead?")
+YES_ANSWERS = ("yes.", "yes, there is {a} ahead.", "i can see {a}.", "{n} {p}.")
+HALLUCINATED = ("yes.", "yes, there is {a} on the road.", "there are two {p}.", "i see {a}.")
+NO_ANSWERS = ("no.", "no, there is no {c}.", "i don't see any {p}.", "there are no {p} here.")
+COLOUR_PROMPT = "what colour is the {c}?"
+COLOUR_PRE = ("{a_coloured}.", "it is {a_coloured}.")
+COLOUR_POST = ("the {c} is {colour}.", "it's {colour}.")
 
 
 @dataclass(frozen=True)
@@ -75,76 +83,92 @@ class Case:
     frame: int
     prompt: str
     answer: str
-    expected: str
+    wrong: bool  # the ground truth says the answer is wrong: it must be flagged
     kind: str
+    cls: str
+    size_bin: str | None = None
 
 
 def _a(noun: str) -> str:
     return ("an " if noun[:1] in "aeiou" else "a ") + noun
 
 
-def make_cases(n: int, frame: Frame, rng: np.random.Generator) -> list[Case]:
-    """Prompt/answer pairs with known verdicts for one frame (module docstring)."""
-    salient = sorted({o.class_name for o in frame.objects if o.salient})
+def size_bin(area: float) -> str:
+    return next(name for lo, hi, name in SIZE_BINS if lo <= area < hi)
+
+
+def make_cases(n: int, frame: Frame, rng: np.random.Generator,
+               colour_vocabulary: set[str]) -> list[Case]:
+    """Answers with known truth for one frame (module docstring)."""
+    total = frame.image.shape[0] * frame.image.shape[1]
+    salient: dict[str, list] = defaultdict(list)
+    for o in frame.objects:
+        if o.salient:
+            salient[o.class_name].append(o)
     anywhere = {o.class_name for o in frame.objects}
     absent = [c for c in OBJECT_CLASSES if c not in anywhere]
     cases: list[Case] = []
 
-    def pick(pool: list[str]) -> str:
-        return str(rng.choice(pool))
+    def pick(options: tuple[str, ...]) -> str:
+        return str(rng.choice(options))
 
-    if salient:
-        c = pick(salient)
-        cases.append(Case(n, f"can you see any {PLURALS[c]}?", "yes.", "coherent", "yes-present"))
-        coloured = [o for o in frame.objects if o.salient and o.colour]
-        if coloured:
-            o = max(coloured, key=lambda o: o.area)
-            cases.append(Case(n, f"what colour is the {o.class_name}?", f"{o.colour}.",
-                              "coherent", "colour"))
-        cases.append(Case(n, f"is there {_a(c)}?", "no.", "ungrounded", "no-present"))
-    if len(salient) >= 2:
-        c1, c2 = rng.choice(salient, size=2, replace=False)
-        cases.append(Case(n, f"can you see any {PLURALS[str(c1)]}?", f"i see {_a(str(c2))}.",
-                          "divergent_grounded", "other-visible"))
-    if absent:
-        c = pick(absent)
-        cases.append(Case(n, f"is there {_a(c)}?", "no.", "coherent", "no-absent"))
-        c = pick(absent)
-        cases.append(Case(n, f"is there {_a(c)}?", "yes.", "ungrounded", "prior-yes"))
-        c = pick(absent)
-        cases.append(Case(n, f"how many {PLURALS[c]} are there?", "two.", "ungrounded",
-                          "prior-count"))
-        c = pick(absent)
-        asked = pick(salient) if salient else pick(absent)
-        cases.append(Case(n, f"can you see any {PLURALS[asked]}?", f"there is {_a(c)}.",
-                          "ungrounded", "absent-object"))
-        if PRIOR_GUESS in absent:
-            cases.append(Case(n, "what is ahead?", f"{_a(PRIOR_GUESS)}.", "ungrounded",
-                              "prior-front"))
-    cases.append(Case(n, "describe this image.", describe(frame).answer, "ambiguous_prompt",
-                      "describe"))
-    hated = "snow"
-    answer = "it is snowing, drive slowly." if frame.condition == hated else \
-        f"there is no {hated}."
-    cases.append(Case(n, "i don't like winter.", answer, "ambiguous_prompt", "ambiguous"))
+    for c, objects in sorted(salient.items()):
+        area = max(o.area for o in objects) / total
+        words = {"c": c, "p": PLURALS[c], "a": _a(c),
+                 "n": NUMBER_WORDS[min(len(objects), 6)]}
+        prompt = pick(PRESENCE_PROMPTS).format(**words)
+        cases.append(Case(n, prompt, pick(YES_ANSWERS).format(**words), False, "present", c,
+                          size_bin(area)))
+        cases.append(Case(n, prompt, pick(NO_ANSWERS).format(**words), True, "wrong-no", c,
+                          size_bin(area)))
+    for c in absent:
+        words = {"c": c, "p": PLURALS[c], "a": _a(c)}
+        prompt = pick(PRESENCE_PROMPTS).format(**words)
+        cases.append(Case(n, prompt, pick(HALLUCINATED).format(**words), True, "hallucinated",
+                          c))
+        cases.append(Case(n, prompt, pick(NO_ANSWERS).format(**words), False, "correct-no", c))
+    for c in CLASS_COLOURS:
+        objects = [o for o in salient.get(c, []) if o.colour]
+        if not objects:
+            continue
+        target = max(objects, key=lambda o: o.area)
+        seen = {o.colour for o in frame.objects if o.class_name == c}
+        wrong = [k for k in CLASS_COLOURS[c] if k not in seen and f"{k} {c}" in colour_vocabulary]
+        if f"{target.colour} {c}" not in colour_vocabulary:
+            continue
+        area = size_bin(target.area / total)
+        prompt = COLOUR_PROMPT.format(c=c)
+        for colour, is_wrong in [(target.colour, False)] + \
+                ([(str(rng.choice(wrong)), True)] if wrong else []):
+            words = {"c": c, "colour": colour, "a_coloured": _a(f"{colour} {c}")}
+            for where, options in (("pre", COLOUR_PRE), ("post", COLOUR_POST)):
+                kind = f"{'wrong' if is_wrong else 'right'}-colour-{where}"
+                cases.append(Case(n, prompt, pick(options).format(**words), is_wrong, kind, c,
+                                  area))
     return cases
 
 
-def weights_id() -> str:
-    from drivexplain.operators.tiny_clip import default_weights_path
+def render_frames(first_seed: int, count: int) -> list[Frame]:
+    """`count` frames, the four weathers in turn, one world per seed."""
+    return [render_scene(first_seed + i, FRAME_SIZE, CONDITIONS[i % len(CONDITIONS)])
+            for i in range(count)]
 
-    path = default_weights_path()
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
-    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(path.stat().st_mtime))
-    return f"{package_relative(path)} sha256 {digest} (modified {stamp})"
+
+def transported(frame: Frame) -> np.ndarray:
+    """The frame as the model actors receive it (pipeline.transport_short_side = 224)."""
+    h, w = frame.image.shape[:2]
+    scale = TRANSPORT_SHORT_SIDE / min(h, w)
+    size = (round(w * scale / 2) * 2, round(h * scale / 2) * 2)
+    return cv2.resize(frame.image, size, interpolation=cv2.INTER_AREA)
 
 
 def collect(frames: list[Frame], cases: list[Case], operator: ConceptAttribution,
-            extractor: ConceptExtractor, batch: int) -> list[FrameCheck]:
-    """One `check_frames` call per batch of frames; returns the checks in case order."""
-    by_frame: dict[int, list[int]] = {}
+            extractor: ConceptExtractor, batch: int, calibration: GroundingCalibration | None,
+            ) -> list[FrameCheck]:
+    """One `check_frames` call per batch of frames; the checks in case order."""
+    by_frame: dict[int, list[int]] = defaultdict(list)
     for i, case in enumerate(cases):
-        by_frame.setdefault(case.frame, []).append(i)
+        by_frame[case.frame].append(i)
     checks: list[FrameCheck | None] = [None] * len(cases)
     order = sorted(by_frame)
     for start in range(0, len(order), batch):
@@ -156,60 +180,175 @@ def collect(frames: list[Frame], cases: list[Case], operator: ConceptAttribution
                 p = extractor.prompt(cases[i].prompt)
                 row.append((p, extractor.answer(cases[i].answer, p)))
             pairs.append(row)
-        _, out = check_frames(operator, [frames[f].image for f in ids], pairs)
+        _, out = check_frames(operator, [transported(frames[f]) for f in ids], pairs,
+                              calibration=calibration)
         for f, row in zip(ids, out, strict=True):
             for i, check in zip(by_frame[f], row, strict=True):
                 checks[i] = check
     return [c for c in checks if c is not None]
 
 
-def scores(expected: list[str], got: list[str]) -> dict:
-    tp = sum(e == g == "ungrounded" for e, g in zip(expected, got, strict=True))
-    fp = sum(g == "ungrounded" != e for e, g in zip(expected, got, strict=True))
-    fn = sum(e == "ungrounded" != g for e, g in zip(expected, got, strict=True))
-    precision = tp / (tp + fp) if tp + fp else 0.0
-    recall = tp / (tp + fn) if tp + fn else 0.0
-    accuracy = sum(e == g for e, g in zip(expected, got, strict=True)) / max(1, len(got))
-    return {"precision": round(precision, 3), "recall": round(recall, 3),
-            "f1": round(2 * precision * recall / (precision + recall), 3) if tp else 0.0,
-            "accuracy": round(accuracy, 3), "n": len(got)}
+def grounding_labels(frames: list[Frame], checks: list[FrameCheck], cases: list[Case]
+                     ) -> tuple[list, list[bool], list[str]]:
+    """(evidence, present?, concept) for every concept the answers asked about.
 
-
-def confusion(expected: list[str], got: list[str]) -> dict[str, dict[str, int]]:
-    labels = list(VERDICTS)
-    table = {e: {g: 0 for g in labels} for e in labels}
-    for e, g in zip(expected, got, strict=True):
-        table[e][g] = table[e].get(g, 0) + 1
-    return table
-
-
-def verdicts(checks: list[FrameCheck], config: CoherenceConfig) -> list[str]:
-    return [decide(c, config).verdict for c in checks]
-
-
-def calibrate(checks: list[FrameCheck], cases: list[Case], base: CoherenceConfig,
-              ) -> tuple[CoherenceConfig, list[dict]]:
-    """The grounding thresholds with the best F1 of `ungrounded` on the calibration cases.
-
-    Swept: the vocabulary z-score, the z at which a "no" is contradicted, and an optional
-    Negative Suppression floor on top (the paper's metric, at thresholds below its 2 and 5),
-    and how many of an answer's concepts must fail (`ungrounded_when`).
+    Present: a salient instance of it; absent: no instance anywhere. A concept seen only as a
+    tiny, non-salient instance is neither, and left out.
     """
-    expected = [c.expected for c in cases]
+    evidence, labels, seen = [], [], set()
+    for check, case in zip(checks, cases, strict=True):
+        frame = frames[case.frame]
+        for concept, e in check.evidence.items():
+            if (case.frame, concept) in seen:
+                continue
+            seen.add((case.frame, concept))
+            salient = frame.present_concepts(salient_only=True)
+            anywhere = frame.present_concepts(salient_only=False)
+            if concept in salient or concept not in anywhere:
+                evidence.append(e)
+                labels.append(concept in salient)
+    return evidence, labels, [e.concept for e in evidence]
+
+
+def flagged(checks: list[FrameCheck], config: CoherenceConfig) -> list[bool]:
+    return [decide(c, config).verdict == "ungrounded" for c in checks]
+
+
+def wilson(k: int, n: int) -> list[float] | None:
+    if n == 0:
+        return None
+    z, p = 1.96, k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return [round(float(centre - half), 3), round(float(centre + half), 3)]
+
+
+def _rate(hits: int, n: int) -> dict:
+    return {"rate": round(hits / n, 3) if n else None, "k": hits, "n": n,
+            "ci95": wilson(hits, n)}
+
+
+def _prf(wrong: np.ndarray, flags: np.ndarray) -> tuple[float, float, float]:
+    tp = int((wrong & flags).sum())
+    precision = tp / max(1, int(flags.sum()))
+    recall = tp / max(1, int(wrong.sum()))
+    f1 = 2 * precision * recall / (precision + recall) if tp else 0.0
+    return precision, recall, f1
+
+
+def score(cases: list[Case], flags: list[bool], boot: int = 1000) -> dict:
+    """Every figure the module docstring lists, from one list of flags."""
+    wrong = np.array([c.wrong for c in cases])
+    got = np.array(flags)
+    tp = int((wrong & got).sum())
+    precision, recall, f1 = _prf(wrong, got)
+    frames = np.array([c.frame for c in cases])
+    unique = np.unique(frames)
+    rng = np.random.default_rng(0)
+    index = {f: np.flatnonzero(frames == f) for f in unique}
+    f1s = []
+    for _ in range(boot):
+        take = np.concatenate([index[f] for f in rng.choice(unique, len(unique))])
+        f1s.append(_prf(wrong[take], got[take])[2])
+    out: dict = {
+        "answers": len(cases),
+        "precision": _rate(tp, int(got.sum())) | {"rate": round(precision, 3)},
+        "recall": _rate(tp, int(wrong.sum())) | {"rate": round(recall, 3)},
+        "f1": {"value": round(f1, 3),
+               "ci95": [round(float(np.percentile(f1s, 2.5)), 3),
+                        round(float(np.percentile(f1s, 97.5)), 3)]},
+    }
+    correct_present = [(c, g) for c, g in zip(cases, flags, strict=True) if c.kind == "present"]
+    out["false_flags_present_by_size"] = {
+        name: _rate(sum(g for c, g in correct_present if c.size_bin == name),
+                    sum(c.size_bin == name for c, _ in correct_present))
+        for _, _, name in SIZE_BINS}
+    out["false_flags_present_by_class"] = {
+        cls: _rate(sum(g for c, g in correct_present if c.cls == cls),
+                   sum(c.cls == cls for c, _ in correct_present))
+        for cls in OBJECT_CLASSES}
+    large = [(c, g) for c, g in correct_present if c.size_bin != "<1%"]
+    out["false_flags_present_1pct_and_over_by_class"] = {
+        cls: _rate(sum(g for c, g in large if c.cls == cls), sum(c.cls == cls for c, _ in large))
+        for cls in OBJECT_CLASSES}
+    out["by_kind"] = {
+        kind: _rate(sum(g for c, g in zip(cases, flags, strict=True) if c.kind == kind),
+                    sum(c.kind == kind for c in cases))
+        for kind in sorted({c.kind for c in cases})}
+    wrong_no = [(c, g) for c, g in zip(cases, flags, strict=True) if c.kind == "wrong-no"]
+    out["wrong_no_caught_by_class"] = {
+        cls: _rate(sum(g for c, g in wrong_no if c.cls == cls),
+                   sum(c.cls == cls for c, _ in wrong_no))
+        for cls in OBJECT_CLASSES}
+    out["by_weather"] = {}
+    return out
+
+
+def choose_flag_confidence(checks: list[FrameCheck], cases: list[Case],
+                           base: CoherenceConfig) -> tuple[float, list[dict]]:
+    """The flag_confidence with the best F1 of `ungrounded` on the calibration answers."""
+    wrong = np.array([c.wrong for c in cases])
     sweep = []
-    best = (-1.0, base)
-    for z in np.round(np.arange(-0.5, 3.01, 0.25), 2):
-        for deny in np.round(np.arange(1.0, 4.01, 0.5), 2):
-            for ns, rule in itertools.product((None, 0.5, 0.8, 1.0, 1.5, 2.0),
-                                              ("any", "majority", "all")):
-                update = {"ground_min_z": float(z), "deny_max_z": float(deny),
-                          "ground_min_ns": ns, "ungrounded_when": rule}
-                cfg = base.model_copy(update=update)
-                s = scores(expected, verdicts(checks, cfg))
-                sweep.append(update | s)
-                if s["f1"] > best[0]:
-                    best = (s["f1"], cfg)
-    return best[1], sweep
+    for value in FLAG_CONFIDENCES:
+        got = np.array(flagged(checks, base.model_copy(update={"flag_confidence": float(value)})))
+        precision, recall, f1 = _prf(wrong, got)
+        sweep.append({"flag_confidence": float(value), "precision": round(precision, 3),
+                      "recall": round(recall, 3), "f1": round(f1, 3)})
+    best = max(sweep, key=lambda r: (r["f1"], r["flag_confidence"]))
+    return best["flag_confidence"], sweep
+
+
+def auroc_aupr(scores_: list[float], labels: list[bool]) -> dict:
+    from sklearn.metrics import average_precision_score, roc_auc_score
+
+    return {"auroc": round(float(roc_auc_score(labels, scores_)), 3),
+            "aupr": round(float(average_precision_score(labels, scores_)), 3),
+            "present": int(sum(labels)), "absent": int(len(labels) - sum(labels))}
+
+
+def verification_cost(operator: ConceptAttribution, frames: list[Frame],
+                      extractor: ConceptExtractor, calibration: GroundingCalibration,
+                      repeats: int = 3) -> dict:
+    """Time added by calibrated verification per (frame, answer concept), in plain forwards.
+
+    The evidence comes from the attribution's own outputs, so the added work is turning it
+    into p_grounded; it is timed as `check_frames` with the calibration minus without, and
+    set against one plain no-grad image forward of the same frames.
+    """
+    images = [transported(f) for f in frames]
+    pairs = []
+    for f in frames:
+        c = next(iter(sorted(f.present_concepts())), "car")
+        p = extractor.prompt(f"is there {_a(c)}?")
+        pairs.append([(p, extractor.answer("yes.", p))])
+    concepts = len(frames)
+
+    def timed(fn) -> float:
+        best = float("inf")
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            fn()
+            best = min(best, time.perf_counter() - t0)
+        return best
+
+    plain = timed(lambda: vocabulary_similarities(operator, images))
+    with_cal = timed(lambda: check_frames(operator, images, pairs, calibration=calibration))
+    saved = operator.grounding
+    operator.grounding = None
+    try:
+        without = timed(lambda: check_frames(operator, images, pairs, calibration=None))
+    finally:
+        operator.grounding = saved
+    per_forward = plain / len(frames)
+    return {
+        "frames": len(frames),
+        "plain_forward_ms_per_frame": round(1000 * per_forward, 2),
+        "check_frames_ms_per_concept": round(1000 * with_cal / concepts, 2),
+        "verification_added_forwards_per_concept":
+            round(max(0.0, with_cal - without) / concepts / per_forward, 3),
+        "attribution_forwards_per_concept": round(without / concepts / per_forward, 2),
+        "note": "verification reads the attribution's own outputs: no extra forward",
+    }
 
 
 def grid_mask(frame: Frame, concept: str, grid: tuple[int, int]) -> np.ndarray:
@@ -230,12 +369,11 @@ def measure_study(frames: list[Frame], operator: ConceptAttribution, limit: int)
 
     pos: dict[str, list[float]] = {m: [] for m in MEASURES}
     neg: dict[str, list[float]] = {m: [] for m in MEASURES}
-    pairs = 0
     for frame in frames[:limit]:
         concepts = sorted(c for c in frame.present_concepts() if frame.mask_for(c).mean() > 0.002)
         if len(concepts) < 2:
             continue
-        result = operator.explain([frame.image], concepts)[0]
+        result = operator.explain([transported(frame)], concepts)[0]
         grid = result.concepts[0].heatmap.shape
         masks = {c: grid_mask(frame, c, grid) > 0.25 for c in concepts}
         for i, a in enumerate(concepts):
@@ -245,66 +383,23 @@ def measure_study(frames: list[Frame], operator: ConceptAttribution, limit: int)
                 gt = inter / union if union else 0.0
                 if 0 < gt < 0.3:
                     continue  # neither clearly the same region nor clearly apart
-                sims = map_similarities([result[a]], [result[b]])
-                for m, value in sims.items():
+                for m, value in map_similarities([result[a]], [result[b]]).items():
                     (pos if gt >= 0.3 else neg)[m].append(float(value or 0.0))
-                pairs += 1
-    def youden(p: list[float], q: list[float]) -> float | None:
-        """The threshold that best separates overlapping (>=) from disjoint pairs."""
-        if not p or not q:
-            return None
-        cuts = sorted(set(p + q))
-        best = max(cuts, key=lambda t: np.mean(np.array(p) >= t) - np.mean(np.array(q) >= t))
-        return round(float(best), 3)
-
-    def d_prime(p: list[float], q: list[float]) -> float | None:
-        """Separation in pooled standard deviations: how far apart the two groups sit on the
-        measure's own scale, which is what a fixed threshold has to work with."""
-        if len(p) < 2 or len(q) < 2:
-            return None
-        pooled = np.sqrt((np.var(p, ddof=1) + np.var(q, ddof=1)) / 2)
-        return round(float((np.mean(p) - np.mean(q)) / pooled), 3) if pooled > 0 else None
-
-    return {
-        "pairs": pairs,
-        "d_prime": {m: d_prime(pos[m], neg[m]) for m in MEASURES},
-        "best_threshold": {m: youden(pos[m], neg[m]) for m in MEASURES},
-        "overlapping_pairs": len(pos["iou"]),
-        "disjoint_pairs": len(neg["iou"]),
-        "auc": {m: auc(pos[m], neg[m]) for m in MEASURES},
-        "mean_overlapping": {m: round(float(np.mean(pos[m])), 3) if pos[m] else None
-                             for m in MEASURES},
-        "mean_disjoint": {m: round(float(np.mean(neg[m])), 3) if neg[m] else None
-                          for m in MEASURES},
-    }
-
-
-def paper_readings(checks: list[FrameCheck], cases: list[Case], base: CoherenceConfig) -> dict:
-    """The paper's fixed faithfulness readings as the grounding test, z-score off."""
-    expected = [c.expected for c in cases]
-    out = {}
-    for name, update in {
-        "CD > 0": {"ground_min_cd": 0.0},
-        "NS >= 2": {"ground_min_ns": 2.0},
-        "NS >= 5": {"ground_min_ns": 5.0},
-        "CD > 0 and NS >= 2": {"ground_min_cd": 0.0, "ground_min_ns": 2.0},
-    }.items():
-        cfg = base.model_copy(update={"ground_min_z": None, **update})
-        out[name] = scores(expected, verdicts(checks, cfg))
-    return out
+    return {"overlapping_pairs": len(pos["iou"]), "disjoint_pairs": len(neg["iou"]),
+            "auc": {m: auc(pos[m], neg[m]) for m in MEASURES}}
 
 
 def clip_study(operator: ConceptAttribution, extractor: ConceptExtractor,
-               config: CoherenceConfig, clips: int, size: tuple[int, int],
-               seconds: float = 8.0, fps: float = 4.0) -> dict:
-    """Injected stretches of prior-guess answers on clips, found as episodes (module doc)."""
+               config: CoherenceConfig, clips: int, seconds: float = 8.0, fps: float = 4.0
+               ) -> dict:
+    """A stretch of "yes." about an absent class injected into "no." answers on a clip: the
+    temporal layer must turn its flags into one episode over that stretch."""
     hits = false_episodes = found = 0
     ious: list[float] = []
-    frame_tp = frame_fp = frame_fn = 0
     times = np.arange(0.0, seconds, 1.0 / fps)
     lo, hi = seconds * 0.3, seconds * 0.6
     for k in range(clips):
-        world = World(HELD_OUT_SEED + 5000 + k, size)
+        world = World(EVALUATION_SEED + 50_000 + k, FRAME_SIZE)
         frames = [world.frame(float(t)) for t in times]
         seen = set().union(*({o.class_name for o in f.objects} for f in frames))
         absent = [c for c in OBJECT_CLASSES if c not in seen]
@@ -314,15 +409,12 @@ def clip_study(operator: ConceptAttribution, extractor: ConceptExtractor,
         injected = [bool(lo <= t < hi) for t in times]
         pairs = [[(prompt, extractor.answer("yes." if bad else "no.", prompt))]
                  for bad in injected]
-        _, checks = check_frames(operator, [f.image for f in frames], pairs)
+        _, checks = check_frames(operator, [transported(f) for f in frames], pairs)
         flags = []
         for n, (t, row) in enumerate(zip(times, checks, strict=True)):
             verdict = decide(row[0], config).verdict
-            flagged = verdict in config.flag_verdicts
-            flags.append(FrameFlag(n, float(t), flagged, (verdict,) if flagged else ()))
-            frame_tp += flagged and injected[n]
-            frame_fp += flagged and not injected[n]
-            frame_fn += (not flagged) and injected[n]
+            flag = verdict in config.flag_verdicts
+            flags.append(FrameFlag(n, float(t), flag, (verdict,) if flag else ()))
         episodes = find_episodes(flags, config.episode_smoothing, config.episode_enter,
                                  config.episode_exit, config.episode_min_frames)
         found += len(episodes)
@@ -335,35 +427,24 @@ def clip_study(operator: ConceptAttribution, extractor: ConceptExtractor,
         hits += best > 0.0
         ious.append(best)
     n = len(ious)
-    return {
-        "clips": n,
-        "seconds": seconds,
-        "fps": fps,
-        "injected_stretch_s": [lo, hi],
-        "episodes_found": found,
-        "stretches_hit": round(hits / n, 3) if n else None,
-        "false_episodes": false_episodes,
-        "mean_time_iou": round(float(np.mean(ious)), 3) if ious else None,
-        "frame_flag_precision": round(frame_tp / (frame_tp + frame_fp), 3)
-        if frame_tp + frame_fp else None,
-        "frame_flag_recall": round(frame_tp / (frame_tp + frame_fn), 3)
-        if frame_tp + frame_fn else None,
-    }
+    return {"clips": n, "episodes_found": found,
+            "stretches_hit": round(hits / n, 3) if n else None,
+            "false_episodes": false_episodes,
+            "mean_time_iou": round(float(np.mean(ious)), 3) if ious else None}
 
 
 def vlm_study(operator: ConceptAttribution, extractor: ConceptExtractor,
-              configs: dict[str, CoherenceConfig], vlm_dir: Path, n: int,
-              size: tuple[int, int]) -> dict:
-    """The tiny LLaVA's own presence answers, labelled from the scene graph (module doc)."""
+              config: CoherenceConfig, vlm_dir: Path, n: int) -> dict:
+    """The tiny LLaVA's own presence answers, judged against the scene graph."""
     from drivexplain.operators.vlm import load_vlm
     from drivexplain.synthworld.qa import presence
 
     backend = load_vlm(vlm_dir, device="cpu", max_new_tokens=4)
     rng = np.random.default_rng(1)
     frames, questions, truths = [], [], []
-    seed = HELD_OUT_SEED + 20_000
+    seed = EVALUATION_SEED + 60_000
     while len(frames) < n:
-        frame = render_scene(seed, size)
+        frame = render_scene(seed, FRAME_SIZE, CONDITIONS[seed % len(CONDITIONS)])
         seed += 1
         qa = presence(frame, rng)
         if qa is None:
@@ -371,155 +452,128 @@ def vlm_study(operator: ConceptAttribution, extractor: ConceptExtractor,
         frames.append(frame)
         questions.append(qa.question)
         truths.append(qa.answer)
-    replies = [backend.ask([f.image], q)[0] for f, q in zip(frames, questions, strict=True)]
-    answers = [r.answer for r in replies]
+    images = [transported(f) for f in frames]
+    replies = [backend.ask([image], q)[0] for image, q in zip(images, questions, strict=True)]
     grid = operator.backbone.grid.shape
     llm_maps = [[answer_gradient_map(r, grid)] for r in replies]
-    expected, pairs = [], []
-    for question, answer, truth in zip(questions, answers, truths, strict=True):
-        said = answer.strip().lower().rstrip(".")
-        correct = said == truth
-        expected.append("coherent" if correct else "ungrounded")
+    pairs, wrong = [], []
+    for question, reply, truth in zip(questions, replies, truths, strict=True):
+        wrong.append(reply.answer.strip().lower().rstrip(".") != truth)
         p = extractor.prompt(question)
-        pairs.append([(p, extractor.answer(answer, p))])
-    images = [f.image for f in frames]
+        pairs.append([(p, extractor.answer(reply.answer, p))])
     _, checks = check_frames(operator, images, pairs, llm_maps=llm_maps,
-                             llm_weight=next(iter(configs.values())).llm_weight)
-    flat = [row[0] for row in checks]
-    out: dict = {
+                             llm_weight=config.llm_weight)
+    verdicts = [decide(row[0], config).verdict for row in checks]
+    right = [v for v, w in zip(verdicts, wrong, strict=True) if not w]
+    got = np.array([v == "ungrounded" for v in verdicts])
+    precision, recall, f1 = _prf(np.array(wrong), got)
+    return {
         "vlm": package_relative(vlm_dir),
         "questions": n,
-        "vlm_accuracy": round(sum(e == "coherent" for e in expected) / n, 3),
-        "vlm_answers": dict(Counter(a.strip().lower() for a in answers)),
+        "vlm_accuracy": round(1 - float(np.mean(wrong)), 3),
+        "ungrounded": {"precision": round(precision, 3), "recall": round(recall, 3),
+                       "f1": round(f1, 3)},
+        "verdicts_on_correct_answers": dict(Counter(right)),
+        "divergent_grounded_on_correct_answers": _rate(right.count("divergent_grounded"),
+                                                       len(right)),
     }
-    for name, cfg in configs.items():
-        got = verdicts(flat, cfg)
-        out[name] = {"ungrounded": scores(expected, got),
-                     "confusion": confusion(expected, got)}
-    return out
+
+
+def weights_id(operator: ConceptAttribution) -> str:
+    digest = operator.backbone.weights_sha256
+    return f"{operator.model_id} sha256 {digest[:16] if digest else 'n/a'}"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--frames", type=int, default=60)
-    parser.add_argument("--size", default="320x180")
+    parser.add_argument("--cal-frames", type=int, default=160)
+    parser.add_argument("--eval-frames", type=int, default=200)
     parser.add_argument("--batch", type=int, default=8)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--measure-frames", type=int, default=30)
     parser.add_argument("--clips", type=int, default=6)
     parser.add_argument("--vlm", type=Path, default=TINY_LLAVA_DIR)
     parser.add_argument("--vlm-frames", type=int, default=40)
+    parser.add_argument("--write-calibration", action="store_true",
+                        help=f"ship the fitted calibration as {TINY_CLIP_CALIBRATION}")
     parser.add_argument(
         "--json", type=Path, default=Path(__file__).resolve().parent / "results" / "coherence.json"
     )
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    width, height = (int(v) for v in args.size.split("x"))
-    config = load_config(None)
-    base = config.coherence
     started = time.perf_counter()
-    operator = ConceptAttribution.from_config(config)
+    config = load_config(None).with_overrides(**{"coherence.calibration": None})
+    base = config.coherence
+    operator = ConceptAttribution.from_config(config)  # no calibration: fitted below
     vocabulary, _ = operator.vocabulary()
     extractor = ConceptExtractor(vocabulary)
+    colour_vocabulary = {v for v in vocabulary if len(v.split()) > 1}
     rng = np.random.default_rng(0)
-    frames = [render_scene(HELD_OUT_SEED + i, (width, height)) for i in range(args.frames)]
-    cases = [c for n, f in enumerate(frames) for c in make_cases(n, f, rng)]
+    results: dict = {"model": weights_id(operator), "frame_size": list(FRAME_SIZE),
+                     "transport_short_side": TRANSPORT_SHORT_SIDE}
+
+    cal_frames = render_frames(CALIBRATION_SEED, args.cal_frames)
+    cal_cases = [c for n, f in enumerate(cal_frames)
+                 for c in make_cases(n, f, rng, colour_vocabulary)]
+    cal_checks = collect(cal_frames, cal_cases, operator, extractor, args.batch, None)
+    evidence, labels, _ = grounding_labels(cal_frames, cal_checks, cal_cases)
+    digest = operator.backbone.weights_sha256
+    calibration = fit_grounding(
+        [e.features() for e in evidence], labels, operator.model_id, digest,
+        source=f"benchmarks/coherence.py: synthworld seeds {CALIBRATION_SEED}.."
+               f"{CALIBRATION_SEED + args.cal_frames - 1}, 4 weathers, {FRAME_SIZE[0]}x"
+               f"{FRAME_SIZE[1]} at transport short side {TRANSPORT_SHORT_SIDE}")
+    if args.write_calibration:
+        calibration.save(TINY_CLIP_CALIBRATION)
+        results["calibration_written"] = package_relative(TINY_CLIP_CALIBRATION)
+    cal_checks = [FrameCheck(c.prompt, c.answer,
+                             {k: e.calibrated(calibration) for k, e in c.evidence.items()},
+                             c.similarities) for c in cal_checks]
+    confidence, sweep = choose_flag_confidence(cal_checks, cal_cases, base)
+    tuned = base.model_copy(update={"flag_confidence": confidence})
+    results["calibration"] = {"frames": args.cal_frames, "answers": len(cal_cases),
+                              "fitted_on": calibration.fitted_on,
+                              "flag_confidence_chosen": confidence, "sweep": sweep}
+
+    eval_frames = render_frames(EVALUATION_SEED, args.eval_frames)
+    eval_cases = [c for n, f in enumerate(eval_frames)
+                  for c in make_cases(n, f, rng, colour_vocabulary)]
     t0 = time.perf_counter()
-    checks = collect(frames, cases, operator, extractor, args.batch)
-    check_s = time.perf_counter() - t0
-    half = args.frames // 2
-    cal = [i for i, c in enumerate(cases) if c.frame < half]
-    test = [i for i, c in enumerate(cases) if c.frame >= half]
-    tuned, sweep = calibrate([checks[i] for i in cal], [cases[i] for i in cal], base)
-    test_checks = [checks[i] for i in test]
-    test_cases = [cases[i] for i in test]
-    expected = [c.expected for c in test_cases]
-    results: dict = {
-        "weights": weights_id(),
-        "model": operator.model_id,
-        "frames": args.frames,
-        "cases": len(cases),
-        "size": args.size,
-        "seconds_checks": round(check_s, 1),
-        "seconds_per_frame": round(check_s / args.frames, 3),
-        "case_kinds": dict(Counter(c.kind for c in cases)),
-    }
-    for name, cfg in (("defaults", base), ("calibrated", tuned)):
-        got = verdicts(test_checks, cfg)
-        results[name] = {
-            "ground_min_z": cfg.ground_min_z,
-            "deny_max_z": cfg.deny_max_z,
-            "ground_min_ns": cfg.ground_min_ns,
-            "ungrounded_when": cfg.ungrounded_when,
-            "ungrounded": scores(expected, got),
-            "confusion": confusion(expected, got),
-            "by_kind": {
-                kind: dict(Counter(g for c, g in zip(test_cases, got, strict=True)
-                                   if c.kind == kind))
-                for kind in sorted({c.kind for c in test_cases})
-            },
-        }
-    results["paper_readings_test"] = paper_readings(test_checks, test_cases, base)
-    results["calibration_sweep_top"] = sorted(sweep, key=lambda r: -r["f1"])[:5]
-    evidence = {"present": [], "absent": []}
-    for check, case in zip(checks, cases, strict=True):
-        if case.kind in ("yes-present", "prior-yes") and check.answer and check.answer.concepts:
-            e = check.evidence.get(check.answer.concepts[0])
-            if e is not None:
-                evidence["present" if case.kind == "yes-present" else "absent"].append(e)
-    results["evidence_separation_auc"] = {
-        name: auc([getattr(e, name) for e in evidence["present"]
-                   if getattr(e, name) is not None],
-                  [getattr(e, name) for e in evidence["absent"] if getattr(e, name) is not None])
-        for name in ("vocab_z", "similarity", "concept_drop", "negative_suppression")
-    }
-    # A per-concept prior instead of the per-frame vocabulary: cos(I, c) standardised by the
-    # mean and spread of cos(I', c) over the calibration frames (is the concept's score high
-    # *for that concept*?). Measured only; the verdicts do not use it.
-    by_concept: dict[str, list[float]] = {}
-    for check, case in zip(checks, cases, strict=True):
-        if case.frame < half:
-            for e in check.evidence.values():
-                by_concept.setdefault(e.concept, []).append(e.similarity)
-    stats = {c: (float(np.mean(v)), float(np.std(v))) for c, v in by_concept.items()
-             if len(v) >= 5 and np.std(v) > 1e-6}
-
-    def prior_z(e: object) -> float | None:
-        if e.concept not in stats:  # type: ignore[attr-defined]
-            return None
-        mu, sd = stats[e.concept]  # type: ignore[attr-defined]
-        return (e.similarity - mu) / sd  # type: ignore[attr-defined]
-
-    test_frames = {c.frame for c in cases if c.frame >= half}
-    present_z, absent_z = [], []
-    for check, case in zip(checks, cases, strict=True):
-        if case.frame in test_frames and case.kind in ("yes-present", "prior-yes") and \
-                check.answer and check.answer.concepts:
-            z = prior_z(check.evidence[check.answer.concepts[0]])
-            if z is not None:
-                (present_z if case.kind == "yes-present" else absent_z).append(z)
-    results["evidence_separation_auc"]["per-concept prior z (test half)"] = auc(present_z,
-                                                                                 absent_z)
-    results["evidence_separation_auc"]["vocab_rank (lower is better)"] = auc(
-        [-e.vocab_rank for e in evidence["present"] if e.vocab_rank is not None],
-        [-e.vocab_rank for e in evidence["absent"] if e.vocab_rank is not None],
-    )
-    results["similarity_measures"] = measure_study(frames, operator, args.measure_frames)
-    for name, cfg in (("clips_defaults", base), ("clips_calibrated", tuned)):
-        results[name] = clip_study(operator, extractor, cfg, args.clips, (width, height))
+    eval_checks = collect(eval_frames, eval_cases, operator, extractor, args.batch, calibration)
+    results["evaluation_seconds"] = round(time.perf_counter() - t0, 1)
+    results["evaluation"] = score(eval_cases, flagged(eval_checks, tuned))
+    weathers = {n: f.condition for n, f in enumerate(eval_frames)}
+    flags = flagged(eval_checks, tuned)
+    for weather in CONDITIONS:
+        keep = [i for i, c in enumerate(eval_cases) if weathers[c.frame] == weather]
+        sub = score([eval_cases[i] for i in keep], [flags[i] for i in keep], boot=200)
+        results["evaluation"]["by_weather"][weather] = {
+            k: sub[k] for k in ("answers", "precision", "recall", "f1")}
+    uncalibrated = [FrameCheck(c.prompt, c.answer,
+                               {k: replace(e, p_grounded=None) for k, e in c.evidence.items()},
+                               c.similarities)
+                    for c in eval_checks]
+    results["evaluation_uncalibrated_baseline"] = {
+        k: v for k, v in score(eval_cases, flagged(uncalibrated, base), boot=200).items()
+        if k in ("precision", "recall", "f1", "false_flags_present_by_size", "by_kind")}
+    ev, ev_labels, _ = grounding_labels(eval_frames, eval_checks, eval_cases)
+    results["p_grounded"] = auroc_aupr([e.p_grounded for e in ev], ev_labels)
+    results["vocab_z_alone"] = auroc_aupr([e.vocab_z for e in ev], ev_labels)
+    results["verification_cost"] = verification_cost(operator, eval_frames[:16], extractor,
+                                                     calibration)
+    operator.grounding = calibration
+    results["similarity_measures"] = measure_study(eval_frames, operator, args.measure_frames)
+    results["clips"] = clip_study(operator, extractor, tuned, args.clips)
     if args.vlm_frames and (args.vlm / "config.json").is_file():
-        results["vlm_answers"] = vlm_study(operator, extractor,
-                                           {"defaults": base, "calibrated": tuned},
-                                           args.vlm, args.vlm_frames, (width, height))
-    elif not args.vlm_frames:
-        results["vlm_answers"] = "skipped: --vlm-frames 0"
+        results["vlm_answers"] = vlm_study(operator, extractor, tuned, args.vlm, args.vlm_frames)
     else:
-        results["vlm_answers"] = f"skipped: no LLaVA directory at {args.vlm}"
+        results["vlm_answers"] = f"skipped: --vlm-frames {args.vlm_frames}, vlm {args.vlm}"
     results["seconds_total"] = round(time.perf_counter() - started, 1)
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(results, indent=2))
-    print(json.dumps({k: v for k, v in results.items() if k != "calibration_sweep_top"},
-                     indent=1))
+    summary = {k: v for k, v in results.items() if k != "calibration"}
+    summary["calibration"] = {k: v for k, v in results["calibration"].items() if k != "sweep"}
+    print(json.dumps(summary, indent=1))
 
 
 if __name__ == "__main__":

@@ -18,6 +18,8 @@ DEFAULT_CONFIG = CONFIG_DIR / "default.yaml"
 MODEL_CONFIG_DIR = PACKAGE_ROOT / "operators" / "model_configs"
 TINY_CLIP_DIR = PACKAGE_ROOT / "weights" / "tiny-drive-clip"
 TINY_LLAVA_DIR = PACKAGE_ROOT / "weights" / "tiny-drive-llava"
+# Fitted for the shipped tiny CLIP only (its weights' sha256 is inside); see operators/grounding.
+TINY_CLIP_CALIBRATION = TINY_CLIP_DIR / "grounding_calibration.json"
 
 
 def looks_like_path(source: str, *, hub_ids: bool = False) -> bool:

@@ -27,6 +27,7 @@ from drivexplain.operators.contrastive import ContrastiveChoice, choose_contrast
 from drivexplain.operators.device import resolve_device
 from drivexplain.operators.faithfulness import adjust, evaluate
 from drivexplain.operators.fusion import fuse, minmax, suppress_background
+from drivexplain.operators.grounding import GroundingCalibration, grounding_for
 from drivexplain.operators.heads import candidate_layers, select_heads
 from drivexplain.operators.results import ConceptResult, FrameAttribution
 
@@ -47,6 +48,8 @@ class ConceptAttribution:
             self.config.heads.strategy, backbone.num_layers, self.config.heads.last_layers
         )
         self._vocabulary: list[str] | None = None
+        # The calibration that turns this CLIP's evidence into p_grounded (operators.grounding).
+        self.grounding: GroundingCalibration | None = None
         self._vocabulary_text: torch.Tensor | None = None
 
     @classmethod
@@ -54,7 +57,11 @@ class ConceptAttribution:
         """Load the model once (model actors call this in their constructor)."""
         device = resolve_device(config.runtime.device)
         backbone = OpenClipViT.from_config(config.model, device=device)
-        return cls(backbone, config.attribution, config.runtime)
+        operator = cls(backbone, config.attribution, config.runtime)
+        if config.coherence.enabled:
+            operator.grounding = grounding_for(config.coherence.calibration, backbone.model_id,
+                                               backbone.weights_sha256)
+        return operator
 
     @property
     def model_id(self) -> str:

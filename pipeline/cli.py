@@ -110,6 +110,28 @@ def demo(
     raise typer.Exit(demo_command(out))
 
 
+@app.command()
+def calibrate(
+    labels: Path = typer.Argument(..., help="JSONL: {image|video+frame, concept, present}."),
+    out: Path = typer.Option(..., help="Where to write calibration.json."),
+    config: Path = typer.Option(None, help="YAML config naming the CLIP to calibrate."),
+) -> None:
+    """Fit the grounding calibration (p_grounded) for your CLIP; point coherence.calibration
+    at the result."""
+    from drivexplain.operators.config import ConfigError, load_config
+    from drivexplain.operators.grounding import CalibrationError
+    from drivexplain.pipeline.calibrate import LabelsError
+    from drivexplain.pipeline.calibrate import calibrate as fit
+
+    try:
+        fitted = fit(labels, out, load_config(config))
+    except (ConfigError, LabelsError, CalibrationError, ValueError, OSError) as err:
+        typer.secho(f"error: {err}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"fitted on {fitted['samples']} labels ({fitted['present']} present) for "
+               f"{fitted['model']} -> {out}")
+
+
 @app.command("config")
 def config_command(
     dump: bool = typer.Option(False, "--dump", help="Print the default config (YAML)."),

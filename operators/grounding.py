@@ -1,0 +1,237 @@
+"""One calibrated probability that a concept is in the frame: `p_grounded`.
+
+Concept Attribution already computes, for every (frame, concept), several pieces of evidence
+that the concept is there: the image's similarity to the concept relative to the whole
+vocabulary (a z-score), Concept Drop and Negative Suppression of the concept's heatmap, and,
+for a coloured concept, how far it stands above the same class in other colours. Each alone
+needs its own threshold, and a fixed z threshold treats every class alike although a CLIP is
+far surer of a bus than of a traffic light. A logistic regression over that evidence, with one
+offset per concept, turns it into one probability that means the same thing for every class
+and that a single threshold can act on.
+
+The model is fitted on labelled frames (`fit_grounding`): the synthetic world's calibration
+seeds for the shipped tiny CLIP, or a user's own labels through `drivexplain calibrate`. It is
+only valid for the CLIP it was fitted on, so the file records that model's id and the sha256 of
+its weights, and `GroundingCalibration.check_model` refuses another.
+
+No extra forward pass is needed: every feature is read off what the operator already computed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+log = logging.getLogger("drivexplain.grounding")
+FORMAT = "drivexplain-grounding-calibration/1"
+FEATURES = ("vocab_z", "concept_drop", "negative_suppression", "colour_margin")
+# Ratios such as Negative Suppression can explode when the contrast's cosine is near zero;
+# clipping keeps one odd frame from dominating the linear model.
+_FEATURE_CLIP = 10.0
+
+
+class CalibrationError(ValueError):
+    """A calibration file is missing, malformed or fitted for another model; says which."""
+
+
+@dataclass(frozen=True)
+class GroundingFeatures:
+    """The evidence for one (frame, concept), as the calibration model reads it.
+
+    `vocab_z`: cos(I, concept) in standard deviations above the frame's mean over the
+    vocabulary. `concept_drop` / `negative_suppression`: the faithfulness metrics of the
+    concept's heatmap (None when faithfulness is off). `colour_margin`: for a coloured concept
+    ("black car"), its z minus the best z of the same class in another vocabulary colour; 0 for
+    a concept without a colour.
+    """
+
+    concept: str
+    vocab_z: float | None
+    concept_drop: float | None
+    negative_suppression: float | None
+    colour_margin: float | None
+
+    def vector(self) -> list[float | None]:
+        return [getattr(self, name) for name in FEATURES]
+
+
+class GroundingCalibration(BaseModel):
+    """A fitted logistic model: p = sigmoid(intercept + coef . standardised(x) + offset[c])."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    format: str = Field(FORMAT, pattern=f"^{FORMAT}$")
+    model_id: str = Field(description="The CLIP it was fitted for, as the operator names it.")
+    weights_sha256: str | None = Field(
+        description="sha256 of that CLIP's weights file; null for open_clip tags and random "
+        "weights, which are identified by model_id alone."
+    )
+    features: tuple[str, ...]
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+    coef: tuple[float, ...]
+    intercept: float
+    concept_offsets: dict[str, float] = Field(
+        default_factory=dict,
+        description="Per-concept shift of the log-odds, for concepts seen in the labels; "
+        "other concepts get none.",
+    )
+    fitted_on: dict[str, int | float | str] = Field(
+        default_factory=dict, description="What the labels were: counts and their source."
+    )
+
+    def probability(self, features: GroundingFeatures) -> float:
+        """p_grounded for one (frame, concept); a missing feature counts as its mean."""
+        values = dict(zip(FEATURES, features.vector(), strict=True))
+        logit = self.intercept + self.concept_offsets.get(features.concept.lower(), 0.0)
+        for name, mean, scale, coef in zip(self.features, self.mean, self.scale, self.coef,
+                                           strict=True):
+            value = _clean(values.get(name))
+            logit += coef * (((value if value is not None else mean) - mean) / scale)
+        return 1.0 / (1.0 + math.exp(-logit)) if logit > -700 else 0.0
+
+    def check_model(self, model_id: str, weights_sha256: str | None) -> None:
+        """Refuse a calibration fitted for another CLIP, naming both models."""
+        if self.weights_sha256 and weights_sha256:
+            same = self.weights_sha256 == weights_sha256
+        else:
+            same = self.model_id == model_id
+        if not same:
+            raise CalibrationError(
+                f"the grounding calibration was fitted for {self.model_id} (weights sha256 "
+                f"{_short(self.weights_sha256)}), but the loaded CLIP is {model_id} (weights "
+                f"sha256 {_short(weights_sha256)}); fit one for this model with `drivexplain "
+                "calibrate LABELS.jsonl --out calibration.json` and set coherence.calibration"
+            )
+
+    def save(self, path: str | Path) -> Path:
+        path = Path(path)
+        path.write_text(json.dumps(self.model_dump(mode="json"), indent=2) + "\n")
+        return path
+
+
+def _short(digest: str | None) -> str:
+    return digest[:12] if digest else "n/a"
+
+
+def _clean(value: float | None) -> float | None:
+    if value is None or not math.isfinite(float(value)):
+        return None
+    return float(np.clip(value, -_FEATURE_CLIP, _FEATURE_CLIP))
+
+
+def load_calibration(path: str | Path) -> GroundingCalibration:
+    """Read and validate a calibration file; errors name the file and the problem."""
+    path = Path(path)
+    if not path.is_file():
+        raise CalibrationError(f"grounding calibration {path} does not exist")
+    try:
+        data = json.loads(path.read_text())
+        return GroundingCalibration.model_validate(data)
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise CalibrationError(f"grounding calibration {path} is not JSON: {err}") from None
+    except ValidationError as err:
+        first = err.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "<root>"
+        raise CalibrationError(
+            f"grounding calibration {path} is malformed: {where}: {first['msg']}") from None
+
+
+def file_sha256(path: str | Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def colour_margin(concept: str, z_by_concept: Mapping[str, float], colours: Sequence[str]
+                  ) -> float:
+    """z(concept) minus the best z of the same class in another colour of the vocabulary."""
+    words = concept.lower().split()
+    if len(words) < 2 or words[0] not in colours or concept.lower() not in z_by_concept:
+        return 0.0
+    rest = " ".join(words[1:])
+    others = [z for name, z in z_by_concept.items()
+              if name.endswith(" " + rest) and name.split()[0] in colours
+              and name != concept.lower()]
+    return float(z_by_concept[concept.lower()] - max(others)) if others else 0.0
+
+
+def fit_grounding(
+    samples: Sequence[GroundingFeatures],
+    labels: Sequence[bool],
+    model_id: str,
+    weights_sha256: str | None,
+    source: str,
+    regularisation: float = 1.0,
+) -> GroundingCalibration:
+    """Fit the logistic model on labelled (frame, concept) evidence.
+
+    Features are standardised on the labels themselves; a concept gets its own offset (one-hot,
+    L2-regularised like the rest, so a rarely seen concept stays near the shared model).
+    """
+    from sklearn.linear_model import LogisticRegression
+
+    y = np.asarray(labels, dtype=bool)
+    if len(samples) != len(y):
+        raise ValueError(f"{len(samples)} samples for {len(y)} labels")
+    if y.all() or not y.any():
+        raise CalibrationError("the labels need both present and absent examples to calibrate")
+    raw = np.array([[_clean(v) for v in s.vector()] for s in samples], dtype=float)
+    seen = ~np.isnan(raw)
+    mean = np.where(seen.any(axis=0),
+                    np.nansum(raw, axis=0) / np.maximum(seen.sum(axis=0), 1), 0.0)
+    raw = np.where(np.isnan(raw), mean, raw)
+    scale = raw.std(axis=0)
+    scale = np.where(scale > 1e-9, scale, 1.0)
+    concepts = sorted({s.concept.lower() for s in samples})
+    onehot = np.array([[s.concept.lower() == c for c in concepts] for s in samples], float)
+    x = np.hstack([(raw - mean) / scale, onehot])
+    model = LogisticRegression(C=regularisation, max_iter=5000).fit(x, y)
+    weights = model.coef_[0]
+    k = len(FEATURES)
+    return GroundingCalibration(
+        model_id=model_id,
+        weights_sha256=weights_sha256,
+        features=FEATURES,
+        mean=tuple(float(v) for v in mean),
+        scale=tuple(float(v) for v in scale),
+        coef=tuple(float(v) for v in weights[:k]),
+        intercept=float(model.intercept_[0]),
+        concept_offsets={c: round(float(w), 6) for c, w in zip(concepts, weights[k:],
+                                                              strict=True)},
+        fitted_on={"samples": len(y), "present": int(y.sum()),
+                   "absent": int((~y).sum()), "source": source},
+    )
+
+
+def grounding_for(source: str | None, model_id: str, weights_sha256: str | None
+                  ) -> GroundingCalibration | None:
+    """The calibration a run uses for this CLIP, or None (uncalibrated grounding).
+
+    The shipped calibration is the default for every model, so for any CLIP but the shipped one
+    it is skipped with a warning naming both models; a file the user chose must match, or it
+    is an error.
+    """
+    if source is None:
+        return None
+    from drivexplain.operators.assets import TINY_CLIP_CALIBRATION
+
+    calibration = load_calibration(source)
+    try:
+        calibration.check_model(model_id, weights_sha256)
+    except CalibrationError as err:
+        if Path(source).resolve() != TINY_CLIP_CALIBRATION.resolve():
+            raise
+        log.warning("%s; grounding runs uncalibrated", err)
+        return None
+    return calibration

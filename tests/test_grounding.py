@@ -1,0 +1,154 @@
+"""The calibrated grounding probability: fitting, the model check, files, and verdicts."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import numpy as np
+import pytest
+from drivexplain.operators.assets import TINY_CLIP_CALIBRATION
+from drivexplain.operators.coherence import ConceptEvidence, FrameCheck, decide
+from drivexplain.operators.concepts import Extraction
+from drivexplain.operators.config import CoherenceConfig
+from drivexplain.operators.grounding import (
+    CalibrationError,
+    GroundingFeatures,
+    colour_margin,
+    file_sha256,
+    fit_grounding,
+    grounding_for,
+    load_calibration,
+)
+
+
+def _samples(n: int = 400, seed: int = 0) -> tuple[list[GroundingFeatures], list[bool]]:
+    """Two concepts whose evidence separates presence, one of them harder (lower z when
+    present), which only a per-concept offset can absorb."""
+    rng = np.random.default_rng(seed)
+    samples, labels = [], []
+    for i in range(n):
+        concept = "bus" if i % 2 else "traffic light"
+        present = bool(rng.random() < 0.5)
+        shift = 1.5 if concept == "bus" else 0.0
+        z = rng.normal((1.5 if present else -0.5) + shift, 0.5)
+        samples.append(GroundingFeatures(concept, z, rng.normal(0.1 if present else 0.0, 0.05),
+                                         None, 0.0))
+        labels.append(present)
+    return samples, labels
+
+
+def test_fit_separates_and_is_monotone_in_the_evidence() -> None:
+    samples, labels = _samples()
+    cal = fit_grounding(samples, labels, "M@w", "ab" * 32, source="test")
+    probs = np.array([cal.probability(s) for s in samples])
+    from sklearn.metrics import roc_auc_score
+
+    assert roc_auc_score(labels, probs) > 0.95
+    low = cal.probability(GroundingFeatures("bus", -1.0, 0.0, None, 0.0))
+    high = cal.probability(GroundingFeatures("bus", 3.0, 0.0, None, 0.0))
+    assert 0.0 <= low < 0.5 < high <= 1.0
+    # the harder class sits lower at the same z: the offset learned that a traffic light's
+    # z-scores run lower than a bus's
+    assert cal.concept_offsets["traffic light"] > cal.concept_offsets["bus"]
+    # a concept never seen still gets a probability (no offset), and a missing metric counts as
+    # its mean instead of failing
+    unseen = cal.probability(GroundingFeatures("tram", 2.0, None, None, None))
+    assert 0.0 < unseen < 1.0
+    assert cal.fitted_on == {"samples": 400, "present": sum(labels),
+                             "absent": 400 - sum(labels), "source": "test"}
+
+
+def test_fit_needs_both_labels() -> None:
+    samples, _ = _samples(10)
+    with pytest.raises(CalibrationError, match="both present and absent"):
+        fit_grounding(samples, [True] * 10, "M", None, source="test")
+
+
+def test_calibration_round_trips_and_refuses_another_model(tmp_path: Path) -> None:
+    samples, labels = _samples()
+    cal = fit_grounding(samples, labels, "TinyDriveCLIP@a.safetensors", "ab" * 32, "test")
+    loaded = load_calibration(cal.save(tmp_path / "cal.json"))
+    assert loaded == cal
+    loaded.check_model("renamed@b.safetensors", "ab" * 32)  # same weights, other name: fine
+    with pytest.raises(CalibrationError) as err:
+        loaded.check_model("ViT-B-16@openai", None)
+    assert "TinyDriveCLIP@a.safetensors" in str(err.value) and "ViT-B-16@openai" in str(err.value)
+    with pytest.raises(CalibrationError, match="cd" * 6):
+        loaded.check_model("TinyDriveCLIP@a.safetensors", "cd" * 32)
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [("not json", "is not JSON"), ("{}", "is malformed"),
+     (json.dumps({"format": "other/1"}), "is malformed")],
+)
+def test_bad_calibration_files_are_named(tmp_path: Path, content: str, problem: str) -> None:
+    path = tmp_path / "cal.json"
+    path.write_text(content)
+    with pytest.raises(CalibrationError, match=problem) as err:
+        load_calibration(path)
+    assert str(path) in str(err.value)
+    with pytest.raises(CalibrationError, match="does not exist"):
+        load_calibration(tmp_path / "missing.json")
+
+
+def test_colour_margin() -> None:
+    z = {"red car": 2.0, "blue car": 0.5, "black car": 1.0, "car": 3.0}
+    colours = ["red", "blue", "black"]
+    assert colour_margin("red car", z, colours) == pytest.approx(1.0)
+    assert colour_margin("blue car", z, colours) == pytest.approx(-1.5)
+    assert colour_margin("car", z, colours) == 0.0  # no colour: nothing to compare
+
+
+def _evidence(concept: str, p: float) -> ConceptEvidence:
+    return ConceptEvidence(concept, "sky", 0.3, 0.1, 3.0, 0.0, 10, 0.0, p)
+
+
+PROMPT = Extraction("Is there a pedestrian?", ("pedestrian",))
+
+
+@pytest.mark.parametrize(("p", "confidence", "flag"),
+                         [(0.1, 0.5, True), (0.6, 0.5, False), (0.3, 0.8, False),
+                          (0.15, 0.8, True)])
+def test_a_named_concept_is_flagged_when_it_is_likely_absent(p: float, confidence: float,
+                                                             flag: bool) -> None:
+    config = CoherenceConfig(flag_confidence=confidence, calibration=None)
+    answer = Extraction("Yes, a pedestrian.", ("pedestrian",), polarity="affirm")
+    verdict = decide(FrameCheck(PROMPT, answer, {"pedestrian": _evidence("pedestrian", p)},
+                                {"histogram": 1.0}), config)
+    assert (verdict.verdict == "ungrounded") is flag
+    assert f"p_grounded {p:.3f}" in " ".join(verdict.reasons)
+    assert "vocabulary z-score" not in " ".join(verdict.reasons)  # the calibrated rule only
+
+
+@pytest.mark.parametrize(("p", "flag"), [(0.9, True), (0.4, False)])
+def test_a_denied_concept_is_flagged_when_it_is_likely_present(p: float, flag: bool) -> None:
+    config = CoherenceConfig(flag_confidence=0.7, calibration=None)
+    answer = Extraction("No.", (), ("pedestrian",), polarity="deny")
+    verdict = decide(FrameCheck(PROMPT, answer, {"pedestrian": _evidence("pedestrian", p)},
+                                {"histogram": 1.0}), config)
+    assert (verdict.verdict == "ungrounded") is flag
+    assert f"p_grounded {p:.3f} {'>=' if flag else '<'} flag_confidence 0.7" in \
+        " ".join(verdict.reasons)
+
+
+def test_the_shipped_calibration_matches_the_shipped_clip() -> None:
+    from drivexplain.operators.tiny_clip import TINY_CLIP_NAME, default_weights_path
+
+    cal = load_calibration(TINY_CLIP_CALIBRATION)
+    assert cal.weights_sha256 == file_sha256(default_weights_path())
+    assert cal.model_id.startswith(TINY_CLIP_NAME)
+    assert CoherenceConfig().calibration == str(TINY_CLIP_CALIBRATION)
+
+
+def test_embedded_calibration_is_skipped_for_another_clip(caplog: pytest.LogCaptureFixture,
+                                                          tmp_path: Path) -> None:
+    with caplog.at_level(logging.WARNING, logger="drivexplain"):
+        assert grounding_for(str(TINY_CLIP_CALIBRATION), "ViT-B-16@openai", None) is None
+    assert "ViT-B-16@openai" in caplog.text and "uncalibrated" in caplog.text
+    mine = tmp_path / "mine.json"
+    mine.write_text(TINY_CLIP_CALIBRATION.read_text())
+    with pytest.raises(CalibrationError, match="ViT-B-16@openai"):
+        grounding_for(str(mine), "ViT-B-16@openai", None)
