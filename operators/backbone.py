@@ -54,13 +54,6 @@ class PatchGrid:
         gh, gw = self.shape
         return gh * gw
 
-    def patch_of_pixel(self, y: float, x: float, frame_size: tuple[int, int]) -> tuple[int, int]:
-        """Which patch (row, col) holds frame pixel (y, x) of a frame of `frame_size` (H, W)."""
-        gh, gw = self.shape
-        row = min(int(y * gh / frame_size[0]), gh - 1)
-        col = min(int(x * gw / frame_size[1]), gw - 1)
-        return row, col
-
 
 @dataclass
 class VisualTrace:

@@ -1,8 +1,8 @@
 """Build small LLaVA models from parts: a word-level tokenizer, a CLIP tower, a Llama LM.
 
-The project ships a tiny LLaVA trained on the synthetic world (issue 4, item 4) and the tests need
-a random one; both are ordinary transformers directories, so the backend loads them with exactly
-the code path it uses for llava-hf checkpoints.
+The project ships a tiny LLaVA trained on the synthetic world and the tests need a random one;
+both are ordinary transformers directories, so the backend loads them with exactly the code path
+it uses for llava-hf checkpoints.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Question/answer pairs about a synthetic frame, answered from its ground truth.
 
-The tiny LLaVA (issue 4) learns from these, and its accuracy per question type is measured on
+The tiny LLaVA learns from these, and its accuracy per question type is measured on
 them. Every answer is decided by the scene graph, and a question is only asked when its answer
 is unambiguous: "no" to "is there a bus?" only when no bus is visible at all (not merely one too
 small to name), a count only when every instance of the class is big enough to count.

@@ -65,7 +65,9 @@ def test_package_relative_strips_the_package_root_and_leaves_outside_paths() -> 
 
 def test_hybrid_section_is_set_from_yaml(tmp_path: Path) -> None:
     path = tmp_path / "c.yaml"
-    path.write_text("hybrid:\n  llm_weight: 0.25\n  layer_alpha: [1.0, 0.5, 0.0]\n  expand: false\n")
+    path.write_text(
+        "hybrid:\n  llm_weight: 0.25\n  layer_alpha: [1.0, 0.5, 0.0]\n  expand: false\n"
+    )
     config = load_config(path)
     assert config.hybrid.llm_weight == 0.25 and not config.hybrid.expand
     assert config.hybrid.layer_alpha == (1.0, 0.5, 0.0)
