@@ -1,9 +1,10 @@
 """Prompts and the concepts that Concept Attribution explains for them.
 
-In CLIP-only mode (no VLM stage yet, issue 4) a prompt's concepts are either given explicitly
-(`--concept`, applied to every prompt) or found in the prompt text by longest-phrase matching
-against the concept vocabulary. The matching is deliberately simple and is said so in the
-logs: it is a stand-in until the hybrid pipeline maps answers onto concepts.
+A prompt's concepts are either given explicitly (`--concept`, applied to every prompt) or found
+in the prompt text by longest-phrase matching against the concept vocabulary; when answers are
+audited, a prompt that names none takes its concepts from each answer. The matching is
+deliberately simple and is said so in the logs: it is a stand-in until the hybrid pipeline maps
+answers onto concepts.
 """
 
 from __future__ import annotations
