@@ -1,8 +1,12 @@
 """Cost of Concept Attribution per (frame, concept), as a ratio to one plain image forward.
 
-Run:  python benchmarks/attribution_speed.py [--models ViT-B-32 ViT-B-16] [--device cpu]
+Run:  python benchmarks/attribution_speed.py [--models ViT-B-32 ViT-B-16 TinyDriveCLIP]
+      [--device cpu]
 
-Every row is measured in the same process, on the same random-weight model, side by side:
+Models load as the operator loads them (`OpenClipViT.from_config`, which registers the shipped
+model configs): TinyDriveCLIP with its shipped weights, any other open_clip model with random
+weights (its id says `@random-init`; cost does not depend on the weights). Every row is
+measured in the same process, on the same model, side by side:
 - `plain`: `model.encode_image` without gradients — the unit everything is divided by;
 - `attribution`: heatmaps only (faithfulness off): one forward, one batched backward;
 - `full`: heatmaps + Concept Drop + Negative Suppression (two masked forwards per concept);
@@ -20,12 +24,16 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-import open_clip
 import torch
 import torch.nn.functional as F
 from drivexplain.operators.attribution import ConceptAttribution, similarity_gradients
 from drivexplain.operators.backbone import OpenClipViT
-from drivexplain.operators.config import AttributionConfig, FaithfulnessConfig, RuntimeConfig
+from drivexplain.operators.config import (
+    AttributionConfig,
+    FaithfulnessConfig,
+    ModelConfig,
+    RuntimeConfig,
+)
 from drivexplain.operators.device import resolve_device
 
 CONCEPTS = ["pedestrian", "red traffic light", "car"]
@@ -55,8 +63,8 @@ def naive(bb: OpenClipViT, frames: list[np.ndarray], concepts: list[str]) -> Non
 
 def run(model_name: str, device: torch.device, batch: int, n_concepts: int, repeats: int) -> dict:
     torch.manual_seed(0)
-    model = open_clip.create_model(model_name, device=device).eval()
-    bb = OpenClipViT(model, f"{model_name}@random-init")
+    bb = OpenClipViT.from_config(ModelConfig(name=model_name), device=device)
+    model = bb.model
     rng = np.random.default_rng(0)
     frames = [rng.integers(0, 256, size=(360, 640, 3), dtype=np.uint8) for _ in range(batch)]
     concepts = CONCEPTS[:n_concepts]
@@ -80,6 +88,7 @@ def run(model_name: str, device: torch.device, batch: int, n_concepts: int, repe
     t_naive /= len(naive_frames)
     return {
         "model": model_name,
+        "model_id": bb.model_id,
         "batch": batch,
         "concepts": n_concepts,
         "plain_ms": 1000 * t_plain,
@@ -112,7 +121,7 @@ def main() -> None:
     device = resolve_device(args.device)
     rows = []
     header = (
-        f"{'model':<10}{'B':>4}{'K':>3}{'plain ms':>10}{'attr ms':>10}{'full ms':>10}"
+        f"{'model':<14}{'B':>4}{'K':>3}{'plain ms':>10}{'attr ms':>10}{'full ms':>10}"
         f"{'naive ms':>10}{'attr/plain':>11}{'full/plain':>11}{'x naive':>9}{'full x naive':>13}"
     )
     print(f"device={device} torch={torch.__version__} threads={torch.get_num_threads()}")
@@ -123,7 +132,7 @@ def main() -> None:
                 row = run(model_name, device, batch, k, args.repeats)
                 rows.append(row)
                 print(
-                    f"{model_name:<10}{batch:>4}{k:>3}{row['plain_ms']:>10.1f}"
+                    f"{model_name:<14}{batch:>4}{k:>3}{row['plain_ms']:>10.1f}"
                     f"{row['attribution_ms']:>10.1f}{row['full_ms']:>10.1f}{row['naive_ms']:>10.1f}"
                     f"{row['attribution_x_plain_per_frame']:>11.2f}"
                     f"{row['full_x_plain_per_frame']:>11.2f}{row['speedup_vs_naive']:>9.2f}"
