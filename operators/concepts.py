@@ -4,25 +4,61 @@ Dual explainability (paper III-J) compares the regions a prompt activates with t
 answer activates, so both texts must first become concepts that Concept Attribution can
 explain. The extraction is deterministic on purpose: an audit must give the same verdict for
 the same text on every run and machine, so an LLM only helps where the rules find nothing.
+This module holds the package's one vocabulary phrase matcher (`ConceptExtractor.mentions`,
+and `concepts_in_text` for a plain list); the pipeline's prompt matching and the hybrid's
+concept choice call it, so a prompt, an answer and a heatmap never disagree about which
+concept a phrase names.
 
 Rules, in order:
-- Text is tokenised with punctuation kept as scope breaks, and every token is lemmatised with
-  a small plural rule set ("pedestrians" -> "pedestrian", "buses" -> "bus", "people" ->
-  "person"). Vocabulary phrases are lemmatised the same way, so a match is a match of lemmas.
+- Text is tokenised with punctuation kept as scope breaks; clitics are split off ("it's" ->
+  "it" "'s", "car's" -> "car" "'s") while negated auxiliaries stay whole ("don't"). Every token
+  is lemmatised with a small plural rule set ("pedestrians" -> "pedestrian", "buses" -> "bus",
+  "lorries" -> "lorry", "people" -> "person"). Vocabulary phrases are lemmatised the same way,
+  so a match is a match of lemmas and plurals need no entries of their own.
 - Longest phrase first, left to right: "red traffic light" wins over "traffic light" and
-  "light". A few synonyms ("people", "stoplight", "zebra crossing", "lorry") map onto their
+  "light". Synonyms ("people", "stoplight", "zebra crossing", "lorry", "bike") map onto their
   vocabulary concept; they live in `SYNONYMS` and only apply when the target is in the
   vocabulary.
-- A concept after a negator in the same clause ("there is no snow", "I can't see any buses")
-  is recorded as *denied*, not as named: the text asserts its absence.
+- Head nouns. In an answer, a definite head word refers to the prompt concept that ends in it
+  ("the light" after "is the traffic light red?"), when exactly one prompt concept does. A few
+  heads are too vague alone and count only with a colour (`COLOURED_HEADS`): in a driving
+  scene a red, amber or green light is a traffic light, while "light rain" or a blue light is
+  not.
+- Attributes. A colour said after the noun counts like one before it, so that a wrong colour
+  reaches the check however it is phrased: "The car is black." reads as "black car", like "a
+  black car". A colour after a copula ("is", "are", "looks", "turned", ...) belongs to the
+  first concept of its clause ("The bus on the left is yellow."), or, when the clause's subject
+  is a pronoun ("it's red", "which is red"), to the last concept before it, else to the
+  prompt's concepts. The coloured concept replaces the plain one when the vocabulary has it
+  (yellow and amber, grey and gray are one colour); otherwise the plain concept stays, and a
+  colour-only head ("the light is green") falls back to its plain concept ("traffic light").
+  Two colours ("black and white") or a negated copula ("is not black") refine nothing.
+- Negation. A concept inside the scope of a negator ("no", "not", "none", "zero", "without",
+  "n't", ...) is recorded as *denied*, not as named: the text asserts its absence. The scope
+  runs from the negator to the end of its clause, not over a fixed number of words, because
+  lists run long ("I don't see any cars, trucks or buses"). It ends at punctuation (except a
+  comma that continues a list of concepts), at a contrastive word ("There are no cars, only
+  trucks": "only", "but", "just", "except", ...), at a preposition (in "no pedestrians on the
+  crosswalk" the crosswalk is there), and at "and"/"or" when a new clause follows ("There is no
+  snow and the road is wet"). A sentence-initial "No," is an answer word, not a negator of what
+  follows ("No, a pedestrian is crossing."), and a negated hedge ("not sure", "can't tell")
+  negates nothing. A clause that says its subject is not there ("The bus is not visible.",
+  "Pedestrians cannot be seen.", "The cyclist is missing.") denies that subject, found as for
+  colours.
+- Counts. A number names the concept it counts ("two pedestrians", "2 cars"); "zero", "0",
+  "none" and "no" are negators, so "no buses" and "zero buses" deny.
 - A prompt with no concept is `generic` when it asks about the scene ("Describe this image.",
   "What is ahead?") and `ambiguous` otherwise ("I don't like winter.", "Is it safe to drive?"):
   the paper's Cases II and III.
-- An answer that names no concept of its own inherits the prompt's. "Yes." asserts that the
-  prompt's concepts are there; "No." (or "zero", "none") asserts that they are absent, so they
-  become the answer's *denied* concepts, and the coherence check then asks whether the image
-  supports that absence (see `operators.coherence`). A bare colour ("Red.") refines the prompt's
-  concept to the coloured one when the vocabulary has it ("car" -> "red car").
+- An answer's `polarity` is its yes/no: an opening yes or no word, else "deny" when everything
+  it names is denied or when it names nothing and is negated ("Not that I can see."), else
+  "affirm" when it opens with a count above zero ("Three.").
+- An answer that names no concept of its own inherits the prompt's. "Yes." or a count asserts
+  that the prompt's concepts are there; a denying answer ("No.", "Zero.", "None.", "Not that I
+  can see.") asserts that they are absent, so they become the answer's *denied* concepts, and
+  the coherence check then asks whether the image supports that absence (see
+  `operators.coherence`). A bare colour ("Red.", "It's red.") refines the prompt's concept to
+  the coloured one when the vocabulary has it ("car" -> "red car").
 """
 
 from __future__ import annotations
@@ -30,6 +66,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Literal, Protocol
 
 PromptKind = Literal["specific", "generic", "ambiguous"]
@@ -51,6 +88,7 @@ IRREGULAR: dict[str, str] = {
     "grass": "grass",
     "cross": "cross",
     "lens": "lens",
+    "lenses": "lens",
     "series": "series",
     "this": "this",
     "is": "is",
@@ -69,14 +107,24 @@ SYNONYMS: dict[str, str] = {
     "pedestrian crossing": "crosswalk",
     "zebra crossing": "crosswalk",
     "stoplight": "traffic light",
+    "stop light": "traffic light",
     "traffic signal": "traffic light",
     "signal light": "traffic light",
     "bike": "bicycle",
     "cyclist on a bike": "cyclist",
+    "bicyclist": "cyclist",
+    "bike rider": "cyclist",
     "motorbike": "motorcycle",
     "lorry": "truck",
+    "pickup truck": "truck",
     "automobile": "car",
+    "sedan": "car",
+    "suv": "car",
+    "minivan": "van",
+    "cab": "taxi",
     "street": "road",
+    "pavement": "sidewalk",
+    "footpath": "sidewalk",
     "cone": "traffic cone",
     "streetlight": "street lamp",
     "street light": "street lamp",
@@ -89,24 +137,92 @@ SYNONYMS: dict[str, str] = {
     "foggy": "fog",
     "cloudy": "cloud",
 }
+# Heads too vague alone that name a concept when one of these colours goes with them (module
+# docstring): a green light is a traffic light, a blue one is not.
+COLOURED_HEADS: dict[str, tuple[str, frozenset[str]]] = {
+    "light": ("traffic light", frozenset({"red", "amber", "yellow", "green"})),
+}
 NEGATORS = frozenset(
-    {"no", "not", "without", "nothing", "none", "never", "neither", "nor", "zero", "cannot"}
+    {"no", "not", "without", "nothing", "none", "never", "neither", "nor", "zero", "0",
+     "cannot", "nobody"}
 )
 YES_WORDS = frozenset({"yes", "yeah", "yep", "yup", "correct", "true", "affirmative"})
-NO_WORDS = frozenset({"no", "nope", "false", "negative", "zero", "none", "nothing"})
+NO_WORDS = frozenset({"no", "nope", "false", "negative", "zero", "0", "none", "nothing"})
 COLOURS = frozenset(
     {"red", "blue", "white", "black", "yellow", "silver", "green", "amber", "grey", "gray",
      "orange", "brown", "purple", "pink"}
 )
+# Names of one colour: a "yellow light" is the vocabulary's "amber traffic light".
+COLOUR_ALIASES: dict[str, tuple[str, ...]] = {
+    "yellow": ("amber",), "amber": ("yellow",), "grey": ("gray",), "gray": ("grey",)}
+COUNT_WORDS = frozenset(
+    {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
+     "twelve", "several", "many", "multiple", "some", "few"}
+)
+# Verbs that link a subject to a colour: "the car is black", "the light turned green".
+COPULAS = frozenset(
+    {"is", "are", "was", "were", "'s", "'re", "be", "been", "being", "look", "looks", "appear",
+     "appears", "seem", "seems", "turned", "turns", "turn", "became", "becomes", "stays",
+     "remains", "shows", "showing"}
+)
+# Words between a copula and its colour: "is painted a dark blue".
+_PREDICATE_FILLER = frozenset(
+    {"a", "an", "the", "all", "both", "mostly", "mainly", "clearly", "definitely", "currently",
+     "now", "still", "very", "bright", "dark", "light", "pale", "deep", "painted", "coloured",
+     "colored", "to"}
+)
+# What a clause says of its subject to deny it: "the bus is not visible", "is missing".
+PRESENCE_WORDS = frozenset(
+    {"visible", "present", "there", "here", "seen", "shown", "anywhere", "detected", "found",
+     "spotted", "observed", "around"}
+)
+ABSENT_WORDS = frozenset({"absent", "missing", "invisible", "gone"})
+_NEGATED_COPULAS = frozenset({"isn't", "aren't", "wasn't", "weren't"})
+_ABSENCE_FILLER = frozenset({"be", "been", "really", "clearly", "currently", "longer", "any"})
+# Words that make a bare head word point at a concept already named: "the light".
+_DEFINITES = frozenset({"the", "that", "this", "these", "those"})
+# Subjects that point back: to the last concept before them, else to the prompt's.
+PRONOUNS = frozenset({"it", "its", "they", "this", "that", "these", "those", "which", "who"})
+# Words that start a new clause for attribute attachment ("a car and the bus is yellow").
+_CLAUSE_WORDS = frozenset(
+    {"and", "or", "but", "while", "whereas", "although", "though", "because", "so", "yet",
+     "only", "just", "except"}
+)
+# Negation scope ends (module docstring): contrast, prepositions, new clauses.
+SCOPE_ENDS = frozenset(
+    {"but", "only", "just", "except", "instead", "rather", "however", "though", "although",
+     "while", "whereas", "yet", "than", "apart", "besides", "unlike"}
+)
+PREPOSITIONS = frozenset(
+    {"on", "in", "at", "near", "behind", "beside", "next", "across", "along", "under", "over",
+     "by", "around", "between", "from", "inside", "outside", "ahead", "above", "below",
+     "toward", "towards", "into", "onto", "through", "beyond", "past", "with", "beneath",
+     "alongside", "opposite"}
+)
+_CONJUNCTIONS = frozenset({"and", "or", "so", "because", "since", "as"})
+_SUBJECTS = frozenset(
+    {"i", "it", "we", "they", "he", "she", "you", "there", "this", "these", "those"}
+)
+# Finite verbs: a clause that has one and meets "and"/"or" + another has ended.
+_FINITE = COPULAS | frozenset(
+    {"am", "'m", "has", "have", "had", "'ve", "can", "could", "will", "would", "'ll", "may",
+     "might", "must", "should", "shall", "do", "does", "did", "see", "sees", "saw", "seen"}
+)
+# A negated hedge says nothing about absence: "I'm not sure", "I can't tell".
+HEDGES = frozenset(
+    {"sure", "certain", "clear", "tell", "say", "determine", "confirm", "know", "possible",
+     "only"}
+)
+# What a list of concepts may hold besides them: "no cars, trucks, or any buses".
+_LIST_GLUE = frozenset({"a", "an", "the", "any", "or", "and", "nor", "some", "even"})
 # Open questions about the scene (Case II); anything else without a concept is Case III.
 _GENERIC = re.compile(
     r"\b(describe|description|caption|summari[sz]e|what (?:do|can) you see|what(?:'s| is| are)"
     r" (?:in|on|ahead|there|happening|going on|visible|around|in front)|what is this|"
     r"tell me (?:about|what)|anything (?:ahead|unusual|interesting)|what do we have)\b"
 )
-_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[.,;:!?]")
+_TOKEN = re.compile(r"[a-z0-9]+n't|[a-z0-9]+|'[a-z]+|[.,;:!?]")
 _BREAKS = frozenset(".,;:!?")
-NEGATION_WINDOW = 4
 
 
 class TextGenerator(Protocol):
@@ -124,7 +240,7 @@ def lemma(token: str) -> str:
         return IRREGULAR[token]
     if len(token) > 4 and token.endswith("ies"):
         return token[:-3] + "y"
-    if len(token) > 4 and token.endswith(("ses", "xes", "ches", "shes", "zes")):
+    if len(token) > 4 and token.endswith(("sses", "xes", "ches", "shes", "zzes")):
         return token[:-2]
     if len(token) > 3 and token.endswith("s") and not token.endswith(("ss", "us", "is")):
         return token[:-1]
@@ -132,7 +248,8 @@ def lemma(token: str) -> str:
 
 
 def tokens(text: str) -> list[str]:
-    """Lower-case word tokens and punctuation marks; contractions stay one token ("don't")."""
+    """Lower-case word tokens and punctuation marks; clitics ("'s") are tokens of their own,
+    negated auxiliaries stay one token ("don't")."""
     return _TOKEN.findall(text.lower().replace("\u2019", "'"))
 
 
@@ -140,14 +257,25 @@ def _lemmas(text: str) -> tuple[str, ...]:
     return tuple(lemma(t) for t in tokens(text) if t not in _BREAKS)
 
 
+def _is_count(token: str) -> bool:
+    return token in COUNT_WORDS or (token.isdigit() and int(token) > 0)
+
+
 @dataclass(frozen=True)
 class Mention:
-    """One vocabulary concept found in a text, where, and whether the text denies it."""
+    """One vocabulary concept found in a text, where, and whether the text denies it.
+
+    `colour` is a colour said of it ("the car is black", "a green light"), already folded into
+    `concept` when the vocabulary has the coloured concept; `inherited` marks a prompt concept
+    reached through a head word ("the light") or a pronoun ("it's red").
+    """
 
     concept: str
     start: int
     stop: int
     negated: bool
+    colour: str | None = None
+    inherited: bool = False
 
 
 @dataclass(frozen=True)
@@ -196,6 +324,21 @@ class Extraction:
         )
 
 
+@dataclass
+class _Item:
+    """A concept candidate while a text is read; becomes a `Mention` once resolved."""
+
+    concept: str
+    start: int
+    stop: int
+    needs_colour: bool = False  # a COLOURED_HEADS word: dropped unless a colour goes with it
+    colours: frozenset[str] = COLOURS  # the colours it may take
+    inherited: bool = False  # a prompt concept, reached through a head word or a pronoun
+    pronoun: bool = False  # reached through a pronoun: its token is no concept of the text
+    colour: str | None = None
+    absent: bool = False  # its clause says it is not there: "the bus is not visible"
+
+
 class ConceptExtractor:
     """Maps prompts and answers onto one vocabulary; build once, use for every frame."""
 
@@ -218,14 +361,43 @@ class ConceptExtractor:
         self._phrases = phrases
         self._longest = max(len(k) for k in phrases)
         self._lower = {c.lower(): c for c in self.vocabulary}
+        self._coloured_heads = {
+            head: (self._lower[target.lower()], colours)
+            for head, (target, colours) in COLOURED_HEADS.items()
+            if target.lower() in self._lower and (head,) not in phrases
+        }
         self._llm_cache: dict[str, tuple[str, ...]] = {}
 
     # ------------------------------------------------------------------ matching
-    def mentions(self, text: str) -> list[Mention]:
-        """Vocabulary concepts in `text`, longest match first, each with its negation."""
+    def mentions(self, text: str, context: Sequence[str] = ()) -> list[Mention]:
+        """Vocabulary concepts in `text`, in text order, each with its negation (module doc).
+
+        `context` are the prompt's concepts when `text` answers it: head words and pronouns
+        may point at them.
+        """
         toks = tokens(text)
         lemmas = [lemma(t) for t in toks]
-        found: list[Mention] = []
+        items = self._phrase_items(toks, lemmas)
+        items += self._head_items(toks, lemmas, items, context)
+        items.sort(key=lambda it: it.start)
+        items += self._predicates(toks, items, context)
+        items = [it for it in items if not it.needs_colour or it.colour is not None]
+        items.sort(key=lambda it: it.start)
+        covered = [False] * len(toks)
+        for it in items:
+            if not it.pronoun:
+                covered[it.start : it.stop] = [True] * (it.stop - it.start)
+        negated = self._negation_scopes(toks, covered)
+        out = []
+        for it in items:
+            concept = self._with_colour(it.concept, it.colour, fallback=it.needs_colour)
+            denied = it.absent or (negated[it.start] and not it.pronoun)
+            out.append(Mention(concept, it.start, it.stop, denied, it.colour, it.inherited))
+        return out
+
+    def _phrase_items(self, toks: list[str], lemmas: list[str]) -> list[_Item]:
+        """Vocabulary phrases and synonyms, longest first, left to right, within clauses."""
+        found: list[_Item] = []
         i = 0
         while i < len(toks):
             if toks[i] in _BREAKS:
@@ -233,10 +405,9 @@ class ConceptExtractor:
                 continue
             hit = None
             for n in range(min(self._longest, len(toks) - i), 0, -1):
-                window = lemmas[i : i + n]
                 if any(t in _BREAKS for t in toks[i : i + n]):
                     continue
-                concept = self._phrases.get(tuple(window))
+                concept = self._phrases.get(tuple(lemmas[i : i + n]))
                 if concept is not None:
                     hit = (n, concept)
                     break
@@ -244,29 +415,115 @@ class ConceptExtractor:
                 i += 1
                 continue
             n, concept = hit
-            found.append(Mention(concept, i, i + n, self._negated(toks, i)))
+            found.append(_Item(concept, i, i + n))
             i += n
         return found
 
-    @staticmethod
-    def _negated(toks: list[str], start: int) -> bool:
-        """A negator earlier in the same clause, at most `NEGATION_WINDOW` words back."""
-        seen = 0
-        j = start - 1
-        while j >= 0 and seen < NEGATION_WINDOW:
-            tok = toks[j]
-            if tok in _BREAKS:
-                return False
-            if tok in NEGATORS or tok.endswith("n't"):
-                return True
-            seen += 1
-            j -= 1
-        return False
+    def _head_items(self, toks: list[str], lemmas: list[str], items: list[_Item],
+                    context: Sequence[str]) -> list[_Item]:
+        """Bare head words: anaphora to one prompt concept, or a colour-only head."""
+        by_head: dict[str, list[str]] = {}
+        for concept in context:
+            key = _lemmas(concept)
+            if len(key) > 1 and (key[-1],) not in self._phrases:
+                by_head.setdefault(key[-1], []).append(concept)
+        covered = {k for it in items for k in range(it.start, it.stop)}
+        found = []
+        for i, lem in enumerate(lemmas):
+            if i in covered:
+                continue
+            before = toks[i - 1] if i > 0 else ""
+            targets = list(dict.fromkeys(by_head.get(lem, ())))
+            if len(targets) == 1 and (before in _DEFINITES or before in COLOURS):
+                found.append(_Item(targets[0], i, i + 1, inherited=True,
+                                   colour=before if before in COLOURS else None))
+            elif lem in self._coloured_heads:
+                target, colours = self._coloured_heads[lem]
+                found.append(_Item(target, i, i + 1, needs_colour=True, colours=colours,
+                                   colour=before if before in colours else None))
+        return found
 
-    def _split(self, text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    def _predicates(self, toks: list[str], items: list[_Item],
+                    context: Sequence[str]) -> list[_Item]:
+        """Give each predicate to its subject (module docstring): a colour ("... is black")
+        or an absence ("... is not visible").
+
+        Returns the prompt concepts a pronoun subject reached, as new items.
+        """
+        extra: list[_Item] = []
+        for k in range(len(toks)):
+            colour = _predicate_colour(toks, k)
+            absent = colour is None and _predicate_absent(toks, k)
+            if colour is None and not absent:
+                continue
+            begin = k - 1
+            while begin >= 0 and toks[begin] not in _BREAKS and toks[begin] not in _CLAUSE_WORDS:
+                begin -= 1
+            in_clause = [it for it in items if begin < it.start < k]
+            pronoun = next((j for j in range(k - 1, begin, -1) if toks[j] in PRONOUNS), None)
+            if in_clause and (pronoun is None or pronoun < in_clause[-1].start):
+                subjects = [in_clause[0]]
+            elif pronoun is None:
+                continue
+            else:
+                earlier = [it for it in items if it.stop <= pronoun
+                           and (not it.needs_colour or it.colour is not None)]
+                if earlier:
+                    subjects = [earlier[-1]]
+                else:  # "it's red" answering "what colour is the car?"
+                    subjects = [_Item(c, pronoun, pronoun + 1, inherited=True, pronoun=True)
+                                for c in context]
+                    extra += subjects
+            for subject in subjects:
+                if colour is None:
+                    subject.absent = True
+                elif colour in subject.colours:
+                    subject.colour = colour
+        return extra
+
+    def _with_colour(self, concept: str, colour: str | None, fallback: bool) -> str:
+        """The vocabulary's coloured concept, else `concept` itself."""
+        if colour is None:
+            return concept
+        words = concept.split()
+        while len(words) > 1 and words[0].lower() in COLOURS:
+            words = words[1:]
+        base = " ".join(words)
+        for name in (colour, *COLOUR_ALIASES.get(colour, ())):
+            coloured = self._lower.get(f"{name} {base}".lower())
+            if coloured is not None:
+                return coloured
+        return base if fallback else concept
+
+    @staticmethod
+    def _negation_scopes(toks: list[str], covered: list[bool]) -> list[bool]:
+        """Per token, whether it lies in a negator's scope (module docstring)."""
+        inside = [False] * len(toks)
+        active = verb_seen = False
+        for i, tok in enumerate(toks):
+            if tok in _BREAKS:
+                if not (active and tok == "," and _list_follows(toks, covered, i + 1)):
+                    active = verb_seen = False
+                continue
+            if covered[i]:
+                inside[i] = active
+                continue
+            if tok in SCOPE_ENDS or tok in PREPOSITIONS:
+                active = False
+            elif tok in _CONJUNCTIONS:
+                if _new_clause(toks, i + 1, verb_seen):
+                    active = verb_seen = False
+            elif _is_negator(toks, i):
+                active = True
+            if tok in _FINITE or tok.endswith("n't"):
+                verb_seen = True
+            inside[i] = active
+        return inside
+
+    def _split(self, mentions: list[Mention]) -> tuple[tuple[str, ...], tuple[str, ...]]:
         named: list[str] = []
         denied: list[str] = []
-        for m in self.mentions(text):
+        for m in mentions:
             (denied if m.negated else named).append(m.concept)
         named_t = tuple(dict.fromkeys(named))
         return named_t, tuple(c for c in dict.fromkeys(denied) if c not in named_t)
@@ -281,14 +538,14 @@ class ConceptExtractor:
             reply = self.llm.generate_text(LLM_EXTRACTION_PROMPT.format(text=text))
         except Exception:  # the hook is optional help; a failing LLM must not stop an audit
             return ()  # not cached: a transient failure may succeed on the next frame
-        named, _ = self._split(reply)
+        named, _ = self._split(self.mentions(reply))
         self._llm_cache[text] = named
         return named
 
     # ------------------------------------------------------------------ prompts / answers
     def prompt(self, text: str) -> Extraction:
         """The prompt's concepts, or why it has none (generic or ambiguous)."""
-        named, denied = self._split(text)
+        named, denied = self._split(self.mentions(text))
         source = "vocabulary"
         if not named and not denied:
             named = self._ask_llm(text)
@@ -305,14 +562,25 @@ class ConceptExtractor:
 
     def answer(self, text: str, prompt: Extraction) -> Extraction:
         """The answer's concepts; yes/no and bare answers inherit the prompt's (module doc)."""
-        toks = [t for t in tokens(text) if t not in _BREAKS]
+        all_toks = tokens(text)
+        toks = [t for t in all_toks if t not in _BREAKS]
         first = toks[0] if toks else ""
+        mentions = self.mentions(text, prompt.all_concepts)
+        named, denied = self._split(mentions)
         polarity: Polarity | None = (
             "affirm" if first in YES_WORDS else "deny" if first in NO_WORDS else None
         )
-        named, denied = self._split(text)
+        negated = any(_is_negator(all_toks, i) for i in range(len(all_toks)))
+        if polarity is None and ((denied and not named) or (not mentions and negated)):
+            polarity = "deny"
+        if polarity is None and _is_count(first) and not negated:
+            polarity = "affirm"
+        notes = tuple(f"the colour {m.colour!r} goes with {m.concept!r}"
+                      for m in mentions if m.colour is not None)
         if named or denied:
-            return Extraction(text, named, denied, "specific", polarity, "vocabulary")
+            source = ("inherited from the prompt" if all(m.inherited for m in mentions)
+                      else "vocabulary")
+            return Extraction(text, named, denied, "specific", polarity, source, notes)
         llm_named = self._ask_llm(text) if polarity is None else ()
         if llm_named:
             return Extraction(text, llm_named, (), "specific", polarity, "llm")
@@ -334,11 +602,100 @@ class ConceptExtractor:
         colours = [t for t in toks if t in COLOURS]
         if len(colours) != 1:
             return concepts
-        out = []
-        for concept in concepts:
-            coloured = self._lower.get(f"{colours[0]} {concept}".lower())
-            out.append(coloured or concept)
-        return tuple(dict.fromkeys(out))
+        return tuple(dict.fromkeys(self._with_colour(c, colours[0], False) for c in concepts))
+
+
+def _predicate_colour(toks: list[str], copula: int) -> str | None:
+    """The one colour a copula at `copula` links to ("is black", "looks dark blue"), else
+    None."""
+    if toks[copula] not in COPULAS:
+        return None
+    j = copula + 1
+    while j < len(toks) and toks[j] in _PREDICATE_FILLER:
+        j += 1
+    if j >= len(toks) or toks[j] not in COLOURS:
+        return None
+    after = toks[j + 1] if j + 1 < len(toks) else "."
+    if after in ("and", "or") and j + 2 < len(toks) and toks[j + 2] in COLOURS:
+        return None  # "black and white": no one colour
+    if toks[copula] == "'s" and after not in _BREAKS and after not in _CLAUSE_WORDS:
+        return None  # a possessive: in "the car's red light" the red is the light's
+    return toks[j]
+
+
+def _predicate_absent(toks: list[str], k: int) -> bool:
+    """Whether a copula at `k` says its subject is not there: "is not visible", "isn't
+    present", "cannot be seen", "are missing"."""
+    tok = toks[k]
+    rest = [t for t in toks[k + 1 : k + 5] if t not in _ABSENCE_FILLER]
+    if tok in COPULAS:
+        if rest and rest[0] in ABSENT_WORDS:
+            return True
+        return len(rest) > 1 and rest[0] in ("not", "no") and rest[1] in PRESENCE_WORDS
+    if tok in _NEGATED_COPULAS or tok in ("cannot", "can't", "couldn't"):
+        return bool(rest) and rest[0] in PRESENCE_WORDS
+    return False
+
+
+def _is_negator(toks: list[str], i: int) -> bool:
+    """A negating token, unless it opens the text as an answer word ("No, ...") or negates a
+    hedge ("not sure") or "only"."""
+    tok = toks[i]
+    if tok not in NEGATORS and not tok.endswith("n't"):
+        return False
+    if tok in NO_WORDS and (i == 0 or toks[i - 1] in _BREAKS) and (
+            i + 1 >= len(toks) or toks[i + 1] in _BREAKS):
+        return False
+    after = [t for t in toks[i + 1 : i + 3] if t not in ("be", "really", "quite", "very")]
+    return not (after and after[0] in HEDGES)
+
+
+def _list_follows(toks: list[str], covered: list[bool], start: int) -> bool:
+    """Whether the text from `start` to the next break is a list of concepts ("trucks or
+    buses"): the comma before it then keeps a negation going."""
+    seen = False
+    for j in range(start, len(toks)):
+        if toks[j] in _BREAKS:
+            break
+        if covered[j]:
+            seen = True
+        elif toks[j] not in _LIST_GLUE:
+            return False
+    return seen
+
+
+def _new_clause(toks: list[str], start: int, verb_seen: bool) -> bool:
+    """Whether a conjunction before `start` opens a clause of its own ("and it is raining",
+    "and the road is wet" after a verb), not another item of a list ("or trucks")."""
+    if start >= len(toks):
+        return False
+    if toks[start] in _SUBJECTS:
+        return True
+    if not verb_seen:
+        return False
+    for j in range(start, len(toks)):
+        if toks[j] in _BREAKS:
+            return False
+        if toks[j] in _FINITE or toks[j].endswith("n't"):
+            return True
+    return False
+
+
+@lru_cache(maxsize=8)
+def _extractor(vocabulary: tuple[str, ...]) -> ConceptExtractor:
+    return ConceptExtractor(vocabulary)
+
+
+def concepts_in_text(text: str, vocabulary: Sequence[str]) -> list[str]:
+    """Every vocabulary concept `text` names, present or denied, once each, in text order.
+
+    The matcher is `ConceptExtractor.mentions`: longest phrase first ("red car", not also
+    "car"), plurals and synonyms included.
+    """
+    cleaned = tuple(dict.fromkeys(v.strip() for v in vocabulary if v and v.strip()))
+    if not cleaned:
+        return []
+    return list(dict.fromkeys(m.concept for m in _extractor(cleaned).mentions(text)))
 
 
 def same_thing(a: str, b: str) -> bool:

@@ -122,27 +122,14 @@ def fuse_hybrid(clip_map: np.ndarray, llm_map: np.ndarray, config: HybridConfig)
 
 
 def concepts_in_text(text: str, vocabulary: Sequence[str]) -> list[str]:
-    """Vocabulary concepts named in a text, longest first so "red car" wins over "car".
+    """Vocabulary concepts named in a text, present or denied, once each, in text order.
 
-    Plural forms count ("pedestrians" names "pedestrian"); each concept is reported once, in
-    the order it appears.
+    The package's one phrase matcher, `operators.concepts.concepts_in_text`: longest phrase
+    first ("red car", not also "car"), plurals and synonyms ("pedestrians", "people").
     """
-    lowered = " " + re.sub(r"[^a-z0-9 ]", " ", text.lower()) + " "
-    lowered = " ".join(lowered.split())
-    found: list[tuple[int, str]] = []
-    taken = np.zeros(len(lowered) + 1, dtype=bool)
-    for concept in sorted({v.strip().lower() for v in vocabulary if v.strip()}, key=len)[::-1]:
-        pattern = r"\b" + re.escape(concept) + r"(?:s|es)?\b"
-        for match in re.finditer(pattern, lowered):
-            if taken[match.start() : match.end()].any():
-                continue
-            taken[match.start() : match.end()] = True
-            found.append((match.start(), concept))
-    seen: list[str] = []
-    for _, concept in sorted(found):
-        if concept not in seen:
-            seen.append(concept)
-    return seen
+    from drivexplain.operators.concepts import concepts_in_text as named_in
+
+    return named_in(text, vocabulary)
 
 
 class _ExpandedTextBackbone:

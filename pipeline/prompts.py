@@ -9,7 +9,6 @@ answers onto concepts.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,38 +54,16 @@ def load_vocabulary(path: Path) -> list[str]:
         raise PromptError(str(err)) from None
 
 
-def _normalise(text: str) -> str:
-    return " " + " ".join(re.findall(r"[a-z0-9]+", text.lower())) + " "
-
-
 def match_concepts(prompt: str, vocabulary: Sequence[str]) -> list[str]:
     """Vocabulary phrases found in the prompt, longest first, without overlaps.
 
-    "is the red car braking" yields "red car", not also "car": once a span of the prompt is
-    claimed by a longer phrase, shorter phrases inside it are skipped. A plural 's' is
-    tolerated ("pedestrians" matches "pedestrian").
+    "is the red car braking" yields "red car", not also "car"; plurals and synonyms count
+    ("pedestrians", "people"). The matcher is the operator's (`operators.concepts`), so the
+    concepts chosen here are the ones the coherence check reads.
     """
-    text = _normalise(prompt)
-    claimed = [False] * len(text)
-    found: list[tuple[int, str]] = []
-    for concept in sorted(set(vocabulary), key=lambda c: (-len(c), c)):
-        phrase = _normalise(concept).strip()
-        if not phrase:
-            continue
-        for pattern in (f" {phrase} ", f" {phrase}s ", f" {phrase}es "):
-            at = text.find(pattern)
-            while at >= 0:
-                span = range(at + 1, at + len(pattern) - 1)
-                if not any(claimed[i] for i in span):
-                    for i in span:
-                        claimed[i] = True
-                    found.append((at, concept))
-                    break
-                at = text.find(pattern, at + 1)
-            else:
-                continue
-            break
-    return [concept for _, concept in sorted(found)]
+    from drivexplain.operators.concepts import concepts_in_text
+
+    return concepts_in_text(prompt, vocabulary)
 
 
 def resolve_tracks(

@@ -141,3 +141,189 @@ def test_lemmas_and_same_thing() -> None:
 def test_empty_vocabulary_is_an_error() -> None:
     with pytest.raises(ValueError, match="empty"):
         ConceptExtractor(["  "])
+
+
+# ----------------------------------------------------------------- answers as people write them
+@pytest.mark.parametrize(
+    ("prompt", "answer", "concepts"),
+    [
+        ("Is there a car?", "The car is black.", ("black car",)),
+        ("Describe this image.", "There is a black car.", ("black car",)),  # pre-nominal
+        ("What colour is the car?", "it's red", ("red car",)),
+        ("What colour is the car?", "It is red, next to a bus.", ("red car", "bus")),
+        ("Is the traffic light red?", "the light is green", ("green traffic light",)),
+        ("Describe this image.", "the light is green", ("green traffic light",)),
+        ("Describe this image.", "A yellow light is on.", ("amber traffic light",)),
+        ("Describe this image.", "The traffic light turned yellow.", ("amber traffic light",)),
+        ("Describe this image.", "There is a car. It is black.", ("black car",)),
+        ("Describe this image.", "There is a car which is white.", ("white car",)),
+        ("Describe this image.", "The colour of the car is black.", ("black car",)),
+        ("Describe this image.", "The car's colour is black.", ("black car",)),
+        ("Describe this image.", "The bus on the left is yellow.", ("bus",)),  # no "yellow bus"
+        ("Is it safe to drive?", "No, the traffic light is red.", ("red traffic light",)),
+        # nothing to refine: a negated copula, two colours, a colour the vocabulary lacks
+        ("Describe this image.", "The car is not black.", ("car",)),
+        ("Describe this image.", "The car is black and white.", ("car",)),
+        ("Describe this image.", "The car is purple.", ("car",)),
+        # "light" alone is no concept without a colour
+        ("Describe this image.", "Light rain is falling.", ("rain",)),
+    ],
+)
+def test_colours_after_the_noun(extractor: ConceptExtractor, prompt: str, answer: str,
+                                concepts: tuple) -> None:
+    found = extractor.answer(answer, extractor.prompt(prompt))
+    assert found.concepts == concepts and found.denied == (), found
+
+
+def test_post_nominal_colour_needs_the_coloured_concept_in_the_vocabulary() -> None:
+    vocabulary = load_vocabulary("configs/vocabulary.yaml")
+    with_bus = ConceptExtractor([*vocabulary, "yellow bus"])
+    generic = with_bus.prompt("Describe this image.")
+    found = with_bus.answer("The bus on the left is yellow.", generic)
+    assert found.concepts == ("yellow bus",)
+    assert any("yellow" in note for note in found.notes)
+    # the green light falls back to the plain concept when no coloured one exists
+    plain = ConceptExtractor([c for c in vocabulary if not c.endswith(" traffic light")])
+    assert plain.answer("the light is green", generic).concepts == ("traffic light",)
+
+
+@pytest.mark.parametrize(
+    ("prompt", "answer", "concepts", "denied", "polarity"),
+    [
+        ("Is there a pedestrian?", "No, there is no pedestrian.", (), ("pedestrian",), "deny"),
+        ("Any cyclists?", "I don't see any cyclists.", (), ("cyclist",), "deny"),
+        ("Any cars?", "There are no cars, only trucks.", ("truck",), ("car",), None),
+        ("Any cars?", "There are no cars but trucks.", ("truck",), ("car",), None),
+        ("Any cars?", "There are no cars, just trucks.", ("truck",), ("car",), None),
+        ("Is there a pedestrian?", "Yes, there is a pedestrian ahead.", ("pedestrian",), (),
+         "affirm"),
+        ("Is there a bus?", "No.", (), ("bus",), "deny"),
+        ("Is there a bus?", "Not that I can see.", (), ("bus",), "deny"),
+        ("Is there a bus?", "There aren't any.", (), ("bus",), "deny"),
+        ("Is there a bus?", "Not a single bus.", (), ("bus",), "deny"),
+        # "No," opens the answer; what follows is asserted
+        ("Is there a bus?", "No, trucks.", ("truck",), (), "deny"),
+        # a hedge is not a denial
+        ("Is there a bus?", "I'm not sure.", ("bus",), (), None),
+        ("Is there a bus?", "I can't tell.", ("bus",), (), None),
+    ],
+)
+def test_negation_and_its_scope(extractor: ConceptExtractor, prompt: str, answer: str,
+                                concepts: tuple, denied: tuple, polarity: str | None) -> None:
+    found = extractor.answer(answer, extractor.prompt(prompt))
+    assert (found.concepts, found.denied, found.polarity) == (concepts, denied, polarity), found
+
+
+@pytest.mark.parametrize(
+    ("answer", "concepts", "denied"),
+    [
+        # a list keeps the negation going across commas and "or"
+        ("I don't see any cars, trucks or buses.", (), ("car", "truck", "bus")),
+        ("No cars or trucks are visible.", (), ("car", "truck")),
+        ("There is no snow and rain.", (), ("snow", "rain")),
+        # a new clause after "and" ends it
+        ("There is no snow and the road is wet.", ("road",), ("snow",)),
+        ("There is no snow and it is raining.", ("rain",), ("snow",)),
+        # a preposition ends it: the crosswalk is there, the pedestrians are not
+        ("There are no pedestrians on the crosswalk.", ("crosswalk",), ("pedestrian",)),
+        ("Two cars and no buses.", ("car",), ("bus",)),
+    ],
+)
+def test_negation_scope_is_the_clause(extractor: ConceptExtractor, answer: str,
+                                      concepts: tuple, denied: tuple) -> None:
+    found = extractor.answer(answer, extractor.prompt("Describe this image."))
+    assert (found.concepts, found.denied) == (concepts, denied), found
+
+
+@pytest.mark.parametrize(
+    ("prompt", "answer", "concepts", "denied", "polarity"),
+    [
+        ("Describe this image.", "two pedestrians", ("pedestrian",), (), "affirm"),
+        ("Describe this image.", "2 cars", ("car",), (), "affirm"),
+        ("How many buses?", "three.", ("bus",), (), "affirm"),
+        ("How many buses?", "There are three.", ("bus",), (), None),
+        ("How many buses?", "zero", (), ("bus",), "deny"),
+        ("How many buses?", "0.", (), ("bus",), "deny"),
+        ("How many buses?", "none", (), ("bus",), "deny"),
+        ("How many buses?", "There are none.", (), ("bus",), "deny"),
+        ("How many buses?", "no buses", (), ("bus",), "deny"),
+        ("How many buses?", "There are zero buses.", (), ("bus",), "deny"),
+    ],
+)
+def test_counts(extractor: ConceptExtractor, prompt: str, answer: str, concepts: tuple,
+                denied: tuple, polarity: str | None) -> None:
+    found = extractor.answer(answer, extractor.prompt(prompt))
+    assert (found.concepts, found.denied, found.polarity) == (concepts, denied, polarity), found
+
+
+def test_plurals_and_synonyms_reach_the_vocabulary(extractor: ConceptExtractor) -> None:
+    found = extractor.answer(
+        "I see cyclists, people, lorries, bikes, traffic lights and stoplights.",
+        extractor.prompt("Describe this image."))
+    assert found.concepts == ("cyclist", "pedestrian", "truck", "bicycle", "traffic light")
+    assert [lemma(w) for w in ("lorries", "bikes", "stoplights", "cyclists", "houses",
+                               "benches", "glasses")] == [
+        "lorry", "bike", "stoplight", "cyclist", "house", "bench", "glass"]
+    assert extractor.prompt("Is there a stop light on the pavement?").concepts == (
+        "traffic light", "sidewalk")
+
+
+def test_one_phrase_matcher_for_prompts_answers_and_heatmaps() -> None:
+    from drivexplain.operators.concepts import concepts_in_text
+    from drivexplain.operators.hybrid import concepts_in_text as hybrid_concepts
+    from drivexplain.pipeline.prompts import match_concepts
+
+    vocabulary = load_vocabulary("configs/vocabulary.yaml")
+    extractor = ConceptExtractor(vocabulary)
+    for text in ("Is the red car near the pedestrians?", "There are no cars, only lorries.",
+                 "carpool lane", "Are there people on the zebra crossing?"):
+        expected = list(dict.fromkeys(m.concept for m in extractor.mentions(text)))
+        assert concepts_in_text(text, vocabulary) == expected, text
+        assert hybrid_concepts(text, vocabulary) == expected, text
+        assert match_concepts(text, vocabulary) == expected, text
+    # named and denied both count: they are all concepts the text is about, once each
+    assert concepts_in_text("No cars, only trucks and a car.", vocabulary) == ["car", "truck"]
+    assert concepts_in_text("a car", []) == []
+
+
+@pytest.mark.parametrize(
+    ("prompt", "answer", "concepts", "denied"),
+    [
+        ("Describe this image.", "The pedestrian is not visible.", (), ("pedestrian",)),
+        ("Describe this image.", "The bus isn't there, but a truck is.", ("truck",), ("bus",)),
+        ("Describe this image.", "Pedestrians cannot be seen.", (), ("pedestrian",)),
+        ("Describe this image.", "The cyclist is missing.", (), ("cyclist",)),
+        ("Is there a pedestrian?", "It is not visible.", (), ("pedestrian",)),
+        # not a statement of absence: the car is somewhere
+        ("Is there a car?", "The car is in the lane.", ("car",), ()),
+    ],
+)
+def test_a_clause_can_deny_its_subject(extractor: ConceptExtractor, prompt: str, answer: str,
+                                       concepts: tuple, denied: tuple) -> None:
+    found = extractor.answer(answer, extractor.prompt(prompt))
+    assert (found.concepts, found.denied) == (concepts, denied), found
+
+
+def test_head_words_point_at_the_prompt(extractor: ConceptExtractor) -> None:
+    sign = extractor.prompt("Is there a stop sign?")
+    found = extractor.answer("Yes, the sign is on the right.", sign)
+    assert found.concepts == ("stop sign",) and found.source == "inherited from the prompt"
+    light = extractor.prompt("Is the traffic light red?")
+    assert extractor.answer("No, I don't see the light.", light).denied == ("traffic light",)
+    # a relative pronoun takes the colour to the concept just before it
+    found = extractor.answer("There is a pedestrian near the car that is red.", sign)
+    assert found.concepts == ("pedestrian", "red car")
+
+
+def test_vague_heads_need_a_signal_colour(extractor: ConceptExtractor) -> None:
+    generic = extractor.prompt("Describe this image.")
+    assert extractor.answer("A blue light is flashing.", generic).concepts == ()
+    assert extractor.answer("The light is bright.", generic).concepts == ()
+    light = extractor.prompt("Is the traffic light red?")
+    assert extractor.answer("Yes, the red light is on.", light).concepts == (
+        "red traffic light",)
+    # an adjective "light" is no reference to the prompt's traffic light
+    assert extractor.answer("No, there is light rain.", light).concepts == ("rain",)
+    # a possessive 's is no copula: the red belongs to what follows
+    assert extractor.answer("The car's red door is open.", generic).concepts == ("car",)
+    assert extractor.answer("The car's black.", generic).concepts == ("black car",)
