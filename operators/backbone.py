@@ -22,6 +22,7 @@ import torch
 import torch.nn.functional as F
 from drivexplain.operators.assets import looks_like_path
 from drivexplain.operators.config import ModelConfig
+from drivexplain.operators.grounding import file_sha256
 from drivexplain.operators.tiny_clip import (
     TINY_CLIP_NAME,
     default_weights_path,
@@ -142,6 +143,8 @@ class OpenClipViT:
         self.model = model
         self.visual = visual
         self.model_id = model_id
+        # sha256 of the weights file when loaded from one; identifies the model for calibration.
+        self.weights_sha256: str | None = None
         self.tokenizer = open_clip.get_tokenizer(tokenizer_name or model_id.split("@")[0])
         native = tuple(int(v) for v in visual.image_size)
         size = tuple(input_size) if input_size is not None else native
@@ -166,9 +169,13 @@ class OpenClipViT:
     def from_config(cls, config: ModelConfig, device: str | torch.device = "cpu") -> OpenClipViT:
         model = load_open_clip(config, device=device)
         weights = model.drivexplain_weights
-        if weights and weights != "random-init" and Path(weights).exists():
+        digest = None
+        if weights and weights != "random-init" and Path(weights).is_file():
+            digest = file_sha256(weights)
             weights = Path(weights).name
-        return cls(model, f"{config.name}@{weights}", input_size=config.input_size)
+        backbone = cls(model, f"{config.name}@{weights}", input_size=config.input_size)
+        backbone.weights_sha256 = digest
+        return backbone
 
     @property
     def device(self) -> torch.device:

@@ -41,12 +41,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
-from drivexplain.operators.concepts import Extraction, same_thing
+from drivexplain.operators.concepts import COLOURS, Extraction, same_thing
 from drivexplain.operators.config import AttributionConfig, CoherenceConfig, HybridConfig
+from drivexplain.operators.grounding import (
+    GroundingCalibration,
+    GroundingFeatures,
+    colour_margin,
+)
 from drivexplain.operators.results import ConceptResult, FrameAttribution, finite
 
 VERDICTS = ("coherent", "divergent_grounded", "ungrounded", "ambiguous_prompt")
@@ -152,10 +157,33 @@ def map_similarities(
     }
 
 
+def peak_share(heatmap: np.ndarray, top: float = 0.1) -> float:
+    """Share of a map's mass in its strongest `top` fraction of cells, after min-max.
+
+    `top` for a flat map (no preference), 1 when all the mass sits in those cells. A map that
+    points at an object is peaked; one spread over the frame says little about where the model
+    looked, whatever its argmax.
+    """
+    from drivexplain.operators.fusion import minmax
+
+    values = np.sort(minmax(np.asarray(heatmap, np.float64), EPS, dim=None, exact=True)
+                     .ravel().astype(np.float64))[::-1]
+    total = float(values.sum())
+    if total <= EPS:
+        return top
+    return float(values[: max(1, round(top * values.size))].sum() / total)
+
+
 # ----------------------------------------------------------------------------- evidence
 @dataclass(frozen=True)
 class ConceptEvidence:
-    """What the model and its heatmap say about one concept in one frame."""
+    """What the model and its heatmap say about one concept in one frame.
+
+    `colour_margin`: for a coloured concept, how many vocabulary standard deviations its
+    similarity stands above the same class in the best other colour (0 without a colour).
+    `p_grounded`: the calibrated probability that the concept is in the frame
+    (`operators.grounding`); None when no calibration is loaded for this CLIP.
+    """
 
     concept: str
     contrastive: str | None
@@ -164,11 +192,13 @@ class ConceptEvidence:
     negative_suppression: float | None
     vocab_z: float | None
     vocab_rank: int | None
+    colour_margin: float | None = None
+    p_grounded: float | None = None
 
     @classmethod
     def from_result(cls, result: ConceptResult, vocab_sims: np.ndarray | None,
                     vocabulary: Sequence[str] = ()) -> ConceptEvidence:
-        z = rank = None
+        z = rank = margin = None
         if vocab_sims is not None and len(vocab_sims) > 1:
             others = np.array(
                 [s for s, name in zip(vocab_sims, vocabulary, strict=True)
@@ -177,8 +207,23 @@ class ConceptEvidence:
             std = float(others.std())
             z = (result.similarity - float(others.mean())) / std if std > EPS else 0.0
             rank = int((others > result.similarity).sum())
+            if vocabulary and std > EPS:
+                scaled = {name.lower(): float(s) / std
+                          for s, name in zip(vocab_sims, vocabulary, strict=True)}
+                scaled[result.concept.lower()] = float(result.similarity) / std
+                margin = colour_margin(result.concept, scaled, sorted(COLOURS))
         return cls(result.concept, result.contrastive, float(result.similarity),
-                   finite(result.concept_drop), finite(result.negative_suppression), z, rank)
+                   finite(result.concept_drop), finite(result.negative_suppression), z, rank,
+                   margin)
+
+    def features(self) -> GroundingFeatures:
+        return GroundingFeatures(self.concept, self.vocab_z, self.concept_drop,
+                                 self.negative_suppression, self.colour_margin)
+
+    def calibrated(self, calibration: GroundingCalibration | None) -> ConceptEvidence:
+        if calibration is None:
+            return self
+        return replace(self, p_grounded=calibration.probability(self.features()))
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -196,6 +241,10 @@ class FrameCheck:
     answer: Extraction | None
     evidence: dict[str, ConceptEvidence] = field(default_factory=dict)
     similarities: dict[str, float | None] = field(default_factory=dict)
+    # The VLM's answer-gradient map: its peak share (None without a map) and whether it was
+    # peaked enough to stand for where the model looked, and so entered the answer's heatmap.
+    llm_map_peak: float | None = None
+    llm_map_used: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -203,6 +252,8 @@ class FrameCheck:
             "answer": self.answer.to_dict() if self.answer else None,
             "evidence": {k: v.to_dict() for k, v in self.evidence.items()},
             "similarities": dict(self.similarities),
+            "llm_map_peak": self.llm_map_peak,
+            "llm_map_used": self.llm_map_used,
         }
 
     @classmethod
@@ -212,6 +263,8 @@ class FrameCheck:
             answer=Extraction.from_dict(data["answer"]) if data.get("answer") else None,
             evidence={k: ConceptEvidence.from_dict(v) for k, v in data["evidence"].items()},
             similarities=dict(data.get("similarities", {})),
+            llm_map_peak=data.get("llm_map_peak"),
+            llm_map_used=bool(data.get("llm_map_used", False)),
         )
 
 
@@ -241,6 +294,40 @@ def vocabulary_similarities(operator: Any, frames: Sequence[np.ndarray]) -> tupl
     return names, (image @ text.float().T).cpu().numpy()
 
 
+def concept_evidence(
+    operator: Any,
+    frames: Sequence[np.ndarray],
+    concepts: Sequence[Sequence[str]],
+    vocabulary_scores: Callable[[Any, Sequence[np.ndarray]], tuple[list[str], np.ndarray]]
+    | None = None,
+    calibration: GroundingCalibration | None = None,
+) -> tuple[list[FrameAttribution | None], list[dict[str, ConceptEvidence]]]:
+    """Concept Attribution of `concepts[b]` in frame b, and each concept's evidence.
+
+    One `explain` call over the frames that have concepts; a frame with none gets None and no
+    evidence. See `check_frames` for `vocabulary_scores`; `calibration` adds p_grounded.
+    """
+    todo = [b for b, c in enumerate(concepts) if c]
+    attributions: list[FrameAttribution | None] = [None] * len(frames)
+    evidence: list[dict[str, ConceptEvidence]] = [{} for _ in frames]
+    if not todo:
+        return attributions, evidence
+    chosen = [frames[b] for b in todo]
+    explained = operator.explain(chosen, [list(concepts[b]) for b in todo])
+    if vocabulary_scores is None and all(f.vocabulary_similarity is not None for f in explained):
+        vocabulary = operator.vocabulary()[0]
+        sims = np.stack([f.vocabulary_similarity for f in explained])
+    else:
+        vocabulary, sims = (vocabulary_scores or vocabulary_similarities)(operator, chosen)
+    for n, b in enumerate(todo):
+        attributions[b] = explained[n]
+        evidence[b] = {
+            r.concept: ConceptEvidence.from_result(r, sims[n], vocabulary).calibrated(calibration)
+            for r in explained[n].concepts
+        }
+    return attributions, evidence
+
+
 def check_frames(
     operator: Any,
     frames: Sequence[np.ndarray],
@@ -250,6 +337,8 @@ def check_frames(
     | None = None,
     llm_maps: Sequence[Sequence[np.ndarray | None]] | None = None,
     llm_weight: float = 0.5,
+    calibration: GroundingCalibration | None = None,
+    llm_min_peak: float = 0.0,
 ) -> tuple[list[FrameAttribution | None], list[list[FrameCheck]]]:
     """Evidence for every (frame, prompt) pair, from one `explain` call over the frames.
 
@@ -261,51 +350,36 @@ def check_frames(
     is used, and `vocabulary_similarities` (one more image forward) only where it is missing.
     `llm_maps[b][k]`, where a VLM answered, is its answer-gradient
     map on the CLIP grid; the answer's heatmap then becomes the hybrid map (weight
-    `llm_weight`) before it is compared with the prompt's.
+    `llm_weight`) before it is compared with the prompt's, if its `peak_share` reaches
+    `llm_min_peak`: a diffuse map does not say where the model looked. `calibration` turns each concept's
+    evidence into `p_grounded`; by default the operator's own (`operator.grounding`), if any.
     """
+    if calibration is None:
+        calibration = getattr(operator, "grounding", None)
     frames = list(frames)
     if len(pairs) != len(frames):
         raise ValueError(f"{len(pairs)} prompt/answer lists for {len(frames)} frames")
     concept_lists = [frame_concepts(p, base_concepts) for p in pairs]
-    todo = [b for b, c in enumerate(concept_lists) if c]
-    attributions: list[FrameAttribution | None] = [None] * len(frames)
-    vocab_sims: dict[int, np.ndarray] = {}
-    vocabulary: list[str] = []
-    if todo:
-        explained = operator.explain([frames[b] for b in todo], [concept_lists[b] for b in todo])
-        if vocabulary_scores is None and all(
-                f.vocabulary_similarity is not None for f in explained):
-            vocabulary = operator.vocabulary()[0]
-            sims = np.stack([f.vocabulary_similarity for f in explained])
-        else:
-            vocabulary, sims = (vocabulary_scores or vocabulary_similarities)(
-                operator, [frames[b] for b in todo])
-        for n, b in enumerate(todo):
-            attributions[b] = explained[n]
-            vocab_sims[b] = sims[n]
+    attributions, evidences = concept_evidence(operator, frames, concept_lists,
+                                                vocabulary_scores, calibration)
     checks: list[list[FrameCheck]] = []
     for b, frame_pairs in enumerate(pairs):
-        attribution = attributions[b]
-        evidence: dict[str, ConceptEvidence] = {}
-        if attribution is not None:
-            evidence = {
-                r.concept: ConceptEvidence.from_result(r, vocab_sims[b], vocabulary)
-                for r in attribution.concepts
-            }
+        attribution, evidence = attributions[b], evidences[b]
         row = []
         for k, (prompt, answer) in enumerate(frame_pairs):
             mine = {c: evidence[c] for c in frame_concepts([(prompt, answer)]) if c in evidence}
             sims: dict[str, float | None] = {name: None for name in MEASURES}
+            peak, hybrid = None, None
             if attribution is not None and answer is not None:
                 answer_side = [attribution[c] for c in answer.concepts or answer.denied]
                 llm = llm_maps[b][k] if llm_maps is not None else None
-                hybrid = None
-                if llm is not None and answer_side and llm_weight > 0:
+                peak = peak_share(llm) if llm is not None else None
+                if peak is not None and peak >= llm_min_peak and answer_side and llm_weight > 0:
                     tau = getattr(getattr(operator, "config", None), "tau_ratio", DEFAULT_TAU)
                     hybrid = hybrid_answer_maps(answer_side, llm, llm_weight, tau)
                 sims = map_similarities(
                     [attribution[c] for c in prompt.all_concepts], answer_side, hybrid)
-            row.append(FrameCheck(prompt, answer, mine, sims))
+            row.append(FrameCheck(prompt, answer, mine, sims, peak, hybrid is not None))
         checks.append(row)
     return attributions, checks
 
@@ -327,6 +401,11 @@ def grounding(evidence: ConceptEvidence | None, config: CoherenceConfig) -> tupl
     if evidence is None:
         return False, ["no attribution was computed for it"]
     e = evidence
+    if e.p_grounded is not None:
+        limit = 1.0 - config.flag_confidence
+        ok = e.p_grounded > limit
+        return ok, [f"p_grounded {e.p_grounded:.3f} {'>' if ok else '<='} {limit:.3g} "
+                    f"(1 - flag_confidence)"]
     tests: list[tuple[str, float | None, float | None, bool]] = [
         # name, value, threshold, passes when value >= threshold (CD: strictly above)
         ("vocabulary z-score", e.vocab_z, config.ground_min_z, True),
@@ -380,6 +459,15 @@ def decide(check: FrameCheck, config: CoherenceConfig) -> Verdict:
     denied_notes: list[str] = []
     for concept in answer.denied:
         e = check.evidence.get(concept)
+        p = e.p_grounded if e else None
+        if p is not None:
+            supported = p >= config.flag_confidence
+            (contradicted if supported else denied_notes).append(
+                f"the answer denies '{concept}' and the image "
+                f"{'supports it' if supported else 'does not contradict it'}: p_grounded "
+                f"{p:.3f} {'>=' if supported else '<'} flag_confidence "
+                f"{config.flag_confidence:g}")
+            continue
         z = e.vocab_z if e else None
         if z is not None and z >= config.deny_max_z:
             contradicted.append(
@@ -409,15 +497,24 @@ def decide(check: FrameCheck, config: CoherenceConfig) -> Verdict:
         note = denied_notes or ["the answer names no concept; nothing to ground"]
         return Verdict("coherent", tuple(note), sim)
     shared = [a for a in answer.concepts if any(same_thing(a, p) for p in prompt.all_concepts)]
+    about = f"the answer is about the prompt's concept ({', '.join(shared)})"
+    if shared and not check.llm_map_used:
+        # Both maps would be CLIP's maps of the same concept: they cannot show where the VLM
+        # looked, so no divergence is claimed.
+        why = ("the VLM's answer-gradient map is too diffuse to say where it looked: peak "
+               f"share {check.llm_map_peak:.3f} < llm_map_min_peak "
+               f"{config.llm_map_min_peak:g}" if check.llm_map_peak is not None
+               else "no VLM answer-gradient map says where the model looked")
+        return Verdict("coherent", (f"{about}; {why}", *grounded_notes), sim)
     if shared and sim is not None and sim < config.coherent_similarity:
         reasons.append(
-            f"the answer is about the prompt's concept ({', '.join(shared)}) but its heatmap "
-            f"differs: {measure} {sim:.3f} < {config.coherent_similarity:g}; the model looked "
-            "elsewhere to answer (III-J: a right answer from irrelevant details)")
+            f"{about}, but the VLM's answer-gradient map (peak share {check.llm_map_peak:.3f} "
+            f">= {config.llm_map_min_peak:g}) concentrates elsewhere: answer heatmap vs "
+            f"prompt heatmap {measure} {sim:.3f} < {config.coherent_similarity:g}")
         return Verdict("divergent_grounded", tuple(reasons + grounded_notes), sim)
     if shared:
-        reasons.append(f"the answer is about the prompt's concept ({', '.join(shared)}), "
-                       f"heatmaps alike: {measure} {_fmt(sim)}")
+        reasons.append(f"{about}, heatmaps alike with the VLM's answer gradients: {measure} "
+                       f"{_fmt(sim)}")
         return Verdict("coherent", tuple(reasons + grounded_notes), sim)
     pair = f"answer {list(answer.concepts)} vs prompt {list(prompt.all_concepts)}"
     if sim is not None and sim >= config.coherent_similarity:

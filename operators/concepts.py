@@ -98,13 +98,13 @@ IRREGULAR: dict[str, str] = {
     "us": "us",
 }
 # Words outside the vocabulary that name one of its concepts. Applied only when the target is
-# in the vocabulary; the longest phrase still wins ("pedestrian crossing" is a crosswalk).
+# in the vocabulary; the longest phrase still wins ("zebra crossing" is a crosswalk). Not
+# "pedestrian crossing": "Is a pedestrian crossing the road?" is about a pedestrian.
 SYNONYMS: dict[str, str] = {
     "person": "pedestrian",
     "man": "pedestrian",
     "woman": "pedestrian",
     "walker": "pedestrian",
-    "pedestrian crossing": "crosswalk",
     "zebra crossing": "crosswalk",
     "stoplight": "traffic light",
     "stop light": "traffic light",

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from drivexplain.operators.assets import DEFAULT_CONFIG, TINY_LLAVA_DIR
+from drivexplain.operators.assets import DEFAULT_CONFIG, TINY_CLIP_CALIBRATION, TINY_LLAVA_DIR
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 
@@ -203,6 +203,11 @@ class CoherenceConfig(_Strict):
         0.5, ge=0.0, le=1.0, description="Weight of the VLM's answer-gradient map in the "
         "answer heatmap (hybrid, paper III-G); 0 compares CLIP maps only."
     )
+    llm_map_min_peak: float = Field(
+        0.3, ge=0.0, le=1.0, description="The VLM's answer-gradient map enters the answer's "
+        "heatmap, and can show that the model looked elsewhere, only when this share of its "
+        "mass lies in its strongest 10 % of cells (0.1 = flat; see coherence.peak_share)."
+    )
     similarity_measure: Literal["iou", "pearson", "histogram"] = Field(
         "histogram", description="Heatmap similarity used by the verdict (all three are "
         "logged)."
@@ -210,6 +215,27 @@ class CoherenceConfig(_Strict):
     coherent_similarity: float = Field(
         0.71, description="Prompt and answer heatmaps at least this similar are 'alike'."
     )
+    calibration: str | None = Field(
+        "embedded",
+        validate_default=True,
+        description="Grounding calibration (operators/grounding.py): a JSON file from "
+        "`drivexplain calibrate`; `embedded`: the one shipped for the shipped tiny CLIP; null: "
+        "none, and grounding falls back to the uncalibrated ground_* thresholds below.",
+    )
+    flag_confidence: float = Field(
+        0.5, ge=0.5, lt=1.0, description="With a calibration, an answer is flagged when the "
+        "evidence says it is wrong with at least this probability: a named concept when "
+        "p_grounded <= 1 - this, a denied one when p_grounded >= this."
+    )
+
+    @field_validator("calibration")
+    @classmethod
+    def _resolve_embedded_calibration(cls, value: str | None) -> str | None:
+        """`embedded` becomes the shipped file, so the logged config names the real one."""
+        if value != "embedded":
+            return value
+        return str(TINY_CLIP_CALIBRATION) if TINY_CLIP_CALIBRATION.is_file() else None
+
     ground_min_z: float | None = Field(
         0.5, description="Grounded needs cos(I, concept) this many standard deviations above "
         "the frame's mean over the vocabulary."

@@ -315,8 +315,6 @@ def test_actor_audits_the_vlm_answer(
 ) -> None:
     """With `coherence.vlm` set, the actor asks the VLM and ships evidence; the writer stage
     turns it into a verdict (a tiny random LLaVA stands in for the shipped one)."""
-    import json
-
     from drivexplain.operators.vlm import load_vlm
     from drivexplain.operators.vlm_build import (
         build_tiny_llava,
@@ -327,7 +325,8 @@ def test_actor_audits_the_vlm_answer(
     from drivexplain.pipeline.actors import AttributionActor
     from drivexplain.pipeline.chunks import plan_chunks
     from drivexplain.pipeline.decode import index_video
-    from drivexplain.pipeline.stages import build_rows, decode_chunk, frames_from_row
+    from drivexplain.pipeline.prompts import PromptTrack
+    from drivexplain.pipeline.stages import WriterSettings, build_rows, decode_chunk
     from test_pipeline_support import tiny_config, write_video
 
     words = split_words("is there a car ? yes no bus truck road pedestrian the a .")
@@ -338,23 +337,24 @@ def test_actor_audits_the_vlm_answer(
     (chunk,) = plan_chunks("v", str(video), index, [0, 1, 2], chunk_frames=8)
     config = tiny_config(tiny_vit_checkpoint, **{"coherence.vlm": str(llava),
                                                  "coherence.vlm_max_new_tokens": 4})
-    tracks = [{"prompt": "is there a car ?", "concepts": ["car"], "source": "test"}]
+    tracks = [PromptTrack("is there a car ?", ("car",), "test")]
     actor = AttributionActor(config.model_dump(mode="json"), ["car"], [str(model_config_dir)],
                              tracks=tracks)
     decoded = decode_chunk(chunk, 64)
-    out = actor.explain_row(decoded)
-    assert json.loads(out["errors"]) == {}
-    assert json.loads(out["model_ids"])["vlm"]
-    coherence = {int(k): v for k, v in json.loads(out["coherence"]).items()}
-    _, frames = frames_from_row(decoded)
-    expected = load_vlm(llava, device="cpu", max_new_tokens=4).ask(list(frames), tracks[0][
-        "prompt"])
+    out = actor.explain(decoded)
+    assert out.errors == {}
+    assert out.model_ids["vlm"]
+    coherence = {(a.frame, a.prompt): a for a in out.answers}
+    frames = decoded.frames
+    expected = load_vlm(llava, device="cpu", max_new_tokens=4).ask(list(frames),
+                                                                  tracks[0].prompt)
     for i, reply in zip([0, 1, 2], expected, strict=True):
-        entry = coherence[i][tracks[0]["prompt"]]
-        assert entry["answer"] == reply.answer and entry["answer_source"] == "vlm"
-    rows = build_rows(chunk, tracks, {int(k): v for k, v in json.loads(out["results"]).items()},
-                      {}, json.loads(out["model_ids"]), "hash", 0.0, 2.0, "now", coherence,
-                      config.coherence.model_dump(mode="json"))
+        entry = coherence[(i, tracks[0].prompt)]
+        assert entry.answer == reply.answer and entry.answer_source == "vlm"
+    settings = WriterSettings(out_dir=str(tmp_path), tracks=tuple(tracks), fingerprints={},
+                              config_hash="hash", cd_below=0.0, ns_below=2.0, crf=23,
+                              preset="veryfast", coherence=config.coherence)
+    rows = build_rows(out, settings, "now")
     assert len(rows) == 3
     assert any(r["answer"] for r in rows)  # this seed's random LLaVA does answer
     for row in rows:
@@ -383,7 +383,19 @@ def test_vlm_answer_gradients_enter_the_answer_heatmap(extractor: ConceptExtract
     assert check.similarities["pearson"] < CONFIG.coherent_similarity
     verdict = decide(check, CONFIG)
     assert verdict.verdict == "divergent_grounded"
-    assert "the model looked elsewhere" in verdict.reasons[0]
+    assert "the VLM's answer-gradient map (peak share 1.000 >= 0.3) concentrates elsewhere" \
+        in verdict.reasons[0]
+    assert "pearson" in verdict.reasons[0] and "irrelevant details" not in verdict.reasons[0]
+    # A diffuse map (noise over the whole frame) cannot say where the model looked: it is not
+    # fused, and no divergence is claimed.
+    noise = np.random.default_rng(0).random(on_car.shape).astype(np.float32)
+    _, diffuse = check_frames(model, [frame.image], pair, vocabulary_scores=model.scores,
+                              llm_maps=[[noise]], llm_weight=0.8,
+                              llm_min_peak=CONFIG.llm_map_min_peak)
+    assert diffuse[0][0].llm_map_peak < CONFIG.llm_map_min_peak
+    assert not diffuse[0][0].llm_map_used
+    vague = decide(diffuse[0][0], CONFIG)
+    assert vague.verdict == "coherent" and "too diffuse" in vague.reasons[0]
     on_pedestrian = model._mask(frame, "pedestrian")
     _, agree = check_frames(model, [frame.image], pair, vocabulary_scores=model.scores,
                             llm_maps=[[on_pedestrian]], llm_weight=0.8)
