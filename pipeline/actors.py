@@ -1,10 +1,11 @@
 """The model actor: Concept Attribution over one chunk's frames, and the coherence evidence.
 
-With dual explainability on (issue 5), each (frame, prompt) gets an answer: the configured
+With dual explainability on, each (frame, prompt) gets an answer: the configured
 VLM's (`coherence.vlm`), else the `--answers` file's, else none. Frames with an answer are
 explained for the prompt's and the answer's concepts in the same `explain` call, and the
 evidence the verdict needs (`operators.coherence.FrameCheck`) travels to the writer stage,
-which decides the verdict on CPU.
+which decides the verdict on CPU. A chunk arrives as a `DecodedChunk` and leaves as an
+`AttributedChunk` (`drivexplain.pipeline.payloads`).
 
 A Ray Data actor pool keeps these alive, so the model is loaded once per actor, not per chunk.
 Ray Data restarts a dead actor and retries its chunk (max_restarts and max_task_retries
@@ -15,14 +16,22 @@ other chunks go on.
 
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from drivexplain.pipeline.batches import batch_rows, rows_batch, text
-from drivexplain.pipeline.stages import frames_from_row, worker_info
+import pyarrow as pa
+from drivexplain.pipeline.batches import batch_rows, rows_block
+from drivexplain.pipeline.payloads import (
+    ATTRIBUTED_TYPES,
+    AttributedChunk,
+    ConceptScore,
+    DecodedChunk,
+    PromptAnswer,
+)
+from drivexplain.pipeline.prompts import PromptTrack
+from drivexplain.pipeline.stages import worker_info
 
 log = logging.getLogger("drivexplain.pipeline")
 
@@ -36,8 +45,8 @@ class AttributionActor:
         concepts: list[str],
         model_config_dirs: list[str] | None = None,
         torch_threads: int | None = None,
-        tracks: list[dict[str, Any]] | None = None,
-        answers: dict[str, dict[str, dict[str, str]]] | None = None,
+        tracks: list[PromptTrack] | None = None,
+        answers: dict[str, dict[int, dict[str, str]]] | None = None,
         logged_answers: bool = False,
     ) -> None:
         import open_clip
@@ -74,14 +83,13 @@ class AttributionActor:
         self.model_ids = {"concept_attribution": self.model_id,
                           "vlm": self.vlm.model_id if self.vlm is not None else None}
 
-    def _prompt_extraction(self, track: dict[str, Any]):
+    def _prompt_extraction(self, track: PromptTrack):
         """The prompt's concepts are the track's (so `--concept` still rules), its kind ours."""
         from drivexplain.operators.concepts import Extraction
 
-        concepts = tuple(track["concepts"])
-        if not concepts:
-            return self.extractor.prompt(track["prompt"])  # type: ignore[union-attr]
-        return Extraction(track["prompt"], concepts, (), "specific", None, track["source"])
+        if not track.concepts:
+            return self.extractor.prompt(track.prompt)  # type: ignore[union-attr]
+        return Extraction(track.prompt, track.concepts, (), "specific", None, track.source)
 
     def _answers_for(self, video_id: str, indices: list[int], frames: np.ndarray
                      ) -> tuple[dict[int, dict[str, str]], str | None, dict[tuple[int, str],
@@ -97,19 +105,19 @@ class AttributionActor:
             step = self.config.runtime.batch_size
             for track in self.tracks:
                 for start in range(0, len(indices), step):
-                    replies = self.vlm.ask(list(frames[start : start + step]), track["prompt"])
+                    replies = self.vlm.ask(list(frames[start : start + step]), track.prompt)
                     for i, reply in zip(indices[start : start + step], replies, strict=True):
-                        out[i][track["prompt"]] = reply.answer
+                        out[i][track.prompt] = reply.answer
                         heat = answer_gradient_map(reply, grid, self.config.hybrid)
                         if heat is not None:
-                            maps[(i, track["prompt"])] = heat
+                            maps[(i, track.prompt)] = heat
             return out, "vlm", maps
         logged = self.answers.get(video_id, {})
-        found = {i: logged[str(i)] for i in indices if str(i) in logged}
+        found = {i: logged[i] for i in indices if i in logged}
         return found, ("answers file" if found else None), {}
 
     def _coherence(self, video_id: str, indices: list[int], frames: np.ndarray
-                   ) -> tuple[list[Any], dict[str, Any]]:
+                   ) -> tuple[list[Any], list[PromptAnswer]]:
         """Attributions for every frame plus the per-(frame, prompt) evidence for verdicts."""
         from drivexplain.operators.coherence import check_frames
 
@@ -118,45 +126,40 @@ class AttributionActor:
         for i in indices:
             row = []
             for track, prompt in zip(self.tracks, self.prompt_extractions, strict=True):
-                text = answers.get(i, {}).get(track["prompt"])
-                answer = self.extractor.answer(text, prompt) if text else None  # type: ignore[union-attr]
+                said = answers.get(i, {}).get(track.prompt)
+                answer = self.extractor.answer(said, prompt) if said else None  # type: ignore[union-attr]
                 row.append((prompt, answer))
             pairs.append(row)
-        llm_maps = [[maps.get((i, t["prompt"])) for t in self.tracks] for i in indices]
+        llm_maps = [[maps.get((i, t.prompt)) for t in self.tracks] for i in indices]
         attributions, checks = check_frames(
             self.operator, list(frames), pairs, self.concepts, llm_maps=llm_maps,
             llm_weight=self.config.coherence.llm_weight)
-        coherence = {
-            str(i): {
-                track["prompt"]: {
-                    "answer": answers.get(i, {}).get(track["prompt"]),
-                    "answer_source": source,
-                    "check": check.to_dict(),
-                }
-                for track, check in zip(self.tracks, frame_checks, strict=True)
-            }
+        found = [
+            PromptAnswer(i, track.prompt, answers.get(i, {}).get(track.prompt), source, check)
             for i, frame_checks in zip(indices, checks, strict=True)
-        }
-        return attributions, coherence
+            for track, check in zip(self.tracks, frame_checks, strict=True)
+        ]
+        return attributions, found
 
-    def explain_row(self, row: dict[str, Any]) -> dict[str, Any]:
-        indices, frames = frames_from_row(row)
-        errors = {int(k): v for k, v in json.loads(text(row["errors"])).items()}
-        results: dict[str, list[dict[str, Any]]] = {}
+    def explain(self, decoded: DecodedChunk) -> AttributedChunk:
+        """Attribution (and, when configured, the coherence evidence) for one chunk."""
+        indices, frames = list(decoded.frame_indices), decoded.frames
+        errors = dict(decoded.errors)
+        scores: dict[int, list[ConceptScore]] = {}
         heatmaps = np.zeros((0, len(self.concepts), 1, 1), np.float16)
         done: list[int] = []
-        coherence: dict[str, Any] = {}
+        found: list[PromptAnswer] = []
         if indices:
             try:
-                video_id = json.loads(text(row["chunk"]))["video_id"]
                 if self.extractor is not None:
-                    attributions, coherence = self._coherence(video_id, indices, frames)
+                    attributions, found = self._coherence(decoded.chunk.video_id, indices,
+                                                          frames)
                 else:
                     attributions = self.operator.explain(list(frames), concepts=self.concepts)
                 maps = []
                 for frame_index, attribution in zip(indices, attributions, strict=True):
                     concepts = attribution.concepts if attribution is not None else []
-                    results[str(frame_index)] = [c.to_dict() for c in concepts]
+                    scores[frame_index] = [ConceptScore.from_result(c) for c in concepts]
                     # Only the shared concepts travel as maps: the overlay draws those.
                     maps.append(np.stack([attribution[c].heatmap for c in self.concepts])
                                 if self.concepts and attribution is not None
@@ -170,19 +173,20 @@ class AttributionActor:
                 log.exception("attribution failed")
                 reason = f"attribution failed ({type(err).__name__}: {err})"
                 errors.update({i: reason for i in indices})
-                results, done, coherence = {}, [], {}
-        return {
-            "chunk": text(row["chunk"]),
-            "results": json.dumps(results),
-            "errors": json.dumps({str(k): v for k, v in sorted(errors.items())}),
-            "heatmaps": heatmaps.tobytes(),
-            "heatmap_shape": json.dumps(list(heatmaps.shape)),
-            "heatmap_frames": json.dumps(done),
-            "heatmap_concepts": json.dumps(self.concepts),
-            "model_ids": json.dumps(self.model_ids),
-            "coherence": json.dumps(coherence),
-            "worker": json.dumps(worker_info() | {"device": str(self.operator.backbone.device)}),
-        }
+                scores, done, found = {}, [], []
+                heatmaps = np.zeros((0, len(self.concepts), 1, 1), np.float16)
+        return AttributedChunk(
+            chunk=decoded.chunk,
+            scores=scores,
+            errors=errors,
+            heatmaps=heatmaps,
+            heatmap_frames=tuple(done),
+            heatmap_concepts=tuple(self.concepts),
+            model_ids=self.model_ids,
+            answers=found,
+            worker=worker_info() | {"device": str(self.operator.backbone.device)},
+        )
 
-    def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        return rows_batch([self.explain_row(row) for row in batch_rows(batch)])
+    def __call__(self, batch: dict[str, np.ndarray]) -> pa.Table:
+        rows = [self.explain(DecodedChunk.from_row(row)).to_row() for row in batch_rows(batch)]
+        return rows_block(rows, ATTRIBUTED_TYPES)

@@ -175,30 +175,33 @@ def _plan(
 
 def _build_dataset(
     options: RunOptions, chunks: list[Chunk], tracks: list[PromptTrack], config_hash: str,
-    fingerprints: dict[str, str], answers: dict[str, dict[str, dict[str, str]]] | None = None,
+    fingerprints: dict[str, str], answers: dict[str, dict[int, dict[str, str]]] | None = None,
 ) -> Any:
-    import json
-
     import ray
     from drivexplain.pipeline.actors import AttributionActor
-    from drivexplain.pipeline.stages import decode_stage, write_stage
+    from drivexplain.pipeline.batches import rows_block
+    from drivexplain.pipeline.payloads import CHUNK_TYPE
+    from drivexplain.pipeline.stages import WriterSettings, decode_stage, write_stage
     from ray.data import ActorPoolStrategy, DataContext
 
     cfg = options.config.pipeline
     context = DataContext.get_current()
     context.enable_progress_bars = False
     context.print_on_execution_start = False
-    items = [{"chunk": json.dumps(c.to_dict())} for c in chunks]
-    ds = ray.data.from_items(items, override_num_blocks=len(items))
+    # one block per chunk: the unit of retry
+    ds = ray.data.from_arrow([rows_block([{"chunk": c.to_dict()}], {"chunk": CHUNK_TYPE})
+                              for c in chunks])
     ds = ds.map_batches(
         decode_stage,
         batch_size=1,
+        batch_format="numpy",
         num_cpus=cfg.decode_cpus,
         fn_kwargs={"short_side": cfg.transport_short_side},
     )
     ds = ds.map_batches(
         AttributionActor,
         batch_size=cfg.actor_batch_size,
+        batch_format="numpy",
         compute=ActorPoolStrategy(size=cfg.num_actors),
         num_cpus=cfg.num_cpus_per_actor,
         num_gpus=cfg.num_gpus_per_actor or None,
@@ -207,7 +210,7 @@ def _build_dataset(
             "concepts": all_concepts(tracks),
             "model_config_dirs": [str(Path(d).resolve()) for d in options.model_config_dirs],
             "torch_threads": max(1, int(cfg.num_cpus_per_actor)),
-            "tracks": [t.to_dict() for t in tracks],
+            "tracks": list(tracks),
             "answers": answers or {},
             "logged_answers": options.answers is not None,
         },
@@ -215,18 +218,19 @@ def _build_dataset(
     return ds.map_batches(
         write_stage,
         batch_size=1,
+        batch_format="numpy",
         num_cpus=cfg.writer_cpus,
-        fn_kwargs={
-            "out_dir": str(options.out.resolve()),
-            "tracks": [t.to_dict() for t in tracks],
-            "fingerprints": fingerprints,
-            "config_hash": config_hash,
-            "cd_below": cfg.flag_cd_below,
-            "ns_below": cfg.flag_ns_below,
-            "crf": cfg.video_crf,
-            "preset": cfg.video_preset,
-            "coherence_config": options.config.coherence.model_dump(mode="json"),
-        },
+        fn_kwargs={"settings": WriterSettings(
+            out_dir=str(options.out.resolve()),
+            tracks=tuple(tracks),
+            fingerprints=fingerprints,
+            config_hash=config_hash,
+            cd_below=cfg.flag_cd_below,
+            ns_below=cfg.flag_ns_below,
+            crf=cfg.video_crf,
+            preset=cfg.video_preset,
+            coherence=options.config.coherence,
+        )},
     )
 
 
@@ -360,8 +364,7 @@ def run_pipeline(run: RunOptions | PreparedRun, on_chunk: Callable[[dict], None]
                 submit(video)
         if pending_chunks:
             by_id = {v.source.video_id: v for v in todo}
-            answers = {v.source.video_id: {str(f): a for f, a in v.answers.items()}
-                       for v in todo if v.answers}
+            answers = {v.source.video_id: v.answers for v in todo if v.answers}
             ds = _build_dataset(options, pending_chunks, tracks, config_hash,
                                 {v.source.video_id: v.fingerprint for v in todo}, answers)
             total_frames = sum(len(c.sampled) for c in pending_chunks)

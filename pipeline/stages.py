@@ -2,30 +2,41 @@
 
 decode (CPU task) -> attribute (model actor, see `drivexplain.pipeline.actors`) -> write (CPU task)
 
-Rows carry only strings and bytes: the chunk description as JSON, model-sized frames as raw
-bytes, heatmaps at patch resolution as float16 bytes. That keeps Arrow conversions trivial and
-the object store small. Every stage turns a failure into per-frame error entries on its chunk
-instead of raising, because Ray Data would otherwise fail (or retry) the whole block, and one
-bad packet must not cost the other frames of the file their results.
+Between stages a chunk is a typed record (`drivexplain.pipeline.payloads`): model-sized frames
+and patch-resolution float16 heatmaps as tensor columns, everything else as Arrow structs, so
+the object store holds only what the next stage reads. Every stage turns a failure into
+per-frame error entries on its chunk instead of raising, because Ray Data would otherwise fail
+(or retry) the whole block, and one bad packet must not cost the other frames of the file
+their results.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import time
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 from drivexplain.operators.config import CoherenceConfig
 from drivexplain.operators.overlay import overlay_heatmap
-from drivexplain.pipeline.batches import batch_rows, rows_batch, text
+from drivexplain.pipeline.batches import batch_rows, plain, rows_block
 from drivexplain.pipeline.chunks import Chunk
 from drivexplain.pipeline.decode import DecodedFrame, iter_chunk_frames, transport_size
 from drivexplain.pipeline.layout import RunLayout
+from drivexplain.pipeline.payloads import (
+    DECODED_TYPES,
+    WRITTEN_TYPES,
+    AttributedChunk,
+    ConceptScore,
+    DecodedChunk,
+    PromptAnswer,
+)
+from drivexplain.pipeline.prompts import PromptTrack
 from drivexplain.pipeline.records import (
     NOT_EVALUATED_REASONS,
     VERDICT_NOT_EVALUATED,
@@ -62,7 +73,7 @@ def worker_info() -> dict[str, Any]:
 
 
 # ----------------------------------------------------------------------------- decode
-def decode_chunk(chunk: Chunk, short_side: int | None) -> dict[str, Any]:
+def decode_chunk(chunk: Chunk, short_side: int | None) -> DecodedChunk:
     """Model-sized RGB frames of the chunk's sampled frames, plus reasons for missing ones."""
     size = transport_size(chunk.width, chunk.height, short_side)
     wanted = set(chunk.sampled)
@@ -86,27 +97,15 @@ def decode_chunk(chunk: Chunk, short_side: int | None) -> dict[str, Any]:
         if order
         else np.zeros((0, size[1], size[0], 3), np.uint8)
     )
-    return {
-        "chunk": json.dumps(chunk.to_dict()),
-        "frames": stack.tobytes(),
-        "frame_shape": json.dumps(list(stack.shape)),
-        "frame_indices": json.dumps(order),
-        "errors": json.dumps({str(k): v for k, v in sorted(errors.items())}),
-    }
+    return DecodedChunk(chunk, tuple(order), stack, errors)
 
 
-def decode_stage(batch: dict[str, np.ndarray], short_side: int | None) -> dict[str, np.ndarray]:
+def decode_stage(batch: dict[str, np.ndarray], short_side: int | None) -> pa.Table:
     rows = [
-        decode_chunk(Chunk.from_dict(json.loads(text(r["chunk"]))), short_side)
+        decode_chunk(Chunk.from_dict(plain(r["chunk"])), short_side).to_row()
         for r in batch_rows(batch)
     ]
-    return rows_batch(rows)
-
-
-def frames_from_row(row: dict[str, Any]) -> tuple[list[int], np.ndarray]:
-    shape = json.loads(text(row["frame_shape"]))
-    data = np.frombuffer(row["frames"], dtype=np.uint8).reshape(shape)
-    return json.loads(text(row["frame_indices"])), data
+    return rows_block(rows, DECODED_TYPES)
 
 
 # ----------------------------------------------------------------------------- write
@@ -133,40 +132,57 @@ def _fmt(value: float | None, spec: str) -> str:
     return "n/a" if value is None else format(value, spec)
 
 
-def _concept_result(c: str, found: dict[str, Any] | None) -> dict[str, Any]:
-    found = found or {}
+@dataclass(frozen=True)
+class WriterSettings:
+    """What the write stage needs of the run, the same for every chunk.
+
+    `coherence` is None when the run has no coherence configuration at all.
+    """
+
+    out_dir: str
+    tracks: tuple[PromptTrack, ...]
+    fingerprints: dict[str, str]
+    config_hash: str
+    cd_below: float
+    ns_below: float
+    crf: int
+    preset: str
+    coherence: CoherenceConfig | None = None
+
+
+def _concept_result(c: str, found: ConceptScore | None) -> dict[str, Any]:
     return {
         "concept": c,
-        "contrastive": found.get("contrastive"),
-        "similarity": finite(found.get("similarity")),
-        "concept_drop": finite(found.get("concept_drop")),
-        "negative_suppression": finite(found.get("negative_suppression")),
-        "heads": [list(map(int, h)) for h in found.get("heads", [])],
+        "contrastive": found.contrastive if found else None,
+        "similarity": finite(found.similarity) if found else None,
+        "concept_drop": finite(found.concept_drop) if found else None,
+        "negative_suppression": finite(found.negative_suppression) if found else None,
+        "heads": [list(h) for h in found.heads] if found else [],
     }
 
 
-def verdict_fields(entry: dict[str, Any] | None, config: CoherenceConfig | None,
+def verdict_fields(entry: PromptAnswer | None, config: CoherenceConfig | None,
                    has_vlm: bool) -> dict[str, Any]:
     """answer, verdict, reasons and the similarity columns of one (frame, prompt) row.
 
     `entry` is what the model actor shipped for the pair; the verdict itself is decided here,
     on the CPU writer stage, from its evidence (`drivexplain.operators.coherence.decide`).
     """
-    from drivexplain.operators.coherence import FrameCheck, decide
+    from drivexplain.operators.coherence import decide
 
     if config is None or not config.enabled:
         return {"verdict": VERDICT_NOT_EVALUATED, "reasons": list(NOT_EVALUATED_REASONS)}
-    if not entry or not entry.get("answer"):
+    if entry is None or not entry.answer:
         why = ("the VLM gave no answer for this frame" if has_vlm else
                "no answer for this frame: no VLM is configured (coherence.vlm) and no "
                "--answers line matches it")
         return {"verdict": VERDICT_NOT_EVALUATED, "reasons": [why]}
-    check = FrameCheck.from_dict(entry["check"])
+    check = entry.check
     verdict = decide(check, config)
     answer = check.answer
     return {
-        "answer": entry["answer"],
-        "answer_source": entry.get("answer_source"),
+        "answer": entry.answer,
+        "answer_source": entry.answer_source,
         "answer_concepts": list(answer.concepts) if answer else [],
         "denied_concepts": list(answer.denied) if answer else [],
         "prompt_kind": check.prompt.kind,
@@ -179,23 +195,14 @@ def verdict_fields(entry: dict[str, Any] | None, config: CoherenceConfig | None,
 
 
 def build_rows(
-    chunk: Chunk,
-    tracks: list[dict[str, Any]],
-    results: dict[int, list[dict[str, Any]]],
-    errors: dict[int, str],
-    model_ids: dict[str, str | None],
-    config_hash: str,
-    cd_below: float,
-    ns_below: float,
-    processed_at: str,
-    coherence: dict[int, dict[str, Any]] | None = None,
-    coherence_config: dict[str, Any] | None = None,
+    attributed: AttributedChunk, settings: WriterSettings, processed_at: str
 ) -> list[dict[str, Any]]:
     """Exactly one row per (sampled frame, prompt), or one error row per sampled frame."""
-    coherence = coherence or {}
+    chunk, results, errors = attributed.chunk, attributed.scores, attributed.errors
+    model_ids = attributed.model_ids
+    answers = {(a.frame, a.prompt): a for a in attributed.answers}
     has_vlm = bool(model_ids.get("vlm"))
-    config = (CoherenceConfig.model_validate(coherence_config)
-              if coherence_config is not None else None)
+    config = settings.coherence
     rows: list[dict[str, Any]] = []
     for i in chunk.sampled:
         common = {
@@ -213,7 +220,7 @@ def build_rows(
                     chunk.uri,
                     chunk.video_id,
                     reason,
-                    config_hash,
+                    settings.config_hash,
                     processed_at,
                     frame_index=i,
                     pts=common["pts"],
@@ -223,12 +230,12 @@ def build_rows(
                 )
             )
             continue
-        by_concept = {r["concept"]: r for r in results[i]}
-        for track in tracks:
-            judged = verdict_fields(coherence.get(i, {}).get(track["prompt"]), config, has_vlm)
+        by_concept = {r.concept: r for r in results[i]}
+        for track in settings.tracks:
+            judged = verdict_fields(answers.get((i, track.prompt)), config, has_vlm)
             evidence = judged.pop("evidence", {})
             concepts = list(dict.fromkeys(
-                list(track["concepts"]) + judged.get("answer_concepts", [])
+                list(track.concepts) + judged.get("answer_concepts", [])
                 + judged.get("denied_concepts", [])))
             concept_results = [
                 _concept_result(c, by_concept.get(c)) | (
@@ -239,17 +246,16 @@ def build_rows(
             primary = concept_results[0] if concept_results else _concept_result("", None)
             flags = []
             for result in concept_results:
-                for flag in metric_flags(
-                    result["concept_drop"], result["negative_suppression"], cd_below, ns_below
-                ):
+                for flag in metric_flags(result["concept_drop"], result["negative_suppression"],
+                                         settings.cd_below, settings.ns_below):
                     flags.append(f"{result['concept']}: {flag}")
             rows.append(
                 empty_row(
                     **common,
                     status="ok",
-                    prompt=track["prompt"],
-                    concepts=list(track["concepts"]),
-                    concept_source=track["source"],
+                    prompt=track.prompt,
+                    concepts=list(track.concepts),
+                    concept_source=track.source,
                     concept=primary["concept"] or None,
                     contrastive_concept=primary["contrastive"],
                     heads=primary["heads"],
@@ -260,7 +266,7 @@ def build_rows(
                     flags=flags,
                     **judged,
                     model_ids=model_ids,
-                    config_hash=config_hash,
+                    config_hash=settings.config_hash,
                     processed_at=processed_at,
                 )
             )
@@ -268,68 +274,49 @@ def build_rows(
 
 
 def _captions(
-    chunk: Chunk, frame: int, tracks: list[dict[str, Any]], results: dict[int, list[dict]],
-    errors: dict[int, str], verdicts: dict[tuple[int, str], dict[str, Any]] | None = None,
+    attributed: AttributedChunk, frame: int, tracks: tuple[PromptTrack, ...],
+    verdicts: dict[tuple[int, str], dict[str, Any]],
 ) -> list[str]:
-    source = frame
     lines = []
-    if source not in results:
-        reason = errors.get(frame)
+    if frame not in attributed.scores:
+        reason = attributed.errors.get(frame)
         return [f"frame {frame}: not analysed" + (f" ({reason[:80]})" if reason else "")]
-    by_concept = {r["concept"]: r for r in results[source]}
+    by_concept = {r.concept: r for r in attributed.scores[frame]}
     for track in tracks[:3]:
-        row = (verdicts or {}).get((frame, track["prompt"]), {})
-        concepts = list(track["concepts"]) + list(row.get("answer_concepts") or [])
+        row = verdicts.get((frame, track.prompt), {})
+        concepts = list(track.concepts) + list(row.get("answer_concepts") or [])
         concept = concepts[0] if concepts else "-"
-        result = by_concept.get(concept, {})
+        result = by_concept.get(concept)
         answer = row.get("answer") or "n/a"
+        cd = finite(result.concept_drop) if result else None
+        ns = finite(result.negative_suppression) if result else None
         lines.append(
-            f"Q: {track['prompt'][:50]} | A: {answer[:40]} | {concept}: "
-            f"CD {_fmt(finite(result.get('concept_drop')), '+.2f')} "
-            f"NS {_fmt(finite(result.get('negative_suppression')), '.2f')} | "
+            f"Q: {track.prompt[:50]} | A: {answer[:40]} | {concept}: "
+            f"CD {_fmt(cd, '+.2f')} NS {_fmt(ns, '.2f')} | "
             f"verdict: {row.get('verdict', VERDICT_NOT_EVALUATED)}"
         )
     return lines
 
 
-def write_chunk(
-    row: dict[str, Any],
-    out_dir: str,
-    tracks: list[dict[str, Any]],
-    fingerprints: dict[str, str],
-    config_hash: str,
-    cd_below: float,
-    ns_below: float,
-    crf: int,
-    preset: str,
-    coherence_config: dict[str, Any] | None = None,
-) -> dict[str, Any]:
+def write_chunk(attributed: AttributedChunk, settings: WriterSettings) -> dict[str, Any]:
     """Log rows, the overlay segment, then the marker: the chunk's unit of resume."""
     started = time.perf_counter()
-    chunk = Chunk.from_dict(json.loads(text(row["chunk"])))
-    layout = RunLayout(Path(out_dir)).video(chunk.video_id)
-    results = {int(k): v for k, v in json.loads(text(row["results"])).items()}
-    errors = {int(k): v for k, v in json.loads(text(row["errors"])).items()}
-    model_ids = json.loads(text(row["model_ids"]))
-    heat_shape = json.loads(text(row["heatmap_shape"]))
-    heatmaps = np.frombuffer(row["heatmaps"], dtype=np.float16).reshape(heat_shape)
-    heat_order = json.loads(text(row["heatmap_frames"]))
+    chunk = attributed.chunk
+    layout = RunLayout(Path(settings.out_dir)).video(chunk.video_id)
     processed_at = now_iso()
 
-    coherence = {int(k): v for k, v in json.loads(text(row.get("coherence", "{}"))).items()}
-    rows = build_rows(chunk, tracks, results, errors, model_ids, config_hash, cd_below,
-                      ns_below, processed_at, coherence, coherence_config)
+    rows = build_rows(attributed, settings, processed_at)
     verdicts = {(r["frame_index"], r["prompt"]): r for r in rows if r["status"] == "ok"}
     layout.work.mkdir(parents=True, exist_ok=True)
     write_parquet_atomic(layout.chunk_log(chunk.chunk_index), to_table(rows))
 
     # The overlay shows the first prompt's concepts (of the first prompt that has any), fused
     # by max; a run whose prompts are all generic has no shared map to draw.
-    first_concepts = next((t["concepts"] for t in tracks if t["concepts"]), [])
-    concept_pos = [json.loads(text(row["heatmap_concepts"])).index(c) for c in first_concepts]
+    first_concepts = next((t.concepts for t in settings.tracks if t.concepts), ())
+    concept_pos = [attributed.heatmap_concepts.index(c) for c in first_concepts]
     heat_of = {
-        frame: heatmaps[n, concept_pos].astype(np.float32).max(axis=0)
-        for n, frame in enumerate(heat_order)
+        frame: attributed.heatmaps[n, concept_pos].astype(np.float32).max(axis=0)
+        for n, frame in enumerate(attributed.heatmap_frames)
     } if concept_pos else {}
     lookup = _heatmap_lookup(chunk, sorted(heat_of))
     written = 0
@@ -340,7 +327,7 @@ def write_chunk(
 
         with atomic_path(marker_video) as tmp:
             encoder = SegmentEncoder(tmp, chunk.width, chunk.height, chunk.tb, chunk.frame_rate,
-                                     crf, preset)
+                                     settings.crf, settings.preset)
             try:
                 for item in iter_chunk_frames(chunk.uri, chunk.pts, chunk.start):
                     if not isinstance(item, DecodedFrame):
@@ -352,7 +339,7 @@ def write_chunk(
                         image = overlay_heatmap(image, heat_of[source])
                     shown = source if source is not None else item.index
                     image = caption_band(
-                        image, _captions(chunk, shown, tracks, results, errors, verdicts))
+                        image, _captions(attributed, shown, settings.tracks, verdicts))
                     encoder.add(image, item.pts)
                     written += 1
             finally:
@@ -365,7 +352,7 @@ def write_chunk(
         video_errors.append(f"overlay segment not written ({type(err).__name__}: {err})")
     n_errors = sum(1 for r in rows if r["status"] == "error")
     marker = {
-        "fingerprint": fingerprints[chunk.video_id],
+        "fingerprint": settings.fingerprints[chunk.video_id],
         "chunk_index": chunk.chunk_index,
         "start": chunk.start,
         "stop": chunk.stop,
@@ -374,7 +361,7 @@ def write_chunk(
         "has_video": has_video,
         "video_frames": written,
         "video_errors": video_errors,
-        "worker": {"writer": worker_info(), "model": json.loads(text(row["worker"]))},
+        "worker": {"writer": worker_info(), "model": attributed.worker},
         "write_seconds": round(time.perf_counter() - started, 3),
     }
     write_json_atomic(layout.chunk_marker(chunk.chunk_index), marker)
@@ -388,13 +375,13 @@ def write_chunk(
     }
 
 
-def write_stage(batch: dict[str, np.ndarray], **kwargs: Any) -> dict[str, np.ndarray]:
+def write_stage(batch: dict[str, np.ndarray], settings: WriterSettings) -> pa.Table:
     out = []
     for row in batch_rows(batch):
         try:
-            out.append(write_chunk(row, **kwargs))
+            out.append(write_chunk(AttributedChunk.from_row(row), settings))
         except Exception as err:  # the driver reports the chunk as failed and exits non-zero
-            chunk = json.loads(text(row["chunk"]))
+            chunk = plain(row["chunk"])
             log.exception("writing chunk %s/%s failed", chunk["video_id"], chunk["chunk_index"])
             out.append({
                 "video_id": chunk["video_id"],
@@ -407,4 +394,4 @@ def write_stage(batch: dict[str, np.ndarray], **kwargs: Any) -> dict[str, np.nda
             })
     for item in out:
         item.setdefault("failure", "")
-    return rows_batch(out)
+    return rows_block(out, WRITTEN_TYPES)

@@ -151,11 +151,16 @@ def test_logged_answers_are_audited_in_the_pipeline(
 
 
 def test_verdict_fields_without_an_answer_or_with_the_check_off() -> None:
+    from drivexplain.operators.coherence import FrameCheck
+    from drivexplain.operators.concepts import Extraction
     from drivexplain.operators.config import CoherenceConfig
+    from drivexplain.pipeline.payloads import PromptAnswer
     from drivexplain.pipeline.records import NOT_EVALUATED_REASONS
     from drivexplain.pipeline.stages import verdict_fields
 
-    off = verdict_fields({"answer": "Yes."}, CoherenceConfig(enabled=False), has_vlm=False)
+    answered = PromptAnswer(0, "Any car?", "Yes.", None,
+                            FrameCheck(Extraction("Any car?", ()), None))
+    off = verdict_fields(answered, CoherenceConfig(enabled=False), has_vlm=False)
     assert off == {"verdict": "not_evaluated", "reasons": list(NOT_EVALUATED_REASONS)}
     none = verdict_fields(None, CoherenceConfig(), has_vlm=True)
     assert none["verdict"] == "not_evaluated"

@@ -420,3 +420,15 @@ def test_ungrounded_when_counts_failing_concepts() -> None:
         verdict.reasons
     assert decide(two_bad, CONFIG.model_copy(update={"ungrounded_when": "all"})).verdict == \
         "ambiguous_prompt"
+
+
+def test_peak_share_reads_how_concentrated_a_map_is() -> None:
+    from drivexplain.operators.coherence import peak_share
+
+    flat = np.ones((10, 10), np.float32)
+    assert peak_share(flat) == pytest.approx(0.1)  # no preference: the top 10 % hold 10 %
+    spot = np.zeros((10, 10), np.float32)
+    spot[3, 4] = 5.0
+    assert peak_share(spot) == pytest.approx(1.0)
+    ramp = np.arange(100, dtype=np.float32).reshape(10, 10)
+    assert 0.1 < peak_share(ramp) < 0.25  # a gradient over the whole frame is diffuse
