@@ -17,6 +17,7 @@ other chunks go on.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -184,7 +185,7 @@ class AttributionActor:
             heatmap_concepts=tuple(self.concepts),
             model_ids=self.model_ids,
             answers=found,
-            worker=worker_info() | {"device": str(self.operator.backbone.device)},
+            worker=replace(worker_info(), device=str(self.operator.backbone.device)),
         )
 
     def __call__(self, batch: dict[str, np.ndarray]) -> pa.Table:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -35,6 +35,8 @@ from drivexplain.pipeline.payloads import (
     ConceptScore,
     DecodedChunk,
     PromptAnswer,
+    WorkerInfo,
+    WrittenChunk,
 )
 from drivexplain.pipeline.prompts import PromptTrack
 from drivexplain.pipeline.records import (
@@ -60,16 +62,21 @@ def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
 
 
-def worker_info() -> dict[str, Any]:
-    info: dict[str, Any] = {"pid": os.getpid(), "host": os.uname().nodename}
+def worker_info() -> WorkerInfo:
+    node_id = None
     try:
         import ray
 
         if ray.is_initialized():
-            info["node_id"] = ray.get_runtime_context().get_node_id()
+            node_id = ray.get_runtime_context().get_node_id()
     except Exception:  # outside Ray, or an older runtime context
         pass
-    return info
+    return WorkerInfo(os.getpid(), os.uname().nodename, node_id)
+
+
+def _known(worker: WorkerInfo | None) -> dict[str, Any]:
+    """A worker record for a marker file, without the fields nobody filled in."""
+    return {k: v for k, v in asdict(worker).items() if v is not None} if worker else {}
 
 
 # ----------------------------------------------------------------------------- decode
@@ -298,7 +305,7 @@ def _captions(
     return lines
 
 
-def write_chunk(attributed: AttributedChunk, settings: WriterSettings) -> dict[str, Any]:
+def write_chunk(attributed: AttributedChunk, settings: WriterSettings) -> WrittenChunk:
     """Log rows, the overlay segment, then the marker: the chunk's unit of resume."""
     started = time.perf_counter()
     chunk = attributed.chunk
@@ -361,18 +368,12 @@ def write_chunk(attributed: AttributedChunk, settings: WriterSettings) -> dict[s
         "has_video": has_video,
         "video_frames": written,
         "video_errors": video_errors,
-        "worker": {"writer": worker_info(), "model": attributed.worker},
+        "worker": {"writer": _known(worker_info()), "model": _known(attributed.worker)},
         "write_seconds": round(time.perf_counter() - started, 3),
     }
     write_json_atomic(layout.chunk_marker(chunk.chunk_index), marker)
-    return {
-        "video_id": chunk.video_id,
-        "chunk_index": chunk.chunk_index,
-        "frames": len(chunk.sampled),
-        "video_frames": chunk.stop - chunk.start,
-        "rows": len(rows),
-        "error_rows": n_errors,
-    }
+    return WrittenChunk(chunk.video_id, chunk.chunk_index, len(chunk.sampled),
+                        chunk.stop - chunk.start, len(rows), n_errors)
 
 
 def write_stage(batch: dict[str, np.ndarray], settings: WriterSettings) -> pa.Table:
@@ -383,15 +384,9 @@ def write_stage(batch: dict[str, np.ndarray], settings: WriterSettings) -> pa.Ta
         except Exception as err:  # the driver reports the chunk as failed and exits non-zero
             chunk = plain(row["chunk"])
             log.exception("writing chunk %s/%s failed", chunk["video_id"], chunk["chunk_index"])
-            out.append({
-                "video_id": chunk["video_id"],
-                "chunk_index": chunk["chunk_index"],
-                "frames": len(chunk["sampled"]),
-                "video_frames": chunk["stop"] - chunk["start"],
-                "rows": 0,
-                "error_rows": -1,
-                "failure": f"{type(err).__name__}: {err}",
-            })
-    for item in out:
-        item.setdefault("failure", "")
-    return rows_block(out, WRITTEN_TYPES)
+            out.append(WrittenChunk(
+                chunk["video_id"], chunk["chunk_index"], len(chunk["sampled"]),
+                chunk["stop"] - chunk["start"], rows=0, error_rows=-1,
+                failure=f"{type(err).__name__}: {err}",
+            ))
+    return rows_block([w.to_row() for w in out], WRITTEN_TYPES)

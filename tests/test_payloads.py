@@ -18,6 +18,7 @@ from drivexplain.pipeline.payloads import (
     ConceptScore,
     DecodedChunk,
     PromptAnswer,
+    WorkerInfo,
 )
 from ray.data.block import BlockAccessor
 
@@ -73,7 +74,7 @@ def test_attributed_chunks_keep_scores_maps_and_evidence() -> None:
         model_ids={"concept_attribution": "tiny", "vlm": None},
         answers=[PromptAnswer(0, "Any car?", "Yes, a red car.", "vlm", check),
                  PromptAnswer(2, "Any car?", None, None, FrameCheck(prompt, None))],
-        worker={"pid": 7, "host": "h", "device": "cpu"},
+        worker=WorkerInfo(7, "h", None, "cpu"),
     )
     failed = AttributedChunk(
         chunk=_chunk(1, (1,), None), scores={}, errors={1: "attribution failed (x)"},
@@ -81,6 +82,9 @@ def test_attributed_chunks_keep_scores_maps_and_evidence() -> None:
         heatmap_concepts=("car",), model_ids={"concept_attribution": "tiny", "vlm": None},
     )
     tables = [rows_block([c.to_row()], ATTRIBUTED_TYPES) for c in (full, failed)]
+    # the types are the record's, whatever the values: empty lists and all-null fields alike
+    for name, kind in ATTRIBUTED_TYPES.items():
+        assert tables[0].schema.field(name).type == tables[1].schema.field(name).type == kind
     back = [AttributedChunk.from_row(r) for r in _through_ray(tables)]
     for original, copy in zip((full, failed), back, strict=True):
         assert copy.chunk == original.chunk
