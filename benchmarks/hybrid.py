@@ -16,6 +16,12 @@ LLaVA never trained on):
    without the concept in each text). A gain is credited to meaning only when the expansion
    beats the control.
 
+3. *When does the answer map say where the VLM looked?* Its peak share (the mass in its
+   strongest 10 % of cells, `operators.coherence.peak_share`) against whether it points at the
+   answer's object: on calibration frames (other seeds) the smallest peak share whose maps
+   point as well as CLIP-only CA becomes `coherence.llm_map_min_peak`; the held-out frames
+   report how those maps point.
+
 Time per frame is measured for each method.
 """
 
@@ -31,6 +37,7 @@ import torch
 from drivexplain.operators.assets import TINY_LLAVA_DIR, package_relative
 from drivexplain.operators.attribution import ConceptAttribution
 from drivexplain.operators.backbone import OpenClipViT
+from drivexplain.operators.coherence import peak_share
 from drivexplain.operators.config import AttributionConfig, ModelConfig
 from drivexplain.operators.expansion import (
     ConceptExpander,
@@ -50,6 +57,7 @@ from localisation import HELD_OUT_SEED, near_mask
 from localisation import localisation_metrics as localisation
 
 MIN_AREA = 0.002
+CALIBRATION_SEED = 925_000  # chooses coherence.llm_map_min_peak; disjoint from HELD_OUT_SEED
 LAMBDAS = (0.25, 0.5, 0.75)
 SUPERORDINATE = {
     "vehicle": ("car", "truck", "bus"),
@@ -105,12 +113,14 @@ def answer_gradient_benchmark(hybrid: HybridAttribution, frames: list, seed: int
         rows[f"hybrid lambda={lam}"] = []
     correct = []
     named = []
+    peaks = []
     for (i, qa), answer, result, clip in zip(questions, answers, results, plain, strict=True):
         mask = frames[i].mask_for(qa.concept)
         near = near_mask(mask)
         item = result.concepts[0]
         rows["CLIP-only CA"].append(localisation(clip.concepts[0].heatmap, mask, near))
         rows["LLM answer map"].append(localisation(item.llm_map, mask, near))
+        peaks.append((peak_share(item.llm_map), rows["LLM answer map"][-1]["pointing"]))
         for lam in LAMBDAS:
             fused = fuse_hybrid(
                 clip.concepts[0].heatmap, item.llm_map, HybridConfig(llm_weight=lam)
@@ -124,12 +134,40 @@ def answer_gradient_benchmark(hybrid: HybridAttribution, frames: list, seed: int
         "answer_accuracy": float(np.mean(correct)) if correct else None,
         "concept_named_in_answer": float(np.mean(named)) if named else None,
         "methods": {k: _mean(v) for k, v in rows.items()},
+        "llm_map_peak_and_pointing": peaks,
         "seconds_per_frame": {
             "vlm answer (generate + replay)": t_answer / n,
             "hybrid explain (CA + LLM maps, given the answer)": t_hybrid / n,
             "CLIP-only CA": t_clip / n,
         },
     }
+
+
+PEAK_GRID = tuple(np.round(np.arange(0.1, 0.801, 0.025), 3))
+PEAK_TARGET = 0.8  # what CLIP-only CA points at: a map trusted to say "elsewhere" must match it
+
+
+def pointing_above(pairs: list, threshold: float) -> tuple[float | None, int]:
+    kept = [hit for peak, hit in pairs if peak >= threshold]
+    return (float(np.mean(kept)) if kept else None), len(kept)
+
+
+def peak_gate_study(calibration: list, evaluation: list, min_maps: int = 10) -> dict:
+    """coherence.llm_map_min_peak: the smallest peak share whose maps point at >= PEAK_TARGET
+    on the calibration frames (with at least `min_maps` maps), reported on the evaluation ones.
+    None reaches it: 1.0, which only a single-cell map passes."""
+    sweep = []
+    for t in PEAK_GRID:
+        rate, n = pointing_above(calibration, float(t))
+        sweep.append({"min_peak": float(t), "pointing": rate, "maps": n})
+    chosen = next((r["min_peak"] for r in sweep if r["maps"] >= min_maps
+                   and r["pointing"] is not None and r["pointing"] >= PEAK_TARGET), 1.0)
+    rate, n = pointing_above(evaluation, chosen)
+    return {"target_pointing": PEAK_TARGET, "chosen_min_peak": chosen,
+            "calibration_maps": len(calibration), "calibration_sweep": sweep,
+            "evaluation": {"maps": len(evaluation), "maps_passing": n,
+                           "pointing_of_passing": rate,
+                           "pointing_of_all": pointing_above(evaluation, 0.0)[0]}}
 
 
 def linguistic_context_benchmark(
@@ -231,7 +269,16 @@ def main() -> None:
         "threads": args.threads,
     }
     report["answer_gradients"] = answer_gradient_benchmark(hybrid, frames, seed=1)
-    print(json.dumps(report["answer_gradients"], indent=2))
+    print(json.dumps({k: v for k, v in report["answer_gradients"].items()
+                      if k != "llm_map_peak_and_pointing"}, indent=2))
+    calibration_frames = [render_scene(CALIBRATION_SEED + i, size=(width, height))
+                          for i in range(args.frames)]
+    on_calibration = answer_gradient_benchmark(hybrid, calibration_frames, seed=2)
+    report["llm_map_peak_gate"] = peak_gate_study(
+        on_calibration["llm_map_peak_and_pointing"],
+        report["answer_gradients"]["llm_map_peak_and_pointing"])
+    print(json.dumps({k: v for k, v in report["llm_map_peak_gate"].items()
+                      if k != "calibration_sweep"}, indent=2))
     report["linguistic_context"] = linguistic_context_benchmark(
         attribution, expander, frames, args.control_seeds
     )

@@ -351,8 +351,9 @@ def check_frames(
     `llm_maps[b][k]`, where a VLM answered, is its answer-gradient
     map on the CLIP grid; the answer's heatmap then becomes the hybrid map (weight
     `llm_weight`) before it is compared with the prompt's, if its `peak_share` reaches
-    `llm_min_peak`: a diffuse map does not say where the model looked. `calibration` turns each concept's
-    evidence into `p_grounded`; by default the operator's own (`operator.grounding`), if any.
+    `llm_min_peak`: a diffuse map does not say where the model looked. `calibration` turns
+    each concept's evidence into `p_grounded`; by default the operator's own
+    (`operator.grounding`), if any.
     """
     if calibration is None:
         calibration = getattr(operator, "grounding", None)

@@ -84,6 +84,11 @@ class GroundingCalibration(BaseModel):
         description="Per-concept shift of the log-odds, for concepts seen in the labels; "
         "other concepts get none.",
     )
+    concept_z_slopes: dict[str, float] = Field(
+        default_factory=dict,
+        description="Per-concept change of the vocab_z weight: a CLIP is surer of some "
+        "classes than of others, so the same z-score says more about a bus than a bicycle.",
+    )
     fitted_on: dict[str, int | float | str] = Field(
         default_factory=dict, description="What the labels were: counts and their source."
     )
@@ -91,11 +96,15 @@ class GroundingCalibration(BaseModel):
     def probability(self, features: GroundingFeatures) -> float:
         """p_grounded for one (frame, concept); a missing feature counts as its mean."""
         values = dict(zip(FEATURES, features.vector(), strict=True))
-        logit = self.intercept + self.concept_offsets.get(features.concept.lower(), 0.0)
+        concept = features.concept.lower()
+        logit = self.intercept + self.concept_offsets.get(concept, 0.0)
         for name, mean, scale, coef in zip(self.features, self.mean, self.scale, self.coef,
                                            strict=True):
             value = _clean(values.get(name))
-            logit += coef * (((value if value is not None else mean) - mean) / scale)
+            standard = ((value if value is not None else mean) - mean) / scale
+            if name == "vocab_z":
+                coef += self.concept_z_slopes.get(concept, 0.0)
+            logit += coef * standard
         return 1.0 / (1.0 + math.exp(-logit)) if logit > -700 else 0.0
 
     def check_model(self, model_id: str, weights_sha256: str | None) -> None:
@@ -176,8 +185,9 @@ def fit_grounding(
 ) -> GroundingCalibration:
     """Fit the logistic model on labelled (frame, concept) evidence.
 
-    Features are standardised on the labels themselves; a concept gets its own offset (one-hot,
-    L2-regularised like the rest, so a rarely seen concept stays near the shared model).
+    Features are standardised on the labels themselves; a concept gets its own offset and its
+    own change of the vocab_z weight (one-hot and one-hot x z, L2-regularised like the rest, so
+    a rarely seen concept stays near the shared model).
     """
     from sklearn.linear_model import LogisticRegression
 
@@ -195,7 +205,9 @@ def fit_grounding(
     scale = np.where(scale > 1e-9, scale, 1.0)
     concepts = sorted({s.concept.lower() for s in samples})
     onehot = np.array([[s.concept.lower() == c for c in concepts] for s in samples], float)
-    x = np.hstack([(raw - mean) / scale, onehot])
+    standard = (raw - mean) / scale
+    z = standard[:, FEATURES.index("vocab_z")][:, None]
+    x = np.hstack([standard, onehot, onehot * z])
     model = LogisticRegression(C=regularisation, max_iter=5000).fit(x, y)
     weights = model.coef_[0]
     k = len(FEATURES)
@@ -207,8 +219,10 @@ def fit_grounding(
         scale=tuple(float(v) for v in scale),
         coef=tuple(float(v) for v in weights[:k]),
         intercept=float(model.intercept_[0]),
-        concept_offsets={c: round(float(w), 6) for c, w in zip(concepts, weights[k:],
-                                                              strict=True)},
+        concept_offsets={c: round(float(w), 6)
+                         for c, w in zip(concepts, weights[k : k + len(concepts)], strict=True)},
+        concept_z_slopes={c: round(float(w), 6)
+                          for c, w in zip(concepts, weights[k + len(concepts) :], strict=True)},
         fitted_on={"samples": len(y), "present": int(y.sum()),
                    "absent": int((~y).sum()), "source": source},
     )

@@ -134,7 +134,8 @@ class AttributionActor:
         llm_maps = [[maps.get((i, t.prompt)) for t in self.tracks] for i in indices]
         attributions, checks = check_frames(
             self.operator, list(frames), pairs, self.concepts, llm_maps=llm_maps,
-            llm_weight=self.config.coherence.llm_weight)
+            llm_weight=self.config.coherence.llm_weight,
+            llm_min_peak=self.config.coherence.llm_map_min_peak)
         found = [
             PromptAnswer(i, track.prompt, answers.get(i, {}).get(track.prompt), source, check)
             for i, frame_checks in zip(indices, checks, strict=True)

@@ -304,7 +304,18 @@ def test_check_on_the_shipped_clip(extractor: ConceptExtractor) -> None:
     stored = explain([frame.image], [["pedestrian"]])[0].vocabulary_similarity
     _, again = vocabulary_similarities(operator, [frame.image])
     assert stored is not None and np.allclose(stored, again[0], atol=1e-5)
+    # The shipped CLIP comes with its grounding calibration: every concept gets p_grounded,
+    # and the verdict reads it; without it, the uncalibrated z-score test speaks.
+    assert operator.grounding is not None
+    assert all(0.0 <= e.p_grounded <= 1.0 for e in case_one.evidence.values())
     verdict = decide(case_one, CONFIG)
+    assert verdict.verdict in VERDICTS
+    assert any("p_grounded" in r for r in verdict.reasons)
+    from dataclasses import replace
+
+    uncalibrated = replace(case_one, evidence={k: replace(e, p_grounded=None)
+                                               for k, e in case_one.evidence.items()})
+    verdict = decide(uncalibrated, CONFIG)
     assert verdict.verdict in VERDICTS
     assert any("vocabulary z-score" in r for r in verdict.reasons)
 
