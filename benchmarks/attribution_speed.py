@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
+
 from drivexplain.operators.attribution import ConceptAttribution, similarity_gradients
 from drivexplain.operators.backbone import OpenClipViT
 from drivexplain.operators.config import (

@@ -48,6 +48,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import torch
+
 from drivexplain.operators.assets import TINY_CLIP_CALIBRATION, TINY_LLAVA_DIR, package_relative
 from drivexplain.operators.attribution import ConceptAttribution
 from drivexplain.operators.coherence import (
@@ -59,7 +60,7 @@ from drivexplain.operators.coherence import (
     vocabulary_similarities,
 )
 from drivexplain.operators.concepts import ConceptExtractor
-from drivexplain.operators.config import CoherenceConfig, load_config
+from drivexplain.operators.config import CoherenceConfig, HybridConfig, load_config
 from drivexplain.operators.episodes import FrameFlag, find_episodes
 from drivexplain.operators.grounding import GroundingCalibration, fit_grounding
 from drivexplain.synthworld.objects import CLASS_COLOURS, OBJECT_CLASSES
@@ -576,7 +577,8 @@ def vlm_study(operator: ConceptAttribution, extractor: ConceptExtractor,
         p = extractor.prompt(question)
         pairs.append([(p, extractor.answer(reply.answer, p))])
     _, checks = check_frames(operator, images, pairs, llm_maps=llm_maps,
-                             llm_weight=config.llm_weight)
+                             llm_weight=HybridConfig().llm_weight,
+                             llm_min_peak=config.llm_map_min_peak)
     verdicts = [decide(row[0], config).verdict for row in checks]
     right = [v for v, w in zip(verdicts, wrong, strict=True) if not w]
     got = np.array([v == "ungrounded" for v in verdicts])

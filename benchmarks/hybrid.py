@@ -34,6 +34,9 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from localisation import HELD_OUT_SEED, near_mask
+from localisation import localisation_metrics as localisation
+
 from drivexplain.operators.assets import TINY_LLAVA_DIR, package_relative
 from drivexplain.operators.attribution import ConceptAttribution
 from drivexplain.operators.backbone import OpenClipViT
@@ -53,8 +56,6 @@ from drivexplain.operators.hybrid import (
 from drivexplain.operators.vlm import load_vlm
 from drivexplain.synthworld.qa import QA, front, presence
 from drivexplain.synthworld.scene import render_scene
-from localisation import HELD_OUT_SEED, near_mask
-from localisation import localisation_metrics as localisation
 
 MIN_AREA = 0.002
 CALIBRATION_SEED = 925_000  # chooses coherence.llm_map_min_peak; disjoint from HELD_OUT_SEED

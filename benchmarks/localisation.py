@@ -44,6 +44,9 @@ import numpy as np
 import open_clip
 import torch
 import torch.nn.functional as F
+from scipy.stats import binomtest
+from sklearn.metrics import roc_auc_score
+
 from drivexplain.operators.attribution import ConceptAttribution
 from drivexplain.operators.backbone import OpenClipViT
 from drivexplain.operators.baselines import BASELINES
@@ -56,8 +59,6 @@ from drivexplain.operators.config import (
 )
 from drivexplain.operators.faithfulness import fill_image
 from drivexplain.synthworld.scene import OBJECT_CLASSES, render_scene
-from scipy.stats import binomtest
-from sklearn.metrics import roc_auc_score
 
 HELD_OUT_SEED = 900_000
 # Seeds below this are never trained on (configs/train_tiny_clip*.yaml: eval_seed_limit).

@@ -43,6 +43,7 @@ def make_clip(path: Path, seconds: float, fps: float, size: tuple[int, int], gop
     if path.is_file():
         return path
     import av
+
     from drivexplain.synthworld.clips import write_clip
 
     raw = write_clip(path.with_name("raw-" + path.name), seconds=seconds, fps=fps, seed=3,
@@ -89,6 +90,7 @@ def _config(args: argparse.Namespace, workers: int) -> Any:
 def bare_operator(clip: Path, args: argparse.Namespace, threads: int | None) -> dict[str, Any]:
     """Concept Attribution alone on the clip's sampled frames, pre-decoded at transport size."""
     import torch
+
     from drivexplain.operators.attribution import ConceptAttribution
     from drivexplain.pipeline.decode import (
         index_video,
@@ -123,6 +125,7 @@ def bare_operator(clip: Path, args: argparse.Namespace, threads: int | None) -> 
 def bare_writer(clip: Path, args: argparse.Namespace) -> dict[str, Any]:
     """Decode the original, overlay a heatmap, caption, encode: the writer stage alone."""
     import numpy as np
+
     from drivexplain.operators.overlay import overlay_heatmap
     from drivexplain.pipeline.decode import DecodedFrame, index_video, iter_chunk_frames
     from drivexplain.pipeline.writers import SegmentEncoder, caption_band

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 import torch.nn.functional as F
+
 from drivexplain.operators.backbone import OpenClipViT, VisualTrace
 from drivexplain.operators.config import AttributionConfig, DrivexplainConfig, RuntimeConfig
 from drivexplain.operators.contrastive import ContrastiveChoice, choose_contrastive, load_vocabulary

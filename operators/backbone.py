@@ -20,6 +20,8 @@ import numpy as np
 import open_clip
 import torch
 import torch.nn.functional as F
+from open_clip.transformer import ResidualAttentionBlock, VisionTransformer
+
 from drivexplain.operators.assets import looks_like_path
 from drivexplain.operators.config import ModelConfig
 from drivexplain.operators.grounding import file_sha256
@@ -28,7 +30,6 @@ from drivexplain.operators.tiny_clip import (
     default_weights_path,
     register_model_configs,
 )
-from open_clip.transformer import ResidualAttentionBlock, VisionTransformer
 
 
 class BackboneError(ValueError):

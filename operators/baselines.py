@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
+
 from drivexplain.operators.attribution import similarity_gradients
 from drivexplain.operators.backbone import OpenClipViT
 

@@ -45,6 +45,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
+
 from drivexplain.operators.concepts import COLOURS, Extraction, same_thing
 from drivexplain.operators.config import AttributionConfig, CoherenceConfig, HybridConfig
 from drivexplain.operators.grounding import (
@@ -113,6 +114,7 @@ def hybrid_answer_maps(
     explainability compares with the prompt's map; CLIP alone only says where the concept is.
     """
     import torch
+
     from drivexplain.operators.fusion import minmax, suppress_background
 
     def norm(x: np.ndarray) -> np.ndarray:

@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from drivexplain.operators.assets import DEFAULT_CONFIG, TINY_CLIP_CALIBRATION, TINY_LLAVA_DIR
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from drivexplain.operators.assets import DEFAULT_CONFIG, TINY_CLIP_CALIBRATION, TINY_LLAVA_DIR
 
 
 class ConfigError(ValueError):
@@ -199,14 +200,11 @@ class CoherenceConfig(_Strict):
     llm_extraction: bool = Field(
         True, description="Ask the loaded VLM for concepts when the rules find none."
     )
-    llm_weight: float = Field(
-        0.5, ge=0.0, le=1.0, description="Weight of the VLM's answer-gradient map in the "
-        "answer heatmap (hybrid, paper III-G); 0 compares CLIP maps only."
-    )
     llm_map_min_peak: float = Field(
         0.3, ge=0.0, le=1.0, description="The VLM's answer-gradient map enters the answer's "
-        "heatmap, and can show that the model looked elsewhere, only when this share of its "
-        "mass lies in its strongest 10 % of cells (0.1 = flat; see coherence.peak_share)."
+        "heatmap (with weight hybrid.llm_weight), and can show that the model looked "
+        "elsewhere, only when this share of its mass lies in its strongest 10 % of cells "
+        "(0.1 = flat; see coherence.peak_share)."
     )
     similarity_measure: Literal["iou", "pearson", "histogram"] = Field(
         "histogram", description="Heatmap similarity used by the verdict (all three are "

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import torch
 import yaml
+
 from drivexplain.operators.assets import PACKAGE_ROOT
 from drivexplain.operators.concepts import lemma, tokens
 

@@ -21,6 +21,7 @@ from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F
+
 from drivexplain.operators.config import DynamicAdjustmentConfig, FaithfulnessConfig
 
 

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import Literal
 
 import torch
+
 from drivexplain.operators.fusion import minmax
 
 Strategy = Literal["layers", "heads", "both"]

@@ -46,6 +46,7 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
+
 from drivexplain.operators.attribution import ConceptAttribution
 from drivexplain.operators.backbone import OpenClipViT
 from drivexplain.operators.config import TINY_LLAVA_DIR, DrivexplainConfig, HybridConfig
@@ -335,6 +336,7 @@ def ask_image(
     the fusion unless `hybrid_config` is given.
     """
     import cv2
+
     from drivexplain.operators.config import load_config
     from drivexplain.operators.overlay import overlay_heatmap
     from drivexplain.operators.vlm import load_vlm

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
 from drivexplain.operators.assets import MODEL_CONFIG_DIR, TINY_CLIP_DIR
 
 TINY_CLIP_NAME = "TinyDriveCLIP"

@@ -54,6 +54,7 @@ from urllib.parse import urlparse
 
 import numpy as np
 import torch
+
 from drivexplain.operators.assets import looks_like_path
 from drivexplain.operators.device import resolve_device
 from drivexplain.operators.fusion import minmax

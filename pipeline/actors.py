@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+
 from drivexplain.pipeline.batches import batch_rows, rows_block
 from drivexplain.pipeline.payloads import (
     ATTRIBUTED_TYPES,
@@ -52,6 +53,7 @@ class AttributionActor:
     ) -> None:
         import open_clip
         import torch
+
         from drivexplain.operators.attribution import ConceptAttribution
         from drivexplain.operators.config import DrivexplainConfig
 
@@ -134,7 +136,7 @@ class AttributionActor:
         llm_maps = [[maps.get((i, t.prompt)) for t in self.tracks] for i in indices]
         attributions, checks = check_frames(
             self.operator, list(frames), pairs, self.concepts, llm_maps=llm_maps,
-            llm_weight=self.config.coherence.llm_weight,
+            llm_weight=self.config.hybrid.llm_weight,
             llm_min_peak=self.config.coherence.llm_map_min_peak)
         found = [
             PromptAnswer(i, track.prompt, answers.get(i, {}).get(track.prompt), source, check)

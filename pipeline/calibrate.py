@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
 from drivexplain.operators.config import DrivexplainConfig
 
 
@@ -84,6 +85,7 @@ def _frames(labels: list[Label], short_side: int | None) -> dict[tuple[Path, int
                                                                   np.ndarray]:
     """Each labelled frame once, at the pipeline's transport size."""
     import cv2
+
     from drivexplain.pipeline.decode import index_video, iter_chunk_frames, transport_size
     from drivexplain.pipeline.explain import read_image
 

@@ -16,6 +16,7 @@ from fractions import Fraction
 
 import av
 import numpy as np
+
 from drivexplain.pipeline.inputs import open_binary
 
 

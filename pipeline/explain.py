@@ -7,6 +7,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+
 from drivexplain.operators.attribution import ConceptAttribution
 from drivexplain.operators.config import DrivexplainConfig
 from drivexplain.operators.overlay import overlay_heatmap

@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 import pyarrow as pa
+
 from drivexplain.operators.coherence import FrameCheck
 from drivexplain.operators.results import ConceptResult
 from drivexplain.pipeline.batches import plain

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import pyarrow as pa
+
 from drivexplain.operators.results import finite as finite  # re-exported for the pipeline
 
 VERDICT_NOT_EVALUATED = "not_evaluated"

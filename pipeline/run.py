@@ -178,11 +178,12 @@ def _build_dataset(
     fingerprints: dict[str, str], answers: dict[str, dict[int, dict[str, str]]] | None = None,
 ) -> Any:
     import ray
+    from ray.data import ActorPoolStrategy, DataContext
+
     from drivexplain.pipeline.actors import AttributionActor
     from drivexplain.pipeline.batches import rows_block
     from drivexplain.pipeline.payloads import CHUNK_TYPE
     from drivexplain.pipeline.stages import WriterSettings, decode_stage, write_stage
-    from ray.data import ActorPoolStrategy, DataContext
 
     cfg = options.config.pipeline
     context = DataContext.get_current()
@@ -244,6 +245,7 @@ def _first_line(err: BaseException) -> str:
 def preflight(options: RunOptions) -> None:
     """Fail before Ray starts if the model cannot possibly load (name, checkpoint, device)."""
     import open_clip
+
     from drivexplain.operators.assets import looks_like_path
     from drivexplain.operators.backbone import register_model_configs
 
@@ -321,6 +323,7 @@ def run_pipeline(run: RunOptions | PreparedRun, on_chunk: Callable[[dict], None]
     Takes the options, or what `prepare_run` made of them when the caller checked first.
     """
     import ray
+
     from drivexplain.pipeline.finalize import JoinChunks, finalize_video
 
     prepared = run if isinstance(run, PreparedRun) else prepare_run(run)

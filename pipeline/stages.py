@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+
 from drivexplain.operators.config import CoherenceConfig
 from drivexplain.operators.overlay import overlay_heatmap
 from drivexplain.pipeline.batches import batch_rows, plain, rows_block

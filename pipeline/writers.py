@@ -26,6 +26,7 @@ import cv2
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
+
 from drivexplain.pipeline.records import SCHEMA, to_table
 
 

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import cv2
+
 from drivexplain.synthworld.clips import CLIP_START_S, parse_size, write_clip
 from drivexplain.synthworld.scene import World
 

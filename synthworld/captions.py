@@ -8,6 +8,7 @@ its colour and its image region; both kinds are produced for every frame.
 from __future__ import annotations
 
 import numpy as np
+
 from drivexplain.synthworld.instance import ObjectInstance
 
 WHERE = {

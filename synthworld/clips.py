@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
+
 from drivexplain.synthworld.scene import MAX_LIFE_S, Frame, World
 
 CLIP_START_S = MAX_LIFE_S  # start once traffic has had time to fill the road

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
+
 from drivexplain.synthworld.geometry import Camera, Canvas
 
 RGB = tuple[int, int, int]

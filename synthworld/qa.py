@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
 from drivexplain.synthworld.objects import CLASS_COLOURS, OBJECT_CLASSES
 from drivexplain.synthworld.scene import Frame, ObjectInstance
 

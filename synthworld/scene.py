@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+
 from drivexplain.synthworld.captions import make_captions
 from drivexplain.synthworld.geometry import Camera, Canvas
 from drivexplain.synthworld.instance import ObjectInstance

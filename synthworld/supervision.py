@@ -35,6 +35,7 @@ import cv2
 import numpy as np
 import torch
 import torch.nn.functional as F
+
 from drivexplain.operators.config import FaithfulnessConfig
 from drivexplain.operators.faithfulness import fill_image
 from drivexplain.operators.tiny_clip import height_width

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import torch
 import torch.nn.functional as F
+
 from drivexplain.operators.assets import package_relative
 from drivexplain.operators.vlm import FALLBACK_PROMPT_TEMPLATE, TEXT_ONLY_PROMPT_TEMPLATE, load_vlm
 from drivexplain.operators.vlm_build import (

@@ -8,10 +8,11 @@ import logging
 from pathlib import Path
 
 import pytest
+from test_pipeline_support import read_rows, run_tiny, write_video
+
 from drivexplain.operators.coherence import VERDICTS
 from drivexplain.pipeline.answers import AnswersError, assign_answers, read_answers
 from drivexplain.pipeline.prompts import PromptError, resolve_tracks
-from test_pipeline_support import read_rows, run_tiny, write_video
 
 VOCAB = Path("configs/vocabulary.yaml")
 PROMPT = "Is there a car ahead?"

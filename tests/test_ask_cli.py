@@ -5,10 +5,11 @@ from pathlib import Path
 
 import cv2
 import pytest
+from typer.testing import CliRunner
+
 from drivexplain.operators.hybrid import DEFAULT_VLM_DIR
 from drivexplain.pipeline.cli import app
 from drivexplain.synthworld.scene import render_scene
-from typer.testing import CliRunner
 
 
 @pytest.mark.skipif(not DEFAULT_VLM_DIR.is_dir(), reason="the shipped tiny LLaVA is missing")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from drivexplain.operators.assets import looks_like_path
 
 

@@ -13,6 +13,7 @@ import open_clip
 import pytest
 import torch
 import torch.nn.functional as F
+
 from drivexplain.operators.attribution import ConceptAttribution, similarity_gradients
 from drivexplain.operators.backbone import BackboneError, OpenClipViT
 from drivexplain.operators.config import AttributionConfig, HeadSelectionConfig, ModelConfig

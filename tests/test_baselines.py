@@ -3,6 +3,7 @@
 import open_clip
 import pytest
 import torch
+
 from drivexplain.operators.backbone import OpenClipViT
 from drivexplain.operators.baselines import BASELINES
 

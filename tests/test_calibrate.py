@@ -7,13 +7,14 @@ from pathlib import Path
 
 import cv2
 import pytest
+from typer.testing import CliRunner
+
 from drivexplain.operators.config import DrivexplainConfig
 from drivexplain.operators.grounding import grounding_for, load_calibration
 from drivexplain.pipeline.calibrate import LabelsError, read_labels
 from drivexplain.pipeline.cli import app
 from drivexplain.synthworld.clips import write_clip
 from drivexplain.synthworld.scene import render_scene
-from typer.testing import CliRunner
 
 
 @pytest.fixture(scope="module")

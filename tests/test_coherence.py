@@ -16,6 +16,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+
 from drivexplain.operators.coherence import (
     VERDICTS,
     ConceptEvidence,
@@ -326,6 +327,8 @@ def test_actor_audits_the_vlm_answer(
 ) -> None:
     """With `coherence.vlm` set, the actor asks the VLM and ships evidence; the writer stage
     turns it into a verdict (a tiny random LLaVA stands in for the shipped one)."""
+    from test_pipeline_support import tiny_config, write_video
+
     from drivexplain.operators.vlm import load_vlm
     from drivexplain.operators.vlm_build import (
         build_tiny_llava,
@@ -338,7 +341,6 @@ def test_actor_audits_the_vlm_answer(
     from drivexplain.pipeline.decode import index_video
     from drivexplain.pipeline.prompts import PromptTrack
     from drivexplain.pipeline.stages import WriterSettings, build_rows, decode_chunk
-    from test_pipeline_support import tiny_config, write_video
 
     words = split_words("is there a car ? yes no bus truck road pedestrian the a .")
     model, processor = build_tiny_llava(build_word_tokenizer(words), vision_layers=2)

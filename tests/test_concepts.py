@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from drivexplain.operators.concepts import ConceptExtractor, lemma, same_thing
 from drivexplain.operators.contrastive import load_vocabulary
 

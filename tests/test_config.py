@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import pytest
+
 from drivexplain.operators.assets import (
     DEFAULT_CONFIG,
     PACKAGE_ROOT,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 import torch
 import torch.nn.functional as F
+
 from drivexplain.operators.contrastive import VocabularyError, choose_contrastive, is_variant
 
 

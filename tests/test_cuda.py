@@ -6,6 +6,7 @@ import numpy as np
 import open_clip
 import pytest
 import torch
+
 from drivexplain.operators.attribution import ConceptAttribution
 from drivexplain.operators.backbone import OpenClipViT
 from drivexplain.operators.config import RuntimeConfig

@@ -7,6 +7,7 @@ import shlex
 from pathlib import Path
 
 import yaml
+
 from drivexplain.operators.config import load_config
 
 DEPLOY = Path(__file__).resolve().parent.parent / "deploy"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+
 from drivexplain.operators.episodes import FrameFlag, find_episodes, smooth
 
 

@@ -5,8 +5,9 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-from drivexplain.pipeline.cli import app
 from typer.testing import CliRunner
+
+from drivexplain.pipeline.cli import app
 
 
 def _image(tmp_path: Path) -> Path:

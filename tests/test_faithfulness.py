@@ -3,6 +3,7 @@
 import pytest
 import torch
 import torch.nn.functional as F
+
 from drivexplain.operators.config import DynamicAdjustmentConfig, FaithfulnessConfig
 from drivexplain.operators.faithfulness import (
     adjust,
@@ -121,8 +122,9 @@ def test_amplification_rescales_instead_of_clipping() -> None:
 
 
 def test_separable_blur_equals_torchvision() -> None:
-    from drivexplain.operators.faithfulness import gaussian_blur
     from torchvision.transforms.functional import gaussian_blur as reference
+
+    from drivexplain.operators.faithfulness import gaussian_blur
 
     pixels = torch.randn(2, 3, 48, 64, generator=torch.Generator().manual_seed(2))
     sigma = 4.0

@@ -2,6 +2,7 @@
 
 import pytest
 import torch
+
 from drivexplain.operators.fusion import boost, fuse, minmax, suppress_background
 
 

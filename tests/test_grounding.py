@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from drivexplain.operators.assets import TINY_CLIP_CALIBRATION
 from drivexplain.operators.coherence import ConceptEvidence, FrameCheck, decide
 from drivexplain.operators.concepts import Extraction

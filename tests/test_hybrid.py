@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
+
 from drivexplain.operators.expansion import (
     CONTROL_WORDS,
     DRIVING_EXPANSIONS,
@@ -128,6 +129,7 @@ def test_expanded_embedding_blends_concept_and_terms() -> None:
 # ---------------------------------------------------------------- hybrid fusion
 
 import numpy as np  # noqa: E402
+
 from drivexplain.operators.fusion import minmax  # noqa: E402
 from drivexplain.operators.hybrid import (  # noqa: E402
     HybridAttribution,
@@ -150,6 +152,7 @@ def _minmax(x: np.ndarray, eps: float) -> np.ndarray:
 def hybrid_parts(tmp_path_factory: pytest.TempPathFactory):
     """Random TinyDriveCLIP for Concept Attribution and a tiny LLaVA built on its tower."""
     import open_clip
+
     from drivexplain.operators.attribution import ConceptAttribution
     from drivexplain.operators.backbone import OpenClipViT
     from drivexplain.operators.tiny_clip import TINY_CLIP_NAME, register_model_configs
@@ -274,6 +277,7 @@ def test_towers_match_and_mismatch_is_refused(hybrid_parts, tmp_path) -> None:
 def test_towers_of_different_input_shapes_are_refused(hybrid_parts) -> None:
     # A square CLIP cannot be fused with the VLM built on the wide one: their patch grids differ.
     import open_clip
+
     from drivexplain.operators.attribution import ConceptAttribution
     from drivexplain.operators.backbone import OpenClipViT
 
@@ -318,6 +322,8 @@ def test_hybrid_explain_end_to_end(hybrid_parts, road_frames) -> None:
 def test_ask_image_writes_answer_and_overlays(tmp_path, monkeypatch) -> None:
     import cv2
     import open_clip
+    from safetensors.torch import save_file
+
     from drivexplain.operators.config import load_config
     from drivexplain.operators.hybrid import ask_image
     from drivexplain.operators.tiny_clip import TINY_CLIP_NAME, register_model_configs
@@ -328,7 +334,6 @@ def test_ask_image_writes_answer_and_overlays(tmp_path, monkeypatch) -> None:
         split_words,
     )
     from drivexplain.operators.vlm_convert import convert_open_clip_visual
-    from safetensors.torch import save_file
 
     register_model_configs()
     torch.manual_seed(3)

@@ -7,6 +7,8 @@ from dataclasses import fields
 
 import numpy as np
 import pyarrow as pa
+from ray.data.block import BlockAccessor
+
 from drivexplain.operators.coherence import ConceptEvidence, FrameCheck
 from drivexplain.operators.concepts import Extraction
 from drivexplain.pipeline.batches import batch_rows, rows_block
@@ -20,7 +22,6 @@ from drivexplain.pipeline.payloads import (
     PromptAnswer,
     WorkerInfo,
 )
-from ray.data.block import BlockAccessor
 
 
 def _chunk(index: int, sampled: tuple[int, ...], rate: str | None) -> Chunk:

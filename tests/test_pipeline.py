@@ -10,6 +10,15 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
+from test_pipeline_support import (  # noqa: F401  (shared_run is a fixture)
+    PROMPTS,
+    by_name,
+    read_jsonl,
+    read_rows,
+    shared_run,
+    write_video,
+)
+
 from drivexplain.pipeline.chunks import plan_chunks
 from drivexplain.pipeline.decode import (
     DecodedFrame,
@@ -23,14 +32,6 @@ from drivexplain.pipeline.prompts import PromptError, match_concepts, resolve_tr
 from drivexplain.pipeline.records import SCHEMA, TIMING_FIELDS
 from drivexplain.pipeline.report import episodes, esc, video_report
 from drivexplain.pipeline.writers import atomic_path, caption_band, concat_segments
-from test_pipeline_support import (  # noqa: F401  (shared_run is a fixture)
-    PROMPTS,
-    by_name,
-    read_jsonl,
-    read_rows,
-    shared_run,
-    write_video,
-)
 
 VOCAB = Path("configs/vocabulary.yaml")
 

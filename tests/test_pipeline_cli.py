@@ -6,9 +6,10 @@ import logging
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
+
 from drivexplain.pipeline.cli import app
 from drivexplain.pipeline.commands import EXIT_INPUT_FAILED, EXIT_USAGE, run_command
-from typer.testing import CliRunner
 
 
 def _run(tmp_path: Path, caplog: pytest.LogCaptureFixture, **kwargs) -> int:

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import av
 import pytest
-from drivexplain.pipeline.records import TIMING_FIELDS
 from test_pipeline_support import (
     crash_once_hook,
     local_ray,
@@ -23,6 +22,8 @@ from test_pipeline_support import (
     tiny_config,
     write_video,
 )
+
+from drivexplain.pipeline.records import TIMING_FIELDS
 
 pytestmark = pytest.mark.slow
 TESTS = Path(__file__).resolve().parent

@@ -18,6 +18,7 @@ import av
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
+
 from drivexplain.operators.config import DrivexplainConfig, load_config
 from drivexplain.pipeline.run import RunOptions, RunSummary, run_pipeline
 

@@ -11,12 +11,13 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
+from sklearn.metrics import roc_auc_score
+
 from drivexplain.operators.attribution import ConceptAttribution
 from drivexplain.operators.backbone import OpenClipViT
 from drivexplain.operators.config import AttributionConfig, ModelConfig
 from drivexplain.synthworld.objects import OBJECT_CLASSES
 from drivexplain.synthworld.scene import render_scene
-from sklearn.metrics import roc_auc_score
 
 SEED = 950_000
 FRAMES = 16

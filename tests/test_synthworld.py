@@ -7,6 +7,7 @@ import time
 
 import numpy as np
 import pytest
+
 from drivexplain.synthworld.clips import (
     parse_size,
     read_sidecar,

@@ -6,6 +6,7 @@ import numpy as np
 import open_clip
 import pytest
 import torch
+
 from drivexplain.operators.tiny_clip import (
     TINY_CLIP_NAME,
     WEIGHTS_ENV,

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+
 from drivexplain.operators.fusion import minmax
 from drivexplain.operators.vlm import (
     LlavaBackend,
@@ -370,6 +371,7 @@ def test_project_tiny_clip_tower_inside_a_llava(tmp_path: Path, name: str) -> No
     # yet), the dashcam-shaped default and the square stage 1, converted, placed in a LLaVA,
     # saved, reloaded through the backend: features equal at the tower's own input.
     import open_clip
+
     from drivexplain.operators.tiny_clip import register_model_configs
     from drivexplain.operators.vlm_convert import compare_towers, convert_open_clip_visual
 
@@ -397,6 +399,7 @@ def test_square_position_grid_interpolates_exactly_to_a_wide_one() -> None:
     # under the interpolation transformers applies, and a square tower must keep its own.
     import open_clip
     import torch.nn.functional as F
+
     from drivexplain.operators.tiny_clip import register_model_configs
     from drivexplain.operators.vlm_convert import square_position_embedding
 
@@ -600,9 +603,10 @@ def test_packed_training_sequences_match_the_backend_prompt(llava_dir: Path) -> 
 @pytest.mark.slow
 def test_train_vlm_smoke(tmp_path: Path) -> None:
     import open_clip
+    from safetensors.torch import save_file
+
     from drivexplain.operators.tiny_clip import TINY_CLIP_NAME, register_model_configs
     from drivexplain.synthworld.train_vlm import DEFAULTS, train
-    from safetensors.torch import save_file
 
     register_model_configs()
     clip = open_clip.create_model(TINY_CLIP_NAME, pretrained=None)
@@ -631,12 +635,13 @@ def test_llava15_tower_is_open_clip_vit_l_14_336_openai_layout() -> None:
     # so converting open_clip's architecture must reproduce it; weights cannot be fetched here,
     # so features are compared on random weights of the full-size tower.
     import open_clip
+    from transformers import LlavaConfig
+
     from drivexplain.operators.vlm_convert import (
         clip_vision_config,
         compare_towers,
         convert_open_clip_visual,
     )
-    from transformers import LlavaConfig
 
     torch.manual_seed(0)
     clip = open_clip.create_model("ViT-L-14-336-quickgelu", pretrained=None).eval()
