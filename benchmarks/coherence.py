@@ -16,9 +16,11 @@ known from its scene graph, in several wordings each:
 
 Two disjoint seed ranges: calibration seeds fit the grounding calibration
 (`operators/grounding.py`, a logistic model over the evidence Concept Attribution computes) and
-choose `coherence.flag_confidence` and `ungrounded_when` (the best F1 of `ungrounded` over a
-grid); evaluation seeds only report. `--write-calibration` ships the fitted model beside the
-weights it was fitted for.
+choose `coherence.flag_confidence` and `ungrounded_when`: the most recall whose precision's
+95 % interval stays above 0.9, on probabilities cross-fitted over the calibration frames (so
+the choice does not trust an in-sample fit), with `min_concept_auroc` at 0.8 by policy.
+Evaluation seeds only report. `--write-calibration` ships the fitted model beside the weights
+it was fitted for.
 The uncalibrated rule (the `ground_*` thresholds) is scored on the same evaluation answers as a
 baseline.
 
@@ -39,6 +41,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import itertools
 import json
 import time
 from collections import Counter, defaultdict
@@ -74,6 +77,8 @@ TRANSPORT_SHORT_SIDE = 224
 SIZE_BINS = ((0.0, 0.01, "<1%"), (0.01, 0.03, "1-3%"), (0.03, 1.01, ">=3%"))
 NUMBER_WORDS = ("zero", "one", "two", "three", "four", "five", "six")
 FLAG_CONFIDENCES = tuple(np.round(np.arange(0.5, 0.951, 0.025), 3))
+MIN_CONCEPT_AUROCS = (0.8,)
+TARGET_PRECISION = 0.9
 
 PRESENCE_PROMPTS = ("is there a {c}?", "can you see any {p}?", "are there any {p} ahead?")
 YES_ANSWERS = ("yes.", "yes, there is {a} ahead.", "i can see {a}.", "{n} {p}.")
@@ -219,6 +224,23 @@ def with_calibration(checks: list[FrameCheck], calibration: GroundingCalibration
             for c in checks]
 
 
+def cross_fitted(frames: list[Frame], checks: list[FrameCheck], cases: list[Case],
+                 operator: ConceptAttribution, folds: int = 5) -> list[FrameCheck]:
+    """The checks with p_grounded from a calibration fitted on the other frames' labels."""
+    out: list[FrameCheck | None] = [None] * len(checks)
+    for fold in range(folds):
+        held = [i for i, c in enumerate(cases) if c.frame % folds == fold]
+        rest = [i for i, c in enumerate(cases) if c.frame % folds != fold]
+        evidence, labels, _ = grounding_labels(frames, [checks[i] for i in rest],
+                                               [cases[i] for i in rest])
+        model = fit_grounding([e.features() for e in evidence], labels, operator.model_id,
+                              operator.backbone.weights_sha256, source=f"fold {fold}")
+        for i, check in zip(held, with_calibration([checks[i] for i in held], model),
+                            strict=True):
+            out[i] = check
+    return [c for c in out if c is not None]
+
+
 def grounding_labels(frames: list[Frame], checks: list[FrameCheck], cases: list[Case]
                      ) -> tuple[list, list[bool], list[str]]:
     """(evidence, present?, concept) for every concept the answers asked about.
@@ -261,7 +283,7 @@ def wilson(k: int, n: int) -> list[float] | None:
     z, p = 1.96, k / n
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
     half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return [round(float(centre - half), 3), round(float(centre + half), 3)]
+    return [round(max(0.0, float(centre - half)), 3), round(min(1.0, float(centre + half)), 3)]
 
 
 def _rate(hits: int, n: int) -> dict:
@@ -327,19 +349,29 @@ def score(cases: list[Case], flags: list[bool], boot: int = 1000) -> dict:
 
 def choose_thresholds(checks: list[FrameCheck], cases: list[Case], base: CoherenceConfig
                       ) -> tuple[CoherenceConfig, list[dict]]:
-    """flag_confidence and ungrounded_when with the best F1 of `ungrounded` on the calibration
-    answers (ties: the more confident flag)."""
+    """flag_confidence, ungrounded_when and min_concept_auroc, on the calibration answers.
+
+    A flag must be trustworthy first: among the settings whose precision is at least
+    `TARGET_PRECISION` at the lower end of its 95 % interval, the one with the most recall
+    (ties: the more confident flag); if none reaches it, the best F1. `min_concept_auroc` is
+    policy, not fitted: a concept the CLIP does not tell apart with an AUROC of 0.8 (the usual
+    bar for a useful test) on the calibration labels cannot support a claim of absence.
+    """
     wrong = np.array([c.wrong for c in cases])
     sweep = []
-    for value in FLAG_CONFIDENCES:
-        for rule in ("any", "majority", "all"):
-            update = {"flag_confidence": float(value), "ungrounded_when": rule}
-            got = np.array(flagged(checks, base.model_copy(update=update)))
-            precision, recall, f1 = _prf(wrong, got)
-            sweep.append(update | {"precision": round(precision, 3),
-                                   "recall": round(recall, 3), "f1": round(f1, 3)})
-    best = max(sweep, key=lambda r: (r["f1"], r["flag_confidence"]))
-    chosen = {k: best[k] for k in ("flag_confidence", "ungrounded_when")}
+    for value, rule, auroc in itertools.product(FLAG_CONFIDENCES, ("any", "majority", "all"),
+                                                MIN_CONCEPT_AUROCS):
+        update = {"flag_confidence": float(value), "ungrounded_when": rule,
+                  "min_concept_auroc": float(auroc)}
+        got = np.array(flagged(checks, base.model_copy(update=update)))
+        precision, recall, f1 = _prf(wrong, got)
+        low = wilson(int((wrong & got).sum()), int(got.sum()))
+        sweep.append(update | {"precision": round(precision, 3), "precision_low": low[0]
+                               if low else 0.0, "recall": round(recall, 3), "f1": round(f1, 3)})
+    trusted = [r for r in sweep if r["precision_low"] >= TARGET_PRECISION]
+    best = (max(trusted, key=lambda r: (r["recall"], r["flag_confidence"])) if trusted
+            else max(sweep, key=lambda r: (r["f1"], r["flag_confidence"])))
+    chosen = {k: best[k] for k in ("flag_confidence", "ungrounded_when", "min_concept_auroc")}
     return base.model_copy(update=chosen), sweep
 
 
@@ -646,12 +678,14 @@ def main() -> None:
     if args.write_calibration:
         calibration.save(TINY_CLIP_CALIBRATION)
         results["calibration_written"] = package_relative(TINY_CLIP_CALIBRATION)
-    cal_checks = with_calibration(cal_checks, calibration)
+    cal_checks = cross_fitted(cal_frames, cal_checks, cal_cases, operator)
     tuned, sweep = choose_thresholds(cal_checks, cal_cases, base)
     results["calibration"] = {"frames": args.cal_frames, "answers": len(cal_cases),
                               "fitted_on": calibration.fitted_on,
                               "chosen": {"flag_confidence": tuned.flag_confidence,
-                                         "ungrounded_when": tuned.ungrounded_when},
+                                         "ungrounded_when": tuned.ungrounded_when,
+                                         "min_concept_auroc": tuned.min_concept_auroc},
+                              "concept_auroc": calibration.concept_auroc,
                               "sweep": sweep}
 
     eval_frames = render_frames(EVALUATION_SEED, args.eval_frames)

@@ -185,6 +185,8 @@ class ConceptEvidence:
     similarity stands above the same class in the best other colour (0 without a colour).
     `p_grounded`: the calibrated probability that the concept is in the frame
     (`operators.grounding`); None when no calibration is loaded for this CLIP.
+    `concept_auroc`: how well that probability told the concept's presence from its absence on
+    the calibration labels; a concept the CLIP cannot tell apart is not flagged either way.
     """
 
     concept: str
@@ -196,6 +198,7 @@ class ConceptEvidence:
     vocab_rank: int | None
     colour_margin: float | None = None
     p_grounded: float | None = None
+    concept_auroc: float | None = None
 
     @classmethod
     def from_result(cls, result: ConceptResult, vocab_sims: np.ndarray | None,
@@ -225,7 +228,9 @@ class ConceptEvidence:
     def calibrated(self, calibration: GroundingCalibration | None) -> ConceptEvidence:
         if calibration is None:
             return self
-        return replace(self, p_grounded=calibration.probability(self.features()))
+        return replace(self, p_grounded=calibration.probability(self.features()),
+                       concept_auroc=calibration.auroc_for(self.concept))
+
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -233,6 +238,17 @@ class ConceptEvidence:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ConceptEvidence:
         return cls(**{k: data.get(k) for k in cls.__dataclass_fields__})
+
+
+def unverifiable(evidence: ConceptEvidence | None, config: CoherenceConfig) -> str | None:
+    """Why no flag may rest on this concept, or None: the CLIP told it apart too poorly on the
+    calibration labels for its p_grounded to mean much."""
+    if evidence is None or evidence.p_grounded is None or evidence.concept_auroc is None:
+        return None
+    if evidence.concept_auroc >= config.min_concept_auroc:
+        return None
+    return (f"'{evidence.concept}' cannot be verified by this CLIP: calibration AUROC "
+            f"{evidence.concept_auroc:.3f} < min_concept_auroc {config.min_concept_auroc:g}")
 
 
 @dataclass(frozen=True)
@@ -404,6 +420,9 @@ def grounding(evidence: ConceptEvidence | None, config: CoherenceConfig) -> tupl
     if evidence is None:
         return False, ["no attribution was computed for it"]
     e = evidence
+    why = unverifiable(e, config)
+    if why is not None:
+        return True, [f"p_grounded {e.p_grounded:.3f}, but {why}"]
     if e.p_grounded is not None:
         limit = 1.0 - config.flag_confidence
         ok = e.p_grounded > limit
@@ -463,6 +482,10 @@ def decide(check: FrameCheck, config: CoherenceConfig) -> Verdict:
     for concept in answer.denied:
         e = check.evidence.get(concept)
         p = e.p_grounded if e else None
+        why = unverifiable(e, config)
+        if why is not None:
+            denied_notes.append(f"the answer denies '{concept}': {why}")
+            continue
         if p is not None:
             supported = p >= config.flag_confidence
             (contradicted if supported else denied_notes).append(

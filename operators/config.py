@@ -170,14 +170,14 @@ class PipelineConfig(_Strict):
 class CoherenceConfig(_Strict):
     """Dual explainability (paper III-J): per-frame verdicts and their episodes.
 
-    A concept is *grounded* when every enabled test passes; a test whose threshold is null is
-    off. The vocabulary z-score is the default test because it beats the paper's fixed readings
-    on the shipped weights (`benchmarks/coherence.py`, results in
-    `benchmarks/results/coherence.json`: F1 of `ungrounded` 0.78 against 0.58-0.59 for CD > 0,
-    NS >= 2 or NS >= 5). The thresholds were not fitted to these weights: the benchmark's
-    calibrated setting reaches 0.85, and Pearson separates overlapping from disjoint heatmaps
-    as well as the default histogram intersection (AUC 0.91 and 0.905). Where the defaults
-    came from is in weights/tiny-drive-clip/MODEL_CARD.md.
+    With a grounding calibration for the loaded CLIP (`calibration`), a concept is grounded
+    unless its calibrated p_grounded says it is absent with at least `flag_confidence`, and a
+    denied one is contradicted when p_grounded reaches `flag_confidence`; concepts the CLIP
+    could not tell apart on the calibration labels (`min_concept_auroc`) never raise a flag.
+    `flag_confidence`, `ungrounded_when` and `min_concept_auroc` were chosen by
+    `benchmarks/coherence.py` on its calibration seeds: the most recall whose precision stays
+    above 0.9 at the low end of its 95 % interval. Without a calibration, the `ground_*` tests
+    apply: a concept is grounded when every enabled one passes (null switches a test off).
     """
 
     enabled: bool = True
@@ -201,10 +201,12 @@ class CoherenceConfig(_Strict):
         True, description="Ask the loaded VLM for concepts when the rules find none."
     )
     llm_map_min_peak: float = Field(
-        0.3, ge=0.0, le=1.0, description="The VLM's answer-gradient map enters the answer's "
+        1.0, ge=0.0, le=1.0, description="The VLM's answer-gradient map enters the answer's "
         "heatmap (with weight hybrid.llm_weight), and can show that the model looked "
         "elsewhere, only when this share of its mass lies in its strongest 10 % of cells "
-        "(0.1 = flat; see coherence.peak_share)."
+        "(0.1 = flat; see coherence.peak_share). Chosen by benchmarks/hybrid.py on "
+        "calibration frames as the smallest share whose maps point as well as CLIP-only CA; "
+        "for the shipped tiny LLaVA none does, so 1.0: its maps never claim a divergence."
     )
     similarity_measure: Literal["iou", "pearson", "histogram"] = Field(
         "histogram", description="Heatmap similarity used by the verdict (all three are "
@@ -219,6 +221,11 @@ class CoherenceConfig(_Strict):
         description="Grounding calibration (operators/grounding.py): a JSON file from "
         "`drivexplain calibrate`; `embedded`: the one shipped for the shipped tiny CLIP; null: "
         "none, and grounding falls back to the uncalibrated ground_* thresholds below.",
+    )
+    min_concept_auroc: float = Field(
+        0.8, ge=0.5, le=1.0, description="With a calibration, a concept whose p_grounded told "
+        "presence from absence worse than this on the calibration labels (its out-of-fold "
+        "AUROC) cannot be verified by this CLIP: no flag rests on it."
     )
     flag_confidence: float = Field(
         0.5, ge=0.5, lt=1.0, description="With a calibration, an answer is flagged when the "
@@ -249,7 +256,7 @@ class CoherenceConfig(_Strict):
         None, description="Grounded needs cos(I, concept) at or above."
     )
     ungrounded_when: Literal["any", "majority", "all"] = Field(
-        "all", description="How many of an answer's named concepts must fail grounding for "
+        "any", description="How many of an answer's named concepts must fail grounding for "
         "the answer to be ungrounded: any one (strict: one invented object is enough), a "
         "majority, or all of them."
     )

@@ -36,6 +36,9 @@ FEATURES = ("vocab_z", "concept_drop", "negative_suppression", "colour_margin")
 # Ratios such as Negative Suppression can explode when the contrast's cosine is near zero;
 # clipping keeps one odd frame from dominating the linear model.
 _FEATURE_CLIP = 10.0
+# A concept's own AUROC needs this many present and absent labels; with fewer it is noise, and
+# the concept is judged by the overall AUROC instead.
+MIN_LABELS_PER_SIDE = 10
 
 
 class CalibrationError(ValueError):
@@ -89,6 +92,16 @@ class GroundingCalibration(BaseModel):
         description="Per-concept change of the vocab_z weight: a CLIP is surer of some "
         "classes than of others, so the same z-score says more about a bus than a bicycle.",
     )
+    concept_auroc: dict[str, float] = Field(
+        default_factory=dict,
+        description="How well p_grounded told present from absent for each concept with at "
+        "least 10 labels of each kind, out of fold (5-fold cross-validation): below "
+        "coherence.min_concept_auroc the CLIP cannot verify that concept, and no flag rests "
+        "on it.",
+    )
+    overall_auroc: float | None = Field(
+        None, description="The same over all labels: what a concept without labels gets."
+    )
     fitted_on: dict[str, int | float | str] = Field(
         default_factory=dict, description="What the labels were: counts and their source."
     )
@@ -106,6 +119,10 @@ class GroundingCalibration(BaseModel):
                 coef += self.concept_z_slopes.get(concept, 0.0)
             logit += coef * standard
         return 1.0 / (1.0 + math.exp(-logit)) if logit > -700 else 0.0
+
+    def auroc_for(self, concept: str) -> float | None:
+        """How verifiable `concept` proved on the labels (its own AUROC, else the overall)."""
+        return self.concept_auroc.get(concept.lower(), self.overall_auroc)
 
     def check_model(self, model_id: str, weights_sha256: str | None) -> None:
         """Refuse a calibration fitted for another CLIP, naming both models."""
@@ -187,15 +204,47 @@ def fit_grounding(
 
     Features are standardised on the labels themselves; a concept gets its own offset and its
     own change of the vocab_z weight (one-hot and one-hot x z, L2-regularised like the rest, so
-    a rarely seen concept stays near the shared model).
+    a rarely seen concept stays near the shared model). Each concept's AUROC is measured out
+    of fold, so that a concept the CLIP cannot tell apart is known as such (`concept_auroc`).
     """
-    from sklearn.linear_model import LogisticRegression
-
     y = np.asarray(labels, dtype=bool)
     if len(samples) != len(y):
         raise ValueError(f"{len(samples)} samples for {len(y)} labels")
     if y.all() or not y.any():
         raise CalibrationError("the labels need both present and absent examples to calibrate")
+    fitted = _fit_logistic(samples, y, model_id, weights_sha256, source, regularisation)
+    oof = np.zeros(len(y))
+    folds = np.arange(len(y)) % 5
+    for fold in range(5):
+        train = folds != fold
+        if y[train].all() or not y[train].any():
+            oof[~train] = 0.5
+            continue
+        model = _fit_logistic([s for s, t in zip(samples, train, strict=True) if t], y[train],
+                              model_id, weights_sha256, source, regularisation)
+        oof[~train] = [model.probability(s) for s, t in zip(samples, train, strict=True)
+                       if not t]
+    concepts = np.array([s.concept.lower() for s in samples])
+    per_concept = {c: _auroc(y[concepts == c], oof[concepts == c], MIN_LABELS_PER_SIDE)
+                   for c in sorted(set(concepts))}
+    return fitted.model_copy(update={
+        "concept_auroc": {c: a for c, a in per_concept.items() if a is not None},
+        "overall_auroc": _auroc(y, oof)})
+
+
+def _auroc(labels: np.ndarray, scores: np.ndarray, min_per_side: int = 1) -> float | None:
+    if min(int(labels.sum()), int((~labels).sum())) < min_per_side:
+        return None
+    from sklearn.metrics import roc_auc_score
+
+    return round(float(roc_auc_score(labels, scores)), 4)
+
+
+def _fit_logistic(samples: Sequence[GroundingFeatures], y: np.ndarray, model_id: str,
+                  weights_sha256: str | None, source: str, regularisation: float
+                  ) -> GroundingCalibration:
+    from sklearn.linear_model import LogisticRegression
+
     raw = np.array([[_clean(v) for v in s.vector()] for s in samples], dtype=float)
     seen = ~np.isnan(raw)
     mean = np.where(seen.any(axis=0),

@@ -35,6 +35,8 @@ _CONCEPT = pa.struct(
         ("heads", pa.list_(pa.list_(pa.int32()))),
         ("vocab_z", pa.float64()),
         ("vocab_rank", pa.int32()),
+        ("p_grounded", pa.float64()),  # calibrated; null without a calibration for the CLIP
+        ("concept_auroc", pa.float64()),  # how well the calibration tells this concept apart
     ]
 )
 _SIMILARITIES = pa.struct(

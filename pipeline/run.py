@@ -258,12 +258,10 @@ def preflight(options: RunOptions) -> None:
     pretrained = model.pretrained
     if pretrained and looks_like_path(pretrained) and not Path(pretrained).is_file():
         raise ValueError(f"checkpoint {pretrained!r} does not exist")
-    device = options.config.runtime.device
-    if options.address is None and device.startswith("cuda"):
-        import torch
+    if options.address is None:  # on a cluster the workers, not the driver, hold the GPUs
+        from drivexplain.operators.device import resolve_device
 
-        if not torch.cuda.is_available():
-            raise ValueError(f"runtime.device is {device!r} but this machine has no CUDA")
+        resolve_device(options.config.runtime.device)
 
 
 def _progress(enabled: bool) -> Any:

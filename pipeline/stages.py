@@ -248,7 +248,9 @@ def build_rows(
             concept_results = [
                 _concept_result(c, by_concept.get(c)) | (
                     {"vocab_z": finite(evidence[c].vocab_z),
-                     "vocab_rank": evidence[c].vocab_rank} if c in evidence else {})
+                     "vocab_rank": evidence[c].vocab_rank,
+                     "p_grounded": finite(evidence[c].p_grounded),
+                     "concept_auroc": evidence[c].concept_auroc} if c in evidence else {})
                 for c in concepts
             ]
             primary = concept_results[0] if concept_results else _concept_result("", None)

@@ -36,7 +36,7 @@ from drivexplain.synthworld.scene import Frame, parse_concept, render_scene
 
 # Pinned, so that these tests check the logic, not whichever defaults the benchmark chose.
 CONFIG = CoherenceConfig(ground_min_z=1.0, deny_max_z=2.0, similarity_measure="pearson",
-                         coherent_similarity=0.5, ungrounded_when="any")
+                         coherent_similarity=0.5, ungrounded_when="any", llm_map_min_peak=0.3)
 GRID = (12, 12)
 
 
