@@ -11,10 +11,12 @@ recomputes the same arithmetic, so the model object is never modified.
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import open_clip
@@ -76,6 +78,125 @@ class VisualTrace:
     query_rows: slice
 
 
+def checkpoint_file(config: ModelConfig) -> Path | None:
+    """The local file `load_open_clip` will read weights from; None for a tag or random init."""
+    register_model_configs()
+    pretrained = config.pretrained
+    if pretrained is None:
+        default = default_weights_path()
+        return default if config.name == TINY_CLIP_NAME and default.is_file() else None
+    return Path(pretrained).expanduser() if looks_like_path(pretrained) else None
+
+
+def _checkpoint_shapes(path: Path) -> dict[str, tuple[int, ...]]:
+    """Each tensor's name and shape, read without loading the weights themselves.
+
+    safetensors: the header only; anything else: `torch.load(weights_only=True)` onto the meta
+    device. Raises BackboneError with one sentence when the file is neither.
+    """
+    tensors: Any = None
+    if path.suffix == ".safetensors":
+        from safetensors import safe_open
+
+        try:
+            with safe_open(str(path), framework="pt") as handle:
+                return {k: tuple(handle.get_slice(k).get_shape()) for k in handle.keys()}  # noqa: SIM118
+        except Exception as err:
+            raise BackboneError(
+                f"checkpoint {path} is not a readable safetensors file "
+                f"({type(err).__name__}: {_first_line(err)})"
+            ) from None
+    try:
+        tensors = torch.load(str(path), map_location="meta", weights_only=True)
+    except Exception as err:
+        raise BackboneError(
+            f"checkpoint {path} is not a model checkpoint: it is neither a safetensors file nor "
+            f"a PyTorch state dict loadable with weights_only ({type(err).__name__}: "
+            f"{_first_line(err)})"
+        ) from None
+    if isinstance(tensors, Mapping) and isinstance(tensors.get("state_dict"), Mapping):
+        tensors = tensors["state_dict"]  # what open_clip's own loader unwraps too
+    if not isinstance(tensors, Mapping):
+        raise BackboneError(
+            f"checkpoint {path} holds a {type(tensors).__name__}, not a state dict of tensors"
+        )
+    return {str(k): tuple(v.shape) for k, v in tensors.items() if isinstance(v, torch.Tensor)}
+
+
+def _first_line(err: BaseException) -> str:
+    lines = [line.strip() for line in str(err).splitlines() if line.strip()]
+    return (lines[0] if lines else "no detail")[:160]
+
+
+def check_checkpoint(name: str, path: str | Path) -> None:
+    """Fail with one sentence unless `path` holds weights for open_clip model `name`.
+
+    Compares the file's tensor names and shapes with the model's state dict, built on the meta
+    device (no memory, no weights read), allowing what open_clip's loader itself adapts: a
+    `module.` prefix, the scalar/1-d logit scale and bias, resized positional embeddings.
+    """
+    path = Path(path).expanduser()
+    if not path.exists():
+        raise BackboneError(f"checkpoint {path} does not exist")
+    if not path.is_file():
+        raise BackboneError(f"checkpoint {path} is not a file; name the weights file itself")
+    found = _checkpoint_shapes(path)
+    if not found:
+        raise BackboneError(f"checkpoint {path} holds no tensors; expected {name}'s weights")
+    if all(k.startswith("module.") for k in found):
+        found = {k[len("module."):]: v for k, v in found.items()}
+    register_model_configs()
+    def quiet(record: logging.LogRecord) -> bool:
+        return False
+
+    root = logging.getLogger()
+    root.addFilter(quiet)  # open_clip warns through the root logger that weights are random
+    try:
+        with torch.device("meta"):
+            model = open_clip.create_model(name, device="meta")
+    finally:
+        root.removeFilter(quiet)
+    expected = {k: tuple(v.shape) for k, v in model.state_dict().items()}
+    if "positional_embedding" in found and not hasattr(model, "positional_embedding"):
+        from open_clip.model import convert_to_custom_text_state_dict
+
+        found = {k: tuple(v.shape) for k, v in convert_to_custom_text_state_dict(
+            {k: torch.empty(s, device="meta") for k, s in found.items()}).items()}
+    found.pop("text.transformer.embeddings.position_ids", None)
+    missing = [k for k in expected if k not in found and k != "logit_bias"]
+    unexpected = [k for k in found if k not in expected]
+    if missing or unexpected:
+        parts = []
+        if missing:
+            parts.append(f"{len(missing)} of the model's {len(expected)} weights are missing "
+                         f"(e.g. {missing[0]})")
+        if unexpected:
+            parts.append(f"{len(unexpected)} of the file's {len(found)} tensors are not the "
+                         f"model's (e.g. {unexpected[0]})")
+        raise BackboneError(
+            f"checkpoint {path} is not a {name} checkpoint: {' and '.join(parts)}; pass the "
+            "model name it was saved from"
+        )
+
+    def fits(key: str, have: tuple[int, ...], want: tuple[int, ...]) -> bool:
+        if have == want:
+            return True
+        if key in ("logit_scale", "logit_bias"):
+            return math.prod(have) == math.prod(want)
+        # open_clip interpolates positional embeddings to the model's grid / context
+        return key.endswith("positional_embedding") and len(have) == len(want) and \
+            have[-1:] == want[-1:]
+
+    wrong = [k for k in expected if k in found and not fits(k, found[k], expected[k])]
+    if wrong:
+        key = wrong[0]
+        raise BackboneError(
+            f"checkpoint {path} does not fit {name}: {key} has shape {list(found[key])} in the "
+            f"file but {list(expected[key])} in the model ({len(wrong)} weights differ); pass "
+            "the model name it was saved from"
+        )
+
+
 def load_open_clip(config: ModelConfig, device: str | torch.device = "cpu") -> torch.nn.Module:
     """Create an open_clip model: a pretrained tag, a local checkpoint, or the embedded default.
 
@@ -92,6 +213,9 @@ def load_open_clip(config: ModelConfig, device: str | torch.device = "cpu") -> t
         pretrained = str(default_weights_path())
     if pretrained is not None and looks_like_path(pretrained) and not Path(pretrained).exists():
         raise BackboneError(f"checkpoint {pretrained!r} does not exist")
+    local = checkpoint_file(config)
+    if local is not None:
+        check_checkpoint(config.name, local)
     try:
         model = open_clip.create_model(config.name, pretrained=pretrained, device=device)
     except RuntimeError as err:

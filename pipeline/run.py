@@ -247,7 +247,11 @@ def preflight(options: RunOptions) -> None:
     import open_clip
 
     from drivexplain.operators.assets import looks_like_path
-    from drivexplain.operators.backbone import register_model_configs
+    from drivexplain.operators.backbone import (
+        check_checkpoint,
+        checkpoint_file,
+        register_model_configs,
+    )
 
     register_model_configs()
     for directory in options.model_config_dirs:
@@ -256,8 +260,11 @@ def preflight(options: RunOptions) -> None:
     if model.name not in open_clip.list_models():
         raise ValueError(f"model {model.name!r} is not an open_clip model name")
     pretrained = model.pretrained
-    if pretrained and looks_like_path(pretrained) and not Path(pretrained).is_file():
+    if pretrained and looks_like_path(pretrained) and not Path(pretrained).exists():
         raise ValueError(f"checkpoint {pretrained!r} does not exist")
+    local = checkpoint_file(model)
+    if local is not None:  # keys and shapes against the named model, before any actor loads it
+        check_checkpoint(model.name, local)
     if options.address is None:  # on a cluster the workers, not the driver, hold the GPUs
         from drivexplain.operators.device import resolve_device
 
