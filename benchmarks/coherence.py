@@ -51,6 +51,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import torch
+from attribution_speed import timed
 
 from drivexplain.operators.assets import TINY_CLIP_CALIBRATION, TINY_LLAVA_DIR, package_relative
 from drivexplain.operators.attribution import ConceptAttribution
@@ -400,20 +401,13 @@ def verification_cost(operator: ConceptAttribution, frames: list[Frame],
         pairs.append([(p, extractor.answer("yes.", p))])
     concepts = len(frames)
 
-    def timed(fn) -> float:
-        best = float("inf")
-        for _ in range(repeats):
-            t0 = time.perf_counter()
-            fn()
-            best = min(best, time.perf_counter() - t0)
-        return best
-
-    plain = timed(lambda: vocabulary_similarities(operator, images))
-    with_cal = timed(lambda: check_frames(operator, images, pairs, calibration=calibration))
+    plain = timed(lambda: vocabulary_similarities(operator, images), repeats)
+    with_cal = timed(lambda: check_frames(operator, images, pairs, calibration=calibration),
+                     repeats)
     saved = operator.grounding
     operator.grounding = None
     try:
-        without = timed(lambda: check_frames(operator, images, pairs, calibration=None))
+        without = timed(lambda: check_frames(operator, images, pairs, calibration=None), repeats)
     finally:
         operator.grounding = saved
     per_forward = plain / len(frames)

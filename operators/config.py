@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError, field_validator
 
 from drivexplain.operators.assets import DEFAULT_CONFIG, TINY_CLIP_CALIBRATION, TINY_LLAVA_DIR
 
@@ -36,7 +36,7 @@ class ModelConfig(_Strict):
 
     name: str = "TinyDriveCLIP"
     pretrained: str | None = None
-    input_size: tuple[int, int] | None = Field(
+    input_size: tuple[StrictInt, StrictInt] | None = Field(
         default=None,
         description="Model input (height, width); null keeps the model's native size. Other "
         "sizes interpolate the positional embedding, for finer heatmaps on wide frames.",
@@ -47,8 +47,8 @@ class HeadSelectionConfig(_Strict):
     """Paper III-D/E. `strategy` picks where heads come from; `top_k` how many are kept."""
 
     strategy: Literal["layers", "heads", "both"] = "both"
-    last_layers: int = Field(4, ge=1)
-    top_k: int = Field(10, ge=1)
+    last_layers: int = Field(4, ge=1, strict=True)
+    top_k: int = Field(10, ge=1, strict=True)
 
 
 class ContrastiveConfig(_Strict):
@@ -57,7 +57,8 @@ class ContrastiveConfig(_Strict):
     mode: str = "auto"
     vocabulary: Path = Path("configs/vocabulary.yaml")
     present_top_k: int = Field(
-        5, ge=1, description="How many best-matching vocabulary concepts count as present."
+        5, ge=1, strict=True,
+        description="How many best-matching vocabulary concepts count as present."
     )
     # 0.25 keeps the paper's contrast in the map at almost no cost to localisation: on the
     # validation split of the localisation benchmark (`--seed 700000 --frames 120`, not its test
@@ -99,7 +100,7 @@ class FaithfulnessConfig(_Strict):
     blur_sigma: float = Field(
         0.08, gt=0.0, description="Blur sigma as a fraction of the input's shorter side."
     )
-    noise_seed: int = 0
+    noise_seed: int = Field(0, strict=True)
     eps: float = Field(1e-8, gt=0.0)
 
 
@@ -135,7 +136,7 @@ class RuntimeConfig(_Strict):
     precision: Literal["fp32", "bf16", "fp16"] = Field(
         "fp32", description="Autocast dtype on CUDA; CPU always runs fp32."
     )
-    batch_size: int = Field(16, ge=1)
+    batch_size: int = Field(16, ge=1, strict=True)
 
 
 class PipelineConfig(_Strict):
@@ -145,25 +146,26 @@ class PipelineConfig(_Strict):
     write tasks, and Ray Data then waits (30 minutes by default) instead of failing.
     """
 
-    stride: int = Field(1, ge=1, description="Keep every Nth decoded frame.")
+    stride: int = Field(1, ge=1, strict=True, description="Keep every Nth decoded frame.")
     sample_fps: float | None = Field(None, gt=0.0, description="Resample to this rate instead.")
-    num_actors: int = Field(1, ge=1)
+    num_actors: int = Field(1, ge=1, strict=True)
     num_gpus_per_actor: float = Field(0.0, ge=0.0)
     num_cpus_per_actor: float = Field(1.0, gt=0.0)
     actor_batch_size: int = Field(
-        1, ge=1, description="Chunks per model-actor call (Ray Data batch_size); frames per "
-        "forward pass are runtime.batch_size."
+        1, ge=1, strict=True, description="Chunks per model-actor call (Ray Data batch_size); "
+        "frames per forward pass are runtime.batch_size."
     )
-    chunk_frames: int = Field(64, ge=1, description="Frames per unit of work, retry and resume.")
+    chunk_frames: int = Field(
+        64, ge=1, strict=True, description="Frames per unit of work, retry and resume.")
     decode_cpus: float = Field(0.5, gt=0.0, description="CPUs reserved per decode task.")
     writer_cpus: float = Field(0.5, gt=0.0, description="CPUs reserved per overlay-write task.")
     transport_short_side: int | None = Field(
-        224, ge=16, description="Frames travel through Ray with the shorter side scaled to "
-        "this (never up); null ships the original size."
+        224, ge=16, strict=True, description="Frames travel through Ray with the shorter side "
+        "scaled to this (never up); null ships the original size."
     )
     flag_cd_below: float = Field(0.0, description="Flag a frame when Concept Drop <= this.")
     flag_ns_below: float = Field(2.0, description="Flag a frame when Neg. Suppression < this.")
-    video_crf: int = Field(23, ge=0, le=51)
+    video_crf: int = Field(23, ge=0, le=51, strict=True)
     video_preset: str = "veryfast"
 
 
@@ -196,7 +198,7 @@ class CoherenceConfig(_Strict):
         if value != "embedded":
             return value
         return str(TINY_LLAVA_DIR) if (TINY_LLAVA_DIR / "config.json").is_file() else None
-    vlm_max_new_tokens: int = Field(24, ge=1)
+    vlm_max_new_tokens: int = Field(24, ge=1, strict=True)
     llm_extraction: bool = Field(
         True, description="Ask the loaded VLM for concepts when the rules find none."
     )
@@ -246,8 +248,8 @@ class CoherenceConfig(_Strict):
         "the frame's mean over the vocabulary."
     )
     ground_max_rank: int | None = Field(
-        None, ge=0, description="Grounded needs at most this many vocabulary concepts closer "
-        "to the image."
+        None, ge=0, strict=True, description="Grounded needs at most this many vocabulary "
+        "concepts closer to the image."
     )
     ground_min_cd: float | None = Field(None, description="Grounded needs Concept Drop above.")
     ground_min_ns: float | None = Field(None, description="Grounded needs Neg. Suppression "
@@ -272,7 +274,8 @@ class CoherenceConfig(_Strict):
     )
     episode_enter: float = Field(0.6, gt=0.0, le=1.0, description="Open an episode at or above.")
     episode_exit: float = Field(0.3, ge=0.0, lt=1.0, description="Close it below.")
-    episode_min_frames: int = Field(2, ge=1, description="Shorter episodes are dropped.")
+    episode_min_frames: int = Field(
+        2, ge=1, strict=True, description="Shorter episodes are dropped.")
 
     @field_validator("flag_verdicts")
     @classmethod

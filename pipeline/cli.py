@@ -13,6 +13,21 @@ import typer
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__.splitlines()[0])
 
 
+def _fail(err: BaseException, verbose: bool, code: int = 2) -> typer.Exit:
+    """One sentence on stderr; the traceback only with --verbose. Usage errors exit 2, an
+    unexpected failure 1."""
+    if verbose:
+        import traceback
+
+        traceback.print_exception(err)
+    text = str(err).strip() or type(err).__name__
+    if code != 2:
+        text = f"{type(err).__name__}: {text}" + ("" if verbose else
+                                                   " (--verbose shows the traceback)")
+    typer.secho(f"error: {text}", fg=typer.colors.RED, err=True)
+    return typer.Exit(code)
+
+
 @app.command()
 def synth(
     out: Path = typer.Option(..., help="Output .mp4; the ground truth goes beside it."),
@@ -41,6 +56,7 @@ def explain(
     pretrained: str = typer.Option(None, help="open_clip pretrained tag or checkpoint path."),
     config: Path = typer.Option(None, help="YAML config (default: configs/default.yaml)."),
     out: Path = typer.Option(..., help="Output directory for overlay.png and result.json."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Tracebacks on errors."),
 ) -> None:
     """Concept Attribution for one image: writes OUT/overlay.png and OUT/result.json."""
     from drivexplain.operators.config import ConfigError, load_config
@@ -58,8 +74,9 @@ def explain(
         )
         record = explain_image(image, concept, cfg, out, contrastive=contrastive)
     except (ConfigError, ValueError, FileNotFoundError) as err:
-        typer.secho(f"error: {err}", fg=typer.colors.RED, err=True)
-        raise typer.Exit(2) from None
+        raise _fail(err, verbose) from None
+    except Exception as err:  # unexpected: still a sentence, the traceback with --verbose
+        raise _fail(err, verbose, 1) from None
     cd, ns = record["concept_drop"], record["negative_suppression"]
     typer.echo(
         f"{record['concept']!r} vs {record['contrastive']!r}: CD={cd} NS={ns} "
@@ -158,16 +175,19 @@ def ask(
     vlm: str = typer.Option(None, help="LLaVA directory or hub id (default: the tiny LLaVA)."),
     config: Path = typer.Option(None, help="YAML config for the CLIP side."),
     out: Path = typer.Option(..., help="Output directory."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Tracebacks on errors."),
 ) -> None:
     """Ask a VLM about one image: the answer, its gradient overlay and hybrid CA overlays."""
     from drivexplain.operators.config import ConfigError, load_config
     from drivexplain.operators.hybrid import ask_image
+    from drivexplain.operators.vlm import VLMError
 
     try:
         record = ask_image(image, prompt, out, vlm=vlm, config=load_config(config))
-    except (ConfigError, ValueError, FileNotFoundError, OSError) as err:
-        typer.secho(f"error: {err}", fg=typer.colors.RED, err=True)
-        raise typer.Exit(2) from None
+    except (ConfigError, VLMError, ValueError, FileNotFoundError, OSError) as err:
+        raise _fail(err, verbose) from None
+    except Exception as err:  # unexpected: still a sentence, the traceback with --verbose
+        raise _fail(err, verbose, 1) from None
     typer.echo(f"answer: {record.get('answer')!r} -> {out}")
 
 

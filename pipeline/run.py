@@ -269,6 +269,14 @@ def preflight(options: RunOptions) -> None:
         from drivexplain.operators.device import resolve_device
 
         resolve_device(options.config.runtime.device)
+    coherence = options.config.coherence
+    if coherence.enabled and coherence.vlm and options.answers is None:
+        from drivexplain.operators.vlm import check_prompts_fit
+
+        # the VLM's tokenizer and processor only: a prompt its context cannot hold is refused
+        # here, not in every chunk
+        check_prompts_fit(coherence.vlm, [p.strip() for p in options.prompts if p.strip()],
+                          coherence.vlm_max_new_tokens)
 
 
 def _progress(enabled: bool) -> Any:
