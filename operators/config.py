@@ -13,7 +13,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictInt,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from drivexplain.operators.assets import DEFAULT_CONFIG, TINY_CLIP_CALIBRATION, TINY_LLAVA_DIR
 
@@ -168,6 +176,14 @@ class PipelineConfig(_Strict):
     video_crf: int = Field(23, ge=0, le=51, strict=True)
     video_preset: str = "veryfast"
 
+    @model_validator(mode="after")
+    def _one_sampling_rule(self) -> PipelineConfig:
+        if self.sample_fps is not None and self.stride != 1:
+            raise ValueError(
+                f"pipeline.stride ({self.stride}) and pipeline.sample_fps ({self.sample_fps:g}) "
+                "are both set; sample_fps replaces stride, so set only one")
+        return self
+
 
 class CoherenceConfig(_Strict):
     """Dual explainability (paper III-J): per-frame verdicts and their episodes.
@@ -277,6 +293,15 @@ class CoherenceConfig(_Strict):
     episode_min_frames: int = Field(
         2, ge=1, strict=True, description="Shorter episodes are dropped.")
 
+    @model_validator(mode="after")
+    def _hysteresis(self) -> CoherenceConfig:
+        if self.episode_exit >= self.episode_enter:
+            raise ValueError(
+                f"coherence.episode_exit ({self.episode_exit:g}) must be below "
+                f"coherence.episode_enter ({self.episode_enter:g}): an episode opens at "
+                "episode_enter and closes below episode_exit")
+        return self
+
     @field_validator("flag_verdicts")
     @classmethod
     def _known_verdicts(cls, value: tuple[str, ...]) -> tuple[str, ...]:
@@ -333,6 +358,17 @@ class DrivexplainConfig(_Strict):
     pipeline: PipelineConfig = PipelineConfig()
     coherence: CoherenceConfig = CoherenceConfig()
     hybrid: HybridConfig = HybridConfig()
+
+    @model_validator(mode="after")
+    def _metrics_for_grounding(self) -> DrivexplainConfig:
+        if not self.attribution.faithfulness.enabled:
+            needs = [k for k in ("ground_min_cd", "ground_min_ns")
+                     if getattr(self.coherence, k) is not None]
+            if needs:
+                raise ValueError(
+                    f"coherence.{needs[0]} is set but attribution.faithfulness.enabled is false: "
+                    "without the faithfulness metrics no concept could pass that test")
+        return self
 
     def digest(self) -> str:
         """A short stable hash of the resolved config, written into every log row."""

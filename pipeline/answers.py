@@ -17,6 +17,11 @@ that cannot be loaded here. One JSON object per line:
 - Blank lines and lines starting with `#` are skipped. Every other problem is an error naming
   the file and the line, raised before any work starts: a silently skipped answer would be an
   answer that was never audited.
+- An answer that is well-formed but cannot be placed (a frame that is not analysed or past the
+  end, a `t` with no analysed frame near it, a `video` that names no input, or an answer that
+  lands on a frame another line already answers) is listed with its line and the reason
+  (`Assignment.unplaced`, `unknown_videos`); the run records them in `run.json`, the video's
+  manifest and the reports, and exits 1 unless `--allow-unplaced`.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ import json
 import math
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -144,10 +149,20 @@ def _tolerance(times: Sequence[float], fps: float | None) -> float:
 
 @dataclass
 class Assignment:
-    """The answers one video gets: frame -> prompt -> answer, and what could not be placed."""
+    """The answers one video gets: frame -> prompt -> answer, and what could not be placed
+    (`unplaced`: (line, reason); `unmatched`: the same as "line N: reason" texts)."""
 
     answers: dict[int, dict[str, str]]
     unmatched: list[str]
+    unplaced: list[tuple[int, str]] = field(default_factory=list)
+
+
+def unknown_videos(answers: Iterable[LoggedAnswer], names: Iterable[str]
+                   ) -> list[tuple[int, str]]:
+    """(line, reason) for every answer whose `video` names none of the run's inputs."""
+    known = {n for n in names if n}
+    return [(item.line, f"video {item.video!r} matches no input of this run")
+            for item in answers if item.video is not None and item.video not in known]
 
 
 def assign_answers(
@@ -166,21 +181,31 @@ def assign_answers(
     times = [analysed[f] for f in frames]
     tolerance = _tolerance(times, fps)
     out: dict[int, dict[str, str]] = {}
-    by_time: dict[tuple[int, str], tuple[float, str]] = {}
-    unmatched: list[str] = []
+    by_frame: dict[tuple[int, str], int] = {}  # (frame, prompt) -> line of its frame answer
+    by_time: dict[tuple[int, str], tuple[float, str, int]] = {}
+    unplaced: list[tuple[int, str]] = []
+    last = max(analysed) if analysed else None
     for item in answers:
         if item.video is not None and item.video not in names:
             continue
         assert item.prompt is not None  # read_answers fills it
         if item.frame is not None:
-            if item.frame in analysed:
+            key = (item.frame, item.prompt)
+            if key in by_frame:
+                unplaced.append((item.line, f"frame {item.frame} already has an answer on "
+                                            f"line {by_frame[key]}"))
+            elif item.frame in analysed:
                 out.setdefault(item.frame, {})[item.prompt] = item.answer
+                by_frame[key] = item.line
+            elif last is None or item.frame > last:
+                unplaced.append((item.line, f"frame {item.frame} is past the end of this "
+                                            f"video (last analysed frame: {last})"))
             else:
-                unmatched.append(f"line {item.line}: frame {item.frame} is not an analysed "
-                                 "frame of this video")
+                unplaced.append((item.line, f"frame {item.frame} is not an analysed frame of "
+                                            "this video (see pipeline.stride / sample_fps)"))
             continue
         if not frames:
-            unmatched.append(f"line {item.line}: the video has no analysed frames")
+            unplaced.append((item.line, "the video has no analysed frames"))
             continue
         t = float(item.t or 0.0)
         k = bisect_left(times, t)
@@ -188,15 +213,30 @@ def assign_answers(
                    key=lambda j: abs(times[j] - t))
         distance = abs(times[near] - t)
         if distance > tolerance:
-            unmatched.append(f"line {item.line}: t={t:g} s is {distance:.3f} s from the nearest "
-                             f"analysed frame (tolerance {tolerance:.3f} s)")
+            past = " (past the end of the video)" if t > times[-1] else ""
+            unplaced.append((item.line, f"t={t:g} s is {distance:.3f} s from the nearest "
+                                        f"analysed frame (tolerance {tolerance:.3f} s){past}"))
             continue
         key = (frames[near], item.prompt)
-        if key not in by_time or distance < by_time[key][0]:
-            by_time[key] = (distance, item.answer)
-    for (frame, prompt), (_, answer) in by_time.items():
-        out.setdefault(frame, {}).setdefault(prompt, answer)
-    return Assignment(out, unmatched)
+        if key not in by_time:
+            by_time[key] = (distance, item.answer, item.line)
+            continue
+        kept = by_time[key]
+        if distance < kept[0]:
+            by_time[key], kept = (distance, item.answer, item.line), (distance, "", kept[2])
+            loser, winner = kept[2], item.line
+        else:
+            loser, winner = item.line, kept[2]
+        unplaced.append((loser, f"lands on frame {frames[near]}, like line {winner}, which "
+                                "is nearer in time"))
+    for (frame, prompt), (_, answer, line) in by_time.items():
+        if (frame, prompt) in by_frame:
+            unplaced.append((line, f"lands on frame {frame}, which line "
+                                   f"{by_frame[(frame, prompt)]} answers by frame index"))
+            continue
+        out.setdefault(frame, {})[prompt] = answer
+    unplaced.sort()
+    return Assignment(out, [f"line {n}: {why}" for n, why in unplaced], unplaced)
 
 
 def _digest(data: bytes) -> str:

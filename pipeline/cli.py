@@ -98,6 +98,10 @@ def run(
         'lines {"frame": N, "answer": "..."} or {"t": SECONDS, "answer": "..."}, optional '
         '"prompt" and "video".'
     ),
+    allow_unplaced: bool = typer.Option(
+        False, "--allow-unplaced", help="Answers that cannot be placed on an analysed frame "
+        "are still listed in run.json and the reports, but do not make the exit code 1."
+    ),
     config: Path = typer.Option(None, help="YAML config (default: configs/default.yaml)."),
     address: str = typer.Option(None, help="Address of an existing Ray cluster."),
     out: Path = typer.Option(..., help="Output directory."),
@@ -111,7 +115,7 @@ def run(
     setup_logging(verbose)
     raise typer.Exit(run_command(
         inputs, prompt or [], prompts, concept or [], config, address, out, keep_work,
-        answers=answers,
+        answers=answers, allow_unplaced=allow_unplaced,
     ))
 
 

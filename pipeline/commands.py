@@ -48,10 +48,12 @@ def run_command(
     keep_work: bool = False,
     progress: bool = True,
     answers: Path | None = None,
+    allow_unplaced: bool = False,
 ) -> int:
     """Validate, run, report; returns the process exit code."""
     from drivexplain.operators.config import ConfigError, load_config
     from drivexplain.pipeline.answers import AnswersError
+    from drivexplain.pipeline.guards import OutputBusy
     from drivexplain.pipeline.prompts import PromptError, read_prompts_file
     from drivexplain.pipeline.run import RunOptions, prepare_run, run_pipeline
 
@@ -61,6 +63,7 @@ def run_command(
         prepared = prepare_run(RunOptions(
             inputs=inputs, prompts=all_prompts, out=out, config=config, concepts=concepts,
             address=address, keep_work=keep_work, progress=progress, answers=answers,
+            allow_unplaced=allow_unplaced,
         ))
     except (ConfigError, PromptError, AnswersError, ValueError, OSError) as err:
         log.error("%s", err)
@@ -68,12 +71,16 @@ def run_command(
     for track in prepared.tracks:
         log.info("prompt %r -> concepts %s (%s)", track.prompt, list(track.concepts),
                  track.source)
-    summary = run_pipeline(prepared)
+    try:
+        summary = run_pipeline(prepared)
+    except OutputBusy as err:
+        log.error("%s", err)
+        return EXIT_USAGE
     log.info("report: %s", (out / "report.html").resolve())
     if summary.failed:
         log.error("%d of %d inputs failed", len(summary.failed), len(summary.videos))
         return EXIT_INPUT_FAILED
-    return EXIT_OK
+    return summary.exit_code
 
 
 def make_demo_clip(path: Path, seconds: float = 4.0, fps: float = 4.0,

@@ -9,6 +9,7 @@ size: its presence is what lets a rerun skip the video.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -54,6 +55,8 @@ class JoinChunks(VideoOutputs):
     expected_rows: int
     fingerprint: str
     keep_work: bool = False
+    # --answers lines that could not be placed on this video (pipeline.answers)
+    unplaced_answers: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,7 @@ def _write_outputs(
     config: dict[str, Any],
     run_info: dict[str, Any],
     problems: list[str],
+    unplaced: Sequence[dict[str, Any]] = (),
 ) -> None:
     write_logs(to_table(rows), layout.parquet, layout.jsonl)
     page = video_report(
@@ -83,6 +87,7 @@ def _write_outputs(
         config,
         run_info,
         problems,
+        unplaced=unplaced,
     )
     write_text_atomic(layout.report, page)
 
@@ -110,7 +115,8 @@ def finalize_video(job: JoinChunks) -> dict[str, Any]:
     if error_rows:
         problems.insert(0, f"{len(error_rows)} frames have no result, e.g. frame "
                            f"{error_rows[0]['frame_index']}: {error_rows[0]['error']}")
-    _write_outputs(layout, job.name, rows, has_video, job.config, job.run_info, problems)
+    _write_outputs(layout, job.name, rows, has_video, job.config, job.run_info, problems,
+                   job.unplaced_answers)
     outputs = [layout.parquet, layout.jsonl, layout.report] + ([layout.overlay] if has_video
                                                                else [])
     found = episodes(rows, job.config)
@@ -131,6 +137,7 @@ def finalize_video(job: JoinChunks) -> dict[str, Any]:
         "fingerprint": job.fingerprint,
         "summary": summary,
         "outputs": {p.name: p.stat().st_size for p in outputs},
+        "unplaced_answers": list(job.unplaced_answers),
     }
     write_json_atomic(layout.manifest, manifest)
     if not job.keep_work:

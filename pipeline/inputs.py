@@ -60,9 +60,10 @@ def _local_candidates(arg: str) -> list[str]:
     if any(ch in arg for ch in "*?["):
         return sorted(str(Path(p).resolve()) for p in glob.glob(str(path), recursive=True)
                       if Path(p).is_file())
-    # A named file is taken whatever its suffix (or existence): if it is not a readable
-    # video, the run reports it as a failed input rather than silently skipping it.
-    return [str(path.resolve())]
+    # A named file is taken whatever its suffix: if it is not a readable video, the run
+    # reports it as a failed input rather than silently skipping it. A name that is nothing
+    # at all is a typo, found before any work (expand_inputs).
+    return [str(path.resolve())] if path.exists() else []
 
 
 def _remote_candidates(arg: str) -> list[str]:
@@ -78,14 +79,32 @@ def _remote_candidates(arg: str) -> list[str]:
             for i in infos
             if i.type == fs.FileType.File and Path(i.path).suffix.lower() in VIDEO_SUFFIXES
         )
+    if info.type == fs.FileType.NotFound:
+        return []
     return [arg]
 
 
+def _nothing_matches(arg: str) -> str:
+    if any(ch in arg for ch in "*?[") and not is_uri(arg):
+        return f"input {arg!r} is a pattern that matches no file"
+    if is_uri(arg):
+        return f"input {arg!r} does not exist or holds no video file"
+    if Path(arg).expanduser().is_dir():
+        return f"input {arg!r} is a directory that holds no video file"
+    return f"input {arg!r} does not exist"
+
+
 def expand_inputs(args: Iterable[str]) -> list[VideoInput]:
-    """Expand files, directories, globs and URIs into a de-duplicated, ordered input list."""
+    """Expand files, directories, globs and URIs into a de-duplicated, ordered input list.
+
+    Raises ValueError naming the first argument that matches nothing: a mistyped name or
+    pattern next to real inputs would otherwise go unnoticed.
+    """
     seen: dict[str, VideoInput] = {}
     for arg in args:
         candidates = _remote_candidates(arg) if is_uri(arg) else _local_candidates(arg)
+        if not candidates:
+            raise ValueError(_nothing_matches(arg))
         for uri in candidates:
             if uri not in seen:
                 seen[uri] = VideoInput(uri=uri, video_id=video_id_for(uri))

@@ -306,6 +306,7 @@ def video_report(
     config: dict[str, Any],
     run_info: dict[str, Any],
     problems: Sequence[str] = (),
+    unplaced: Sequence[dict[str, Any]] = (),
 ) -> str:
     """The page for one input video: video, timelines, flagged episodes, errors, config."""
     ok = [r for r in rows if r["status"] == "ok"]
@@ -342,6 +343,7 @@ def video_report(
     if problems:
         body.append("<h2>Problems</h2><ul>" + "".join(
             f"<li class=\"err\">{esc(p)}</li>" for p in problems) + "</ul>")
+    body.append(unplaced_block(unplaced))
     if video_file:
         body.append(
             "<h2>Overlay video</h2>"
@@ -407,8 +409,21 @@ def video_report(
     return _page(f"drivexplain: {name}", "".join(body), _SEEK_SCRIPT)
 
 
+def unplaced_block(unplaced: Sequence[dict[str, Any]]) -> str:
+    """The --answers lines that could not be placed, each with its file:line and reason."""
+    if not unplaced:
+        return ""
+    rows = "".join(
+        f"<tr><td>{esc(u['where'])}</td><td>{esc(u.get('video') or 'any input')}</td>"
+        f"<td class=\"err\">{esc(u['reason'])}</td></tr>" for u in unplaced)
+    return (f"<h2>Unplaced answers</h2><p class=\"err\">{len(unplaced)} lines of the answers "
+            "file were not audited.</p><table><tr><th>line</th><th>video</th><th>reason</th>"
+            f"</tr>{rows}</table>")
+
+
 def run_report(
-    videos: Sequence[dict[str, Any]], config: dict[str, Any], run_info: dict[str, Any]
+    videos: Sequence[dict[str, Any]], config: dict[str, Any], run_info: dict[str, Any],
+    unplaced: Sequence[dict[str, Any]] = (),
 ) -> str:
     """The run's index: every input with its status, error reason and link."""
     failed = [v for v in videos if v["status"] != "ok"]
@@ -429,6 +444,7 @@ def run_report(
             f"<td class=\"err\">{esc(v.get('reason') or '')}</td><td>{link}</td></tr>"
         )
     body.append("</table>")
+    body.append(unplaced_block(unplaced))
     body.append("<h2>Run</h2>" + _config_block(run_info))
     body.append("<h2>Resolved configuration</h2>" + _config_block(config))
     return _page("drivexplain run", "".join(body))

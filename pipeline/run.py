@@ -13,6 +13,7 @@ into the final files (see `drivexplain.pipeline.finalize`), while other videos k
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 from collections.abc import Callable
@@ -24,6 +25,14 @@ from drivexplain.operators.config import DrivexplainConfig
 from drivexplain.pipeline.answers import LoggedAnswer
 from drivexplain.pipeline.chunks import Chunk, plan_chunks
 from drivexplain.pipeline.decode import VideoError, index_video, sample_frames
+from drivexplain.pipeline.guards import (
+    OutputLock,
+    actor_memory_bytes,
+    check_local_resources,
+    check_output_dir,
+    local_ray_environment,
+    output_lock,
+)
 from drivexplain.pipeline.inputs import VideoInput, expand_inputs
 from drivexplain.pipeline.layout import (
     RunLayout,
@@ -55,12 +64,17 @@ class RunOptions:
     progress: bool = True
     # Logged answers to audit (`--answers FILE.jsonl`, see pipeline.answers).
     answers: Path | None = None
+    # Answers that cannot be placed are recorded either way; without this they fail the run.
+    allow_unplaced: bool = False
 
 
 @dataclass
 class RunSummary:
     videos: list[dict[str, Any]]
     out: Path
+    # --answers lines that could not be placed: {"where": "file:line", "reason", "video"}
+    unplaced: list[dict[str, Any]] = field(default_factory=list)
+    allow_unplaced: bool = False
 
     @property
     def failed(self) -> list[dict[str, Any]]:
@@ -68,7 +82,7 @@ class RunSummary:
 
     @property
     def exit_code(self) -> int:
-        return 1 if self.failed else 0
+        return 1 if self.failed or (self.unplaced and not self.allow_unplaced) else 0
 
 
 @dataclass
@@ -80,6 +94,21 @@ class _Video:
     expected_rows: int = 0
     summary: dict[str, Any] | None = None
     answers: dict[int, dict[str, str]] = field(default_factory=dict)
+    unplaced: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _answer_names(source: VideoInput) -> list[str]:
+    """What an answers line's `video` may say to mean this input."""
+    return [source.name, source.name.rsplit(".", 1)[0], source.uri, source.video_id]
+
+
+def _unplaced(path: Path | None, found: list[tuple[int, str]], video: str | None
+              ) -> list[dict[str, Any]]:
+    return [{"where": f"{path}:{line}", "line": line, "reason": reason, "video": video}
+            for line, reason in found]
+
+
+_OBJECT_STORE_BYTES = 512 * 1024 * 1024
 
 
 def _init_ray(options: RunOptions) -> bool:
@@ -108,7 +137,7 @@ def _init_ray(options: RunOptions) -> bool:
         include_dashboard=False,
         log_to_driver=False,
         logging_level=logging.WARNING,
-        object_store_memory=512 * 1024 * 1024,
+        object_store_memory=_OBJECT_STORE_BYTES,
     )
     return True
 
@@ -133,6 +162,7 @@ def _plan(
         if video_done(vlayout, video.fingerprint):
             manifest = read_json(vlayout.manifest) or {}
             video.summary = dict(manifest.get("summary", {}), skipped=True)
+            video.unplaced = list(manifest.get("unplaced_answers", []))
             log.info("%s: finished in an earlier run, skipped", source.name)
             continue
         try:
@@ -151,17 +181,18 @@ def _plan(
         if logged is not None:
             rate = index.average_rate
             placed = assign_answers(
-                logged, [source.name, source.name.rsplit(".", 1)[0], source.uri,
-                         source.video_id],
+                logged, _answer_names(source),
                 {i: index.timestamp(i) for i in sampled}, float(rate) if rate else None)
             video.answers = placed.answers
+            video.unplaced = _unplaced(prepared.options.answers, placed.unplaced, source.name)
             log.info("%s: %d analysed frames have logged answers", source.name,
                      len(placed.answers))
-            for problem in placed.unmatched[:5]:
-                log.warning("%s: answers file %s", source.name, problem)
-            if len(placed.unmatched) > 5:
-                log.warning("%s: %d more answers could not be placed", source.name,
-                            len(placed.unmatched) - 5)
+            for problem in video.unplaced[:5]:
+                log.warning("%s: answer %s cannot be placed: %s", source.name,
+                            problem["where"], problem["reason"])
+            if len(video.unplaced) > 5:
+                log.warning("%s: %d more answers cannot be placed (all are listed in run.json)",
+                            source.name, len(video.unplaced) - 5)
         video.pending = {
             c.chunk_index for c in video.chunks
             if not chunk_done(vlayout, c.chunk_index, video.fingerprint)
@@ -189,6 +220,18 @@ def _build_dataset(
     context = DataContext.get_current()
     context.enable_progress_bars = False
     context.print_on_execution_start = False
+    # The actors request their memory (below), so Ray Data's every-30-s "uses X but requests
+    # 0 B" check has nothing to add; its measure (peak unique memory + 25 %) is not ours.
+    context.issue_detectors_config.high_memory_detector_config.detection_time_interval_s = -1
+    memory = actor_memory_bytes(options.config, with_vlm=bool(
+        options.config.coherence.enabled and options.config.coherence.vlm
+        and options.answers is None))
+    log.info("each attribution actor requests %.1f GiB of memory (runtime, weights and one "
+             "batch of %d frames)", memory / 2**30, options.config.runtime.batch_size)
+    log.info("Ray logs one error line per actor pool, \"has constructor arguments in the "
+             "object store and max_restarts > 0\": Ray Data passes every actor its arguments "
+             "that way; this process holds them for the whole run, so a restarted actor "
+             "finds them. It needs no action.")
     # one block per chunk: the unit of retry
     ds = ray.data.from_arrow([rows_block([{"chunk": c.to_dict()}], {"chunk": CHUNK_TYPE})
                               for c in chunks])
@@ -205,6 +248,7 @@ def _build_dataset(
         batch_format="numpy",
         compute=ActorPoolStrategy(size=cfg.num_actors),
         num_cpus=cfg.num_cpus_per_actor,
+        memory=memory,
         num_gpus=cfg.num_gpus_per_actor or None,
         fn_constructor_kwargs={
             "config": options.config.model_dump(mode="json"),
@@ -322,10 +366,16 @@ def prepare_run(options: RunOptions) -> PreparedRun:
                               options.answers or config.coherence.vlm))
     logged, answers_digest = read_answers_with_digest(
         options.answers, [t.prompt for t in tracks]) if options.answers else (None, None)
+    check_output_dir(options.out)
     videos = expand_inputs(options.inputs)
     if not videos:
         raise ValueError(f"no input video found in {options.inputs}")
     preflight(options)
+    if options.address is None:  # what a cluster can schedule is the cluster's business
+        coherence = config.coherence
+        check_local_resources(config.pipeline, actor_memory=actor_memory_bytes(
+            config, with_vlm=bool(coherence.enabled and coherence.vlm and not options.answers)),
+            reserved=_OBJECT_STORE_BYTES)
     return PreparedRun(options, tracks, videos, logged, answers_digest)
 
 
@@ -334,12 +384,23 @@ def run_pipeline(run: RunOptions | PreparedRun, on_chunk: Callable[[dict], None]
     """Run the whole job; the summary's `exit_code` says whether any input failed.
 
     Takes the options, or what `prepare_run` made of them when the caller checked first.
+    Raises `OutputBusy` (a ValueError naming the holder) if another run holds `--out`.
     """
+    import ray
+
+    prepared = run if isinstance(run, PreparedRun) else prepare_run(run)
+    local = prepared.options.address is None and not ray.is_initialized()
+    with output_lock(prepared.options.out) as lock, (
+            local_ray_environment() if local else contextlib.nullcontext()):
+        return _run_locked(prepared, lock, on_chunk)
+
+
+def _run_locked(prepared: PreparedRun, lock: OutputLock,
+                on_chunk: Callable[[dict], None] | None = None) -> RunSummary:
     import ray
 
     from drivexplain.pipeline.finalize import JoinChunks, finalize_video
 
-    prepared = run if isinstance(run, PreparedRun) else prepare_run(run)
     options, tracks = prepared.options, prepared.tracks
     config = options.config
     config_hash = config.digest()
@@ -356,11 +417,21 @@ def run_pipeline(run: RunOptions | PreparedRun, on_chunk: Callable[[dict], None]
         "vlm": config.coherence.vlm,
     }
     videos = _plan(prepared, layout, config_hash, config_dict, run_info)
+    unplaced: list[dict[str, Any]] = []
+    if prepared.logged is not None:
+        from drivexplain.pipeline.answers import unknown_videos
+
+        unplaced = _unplaced(options.answers, unknown_videos(
+            prepared.logged, [n for v in prepared.videos for n in _answer_names(v)]), None)
+        for problem in unplaced:
+            log.warning("answer %s cannot be placed: %s", problem["where"], problem["reason"])
     todo = [v for v in videos if v.summary is None]
     pending_chunks = [c for v in todo for c in v.chunks if c.chunk_index in v.pending]
 
     stopped = ""
     started_ray = _init_ray(options) if todo else False
+    if started_ray and options.address is None:  # a rerun stops what a killed run leaves
+        lock.record(ray_node_id=ray.get_runtime_context().get_node_id())
     try:
         finalize = ray.remote(num_cpus=0)(finalize_video) if todo else None
         refs: dict[Any, _Video] = {}
@@ -371,7 +442,7 @@ def run_pipeline(run: RunOptions | PreparedRun, on_chunk: Callable[[dict], None]
                 uri=video.source.uri, name=video.source.name, config=config_dict,
                 run_info=run_info, num_chunks=len(video.chunks),
                 expected_rows=video.expected_rows, fingerprint=video.fingerprint,
-                keep_work=options.keep_work,
+                keep_work=options.keep_work, unplaced_answers=tuple(video.unplaced),
             ))
             refs[ref] = video
 
@@ -420,12 +491,19 @@ def run_pipeline(run: RunOptions | PreparedRun, on_chunk: Callable[[dict], None]
                              "uri": video.source.uri, "status": "failed",
                              "reason": reason, "report": False}
     summaries = [v.summary for v in videos if v.summary is not None]
+    unplaced += [u for v in videos for u in v.unplaced]
     run_info["finished_at"] = now_iso()
     write_json_atomic(layout.run_record, {"run": run_info, "config": config_dict,
-                                          "videos": summaries})
-    write_text_atomic(layout.report, run_report(summaries, config_dict, run_info))
+                                          "videos": summaries, "unplaced_answers": unplaced})
+    write_text_atomic(layout.report, run_report(summaries, config_dict, run_info, unplaced))
     for summary in summaries:
         level = logging.INFO if summary["status"] == "ok" else logging.ERROR
         log.log(level, "%s: %s%s", summary["name"], summary["status"],
                 f" ({summary['reason']})" if summary.get("reason") else "")
-    return RunSummary(summaries, options.out)
+    if unplaced:
+        level = logging.WARNING if options.allow_unplaced else logging.ERROR
+        log.log(level, "%d answers in %s could not be placed; each is listed with its line and "
+                "reason in run.json and report.html%s", len(unplaced), options.answers,
+                " (accepted: --allow-unplaced)" if options.allow_unplaced
+                else "; fix them, or pass --allow-unplaced to accept them")
+    return RunSummary(summaries, options.out, unplaced, options.allow_unplaced)

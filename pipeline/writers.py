@@ -30,13 +30,32 @@ import pyarrow.parquet as pq
 from drivexplain.pipeline.records import SCHEMA, to_table
 
 
+def current_umask() -> int:
+    """This process's umask, read without changing it (os.umask sets it, racing threads)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 @contextlib.contextmanager
 def atomic_path(final: Path) -> Iterator[Path]:
     """Yield a temporary path beside `final`; rename it over `final` only on success."""
     final.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".tmp" + final.suffix,
                                dir=final.parent)
-    os.close(fd)
+    try:
+        # mkstemp makes the file 0600; the renamed output must read like any file the user
+        # creates (0644 under umask 022), e.g. for a web server on shared storage.
+        os.fchmod(fd, 0o666 & ~current_umask())
+    finally:
+        os.close(fd)
     tmp_path = Path(tmp)
     try:
         yield tmp_path
