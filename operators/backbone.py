@@ -312,6 +312,16 @@ class OpenClipViT:
         return slice(0, 1) if self.visual.pool_type == "tok" else slice(1, None)
 
     # ------------------------------------------------------------------ inputs
+    def check_image_size(self, shape: Sequence[int], what: str = "the image") -> None:
+        """Refuse an image smaller than one patch: upsampled, it is a flat image whose
+        attribution and Concept Drop mean nothing."""
+        (height, width), (ph, pw) = tuple(shape[:2]), self.grid.patch_size
+        if height < ph or width < pw:
+            raise BackboneError(
+                f"{what} is {width}x{height} pixels, smaller than one patch of {self.model_id}: "
+                f"it needs at least {pw}x{ph} pixels"
+            )
+
     def preprocess(self, frames: Sequence[np.ndarray] | np.ndarray) -> torch.Tensor:
         """uint8 RGB frames of any size → normalised (B, 3, H, W) model input."""
         if isinstance(frames, np.ndarray) and frames.ndim == 3:
@@ -327,6 +337,7 @@ class OpenClipViT:
                 )
             if frame.dtype != np.uint8:
                 raise ValueError(f"frame {index} has dtype {frame.dtype}; expected uint8")
+            self.check_image_size(frame.shape, f"frame {index}")
             tensor = torch.from_numpy(np.ascontiguousarray(frame)).permute(2, 0, 1).float()
             tensor = F.interpolate(
                 tensor[None] / 255.0,

@@ -338,14 +338,12 @@ def ask_image(
     import cv2
 
     from drivexplain.operators.config import load_config
+    from drivexplain.operators.images import read_rgb
     from drivexplain.operators.overlay import overlay_heatmap
     from drivexplain.operators.vlm import load_vlm
 
     path = Path(image)
-    frame_bgr = cv2.imread(str(path), cv2.IMREAD_COLOR)
-    if frame_bgr is None:
-        raise FileNotFoundError(f"cannot read image {path}")
-    frame = cv2.cvtColor(frame_bgr, cv2.COLOR_BGR2RGB)
+    frame, alpha_note = read_rgb(path)  # transparency composited on black, with a note
     source = str(vlm) if vlm is not None else str(DEFAULT_VLM_DIR)
     if vlm is None and not DEFAULT_VLM_DIR.is_dir():
         raise FileNotFoundError(
@@ -386,6 +384,7 @@ def ask_image(
         "tower_max_diff": hybrid.tower_report.max_diff if hybrid.tower_report else None,
         "answer_overlay": save("answer_overlay.png", whole),
         "concepts": [],
+        "notes": [alpha_note] if alpha_note else [],
     }
     for item in result.concepts:
         slug = _slug(item.concept)

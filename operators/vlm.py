@@ -78,6 +78,95 @@ class VLMOfflineError(VLMError, OSError):
     """A hub id was given but the hub cannot be reached and no cached copy exists."""
 
 
+class VLMInputError(VLMError, ValueError):
+    """An image or prompt this VLM cannot take (too small, too long); the message says why."""
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _too_long_message(model_id: str, prompt: str, prompt_tokens: int, used: int, room: int,
+                      limit: int) -> str:
+    """The sentence for a prompt that leaves no room for the answer in the context."""
+    allowed = max(0, prompt_tokens - (used + room - limit))
+    return (
+        f"the prompt {_short(prompt)!r} is {prompt_tokens:,} tokens long; with the image and "
+        f"the conversation template it needs {used:,} positions plus {room} for the answer, "
+        f"but the VLM {model_id!r} has a context of {limit:,} positions: shorten it to at most "
+        f"{allowed:,} tokens"
+    )
+
+
+def context_length(model_config: Any) -> int | None:
+    """How many positions the VLM's language model has (None if its config does not say)."""
+    text = getattr(model_config, "text_config", model_config)
+    value = getattr(text, "max_position_embeddings", None)
+    return int(value) if value else None
+
+
+def _format_prompt(processor: Any, prompt: str, *, with_image: bool = True) -> str:
+    template = getattr(processor, "chat_template", None)
+    if template:
+        content: list[dict[str, str]] = [{"type": "text", "text": prompt}]
+        if with_image:
+            content.insert(0, {"type": "image"})
+        return processor.apply_chat_template(
+            [{"role": "user", "content": content}], add_generation_prompt=True
+        )
+    if with_image:
+        return FALLBACK_PROMPT_TEMPLATE.format(prompt=prompt)
+    return TEXT_ONLY_PROMPT_TEMPLATE.format(prompt=prompt)
+
+
+def _processor_input_hw(processor: Any, fallback: int) -> tuple[int, int]:
+    proc = getattr(processor, "image_processor", None)
+    size = getattr(proc, "size", None) or {}
+    crop = getattr(proc, "crop_size", None) or {}
+    chosen = crop if getattr(proc, "do_center_crop", False) else size
+    if "height" in chosen and "width" in chosen:
+        return int(chosen["height"]), int(chosen["width"])
+    return fallback, fallback
+
+
+def _positions_used(processor: Any, prompts: Sequence[str], input_hw: tuple[int, int]
+                    ) -> list[int]:
+    """Positions each prompt fills with one image and the conversation template."""
+    image = np.zeros((*input_hw, 3), np.uint8)
+    used = []
+    for prompt in prompts:
+        enc = processor(images=[image], text=[_format_prompt(processor, prompt)],
+                        return_tensors="np", input_data_format="channels_last")
+        used.append(int(np.asarray(enc["input_ids"]).shape[1]))
+    return used
+
+
+def check_prompts_fit(source: str | Path, prompts: Sequence[str], answer_tokens: int) -> None:
+    """Refuse, before any model loads, a prompt the VLM's context cannot hold with its answer.
+
+    Reads the VLM's config and processor only (no weights), from a local directory or the local
+    cache; when neither is there the check is left to the loaded model (`LlavaBackend`).
+    """
+    from transformers import AutoConfig, AutoProcessor
+
+    location = str(Path(str(source)).expanduser())
+    try:
+        config = AutoConfig.from_pretrained(location, local_files_only=True)
+        processor = AutoProcessor.from_pretrained(location, local_files_only=True)
+    except Exception:  # not local, or not loadable: LlavaBackend.load says why, in words
+        return
+    limit = context_length(config)
+    if limit is None:
+        return
+    side = int(getattr(getattr(config, "vision_config", None), "image_size", 336))
+    used = _positions_used(processor, prompts, _processor_input_hw(processor, side))
+    for prompt, n in zip(prompts, used, strict=True):
+        if n + answer_tokens > limit:
+            count = len(processor.tokenizer(prompt, add_special_tokens=False)["input_ids"])
+            raise VLMInputError(_too_long_message(str(source), prompt, count, n, answer_tokens,
+                                                  limit))
+
+
 @dataclass(frozen=True)
 class GridGeometry:
     """Where the patch grid sits on the model input, to map a map back onto the frame.
@@ -268,6 +357,9 @@ class LlavaBackend:
         target = resolve_device(device)  # before loading: a wrong device should fail at once
         path = Path(text).expanduser()
         local = path.is_dir()
+        if not local and not path.exists() and looks_like_path(text, hub_ids=True):
+            raise VLMError(f"VLM path {text!r} is not a directory: it does not exist; pass a "
+                           "transformers LLaVA directory or a hub id")
         if not local and (path.exists() or looks_like_path(text, hub_ids=True)):
             raise VLMError(
                 f"VLM path {text!r} is not a directory; pass a transformers LLaVA directory "
@@ -343,17 +435,23 @@ class LlavaBackend:
 
     def format_prompt(self, prompt: str, *, with_image: bool = True) -> str:
         """Wrap a user prompt in the model's conversation format (chat template if it has one)."""
-        template = getattr(self.processor, "chat_template", None)
-        if template:
-            content: list[dict[str, str]] = [{"type": "text", "text": prompt}]
-            if with_image:
-                content.insert(0, {"type": "image"})
-            return self.processor.apply_chat_template(
-                [{"role": "user", "content": content}], add_generation_prompt=True
-            )
-        if with_image:
-            return FALLBACK_PROMPT_TEMPLATE.format(prompt=prompt)
-        return TEXT_ONLY_PROMPT_TEMPLATE.format(prompt=prompt)
+        return _format_prompt(self.processor, prompt, with_image=with_image)
+
+    @property
+    def patch_size(self) -> int:
+        """The vision tower's patch side in pixels: the smallest image it can see."""
+        return int(self.model.config.vision_config.patch_size)
+
+    def _check_fits(self, prompts: Sequence[str], used: Sequence[int], room: int) -> None:
+        """Refuse prompts whose tokens plus `room` answer tokens exceed the context."""
+        limit = context_length(self.model.config)
+        if limit is None:
+            return
+        for prompt, n in zip(prompts, used, strict=True):
+            if n + room > limit:
+                count = len(self.tokenizer(prompt, add_special_tokens=False)["input_ids"])
+                raise VLMInputError(_too_long_message(self.model_id, prompt, count, n, room,
+                                                      limit))
 
     @staticmethod
     def _check_images(images: Sequence[Any]) -> list[np.ndarray]:
@@ -392,6 +490,8 @@ class LlavaBackend:
             raise ValueError("prompt is empty")
         text = self.format_prompt(prompt, with_image=False)
         enc = self.tokenizer([text], return_tensors="pt").to(self.device)
+        self._check_fits([prompt], [int(enc["input_ids"].shape[1])],
+                         max_new_tokens or self.max_new_tokens)
         out = self.model.generate(
             **enc,
             max_new_tokens=max_new_tokens or self.max_new_tokens,
@@ -414,8 +514,9 @@ class LlavaBackend:
 
     # ------------------------------------------------------------------ answer + gradients
     def _prepare(
-        self, images: Sequence[Any], prompts: str | Sequence[str]
+        self, images: Sequence[Any], prompts: str | Sequence[str], room: int | None = None
     ) -> tuple[dict[str, torch.Tensor], torch.Tensor, list[str], list[tuple[int, int]]]:
+        """Processor inputs for (image, prompt) pairs; `room`: answer tokens that must fit."""
         if isinstance(images, np.ndarray) and images.ndim == 3:
             raise ValueError("pass a list of frames (or an (N, H, W, 3) array), not one frame")
         frames = self._check_images(list(images))
@@ -427,8 +528,21 @@ class LlavaBackend:
         for k, p in enumerate(prompt_list):
             if not isinstance(p, str) or not p.strip():
                 raise ValueError(f"prompt {k} is empty; ask the model something")
+        patch = self.patch_size
+        for k, frame in enumerate(frames):
+            height, width = frame.shape[:2]
+            if min(height, width) < patch:
+                raise VLMInputError(
+                    f"image {k} is {width}x{height} pixels, smaller than one patch of the VLM "
+                    f"{self.model_id!r}: it needs at least {patch}x{patch} pixels"
+                )
         texts = [self.format_prompt(p) for p in prompt_list]
-        enc = self.processor(images=frames, text=texts, padding=True, return_tensors="pt")
+        # Frames are (H, W, 3): said explicitly, or transformers guesses channels-first for a
+        # frame whose height is 1 or 3 pixels.
+        enc = self.processor(images=frames, text=texts, padding=True, return_tensors="pt",
+                             input_data_format="channels_last")
+        self._check_fits(prompt_list, [int(n) for n in enc["attention_mask"].sum(dim=1)],
+                         self.max_new_tokens if room is None else room)
         enc = {k: v.to(self.device) for k, v in enc.items()}
         pixel_values = enc["pixel_values"].to(self.model.dtype)
         sizes = [(int(f.shape[0]), int(f.shape[1])) for f in frames]
@@ -449,7 +563,8 @@ class LlavaBackend:
         None) restricts the gradient target to the answer tokens that spell those words, see
         `explain_answers`.
         """
-        enc, pixel_values, prompt_list, sizes = self._prepare(images, prompts)
+        enc, pixel_values, prompt_list, sizes = self._prepare(
+            images, prompts, max_new_tokens or self.max_new_tokens)
         answer_tokens = self._generate(enc, pixel_values, max_new_tokens)
         answer_mask, ended = self._answer_mask(answer_tokens)
         return self._explain(
@@ -468,7 +583,8 @@ class LlavaBackend:
         For measuring answer accuracy over many frames, where `ask`'s backward pass would cost
         several times the generation for maps nobody reads.
         """
-        enc, pixel_values, _, _ = self._prepare(images, prompts)
+        enc, pixel_values, _, _ = self._prepare(images, prompts,
+                                                max_new_tokens or self.max_new_tokens)
         return self._decode(self._generate(enc, pixel_values, max_new_tokens))
 
     @torch.no_grad()
@@ -503,7 +619,9 @@ class LlavaBackend:
         words falls back to the whole answer and says so in `VLMAnswer.focus_found`.
         """
         answers = list(answers)
-        enc, pixel_values, prompt_list, sizes = self._prepare(images, [a.prompt for a in answers])
+        room = max((len(a.answer_token_ids) + 1 for a in answers), default=1)
+        enc, pixel_values, prompt_list, sizes = self._prepare(
+            images, [a.prompt for a in answers], room)
         if len(answers) != len(sizes):
             raise ValueError(f"{len(answers)} answers for {len(sizes)} images")
         eos = min(self.eos_token_ids) if self.eos_token_ids else self.pad_token_id
@@ -717,14 +835,8 @@ class LlavaBackend:
     @property
     def input_hw(self) -> tuple[int, int]:
         """(height, width) of the pixels the processor gives the vision tower."""
-        proc = getattr(self.processor, "image_processor", None)
-        size = getattr(proc, "size", None) or {}
-        crop = getattr(proc, "crop_size", None) or {}
-        chosen = crop if getattr(proc, "do_center_crop", False) else size
-        if "height" in chosen and "width" in chosen:
-            return int(chosen["height"]), int(chosen["width"])
-        side = int(self.model.config.vision_config.image_size)
-        return side, side
+        return _processor_input_hw(self.processor,
+                                   int(self.model.config.vision_config.image_size))
 
     def _encode_images(self, pixels: torch.Tensor, **outputs: bool) -> Any:
         """Tower + projector, once for generate() (as it would itself) and for the replay.

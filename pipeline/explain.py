@@ -10,17 +10,16 @@ import numpy as np
 
 from drivexplain.operators.attribution import ConceptAttribution
 from drivexplain.operators.config import DrivexplainConfig
+from drivexplain.operators.images import read_rgb
 from drivexplain.operators.overlay import overlay_heatmap
 
 
 def read_image(path: Path) -> np.ndarray:
-    """Read an image file as uint8 RGB, with an error that names the file."""
-    if not path.is_file():
-        raise FileNotFoundError(f"image {path} does not exist")
-    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
-    if image is None:
-        raise ValueError(f"image {path} could not be decoded (not an image, or corrupt)")
-    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+    """Read an image file as uint8 RGB, with an error that names the file.
+
+    Transparency is composited on black, with a logged note (`operators.images.read_rgb`).
+    """
+    return read_rgb(path)[0]
 
 
 def explain_image(
@@ -31,8 +30,9 @@ def explain_image(
     contrastive: str | None = None,
 ) -> dict:
     """Write `overlay.png` and `result.json` for one (image, concept) into `out_dir`."""
-    image = read_image(image_path)
+    image, alpha_note = read_rgb(image_path)
     operator = ConceptAttribution.from_config(config)
+    operator.backbone.check_image_size(image.shape, f"image {image_path}")
     result = operator.explain([image], [concept], contrastive=contrastive)[0].concepts[0]
     out_dir.mkdir(parents=True, exist_ok=True)
     overlay = overlay_heatmap(image, result.heatmap)
@@ -48,6 +48,7 @@ def explain_image(
         "image": str(image_path),
         "heatmap": result.heatmap.round(4).tolist(),
         "config_hash": config.digest(),
+        "notes": [alpha_note] if alpha_note else [],
     }
     (out_dir / "result.json").write_text(json.dumps(record, indent=2))
     return record

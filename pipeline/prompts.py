@@ -82,7 +82,10 @@ def resolve_tracks(
         raise PromptError("no prompt given: use --prompt TEXT (repeatable) or --prompts FILE")
     if len(set(cleaned)) != len(cleaned):
         raise PromptError("the same prompt is given twice; each prompt is its own track")
-    explicit = tuple(dict.fromkeys(c.strip() for c in concepts if c.strip()))
+    if any(not c.strip() for c in concepts):
+        raise PromptError("--concept is given an empty text; name a concept (e.g. --concept "
+                          "pedestrian) or leave --concept out to match the vocabulary")
+    explicit = tuple(dict.fromkeys(c.strip() for c in concepts))
     if explicit:
         return [PromptTrack(p, explicit, "--concept") for p in cleaned]
     vocabulary = load_vocabulary(vocabulary_path)

@@ -84,3 +84,182 @@ def test_run_with_a_non_checkpoint_fails_before_ray(tmp_path: Path,
     assert _run(tmp_path, caplog, config_path=config) == EXIT_USAGE
     assert "is not a model checkpoint" in caplog.text
     assert not ray.is_initialized()
+
+
+# ----------------------------------------------------------------------------- item 9
+LONG_PROMPT = ("Is the red car that is parked beside the road ahead of us about to pull out? "
+               * 200)[:10_000]
+
+
+def _png(path: Path, array) -> Path:
+    import cv2
+    import numpy as np
+
+    array = np.asarray(array, np.uint8)
+    if array.ndim == 3 and array.shape[2] == 3:
+        array = cv2.cvtColor(array, cv2.COLOR_RGB2BGR)
+    elif array.ndim == 3 and array.shape[2] == 4:
+        array = cv2.cvtColor(array, cv2.COLOR_RGBA2BGRA)
+    cv2.imwrite(str(path), array)
+    return path
+
+
+needs_llava = pytest.mark.skipif(
+    not (Path(__file__).parents[1] / "weights" / "tiny-drive-llava" / "config.json").is_file(),
+    reason="the shipped tiny LLaVA is missing")
+
+
+@needs_llava
+def test_prompt_longer_than_the_context_is_refused_before_any_model(tmp_path: Path) -> None:
+    from drivexplain.operators.assets import TINY_LLAVA_DIR
+    from drivexplain.operators.vlm import VLMInputError, check_prompts_fit
+
+    with pytest.raises(VLMInputError, match=r"is [\d,]+ tokens long.*context of 1,024 "
+                                            r"positions: shorten it to at most [\d,]+ tokens"):
+        check_prompts_fit(TINY_LLAVA_DIR, ["Is there a car?", LONG_PROMPT], 24)
+    check_prompts_fit(TINY_LLAVA_DIR, ["Is there a car?"], 24)  # a normal prompt fits
+    check_prompts_fit(tmp_path / "no-such-vlm", [LONG_PROMPT], 24)  # left to the loader
+
+
+@needs_llava
+def test_run_refuses_a_prompt_the_vlm_cannot_hold(tmp_path: Path,
+                                                  caplog: pytest.LogCaptureFixture) -> None:
+    import ray
+
+    assert _run(tmp_path, caplog, prompts=[LONG_PROMPT]) == EXIT_USAGE
+    assert "context of 1,024 positions" in caplog.text and not ray.is_initialized()
+
+
+@needs_llava
+def test_ask_with_a_prompt_longer_than_the_context_exits_2(tmp_path: Path) -> None:
+    image = _png(tmp_path / "frame.png", [[[90, 90, 90]] * 64] * 48)
+    result = CliRunner().invoke(app, ["ask", str(image), "--prompt", LONG_PROMPT,
+                                      "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2, result.output
+    assert "context of 1,024 positions" in result.output and "Traceback" not in result.output
+
+
+# ----------------------------------------------------------------------------- item 10
+@needs_llava
+@pytest.mark.parametrize("shape", [(1, 1), (1, 20_000)])
+def test_ask_refuses_images_smaller_than_a_patch(tmp_path: Path, shape: tuple[int, int]) -> None:
+    import numpy as np
+
+    image = _png(tmp_path / "tiny.png", np.full((*shape, 3), 200, np.uint8))
+    result = CliRunner().invoke(app, ["ask", str(image), "--prompt", "Is it snowing?",
+                                      "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2, result.output
+    assert f"is {shape[1]}x{shape[0]} pixels" in result.output
+    assert "needs at least 12x12 pixels" in result.output
+    assert not (tmp_path / "out" / "answer.json").exists()
+
+
+@needs_llava
+def test_vlm_is_told_frames_are_channels_last() -> None:
+    import numpy as np
+
+    from drivexplain.operators.assets import TINY_LLAVA_DIR
+    from drivexplain.operators.vlm import load_vlm
+
+    backend = load_vlm(TINY_LLAVA_DIR, device="cpu")
+    seen: list[dict] = []
+    processor = backend.processor
+
+    class Spy:
+        def __getattr__(self, name):
+            return getattr(processor, name)
+
+        def __call__(self, *args, **kwargs):
+            seen.append(kwargs)
+            return processor(*args, **kwargs)
+
+    backend.processor = Spy()
+    frame = np.zeros((12, 40, 3), np.uint8)
+    frame[..., 0] = 255  # red: read channels-first, it would come out another colour
+    _, pixels, _, _ = backend._prepare([frame], "Is there a car?")
+    assert seen and seen[0]["input_data_format"] == "channels_last"
+    means = pixels[0].mean(dim=(1, 2))
+    assert means[0] > 1.5 and means[1] < -1.5 and means[2] < -1.2  # normalised pure red
+
+
+def test_explain_refuses_an_image_smaller_than_a_patch(tmp_path: Path,
+                                                       model_config_dir: Path) -> None:
+    import numpy as np
+
+    image = _png(tmp_path / "one.png", np.full((1, 1, 3), 128, np.uint8))
+    result = CliRunner().invoke(app, ["explain", str(image), "--concept", "car", "--model",
+                                      "TestTinyViT", "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2, result.output
+    assert "is 1x1 pixels" in result.output and "needs at least 8x8 pixels" in result.output
+    assert not (tmp_path / "out" / "result.json").exists()  # no silent CD of about 0
+
+
+# ----------------------------------------------------------------------------- item 13
+def test_ask_with_a_missing_vlm_directory_is_a_sentence(tmp_path: Path) -> None:
+    image = _png(tmp_path / "frame.png", [[[90, 90, 90]] * 64] * 48)
+    args = ["ask", str(image), "--prompt", "Is there a car?", "--vlm", "/nonexistent",
+            "--out", str(tmp_path / "out")]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2
+    assert "VLM path '/nonexistent' is not a directory: it does not exist" in result.output
+    assert "Traceback" not in result.output and len(result.output.strip().splitlines()) == 1
+    verbose = CliRunner().invoke(app, [*args, "--verbose"])
+    assert verbose.exit_code == 2 and "Traceback" in verbose.output
+
+
+# ----------------------------------------------------------------------------- item 14
+def test_empty_concept_is_refused_naming_the_flag(tmp_path: Path,
+                                                  caplog: pytest.LogCaptureFixture) -> None:
+    assert _run(tmp_path, caplog, concepts=[""]) == EXIT_USAGE
+    assert "--concept is given an empty text" in caplog.text
+    caplog.clear()
+    assert _run(tmp_path, caplog, concepts=["car", "  "]) == EXIT_USAGE
+    assert "--concept" in caplog.text
+
+
+@pytest.mark.parametrize("value", ["true", "2.0", "'3'"])
+def test_integer_settings_are_strict(tmp_path: Path, value: str) -> None:
+    from drivexplain.operators.config import ConfigError, load_config
+
+    path = tmp_path / "c.yaml"
+    path.write_text(f"pipeline:\n  stride: {value}\n")
+    with pytest.raises(ConfigError, match="pipeline.stride: Input should be a valid integer"):
+        load_config(path)
+    path.write_text("pipeline:\n  stride: 3\n  chunk_frames: 16\nmodel:\n  input_size: [144, "
+                    "252]\nruntime:\n  batch_size: 4\n")
+    config = load_config(path)  # YAML integers still load
+    assert config.pipeline.stride == 3 and config.model.input_size == (144, 252)
+    path.write_text("runtime:\n  batch_size: true\n")
+    with pytest.raises(ConfigError, match="runtime.batch_size"):
+        load_config(path)
+
+
+def test_rgba_is_composited_on_black_with_a_note(tmp_path: Path, model_config_dir: Path,
+                                                 caplog: pytest.LogCaptureFixture) -> None:
+    import json
+
+    import numpy as np
+
+    from drivexplain.operators.images import read_rgb
+
+    rgba = np.zeros((48, 80, 4), np.uint8)
+    rgba[..., :3] = (200, 100, 50)
+    rgba[:, :40, 3] = 255  # left half opaque
+    rgba[:, 40:, 3] = 0  # right half transparent: its hidden colour must not show
+    path = _png(tmp_path / "rgba.png", rgba)
+    with caplog.at_level(logging.WARNING, logger="drivexplain"):
+        rgb, note = read_rgb(path)
+    assert rgb.shape == (48, 80, 3) and rgb.dtype == np.uint8
+    assert (rgb[:, :40] == (200, 100, 50)).all() and (rgb[:, 40:] == 0).all()
+    assert note and "composited on black" in note and "50.0%" in note
+    assert "composited on black" in caplog.text
+    opaque = rgba.copy()
+    opaque[..., 3] = 255
+    rgb, note = read_rgb(_png(tmp_path / "opaque.png", opaque))
+    assert (rgb == (200, 100, 50)).all() and note and "every pixel is opaque" in note
+    assert read_rgb(_png(tmp_path / "rgb.png", rgba[..., :3]))[1] is None
+    result = CliRunner().invoke(app, ["explain", str(path), "--concept", "car", "--model",
+                                      "TestTinyViT", "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    record = json.loads((tmp_path / "out" / "result.json").read_text())
+    assert any("composited on black" in n for n in record["notes"])
