@@ -512,6 +512,12 @@ def decide(check: FrameCheck, config: CoherenceConfig) -> Verdict:
                                f"(ungrounded_when: {config.ungrounded_when})"]
         return Verdict("ungrounded", tuple(failed + contradicted + grounded_notes), sim)
     grounded_notes += failed  # tolerated by ungrounded_when; still reported
+    unverified = [n for n in grounded_notes + denied_notes if "cannot be verified" in n]
+    if unverified:
+        # Not a flag, but not a confirmation either: say so before anything else.
+        reasons.extend(unverified)
+        grounded_notes = [n for n in grounded_notes if n not in unverified]
+        denied_notes = [n for n in denied_notes if n not in unverified]
     if prompt.kind != "specific":
         case = "Case II, generic" if prompt.kind == "generic" else "Case III, ambiguous"
         reasons.append(f"the prompt names no concrete concept ({case}): prompt and answer "
@@ -520,8 +526,9 @@ def decide(check: FrameCheck, config: CoherenceConfig) -> Verdict:
             reasons.append("the answer names no concept either")
         return Verdict("ambiguous_prompt", tuple(reasons + grounded_notes + denied_notes), sim)
     if not answer.concepts:
-        note = denied_notes or ["the answer names no concept; nothing to ground"]
-        return Verdict("coherent", tuple(note), sim)
+        note = denied_notes or ([] if reasons else
+                                ["the answer names no concept; nothing to ground"])
+        return Verdict("coherent", tuple(reasons + note), sim)
     shared = [a for a in answer.concepts if any(same_thing(a, p) for p in prompt.all_concepts)]
     about = f"the answer is about the prompt's concept ({', '.join(shared)})"
     if shared and not check.llm_map_used:
@@ -531,7 +538,7 @@ def decide(check: FrameCheck, config: CoherenceConfig) -> Verdict:
                f"share {check.llm_map_peak:.3f} < llm_map_min_peak "
                f"{config.llm_map_min_peak:g}" if check.llm_map_peak is not None
                else "no VLM answer-gradient map says where the model looked")
-        return Verdict("coherent", (f"{about}; {why}", *grounded_notes), sim)
+        return Verdict("coherent", (*reasons, f"{about}; {why}", *grounded_notes), sim)
     if shared and sim is not None and sim < config.coherent_similarity:
         reasons.append(
             f"{about}, but the VLM's answer-gradient map (peak share {check.llm_map_peak:.3f} "
