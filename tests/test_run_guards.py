@@ -3,9 +3,11 @@ and refuses before any compute what cannot work (config pairs, --out, inputs, th
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
+import signal
 import socket
 import stat
 import subprocess
@@ -385,3 +387,71 @@ def test_actor_memory_request_follows_the_models_and_batch() -> None:
     bigger = config.with_overrides(**{"runtime.batch_size": 32})
     assert actor_memory_bytes(bigger, with_vlm=True) > with_vlm
     assert guards._weight_bytes(None) == 0
+
+
+# ----------------------------------------------------------------------------- items 1 + 12, live
+def _processes_of_node(node_id: str) -> list[int]:
+    marker = f"RAY_NODE_ID={node_id}".encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if marker in (entry / "environ").read_bytes().split(b"\0"):
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
+@pytest.mark.slow
+def test_concurrent_run_is_refused_and_a_killed_runs_ray_is_cleaned_up(
+        tmp_path: Path, model_config_dir: Path, tiny_vit_checkpoint: Path) -> None:
+    """Two real runs on one --out: the second is refused, naming the first; after a SIGKILL of
+    the first driver (only), a rerun takes the lock over, stops the Ray processes it left
+    (DashboardAgent, RuntimeEnvAgent...) and finishes."""
+    import textwrap
+
+    from test_pipeline_support import run_tiny
+
+    tests = Path(__file__).resolve().parent
+    clip = write_video(tmp_path / "long.mp4", 80, gop=8)
+    out = tmp_path / "out"
+    script = textwrap.dedent(f"""
+        import sys
+        sys.path.insert(0, {str(tests)!r})
+        import open_clip
+        open_clip.add_model_config({str(model_config_dir)!r})
+        from pathlib import Path
+        from test_pipeline_support import run_tiny
+        run_tiny([Path({str(clip)!r})], Path({str(out)!r}), Path({str(model_config_dir)!r}),
+                 Path({str(tiny_vit_checkpoint)!r}), keep_work=True)
+    """)
+    job = subprocess.Popen([sys.executable, "-c", script], start_new_session=True,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    node_id = ""
+    try:
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline and not list(out.glob("*/.work/chunk_*.json")):
+            assert job.poll() is None, "the first run ended before it could be watched"
+            time.sleep(0.05)
+        with pytest.raises(OutputBusy, match=f"pid {job.pid} on {socket.gethostname()}"):
+            run_tiny([clip], out, model_config_dir, tiny_vit_checkpoint)
+        assert not (out / "run.json").exists()
+        node_id = json.loads((out / LOCK_NAME).read_text())["ray_node_id"]
+        job.kill()  # SIGKILL of the driver alone, as a user's `kill -9` would
+        job.wait()
+        time.sleep(2)
+        assert _processes_of_node(node_id), "Ray left nothing behind: nothing to test"
+        summary = run_tiny([clip], out, model_config_dir, tiny_vit_checkpoint)
+        assert summary.exit_code == 0
+        deadline = time.monotonic() + 10
+        while _processes_of_node(node_id) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not _processes_of_node(node_id)
+    finally:
+        if job.poll() is None:
+            job.kill()
+            job.wait()
+        for pid in _processes_of_node(node_id) if node_id else []:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
