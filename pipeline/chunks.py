@@ -37,6 +37,8 @@ class Chunk:
     rate: str | None
     width: int
     height: int
+    # Which of the file's video streams (pipeline.decode.VideoIndex.stream).
+    stream: int = 0
 
     @property
     def tb(self) -> Fraction:
@@ -110,6 +112,7 @@ def plan_chunks(
                 rate=str(index.average_rate) if index.average_rate else None,
                 width=index.width,
                 height=index.height,
+                stream=index.stream,
             )
         )
     return chunks

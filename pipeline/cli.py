@@ -102,6 +102,10 @@ def run(
         False, "--allow-unplaced", help="Answers that cannot be placed on an analysed frame "
         "are still listed in run.json and the reports, but do not make the exit code 1."
     ),
+    stream: int = typer.Option(
+        None, "--stream", min=0, help="Which video stream of each input to analyse, from 0 "
+        "(default: the first; an input with several says so in the log and its manifest)."
+    ),
     config: Path = typer.Option(None, help="YAML config (default: configs/default.yaml)."),
     address: str = typer.Option(None, help="Address of an existing Ray cluster."),
     out: Path = typer.Option(..., help="Output directory."),
@@ -115,7 +119,7 @@ def run(
     setup_logging(verbose)
     raise typer.Exit(run_command(
         inputs, prompt or [], prompts, concept or [], config, address, out, keep_work,
-        answers=answers, allow_unplaced=allow_unplaced,
+        answers=answers, allow_unplaced=allow_unplaced, stream=stream,
     ))
 
 

@@ -49,6 +49,7 @@ def run_command(
     progress: bool = True,
     answers: Path | None = None,
     allow_unplaced: bool = False,
+    stream: int | None = None,
 ) -> int:
     """Validate, run, report; returns the process exit code."""
     from drivexplain.operators.config import ConfigError, load_config
@@ -63,7 +64,7 @@ def run_command(
         prepared = prepare_run(RunOptions(
             inputs=inputs, prompts=all_prompts, out=out, config=config, concepts=concepts,
             address=address, keep_work=keep_work, progress=progress, answers=answers,
-            allow_unplaced=allow_unplaced,
+            allow_unplaced=allow_unplaced, stream=stream,
         ))
     except (ConfigError, PromptError, AnswersError, ValueError, OSError) as err:
         log.error("%s", err)

@@ -35,6 +35,9 @@ class VideoIndex:
     height: int
     average_rate: Fraction | None
     codec: str
+    # Which of the file's video streams this is (0 = the first), and how many it has.
+    stream: int = 0
+    video_streams: int = 1
 
     @property
     def num_frames(self) -> int:
@@ -57,8 +60,29 @@ def _describe(err: BaseException) -> str:
     return f"{type(err).__name__}: {text}"
 
 
-def index_video(uri: str) -> VideoIndex:
-    """Demux (not decode) every packet of the first video stream; raise VideoError if unusable."""
+def count_video_streams(uri: str) -> int | None:
+    """How many video streams the file has; None when it cannot be opened (said later)."""
+    try:
+        container = av.open(open_binary(uri), mode="r")
+    except Exception:
+        return None
+    try:
+        return len(container.streams.video)
+    finally:
+        container.close()
+
+
+def no_such_stream(stream: int, count: int) -> str:
+    have = "no video stream" if count == 0 else (
+        "1 video stream (0)" if count == 1 else f"{count} video streams (0 to {count - 1})")
+    return f"has no video stream {stream}: it has {have}"
+
+
+def index_video(uri: str, stream_index: int | None = None) -> VideoIndex:
+    """Demux (not decode) every packet of one video stream; raise VideoError if unusable.
+
+    `stream_index` counts the file's video streams from 0; None is the first one.
+    """
     try:
         container = av.open(open_binary(uri), mode="r")
     except FileNotFoundError:
@@ -68,7 +92,11 @@ def index_video(uri: str) -> VideoIndex:
     try:
         if not container.streams.video:
             raise VideoError("no video stream (zero frames or not a video)")
-        stream = container.streams.video[0]
+        count = len(container.streams.video)
+        chosen = 0 if stream_index is None else stream_index
+        if not 0 <= chosen < count:
+            raise VideoError(no_such_stream(chosen, count))
+        stream = container.streams.video[chosen]
         expected = stream.frames or 0
         rows: list[tuple[int, bool]] = []
         try:
@@ -109,6 +137,8 @@ def index_video(uri: str) -> VideoIndex:
             height=int(ctx.height),
             average_rate=Fraction(stream.average_rate) if stream.average_rate else None,
             codec=str(ctx.name),
+            stream=chosen,
+            video_streams=count,
         )
     finally:
         container.close()
@@ -160,6 +190,7 @@ def iter_chunk_frames(
     wanted: set[int] | None = None,
     size: tuple[int, int] | None = None,
     threads: bool = True,
+    stream_index: int = 0,
 ) -> Iterator[DecodedFrame | tuple[int, str]]:
     """Decode the frames whose presentation timestamps are `pts` (sorted, consecutive).
 
@@ -168,6 +199,7 @@ def iter_chunk_frames(
     fails to decode is skipped; any expected frame that never comes out is yielded as
     (index, reason) so the caller can write an error row for it. `wanted` limits which frames
     are converted to arrays (the rest are only stepped over and yielded with an empty image).
+    `stream_index` is which of the file's video streams, as `index_video` was given it.
     """
     position = {p: i for i, p in enumerate(pts, first_index)}
     first_pts, last_pts = pts[0], pts[-1]
@@ -175,7 +207,7 @@ def iter_chunk_frames(
     last_error = "frame missing from the decoder output"
     container = av.open(open_binary(uri), mode="r")
     try:
-        stream = container.streams.video[0]
+        stream = container.streams.video[stream_index]
         if threads:
             stream.thread_type = "AUTO"
         if first_index > 0:

@@ -57,6 +57,8 @@ class JoinChunks(VideoOutputs):
     keep_work: bool = False
     # --answers lines that could not be placed on this video (pipeline.answers)
     unplaced_answers: tuple[dict[str, Any], ...] = ()
+    # Set when the input has several video streams: which one was analysed.
+    stream_note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -138,6 +140,7 @@ def finalize_video(job: JoinChunks) -> dict[str, Any]:
         "summary": summary,
         "outputs": {p.name: p.stat().st_size for p in outputs},
         "unplaced_answers": list(job.unplaced_answers),
+        "video_streams": job.stream_note,
     }
     write_json_atomic(layout.manifest, manifest)
     if not job.keep_work:

@@ -66,6 +66,8 @@ class RunOptions:
     answers: Path | None = None
     # Answers that cannot be placed are recorded either way; without this they fail the run.
     allow_unplaced: bool = False
+    # Which video stream of each input to analyse (`--stream N`, from 0); None: the first.
+    stream: int | None = None
 
 
 @dataclass
@@ -95,6 +97,7 @@ class _Video:
     summary: dict[str, Any] | None = None
     answers: dict[int, dict[str, str]] = field(default_factory=dict)
     unplaced: list[dict[str, Any]] = field(default_factory=list)
+    stream_note: str | None = None
 
 
 def _answer_names(source: VideoInput) -> list[str]:
@@ -154,6 +157,9 @@ def _plan(
     track_dicts = [t.to_dict() for t in tracks]
     if prepared.answers_digest:  # other answers are another audit: nothing finished is reused
         track_dicts = [*track_dicts, {"answers": prepared.answers_digest}]
+    stream = prepared.options.stream
+    if stream:  # another stream is another audit (stream 0 keeps the fingerprints it had)
+        track_dicts = [*track_dicts, {"stream": stream}]
     videos: list[_Video] = []
     for source in prepared.videos:
         video = _Video(source, job_fingerprint(config_hash, track_dicts, source.uri))
@@ -166,7 +172,7 @@ def _plan(
             log.info("%s: finished in an earlier run, skipped", source.name)
             continue
         try:
-            index = index_video(source.uri)
+            index = index_video(source.uri, stream)
         except VideoError as err:
             log.error("%s: %s", source.name, err)
             video.summary = fail_video(UnreadableInput(
@@ -175,6 +181,11 @@ def _plan(
                 config_hash=config_hash, processed_at=now_iso(),
             ))
             continue
+        if index.video_streams > 1:
+            video.stream_note = (
+                f"{index.video_streams} video streams; stream {index.stream} analysed"
+                + ("" if stream is not None else " (the first; --stream N chooses another)"))
+            log.warning("%s: %s", source.name, video.stream_note)
         sampled = sample_frames(index, cfg.stride, cfg.sample_fps)
         video.chunks = plan_chunks(source.video_id, source.uri, index, sampled, cfg.chunk_frames)
         video.expected_rows = len(sampled) * len(tracks)
@@ -350,6 +361,21 @@ class PreparedRun:
     answers_digest: str | None = None
 
 
+def _check_stream(stream: int | None, videos: list[VideoInput]) -> None:
+    """`--stream N` must name a video stream of every input that can be opened at all (one
+    that cannot is reported as a failed input, as without --stream)."""
+    if stream is None:
+        return
+    if stream < 0:
+        raise ValueError(f"--stream {stream}: stream numbers count from 0")
+    from drivexplain.pipeline.decode import count_video_streams, no_such_stream
+
+    for video in videos:
+        count = count_video_streams(video.uri)
+        if count is not None and stream >= count:
+            raise ValueError(f"--stream {stream}: {video.name} {no_such_stream(stream, count)}")
+
+
 def prepare_run(options: RunOptions) -> PreparedRun:
     """Everything that can be checked before any compute, each check done once.
 
@@ -371,6 +397,7 @@ def prepare_run(options: RunOptions) -> PreparedRun:
     if not videos:
         raise ValueError(f"no input video found in {options.inputs}")
     preflight(options)
+    _check_stream(options.stream, videos)
     if options.address is None:  # what a cluster can schedule is the cluster's business
         coherence = config.coherence
         check_local_resources(config.pipeline, actor_memory=actor_memory_bytes(
@@ -443,6 +470,7 @@ def _run_locked(prepared: PreparedRun, lock: OutputLock,
                 run_info=run_info, num_chunks=len(video.chunks),
                 expected_rows=video.expected_rows, fingerprint=video.fingerprint,
                 keep_work=options.keep_work, unplaced_answers=tuple(video.unplaced),
+                stream_note=video.stream_note,
             ))
             refs[ref] = video
 

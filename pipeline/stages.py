@@ -89,7 +89,8 @@ def decode_chunk(chunk: Chunk, short_side: int | None) -> DecodedChunk:
     errors: dict[int, str] = {}
     if wanted:
         try:
-            for item in iter_chunk_frames(chunk.uri, chunk.pts, chunk.start, wanted, size):
+            for item in iter_chunk_frames(chunk.uri, chunk.pts, chunk.start, wanted, size,
+                                          stream_index=chunk.stream):
                 if isinstance(item, DecodedFrame):
                     if item.index in wanted:
                         images[item.index] = item.image
@@ -339,7 +340,8 @@ def write_chunk(attributed: AttributedChunk, settings: WriterSettings) -> Writte
             encoder = SegmentEncoder(tmp, chunk.width, chunk.height, chunk.tb, chunk.frame_rate,
                                      settings.crf, settings.preset)
             try:
-                for item in iter_chunk_frames(chunk.uri, chunk.pts, chunk.start):
+                for item in iter_chunk_frames(chunk.uri, chunk.pts, chunk.start,
+                                              stream_index=chunk.stream):
                     if not isinstance(item, DecodedFrame):
                         video_errors.append(f"frame {item[0]}: {item[1]}")
                         continue

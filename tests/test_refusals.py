@@ -263,3 +263,66 @@ def test_rgba_is_composited_on_black_with_a_note(tmp_path: Path, model_config_di
     assert result.exit_code == 0, result.output
     record = json.loads((tmp_path / "out" / "result.json").read_text())
     assert any("composited on black" in n for n in record["notes"])
+
+
+# ----------------------------------------------------------------------------- item 11
+def two_stream_video(path: Path, frames: int = 12) -> Path:
+    """An mp4 with two video streams: 0 is 64x48 red, 1 is 96x64 blue."""
+    import av
+    import numpy as np
+
+    container = av.open(str(path), mode="w")
+    streams = []
+    for width, height in ((64, 48), (96, 64)):
+        stream = container.add_stream("libx264", rate=10)
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        stream.options = {"g": "4"}
+        streams.append(stream)
+    colours = ((220, 30, 30), (30, 30, 220))
+    for i in range(frames):
+        for stream, colour in zip(streams, colours, strict=True):
+            image = np.full((stream.height, stream.width, 3), colour, np.uint8)
+            image[: stream.height // 4, (i * 4) % stream.width:] = 255
+            frame = av.VideoFrame.from_ndarray(image, format="rgb24")
+            frame.pts = i
+            for packet in stream.encode(frame):
+                container.mux(packet)
+    for stream in streams:
+        for packet in stream.encode():
+            container.mux(packet)
+    container.close()
+    return path
+
+
+def test_index_and_decode_follow_the_chosen_stream(tmp_path: Path) -> None:
+    from drivexplain.pipeline.chunks import plan_chunks
+    from drivexplain.pipeline.decode import VideoError, index_video, iter_chunk_frames
+
+    path = two_stream_video(tmp_path / "two.mp4")
+    first = index_video(str(path))
+    assert (first.stream, first.video_streams, first.width, first.height) == (0, 2, 64, 48)
+    second = index_video(str(path), 1)
+    assert (second.stream, second.width, second.height, second.num_frames) == (1, 96, 64, 12)
+    with pytest.raises(VideoError, match=r"has no video stream 2: it has 2 video streams "
+                                         r"\(0 to 1\)"):
+        index_video(str(path), 2)
+    chunks = plan_chunks("v", str(path), second, list(range(12)), 4)
+    assert all(c.stream == 1 for c in chunks)
+    decoded = list(iter_chunk_frames(str(path), chunks[1].pts, chunks[1].start,
+                                     stream_index=chunks[1].stream))
+    assert len(decoded) == len(chunks[1].pts)
+    image = decoded[0].image
+    assert image.shape == (64, 96, 3) and image[-1, 0, 2] > 150 > image[-1, 0, 0]  # blue
+
+
+def test_a_stream_that_does_not_exist_is_refused_before_compute(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    import ray
+
+    path = two_stream_video(tmp_path / "two.mp4")
+    assert _run(tmp_path, caplog, inputs=[str(path)], stream=2) == EXIT_USAGE
+    assert "--stream 2: two.mp4 has no video stream 2: it has 2 video streams" in caplog.text
+    assert not ray.is_initialized()
+    result = CliRunner().invoke(app, ["run", str(path), "--prompt", "is there a car?",
+                                      "--stream", "-1", "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2
