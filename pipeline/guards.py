@@ -197,11 +197,13 @@ def _weight_bytes(path: str | Path | None) -> int:
 
 
 def actor_memory_bytes(config: Any, with_vlm: bool) -> int:
-    """The memory one attribution actor asks Ray for: what it holds, estimated from its models.
+    """The host memory one attribution actor asks Ray for, estimated from its models.
 
-    The Python/torch runtime, the weights twice over (the loaded copy plus the transient one
-    while loading, fp16 checkpoints widened to fp32), and the activations of one batch of
-    `runtime.batch_size` frames; the per-frame share grows with the CLIP's weights.
+    The Python/torch runtime, four bytes per weight byte (fp16 checkpoints widen to fp32, and
+    the checkpoint is read while the model is built), and, on CPU, the activations of one
+    batch of `runtime.batch_size` frames (on a GPU they live in device memory); the per-frame
+    share grows with the square root of the CLIP's size relative to the shipped one (the
+    width, for a fixed depth).
     """
     from drivexplain.operators.assets import TINY_CLIP_DIR
 
@@ -211,7 +213,8 @@ def actor_memory_bytes(config: Any, with_vlm: bool) -> int:
     clip_bytes = _weight_bytes(clip)
     vlm_bytes = _weight_bytes(config.coherence.vlm) if with_vlm else 0
     tiny = _weight_bytes(TINY_CLIP_DIR / "open_clip_model.safetensors") or 1
-    per_frame = _PER_FRAME_BYTES * max(1.0, clip_bytes / tiny)
+    on_gpu = config.pipeline.num_gpus_per_actor > 0
+    per_frame = 0.0 if on_gpu else _PER_FRAME_BYTES * max(1.0, clip_bytes / tiny) ** 0.5
     return int(_RUNTIME_BYTES + 4 * (clip_bytes + vlm_bytes)
                + config.runtime.batch_size * per_frame)
 

@@ -386,6 +386,8 @@ def test_actor_memory_request_follows_the_models_and_batch() -> None:
     assert 1 * 2**30 < clip_only < with_vlm < 6 * 2**30
     bigger = config.with_overrides(**{"runtime.batch_size": 32})
     assert actor_memory_bytes(bigger, with_vlm=True) > with_vlm
+    on_gpu = config.with_overrides(**{"pipeline.num_gpus_per_actor": 1.0})
+    assert actor_memory_bytes(on_gpu, with_vlm=True) < with_vlm  # activations on the device
     assert guards._weight_bytes(None) == 0
 
 
