@@ -326,3 +326,43 @@ def test_a_stream_that_does_not_exist_is_refused_before_compute(
     result = CliRunner().invoke(app, ["run", str(path), "--prompt", "is there a car?",
                                       "--stream", "-1", "--out", str(tmp_path / "o")])
     assert result.exit_code == 2
+
+
+def test_the_first_of_two_streams_is_analysed_and_said(
+        tmp_path: Path, model_config_dir: Path, tiny_vit_checkpoint: Path,
+        caplog: pytest.LogCaptureFixture) -> None:
+    import json
+
+    from test_pipeline_support import run_tiny
+
+    path = two_stream_video(tmp_path / "two.mp4")
+    with caplog.at_level(logging.INFO, logger="drivexplain.pipeline"):
+        summary = run_tiny([path], tmp_path / "out", model_config_dir, tiny_vit_checkpoint)
+    assert summary.exit_code == 0, summary.videos
+    note = "2 video streams; stream 0 analysed (the first; --stream N chooses another)"
+    assert note in caplog.text
+    video = summary.videos[0]
+    manifest = json.loads((tmp_path / "out" / video["video_id"] / "manifest.json").read_text())
+    assert manifest["video_streams"] == note
+
+
+@pytest.mark.slow
+def test_stream_option_analyses_the_chosen_stream(
+        tmp_path: Path, model_config_dir: Path, tiny_vit_checkpoint: Path) -> None:
+    import json
+
+    from drivexplain.pipeline.decode import index_video
+    from test_pipeline_support import run_tiny
+
+    path = two_stream_video(tmp_path / "two.mp4")
+    out = tmp_path / "out"
+    first = run_tiny([path], out, model_config_dir, tiny_vit_checkpoint)
+    second = run_tiny([path], out, model_config_dir, tiny_vit_checkpoint, stream=1)
+    assert first.exit_code == second.exit_code == 0
+    video = second.videos[0]
+    assert not video.get("skipped")  # stream 1 is another audit, not stream 0's outputs
+    folder = out / video["video_id"]
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["video_streams"] == "2 video streams; stream 1 analysed"
+    overlay = index_video(str(folder / "overlay.mp4"))
+    assert (overlay.width, overlay.num_frames) == (96, 12)  # stream 1's frames, not stream 0's
