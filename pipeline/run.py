@@ -231,6 +231,10 @@ def _build_dataset(
     context = DataContext.get_current()
     context.enable_progress_bars = False
     context.print_on_execution_start = False
+    # Ray Data warns once that its bars are off; ours replace them, so mark it said already.
+    from ray.util.debug import log_once
+
+    log_once("ray_data_progress_manager_disabled")
     # The actors request their memory (below), so Ray Data's every-30-s "uses X but requests
     # 0 B" check has nothing to add; its measure (peak unique memory + 25 %) is not ours.
     context.issue_detectors_config.high_memory_detector_config.detection_time_interval_s = -1

@@ -209,6 +209,7 @@ def test_unplaced_answers_are_recorded_and_fail_the_run_unless_allowed(
     err = capfd.readouterr().err
     assert "Token authentication is enabled" not in err
     assert "but Ray only requests" not in err
+    assert "Progress bars disabled" not in err
 
     # the same audit with --allow-unplaced: recorded still, but exit 0 (nothing is recomputed)
     again = run_pipeline(RunOptions(**{**options.__dict__, "allow_unplaced": True}))
