@@ -243,10 +243,10 @@ def _build_dataset(
         and options.answers is None))
     log.info("each attribution actor requests %.1f GiB of memory (runtime, weights and one "
              "batch of %d frames)", memory / 2**30, options.config.runtime.batch_size)
-    log.info("Ray logs one error line per actor pool, \"has constructor arguments in the "
-             "object store and max_restarts > 0\": Ray Data passes every actor its arguments "
-             "that way; this process holds them for the whole run, so a restarted actor "
-             "finds them. It needs no action.")
+    log.info("Ray logs an error line for each attribution actor, \"has constructor arguments "
+             "in the object store and max_restarts > 0\": Ray Data passes every actor its "
+             "arguments that way; this process holds them for the whole run, so a restarted "
+             "actor finds them. It needs no action.")
     # one block per chunk: the unit of retry
     ds = ray.data.from_arrow([rows_block([{"chunk": c.to_dict()}], {"chunk": CHUNK_TYPE})
                               for c in chunks])
