@@ -351,8 +351,9 @@ def test_stream_option_analyses_the_chosen_stream(
         tmp_path: Path, model_config_dir: Path, tiny_vit_checkpoint: Path) -> None:
     import json
 
-    from drivexplain.pipeline.decode import index_video
     from test_pipeline_support import run_tiny
+
+    from drivexplain.pipeline.decode import index_video
 
     path = two_stream_video(tmp_path / "two.mp4")
     out = tmp_path / "out"
