@@ -100,8 +100,13 @@ def demo_command(out: Path, progress: bool = True) -> int:
     run is CLIP-only (`not_evaluated`).
     """
     from drivexplain.operators.config import DrivexplainConfig
+    from drivexplain.pipeline.guards import check_output_dir
 
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        check_output_dir(out)
+    except ValueError as err:
+        log.error("%s", err)
+        return EXIT_USAGE
     if DrivexplainConfig().coherence.vlm is None:
         log.warning("the shipped tiny LLaVA is missing: the demo runs CLIP-only")
     clip = out / "demo_clip.mp4"

@@ -266,6 +266,16 @@ def test_out_that_is_a_file_is_a_sentence(tmp_path: Path, one_video: Path,
     assert "Traceback" not in caplog.text
 
 
+def test_demo_out_that_is_a_file_is_a_sentence(tmp_path: Path,
+                                               caplog: pytest.LogCaptureFixture) -> None:
+    from drivexplain.pipeline.commands import demo_command
+
+    (tmp_path / "demo").write_text("a file")
+    with caplog.at_level(logging.INFO, logger="drivexplain.pipeline"):
+        assert demo_command(tmp_path / "demo", progress=False) == EXIT_USAGE
+    assert "is a file, not a directory" in caplog.text
+
+
 def test_out_that_cannot_be_written_fails_before_compute(
         tmp_path: Path, one_video: Path, caplog: pytest.LogCaptureFixture,
         monkeypatch: pytest.MonkeyPatch) -> None:
