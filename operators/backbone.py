@@ -146,6 +146,8 @@ def check_checkpoint(name: str, path: str | Path) -> None:
     if all(k.startswith("module.") for k in found):
         found = {k[len("module."):]: v for k, v in found.items()}
     register_model_configs()
+    if name not in open_clip.list_models():
+        raise BackboneError(f"model {name!r} is not an open_clip model name")
     def quiet(record: logging.LogRecord) -> bool:
         return False
 
@@ -154,6 +156,8 @@ def check_checkpoint(name: str, path: str | Path) -> None:
     try:
         with torch.device("meta"):
             model = open_clip.create_model(name, device="meta")
+    except Exception:  # a model that cannot be built on the meta device: the loader decides
+        return
     finally:
         root.removeFilter(quiet)
     expected = {k: tuple(v.shape) for k, v in model.state_dict().items()}
