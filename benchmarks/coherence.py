@@ -15,10 +15,11 @@ known from its scene graph, in several wordings each:
 - correct "No" (the class is nowhere) and wrong "No" (it is salient and visible).
 
 Two disjoint seed ranges: calibration seeds fit the grounding calibration
-(`operators/grounding.py`, a logistic model over the evidence Concept Attribution computes) and
-choose `coherence.flag_confidence` and `ungrounded_when`: the most recall whose precision's
-95 % interval stays above 0.9, on probabilities cross-fitted over the calibration frames (so
-the choice does not trust an in-sample fit), with `min_concept_auroc` at 0.8 by policy.
+(`operators/verdicts/grounding.py`, a logistic model over the evidence Concept Attribution
+computes) and choose `coherence.flag_confidence` and `ungrounded_when`: the most recall
+whose precision's 95 % interval stays above 0.9, on probabilities cross-fitted over the
+calibration frames (so the choice does not trust an in-sample fit), with
+`min_concept_auroc` at 0.8 by policy.
 Evaluation seeds only report. `--write-calibration` ships the fitted model beside the weights
 it was fitted for.
 The uncalibrated rule (the `ground_*` thresholds) is scored on the same evaluation answers as a
@@ -55,7 +56,8 @@ from attribution_speed import timed
 
 from drivexplain.operators.assets import TINY_CLIP_CALIBRATION, TINY_LLAVA_DIR, package_relative
 from drivexplain.operators.attribution import ConceptAttribution
-from drivexplain.operators.coherence import (
+from drivexplain.operators.config import CoherenceConfig, HybridConfig, load_config
+from drivexplain.operators.verdicts.coherence import (
     MEASURES,
     FrameCheck,
     answer_gradient_map,
@@ -63,10 +65,9 @@ from drivexplain.operators.coherence import (
     decide,
     vocabulary_similarities,
 )
-from drivexplain.operators.concepts import ConceptExtractor
-from drivexplain.operators.config import CoherenceConfig, HybridConfig, load_config
-from drivexplain.operators.episodes import FrameFlag, find_episodes
-from drivexplain.operators.grounding import GroundingCalibration, fit_grounding
+from drivexplain.operators.verdicts.concepts import ConceptExtractor
+from drivexplain.operators.verdicts.episodes import FrameFlag, find_episodes
+from drivexplain.operators.verdicts.grounding import GroundingCalibration, fit_grounding
 from drivexplain.synthworld.objects import CLASS_COLOURS, OBJECT_CLASSES
 from drivexplain.synthworld.qa import PLURALS
 from drivexplain.synthworld.scene import CONDITIONS, Frame, World, parse_concept, render_scene
@@ -506,7 +507,7 @@ def auc(pos: list[float], neg: list[float]) -> float | None:
 
 def measure_study(frames: list[Frame], operator: ConceptAttribution, limit: int) -> dict:
     """AUC of each heatmap similarity: overlapping-mask pairs against disjoint-mask pairs."""
-    from drivexplain.operators.coherence import map_similarities
+    from drivexplain.operators.verdicts.coherence import map_similarities
 
     pos: dict[str, list[float]] = {m: [] for m in MEASURES}
     neg: dict[str, list[float]] = {m: [] for m in MEASURES}
@@ -577,7 +578,7 @@ def clip_study(operator: ConceptAttribution, extractor: ConceptExtractor,
 def vlm_study(operator: ConceptAttribution, extractor: ConceptExtractor,
               config: CoherenceConfig, vlm_dir: Path, n: int) -> dict:
     """The tiny LLaVA's own presence answers, judged against the scene graph."""
-    from drivexplain.operators.vlm import load_vlm
+    from drivexplain.operators.vlm.backend import load_vlm
     from drivexplain.synthworld.qa import presence
 
     backend = load_vlm(vlm_dir, device="cpu", max_new_tokens=4)

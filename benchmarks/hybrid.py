@@ -17,10 +17,10 @@ LLaVA never trained on):
    beats the control.
 
 3. *When does the answer map say where the VLM looked?* Its peak share (the mass in its
-   strongest 10 % of cells, `operators.coherence.peak_share`) against whether it points at the
-   answer's object: on calibration frames (other seeds) the smallest peak share whose maps
-   point as well as CLIP-only CA becomes `coherence.llm_map_min_peak`; the held-out frames
-   report how those maps point.
+   strongest 10 % of cells, `operators.verdicts.coherence.peak_share`) against whether it
+   points at the answer's object: on calibration frames (other seeds) the smallest peak share
+   whose maps point as well as CLIP-only CA becomes `coherence.llm_map_min_peak`; the
+   held-out frames report how those maps point.
 
 Time per frame is measured for each method.
 """
@@ -40,20 +40,20 @@ from localisation import localisation_metrics as localisation
 from drivexplain.operators.assets import TINY_LLAVA_DIR, package_relative
 from drivexplain.operators.attribution import ConceptAttribution
 from drivexplain.operators.backbone import OpenClipViT
-from drivexplain.operators.coherence import peak_share
 from drivexplain.operators.config import AttributionConfig, ModelConfig
-from drivexplain.operators.expansion import (
+from drivexplain.operators.verdicts.coherence import peak_share
+from drivexplain.operators.vlm.backend import load_vlm
+from drivexplain.operators.vlm.expansion import (
     ConceptExpander,
     Expansion,
     random_words_expansion,
 )
-from drivexplain.operators.hybrid import (
+from drivexplain.operators.vlm.hybrid import (
     HybridAttribution,
     HybridConfig,
     fuse_hybrid,
     with_expansions,
 )
-from drivexplain.operators.vlm import load_vlm
 from drivexplain.synthworld.qa import QA, front, presence
 from drivexplain.synthworld.scene import render_scene
 

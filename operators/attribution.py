@@ -28,9 +28,9 @@ from drivexplain.operators.contrastive import ContrastiveChoice, choose_contrast
 from drivexplain.operators.device import resolve_device
 from drivexplain.operators.faithfulness import adjust, evaluate
 from drivexplain.operators.fusion import fuse, minmax, suppress_background
-from drivexplain.operators.grounding import GroundingCalibration, grounding_for
 from drivexplain.operators.heads import candidate_layers, select_heads
 from drivexplain.operators.results import ConceptResult, FrameAttribution
+from drivexplain.operators.verdicts.grounding import GroundingCalibration, grounding_for
 
 
 class ConceptAttribution:
@@ -49,7 +49,7 @@ class ConceptAttribution:
             self.config.heads.strategy, backbone.num_layers, self.config.heads.last_layers
         )
         self._vocabulary: list[str] | None = None
-        # The calibration that turns this CLIP's evidence into p_grounded (operators.grounding).
+        # Turns this CLIP's evidence into p_grounded (operators.verdicts.grounding).
         self.grounding: GroundingCalibration | None = None
         self._vocabulary_text: torch.Tensor | None = None
 

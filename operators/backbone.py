@@ -26,12 +26,12 @@ from open_clip.transformer import ResidualAttentionBlock, VisionTransformer
 
 from drivexplain.operators.assets import looks_like_path
 from drivexplain.operators.config import ModelConfig
-from drivexplain.operators.grounding import file_sha256
 from drivexplain.operators.tiny_clip import (
     TINY_CLIP_NAME,
     default_weights_path,
     register_model_configs,
 )
+from drivexplain.operators.verdicts.grounding import file_sha256
 
 
 class BackboneError(ValueError):

@@ -236,7 +236,7 @@ class CoherenceConfig(_Strict):
     calibration: str | None = Field(
         "embedded",
         validate_default=True,
-        description="Grounding calibration (operators/grounding.py): a JSON file from "
+        description="Grounding calibration (operators/verdicts/grounding.py): a JSON file from "
         "`drivexplain calibrate`; `embedded`: the one shipped for the shipped tiny CLIP; null: "
         "none, and grounding falls back to the uncalibrated ground_* thresholds below.",
     )
@@ -315,7 +315,7 @@ class CoherenceConfig(_Strict):
 class HybridConfig(_Strict):
     """The CLIP + LLM hybrid (paper III-G): how the VLM's answer gradients join Concept
     Attribution in `drivexplain ask` and in the pipeline's answer-gradient maps. The formulas
-    are in `operators/hybrid.py`'s docstring."""
+    are in `operators/vlm/hybrid.py`'s docstring."""
 
     llm_weight: float = Field(
         0.5, ge=0.0, le=1.0, description="lambda in H = norm((1 - lambda)*H_CLIP + "
@@ -327,7 +327,7 @@ class HybridConfig(_Strict):
         "layer, or a list with one per layer (in the order of VLMAnswer.layers)."
     )
     expand: bool = Field(
-        True, description="Expand each concept with the LLM (operators.expansion) before CLIP "
+        True, description="Expand each concept with the LLM (operators.vlm.expansion) before CLIP "
         "attributes it, for the linguistic context the paper adds."
     )
     concept_weight: float = Field(

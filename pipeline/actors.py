@@ -3,7 +3,7 @@
 With dual explainability on, each (frame, prompt) gets an answer: the configured
 VLM's (`coherence.vlm`), else the `--answers` file's, else none. Frames with an answer are
 explained for the prompt's and the answer's concepts in the same `explain` call, and the
-evidence the verdict needs (`operators.coherence.FrameCheck`) travels to the writer stage,
+evidence the verdict needs (`operators.verdicts.coherence.FrameCheck`) travels to the writer stage,
 which decides the verdict on CPU. A chunk arrives as a `DecodedChunk` and leaves as an
 `AttributedChunk` (`drivexplain.pipeline.payloads`).
 
@@ -71,11 +71,11 @@ class AttributionActor:
         self.extractor = None
         coherence = self.config.coherence
         if coherence.enabled and self.tracks:
-            from drivexplain.operators.concepts import ConceptExtractor
+            from drivexplain.operators.verdicts.concepts import ConceptExtractor
 
             # An answers file is audited instead of generating answers, even with a VLM set.
             if coherence.vlm and not logged_answers:
-                from drivexplain.operators.vlm import load_vlm
+                from drivexplain.operators.vlm.backend import load_vlm
 
                 self.vlm = load_vlm(coherence.vlm, device=self.config.runtime.device,
                                     max_new_tokens=coherence.vlm_max_new_tokens)
@@ -88,7 +88,7 @@ class AttributionActor:
 
     def _prompt_extraction(self, track: PromptTrack):
         """The prompt's concepts are the track's (so `--concept` still rules), its kind ours."""
-        from drivexplain.operators.concepts import Extraction
+        from drivexplain.operators.verdicts.concepts import Extraction
 
         if not track.concepts:
             return self.extractor.prompt(track.prompt)  # type: ignore[union-attr]
@@ -100,7 +100,7 @@ class AttributionActor:
         """frame -> prompt -> answer text for this chunk, where the answers came from, and
         (VLM only) each answer's answer-gradient map on the CLIP grid."""
         if self.vlm is not None:
-            from drivexplain.operators.coherence import answer_gradient_map
+            from drivexplain.operators.verdicts.coherence import answer_gradient_map
 
             out: dict[int, dict[str, str]] = {i: {} for i in indices}
             maps: dict[tuple[int, str], np.ndarray] = {}
@@ -122,7 +122,7 @@ class AttributionActor:
     def _coherence(self, video_id: str, indices: list[int], frames: np.ndarray
                    ) -> tuple[list[Any], list[PromptAnswer]]:
         """Attributions for every frame plus the per-(frame, prompt) evidence for verdicts."""
-        from drivexplain.operators.coherence import check_frames
+        from drivexplain.operators.verdicts.coherence import check_frames
 
         answers, source, maps = self._answers_for(video_id, indices, frames)
         pairs = []

@@ -120,8 +120,8 @@ def _frames(labels: list[Label], short_side: int | None) -> dict[tuple[Path, int
 def calibrate(labels_path: Path, out: Path, config: DrivexplainConfig) -> dict:
     """Fit and write the calibration; returns what it was fitted on."""
     from drivexplain.operators.attribution import ConceptAttribution
-    from drivexplain.operators.coherence import concept_evidence
-    from drivexplain.operators.grounding import fit_grounding
+    from drivexplain.operators.verdicts.coherence import concept_evidence
+    from drivexplain.operators.verdicts.grounding import fit_grounding
 
     labels = read_labels(labels_path)
     frames = _frames(labels, config.pipeline.transport_short_side)

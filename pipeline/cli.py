@@ -144,7 +144,7 @@ def calibrate(
     """Fit the grounding calibration (p_grounded) for your CLIP; point coherence.calibration
     at the result."""
     from drivexplain.operators.config import ConfigError, load_config
-    from drivexplain.operators.grounding import CalibrationError
+    from drivexplain.operators.verdicts.grounding import CalibrationError
     from drivexplain.pipeline.calibrate import LabelsError
     from drivexplain.pipeline.calibrate import calibrate as fit
 
@@ -187,8 +187,8 @@ def ask(
 ) -> None:
     """Ask a VLM about one image: the answer, its gradient overlay and hybrid CA overlays."""
     from drivexplain.operators.config import ConfigError, load_config
-    from drivexplain.operators.hybrid import ask_image
-    from drivexplain.operators.vlm import VLMError
+    from drivexplain.operators.vlm.backend import VLMError
+    from drivexplain.operators.vlm.hybrid import ask_image
 
     try:
         record = ask_image(image, prompt, out, vlm=vlm, config=load_config(config))

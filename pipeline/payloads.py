@@ -24,8 +24,8 @@ from typing import Any, TypeVar
 import numpy as np
 import pyarrow as pa
 
-from drivexplain.operators.coherence import FrameCheck
 from drivexplain.operators.results import ConceptResult
+from drivexplain.operators.verdicts.coherence import FrameCheck
 from drivexplain.pipeline.batches import plain
 from drivexplain.pipeline.chunks import Chunk
 

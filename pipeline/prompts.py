@@ -58,10 +58,10 @@ def match_concepts(prompt: str, vocabulary: Sequence[str]) -> list[str]:
     """Vocabulary phrases found in the prompt, longest first, without overlaps.
 
     "is the red car braking" yields "red car", not also "car"; plurals and synonyms count
-    ("pedestrians", "people"). The matcher is the operator's (`operators.concepts`), so the
+    ("pedestrians", "people"). The matcher is the operator's (`operators.verdicts.concepts`), so the
     concepts chosen here are the ones the coherence check reads.
     """
-    from drivexplain.operators.concepts import concepts_in_text
+    from drivexplain.operators.verdicts.concepts import concepts_in_text
 
     return concepts_in_text(prompt, vocabulary)
 
@@ -102,7 +102,7 @@ def resolve_tracks(
                 "name the concepts to explain with --concept"
             )
         if extractor is None:
-            from drivexplain.operators.concepts import ConceptExtractor
+            from drivexplain.operators.verdicts.concepts import ConceptExtractor
 
             extractor = ConceptExtractor(vocabulary)
         reading = extractor.prompt(prompt)

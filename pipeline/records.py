@@ -4,8 +4,8 @@ The schema is fixed here so that every chunk's Parquet file has the same columns
 files concatenate without casts, and a reader can rely on it. Fields for stages that do not run
 that did not run for a row (no VLM and no logged answer, or the coherence check switched off)
 are present and filled honestly: null answer, verdict `not_evaluated`, and reasons that say
-why. Otherwise `verdict` is one of `operators.coherence.VERDICTS` and `reasons` name the metric,
-its value and the threshold it crossed.
+why. Otherwise `verdict` is one of `operators.verdicts.coherence.VERDICTS` and `reasons`
+name the metric, its value and the threshold it crossed.
 """
 
 from __future__ import annotations

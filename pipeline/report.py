@@ -145,8 +145,8 @@ def episodes(rows: Sequence[dict[str, Any]], config: dict[str, Any] | None = Non
              ) -> list[dict[str, Any]]:
     """Flagged episodes: from the verdicts when any row has one, else from the metric flags.
 
-    Verdict episodes go through the temporal layer (`operators.episodes`, hysteresis and the
-    `coherence` settings of `config`, the run's resolved config); without verdicts, runs of
+    Verdict episodes go through the temporal layer (`operators.verdicts.episodes`, hysteresis
+    and the `coherence` settings of `config`, the run's resolved config); without verdicts, runs of
     consecutive frames with a metric flag are grouped as before.
     """
     if _evaluated(rows):
@@ -163,7 +163,7 @@ def _coherence_config(config: dict[str, Any] | None) -> Any:
 
 def verdict_episodes(rows: Sequence[dict[str, Any]], config: dict[str, Any] | None = None
                      ) -> list[dict[str, Any]]:
-    from drivexplain.operators.episodes import FrameFlag, find_episodes
+    from drivexplain.operators.verdicts.episodes import FrameFlag, find_episodes
 
     cfg = _coherence_config(config)
     frames: dict[int, dict[str, Any]] = {}

@@ -330,7 +330,7 @@ def preflight(options: RunOptions) -> None:
         resolve_device(options.config.runtime.device)
     coherence = options.config.coherence
     if coherence.enabled and coherence.vlm and options.answers is None:
-        from drivexplain.operators.vlm import check_prompts_fit
+        from drivexplain.operators.vlm.backend import check_prompts_fit
 
         # the VLM's tokenizer and processor only: a prompt its context cannot hold is refused
         # here, not in every chunk

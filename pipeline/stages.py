@@ -175,9 +175,9 @@ def verdict_fields(entry: PromptAnswer | None, config: CoherenceConfig | None,
     """answer, verdict, reasons and the similarity columns of one (frame, prompt) row.
 
     `entry` is what the model actor shipped for the pair; the verdict itself is decided here,
-    on the CPU writer stage, from its evidence (`drivexplain.operators.coherence.decide`).
+    on the CPU writer stage, from its evidence (`drivexplain.operators.verdicts.coherence.decide`).
     """
-    from drivexplain.operators.coherence import decide
+    from drivexplain.operators.verdicts.coherence import decide
 
     if config is None or not config.enabled:
         return {"verdict": VERDICT_NOT_EVALUATED, "reasons": list(NOT_EVALUATED_REASONS)}

@@ -3,14 +3,14 @@
 Run: `python -m drivexplain.synthworld.train_vlm --out weights/tiny-drive-llava`.
 
 The vision tower is the shipped TinyDriveCLIP's visual tower converted to transformers
-(`operators.vlm_convert`) and kept frozen: the hybrid fuses CLIP and LLM gradients only when both
+(`operators.vlm.convert`) and kept frozen: the hybrid fuses CLIP and LLM gradients only when both
 come from the same encoder, so the tower must stay bit-for-bit the shipped CLIP's. Because it is
 frozen, its features are computed once per frame and cached; training then only runs the
 projector and the language model, which is what makes a CPU run feasible.
 
 The model directory is an ordinary LLaVA (safetensors + word-level tokenizer + processor), loaded
-by `operators.vlm.load_vlm` through exactly the code path of any llava-hf checkpoint. The model
-card (README.md) records the measured answer accuracy per question type on held-out seeds.
+by `operators.vlm.backend.load_vlm` through exactly the code path of any llava-hf checkpoint.
+The model card (README.md) records the measured answer accuracy per question type on held-out seeds.
 """
 
 from __future__ import annotations
@@ -28,14 +28,18 @@ import torch
 import torch.nn.functional as F
 
 from drivexplain.operators.assets import package_relative
-from drivexplain.operators.vlm import FALLBACK_PROMPT_TEMPLATE, TEXT_ONLY_PROMPT_TEMPLATE, load_vlm
-from drivexplain.operators.vlm_build import (
+from drivexplain.operators.vlm.backend import (
+    FALLBACK_PROMPT_TEMPLATE,
+    TEXT_ONLY_PROMPT_TEMPLATE,
+    load_vlm,
+)
+from drivexplain.operators.vlm.build import (
     build_tiny_llava,
     build_word_tokenizer,
     save_llava,
     split_words,
 )
-from drivexplain.operators.vlm_convert import compare_towers, convert_open_clip_visual, tower_kwargs
+from drivexplain.operators.vlm.convert import compare_towers, convert_open_clip_visual, tower_kwargs
 from drivexplain.synthworld.qa import QA, QA_KINDS, answer_matches, qa_pairs, vocabulary_corpus
 from drivexplain.synthworld.scene import Frame, render_scene
 
@@ -224,13 +228,13 @@ on question/answer pairs generated from the synthetic driving world's ground tru
 the same code path as any llava-hf checkpoint.
 
 - Vision tower: the shipped TinyDriveCLIP visual tower, converted to `CLIPVisionModel`
-  (`operators/vlm_convert.py`) and frozen. Feature equality with the open_clip tower, max
+  (`operators/vlm/convert.py`) and frozen. Feature equality with the open_clip tower, max
   absolute difference over all hidden states and the pooled embedding: {tower["max_diff"]:.3g}
   (feature scale {tower["max_abs_feature"]:.3g}).
 - Feature layer: {cfg["vision_feature_layer"]} ('default' strategy, CLS dropped), squash resize to
   the CLIP's {tower["input"]} input (height x width), as the CLIP was trained. A non-square tower is
   stored with a square position grid that interpolates exactly onto its own
-  (`operators/vlm_convert.py`); the backend runs it with `interpolate_pos_encoding`.
+  (`operators/vlm/convert.py`); the backend runs it with `interpolate_pos_encoding`.
 - Language model: Llama, {cfg["text_layers"]} layers, hidden {cfg["text_hidden"]}, word-level
   tokenizer of {stats["vocab_size"]} words.
 - Training: {stats["steps"]} steps of batch {cfg["batch_size"]} in {stats["minutes"]:.1f} min on

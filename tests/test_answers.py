@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from test_pipeline_support import read_rows, run_tiny, write_video
 
-from drivexplain.operators.coherence import VERDICTS
+from drivexplain.operators.verdicts.coherence import VERDICTS
 from drivexplain.pipeline.answers import AnswersError, assign_answers, read_answers
 from drivexplain.pipeline.prompts import PromptError, resolve_tracks
 
@@ -152,9 +152,9 @@ def test_logged_answers_are_audited_in_the_pipeline(
 
 
 def test_verdict_fields_without_an_answer_or_with_the_check_off() -> None:
-    from drivexplain.operators.coherence import FrameCheck
-    from drivexplain.operators.concepts import Extraction
     from drivexplain.operators.config import CoherenceConfig
+    from drivexplain.operators.verdicts.coherence import FrameCheck
+    from drivexplain.operators.verdicts.concepts import Extraction
     from drivexplain.pipeline.payloads import PromptAnswer
     from drivexplain.pipeline.records import NOT_EVALUATED_REASONS
     from drivexplain.pipeline.stages import verdict_fields

@@ -7,7 +7,7 @@ import cv2
 import pytest
 from typer.testing import CliRunner
 
-from drivexplain.operators.hybrid import DEFAULT_VLM_DIR
+from drivexplain.operators.vlm.hybrid import DEFAULT_VLM_DIR
 from drivexplain.pipeline.cli import app
 from drivexplain.synthworld.scene import render_scene
 

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from drivexplain.operators.config import DrivexplainConfig
-from drivexplain.operators.grounding import grounding_for, load_calibration
+from drivexplain.operators.verdicts.grounding import grounding_for, load_calibration
 from drivexplain.pipeline.calibrate import LabelsError, read_labels
 from drivexplain.pipeline.cli import app
 from drivexplain.synthworld.clips import write_clip

@@ -17,7 +17,10 @@ import cv2
 import numpy as np
 import pytest
 
-from drivexplain.operators.coherence import (
+from drivexplain.operators.config import CoherenceConfig
+from drivexplain.operators.contrastive import load_vocabulary
+from drivexplain.operators.results import ConceptResult, FrameAttribution
+from drivexplain.operators.verdicts.coherence import (
     VERDICTS,
     ConceptEvidence,
     FrameCheck,
@@ -28,10 +31,7 @@ from drivexplain.operators.coherence import (
     map_similarities,
     pearson,
 )
-from drivexplain.operators.concepts import ConceptExtractor, Extraction
-from drivexplain.operators.config import CoherenceConfig
-from drivexplain.operators.contrastive import load_vocabulary
-from drivexplain.operators.results import ConceptResult, FrameAttribution
+from drivexplain.operators.verdicts.concepts import ConceptExtractor, Extraction
 from drivexplain.synthworld.scene import Frame, parse_concept, render_scene
 
 # Pinned, so that these tests check the logic, not whichever defaults the benchmark chose.
@@ -300,7 +300,7 @@ def test_check_on_the_shipped_clip(extractor: ConceptExtractor) -> None:
     assert same.similarities["pearson"] == pytest.approx(1.0)  # same concept, same map
     # The vocabulary similarities come from the attribution's own image embedding; they match
     # a separate no-grad forward of the frame.
-    from drivexplain.operators.coherence import vocabulary_similarities
+    from drivexplain.operators.verdicts.coherence import vocabulary_similarities
 
     stored = explain([frame.image], [["pedestrian"]])[0].vocabulary_similarity
     _, again = vocabulary_similarities(operator, [frame.image])
@@ -329,8 +329,8 @@ def test_actor_audits_the_vlm_answer(
     turns it into a verdict (a tiny random LLaVA stands in for the shipped one)."""
     from test_pipeline_support import tiny_config, write_video
 
-    from drivexplain.operators.vlm import load_vlm
-    from drivexplain.operators.vlm_build import (
+    from drivexplain.operators.vlm.backend import load_vlm
+    from drivexplain.operators.vlm.build import (
         build_tiny_llava,
         build_word_tokenizer,
         save_llava,
@@ -436,7 +436,7 @@ def test_ungrounded_when_counts_failing_concepts() -> None:
 
 
 def test_peak_share_reads_how_concentrated_a_map_is() -> None:
-    from drivexplain.operators.coherence import peak_share
+    from drivexplain.operators.verdicts.coherence import peak_share
 
     flat = np.ones((10, 10), np.float32)
     assert peak_share(flat) == pytest.approx(0.1)  # no preference: the top 10 % hold 10 %

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from drivexplain.operators.concepts import ConceptExtractor, lemma, same_thing
 from drivexplain.operators.contrastive import load_vocabulary
+from drivexplain.operators.verdicts.concepts import ConceptExtractor, lemma, same_thing
 
 
 @pytest.fixture(scope="module")
@@ -270,8 +270,8 @@ def test_plurals_and_synonyms_reach_the_vocabulary(extractor: ConceptExtractor) 
 
 
 def test_one_phrase_matcher_for_prompts_answers_and_heatmaps() -> None:
-    from drivexplain.operators.concepts import concepts_in_text
-    from drivexplain.operators.hybrid import concepts_in_text as hybrid_concepts
+    from drivexplain.operators.verdicts.concepts import concepts_in_text
+    from drivexplain.operators.vlm.hybrid import concepts_in_text as hybrid_concepts
     from drivexplain.pipeline.prompts import match_concepts
 
     vocabulary = load_vocabulary("configs/vocabulary.yaml")

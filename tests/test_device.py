@@ -39,7 +39,7 @@ def test_unknown_device_is_named() -> None:
 def test_both_model_loaders_use_the_one_rule(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
     from drivexplain.operators.attribution import ConceptAttribution
     from drivexplain.operators.config import DrivexplainConfig
-    from drivexplain.operators.vlm import load_vlm
+    from drivexplain.operators.vlm.backend import load_vlm
 
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     config = DrivexplainConfig().with_overrides(**{"runtime.device": "cuda"})

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from drivexplain.operators.episodes import FrameFlag, find_episodes, smooth
+from drivexplain.operators.verdicts.episodes import FrameFlag, find_episodes, smooth
 
 
 def _frames(pattern: str, fps: float = 10.0) -> list[FrameFlag]:

@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 
 from drivexplain.operators.assets import TINY_CLIP_CALIBRATION
-from drivexplain.operators.coherence import ConceptEvidence, FrameCheck, decide
-from drivexplain.operators.concepts import Extraction
 from drivexplain.operators.config import CoherenceConfig
-from drivexplain.operators.grounding import (
+from drivexplain.operators.verdicts.coherence import ConceptEvidence, FrameCheck, decide
+from drivexplain.operators.verdicts.concepts import Extraction
+from drivexplain.operators.verdicts.grounding import (
     CalibrationError,
     GroundingFeatures,
     colour_margin,

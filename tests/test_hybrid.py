@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from drivexplain.operators.expansion import (
+from drivexplain.operators.vlm.expansion import (
     CONTROL_WORDS,
     DRIVING_EXPANSIONS,
     ConceptExpander,
@@ -68,8 +68,8 @@ def test_expander_falls_back_to_table_when_llm_is_useless_or_absent() -> None:
 
 
 def test_expander_with_tiny_vlm(tmp_path) -> None:
-    from drivexplain.operators.vlm import load_vlm
-    from drivexplain.operators.vlm_build import (
+    from drivexplain.operators.vlm.backend import load_vlm
+    from drivexplain.operators.vlm.build import (
         build_tiny_llava,
         build_word_tokenizer,
         save_llava,
@@ -131,7 +131,7 @@ def test_expanded_embedding_blends_concept_and_terms() -> None:
 import numpy as np  # noqa: E402
 
 from drivexplain.operators.fusion import minmax  # noqa: E402
-from drivexplain.operators.hybrid import (  # noqa: E402
+from drivexplain.operators.vlm.hybrid import (  # noqa: E402
     HybridAttribution,
     HybridConfig,
     concepts_in_text,
@@ -156,14 +156,14 @@ def hybrid_parts(tmp_path_factory: pytest.TempPathFactory):
     from drivexplain.operators.attribution import ConceptAttribution
     from drivexplain.operators.backbone import OpenClipViT
     from drivexplain.operators.tiny_clip import TINY_CLIP_NAME, register_model_configs
-    from drivexplain.operators.vlm import load_vlm
-    from drivexplain.operators.vlm_build import (
+    from drivexplain.operators.vlm.backend import load_vlm
+    from drivexplain.operators.vlm.build import (
         build_tiny_llava,
         build_word_tokenizer,
         save_llava,
         split_words,
     )
-    from drivexplain.operators.vlm_convert import convert_open_clip_visual
+    from drivexplain.operators.vlm.convert import convert_open_clip_visual
 
     register_model_configs()
     torch.manual_seed(0)
@@ -240,8 +240,8 @@ def test_layer_alpha_selects_attention_or_gradient(hybrid_parts, road_frames) ->
 
 
 def test_answer_gradient_map_follows_the_hybrid_section(hybrid_parts, road_frames) -> None:
-    from drivexplain.operators.coherence import answer_gradient_map
     from drivexplain.operators.config import DrivexplainConfig
+    from drivexplain.operators.verdicts.coherence import answer_gradient_map
 
     _, vlm = hybrid_parts
     answer = vlm.ask(road_frames[:1], "can you see any pedestrians ?")[0]
@@ -260,8 +260,8 @@ def test_answer_gradient_map_follows_the_hybrid_section(hybrid_parts, road_frame
 def test_towers_match_and_mismatch_is_refused(hybrid_parts, tmp_path) -> None:
     attribution, vlm = hybrid_parts
     assert tower_match(attribution, vlm).max_diff < 1e-4
-    from drivexplain.operators.vlm import load_vlm
-    from drivexplain.operators.vlm_build import build_tiny_llava, build_word_tokenizer, save_llava
+    from drivexplain.operators.vlm.backend import load_vlm
+    from drivexplain.operators.vlm.build import build_tiny_llava, build_word_tokenizer, save_llava
 
     other_model, other_proc = build_tiny_llava(
         build_word_tokenizer(["car"]),
@@ -325,15 +325,15 @@ def test_ask_image_writes_answer_and_overlays(tmp_path, monkeypatch) -> None:
     from safetensors.torch import save_file
 
     from drivexplain.operators.config import load_config
-    from drivexplain.operators.hybrid import ask_image
     from drivexplain.operators.tiny_clip import TINY_CLIP_NAME, register_model_configs
-    from drivexplain.operators.vlm_build import (
+    from drivexplain.operators.vlm.build import (
         build_tiny_llava,
         build_word_tokenizer,
         save_llava,
         split_words,
     )
-    from drivexplain.operators.vlm_convert import convert_open_clip_visual
+    from drivexplain.operators.vlm.convert import convert_open_clip_visual
+    from drivexplain.operators.vlm.hybrid import ask_image
 
     register_model_configs()
     torch.manual_seed(3)
@@ -365,6 +365,6 @@ def test_ask_image_writes_answer_and_overlays(tmp_path, monkeypatch) -> None:
         assert (out / name).is_file(), name
     assert cv2.imread(str(out / "hybrid_car.png")).shape == (72, 128, 3)
 
-    monkeypatch.setattr("drivexplain.operators.hybrid.DEFAULT_VLM_DIR", tmp_path / "missing")
+    monkeypatch.setattr("drivexplain.operators.vlm.hybrid.DEFAULT_VLM_DIR", tmp_path / "missing")
     with pytest.raises(FileNotFoundError, match="--vlm"):
         ask_image(image, "is there a car ?", out, config=config)

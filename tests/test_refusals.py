@@ -112,7 +112,7 @@ needs_llava = pytest.mark.skipif(
 @needs_llava
 def test_prompt_longer_than_the_context_is_refused_before_any_model(tmp_path: Path) -> None:
     from drivexplain.operators.assets import TINY_LLAVA_DIR
-    from drivexplain.operators.vlm import VLMInputError, check_prompts_fit
+    from drivexplain.operators.vlm.backend import VLMInputError, check_prompts_fit
 
     with pytest.raises(VLMInputError, match=r"is [\d,]+ tokens long.*context of 1,024 "
                                             r"positions: shorten it to at most [\d,]+ tokens"):
@@ -159,7 +159,7 @@ def test_vlm_is_told_frames_are_channels_last() -> None:
     import numpy as np
 
     from drivexplain.operators.assets import TINY_LLAVA_DIR
-    from drivexplain.operators.vlm import load_vlm
+    from drivexplain.operators.vlm.backend import load_vlm
 
     backend = load_vlm(TINY_LLAVA_DIR, device="cpu")
     seen: list[dict] = []

@@ -9,13 +9,13 @@ import pytest
 import torch
 
 from drivexplain.operators.fusion import minmax
-from drivexplain.operators.vlm import (
+from drivexplain.operators.vlm.backend import (
     LlavaBackend,
     VLMError,
     VLMOfflineError,
     load_vlm,
 )
-from drivexplain.operators.vlm_build import (
+from drivexplain.operators.vlm.build import (
     build_tiny_llava,
     build_word_tokenizer,
     save_llava,
@@ -200,7 +200,8 @@ def test_offline_hub_id_names_id_and_local_dir(monkeypatch: pytest.MonkeyPatch) 
 def test_unreachable_hub_fails_fast(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
     monkeypatch.delenv("TRANSFORMERS_OFFLINE", raising=False)
-    monkeypatch.setattr("drivexplain.operators.vlm._hub_reachable", lambda timeout_s=3.0: False)
+    monkeypatch.setattr("drivexplain.operators.vlm.backend._hub_reachable",
+                        lambda timeout_s=3.0: False)
     with pytest.raises(VLMOfflineError, match="--vlm /path/to/llava-dir"):
         load_vlm("llava-hf/llava-1.5-7b-hf", device="cpu")
 
@@ -312,7 +313,7 @@ def _quick_gelu():
 )
 @pytest.mark.parametrize("with_projection", [False, True])
 def test_converted_tower_features_equal(variant: dict, with_projection: bool) -> None:
-    from drivexplain.operators.vlm_convert import compare_towers, convert_open_clip_visual
+    from drivexplain.operators.vlm.convert import compare_towers, convert_open_clip_visual
 
     kwargs = {k: (_quick_gelu() if v == "quick" else v) for k, v in variant.items()}
     tower = _open_clip_tower(**kwargs)
@@ -325,7 +326,7 @@ def test_converted_tower_features_equal(variant: dict, with_projection: bool) ->
 
 
 def test_tower_comparison_catches_a_wrong_weight() -> None:
-    from drivexplain.operators.vlm_convert import compare_towers, convert_open_clip_visual
+    from drivexplain.operators.vlm.convert import compare_towers, convert_open_clip_visual
 
     tower = _open_clip_tower()
     converted = convert_open_clip_visual(tower)
@@ -338,7 +339,7 @@ def test_tower_comparison_catches_a_wrong_weight() -> None:
 
 
 def test_wrong_activation_is_visible() -> None:
-    from drivexplain.operators.vlm_convert import compare_towers, convert_open_clip_visual
+    from drivexplain.operators.vlm.convert import compare_towers, convert_open_clip_visual
 
     tower = _open_clip_tower(act_layer=_quick_gelu())
     converted = convert_open_clip_visual(tower)
@@ -355,7 +356,7 @@ def test_wrong_activation_is_visible() -> None:
 
 
 def test_unsupported_towers_are_rejected() -> None:
-    from drivexplain.operators.vlm_convert import ConversionError, convert_open_clip_visual
+    from drivexplain.operators.vlm.convert import ConversionError, convert_open_clip_visual
 
     with pytest.raises(ConversionError, match="pool"):
         convert_open_clip_visual(_open_clip_tower(pool_type="avg"))
@@ -373,7 +374,7 @@ def test_project_tiny_clip_tower_inside_a_llava(tmp_path: Path, name: str) -> No
     import open_clip
 
     from drivexplain.operators.tiny_clip import register_model_configs
-    from drivexplain.operators.vlm_convert import compare_towers, convert_open_clip_visual
+    from drivexplain.operators.vlm.convert import compare_towers, convert_open_clip_visual
 
     register_model_configs()
     torch.manual_seed(0)
@@ -401,7 +402,7 @@ def test_square_position_grid_interpolates_exactly_to_a_wide_one() -> None:
     import torch.nn.functional as F
 
     from drivexplain.operators.tiny_clip import register_model_configs
-    from drivexplain.operators.vlm_convert import square_position_embedding
+    from drivexplain.operators.vlm.convert import square_position_embedding
 
     register_model_configs()
     torch.manual_seed(0)
@@ -637,7 +638,7 @@ def test_llava15_tower_is_open_clip_vit_l_14_336_openai_layout() -> None:
     import open_clip
     from transformers import LlavaConfig
 
-    from drivexplain.operators.vlm_convert import (
+    from drivexplain.operators.vlm.convert import (
         clip_vision_config,
         compare_towers,
         convert_open_clip_visual,

@@ -7,6 +7,7 @@ install of the checkout stays invisible to the fresh environment.
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -29,9 +30,18 @@ def _run(args: list[str], cwd: Path, check: bool = True) -> subprocess.Completed
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Built from a copy of the checkout's files (tracked, or untracked but not ignored), so
+    no stale build/ folder can slip into the wheel and the checkout is left untouched."""
+    source = tmp_path_factory.mktemp("source")
+    listed = _run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+                  cwd=ROOT).stdout.split("\0")
+    for name in filter(None, listed):
+        if (ROOT / name).is_file():
+            (source / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, source / name)
     out = tmp_path_factory.mktemp("wheel")
     _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-          "-w", str(out), str(ROOT)], cwd=out)
+          "-w", str(out), str(source)], cwd=out)
     (path,) = out.glob("drivexplain-*.whl")
     return path
 

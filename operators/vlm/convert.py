@@ -29,7 +29,7 @@ n = max(rows, cols), onto the tower's grid, has full row rank; so there is a squ
 interpolation *is* the tower's grid, found by least squares (`square_position_embedding`, exact to
 float rounding). The converted tower then runs at the real input with interpolation switched on
 (`tower_kwargs`), and a stock transformers LLaVA directory holds it; the config's extra
-`input_hw` records that input for the processor (`drivexplain.operators.vlm_build`).
+`input_hw` records that input for the processor (`drivexplain.operators.vlm.build`).
 """
 
 from __future__ import annotations

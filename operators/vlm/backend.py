@@ -2,7 +2,7 @@
 
 Paper III-G: in the CLIP + LLM hybrid, gradients of the LLM's answer flow back to the image
 patches and show which regions produced the answer. This module is that half of the hybrid; the
-fusion with the CLIP Concept Attribution gradients lives in `operators/hybrid.py`.
+fusion with the CLIP Concept Attribution gradients lives in `operators/vlm/hybrid.py`.
 
 Per frame the backend
 
@@ -58,7 +58,7 @@ import torch
 from drivexplain.operators.assets import looks_like_path
 from drivexplain.operators.device import resolve_device
 from drivexplain.operators.fusion import minmax
-from drivexplain.operators.vlm_convert import tower_kwargs
+from drivexplain.operators.vlm.convert import tower_kwargs
 
 VISION_ATTN_IMPLEMENTATION: dict[str, str] = {"vision_config": "eager", "text_config": "sdpa"}
 DEFAULT_MAX_NEW_TOKENS = 32
@@ -208,7 +208,7 @@ class VLMAnswer:
             (`LlavaBackend._frame_box`); needed to put the answer map on the frame.
         layer_relevance: raw (unnormalised) attention-gradient map per used layer,
             (len(layers), grid_h, grid_w) float32, in the order of `layers`: what per-layer
-            fusion (`operators.hybrid.llm_concept_map`) weighs.
+            fusion (`operators.vlm.hybrid.llm_concept_map`) weighs.
         layer_attention: raw attention each patch receives from the patch queries per used
             layer, same shape and order as `layer_relevance`.
         token_logprobs: log-probability of each scored answer token (EOS included).
@@ -842,7 +842,7 @@ class LlavaBackend:
         """Tower + projector, once for generate() (as it would itself) and for the replay.
 
         One place, so the answer and its explanation see the same image features; a tower run
-        at an input other than its square needs `tower_kwargs` (operators.vlm_convert).
+        at an input other than its square needs `tower_kwargs` (operators.vlm.convert).
         """
         config = self.model.config
         return self.model.model.get_image_features(

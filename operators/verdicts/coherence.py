@@ -46,14 +46,14 @@ from typing import Any
 
 import numpy as np
 
-from drivexplain.operators.concepts import COLOURS, Extraction, same_thing
 from drivexplain.operators.config import AttributionConfig, CoherenceConfig, HybridConfig
-from drivexplain.operators.grounding import (
+from drivexplain.operators.results import ConceptResult, FrameAttribution, finite
+from drivexplain.operators.verdicts.concepts import COLOURS, Extraction, same_thing
+from drivexplain.operators.verdicts.grounding import (
     GroundingCalibration,
     GroundingFeatures,
     colour_margin,
 )
-from drivexplain.operators.results import ConceptResult, FrameAttribution, finite
 
 VERDICTS = ("coherent", "divergent_grounded", "ungrounded", "ambiguous_prompt")
 EPS = 1e-8
@@ -107,7 +107,7 @@ def hybrid_answer_maps(
     """The answer's heatmap with the VLM's answer gradients fused in (paper III-G).
 
     H = norm((1 - w) * norm(H_CLIP) + w * norm(H_LLM)) on the CLIP grid, as
-    `drivexplain.operators.hybrid.fuse_hybrid` but with norm = `minmax(..., exact=True)`, so
+    `drivexplain.operators.vlm.hybrid.fuse_hybrid` but with norm = `minmax(..., exact=True)`, so
     answer gradients with a tiny range are stretched to [0, 1] like any other map; its
     background-suppressed form (`operators.fusion.suppress_background`) keeps H > tau * max(H).
     With a VLM, this is where the model looked *when answering*, which is what dual
@@ -129,12 +129,12 @@ def hybrid_answer_maps(
 def answer_gradient_map(
     answer: Any, grid: tuple[int, int], config: HybridConfig | None = None
 ) -> np.ndarray | None:
-    """A VLM answer's gradient map (`operators.hybrid.llm_concept_map`) on the CLIP grid.
+    """A VLM answer's gradient map (`operators.vlm.hybrid.llm_concept_map`) on the CLIP grid.
 
     `config` is the run's `hybrid:` section (its defaults when None). None when the gradients
     were not finite: such a map must not speak for the model.
     """
-    from drivexplain.operators.hybrid import llm_concept_map, resample_to_frame_grid
+    from drivexplain.operators.vlm.hybrid import llm_concept_map, resample_to_frame_grid
 
     if not answer.grad_finite:
         return None
@@ -184,7 +184,7 @@ class ConceptEvidence:
     `colour_margin`: for a coloured concept, how many vocabulary standard deviations its
     similarity stands above the same class in the best other colour (0 without a colour).
     `p_grounded`: the calibrated probability that the concept is in the frame
-    (`operators.grounding`); None when no calibration is loaded for this CLIP.
+    (`operators.verdicts.grounding`); None when no calibration is loaded for this CLIP.
     `concept_auroc`: how well that probability told the concept's presence from its absence on
     the calibration labels; a concept the CLIP cannot tell apart is not flagged either way.
     """

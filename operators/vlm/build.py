@@ -86,11 +86,11 @@ def build_tiny_llava(
     """A randomly initialised `LlavaForConditionalGeneration` and its `LlavaProcessor`.
 
     `vision_tower` is a transformers CLIP vision model whose config and weights are used for
-    the tower (the converted project CLIP, `operators.vlm_convert`); `vision_config` gives only
+    the tower (the converted project CLIP, `operators.vlm.convert`); `vision_config` gives only
     the geometry. The image processor resizes the short side and centre-crops, as llava-hf's CLIP
     processor does; `squash=True` resizes to the tower's input without cropping, as the project's
     tiny CLIP is trained (a dashcam frame's sides carry the objects an audit asks about). A
-    converted non-square tower (`drivexplain.operators.vlm_convert`) records that input as
+    converted non-square tower (`drivexplain.operators.vlm.convert`) records that input as
     `vision_config.input_hw`.
     """
     import torch
@@ -143,7 +143,7 @@ def build_tiny_llava(
     torch.manual_seed(seed)
     model = LlavaForConditionalGeneration(config)
     if vision_tower is not None:
-        from drivexplain.operators.vlm_convert import load_tower_weights
+        from drivexplain.operators.vlm.convert import load_tower_weights
 
         load_tower_weights(model.model.vision_tower, vision_tower.state_dict())
     model.generation_config.pad_token_id = tokenizer.pad_token_id

@@ -3,10 +3,10 @@
 Paper III-G extends CLIP-ViT Concept Attribution with an LLM (the Dolphins layout: a CLIP ViT
 feeding an LLM). The LLM brings two things, both used here:
 
-* *linguistic context*: the concept is expanded (`operators.expansion`) and the expansion's CLIP
+* *linguistic context*: the concept is expanded (`operators.vlm.expansion`) and the expansion's CLIP
   text embedding replaces the bare concept in head scoring and in the gradient target;
 * *answer gradients*: the VLM's answer, differentiated with respect to its vision tower
-  (`operators.vlm`), restricted to the answer tokens that name the concept when it is named.
+  (`operators.vlm.backend`), restricted to the answer tokens that name the concept when it is named.
 
 Formulas (all maps min-max normalised, written norm(.)):
 
@@ -50,11 +50,11 @@ import torch.nn.functional as F
 from drivexplain.operators.attribution import ConceptAttribution
 from drivexplain.operators.backbone import OpenClipViT
 from drivexplain.operators.config import TINY_LLAVA_DIR, DrivexplainConfig, HybridConfig
-from drivexplain.operators.expansion import ConceptExpander, Expansion, expanded_text_embedding
 from drivexplain.operators.fusion import minmax
 from drivexplain.operators.results import ConceptResult
-from drivexplain.operators.vlm import LlavaBackend, VLMAnswer
-from drivexplain.operators.vlm_convert import TowerComparison, compare_towers
+from drivexplain.operators.vlm.backend import LlavaBackend, VLMAnswer
+from drivexplain.operators.vlm.convert import TowerComparison, compare_towers
+from drivexplain.operators.vlm.expansion import ConceptExpander, Expansion, expanded_text_embedding
 
 
 def layer_alphas(config: HybridConfig, num_layers: int) -> np.ndarray:
@@ -125,10 +125,10 @@ def fuse_hybrid(clip_map: np.ndarray, llm_map: np.ndarray, config: HybridConfig)
 def concepts_in_text(text: str, vocabulary: Sequence[str]) -> list[str]:
     """Vocabulary concepts named in a text, present or denied, once each, in text order.
 
-    The package's one phrase matcher, `operators.concepts.concepts_in_text`: longest phrase
+    The package's one phrase matcher, `operators.verdicts.concepts.concepts_in_text`: longest phrase
     first ("red car", not also "car"), plurals and synonyms ("pedestrians", "people").
     """
-    from drivexplain.operators.concepts import concepts_in_text as named_in
+    from drivexplain.operators.verdicts.concepts import concepts_in_text as named_in
 
     return named_in(text, vocabulary)
 
@@ -340,7 +340,7 @@ def ask_image(
     from drivexplain.operators.config import load_config
     from drivexplain.operators.images import read_rgb
     from drivexplain.operators.overlay import overlay_heatmap
-    from drivexplain.operators.vlm import load_vlm
+    from drivexplain.operators.vlm.backend import load_vlm
 
     path = Path(image)
     frame, alpha_note = read_rgb(path)  # transparency composited on black, with a note

@@ -57,8 +57,8 @@ Rules, in order:
   that the prompt's concepts are there; a denying answer ("No.", "Zero.", "None.", "Not that I
   can see.") asserts that they are absent, so they become the answer's *denied* concepts, and
   the coherence check then asks whether the image supports that absence (see
-  `operators.coherence`). A bare colour ("Red.", "It's red.") refines the prompt's concept to
-  the coloured one when the vocabulary has it ("car" -> "red car").
+  `operators.verdicts.coherence`). A bare colour ("Red.", "It's red.") refines the prompt's
+  concept to the coloured one when the vocabulary has it ("car" -> "red car").
 """
 
 from __future__ import annotations
