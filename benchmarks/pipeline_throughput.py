@@ -92,7 +92,7 @@ def bare_operator(clip: Path, args: argparse.Namespace, threads: int | None) -> 
     import torch
 
     from drivexplain.operators.attribution import ConceptAttribution
-    from drivexplain.pipeline.decode import (
+    from drivexplain.pipeline.sources.decode import (
         index_video,
         iter_chunk_frames,
         sample_frames,
@@ -127,8 +127,8 @@ def bare_writer(clip: Path, args: argparse.Namespace) -> dict[str, Any]:
     import numpy as np
 
     from drivexplain.operators.overlay import overlay_heatmap
-    from drivexplain.pipeline.decode import DecodedFrame, index_video, iter_chunk_frames
-    from drivexplain.pipeline.writers import SegmentEncoder, caption_band
+    from drivexplain.pipeline.sinks.writers import SegmentEncoder, caption_band
+    from drivexplain.pipeline.sources.decode import DecodedFrame, index_video, iter_chunk_frames
 
     config = _config(args, 1)
     index = index_video(str(clip))

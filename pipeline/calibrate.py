@@ -86,8 +86,8 @@ def _frames(labels: list[Label], short_side: int | None) -> dict[tuple[Path, int
     """Each labelled frame once, at the pipeline's transport size."""
     import cv2
 
-    from drivexplain.pipeline.decode import index_video, iter_chunk_frames, transport_size
     from drivexplain.pipeline.explain import read_image
+    from drivexplain.pipeline.sources.decode import index_video, iter_chunk_frames, transport_size
 
     out: dict[tuple[Path, int | None], np.ndarray] = {}
     videos: dict[Path, set[int]] = defaultdict(set)

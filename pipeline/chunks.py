@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 from fractions import Fraction
 from typing import Any
 
-from drivexplain.pipeline.decode import VideoIndex
+from drivexplain.pipeline.sources.decode import VideoIndex
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ class Chunk:
     rate: str | None
     width: int
     height: int
-    # Which of the file's video streams (pipeline.decode.VideoIndex.stream).
+    # Which of the file's video streams (pipeline.sources.decode.VideoIndex.stream).
     stream: int = 0
 
     @property

@@ -8,7 +8,7 @@ skips whatever a previous run finished, and streams the remaining chunks through
 
 What comes back to the driver is one small status row per chunk; per-frame results stay on
 the workers and on disk. When a video's last chunk is written, a Ray task joins its chunks
-into the final files (see `drivexplain.pipeline.finalize`), while other videos keep streaming.
+into the final files (see `drivexplain.pipeline.sinks.finalize`), while other videos keep streaming.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ from typing import Any
 from drivexplain.operators.config import DrivexplainConfig
 from drivexplain.pipeline.answers import LoggedAnswer
 from drivexplain.pipeline.chunks import Chunk, plan_chunks
-from drivexplain.pipeline.decode import VideoError, index_video, sample_frames
 from drivexplain.pipeline.guards import (
     OutputLock,
     actor_memory_bytes,
@@ -33,18 +32,19 @@ from drivexplain.pipeline.guards import (
     local_ray_environment,
     output_lock,
 )
-from drivexplain.pipeline.inputs import VideoInput, expand_inputs
-from drivexplain.pipeline.layout import (
+from drivexplain.pipeline.prompts import PromptTrack, all_concepts
+from drivexplain.pipeline.sinks.layout import (
     RunLayout,
     chunk_done,
     job_fingerprint,
     read_json,
     video_done,
 )
-from drivexplain.pipeline.prompts import PromptTrack, all_concepts
-from drivexplain.pipeline.report import run_report
+from drivexplain.pipeline.sinks.report import run_report
+from drivexplain.pipeline.sinks.writers import write_json_atomic, write_text_atomic
+from drivexplain.pipeline.sources.decode import VideoError, index_video, sample_frames
+from drivexplain.pipeline.sources.inputs import VideoInput, expand_inputs
 from drivexplain.pipeline.stages import now_iso
-from drivexplain.pipeline.writers import write_json_atomic, write_text_atomic
 
 log = logging.getLogger("drivexplain.pipeline")
 
@@ -150,7 +150,7 @@ def _plan(
     run_info: dict[str, Any],
 ) -> list[_Video]:
     from drivexplain.pipeline.answers import assign_answers
-    from drivexplain.pipeline.finalize import UnreadableInput, fail_video
+    from drivexplain.pipeline.sinks.finalize import UnreadableInput, fail_video
 
     cfg = prepared.options.config.pipeline
     tracks, logged = prepared.tracks, prepared.logged
@@ -372,7 +372,7 @@ def _check_stream(stream: int | None, videos: list[VideoInput]) -> None:
         return
     if stream < 0:
         raise ValueError(f"--stream {stream}: stream numbers count from 0")
-    from drivexplain.pipeline.decode import count_video_streams, no_such_stream
+    from drivexplain.pipeline.sources.decode import count_video_streams, no_such_stream
 
     for video in videos:
         count = count_video_streams(video.uri)
@@ -430,7 +430,7 @@ def _run_locked(prepared: PreparedRun, lock: OutputLock,
                 on_chunk: Callable[[dict], None] | None = None) -> RunSummary:
     import ray
 
-    from drivexplain.pipeline.finalize import JoinChunks, finalize_video
+    from drivexplain.pipeline.sinks.finalize import JoinChunks, finalize_video
 
     options, tracks = prepared.options, prepared.tracks
     config = options.config

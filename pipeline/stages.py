@@ -27,8 +27,6 @@ from drivexplain.operators.config import CoherenceConfig
 from drivexplain.operators.overlay import overlay_heatmap
 from drivexplain.pipeline.batches import batch_rows, plain, rows_block
 from drivexplain.pipeline.chunks import Chunk
-from drivexplain.pipeline.decode import DecodedFrame, iter_chunk_frames, transport_size
-from drivexplain.pipeline.layout import RunLayout
 from drivexplain.pipeline.payloads import (
     DECODED_TYPES,
     WRITTEN_TYPES,
@@ -40,7 +38,8 @@ from drivexplain.pipeline.payloads import (
     WrittenChunk,
 )
 from drivexplain.pipeline.prompts import PromptTrack
-from drivexplain.pipeline.records import (
+from drivexplain.pipeline.sinks.layout import RunLayout
+from drivexplain.pipeline.sinks.records import (
     NOT_EVALUATED_REASONS,
     VERDICT_NOT_EVALUATED,
     empty_row,
@@ -49,12 +48,13 @@ from drivexplain.pipeline.records import (
     metric_flags,
     to_table,
 )
-from drivexplain.pipeline.writers import (
+from drivexplain.pipeline.sinks.writers import (
     SegmentEncoder,
     caption_band,
     write_json_atomic,
     write_parquet_atomic,
 )
+from drivexplain.pipeline.sources.decode import DecodedFrame, iter_chunk_frames, transport_size
 
 log = logging.getLogger("drivexplain.pipeline")
 
@@ -334,7 +334,7 @@ def write_chunk(attributed: AttributedChunk, settings: WriterSettings) -> Writte
     video_errors: list[str] = []
     marker_video = layout.chunk_video(chunk.chunk_index)
     try:
-        from drivexplain.pipeline.writers import atomic_path
+        from drivexplain.pipeline.sinks.writers import atomic_path
 
         with atomic_path(marker_video) as tmp:
             encoder = SegmentEncoder(tmp, chunk.width, chunk.height, chunk.tb, chunk.frame_rate,

@@ -156,7 +156,7 @@ def test_verdict_fields_without_an_answer_or_with_the_check_off() -> None:
     from drivexplain.operators.verdicts.coherence import FrameCheck
     from drivexplain.operators.verdicts.concepts import Extraction
     from drivexplain.pipeline.payloads import PromptAnswer
-    from drivexplain.pipeline.records import NOT_EVALUATED_REASONS
+    from drivexplain.pipeline.sinks.records import NOT_EVALUATED_REASONS
     from drivexplain.pipeline.stages import verdict_fields
 
     answered = PromptAnswer(0, "Any car?", "Yes.", None,

@@ -338,8 +338,8 @@ def test_actor_audits_the_vlm_answer(
     )
     from drivexplain.pipeline.actors import AttributionActor
     from drivexplain.pipeline.chunks import plan_chunks
-    from drivexplain.pipeline.decode import index_video
     from drivexplain.pipeline.prompts import PromptTrack
+    from drivexplain.pipeline.sources.decode import index_video
     from drivexplain.pipeline.stages import WriterSettings, build_rows, decode_chunk
 
     words = split_words("is there a car ? yes no bus truck road pedestrian the a .")

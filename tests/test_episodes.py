@@ -69,7 +69,7 @@ def test_smoothing_and_bad_settings() -> None:
 
 
 def test_report_episodes_come_from_verdicts_when_there_are_any() -> None:
-    from drivexplain.pipeline.report import episodes
+    from drivexplain.pipeline.sinks.report import episodes
 
     def row(i: int, verdict: str) -> dict:
         return {"status": "ok", "frame_index": i, "timestamp": i / 10, "prompt": "Any buses?",
@@ -90,7 +90,7 @@ def test_report_episodes_come_from_verdicts_when_there_are_any() -> None:
 
 
 def test_verdict_strip_stays_small_and_never_hides_a_flag() -> None:
-    from drivexplain.pipeline.report import VERDICT_COLOURS, verdict_strip
+    from drivexplain.pipeline.sinks.report import VERDICT_COLOURS, verdict_strip
 
     rows = [{"timestamp": i / 30, "verdict": "ungrounded" if i == 9001 else "coherent"}
             for i in range(18_000)]  # 10 minutes at 30 frames/s

@@ -20,18 +20,18 @@ from test_pipeline_support import (  # noqa: F401  (shared_run is a fixture)
 )
 
 from drivexplain.pipeline.chunks import plan_chunks
-from drivexplain.pipeline.decode import (
+from drivexplain.pipeline.prompts import PromptError, match_concepts, resolve_tracks
+from drivexplain.pipeline.sinks.records import SCHEMA, TIMING_FIELDS
+from drivexplain.pipeline.sinks.report import episodes, esc, video_report
+from drivexplain.pipeline.sinks.writers import atomic_path, caption_band, concat_segments
+from drivexplain.pipeline.sources.decode import (
     DecodedFrame,
     VideoIndex,
     index_video,
     iter_chunk_frames,
     sample_frames,
 )
-from drivexplain.pipeline.inputs import expand_inputs, video_id_for
-from drivexplain.pipeline.prompts import PromptError, match_concepts, resolve_tracks
-from drivexplain.pipeline.records import SCHEMA, TIMING_FIELDS
-from drivexplain.pipeline.report import episodes, esc, video_report
-from drivexplain.pipeline.writers import atomic_path, caption_band, concat_segments
+from drivexplain.pipeline.sources.inputs import expand_inputs, video_id_for
 
 VOCAB = Path("configs/vocabulary.yaml")
 
@@ -117,7 +117,7 @@ def test_filesystem_uris_go_through_pyarrow(tmp_path: Path) -> None:
     assert index.num_frames == 12
     frames = list(iter_chunk_frames(found[0].uri, index.pts[4:8], 4))
     assert [f.index for f in frames] == [4, 5, 6, 7]
-    from drivexplain.pipeline.layout import input_fingerprint
+    from drivexplain.pipeline.sinks.layout import input_fingerprint
 
     assert input_fingerprint(found[0].uri)["size"] == path.stat().st_size
 
@@ -139,7 +139,7 @@ def test_caption_band_keeps_frame_size() -> None:
 def test_segments_join_in_order_only(tmp_path: Path) -> None:
     a = write_video(tmp_path / "a.mp4", 5)
     b = tmp_path / "b.mp4"
-    from drivexplain.pipeline.writers import SegmentEncoder
+    from drivexplain.pipeline.sinks.writers import SegmentEncoder
 
     enc = SegmentEncoder(b, 160, 96, Fraction(1, 1000), Fraction(10), 30, "ultrafast")
     for i in range(5):

@@ -23,7 +23,7 @@ from test_pipeline_support import (
     write_video,
 )
 
-from drivexplain.pipeline.records import TIMING_FIELDS
+from drivexplain.pipeline.sinks.records import TIMING_FIELDS
 
 pytestmark = pytest.mark.slow
 TESTS = Path(__file__).resolve().parent

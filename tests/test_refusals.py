@@ -296,7 +296,7 @@ def two_stream_video(path: Path, frames: int = 12) -> Path:
 
 def test_index_and_decode_follow_the_chosen_stream(tmp_path: Path) -> None:
     from drivexplain.pipeline.chunks import plan_chunks
-    from drivexplain.pipeline.decode import VideoError, index_video, iter_chunk_frames
+    from drivexplain.pipeline.sources.decode import VideoError, index_video, iter_chunk_frames
 
     path = two_stream_video(tmp_path / "two.mp4")
     first = index_video(str(path))
@@ -353,7 +353,7 @@ def test_stream_option_analyses_the_chosen_stream(
 
     from test_pipeline_support import run_tiny
 
-    from drivexplain.pipeline.decode import index_video
+    from drivexplain.pipeline.sources.decode import index_video
 
     path = two_stream_video(tmp_path / "two.mp4")
     out = tmp_path / "out"

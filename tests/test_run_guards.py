@@ -31,8 +31,8 @@ from drivexplain.pipeline.guards import (
     local_ray_environment,
     output_lock,
 )
-from drivexplain.pipeline.inputs import expand_inputs
-from drivexplain.pipeline.writers import write_json_atomic
+from drivexplain.pipeline.sinks.writers import write_json_atomic
+from drivexplain.pipeline.sources.inputs import expand_inputs
 
 PROMPT = "Is there a car ahead?"
 REPO = Path(__file__).resolve().parents[1]
@@ -219,7 +219,7 @@ def test_unplaced_answers_are_recorded_and_fail_the_run_unless_allowed(
 
 
 def guards_umask() -> int:
-    from drivexplain.pipeline.writers import current_umask
+    from drivexplain.pipeline.sinks.writers import current_umask
 
     return current_umask()
 

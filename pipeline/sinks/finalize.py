@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from drivexplain.pipeline.layout import RunLayout, VideoLayout, read_json
-from drivexplain.pipeline.records import error_row, to_table
-from drivexplain.pipeline.report import episodes, rows_from_table, video_report
-from drivexplain.pipeline.writers import (
+from drivexplain.pipeline.sinks.layout import RunLayout, VideoLayout, read_json
+from drivexplain.pipeline.sinks.records import error_row, to_table
+from drivexplain.pipeline.sinks.report import episodes, rows_from_table, video_report
+from drivexplain.pipeline.sinks.writers import (
     concat_logs,
     concat_segments,
     write_json_atomic,

@@ -17,7 +17,7 @@ from fractions import Fraction
 import av
 import numpy as np
 
-from drivexplain.pipeline.inputs import open_binary
+from drivexplain.pipeline.sources.inputs import open_binary
 
 
 class VideoError(Exception):

@@ -1,6 +1,6 @@
 """Where every output lives, and how a rerun tells finished work from unfinished.
 
-All paths are built from the output root and a sanitised `video_id` (see `pipeline.inputs`),
+All paths are built from the output root and a sanitised `video_id` (see `pipeline.sources.inputs`),
 never from raw input text. A chunk's marker JSON is written last, after its log and video
 segment, and a video's manifest last of all its outputs: a marker that exists, and whose job
 fingerprint matches, proves the files it names are complete.
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from drivexplain.pipeline.inputs import is_uri
+from drivexplain.pipeline.sources.inputs import is_uri
 
 
 @dataclass(frozen=True)

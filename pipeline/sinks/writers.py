@@ -27,7 +27,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from drivexplain.pipeline.records import SCHEMA, to_table
+from drivexplain.pipeline.sinks.records import SCHEMA, to_table
 
 
 def current_umask() -> int:
