@@ -148,30 +148,34 @@ class ConceptAttribution:
     ) -> list[FrameAttribution]:
         cfg = self.config
         bb = self.backbone
-        pixels = bb.preprocess(frames)
+        with stage("preprocess"):
+            pixels = bb.preprocess(frames)
         batch = len(frames)
         slots = max(len(c) for c in concept_lists)
         # Pad every frame to the same number of concept slots with its own first concept; the
         # padded slots are computed and discarded, which keeps every tensor rectangular.
         padded = [c + [c[0]] * (slots - len(c)) for c in concept_lists]
         flat = [concept for concepts in padded for concept in concepts]
-        text_pos = bb.encode_text(flat).view(batch, slots, -1)
+        with stage("text"):
+            text_pos = bb.encode_text(flat).view(batch, slots, -1)
 
-        with torch.enable_grad(), self._autocast():
+        with stage("forward"), torch.enable_grad(), self._autocast():
             trace = bb.trace(pixels, capture_layers=self.layers)
         image_unit = F.normalize(trace.embedding.detach().float(), dim=-1)
         sim_pos = torch.einsum("bd,bkd->bk", image_unit, text_pos)
 
-        choices = self._contrasts(mode, padded, image_unit, text_pos)
-        has_contrast = mode != "none"
-        text_neg = None
-        direction = text_pos
-        if has_contrast:
-            text_neg = bb.encode_text([c.concept for row in choices for c in row])
-            text_neg = text_neg.view(batch, slots, -1)
-            direction = text_pos - cfg.contrastive.weight * text_neg
+        with stage("contrast"):
+            choices = self._contrasts(mode, padded, image_unit, text_pos)
+            has_contrast = mode != "none"
+            text_neg = None
+            direction = text_pos
+            if has_contrast:
+                text_neg = bb.encode_text([c.concept for row in choices for c in row])
+                text_neg = text_neg.view(batch, slots, -1)
+                direction = text_pos - cfg.contrastive.weight * text_neg
 
-        grads = similarity_gradients(trace, direction.float(), self.layers)
+        with stage("backward"):
+            grads = similarity_gradients(trace, direction.float(), self.layers)
         rows = trace.query_rows
         # (B, C, P) attention and (B, K, C, P) gradient over candidate heads C = layers × heads,
         # read on the pooled query rows and the patch columns.
@@ -193,7 +197,8 @@ class ConceptAttribution:
         gradient = weighted.clamp(min=0)
 
         candidates = [(layer, head) for layer in self.layers for head in range(bb.num_heads)]
-        chosen, selection = self._select(trace, candidates, text_pos, batch, slots)
+        with stage("head selection"):
+            chosen, selection = self._select(trace, candidates, text_pos, batch, slots)
         counts = selection.sum(-1, keepdim=True)
         sa = torch.einsum("bkc,bcp->bkp", selection, attention) / counts
         g = torch.einsum("bkc,bkcp->bkp", selection, gradient) / counts
@@ -204,7 +209,7 @@ class ConceptAttribution:
         cd = ns = None
         masks = torch.zeros_like(fused)
         if cfg.faithfulness.enabled:
-            with torch.no_grad(), self._autocast():
+            with stage("faithfulness"), torch.no_grad(), self._autocast():
                 cd, ns, masks = evaluate(
                     bb.embed_images,
                     pixels,
@@ -216,9 +221,10 @@ class ConceptAttribution:
                     cfg.faithfulness,
                 )
         final = fused
-        if cfg.dynamic.enabled:
-            final = adjust(fused, masks, contrast_regions, cd, ns, cfg.dynamic)
-        final = suppress_background(final, cfg.tau_ratio)
+        with stage("adjust and suppress"):
+            if cfg.dynamic.enabled:
+                final = adjust(fused, masks, contrast_regions, cd, ns, cfg.dynamic)
+            final = suppress_background(final, cfg.tau_ratio)
 
         grid = bb.grid.shape
         # In auto mode the vocabulary's text is already cached: cos(I, v) is one matmul.
@@ -226,6 +232,8 @@ class ConceptAttribution:
         if mode == "auto":
             vocab_sims = (image_unit @ self.vocabulary()[1].float().T).cpu().numpy()
         out: list[FrameAttribution] = []
+        with stage("results to host"):
+            final, fused = final.cpu(), fused.cpu()
         for b, concepts in enumerate(concept_lists):
             frame_size = tuple(int(v) for v in frames[b].shape[:2])
             frame = FrameAttribution(
@@ -283,6 +291,12 @@ class ConceptAttribution:
                 row.append(heads)
             chosen.append(row)
         return chosen, selection
+
+
+def stage(name: str) -> contextlib.AbstractContextManager:
+    """A named span of a frame's work, seen by `torch.profiler` (benchmarks/profile_operator.py)
+    and free when no profiler runs."""
+    return torch.profiler.record_function(f"ca::{name}")
 
 
 def similarity_gradients(
