@@ -6,9 +6,6 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import subprocess
-import sys
-import textwrap
 import time
 from pathlib import Path
 
@@ -19,6 +16,7 @@ from test_pipeline_support import (
     local_ray,
     read_rows,
     run_tiny,
+    start_tiny_run,
     tiny_config,
     write_video,
 )
@@ -26,7 +24,6 @@ from test_pipeline_support import (
 from drivexplain.pipeline.sinks.records import TIMING_FIELDS
 
 pytestmark = pytest.mark.slow
-TESTS = Path(__file__).resolve().parent
 
 
 def _descendants(pid: int) -> list[int]:
@@ -74,18 +71,7 @@ def test_killed_run_resumes_to_equal_outputs(
     video_id = summary.videos[0]["video_id"]
 
     resumed = tmp_path / "resumed"
-    script = textwrap.dedent(f"""
-        import sys
-        sys.path.insert(0, {str(TESTS)!r})
-        import open_clip
-        open_clip.add_model_config({str(model_config_dir)!r})
-        from pathlib import Path
-        from test_pipeline_support import run_tiny
-        run_tiny([Path({str(clip)!r})], Path({str(resumed)!r}), Path({str(model_config_dir)!r}),
-                 Path({str(tiny_vit_checkpoint)!r}), keep_work=True)
-    """)
-    job = subprocess.Popen([sys.executable, "-c", script], start_new_session=True,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    job = start_tiny_run(clip, resumed, model_config_dir, tiny_vit_checkpoint)
     work = resumed / video_id / ".work"
     deadline = time.monotonic() + 180
     try:

@@ -9,6 +9,9 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import subprocess
+import sys
+import textwrap
 from collections.abc import Callable, Iterator
 from fractions import Fraction
 from pathlib import Path
@@ -117,6 +120,25 @@ def run_tiny(
             **kwargs,
         )
     )
+
+
+def start_tiny_run(clip: Path, out: Path, model_config_dir: Path, checkpoint: Path
+                   ) -> subprocess.Popen:
+    """`run_tiny` in a separate process (its own session, so a test can SIGKILL the driver
+    alone), keeping the per-chunk work so a test can watch it progress."""
+    tests = Path(__file__).resolve().parent
+    script = textwrap.dedent(f"""
+        import sys
+        sys.path.insert(0, {str(tests)!r})
+        import open_clip
+        open_clip.add_model_config({str(model_config_dir)!r})
+        from pathlib import Path
+        from test_pipeline_support import run_tiny
+        run_tiny([Path({str(clip)!r})], Path({str(out)!r}), Path({str(model_config_dir)!r}),
+                 Path({str(checkpoint)!r}), keep_work=True)
+    """)
+    return subprocess.Popen([sys.executable, "-c", script], start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def crash_once_hook(marker: Path) -> Callable[[], None]:

@@ -422,25 +422,11 @@ def test_concurrent_run_is_refused_and_a_killed_runs_ray_is_cleaned_up(
     """Two real runs on one --out: the second is refused, naming the first; after a SIGKILL of
     the first driver (only), a rerun takes the lock over, stops the Ray processes it left
     (DashboardAgent, RuntimeEnvAgent...) and finishes."""
-    import textwrap
+    from test_pipeline_support import run_tiny, start_tiny_run
 
-    from test_pipeline_support import run_tiny
-
-    tests = Path(__file__).resolve().parent
     clip = write_video(tmp_path / "long.mp4", 80, gop=8)
     out = tmp_path / "out"
-    script = textwrap.dedent(f"""
-        import sys
-        sys.path.insert(0, {str(tests)!r})
-        import open_clip
-        open_clip.add_model_config({str(model_config_dir)!r})
-        from pathlib import Path
-        from test_pipeline_support import run_tiny
-        run_tiny([Path({str(clip)!r})], Path({str(out)!r}), Path({str(model_config_dir)!r}),
-                 Path({str(tiny_vit_checkpoint)!r}), keep_work=True)
-    """)
-    job = subprocess.Popen([sys.executable, "-c", script], start_new_session=True,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    job = start_tiny_run(clip, out, model_config_dir, tiny_vit_checkpoint)
     node_id = ""
     try:
         deadline = time.monotonic() + 180
