@@ -472,11 +472,16 @@ def decide(check: FrameCheck, config: CoherenceConfig) -> Verdict:
     reasons: list[str] = []
     failed: list[str] = []
     grounded_notes: list[str] = []
+    # Concepts this CLIP cannot verify: not a flag, but not a confirmation either, so their
+    # notes lead the reasons of whatever verdict follows.
+    unverified: list[str] = []
     for concept in answer.concepts:
         ok, clauses = grounding(check.evidence.get(concept), config)
         text = f"answer concept '{concept}' {'grounded' if ok else 'not grounded'}: " + \
             ", ".join(clauses)
-        (grounded_notes if ok else failed).append(text)
+        target = unverified if unverifiable(check.evidence.get(concept), config) else (
+            grounded_notes if ok else failed)
+        target.append(text)
     contradicted: list[str] = []
     denied_notes: list[str] = []
     for concept in answer.denied:
@@ -484,7 +489,7 @@ def decide(check: FrameCheck, config: CoherenceConfig) -> Verdict:
         p = e.p_grounded if e else None
         why = unverifiable(e, config)
         if why is not None:
-            denied_notes.append(f"the answer denies '{concept}': {why}")
+            unverified.append(f"the answer denies '{concept}': {why}")
             continue
         if p is not None:
             supported = p >= config.flag_confidence
@@ -510,14 +515,10 @@ def decide(check: FrameCheck, config: CoherenceConfig) -> Verdict:
         if failed and config.ungrounded_when != "any":
             failed = [*failed, f"{len(failed)} of {named} answer concepts are not grounded "
                                f"(ungrounded_when: {config.ungrounded_when})"]
-        return Verdict("ungrounded", tuple(failed + contradicted + grounded_notes), sim)
+        return Verdict("ungrounded",
+                       tuple(failed + contradicted + unverified + grounded_notes), sim)
     grounded_notes += failed  # tolerated by ungrounded_when; still reported
-    unverified = [n for n in grounded_notes + denied_notes if "cannot be verified" in n]
-    if unverified:
-        # Not a flag, but not a confirmation either: say so before anything else.
-        reasons.extend(unverified)
-        grounded_notes = [n for n in grounded_notes if n not in unverified]
-        denied_notes = [n for n in denied_notes if n not in unverified]
+    reasons.extend(unverified)
     if prompt.kind != "specific":
         case = "Case II, generic" if prompt.kind == "generic" else "Case III, ambiguous"
         reasons.append(f"the prompt names no concrete concept ({case}): prompt and answer "
