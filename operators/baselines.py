@@ -2,11 +2,18 @@
 
 Each function takes preprocessed pixels (B, 3, H, W) and one unit text direction per frame
 (B, D) and returns (B, P) patch maps (higher = more relevant). They are reimplemented from their
-papers on the same functional forward as Concept Attribution; Grad-CAM goes through the
-`grad-cam` library, hooked on that forward's modules, so every method sees the same input size.
+papers on the same functional forward as Concept Attribution where their authors ship no
+package (attention rollout, Chefer's rules); where they do, the package runs: Grad-CAM through
+`grad-cam`, hooked on that forward's modules, and LeGrad through `legrad_torch` on a copy of the
+model. Every method sees the same input size.
 """
 
 from __future__ import annotations
+
+import contextlib
+import copy
+import io
+import weakref
 
 import torch
 import torch.nn.functional as F
@@ -74,19 +81,71 @@ def chefer_all_layers(bb: OpenClipViT, pixels: torch.Tensor, text: torch.Tensor)
     return final.mean(1)[:, 1:]
 
 
+def legrad_wrapper(bb: OpenClipViT) -> torch.nn.Module:
+    """`legrad_torch`'s `LeWrapper` around a private copy of the backbone's model, built once.
+
+    The wrapper rebinds the forwards of the model's own modules and unfreezes its last blocks,
+    so it gets a deep copy: the backbone's model is never touched. Two adaptations, nothing
+    else:
+    - The package was written for open_clip <= 2.23, whose ViT ran sequence-first; its forward
+      still hands (tokens, batch, width) to the blocks, and open_clip >= 3 builds them
+      batch-first. The blocks LeGrad hooks read that layout; the blocks below
+      `starting_depth` it leaves alone are told `batch_first = False`, so they read it too.
+    - Its forward resamples the positional embedding assuming a square grid whenever the token
+      count differs from the width. The copy's embedding is set to the backbone's own for its
+      input size (as (1, tokens, width), the shape that forward keeps), so no resample happens
+      and non-square inputs (the shipped 12x21 grid) work.
+    """
+    wrapper = _LEGRAD.get(bb)
+    if wrapper is None:
+        from legrad import LeWrapper
+
+        model = copy.deepcopy(bb.model)
+        with contextlib.redirect_stdout(io.StringIO()):  # it prints progress lines
+            wrapper = LeWrapper(model)
+        blocks = wrapper.visual.transformer.resblocks
+        for block in list(blocks)[: wrapper.starting_depth]:
+            block.attn.batch_first = False
+        pos = bb._positional_embedding().detach().clone()
+        wrapper.visual.positional_embedding.data = pos[None]
+        _LEGRAD[bb] = wrapper
+    return wrapper
+
+
+_LEGRAD: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def legrad(bb: OpenClipViT, pixels: torch.Tensor, text: torch.Tensor) -> torch.Tensor:
-    """LeGrad (Bousselham et al., 2024): per layer, the gradient of that layer's own pooled
-    token, projected by the final head, with respect to its attention; ReLU, mean, summed."""
-    layers = _all_layers(bb)
+    """LeGrad (Bousselham et al., 2024) through its authors' package, `legrad_torch`.
+
+    The forward and the attention hooks are the package's (`legrad_wrapper`); the map is
+    `LeWrapper.compute_legrad_clip`'s, line for line: for every hooked layer l (the package's
+    default, the last two), the score text . normalise(ln_post(mean of all tokens after l) @
+    proj) is differentiated with respect to layer l's attention alone, the positive part is
+    averaged over heads and query rows, and the layers are summed. What differs is the last
+    step: the package reshapes to a square grid, this returns (B, P) patch maps over the
+    backbone's grid (any shape); the package's bilinear upsampling and min-max do not move the
+    peak. Frames are batched: each frame's score depends only on its own tokens, so the sum
+    over frames has the same gradient per frame as one call per frame.
+    """
+    wrapper = legrad_wrapper(bb)
+    gh, gw = bb.grid.shape
+    blocks = list(wrapper.visual.transformer.resblocks)[wrapper.starting_depth :]
     with torch.enable_grad():
-        trace = bb.trace(pixels, capture_layers=layers)
-        score = 0.0
-        for layer in layers:
-            emb = F.normalize(bb.project(trace.layer_pooled[layer]).float(), dim=-1)
-            score = score + (emb * text).sum()
-        grads = torch.autograd.grad(score, [trace.attentions[layer] for layer in layers])
-    maps = [g.clamp(min=0).mean(dim=(1, 2))[:, 1:] for g in grads]
-    return torch.stack(maps).sum(0)
+        wrapper.encode_image(pixels.to(bb.device))
+        total = 0.0
+        for block in blocks:
+            feature = block.feat_post_mlp  # (tokens, batch, width)
+            feature = F.normalize(wrapper.visual.ln_post(feature.mean(dim=0)) @ wrapper.visual.proj,
+                                  dim=-1)
+            score = (text.to(feature.dtype) * feature).sum()
+            attention = block.attn.attention_maps  # (batch * heads, tokens, tokens)
+            grad = torch.autograd.grad(score, [attention], retain_graph=True)[0]
+            grad = grad.view(pixels.shape[0], -1, *grad.shape[1:]).clamp(min=0)
+            total = total + grad.mean(dim=1).mean(dim=1)[:, 1:]
+    if total.shape[1] != gh * gw:
+        raise RuntimeError(f"LeGrad's map has {total.shape[1]} patches, the grid {gh}x{gw}")
+    return total.detach()
 
 
 def gradcam(bb: OpenClipViT, pixels: torch.Tensor, text: torch.Tensor) -> torch.Tensor:
@@ -131,6 +190,6 @@ BASELINES = {
     "attention rollout": attention_rollout,
     "Chefer grad⊙attn (last)": chefer_last_layer,
     "Chefer grad⊙attn (all)": chefer_all_layers,
-    "LeGrad": legrad,
+    "LeGrad (legrad_torch)": legrad,
     "Grad-CAM (grad-cam)": gradcam,
 }
