@@ -1,4 +1,12 @@
-"""A LLaVA-family VLM that answers a prompt per frame and says which patches the answer came from.
+"""A transformers VLM that answers a prompt per frame and says where in the image it looked.
+
+One backend for every supported image-text family (`operators.vlm.families`: LLaVA-1.5,
+LLaVA-NeXT, LLaVA-OneVision, Qwen2-VL, Qwen2.5-VL, Qwen3-VL, InternVL, Idefics3, SmolVLM),
+loaded through `AutoModelForImageTextToText` + `AutoProcessor` and prompted through the model's
+chat template. The steps below are written for LLaVA-1.5, whose map is the exact tower-attention
+one; every other family replays the same way and takes the *feature-gradient* map at the
+language model's vision tokens (`_explain_tokens`), drawn in frame pixels by its geometry
+(`operators.vlm.geometry`).
 
 Paper III-G: in the CLIP + LLM hybrid, gradients of the LLM's answer flow back to the image
 patches and show which regions produced the answer. This module is that half of the hybrid; the
@@ -58,13 +66,20 @@ import torch
 from drivexplain.operators.assets import looks_like_path
 from drivexplain.operators.device import resolve_device
 from drivexplain.operators.fusion import minmax
+from drivexplain.operators.vlm import geometry as layout
 from drivexplain.operators.vlm.convert import tower_kwargs
+from drivexplain.operators.vlm.families import (
+    ATTENTION_GRADIENT,
+    Family,
+    ImageTokens,
+    UnsupportedFamilyError,
+    family_of,
+)
 
 VISION_ATTN_IMPLEMENTATION: dict[str, str] = {"vision_config": "eager", "text_config": "sdpa"}
 DEFAULT_MAX_NEW_TOKENS = 32
 # Answer gradients are tiny in absolute terms; any range above this is stretched to [0, 1].
 MAP_EPS = 1e-12
-_LLAVA_MODEL_TYPES = frozenset({"llava"})
 # LLaVA-1.5's conversation format; used when the processor has no chat template.
 FALLBACK_PROMPT_TEMPLATE = "USER: <image>\n{prompt} ASSISTANT:"
 TEXT_ONLY_PROMPT_TEMPLATE = "USER: {prompt} ASSISTANT:"
@@ -223,6 +238,12 @@ class VLMAnswer:
             it does not and the target fell back to the whole answer.
         grad_finite: False when some gradient was NaN/inf (those entries were zeroed), which
             happens with fp16 overflow and means the maps should not be trusted.
+        map_method: `operators.vlm.families.ATTENTION_GRADIENT` (the tower's grad x attention,
+            on the tower's grid) or `FEATURE_GRADIENT` (gradient norm at the LLM's vision
+            tokens, drawn on a grid over the whole frame).
+        token_values: raw relevance per vision token, in the order the LLM reads them.
+        token_boxes: (n_tokens, 4) frame-pixel box (top, left, height, width) each token sees;
+            NaN rows for tokens that see no pixels (LLaVA-NeXT's row ends).
     """
 
     prompt: str
@@ -247,6 +268,9 @@ class VLMAnswer:
     focus: str | tuple[str, ...] | None = None
     focus_found: bool | None = None
     grad_finite: bool = True
+    map_method: str = ATTENTION_GRADIENT
+    token_values: np.ndarray | None = field(default=None, compare=False, repr=False)
+    token_boxes: np.ndarray | None = field(default=None, compare=False, repr=False)
 
 
 def _hub_host() -> tuple[str, int]:
@@ -279,11 +303,31 @@ def _env_offline() -> bool:
     )
 
 
-class LlavaBackend:
-    """A loaded LLaVA model + processor that answers prompts about frames, with gradient maps.
+def processor_frame_box(processor: Any, frame_size: tuple[int, int]
+                        ) -> tuple[float, float, float, float]:
+    """(top, left, height, width) of the frame region a CLIP-style processor keeps, in pixels.
 
-    Construct with `LlavaBackend.load(dir_or_hub_id)`; the constructor takes an already built
+    llava-hf's CLIP processor resizes the short side and centre-crops, so the grid covers
+    only the central square of a wide dashcam frame; squashing processors cover it all.
+    """
+    height, width = frame_size
+    proc = getattr(processor, "image_processor", None)
+    size = getattr(proc, "size", None) or {}
+    crop = getattr(proc, "crop_size", None) or {}
+    if getattr(proc, "do_center_crop", False) and "shortest_edge" in size and crop:
+        scale = float(size["shortest_edge"]) / min(height, width)
+        box_h = min(height, crop["height"] / scale)
+        box_w = min(width, crop["width"] / scale)
+        return ((height - box_h) / 2, (width - box_w) / 2, box_h, box_w)
+    return (0.0, 0.0, float(height), float(width))
+
+
+class VLMBackend:
+    """A loaded VLM + processor that answers prompts about frames, with gradient maps.
+
+    Construct with `VLMBackend.load(dir_or_hub_id)`; the constructor takes an already built
     model (tests, or a model converted in memory) and checks the things the gradients depend on.
+    The family (`operators.vlm.families`) decides the map method and the token geometry.
     """
 
     def __init__(
@@ -295,22 +339,21 @@ class LlavaBackend:
         max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS,
     ) -> None:
         config = model.config
-        if getattr(config, "model_type", None) not in _LLAVA_MODEL_TYPES:
-            raise VLMError(
-                f"{model_id!r} is a {getattr(config, 'model_type', type(model).__name__)!r} "
-                f"model; this backend supports the LLaVA family ({sorted(_LLAVA_MODEL_TYPES)})"
-            )
+        try:
+            self.family: Family = family_of(getattr(config, "model_type", None), model_id)
+        except UnsupportedFamilyError as exc:
+            raise VLMError(str(exc)) from exc
         inner = getattr(model, "model", None)
-        if (
-            inner is None
-            or not hasattr(inner, "vision_tower")
-            or not hasattr(inner, "language_model")
+        self.exact = self.family.map_method == ATTENTION_GRADIENT
+        if inner is None or _text_model(inner) is None or (
+            self.exact and not hasattr(inner, "vision_tower")
         ):
             raise VLMError(
-                f"{model_id!r}: expected model.model.vision_tower and model.model.language_model "
-                "(the transformers 5.x LLaVA layout)"
+                f"{model_id!r}: expected model.model with a language model"
+                + (" and a vision_tower" if self.exact else "")
+                + " (the transformers 5.x layout)"
             )
-        if config.vision_config._attn_implementation != "eager":
+        if self.exact and config.vision_config._attn_implementation != "eager":
             raise VLMError(
                 f"{model_id!r}: the vision tower uses "
                 f"{config.vision_config._attn_implementation!r} attention, which does not "
@@ -331,8 +374,9 @@ class LlavaBackend:
         self.pad_token_id = self._pad_id()
         # An answer must never contain the image placeholder: the replay would try to scatter a
         # second image into it (a random or badly trained model does emit it).
-        self.image_token_id = int(config.image_token_id)
-        self._suppressed = [self.image_token_id]
+        self.image_token_id = int(_image_token_id(config, processor))
+        video = getattr(config, "video_token_id", None)
+        self._suppressed = [self.image_token_id] + ([int(video)] if video is not None else [])
 
     # ------------------------------------------------------------------ loading
     @classmethod
@@ -343,13 +387,13 @@ class LlavaBackend:
         device: str | torch.device | None = "auto",
         dtype: torch.dtype = torch.float32,
         max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS,
-    ) -> LlavaBackend:
-        """Load from a local LLaVA directory or a hub id (cache first, network only if needed).
+    ) -> VLMBackend:
+        """Load from a local VLM directory or a hub id (cache first, network only if needed).
 
         A hub id with no network raises `VLMOfflineError` at once instead of retrying for tens of
         seconds, and names the `--vlm /path/to/llava-dir` way out.
         """
-        from transformers import AutoConfig, AutoProcessor, LlavaForConditionalGeneration
+        from transformers import AutoConfig, AutoModelForImageTextToText, AutoProcessor
 
         text = str(source)
         if not text.strip():
@@ -379,16 +423,22 @@ class LlavaBackend:
                     raise VLMOfflineError(_offline_message(text, f"{host} unreachable")) from exc
         try:
             config = AutoConfig.from_pretrained(location, **kwargs)
-            if config.model_type not in _LLAVA_MODEL_TYPES:
-                raise VLMError(
-                    f"{text!r} is a {config.model_type!r} model; this backend supports the LLaVA "
-                    f"family ({sorted(_LLAVA_MODEL_TYPES)})"
-                )
-            model = LlavaForConditionalGeneration.from_pretrained(
+            try:
+                family = family_of(config.model_type, text)
+            except UnsupportedFamilyError as exc:
+                raise VLMError(str(exc)) from exc
+            # Only the tower-attention map needs eager attention (probabilities materialised);
+            # the other families keep their default kernels.
+            attn: dict[str, Any] = (
+                {"attn_implementation": VISION_ATTN_IMPLEMENTATION}
+                if family.map_method == ATTENTION_GRADIENT else {}
+            )
+            model = AutoModelForImageTextToText.from_pretrained(
                 location,
-                attn_implementation=VISION_ATTN_IMPLEMENTATION,
                 dtype=dtype,
                 use_safetensors=True,
+                trust_remote_code=False,
+                **attn,
                 **kwargs,
             )
             processor = AutoProcessor.from_pretrained(location, **kwargs)
@@ -440,7 +490,8 @@ class LlavaBackend:
     @property
     def patch_size(self) -> int:
         """The vision tower's patch side in pixels: the smallest image it can see."""
-        return int(self.model.config.vision_config.patch_size)
+        value = self.model.config.vision_config.patch_size
+        return int(value[0] if isinstance(value, (list, tuple)) else value)
 
     def _check_fits(self, prompts: Sequence[str], used: Sequence[int], room: int) -> None:
         """Refuse prompts whose tokens plus `room` answer tokens exceed the context."""
@@ -592,10 +643,13 @@ class LlavaBackend:
         self, enc: dict[str, torch.Tensor], pixel_values: torch.Tensor, max_new_tokens: int | None
     ) -> torch.Tensor:
         """Greedy answer tokens (batch, new tokens), prompt excluded."""
+        inputs: dict[str, Any] = (
+            {"input_ids": enc["input_ids"], "attention_mask": enc["attention_mask"],
+             "mm_encoder_outputs": {"image": self._encode_images(pixel_values)}}
+            if self.exact else {**enc, "pixel_values": pixel_values}
+        )
         generated = self.model.generate(
-            input_ids=enc["input_ids"],
-            attention_mask=enc["attention_mask"],
-            mm_encoder_outputs={"image": self._encode_images(pixel_values)},
+            **inputs,
             max_new_tokens=max_new_tokens or self.max_new_tokens,
             do_sample=False,
             num_beams=1,
@@ -691,6 +745,22 @@ class LlavaBackend:
         return target, found
 
     def _explain(
+        self,
+        enc: dict[str, torch.Tensor],
+        pixel_values: torch.Tensor,
+        answer_tokens: torch.Tensor,
+        answer_mask: torch.Tensor,
+        ended: torch.Tensor,
+        prompts: list[str],
+        frame_sizes: list[tuple[int, int]],
+        focus: Sequence[str | Sequence[str] | None] | None = None,
+    ) -> list[VLMAnswer]:
+        """The teacher-forced replay and its maps, by the family's map method."""
+        explain = self._explain_tower if self.exact else self._explain_tokens
+        return explain(enc, pixel_values, answer_tokens, answer_mask, ended, prompts,
+                       frame_sizes, focus)
+
+    def _explain_tower(
         self,
         enc: dict[str, torch.Tensor],
         pixel_values: torch.Tensor,
@@ -828,6 +898,156 @@ class LlavaBackend:
                     focus=_focus_words(focus[b]) if focus is not None else None,
                     focus_found=focus_found[b],
                     grad_finite=bool(finite[b]),
+                    map_method=ATTENTION_GRADIENT,
+                    token_values=relevance[b].cpu().numpy().astype(np.float32),
+                    token_boxes=layout.llava_boxes(grid_h, grid_w,
+                                                     self._frame_box(frame_sizes[b])),
+                )
+            )
+        return results
+
+    def _image_layouts(self, enc: dict[str, torch.Tensor], frame_sizes: list[tuple[int, int]]
+                       ) -> list[np.ndarray]:
+        """Each frame's vision-token boxes in frame pixels (`operators.vlm.families`)."""
+        grids = enc.get("image_grid_thw")
+        tiles = _tile_grids(self.family, self.processor, frame_sizes)
+        out = []
+        for b, size in enumerate(frame_sizes):
+            image = ImageTokens(
+                frame_size=size,
+                grid_thw=tuple(int(v) for v in grids[b].tolist()) if grids is not None else None,
+                tiles=tiles[b] if tiles is not None else None,
+            )
+            out.append(self.family.boxes(self.model.config, self.processor, image))
+        return out
+
+    def _explain_tokens(
+        self,
+        enc: dict[str, torch.Tensor],
+        pixel_values: torch.Tensor,
+        answer_tokens: torch.Tensor,
+        answer_mask: torch.Tensor,
+        ended: torch.Tensor,
+        prompts: list[str],
+        frame_sizes: list[tuple[int, int]],
+        focus: Sequence[str | Sequence[str] | None] | None = None,
+    ) -> list[VLMAnswer]:
+        """Feature-gradient maps: d log p(target) / d(vision token as the LLM receives it).
+
+        The language model's input embeddings (and Qwen3-VL's deepstack features) are swapped
+        for detached leaves by a pre-hook, so the backward stops at the LLM's input: the tower
+        is run once, without autograd, and the map is ||grad|| per vision token, drawn in
+        frame pixels through the family's geometry.
+        """
+        batch, prompt_len = enc["input_ids"].shape
+        target_mask, focus_found = self._focus_mask(answer_tokens, answer_mask, focus)
+        if bool(((answer_tokens == self.image_token_id) & (answer_mask > 0)).any()):
+            raise VLMError("an answer contains the image placeholder token; it cannot be replayed")
+        full_ids = torch.cat([enc["input_ids"], answer_tokens], dim=1)
+        full_mask = torch.cat([enc["attention_mask"], answer_mask.to(enc["attention_mask"])], 1)
+        extra = {k: v for k, v in enc.items() if k not in ("input_ids", "attention_mask")}
+        extra["pixel_values"] = pixel_values
+        if "mm_token_type_ids" in extra:  # answer tokens are text
+            extra["mm_token_type_ids"] = torch.cat(
+                [extra["mm_token_type_ids"], torch.zeros_like(answer_tokens)], dim=1)
+        if not self.family.own_positions:
+            # Positions as generate() assigns them under left padding.
+            extra["position_ids"] = (full_mask.cumsum(dim=1) - 1).clamp(min=0)
+        leaves: dict[str, Any] = {}
+
+        def swap(module: torch.nn.Module, args: tuple, kwargs: dict) -> tuple[tuple, dict]:
+            embeds = kwargs["inputs_embeds"].detach().requires_grad_(True)
+            kwargs["inputs_embeds"] = leaves["embeds"] = embeds
+            deep = kwargs.get("deepstack_visual_embeds")
+            if deep:
+                kwargs["deepstack_visual_embeds"] = leaves["deep"] = [
+                    d.detach().requires_grad_(True) for d in deep]
+            return args, kwargs
+
+        handle = _text_model(self.model.model).register_forward_pre_hook(swap, with_kwargs=True)
+        try:
+            with torch.enable_grad():
+                outputs = self.model(
+                    input_ids=full_ids,
+                    attention_mask=full_mask,
+                    use_cache=False,
+                    logits_to_keep=answer_tokens.shape[1] + 1,
+                    **extra,
+                )
+                logits = outputs.logits[:, :-1].float()
+                logprobs = torch.log_softmax(logits, dim=-1)
+                token_lp = logprobs.gather(-1, answer_tokens.unsqueeze(-1)).squeeze(-1)
+                per_frame = (token_lp * answer_mask.to(token_lp.dtype)).sum(dim=1)
+                target = (token_lp * target_mask.to(token_lp.dtype)).sum(dim=1)
+                replay_greedy = (logits.argmax(dim=-1) == answer_tokens) | (answer_mask == 0)
+                deep = leaves.get("deep") or []
+                grads = torch.autograd.grad(target.sum(), [leaves["embeds"], *deep],
+                                            allow_unused=True)
+        finally:
+            handle.remove()
+        visual = full_ids == self.image_token_id  # (batch, seq): where image features sit
+        with torch.no_grad():
+            embed_grad = grads[0] if grads[0] is not None else torch.zeros_like(leaves["embeds"])
+            finite = torch.isfinite(embed_grad).flatten(1).all(dim=1)
+            norms = torch.nan_to_num(embed_grad.float()).norm(dim=-1)  # (batch, seq)
+            for grad in grads[1:]:
+                if grad is None:
+                    continue
+                # Deepstack features are the visual positions of the whole batch, row-major.
+                flat = torch.zeros_like(norms)
+                flat[visual] = torch.nan_to_num(grad.float()).norm(dim=-1)
+                norms = norms + flat
+                finite &= bool(torch.isfinite(grad).all())
+        layouts = self._image_layouts(enc, frame_sizes)
+        results = []
+        for b in range(batch):
+            values = norms[b][visual[b]].cpu().numpy().astype(np.float32)
+            boxes = layouts[b]
+            if values.shape[0] != boxes.shape[0]:
+                raise VLMError(
+                    f"{self.model_id!r} ({self.family.name}): {values.shape[0]} vision tokens "
+                    f"but its geometry places {boxes.shape[0]}; the processor and the model "
+                    "disagree on this frame's layout"
+                )
+            rows, cols = layout.render_grid(boxes, frame_sizes[b])
+            raw = layout.render(values, boxes, frame_sizes[b], (rows, cols))
+            heat = minmax(raw, MAP_EPS, dim=None, exact=True)
+            ids = [
+                int(t)
+                for t, m in zip(answer_tokens[b].tolist(), answer_mask[b].tolist(), strict=True)
+                if m and int(t) not in self.eos_token_ids
+            ]
+            scored = answer_mask[b].tolist()
+            height, width = frame_sizes[b]
+            results.append(
+                VLMAnswer(
+                    prompt=prompts[b],
+                    answer=self.tokenizer.decode(ids, skip_special_tokens=True).strip(),
+                    answer_token_ids=tuple(ids),
+                    logprob=float(per_frame[b].detach()),
+                    answer_map=heat,
+                    feature_map=heat,
+                    grid=GridGeometry(rows, cols, self.patch_size, (height, width), False),
+                    model_id=self.model_id,
+                    layers=(),
+                    ended_with_eos=bool(ended[b]),
+                    frame_size=frame_sizes[b],
+                    frame_box=self._frame_box(frame_sizes[b]),
+                    layer_relevance=raw[None],
+                    layer_attention=np.zeros((0, rows, cols), np.float32),
+                    token_logprobs=tuple(
+                        float(v) for v, m in zip(token_lp[b].tolist(), scored, strict=True) if m
+                    ),
+                    prompt_tokens=prompt_len,
+                    replay_matches_greedy=bool(replay_greedy[b].all()),
+                    target_logprob=float(target[b].detach()),
+                    target_tokens=int(target_mask[b].sum()),
+                    focus=_focus_words(focus[b]) if focus is not None else None,
+                    focus_found=focus_found[b],
+                    grad_finite=bool(finite[b]),
+                    map_method=self.family.map_method,
+                    token_values=values,
+                    token_boxes=boxes,
                 )
             )
         return results
@@ -835,8 +1055,9 @@ class LlavaBackend:
     @property
     def input_hw(self) -> tuple[int, int]:
         """(height, width) of the pixels the processor gives the vision tower."""
+        side = getattr(self.model.config.vision_config, "image_size", None) or 336
         return _processor_input_hw(self.processor,
-                                   int(self.model.config.vision_config.image_size))
+                                   int(side[0] if isinstance(side, (list, tuple)) else side))
 
     def _encode_images(self, pixels: torch.Tensor, **outputs: bool) -> Any:
         """Tower + projector, once for generate() (as it would itself) and for the replay.
@@ -855,22 +1076,44 @@ class LlavaBackend:
         )
 
     def _frame_box(self, frame_size: tuple[int, int]) -> tuple[float, float, float, float]:
-        """(top, left, height, width) of the frame region the patch grid covers, in pixels.
+        """(top, left, height, width) of the frame region the answer map covers, in pixels.
 
-        llava-hf's CLIP processor resizes the short side and centre-crops, so the grid covers
-        only the central square of a wide dashcam frame; squashing processors cover it all.
+        The tower-grid map of LLaVA-1.5 covers what its processor kept
+        (`processor_frame_box`); every other family's map is drawn over the whole frame.
         Needed to put the answer map and the CLIP map (which squashes) on the same pixels.
         """
-        height, width = frame_size
-        proc = getattr(self.processor, "image_processor", None)
-        size = getattr(proc, "size", None) or {}
-        crop = getattr(proc, "crop_size", None) or {}
-        if getattr(proc, "do_center_crop", False) and "shortest_edge" in size and crop:
-            scale = float(size["shortest_edge"]) / min(height, width)
-            box_h = min(height, crop["height"] / scale)
-            box_w = min(width, crop["width"] / scale)
-            return ((height - box_h) / 2, (width - box_w) / 2, box_h, box_w)
-        return (0.0, 0.0, float(height), float(width))
+        if not self.exact:
+            return (0.0, 0.0, float(frame_size[0]), float(frame_size[1]))
+        return processor_frame_box(self.processor, frame_size)
+
+
+def _text_model(inner: Any) -> torch.nn.Module | None:
+    """The decoder that receives the merged text + image embeddings."""
+    return getattr(inner, "language_model", None) or getattr(inner, "text_model", None)
+
+
+def _image_token_id(config: Any, processor: Any) -> int:
+    """The placeholder token whose positions receive image features."""
+    for source, name in ((config, "image_token_id"), (config, "image_token_index"),
+                         (processor, "image_token_id")):
+        value = getattr(source, name, None)
+        if value is not None:
+            return int(value)
+    raise VLMError("the VLM's config names no image token (image_token_id)")
+
+
+def _tile_grids(family: Family, processor: Any, frame_sizes: list[tuple[int, int]]
+                ) -> list[tuple[int, int]] | None:
+    """(rows, cols) of tiles per frame for tiling families that squash onto square tiles."""
+    if family.name == "InternVL":
+        from drivexplain.operators.vlm.geometry import internvl_tiles
+
+        return [internvl_tiles(processor.image_processor, size) for size in frame_sizes]
+    if family.name in ("Idefics3", "SmolVLM"):
+        from drivexplain.operators.vlm.geometry import idefics3_tiles
+
+        return [idefics3_tiles(processor.image_processor, size) for size in frame_sizes]
+    return None
 
 
 def _focus_words(words: str | Sequence[str] | None) -> str | tuple[str, ...] | None:
@@ -884,6 +1127,10 @@ def load_vlm(
     device: str | torch.device | None = "auto",
     dtype: torch.dtype = torch.float32,
     max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS,
-) -> LlavaBackend:
-    """Load a LLaVA directory or hub id; the one entry point the CLI and pipeline use."""
-    return LlavaBackend.load(source, device=device, dtype=dtype, max_new_tokens=max_new_tokens)
+) -> VLMBackend:
+    """Load a VLM directory or hub id; the one entry point the CLI and pipeline use."""
+    return VLMBackend.load(source, device=device, dtype=dtype, max_new_tokens=max_new_tokens)
+
+
+# The LLaVA-only backend's name, kept for callers written before the other families.
+LlavaBackend = VLMBackend
