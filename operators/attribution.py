@@ -30,6 +30,7 @@ from drivexplain.operators.faithfulness import adjust, evaluate
 from drivexplain.operators.fusion import fuse, minmax, suppress_background
 from drivexplain.operators.heads import candidate_layers, select_heads
 from drivexplain.operators.results import ConceptResult, FrameAttribution
+from drivexplain.operators.tiling import per_view, stitch_views, views_for
 from drivexplain.operators.verdicts.grounding import GroundingCalibration, grounding_for
 
 
@@ -150,7 +151,11 @@ class ConceptAttribution:
         bb = self.backbone
         with stage("preprocess"):
             pixels = bb.preprocess(frames)
+            # Tiled attribution (operators/tiling.py): the views of one forward and backward
+            # are the B frames then their tiles; per_view gives a tile its frame's rows.
+            tiles = views_for(bb, frames, cfg)
         batch = len(frames)
+        views = batch + (tiles.pixels.shape[0] if tiles is not None else 0)
         slots = max(len(c) for c in concept_lists)
         # Pad every frame to the same number of concept slots with its own first concept; the
         # padded slots are computed and discarded, which keeps every tensor rectangular.
@@ -159,13 +164,14 @@ class ConceptAttribution:
         with stage("text"):
             text_pos = bb.encode_text(flat).view(batch, slots, -1)
 
+        view_pixels = pixels if tiles is None else torch.cat([pixels, tiles.pixels])
         with stage("forward"), torch.enable_grad(), self._autocast():
-            trace = bb.trace(pixels, capture_layers=self.layers)
+            trace = bb.trace(view_pixels, capture_layers=self.layers, pooled_rows=True)
         image_unit = F.normalize(trace.embedding.detach().float(), dim=-1)
-        sim_pos = torch.einsum("bd,bkd->bk", image_unit, text_pos)
+        sim_pos = torch.einsum("bd,bkd->bk", image_unit, per_view(text_pos, tiles))
 
         with stage("contrast"):
-            choices = self._contrasts(mode, padded, image_unit, text_pos)
+            choices = self._contrasts(mode, padded, image_unit[:batch], text_pos)
             has_contrast = mode != "none"
             text_neg = None
             direction = text_pos
@@ -175,20 +181,19 @@ class ConceptAttribution:
                 direction = text_pos - cfg.contrastive.weight * text_neg
 
         with stage("backward"):
-            grads = similarity_gradients(trace, direction.float(), self.layers)
-        rows = trace.query_rows
+            grads = similarity_gradients(trace, per_view(direction, tiles).float(), self.layers)
         # (B, C, P) attention and (B, K, C, P) gradient over candidate heads C = layers × heads,
         # read on the pooled query rows and the patch columns.
         # The gradient term is Grad-CAM's rule on attention (the paper's refs [13], [19]):
         # ∂cos/∂A ⊙ A, so a patch counts only where the pooled token actually attends to it.
         # Its positive part is G; its negative part marks what favours the contrast.
         attention = torch.cat(
-            [trace.attentions[layer].detach()[:, :, rows, 1:].mean(2) for layer in self.layers],
+            [trace.attentions[layer].detach()[..., 1:].mean(2) for layer in self.layers],
             dim=1,
         ).float()
         weighted = torch.cat(
             [
-                (g * trace.attentions[layer].detach()[:, None].to(g.dtype))[:, :, :, rows, 1:]
+                (g * trace.attentions[layer].detach()[:, None].to(g.dtype))[..., 1:]
                 .mean(3)
                 for g, layer in zip(grads, self.layers, strict=True)
             ],
@@ -198,13 +203,20 @@ class ConceptAttribution:
 
         candidates = [(layer, head) for layer in self.layers for head in range(bb.num_heads)]
         with stage("head selection"):
-            chosen, selection = self._select(trace, candidates, text_pos, batch, slots)
+            chosen, selection = self._select(
+                trace, candidates, per_view(text_pos, tiles), views, slots
+            )
         counts = selection.sum(-1, keepdim=True)
         sa = torch.einsum("bkc,bcp->bkp", selection, attention) / counts
         g = torch.einsum("bkc,bkcp->bkp", selection, gradient) / counts
         against = torch.einsum("bkc,bkcp->bkp", selection, (-weighted).clamp(min=0)) / counts
 
         fused = fuse(sa, g, cfg.alpha, cfg.beta, cfg.eps)
+        grid = bb.grid.shape
+        if tiles is not None:
+            with stage("stitch"):
+                fused, against, grid = stitch_views(fused, against, sim_pos, tiles, grid, cfg)
+            sim_pos, chosen = sim_pos[:batch], chosen[:batch]
         contrast_regions = minmax(against, cfg.eps) if has_contrast else 0 * g
         cd = ns = None
         masks = torch.zeros_like(fused)
@@ -214,7 +226,7 @@ class ConceptAttribution:
                     bb.embed_images,
                     pixels,
                     fused,
-                    bb.grid.shape,
+                    grid,
                     sim_pos,
                     text_pos,
                     text_neg,
@@ -226,11 +238,10 @@ class ConceptAttribution:
                 final = adjust(fused, masks, contrast_regions, cd, ns, cfg.dynamic)
             final = suppress_background(final, cfg.tau_ratio)
 
-        grid = bb.grid.shape
         # In auto mode the vocabulary's text is already cached: cos(I, v) is one matmul.
         vocab_sims = None
         if mode == "auto":
-            vocab_sims = (image_unit @ self.vocabulary()[1].float().T).cpu().numpy()
+            vocab_sims = (image_unit[:batch] @ self.vocabulary()[1].float().T).cpu().numpy()
         out: list[FrameAttribution] = []
         with stage("results to host"):
             final, fused = final.cpu(), fused.cpu()

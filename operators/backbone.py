@@ -402,8 +402,14 @@ class OpenClipViT:
         capture: bool,
         pooled_only: bool,
         attention_delta: torch.Tensor | None,
+        capture_rows: bool = False,
     ) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor | None]:
-        """One residual block, the same arithmetic as open_clip's, with probabilities exposed."""
+        """One residual block, the same arithmetic as open_clip's, with probabilities exposed.
+
+        With `capture_rows`, only the pooled query rows' probabilities are formed explicitly
+        (and carry the gradient); the other rows go through the fused attention kernel. For a
+        CLS-pooled model that is one row of N instead of N×N per head.
+        """
         mha = block.attn
         heads = mha.num_heads
         b, n, width = x.shape
@@ -417,16 +423,27 @@ class OpenClipViT:
         v = v.reshape(b, n, heads, dh).transpose(1, 2)
         probs = None
         head_out = None
-        if capture or attention_delta is not None:
+        pooled = self.pooled_query_rows
+        split_rows = (capture and capture_rows and attention_delta is None and not pooled_only
+                      and pooled == slice(0, 1))
+        if split_rows:
+            probs = torch.softmax((q[:, :, pooled] @ k.transpose(-2, -1)) / math.sqrt(dh), dim=-1)
+            o_pooled = probs @ v
+            o = torch.cat([o_pooled, F.scaled_dot_product_attention(q[:, :, 1:], k, v)], dim=2)
+        elif capture or attention_delta is not None:
             probs = torch.softmax((q @ k.transpose(-2, -1)) / math.sqrt(dh), dim=-1)
             if attention_delta is not None:
                 probs = probs + attention_delta
             o = probs @ v
-            per_head = o[:, :, self.pooled_query_rows].mean(dim=2)  # (B, H, dh)
-            w_o = mha.out_proj.weight.view(width, heads, dh)
-            head_out = block.ls_1(torch.einsum("bhd,whd->bhw", per_head, w_o))
+            o_pooled = o[:, :, pooled]
+            if capture_rows and not pooled_only:
+                probs = probs[:, :, pooled]
         else:
             o = F.scaled_dot_product_attention(q, k, v)
+        if probs is not None:
+            per_head = o_pooled.mean(dim=2)  # (B, H, dh)
+            w_o = mha.out_proj.weight.view(width, heads, dh)
+            head_out = block.ls_1(torch.einsum("bhd,whd->bhw", per_head, w_o))
         o = o.transpose(1, 2).reshape(b, -1, width)
         residual = x[:, rows]
         x = residual + block.ls_1(F.linear(o, mha.out_proj.weight, mha.out_proj.bias))
@@ -438,12 +455,16 @@ class OpenClipViT:
         pixels: torch.Tensor,
         capture_layers: Sequence[int] = (),
         attention_delta: Mapping[int, torch.Tensor] | None = None,
+        pooled_rows: bool = False,
     ) -> VisualTrace:
         """Run the visual tower, exposing attention and head outputs of `capture_layers`.
 
         The last block only computes the pooled query rows (all that reaches the embedding),
         which makes its forward and backward almost free. `attention_delta` adds to the
         probabilities of a layer; it exists so tests can check gradients by finite differences.
+        With `pooled_rows`, every captured layer's attention is only the pooled query rows,
+        (B, H, Q_pooled, N): all that Concept Attribution reads, and for a CLS-pooled model the
+        rest of the attention runs in the fused kernel, forward and backward.
         """
         attention_delta = attention_delta or {}
         last = self.num_layers - 1
@@ -460,7 +481,7 @@ class OpenClipViT:
                 x = x.detach().requires_grad_(True)
             pooled_only = index == last
             x, probs, head_out = self._block(
-                block, x, index in capture, pooled_only, attention_delta.get(index)
+                block, x, index in capture, pooled_only, attention_delta.get(index), pooled_rows
             )
             if index in capture:
                 attentions[index] = probs

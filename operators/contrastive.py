@@ -108,3 +108,54 @@ def choose_contrastive(
     return ContrastiveChoice(
         concept=vocabulary[pick], present=tuple(vocabulary[int(i)] for i in present)
     )
+
+
+@lru_cache(maxsize=1024)
+def _wording_excluded(concept: str, vocabulary: tuple[str, ...]) -> tuple[bool, ...]:
+    """Which vocabulary entries are `concept` itself or a variant of it in wording."""
+    return tuple(v.lower() == concept.lower() or is_variant(v, concept) for v in vocabulary)
+
+
+def choose_contrastive_batch(
+    concept_text: torch.Tensor,
+    concepts: list[list[str]],
+    image: torch.Tensor,
+    vocabulary: list[str],
+    vocabulary_text: torch.Tensor,
+    present_top_k: int,
+    max_text_similarity: float,
+) -> tuple[list[list[ContrastiveChoice]], torch.Tensor]:
+    """`choose_contrastive` for every (frame, concept) of a batch in one matrix product.
+
+    `concept_text` is (B, K, D), `concepts` the B×K texts, `image` (B, D); embeddings are
+    L2-normalised. Returns the choices and the picked vocabulary indices, (B, K) on the device
+    (so the caller can gather the contrasts' text embeddings without going through strings).
+    The rule is `choose_contrastive`'s, which the tests hold this equal to; the indices come
+    to the host once per batch, not once per pair.
+    """
+    vocab_key = tuple(vocabulary)
+    text_similarity = concept_text @ vocabulary_text.T  # (B, K, V)
+    wording = torch.tensor(
+        [[_wording_excluded(c, vocab_key) for c in row] for row in concepts],
+        dtype=torch.bool, device=text_similarity.device,
+    )
+    same = (text_similarity >= max_text_similarity) | wording
+    scores = (image @ vocabulary_text.T)[:, None].masked_fill(same, -torch.inf)  # (B, K, V)
+    present_scores, present = scores.topk(min(present_top_k, len(vocabulary)), dim=-1)
+    valid = torch.isfinite(present_scores)
+    against = text_similarity.gather(-1, present).masked_fill(~valid, torch.inf)
+    pick = present.gather(-1, against.argmin(dim=-1, keepdim=True))[..., 0]
+    present_host, valid_host, pick_host = (t.cpu().tolist() for t in (present, valid, pick))
+    choices = []
+    for b, row in enumerate(concepts):
+        out = []
+        for k, concept in enumerate(row):
+            if not any(valid_host[b][k]):
+                raise VocabularyError(
+                    f"the vocabulary holds no concept other than the input concept {concept!r}"
+                )
+            names = tuple(vocabulary[i] for i, ok in zip(present_host[b][k], valid_host[b][k],
+                                                         strict=True) if ok)
+            out.append(ContrastiveChoice(concept=vocabulary[pick_host[b][k]], present=names))
+        choices.append(out)
+    return choices, pick

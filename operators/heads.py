@@ -59,3 +59,34 @@ def select_heads(
         similarity = (unit @ unit[best]).clamp(min=0.0)
         penalty = similarity if len(chosen) == 1 else torch.maximum(penalty, similarity)
     return [candidates[i] for i in chosen]
+
+
+def select_heads_batched(
+    contributions: torch.Tensor,
+    text: torch.Tensor,
+    top_k: int,
+    alpha: float,
+    beta: float,
+) -> torch.Tensor:
+    """`select_heads` for every (frame, concept) at once, without leaving the device.
+
+    `contributions` is (B, C, D), `text` (B, K, D). Returns the chosen candidate indices,
+    (B, K, top_k) in the order picked: the same greedy rule as `select_heads` (which states it
+    for one pair and which the tests hold this equal to), run as `top_k` steps over all pairs.
+    """
+    c = contributions.shape[1]
+    k = min(top_k, c)
+    relevance = minmax(torch.einsum("bcd,bkd->bkc", contributions, text))
+    unit = torch.nn.functional.normalize(contributions, dim=-1)
+    similarity = (unit @ unit.transpose(1, 2)).clamp(min=0.0)  # (B, C, C)
+    penalty = torch.zeros_like(relevance)
+    taken = torch.zeros_like(relevance, dtype=torch.bool)
+    chosen = relevance.new_empty((*relevance.shape[:2], k), dtype=torch.long)
+    for step in range(k):
+        score = (alpha * relevance - beta * penalty).masked_fill(taken, -torch.inf)
+        best = score.argmax(dim=-1)  # (B, K)
+        chosen[..., step] = best
+        taken.scatter_(-1, best[..., None], True)
+        picked = similarity.gather(1, best[..., None].expand(-1, -1, c))  # (B, K, C)
+        penalty = torch.maximum(penalty, picked)
+    return chosen
