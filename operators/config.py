@@ -135,6 +135,39 @@ class AttributionConfig(_Strict):
     contrastive: ContrastiveConfig = ContrastiveConfig()
     faithfulness: FaithfulnessConfig = FaithfulnessConfig()
     dynamic: DynamicAdjustmentConfig = DynamicAdjustmentConfig()
+    # Tiled attribution (operators/tiling.py): the frame plus overlapping tiles cut from it at
+    # about the model's input resolution, in the same forward and backward, stitched into one
+    # map; CD and NS stay on the frame. Costs one view per tile (benchmarks/attribution_speed.py).
+    tiling: Literal["none", "grid", "pyramid"] = Field(
+        "none", description="none: the frame only; grid: plus a tile_grid of tiles; pyramid: "
+        "plus an n x n grid for every n in pyramid_levels."
+    )
+    tile_grid: tuple[StrictInt, StrictInt] = Field(
+        (2, 2), description="(rows, cols) of tiles for tiling: grid; equal keeps the frame's "
+        "aspect ratio in every tile."
+    )
+    tile_overlap: float = Field(
+        0.25, ge=0.0, lt=1.0, description="Share of a tile's side it shares with its neighbour."
+    )
+    pyramid_levels: tuple[StrictInt, ...] = Field(
+        (2, 3), description="n of every n x n level for tiling: pyramid."
+    )
+    tile_weight: float = Field(
+        0.5, ge=0.0, le=1.0, description="lambda: the stitched map is minmax((1-lambda) * frame "
+        "map + lambda * weighted tile maps)."
+    )
+
+    @model_validator(mode="after")
+    def _tiles_exist(self) -> AttributionConfig:
+        rows, cols = self.tile_grid
+        if rows < 1 or cols < 1 or rows * cols < 2:
+            raise ValueError(
+                f"attribution.tile_grid {[rows, cols]}: give at least two tiles, e.g. [2, 2]")
+        if not self.pyramid_levels or min(self.pyramid_levels) < 2:
+            raise ValueError(
+                f"attribution.pyramid_levels {list(self.pyramid_levels)}: every level is an "
+                "n x n grid with n >= 2, e.g. [2, 3]")
+        return self
 
 
 class RuntimeConfig(_Strict):
@@ -368,6 +401,17 @@ class DrivexplainConfig(_Strict):
                 raise ValueError(
                     f"coherence.{needs[0]} is set but attribution.faithfulness.enabled is false: "
                     "without the faithfulness metrics no concept could pass that test")
+        return self
+
+    @model_validator(mode="after")
+    def _tiles_see_the_frame(self) -> DrivexplainConfig:
+        # Tiles exist to see the frame at more than the model's input resolution; frames scaled
+        # down for transport would leave them nothing to see. So tiled runs ship frames whole.
+        if self.attribution.tiling != "none" and self.pipeline.transport_short_side is not None:
+            raise ValueError(
+                f"attribution.tiling is {self.attribution.tiling!r} but "
+                f"pipeline.transport_short_side is {self.pipeline.transport_short_side}: tiles "
+                "need the frame's own resolution, so set pipeline.transport_short_side to null")
         return self
 
     def digest(self) -> str:
