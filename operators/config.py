@@ -218,6 +218,22 @@ class PipelineConfig(_Strict):
         return self
 
 
+class InputConfig(_Strict):
+    """How inputs without container timestamps are timed (owned by `pipeline/sources/`).
+
+    A raw H.264/HEVC stream has no timestamps at all and an image folder may have none, so
+    `fps` supplies them (the video's manifest then says they were synthesised). An MCAP or ROS
+    bag message has two clocks: when it was logged, and the camera's header stamp.
+    """
+
+    fps: float | None = Field(
+        None, gt=0.0, description="Frame rate for raw streams and image folders without "
+        "timestamps (run --fps).")
+    mcap_timestamp: Literal["log_time", "header_stamp"] = Field(
+        "log_time", description="MCAP/bag frame times: the message's log time, or the "
+        "image's header stamp (ROS header.stamp, Foxglove timestamp).")
+
+
 class CoherenceConfig(_Strict):
     """Dual explainability (paper III-J): per-frame verdicts and their episodes.
 
@@ -389,6 +405,7 @@ class DrivexplainConfig(_Strict):
     attribution: AttributionConfig = AttributionConfig()
     runtime: RuntimeConfig = RuntimeConfig()
     pipeline: PipelineConfig = PipelineConfig()
+    input: InputConfig = InputConfig()
     coherence: CoherenceConfig = CoherenceConfig()
     hybrid: HybridConfig = HybridConfig()
 

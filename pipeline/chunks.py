@@ -39,6 +39,15 @@ class Chunk:
     height: int
     # Which of the file's video streams (pipeline.sources.decode.VideoIndex.stream).
     stream: int = 0
+    # What reads it (pipeline.sources.formats: video, images, elementary, mcap, rosbag) and,
+    # for a robot log, which camera topic.
+    kind: str = "video"
+    topic: str = ""
+    # Decoding starts at frame `key_start` (the keyframe at or before `start`); `locators`
+    # say where frames key_start..stop-1 lie in the source (VideoIndex.locators).
+    key_start: int = 0
+    locators: tuple[str, ...] = ()
+
 
     @property
     def tb(self) -> Fraction:
@@ -58,6 +67,7 @@ class Chunk:
         row = asdict(self)
         row["sampled"] = list(self.sampled)
         row["pts"] = list(self.pts)
+        row["locators"] = list(self.locators)
         return row
 
     @classmethod
@@ -65,6 +75,7 @@ class Chunk:
         data = dict(row)
         data["sampled"] = tuple(int(i) for i in data["sampled"])
         data["pts"] = tuple(int(i) for i in data["pts"])
+        data["locators"] = tuple(str(s) for s in data.get("locators") or ())
         return cls(**data)
 
 
@@ -75,6 +86,8 @@ def plan_chunks(
     sampled: list[int],
     chunk_frames: int,
     max_factor: int = 2,
+    kind: str = "video",
+    topic: str = "",
 ) -> list[Chunk]:
     """Keyframe-aligned chunks of at least `chunk_frames` frames.
 
@@ -92,7 +105,9 @@ def plan_chunks(
     spans = list(itertools.pairwise(bounds))
     chunks = []
     cursor = 0
+    key = 0
     for n, (start, stop) in enumerate(spans):
+        key = next(i for i in range(start, key - 1, -1) if i == 0 or index.keyframes[i])
         picked = []
         while cursor < len(sampled) and sampled[cursor] < stop:
             picked.append(sampled[cursor])
@@ -113,6 +128,10 @@ def plan_chunks(
                 width=index.width,
                 height=index.height,
                 stream=index.stream,
+                kind=kind,
+                topic=topic,
+                key_start=key,
+                locators=index.locators[key:stop] if index.locators else (),
             )
         )
     return chunks

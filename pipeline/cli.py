@@ -106,6 +106,14 @@ def run(
         None, "--stream", min=0, help="Which video stream of each input to analyse, from 0 "
         "(default: the first; an input with several says so in the log and its manifest)."
     ),
+    topic: list[str] = typer.Option(
+        None, "--topic", help="Camera topic of MCAP/ROS bag inputs (repeatable); default: "
+        "every image topic, each its own video."
+    ),
+    fps: float = typer.Option(
+        None, "--fps", min=0.001, help="Frame rate of raw .h264/.hevc streams and of image "
+        "folders without timestamps (input.fps); the manifest says the times are synthesised."
+    ),
     config: Path = typer.Option(None, help="YAML config (default: configs/default.yaml)."),
     address: str = typer.Option(None, help="Address of an existing Ray cluster."),
     out: Path = typer.Option(..., help="Output directory."),
@@ -119,7 +127,8 @@ def run(
     setup_logging(verbose)
     raise typer.Exit(run_command(
         inputs, prompt or [], prompts, concept or [], config, address, out, keep_work,
-        answers=answers, allow_unplaced=allow_unplaced, stream=stream,
+        answers=answers, allow_unplaced=allow_unplaced, stream=stream, topics=topic or [],
+        fps=fps,
     ))
 
 

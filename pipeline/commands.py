@@ -50,6 +50,8 @@ def run_command(
     answers: Path | None = None,
     allow_unplaced: bool = False,
     stream: int | None = None,
+    topics: list[str] | None = None,
+    fps: float | None = None,
 ) -> int:
     """Validate, run, report; returns the process exit code."""
     from drivexplain.operators.config import ConfigError, load_config
@@ -59,12 +61,12 @@ def run_command(
     from drivexplain.pipeline.run import RunOptions, prepare_run, run_pipeline
 
     try:
-        config = load_config(config_path)
+        config = load_config(config_path).with_overrides(**{"input.fps": fps})
         all_prompts = list(prompts) + (read_prompts_file(prompts_file) if prompts_file else [])
         prepared = prepare_run(RunOptions(
             inputs=inputs, prompts=all_prompts, out=out, config=config, concepts=concepts,
             address=address, keep_work=keep_work, progress=progress, answers=answers,
-            allow_unplaced=allow_unplaced, stream=stream,
+            allow_unplaced=allow_unplaced, stream=stream, topics=list(topics or []),
         ))
     except (ConfigError, PromptError, AnswersError, ValueError, OSError) as err:
         log.error("%s", err)

@@ -42,7 +42,8 @@ from drivexplain.pipeline.sinks.layout import (
 )
 from drivexplain.pipeline.sinks.report import run_report
 from drivexplain.pipeline.sinks.writers import write_json_atomic, write_text_atomic
-from drivexplain.pipeline.sources.decode import VideoError, index_video, sample_frames
+from drivexplain.pipeline.sources.decode import VideoError, sample_frames
+from drivexplain.pipeline.sources.formats import SourceSettings, index_source
 from drivexplain.pipeline.sources.inputs import VideoInput, expand_inputs
 from drivexplain.pipeline.stages import now_iso
 
@@ -68,6 +69,9 @@ class RunOptions:
     allow_unplaced: bool = False
     # Which video stream of each input to analyse (`--stream N`, from 0); None: the first.
     stream: int | None = None
+    # Camera topics of MCAP and ROS bag inputs (`--topic`, repeatable); empty: every one.
+    topics: list[str] = field(default_factory=list)
+
 
 
 @dataclass
@@ -98,6 +102,8 @@ class _Video:
     answers: dict[int, dict[str, str]] = field(default_factory=dict)
     unplaced: list[dict[str, Any]] = field(default_factory=list)
     stream_note: str | None = None
+    # Where the frame times came from (VideoIndex.timing) and whether --fps made them up.
+    timestamps: dict[str, Any] | None = None
 
 
 def _answer_names(source: VideoInput) -> list[str]:
@@ -161,8 +167,11 @@ def _plan(
     if stream:  # another stream is another audit (stream 0 keeps the fingerprints it had)
         track_dicts = [*track_dicts, {"stream": stream}]
     videos: list[_Video] = []
+    reading = SourceSettings(stream, prepared.options.config.input.fps,
+                             prepared.options.config.input.mcap_timestamp)
     for source in prepared.videos:
-        video = _Video(source, job_fingerprint(config_hash, track_dicts, source.uri))
+        topic = [{"topic": source.topic}] if source.topic else []  # one video per topic
+        video = _Video(source, job_fingerprint(config_hash, track_dicts + topic, source.uri))
         videos.append(video)
         vlayout = layout.video(source.video_id)
         if video_done(vlayout, video.fingerprint):
@@ -172,7 +181,7 @@ def _plan(
             log.info("%s: finished in an earlier run, skipped", source.name)
             continue
         try:
-            index = index_video(source.uri, stream)
+            index = index_source(source, reading)
         except VideoError as err:
             log.error("%s: %s", source.name, err)
             video.summary = fail_video(UnreadableInput(
@@ -186,8 +195,12 @@ def _plan(
                 f"{index.video_streams} video streams; stream {index.stream} analysed"
                 + ("" if stream is not None else " (the first; --stream N chooses another)"))
             log.warning("%s: %s", source.name, video.stream_note)
+        video.timestamps = {"source": index.timing, "synthesised": index.synthesised}
+        if index.synthesised:
+            log.info("%s: timestamps %s", source.name, index.timing)
         sampled = sample_frames(index, cfg.stride, cfg.sample_fps)
-        video.chunks = plan_chunks(source.video_id, source.uri, index, sampled, cfg.chunk_frames)
+        video.chunks = plan_chunks(source.video_id, source.uri, index, sampled, cfg.chunk_frames,
+                                   kind=source.kind, topic=source.topic or "")
         video.expected_rows = len(sampled) * len(tracks)
         if logged is not None:
             rate = index.average_rate
@@ -375,9 +388,25 @@ def _check_stream(stream: int | None, videos: list[VideoInput]) -> None:
     from drivexplain.pipeline.sources.decode import count_video_streams, no_such_stream
 
     for video in videos:
+        if video.kind != "video":
+            continue
         count = count_video_streams(video.uri)
         if count is not None and stream >= count:
             raise ValueError(f"--stream {stream}: {video.name} {no_such_stream(stream, count)}")
+
+
+def _check_timing(videos: list[VideoInput], options: RunOptions) -> None:
+    """--topic needs a robot log to apply to, and inputs without timestamps need --fps."""
+    if options.topics and not any(v.kind in ("mcap", "rosbag") for v in videos):
+        raise ValueError(f"--topic {options.topics[0]}: no input is an MCAP file or ROS bag")
+    if options.config.input.fps is not None:
+        return
+    from drivexplain.pipeline.sources.formats import needs_fps
+
+    for video in videos:
+        why = needs_fps(video)
+        if why:
+            raise ValueError(f"{video.name} {why}: give --fps (frames per second)")
 
 
 def prepare_run(options: RunOptions) -> PreparedRun:
@@ -397,9 +426,10 @@ def prepare_run(options: RunOptions) -> PreparedRun:
     logged, answers_digest = read_answers_with_digest(
         options.answers, [t.prompt for t in tracks]) if options.answers else (None, None)
     check_output_dir(options.out)
-    videos = expand_inputs(options.inputs)
+    videos = expand_inputs(options.inputs, options.topics)
     if not videos:
         raise ValueError(f"no input video found in {options.inputs}")
+    _check_timing(videos, options)
     preflight(options)
     _check_stream(options.stream, videos)
     if options.address is None:  # what a cluster can schedule is the cluster's business
@@ -474,7 +504,7 @@ def _run_locked(prepared: PreparedRun, lock: OutputLock,
                 run_info=run_info, num_chunks=len(video.chunks),
                 expected_rows=video.expected_rows, fingerprint=video.fingerprint,
                 keep_work=options.keep_work, unplaced_answers=tuple(video.unplaced),
-                stream_note=video.stream_note,
+                stream_note=video.stream_note, timestamps=video.timestamps,
             ))
             refs[ref] = video
 

@@ -54,7 +54,8 @@ from drivexplain.pipeline.sinks.writers import (
     write_json_atomic,
     write_parquet_atomic,
 )
-from drivexplain.pipeline.sources.decode import DecodedFrame, iter_chunk_frames, transport_size
+from drivexplain.pipeline.sources.decode import DecodedFrame, transport_size
+from drivexplain.pipeline.sources.formats import read_chunk
 
 log = logging.getLogger("drivexplain.pipeline")
 
@@ -89,8 +90,7 @@ def decode_chunk(chunk: Chunk, short_side: int | None) -> DecodedChunk:
     errors: dict[int, str] = {}
     if wanted:
         try:
-            for item in iter_chunk_frames(chunk.uri, chunk.pts, chunk.start, wanted, size,
-                                          stream_index=chunk.stream):
+            for item in read_chunk(chunk, wanted, size):
                 if isinstance(item, DecodedFrame):
                     if item.index in wanted:
                         images[item.index] = item.image
@@ -340,8 +340,7 @@ def write_chunk(attributed: AttributedChunk, settings: WriterSettings) -> Writte
             encoder = SegmentEncoder(tmp, chunk.width, chunk.height, chunk.tb, chunk.frame_rate,
                                      settings.crf, settings.preset)
             try:
-                for item in iter_chunk_frames(chunk.uri, chunk.pts, chunk.start,
-                                              stream_index=chunk.stream):
+                for item in read_chunk(chunk):
                     if not isinstance(item, DecodedFrame):
                         video_errors.append(f"frame {item[0]}: {item[1]}")
                         continue

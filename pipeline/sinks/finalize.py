@@ -59,6 +59,8 @@ class JoinChunks(VideoOutputs):
     unplaced_answers: tuple[dict[str, Any], ...] = ()
     # Set when the input has several video streams: which one was analysed.
     stream_note: str | None = None
+    # Where the frame times came from, and whether --fps synthesised them (VideoIndex.timing).
+    timestamps: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -141,6 +143,7 @@ def finalize_video(job: JoinChunks) -> dict[str, Any]:
         "outputs": {p.name: p.stat().st_size for p in outputs},
         "unplaced_answers": list(job.unplaced_answers),
         "video_streams": job.stream_note,
+        "timestamps": job.timestamps,
     }
     write_json_atomic(layout.manifest, manifest)
     if not job.keep_work:

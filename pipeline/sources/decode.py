@@ -38,6 +38,12 @@ class VideoIndex:
     # Which of the file's video streams this is (0 = the first), and how many it has.
     stream: int = 0
     video_streams: int = 1
+    # Where each frame lies in a source that is not a container, in that source's own terms
+    # (pipeline.sources.formats): a file name, a message's log time, a packet's byte offset.
+    locators: tuple[str, ...] = ()
+    # Where the timestamps came from, and whether they were made up from --fps.
+    timing: str = "container timestamps"
+    synthesised: bool = False
 
     @property
     def num_frames(self) -> int:
@@ -181,6 +187,16 @@ class DecodedFrame:
     index: int
     pts: int
     image: np.ndarray  # HxWx3 uint8 RGB
+
+
+def resize_rgb(image: np.ndarray, size: tuple[int, int] | None) -> np.ndarray:
+    """An RGB frame at `size` (w, h), for readers that decode to arrays rather than through
+    FFmpeg's scaler; area averaging, as a shrink to model size wants."""
+    if size is None or (image.shape[1], image.shape[0]) == size:
+        return np.ascontiguousarray(image)
+    import cv2
+
+    return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
 
 
 def iter_chunk_frames(

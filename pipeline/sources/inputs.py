@@ -11,28 +11,54 @@ from __future__ import annotations
 import glob
 import hashlib
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
 VIDEO_SUFFIXES = frozenset(
-    {".mp4", ".mov", ".mkv", ".avi", ".webm", ".m4v", ".ts", ".mts", ".h264", ".hevc", ".flv"}
+    {".mp4", ".mov", ".mkv", ".avi", ".webm", ".m4v", ".ts", ".mts", ".flv"}
 )
+# Raw H.264/HEVC elementary streams: no container, no timestamps (pipeline.sources.elementary).
+ELEMENTARY_SUFFIXES = frozenset({".h264", ".264", ".h265", ".265", ".hevc"})
+# Robot logs: one video per camera topic (pipeline.sources.mcap, pipeline.sources.rosbag).
+LOG_SUFFIXES = frozenset({".mcap", ".bag"})
+# A folder that directly holds these is one image sequence (pipeline.sources.images).
+IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"})
+INPUT_SUFFIXES = VIDEO_SUFFIXES | ELEMENTARY_SUFFIXES | LOG_SUFFIXES
 _SLUG_CHARS = re.compile(r"[^A-Za-z0-9._-]+")
 _URI = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
 
 
 @dataclass(frozen=True)
 class VideoInput:
-    """One input: `uri` is what the user gave (resolved), `video_id` its safe output name."""
+    """One input video: `uri` is what the user gave (resolved), `video_id` its safe output
+    name. `kind` says which reader takes it (`input_kind`); a robot log gives one input per
+    camera `topic`."""
 
     uri: str
     video_id: str
+    kind: str = "video"
+    topic: str | None = None
 
     @property
     def name(self) -> str:
-        return self.uri.rstrip("/").rsplit("/", 1)[-1]
+        file = self.uri.rstrip("/").rsplit("/", 1)[-1]
+        return f"{file}:{self.topic}" if self.topic else file
+
+
+def input_kind(uri: str) -> str:
+    """Which reader takes an input: video (containers), elementary, mcap, rosbag or images."""
+    suffix = Path(uri.rstrip("/")).suffix.lower()
+    if suffix in ELEMENTARY_SUFFIXES:
+        return "elementary"
+    if suffix == ".mcap":
+        return "mcap"
+    if suffix == ".bag":
+        return "rosbag"
+    if not is_uri(uri) and Path(uri).is_dir():
+        return "images"
+    return "video"
 
 
 def is_uri(text: str) -> bool:
@@ -40,22 +66,32 @@ def is_uri(text: str) -> bool:
     return bool(_URI.match(text))
 
 
-def video_id_for(uri: str) -> str:
-    """A filesystem-safe, collision-free folder name for one input."""
+def video_id_for(uri: str, topic: str | None = None) -> str:
+    """A filesystem-safe, collision-free folder name for one input (and camera topic)."""
     stem = uri.rstrip("/").rsplit("/", 1)[-1]
     stem = stem.rsplit(".", 1)[0] if "." in stem else stem
-    slug = _SLUG_CHARS.sub("_", stem).strip("._-")[:48] or "video"
-    digest = hashlib.sha256(uri.encode()).hexdigest()[:8]
+    if topic:
+        stem = f"{stem}__{topic}"
+    slug = _SLUG_CHARS.sub("_", stem).strip("._-")[: 64 if topic else 48] or "video"
+    key = f"{uri}#{topic}" if topic else uri
+    digest = hashlib.sha256(key.encode()).hexdigest()[:8]
     return f"{slug}-{digest}"
+
+
+def _holds_images(folder: Path) -> bool:
+    return any(p.suffix.lower() in IMAGE_SUFFIXES and p.is_file() for p in folder.iterdir())
 
 
 def _local_candidates(arg: str) -> list[str]:
     path = Path(arg).expanduser()
     if path.is_dir():
+        # Videos and logs anywhere below; and every folder that directly holds images is
+        # one image sequence (KITTI's image_02/data, a BDD100K clip, a nuScenes CAM_FRONT).
+        folders = [path, *(p for p in path.rglob("*") if p.is_dir())]
         return sorted(
-            str(p.resolve())
-            for p in path.rglob("*")
-            if p.is_file() and p.suffix.lower() in VIDEO_SUFFIXES
+            [str(p.resolve()) for p in path.rglob("*")
+             if p.is_file() and p.suffix.lower() in INPUT_SUFFIXES]
+            + [str(f.resolve()) for f in folders if _holds_images(f)]
         )
     if any(ch in arg for ch in "*?["):
         return sorted(str(Path(p).resolve()) for p in glob.glob(str(path), recursive=True)
@@ -77,7 +113,7 @@ def _remote_candidates(arg: str) -> list[str]:
         return sorted(
             f"{scheme}://{i.path}"
             for i in infos
-            if i.type == fs.FileType.File and Path(i.path).suffix.lower() in VIDEO_SUFFIXES
+            if i.type == fs.FileType.File and Path(i.path).suffix.lower() in INPUT_SUFFIXES
         )
     if info.type == fs.FileType.NotFound:
         return []
@@ -94,21 +130,50 @@ def _nothing_matches(arg: str) -> str:
     return f"input {arg!r} does not exist"
 
 
-def expand_inputs(args: Iterable[str]) -> list[VideoInput]:
+def _log_inputs(uri: str, kind: str, topics: Sequence[str]) -> list[VideoInput]:
+    """One input per camera topic of a robot log: the `topics` asked for, else every one.
+
+    A log that cannot be read stays one input, so the run reports it as a failed input with
+    the reason; a topic asked for that a readable log lacks is a usage error.
+    """
+    from drivexplain.pipeline.sources.decode import VideoError
+    from drivexplain.pipeline.sources.formats import camera_topics
+
+    try:
+        found = camera_topics(uri, kind)
+    except VideoError:
+        return [VideoInput(uri, video_id_for(uri), kind)]
+    name = uri.rstrip("/").rsplit("/", 1)[-1]
+    for topic in topics:
+        if topic not in found:
+            have = ", ".join(found) if found else "none"
+            raise ValueError(f"--topic {topic}: {name} has no image topic {topic} "
+                             f"(its image topics: {have})")
+    chosen = list(dict.fromkeys(topics)) or found
+    if not chosen:
+        return [VideoInput(uri, video_id_for(uri), kind)]
+    return [VideoInput(uri, video_id_for(uri, t), kind, t) for t in chosen]
+
+
+def expand_inputs(args: Iterable[str], topics: Sequence[str] = ()) -> list[VideoInput]:
     """Expand files, directories, globs and URIs into a de-duplicated, ordered input list.
 
     Raises ValueError naming the first argument that matches nothing: a mistyped name or
-    pattern next to real inputs would otherwise go unnoticed.
+    pattern next to real inputs would otherwise go unnoticed. A robot log (MCAP, ROS bag)
+    gives one input per camera topic (`topics` selects them, every image topic by default).
     """
-    seen: dict[str, VideoInput] = {}
+    seen: dict[str, list[VideoInput]] = {}
     for arg in args:
         candidates = _remote_candidates(arg) if is_uri(arg) else _local_candidates(arg)
         if not candidates:
             raise ValueError(_nothing_matches(arg))
         for uri in candidates:
-            if uri not in seen:
-                seen[uri] = VideoInput(uri=uri, video_id=video_id_for(uri))
-    return list(seen.values())
+            if uri in seen:
+                continue
+            kind = input_kind(uri)
+            seen[uri] = (_log_inputs(uri, kind, topics) if kind in ("mcap", "rosbag")
+                         else [VideoInput(uri=uri, video_id=video_id_for(uri), kind=kind)])
+    return [v for found in seen.values() for v in found]
 
 
 def open_binary(uri: str) -> IO[bytes] | str:
