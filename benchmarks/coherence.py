@@ -31,8 +31,10 @@ absent concepts; false flags on correct answers per class and per size bin; wron
 colours caught before and after the noun; and the cost of verification per (frame, answer
 concept) as a ratio to one plain image forward.
 
-Looking closer: crops of the full-resolution frame around each concept's heatmap peak, scored
-against the vocabulary, as a presence signal beside the whole-frame one (`crop_study`).
+Looking closer: a crop of the frame (as the actors hold it) around each concept's heatmap peak,
+scored against the vocabulary (`operators/verdicts/closeups.py`), is one more feature of
+`p_grounded`. Its scale is chosen on calibration frames (`crop_study`: each candidate scale's
+present-vs-absent AUROC), recorded in the calibration file, and re-measured on evaluation frames.
 
 Also measured, as before: which heatmap similarity tells overlapping objects from disjoint ones,
 flag episodes on clips, and the shipped tiny LLaVA's own presence answers with its verdicts.
@@ -57,8 +59,10 @@ from attribution_speed import timed
 from drivexplain.operators.assets import TINY_CLIP_CALIBRATION, TINY_LLAVA_DIR, package_relative
 from drivexplain.operators.attribution import ConceptAttribution
 from drivexplain.operators.config import CoherenceConfig, HybridConfig, load_config
+from drivexplain.operators.verdicts.closeups import closeup_z
 from drivexplain.operators.verdicts.coherence import (
     MEASURES,
+    ConceptEvidence,
     FrameCheck,
     answer_gradient_map,
     check_frames,
@@ -77,6 +81,8 @@ EVALUATION_SEED = 940_000
 FRAME_SIZE = (640, 360)
 TRANSPORT_SHORT_SIDE = 224
 SIZE_BINS = ((0.0, 0.01, "<1%"), (0.01, 0.03, "1-3%"), (0.03, 1.01, ">=3%"))
+# Close-up scales (shares of the frame's sides) tried on calibration frames by `crop_study`.
+CANDIDATE_CROP_SCALES = (0.3, 0.5, 0.7)
 NUMBER_WORDS = ("zero", "one", "two", "three", "four", "five", "six")
 FLAG_CONFIDENCES = tuple(np.round(np.arange(0.5, 0.951, 0.025), 3))
 MIN_CONCEPT_AUROCS = (0.8,)
@@ -177,7 +183,7 @@ def transported(frame: Frame) -> np.ndarray:
 
 def collect(frames: list[Frame], cases: list[Case], operator: ConceptAttribution,
             extractor: ConceptExtractor, batch: int, calibration: GroundingCalibration | None,
-            ) -> list[FrameCheck]:
+            crop_scales: tuple[float, ...] = ()) -> list[FrameCheck]:
     """One `check_frames` call per batch of frames; the checks in case order."""
     by_frame: dict[int, list[int]] = defaultdict(list)
     for i, case in enumerate(cases):
@@ -194,7 +200,7 @@ def collect(frames: list[Frame], cases: list[Case], operator: ConceptAttribution
                 row.append((p, extractor.answer(cases[i].answer, p)))
             pairs.append(row)
         _, out = check_frames(operator, [transported(frames[f]) for f in ids], pairs,
-                              calibration=calibration)
+                              calibration=calibration, crop_scales=crop_scales)
         for f, row in zip(ids, out, strict=True):
             for i, check in zip(by_frame[f], row, strict=True):
                 checks[i] = check
@@ -203,17 +209,19 @@ def collect(frames: list[Frame], cases: list[Case], operator: ConceptAttribution
 
 def cached_collect(cache: Path | None, name: str, seed: int, frames: list[Frame],
                    cases: list[Case], operator: ConceptAttribution,
-                   extractor: ConceptExtractor, batch: int) -> list[FrameCheck]:
+                   extractor: ConceptExtractor, batch: int,
+                   crop_scales: tuple[float, ...] = ()) -> list[FrameCheck]:
     """`collect` without calibration, kept as JSON under `cache` so that refitting the
     calibration and choosing thresholds does not recompute the attributions. The file is keyed
     by the seeds, the answers and the CLIP's weights."""
     key = hashlib.sha256(json.dumps(
         [seed, len(frames), [c.__dict__ for c in cases], operator.model_id,
-         operator.backbone.weights_sha256], sort_keys=True).encode()).hexdigest()[:16]
+         operator.backbone.weights_sha256, list(crop_scales)],
+        sort_keys=True).encode()).hexdigest()[:16]
     path = cache / f"{name}-{key}.json" if cache else None
     if path is not None and path.is_file():
         return [FrameCheck.from_dict(d) for d in json.loads(path.read_text())]
-    checks = collect(frames, cases, operator, extractor, batch, None)
+    checks = collect(frames, cases, operator, extractor, batch, None, crop_scales)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps([c.to_dict() for c in checks]))
@@ -419,77 +427,51 @@ def verification_cost(operator: ConceptAttribution, frames: list[Frame],
         "verification_added_forwards_per_concept":
             round(max(0.0, with_cal - without) / concepts / per_forward, 3),
         "attribution_forwards_per_concept": round(without / concepts / per_forward, 2),
-        "note": "verification reads the attribution's own outputs: no extra forward",
+        "note": "verification adds the close-up crops' no-grad forward (one crop per "
+                "concept per scale) and the calibration's arithmetic",
     }
 
 
-CROP_SCALES = (0.5, 0.3)
+def crop_study(operator: ConceptAttribution, frames: list[Frame],
+               scales: tuple[float, ...] = CANDIDATE_CROP_SCALES) -> dict:
+    """Which close-up tells present from absent best? Run on calibration frames, it chooses
+    the crop scale the evaluation and the shipped calibration use.
 
-
-def crop_study(operator: ConceptAttribution, frames: list[Frame]) -> dict:
-    """Does looking closer help this CLIP judge presence? Heatmap-guided crops, measured.
-
-    For every object class in each frame: crop the full-resolution frame around the peak of the
-    concept's heatmap at each of `CROP_SCALES` (a fraction of the frame's sides), score the
-    crops in one batched no-grad forward against the vocabulary, and take the concept's best
-    crop z-score. Reported as present-vs-absent AUROC beside the whole-frame z, per size bin,
-    and as the added cost in plain forwards per (frame, concept).
+    For every object class in each frame: the class's heatmap, then `closeup_z` (the product's
+    own code) at each candidate scale alone. Present: a salient instance; absent: none at all;
+    tiny non-salient instances are left out. Reported as AUROC beside the whole-frame z, per
+    size bin.
     """
-    import torch.nn.functional as F
     from sklearn.metrics import roc_auc_score
 
-    names, text = operator.vocabulary()
-    text = F.normalize(text.float(), dim=-1)
-    where = {n: i for i, n in enumerate(names)}
-    classes = [c for c in OBJECT_CLASSES if c in where]
-    rows, crop_seconds, forward_seconds = [], 0.0, 0.0
+    names, _ = operator.vocabulary()
+    classes = [c for c in OBJECT_CLASSES if c in {n.lower() for n in names}]
+    rows = []
     for frame in frames:
         salient = frame.present_concepts(salient_only=True)
         anywhere = frame.present_concepts(salient_only=False)
-        result = operator.explain([transported(frame)], classes)[0]
-        t0 = time.perf_counter()
-        with torch.no_grad():
-            pixels = operator.backbone.preprocess([transported(frame)])
-            operator.backbone.embed_images(pixels)
-        forward_seconds += time.perf_counter() - t0
-        t0 = time.perf_counter()
-        h, w = frame.image.shape[:2]
-        crops = []
+        image = transported(frame)
+        result = operator.explain([image], classes)[0]
+        heat = [{c: result[c].heatmap for c in classes}]
+        per_scale = [closeup_z(operator, [image], heat, (scale,))[0] for scale in scales]
+        evidence = {r.concept: ConceptEvidence.from_result(r, result.vocabulary_similarity,
+                                                           names) for r in result.concepts}
         for c in classes:
-            hm = result[c].heatmap
-            gy, gx = np.unravel_index(int(np.argmax(hm)), hm.shape)
-            cy, cx = (gy + 0.5) / hm.shape[0] * h, (gx + 0.5) / hm.shape[1] * w
-            for scale in CROP_SCALES:
-                ch, cw = int(h * scale), int(w * scale)
-                y0 = int(np.clip(cy - ch / 2, 0, h - ch))
-                x0 = int(np.clip(cx - cw / 2, 0, w - cw))
-                crops.append(frame.image[y0 : y0 + ch, x0 : x0 + cw])
-        with torch.no_grad():
-            image = F.normalize(operator.backbone.embed_images(
-                operator.backbone.preprocess(crops)).float(), dim=-1)
-        sims = (image @ text.T).cpu().numpy()
-        z = (sims - sims.mean(1, keepdims=True)) / sims.std(1, keepdims=True)
-        crop_seconds += time.perf_counter() - t0
-        whole = result.vocabulary_similarity
-        whole_z = (whole - whole.mean()) / whole.std()
-        for k, c in enumerate(classes):
             if c in salient or c not in anywhere:
-                rows.append((c in salient, float(whole_z[where[c]]),
-                             float(max(z[k * len(CROP_SCALES) + j, where[c]]
-                                       for j in range(len(CROP_SCALES)))),
-                             float(frame.mask_for(c).mean())))
+                rows.append((c in salient, evidence[c].vocab_z,
+                             *[z[c] for z in per_scale], float(frame.mask_for(c).mean())))
     labels = np.array([r[0] for r in rows])
-    area = np.array([r[3] for r in rows])
-    out: dict = {"frames": len(frames), "pairs": len(rows), "scales": list(CROP_SCALES)}
-    for name, col in (("whole_frame_z", 1), ("best_crop_z", 2)):
-        scores_ = np.array([r[col] for r in rows])
-        out[name] = {"auroc": round(float(roc_auc_score(labels, scores_)), 3)}
+    area = np.array([r[-1] for r in rows])
+    out: dict = {"frames": len(frames), "pairs": len(rows)}
+    columns = [("whole_frame_z", 1)] + [(f"crop_z@{s:g}", 2 + k) for k, s in enumerate(scales)]
+    for name, col in columns:
+        values = np.array([r[col] for r in rows], dtype=float)
+        out[name] = {"auroc": round(float(roc_auc_score(labels, values)), 3)}
         for lo, hi, bin_name in SIZE_BINS:
             keep = ~labels | ((area >= lo) & (area < hi))
             if labels[keep].any():
-                out[name][bin_name] = round(float(roc_auc_score(labels[keep], scores_[keep])), 3)
-    out["added_forwards_per_concept"] = round(crop_seconds / len(rows) / (
-        forward_seconds / len(frames)), 2)
+                out[name][bin_name] = round(float(roc_auc_score(labels[keep], values[keep])), 3)
+    out["chosen_scale"] = max(scales, key=lambda s: out[f"crop_z@{s:g}"]["auroc"])
     return out
 
 
@@ -659,17 +641,23 @@ def main() -> None:
                      "transport_short_side": TRANSPORT_SHORT_SIDE}
 
     cal_frames = render_frames(CALIBRATION_SEED, args.cal_frames)
+    crop_scales: tuple[float, ...] = ()
+    if args.crop_frames:
+        results["crop_study_calibration"] = crop_study(operator, cal_frames[: args.crop_frames])
+        crop_scales = (results["crop_study_calibration"]["chosen_scale"],)
+    results["crop_scales"] = list(crop_scales)
     cal_cases = [c for n, f in enumerate(cal_frames)
                  for c in make_cases(n, f, rng, colour_vocabulary)]
     cal_checks = cached_collect(args.cache, "calibration", CALIBRATION_SEED, cal_frames,
-                                cal_cases, operator, extractor, args.batch)
+                                cal_cases, operator, extractor, args.batch, crop_scales)
     evidence, labels, _ = grounding_labels(cal_frames, cal_checks, cal_cases)
     digest = operator.backbone.weights_sha256
     calibration = fit_grounding(
         [e.features() for e in evidence], labels, operator.model_id, digest,
         source=f"benchmarks/coherence.py: synthworld seeds {CALIBRATION_SEED}.."
                f"{CALIBRATION_SEED + args.cal_frames - 1}, 4 weathers, {FRAME_SIZE[0]}x"
-               f"{FRAME_SIZE[1]} at transport short side {TRANSPORT_SHORT_SIDE}")
+               f"{FRAME_SIZE[1]} at transport short side {TRANSPORT_SHORT_SIDE}",
+        crop_scales=crop_scales)
     if args.write_calibration:
         calibration.save(TINY_CLIP_CALIBRATION)
         results["calibration_written"] = package_relative(TINY_CLIP_CALIBRATION)
@@ -688,7 +676,7 @@ def main() -> None:
                   for c in make_cases(n, f, rng, colour_vocabulary)]
     eval_checks = with_calibration(
         cached_collect(args.cache, "evaluation", EVALUATION_SEED, eval_frames, eval_cases,
-                       operator, extractor, args.batch), calibration)
+                       operator, extractor, args.batch, crop_scales), calibration)
     results["evaluation"] = score(eval_cases, flagged(eval_checks, tuned))
     weathers = {n: f.condition for n, f in enumerate(eval_frames)}
     flags = flagged(eval_checks, tuned)
@@ -707,10 +695,13 @@ def main() -> None:
     ev, ev_labels, _ = grounding_labels(eval_frames, eval_checks, eval_cases)
     results["p_grounded"] = auroc_aupr([e.p_grounded for e in ev], ev_labels)
     results["vocab_z_alone"] = auroc_aupr([e.vocab_z for e in ev], ev_labels)
+    if crop_scales:
+        results["crop_z_alone"] = auroc_aupr([e.crop_z for e in ev], ev_labels)
     results["verification_cost"] = verification_cost(operator, eval_frames[:16], extractor,
                                                      calibration)
     if args.crop_frames:
-        results["crop_verification"] = crop_study(operator, eval_frames[: args.crop_frames])
+        results["crop_study_evaluation"] = crop_study(operator, eval_frames[: args.crop_frames],
+                                                      crop_scales)
     operator.grounding = calibration
     results["similarity_measures"] = measure_study(eval_frames, operator, args.measure_frames)
     results["clips"] = clip_study(operator, extractor, tuned, args.clips)
@@ -761,10 +752,14 @@ def print_summary(results: dict) -> None:
     print(f"verification: {cost['verification_added_forwards_per_concept']} plain forwards per "
           f"(frame, answer concept) added; attribution itself "
           f"{cost['attribution_forwards_per_concept']}")
-    if "crop_verification" in results:
-        crop = results["crop_verification"]
-        print(f"crops: whole-frame z AUROC {crop['whole_frame_z']}, best crop z "
-              f"{crop['best_crop_z']}, {crop['added_forwards_per_concept']} forwards/concept")
+    for split in ("calibration", "evaluation"):
+        crop = results.get(f"crop_study_{split}")
+        if crop:
+            cells = ", ".join(f"{k} {v}" for k, v in crop.items() if isinstance(v, dict))
+            print(f"close-ups on {split} frames ({crop['pairs']} pairs): {cells}")
+    if "crop_z_alone" in results:
+        print(f"crop_z alone AUROC {results['crop_z_alone']['auroc']:.3f}; crop scales "
+              f"{results['crop_scales']} (chosen on calibration frames)")
 
 
 if __name__ == "__main__":

@@ -120,6 +120,7 @@ def _frames(labels: list[Label], short_side: int | None) -> dict[tuple[Path, int
 def calibrate(labels_path: Path, out: Path, config: DrivexplainConfig) -> dict:
     """Fit and write the calibration; returns what it was fitted on."""
     from drivexplain.operators.attribution import ConceptAttribution
+    from drivexplain.operators.verdicts.closeups import DEFAULT_CROP_SCALES
     from drivexplain.operators.verdicts.coherence import concept_evidence
     from drivexplain.operators.verdicts.grounding import fit_grounding
 
@@ -132,11 +133,13 @@ def calibrate(labels_path: Path, out: Path, config: DrivexplainConfig) -> dict:
     for label in labels:
         wanted[(label.source, label.frame)].append(label.concept)
     _, evidence = concept_evidence(operator, [frames[k] for k in keys],
-                                   [list(dict.fromkeys(wanted[k])) for k in keys])
+                                   [list(dict.fromkeys(wanted[k])) for k in keys],
+                                   crop_scales=DEFAULT_CROP_SCALES)
     by_key = dict(zip(keys, evidence, strict=True))
     samples = [by_key[(label.source, label.frame)][label.concept].features() for label in labels]
     calibration = fit_grounding(samples, [label.present for label in labels],
                                 operator.model_id, operator.backbone.weights_sha256,
-                                source=f"drivexplain calibrate {labels_path.name}")
+                                source=f"drivexplain calibrate {labels_path.name}",
+                                crop_scales=DEFAULT_CROP_SCALES)
     calibration.save(out)
     return dict(calibration.fitted_on) | {"model": operator.model_id}

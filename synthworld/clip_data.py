@@ -22,7 +22,7 @@ from drivexplain.synthworld.captions import (
     article,
 )
 from drivexplain.synthworld.objects import CLASS_COLOURS, OBJECT_CLASSES
-from drivexplain.synthworld.scene import Frame, ObjectInstance
+from drivexplain.synthworld.scene import SALIENT_FRAC, Frame, ObjectInstance
 
 Fact = tuple[str, ...]
 
@@ -158,6 +158,51 @@ def counterfactual(frame: Frame, rng: np.random.Generator) -> Caption | None:
     cap = Caption(text, frozenset(facts))
     _, weak = frame_facts(frame)
     return cap if not cap.facts <= weak else None
+
+
+def crop_view(frame: Frame, rng: np.random.Generator,
+              scales: tuple[float, float] = (0.3, 0.7)) -> Frame:
+    """A crop of `frame` at the frame's own aspect ratio, as a Frame whose truth is exact.
+
+    Verdicts and tiled attribution score crops cut around a heatmap peak or from a fixed
+    tiling, so the model must judge a close-up as well as a whole frame. Each crop centres
+    on an instance of a class drawn uniformly from those in the frame (rare classes such as
+    bicycles are thus seen close up as often as cars), jittered by a quarter of the crop, at a
+    side fraction drawn from `scales`. Masks, boxes, left/centre/right and salience are
+    recomputed inside the crop, so captions, presence and patch labels stay exact; an object
+    the crop cuts through keeps its class.
+    """
+    h, w = frame.image.shape[:2]
+    s = float(rng.uniform(*scales))
+    ch, cw = max(8, round(h * s)), max(8, round(w * s))
+    classes = sorted({o.class_name for o in frame.objects if o.class_name != "crosswalk"})
+    if classes:
+        cls = classes[int(rng.integers(len(classes)))]
+        pool = [o for o in frame.objects if o.class_name == cls]
+        o = pool[int(rng.integers(len(pool)))]
+        cx = (o.bbox[0] + o.bbox[2]) / 2 + rng.uniform(-0.25, 0.25) * cw
+        cy = (o.bbox[1] + o.bbox[3]) / 2 + rng.uniform(-0.25, 0.25) * ch
+    else:
+        cx, cy = rng.uniform(0, w), rng.uniform(0, h)
+    x0 = int(np.clip(round(cx - cw / 2), 0, w - cw))
+    y0 = int(np.clip(round(cy - ch / 2), 0, h - ch))
+    min_area = SALIENT_FRAC * cw * ch
+    objects = []
+    for o in frame.objects:
+        mask = o.mask[y0:y0 + ch, x0:x0 + cw]
+        if not mask.any():
+            continue
+        rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+        bbox = (int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1)
+        centre = (bbox[0] + bbox[2]) / 2
+        position = "left" if centre < cw / 3 else ("right" if centre > 2 * cw / 3 else "centre")
+        objects.append(ObjectInstance(
+            class_name=o.class_name, colour=o.colour, position=position, distance=o.distance,
+            depth_m=o.depth_m, bbox=bbox, mask=np.ascontiguousarray(mask),
+            salient=int(mask.sum()) >= min_area, crossing=o.crossing, track_id=o.track_id))
+    return Frame(image=np.ascontiguousarray(frame.image[y0:y0 + ch, x0:x0 + cw]),
+                 objects=objects, condition=frame.condition, captions=[], seed=frame.seed,
+                 time_s=frame.time_s)
 
 
 def truth_matrix(frames_facts: list[tuple[frozenset[Fact], frozenset[Fact]]],

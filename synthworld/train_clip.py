@@ -23,6 +23,7 @@ from drivexplain.operators.tiny_clip import TINY_CLIP_NAME, frames_to_tensor, re
 from drivexplain.synthworld.captions import PRESENCE_TEMPLATES
 from drivexplain.synthworld.clip_data import (
     counterfactual,
+    crop_view,
     frame_facts,
     sample_caption,
     truth_matrix,
@@ -105,6 +106,10 @@ def make_batch(step: int, cfg: dict, tokenizer, rng: np.random.Generator,
     size = tuple(cfg["render_size"])
     base = int(cfg.get("train_seed_base", 10_000_000))
     frames = [render_scene(base + step * b + i, size=size) for i in range(b)]
+    crop_prob = float(cfg.get("crop_prob", 0.0))
+    if crop_prob > 0:
+        scales = tuple(float(v) for v in cfg.get("crop_scales", (0.3, 0.7)))
+        frames = [crop_view(f, rng, scales) if rng.random() < crop_prob else f for f in frames]
     facts = [frame_facts(f) for f in frames]
     per_image = int(cfg.get("captions_per_image", 1))
     caps = [sample_caption(f, rng) for _ in range(per_image) for f in frames]
@@ -185,7 +190,10 @@ def supervised_loss(model, tokenizer, images, texts, truth, n_paired: int, frame
         loss = loss + background_weight * parts["background"]
     spread_weight = float(cfg.get("spread_weight", 0.0))
     if value_weight > 0 or spread_weight > 0:
-        values = value_path_features(last, captured[len(blocks) - 1], model.visual.ln_post,
+        normed = captured[len(blocks) - 1]
+        if normed.shape[0] != images.shape[0]:  # a sequence-first transformer's layout
+            normed = normed.transpose(0, 1)
+        values = value_path_features(last, normed, model.visual.ln_post,
                                      model.visual.proj)[:, 1:]
     if spread_weight > 0:
         parts["spread"] = 0.5 * (

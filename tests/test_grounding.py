@@ -104,7 +104,7 @@ def test_colour_margin() -> None:
 
 
 def _evidence(concept: str, p: float) -> ConceptEvidence:
-    return ConceptEvidence(concept, "sky", 0.3, 0.1, 3.0, 0.0, 10, 0.0, p)
+    return ConceptEvidence(concept, "sky", 0.3, 0.1, 3.0, 0.0, 10, 0.0, p_grounded=p)
 
 
 PROMPT = Extraction("Is there a pedestrian?", ("pedestrian",))
@@ -157,7 +157,8 @@ def test_embedded_calibration_is_skipped_for_another_clip(caplog: pytest.LogCapt
 
 def test_an_unverifiable_concept_raises_no_flag_and_says_so_first() -> None:
     config = CoherenceConfig(calibration=None, min_concept_auroc=0.8)
-    weak = ConceptEvidence("bicycle", "car", 0.3, 0.0, 1.0, 0.0, 10, 0.0, 0.05, 0.47)
+    weak = ConceptEvidence("bicycle", "car", 0.3, 0.0, 1.0, 0.0, 10, 0.0,
+                           p_grounded=0.05, concept_auroc=0.47)
     prompt = Extraction("Is there a bicycle?", ("bicycle",))
     for answer in (Extraction("Yes.", ("bicycle",), polarity="affirm"),
                    Extraction("No.", (), ("bicycle",), polarity="deny")):
@@ -167,7 +168,8 @@ def test_an_unverifiable_concept_raises_no_flag_and_says_so_first() -> None:
         assert "'bicycle' cannot be verified by this CLIP: calibration AUROC 0.470 < " \
                "min_concept_auroc 0.8" in verdict.reasons[0]
     # the same evidence from a concept the CLIP tells apart well is a flag
-    strong = ConceptEvidence("bus", "car", 0.3, 0.0, 1.0, 0.0, 10, 0.0, 0.05, 0.97)
+    strong = ConceptEvidence("bus", "car", 0.3, 0.0, 1.0, 0.0, 10, 0.0,
+                             p_grounded=0.05, concept_auroc=0.97)
     verdict = decide(FrameCheck(Extraction("Is there a bus?", ("bus",)),
                                 Extraction("Yes.", ("bus",), polarity="affirm"),
                                 {"bus": strong}, {"histogram": 1.0}), config)

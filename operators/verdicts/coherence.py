@@ -48,6 +48,7 @@ import numpy as np
 
 from drivexplain.operators.config import AttributionConfig, CoherenceConfig, HybridConfig
 from drivexplain.operators.results import ConceptResult, FrameAttribution, finite
+from drivexplain.operators.verdicts.closeups import closeup_z
 from drivexplain.operators.verdicts.concepts import COLOURS, Extraction, same_thing
 from drivexplain.operators.verdicts.grounding import (
     GroundingCalibration,
@@ -197,12 +198,14 @@ class ConceptEvidence:
     vocab_z: float | None
     vocab_rank: int | None
     colour_margin: float | None = None
+    crop_z: float | None = None
     p_grounded: float | None = None
     concept_auroc: float | None = None
 
     @classmethod
     def from_result(cls, result: ConceptResult, vocab_sims: np.ndarray | None,
-                    vocabulary: Sequence[str] = ()) -> ConceptEvidence:
+                    vocabulary: Sequence[str] = (), crop_z: float | None = None
+                    ) -> ConceptEvidence:
         z = rank = margin = None
         if vocab_sims is not None and len(vocab_sims) > 1:
             others = np.array(
@@ -219,11 +222,11 @@ class ConceptEvidence:
                 margin = colour_margin(result.concept, scaled, sorted(COLOURS))
         return cls(result.concept, result.contrastive, float(result.similarity),
                    finite(result.concept_drop), finite(result.negative_suppression), z, rank,
-                   margin)
+                   margin, crop_z)
 
     def features(self) -> GroundingFeatures:
         return GroundingFeatures(self.concept, self.vocab_z, self.concept_drop,
-                                 self.negative_suppression, self.colour_margin)
+                                 self.negative_suppression, self.colour_margin, self.crop_z)
 
     def calibrated(self, calibration: GroundingCalibration | None) -> ConceptEvidence:
         if calibration is None:
@@ -319,11 +322,14 @@ def concept_evidence(
     vocabulary_scores: Callable[[Any, Sequence[np.ndarray]], tuple[list[str], np.ndarray]]
     | None = None,
     calibration: GroundingCalibration | None = None,
+    crop_scales: Sequence[float] = (),
 ) -> tuple[list[FrameAttribution | None], list[dict[str, ConceptEvidence]]]:
     """Concept Attribution of `concepts[b]` in frame b, and each concept's evidence.
 
     One `explain` call over the frames that have concepts; a frame with none gets None and no
-    evidence. See `check_frames` for `vocabulary_scores`; `calibration` adds p_grounded.
+    evidence. See `check_frames` for `vocabulary_scores`; `calibration` adds p_grounded;
+    `crop_scales` adds each concept's close-up z-score (`closeups.closeup_z`, one more
+    no-grad forward per crop).
     """
     todo = [b for b, c in enumerate(concepts) if c]
     attributions: list[FrameAttribution | None] = [None] * len(frames)
@@ -337,10 +343,14 @@ def concept_evidence(
         sims = np.stack([f.vocabulary_similarity for f in explained])
     else:
         vocabulary, sims = (vocabulary_scores or vocabulary_similarities)(operator, chosen)
+    closeups = closeup_z(operator, chosen,
+                         [{r.concept: r.heatmap for r in f.concepts} for f in explained],
+                         crop_scales)
     for n, b in enumerate(todo):
         attributions[b] = explained[n]
         evidence[b] = {
-            r.concept: ConceptEvidence.from_result(r, sims[n], vocabulary).calibrated(calibration)
+            r.concept: ConceptEvidence.from_result(
+                r, sims[n], vocabulary, closeups[n].get(r.concept)).calibrated(calibration)
             for r in explained[n].concepts
         }
     return attributions, evidence
@@ -357,6 +367,7 @@ def check_frames(
     llm_weight: float = 0.5,
     calibration: GroundingCalibration | None = None,
     llm_min_peak: float = 0.0,
+    crop_scales: Sequence[float] | None = None,
 ) -> tuple[list[FrameAttribution | None], list[list[FrameCheck]]]:
     """Evidence for every (frame, prompt) pair, from one `explain` call over the frames.
 
@@ -371,16 +382,19 @@ def check_frames(
     `llm_weight`) before it is compared with the prompt's, if its `peak_share` reaches
     `llm_min_peak`: a diffuse map does not say where the model looked. `calibration` turns
     each concept's evidence into `p_grounded`; by default the operator's own
-    (`operator.grounding`), if any.
+    (`operator.grounding`), if any. `crop_scales` are the close-ups measured for `crop_z`; by
+    default the ones the calibration was fitted with.
     """
     if calibration is None:
         calibration = getattr(operator, "grounding", None)
+    if crop_scales is None:
+        crop_scales = calibration.crop_scales if calibration is not None else ()
     frames = list(frames)
     if len(pairs) != len(frames):
         raise ValueError(f"{len(pairs)} prompt/answer lists for {len(frames)} frames")
     concept_lists = [frame_concepts(p, base_concepts) for p in pairs]
     attributions, evidences = concept_evidence(operator, frames, concept_lists,
-                                                vocabulary_scores, calibration)
+                                                vocabulary_scores, calibration, crop_scales)
     checks: list[list[FrameCheck]] = []
     for b, frame_pairs in enumerate(pairs):
         attribution, evidence = attributions[b], evidences[b]

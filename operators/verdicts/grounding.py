@@ -32,7 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 log = logging.getLogger("drivexplain.grounding")
 FORMAT = "drivexplain-grounding-calibration/1"
-FEATURES = ("vocab_z", "concept_drop", "negative_suppression", "colour_margin")
+FEATURES = ("vocab_z", "concept_drop", "negative_suppression", "colour_margin", "crop_z")
 # Ratios such as Negative Suppression can explode when the contrast's cosine is near zero;
 # clipping keeps one odd frame from dominating the linear model.
 _FEATURE_CLIP = 10.0
@@ -53,7 +53,8 @@ class GroundingFeatures:
     vocabulary. `concept_drop` / `negative_suppression`: the faithfulness metrics of the
     concept's heatmap (None when faithfulness is off). `colour_margin`: for a coloured concept
     ("black car"), its z minus the best z of the same class in another vocabulary colour; 0 for
-    a concept without a colour.
+    a concept without a colour. `crop_z`: the concept's z-score in the crops around its
+    heatmap's peak, the best crop (`operators.verdicts.closeups`); None without crops.
     """
 
     concept: str
@@ -61,6 +62,7 @@ class GroundingFeatures:
     concept_drop: float | None
     negative_suppression: float | None
     colour_margin: float | None
+    crop_z: float | None = None
 
     def vector(self) -> list[float | None]:
         return [getattr(self, name) for name in FEATURES]
@@ -101,6 +103,10 @@ class GroundingCalibration(BaseModel):
     )
     overall_auroc: float | None = Field(
         None, description="The same over all labels: what a concept without labels gets."
+    )
+    crop_scales: tuple[float, ...] = Field(
+        (), description="The close-up crops crop_z was measured with (shares of the frame's "
+        "sides, one crop per scale around the concept's heatmap peak); a run must cut the same."
     )
     fitted_on: dict[str, int | float | str] = Field(
         default_factory=dict, description="What the labels were: counts and their source."
@@ -199,8 +205,12 @@ def fit_grounding(
     weights_sha256: str | None,
     source: str,
     regularisation: float = 1.0,
+    crop_scales: Sequence[float] = (),
 ) -> GroundingCalibration:
     """Fit the logistic model on labelled (frame, concept) evidence.
+
+    `crop_scales` are the close-ups the samples' `crop_z` came from; the file records them so
+    that a run cuts the same crops.
 
     Features are standardised on the labels themselves; a concept gets its own offset and its
     own change of the vocab_z weight (one-hot and one-hot x z, L2-regularised like the rest, so
@@ -229,7 +239,8 @@ def fit_grounding(
                    for c in sorted(set(concepts))}
     return fitted.model_copy(update={
         "concept_auroc": {c: a for c, a in per_concept.items() if a is not None},
-        "overall_auroc": _auroc(y, oof)})
+        "overall_auroc": _auroc(y, oof),
+        "crop_scales": tuple(float(v) for v in crop_scales)})
 
 
 def _auroc(labels: np.ndarray, scores: np.ndarray, min_per_side: int = 1) -> float | None:

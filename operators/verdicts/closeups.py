@@ -1,0 +1,74 @@
+"""Look closer: a concept's similarity in crops cut around its own heatmap's peak.
+
+A whole-frame cosine cannot see an object that covers 1 % of the frame: its pixels are a
+sliver of the pooled embedding. Concept Attribution already says *where* the concept would be,
+so the crop around the concept's heatmap peak is where a close look pays. Each crop is cut from
+the frame as the actor holds it (not from the model's squashed input), so a small object fills
+more of the model's input than in the whole frame; all crops of a batch go through one no-grad
+forward.
+
+The crop's evidence is read as the whole frame's is: the concept's cosine in standard
+deviations above the crop's mean over the vocabulary (the concept itself left out), the best
+over the concept's crops. It enters `p_grounded` as the `crop_z` feature.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from drivexplain.operators.crops import peak_boxes
+
+EPS = 1e-8
+# What `drivexplain calibrate` measures crop_z with: the scale `benchmarks/coherence.py` chose on
+# its calibration frames for the shipped CLIP. A calibration file records its own scales, and a
+# run cuts the crops its calibration names.
+DEFAULT_CROP_SCALES: tuple[float, ...] = (0.5,)
+
+
+def closeup_z(
+    operator: Any,
+    frames: Sequence[np.ndarray],
+    heatmaps: Sequence[dict[str, np.ndarray]],
+    scales: Sequence[float],
+) -> list[dict[str, float]]:
+    """The best crop z-score of every concept in `heatmaps[b]`, for each frame b.
+
+    `operator` is a `ConceptAttribution` (its backbone embeds the crops, its vocabulary is the
+    reference the z-score is taken against); `heatmaps[b]` maps each concept of frame b to its
+    heatmap on any grid over the whole frame. One crop per scale per concept, all in one
+    forward. Returns an empty dict for a frame with no concepts.
+    """
+    import torch
+    import torch.nn.functional as F
+
+    if not scales:
+        return [{} for _ in frames]
+    crops: list[np.ndarray] = []
+    owners: list[tuple[int, str]] = []
+    for b, (frame, maps) in enumerate(zip(frames, heatmaps, strict=True)):
+        for concept, heatmap in maps.items():
+            for box in peak_boxes(heatmap, frame.shape[:2], scales):
+                crops.append(frame[box.slices])
+                owners.append((b, concept))
+    out: list[dict[str, float]] = [{} for _ in frames]
+    if not crops:
+        return out
+    names, vocab_text = operator.vocabulary()
+    concepts = list(dict.fromkeys(concept for _, concept in owners))
+    backbone = operator.backbone
+    with torch.no_grad():
+        image = F.normalize(backbone.embed_images(backbone.preprocess(crops)).float(), dim=-1)
+        vocab_sims = (image @ vocab_text.float().T).cpu().numpy()
+        concept_sims = (image @ backbone.encode_text(concepts).float().T).cpu().numpy()
+    lowered = np.array([n.lower() for n in names])
+    column = {c: k for k, c in enumerate(concepts)}
+    for row, (b, concept) in enumerate(owners):
+        others = vocab_sims[row][lowered != concept.lower()]
+        std = float(others.std())
+        z = (float(concept_sims[row, column[concept]]) - float(others.mean())) / std \
+            if std > EPS else 0.0
+        out[b][concept] = max(out[b].get(concept, -np.inf), z)
+    return out
