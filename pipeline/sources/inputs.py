@@ -71,7 +71,7 @@ def video_id_for(uri: str, topic: str | None = None) -> str:
     stem = uri.rstrip("/").rsplit("/", 1)[-1]
     stem = stem.rsplit(".", 1)[0] if "." in stem else stem
     if topic:
-        stem = f"{stem}__{topic}"
+        stem = f"{stem}__{topic.strip('/')}"
     slug = _SLUG_CHARS.sub("_", stem).strip("._-")[: 64 if topic else 48] or "video"
     key = f"{uri}#{topic}" if topic else uri
     digest = hashlib.sha256(key.encode()).hexdigest()[:8]
