@@ -16,6 +16,8 @@ from typing import Any
 __version__ = "0.2.0"
 
 _PUBLIC = {
+    "AuditResult": "drivexplain.pipeline.audit",
+    "audit": "drivexplain.pipeline.audit",
     "ConceptAttribution": "drivexplain.operators.attribution",
     "ConfigError": "drivexplain.operators.config",
     "DrivexplainConfig": "drivexplain.operators.config",

@@ -208,6 +208,13 @@ class PipelineConfig(_Strict):
     flag_ns_below: float = Field(2.0, description="Flag a frame when Neg. Suppression < this.")
     video_crf: int = Field(23, ge=0, le=51, strict=True)
     video_preset: str = "veryfast"
+    overlay: Literal["all", "flagged", "none"] = Field(
+        "all", description="Overlay videos: one per prompt over the whole input (all), short "
+        "clips around flagged episodes only (flagged), or none; the heatmaps are kept in the "
+        "frame log either way, so `drivexplain render` can draw any of them later.")
+    overlay_context_s: float = Field(
+        2.0, ge=0.0, description="Seconds of video before and after each flagged episode in "
+        "its clip (overlay: flagged).")
 
     @model_validator(mode="after")
     def _one_sampling_rule(self) -> PipelineConfig:

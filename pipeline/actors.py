@@ -145,11 +145,29 @@ class AttributionActor:
         ]
         return attributions, found
 
+    def _chunk_maps(self, attributions: list[Any]) -> tuple[tuple[str, ...], np.ndarray]:
+        """Every concept explained on any frame of the chunk and its maps, NaN where a frame
+        did not explain it: the prompts' concepts first, then those only answers named.
+
+        The answers' concepts travel too, so each (frame, prompt) row keeps the maps of all
+        the concepts its verdict read.
+        """
+        explained = [a for a in attributions if a is not None]
+        names = tuple(dict.fromkeys(
+            [*self.concepts, *(c.concept for a in explained for c in a.concepts)]))
+        grid = next((c.heatmap.shape for a in explained for c in a.concepts), (1, 1))
+        maps = np.full((len(attributions), len(names), *grid), np.nan, np.float16)
+        for n, attribution in enumerate(attributions):
+            for result in attribution.concepts if attribution is not None else []:
+                maps[n, names.index(result.concept)] = result.heatmap
+        return names, maps
+
     def explain(self, decoded: DecodedChunk) -> AttributedChunk:
         """Attribution (and, when configured, the coherence evidence) for one chunk."""
         indices, frames = list(decoded.frame_indices), decoded.frames
         errors = dict(decoded.errors)
         scores: dict[int, list[ConceptScore]] = {}
+        chunk_concepts = tuple(self.concepts)
         heatmaps = np.zeros((0, len(self.concepts), 1, 1), np.float16)
         done: list[int] = []
         found: list[PromptAnswer] = []
@@ -160,24 +178,17 @@ class AttributionActor:
                                                           frames)
                 else:
                     attributions = self.operator.explain(list(frames), concepts=self.concepts)
-                maps = []
                 for frame_index, attribution in zip(indices, attributions, strict=True):
                     concepts = attribution.concepts if attribution is not None else []
                     scores[frame_index] = [ConceptScore.from_result(c) for c in concepts]
-                    # Only the shared concepts travel as maps: the overlay draws those.
-                    maps.append(np.stack([attribution[c].heatmap for c in self.concepts])
-                                if self.concepts and attribution is not None
-                                else np.zeros((len(self.concepts), 1, 1), np.float32))
                     done.append(frame_index)
-                if maps and self.concepts:
-                    heatmaps = np.stack(maps).astype(np.float16)
-                elif maps:
-                    heatmaps = np.zeros((len(maps), 0, 1, 1), np.float16)
+                chunk_concepts, heatmaps = self._chunk_maps(attributions)
             except Exception as err:
                 log.exception("attribution failed")
                 reason = f"attribution failed ({type(err).__name__}: {err})"
                 errors.update({i: reason for i in indices})
                 scores, done, found = {}, [], []
+                chunk_concepts = tuple(self.concepts)
                 heatmaps = np.zeros((0, len(self.concepts), 1, 1), np.float16)
         return AttributedChunk(
             chunk=decoded.chunk,
@@ -185,7 +196,7 @@ class AttributionActor:
             errors=errors,
             heatmaps=heatmaps,
             heatmap_frames=tuple(done),
-            heatmap_concepts=tuple(self.concepts),
+            heatmap_concepts=chunk_concepts,
             model_ids=self.model_ids,
             answers=found,
             worker=replace(worker_info(), device=str(self.operator.backbone.device)),

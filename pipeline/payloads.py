@@ -181,9 +181,10 @@ class AttributedChunk(_Row):
     """The model actor's output for one chunk.
 
     `scores` maps each analysed frame to its concepts' figures; `heatmaps` holds, for the
-    frames of `heatmap_frames`, the patch-resolution maps of `heatmap_concepts` (the overlay
-    draws those) as (frames, concepts, grid H, grid W) float16. `answers` is empty when the
-    coherence check does not run.
+    frames of `heatmap_frames`, the patch-resolution maps of `heatmap_concepts` (every concept
+    explained on any frame of the chunk, NaN where a frame did not explain it) as (frames,
+    concepts, grid H, grid W) float16; the writer keeps them in the log rows and draws the
+    overlays from them. `answers` is empty when the coherence check does not run.
     """
 
     chunk: Chunk

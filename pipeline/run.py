@@ -303,6 +303,7 @@ def _build_dataset(
             crf=cfg.video_crf,
             preset=cfg.video_preset,
             coherence=options.config.coherence,
+            overlay=cfg.overlay,
         )},
     )
 
@@ -476,6 +477,7 @@ def _run_locked(prepared: PreparedRun, lock: OutputLock,
         "ray_address": options.address or "local",
         "answers": str(options.answers) if options.answers else None,
         "vlm": config.coherence.vlm,
+        "stream": options.stream,  # which video stream was analysed (None: the first)
     }
     videos = _plan(prepared, layout, config_hash, config_dict, run_info)
     unplaced: list[dict[str, Any]] = []

@@ -24,7 +24,7 @@ import numpy as np
 import pyarrow as pa
 
 from drivexplain.operators.config import CoherenceConfig
-from drivexplain.operators.overlay import overlay_heatmap
+from drivexplain.operators.overlay import quantize_heatmaps
 from drivexplain.pipeline.batches import batch_rows, plain, rows_block
 from drivexplain.pipeline.chunks import Chunk
 from drivexplain.pipeline.payloads import (
@@ -42,18 +42,15 @@ from drivexplain.pipeline.sinks.layout import RunLayout
 from drivexplain.pipeline.sinks.records import (
     NOT_EVALUATED_REASONS,
     VERDICT_NOT_EVALUATED,
+    KeptHeatmaps,
     empty_row,
     error_row,
     finite,
     metric_flags,
     to_table,
 )
-from drivexplain.pipeline.sinks.writers import (
-    SegmentEncoder,
-    caption_band,
-    write_json_atomic,
-    write_parquet_atomic,
-)
+from drivexplain.pipeline.sinks.render import OverlaySpec, PromptRows, encode_overlays
+from drivexplain.pipeline.sinks.writers import write_json_atomic, write_parquet_atomic
 from drivexplain.pipeline.sources.decode import DecodedFrame, transport_size
 from drivexplain.pipeline.sources.formats import read_chunk
 
@@ -118,29 +115,6 @@ def decode_stage(batch: dict[str, np.ndarray], short_side: int | None) -> pa.Tab
 
 
 # ----------------------------------------------------------------------------- write
-def _heatmap_lookup(
-    chunk: Chunk, analysed: list[int]
-) -> dict[int, int]:
-    """For every frame of the chunk, the analysed frame whose heatmap it shows.
-
-    The latest analysed frame at or before it, or, before the chunk's first analysed frame,
-    that first one: each chunk stands alone, so chunks can be written in any order.
-    """
-    lookup: dict[int, int] = {}
-    if not analysed:
-        return lookup
-    cursor = 0
-    for i in range(chunk.start, chunk.stop):
-        while cursor + 1 < len(analysed) and analysed[cursor + 1] <= i:
-            cursor += 1
-        lookup[i] = analysed[cursor]
-    return lookup
-
-
-def _fmt(value: float | None, spec: str) -> str:
-    return "n/a" if value is None else format(value, spec)
-
-
 @dataclass(frozen=True)
 class WriterSettings:
     """What the write stage needs of the run, the same for every chunk.
@@ -157,6 +131,7 @@ class WriterSettings:
     crf: int
     preset: str
     coherence: CoherenceConfig | None = None
+    overlay: str = "all"  # pipeline.overlay: the write stage encodes only for "all"
 
 
 def _concept_result(c: str, found: ConceptScore | None) -> dict[str, Any]:
@@ -203,6 +178,19 @@ def verdict_fields(entry: PromptAnswer | None, config: CoherenceConfig | None,
     }
 
 
+def kept_heatmaps(attributed: AttributedChunk, position: int | None, concepts: list[str]
+                  ) -> KeptHeatmaps:
+    """The uint8 maps a row keeps: of `concepts`, those the chunk has a map for at this frame
+    (`position` in `heatmap_frames`), in the row's concept order."""
+    names = attributed.heatmap_concepts
+    if position is None:
+        return KeptHeatmaps((), np.zeros((0, 0, 0), np.uint8))
+    found = [c for c in concepts if c in names
+             and not np.isnan(attributed.heatmaps[position, names.index(c)]).any()]
+    maps = attributed.heatmaps[position, [names.index(c) for c in found]]
+    return KeptHeatmaps(tuple(found), quantize_heatmaps(maps))
+
+
 def build_rows(
     attributed: AttributedChunk, settings: WriterSettings, processed_at: str
 ) -> list[dict[str, Any]]:
@@ -212,6 +200,7 @@ def build_rows(
     answers = {(a.frame, a.prompt): a for a in attributed.answers}
     has_vlm = bool(model_ids.get("vlm"))
     config = settings.coherence
+    map_of = {frame: n for n, frame in enumerate(attributed.heatmap_frames)}
     rows: list[dict[str, Any]] = []
     for i in chunk.sampled:
         common = {
@@ -274,6 +263,7 @@ def build_rows(
                     concept_drop=primary["concept_drop"],
                     negative_suppression=primary["negative_suppression"],
                     concept_results=concept_results,
+                    **kept_heatmaps(attributed, map_of.get(i), concepts).columns(),
                     flags=flags,
                     **judged,
                     model_ids=model_ids,
@@ -284,31 +274,6 @@ def build_rows(
     return rows
 
 
-def _captions(
-    attributed: AttributedChunk, frame: int, tracks: tuple[PromptTrack, ...],
-    verdicts: dict[tuple[int, str], dict[str, Any]],
-) -> list[str]:
-    lines = []
-    if frame not in attributed.scores:
-        reason = attributed.errors.get(frame)
-        return [f"frame {frame}: not analysed" + (f" ({reason[:80]})" if reason else "")]
-    by_concept = {r.concept: r for r in attributed.scores[frame]}
-    for track in tracks[:3]:
-        row = verdicts.get((frame, track.prompt), {})
-        concepts = list(track.concepts) + list(row.get("answer_concepts") or [])
-        concept = concepts[0] if concepts else "-"
-        result = by_concept.get(concept)
-        answer = row.get("answer") or "n/a"
-        cd = finite(result.concept_drop) if result else None
-        ns = finite(result.negative_suppression) if result else None
-        lines.append(
-            f"Q: {track.prompt[:50]} | A: {answer[:40]} | {concept}: "
-            f"CD {_fmt(cd, '+.2f')} NS {_fmt(ns, '.2f')} | "
-            f"verdict: {row.get('verdict', VERDICT_NOT_EVALUATED)}"
-        )
-    return lines
-
-
 def write_chunk(attributed: AttributedChunk, settings: WriterSettings) -> WrittenChunk:
     """Log rows, the overlay segment, then the marker: the chunk's unit of resume."""
     started = time.perf_counter()
@@ -317,50 +282,27 @@ def write_chunk(attributed: AttributedChunk, settings: WriterSettings) -> Writte
     processed_at = now_iso()
 
     rows = build_rows(attributed, settings, processed_at)
-    verdicts = {(r["frame_index"], r["prompt"]): r for r in rows if r["status"] == "ok"}
     layout.work.mkdir(parents=True, exist_ok=True)
     write_parquet_atomic(layout.chunk_log(chunk.chunk_index), to_table(rows))
 
-    # The overlay shows the first prompt's concepts (of the first prompt that has any), fused
-    # by max; a run whose prompts are all generic has no shared map to draw.
-    first_concepts = next((t.concepts for t in settings.tracks if t.concepts), ())
-    concept_pos = [attributed.heatmap_concepts.index(c) for c in first_concepts]
-    heat_of = {
-        frame: attributed.heatmaps[n, concept_pos].astype(np.float32).max(axis=0)
-        for n, frame in enumerate(attributed.heatmap_frames)
-    } if concept_pos else {}
-    lookup = _heatmap_lookup(chunk, sorted(heat_of))
-    written = 0
+    # One overlay per prompt, drawn from the rows' kept maps; with `overlay: flagged` the
+    # clips are cut when the video is joined (episodes span chunks), with `none` never.
+    specs = [OverlaySpec(t.prompt, k) for k, t in enumerate(settings.tracks, 1)] \
+        if settings.overlay == "all" else []
+    written, encode_seconds, has_video = 0, 0.0, False
     video_errors: list[str] = []
-    marker_video = layout.chunk_video(chunk.chunk_index)
-    try:
-        from drivexplain.pipeline.sinks.writers import atomic_path
-
-        with atomic_path(marker_video) as tmp:
-            encoder = SegmentEncoder(tmp, chunk.width, chunk.height, chunk.tb, chunk.frame_rate,
-                                     settings.crf, settings.preset)
-            try:
-                for item in read_chunk(chunk):
-                    if not isinstance(item, DecodedFrame):
-                        video_errors.append(f"frame {item[0]}: {item[1]}")
-                        continue
-                    image = item.image
-                    source = lookup.get(item.index)
-                    if source is not None:
-                        image = overlay_heatmap(image, heat_of[source])
-                    shown = source if source is not None else item.index
-                    image = caption_band(
-                        image, _captions(attributed, shown, settings.tracks, verdicts))
-                    encoder.add(image, item.pts)
-                    written += 1
-            finally:
-                encoder.close()
-            if written == 0:
-                raise RuntimeError("no frame of the chunk could be decoded for the overlay")
-        has_video = True
-    except Exception as err:
-        has_video = False
-        video_errors.append(f"overlay segment not written ({type(err).__name__}: {err})")
+    if specs:
+        try:
+            stats = encode_overlays(
+                read_chunk(chunk),
+                [(layout.chunk_video(chunk.chunk_index, s.number), PromptRows.build(s, rows))
+                 for s in specs],
+                (chunk.width, chunk.height), chunk.tb, chunk.frame_rate, settings.crf,
+                settings.preset)
+            written, encode_seconds, has_video = stats.frames, stats.seconds, True
+            video_errors.extend(stats.errors)
+        except Exception as err:
+            video_errors.append(f"overlay segment not written ({type(err).__name__}: {err})")
     n_errors = sum(1 for r in rows if r["status"] == "error")
     marker = {
         "fingerprint": settings.fingerprints[chunk.video_id],
@@ -370,7 +312,9 @@ def write_chunk(attributed: AttributedChunk, settings: WriterSettings) -> Writte
         "rows": len(rows),
         "error_rows": n_errors,
         "has_video": has_video,
+        "overlay_prompts": len(specs) if has_video else 0,
         "video_frames": written,
+        "encode_seconds": round(encode_seconds, 3),
         "video_errors": video_errors,
         "worker": {"writer": _known(worker_info()), "model": _known(attributed.worker)},
         "write_seconds": round(time.perf_counter() - started, 3),

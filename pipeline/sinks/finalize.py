@@ -16,7 +16,12 @@ from typing import Any
 
 from drivexplain.pipeline.sinks.layout import RunLayout, VideoLayout, read_json
 from drivexplain.pipeline.sinks.records import error_row, to_table
-from drivexplain.pipeline.sinks.report import episodes, rows_from_table, video_report
+from drivexplain.pipeline.sinks.report import (
+    episodes,
+    flagged_prompts,
+    rows_from_table,
+    video_report,
+)
 from drivexplain.pipeline.sinks.writers import (
     concat_logs,
     concat_segments,
@@ -81,6 +86,8 @@ def _write_outputs(
     run_info: dict[str, Any],
     problems: list[str],
     unplaced: Sequence[dict[str, Any]] = (),
+    overlays: Sequence[tuple[str, str]] = (),
+    clips: Sequence[Sequence[tuple[str, str]]] = (),
 ) -> None:
     write_logs(to_table(rows), layout.parquet, layout.jsonl)
     page = video_report(
@@ -92,8 +99,71 @@ def _write_outputs(
         run_info,
         problems,
         unplaced=unplaced,
+        overlays=overlays,
+        clips=clips,
     )
     write_text_atomic(layout.report, page)
+
+
+def _join_overlays(layout: VideoLayout, markers: list[dict[str, Any]], prompts: list[str]
+                   ) -> list[Path]:
+    """Each prompt's chunk segments remuxed into its overlay video (`overlay: all`)."""
+    with_video = [m for m in markers if m.get("has_video")]
+    count = min((int(m.get("overlay_prompts", 1)) for m in with_video), default=0)
+    joined = []
+    for number in range(1, min(count, len(prompts)) + 1):
+        segments = [layout.chunk_video(int(m["chunk_index"]), number) for m in with_video]
+        concat_segments(segments, layout.overlay_for(number))
+        joined.append(layout.overlay_for(number))
+    return joined
+
+
+def _cut_clips(job: JoinChunks, rows: list[dict[str, Any]], found: list[dict[str, Any]],
+               prompts: list[str]) -> tuple[list[list[Path]], float, list[str]]:
+    """`overlay: flagged`: one short clip per (episode, prompt flagged in it), with
+    `pipeline.overlay_context_s` seconds either side, drawn from the kept heatmaps.
+
+    Returns the clips per episode, the seconds spent and any problem.
+    """
+    from drivexplain.pipeline.sinks.render import (
+        OverlaySpec,
+        PromptRows,
+        clip_range,
+        encode_overlays,
+    )
+    from drivexplain.pipeline.sinks.run_dir import RunDirError, kept_video
+
+    pipeline = job.config.get("pipeline") or {}
+    clips: list[list[Path]] = [[] for _ in found]
+    if not found:
+        return clips, 0.0, []
+    try:  # the source read again as the run read it
+        kept = kept_video(job.layout, job.uri, job.name,
+                          {"run": job.run_info, "config": job.config})
+        index = kept.index()
+    except RunDirError as err:
+        return clips, 0.0, [f"flagged clips not written: {err}"]
+    seconds, problems = 0.0, []
+    tables = {p: PromptRows.build(OverlaySpec(p, n), rows) for n, p in enumerate(prompts, 1)}
+    for number, episode in enumerate(found, 1):
+        start, stop = clip_range(index, episode["t0"], episode["t1"],
+                                 float(pipeline.get("overlay_context_s", 2.0)))
+        which = [p for p in flagged_prompts(rows, episode, job.config) if p in tables]
+        outputs = [(job.layout.clip(number, tables[p].spec.number), tables[p]) for p in which]
+        if not outputs:
+            continue
+        try:
+            stats = encode_overlays(
+                kept.frames(index, start, stop), outputs,
+                (index.width, index.height), index.time_base, index.average_rate,
+                int(pipeline.get("video_crf", 23)), str(pipeline.get("video_preset", "veryfast")),
+                skip_before=start, rebase=True)
+        except Exception as err:
+            problems.append(f"flagged clip {number} not written ({type(err).__name__}: {err})")
+            continue
+        seconds += stats.seconds
+        clips[number - 1] = [path for path, _ in outputs]
+    return clips, seconds, problems
 
 
 def finalize_video(job: JoinChunks) -> dict[str, Any]:
@@ -111,19 +181,26 @@ def finalize_video(job: JoinChunks) -> dict[str, Any]:
         problems.append(f"{job.expected_rows - len(rows)} log rows are missing")
     for marker in markers:
         problems.extend(f"chunk {marker['chunk_index']}: {e}" for e in marker["video_errors"])
-    segments = [layout.chunk_video(n) for n, m in enumerate(markers) if m.get("has_video")]
-    has_video = bool(segments)
-    if has_video:
-        concat_segments(segments, layout.overlay)
+    prompts = list(dict.fromkeys(r["prompt"] for r in rows if r["status"] == "ok"))
+    overlays = _join_overlays(layout, markers, prompts)
+    has_video = bool(overlays)
     error_rows = [r for r in rows if r["status"] == "error"]
     if error_rows:
         problems.insert(0, f"{len(error_rows)} frames have no result, e.g. frame "
                            f"{error_rows[0]['frame_index']}: {error_rows[0]['error']}")
-    _write_outputs(layout, job.name, rows, has_video, job.config, job.run_info, problems,
-                   job.unplaced_answers)
-    outputs = [layout.parquet, layout.jsonl, layout.report] + ([layout.overlay] if has_video
-                                                               else [])
     found = episodes(rows, job.config)
+    mode = (job.config.get("pipeline") or {}).get("overlay", "all")
+    clips, clip_seconds, clip_problems = (
+        _cut_clips(job, rows, found, prompts) if mode == "flagged" else ([], 0.0, []))
+    problems.extend(clip_problems)
+    _write_outputs(layout, job.name, rows, has_video, job.config, job.run_info, problems,
+                   job.unplaced_answers,
+                   overlays=[(f"prompt {n}: {prompts[n - 1]}", path.name)
+                             for n, path in enumerate(overlays, 1)],
+                   clips=[[(_clip_prompt(path, prompts), path.name) for path in episode]
+                          for episode in clips])
+    outputs = [layout.parquet, layout.jsonl, layout.report, *overlays,
+               *(path for episode in clips for path in episode)]
     summary = {
         "video_id": job.video_id,
         "name": job.name,
@@ -135,6 +212,12 @@ def finalize_video(job: JoinChunks) -> dict[str, Any]:
         "error_rows": len(error_rows),
         "episodes": len(found),
         "video_frames": sum(m["video_frames"] for m in markers),
+        "overlay": mode,
+        "overlays": [p.name for p in overlays],
+        "clips": [p.name for episode in clips for p in episode],
+        # decode + draw + encode of every overlay video and clip, summed over the workers
+        "encode_seconds": round(sum(float(m.get("encode_seconds", 0.0)) for m in markers)
+                                + clip_seconds, 3),
         "report": True,
     }
     manifest = {
@@ -149,6 +232,12 @@ def finalize_video(job: JoinChunks) -> dict[str, Any]:
     if not job.keep_work:
         shutil.rmtree(layout.work, ignore_errors=True)
     return summary
+
+
+def _clip_prompt(path: Path, prompts: list[str]) -> str:
+    """The prompt a clip shows, from the number its name carries (`VideoLayout.clip`)."""
+    number = int(path.stem.rsplit("prompt", 1)[1])
+    return f"prompt {number}: {prompts[number - 1]}"
 
 
 def fail_video(job: UnreadableInput) -> dict[str, Any]:

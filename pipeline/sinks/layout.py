@@ -24,7 +24,17 @@ class VideoLayout:
 
     @property
     def overlay(self) -> Path:
-        return self.root / "overlay.mp4"
+        """The first prompt's overlay video (`overlay_for(1)`)."""
+        return self.overlay_for(1)
+
+    def overlay_for(self, prompt_number: int) -> Path:
+        """Prompt `prompt_number`'s (from 1) overlay video over the whole input."""
+        return self.root / ("overlay.mp4" if prompt_number == 1
+                            else f"overlay_prompt{prompt_number}.mp4")
+
+    def clip(self, episode_number: int, prompt_number: int) -> Path:
+        """A flagged episode's clip (both from 1) for one of its flagged prompts."""
+        return self.root / f"flagged_{episode_number:03d}_prompt{prompt_number}.mp4"
 
     @property
     def parquet(self) -> Path:
@@ -49,8 +59,9 @@ class VideoLayout:
     def chunk_log(self, n: int) -> Path:
         return self.work / f"chunk_{n:05d}.parquet"
 
-    def chunk_video(self, n: int) -> Path:
-        return self.work / f"chunk_{n:05d}.mp4"
+    def chunk_video(self, n: int, prompt_number: int = 1) -> Path:
+        return self.work / (f"chunk_{n:05d}.mp4" if prompt_number == 1
+                            else f"chunk_{n:05d}_prompt{prompt_number}.mp4")
 
     def chunk_marker(self, n: int) -> Path:
         return self.work / f"chunk_{n:05d}.json"
@@ -112,7 +123,9 @@ def chunk_done(layout: VideoLayout, n: int, fingerprint: str) -> bool:
         marker is not None
         and marker.get("fingerprint") == fingerprint
         and layout.chunk_log(n).is_file()
-        and (not marker.get("has_video") or layout.chunk_video(n).is_file())
+        and (not marker.get("has_video") or all(
+            layout.chunk_video(n, k).is_file()
+            for k in range(1, int(marker.get("overlay_prompts", 1)) + 1)))
     )
 
 

@@ -11,8 +11,10 @@ name the metric, its value and the threshold it crossed.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 
 from drivexplain.operators.results import finite as finite  # re-exported for the pipeline
@@ -35,6 +37,7 @@ _CONCEPT = pa.struct(
         ("heads", pa.list_(pa.list_(pa.int32()))),
         ("vocab_z", pa.float64()),
         ("vocab_rank", pa.int32()),
+        ("crop_z", pa.float64()),  # z-score in the close-up around the heatmap's peak
         ("p_grounded", pa.float64()),  # calibrated; null without a calibration for the CLIP
         ("concept_auroc", pa.float64()),  # how well the calibration tells this concept apart
     ]
@@ -68,6 +71,11 @@ SCHEMA = pa.schema(
         ("concept_drop", pa.float64()),
         ("negative_suppression", pa.float64()),
         ("concept_results", pa.list_(_CONCEPT)),
+        # The kept heatmaps (see `KeptHeatmaps`): the concepts that have one, the patch grid
+        # (rows, columns), and one uint8 map per concept, row-major, rows x columns bytes.
+        ("heatmap_concepts", pa.list_(pa.string())),
+        ("heatmap_grid", pa.list_(pa.int32())),
+        ("heatmaps", pa.list_(pa.binary())),
         ("heatmap_similarity", pa.float64()),  # the measure coherence.similarity_measure
         ("heatmap_similarities", _SIMILARITIES),
         ("verdict", pa.string()),
@@ -78,6 +86,55 @@ SCHEMA = pa.schema(
         ("processed_at", pa.string()),
     ]
 )
+
+
+@dataclass(frozen=True)
+class KeptHeatmaps:
+    """The heatmaps one (frame, prompt) row keeps: uint8 on the patch grid.
+
+    `maps` is (len(concepts), rows, columns) uint8, the [0, 1] map times 255 rounded
+    (`operators.overlay.quantize_heatmaps`). Kept so that another concept, colormap or prompt
+    can be drawn (`drivexplain render`, the exports) without running the model again.
+    """
+
+    concepts: tuple[str, ...]
+    maps: np.ndarray
+
+    def __post_init__(self) -> None:
+        if self.maps.dtype != np.uint8 or self.maps.ndim != 3 or \
+                self.maps.shape[0] != len(self.concepts):
+            raise ValueError(f"kept heatmaps must be ({len(self.concepts)}, rows, columns) "
+                             f"uint8, got {self.maps.shape} {self.maps.dtype}")
+
+    @property
+    def grid(self) -> tuple[int, int]:
+        return int(self.maps.shape[1]), int(self.maps.shape[2])
+
+    def columns(self) -> dict[str, Any]:
+        """The row's `heatmap_concepts`, `heatmap_grid` and `heatmaps` values."""
+        return {
+            "heatmap_concepts": list(self.concepts),
+            "heatmap_grid": list(self.grid) if self.concepts else [],
+            "heatmaps": [np.ascontiguousarray(m).tobytes() for m in self.maps],
+        }
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> KeptHeatmaps:
+        """The row's kept maps; none (zero concepts) for an error row or a run before them."""
+        concepts = tuple(row.get("heatmap_concepts") or ())
+        if not concepts:
+            return cls((), np.zeros((0, 0, 0), np.uint8))
+        rows, cols = (int(v) for v in row["heatmap_grid"])
+        maps = np.stack([np.frombuffer(m, np.uint8).reshape(rows, cols)
+                         for m in row["heatmaps"]])
+        return cls(concepts, maps)
+
+    def select(self, concept: str | None) -> KeptHeatmaps:
+        """Only `concept`'s map (none if the row has no map for it), or all for None."""
+        if concept is None:
+            return self
+        keep = [n for n, c in enumerate(self.concepts) if c == concept]
+        return KeptHeatmaps(tuple(self.concepts[n] for n in keep), self.maps[keep])
 
 
 def metric_flags(

@@ -154,6 +154,19 @@ def episodes(rows: Sequence[dict[str, Any]], config: dict[str, Any] | None = Non
     return metric_episodes(rows)
 
 
+def flagged_prompts(rows: Sequence[dict[str, Any]], episode: dict[str, Any],
+                    config: dict[str, Any] | None = None) -> list[str]:
+    """The prompts with a flagged row inside an episode's frames, in prompt order: by their
+    verdict when the run has verdicts, else by their metric flags (as `episodes` decides)."""
+    evaluated = _evaluated(rows)
+    flag_verdicts = set(_coherence_config(config).flag_verdicts) if evaluated else set()
+    found = [r["prompt"] for r in rows
+             if r["status"] == "ok" and r["frame_index"] is not None
+             and episode["start"] <= r["frame_index"] <= episode["stop"]
+             and (r.get("verdict") in flag_verdicts if evaluated else bool(r.get("flags")))]
+    return list(dict.fromkeys(found))
+
+
 def _coherence_config(config: dict[str, Any] | None) -> Any:
     """The validated `coherence` section of a run's resolved config (defaults when absent)."""
     from drivexplain.operators.config import CoherenceConfig
@@ -307,8 +320,14 @@ def video_report(
     run_info: dict[str, Any],
     problems: Sequence[str] = (),
     unplaced: Sequence[dict[str, Any]] = (),
+    overlays: Sequence[tuple[str, str]] = (),
+    clips: Sequence[Sequence[tuple[str, str]]] = (),
 ) -> str:
-    """The page for one input video: video, timelines, flagged episodes, errors, config."""
+    """The page for one input video: video, timelines, flagged episodes, errors, config.
+
+    `overlays` are (label, file name) of every prompt's overlay video, `clips` the (label,
+    file name) of each episode's flagged clips, in episode order; both sit beside the page.
+    """
     ok = [r for r in rows if r["status"] == "ok"]
     errors = [r for r in rows if r["status"] == "error"]
     prompts = list(dict.fromkeys(r["prompt"] for r in ok))
@@ -350,6 +369,9 @@ def video_report(
             f"<video id=\"overlay\" controls preload=\"metadata\" width=\"960\" "
             f"src=\"{esc(video_file)}\"></video>"
         )
+    if len(overlays) > 1:
+        body.append("<p>Overlay videos: " + ", ".join(
+            f"<a href=\"{esc(file)}\">{esc(label)}</a>" for label, file in overlays) + "</p>")
     error_times = [r["timestamp"] for r in errors if r["timestamp"] is not None]
     body.append("<h2>Timeline</h2>")
     for prompt in prompts:
@@ -379,9 +401,12 @@ def video_report(
         thumbs = thumbnails(video_path, [e["peak_t"] for e in shown]) if video_path else \
             [None] * len(shown)
         body.append("<div class=\"episodes\">")
-        for episode, thumb in zip(shown, thumbs, strict=True):
+        for number, (episode, thumb) in enumerate(zip(shown, thumbs, strict=True)):
             image = (f"<img alt=\"frame {episode['peak']}\" src=\"{thumb}\" "
                      f"data-seek=\"{episode['peak_t']:.3f}\">" if thumb else "")
+            linked = clips[number] if number < len(clips) else ()
+            image += "".join(f"<div><a class=\"clip\" href=\"{esc(file)}\">clip: "
+                             f"{esc(label)}</a></div>" for label, file in linked)
             flags = "".join(f"<li>{esc(f)}</li>" for f in episode["flags"].values())
             summary = (f"<div><b>{esc(episode['summary'])}</b></div>"
                        if episode.get("summary") else "")

@@ -12,6 +12,7 @@ no re-encode, original resolution and frame timing (VFR included) kept.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import os
@@ -82,6 +83,8 @@ def write_parquet_atomic(path: Path, table: pa.Table) -> None:
 def _json_default(value: Any) -> Any:
     if isinstance(value, np.generic):
         return value.item()
+    if isinstance(value, bytes):  # the kept heatmaps: base64, as JSON has no bytes
+        return base64.b64encode(value).decode("ascii")
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
