@@ -9,7 +9,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install --quiet --upgrade pip
 # torch/torchvision are pinned in pyproject.toml (2.14.1 / 0.29.1).
-.venv/bin/python -m pip install --quiet -e '.[dev,rerun]'
+.venv/bin/python -m pip install --quiet -e '.[dev,mcap,rerun]'
 # LeGrad's own package (operators/baselines.py); --no-deps because its metadata pins
 # open-clip-torch<=2.23 and opencv-python (see pyproject.toml).
 .venv/bin/python -m pip install --quiet --no-deps 'legrad_torch==1.1'
