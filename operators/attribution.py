@@ -4,9 +4,13 @@ Cost model, which is why the code is shaped as it is:
 - One functional forward per frame, shared by all its concepts.
 - The gradient of cos(I, T) with respect to the image embedding has a closed form, and the
   backward from the embedding to the attention probabilities is linear in that vector, so the
-  gradients for all concepts of a frame come from one batched vector-Jacobian product
-  (`is_grads_batched`). Autograd stops at the earliest captured layer: the backward only runs
-  through the layers the head strategy needs, and the graph is not even recorded before them.
+  gradients for all concepts of a batch are K vector-Jacobian products over one retained graph
+  (one per concept slot, each for every frame). Autograd stops at the earliest captured layer:
+  the backward only runs through the layers the head strategy needs, and the graph is not even
+  recorded before them. Only the pooled query rows' attention is formed explicitly; the rest of
+  each layer's attention runs in the fused kernel, forward and backward.
+- Head selection and contrast selection run for the whole batch as tensor operations; results
+  come to the host once per batch, not once per (frame, concept).
 - The contrastive concept enters the gradient target, cos(I, T+) − γ·cos(I, T−), which costs
   nothing extra because the target is linear in the text directions.
 - Concept Drop and Negative Suppression need forwards of masked frames; all (frame, concept)
@@ -24,11 +28,15 @@ import torch.nn.functional as F
 
 from drivexplain.operators.backbone import OpenClipViT, VisualTrace
 from drivexplain.operators.config import AttributionConfig, DrivexplainConfig, RuntimeConfig
-from drivexplain.operators.contrastive import ContrastiveChoice, choose_contrastive, load_vocabulary
+from drivexplain.operators.contrastive import (
+    ContrastiveChoice,
+    choose_contrastive_batch,
+    load_vocabulary,
+)
 from drivexplain.operators.device import resolve_device
 from drivexplain.operators.faithfulness import adjust, evaluate
 from drivexplain.operators.fusion import fuse, minmax, suppress_background
-from drivexplain.operators.heads import candidate_layers, select_heads
+from drivexplain.operators.heads import candidate_layers, select_heads_batched
 from drivexplain.operators.results import ConceptResult, FrameAttribution
 from drivexplain.operators.tiling import per_view, stitch_views, views_for
 from drivexplain.operators.verdicts.grounding import GroundingCalibration, grounding_for
@@ -121,28 +129,22 @@ class ConceptAttribution:
         concept_lists: list[list[str]],
         image_unit: torch.Tensor,
         concept_text: torch.Tensor,
-    ) -> list[list[ContrastiveChoice | None]]:
+    ) -> tuple[list[list[ContrastiveChoice | None]], torch.Tensor | None]:
+        """The contrast of every (frame, concept) and its (B, K, D) text embedding (None when
+        `mode` is `none`); `auto` picks them for the whole batch in one matrix product."""
         if mode == "none":
-            return [[None] * len(c) for c in concept_lists]
+            return [[None] * len(c) for c in concept_lists], None
         if mode != "auto":
-            return [[ContrastiveChoice(mode, ())] * len(c) for c in concept_lists]
+            text = self.backbone.encode_text([mode])
+            return ([[ContrastiveChoice(mode, ())] * len(c) for c in concept_lists],
+                    text.expand(*concept_text.shape[:2], -1))
         vocab, vocab_text = self.vocabulary()
         cfg = self.config.contrastive
-        return [
-            [
-                choose_contrastive(
-                    concept_text[b, k],
-                    image_unit[b],
-                    vocab,
-                    vocab_text,
-                    cfg.present_top_k,
-                    cfg.max_text_similarity,
-                    exclude=concept,
-                )
-                for k, concept in enumerate(concepts)
-            ]
-            for b, concepts in enumerate(concept_lists)
-        ]
+        choices, pick = choose_contrastive_batch(
+            concept_text, concept_lists, image_unit, vocab, vocab_text, cfg.present_top_k,
+            cfg.max_text_similarity,
+        )
+        return choices, vocab_text[pick]
 
     def _explain_batch(
         self, frames: list[np.ndarray], concept_lists: list[list[str]], mode: str
@@ -171,13 +173,10 @@ class ConceptAttribution:
         sim_pos = torch.einsum("bd,bkd->bk", image_unit, per_view(text_pos, tiles))
 
         with stage("contrast"):
-            choices = self._contrasts(mode, padded, image_unit[:batch], text_pos)
-            has_contrast = mode != "none"
-            text_neg = None
+            choices, text_neg = self._contrasts(mode, padded, image_unit[:batch], text_pos)
+            has_contrast = text_neg is not None
             direction = text_pos
-            if has_contrast:
-                text_neg = bb.encode_text([c.concept for row in choices for c in row])
-                text_neg = text_neg.view(batch, slots, -1)
+            if text_neg is not None:
                 direction = text_pos - cfg.contrastive.weight * text_neg
 
         with stage("backward"):
@@ -244,7 +243,12 @@ class ConceptAttribution:
             vocab_sims = (image_unit[:batch] @ self.vocabulary()[1].float().T).cpu().numpy()
         out: list[FrameAttribution] = []
         with stage("results to host"):
-            final, fused = final.cpu(), fused.cpu()
+            # One transfer per tensor: no per-(frame, concept) host sync.
+            final = final.reshape(*final.shape[:2], *grid).float().cpu().numpy()
+            fused = fused.reshape(*fused.shape[:2], *grid).float().cpu().numpy()
+            similarity = sim_pos.cpu().tolist()
+            cd = cd.cpu().tolist() if cd is not None else None
+            ns = ns.cpu().tolist() if ns is not None else None
         for b, concepts in enumerate(concept_lists):
             frame_size = tuple(int(v) for v in frames[b].shape[:2])
             frame = FrameAttribution(
@@ -257,12 +261,12 @@ class ConceptAttribution:
                     ConceptResult(
                         concept=concept,
                         contrastive=choice.concept if choice else None,
-                        similarity=float(sim_pos[b, k]),
-                        concept_drop=float(cd[b, k]) if cd is not None else None,
-                        negative_suppression=float(ns[b, k]) if ns is not None else None,
+                        similarity=similarity[b][k],
+                        concept_drop=cd[b][k] if cd is not None else None,
+                        negative_suppression=ns[b][k] if ns is not None else None,
                         heads=chosen[b][k],
-                        heatmap=final[b, k].reshape(grid).cpu().numpy().astype(np.float32),
-                        heatmap_fused=fused[b, k].reshape(grid).cpu().numpy().astype(np.float32),
+                        heatmap=final[b, k],
+                        heatmap_fused=fused[b, k],
                         frame_size=frame_size,  # type: ignore[arg-type]
                         present_concepts=choice.present if choice else (),
                     )
@@ -288,19 +292,11 @@ class ConceptAttribution:
             [self.backbone.head_embeddings(trace, layer).detach() for layer in self.layers],
             dim=1,
         ).float()
-        index = {c: i for i, c in enumerate(candidates)}
-        chosen = []
-        for b in range(batch):
-            row = []
-            for k in range(slots):
-                heads = select_heads(
-                    contributions[b], text_pos[b, k], candidates, cfg.heads.top_k,
-                    cfg.alpha, cfg.beta,
-                )
-                for head in heads:
-                    selection[b, k, index[head]] = 1.0
-                row.append(heads)
-            chosen.append(row)
+        picked = select_heads_batched(
+            contributions, text_pos, cfg.heads.top_k, cfg.alpha, cfg.beta
+        )
+        selection.scatter_(-1, picked, 1.0)
+        chosen = [[[candidates[i] for i in heads] for heads in row] for row in picked.tolist()]
         return chosen, selection
 
 
@@ -313,24 +309,29 @@ def stage(name: str) -> contextlib.AbstractContextManager:
 def similarity_gradients(
     trace: VisualTrace, directions: torch.Tensor, layers: Sequence[int]
 ) -> list[torch.Tensor]:
-    """d cos(e_b, w_bk) / d A_l for every frame b, direction k and layer l, in one backward.
+    """d cos(e_b, w_bk) / d A_l for every frame b, direction k and layer l.
 
     `directions` is (B, K, D). The gradient with respect to the embedding has the closed form
-    (w − (ê·w)ê) / |e|, so the K backward passes differ only in their seed vector and run as
-    one batched vector-Jacobian product. Returns one (B, K, H, Q, N) tensor per layer.
+    (w − (ê·w)ê) / |e|, so the K backward passes differ only in their seed vector: K plain
+    backward passes over one retained graph. (`is_grads_batched` computes the same in one call
+    but cost 1.5x more on CPU: benchmarks/results/operator_speed.md.) Returns one
+    (B, K, H, Q, N) tensor per layer.
     """
     embedding = trace.embedding.to(directions.dtype)
     norm = embedding.norm(dim=-1, keepdim=True).detach()
     unit = (embedding / norm).detach()
     along = torch.einsum("bd,bkd->bk", unit, directions)
     seeds = (directions - along[..., None] * unit[:, None]) / norm[:, None]
-    grads = torch.autograd.grad(
-        trace.embedding,
-        [trace.attentions[layer] for layer in layers],
-        grad_outputs=seeds.transpose(0, 1).to(trace.embedding.dtype).contiguous(),
-        is_grads_batched=True,
-    )
-    return [g.transpose(0, 1).to(directions.dtype) for g in grads]
+    seeds = seeds.to(trace.embedding.dtype)
+    targets = [trace.attentions[layer] for layer in layers]
+    count = seeds.shape[1]
+    per_direction = [
+        torch.autograd.grad(trace.embedding, targets, grad_outputs=seeds[:, k].contiguous(),
+                            retain_graph=k < count - 1)
+        for k in range(count)
+    ]
+    return [torch.stack([g[i] for g in per_direction], dim=1).to(directions.dtype)
+            for i in range(len(layers))]
 
 
 def _per_frame_concepts(

@@ -1,0 +1,127 @@
+"""The batched forms Concept Attribution runs are the per-item rules they replace.
+
+Each vectorised piece (head selection, contrast selection, the pooled-rows trace and its
+gradients, the threshold of the faithfulness mask) is compared with the straightforward
+per-item statement of the same rule, on random inputs where ties are improbable.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import open_clip
+import pytest
+import torch
+import torch.nn.functional as F
+
+from drivexplain.operators.attribution import similarity_gradients
+from drivexplain.operators.backbone import OpenClipViT
+from drivexplain.operators.contrastive import (
+    VocabularyError,
+    choose_contrastive,
+    choose_contrastive_batch,
+)
+from drivexplain.operators.heads import select_heads, select_heads_batched
+
+
+@pytest.mark.parametrize("beta", [0.0, 0.5, 2.0])
+def test_batched_head_selection_is_the_greedy_rule(beta: float) -> None:
+    gen = torch.Generator().manual_seed(1)
+    contributions = torch.randn(3, 24, 8, generator=gen)
+    text = torch.randn(3, 4, 8, generator=gen)
+    candidates = [(i // 12, i % 12) for i in range(24)]
+    picked = select_heads_batched(contributions, text, 10, 0.8, beta)
+    assert picked.shape == (3, 4, 10)
+    for b in range(3):
+        for k in range(4):
+            expected = select_heads(contributions[b], text[b, k], candidates, 10, 0.8, beta)
+            assert [candidates[i] for i in picked[b, k].tolist()] == expected
+
+
+def test_batched_contrast_is_the_per_pair_rule() -> None:
+    gen = torch.Generator().manual_seed(2)
+    vocabulary = ["car", "green car", "bus", "tree", "sky", "road", "pedestrian", "truck",
+                  "parked car", "traffic light"]
+    vocab_text = F.normalize(torch.randn(len(vocabulary), 16, generator=gen), dim=-1)
+    concepts = [["car", "bus"], ["pedestrian", "lorry"], ["tree", "car"]]
+    concept_text = F.normalize(torch.randn(3, 2, 16, generator=gen), dim=-1)
+    concept_text[0, 0] = vocab_text[0]  # "car" is in the vocabulary: excluded by text too
+    image = F.normalize(torch.randn(3, 16, generator=gen), dim=-1)
+    choices, pick = choose_contrastive_batch(concept_text, concepts, image, vocabulary,
+                                             vocab_text, 4, 0.95)
+    for b, row in enumerate(concepts):
+        for k, concept in enumerate(row):
+            expected = choose_contrastive(concept_text[b, k], image[b], vocabulary, vocab_text,
+                                          4, 0.95, exclude=concept)
+            assert choices[b][k] == expected
+            assert vocabulary[int(pick[b, k])] == expected.concept
+
+
+def test_batched_contrast_with_few_candidates_and_none() -> None:
+    vocabulary = ["car", "green car", "crosswalk"]
+    text = F.normalize(torch.tensor([[1.0, 0, 0], [0.6, 0.8, 0], [0, 0, 1.0]]), dim=-1)
+    image = F.normalize(torch.tensor([[1.0, 1.0, 1.0]]), dim=-1)
+    choices, _ = choose_contrastive_batch(text[None, :1], [["car"]], image, vocabulary, text,
+                                          5, 0.95)
+    assert choices[0][0] == choose_contrastive(text[0], image[0], vocabulary, text, 5, 0.95,
+                                               exclude="car")
+    assert choices[0][0].present == ("crosswalk",)
+    with pytest.raises(VocabularyError, match="no concept other than"):
+        choose_contrastive_batch(text[None, :1], [["car"]], image, vocabulary[:2], text[:2],
+                                 5, 0.95)
+
+
+@pytest.fixture(scope="module")
+def double_backbone(model_config_dir: Path) -> OpenClipViT:
+    torch.manual_seed(0)
+    return OpenClipViT(open_clip.create_model("TestTinyViT").double().eval(), "TestTinyViT")
+
+
+def test_pooled_rows_trace_is_the_full_trace_read_on_the_pooled_rows(
+    double_backbone: OpenClipViT,
+) -> None:
+    bb = double_backbone
+    pixels = torch.randn(2, 3, 32, 32, dtype=torch.float64,
+                         generator=torch.Generator().manual_seed(3))
+    directions = F.normalize(torch.randn(2, 3, 32, dtype=torch.float64), dim=-1)
+    layers = [1, 2, 3]
+    rows = bb.pooled_query_rows
+    with torch.enable_grad():
+        full = bb.trace(pixels, capture_layers=layers)
+        pooled = bb.trace(pixels, capture_layers=layers, pooled_rows=True)
+    torch.testing.assert_close(pooled.embedding, full.embedding)
+    full_grads = similarity_gradients(full, directions, layers)
+    pooled_grads = similarity_gradients(pooled, directions, layers)
+    for i, layer in enumerate(layers):
+        last = layer == bb.num_layers - 1
+        expected_attention = full.attentions[layer] if last else full.attentions[layer][:, :, rows]
+        torch.testing.assert_close(pooled.attentions[layer], expected_attention)
+        torch.testing.assert_close(pooled.head_outputs[layer], full.head_outputs[layer])
+        expected_grad = full_grads[i] if last else full_grads[i][:, :, :, rows]
+        torch.testing.assert_close(pooled_grads[i], expected_grad)
+
+
+def test_gradients_per_direction_equal_the_batched_vector_jacobian_product(
+    double_backbone: OpenClipViT,
+) -> None:
+    bb = double_backbone
+    pixels = torch.randn(3, 3, 32, 32, dtype=torch.float64,
+                         generator=torch.Generator().manual_seed(4))
+    directions = F.normalize(torch.randn(3, 2, 32, dtype=torch.float64), dim=-1)
+    layers = [2, 3]
+    with torch.enable_grad():
+        trace = bb.trace(pixels, capture_layers=layers, pooled_rows=True)
+    ours = similarity_gradients(trace, directions, layers)
+    # the reference: is_grads_batched over the same seeds
+    emb = trace.embedding
+    norm = emb.norm(dim=-1, keepdim=True).detach()
+    unit = (emb / norm).detach()
+    seeds = (directions - torch.einsum("bd,bkd->bk", unit, directions)[..., None]
+             * unit[:, None]) / norm[:, None]
+    with torch.enable_grad():
+        trace = bb.trace(pixels, capture_layers=layers, pooled_rows=True)
+    reference = torch.autograd.grad(trace.embedding, [trace.attentions[la] for la in layers],
+                                    grad_outputs=seeds.transpose(0, 1).contiguous(),
+                                    is_grads_batched=True)
+    for got, want in zip(ours, reference, strict=True):
+        torch.testing.assert_close(got, want.transpose(0, 1))
