@@ -219,3 +219,34 @@ def test_render_speed_640x360() -> None:
         world.frame(40.0 + i / 10)
     fps = n / (time.process_time() - t0)
     assert fps >= 100, f"rendering at {fps:.0f} frames/s"
+
+
+@pytest.mark.parametrize("seed", [3, 17, 41])
+def test_crop_views_keep_the_truth_exact(seed: int) -> None:
+    from drivexplain.synthworld.clip_data import (
+        crop_view,
+        frame_facts,
+        sample_caption,
+        truth_matrix,
+    )
+    from drivexplain.synthworld.scene import SALIENT_FRAC
+
+    frame = render_scene(seed, size=(384, 216))
+    rng = np.random.default_rng(seed)
+    for _ in range(5):
+        crop = crop_view(frame, rng, (0.3, 0.5))
+        h, w = crop.image.shape[:2]
+        assert abs(w / h - 384 / 216) < 0.05  # the frame's aspect ratio: squashing stays fair
+        assert 0.3 * 216 - 1 <= h <= 0.5 * 216 + 1
+        for o in crop.objects:
+            assert o.mask.shape == (h, w) and o.mask.any()
+            x0, y0, x1, y1 = o.bbox
+            assert o.mask[y0:y1, x0:x1].sum() == o.mask.sum()  # the box holds the whole mask
+            assert o.salient == (o.mask.sum() >= SALIENT_FRAC * w * h)
+            centre = (x0 + x1) / 2
+            want = "left" if centre < w / 3 else ("right" if centre > 2 * w / 3 else "centre")
+            assert o.position == want
+        full = {o.class_name for o in frame.objects}
+        assert {o.class_name for o in crop.objects} <= full
+        caption = sample_caption(crop, rng)
+        assert truth_matrix([frame_facts(crop)], [caption])[0, 0] == 1
