@@ -590,7 +590,10 @@ class VLMBackend:
         texts = [self.format_prompt(p) for p in prompt_list]
         # Frames are (H, W, 3): said explicitly, or transformers guesses channels-first for a
         # frame whose height is 1 or 3 pixels.
-        enc = self.processor(images=frames, text=texts, padding=True, return_tensors="pt",
+        # Idefics3-style processors take one list of images per text.
+        nested = self.family.name in ("Idefics3", "SmolVLM")
+        enc = self.processor(images=[[f] for f in frames] if nested else frames, text=texts,
+                             padding=True, return_tensors="pt",
                              input_data_format="channels_last")
         self._check_fits(prompt_list, [int(n) for n in enc["attention_mask"].sum(dim=1)],
                          self.max_new_tokens if room is None else room)
@@ -698,6 +701,12 @@ class VLMBackend:
             sizes,
             focus,
         )
+
+    def _greedy(self, logits: torch.Tensor) -> torch.Tensor:
+        """The replay's greedy tokens, with the tokens generation may not emit suppressed."""
+        masked = logits.detach().clone()
+        masked[..., self._suppressed] = float("-inf")
+        return masked.argmax(dim=-1)
 
     def _feature_layers(self, num_layers: int) -> list[int]:
         """Selected hidden-state indices (0 = embeddings, i = output of layer i), non-negative."""
@@ -815,7 +824,7 @@ class VLMBackend:
             target = (token_lp * target_mask.to(token_lp.dtype)).sum(dim=1)
             # Greedy tokens must be the replay's argmax; if not, the replay scored a different
             # context (positions, padding) and its gradients would explain the wrong answer.
-            replay_greedy = (logits.argmax(dim=-1) == answer_tokens) | (answer_mask == 0)
+            replay_greedy = (self._greedy(logits) == answer_tokens) | (answer_mask == 0)
             targets = [attentions[i] for i in used_layers] + [
                 hidden_states[k] for k in feature_layers
             ]
@@ -979,7 +988,7 @@ class VLMBackend:
                 token_lp = logprobs.gather(-1, answer_tokens.unsqueeze(-1)).squeeze(-1)
                 per_frame = (token_lp * answer_mask.to(token_lp.dtype)).sum(dim=1)
                 target = (token_lp * target_mask.to(token_lp.dtype)).sum(dim=1)
-                replay_greedy = (logits.argmax(dim=-1) == answer_tokens) | (answer_mask == 0)
+                replay_greedy = (self._greedy(logits) == answer_tokens) | (answer_mask == 0)
                 deep = leaves.get("deep") or []
                 grads = torch.autograd.grad(target.sum(), [leaves["embeds"], *deep],
                                             allow_unused=True)

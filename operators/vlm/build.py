@@ -31,11 +31,15 @@ def split_words(text: str) -> list[str]:
     return re.findall(_WORD_PATTERN, text.lower())
 
 
-def build_word_tokenizer(words: Iterable[str]) -> Any:
+def build_word_tokenizer(words: Iterable[str], special_tokens: Iterable[str] = (),
+                         named_tokens: dict[str, str] | None = None) -> Any:
     """A `PreTrainedTokenizerFast` over a fixed word list (special and role tokens first).
 
     Word-level rather than BPE because the tiny model's world has a few hundred words, and a
-    word per token keeps the answer's token ids readable in the audit.
+    word per token keeps the answer's token ids readable in the audit. `special_tokens` are
+    extra unsplittable tokens (a VLM family's turn and image markers); `named_tokens` gives
+    some of them the attribute names the family's processor reads (`tokenizer.image_token`,
+    `tokenizer.start_image_token`, ...), saved with the tokenizer.
     """
     from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers
     from transformers import PreTrainedTokenizerFast
@@ -59,9 +63,10 @@ def build_word_tokenizer(words: Iterable[str]) -> Any:
         unk_token=UNK,
         bos_token=BOS,
         eos_token=EOS,
-        extra_special_tokens={"image_token": IMAGE},
+        extra_special_tokens={"image_token": IMAGE, **(named_tokens or {})},
     )
-    fast.add_special_tokens({"additional_special_tokens": [IMAGE]})
+    extra = [t for t in special_tokens if t != IMAGE]
+    fast.add_special_tokens({"additional_special_tokens": [IMAGE, *extra]})
     return fast
 
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -172,6 +173,32 @@ def tiled_boxes(
     elif thumbnail == "last":
         parts.append(whole)
     return np.concatenate(parts, axis=0)
+
+
+def internvl_tiles(image_processor: Any, frame_size: tuple[int, int]) -> tuple[int, int]:
+    """(rows, cols) of InternVL's tiles for a frame, by the processor's own canvas choice."""
+    from transformers.models.got_ocr2.image_processing_got_ocr2 import get_optimal_tiled_canvas
+
+    if not getattr(image_processor, "crop_to_patches", False):
+        return 1, 1
+    size = image_processor.size
+    cols, rows = get_optimal_tiled_canvas(frame_size, (size["height"], size["width"]),
+                                          image_processor.min_patches,
+                                          image_processor.max_patches)
+    return int(rows), int(cols)
+
+
+def idefics3_tiles(image_processor: Any, frame_size: tuple[int, int]) -> tuple[int, int]:
+    """(rows, cols) of Idefics3/SmolVLM tiles for a frame, asked of the processor itself.
+
+    The resize-then-split rule has several roundings; running the processor on a blank frame
+    of the same size (`return_row_col_info`) cannot disagree with it.
+    """
+    blank = np.zeros((*frame_size, 3), np.uint8)
+    info = image_processor([[blank]], return_row_col_info=True, return_tensors="np",
+                           input_data_format="channels_last")
+    rows, cols = int(np.ravel(info["rows"])[0]), int(np.ravel(info["cols"])[0])
+    return (max(rows, 1), max(cols, 1)) if rows or cols else (1, 1)
 
 
 # ----------------------------------------------------------------------------- rendering

@@ -55,6 +55,7 @@ from drivexplain.operators.results import ConceptResult
 from drivexplain.operators.vlm.backend import LlavaBackend, VLMAnswer
 from drivexplain.operators.vlm.convert import TowerComparison, compare_towers
 from drivexplain.operators.vlm.expansion import ConceptExpander, Expansion, expanded_text_embedding
+from drivexplain.operators.vlm.families import ATTENTION_GRADIENT
 
 
 def layer_alphas(config: HybridConfig, num_layers: int) -> np.ndarray:
@@ -69,7 +70,14 @@ def layer_alphas(config: HybridConfig, num_layers: int) -> np.ndarray:
 
 
 def llm_concept_map(answer: VLMAnswer, config: HybridConfig) -> np.ndarray:
-    """H_LLM on the VLM's grid: per-layer fusion of attention and answer gradients."""
+    """H_LLM on the VLM's grid: per-layer fusion of attention and answer gradients.
+
+    A feature-gradient family (`operators.vlm.families`) has no per-layer tower attention: its
+    map is the gradient norm at the LLM's vision tokens, already drawn over the whole frame.
+    """
+    if answer.map_method != ATTENTION_GRADIENT:
+        return minmax(np.asarray(answer.layer_relevance, np.float32).sum(axis=0), config.eps,
+                      dim=None)
     relevance = np.asarray(answer.layer_relevance, dtype=np.float32)
     attention = np.asarray(answer.layer_attention, dtype=np.float32)
     if relevance.shape[0] == 0:

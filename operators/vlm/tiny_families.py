@@ -34,11 +34,7 @@ def _template(user_start: str, user_end: str, assistant: str, image: str) -> str
 
 
 def _tokenizer(words: Iterable[str], specials: list[str], **named: str) -> Any:
-    tok = build_word_tokenizer(words)
-    tok.add_special_tokens({"additional_special_tokens": [*specials, "<image>"]})
-    for attribute, token in named.items():
-        setattr(tok, attribute, token)
-    return tok
+    return build_word_tokenizer(words, specials, named)
 
 
 def _ids(tok: Any, *tokens: str) -> list[int]:
@@ -162,6 +158,63 @@ def _llava_anyres(kind: str, words: Iterable[str]) -> tuple[Any, Any]:
     return _finish(model, tok), processor
 
 
+def _internvl(words: Iterable[str]) -> tuple[Any, Any]:
+    import transformers as tf
+
+    tok = _tokenizer(words, ["<img>", "</img>", "<IMG_CONTEXT>", "<video>"],
+                     start_image_token="<img>", end_image_token="</img>",
+                     context_image_token="<IMG_CONTEXT>", video_token="<video>")
+    (context,) = _ids(tok, "<IMG_CONTEXT>")
+    tile, patch = 28, 7
+    per_tile = (tile // patch // 2) ** 2
+    vision = tf.InternVLVisionConfig(hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                                     num_attention_heads=4, image_size=[tile, tile],
+                                     patch_size=[patch, patch])
+    config = tf.InternVLConfig(vision_config=vision, text_config=tf.Qwen2Config(**_text(tok)),
+                               image_token_id=context, image_seq_length=per_tile,
+                               tie_word_embeddings=False)
+    model = tf.InternVLForConditionalGeneration(config)
+    image_proc = tf.GotOcr2ImageProcessor(size={"height": tile, "width": tile},
+                                          crop_to_patches=True, min_patches=1, max_patches=6,
+                                          image_mean=MEAN, image_std=STD)
+    processor = tf.InternVLProcessor(
+        image_processor=image_proc, tokenizer=tok, video_processor=tf.InternVLVideoProcessor(),
+        image_seq_length=per_tile,
+        chat_template=_template("user: ", " ", "assistant:", "<IMG_CONTEXT>\n"))
+    return _finish(model, tok), processor
+
+
+def _idefics3(kind: str, words: Iterable[str]) -> tuple[Any, Any]:
+    import transformers as tf
+
+    tags = [f"<row_{i + 1}_col_{j + 1}>" for i in range(6) for j in range(6)]
+    tok = _tokenizer(words, ["<fake_token_around_image>", "<global-img>", "<end_of_utterance>",
+                             "<video>", *tags], image_token="<image>")
+    tile, patch, scale = 28, 7, 2
+    per_tile = (tile // patch // scale) ** 2
+    (image,) = _ids(tok, "<image>")
+    vision = dict(hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                  num_attention_heads=4, image_size=tile, patch_size=patch)
+    sizes = dict(size={"longest_edge": tile * 2}, max_image_size={"longest_edge": tile},
+                 image_mean=MEAN, image_std=STD)
+    template = _template("user: ", "<end_of_utterance>\n", "assistant:", "<image>")
+    if kind == "idefics3":
+        config = tf.Idefics3Config(vision_config=vision, text_config=_text(tok, model_type="llama"),
+                                   image_token_id=image, scale_factor=scale)
+        model = tf.Idefics3ForConditionalGeneration(config)
+        processor = tf.Idefics3Processor(image_processor=tf.Idefics3ImageProcessor(**sizes),
+                                         tokenizer=tok, image_seq_len=per_tile,
+                                         chat_template=template)
+    else:
+        config = tf.SmolVLMConfig(vision_config=vision, text_config=_text(tok, model_type="llama"),
+                                  image_token_id=image, scale_factor=scale)
+        model = tf.SmolVLMForConditionalGeneration(config)
+        processor = tf.SmolVLMProcessor(image_processor=tf.SmolVLMImageProcessor(**sizes),
+                                        tokenizer=tok, video_processor=tf.SmolVLMVideoProcessor(),
+                                        image_seq_len=per_tile, chat_template=template)
+    return _finish(model, tok), processor
+
+
 def _llava(words: Iterable[str]) -> tuple[Any, Any]:
     from drivexplain.operators.vlm.build import build_tiny_llava
 
@@ -175,6 +228,9 @@ BUILDERS: dict[str, Callable[[Iterable[str]], tuple[Any, Any]]] = {
     "qwen2_vl": lambda words: _qwen("qwen2_vl", words),
     "qwen2_5_vl": lambda words: _qwen("qwen2_5_vl", words),
     "qwen3_vl": lambda words: _qwen("qwen3_vl", words),
+    "internvl": _internvl,
+    "idefics3": lambda words: _idefics3("idefics3", words),
+    "smolvlm": lambda words: _idefics3("smolvlm", words),
 }
 
 
