@@ -189,7 +189,9 @@ def config_command(
 def ask(
     image: Path = typer.Argument(..., help="An image file (PNG, JPEG, ...)."),
     prompt: str = typer.Option(..., help="The question to ask the VLM."),
-    vlm: str = typer.Option(None, help="LLaVA directory or hub id (default: the tiny LLaVA)."),
+    vlm: str = typer.Option(None, help="VLM directory or hub id: LLaVA-1.5/NeXT/OneVision, "
+                            "Qwen2/2.5/3-VL, InternVL, Idefics3, SmolVLM (default: the tiny "
+                            "LLaVA)."),
     config: Path = typer.Option(None, help="YAML config for the CLIP side."),
     out: Path = typer.Option(..., help="Output directory."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Tracebacks on errors."),
