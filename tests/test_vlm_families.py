@@ -253,3 +253,113 @@ def test_feature_gradient_families_fuse_in_image_space(kind: str, backends) -> N
     heat = answer_gradient_map(answer, (7, 12), HybridConfig())
     assert heat is not None and heat.shape == (7, 12) and np.isfinite(heat).all()
     assert heat.max() > 0
+
+
+ASK_FAST = ("qwen2_5_vl", "llava_next")
+
+
+@pytest.mark.parametrize("kind", [
+    k if k in ASK_FAST else pytest.param(k, marks=pytest.mark.slow) for k in FAMILY_TYPES
+])
+def test_ask_cli_loads_the_family_from_its_directory(
+    kind: str, saved: dict[str, Path], tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
+) -> None:
+    """`drivexplain ask IMAGE --vlm DIR`: answer, answer overlay and hybrid overlays."""
+    import json
+
+    import cv2
+    from typer.testing import CliRunner
+
+    from drivexplain.pipeline.cli import app
+
+    image = tmp_path / "frame.png"
+    cv2.imwrite(str(image), _frames((72, 128), seed=5)[0])
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, [
+        "ask", str(image), "--prompt", "is there a car ?", "--out", str(out),
+        "--vlm", str(_dir(saved, tmp_path_factory, kind))])
+    assert result.exit_code == 0, result.output
+    record = json.loads((out / "answer.json").read_text())
+    family = next(f for f in FAMILIES if kind in f.model_types)
+    assert record["vlm_family"] == family.name and record["map_method"] == family.map_method
+    assert record["fusion"] == ("exact" if family.map_method != FEATURE_GRADIENT
+                                else "image-space")
+    assert (out / "answer_overlay.png").is_file()
+    assert (out / "hybrid_car.png").is_file()
+
+
+def test_actor_audits_a_qwen_answer(
+    saved: dict[str, Path], tmp_path_factory: pytest.TempPathFactory, tmp_path: Path,
+    model_config_dir: Path, tiny_vit_checkpoint: Path,
+) -> None:
+    """`coherence.vlm` set to a tiny Qwen2.5-VL: the actor's answers are the backend's, and
+    their answer-gradient maps reach the verdict's hybrid maps on the CLIP grid."""
+    from test_pipeline_support import tiny_config, write_video
+
+    from drivexplain.pipeline.actors import AttributionActor
+    from drivexplain.pipeline.chunks import plan_chunks
+    from drivexplain.pipeline.prompts import PromptTrack
+    from drivexplain.pipeline.sources.decode import index_video
+    from drivexplain.pipeline.stages import decode_chunk
+
+    qwen = _dir(saved, tmp_path_factory, "qwen2_5_vl")
+    video = write_video(tmp_path / "v.mp4", 2)
+    (chunk,) = plan_chunks("v", str(video), index_video(str(video)), [0, 1], chunk_frames=8)
+    config = tiny_config(tiny_vit_checkpoint, **{"coherence.vlm": str(qwen),
+                                                 "coherence.vlm_max_new_tokens": 4})
+    tracks = [PromptTrack(PROMPT, ("car",), "test")]
+    actor = AttributionActor(config.model_dump(mode="json"), ["car"], [str(model_config_dir)],
+                             tracks=tracks)
+    decoded = decode_chunk(chunk, 64)
+    out = actor.explain(decoded)
+    assert out.errors == {}
+    assert actor.vlm is not None and actor.vlm.family.name == "Qwen2.5-VL"
+    expected = load_vlm(qwen, device="cpu", max_new_tokens=4).ask(list(decoded.frames), PROMPT)
+    got = {(a.frame, a.prompt): a for a in out.answers}
+    for i, reply in zip([0, 1], expected, strict=True):
+        assert got[(i, PROMPT)].answer == reply.answer
+        assert got[(i, PROMPT)].answer_source == "vlm"
+
+
+@pytest.mark.slow
+def test_drivexplain_run_with_a_tiny_qwen25_vl(
+    saved: dict[str, Path], tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
+) -> None:
+    """`drivexplain run --config` with `coherence.vlm: DIR` (a tiny Qwen2.5-VL), end to end."""
+    import json
+
+    from test_pipeline_support import write_video
+    from typer.testing import CliRunner
+
+    from drivexplain.pipeline.cli import app
+
+    qwen = _dir(saved, tmp_path_factory, "qwen2_5_vl")
+    video = write_video(tmp_path / "clip.mp4", 4)
+    config = tmp_path / "c.yaml"
+    config.write_text(
+        "coherence:\n"
+        f"  vlm: {json.dumps(str(qwen))}\n"
+        "  vlm_max_new_tokens: 4\n"
+        "  llm_extraction: false\n"
+        "runtime:\n  device: cpu\n  batch_size: 4\n"
+        "pipeline:\n  num_actors: 1\n  chunk_frames: 4\n  decode_cpus: 0.25\n"
+        "  writer_cpus: 0.25\n"
+    )
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["run", str(video), "--prompt", "is there a car ?",
+                                      "--config", str(config), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for path in out.rglob("*.jsonl") for line in path.open()
+            if line.strip()]
+    answered = [r for r in rows if r.get("answer_source") == "vlm"]
+    assert answered, f"no VLM answers in {sorted(p.name for p in out.rglob('*'))}"
+    direct = load_vlm(qwen, device="cpu", max_new_tokens=4)
+    assert {r["answer"] for r in answered} <= {
+        a.answer for a in direct.ask(list(_video_frames(video)), "is there a car ?")} | {None}
+
+
+def _video_frames(video: Path) -> list[np.ndarray]:
+    import av
+
+    with av.open(str(video)) as container:
+        return [f.to_ndarray(format="rgb24") for f in container.decode(video=0)]

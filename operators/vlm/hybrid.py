@@ -52,7 +52,7 @@ from drivexplain.operators.backbone import OpenClipViT
 from drivexplain.operators.config import TINY_LLAVA_DIR, DrivexplainConfig, HybridConfig
 from drivexplain.operators.fusion import minmax
 from drivexplain.operators.results import ConceptResult
-from drivexplain.operators.vlm.backend import LlavaBackend, VLMAnswer
+from drivexplain.operators.vlm.backend import VLMAnswer, VLMBackend
 from drivexplain.operators.vlm.convert import TowerComparison, compare_towers
 from drivexplain.operators.vlm.expansion import ConceptExpander, Expansion, expanded_text_embedding
 from drivexplain.operators.vlm.families import ATTENTION_GRADIENT
@@ -180,7 +180,7 @@ def with_expansions(
 
 
 def tower_match(
-    attribution: ConceptAttribution, vlm: LlavaBackend, seed: int = 0
+    attribution: ConceptAttribution, vlm: VLMBackend, seed: int = 0
 ) -> TowerComparison:
     """Compare the CA backbone's open_clip tower with the VLM's tower on random pixels.
 
@@ -224,7 +224,7 @@ class HybridAttribution:
     def __init__(
         self,
         attribution: ConceptAttribution,
-        vlm: LlavaBackend,
+        vlm: VLMBackend,
         config: HybridConfig | None = None,
         expander: ConceptExpander | None = None,
         *,
@@ -235,7 +235,11 @@ class HybridAttribution:
         self.config = config or HybridConfig()
         self.expander = expander or ConceptExpander(None)
         self.tower_report: TowerComparison | None = None
-        if check_towers:
+        # Exact fusion: the VLM's tower is a plain ViT whose map sits on its own patch grid and
+        # is compared with the CLIP's; every other family's map is already in frame pixels and
+        # is fused with CLIP's in image space (`resample_to_frame_grid` over the whole frame).
+        self.fusion = "exact" if vlm.exact else "image-space"
+        if check_towers and vlm.exact:
             self.tower_report = tower_match(attribution, vlm)
             if self.tower_report.max_diff > self.config.max_tower_diff:
                 raise ValueError(
@@ -339,7 +343,8 @@ def ask_image(
 
     Writes OUT/answer.json, OUT/answer_overlay.png (the answer-gradient map over the part of the
     frame the VLM saw) and, per concept named in the prompt or the answer, OUT/clip_<c>.png and
-    OUT/hybrid_<c>.png. `vlm` is a LLaVA directory or hub id (default: the shipped tiny LLaVA);
+    OUT/hybrid_<c>.png. `vlm` is a VLM directory or hub id of a supported family
+    (`operators.vlm.families`; default: the shipped tiny LLaVA);
     `config` a `DrivexplainConfig` (default: configs/default.yaml); its `hybrid` section sets
     the fusion unless `hybrid_config` is given.
     """
@@ -390,6 +395,9 @@ def ask_image(
         "vlm": backend.model_id,
         "clip": attribution.model_id,
         "tower_max_diff": hybrid.tower_report.max_diff if hybrid.tower_report else None,
+        "vlm_family": backend.family.name,
+        "map_method": answer.map_method,
+        "fusion": hybrid.fusion,
         "answer_overlay": save("answer_overlay.png", whole),
         "concepts": [],
         "notes": [alpha_note] if alpha_note else [],
