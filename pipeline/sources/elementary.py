@@ -22,9 +22,15 @@ import av
 import numpy as np
 
 from drivexplain.pipeline.chunks import Chunk
-from drivexplain.pipeline.sources.decode import DecodedFrame, VideoError, VideoIndex
-from drivexplain.pipeline.sources.formats import Frames, SourceSettings
-from drivexplain.pipeline.sources.inputs import VideoInput, open_binary
+from drivexplain.pipeline.sources.base import (
+    DecodedFrame,
+    Frames,
+    SourceSettings,
+    VideoError,
+    VideoIndex,
+    VideoInput,
+    open_binary,
+)
 
 _H264_IDR, _H264_PARAMS = {5}, {7, 8}
 _HEVC_IDR, _HEVC_PARAMS = {19, 20}, {32, 33, 34}

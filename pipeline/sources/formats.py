@@ -13,30 +13,17 @@ resume as video.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Protocol
 
 from drivexplain.pipeline.chunks import Chunk
-from drivexplain.pipeline.sources.decode import (
-    DecodedFrame,
+from drivexplain.pipeline.sources.base import (
+    Frames,
+    SourceSettings,
     VideoError,
     VideoIndex,
-    index_video,
-    iter_chunk_frames,
+    VideoInput,
 )
-from drivexplain.pipeline.sources.inputs import VideoInput
-
-Frames = Iterator[DecodedFrame | tuple[int, str]]
-
-
-@dataclass(frozen=True)
-class SourceSettings:
-    """What the run says about reading its inputs (`--stream`, `--fps`, `input.*`)."""
-
-    stream: int | None = None
-    fps: float | None = None
-    mcap_timestamp: str = "log_time"
+from drivexplain.pipeline.sources.decode import index_video, iter_chunk_frames
 
 
 class FrameReader(Protocol):

@@ -23,9 +23,16 @@ from pathlib import Path
 import numpy as np
 
 from drivexplain.pipeline.chunks import Chunk
-from drivexplain.pipeline.sources.decode import DecodedFrame, VideoError, VideoIndex, resize_rgb
-from drivexplain.pipeline.sources.formats import Frames, SourceSettings
-from drivexplain.pipeline.sources.inputs import IMAGE_SUFFIXES, VideoInput
+from drivexplain.pipeline.sources.base import (
+    IMAGE_SUFFIXES,
+    DecodedFrame,
+    Frames,
+    SourceSettings,
+    VideoError,
+    VideoIndex,
+    VideoInput,
+    resize_rgb,
+)
 
 MICROSECONDS = Fraction(1, 1_000_000)
 _NUSCENES = re.compile(r"(?:^|__)(\d{16})$")

@@ -16,9 +16,14 @@ from collections.abc import Callable, Iterator
 from typing import IO, Any
 
 from drivexplain.pipeline.chunks import Chunk
-from drivexplain.pipeline.sources.decode import VideoError, VideoIndex
-from drivexplain.pipeline.sources.formats import Frames, SourceSettings
-from drivexplain.pipeline.sources.inputs import VideoInput, open_binary
+from drivexplain.pipeline.sources.base import (
+    Frames,
+    SourceSettings,
+    VideoError,
+    VideoIndex,
+    VideoInput,
+    open_binary,
+)
 from drivexplain.pipeline.sources.messages import (
     IMAGE_SCHEMAS,
     CameraImage,

@@ -16,8 +16,13 @@ from typing import Any
 import numpy as np
 
 from drivexplain.pipeline.chunks import Chunk
-from drivexplain.pipeline.sources.decode import DecodedFrame, VideoError, VideoIndex, resize_rgb
-from drivexplain.pipeline.sources.formats import Frames
+from drivexplain.pipeline.sources.base import (
+    DecodedFrame,
+    Frames,
+    VideoError,
+    VideoIndex,
+    resize_rgb,
+)
 
 MICROSECONDS = Fraction(1, 1_000_000)
 

@@ -13,9 +13,14 @@ from pathlib import Path
 from typing import Any
 
 from drivexplain.pipeline.chunks import Chunk
-from drivexplain.pipeline.sources.decode import VideoError, VideoIndex
-from drivexplain.pipeline.sources.formats import Frames, SourceSettings
-from drivexplain.pipeline.sources.inputs import VideoInput, is_uri
+from drivexplain.pipeline.sources.base import (
+    Frames,
+    SourceSettings,
+    VideoError,
+    VideoIndex,
+    VideoInput,
+    is_uri,
+)
 from drivexplain.pipeline.sources.messages import (
     IMAGE_SCHEMAS,
     CameraImage,
