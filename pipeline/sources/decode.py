@@ -11,54 +11,23 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from fractions import Fraction
 
 import av
 import numpy as np
 
-from drivexplain.pipeline.sources.inputs import open_binary
+from drivexplain.pipeline.sources.base import (
+    DecodedFrame,
+    VideoError,
+    VideoIndex,
+    open_binary,
+    resize_rgb,
+)
 
-
-class VideoError(Exception):
-    """An input cannot be processed; the message is the reason shown in logs and the report."""
-
-
-@dataclass(frozen=True)
-class VideoIndex:
-    """Every frame of a video in presentation order, from its packets."""
-
-    pts: tuple[int, ...]
-    keyframes: tuple[bool, ...]
-    time_base: Fraction
-    width: int
-    height: int
-    average_rate: Fraction | None
-    codec: str
-    # Which of the file's video streams this is (0 = the first), and how many it has.
-    stream: int = 0
-    video_streams: int = 1
-    # Where each frame lies in a source that is not a container, in that source's own terms
-    # (pipeline.sources.formats): a file name, a message's log time, a packet's byte offset.
-    locators: tuple[str, ...] = ()
-    # Where the timestamps came from, and whether they were made up from --fps.
-    timing: str = "container timestamps"
-    synthesised: bool = False
-
-    @property
-    def num_frames(self) -> int:
-        return len(self.pts)
-
-    def timestamp(self, index: int) -> float:
-        """Seconds since the first frame, from the real timestamps (so VFR stays exact)."""
-        return float((self.pts[index] - self.pts[0]) * self.time_base)
-
-    @property
-    def duration(self) -> float:
-        if self.num_frames < 2:
-            return 0.0
-        step = self.timestamp(-1) / (self.num_frames - 1)
-        return self.timestamp(-1) + step
+# The shared records are re-exported: callers read them as the container reader's.
+__all__ = ["DecodedFrame", "VideoError", "VideoIndex", "count_video_streams", "index_video",
+           "iter_chunk_frames", "no_such_stream", "resize_rgb", "sample_frames",
+           "transport_size"]
 
 
 def _describe(err: BaseException) -> str:
@@ -180,23 +149,6 @@ def transport_size(width: int, height: int, short_side: int | None) -> tuple[int
     w = max(2, round(width * scale / 2) * 2)
     h = max(2, round(height * scale / 2) * 2)
     return w, h
-
-
-@dataclass
-class DecodedFrame:
-    index: int
-    pts: int
-    image: np.ndarray  # HxWx3 uint8 RGB
-
-
-def resize_rgb(image: np.ndarray, size: tuple[int, int] | None) -> np.ndarray:
-    """An RGB frame at `size` (w, h), for readers that decode to arrays rather than through
-    FFmpeg's scaler; area averaging, as a shrink to model size wants."""
-    if size is None or (image.shape[1], image.shape[0]) == size:
-        return np.ascontiguousarray(image)
-    import cv2
-
-    return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
 
 
 def iter_chunk_frames(

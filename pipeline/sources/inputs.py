@@ -12,39 +12,25 @@ import glob
 import hashlib
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
 
-VIDEO_SUFFIXES = frozenset(
-    {".mp4", ".mov", ".mkv", ".avi", ".webm", ".m4v", ".ts", ".mts", ".flv"}
+from drivexplain.pipeline.sources.base import (
+    ELEMENTARY_SUFFIXES,
+    IMAGE_SUFFIXES,
+    INPUT_SUFFIXES,
+    LOG_SUFFIXES,
+    VIDEO_SUFFIXES,
+    VideoInput,
+    is_uri,
+    open_binary,
 )
-# Raw H.264/HEVC elementary streams: no container, no timestamps (pipeline.sources.elementary).
-ELEMENTARY_SUFFIXES = frozenset({".h264", ".264", ".h265", ".265", ".hevc"})
-# Robot logs: one video per camera topic (pipeline.sources.mcap, pipeline.sources.rosbag).
-LOG_SUFFIXES = frozenset({".mcap", ".bag"})
-# A folder that directly holds these is one image sequence (pipeline.sources.images).
-IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"})
-INPUT_SUFFIXES = VIDEO_SUFFIXES | ELEMENTARY_SUFFIXES | LOG_SUFFIXES
+
+# The input record and URI helpers live in `base` (readers share them); re-exported here.
+__all__ = ["ELEMENTARY_SUFFIXES", "IMAGE_SUFFIXES", "INPUT_SUFFIXES", "LOG_SUFFIXES",
+           "VIDEO_SUFFIXES", "VideoInput", "expand_inputs", "input_kind", "is_uri",
+           "open_binary", "video_id_for"]
+
 _SLUG_CHARS = re.compile(r"[^A-Za-z0-9._-]+")
-_URI = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
-
-
-@dataclass(frozen=True)
-class VideoInput:
-    """One input video: `uri` is what the user gave (resolved), `video_id` its safe output
-    name. `kind` says which reader takes it (`input_kind`); a robot log gives one input per
-    camera `topic`."""
-
-    uri: str
-    video_id: str
-    kind: str = "video"
-    topic: str | None = None
-
-    @property
-    def name(self) -> str:
-        file = self.uri.rstrip("/").rsplit("/", 1)[-1]
-        return f"{file}:{self.topic}" if self.topic else file
 
 
 def input_kind(uri: str) -> str:
@@ -59,11 +45,6 @@ def input_kind(uri: str) -> str:
     if not is_uri(uri) and Path(uri).is_dir():
         return "images"
     return "video"
-
-
-def is_uri(text: str) -> bool:
-    """A filesystem URI (s3://, gs://, file://...): read through pyarrow, not the local OS."""
-    return bool(_URI.match(text))
 
 
 def video_id_for(uri: str, topic: str | None = None) -> str:
@@ -174,13 +155,3 @@ def expand_inputs(args: Iterable[str], topics: Sequence[str] = ()) -> list[Video
             seen[uri] = (_log_inputs(uri, kind, topics) if kind in ("mcap", "rosbag")
                          else [VideoInput(uri=uri, video_id=video_id_for(uri), kind=kind)])
     return [v for found in seen.values() for v in found]
-
-
-def open_binary(uri: str) -> IO[bytes] | str:
-    """What `av.open` should be given: a local path, or a pyarrow file for a remote URI."""
-    if not is_uri(uri):
-        return uri
-    from pyarrow import fs
-
-    filesystem, path = fs.FileSystem.from_uri(uri)
-    return filesystem.open_input_file(path)
