@@ -88,3 +88,51 @@ def test_perfect_grid_map_is_the_mask_share_and_its_ceiling_depends_on_the_grid(
     wrong = np.zeros_like(share)
     wrong[0, 0, 0] = 1.0
     assert localisation.summarise(wrong, [pair], near)["pointing"] == 0.0
+
+
+def test_rare_classes_are_topped_up_with_their_own_pairs_only() -> None:
+    frames, pairs, labels, top_up = localisation.evaluation_frames(
+        [(localisation.HELD_OUT_SEED, 3)], (320, 180), min_pairs=2, limit=40
+    )
+    before, after = top_up["pairs_before"], top_up["pairs_after"]
+    short = {c for c, n in before.items() if n < 2}
+    extra = [p for p in pairs if p.extra]
+    assert {p.concept for p in extra} <= short
+    assert len(frames) == 3 + top_up["frames_added"]
+    assert all(frames[p.frame].seed >= localisation.TOP_UP_SEED for p in extra)
+    assert all(after[c] == before[c] + sum(p.concept == c for p in extra) for c in after)
+    assert set(top_up["still_short"]) == {c for c, n in after.items() if n < 2}
+    assert all(f < 3 for f, _, _ in labels)  # top-up frames carry no present/absent labels
+    # salient-instance masks lie inside the any-instance masks
+    assert all(not (p.salient & ~p.mask).any() and p.salient.any() for p in pairs)
+
+
+def test_priors_and_point_metrics() -> None:
+    priors = localisation.fit_priors(6, (320, 180))
+    for points in priors.values():
+        for y, x in points.values():
+            assert 0 <= y < 180 and 0 <= x < 320
+    mask = np.zeros((180, 320), bool)
+    mask[50:60, 100:110] = True
+    pair = localisation.Pair(0, "car", mask, mask)
+    near = localisation.near_mask(mask)
+    # Chebyshev distance 15 from the mask hits, 16 misses; strict needs the mask itself
+    hit = localisation.point_metrics(59 + 15, 109 + 15, pair, near, near)
+    miss = localisation.point_metrics(59 + 16, 109, pair, near, near)
+    assert (hit["pointing"], hit["pointing_strict"], miss["pointing"]) == (1.0, 0.0, 0.0)
+    assert np.isnan(hit["iou"])
+
+
+def test_wilson_interval_and_breakdown() -> None:
+    lo, hi = localisation.wilson(np.array([1.0] * 8 + [0.0] * 2))
+    assert lo == pytest.approx(0.49, abs=0.01) and hi == pytest.approx(0.943, abs=0.01)
+    assert np.isnan(localisation.wilson(np.array([]))).all()
+    big = np.zeros((100, 100), bool)
+    big[:50] = True  # 50 % of the frame
+    small = np.zeros((100, 100), bool)
+    small[0, :5] = True  # 0.05 %
+    pairs = [localisation.Pair(0, "bus", big), localisation.Pair(1, "bicycle", small)]
+    rows = [{"pointing": 1.0}, {"pointing": 0.0}]
+    out = localisation.breakdown(rows, pairs, "pointing")
+    assert out["class"]["bus"]["pointing"] == 1.0 and out["class"]["bicycle"]["n"] == 1
+    assert out["size"]["small<1%"]["pointing"] == 0.0 and out["size"]["mid1-3%"]["n"] == 0
