@@ -138,6 +138,11 @@ class AttributionActor:
             self.operator, list(frames), pairs, self.concepts, llm_maps=llm_maps,
             llm_weight=self.config.hybrid.llm_weight,
             llm_min_peak=self.config.coherence.llm_map_min_peak)
+        if source == "vlm":
+            from drivexplain.operators.vlm.grounding_score import add_vlm_grounding
+
+            # The VLM's own evidence per concept, beside CLIP's (logged, not yet voted on).
+            add_vlm_grounding(self.vlm, list(frames), [t.prompt for t in self.tracks], checks)
         found = [
             PromptAnswer(i, track.prompt, answers.get(i, {}).get(track.prompt), source, check)
             for i, frame_checks in zip(indices, checks, strict=True)

@@ -319,6 +319,31 @@ def test_actor_audits_a_qwen_answer(
     for i, reply in zip([0, 1], expected, strict=True):
         assert got[(i, PROMPT)].answer == reply.answer
         assert got[(i, PROMPT)].answer_source == "vlm"
+        # The VLM's own grounding evidence sits beside CLIP's for every concept.
+        evidence = got[(i, PROMPT)].check.evidence
+        assert "car" in evidence
+        assert all(-1.0 <= e.vlm_grounding <= 1.0 for e in evidence.values())
+
+
+@pytest.mark.parametrize("kind", ["llava", "qwen2_5_vl", "qwen3_vl", "internvl"])
+def test_grounding_scores_are_glsim_terms_and_batch_invariant(kind: str, backends) -> None:
+    from drivexplain.operators.vlm.grounding_score import grounding_scores
+
+    vlm = backends(kind)
+    frames = _frames(WIDE, (90, 50))
+    concepts = [["car", "red truck"], ["road"]]
+    batched = grounding_scores(vlm, frames, PROMPT, concepts, weight=0.3)
+    alone = grounding_scores(vlm, frames, PROMPT, concepts, weight=0.3, batch_size=1)
+    for row_b, row_a in zip(batched, alone, strict=True):
+        assert row_b.keys() == row_a.keys()
+        for concept, score in row_b.items():
+            assert score.score == pytest.approx(
+                0.3 * score.global_similarity + 0.7 * score.local_similarity, abs=1e-6)
+            assert -1.0 <= score.global_similarity <= 1.0
+            assert -1.0 <= score.local_similarity <= 1.0 and score.top_tokens
+            assert score.score == pytest.approx(row_a[concept].score, abs=1e-4)
+    # Concepts are told apart: the same frame scores different concepts differently.
+    assert batched[0]["car"].score != pytest.approx(batched[0]["red truck"].score, abs=1e-6)
 
 
 @pytest.mark.slow

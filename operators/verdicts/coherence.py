@@ -201,6 +201,8 @@ class ConceptEvidence:
     crop_z: float | None = None
     p_grounded: float | None = None
     concept_auroc: float | None = None
+    # The VLM's own grounding evidence (`operators.vlm.grounding_score`), None without a VLM.
+    vlm_grounding: float | None = None
 
     @classmethod
     def from_result(cls, result: ConceptResult, vocab_sims: np.ndarray | None,

@@ -273,6 +273,26 @@ class VLMAnswer:
     token_boxes: np.ndarray | None = field(default=None, compare=False, repr=False)
 
 
+@dataclass(frozen=True)
+class HiddenReplay:
+    """A teacher-forced replay's hidden states, with where the image and the answer sit.
+
+    Args:
+        hidden_states: per layer (embeddings first), (batch, seq, dim) float32; the last
+            entry is the language model's output (after its final norm in transformers).
+        visual: (batch, seq) True at the vision-token positions.
+        answer_start: the first answer position (prompts are left-padded to it).
+        answer_mask: (batch, answer tokens) True for real answer tokens.
+        answer_ids: (batch, answer tokens) the answer's token ids (pad after its end).
+    """
+
+    hidden_states: tuple[torch.Tensor, ...]
+    visual: torch.Tensor
+    answer_start: int
+    answer_mask: torch.Tensor
+    answer_ids: torch.Tensor
+
+
 def _hub_host() -> tuple[str, int]:
     url = urlparse(os.environ.get("HF_ENDPOINT", "https://huggingface.co"))
     return url.hostname or "huggingface.co", url.port or (443 if url.scheme != "http" else 80)
@@ -1060,6 +1080,61 @@ class VLMBackend:
                 )
             )
         return results
+
+    @torch.no_grad()
+    def hidden_replay(
+        self, images: Sequence[Any], prompts: str | Sequence[str], answers: Sequence[str]
+    ) -> HiddenReplay:
+        """Hidden states of prompt + a given answer text per frame (teacher-forced, no grad).
+
+        For scores read off the VLM's own states (`operators.vlm.grounding_score`): the answer
+        is any text (a concept as a probe, or a logged answer), tokenised without specials.
+        """
+        rows = [self.tokenizer(a, add_special_tokens=False)["input_ids"] for a in answers]
+        width = max(1, max(len(r) for r in rows))
+        enc, pixel_values, _, _ = self._prepare(images, prompts, width)
+        if len(rows) != enc["input_ids"].shape[0]:
+            raise ValueError(f"{len(rows)} answers for {enc['input_ids'].shape[0]} images")
+        tokens = torch.full((len(rows), width), self.pad_token_id, dtype=torch.long)
+        mask = torch.zeros((len(rows), width), dtype=torch.long)
+        for b, row in enumerate(rows):
+            tokens[b, : len(row)] = torch.tensor(row, dtype=torch.long)
+            mask[b, : len(row)] = 1
+        tokens, mask = tokens.to(self.device), mask.to(self.device)
+        full_ids = torch.cat([enc["input_ids"], tokens], dim=1)
+        full_mask = torch.cat([enc["attention_mask"], mask.to(enc["attention_mask"])], 1)
+        inputs: dict[str, Any] = {"input_ids": full_ids, "attention_mask": full_mask}
+        if self.exact:
+            inputs["mm_encoder_outputs"] = {"image": self._encode_images(pixel_values)}
+        else:
+            inputs.update({k: v for k, v in enc.items()
+                           if k not in ("input_ids", "attention_mask")})
+            inputs["pixel_values"] = pixel_values
+            if "mm_token_type_ids" in inputs:
+                inputs["mm_token_type_ids"] = torch.cat(
+                    [inputs["mm_token_type_ids"], torch.zeros_like(tokens)], dim=1)
+        if not self.family.own_positions:
+            inputs["position_ids"] = (full_mask.cumsum(dim=1) - 1).clamp(min=0)
+        outputs = self.model(**inputs, use_cache=False, output_hidden_states=True,
+                             logits_to_keep=1)
+        return HiddenReplay(
+            hidden_states=tuple(h.float() for h in outputs.hidden_states),
+            visual=full_ids == self.image_token_id,
+            answer_start=int(enc["input_ids"].shape[1]),
+            answer_mask=mask.bool(),
+            answer_ids=tokens,
+        )
+
+    def logit_lens(self, hidden: torch.Tensor, *, normed: bool = False) -> torch.Tensor:
+        """Log-probabilities the LM head reads off hidden states (final norm, then head).
+
+        `normed`: the states already passed the final norm (transformers' last hidden state).
+        """
+        text = _text_model(self.model.model)
+        norm = None if normed else getattr(text, "norm", None)
+        states = norm(hidden.to(self.model.dtype)) if norm is not None else hidden
+        head = self.model.get_output_embeddings()
+        return torch.log_softmax(head(states.to(head.weight.dtype)).float(), dim=-1)
 
     @property
     def input_hw(self) -> tuple[int, int]:

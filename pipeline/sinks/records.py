@@ -40,6 +40,7 @@ _CONCEPT = pa.struct(
         ("crop_z", pa.float64()),  # z-score in the close-up around the heatmap's peak
         ("p_grounded", pa.float64()),  # calibrated; null without a calibration for the CLIP
         ("concept_auroc", pa.float64()),  # how well the calibration tells this concept apart
+        ("vlm_grounding", pa.float64()),  # the VLM's own GLSim-style score; null without a VLM
     ]
 )
 _SIMILARITIES = pa.struct(
