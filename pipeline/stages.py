@@ -240,7 +240,8 @@ def build_rows(
                     {"vocab_z": finite(evidence[c].vocab_z),
                      "vocab_rank": evidence[c].vocab_rank,
                      "p_grounded": finite(evidence[c].p_grounded),
-                     "concept_auroc": evidence[c].concept_auroc} if c in evidence else {})
+                     "concept_auroc": evidence[c].concept_auroc,
+                     "vlm_grounding": finite(evidence[c].vlm_grounding)} if c in evidence else {})
                 for c in concepts
             ]
             primary = concept_results[0] if concept_results else _concept_result("", None)
