@@ -114,6 +114,11 @@ def run(
         None, "--fps", min=0.001, help="Frame rate of raw .h264/.hevc streams and of image "
         "folders without timestamps (input.fps); the manifest says the times are synthesised."
     ),
+    overlay: str = typer.Option(
+        None, "--overlay", help="Overlay videos (pipeline.overlay): all (one per prompt), "
+        "flagged (clips around flagged episodes, linked from the report) or none; heatmaps are "
+        "kept in frames.parquet either way, for `drivexplain render`."
+    ),
     config: Path = typer.Option(None, help="YAML config (default: configs/default.yaml)."),
     address: str = typer.Option(None, help="Address of an existing Ray cluster."),
     out: Path = typer.Option(..., help="Output directory."),
@@ -128,7 +133,7 @@ def run(
     raise typer.Exit(run_command(
         inputs, prompt or [], prompts, concept or [], config, address, out, keep_work,
         answers=answers, allow_unplaced=allow_unplaced, stream=stream, topics=topic or [],
-        fps=fps,
+        fps=fps, overlay=overlay,
     ))
 
 
@@ -208,6 +213,78 @@ def ask(
     except Exception as err:  # unexpected: still a sentence, the traceback with --verbose
         raise _fail(err, verbose, 1) from None
     typer.echo(f"answer: {record.get('answer')!r} -> {out}")
+
+
+@app.command()
+def render(
+    run_dir: Path = typer.Argument(..., help="A run's --out folder, or one input's folder."),
+    prompt: str = typer.Option(None, "--prompt", help="Which prompt (default: the first)."),
+    concept: str = typer.Option(None, "--concept", help="Only this concept's map (default: "
+                                "all of the prompt's kept maps, fused by their maximum)."),
+    colormap: str = typer.Option("jet", "--colormap", help="An OpenCV colormap name: jet, "
+                                 "viridis, inferno, turbo, ..."),
+    video: str = typer.Option(None, "--video", help="Which input, when the run has several."),
+    out: Path = typer.Option(..., help="Output .mp4."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Tracebacks on errors."),
+) -> None:
+    """Redraw an overlay video from a run's kept heatmaps and its source video (no model)."""
+    from drivexplain.pipeline.sinks.render import render_run
+
+    try:
+        done = render_run(run_dir, out, prompt, concept, colormap, video)
+    except (ValueError, OSError) as err:
+        raise _fail(err, verbose) from None
+    except Exception as err:  # unexpected: still a sentence, the traceback with --verbose
+        raise _fail(err, verbose, 1) from None
+    typer.echo(f"{done.video}: {done.frames} frames of {done.prompt!r} "
+               f"({', '.join(done.concepts)}) -> {done.path}")
+
+
+export_app = typer.Typer(no_args_is_help=True, help="Export a run's results to the viewers "
+                         "driving teams use (Rerun, Foxglove).")
+app.add_typer(export_app, name="export")
+
+
+@export_app.command("rerun")
+def export_rerun_command(
+    run_dir: Path = typer.Argument(..., help="A run's --out folder, or one input's folder."),
+    out: Path = typer.Option(..., help="Output .rrd (one recording per input video)."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Tracebacks on errors."),
+) -> None:
+    """Video, heatmap layers, metric timelines and verdict text as a Rerun recording
+    (needs the `rerun` extra: pip install 'drivexplain[rerun]')."""
+    from drivexplain.pipeline.sinks.rerun_export import export_rerun
+
+    try:
+        done = export_rerun(run_dir, out)
+    except (ValueError, OSError, ImportError) as err:
+        raise _fail(err, verbose) from None
+    except Exception as err:  # unexpected: still a sentence, the traceback with --verbose
+        raise _fail(err, verbose, 1) from None
+    for reason in done.skipped:
+        typer.secho(f"skipped: {reason}", fg=typer.colors.YELLOW, err=True)
+    typer.echo(f"{len(done.recordings)} recordings, {done.frames} frames -> {done.path}")
+
+
+@export_app.command("mcap")
+def export_mcap_command(
+    run_dir: Path = typer.Argument(..., help="A run's --out folder, or one input's folder."),
+    out: Path = typer.Option(..., help="Output .mcap."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Tracebacks on errors."),
+) -> None:
+    """Overlays as Foxglove CompressedImage topics and per-frame results as JSON messages,
+    in one MCAP file (needs the `mcap` extra: pip install 'drivexplain[mcap]')."""
+    from drivexplain.pipeline.sinks.mcap_export import export_mcap
+
+    try:
+        done = export_mcap(run_dir, out)
+    except (ValueError, OSError, ImportError) as err:
+        raise _fail(err, verbose) from None
+    except Exception as err:  # unexpected: still a sentence, the traceback with --verbose
+        raise _fail(err, verbose, 1) from None
+    for reason in done.skipped:
+        typer.secho(f"skipped: {reason}", fg=typer.colors.YELLOW, err=True)
+    typer.echo(f"{done.messages} messages on {len(done.topics)} topics -> {done.path}")
 
 
 @app.command()

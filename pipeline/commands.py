@@ -52,6 +52,7 @@ def run_command(
     stream: int | None = None,
     topics: list[str] | None = None,
     fps: float | None = None,
+    overlay: str | None = None,
 ) -> int:
     """Validate, run, report; returns the process exit code."""
     from drivexplain.operators.config import ConfigError, load_config
@@ -61,7 +62,8 @@ def run_command(
     from drivexplain.pipeline.run import RunOptions, prepare_run, run_pipeline
 
     try:
-        config = load_config(config_path).with_overrides(**{"input.fps": fps})
+        config = load_config(config_path).with_overrides(
+            **{"input.fps": fps, "pipeline.overlay": overlay})
         all_prompts = list(prompts) + (read_prompts_file(prompts_file) if prompts_file else [])
         prepared = prepare_run(RunOptions(
             inputs=inputs, prompts=all_prompts, out=out, config=config, concepts=concepts,
