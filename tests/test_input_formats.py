@@ -307,3 +307,30 @@ def test_every_format_runs_end_to_end(tmp_path: Path, model_config_dir: Path,
         (row,) = read_rows(out, names[bad]["video_id"])
         assert row["status"] == "error" and bad in row["error"] and reason in row["error"]
     assert summary.exit_code == 1
+
+
+def test_sweeps_of_several_nuscenes_logs_are_one_video_each(tmp_path: Path) -> None:
+    from PIL import Image
+
+    folder = tmp_path / "CAM_FRONT"
+    folder.mkdir()
+    frames = clip(7)
+    # two frames of each log, interleaved by name; n015-a was recorded first
+    for n, (log, us) in enumerate([("n008-b", 9_000_000), ("n015-a", 1_000_000)] * 2):
+        stamp = 1_532_402_900_000_000 + us + n * 50_000
+        Image.fromarray(frames[n]).save(folder / f"{log}__CAM_FRONT__{stamp}.png")
+    found = expand_inputs([str(folder)])
+    assert [v.topic for v in found] == ["n015-a", "n008-b"]  # in time order
+    assert found[0].name == "CAM_FRONT:n015-a" and found[0].video_id != found[1].video_id
+    index = index_source(found[0], SourceSettings())
+    assert index.num_frames == 2 and index.pts == (0, 100_000)
+    assert all(name.startswith("n015-a__") for name in index.locators)
+
+
+def test_an_unreadable_image_is_that_frames_error(tmp_path: Path) -> None:
+    folder = write_image_folder(clip(5), tmp_path / "seq")
+    (folder / "0000000002.png").write_bytes(b"not a png")
+    decoded, errors, _ = decode_all(one(folder), chunk_frames=2)
+    assert [d.index for d in decoded] == [0, 1, 3, 4]
+    assert errors == [(2, errors[0][1])] and "image 0000000002.png could not be decoded" in \
+        errors[0][1]

@@ -7,6 +7,8 @@ Frame order and times come from the first of:
      image, name or path) and a time column (timestamp or time in seconds, timestamp_us,
      timestamp_ns), one row per image;
   3. nuScenes-style names ending in a 16-digit microsecond stamp (`…__CAM_FRONT__<us>.jpg`);
+     a folder holding several logs' sweeps (the part of the name before `__CAM_…`) gives one
+     video per log;
   4. `--fps` over the images in natural name order; the manifest says these were synthesised.
 Timestamps are kept in microseconds from the first frame. Every image must have the first
 image's size: the overlay video and the model batches have one frame size.
@@ -57,6 +59,28 @@ def _beside(folder: Path, name: str) -> Path | None:
         if (place / name).is_file():
             return place / name
     return None
+
+
+def log_name(stem: str) -> str:
+    """The recording a nuScenes-style name belongs to: `n015-2018-07-24-11-22-45+0800` of
+    `n015-2018-07-24-11-22-45+0800__CAM_FRONT__1532402927612460`; empty for other names."""
+    return stem.split("__")[0] if stem.count("__") >= 2 else ""
+
+
+def sequences(folder: Path) -> list[str]:
+    """The logs of a folder of nuScenes-style sweeps, in time order, when it holds several
+    (each is its own video); empty when the folder is one sequence."""
+    try:
+        if timing_source(str(folder)) != "names":
+            return []
+    except VideoError:
+        return []
+    first: dict[str, int] = {}
+    for path in list_images(folder):
+        us = int(_NUSCENES.search(path.stem).group(1))  # type: ignore[union-attr]
+        log = log_name(path.stem)
+        first[log] = min(us, first.get(log, us))
+    return sorted(first, key=first.__getitem__) if len(first) > 1 else []
 
 
 def timing_source(uri: str) -> str | None:
@@ -153,6 +177,8 @@ def index(source: VideoInput, settings: SourceSettings) -> VideoIndex:
     folder = Path(source.uri)
     how = timing_source(source.uri)
     images = list_images(folder)
+    if source.topic is not None:  # one log of a folder of several logs' sweeps
+        images = [p for p in images if log_name(p.stem) == source.topic]
     if not images:
         raise VideoError("zero frames: the folder holds no image file")
     if how is None and settings.fps is None:

@@ -136,12 +136,23 @@ def _log_inputs(uri: str, kind: str, topics: Sequence[str]) -> list[VideoInput]:
     return [VideoInput(uri, video_id_for(uri, t), kind, t) for t in chosen]
 
 
+def _image_inputs(folder: str) -> list[VideoInput]:
+    """One image sequence, or one per recording when nuScenes sweeps of several share it."""
+    from drivexplain.pipeline.sources.images import sequences
+
+    logs = sequences(Path(folder))
+    if not logs:
+        return [VideoInput(folder, video_id_for(folder), "images")]
+    return [VideoInput(folder, video_id_for(folder, log), "images", log) for log in logs]
+
+
 def expand_inputs(args: Iterable[str], topics: Sequence[str] = ()) -> list[VideoInput]:
     """Expand files, directories, globs and URIs into a de-duplicated, ordered input list.
 
     Raises ValueError naming the first argument that matches nothing: a mistyped name or
     pattern next to real inputs would otherwise go unnoticed. A robot log (MCAP, ROS bag)
-    gives one input per camera topic (`topics` selects them, every image topic by default).
+    gives one input per camera topic (`topics` selects them, every image topic by default);
+    a folder of several nuScenes recordings' sweeps, one per recording.
     """
     seen: dict[str, list[VideoInput]] = {}
     for arg in args:
@@ -152,6 +163,10 @@ def expand_inputs(args: Iterable[str], topics: Sequence[str] = ()) -> list[Video
             if uri in seen:
                 continue
             kind = input_kind(uri)
-            seen[uri] = (_log_inputs(uri, kind, topics) if kind in ("mcap", "rosbag")
-                         else [VideoInput(uri=uri, video_id=video_id_for(uri), kind=kind)])
+            if kind in ("mcap", "rosbag"):
+                seen[uri] = _log_inputs(uri, kind, topics)
+            elif kind == "images":
+                seen[uri] = _image_inputs(uri)
+            else:
+                seen[uri] = [VideoInput(uri=uri, video_id=video_id_for(uri), kind=kind)]
     return [v for found in seen.values() for v in found]
