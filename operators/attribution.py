@@ -34,7 +34,7 @@ from drivexplain.operators.contrastive import (
     load_vocabulary,
 )
 from drivexplain.operators.device import resolve_device
-from drivexplain.operators.faithfulness import adjust, evaluate
+from drivexplain.operators.faithfulness import adjust, evaluate, evaluate_drop_tokens
 from drivexplain.operators.fusion import fuse, minmax, suppress_background
 from drivexplain.operators.heads import candidate_layers, select_heads_batched
 from drivexplain.operators.results import ConceptResult, FrameAttribution
@@ -221,16 +221,22 @@ class ConceptAttribution:
         masks = torch.zeros_like(fused)
         if cfg.faithfulness.enabled:
             with stage("faithfulness"), torch.no_grad(), self._autocast():
-                cd, ns, masks = evaluate(
-                    bb.embed_images,
-                    pixels,
-                    fused,
-                    grid,
-                    sim_pos,
-                    text_pos,
-                    text_neg,
-                    cfg.faithfulness,
-                )
+                if cfg.faithfulness.method == "drop_tokens":
+                    cd, ns, masks = evaluate_drop_tokens(
+                        bb.embed_token_subsets, pixels, fused, grid, bb.grid.shape, sim_pos,
+                        text_pos, text_neg, cfg.faithfulness,
+                    )
+                else:
+                    cd, ns, masks = evaluate(
+                        bb.embed_images,
+                        pixels,
+                        fused,
+                        grid,
+                        sim_pos,
+                        text_pos,
+                        text_neg,
+                        cfg.faithfulness,
+                    )
         final = fused
         with stage("adjust and suppress"):
             if cfg.dynamic.enabled:

@@ -522,3 +522,27 @@ class OpenClipViT:
         """Unnormalised image embeddings for already-preprocessed pixels, in chunks."""
         out = [self.trace(chunk).embedding for chunk in pixels.split(batch_size)]
         return torch.cat(out)
+
+    @torch.no_grad()
+    def embed_token_subsets(
+        self, pixels: torch.Tensor, patches: torch.Tensor, batch_size: int = 64
+    ) -> torch.Tensor:
+        """Unnormalised embeddings of each frame seen through only some of its patch tokens.
+
+        `pixels` is (B, 3, H, W), `patches` (B, S, n) patch indices (row-major on the grid);
+        returns (B, S, D). Each sequence is the class token then the chosen patch tokens, with
+        their own positional embeddings, so the other patches are absent rather than painted
+        over, and a sequence of n + 1 tokens costs about (n + 1) / (P + 1) of a forward.
+        """
+        tokens = self._embed(pixels)  # (B, 1 + P, width); ln_pre is per token
+        b, s = patches.shape[:2]
+        index = torch.cat([patches.new_zeros(b, s, 1), patches + 1], dim=-1)
+        frames = torch.arange(b, device=tokens.device)[:, None, None]
+        sequences = tokens[frames, index].flatten(0, 1)  # (B·S, 1 + n, width)
+        last = self.num_layers - 1
+        out = []
+        for x in sequences.split(batch_size):
+            for layer, block in enumerate(self.visual.transformer.resblocks):
+                x = self._block(block, x, False, layer == last, None)[0]
+            out.append(self.project(x.mean(dim=1)))
+        return torch.cat(out).view(b, s, -1)

@@ -103,6 +103,10 @@ class FaithfulnessConfig(_Strict):
     """
 
     enabled: bool = True
+    method: Literal["fill", "drop_tokens"] = Field(
+        "fill", description="fill: removed pixels take the fill image (two forwards per "
+        "concept); drop_tokens: the masked patch tokens are left out of the ViT's sequence "
+        "(about one forward per concept).")
     mask_fraction: float = Field(0.2, gt=0.0, lt=1.0)
     fill: Literal["blur", "mean", "noise"] = "blur"
     blur_sigma: float = Field(

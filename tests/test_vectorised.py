@@ -125,3 +125,84 @@ def test_gradients_per_direction_equal_the_batched_vector_jacobian_product(
                                     is_grads_batched=True)
     for got, want in zip(ours, reference, strict=True):
         torch.testing.assert_close(got, want.transpose(0, 1))
+
+
+def test_blur_as_matrix_products_is_the_reflect_padded_convolution() -> None:
+    from drivexplain.operators.faithfulness import gaussian_blur
+
+    pixels = torch.randn(2, 3, 20, 36, dtype=torch.float64,
+                         generator=torch.Generator().manual_seed(5))
+    for sigma in (0.7, 2.5, 9.0):
+        radius = min(max(1, int(3 * sigma)), 19)
+        x = torch.arange(-radius, radius + 1, dtype=torch.float64)
+        kernel = torch.exp(-0.5 * (x / sigma) ** 2)
+        kernel = kernel / kernel.sum()
+        reference = F.conv2d(F.pad(pixels, (radius, radius, 0, 0), mode="reflect"),
+                             kernel.view(1, 1, 1, -1).expand(3, 1, 1, -1), groups=3)
+        reference = F.conv2d(F.pad(reference, (0, 0, radius, radius), mode="reflect"),
+                             kernel.view(1, 1, -1, 1).expand(3, 1, -1, 1), groups=3)
+        torch.testing.assert_close(gaussian_blur(pixels, sigma), reference)
+
+
+def test_token_subsets_are_open_clip_run_on_the_chosen_tokens(
+    double_backbone: OpenClipViT,
+) -> None:
+    bb = double_backbone
+    pixels = torch.randn(2, 3, 32, 32, dtype=torch.float64,
+                         generator=torch.Generator().manual_seed(6))
+    patches = torch.tensor([[[0, 3, 5], [1, 2, 15]], [[4, 8, 9], [6, 7, 10]]])
+    got = bb.embed_token_subsets(pixels, patches)
+    assert got.shape == (2, 2, 32)
+    visual = bb.visual
+    with torch.no_grad():
+        tokens = bb._embed(pixels)
+        for b in range(2):
+            for s in range(2):
+                sequence = tokens[b : b + 1, [0, *(patches[b, s] + 1).tolist()]]
+                pooled = visual.transformer(sequence)[:, 0]
+                torch.testing.assert_close(got[b, s], (visual.ln_post(pooled) @ visual.proj)[0])
+        every = torch.arange(bb.grid.num_patches).expand(2, 1, -1)
+        torch.testing.assert_close(bb.embed_token_subsets(pixels, every)[:, 0],
+                                   bb.embed_images(pixels))
+
+
+def test_drop_tokens_keeps_the_top_fraction_and_drops_the_rest() -> None:
+    from drivexplain.operators.config import FaithfulnessConfig
+    from drivexplain.operators.faithfulness import evaluate_drop_tokens, keep_count
+
+    seen: list[torch.Tensor] = []
+
+    def embed(pixels: torch.Tensor, patches: torch.Tensor) -> torch.Tensor:
+        seen.append(patches)
+        return torch.ones(*patches.shape[:2], 4)
+
+    fused = torch.rand(2, 3, 16, generator=torch.Generator().manual_seed(7))
+    text = F.normalize(torch.ones(2, 3, 4), dim=-1)
+    config = FaithfulnessConfig(method="drop_tokens", mask_fraction=0.25)
+    cd, ns, masks = evaluate_drop_tokens(embed, torch.zeros(2, 3, 8, 8), fused, (4, 4),
+                                         (4, 4), torch.ones(2, 3), text, text, config)
+    dropped, kept = seen
+    assert keep_count(16, 0.25) == 4 and kept.shape == (2, 3, 4) and dropped.shape == (2, 3, 12)
+    for b in range(2):
+        for k in range(3):
+            top = set(fused[b, k].topk(4).indices.tolist())
+            assert set(kept[b, k].tolist()) == top
+            assert set(dropped[b, k].tolist()) == set(range(16)) - top
+            assert masks[b, k].nonzero().flatten().tolist() == sorted(top)
+    assert cd.shape == ns.shape == (2, 3)
+    # a tiled heatmap on a finer grid: chosen on the token grid, the mask back on its own grid
+    seen.clear()
+    _, _, fine = evaluate_drop_tokens(embed, torch.zeros(2, 3, 8, 8), fused.repeat(1, 1, 4),
+                                      (8, 8), (4, 4), torch.ones(2, 3), text, None, config)
+    assert len(seen) == 1 and fine.shape == (2, 3, 64)
+    assert fine.sum(-1).eq(16).all()  # 4 tokens of 16 = a quarter of the finer grid
+
+
+def test_faithfulness_method_is_a_checked_setting() -> None:
+    from pydantic import ValidationError
+
+    from drivexplain.operators.config import FaithfulnessConfig
+
+    assert FaithfulnessConfig(method="drop_tokens").method == "drop_tokens"
+    with pytest.raises(ValidationError):
+        FaithfulnessConfig(method="drop_pixels")
