@@ -85,15 +85,25 @@ def grounding_scores(
         chunk = pairs[start : start + batch_size]
         replay = vlm.hidden_replay([frames[b] for b, _ in chunk], [prompts[b] for b, _ in chunk],
                                    [c for _, c in chunk])
-        depth = len(replay.hidden_states) - 1
-        chosen = default_layer(depth) if layer is None else layer % (depth + 1)
-        states = replay.hidden_states[chosen]
-        # The visual logit lens reads the last layer (already normed in transformers).
-        lens = vlm.logit_lens(replay.hidden_states[-1], normed=True)
-        for n, (b, concept) in enumerate(chunk):
-            out[b][concept] = _score(replay, states, lens, n, concept, chosen, weight,
-                                     top_fraction)
+        scored = scores_from_replay(vlm, replay, [c for _, c in chunk], layer=layer,
+                                    weight=weight, top_fraction=top_fraction)
+        for (b, concept), score in zip(chunk, scored, strict=True):
+            out[b][concept] = score
     return out
+
+
+def scores_from_replay(vlm: Any, replay: Any, concepts: Sequence[str], *,
+                       layer: int | None = None, weight: float = DEFAULT_WEIGHT,
+                       top_fraction: float = DEFAULT_TOP_FRACTION) -> list[GroundingScore]:
+    """One score per replayed row (row n teacher-forced `concepts[n]`); several settings can
+    be read off one `VLMBackend.hidden_replay`, which is where the cost is."""
+    depth = len(replay.hidden_states) - 1
+    chosen = default_layer(depth) if layer is None else layer % (depth + 1)
+    states = replay.hidden_states[chosen]
+    # The visual logit lens reads the last layer (already normed in transformers).
+    lens = vlm.logit_lens(replay.hidden_states[-1], normed=True)
+    return [_score(replay, states, lens, n, concept, chosen, weight, top_fraction)
+            for n, concept in enumerate(concepts)]
 
 
 def _score(replay: Any, states: torch.Tensor, lens: torch.Tensor, n: int, concept: str,
