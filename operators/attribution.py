@@ -216,7 +216,7 @@ class ConceptAttribution:
             with stage("stitch"):
                 fused, against, grid = stitch_views(fused, against, sim_pos, tiles, grid, cfg)
             sim_pos, chosen = sim_pos[:batch], chosen[:batch]
-        contrast_regions = minmax(against, cfg.eps) if has_contrast else 0 * g
+        contrast_regions = minmax(against, cfg.eps) if has_contrast else torch.zeros_like(fused)
         cd = ns = None
         masks = torch.zeros_like(fused)
         if cfg.faithfulness.enabled:

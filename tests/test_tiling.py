@@ -124,3 +124,11 @@ def test_tiling_config(tmp_path: Path) -> None:
     good = tmp_path / "tiled_whole.yaml"
     good.write_text("attribution:\n  tiling: grid\npipeline:\n  transport_short_side: null\n")
     assert load_config(good).attribution.tiling == "grid"
+
+
+def test_tiled_operator_without_contrast(backbone) -> None:
+    frame = np.random.default_rng(2).integers(0, 256, (72, 128, 3), dtype=np.uint8)
+    tiled = ConceptAttribution(backbone, AttributionConfig(tiling="grid"))
+    result = tiled.explain(frame, ["car"], contrastive="none")[0].concepts[0]
+    assert result.contrastive is None and result.heatmap.shape == (7, 7)
+    assert np.isfinite(result.heatmap).all()
