@@ -160,7 +160,7 @@ def check_prompts_fit(source: str | Path, prompts: Sequence[str], answer_tokens:
     """Refuse, before any model loads, a prompt the VLM's context cannot hold with its answer.
 
     Reads the VLM's config and processor only (no weights), from a local directory or the local
-    cache; when neither is there the check is left to the loaded model (`LlavaBackend`).
+    cache; when neither is there the check is left to the loaded model (`VLMBackend`).
     """
     from transformers import AutoConfig, AutoProcessor
 
@@ -168,12 +168,13 @@ def check_prompts_fit(source: str | Path, prompts: Sequence[str], answer_tokens:
     try:
         config = AutoConfig.from_pretrained(location, local_files_only=True)
         processor = AutoProcessor.from_pretrained(location, local_files_only=True)
-    except Exception:  # not local, or not loadable: LlavaBackend.load says why, in words
+    except Exception:  # not local, or not loadable: VLMBackend.load says why, in words
         return
     limit = context_length(config)
     if limit is None:
         return
-    side = int(getattr(getattr(config, "vision_config", None), "image_size", 336))
+    side = getattr(getattr(config, "vision_config", None), "image_size", None) or 336
+    side = int(side[0] if isinstance(side, (list, tuple)) else side)
     used = _positions_used(processor, prompts, _processor_input_hw(processor, side))
     for prompt, n in zip(prompts, used, strict=True):
         if n + answer_tokens > limit:
@@ -220,7 +221,7 @@ class VLMAnswer:
         ended_with_eos: whether generation stopped on EOS rather than on the token limit.
         frame_size: (height, width) of the frame as given, in pixels.
         frame_box: (top, left, height, width) of the frame region the grid covers, in pixels
-            (`LlavaBackend._frame_box`); needed to put the answer map on the frame.
+            (`VLMBackend._frame_box`); needed to put the answer map on the frame.
         layer_relevance: raw (unnormalised) attention-gradient map per used layer,
             (len(layers), grid_h, grid_w) float32, in the order of `layers`: what per-layer
             fusion (`operators.vlm.hybrid.llm_concept_map`) weighs.
@@ -417,16 +418,16 @@ class VLMBackend:
 
         text = str(source)
         if not text.strip():
-            raise ValueError("VLM source is empty: pass a LLaVA directory or a hub id")
+            raise ValueError("VLM source is empty: pass a VLM directory or a hub id")
         target = resolve_device(device)  # before loading: a wrong device should fail at once
         path = Path(text).expanduser()
         local = path.is_dir()
         if not local and not path.exists() and looks_like_path(text, hub_ids=True):
             raise VLMError(f"VLM path {text!r} is not a directory: it does not exist; pass a "
-                           "transformers LLaVA directory or a hub id")
+                           "transformers VLM directory or a hub id")
         if not local and (path.exists() or looks_like_path(text, hub_ids=True)):
             raise VLMError(
-                f"VLM path {text!r} is not a directory; pass a transformers LLaVA directory "
+                f"VLM path {text!r} is not a directory; pass a transformers VLM directory "
                 "(config.json, *.safetensors, tokenizer and processor files)"
             )
         location = str(path) if local else text
