@@ -228,6 +228,11 @@ def cached_collect(cache: Path | None, name: str, seed: int, frames: list[Frame]
     return checks
 
 
+def without_crops(evidence) -> list[ConceptEvidence]:
+    """The evidence as it would be without close-ups (crop_z unmeasured)."""
+    return [replace(e, crop_z=None) for e in evidence]
+
+
 def with_calibration(checks: list[FrameCheck], calibration: GroundingCalibration
                      ) -> list[FrameCheck]:
     return [replace(c, evidence={k: e.calibrated(calibration) for k, e in c.evidence.items()})
@@ -440,7 +445,9 @@ def crop_study(operator: ConceptAttribution, frames: list[Frame],
     For every object class in each frame: the class's heatmap, then `closeup_z` (the product's
     own code) at each candidate scale alone. Present: a salient instance; absent: none at all;
     tiny non-salient instances are left out. Reported as AUROC beside the whole-frame z, per
-    size bin.
+    size bin, with crops cut from the transported frame (what the actors hold, and what is
+    chosen from) and, for comparison, from the 640x360 render (`full-res`): whether a larger
+    transport size would pay.
     """
     from sklearn.metrics import roc_auc_score
 
@@ -453,7 +460,8 @@ def crop_study(operator: ConceptAttribution, frames: list[Frame],
         image = transported(frame)
         result = operator.explain([image], classes)[0]
         heat = [{c: result[c].heatmap for c in classes}]
-        per_scale = [closeup_z(operator, [image], heat, (scale,))[0] for scale in scales]
+        per_scale = [closeup_z(operator, [source], heat, (scale,))[0]
+                     for source in (image, frame.image) for scale in scales]
         evidence = {r.concept: ConceptEvidence.from_result(r, result.vocabulary_similarity,
                                                            names) for r in result.concepts}
         for c in classes:
@@ -463,7 +471,10 @@ def crop_study(operator: ConceptAttribution, frames: list[Frame],
     labels = np.array([r[0] for r in rows])
     area = np.array([r[-1] for r in rows])
     out: dict = {"frames": len(frames), "pairs": len(rows)}
-    columns = [("whole_frame_z", 1)] + [(f"crop_z@{s:g}", 2 + k) for k, s in enumerate(scales)]
+    columns = [("whole_frame_z", 1)] + [
+        (f"crop_z@{s:g}{suffix}", 2 + k + offset)
+        for offset, suffix in ((0, ""), (len(scales), " full-res"))
+        for k, s in enumerate(scales)]
     for name, col in columns:
         values = np.array([r[col] for r in rows], dtype=float)
         out[name] = {"auroc": round(float(roc_auc_score(labels, values)), 3)}
@@ -650,14 +661,25 @@ def main() -> None:
                  for c in make_cases(n, f, rng, colour_vocabulary)]
     cal_checks = cached_collect(args.cache, "calibration", CALIBRATION_SEED, cal_frames,
                                 cal_cases, operator, extractor, args.batch, crop_scales)
-    evidence, labels, _ = grounding_labels(cal_frames, cal_checks, cal_cases)
     digest = operator.backbone.weights_sha256
-    calibration = fit_grounding(
-        [e.features() for e in evidence], labels, operator.model_id, digest,
-        source=f"benchmarks/coherence.py: synthworld seeds {CALIBRATION_SEED}.."
-               f"{CALIBRATION_SEED + args.cal_frames - 1}, 4 weathers, {FRAME_SIZE[0]}x"
-               f"{FRAME_SIZE[1]} at transport short side {TRANSPORT_SHORT_SIDE}",
-        crop_scales=crop_scales)
+    source = (f"benchmarks/coherence.py: synthworld seeds {CALIBRATION_SEED}.."
+              f"{CALIBRATION_SEED + args.cal_frames - 1}, 4 weathers, {FRAME_SIZE[0]}x"
+              f"{FRAME_SIZE[1]} at transport short side {TRANSPORT_SHORT_SIDE}")
+    evidence, labels, _ = grounding_labels(cal_frames, cal_checks, cal_cases)
+    calibration = fit_grounding([e.features() for e in evidence], labels, operator.model_id,
+                                digest, source=source, crop_scales=crop_scales)
+    if crop_scales:
+        # The close-up costs a forward per concept: it stays only if it adds to the other
+        # evidence, judged by out-of-fold AUROC on the calibration labels.
+        plain = fit_grounding([e.features() for e in without_crops(evidence)], labels,
+                              operator.model_id, digest, source=source)
+        results["crop_z_on_calibration"] = {"oof_auroc_with": calibration.overall_auroc,
+                                            "oof_auroc_without": plain.overall_auroc}
+        if (plain.overall_auroc or 0.0) >= (calibration.overall_auroc or 0.0):
+            calibration, crop_scales = plain, ()
+            cal_checks = [replace(c, evidence=dict(zip(c.evidence, without_crops(
+                c.evidence.values()), strict=True))) for c in cal_checks]
+        results["crop_scales"] = list(crop_scales)
     if args.write_calibration:
         calibration.save(TINY_CLIP_CALIBRATION)
         results["calibration_written"] = package_relative(TINY_CLIP_CALIBRATION)
@@ -700,8 +722,9 @@ def main() -> None:
     results["verification_cost"] = verification_cost(operator, eval_frames[:16], extractor,
                                                      calibration)
     if args.crop_frames:
+        chosen = (results["crop_study_calibration"]["chosen_scale"],)
         results["crop_study_evaluation"] = crop_study(operator, eval_frames[: args.crop_frames],
-                                                      crop_scales)
+                                                      chosen)
     operator.grounding = calibration
     results["similarity_measures"] = measure_study(eval_frames, operator, args.measure_frames)
     results["clips"] = clip_study(operator, extractor, tuned, args.clips)
@@ -757,6 +780,9 @@ def print_summary(results: dict) -> None:
         if crop:
             cells = ", ".join(f"{k} {v}" for k, v in crop.items() if isinstance(v, dict))
             print(f"close-ups on {split} frames ({crop['pairs']} pairs): {cells}")
+    if "crop_z_on_calibration" in results:
+        print(f"crop_z on calibration labels, out-of-fold AUROC: "
+              f"{results['crop_z_on_calibration']}; shipped crop scales {results['crop_scales']}")
     if "crop_z_alone" in results:
         print(f"crop_z alone AUROC {results['crop_z_alone']['auroc']:.3f}; crop scales "
               f"{results['crop_scales']} (chosen on calibration frames)")

@@ -239,6 +239,7 @@ def build_rows(
                 _concept_result(c, by_concept.get(c)) | (
                     {"vocab_z": finite(evidence[c].vocab_z),
                      "vocab_rank": evidence[c].vocab_rank,
+                     "crop_z": finite(evidence[c].crop_z),
                      "p_grounded": finite(evidence[c].p_grounded),
                      "concept_auroc": evidence[c].concept_auroc,
                      "vlm_grounding": finite(evidence[c].vlm_grounding)} if c in evidence else {})

@@ -1,0 +1,105 @@
+"""Is a retrained CLIP no worse at localisation? Two weights files side by side.
+
+Run:  python benchmarks/weights_check.py CANDIDATE.safetensors [--baseline PATH]
+          [--json benchmarks/results/weights_check.json]
+
+A retrained tiny CLIP (for example stage 3 with crop views, `configs/train_tiny_clip_stage3.yaml`)
+may ship only if Concept Attribution localises no worse with it. This reports, for the baseline
+(the shipped weights by default) and the candidate, on the localisation benchmark's own splits
+(`benchmarks/localisation.py`: seeds 900000+60 and 700000+120, the same pairs and the same 31x31
+pointing tolerance): CA pointing with the `layers` and `both` head strategies, strict pointing,
+and the present-vs-absent AUROC of Concept Drop, Negative Suppression and the raw cosine. Only
+the CA methods run, so a check takes minutes where the full benchmark takes an hour.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+import torch
+from localisation import (
+    EVALUATION_SPLITS,
+    ca_maps,
+    held_out_frames,
+    near_mask,
+    operator,
+    summarise,
+)
+from sklearn.metrics import roc_auc_score
+
+from drivexplain.operators.backbone import OpenClipViT
+from drivexplain.operators.config import HeadSelectionConfig, ModelConfig
+from drivexplain.operators.tiny_clip import TINY_CLIP_NAME, default_weights_path
+
+
+def check(weights: Path, size: tuple[int, int] = (640, 360)) -> dict:
+    """The CA figures of one weights file on every evaluation split."""
+    bb = OpenClipViT.from_config(ModelConfig(name=TINY_CLIP_NAME, pretrained=str(weights)))
+    out: dict = {"weights": str(weights), "sha256": bb.weights_sha256}
+    for seed, count in EVALUATION_SPLITS:
+        started = time.perf_counter()
+        frames, pairs, labels = held_out_frames(count, size, seed)
+        near = [near_mask(p.mask) for p in pairs]
+        split: dict = {"pairs": len(pairs)}
+        for strategy in ("layers", "both"):
+            maps = ca_maps(operator(bb, heads=HeadSelectionConfig(strategy=strategy)), frames,
+                           pairs)
+            summary = summarise(maps, pairs, near)
+            split[f"CA {strategy}"] = {k: round(summary[k], 4)
+                                       for k in ("pointing", "pointing_strict")}
+        by_frame: dict[int, list[tuple[str, bool]]] = defaultdict(list)
+        for f, concept, present in labels:
+            by_frame[f].append((concept, present))
+        order = sorted(by_frame)
+        results = operator(bb).explain([frames[f].image for f in order],
+                                       [[c for c, _ in by_frame[f]] for f in order])
+        y, scores = [], defaultdict(list)
+        for f, result in zip(order, results, strict=True):
+            for (_, present), concept in zip(by_frame[f], result.concepts, strict=True):
+                y.append(present)
+                scores["concept_drop"].append(concept.concept_drop)
+                scores["negative_suppression"].append(concept.negative_suppression)
+                scores["cosine"].append(concept.similarity)
+        split["present_absent_auroc"] = {
+            k: round(float(roc_auc_score(y, np.nan_to_num(np.asarray(v, float)))), 4)
+            for k, v in scores.items()}
+        split["seconds"] = round(time.perf_counter() - started, 1)
+        out[f"{seed}+{count}"] = split
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("candidate", type=Path)
+    parser.add_argument("--baseline", type=Path, default=default_weights_path())
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--json", type=Path,
+                        default=Path(__file__).resolve().parent / "results" / "weights_check.json")
+    args = parser.parse_args()
+    for path in (args.candidate, args.baseline):
+        if not path.is_file():
+            parser.error(f"weights file {path} does not exist")
+    torch.set_num_threads(args.threads)
+    result = {"baseline": check(args.baseline), "candidate": check(args.candidate)}
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(result, indent=2))
+    for split in (f"{s}+{c}" for s, c in EVALUATION_SPLITS):
+        base, cand = result["baseline"][split], result["candidate"][split]
+        print(f"split {split} ({base['pairs']} pairs)")
+        for key in ("CA layers", "CA both"):
+            for metric in ("pointing", "pointing_strict"):
+                print(f"  {key:<10} {metric:<16} baseline {base[key][metric]:.3f}  "
+                      f"candidate {cand[key][metric]:.3f}")
+        for metric, value in base["present_absent_auroc"].items():
+            print(f"  AUROC {metric:<22} baseline {value:.3f}  candidate "
+                  f"{cand['present_absent_auroc'][metric]:.3f}")
+    print(f"wrote {args.json}")
+
+
+if __name__ == "__main__":
+    main()
