@@ -30,8 +30,10 @@ from drivexplain.operators.backbone import OpenClipViT, VisualTrace
 from drivexplain.operators.config import AttributionConfig, DrivexplainConfig, RuntimeConfig
 from drivexplain.operators.contrastive import (
     ContrastiveChoice,
+    cached_vocabulary_text,
     choose_contrastive_batch,
     load_vocabulary,
+    vocabulary_key,
 )
 from drivexplain.operators.device import resolve_device
 from drivexplain.operators.faithfulness import adjust, evaluate, evaluate_drop_tokens
@@ -119,8 +121,14 @@ class ConceptAttribution:
     def vocabulary(self) -> tuple[list[str], torch.Tensor]:
         """The contrastive candidates and their text embeddings, loaded once."""
         if self._vocabulary is None:
-            self._vocabulary = load_vocabulary(self.config.contrastive.vocabulary)
-            self._vocabulary_text = self.backbone.encode_text(self._vocabulary)
+            bb = self.backbone
+            vocabulary = load_vocabulary(self.config.contrastive.vocabulary)
+            key = (vocabulary_key(bb.weights_sha256, bb.model_id, vocabulary)
+                   if bb.weights_sha256 else None)
+            # Embedded once per model and vocabulary, then read from the disk cache.
+            bb.remember_text(vocabulary, cached_vocabulary_text(key, vocabulary, bb.encode_text))
+            self._vocabulary = vocabulary
+            self._vocabulary_text = bb.encode_text(vocabulary)
         return self._vocabulary, self._vocabulary_text
 
     def _contrasts(

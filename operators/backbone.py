@@ -368,6 +368,12 @@ class OpenClipViT:
                 self._text_cache[text] = row
         return torch.stack([self._text_cache[t] for t in texts])
 
+    def remember_text(self, texts: Sequence[str], embeddings: torch.Tensor) -> None:
+        """Put embeddings computed earlier (the vocabulary's disk cache) into the per-string
+        cache; a text already cached keeps its row."""
+        for text, row in zip(texts, embeddings.to(self.device), strict=True):
+            self._text_cache.setdefault(text, row)
+
     @property
     def logit_scale(self) -> float:
         return float(self.model.logit_scale.exp().item())

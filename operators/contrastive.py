@@ -15,6 +15,10 @@ benchmark, 7 of the 53 "car" pairs were contrasted with a coloured car before th
 
 from __future__ import annotations
 
+import hashlib
+import os
+import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -159,3 +163,66 @@ def choose_contrastive_batch(
             out.append(ContrastiveChoice(concept=vocabulary[pick_host[b][k]], present=names))
         choices.append(out)
     return choices, pick
+
+
+CACHE_ENV = "DRIVEXPLAIN_CACHE_DIR"
+
+
+def cache_dir() -> Path:
+    """Where derived data (text embeddings) is cached: $DRIVEXPLAIN_CACHE_DIR, else
+    $XDG_CACHE_HOME/drivexplain, else ~/.cache/drivexplain."""
+    override = os.environ.get(CACHE_ENV)
+    if override:
+        return Path(override).expanduser()
+    return Path(os.environ.get("XDG_CACHE_HOME") or "~/.cache").expanduser() / "drivexplain"
+
+
+def vocabulary_key(weights_sha256: str, model_id: str, vocabulary: list[str]) -> str:
+    """Names one model's embeddings of one vocabulary: the weights' sha256, the model id (which
+    holds the architecture) and the vocabulary's texts in order."""
+    digest = hashlib.sha256()
+    for part in (weights_sha256, model_id, *vocabulary):
+        digest.update(part.encode())
+        digest.update(b"\0")
+    return digest.hexdigest()[:32]
+
+
+def cached_vocabulary_text(
+    key: str | None,
+    vocabulary: list[str],
+    encode: Callable[[list[str]], torch.Tensor],
+    directory: Path | None = None,
+) -> torch.Tensor:
+    """The vocabulary's text embeddings, from the cache when it holds them for `key`.
+
+    Embedding a vocabulary is a text-tower forward of every entry at every actor start; the
+    cache turns that into a file read. Without a key (random weights, no file to hash) nothing
+    is cached. A cache file that cannot be read, or whose shape or values do not fit, is
+    ignored and rewritten; writing goes through a temporary file and a rename, so a reader
+    never sees half a file, and a cache directory that cannot be written is not an error.
+    """
+    if key is None:
+        return encode(vocabulary)
+    from safetensors.torch import load_file, save_file
+
+    path = (directory or cache_dir()) / f"text-{key}.safetensors"
+    if path.is_file():
+        try:
+            cached = load_file(str(path))["embeddings"]
+            if cached.ndim == 2 and cached.shape[0] == len(vocabulary) and \
+                    bool(torch.isfinite(cached).all()):
+                return cached
+        except Exception:  # corrupt or foreign file: rebuilt below
+            pass
+    embeddings = encode(vocabulary)
+    partial: Path | None = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False) as tmp:
+            partial = Path(tmp.name)
+        save_file({"embeddings": embeddings.detach().float().cpu().contiguous()}, str(partial))
+        os.replace(partial, path)
+    except OSError:
+        if partial is not None:
+            partial.unlink(missing_ok=True)
+    return embeddings

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 from pathlib import Path
 
 import numpy as np
 import open_clip
 import pytest
 import torch
+
+# Derived-data caches (vocabulary text embeddings) go to a fresh folder, never the user's.
+os.environ.setdefault("DRIVEXPLAIN_CACHE_DIR", tempfile.mkdtemp(prefix="drivexplain-cache-"))
 
 TINY_VIT = {
     "embed_dim": 32,

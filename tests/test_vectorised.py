@@ -206,3 +206,66 @@ def test_faithfulness_method_is_a_checked_setting() -> None:
     assert FaithfulnessConfig(method="drop_tokens").method == "drop_tokens"
     with pytest.raises(ValidationError):
         FaithfulnessConfig(method="drop_pixels")
+
+
+def test_vocabulary_text_cache_round_trip_and_corrupt_files(tmp_path: Path) -> None:
+    from drivexplain.operators.contrastive import cached_vocabulary_text, vocabulary_key
+
+    vocabulary = ["car", "bus", "tree"]
+    calls: list[list[str]] = []
+
+    def encode(texts: list[str]) -> torch.Tensor:
+        calls.append(list(texts))
+        return F.normalize(torch.randn(len(texts), 8), dim=-1)
+
+    key = vocabulary_key("ab" * 32, "M@w", vocabulary)
+    assert key != vocabulary_key("ab" * 32, "M@w", vocabulary[::-1])
+    assert key != vocabulary_key("cd" * 32, "M@w", vocabulary)
+    first = cached_vocabulary_text(key, vocabulary, encode, tmp_path)
+    again = cached_vocabulary_text(key, vocabulary, encode, tmp_path)
+    assert len(calls) == 1 and torch.equal(first, again)
+    (path,) = tmp_path.glob("text-*.safetensors")
+    for damage in (b"not a safetensors file", path.read_bytes()[:40]):
+        path.write_bytes(damage)
+        rebuilt = cached_vocabulary_text(key, vocabulary, encode, tmp_path)
+        assert rebuilt.shape == (3, 8) and torch.equal(
+            cached_vocabulary_text(key, vocabulary, encode, tmp_path), rebuilt)
+    assert len(calls) == 3  # one rebuild per damaged file, then read back
+    # a file of another shape under the key (say, a hand-copied cache) is not trusted
+    cached_vocabulary_text(key, vocabulary[:2], encode, tmp_path)
+    assert len(calls) == 4
+    # no key (random weights): never cached; an unwritable folder is not an error
+    cached_vocabulary_text(None, vocabulary, encode, tmp_path / "none")
+    assert not (tmp_path / "none").exists()
+    blocked = tmp_path / "file"
+    blocked.write_text("")
+    assert cached_vocabulary_text(key, vocabulary, encode, blocked / "sub").shape == (3, 8)
+
+
+def test_operator_reads_the_vocabulary_from_the_cache(tmp_path: Path, monkeypatch) -> None:
+    import numpy as np
+
+    from drivexplain.operators.attribution import ConceptAttribution
+    from drivexplain.operators.config import load_config
+
+    monkeypatch.setenv("DRIVEXPLAIN_CACHE_DIR", str(tmp_path))
+    config = load_config(None).with_overrides(**{"coherence.enabled": False})
+    frames = [np.random.default_rng(0).integers(0, 256, (72, 126, 3), dtype=np.uint8)]
+    first = ConceptAttribution.from_config(config)
+    assert first.backbone.weights_sha256
+    cold = first.explain(frames, ["car", "pedestrian"])
+    assert len(list(tmp_path.glob("text-*.safetensors"))) == 1
+    second = ConceptAttribution.from_config(config)
+    tower = second.backbone.model.encode_text
+    batches: list[int] = []
+
+    def spy(tokens: torch.Tensor) -> torch.Tensor:
+        batches.append(tokens.shape[0])
+        return tower(tokens)
+
+    second.backbone.model.encode_text = spy
+    warm = second.explain(frames, ["car", "pedestrian"])
+    assert batches and max(batches) <= 2  # the two concepts, never the vocabulary
+    for a, b in zip(cold[0].concepts, warm[0].concepts, strict=True):
+        assert a.contrastive == b.contrastive and a.present_concepts == b.present_concepts
+        np.testing.assert_allclose(a.heatmap, b.heatmap, atol=1e-5)
