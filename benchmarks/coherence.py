@@ -71,7 +71,11 @@ from drivexplain.operators.verdicts.coherence import (
 )
 from drivexplain.operators.verdicts.concepts import ConceptExtractor
 from drivexplain.operators.verdicts.episodes import FrameFlag, find_episodes
-from drivexplain.operators.verdicts.grounding import GroundingCalibration, fit_grounding
+from drivexplain.operators.verdicts.grounding import (
+    GroundingCalibration,
+    fit_choosing_closeups,
+    fit_grounding,
+)
 from drivexplain.synthworld.objects import CLASS_COLOURS, OBJECT_CLASSES
 from drivexplain.synthworld.qa import PLURALS
 from drivexplain.synthworld.scene import CONDITIONS, Frame, World, parse_concept, render_scene
@@ -666,20 +670,16 @@ def main() -> None:
               f"{CALIBRATION_SEED + args.cal_frames - 1}, 4 weathers, {FRAME_SIZE[0]}x"
               f"{FRAME_SIZE[1]} at transport short side {TRANSPORT_SHORT_SIDE}")
     evidence, labels, _ = grounding_labels(cal_frames, cal_checks, cal_cases)
-    calibration = fit_grounding([e.features() for e in evidence], labels, operator.model_id,
-                                digest, source=source, crop_scales=crop_scales)
+    calibration = fit_choosing_closeups([e.features() for e in evidence], labels,
+                                        operator.model_id, digest, source, crop_scales)
     if crop_scales:
-        # The close-up costs a forward per concept: it stays only if it adds to the other
-        # evidence, judged by out-of-fold AUROC on the calibration labels.
-        plain = fit_grounding([e.features() for e in without_crops(evidence)], labels,
-                              operator.model_id, digest, source=source)
-        results["crop_z_on_calibration"] = {"oof_auroc_with": calibration.overall_auroc,
-                                            "oof_auroc_without": plain.overall_auroc}
-        if (plain.overall_auroc or 0.0) >= (calibration.overall_auroc or 0.0):
-            calibration, crop_scales = plain, ()
-            cal_checks = [replace(c, evidence=dict(zip(c.evidence, without_crops(
-                c.evidence.values()), strict=True))) for c in cal_checks]
-        results["crop_scales"] = list(crop_scales)
+        results["crop_z_on_calibration"] = {
+            k: v for k, v in calibration.fitted_on.items() if "crop_z" in k}
+    if crop_scales and not calibration.crop_scales:
+        crop_scales = ()
+        cal_checks = [replace(c, evidence=dict(zip(c.evidence, without_crops(
+            c.evidence.values()), strict=True))) for c in cal_checks]
+    results["crop_scales"] = list(crop_scales)
     if args.write_calibration:
         calibration.save(TINY_CLIP_CALIBRATION)
         results["calibration_written"] = package_relative(TINY_CLIP_CALIBRATION)

@@ -122,7 +122,7 @@ def calibrate(labels_path: Path, out: Path, config: DrivexplainConfig) -> dict:
     from drivexplain.operators.attribution import ConceptAttribution
     from drivexplain.operators.verdicts.closeups import DEFAULT_CROP_SCALES
     from drivexplain.operators.verdicts.coherence import concept_evidence
-    from drivexplain.operators.verdicts.grounding import fit_grounding
+    from drivexplain.operators.verdicts.grounding import fit_choosing_closeups
 
     labels = read_labels(labels_path)
     frames = _frames(labels, config.pipeline.transport_short_side)
@@ -137,9 +137,10 @@ def calibrate(labels_path: Path, out: Path, config: DrivexplainConfig) -> dict:
                                    crop_scales=DEFAULT_CROP_SCALES)
     by_key = dict(zip(keys, evidence, strict=True))
     samples = [by_key[(label.source, label.frame)][label.concept].features() for label in labels]
-    calibration = fit_grounding(samples, [label.present for label in labels],
-                                operator.model_id, operator.backbone.weights_sha256,
-                                source=f"drivexplain calibrate {labels_path.name}",
-                                crop_scales=DEFAULT_CROP_SCALES)
+    calibration = fit_choosing_closeups(
+        samples, [label.present for label in labels], operator.model_id,
+        operator.backbone.weights_sha256, f"drivexplain calibrate {labels_path.name}",
+        DEFAULT_CROP_SCALES)
     calibration.save(out)
-    return dict(calibration.fitted_on) | {"model": operator.model_id}
+    return dict(calibration.fitted_on) | {"model": operator.model_id,
+                                          "crop_scales": list(calibration.crop_scales)}

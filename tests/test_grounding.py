@@ -174,3 +174,30 @@ def test_an_unverifiable_concept_raises_no_flag_and_says_so_first() -> None:
                                 Extraction("Yes.", ("bus",), polarity="affirm"),
                                 {"bus": strong}, {"histogram": 1.0}), config)
     assert verdict.verdict == "ungrounded"
+
+
+def _with_crop_z(samples: list[GroundingFeatures], labels: list[bool], informative: bool,
+                 seed: int = 1) -> list[GroundingFeatures]:
+    """crop_z that sees what the whole frame misses (present small objects), or pure noise."""
+    from dataclasses import replace
+
+    rng = np.random.default_rng(seed)
+    return [replace(s, vocab_z=s.vocab_z + rng.normal(0, 2.0),
+                    crop_z=(2.0 if y else -1.0) + rng.normal(0, 0.7) if informative
+                    else rng.normal(0, 1.0))
+            for s, y in zip(samples, labels, strict=True)]
+
+
+@pytest.mark.parametrize("informative", [True, False])
+def test_the_close_up_is_kept_only_when_it_raises_out_of_fold_auroc(informative: bool) -> None:
+    from drivexplain.operators.verdicts.grounding import fit_choosing_closeups
+
+    samples, labels = _samples()
+    samples = _with_crop_z(samples, labels, informative)
+    cal = fit_choosing_closeups(samples, labels, "M", None, "test", (0.5,))
+    with_crop, without = (cal.fitted_on["oof_auroc_with_crop_z"],
+                          cal.fitted_on["oof_auroc_without_crop_z"])
+    assert cal.crop_scales == ((0.5,) if informative else ())
+    assert (with_crop > without) is informative
+    if informative:
+        assert with_crop > without + 0.02

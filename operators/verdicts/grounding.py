@@ -24,7 +24,7 @@ import json
 import logging
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -241,6 +241,34 @@ def fit_grounding(
         "concept_auroc": {c: a for c, a in per_concept.items() if a is not None},
         "overall_auroc": _auroc(y, oof),
         "crop_scales": tuple(float(v) for v in crop_scales)})
+
+
+def fit_choosing_closeups(
+    samples: Sequence[GroundingFeatures],
+    labels: Sequence[bool],
+    model_id: str,
+    weights_sha256: str | None,
+    source: str,
+    crop_scales: Sequence[float],
+) -> GroundingCalibration:
+    """`fit_grounding` with the close-up's crop_z, and without; the better one out of fold.
+
+    A close-up costs one no-grad forward per crop on every (frame, concept) a run checks, so it
+    is kept (and its `crop_scales` recorded for runs to cut) only if it raises the
+    out-of-fold AUROC on these labels; otherwise the calibration has no crop scales and runs
+    cut no crops. Both AUROCs are kept in `fitted_on`.
+    """
+    with_crops = fit_grounding(samples, labels, model_id, weights_sha256, source,
+                               crop_scales=crop_scales)
+    if not crop_scales:
+        return with_crops
+    without = fit_grounding([replace(s, crop_z=None) for s in samples], labels, model_id,
+                            weights_sha256, source)
+    chosen = with_crops if (with_crops.overall_auroc or 0.0) > (without.overall_auroc or 0.0) \
+        else without
+    record = {"oof_auroc_with_crop_z": with_crops.overall_auroc or 0.0,
+              "oof_auroc_without_crop_z": without.overall_auroc or 0.0}
+    return chosen.model_copy(update={"fitted_on": {**chosen.fitted_on, **record}})
 
 
 def _auroc(labels: np.ndarray, scores: np.ndarray, min_per_side: int = 1) -> float | None:
