@@ -474,6 +474,92 @@ def parse_split(parser: argparse.ArgumentParser, text: str) -> tuple[int, int]:
 DEFAULT_CA = "CA default"
 
 
+def sanity(args, bb, frames, pairs, labels, near, methods, input_size) -> tuple[dict, dict]:
+    """A weight-randomised model's maps, and present/absent AUROC of Concept Drop and NS."""
+    torch.manual_seed(1234)
+    random_model = open_clip.create_model(args.model).eval()
+    random_bb = OpenClipViT(random_model, f"{args.model}@random-init", input_size=input_size)
+    random_maps = ca_maps(operator(random_bb), frames, pairs)
+    trained_maps = methods[DEFAULT_CA]
+    ranks = [
+        np.corrcoef(np.argsort(np.argsort(a.ravel())), np.argsort(np.argsort(b.ravel())))[0, 1]
+        for a, b in zip(trained_maps, random_maps, strict=True)
+    ]
+    randomised = {
+        "spearman_trained_vs_random": float(np.nanmean(ranks)),
+        "pointing_random_model": summarise(random_maps, pairs, near)["pointing"],
+    }
+    print(
+        f"\nrandomised weights: mean Spearman(trained, random) = "
+        f"{randomised['spearman_trained_vs_random']:.3f}; pointing of the random model = "
+        f"{randomised['pointing_random_model']:.3f}"
+    )
+
+    # sanity 2: present vs absent concepts (the splits' frames; top-up frames carry no labels)
+    by_frame: dict[int, list[tuple[str, bool]]] = defaultdict(list)
+    for f, concept, present in labels:
+        by_frame[f].append((concept, present))
+    order = sorted(by_frame)
+    results = operator(bb).explain(
+        [frames[f].image for f in order], [[c for c, _ in by_frame[f]] for f in order]
+    )
+    y, cd, ns = [], [], []
+    for f, result in zip(order, results, strict=True):
+        for (_, present), concept in zip(by_frame[f], result.concepts, strict=True):
+            y.append(present)
+            cd.append(concept.concept_drop)
+            ns.append(concept.negative_suppression)
+    y_arr = np.array(y)
+    auroc = {
+        "concept_drop": float(roc_auc_score(y_arr, np.nan_to_num(cd))),
+        "negative_suppression": float(roc_auc_score(y_arr, np.nan_to_num(ns))),
+        "similarity_for_reference": float(
+            roc_auc_score(y_arr, [c.similarity for r in results for c in r.concepts])
+        ),
+        "present": int(y_arr.sum()),
+        "absent": int((~y_arr).sum()),
+    }
+    print(
+        f"present vs absent AUROC: CD {auroc['concept_drop']:.3f}, NS "
+        f"{auroc['negative_suppression']:.3f} "
+        f"(raw cosine: {auroc['similarity_for_reference']:.3f}); "
+        f"{auroc['present']} present, {auroc['absent']} absent"
+    )
+    return randomised, auroc
+
+
+def parameter_study(bb, frames, pairs, near) -> tuple[dict, dict]:
+    """The paper's alpha x beta study with specificity, and the contrast weight gamma."""
+    sweep: dict[str, dict] = {}
+    contrast_sweep: dict[str, dict] = {}
+    print(
+        f"\nparameter study (strategy both):\n{'alpha':>6}{'beta':>6}{'pointing':>9}"
+        f"{'IoU':>7}{'energy':>8}{'specificity corr':>18}"
+    )
+    for alpha in (0.0, 0.5, 0.8, 1.0):
+        for beta in (0.1, 0.5, 1.0, 10.0):
+            ca = operator(bb, alpha=alpha, beta=beta)
+            row = summarise(ca_maps(ca, frames, pairs), pairs, near)
+            row["specificity_corr"] = specificity(ca, frames, pairs)
+            sweep[f"{alpha},{beta}"] = row
+            print(
+                f"{alpha:>6}{beta:>6}{row['pointing']:>9.3f}{row['iou']:>7.3f}"
+                f"{row['energy']:>8.3f}{row['specificity_corr']:>18.3f}"
+            )
+    print("\ncontrast weight (strategy both): target cos(I,T+) - gamma*cos(I,T-)")
+    print(f"{'gamma':>6}{'pointing':>9}{'pt <1%':>8}{'IoU':>7}{'energy':>8}")
+    for weight in CONTRAST_WEIGHTS:
+        ca = operator(bb, contrastive=ContrastiveConfig(weight=weight))
+        row = summarise(ca_maps(ca, frames, pairs), pairs, near)
+        contrast_sweep[str(weight)] = row
+        print(
+            f"{weight:>6}{row['pointing']:>9.3f}{row['pointing_small<1%']:>8.3f}"
+            f"{row['iou']:>7.3f}{row['energy']:>8.3f}"
+        )
+
+    return sweep, contrast_sweep
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -494,6 +580,15 @@ def main() -> None:
     )
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--sweep", action="store_true", help="the alpha x beta and gamma study")
+    parser.add_argument(
+        "--tiled", default="grid",
+        help="comma-separated tilings run beside the default (grid, pyramid; '' for none)",
+    )
+    parser.add_argument(
+        "--lean", action="store_true",
+        help="pointing only: CA default, the tiled variants, the baselines and the priors; no "
+        "other CA variants, deletion/insertion, randomised model or present/absent AUROC",
+    )
     parser.add_argument(
         "--perturbation-pairs",
         type=int,
@@ -542,17 +637,20 @@ def main() -> None:
     methods: dict[str, np.ndarray] = {
         DEFAULT_CA: ca_maps(operator(bb), frames, pairs),
     }
-    for strategy in ("layers", "heads", "both"):
-        ca = operator(bb, heads=HeadSelectionConfig(strategy=strategy), tiling="none")
-        methods[f"CA {strategy}, untiled (a=0.8 b=0.5)"] = ca_maps(ca, frames, pairs)
-    methods["CA gradient only (a=1 b=1)"] = ca_maps(
-        operator(bb, alpha=1.0, beta=1.0), frames, pairs
-    )
-    # Not a CA strategy: what the automatic contrast costs.
-    methods["ablation: no contrast"] = ca_maps(
-        operator(bb, contrastive=ContrastiveConfig(mode="none")), frames, pairs
-    )
-    for tiling in ("grid", "pyramid"):
+    if not args.lean:
+        for strategy in ("layers", "heads", "both"):
+            ca = operator(bb, heads=HeadSelectionConfig(strategy=strategy), tiling="none")
+            methods[f"CA {strategy}, untiled (a=0.8 b=0.5)"] = ca_maps(ca, frames, pairs)
+        methods["CA gradient only (a=1 b=1)"] = ca_maps(
+            operator(bb, alpha=1.0, beta=1.0), frames, pairs
+        )
+        # Not a CA strategy: what the automatic contrast costs.
+        methods["ablation: no contrast"] = ca_maps(
+            operator(bb, contrastive=ContrastiveConfig(mode="none")), frames, pairs
+        )
+    for tiling in [t.strip() for t in args.tiled.split(",") if t.strip()]:
+        if tiling not in ("none", "grid", "pyramid"):
+            parser.error(f"--tiled {args.tiled!r}: tilings are grid and pyramid")
         if tiling != default_config.tiling:
             methods[f"CA {tiling} tiling"] = ca_maps(operator(bb, tiling=tiling), frames, pairs)
     for name, fn in BASELINES.items():
@@ -578,12 +676,14 @@ def main() -> None:
                 for m, p, n, ns in zip(maps, pairs, near, near_salient, strict=True)]
         rows_by_method[name] = rows
         row = summarise_rows(rows, pairs)
-        on_grid = maps if maps.shape[1:] == (gh, gw) else np.stack(
-            [cv2.resize(m, (gw, gh), interpolation=cv2.INTER_AREA) for m in maps])
-        deletion, insertion = perturbation_auc(bb, images, on_grid[subset], class_text,
-                                               class_index)
-        row["deletion_auc"] = float(deletion.mean())
-        row["insertion_auc"] = float(insertion.mean())
+        row["deletion_auc"] = row["insertion_auc"] = float("nan")
+        if not args.lean:
+            on_grid = maps if maps.shape[1:] == (gh, gw) else np.stack(
+                [cv2.resize(m, (gw, gh), interpolation=cv2.INTER_AREA) for m in maps])
+            deletion, insertion = perturbation_auc(bb, images, on_grid[subset], class_text,
+                                                   class_index)
+            row["deletion_auc"] = float(deletion.mean())
+            row["insertion_auc"] = float(insertion.mean())
         table[name] = row
     for name, where in points.items():
         rows = [point_metrics(y, x, p, n, ns)
@@ -647,87 +747,14 @@ def main() -> None:
             print(line)
             table[name][f"{key}_ci95"] = [lo, hi]
 
-    # sanity 1: randomised weights
-    torch.manual_seed(1234)
-    random_model = open_clip.create_model(args.model).eval()
-    random_bb = OpenClipViT(random_model, f"{args.model}@random-init", input_size=input_size)
-    random_maps = ca_maps(operator(random_bb), frames, pairs)
-    trained_maps = methods[DEFAULT_CA]
-    ranks = [
-        np.corrcoef(np.argsort(np.argsort(a.ravel())), np.argsort(np.argsort(b.ravel())))[0, 1]
-        for a, b in zip(trained_maps, random_maps, strict=True)
-    ]
-    randomised = {
-        "spearman_trained_vs_random": float(np.nanmean(ranks)),
-        "pointing_random_model": summarise(random_maps, pairs, near)["pointing"],
-    }
-    print(
-        f"\nrandomised weights: mean Spearman(trained, random) = "
-        f"{randomised['spearman_trained_vs_random']:.3f}; pointing of the random model = "
-        f"{randomised['pointing_random_model']:.3f}"
-    )
-
+    randomised: dict = {}
+    auroc: dict = {}
     grid_ceiling = summarise(perfect_grid_maps(pairs, bb.grid.shape), pairs, near)["pointing"]
-    print(f"perfect {gh}x{gw} map (patch share of the mask): pointing {grid_ceiling:.3f}")
-
-    # sanity 2: present vs absent concepts (the splits' frames; top-up frames carry no labels)
-    by_frame: dict[int, list[tuple[str, bool]]] = defaultdict(list)
-    for f, concept, present in labels:
-        by_frame[f].append((concept, present))
-    order = sorted(by_frame)
-    results = operator(bb).explain(
-        [frames[f].image for f in order], [[c for c, _ in by_frame[f]] for f in order]
-    )
-    y, cd, ns = [], [], []
-    for f, result in zip(order, results, strict=True):
-        for (_, present), concept in zip(by_frame[f], result.concepts, strict=True):
-            y.append(present)
-            cd.append(concept.concept_drop)
-            ns.append(concept.negative_suppression)
-    y_arr = np.array(y)
-    auroc = {
-        "concept_drop": float(roc_auc_score(y_arr, np.nan_to_num(cd))),
-        "negative_suppression": float(roc_auc_score(y_arr, np.nan_to_num(ns))),
-        "similarity_for_reference": float(
-            roc_auc_score(y_arr, [c.similarity for r in results for c in r.concepts])
-        ),
-        "present": int(y_arr.sum()),
-        "absent": int((~y_arr).sum()),
-    }
-    print(
-        f"present vs absent AUROC: CD {auroc['concept_drop']:.3f}, NS "
-        f"{auroc['negative_suppression']:.3f} "
-        f"(raw cosine: {auroc['similarity_for_reference']:.3f}); "
-        f"{auroc['present']} present, {auroc['absent']} absent"
-    )
-
-    sweep: dict[str, dict] = {}
-    contrast_sweep: dict[str, dict] = {}
-    if args.sweep:
-        print(
-            f"\nparameter study (strategy both):\n{'alpha':>6}{'beta':>6}{'pointing':>9}"
-            f"{'IoU':>7}{'energy':>8}{'specificity corr':>18}"
-        )
-        for alpha in (0.0, 0.5, 0.8, 1.0):
-            for beta in (0.1, 0.5, 1.0, 10.0):
-                ca = operator(bb, alpha=alpha, beta=beta)
-                row = summarise(ca_maps(ca, frames, pairs), pairs, near)
-                row["specificity_corr"] = specificity(ca, frames, pairs)
-                sweep[f"{alpha},{beta}"] = row
-                print(
-                    f"{alpha:>6}{beta:>6}{row['pointing']:>9.3f}{row['iou']:>7.3f}"
-                    f"{row['energy']:>8.3f}{row['specificity_corr']:>18.3f}"
-                )
-        print("\ncontrast weight (strategy both): target cos(I,T+) - gamma*cos(I,T-)")
-        print(f"{'gamma':>6}{'pointing':>9}{'pt <1%':>8}{'IoU':>7}{'energy':>8}")
-        for weight in CONTRAST_WEIGHTS:
-            ca = operator(bb, contrastive=ContrastiveConfig(weight=weight))
-            row = summarise(ca_maps(ca, frames, pairs), pairs, near)
-            contrast_sweep[str(weight)] = row
-            print(
-                f"{weight:>6}{row['pointing']:>9.3f}{row['pointing_small<1%']:>8.3f}"
-                f"{row['iou']:>7.3f}{row['energy']:>8.3f}"
-            )
+    print(f"\nperfect {gh}x{gw} map (patch share of the mask): pointing {grid_ceiling:.3f}")
+    if not args.lean:
+        randomised, auroc = sanity(args, bb, frames, pairs, labels, near, methods, input_size)
+    sweep, contrast_sweep = (parameter_study(bb, frames, pairs, near) if args.sweep
+                             else ({}, {}))
 
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(
