@@ -334,3 +334,25 @@ def test_an_unreadable_image_is_that_frames_error(tmp_path: Path) -> None:
     assert [d.index for d in decoded] == [0, 1, 3, 4]
     assert errors == [(2, errors[0][1])] and "image 0000000002.png could not be decoded" in \
         errors[0][1]
+
+
+@pytest.mark.slow  # a Ray run with the shipped tiny CLIP
+def test_cli_run_takes_fps_and_topic(tmp_path: Path) -> None:
+    """`drivexplain run` itself: --fps times a raw stream, --topic picks one camera."""
+    raw = write_elementary(clip(6), tmp_path / "cam.h264", gop=3)
+    log = write_mcap(tmp_path / "drive.mcap", {"/cam/front": clip(5), "/cam/left": clip(4)})
+    config = tmp_path / "c.yaml"
+    config.write_text("coherence:\n  vlm: null\npipeline:\n  chunk_frames: 4\n"
+                      "  transport_short_side: 64\nruntime:\n  device: cpu\n")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, [
+        "run", str(raw), str(log), "--fps", "10", "--topic", "/cam/front", "--prompt",
+        "Is there a car ahead?", "--config", str(config), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    run = json.loads((out / "run.json").read_text())
+    assert sorted(v["name"] for v in run["videos"]) == ["cam.h264", "drive.mcap:/cam/front"]
+    for video in run["videos"]:
+        rows = read_rows(out, video["video_id"])
+        assert len(rows) == (6 if video["name"] == "cam.h264" else 5)
+        manifest = json.loads((out / video["video_id"] / "manifest.json").read_text())
+        assert manifest["timestamps"]["synthesised"] == (video["name"] == "cam.h264")
