@@ -21,6 +21,17 @@ The whole-frame map keeps the global context (F covers every cell, T only adds d
 the tiles see the concept). The contrast map (what favours the contrastive concept) is
 stitched the same way. Concept Drop and Negative Suppression stay defined on the whole frame:
 their masks are the top share of the stitched map.
+
+Resolution: tiles need the frame's own pixels. The pipeline scales frames for transport to a
+short side of 224 by default (`pipeline.transport_short_side`), which would leave a 2x2 tile
+(1/1.75 of the frame) about 128 px high, below the model's 144: the config refuses tiling
+unless `pipeline.transport_short_side` is null, so tiled runs ship frames whole to the actors
+and the tiles are cut there, in `views_for`.
+
+Cost (`python benchmarks/attribution_speed.py --models TinyDriveCLIP --batches 1 16 --concepts
+3 --threads 1 --clock cpu`, CPU time): a 2x2 grid makes the full operator 2.2x (batch 1) and
+2.4x (batch 16) its untiled cost, 17x and 14x one plain forward; the tiles' forward and
+backward are the extra (CD and NS stay one frame's).
 """
 
 from __future__ import annotations
