@@ -507,6 +507,7 @@ def _run_locked(prepared: PreparedRun, lock: OutputLock,
                 expected_rows=video.expected_rows, fingerprint=video.fingerprint,
                 keep_work=options.keep_work, unplaced_answers=tuple(video.unplaced),
                 stream_note=video.stream_note, timestamps=video.timestamps,
+                source={"kind": video.source.kind, "topic": video.source.topic},
             ))
             refs[ref] = video
 

@@ -299,6 +299,9 @@ def test_every_format_runs_end_to_end(tmp_path: Path, model_config_dir: Path,
                           .read_text())
     assert manifest["timestamps"] == {"source": "synthesised from --fps 10",
                                       "synthesised": True}
+    assert manifest["input"] == {"kind": "elementary", "topic": None}
+    front_manifest = json.loads((out / front["video_id"] / "manifest.json").read_text())
+    assert front_manifest["input"] == {"kind": "mcap", "topic": "/cam/front"}
     kitti = json.loads((out / names["data"]["video_id"] / "manifest.json").read_text())
     assert kitti["timestamps"] == {"source": "../timestamps.txt", "synthesised": False}
     for bad, reason in (("broken.mcap", "not a readable MCAP file"),

@@ -66,6 +66,9 @@ class JoinChunks(VideoOutputs):
     stream_note: str | None = None
     # Where the frame times came from, and whether --fps synthesised them (VideoIndex.timing).
     timestamps: dict[str, Any] | None = None
+    # Which reader took the input and which camera topic (or nuScenes log) of it, so tools
+    # that read the source again (render, export) rebuild the same VideoInput.
+    source: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -227,6 +230,7 @@ def finalize_video(job: JoinChunks) -> dict[str, Any]:
         "unplaced_answers": list(job.unplaced_answers),
         "video_streams": job.stream_note,
         "timestamps": job.timestamps,
+        "input": job.source,
     }
     write_json_atomic(layout.manifest, manifest)
     if not job.keep_work:
