@@ -77,7 +77,10 @@ def _config(args: argparse.Namespace, workers: int) -> Any:
         "pipeline.stride": args.stride,
         "pipeline.sample_fps": args.sample_fps,
         "pipeline.chunk_frames": args.chunk_frames,
+        "pipeline.overlay": args.overlay,
     }
+    if args.batch:
+        overrides["runtime.batch_size"] = args.batch
     if args.device.startswith("cuda"):
         overrides["pipeline.num_gpus_per_actor"] = 1.0 / workers
     if args.model:
@@ -231,6 +234,9 @@ def pipeline_run(clip: Path, args: argparse.Namespace, workers: int) -> dict[str
     subprocess.run(["rm", "-rf", str(out)], check=False)
     return {"workers": workers, "frames": frames, "video_frames": video_frames,
             "chunks": len(stamps), "wall_s": round(result["wall"], 1),
+            "overlay": args.overlay,
+            # start-up (Ray, actors, model, vocabulary) plus the first chunk's work
+            "first_chunk_s": round(stamps[0][0], 1) if stamps else None,
             "fps_wall": round(frames / result["wall"], 2), "fps_steady": steady,
             "video_fps_steady": steady_video, "peak_pss_mib": round(peak / 1024, 1),
             "status": result["status"]}
@@ -255,6 +261,9 @@ def main() -> None:
                         "decoded, overlaid and encoded)")
     parser.add_argument("--operator-frames", type=int, default=64)
     parser.add_argument("--device", default="cpu")
+    parser.add_argument("--overlay", choices=("all", "flagged", "none"), default="all",
+                        help="run --overlay: overlay videos for every frame, flagged episodes "
+                        "only, or none")
     parser.add_argument("--precision", default="fp32")
     parser.add_argument("--model", default=None)
     parser.add_argument("--pretrained", default=None)
@@ -262,6 +271,11 @@ def main() -> None:
     parser.add_argument("--clips", default=str(REPO / "runs" / "bench-clips"))
     parser.add_argument("--skip-pipeline", action="store_true",
                         help="only the bare stages (the GPU check)")
+    parser.add_argument("--batch", type=int, default=None,
+                        help="frames per forward (runtime.batch_size; default: the config's)")
+    parser.add_argument("--skip-writer", action="store_true",
+                        help="do not time decode+overlay+encode alone (the GPU check, whose "
+                        "pipeline runs with --overlay flagged)")
     parser.add_argument("--json", default=None, help="also write the results here")
     args = parser.parse_args()
     width, height = (int(v) for v in args.size.split("x"))
@@ -271,13 +285,15 @@ def main() -> None:
     name = f"{args.fps:g}fps-{args.size}-gop{gop}.mp4"
     clip = make_clip(clips / f"clip-{args.seconds:g}s-{name}", args.seconds, args.fps,
                      (width, height), gop)
-    results: dict[str, Any] = {"clip": str(clip), "args": vars(args)}
+    results: dict[str, Any] = {"command": "python " + " ".join(sys.argv), "clip": str(clip),
+                               "args": vars(args)}
 
     threads = max(1, int(args.actor_cpus))
     stages = [bare_operator(clip, args, threads)]
     if (os.cpu_count() or 1) > threads and args.device == "cpu":
         stages.append(bare_operator(clip, args, os.cpu_count()))
-    stages.append(bare_writer(clip, args))
+    if not args.skip_writer:
+        stages.append(bare_writer(clip, args))
     results["stages"] = stages
     for stage in stages:
         print(json.dumps(stage))
@@ -292,8 +308,9 @@ def main() -> None:
             # writer every frame. The operator alone is timed with the actor's thread count.
             per_video_frame = run["frames"] / run["video_frames"] if run["video_frames"] else 1
             operator_video_fps = stages[0]["fps"] / per_video_frame
-            slowest = min(operator_video_fps, stages[-1]["fps"])
-            run["slowest_stage"] = ("operator" if operator_video_fps <= stages[-1]["fps"]
+            writer_fps = stages[-1]["fps"] if not args.skip_writer else float("inf")
+            slowest = min(operator_video_fps, writer_fps)
+            run["slowest_stage"] = ("operator" if operator_video_fps <= writer_fps
                                     else "decode+overlay+encode")
             run["ratio_to_slowest_stage"] = (round(run["video_fps_steady"] / slowest, 2)
                                              if run["video_fps_steady"] else None)
