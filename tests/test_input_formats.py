@@ -359,3 +359,31 @@ def test_cli_run_takes_fps_and_topic(tmp_path: Path) -> None:
         assert len(rows) == (6 if video["name"] == "cam.h264" else 5)
         manifest = json.loads((out / video["video_id"] / "manifest.json").read_text())
         assert manifest["timestamps"]["synthesised"] == (video["name"] == "cam.h264")
+
+
+def test_raw_image_encodings() -> None:
+    """sensor_msgs/Image and Foxglove RawImage pixels: row padding, BGR, 16-bit, Bayer."""
+    from drivexplain.pipeline.sources.messages import CameraImage, camera_image, to_rgb
+
+    rgb = clip(1, (8, 4))[0]
+    padded = np.zeros((4, 8 * 3 + 5), np.uint8)  # step longer than a row
+    padded[:, :24] = rgb[:, :, ::-1].reshape(4, 24)
+    bgr = CameraImage(None, False, padded.tobytes(), width=8, height=4, encoding="bgr8",
+                      step=29)
+    assert np.array_equal(to_rgb(bgr), rgb)
+    mono = (np.arange(32) * 100).astype(">u2").reshape(4, 8)
+    out = to_rgb(CameraImage(None, False, mono.tobytes(), width=8, height=4,
+                             encoding="mono16", step=16, bigendian=True))
+    assert out.shape == (4, 8, 3) and out[-1, -1, 0] == 255 and out[0, 0, 0] == 0
+    bayer = to_rgb(CameraImage(None, False, bytes(range(32)), width=8, height=4,
+                               encoding="bayer_rggb8", step=8))
+    assert bayer.shape == (4, 8, 3)
+    with pytest.raises(ValueError, match="fewer than it needs"):
+        to_rgb(CameraImage(None, False, b"\x00" * 10, width=8, height=4, encoding="rgb8"))
+    with pytest.raises(ValueError, match="'yuv422' is not supported"):
+        to_rgb(CameraImage(None, False, b"", width=8, height=4, encoding="yuv422"))
+    foxglove = {"timestamp": {"sec": 2, "nsec": 5}, "width": 8, "height": 4,
+                "encoding": "rgb8", "step": 24,
+                "data": __import__("base64").b64encode(rgb.tobytes()).decode()}
+    image = camera_image(foxglove, "foxglove.RawImage")
+    assert image.stamp_ns == 2_000_000_005 and np.array_equal(to_rgb(image), rgb)
