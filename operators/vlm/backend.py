@@ -75,6 +75,7 @@ from drivexplain.operators.vlm.families import (
     UnsupportedFamilyError,
     family_of,
 )
+from drivexplain.operators.vlm.geometry import processor_frame_box
 
 VISION_ATTN_IMPLEMENTATION: dict[str, str] = {"vision_config": "eager", "text_config": "sdpa"}
 DEFAULT_MAX_NEW_TOKENS = 32
@@ -322,25 +323,6 @@ def _env_offline() -> bool:
         os.environ.get(k, "").strip().lower() in {"1", "true", "yes", "on"}
         for k in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")
     )
-
-
-def processor_frame_box(processor: Any, frame_size: tuple[int, int]
-                        ) -> tuple[float, float, float, float]:
-    """(top, left, height, width) of the frame region a CLIP-style processor keeps, in pixels.
-
-    llava-hf's CLIP processor resizes the short side and centre-crops, so the grid covers
-    only the central square of a wide dashcam frame; squashing processors cover it all.
-    """
-    height, width = frame_size
-    proc = getattr(processor, "image_processor", None)
-    size = getattr(proc, "size", None) or {}
-    crop = getattr(proc, "crop_size", None) or {}
-    if getattr(proc, "do_center_crop", False) and "shortest_edge" in size and crop:
-        scale = float(size["shortest_edge"]) / min(height, width)
-        box_h = min(height, crop["height"] / scale)
-        box_w = min(width, crop["width"] / scale)
-        return ((height - box_h) / 2, (width - box_w) / 2, box_h, box_w)
-    return (0.0, 0.0, float(height), float(width))
 
 
 class VLMBackend:

@@ -76,13 +76,11 @@ def _side(value: Any) -> int:
 
 
 def _llava_boxes(config: Any, processor: Any, image: ImageTokens) -> np.ndarray:
-    from drivexplain.operators.vlm.backend import processor_frame_box
-
     vision = config.vision_config
     patch = _side(vision.patch_size)
     height, width = getattr(vision, "input_hw", None) or (_side(vision.image_size),) * 2
     return geometry.llava_boxes(int(height) // patch, int(width) // patch,
-                                processor_frame_box(processor, image.frame_size))
+                                geometry.processor_frame_box(processor, image.frame_size))
 
 
 def _anyres_boxes(config: Any, processor: Any, image: ImageTokens) -> np.ndarray:

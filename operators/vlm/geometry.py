@@ -65,6 +65,25 @@ def _newline_rows(boxes: np.ndarray, cols: int) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------- families
+def processor_frame_box(processor: Any, frame_size: tuple[int, int]
+                        ) -> tuple[float, float, float, float]:
+    """(top, left, height, width) of the frame region a CLIP-style processor keeps, in pixels.
+
+    llava-hf's CLIP processor resizes the short side and centre-crops, so the grid covers
+    only the central square of a wide dashcam frame; squashing processors cover it all.
+    """
+    height, width = frame_size
+    proc = getattr(processor, "image_processor", None)
+    size = getattr(proc, "size", None) or {}
+    crop = getattr(proc, "crop_size", None) or {}
+    if getattr(proc, "do_center_crop", False) and "shortest_edge" in size and crop:
+        scale = float(size["shortest_edge"]) / min(height, width)
+        box_h = min(height, crop["height"] / scale)
+        box_w = min(width, crop["width"] / scale)
+        return ((height - box_h) / 2, (width - box_w) / 2, box_h, box_w)
+    return (0.0, 0.0, float(height), float(width))
+
+
 def llava_boxes(grid_h: int, grid_w: int, frame_box: Box) -> np.ndarray:
     """LLaVA-1.5: the patch grid over the region the processor kept (`frame_box`)."""
     return grid_boxes(grid_h, grid_w, frame_box)
