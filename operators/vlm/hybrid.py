@@ -229,7 +229,12 @@ class HybridAttribution:
         expander: ConceptExpander | None = None,
         *,
         check_towers: bool = True,
+        other_tower: str = "refuse",
     ) -> None:
+        """`other_tower`: what to do when a LLaVA-1.5 tower is not the CLIP: "refuse", or
+        "image-space" (fuse the two maps on the frame's pixels, as for other families)."""
+        if other_tower not in ("refuse", "image-space"):
+            raise ValueError(f"other_tower must be 'refuse' or 'image-space', got {other_tower!r}")
         self.attribution = attribution
         self.vlm = vlm
         self.config = config or HybridConfig()
@@ -240,14 +245,22 @@ class HybridAttribution:
         # is fused with CLIP's in image space (`resample_to_frame_grid` over the whole frame).
         self.fusion = "exact" if vlm.exact else "image-space"
         if check_towers and vlm.exact:
+            size = tuple(int(v) for v in attribution.backbone.visual.image_size)
+            if other_tower == "image-space" and size != vlm.input_hw:
+                self.fusion = "image-space"  # different grids: not the same encoder
+                return
             self.tower_report = tower_match(attribution, vlm)
-            if self.tower_report.max_diff > self.config.max_tower_diff:
+            if self.tower_report.max_diff <= self.config.max_tower_diff:
+                return
+            if other_tower == "image-space":
+                self.fusion = "image-space"
+            else:
                 raise ValueError(
                     f"the CLIP model ({attribution.model_id}) and the VLM's vision tower "
                     f"({vlm.model_id}) differ (max feature difference "
                     f"{self.tower_report.max_diff:.3g}); the two gradient maps would describe "
                     "different encoders. Use the CLIP the VLM was built on, or pass "
-                    "check_towers=False to fuse anyway."
+                    "check_towers=False (or other_tower='image-space') to fuse anyway."
                 )
 
     def explain(
@@ -366,7 +379,8 @@ def ask_image(
     cfg = config if config is not None else load_config(None)
     backend = load_vlm(source, device=cfg.runtime.device)
     attribution = ConceptAttribution.from_config(cfg)
-    hybrid = HybridAttribution(attribution, backend, hybrid_config or cfg.hybrid)
+    hybrid = HybridAttribution(attribution, backend, hybrid_config or cfg.hybrid,
+                               other_tower="image-space")
     answer = backend.ask([frame], prompt)[0]
     result = hybrid.explain([frame], prompt, concepts, answers=[answer])[0]
     target = Path(out)
