@@ -255,12 +255,7 @@ def test_feature_gradient_families_fuse_in_image_space(kind: str, backends) -> N
     assert heat.max() > 0
 
 
-ASK_FAST = ("qwen2_5_vl", "llava_next", "llava")
-
-
-@pytest.mark.parametrize("kind", [
-    k if k in ASK_FAST else pytest.param(k, marks=pytest.mark.slow) for k in FAMILY_TYPES
-])
+@pytest.mark.parametrize("kind", FAMILY_TYPES)
 def test_ask_cli_loads_the_family_from_its_directory(
     kind: str, saved: dict[str, Path], tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
 ) -> None:
