@@ -142,7 +142,7 @@ def _cut_clips(job: JoinChunks, rows: list[dict[str, Any]], found: list[dict[str
         return clips, 0.0, []
     try:  # the source read again as the run read it
         kept = kept_video(job.layout, job.uri, job.name,
-                          {"run": job.run_info, "config": job.config})
+                          {"run": job.run_info, "config": job.config}, source=job.source)
         index = kept.index()
     except RunDirError as err:
         return clips, 0.0, [f"flagged clips not written: {err}"]

@@ -81,13 +81,16 @@ class KeptVideo:
 
 
 def kept_video(layout: VideoLayout, uri: str, name: str | None, run: dict[str, Any],
-               manifest: dict[str, Any] | None = None) -> KeptVideo:
+               manifest: dict[str, Any] | None = None,
+               source: dict[str, Any] | None = None) -> KeptVideo:
     """An input's outputs and how to read its source again, from what the run recorded:
-    `run` is run.json's content ({"run": ..., "config": ...})."""
-    kind = input_kind(uri)
-    topic = None
-    if kind in ("mcap", "rosbag") and name and ":" in name:
-        topic = name.split(":", 1)[1]  # VideoInput.name is "file:topic"
+    `run` is run.json's content ({"run": ..., "config": ...}), `source` the reader and topic
+    the manifest names (`input`: {kind, topic})."""
+    source = source or (manifest or {}).get("input") or {}
+    kind = source.get("kind") or input_kind(uri)
+    topic = source.get("topic")
+    if topic is None and kind in ("mcap", "rosbag") and name and ":" in name:
+        topic = name.split(":", 1)[1]  # a manifest from before `input`: "file:topic"
     config = run.get("config") or {}
     reading = config.get("input") or {}
     settings = SourceSettings(
