@@ -41,7 +41,13 @@ from drivexplain.operators.faithfulness import adjust, evaluate, evaluate_drop_t
 from drivexplain.operators.fusion import fuse, minmax, suppress_background
 from drivexplain.operators.heads import candidate_layers, select_heads_batched
 from drivexplain.operators.results import ConceptResult, FrameAttribution
-from drivexplain.operators.tiling import per_view, stitch_views, views_for
+from drivexplain.operators.tiling import (
+    canvas_shape,
+    grids,
+    per_view,
+    stitch_views,
+    views_for,
+)
 from drivexplain.operators.verdicts.grounding import GroundingCalibration, grounding_for
 
 
@@ -79,6 +85,14 @@ class ConceptAttribution:
     @property
     def model_id(self) -> str:
         return self.backbone.model_id
+
+    @property
+    def heatmap_shape(self) -> tuple[int, int]:
+        """(rows, cols) of every heatmap this operator returns: the backbone's patch grid, or
+        with tiling the stitched canvas (operators/tiling.py), which other maps must match."""
+        cfg = self.config
+        levels = grids(cfg.tiling, cfg.tile_grid, cfg.pyramid_levels)
+        return canvas_shape(self.backbone.grid.shape, levels, cfg.tile_overlap)
 
     # ------------------------------------------------------------------ public API
     def explain(

@@ -104,7 +104,7 @@ class AttributionActor:
 
             out: dict[int, dict[str, str]] = {i: {} for i in indices}
             maps: dict[tuple[int, str], np.ndarray] = {}
-            grid = self.operator.backbone.grid.shape
+            grid = self.operator.heatmap_shape  # the CA maps' shape (tiled: the canvas)
             step = self.config.runtime.batch_size
             for track in self.tracks:
                 for start in range(0, len(indices), step):

@@ -132,3 +132,11 @@ def test_tiled_operator_without_contrast(backbone) -> None:
     result = tiled.explain(frame, ["car"], contrastive="none")[0].concepts[0]
     assert result.contrastive is None and result.heatmap.shape == (7, 7)
     assert np.isfinite(result.heatmap).all()
+
+
+def test_heatmap_shape_is_what_explain_returns(backbone) -> None:
+    """Other maps (a VLM's answer map) are drawn on `heatmap_shape`; it must match."""
+    frame = np.random.default_rng(3).integers(0, 256, (72, 128, 3), dtype=np.uint8)
+    for mode in ("none", "grid", "pyramid"):
+        ca = ConceptAttribution(backbone, AttributionConfig(tiling=mode))
+        assert ca.explain(frame, ["car"])[0].concepts[0].heatmap.shape == ca.heatmap_shape
