@@ -1,7 +1,8 @@
 """Localisation and faithfulness of Concept Attribution against ground-truth masks.
 
 Run:  python benchmarks/localisation.py [--split 900000:60 --split 700000:120] [--min-pairs 30]
-      [--json benchmarks/results/localisation.json] [--input-size WxH] [--sweep]
+      [--json benchmarks/results/localisation.json] [--input-size WxH] [--lean] [--tiled grid]
+      [--sweep]
 
 Frames: every `--split SEED:COUNT` is a range of held-out seeds (below 1,000,000, never trained
 on); the default is the evaluation set, the benchmark's own 60 frames (900000..) and the
@@ -30,8 +31,10 @@ For every salient object class in a frame:
   among all object classes is integrated over the curve (deletion: lower is better);
 - methods: Concept Attribution as configured by default (`CA default`), its head strategies
   (paper's alpha=0.8, beta=0.5), its gradient term alone (alpha=1, beta=1), no contrast (an
-  ablation), tiled CA (operators/tiling.py: a 2x2 grid and a 2-3 pyramid), and the model
-  baselines of `operators/baselines.py` (LeGrad and Grad-CAM through their authors' packages);
+  ablation), tiled CA (operators/tiling.py; `--tiled`, default the 2x2 grid, `pyramid` on
+  request), and the model baselines of `operators/baselines.py` (LeGrad and Grad-CAM through
+  their authors' packages); `--lean` keeps CA default, the tiled variants, the baselines and the
+  priors, and skips deletion/insertion and the sanity checks (the README's table is a lean run);
 - no-model priors, which show what knowing where classes usually sit is worth: the frame
   centre, and per class a location prior fitted on training seeds (40,000,000.., the shipped
   CLIP's stage-2 range): the best point (the pixel whose 31x31 square hit the class's
