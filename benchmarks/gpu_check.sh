@@ -51,7 +51,7 @@ timeout 240 "$PY" benchmarks/gpu_operator.py --device cuda --precision bf16 --mo
 if [ "$HAVE_RAY" -eq 1 ]; then
     echo "== Ray pipeline end to end, --overlay flagged, ViT-B-16, bf16, 3 concepts"
     timeout 200 "$PY" benchmarks/pipeline_throughput.py --device cuda --precision bf16 \
-        --model ViT-B-16 --concepts 3 --seconds 60 --fps 30 --size 1280x720 --overlay flagged \
+        --model ViT-B-16 --concepts 3 --seconds 40 --fps 30 --size 1280x720 --overlay flagged \
         --chunk-frames 256 --operator-frames 1024 --workers 1 --memory-seconds "" \
         --batch "${BATCH:-64}" --skip-writer "${PRE[@]}" --json "$OUT/gpu_pipeline.json"
 fi
