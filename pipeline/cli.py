@@ -6,7 +6,9 @@ heavy imports (torch, ray, open_clip) happen only for the command that needs the
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -240,6 +242,21 @@ def render(
                f"({', '.join(done.concepts)}) -> {done.path}")
 
 
+def _export(export: Callable[[Path, Path], Any], run_dir: Path, out: Path, verbose: bool
+            ) -> Any:
+    """Run one exporter: bad input (or a missing extra) is a sentence and exit 2, anything
+    unexpected a sentence and exit 1; inputs it had to skip are listed."""
+    try:
+        done = export(run_dir, out)
+    except (ValueError, OSError, ImportError) as err:
+        raise _fail(err, verbose) from None
+    except Exception as err:  # unexpected: still a sentence, the traceback with --verbose
+        raise _fail(err, verbose, 1) from None
+    for reason in done.skipped:
+        typer.secho(f"skipped: {reason}", fg=typer.colors.YELLOW, err=True)
+    return done
+
+
 export_app = typer.Typer(no_args_is_help=True, help="Export a run's results to the viewers "
                          "driving teams use (Rerun, Foxglove).")
 app.add_typer(export_app, name="export")
@@ -255,14 +272,7 @@ def export_rerun_command(
     (needs the `rerun` extra: pip install 'drivexplain[rerun]')."""
     from drivexplain.pipeline.sinks.rerun_export import export_rerun
 
-    try:
-        done = export_rerun(run_dir, out)
-    except (ValueError, OSError, ImportError) as err:
-        raise _fail(err, verbose) from None
-    except Exception as err:  # unexpected: still a sentence, the traceback with --verbose
-        raise _fail(err, verbose, 1) from None
-    for reason in done.skipped:
-        typer.secho(f"skipped: {reason}", fg=typer.colors.YELLOW, err=True)
+    done = _export(export_rerun, run_dir, out, verbose)
     typer.echo(f"{len(done.recordings)} recordings, {done.frames} frames -> {done.path}")
 
 
@@ -276,14 +286,7 @@ def export_mcap_command(
     in one MCAP file (needs the `mcap` extra: pip install 'drivexplain[mcap]')."""
     from drivexplain.pipeline.sinks.mcap_export import export_mcap
 
-    try:
-        done = export_mcap(run_dir, out)
-    except (ValueError, OSError, ImportError) as err:
-        raise _fail(err, verbose) from None
-    except Exception as err:  # unexpected: still a sentence, the traceback with --verbose
-        raise _fail(err, verbose, 1) from None
-    for reason in done.skipped:
-        typer.secho(f"skipped: {reason}", fg=typer.colors.YELLOW, err=True)
+    done = _export(export_mcap, run_dir, out, verbose)
     typer.echo(f"{done.messages} messages on {len(done.topics)} topics -> {done.path}")
 
 

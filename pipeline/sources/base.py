@@ -114,6 +114,11 @@ class SourceSettings:
     mcap_timestamp: str = "log_time"
 
 
+def describe_error(err: BaseException) -> str:
+    """A library's exception as 'Type: message', the tail of every reader's one-sentence error."""
+    return f"{type(err).__name__}: {str(err).strip() or type(err).__name__}"
+
+
 def is_uri(text: str) -> bool:
     """A filesystem URI (s3://, gs://, file://...): read through pyarrow, not the local OS."""
     return bool(_URI.match(text))

@@ -20,6 +20,7 @@ from drivexplain.pipeline.sources.base import (
     DecodedFrame,
     VideoError,
     VideoIndex,
+    describe_error,
     open_binary,
     resize_rgb,
 )
@@ -29,10 +30,6 @@ __all__ = ["DecodedFrame", "VideoError", "VideoIndex", "count_video_streams", "i
            "iter_chunk_frames", "no_such_stream", "resize_rgb", "sample_frames",
            "transport_size"]
 
-
-def _describe(err: BaseException) -> str:
-    text = str(err).strip() or type(err).__name__
-    return f"{type(err).__name__}: {text}"
 
 
 def count_video_streams(uri: str) -> int | None:
@@ -63,7 +60,7 @@ def index_video(uri: str, stream_index: int | None = None) -> VideoIndex:
     except FileNotFoundError:
         raise VideoError("file not found") from None
     except Exception as err:  # PyAV raises many types; every one means "not readable video"
-        raise VideoError(f"not a readable video container ({_describe(err)})") from None
+        raise VideoError(f"not a readable video container ({describe_error(err)})") from None
     try:
         if not container.streams.video:
             raise VideoError("no video stream (zero frames or not a video)")
@@ -86,7 +83,7 @@ def index_video(uri: str, stream_index: int | None = None) -> VideoIndex:
             raise
         except Exception as err:
             raise VideoError(
-                f"truncated or corrupt after {len(rows)} packets ({_describe(err)})"
+                f"truncated or corrupt after {len(rows)} packets ({describe_error(err)})"
             ) from None
         if not rows:
             raise VideoError("zero frames: the video stream holds no packets")
@@ -185,7 +182,7 @@ def iter_chunk_frames(
             try:
                 decoded = packet.decode()
             except av.error.FFmpegError as err:
-                last_error = f"packet could not be decoded ({_describe(err)})"
+                last_error = f"packet could not be decoded ({describe_error(err)})"
                 continue
             for frame in decoded:
                 stamp = frame.pts

@@ -29,6 +29,7 @@ from drivexplain.pipeline.sources.base import (
     VideoError,
     VideoIndex,
     VideoInput,
+    describe_error,
     open_binary,
 )
 
@@ -60,9 +61,6 @@ def starts_decoding(data: bytes, fmt: str) -> bool:
     return bool(types & idr) and params <= types
 
 
-def _describe(err: BaseException) -> str:
-    return f"{type(err).__name__}: {str(err).strip() or type(err).__name__}"
-
 
 def index(source: VideoInput, settings: SourceSettings) -> VideoIndex:
     if settings.fps is None:
@@ -73,7 +71,8 @@ def index(source: VideoInput, settings: SourceSettings) -> VideoIndex:
     except FileNotFoundError:
         raise VideoError("file not found") from None
     except Exception as err:
-        raise VideoError(f"not a readable raw {fmt.upper()} stream ({_describe(err)})") from None
+        raise VideoError(
+            f"not a readable raw {fmt.upper()} stream ({describe_error(err)})") from None
     try:
         if not container.streams.video:
             raise VideoError(f"not a raw {fmt.upper()} stream: no video found")
@@ -92,7 +91,7 @@ def index(source: VideoInput, settings: SourceSettings) -> VideoIndex:
             raise
         except Exception as err:
             raise VideoError(f"truncated or corrupt after {len(offsets)} packets "
-                             f"({_describe(err)})") from None
+                             f"({describe_error(err)})") from None
         ctx = stream.codec_context
         if not offsets:
             raise VideoError("zero frames: the stream holds no packets")
@@ -166,7 +165,7 @@ def frames(chunk: Chunk, wanted: set[int] | None, size: tuple[int, int] | None,
                 try:
                     decoded = packet.decode()
                 except av.error.FFmpegError as err:
-                    last_error = f"packet could not be decoded ({_describe(err)})"
+                    last_error = f"packet could not be decoded ({describe_error(err)})"
                     continue
                 for frame in decoded:
                     i, position = position, position + 1

@@ -22,6 +22,7 @@ from drivexplain.pipeline.sources.base import (
     VideoError,
     VideoIndex,
     VideoInput,
+    describe_error,
     open_binary,
 )
 from drivexplain.pipeline.sources.messages import (
@@ -33,10 +34,6 @@ from drivexplain.pipeline.sources.messages import (
     log_time_range,
     records_to_frames,
 )
-
-
-def _describe(err: BaseException) -> str:
-    return f"{type(err).__name__}: {str(err).strip() or type(err).__name__}"
 
 
 def _libraries() -> Any:
@@ -67,7 +64,7 @@ class _Log:
             summary = self.reader.get_summary()
         except Exception as err:  # the mcap library raises many types for a bad file
             self.handle.close()
-            raise VideoError(f"not a readable MCAP file ({_describe(err)})") from None
+            raise VideoError(f"not a readable MCAP file ({describe_error(err)})") from None
         if summary is None:
             self.handle.close()
             raise VideoError("the MCAP file has no summary (it was not closed properly); "
@@ -103,7 +100,7 @@ class _Log:
         except VideoError:
             raise
         except Exception as err:
-            raise VideoError(f"truncated or corrupt MCAP data ({_describe(err)})") from None
+            raise VideoError(f"truncated or corrupt MCAP data ({describe_error(err)})") from None
 
 
 def _factories() -> list[Any]:

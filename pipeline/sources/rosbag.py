@@ -19,6 +19,7 @@ from drivexplain.pipeline.sources.base import (
     VideoError,
     VideoIndex,
     VideoInput,
+    describe_error,
     is_uri,
 )
 from drivexplain.pipeline.sources.messages import (
@@ -30,10 +31,6 @@ from drivexplain.pipeline.sources.messages import (
     log_time_range,
     records_to_frames,
 )
-
-
-def _describe(err: BaseException) -> str:
-    return f"{type(err).__name__}: {str(err).strip() or type(err).__name__}"
 
 
 class _Bag:
@@ -55,7 +52,7 @@ class _Bag:
         try:
             self.reader.open()
         except Exception as err:  # rosbags raises ReaderError and others for a bad bag
-            raise VideoError(f"not a readable ROS 1 bag ({_describe(err)})") from None
+            raise VideoError(f"not a readable ROS 1 bag ({describe_error(err)})") from None
 
     def close(self) -> None:
         self.reader.close()
@@ -77,7 +74,7 @@ class _Bag:
                     stop=None if last is None else last + 1):
                 yield log_time, self._deferred(raw, connection.msgtype)
         except Exception as err:
-            raise VideoError(f"truncated or corrupt bag data ({_describe(err)})") from None
+            raise VideoError(f"truncated or corrupt bag data ({describe_error(err)})") from None
 
     def _deferred(self, raw: bytes, msgtype: str) -> Callable[[], CameraImage]:
         def decode() -> CameraImage:
