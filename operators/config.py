@@ -277,6 +277,12 @@ class CoherenceConfig(_Strict):
             return value
         return str(TINY_LLAVA_DIR) if (TINY_LLAVA_DIR / "config.json").is_file() else None
     vlm_max_new_tokens: int = Field(24, ge=1, strict=True)
+    vlm_grounding: bool = Field(
+        True, description="Log the answering VLM's own per-concept grounding score "
+        "(operators/vlm/grounding_score.py) beside CLIP's evidence: one more no-grad replay "
+        "per (frame, concept). Verdicts do not use it (for the shipped tiny LLaVA its AUROC is "
+        "0.558, benchmarks/vlm_grounding.py); false skips the replay."
+    )
     llm_extraction: bool = Field(
         True, description="Ask the loaded VLM for concepts when the rules find none."
     )

@@ -138,7 +138,7 @@ class AttributionActor:
             self.operator, list(frames), pairs, self.concepts, llm_maps=llm_maps,
             llm_weight=self.config.hybrid.llm_weight,
             llm_min_peak=self.config.coherence.llm_map_min_peak)
-        if source == "vlm":
+        if source == "vlm" and self.config.coherence.vlm_grounding:
             from drivexplain.operators.vlm.grounding_score import add_vlm_grounding
 
             # The VLM's own evidence per concept, beside CLIP's (logged, not yet voted on).
