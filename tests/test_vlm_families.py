@@ -343,10 +343,12 @@ def test_grounding_scores_are_glsim_terms_and_batch_invariant(kind: str, backend
 
 
 @pytest.mark.slow
-def test_drivexplain_run_with_a_tiny_qwen25_vl(
-    saved: dict[str, Path], tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
+@pytest.mark.parametrize("kind", FAMILY_TYPES)
+def test_drivexplain_run_with_each_tiny_family(
+    kind: str, saved: dict[str, Path], tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
 ) -> None:
-    """`drivexplain run --config` with `coherence.vlm: DIR` (a tiny Qwen2.5-VL), end to end."""
+    """`drivexplain run --config` with `coherence.vlm: DIR` (each family's tiny model), end to
+    end: the run's VLM answers are the ones the backend gives for the same frames."""
     import json
 
     from test_pipeline_support import write_video
@@ -354,12 +356,12 @@ def test_drivexplain_run_with_a_tiny_qwen25_vl(
 
     from drivexplain.pipeline.cli import app
 
-    qwen = _dir(saved, tmp_path_factory, "qwen2_5_vl")
+    vlm_dir = _dir(saved, tmp_path_factory, kind)
     video = write_video(tmp_path / "clip.mp4", 4)
     config = tmp_path / "c.yaml"
     config.write_text(
         "coherence:\n"
-        f"  vlm: {json.dumps(str(qwen))}\n"
+        f"  vlm: {json.dumps(str(vlm_dir))}\n"
         "  vlm_max_new_tokens: 4\n"
         "  llm_extraction: false\n"
         "runtime:\n  device: cpu\n  batch_size: 4\n"
@@ -374,7 +376,7 @@ def test_drivexplain_run_with_a_tiny_qwen25_vl(
             if line.strip()]
     answered = [r for r in rows if r.get("answer_source") == "vlm"]
     assert answered, f"no VLM answers in {sorted(p.name for p in out.rglob('*'))}"
-    direct = load_vlm(qwen, device="cpu", max_new_tokens=4)
+    direct = load_vlm(vlm_dir, device="cpu", max_new_tokens=4)
     assert {r["answer"] for r in answered} <= {
         a.answer for a in direct.ask(list(_video_frames(video)), "is there a car ?")} | {None}
 
