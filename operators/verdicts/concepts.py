@@ -63,166 +63,44 @@ Rules, in order:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal, Protocol
 
+from drivexplain.operators.verdicts.lexicon import (
+    ABSENCE_FILLER,
+    ABSENT_WORDS,
+    BREAKS,
+    CLAUSE_WORDS,
+    COLOUR_ALIASES,
+    COLOURED_HEADS,
+    COLOURS,
+    CONJUNCTIONS,
+    COPULAS,
+    COUNT_WORDS,
+    DEFINITES,
+    FINITE,
+    GENERIC,
+    HEDGES,
+    LIST_GLUE,
+    NEGATED_COPULAS,
+    NEGATORS,
+    NO_WORDS,
+    PREDICATE_FILLER,
+    PREPOSITIONS,
+    PRESENCE_WORDS,
+    PRONOUNS,
+    SCOPE_ENDS,
+    SUBJECTS,
+    SYNONYMS,
+    YES_WORDS,
+    lemma,
+    tokens,
+)
+
 PromptKind = Literal["specific", "generic", "ambiguous"]
 Polarity = Literal["affirm", "deny"]
-
-# Irregular plurals and forms the suffix rules would get wrong.
-IRREGULAR: dict[str, str] = {
-    "people": "person",
-    "persons": "person",
-    "children": "child",
-    "kids": "child",
-    "kid": "child",
-    "men": "man",
-    "women": "woman",
-    "bus": "bus",
-    "buses": "bus",
-    "busses": "bus",
-    "glass": "glass",
-    "grass": "grass",
-    "cross": "cross",
-    "lens": "lens",
-    "lenses": "lens",
-    "series": "series",
-    "this": "this",
-    "is": "is",
-    "was": "was",
-    "yes": "yes",
-    "its": "its",
-    "us": "us",
-}
-# Words outside the vocabulary that name one of its concepts. Applied only when the target is
-# in the vocabulary; the longest phrase still wins ("zebra crossing" is a crosswalk). Not
-# "pedestrian crossing": "Is a pedestrian crossing the road?" is about a pedestrian.
-SYNONYMS: dict[str, str] = {
-    "person": "pedestrian",
-    "man": "pedestrian",
-    "woman": "pedestrian",
-    "walker": "pedestrian",
-    "zebra crossing": "crosswalk",
-    "stoplight": "traffic light",
-    "stop light": "traffic light",
-    "traffic signal": "traffic light",
-    "signal light": "traffic light",
-    "bike": "bicycle",
-    "cyclist on a bike": "cyclist",
-    "bicyclist": "cyclist",
-    "bike rider": "cyclist",
-    "motorbike": "motorcycle",
-    "lorry": "truck",
-    "pickup truck": "truck",
-    "automobile": "car",
-    "sedan": "car",
-    "suv": "car",
-    "minivan": "van",
-    "cab": "taxi",
-    "street": "road",
-    "pavement": "sidewalk",
-    "footpath": "sidewalk",
-    "cone": "traffic cone",
-    "streetlight": "street lamp",
-    "street light": "street lamp",
-    "lamp post": "street lamp",
-    "lamppost": "street lamp",
-    "snowing": "snow",
-    "snowy": "snow",
-    "raining": "rain",
-    "rainy": "rain",
-    "foggy": "fog",
-    "cloudy": "cloud",
-}
-# Heads too vague alone that name a concept when one of these colours goes with them (module
-# docstring): a green light is a traffic light, a blue one is not.
-COLOURED_HEADS: dict[str, tuple[str, frozenset[str]]] = {
-    "light": ("traffic light", frozenset({"red", "amber", "yellow", "green"})),
-}
-NEGATORS = frozenset(
-    {"no", "not", "without", "nothing", "none", "never", "neither", "nor", "zero", "0",
-     "cannot", "nobody"}
-)
-YES_WORDS = frozenset({"yes", "yeah", "yep", "yup", "correct", "true", "affirmative"})
-NO_WORDS = frozenset({"no", "nope", "false", "negative", "zero", "0", "none", "nothing"})
-COLOURS = frozenset(
-    {"red", "blue", "white", "black", "yellow", "silver", "green", "amber", "grey", "gray",
-     "orange", "brown", "purple", "pink"}
-)
-# Names of one colour: a "yellow light" is the vocabulary's "amber traffic light".
-COLOUR_ALIASES: dict[str, tuple[str, ...]] = {
-    "yellow": ("amber",), "amber": ("yellow",), "grey": ("gray",), "gray": ("grey",)}
-COUNT_WORDS = frozenset(
-    {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
-     "twelve", "several", "many", "multiple", "some", "few"}
-)
-# Verbs that link a subject to a colour: "the car is black", "the light turned green".
-COPULAS = frozenset(
-    {"is", "are", "was", "were", "'s", "'re", "be", "been", "being", "look", "looks", "appear",
-     "appears", "seem", "seems", "turned", "turns", "turn", "became", "becomes", "stays",
-     "remains", "shows", "showing"}
-)
-# Words between a copula and its colour: "is painted a dark blue".
-_PREDICATE_FILLER = frozenset(
-    {"a", "an", "the", "all", "both", "mostly", "mainly", "clearly", "definitely", "currently",
-     "now", "still", "very", "bright", "dark", "light", "pale", "deep", "painted", "coloured",
-     "colored", "to"}
-)
-# What a clause says of its subject to deny it: "the bus is not visible", "is missing".
-PRESENCE_WORDS = frozenset(
-    {"visible", "present", "there", "here", "seen", "shown", "anywhere", "detected", "found",
-     "spotted", "observed", "around"}
-)
-ABSENT_WORDS = frozenset({"absent", "missing", "invisible", "gone"})
-_NEGATED_COPULAS = frozenset({"isn't", "aren't", "wasn't", "weren't"})
-_ABSENCE_FILLER = frozenset({"be", "been", "really", "clearly", "currently", "longer", "any"})
-# Words that make a bare head word point at a concept already named: "the light".
-_DEFINITES = frozenset({"the", "that", "this", "these", "those"})
-# Subjects that point back: to the last concept before them, else to the prompt's.
-PRONOUNS = frozenset({"it", "its", "they", "this", "that", "these", "those", "which", "who"})
-# Words that start a new clause for attribute attachment ("a car and the bus is yellow").
-_CLAUSE_WORDS = frozenset(
-    {"and", "or", "but", "while", "whereas", "although", "though", "because", "so", "yet",
-     "only", "just", "except"}
-)
-# Negation scope ends (module docstring): contrast, prepositions, new clauses.
-SCOPE_ENDS = frozenset(
-    {"but", "only", "just", "except", "instead", "rather", "however", "though", "although",
-     "while", "whereas", "yet", "than", "apart", "besides", "unlike"}
-)
-PREPOSITIONS = frozenset(
-    {"on", "in", "at", "near", "behind", "beside", "next", "across", "along", "under", "over",
-     "by", "around", "between", "from", "inside", "outside", "ahead", "above", "below",
-     "toward", "towards", "into", "onto", "through", "beyond", "past", "with", "beneath",
-     "alongside", "opposite"}
-)
-_CONJUNCTIONS = frozenset({"and", "or", "so", "because", "since", "as"})
-_SUBJECTS = frozenset(
-    {"i", "it", "we", "they", "he", "she", "you", "there", "this", "these", "those"}
-)
-# Finite verbs: a clause that has one and meets "and"/"or" + another has ended.
-_FINITE = COPULAS | frozenset(
-    {"am", "'m", "has", "have", "had", "'ve", "can", "could", "will", "would", "'ll", "may",
-     "might", "must", "should", "shall", "do", "does", "did", "see", "sees", "saw", "seen"}
-)
-# A negated hedge says nothing about absence: "I'm not sure", "I can't tell".
-HEDGES = frozenset(
-    {"sure", "certain", "clear", "tell", "say", "determine", "confirm", "know", "possible",
-     "only"}
-)
-# What a list of concepts may hold besides them: "no cars, trucks, or any buses".
-_LIST_GLUE = frozenset({"a", "an", "the", "any", "or", "and", "nor", "some", "even"})
-# Open questions about the scene (Case II); anything else without a concept is Case III.
-_GENERIC = re.compile(
-    r"\b(describe|description|caption|summari[sz]e|what (?:do|can) you see|what(?:'s| is| are)"
-    r" (?:in|on|ahead|there|happening|going on|visible|around|in front)|what is this|"
-    r"tell me (?:about|what)|anything (?:ahead|unusual|interesting)|what do we have)\b"
-)
-_TOKEN = re.compile(r"[a-z0-9]+n't|[a-z0-9]+|'[a-z]+|[.,;:!?]")
-_BREAKS = frozenset(".,;:!?")
 
 
 class TextGenerator(Protocol):
@@ -234,27 +112,8 @@ class TextGenerator(Protocol):
 LLM_EXTRACTION_PROMPT = "List the objects named in this sentence, comma separated: {text}"
 
 
-def lemma(token: str) -> str:
-    """A plural-insensitive form of one lower-case token; it need not be a real word."""
-    if token in IRREGULAR:
-        return IRREGULAR[token]
-    if len(token) > 4 and token.endswith("ies"):
-        return token[:-3] + "y"
-    if len(token) > 4 and token.endswith(("sses", "xes", "ches", "shes", "zzes")):
-        return token[:-2]
-    if len(token) > 3 and token.endswith("s") and not token.endswith(("ss", "us", "is")):
-        return token[:-1]
-    return token
-
-
-def tokens(text: str) -> list[str]:
-    """Lower-case word tokens and punctuation marks; clitics ("'s") are tokens of their own,
-    negated auxiliaries stay one token ("don't")."""
-    return _TOKEN.findall(text.lower().replace("\u2019", "'"))
-
-
 def _lemmas(text: str) -> tuple[str, ...]:
-    return tuple(lemma(t) for t in tokens(text) if t not in _BREAKS)
+    return tuple(lemma(t) for t in tokens(text) if t not in BREAKS)
 
 
 def _is_count(token: str) -> bool:
@@ -400,12 +259,12 @@ class ConceptExtractor:
         found: list[_Item] = []
         i = 0
         while i < len(toks):
-            if toks[i] in _BREAKS:
+            if toks[i] in BREAKS:
                 i += 1
                 continue
             hit = None
             for n in range(min(self._longest, len(toks) - i), 0, -1):
-                if any(t in _BREAKS for t in toks[i : i + n]):
+                if any(t in BREAKS for t in toks[i : i + n]):
                     continue
                 concept = self._phrases.get(tuple(lemmas[i : i + n]))
                 if concept is not None:
@@ -434,7 +293,7 @@ class ConceptExtractor:
                 continue
             before = toks[i - 1] if i > 0 else ""
             targets = list(dict.fromkeys(by_head.get(lem, ())))
-            if len(targets) == 1 and (before in _DEFINITES or before in COLOURS):
+            if len(targets) == 1 and (before in DEFINITES or before in COLOURS):
                 found.append(_Item(targets[0], i, i + 1, inherited=True,
                                    colour=before if before in COLOURS else None))
             elif lem in self._coloured_heads:
@@ -457,7 +316,7 @@ class ConceptExtractor:
             if colour is None and not absent:
                 continue
             begin = k - 1
-            while begin >= 0 and toks[begin] not in _BREAKS and toks[begin] not in _CLAUSE_WORDS:
+            while begin >= 0 and toks[begin] not in BREAKS and toks[begin] not in CLAUSE_WORDS:
                 begin -= 1
             in_clause = [it for it in items if begin < it.start < k]
             pronoun = next((j for j in range(k - 1, begin, -1) if toks[j] in PRONOUNS), None)
@@ -501,7 +360,7 @@ class ConceptExtractor:
         inside = [False] * len(toks)
         active = verb_seen = False
         for i, tok in enumerate(toks):
-            if tok in _BREAKS:
+            if tok in BREAKS:
                 if not (active and tok == "," and _list_follows(toks, covered, i + 1)):
                     active = verb_seen = False
                 continue
@@ -510,12 +369,12 @@ class ConceptExtractor:
                 continue
             if tok in SCOPE_ENDS or tok in PREPOSITIONS:
                 active = False
-            elif tok in _CONJUNCTIONS:
+            elif tok in CONJUNCTIONS:
                 if _new_clause(toks, i + 1, verb_seen):
                     active = verb_seen = False
             elif _is_negator(toks, i):
                 active = True
-            if tok in _FINITE or tok.endswith("n't"):
+            if tok in FINITE or tok.endswith("n't"):
                 verb_seen = True
             inside[i] = active
         return inside
@@ -552,7 +411,7 @@ class ConceptExtractor:
             source = "llm" if named else "none"
         if named or denied:
             return Extraction(text, named, denied, "specific", None, source)
-        kind: PromptKind = "generic" if _GENERIC.search(text.lower()) else "ambiguous"
+        kind: PromptKind = "generic" if GENERIC.search(text.lower()) else "ambiguous"
         note = (
             "the prompt asks about the scene without naming a concept (paper Case II)"
             if kind == "generic"
@@ -563,7 +422,7 @@ class ConceptExtractor:
     def answer(self, text: str, prompt: Extraction) -> Extraction:
         """The answer's concepts; yes/no and bare answers inherit the prompt's (module doc)."""
         all_toks = tokens(text)
-        toks = [t for t in all_toks if t not in _BREAKS]
+        toks = [t for t in all_toks if t not in BREAKS]
         first = toks[0] if toks else ""
         mentions = self.mentions(text, prompt.all_concepts)
         named, denied = self._split(mentions)
@@ -611,14 +470,14 @@ def _predicate_colour(toks: list[str], copula: int) -> str | None:
     if toks[copula] not in COPULAS:
         return None
     j = copula + 1
-    while j < len(toks) and toks[j] in _PREDICATE_FILLER:
+    while j < len(toks) and toks[j] in PREDICATE_FILLER:
         j += 1
     if j >= len(toks) or toks[j] not in COLOURS:
         return None
     after = toks[j + 1] if j + 1 < len(toks) else "."
     if after in ("and", "or") and j + 2 < len(toks) and toks[j + 2] in COLOURS:
         return None  # "black and white": no one colour
-    if toks[copula] == "'s" and after not in _BREAKS and after not in _CLAUSE_WORDS:
+    if toks[copula] == "'s" and after not in BREAKS and after not in CLAUSE_WORDS:
         return None  # a possessive: in "the car's red light" the red is the light's
     return toks[j]
 
@@ -627,12 +486,12 @@ def _predicate_absent(toks: list[str], k: int) -> bool:
     """Whether a copula at `k` says its subject is not there: "is not visible", "isn't
     present", "cannot be seen", "are missing"."""
     tok = toks[k]
-    rest = [t for t in toks[k + 1 : k + 5] if t not in _ABSENCE_FILLER]
+    rest = [t for t in toks[k + 1 : k + 5] if t not in ABSENCE_FILLER]
     if tok in COPULAS:
         if rest and rest[0] in ABSENT_WORDS:
             return True
         return len(rest) > 1 and rest[0] in ("not", "no") and rest[1] in PRESENCE_WORDS
-    if tok in _NEGATED_COPULAS or tok in ("cannot", "can't", "couldn't"):
+    if tok in NEGATED_COPULAS or tok in ("cannot", "can't", "couldn't"):
         return bool(rest) and rest[0] in PRESENCE_WORDS
     return False
 
@@ -643,8 +502,8 @@ def _is_negator(toks: list[str], i: int) -> bool:
     tok = toks[i]
     if tok not in NEGATORS and not tok.endswith("n't"):
         return False
-    if tok in NO_WORDS and (i == 0 or toks[i - 1] in _BREAKS) and (
-            i + 1 >= len(toks) or toks[i + 1] in _BREAKS):
+    if tok in NO_WORDS and (i == 0 or toks[i - 1] in BREAKS) and (
+            i + 1 >= len(toks) or toks[i + 1] in BREAKS):
         return False
     after = [t for t in toks[i + 1 : i + 3] if t not in ("be", "really", "quite", "very")]
     return not (after and after[0] in HEDGES)
@@ -655,11 +514,11 @@ def _list_follows(toks: list[str], covered: list[bool], start: int) -> bool:
     buses"): the comma before it then keeps a negation going."""
     seen = False
     for j in range(start, len(toks)):
-        if toks[j] in _BREAKS:
+        if toks[j] in BREAKS:
             break
         if covered[j]:
             seen = True
-        elif toks[j] not in _LIST_GLUE:
+        elif toks[j] not in LIST_GLUE:
             return False
     return seen
 
@@ -669,14 +528,14 @@ def _new_clause(toks: list[str], start: int, verb_seen: bool) -> bool:
     "and the road is wet" after a verb), not another item of a list ("or trucks")."""
     if start >= len(toks):
         return False
-    if toks[start] in _SUBJECTS:
+    if toks[start] in SUBJECTS:
         return True
     if not verb_seen:
         return False
     for j in range(start, len(toks)):
-        if toks[j] in _BREAKS:
+        if toks[j] in BREAKS:
             return False
-        if toks[j] in _FINITE or toks[j].endswith("n't"):
+        if toks[j] in FINITE or toks[j].endswith("n't"):
             return True
     return False
 

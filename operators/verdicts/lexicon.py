@@ -1,0 +1,181 @@
+"""The words the answer reader knows: plurals, synonyms, colours, negators, copulas.
+
+Kept apart from the rules in `operators.verdicts.concepts` so that the vocabulary of how people
+write ("lorry", "nope", "isn't", "grey") can grow without touching how a text is read, and so
+that each list says in one place why a word is in it.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Irregular plurals and forms the suffix rules would get wrong.
+IRREGULAR: dict[str, str] = {
+    "people": "person",
+    "persons": "person",
+    "children": "child",
+    "kids": "child",
+    "kid": "child",
+    "men": "man",
+    "women": "woman",
+    "bus": "bus",
+    "buses": "bus",
+    "busses": "bus",
+    "glass": "glass",
+    "grass": "grass",
+    "cross": "cross",
+    "lens": "lens",
+    "lenses": "lens",
+    "series": "series",
+    "this": "this",
+    "is": "is",
+    "was": "was",
+    "yes": "yes",
+    "its": "its",
+    "us": "us",
+}
+# Words outside the vocabulary that name one of its concepts. Applied only when the target is
+# in the vocabulary; the longest phrase still wins ("zebra crossing" is a crosswalk). Not
+# "pedestrian crossing": "Is a pedestrian crossing the road?" is about a pedestrian.
+SYNONYMS: dict[str, str] = {
+    "person": "pedestrian",
+    "man": "pedestrian",
+    "woman": "pedestrian",
+    "walker": "pedestrian",
+    "zebra crossing": "crosswalk",
+    "stoplight": "traffic light",
+    "stop light": "traffic light",
+    "traffic signal": "traffic light",
+    "signal light": "traffic light",
+    "bike": "bicycle",
+    "cyclist on a bike": "cyclist",
+    "bicyclist": "cyclist",
+    "bike rider": "cyclist",
+    "motorbike": "motorcycle",
+    "lorry": "truck",
+    "pickup truck": "truck",
+    "automobile": "car",
+    "sedan": "car",
+    "suv": "car",
+    "minivan": "van",
+    "cab": "taxi",
+    "street": "road",
+    "pavement": "sidewalk",
+    "footpath": "sidewalk",
+    "cone": "traffic cone",
+    "streetlight": "street lamp",
+    "street light": "street lamp",
+    "lamp post": "street lamp",
+    "lamppost": "street lamp",
+    "snowing": "snow",
+    "snowy": "snow",
+    "raining": "rain",
+    "rainy": "rain",
+    "foggy": "fog",
+    "cloudy": "cloud",
+}
+# Heads too vague alone that name a concept when one of these colours goes with them (module
+# docstring): a green light is a traffic light, a blue one is not.
+COLOURED_HEADS: dict[str, tuple[str, frozenset[str]]] = {
+    "light": ("traffic light", frozenset({"red", "amber", "yellow", "green"})),
+}
+NEGATORS = frozenset(
+    {"no", "not", "without", "nothing", "none", "never", "neither", "nor", "zero", "0",
+     "cannot", "nobody"}
+)
+YES_WORDS = frozenset({"yes", "yeah", "yep", "yup", "correct", "true", "affirmative"})
+NO_WORDS = frozenset({"no", "nope", "false", "negative", "zero", "0", "none", "nothing"})
+COLOURS = frozenset(
+    {"red", "blue", "white", "black", "yellow", "silver", "green", "amber", "grey", "gray",
+     "orange", "brown", "purple", "pink"}
+)
+# Names of one colour: a "yellow light" is the vocabulary's "amber traffic light".
+COLOUR_ALIASES: dict[str, tuple[str, ...]] = {
+    "yellow": ("amber",), "amber": ("yellow",), "grey": ("gray",), "gray": ("grey",)}
+COUNT_WORDS = frozenset(
+    {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
+     "twelve", "several", "many", "multiple", "some", "few"}
+)
+# Verbs that link a subject to a colour: "the car is black", "the light turned green".
+COPULAS = frozenset(
+    {"is", "are", "was", "were", "'s", "'re", "be", "been", "being", "look", "looks", "appear",
+     "appears", "seem", "seems", "turned", "turns", "turn", "became", "becomes", "stays",
+     "remains", "shows", "showing"}
+)
+# Words between a copula and its colour: "is painted a dark blue".
+PREDICATE_FILLER = frozenset(
+    {"a", "an", "the", "all", "both", "mostly", "mainly", "clearly", "definitely", "currently",
+     "now", "still", "very", "bright", "dark", "light", "pale", "deep", "painted", "coloured",
+     "colored", "to"}
+)
+# What a clause says of its subject to deny it: "the bus is not visible", "is missing".
+PRESENCE_WORDS = frozenset(
+    {"visible", "present", "there", "here", "seen", "shown", "anywhere", "detected", "found",
+     "spotted", "observed", "around"}
+)
+ABSENT_WORDS = frozenset({"absent", "missing", "invisible", "gone"})
+NEGATED_COPULAS = frozenset({"isn't", "aren't", "wasn't", "weren't"})
+ABSENCE_FILLER = frozenset({"be", "been", "really", "clearly", "currently", "longer", "any"})
+# Words that make a bare head word point at a concept already named: "the light".
+DEFINITES = frozenset({"the", "that", "this", "these", "those"})
+# Subjects that point back: to the last concept before them, else to the prompt's.
+PRONOUNS = frozenset({"it", "its", "they", "this", "that", "these", "those", "which", "who"})
+# Words that start a new clause for attribute attachment ("a car and the bus is yellow").
+CLAUSE_WORDS = frozenset(
+    {"and", "or", "but", "while", "whereas", "although", "though", "because", "so", "yet",
+     "only", "just", "except"}
+)
+# Negation scope ends (module docstring): contrast, prepositions, new clauses.
+SCOPE_ENDS = frozenset(
+    {"but", "only", "just", "except", "instead", "rather", "however", "though", "although",
+     "while", "whereas", "yet", "than", "apart", "besides", "unlike"}
+)
+PREPOSITIONS = frozenset(
+    {"on", "in", "at", "near", "behind", "beside", "next", "across", "along", "under", "over",
+     "by", "around", "between", "from", "inside", "outside", "ahead", "above", "below",
+     "toward", "towards", "into", "onto", "through", "beyond", "past", "with", "beneath",
+     "alongside", "opposite"}
+)
+CONJUNCTIONS = frozenset({"and", "or", "so", "because", "since", "as"})
+SUBJECTS = frozenset(
+    {"i", "it", "we", "they", "he", "she", "you", "there", "this", "these", "those"}
+)
+# Finite verbs: a clause that has one and meets "and"/"or" + another has ended.
+FINITE = COPULAS | frozenset(
+    {"am", "'m", "has", "have", "had", "'ve", "can", "could", "will", "would", "'ll", "may",
+     "might", "must", "should", "shall", "do", "does", "did", "see", "sees", "saw", "seen"}
+)
+# A negated hedge says nothing about absence: "I'm not sure", "I can't tell".
+HEDGES = frozenset(
+    {"sure", "certain", "clear", "tell", "say", "determine", "confirm", "know", "possible",
+     "only"}
+)
+# What a list of concepts may hold besides them: "no cars, trucks, or any buses".
+LIST_GLUE = frozenset({"a", "an", "the", "any", "or", "and", "nor", "some", "even"})
+# Open questions about the scene (Case II); anything else without a concept is Case III.
+GENERIC = re.compile(
+    r"\b(describe|description|caption|summari[sz]e|what (?:do|can) you see|what(?:'s| is| are)"
+    r" (?:in|on|ahead|there|happening|going on|visible|around|in front)|what is this|"
+    r"tell me (?:about|what)|anything (?:ahead|unusual|interesting)|what do we have)\b"
+)
+TOKEN = re.compile(r"[a-z0-9]+n't|[a-z0-9]+|'[a-z]+|[.,;:!?]")
+BREAKS = frozenset(".,;:!?")
+
+
+def lemma(token: str) -> str:
+    """A plural-insensitive form of one lower-case token; it need not be a real word."""
+    if token in IRREGULAR:
+        return IRREGULAR[token]
+    if len(token) > 4 and token.endswith("ies"):
+        return token[:-3] + "y"
+    if len(token) > 4 and token.endswith(("sses", "xes", "ches", "shes", "zzes")):
+        return token[:-2]
+    if len(token) > 3 and token.endswith("s") and not token.endswith(("ss", "us", "is")):
+        return token[:-1]
+    return token
+
+
+def tokens(text: str) -> list[str]:
+    """Lower-case word tokens and punctuation marks; clitics ("'s") are tokens of their own,
+    negated auxiliaries stay one token ("don't")."""
+    return TOKEN.findall(text.lower().replace("\u2019", "'"))
