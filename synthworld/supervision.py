@@ -166,13 +166,19 @@ def mask_augment(
 
 
 def presence_loss(image_features: torch.Tensor, class_features: torch.Tensor,
-                  labels: torch.Tensor, centre: float = PRESENCE_CENTRE) -> torch.Tensor:
-    """Sigmoid BCE of cos(image, class) around a fixed centre; entries of -1 are left out."""
+                  labels: torch.Tensor, centre: float = PRESENCE_CENTRE,
+                  pos_weight: torch.Tensor | None = None) -> torch.Tensor:
+    """Sigmoid BCE of cos(image, class) around a fixed centre; entries of -1 are left out.
+
+    `pos_weight` (C,) scales each class's present labels (`train_clip.presence_balance`)."""
     logits = PRESENCE_SHARPNESS * (image_features @ class_features.T - centre)
     keep = labels >= 0
     if not keep.any():
         return logits.sum() * 0.0
-    return F.binary_cross_entropy_with_logits(logits[keep], labels[keep].float())
+    weight = None
+    if pos_weight is not None:
+        weight = torch.where(labels == 1, pos_weight.expand_as(labels), 1.0)[keep]
+    return F.binary_cross_entropy_with_logits(logits[keep], labels[keep].float(), weight=weight)
 
 
 def absent_floor_loss(image_features: torch.Tensor, class_features: torch.Tensor,

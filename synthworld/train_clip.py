@@ -47,6 +47,7 @@ from drivexplain.synthworld.supervision import (
     wrong_class_spread_loss,
 )
 
+BOOST_SEED_OFFSET = 1 << 44  # rare-class frames come from seeds no other draw uses
 REQUIRED_KEYS = ("render_size", "batch_size", "lr", "time_budget_min", "run_dir", "export_path")
 
 
@@ -106,6 +107,11 @@ def make_batch(step: int, cfg: dict, tokenizer, rng: np.random.Generator,
     size = tuple(cfg["render_size"])
     base = int(cfg.get("train_seed_base", 10_000_000))
     frames = [render_scene(base + step * b + i, size=size) for i in range(b)]
+    boost = [str(c) for c in cfg.get("boost_classes") or ()]
+    if boost:
+        prob = float(cfg.get("boost_prob", 0.25))
+        frames = [frame_with(boost[int(rng.integers(len(boost)))], size, rng, base)
+                  if rng.random() < prob else f for f in frames]
     crop_prob = float(cfg.get("crop_prob", 0.0))
     if crop_prob > 0:
         scales = tuple(float(v) for v in cfg.get("crop_scales", (0.3, 0.7)))
@@ -172,11 +178,13 @@ def supervised_loss(model, tokenizer, images, texts, truth, n_paired: int, frame
     cls_f = model.encode_text(tokenizer(prompts), normalize=True)
     scale = model.logit_scale.exp()
     n_cls = len(OBJECT_CLASSES)
+    balance = presence_balance(presence, float(cfg.get("presence_balance_max", 0.0)))
     parts = {
         "clip": multi_positive_clip_loss(img_f, txt_f, scale, truth, n_paired,
                                          cfg.get("positives", "each")),
-        "presence": 0.5 * (presence_loss(img_f, cls_f[:n_cls], presence)
-                           + presence_loss(img_f, cls_f[n_cls:], presence)),
+        "presence": 0.5 * (presence_loss(img_f, cls_f[:n_cls], presence, pos_weight=balance)
+                           + presence_loss(img_f, cls_f[n_cls:], presence,
+                                           pos_weight=balance)),
         "dense": dense_loss(projected, None, cls_f[:n_cls], scale, patches),
     }
     loss = (parts["clip"] + float(cfg.get("presence_weight", 0.0)) * parts["presence"]
@@ -210,6 +218,19 @@ def supervised_loss(model, tokenizer, images, texts, truth, n_paired: int, frame
                           + background_loss(values, cls_f[:n_cls], background))
         loss = loss + value_weight * parts["value"]
     return loss, {k: float(v.detach()) for k, v in parts.items()}
+
+
+def presence_balance(presence: torch.Tensor, max_weight: float) -> torch.Tensor | None:
+    """Per-class weight of present labels: absent over present in the batch, capped.
+
+    Without it a class present in a few percent of frames (salient bicycles) is learnt as
+    "always absent", which already scores well on the plain loss. 0 turns it off.
+    """
+    if max_weight <= 0:
+        return None
+    positives = (presence == 1).sum(0).float()
+    negatives = (presence == 0).sum(0).float()
+    return (negatives / positives.clamp(min=1.0)).clamp(1.0, max_weight)
 
 
 def export_weights(model: torch.nn.Module, path: str | Path, dtype: str = "float16",
@@ -267,6 +288,21 @@ def model_name(cfg: dict) -> str:
     """The open_clip config to train: `model:` (stage 1 trains TinyDriveCLIP-Square), else
     TinyDriveCLIP."""
     return str(cfg.get("model") or TINY_CLIP_NAME)
+
+
+def frame_with(class_name: str, size: tuple[int, int], rng: np.random.Generator, base: int,
+               tries: int = 200):
+    """A fresh scene with a salient `class_name`, found by drawing seeds beyond the run's own.
+
+    Salient bicycles are in about one frame in eleven, and in those they compete with every
+    other object for the captions: a rare class needs frames of its own to be learnt at all.
+    """
+    frame = None
+    for _ in range(tries):
+        frame = render_scene(base + BOOST_SEED_OFFSET + int(rng.integers(1 << 40)), size=size)
+        if any(o.class_name == class_name and o.salient for o in frame.objects):
+            return frame
+    return frame
 
 
 def train(cfg: dict) -> Path:

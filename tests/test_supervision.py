@@ -292,3 +292,37 @@ def test_object_attention_loss_rewards_attention_on_labelled_patches() -> None:
     expected = -torch.log((mixed.mean(1) * (labels[:1] >= 0)).sum() / mixed.mean(1).sum())
     torch.testing.assert_close(object_attention_loss(mixed, labels[:1]), expected)
     assert object_attention_loss(good, labels * 0 - 1) == 0
+
+
+def test_pos_weight_scales_only_the_present_labels_of_its_class() -> None:
+    q, _ = torch.linalg.qr(torch.randn(16, 16, generator=torch.Generator().manual_seed(2)))
+    texts = q[:, :2].T
+    image = (0.6 * q[:, 0] + 0.8 * q[:, 2])[None]  # below the centre for both classes
+    labels = torch.tensor([[1, 0]])
+    plain = presence_loss(image, texts, labels)
+    weighted = presence_loss(image, texts, labels, pos_weight=torch.tensor([4.0, 4.0]))
+    # the present term counts 4x, the absent term 1x, and the mean is over the same two entries
+    present_only = presence_loss(image, texts[:1], torch.tensor([[1]]))
+    absent_only = presence_loss(image, texts[1:], torch.tensor([[0]]))
+    assert torch.isclose(weighted, (4 * present_only + absent_only) / 2, atol=1e-6)
+    assert weighted > plain
+    assert torch.isclose(presence_loss(image, texts, labels, pos_weight=torch.ones(2)), plain)
+
+
+def test_presence_balance_weighs_a_rare_class_up_to_its_cap() -> None:
+    from drivexplain.synthworld.train_clip import presence_balance
+
+    labels = torch.tensor([[1, 1, -1], [0, 1, 0], [0, 1, 0], [0, 0, 0], [0, 0, -1]])
+    weights = presence_balance(labels, max_weight=3.0)
+    # class 0: 4 absent / 1 present = 4 -> capped at 3; class 1: 2/3 -> at least 1; class 2: none
+    assert weights.tolist() == [3.0, 1.0, 3.0]
+    assert presence_balance(labels, max_weight=0.0) is None
+
+
+def test_boosted_frames_hold_a_salient_instance_of_the_class() -> None:
+    from drivexplain.synthworld.train_clip import frame_with
+
+    rng = np.random.default_rng(0)
+    for name in ("bicycle", "traffic light"):
+        frame = frame_with(name, (192, 108), rng, base=10_000_000)
+        assert any(o.class_name == name and o.salient for o in frame.objects)
