@@ -192,24 +192,30 @@ def pipeline_run(clip: Path, args: argparse.Namespace, workers: int) -> dict[str
         config = DrivexplainConfig.model_validate(json.loads({overrides!r}))
         stamps = []
         start = time.perf_counter()
+        clock = time.time() - start  # wall clock at perf_counter 0, to compare with the parent
         summary = run_pipeline(RunOptions(
             inputs=[{str(clip)!r}], prompts=["benchmark"], concepts={CONCEPTS[:args.concepts]!r},
             out=Path({str(out)!r}), config=config, progress=False),
             on_chunk=lambda row: stamps.append(
                 (time.perf_counter() - start, row["frames"], row["video_frames"])))
         wall = time.perf_counter() - start
-        print("RESULT", json.dumps({{"wall": wall, "stamps": stamps,
+        print("RESULT", json.dumps({{"wall": wall, "stamps": stamps, "started": start + clock,
                                      "status": summary.videos[0]["status"]}}))
     """)
+    launched = time.time()
     proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE,
                             stderr=subprocess.DEVNULL, text=True)
     peak = 0
+    first_written: float | None = None
     stop = threading.Event()
 
     def sample() -> None:
-        nonlocal peak
+        nonlocal peak, first_written
         while not stop.is_set():
             peak = max(peak, _tree_pss_kib(proc.pid))
+            if first_written is None:  # a chunk's marker is written last: its rows are on disk
+                markers = [p.stat().st_mtime for p in out.glob("*/.work/chunk_*.json")]
+                first_written = min(markers) if markers else None
             stop.wait(0.25)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -235,8 +241,18 @@ def pipeline_run(clip: Path, args: argparse.Namespace, workers: int) -> dict[str
     return {"workers": workers, "frames": frames, "video_frames": video_frames,
             "chunks": len(stamps), "wall_s": round(result["wall"], 1),
             "overlay": args.overlay,
-            # start-up (Ray, actors, model, vocabulary) plus the first chunk's work
+            # start-up (Ray, actors, model, vocabulary) plus the first chunk's work, from the
+            # call to run_pipeline (the process's imports excluded)
             "first_chunk_s": round(stamps[0][0], 1) if stamps else None,
+            # time to the first processed frame: from launching the process (interpreter and
+            # imports included) until the first chunk is written (its rows in the chunk log,
+            # then its marker, whose mtime this is: durable, and skipped by a resumed run)
+            "first_frame_s": (round(first_written - launched, 1)
+                              if first_written is not None else None),
+            # ... and until the driver hears of it (its progress bar, on_chunk)
+            "first_chunk_seen_s": (round(result["started"] + stamps[0][0] - launched, 1)
+                                   if stamps else None),
+            "first_chunk_frames": stamps[0][1] if stamps else None,
             "fps_wall": round(frames / result["wall"], 2), "fps_steady": steady,
             "video_fps_steady": steady_video, "peak_pss_mib": round(peak / 1024, 1),
             "status": result["status"]}
@@ -276,6 +292,9 @@ def main() -> None:
     parser.add_argument("--skip-writer", action="store_true",
                         help="do not time decode+overlay+encode alone (the GPU check, whose "
                         "pipeline runs with --overlay flagged)")
+    parser.add_argument("--skip-stages", action="store_true",
+                        help="only the pipeline runs, without timing each stage alone (start-up "
+                        "comparisons: first_frame_s)")
     parser.add_argument("--json", default=None, help="also write the results here")
     args = parser.parse_args()
     width, height = (int(v) for v in args.size.split("x"))
@@ -289,10 +308,10 @@ def main() -> None:
                                "args": vars(args)}
 
     threads = max(1, int(args.actor_cpus))
-    stages = [bare_operator(clip, args, threads)]
-    if (os.cpu_count() or 1) > threads and args.device == "cpu":
+    stages = [] if args.skip_stages else [bare_operator(clip, args, threads)]
+    if (os.cpu_count() or 1) > threads and args.device == "cpu" and not args.skip_stages:
         stages.append(bare_operator(clip, args, os.cpu_count()))
-    if not args.skip_writer:
+    if not args.skip_writer and not args.skip_stages:
         stages.append(bare_writer(clip, args))
     results["stages"] = stages
     for stage in stages:
@@ -301,9 +320,13 @@ def main() -> None:
         runs = []
         for workers in (int(w) for w in args.workers.split(",") if w):
             run = pipeline_run(clip, args, workers)
+            runs.append(run)
             if run["chunks"] < 4:
                 print("warning: fewer than 4 chunks; the steady rate is not meaningful "
                       "(lower --chunk-frames or lengthen the clip)")
+            if not stages:
+                print(json.dumps(run))
+                continue
             # Compare in video frames/s: the operator sees only the sampled frames, the
             # writer every frame. The operator alone is timed with the actor's thread count.
             per_video_frame = run["frames"] / run["video_frames"] if run["video_frames"] else 1
@@ -314,7 +337,6 @@ def main() -> None:
                                     else "decode+overlay+encode")
             run["ratio_to_slowest_stage"] = (round(run["video_fps_steady"] / slowest, 2)
                                              if run["video_fps_steady"] else None)
-            runs.append(run)
             print(json.dumps(run))
         results["pipeline"] = runs
         memory = []

@@ -204,6 +204,10 @@ class PipelineConfig(_Strict):
     )
     chunk_frames: int = Field(
         64, ge=1, strict=True, description="Frames per unit of work, retry and resume.")
+    first_chunk_frames: int = Field(
+        16, ge=0, strict=True, description="Each video's first chunk ends after this many "
+        "analysed frames (one model batch by default), so the first rows are written after "
+        "one batch instead of a whole chunk; 0: the first chunk is like the others.")
     decode_cpus: float = Field(0.5, gt=0.0, description="CPUs reserved per decode task.")
     writer_cpus: float = Field(0.5, gt=0.0, description="CPUs reserved per overlay-write task.")
     transport_short_side: int | None = Field(

@@ -88,6 +88,7 @@ def plan_chunks(
     max_factor: int = 2,
     kind: str = "video",
     topic: str = "",
+    first_chunk_frames: int = 0,
 ) -> list[Chunk]:
     """Keyframe-aligned chunks of at least `chunk_frames` frames.
 
@@ -95,11 +96,19 @@ def plan_chunks(
     keyframes (long GOPs) would make huge chunks, so one is also cut after
     `max_factor * chunk_frames` frames even off a keyframe; decoding then seeks back to the
     previous keyframe, which costs time but stays exact.
+
+    With `first_chunk_frames` > 0 the first chunk ends, keyframe or not, once it holds that many
+    sampled frames (if the usual cut is not earlier): a run's first rows are written after one
+    model batch instead of a whole chunk, which is most of the time to the first processed
+    frame on CPU. The cut is exact for the same reason as the long-GOP one.
     """
+    first_stop = (sampled[first_chunk_frames]
+                  if 0 < first_chunk_frames < len(sampled) else None)
     bounds = [0]
     for i in range(1, index.num_frames):
         length = i - bounds[-1]
-        if (index.keyframes[i] and length >= chunk_frames) or length >= max_factor * chunk_frames:
+        if ((index.keyframes[i] and length >= chunk_frames) or length >= max_factor * chunk_frames
+                or (i == first_stop and len(bounds) == 1)):
             bounds.append(i)
     bounds.append(index.num_frames)
     spans = list(itertools.pairwise(bounds))

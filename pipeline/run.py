@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -200,7 +200,8 @@ def _plan(
             log.info("%s: timestamps %s", source.name, index.timing)
         sampled = sample_frames(index, cfg.stride, cfg.sample_fps)
         video.chunks = plan_chunks(source.video_id, source.uri, index, sampled, cfg.chunk_frames,
-                                   kind=source.kind, topic=source.topic or "")
+                                   kind=source.kind, topic=source.topic or "",
+                                   first_chunk_frames=cfg.first_chunk_frames)
         video.expected_rows = len(sampled) * len(tracks)
         if logged is not None:
             rate = index.average_rate
@@ -219,7 +220,7 @@ def _plan(
                             source.name, len(video.unplaced) - 5)
         video.pending = {
             c.chunk_index for c in video.chunks
-            if not chunk_done(vlayout, c.chunk_index, video.fingerprint)
+            if not chunk_done(vlayout, c.chunk_index, video.fingerprint, (c.start, c.stop))
         }
         reused = len(video.chunks) - len(video.pending)
         log.info("%s: %d frames (%d analysed) in %d chunks%s", source.name, index.num_frames,
@@ -306,6 +307,19 @@ def _build_dataset(
             overlay=cfg.overlay,
         )},
     )
+
+
+def _written_chunks(ds: Any) -> Iterator[dict[str, Any]]:
+    """The write stage's status rows, each as soon as its chunk is written.
+
+    `Dataset.iter_rows` prefetches one block and waits for the next before it hands over the
+    current one, so the driver would hear of every chunk a whole chunk late (and with one
+    chunk left, only at the end): the progress bar, `on_chunk` and the joining of a finished
+    video would all lag. Without prefetching each block is handed over when it arrives; the
+    rows are tiny, so nothing is lost by not fetching ahead.
+    """
+    for block in ds.iter_batches(batch_size=None, batch_format="pyarrow", prefetch_batches=0):
+        yield from block.to_pylist()
 
 
 def _first_line(err: BaseException) -> str:
@@ -529,7 +543,7 @@ def _run_locked(prepared: PreparedRun, lock: OutputLock,
                     for v in todo if v.pending
                 }
                 try:
-                    for row in ds.iter_rows():
+                    for row in _written_chunks(ds):
                         video = by_id[row["video_id"]]
                         if row["failure"]:
                             log.error("%s chunk %d failed: %s", video.source.name,

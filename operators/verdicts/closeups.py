@@ -19,8 +19,6 @@ from typing import Any
 
 import numpy as np
 
-from drivexplain.operators.crops import peak_boxes
-
 EPS = 1e-8
 # What `drivexplain calibrate` measures crop_z with: the scale `benchmarks/coherence.py` chose on
 # its calibration frames for the shipped CLIP. A calibration file records its own scales, and a
@@ -43,6 +41,10 @@ def closeup_z(
     """
     import torch
     import torch.nn.functional as F
+
+    # here, not at the top: crops imports torch, and the verdict types this module's importers
+    # need must not cost every decode and write worker a torch import
+    from drivexplain.operators.crops import peak_boxes
 
     if not scales:
         return [{} for _ in frames]

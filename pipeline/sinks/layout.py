@@ -117,11 +117,15 @@ def read_json(path: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-def chunk_done(layout: VideoLayout, n: int, fingerprint: str) -> bool:
+def chunk_done(layout: VideoLayout, n: int, fingerprint: str,
+               span: tuple[int, int] | None = None) -> bool:
+    """Chunk `n` was written by a run with this fingerprint (and, given `span`, covers the
+    same frames [start, stop): a plan cut differently never passes for this one)."""
     marker = read_json(layout.chunk_marker(n))
     return (
         marker is not None
         and marker.get("fingerprint") == fingerprint
+        and (span is None or (marker.get("start"), marker.get("stop")) == span)
         and layout.chunk_log(n).is_file()
         and (not marker.get("has_video") or all(
             layout.chunk_video(n, k).is_file()
