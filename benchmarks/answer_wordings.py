@@ -37,6 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     extractor = ConceptExtractor(load_vocabulary(args.vocabulary))
     total: Counter[str] = Counter()
     right: Counter[str] = Counter()
+    unsupported = 0
     for number, line in enumerate(args.data.read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip():
             continue
@@ -50,14 +51,17 @@ def main(argv: list[str] | None = None) -> int:
         found = extractor.answer(answer, extractor.prompt(prompt))
         got = (set(found.concepts), set(found.denied))
         total[case["category"]] += 1
+        unsupported += bool(case.get("unsupported"))
         if got == want:
             right[case["category"]] += 1
         elif args.failures:
-            print(f"[{case['category']}] {prompt!r} -> {answer!r}\n    want present "
+            mark = " (unsupported on purpose)" if case.get("unsupported") else ""
+            print(f"[{case['category']}]{mark} {prompt!r} -> {answer!r}\n    want present "
                   f"{sorted(want[0])} denied {sorted(want[1])}\n    got  present "
                   f"{sorted(got[0])} denied {sorted(got[1])}")
     n, k = sum(total.values()), sum(right.values())
-    print(f"read right: {k}/{n} ({k / n:.3f})")
+    print(f"read right: {k}/{n} ({k / n:.3f}); {unsupported} lines are marked unsupported "
+          "on purpose")
     for category in sorted(total):
         print(f"  {category:<20} {right[category]:>3}/{total[category]:<3} "
               f"({right[category] / total[category]:.3f})")

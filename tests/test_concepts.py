@@ -328,3 +328,71 @@ def test_vague_heads_need_a_signal_colour(extractor: ConceptExtractor) -> None:
     # a possessive 's is no copula: the red belongs to what follows
     assert extractor.answer("The car's red door is open.", generic).concepts == ("car",)
     assert extractor.answer("The car's black.", generic).concepts == ("black car",)
+
+
+@pytest.mark.parametrize(
+    ("text", "concepts"),
+    [
+        # the verb: a pedestrian who is crossing (the demo's prompt, synthworld's captions)
+        ("Is a pedestrian crossing in front of the car?", ("pedestrian", "car")),
+        ("a pedestrian crossing in front", ("pedestrian",)),
+        ("A pedestrian crossing the road.", ("pedestrian", "road")),
+        ("Two pedestrians crossing.", ("pedestrian",)),
+        # the noun: a crosswalk
+        ("There is a pedestrian crossing ahead.", ("crosswalk",)),
+        ("A car waits at the pedestrian crossing.", ("car", "crosswalk")),
+        ("The pedestrian crossing is empty.", ("crosswalk",)),
+        ("Pedestrian crossings on both corners.", ("crosswalk",)),
+    ],
+)
+def test_pedestrian_crossing_is_a_crosswalk_only_as_a_noun(
+        extractor: ConceptExtractor, text: str, concepts: tuple) -> None:
+    assert tuple(m.concept for m in extractor.mentions(text)) == concepts
+
+
+def test_list_and_table_values(extractor: ConceptExtractor) -> None:
+    generic = extractor.prompt("Describe this image.")
+    for text in ("- Car: yes\n- Bus: no", "| car | yes |\n| bus | no |",
+                 "Car - present; bus - absent", "Cars: 3, buses: 0.",
+                 "Visible: cars. Not visible: buses."):
+        found = extractor.answer(text, generic)
+        assert (found.concepts, found.denied) == (("car",), ("bus",)), text
+    # a value only counts for a concept that opens its line: here "no" answers nothing
+    found = extractor.answer("There is a car: no bus though.", generic)
+    assert found.concepts == ("car",) and found.denied == ("bus",)
+    assert extractor.answer("Car (black), truck (white).", generic).concepts == (
+        "black car", "truck")
+
+
+def test_colour_questions_and_colour_names(extractor: ConceptExtractor) -> None:
+    red = extractor.prompt("Is the car red?")
+    assert (red.concepts, extractor.answer("Yes, it is.", red).concepts) == (("car",),
+                                                                              ("red car",))
+    nope = extractor.answer("Nope.", red)
+    assert (nope.concepts, nope.denied) == (("car",), ("red car",))
+    assert extractor.answer("No, blue.", red).concepts == ("blue car",)
+    # "is there" asks about presence, not colour: a no denies the red car itself
+    assert extractor.answer("No.", extractor.prompt("Is there a car next to the red bus?")
+                            ).denied == ("car",)
+    generic = extractor.prompt("Describe this image.")
+    assert extractor.answer("A grey SUV and an orange light.", generic).concepts == (
+        "silver car", "amber traffic light")
+    assert extractor.answer("A red-coloured sedan.", generic).concepts == ("red car",)
+    assert extractor.answer("A red and white bus.", generic).concepts == ("bus",)
+
+
+def test_a_no_denies_what_the_question_asks_about(extractor: ConceptExtractor) -> None:
+    cones = extractor.prompt("Are there traffic cones or barriers on the road?")
+    assert cones.concepts == ("traffic cone", "barrier", "road")
+    found = extractor.answer("No.", cones)
+    assert (found.concepts, found.denied) == ((), ("traffic cone", "barrier"))
+    assert extractor.answer("Yes, a cone.", cones).concepts == ("traffic cone", "barrier", "road")
+
+
+def test_text_as_typed(extractor: ConceptExtractor) -> None:
+    generic = extractor.prompt("Describe this image.")
+    for text in ("I dont see any trucks", "No trucks \u2014 only a bus.", "Nobody; no trucks.",
+                 "The road is clear of trucks."):
+        assert "truck" in extractor.answer(text, generic).denied, text
+    assert extractor.answer("No one is crossing.", generic).denied == ("pedestrian",)
+    assert extractor.answer("Not a bus - a truck.", generic).concepts == ("truck",)

@@ -9,16 +9,21 @@ and `concepts_in_text` for a plain list); the pipeline's prompt matching and the
 concept choice call it, so a prompt, an answer and a heatmap never disagree about which
 concept a phrase names.
 
-Rules, in order:
-- Text is tokenised with punctuation kept as scope breaks; clitics are split off ("it's" ->
-  "it" "'s", "car's" -> "car" "'s") while negated auxiliaries stay whole ("don't"). Every token
+Rules, in order (the word lists live in `operators.verdicts.lexicon`):
+- Text is tokenised with punctuation, line ends, bars, brackets and spaced dashes kept as scope
+  breaks (so bullets, tables and "Not a bus - a truck" read as separate items); clitics are
+  split off ("it's" -> "it" "'s", "car's" -> "car" "'s") while negated auxiliaries stay whole
+  ("don't", also typed "dont"; curly apostrophes are straightened). Every token
   is lemmatised with a small plural rule set ("pedestrians" -> "pedestrian", "buses" -> "bus",
   "lorries" -> "lorry", "people" -> "person"). Vocabulary phrases are lemmatised the same way,
   so a match is a match of lemmas and plurals need no entries of their own.
 - Longest phrase first, left to right: "red traffic light" wins over "traffic light" and
-  "light". Synonyms ("people", "stoplight", "zebra crossing", "lorry", "bike") map onto their
-  vocabulary concept; they live in `SYNONYMS` and only apply when the target is in the
-  vocabulary.
+  "light". Synonyms ("people", "stoplight", "zebra crossing", "lorry", "bike", "SUV", "coach")
+  map onto their vocabulary concept; they live in `lexicon.SYNONYMS` (which also documents the
+  choices that change a meaning: a van stays a van, anyone out on the road is a pedestrian)
+  and only apply when the target is in the vocabulary. "no one" and "nobody" name a
+  pedestrian and deny it. "pedestrian crossing" is a crosswalk only where it cannot be a
+  pedestrian who is crossing (`_noun_reading`).
 - Head nouns. In an answer, a definite head word refers to the prompt concept that ends in it
   ("the light" after "is the traffic light red?"), when exactly one prompt concept does. A few
   heads are too vague alone and count only with a colour (`COLOURED_HEADS`): in a driving
@@ -29,9 +34,11 @@ Rules, in order:
   black car". A colour after a copula ("is", "are", "looks", "turned", ...) belongs to the
   first concept of its clause ("The bus on the left is yellow."), or, when the clause's subject
   is a pronoun ("it's red", "which is red"), to the last concept before it, else to the
-  prompt's concepts. The coloured concept replaces the plain one when the vocabulary has it
-  (yellow and amber, grey and gray are one colour); otherwise the plain concept stays, and a
-  colour-only head ("the light is green") falls back to its plain concept ("traffic light").
+  prompt's concepts. A colour just before a synonym counts too ("a grey SUV", "a red-coloured
+  car"). The coloured concept replaces the plain one when the vocabulary has it (yellow, orange
+  and amber are one traffic-light colour; grey and gray are the vocabulary's silver);
+  otherwise the plain concept stays, and a colour-only head ("the light is green") falls back
+  to its plain concept ("traffic light").
   Two colours ("black and white") or a negated copula ("is not black") refine nothing.
 - Negation. A concept inside the scope of a negator ("no", "not", "none", "zero", "without",
   "n't", ...) is recorded as *denied*, not as named: the text asserts its absence. The scope
@@ -45,6 +52,10 @@ Rules, in order:
   negates nothing. A clause that says its subject is not there ("The bus is not visible.",
   "Pedestrians cannot be seen.", "The cyclist is missing.") denies that subject, found as for
   colours.
+- Lists and tables. A concept that opens its line or list item and is followed by a mark
+  (":", "?", a dash, "(", "|") takes the value after it: "Bus: no", "buses - absent",
+  "| bus | no |", "Pedestrians? None." deny it, "Car (black)" colours it. A negated heading
+  ("Not visible: buses, trucks.") negates the list after its colon.
 - Counts. A number names the concept it counts ("two pedestrians", "2 cars"); "zero", "0",
   "none" and "no" are negators, so "no buses" and "zero buses" deny.
 - A prompt with no concept is `generic` when it asks about the scene ("Describe this image.",
@@ -53,12 +64,23 @@ Rules, in order:
 - An answer's `polarity` is its yes/no: an opening yes or no word, else "deny" when everything
   it names is denied or when it names nothing and is negated ("Not that I can see."), else
   "affirm" when it opens with a count above zero ("Three.").
+- Hedges. A hedged claim is read as the claim: "There might be a bus", "I think there is a
+  pedestrian" assert them, "Probably not" and "I don't think so" deny; an answer that only
+  says it cannot tell ("I'm not sure") stays about the prompt's concepts and denies nothing.
+- An answer that opens with a yes word and names concepts of its own also asserts the
+  prompt's ("Is anyone crossing the street?" -> "Yes, someone is." names the street too).
 - An answer that names no concept of its own inherits the prompt's. "Yes." or a count asserts
   that the prompt's concepts are there; a denying answer ("No.", "Zero.", "None.", "Not that I
-  can see.") asserts that they are absent, so they become the answer's *denied* concepts, and
-  the coherence check then asks whether the image supports that absence (see
-  `operators.verdicts.coherence`). A bare colour ("Red.", "It's red.") refines the prompt's
-  concept to the coloured one when the vocabulary has it ("car" -> "red car").
+  can see.") asserts that what the prompt asks about is absent: its first concept and those
+  listed with it, not the setting after a preposition or verb ("Are there cones on the road?"
+  -> "No." denies the cones, says nothing of the road). Those become the answer's *denied*
+  concepts, and the coherence check then asks whether the image supports that absence (see
+  `operators.verdicts.coherence`). A bare colour ("Red.", "It's red.", "No, red.") refines the
+  prompt's concept to the coloured one when the vocabulary has it ("car" -> "red car"). A
+  yes/no question about a colour ("Is the car red?") is answered about the colour: "Yes." is
+  the red car, "No." keeps the car and denies the red car.
+- A plain concept named beside its coloured form ("a black car ... a sedan") is dropped: the
+  coloured one's check covers it.
 """
 
 from __future__ import annotations
@@ -70,10 +92,12 @@ from typing import Literal, Protocol
 
 from drivexplain.operators.verdicts.lexicon import (
     ABSENCE_FILLER,
+    ABSENT_VALUES,
     ABSENT_WORDS,
     BREAKS,
     CLAUSE_WORDS,
     COLOUR_ALIASES,
+    COLOUR_SUFFIXES,
     COLOURED_HEADS,
     COLOURS,
     CONJUNCTIONS,
@@ -83,10 +107,14 @@ from drivexplain.operators.verdicts.lexicon import (
     FINITE,
     GENERIC,
     HEDGES,
+    LABEL_MARKS,
+    LACKING,
     LIST_GLUE,
     NEGATED_COPULAS,
+    NEGATIVE_SYNONYMS,
     NEGATORS,
     NO_WORDS,
+    NOUN_ONLY_PHRASES,
     PREDICATE_FILLER,
     PREPOSITIONS,
     PRESENCE_WORDS,
@@ -217,6 +245,12 @@ class ConceptExtractor:
             key = _lemmas(word)
             if target in present and key and key not in phrases:
                 phrases[key] = target
+        self._negative: set[tuple[str, ...]] = set()
+        for word, target in NEGATIVE_SYNONYMS.items():
+            key = _lemmas(word)
+            if target in present and key not in phrases:
+                phrases[key] = target
+                self._negative.add(key)
         self._phrases = phrases
         self._longest = max(len(k) for k in phrases)
         self._lower = {c.lower(): c for c in self.vocabulary}
@@ -240,6 +274,7 @@ class ConceptExtractor:
         items += self._head_items(toks, lemmas, items, context)
         items.sort(key=lambda it: it.start)
         items += self._predicates(toks, items, context)
+        _label_values(toks, items)
         items = [it for it in items if not it.needs_colour or it.colour is not None]
         items.sort(key=lambda it: it.start)
         covered = [False] * len(toks)
@@ -266,15 +301,21 @@ class ConceptExtractor:
             for n in range(min(self._longest, len(toks) - i), 0, -1):
                 if any(t in BREAKS for t in toks[i : i + n]):
                     continue
-                concept = self._phrases.get(tuple(lemmas[i : i + n]))
-                if concept is not None:
+                key = tuple(lemmas[i : i + n])
+                concept = self._phrases.get(key)
+                if concept is not None and (key not in NOUN_ONLY_PHRASES
+                                            or _noun_reading(toks, i, n)):
                     hit = (n, concept)
                     break
             if hit is None:
                 i += 1
                 continue
             n, concept = hit
-            found.append(_Item(concept, i, i + n))
+            key = tuple(lemmas[i : i + n])
+            colour = _colour_before(toks, i)
+            if colour is not None and self._with_colour(concept, colour, False) == concept:
+                colour = None  # "a green field": no coloured concept to check
+            found.append(_Item(concept, i, i + n, absent=key in self._negative, colour=colour))
             i += n
         return found
 
@@ -358,14 +399,18 @@ class ConceptExtractor:
     def _negation_scopes(toks: list[str], covered: list[bool]) -> list[bool]:
         """Per token, whether it lies in a negator's scope (module docstring)."""
         inside = [False] * len(toks)
-        active = verb_seen = False
+        active = verb_seen = named = False
         for i, tok in enumerate(toks):
             if tok in BREAKS:
-                if not (active and tok == "," and _list_follows(toks, covered, i + 1)):
+                heading = tok == ":" and active and not named  # "Not visible: buses"
+                if not (heading or (active and tok == "," and _list_follows(toks, covered,
+                                                                            i + 1))):
                     active = verb_seen = False
+                named = named and tok == ","
                 continue
             if covered[i]:
                 inside[i] = active
+                named = True
                 continue
             if tok in SCOPE_ENDS or tok in PREPOSITIONS:
                 active = False
@@ -384,7 +429,10 @@ class ConceptExtractor:
         denied: list[str] = []
         for m in mentions:
             (denied if m.negated else named).append(m.concept)
-        named_t = tuple(dict.fromkeys(named))
+        # A plain concept said beside its coloured form ("a black car ... a sedan") adds no
+        # check: grounding the black car grounds the car.
+        named_t = tuple(c for c in dict.fromkeys(named)
+                        if not any(n != c and same_thing(n, c) for n in named))
         return named_t, tuple(c for c in dict.fromkeys(denied) if c not in named_t)
 
     def _ask_llm(self, text: str) -> tuple[str, ...]:
@@ -439,6 +487,10 @@ class ConceptExtractor:
         if named or denied:
             source = ("inherited from the prompt" if all(m.inherited for m in mentions)
                       else "vocabulary")
+            if polarity == "affirm":  # "Yes, someone is." asserts the whole question
+                said = named + denied
+                named += tuple(c for c in prompt.concepts
+                               if not any(same_thing(c, n) for n in said))
             return Extraction(text, named, denied, "specific", polarity, source, notes)
         llm_named = self._ask_llm(text) if polarity is None else ()
         if llm_named:
@@ -447,15 +499,58 @@ class ConceptExtractor:
         if not inherited:
             return Extraction(text, (), (), "specific", polarity, "none",
                               ("the answer names no concept and the prompt has none to inherit",))
-        if polarity == "deny":
-            return Extraction(text, (), inherited, "specific", polarity,
-                              "inherited from the prompt",
-                              ("a negative answer asserts the prompt's concepts are absent",))
+        asked_colour = self._asked_colour(prompt)
         refined = self._refine_colour(toks, inherited)
+        if polarity == "deny" and refined != inherited:
+            return Extraction(text, refined, (), "specific", polarity,
+                              "inherited from the prompt",
+                              ("a no with another colour says which colour the concept has",))
+        if polarity == "deny" and asked_colour:
+            return Extraction(text, inherited, tuple(asked_colour.values()), "specific",
+                              polarity, "inherited from the prompt",
+                              ("a no to a colour question denies the colour, not the concept",))
+        if polarity == "deny":
+            asked = self._asked(prompt)
+            return Extraction(text, (), asked, "specific", polarity,
+                              "inherited from the prompt",
+                              ("a negative answer asserts the concepts the prompt asks about "
+                               "are absent",))
+        if refined == inherited and asked_colour:
+            refined = tuple(asked_colour.get(c, c) for c in inherited)
         note = "a yes answer asserts the prompt's concepts" if polarity == "affirm" else (
             "the answer names no concept; it is about the prompt's")
         return Extraction(text, refined, (), "specific", polarity, "inherited from the prompt",
                           (note,))
+
+    def _asked(self, prompt: Extraction) -> tuple[str, ...]:
+        """The prompt concepts a bare "no" denies: what the question asks about, not where
+        it looks. The first concept is asked; so are the ones listed with it ("cars or
+        trucks"); a concept after a preposition or a verb ("cones on the road", "anyone
+        crossing the street") is the setting, which a "no" leaves as it was."""
+        mentions = [m for m in self.mentions(prompt.text) if not m.inherited]
+        if not mentions or {m.concept for m in mentions} != set(prompt.all_concepts):
+            return prompt.concepts
+        toks = tokens(prompt.text)
+        asked = [mentions[0]]
+        for m in mentions[1:]:
+            if any(t not in LIST_GLUE and t != "," for t in toks[asked[-1].stop : m.start]):
+                break
+            asked.append(m)
+        names = {m.concept for m in asked}
+        return tuple(c for c in prompt.concepts if c in names) or prompt.concepts
+
+    def _asked_colour(self, prompt: Extraction) -> dict[str, str]:
+        """For a yes/no question about one concept's colour ("Is the car red?"), that concept
+        and its coloured form in the vocabulary ({"car": "red car"}); else empty."""
+        toks = [t for t in tokens(prompt.text) if t not in BREAKS]
+        colours = [t for t in toks if t in COLOURS]
+        if (len(prompt.concepts) != 1 or len(colours) != 1 or len(toks) < 3
+                or toks[0] not in ("is", "are", "was", "were") or toks[1] == "there"
+                or toks[-1] != colours[0]):
+            return {}
+        concept = prompt.concepts[0]
+        coloured = self._with_colour(concept, colours[0], False)
+        return {concept: coloured} if coloured != concept else {}
 
     def _refine_colour(self, toks: list[str], concepts: tuple[str, ...]) -> tuple[str, ...]:
         colours = [t for t in toks if t in COLOURS]
@@ -496,10 +591,70 @@ def _predicate_absent(toks: list[str], k: int) -> bool:
     return False
 
 
+def _colour_before(toks: list[str], i: int) -> str | None:
+    """The one colour said just before a concept at `i` ("a grey SUV", "a red-coloured car"),
+    else None; two colours ("a red and white bus") give none."""
+    j = i - 1
+    while j >= 0 and toks[j] in COLOUR_SUFFIXES:
+        j -= 1
+    if j < 0 or toks[j] not in COLOURS:
+        return None
+    if j >= 2 and toks[j - 1] in ("and", "or") and toks[j - 2] in COLOURS:
+        return None
+    return toks[j]
+
+
+def _noun_reading(toks: list[str], i: int, n: int) -> bool:
+    """Whether a `NOUN_ONLY_PHRASES` phrase at `i` is the noun ("a pedestrian crossing" as a
+    crosswalk) and not a subject and its verb ("a pedestrian crossing the road"). The noun is
+    meant in the plural ("pedestrian crossings"), after a preposition ("at the pedestrian
+    crossing"), before a verb ("the pedestrian crossing is empty"), or after "there is" with
+    nothing that it could cross ("There is a pedestrian crossing ahead.")."""
+    if toks[i + n - 1].endswith("s"):
+        return True
+    before = [t for t in toks[max(0, i - 3) : i] if t not in ("a", "an", "the", "this", "that")]
+    if before and before[-1] in PREPOSITIONS:
+        return True
+    after = toks[i + n] if i + n < len(toks) else "."
+    if after in FINITE or after.endswith("n't"):
+        return True
+    return bool(before) and before[-1] in ("is", "'s") and len(before) > 1 and \
+        before[-2] == "there" and (after in BREAKS or after in ("ahead", "here", "nearby"))
+
+
+def _label_values(toks: list[str], items: list[_Item]) -> None:
+    """Read list and table entries: a concept that opens its line or list item, followed by
+    a mark (":", "?", a dash, "(", "|") and a value ("Bus: no", "buses - absent", "| bus | no |",
+    "Pedestrians? None.", "Car (black)"). A value that says absent denies the concept; a lone
+    colour is its colour."""
+    for it in items:
+        before = it.start - 1
+        while before >= 0 and toks[before] in ("a", "an", "the"):
+            before -= 1
+        if before >= 0 and toks[before] not in BREAKS:
+            continue
+        if it.stop >= len(toks) or toks[it.stop] not in LABEL_MARKS:
+            continue
+        value = []
+        for t in toks[it.stop + 1 :]:
+            if t in BREAKS:
+                break
+            value.append(t)
+        if not value:
+            continue
+        if value[0] in ABSENT_VALUES or (value[0] == "not" and len(value) > 1
+                                         and value[1] in PRESENCE_WORDS):
+            it.absent = True
+        elif len(value) == 1 and value[0] in COLOURS and value[0] in it.colours:
+            it.colour = value[0]
+
+
 def _is_negator(toks: list[str], i: int) -> bool:
     """A negating token, unless it opens the text as an answer word ("No, ...") or negates a
-    hedge ("not sure") or "only"."""
+    hedge ("not sure") or "only"; "of" after "clear", "free" ("clear of vehicles") negates."""
     tok = toks[i]
+    if tok == "of" and i > 0 and toks[i - 1] in LACKING:
+        return True
     if tok not in NEGATORS and not tok.endswith("n't"):
         return False
     if tok in NO_WORDS and (i == 0 or toks[i - 1] in BREAKS) and (

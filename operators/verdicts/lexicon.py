@@ -33,16 +33,32 @@ IRREGULAR: dict[str, str] = {
     "yes": "yes",
     "its": "its",
     "us": "us",
+    "taxis": "taxi",
 }
-# Words outside the vocabulary that name one of its concepts. Applied only when the target is
-# in the vocabulary; the longest phrase still wins ("zebra crossing" is a crosswalk). Not
-# "pedestrian crossing": "Is a pedestrian crossing the road?" is about a pedestrian.
+# Words outside the vocabulary that name one of its concepts, as VLMs write them. Applied only
+# when the target is in the vocabulary; the longest phrase still wins ("zebra crossing" is a
+# crosswalk). Choices that narrow or widen a meaning, on purpose:
+# - A person out on a driving scene is a pedestrian, whoever they are ("someone", "a jogger",
+#   "passers-by"); children keep the vocabulary's own "child".
+# - A van stays "van" (its own concept); sedans, SUVs, hatchbacks are cars; pickups, semis,
+#   18-wheelers and tractor-trailers are trucks; coaches, minibuses and double-deckers buses.
+# - A pylon in a driving scene is a traffic cone, a junction an intersection.
+# - "pedestrian crossing" is a crosswalk only where it cannot be a pedestrian who is crossing
+#   (`NOUN_ONLY_PHRASES`): "Is a pedestrian crossing the road?" is about a pedestrian.
 SYNONYMS: dict[str, str] = {
     "person": "pedestrian",
     "man": "pedestrian",
     "woman": "pedestrian",
     "walker": "pedestrian",
+    "jogger": "pedestrian",
+    "passer by": "pedestrian",
+    "someone": "pedestrian",
+    "somebody": "pedestrian",
+    "anyone": "pedestrian",
+    "anybody": "pedestrian",
     "zebra crossing": "crosswalk",
+    "cross walk": "crosswalk",
+    "pedestrian crossing": "crosswalk",
     "stoplight": "traffic light",
     "stop light": "traffic light",
     "traffic signal": "traffic light",
@@ -54,15 +70,29 @@ SYNONYMS: dict[str, str] = {
     "motorbike": "motorcycle",
     "lorry": "truck",
     "pickup truck": "truck",
+    "pickup": "truck",
+    "semi": "truck",
+    "semi truck": "truck",
+    "18 wheeler": "truck",
+    "tractor trailer": "truck",
+    "big rig": "truck",
+    "coach": "bus",
+    "minibus": "bus",
+    "double decker": "bus",
     "automobile": "car",
     "sedan": "car",
     "suv": "car",
+    "hatchback": "car",
+    "coupe": "car",
     "minivan": "van",
     "cab": "taxi",
     "street": "road",
     "pavement": "sidewalk",
     "footpath": "sidewalk",
     "cone": "traffic cone",
+    "pylon": "traffic cone",
+    "junction": "intersection",
+    "crossroad": "intersection",
     "streetlight": "street lamp",
     "street light": "street lamp",
     "lamp post": "street lamp",
@@ -77,21 +107,43 @@ SYNONYMS: dict[str, str] = {
 # Heads too vague alone that name a concept when one of these colours goes with them (module
 # docstring): a green light is a traffic light, a blue one is not.
 COLOURED_HEADS: dict[str, tuple[str, frozenset[str]]] = {
-    "light": ("traffic light", frozenset({"red", "amber", "yellow", "green"})),
+    "light": ("traffic light", frozenset({"red", "amber", "yellow", "orange", "green"})),
+    "signal": ("traffic light", frozenset({"red", "amber", "yellow", "orange", "green"})),
 }
+# Phrases that name a concept and deny it at once: "no one is crossing", "nobody".
+NEGATIVE_SYNONYMS: dict[str, str] = {"no one": "pedestrian", "nobody": "pedestrian",
+                                     "noone": "pedestrian"}
+# Synonyms with a second reading that is not the concept: "a pedestrian crossing the road" is a
+# pedestrian. They name the concept only where the noun is meant (`concepts._noun_reading`).
+NOUN_ONLY_PHRASES = frozenset({("pedestrian", "crossing")})
 NEGATORS = frozenset(
     {"no", "not", "without", "nothing", "none", "never", "neither", "nor", "zero", "0",
      "cannot", "nobody"}
 )
 YES_WORDS = frozenset({"yes", "yeah", "yep", "yup", "correct", "true", "affirmative"})
-NO_WORDS = frozenset({"no", "nope", "false", "negative", "zero", "0", "none", "nothing"})
+NO_WORDS = frozenset(
+    {"no", "nope", "nah", "false", "negative", "zero", "0", "none", "nothing"})
+# Adjectives that deny what follows "of": "the road is clear of vehicles".
+LACKING = frozenset({"clear", "free", "devoid", "empty"})
+# What a label may be given to say its concept is absent, in lists and tables: "Bus: no",
+# "buses - absent", "| bus | no |", "Pedestrians? None."
+ABSENT_VALUES = frozenset({"no", "nope", "none", "0", "zero", "absent", "missing", "false",
+                           "nothing"})
+# Marks between a label and its value ("Car: yes", "Car - yes", "Car (black)", "| car | yes |");
+# "-", en and em dashes with spaces around them become "—" when the text is tokenised.
+LABEL_MARKS = frozenset({":", "?", "\u2014", "(", "|"})
 COLOURS = frozenset(
     {"red", "blue", "white", "black", "yellow", "silver", "green", "amber", "grey", "gray",
      "orange", "brown", "purple", "pink"}
 )
 # Names of one colour: a "yellow light" is the vocabulary's "amber traffic light".
+# Grey paint is the vocabulary's silver, and an orange traffic light its amber one: a reader
+# who says "grey car" or "orange light" names the colour the vocabulary calls otherwise.
 COLOUR_ALIASES: dict[str, tuple[str, ...]] = {
-    "yellow": ("amber",), "amber": ("yellow",), "grey": ("gray",), "gray": ("grey",)}
+    "yellow": ("amber",), "amber": ("yellow",), "grey": ("gray", "silver"),
+    "gray": ("grey", "silver"), "orange": ("amber",)}
+# Words that may sit between a colour and its noun: "a red-coloured car".
+COLOUR_SUFFIXES = frozenset({"coloured", "colored", "colour", "color"})
 COUNT_WORDS = frozenset(
     {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
      "twelve", "several", "many", "multiple", "some", "few"}
@@ -158,8 +210,17 @@ GENERIC = re.compile(
     r" (?:in|on|ahead|there|happening|going on|visible|around|in front)|what is this|"
     r"tell me (?:about|what)|anything (?:ahead|unusual|interesting)|what do we have)\b"
 )
-TOKEN = re.compile(r"[a-z0-9]+n't|[a-z0-9]+|'[a-z]+|[.,;:!?]")
-BREAKS = frozenset(".,;:!?")
+TOKEN = re.compile(r"[a-z0-9]+n't|[a-z0-9]+|'[a-z]+|[.,;:!?|()\n\u2014]")
+# Scope breaks: punctuation, line ends (bullets, tables), bars, brackets and dashes.
+BREAKS = frozenset(".,;:!?|()\n\u2014")
+# Negated auxiliaries typed without their apostrophe: "dont", "isnt".
+UNAPOSTROPHISED = {
+    f"{stem}nt": f"{stem}n't" for stem in (
+        "do", "does", "did", "is", "are", "was", "were", "could", "would", "should", "have",
+        "has", "had", "must", "need")
+} | {"cant": "can't", "wont": "won't", "aint": "ain't"}
+_DASH = re.compile(r"[\u2013\u2014]|(?:^|(?<=\s))-+(?=\s|$)", re.M)
+_UNAPOSTROPHISED = re.compile(r"\b(" + "|".join(UNAPOSTROPHISED) + r")\b")
 
 
 def lemma(token: str) -> str:
@@ -176,6 +237,9 @@ def lemma(token: str) -> str:
 
 
 def tokens(text: str) -> list[str]:
-    """Lower-case word tokens and punctuation marks; clitics ("'s") are tokens of their own,
-    negated auxiliaries stay one token ("don't")."""
-    return TOKEN.findall(text.lower().replace("\u2019", "'"))
+    """Lower-case word tokens and scope breaks (`BREAKS`; a spaced or en/em dash becomes "\u2014");
+    clitics ("'s") are tokens of their own, negated auxiliaries stay one token ("don't", also
+    when typed "dont" or with a curly apostrophe)."""
+    text = _DASH.sub(" \u2014 ", text.lower().replace("\u2019", "'").replace("\r", "\n"))
+    text = _UNAPOSTROPHISED.sub(lambda m: UNAPOSTROPHISED[m.group(1)], text)
+    return TOKEN.findall(text)
