@@ -217,9 +217,14 @@ def cached_collect(cache: Path | None, name: str, seed: int, frames: list[Frame]
                    crop_scales: tuple[float, ...] = ()) -> list[FrameCheck]:
     """`collect` without calibration, kept as JSON under `cache` so that refitting the
     calibration and choosing thresholds does not recompute the attributions. The file is keyed
-    by the seeds, the answers and the CLIP's weights."""
+    by the seeds, the answers, how the extractor reads them (the checks hold the readings, so a
+    changed reader must not replay old ones) and the CLIP's weights."""
+    readings = []
+    for c in cases:
+        prompt = extractor.prompt(c.prompt)
+        readings.append([prompt.to_dict(), extractor.answer(c.answer, prompt).to_dict()])
     key = hashlib.sha256(json.dumps(
-        [seed, len(frames), [c.__dict__ for c in cases], operator.model_id,
+        [seed, len(frames), [c.__dict__ for c in cases], readings, operator.model_id,
          operator.backbone.weights_sha256, list(crop_scales)],
         sort_keys=True).encode()).hexdigest()[:16]
     path = cache / f"{name}-{key}.json" if cache else None
