@@ -396,3 +396,15 @@ def test_text_as_typed(extractor: ConceptExtractor) -> None:
         assert "truck" in extractor.answer(text, generic).denied, text
     assert extractor.answer("No one is crossing.", generic).denied == ("pedestrian",)
     assert extractor.answer("Not a bus - a truck.", generic).concepts == ("truck",)
+
+
+def test_riders_lights_where_cars_stop_and_glowing_colours(extractor: ConceptExtractor) -> None:
+    generic = extractor.prompt("Describe this image.")
+    assert extractor.answer("A man riding a bike.", generic).concepts == ("cyclist", "bicycle")
+    assert extractor.answer("A man next to a bike.", generic).concepts == (
+        "pedestrian", "bicycle")
+    assert extractor.answer("Cars are stopped at the light.", generic).concepts == (
+        "car", "traffic light")
+    assert extractor.answer("The light is bright.", generic).concepts == ()
+    assert extractor.answer("A traffic light glows red.", generic).concepts == (
+        "red traffic light",)

@@ -85,6 +85,7 @@ Rules, in order (the word lists live in `operators.verdicts.lexicon`):
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -119,6 +120,8 @@ from drivexplain.operators.verdicts.lexicon import (
     PREPOSITIONS,
     PRESENCE_WORDS,
     PRONOUNS,
+    RIDERS,
+    RIDING_GLUE,
     SCOPE_ENDS,
     SUBJECTS,
     SYNONYMS,
@@ -317,7 +320,19 @@ class ConceptExtractor:
                 colour = None  # "a green field": no coloured concept to check
             found.append(_Item(concept, i, i + n, absent=key in self._negative, colour=colour))
             i += n
-        return found
+        return self._riders(toks, found)
+
+    def _riders(self, toks: list[str], items: list[_Item]) -> list[_Item]:
+        """A person on or riding what `RIDERS` names is its rider: "a man riding a bike" is a
+        cyclist (and a bicycle)."""
+        for person, ride in itertools.pairwise(items):
+            rider = RIDERS.get(ride.concept)
+            if (person.concept == "pedestrian" and rider in self._lower and not person.absent
+                    and toks[person.stop : ride.start]
+                    and toks[person.stop] in ("on", "riding", "rides", "atop")
+                    and all(t in RIDING_GLUE for t in toks[person.stop : ride.start])):
+                person.concept = self._lower[rider]
+        return items
 
     def _head_items(self, toks: list[str], lemmas: list[str], items: list[_Item],
                     context: Sequence[str]) -> list[_Item]:
@@ -338,8 +353,10 @@ class ConceptExtractor:
                 found.append(_Item(targets[0], i, i + 1, inherited=True,
                                    colour=before if before in COLOURS else None))
             elif lem in self._coloured_heads:
+                # "stopped at the light": where a car stops, the light is a traffic light
+                at = i >= 2 and toks[i - 2] == "at" and before in ("the", "a")
                 target, colours = self._coloured_heads[lem]
-                found.append(_Item(target, i, i + 1, needs_colour=True, colours=colours,
+                found.append(_Item(target, i, i + 1, needs_colour=not at, colours=colours,
                                    colour=before if before in colours else None))
         return found
 

@@ -51,6 +51,8 @@ SYNONYMS: dict[str, str] = {
     "woman": "pedestrian",
     "walker": "pedestrian",
     "jogger": "pedestrian",
+    "guy": "pedestrian",
+    "lady": "pedestrian",
     "passer by": "pedestrian",
     "someone": "pedestrian",
     "somebody": "pedestrian",
@@ -102,6 +104,8 @@ SYNONYMS: dict[str, str] = {
     "raining": "rain",
     "rainy": "rain",
     "foggy": "fog",
+    "nighttime": "night",
+    "night time": "night",
     "cloudy": "cloud",
 }
 # Heads too vague alone that name a concept when one of these colours goes with them (module
@@ -116,6 +120,10 @@ NEGATIVE_SYNONYMS: dict[str, str] = {"no one": "pedestrian", "nobody": "pedestri
 # Synonyms with a second reading that is not the concept: "a pedestrian crossing the road" is a
 # pedestrian. They name the concept only where the noun is meant (`concepts._noun_reading`).
 NOUN_ONLY_PHRASES = frozenset({("pedestrian", "crossing")})
+# What a person rides, and what the rider is then called: "a man on a bike" is a cyclist.
+RIDERS: dict[str, str] = {"bicycle": "cyclist"}
+RIDING_GLUE = frozenset({"on", "riding", "rides", "atop", "a", "an", "the", "his", "her",
+                         "their"})
 NEGATORS = frozenset(
     {"no", "not", "without", "nothing", "none", "never", "neither", "nor", "zero", "0",
      "cannot", "nobody"}
@@ -152,7 +160,7 @@ COUNT_WORDS = frozenset(
 COPULAS = frozenset(
     {"is", "are", "was", "were", "'s", "'re", "be", "been", "being", "look", "looks", "appear",
      "appears", "seem", "seems", "turned", "turns", "turn", "became", "becomes", "stays",
-     "remains", "shows", "showing"}
+     "remains", "shows", "showing", "glows", "glowing", "shines", "shining", "lit"}
 )
 # Words between a copula and its colour: "is painted a dark blue".
 PREDICATE_FILLER = frozenset(
