@@ -37,7 +37,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
-from coherence import SIZE_BINS, Case, _a, score, size_bin
+from coherence import SIZE_BINS, Case, _a, _rate, score, size_bin
 
 from drivexplain.operators.config import load_config
 from drivexplain.operators.contrastive import load_vocabulary
@@ -51,7 +51,7 @@ AUDIT_SEED = 980_000  # disjoint from coherence.py's calibration (920 000) and e
 CLASS_PROMPTS = ("Is there {a} in this image?", "Do you see any {p}?", "Are there {p} visible?")
 COLOUR_PROMPTS = ("What colour is the {c}?", "Which colour is the {c}?")
 YES_WORDINGS = ("Yes, there is {a} in the scene.", "Yes, I can see {a}.", "Yes.",
-                "There is {a} visible in the image.", "Yes, {n} {p} can be seen.")
+                "There is {a} visible in the image.", "Yes, {n} {np} can be seen.")
 HALLUCINATED_WORDINGS = ("Yes, there is {a} in the scene.", "Yes, I can see {a}.", "Yes.",
                          "There is {a} near the road.", "Yes, two {p} can be seen.")
 NO_WORDINGS = ("No, there is no {c} in the image.", "No.", "No, I cannot see any {p}.",
@@ -97,6 +97,7 @@ def make_answers(clip: str, truth: list[dict], prompts: dict[str, str],
             if cls in f["salient"]:
                 instances = f["salient"][cls]
                 words["n"] = NUMBER[min(len(instances), 6)]
+                words["np"] = cls if len(instances) == 1 else PLURALS[cls]
                 area = size_bin(max(a for a, _ in instances))
                 if right:
                     text, kind = str(rng.choice(YES_WORDINGS)).format(**words), "present"
@@ -191,6 +192,11 @@ def main() -> None:
                                    [g for g, x in zip(flags, weather, strict=True) if x == w],
                                    boot=200).items() if k in ("answers", "precision", "recall")}
         for w in CONDITIONS if w in weather}
+    correct_no = [(c, g) for c, g in zip(cases, flags, strict=True) if c.kind == "correct-no"]
+    results["false_flags_correct_no_by_class"] = {
+        cls: _rate(sum(g for c, g in correct_no if c.cls == cls),
+                   sum(c.cls == cls for c, _ in correct_no))
+        for cls in OBJECT_CLASSES}
     verdict_counts: dict[str, dict[str, int]] = {}
     for case, entry in zip(cases, lines, strict=True):
         row = verdicts.get((entry["video"], entry["frame"], entry["prompt"]))
