@@ -137,7 +137,7 @@ def test_logged_answers_are_audited_in_the_pipeline(
     assert yes["reasons"] and "vocabulary z-score" in " ".join(yes["reasons"])
     assert set(yes["heatmap_similarities"]) == {"iou", "pearson", "histogram"}
     bus = rows[(1, PROMPT)]
-    assert bus["answer_concepts"] == ["bus"] and bus["denied_concepts"] == []
+    assert bus["answer_concepts"] == ["bus"] and bus["denied_concepts"] == ["car"]
     assert {c["concept"] for c in bus["concept_results"]} == {"car", "bus"}
     assert all(c["vocab_z"] is not None for c in bus["concept_results"])
     described = rows[(2, "Describe this image.")]

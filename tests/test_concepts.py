@@ -202,8 +202,12 @@ def test_post_nominal_colour_needs_the_coloured_concept_in_the_vocabulary() -> N
         ("Is there a bus?", "Not that I can see.", (), ("bus",), "deny"),
         ("Is there a bus?", "There aren't any.", (), ("bus",), "deny"),
         ("Is there a bus?", "Not a single bus.", (), ("bus",), "deny"),
-        # "No," opens the answer; what follows is asserted
-        ("Is there a bus?", "No, trucks.", ("truck",), (), "deny"),
+        # "No," opens the answer: what was asked is denied, and what follows is asserted
+        ("Is there a bus?", "No, trucks.", ("truck",), ("bus",), "deny"),
+        ("Is there a bus?", "No, but there's a truck.", ("truck",), ("bus",), "deny"),
+        # ... but a colour question's "no" says which colour the car has, not that no car
+        # of the asked colour is anywhere
+        ("Is the car red?", "No, it is a blue car.", ("blue car",), (), "deny"),
         # a hedge is not a denial
         ("Is there a bus?", "I'm not sure.", ("bus",), (), None),
         ("Is there a bus?", "I can't tell.", ("bus",), (), None),

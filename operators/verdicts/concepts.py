@@ -504,10 +504,13 @@ class ConceptExtractor:
         if named or denied:
             source = ("inherited from the prompt" if all(m.inherited for m in mentions)
                       else "vocabulary")
+            said = named + denied
             if polarity == "affirm":  # "Yes, someone is." asserts the whole question
-                said = named + denied
                 named += tuple(c for c in prompt.concepts
                                if not any(same_thing(c, n) for n in said))
+            elif polarity == "deny":  # "No, but there's a truck." denies what was asked
+                denied += tuple(c for c in self._asked(prompt)
+                                if not any(same_thing(c, n) for n in said))
             return Extraction(text, named, denied, "specific", polarity, source, notes)
         llm_named = self._ask_llm(text) if polarity is None else ()
         if llm_named:
