@@ -37,7 +37,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
-from coherence import SIZE_BINS, Case, _a, _rate, score, size_bin
+from coherence import SIZE_BINS, Case, _a, score, size_bin
 
 from drivexplain.operators.config import load_config
 from drivexplain.operators.contrastive import load_vocabulary
@@ -192,11 +192,6 @@ def main() -> None:
                                    [g for g, x in zip(flags, weather, strict=True) if x == w],
                                    boot=200).items() if k in ("answers", "precision", "recall")}
         for w in CONDITIONS if w in weather}
-    correct_no = [(c, g) for c, g in zip(cases, flags, strict=True) if c.kind == "correct-no"]
-    results["false_flags_correct_no_by_class"] = {
-        cls: _rate(sum(g for c, g in correct_no if c.cls == cls),
-                   sum(c.cls == cls for c, _ in correct_no))
-        for cls in OBJECT_CLASSES}
     verdict_counts: dict[str, dict[str, int]] = {}
     for case, entry in zip(cases, lines, strict=True):
         row = verdicts.get((entry["video"], entry["frame"], entry["prompt"]))

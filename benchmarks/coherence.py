@@ -20,8 +20,10 @@ computes) and choose `coherence.flag_confidence` and `ungrounded_when`: the most
 whose precision's 95 % interval stays above 0.9, on probabilities cross-fitted over the
 calibration frames (so the choice does not trust an in-sample fit), with
 `min_concept_auroc` at 0.8 by policy.
-Evaluation seeds only report. `--write-calibration` ships the fitted model beside the weights
-it was fitted for.
+Both ranges are topped up (`topped_up`) until every class is salient in, and absent from, at
+least 20 frames, so that whether the CLIP can verify a class is measured on both sides rather
+than read off its prior. Evaluation seeds only report. `--write-calibration` ships the fitted
+model beside the weights it was fitted for.
 The uncalibrated rule (the `ground_*` thresholds) is scored on the same evaluation answers as a
 baseline.
 
@@ -82,6 +84,10 @@ from drivexplain.synthworld.scene import CONDITIONS, Frame, World, parse_concept
 
 CALIBRATION_SEED = 920_000  # never trained on (training seeds start at 20 000 000)
 EVALUATION_SEED = 940_000
+# Extra frames for classes seen on one side too rarely (`topped_up`) come from seeds this far
+# past the split's first, clear of both splits' own ranges.
+TOP_UP_OFFSET = 5_000
+MIN_PER_SIDE = 20
 FRAME_SIZE = (640, 360)
 TRANSPORT_SHORT_SIDE = 224
 SIZE_BINS = ((0.0, 0.01, "<1%"), (0.01, 0.03, "1-3%"), (0.03, 1.01, ">=3%"))
@@ -175,6 +181,50 @@ def render_frames(first_seed: int, count: int) -> list[Frame]:
     """`count` frames, the four weathers in turn, one world per seed."""
     return [render_scene(first_seed + i, FRAME_SIZE, CONDITIONS[i % len(CONDITIONS)])
             for i in range(count)]
+
+
+def topped_up(frames: list[Frame], first_seed: int, min_per_side: int = MIN_PER_SIDE,
+              scan: int = 4000) -> tuple[list[Frame], dict]:
+    """`frames` plus frames from seeds `first_seed + TOP_UP_OFFSET` onwards, kept only if they
+    bring a class that is short of `min_per_side` frames where it is salient, or where it is
+    nowhere, closer to it.
+
+    Pedestrians are somewhere in almost every frame, so a plain seed range holds too few frames
+    without one to measure whether the CLIP can tell their absence: the calibration then gives
+    the class the overall AUROC, and a denial of a pedestrian is flagged on the class's prior
+    alone. Topping up measures every class on both sides, in calibration and in evaluation
+    alike. The extra frames take the four weathers in turn; the split's own frames come first
+    and keep their answers.
+    """
+    def counts(fs: list[Frame]) -> dict[str, list[int]]:
+        out = {c: [0, 0] for c in OBJECT_CLASSES}
+        for f in fs:
+            salient, anywhere = f.present_concepts(True), f.present_concepts(False)
+            for c in OBJECT_CLASSES:
+                out[c][0] += c in salient
+                out[c][1] += c not in anywhere
+        return out
+
+    have = counts(frames)
+    before = {c: list(v) for c, v in have.items()}
+    out, seed = list(frames), first_seed + TOP_UP_OFFSET
+    while seed < first_seed + TOP_UP_OFFSET + scan and any(
+            min(v) < min_per_side for v in have.values()):
+        frame = render_scene(seed, FRAME_SIZE, CONDITIONS[(len(out) - len(frames))
+                                                          % len(CONDITIONS)])
+        seed += 1
+        salient, anywhere = frame.present_concepts(True), frame.present_concepts(False)
+        if any((have[c][0] < min_per_side and c in salient)
+               or (have[c][1] < min_per_side and c not in anywhere) for c in OBJECT_CLASSES):
+            out.append(frame)
+            for c in OBJECT_CLASSES:
+                have[c][0] += c in salient
+                have[c][1] += c not in anywhere
+    record = {"first_seed": first_seed + TOP_UP_OFFSET, "seeds_scanned": seed - first_seed
+              - TOP_UP_OFFSET, "frames_added": len(out) - len(frames),
+              "salient_absent_before": before, "salient_absent_after": have,
+              "still_short": sorted(c for c, v in have.items() if min(v) < min_per_side)}
+    return out, record
 
 
 def transported(frame: Frame) -> np.ndarray:
@@ -366,6 +416,11 @@ def score(cases: list[Case], flags: list[bool], boot: int = 1000) -> dict:
     out["wrong_no_caught_by_class"] = {
         cls: _rate(sum(g for c, g in wrong_no if c.cls == cls),
                    sum(c.cls == cls for c, _ in wrong_no))
+        for cls in OBJECT_CLASSES}
+    correct_no = [(c, g) for c, g in zip(cases, flags, strict=True) if c.kind == "correct-no"]
+    out["false_flags_correct_no_by_class"] = {
+        cls: _rate(sum(g for c, g in correct_no if c.cls == cls),
+                   sum(c.cls == cls for c, _ in correct_no))
         for cls in OBJECT_CLASSES}
     out["by_weather"] = {}
     return out
@@ -660,7 +715,8 @@ def main() -> None:
     results: dict = {"model": weights_id(operator), "frame_size": list(FRAME_SIZE),
                      "transport_short_side": TRANSPORT_SHORT_SIDE}
 
-    cal_frames = render_frames(CALIBRATION_SEED, args.cal_frames)
+    cal_frames, results["top_up_calibration"] = topped_up(
+        render_frames(CALIBRATION_SEED, args.cal_frames), CALIBRATION_SEED)
     crop_scales: tuple[float, ...] = ()
     if args.crop_frames:
         results["crop_study_calibration"] = crop_study(operator, cal_frames[: args.crop_frames])
@@ -672,7 +728,9 @@ def main() -> None:
                                 cal_cases, operator, extractor, args.batch, crop_scales)
     digest = operator.backbone.weights_sha256
     source = (f"benchmarks/coherence.py: synthworld seeds {CALIBRATION_SEED}.."
-              f"{CALIBRATION_SEED + args.cal_frames - 1}, 4 weathers, {FRAME_SIZE[0]}x"
+              f"{CALIBRATION_SEED + args.cal_frames - 1} plus "
+              f"{results['top_up_calibration']['frames_added']} topped-up frames from "
+              f"{CALIBRATION_SEED + TOP_UP_OFFSET}, 4 weathers, {FRAME_SIZE[0]}x"
               f"{FRAME_SIZE[1]} at transport short side {TRANSPORT_SHORT_SIDE}")
     evidence, labels, _ = grounding_labels(cal_frames, cal_checks, cal_cases)
     calibration = fit_choosing_closeups([e.features() for e in evidence], labels,
@@ -690,7 +748,7 @@ def main() -> None:
         results["calibration_written"] = package_relative(TINY_CLIP_CALIBRATION)
     cal_checks = cross_fitted(cal_frames, cal_checks, cal_cases, operator)
     tuned, sweep = choose_thresholds(cal_checks, cal_cases, base)
-    results["calibration"] = {"frames": args.cal_frames, "answers": len(cal_cases),
+    results["calibration"] = {"frames": len(cal_frames), "answers": len(cal_cases),
                               "fitted_on": calibration.fitted_on,
                               "chosen": {"flag_confidence": tuned.flag_confidence,
                                          "ungrounded_when": tuned.ungrounded_when,
@@ -698,7 +756,8 @@ def main() -> None:
                               "concept_auroc": calibration.concept_auroc,
                               "sweep": sweep}
 
-    eval_frames = render_frames(EVALUATION_SEED, args.eval_frames)
+    eval_frames, results["top_up_evaluation"] = topped_up(
+        render_frames(EVALUATION_SEED, args.eval_frames), EVALUATION_SEED)
     eval_cases = [c for n, f in enumerate(eval_frames)
                   for c in make_cases(n, f, rng, colour_vocabulary)]
     eval_checks = with_calibration(
