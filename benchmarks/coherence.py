@@ -20,9 +20,10 @@ computes) and choose `coherence.flag_confidence` and `ungrounded_when`: the most
 whose precision's 95 % interval stays above 0.9, on probabilities cross-fitted over the
 calibration frames (so the choice does not trust an in-sample fit), with
 `min_concept_auroc` at 0.8 by policy.
-Both ranges are topped up (`topped_up`) until every class is salient in, and absent from, at
-least 20 frames, so that whether the CLIP can verify a class is measured on both sides rather
-than read off its prior. Evaluation seeds only report. `--write-calibration` ships the fitted
+Both ranges are topped up (`topped_up`) until every class, and every colour of a class the
+colour answers name, is salient in, and absent from, at least 20 frames, so that whether the
+CLIP can verify a concept is measured on both sides rather than read off its prior. Evaluation
+seeds only report. `--write-calibration` ships the fitted
 model beside the weights it was fitted for.
 The uncalibrated rule (the `ground_*` thresholds) is scored on the same evaluation answers as a
 baseline.
@@ -183,11 +184,11 @@ def render_frames(first_seed: int, count: int) -> list[Frame]:
             for i in range(count)]
 
 
-def topped_up(frames: list[Frame], first_seed: int, min_per_side: int = MIN_PER_SIDE,
-              scan: int = 4000) -> tuple[list[Frame], dict]:
+def topped_up(frames: list[Frame], first_seed: int, concepts: tuple[str, ...] = OBJECT_CLASSES,
+              min_per_side: int = MIN_PER_SIDE, scan: int = 4000) -> tuple[list[Frame], dict]:
     """`frames` plus frames from seeds `first_seed + TOP_UP_OFFSET` onwards, kept only if they
-    bring a class that is short of `min_per_side` frames where it is salient, or where it is
-    nowhere, closer to it.
+    bring a concept (a class, or a class in a colour) that is short of `min_per_side` frames
+    where it is salient, or where it is nowhere, closer to it.
 
     Pedestrians are somewhere in almost every frame, so a plain seed range holds too few frames
     without one to measure whether the CLIP can tell their absence: the calibration then gives
@@ -197,10 +198,10 @@ def topped_up(frames: list[Frame], first_seed: int, min_per_side: int = MIN_PER_
     and keep their answers.
     """
     def counts(fs: list[Frame]) -> dict[str, list[int]]:
-        out = {c: [0, 0] for c in OBJECT_CLASSES}
+        out = {c: [0, 0] for c in concepts}
         for f in fs:
             salient, anywhere = f.present_concepts(True), f.present_concepts(False)
-            for c in OBJECT_CLASSES:
+            for c in concepts:
                 out[c][0] += c in salient
                 out[c][1] += c not in anywhere
         return out
@@ -215,9 +216,9 @@ def topped_up(frames: list[Frame], first_seed: int, min_per_side: int = MIN_PER_
         seed += 1
         salient, anywhere = frame.present_concepts(True), frame.present_concepts(False)
         if any((have[c][0] < min_per_side and c in salient)
-               or (have[c][1] < min_per_side and c not in anywhere) for c in OBJECT_CLASSES):
+               or (have[c][1] < min_per_side and c not in anywhere) for c in concepts):
             out.append(frame)
-            for c in OBJECT_CLASSES:
+            for c in concepts:
                 have[c][0] += c in salient
                 have[c][1] += c not in anywhere
     record = {"first_seed": first_seed + TOP_UP_OFFSET, "seeds_scanned": seed - first_seed
@@ -715,8 +716,12 @@ def main() -> None:
     results: dict = {"model": weights_id(operator), "frame_size": list(FRAME_SIZE),
                      "transport_short_side": TRANSPORT_SHORT_SIDE}
 
+    # every class, and every colour of a class the colour answers name
+    asked = tuple(OBJECT_CLASSES) + tuple(f"{k} {c}" for c in CLASS_COLOURS
+                                          for k in CLASS_COLOURS[c]
+                                          if f"{k} {c}" in colour_vocabulary)
     cal_frames, results["top_up_calibration"] = topped_up(
-        render_frames(CALIBRATION_SEED, args.cal_frames), CALIBRATION_SEED)
+        render_frames(CALIBRATION_SEED, args.cal_frames), CALIBRATION_SEED, asked)
     crop_scales: tuple[float, ...] = ()
     if args.crop_frames:
         results["crop_study_calibration"] = crop_study(operator, cal_frames[: args.crop_frames])
@@ -757,7 +762,7 @@ def main() -> None:
                               "sweep": sweep}
 
     eval_frames, results["top_up_evaluation"] = topped_up(
-        render_frames(EVALUATION_SEED, args.eval_frames), EVALUATION_SEED)
+        render_frames(EVALUATION_SEED, args.eval_frames), EVALUATION_SEED, asked)
     eval_cases = [c for n, f in enumerate(eval_frames)
                   for c in make_cases(n, f, rng, colour_vocabulary)]
     eval_checks = with_calibration(

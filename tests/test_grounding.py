@@ -104,7 +104,8 @@ def test_colour_margin() -> None:
 
 
 def _evidence(concept: str, p: float) -> ConceptEvidence:
-    return ConceptEvidence(concept, "sky", 0.3, 0.1, 3.0, 0.0, 10, 0.0, p_grounded=p)
+    return ConceptEvidence(concept, "sky", 0.3, 0.1, 3.0, 0.0, 10, 0.0, p_grounded=p,
+                           concept_auroc=0.95)
 
 
 PROMPT = Extraction("Is there a pedestrian?", ("pedestrian",))
@@ -174,6 +175,38 @@ def test_an_unverifiable_concept_raises_no_flag_and_says_so_first() -> None:
                                 Extraction("Yes.", ("bus",), polarity="affirm"),
                                 {"bus": strong}, {"histogram": 1.0}), config)
     assert verdict.verdict == "ungrounded"
+
+
+def test_a_concept_the_labels_hold_on_one_side_only_is_unmeasured_and_raises_no_flag() -> None:
+    from dataclasses import replace
+
+    samples, labels = _samples()
+    # pedestrians, as in street scenes: present in 60 frames, absent from 3
+    rng = np.random.default_rng(3)
+    extra = [GroundingFeatures("pedestrian", rng.normal(0.3, 1.0), 0.0, None, 0.0)
+             for _ in range(63)]
+    cal = fit_grounding(samples + extra, labels + [True] * 60 + [False] * 3, "M@w", "ab" * 32,
+                        source="test")
+    assert cal.unmeasured == ("pedestrian",) and "pedestrian" not in cal.concept_auroc
+    assert cal.auroc_for("Pedestrian") is None
+    assert cal.auroc_for("bus") == cal.concept_auroc["bus"]
+    assert cal.auroc_for("tram") == cal.overall_auroc  # never named: the overall figure
+    # the offset learned how often pedestrians occur: a weak z still reads as present ...
+    denied = cal.probability(replace(extra[0], vocab_z=-0.5))
+    assert denied > 0.5
+    # ... so a denial is not flagged on that, and the reason says why
+    evidence = replace(ConceptEvidence("pedestrian", None, 0.2, 0.0, 1.0, -0.5, 10, 0.0),
+                       p_grounded=denied, concept_auroc=cal.auroc_for("pedestrian"))
+    verdict = decide(FrameCheck(Extraction("Is there a pedestrian?", ("pedestrian",)),
+                                Extraction("No.", (), ("pedestrian",), polarity="deny"),
+                                {"pedestrian": evidence}, {"histogram": 1.0}),
+                     CoherenceConfig(calibration=None))
+    assert verdict.verdict != "ungrounded"
+    assert "too few present or absent examples" in verdict.reasons[0]
+    # a calibration file written before the field existed loads with nothing unmeasured
+    data = json.loads(cal.model_dump_json())
+    del data["unmeasured"]
+    assert type(cal).model_validate(data).unmeasured == ()
 
 
 def _with_crop_z(samples: list[GroundingFeatures], labels: list[bool], informative: bool,

@@ -104,6 +104,12 @@ class GroundingCalibration(BaseModel):
     overall_auroc: float | None = Field(
         None, description="The same over all labels: what a concept without labels gets."
     )
+    unmeasured: tuple[str, ...] = Field(
+        (), description="Concepts in the labels with fewer than 10 present or fewer than 10 "
+        "absent examples. Their AUROC cannot be measured, and their offset mostly learns how "
+        "often they occur (a class in nearly every frame looks present whatever the image "
+        "shows), so no flag rests on them."
+    )
     crop_scales: tuple[float, ...] = Field(
         (), description="The close-up crops crop_z was measured with (shares of the frame's "
         "sides, one crop per scale around the concept's heatmap peak); a run must cut the same."
@@ -127,8 +133,13 @@ class GroundingCalibration(BaseModel):
         return 1.0 / (1.0 + math.exp(-logit)) if logit > -700 else 0.0
 
     def auroc_for(self, concept: str) -> float | None:
-        """How verifiable `concept` proved on the labels (its own AUROC, else the overall)."""
-        return self.concept_auroc.get(concept.lower(), self.overall_auroc)
+        """How verifiable `concept` proved on the labels: its own AUROC; None when the labels
+        hold it on one side too rarely to measure (`unmeasured`); the overall AUROC for a
+        concept the labels never name."""
+        concept = concept.lower()
+        if concept in self.unmeasured:
+            return None
+        return self.concept_auroc.get(concept, self.overall_auroc)
 
     def check_model(self, model_id: str, weights_sha256: str | None) -> None:
         """Refuse a calibration fitted for another CLIP, naming both models."""
@@ -239,6 +250,7 @@ def fit_grounding(
                    for c in sorted(set(concepts))}
     return fitted.model_copy(update={
         "concept_auroc": {c: a for c, a in per_concept.items() if a is not None},
+        "unmeasured": tuple(c for c, a in per_concept.items() if a is None),
         "overall_auroc": _auroc(y, oof),
         "crop_scales": tuple(float(v) for v in crop_scales)})
 
