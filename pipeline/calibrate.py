@@ -143,4 +143,5 @@ def calibrate(labels_path: Path, out: Path, config: DrivexplainConfig) -> dict:
         DEFAULT_CROP_SCALES)
     calibration.save(out)
     return dict(calibration.fitted_on) | {"model": operator.model_id,
-                                          "crop_scales": list(calibration.crop_scales)}
+                                          "crop_scales": list(calibration.crop_scales),
+                                          "unmeasured": list(calibration.unmeasured)}

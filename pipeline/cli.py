@@ -171,6 +171,10 @@ def calibrate(
         raise typer.Exit(2) from None
     typer.echo(f"fitted on {fitted['samples']} labels ({fitted['present']} present) for "
                f"{fitted['model']} -> {out}")
+    if fitted["unmeasured"]:
+        typer.echo(f"too few present or absent labels (under 10 of either) to measure "
+                   f"{', '.join(fitted['unmeasured'])}: no flag will rest on them; label more "
+                   "frames with and without them")
 
 
 @app.command("config")

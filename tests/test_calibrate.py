@@ -43,6 +43,9 @@ def test_calibrate_fits_for_the_loaded_clip(labelled: Path, tmp_path: Path) -> N
     assert result.exit_code == 0, result.output
     assert "fitted on 26 labels" in result.output
     cal = load_calibration(out)
+    # six frames give no concept 10 labels on each side: every one is named as unmeasured
+    assert set(cal.unmeasured) == {"car", "bus", "pedestrian", "stop sign", "crosswalk"}
+    assert "too few present or absent labels" in result.output and "pedestrian" in result.output
     assert cal.fitted_on["samples"] == 26
     config = DrivexplainConfig()
     from drivexplain.operators.backbone import OpenClipViT
