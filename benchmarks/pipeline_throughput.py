@@ -237,8 +237,10 @@ def pipeline_run(clip: Path, args: argparse.Namespace, workers: int) -> dict[str
         if span > 0:
             steady = round(sum(s[1] for s in stamps[1:]) / span, 2)
             steady_video = round(sum(s[2] for s in stamps[1:]) / span, 2)
-    subprocess.run(["rm", "-rf", str(out)], check=False)
-    return {"workers": workers, "frames": frames, "video_frames": video_frames,
+    if not args.keep_output:
+        subprocess.run(["rm", "-rf", str(out)], check=False)
+    return {"out": str(out) if args.keep_output else None,
+            "workers": workers, "frames": frames, "video_frames": video_frames,
             "chunks": len(stamps), "wall_s": round(result["wall"], 1),
             "overlay": args.overlay,
             # start-up (Ray, actors, model, vocabulary) plus the first chunk's work, from the
@@ -295,6 +297,8 @@ def main() -> None:
     parser.add_argument("--skip-stages", action="store_true",
                         help="only the pipeline runs, without timing each stage alone (start-up "
                         "comparisons: first_frame_s)")
+    parser.add_argument("--keep-output", action="store_true",
+                        help="keep each pipeline run's output folder (to compare two trees' rows)")
     parser.add_argument("--json", default=None, help="also write the results here")
     args = parser.parse_args()
     width, height = (int(v) for v in args.size.split("x"))

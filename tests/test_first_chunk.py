@@ -11,6 +11,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
+import pytest
 from test_pipeline_support import (  # noqa: F401  (shared_run is a fixture)
     PROMPTS,
     by_name,
@@ -120,3 +121,33 @@ def test_short_first_chunk_writes_the_same_rows(
     overlay = index_video(str(tmp_path / "out" / good["video_id"] / "overlay.mp4"))
     source = index_video(str(inputs / "good.mp4"))
     assert overlay.pts == source.pts
+
+
+@pytest.mark.slow
+def test_interrupted_run_with_a_short_first_chunk_resumes(
+    tmp_path: Path, model_config_dir: Path, tiny_vit_checkpoint: Path
+) -> None:
+    """A chunk whose marker is missing (the run stopped before it was written) is the only one
+    redone; the short first chunk and the others are reused, and the rows come out the same."""
+    clip = write_video(tmp_path / "clip.mp4", 30)
+    config = tiny_config(tiny_vit_checkpoint, **{"pipeline.first_chunk_frames": 3})
+
+    def run() -> tuple[list[tuple[int, int]], Path]:
+        heard: list[dict] = []
+        result = run_pipeline(RunOptions(
+            inputs=[str(clip)], prompts=PROMPTS, out=tmp_path / "out", config=config,
+            model_config_dirs=[str(model_config_dir)], progress=False, keep_work=True),
+            on_chunk=heard.append)
+        assert result.exit_code == 0
+        return (sorted((int(h["chunk_index"]), int(h["frames"])) for h in heard),
+                tmp_path / "out" / result.videos[0]["video_id"])
+
+    heard, folder = run()
+    assert heard == [(0, 3), (1, 13), (2, 8), (3, 6)]
+    rows = read_rows(tmp_path / "out", folder.name)
+    layout = VideoLayout(folder)
+    layout.chunk_marker(2).unlink()
+    layout.manifest.unlink()
+    heard, _ = run()
+    assert heard == [(2, 8)]
+    assert _comparable(read_rows(tmp_path / "out", folder.name)) == _comparable(rows)
