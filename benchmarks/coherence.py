@@ -197,34 +197,28 @@ def topped_up(frames: list[Frame], first_seed: int, concepts: tuple[str, ...] = 
     alike. The extra frames take the four weathers in turn; the split's own frames come first
     and keep their answers.
     """
-    def counts(fs: list[Frame]) -> dict[str, list[int]]:
-        out = {c: [0, 0] for c in concepts}
-        for f in fs:
-            salient, anywhere = f.present_concepts(True), f.present_concepts(False)
-            for c in concepts:
-                out[c][0] += c in salient
-                out[c][1] += c not in anywhere
-        return out
+    def sides(frame: Frame) -> np.ndarray:
+        """(concepts, 2): salient in this frame, nowhere in it."""
+        salient, anywhere = frame.present_concepts(True), frame.present_concepts(False)
+        return np.array([(c in salient, c not in anywhere) for c in concepts], int)
 
-    have = counts(frames)
-    before = {c: list(v) for c, v in have.items()}
+    have = sum((sides(f) for f in frames), np.zeros((len(concepts), 2), int))
+    before = have.copy()
     out, seed = list(frames), first_seed + TOP_UP_OFFSET
-    while seed < first_seed + TOP_UP_OFFSET + scan and any(
-            min(v) < min_per_side for v in have.values()):
+    while seed < first_seed + TOP_UP_OFFSET + scan and (have < min_per_side).any():
         frame = render_scene(seed, FRAME_SIZE, CONDITIONS[(len(out) - len(frames))
                                                           % len(CONDITIONS)])
         seed += 1
-        salient, anywhere = frame.present_concepts(True), frame.present_concepts(False)
-        if any((have[c][0] < min_per_side and c in salient)
-               or (have[c][1] < min_per_side and c not in anywhere) for c in concepts):
+        brings = sides(frame)
+        if (brings.astype(bool) & (have < min_per_side)).any():
             out.append(frame)
-            for c in concepts:
-                have[c][0] += c in salient
-                have[c][1] += c not in anywhere
+            have += brings
     record = {"first_seed": first_seed + TOP_UP_OFFSET, "seeds_scanned": seed - first_seed
               - TOP_UP_OFFSET, "frames_added": len(out) - len(frames),
-              "salient_absent_before": before, "salient_absent_after": have,
-              "still_short": sorted(c for c, v in have.items() if min(v) < min_per_side)}
+              "salient_absent_before": dict(zip(concepts, before.tolist(), strict=True)),
+              "salient_absent_after": dict(zip(concepts, have.tolist(), strict=True)),
+              "still_short": [c for c, v in zip(concepts, have, strict=True)
+                              if v.min() < min_per_side]}
     return out, record
 
 

@@ -296,6 +296,7 @@ def frame_with(class_name: str, size: tuple[int, int], rng: np.random.Generator,
 
     Salient bicycles are in about one frame in eleven, and in those they compete with every
     other object for the captions: a rare class needs frames of its own to be learnt at all.
+    After `tries` draws without one, the last frame drawn is used as it is (still true data).
     """
     frame = None
     for _ in range(tries):
