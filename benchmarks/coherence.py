@@ -62,7 +62,7 @@ from attribution_speed import timed
 from drivexplain.operators.assets import TINY_CLIP_CALIBRATION, TINY_LLAVA_DIR, package_relative
 from drivexplain.operators.attribution import ConceptAttribution
 from drivexplain.operators.config import CoherenceConfig, HybridConfig, load_config
-from drivexplain.operators.verdicts.closeups import closeup_z
+from drivexplain.operators.verdicts.closeups import closeup_scores
 from drivexplain.operators.verdicts.coherence import (
     MEASURES,
     ConceptEvidence,
@@ -263,14 +263,16 @@ def cached_collect(cache: Path | None, name: str, seed: int, frames: list[Frame]
     """`collect` without calibration, kept as JSON under `cache` so that refitting the
     calibration and choosing thresholds does not recompute the attributions. The file is keyed
     by the seeds, the answers, how the extractor reads them (the checks hold the readings, so a
-    changed reader must not replay old ones) and the CLIP's weights."""
+    changed reader must not replay old ones), the CLIP's weights and the evidence's fields (a
+    file from before a field existed would replay it as missing)."""
     readings = []
     for c in cases:
         prompt = extractor.prompt(c.prompt)
         readings.append([prompt.to_dict(), extractor.answer(c.answer, prompt).to_dict()])
     key = hashlib.sha256(json.dumps(
         [seed, len(frames), [c.__dict__ for c in cases], readings, operator.model_id,
-         operator.backbone.weights_sha256, list(crop_scales)],
+         operator.backbone.weights_sha256, list(crop_scales),
+         list(ConceptEvidence.__dataclass_fields__)],
         sort_keys=True).encode()).hexdigest()[:16]
     path = cache / f"{name}-{key}.json" if cache else None
     if path is not None and path.is_file():
@@ -283,8 +285,8 @@ def cached_collect(cache: Path | None, name: str, seed: int, frames: list[Frame]
 
 
 def without_crops(evidence) -> list[ConceptEvidence]:
-    """The evidence as it would be without close-ups (crop_z unmeasured)."""
-    return [replace(e, crop_z=None) for e in evidence]
+    """The evidence as it would be without close-ups (crop readings unmeasured)."""
+    return [replace(e, crop_z=None, crop_similarity=None) for e in evidence]
 
 
 def with_calibration(checks: list[FrameCheck], calibration: GroundingCalibration
@@ -501,47 +503,52 @@ def crop_study(operator: ConceptAttribution, frames: list[Frame],
     """Which close-up tells present from absent best? Run on calibration frames, it chooses
     the crop scale the evaluation and the shipped calibration use.
 
-    For every object class in each frame: the class's heatmap, then `closeup_z` (the product's
-    own code) at each candidate scale alone. Present: a salient instance; absent: none at all;
-    tiny non-salient instances are left out. Reported as AUROC beside the whole-frame z, per
+    For every object class in each frame: the class's heatmap, then `closeup_scores` (the
+    product's own code) at each candidate scale alone, read both ways (`crop_z`,
+    `crop_similarity`). Present: a salient instance; absent: none at all; tiny non-salient
+    instances are left out. Reported as AUROC beside the whole frame's z and raw cosine, per
     size bin, with crops cut from the transported frame (what the actors hold, and what is
     chosen from) and, for comparison, from the 640x360 render (`full-res`): whether a larger
-    transport size would pay.
+    transport size would pay. The chosen scale is the one whose better reading is best.
     """
     from sklearn.metrics import roc_auc_score
 
     names, _ = operator.vocabulary()
     classes = [c for c in OBJECT_CLASSES if c in {n.lower() for n in names}]
-    rows = []
+    labels_, area_ = [], []
+    columns: dict[str, list[float]] = defaultdict(list)
     for frame in frames:
         salient = frame.present_concepts(salient_only=True)
         anywhere = frame.present_concepts(salient_only=False)
         image = transported(frame)
         result = operator.explain([image], classes)[0]
         heat = [{c: result[c].heatmap for c in classes}]
-        per_scale = [closeup_z(operator, [source], heat, (scale,))[0]
-                     for source in (image, frame.image) for scale in scales]
+        per_scale = {f"@{scale:g}{suffix}": closeup_scores(operator, [source], heat, (scale,))[0]
+                     for source, suffix in ((image, ""), (frame.image, " full-res"))
+                     for scale in scales}
         evidence = {r.concept: ConceptEvidence.from_result(r, result.vocabulary_similarity,
                                                            names) for r in result.concepts}
         for c in classes:
             if c in salient or c not in anywhere:
-                rows.append((c in salient, evidence[c].vocab_z,
-                             *[z[c] for z in per_scale], float(frame.mask_for(c).mean())))
-    labels = np.array([r[0] for r in rows])
-    area = np.array([r[-1] for r in rows])
-    out: dict = {"frames": len(frames), "pairs": len(rows)}
-    columns = [("whole_frame_z", 1)] + [
-        (f"crop_z@{s:g}{suffix}", 2 + k + offset)
-        for offset, suffix in ((0, ""), (len(scales), " full-res"))
-        for k, s in enumerate(scales)]
-    for name, col in columns:
-        values = np.array([r[col] for r in rows], dtype=float)
+                labels_.append(c in salient)
+                area_.append(float(frame.mask_for(c).mean()))
+                columns["whole_frame_z"].append(evidence[c].vocab_z)
+                columns["whole_frame_similarity"].append(evidence[c].similarity)
+                for key, closeups in per_scale.items():
+                    columns[f"crop_z{key}"].append(closeups[c].z)
+                    columns[f"crop_similarity{key}"].append(closeups[c].similarity)
+    labels = np.array(labels_)
+    area = np.array(area_)
+    out: dict = {"frames": len(frames), "pairs": len(labels)}
+    for name, column in columns.items():
+        values = np.array(column, dtype=float)
         out[name] = {"auroc": round(float(roc_auc_score(labels, values)), 3)}
         for lo, hi, bin_name in SIZE_BINS:
             keep = ~labels | ((area >= lo) & (area < hi))
             if labels[keep].any():
                 out[name][bin_name] = round(float(roc_auc_score(labels[keep], values[keep])), 3)
-    out["chosen_scale"] = max(scales, key=lambda s: out[f"crop_z@{s:g}"]["auroc"])
+    out["chosen_scale"] = max(scales, key=lambda s: max(
+        out[f"crop_{reading}@{s:g}"]["auroc"] for reading in ("z", "similarity")))
     return out
 
 
@@ -735,8 +742,8 @@ def main() -> None:
     calibration = fit_choosing_closeups([e.features() for e in evidence], labels,
                                         operator.model_id, digest, source, crop_scales)
     if crop_scales:
-        results["crop_z_on_calibration"] = {
-            k: v for k, v in calibration.fitted_on.items() if "crop_z" in k}
+        results["closeups_on_calibration"] = {
+            k: v for k, v in calibration.fitted_on.items() if "closeups" in k}
     if crop_scales and not calibration.crop_scales:
         crop_scales = ()
         cal_checks = [replace(c, evidence=dict(zip(c.evidence, without_crops(
@@ -780,8 +787,11 @@ def main() -> None:
     ev, ev_labels, _ = grounding_labels(eval_frames, eval_checks, eval_cases)
     results["p_grounded"] = auroc_aupr([e.p_grounded for e in ev], ev_labels)
     results["vocab_z_alone"] = auroc_aupr([e.vocab_z for e in ev], ev_labels)
+    results["similarity_alone"] = auroc_aupr([e.similarity for e in ev], ev_labels)
     if crop_scales:
         results["crop_z_alone"] = auroc_aupr([e.crop_z for e in ev], ev_labels)
+        results["crop_similarity_alone"] = auroc_aupr([e.crop_similarity for e in ev],
+                                                      ev_labels)
     results["verification_cost"] = verification_cost(operator, eval_frames[:16], extractor,
                                                      calibration)
     if args.crop_frames:
@@ -819,9 +829,10 @@ def print_summary(results: dict) -> None:
     base = results["evaluation_uncalibrated_baseline"]
     print(f"  uncalibrated z-score rule: precision {base['precision']['rate']:.3f} recall "
           f"{base['recall']['rate']:.3f} F1 {base['f1']['value']:.3f}")
-    pg, z = results["p_grounded"], results["vocab_z_alone"]
+    pg, z, sim = results["p_grounded"], results["vocab_z_alone"], results["similarity_alone"]
     print(f"p_grounded AUROC {pg['auroc']:.3f} AUPR {pg['aupr']:.3f} (vocab z alone "
-          f"{z['auroc']:.3f} / {z['aupr']:.3f}; {pg['present']} present, {pg['absent']} absent)")
+          f"{z['auroc']:.3f} / {z['aupr']:.3f}, raw cosine alone {sim['auroc']:.3f} / "
+          f"{sim['aupr']:.3f}; {pg['present']} present, {pg['absent']} absent)")
     for kind, r in e["by_kind"].items():
         print(f"  flagged, {kind:<18} {_fmt_rate(r)}")
     for name, r in e["false_flags_present_by_size"].items():
@@ -843,11 +854,13 @@ def print_summary(results: dict) -> None:
         if crop:
             cells = ", ".join(f"{k} {v}" for k, v in crop.items() if isinstance(v, dict))
             print(f"close-ups on {split} frames ({crop['pairs']} pairs): {cells}")
-    if "crop_z_on_calibration" in results:
-        print(f"crop_z on calibration labels, out-of-fold AUROC: "
-              f"{results['crop_z_on_calibration']}; shipped crop scales {results['crop_scales']}")
+    if "closeups_on_calibration" in results:
+        print(f"close-ups on calibration labels, out-of-fold AUROC: "
+              f"{results['closeups_on_calibration']}; shipped crop scales "
+              f"{results['crop_scales']}")
     if "crop_z_alone" in results:
-        print(f"crop_z alone AUROC {results['crop_z_alone']['auroc']:.3f}; crop scales "
+        print(f"alone: crop_z AUROC {results['crop_z_alone']['auroc']:.3f}, crop_similarity "
+              f"{results['crop_similarity_alone']['auroc']:.3f}; crop scales "
               f"{results['crop_scales']} (chosen on calibration frames)")
 
 

@@ -240,6 +240,7 @@ def build_rows(
                     {"vocab_z": finite(evidence[c].vocab_z),
                      "vocab_rank": evidence[c].vocab_rank,
                      "crop_z": finite(evidence[c].crop_z),
+                     "crop_similarity": finite(evidence[c].crop_similarity),
                      "p_grounded": finite(evidence[c].p_grounded),
                      "concept_auroc": evidence[c].concept_auroc,
                      "vlm_grounding": finite(evidence[c].vlm_grounding)} if c in evidence else {})

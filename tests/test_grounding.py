@@ -61,6 +61,20 @@ def test_fit_separates_and_is_monotone_in_the_evidence() -> None:
                              "absent": 400 - sum(labels), "source": "test"}
 
 
+def test_a_file_fitted_before_a_feature_existed_reads_only_its_own_features() -> None:
+    samples, labels = _samples()
+    cal = fit_grounding(samples, labels, "M@w", "ab" * 32, source="test")
+    k = cal.features.index("similarity")
+    older = cal.model_copy(update={
+        name: tuple(v for i, v in enumerate(getattr(cal, name)) if i != k)
+        for name in ("features", "mean", "scale", "coef")})
+    evidence = GroundingFeatures("bus", 2.0, 0.1, None, 0.0, similarity=0.9)
+    # the raw cosine was never seen while fitting (its coefficient is 0 in the full file), so
+    # the older file gives the same probability, and a new feature it lacks is not read
+    assert older.probability(evidence) == pytest.approx(cal.probability(evidence))
+    assert "similarity" not in older.features
+
+
 def test_fit_needs_both_labels() -> None:
     samples, _ = _samples(10)
     with pytest.raises(CalibrationError, match="both present and absent"):
@@ -228,8 +242,8 @@ def test_the_close_up_is_kept_only_when_it_raises_out_of_fold_auroc(informative:
     samples, labels = _samples()
     samples = _with_crop_z(samples, labels, informative)
     cal = fit_choosing_closeups(samples, labels, "M", None, "test", (0.5,))
-    with_crop, without = (cal.fitted_on["oof_auroc_with_crop_z"],
-                          cal.fitted_on["oof_auroc_without_crop_z"])
+    with_crop, without = (cal.fitted_on["oof_auroc_with_closeups"],
+                          cal.fitted_on["oof_auroc_without_closeups"])
     assert cal.crop_scales == ((0.5,) if informative else ())
     assert (with_crop > without) is informative
     if informative:

@@ -7,14 +7,18 @@ the frame as the actor holds it (not from the model's squashed input), so a smal
 more of the model's input than in the whole frame; all crops of a batch go through one no-grad
 forward.
 
-The crop's evidence is read as the whole frame's is: the concept's cosine in standard
-deviations above the crop's mean over the vocabulary (the concept itself left out), the best
-over the concept's crops. It enters `p_grounded` as the `crop_z` feature.
+Two readings of a crop, each the best over the concept's crops, enter `p_grounded`:
+- `crop_z`: the concept's cosine in standard deviations above the crop's mean over the
+  vocabulary (the concept itself left out), as the whole frame's `vocab_z` is read;
+- `crop_similarity`: the concept's raw cosine in the crop. A crop around one object holds few
+  other concepts, so the vocabulary's spread there is mostly noise; a CLIP trained with a
+  presence loss on raw cosines (the shipped one is) reads a crop better this way.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -26,13 +30,21 @@ EPS = 1e-8
 DEFAULT_CROP_SCALES: tuple[float, ...] = (0.7,)
 
 
-def closeup_z(
+@dataclass(frozen=True)
+class Closeup:
+    """A concept's best close-up readings, each the best over its crops (not one crop's)."""
+
+    z: float
+    similarity: float
+
+
+def closeup_scores(
     operator: Any,
     frames: Sequence[np.ndarray],
     heatmaps: Sequence[dict[str, np.ndarray]],
     scales: Sequence[float],
-) -> list[dict[str, float]]:
-    """The best crop z-score of every concept in `heatmaps[b]`, for each frame b.
+) -> list[dict[str, Closeup]]:
+    """The best crop readings of every concept in `heatmaps[b]`, for each frame b.
 
     `operator` is a `ConceptAttribution` (its backbone embeds the crops, its vocabulary is the
     reference the z-score is taken against); `heatmaps[b]` maps each concept of frame b to its
@@ -55,7 +67,7 @@ def closeup_z(
             for box in peak_boxes(heatmap, frame.shape[:2], scales):
                 crops.append(frame[box.slices])
                 owners.append((b, concept))
-    out: list[dict[str, float]] = [{} for _ in frames]
+    out: list[dict[str, Closeup]] = [{} for _ in frames]
     if not crops:
         return out
     names, vocab_text = operator.vocabulary()
@@ -70,7 +82,9 @@ def closeup_z(
     for row, (b, concept) in enumerate(owners):
         others = vocab_sims[row][lowered != concept.lower()]
         std = float(others.std())
-        z = (float(concept_sims[row, column[concept]]) - float(others.mean())) / std \
-            if std > EPS else 0.0
-        out[b][concept] = max(out[b].get(concept, -np.inf), z)
+        similarity = float(concept_sims[row, column[concept]])
+        z = (similarity - float(others.mean())) / std if std > EPS else 0.0
+        seen = out[b].get(concept)
+        out[b][concept] = Closeup(z, similarity) if seen is None else Closeup(
+            max(seen.z, z), max(seen.similarity, similarity))
     return out

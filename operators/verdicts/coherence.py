@@ -48,7 +48,7 @@ import numpy as np
 
 from drivexplain.operators.config import AttributionConfig, CoherenceConfig, HybridConfig
 from drivexplain.operators.results import ConceptResult, FrameAttribution, finite
-from drivexplain.operators.verdicts.closeups import closeup_z
+from drivexplain.operators.verdicts.closeups import Closeup, closeup_scores
 from drivexplain.operators.verdicts.concepts import COLOURS, Extraction, same_thing
 from drivexplain.operators.verdicts.grounding import (
     GroundingCalibration,
@@ -182,10 +182,12 @@ def peak_share(heatmap: np.ndarray, top: float = 0.1) -> float:
 class ConceptEvidence:
     """What the model and its heatmap say about one concept in one frame.
 
-    `colour_margin`: for a coloured concept, how many vocabulary standard deviations its
-    similarity stands above the same class in the best other colour (0 without a colour).
-    `p_grounded`: the calibrated probability that the concept is in the frame
-    (`operators.verdicts.grounding`); None when no calibration is loaded for this CLIP.
+    `similarity`: the raw whole-frame cos(I, concept). `colour_margin`: for a coloured concept,
+    how many vocabulary standard deviations its similarity stands above the same class in the
+    best other colour (0 without a colour). `crop_z` / `crop_similarity`: the best close-up's
+    readings (`closeups.Closeup`), None without close-ups. `p_grounded`: the calibrated
+    probability that the concept is in the frame (`operators.verdicts.grounding`); None when no
+    calibration is loaded for this CLIP.
     `concept_auroc`: how well that probability told the concept's presence from its absence on
     the calibration labels; a concept the CLIP cannot tell apart is not flagged either way.
     """
@@ -199,6 +201,7 @@ class ConceptEvidence:
     vocab_rank: int | None
     colour_margin: float | None = None
     crop_z: float | None = None
+    crop_similarity: float | None = None
     p_grounded: float | None = None
     concept_auroc: float | None = None
     # The VLM's own grounding evidence (`operators.vlm.grounding_score`), None without a VLM.
@@ -206,7 +209,7 @@ class ConceptEvidence:
 
     @classmethod
     def from_result(cls, result: ConceptResult, vocab_sims: np.ndarray | None,
-                    vocabulary: Sequence[str] = (), crop_z: float | None = None
+                    vocabulary: Sequence[str] = (), closeup: Closeup | None = None
                     ) -> ConceptEvidence:
         z = rank = margin = None
         if vocab_sims is not None and len(vocab_sims) > 1:
@@ -224,11 +227,13 @@ class ConceptEvidence:
                 margin = colour_margin(result.concept, scaled, sorted(COLOURS))
         return cls(result.concept, result.contrastive, float(result.similarity),
                    finite(result.concept_drop), finite(result.negative_suppression), z, rank,
-                   margin, crop_z)
+                   margin, closeup.z if closeup else None,
+                   closeup.similarity if closeup else None)
 
     def features(self) -> GroundingFeatures:
         return GroundingFeatures(self.concept, self.vocab_z, self.concept_drop,
-                                 self.negative_suppression, self.colour_margin, self.crop_z)
+                                 self.negative_suppression, self.colour_margin, self.crop_z,
+                                 self.similarity, self.crop_similarity)
 
     def calibrated(self, calibration: GroundingCalibration | None) -> ConceptEvidence:
         if calibration is None:
@@ -334,7 +339,7 @@ def concept_evidence(
 
     One `explain` call over the frames that have concepts; a frame with none gets None and no
     evidence. See `check_frames` for `vocabulary_scores`; `calibration` adds p_grounded;
-    `crop_scales` adds each concept's close-up z-score (`closeups.closeup_z`, one more
+    `crop_scales` adds each concept's close-up readings (`closeups.closeup_scores`, one more
     no-grad forward per crop).
     """
     todo = [b for b, c in enumerate(concepts) if c]
@@ -349,7 +354,7 @@ def concept_evidence(
         sims = np.stack([f.vocabulary_similarity for f in explained])
     else:
         vocabulary, sims = (vocabulary_scores or vocabulary_similarities)(operator, chosen)
-    closeups = closeup_z(operator, chosen,
+    closeups = closeup_scores(operator, chosen,
                          [{r.concept: r.heatmap for r in f.concepts} for f in explained],
                          crop_scales)
     for n, b in enumerate(todo):
@@ -388,7 +393,7 @@ def check_frames(
     `llm_weight`) before it is compared with the prompt's, if its `peak_share` reaches
     `llm_min_peak`: a diffuse map does not say where the model looked. `calibration` turns
     each concept's evidence into `p_grounded`; by default the operator's own
-    (`operator.grounding`), if any. `crop_scales` are the close-ups measured for `crop_z`; by
+    (`operator.grounding`), if any. `crop_scales` are the close-ups the calibration read; by
     default the ones the calibration was fitted with.
     """
     if calibration is None:

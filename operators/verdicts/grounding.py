@@ -32,7 +32,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 log = logging.getLogger("drivexplain.grounding")
 FORMAT = "drivexplain-grounding-calibration/1"
-FEATURES = ("vocab_z", "concept_drop", "negative_suppression", "colour_margin", "crop_z")
+FEATURES = ("vocab_z", "concept_drop", "negative_suppression", "colour_margin", "crop_z",
+            "similarity", "crop_similarity")
 # Ratios such as Negative Suppression can explode when the contrast's cosine is near zero;
 # clipping keeps one odd frame from dominating the linear model.
 _FEATURE_CLIP = 10.0
@@ -53,8 +54,13 @@ class GroundingFeatures:
     vocabulary. `concept_drop` / `negative_suppression`: the faithfulness metrics of the
     concept's heatmap (None when faithfulness is off). `colour_margin`: for a coloured concept
     ("black car"), its z minus the best z of the same class in another vocabulary colour; 0 for
-    a concept without a colour. `crop_z`: the concept's z-score in the crops around its
-    heatmap's peak, the best crop (`operators.verdicts.closeups`); None without crops.
+    a concept without a colour. `crop_z` / `crop_similarity`: the concept's z-score and raw
+    cosine in the crops around its heatmap's peak, each the best crop's
+    (`operators.verdicts.closeups`); None without crops. `similarity`: the raw whole-frame
+    cos(I, concept). The z-scores compare the concept with the rest of the vocabulary, so a
+    frame full of other classes lowers them; the raw cosine is what a CLIP trained with a
+    presence loss (the shipped one) was taught to raise for a present concept, and its scale is
+    the model's own, which the calibration fits.
     """
 
     concept: str
@@ -63,6 +69,8 @@ class GroundingFeatures:
     negative_suppression: float | None
     colour_margin: float | None
     crop_z: float | None = None
+    similarity: float | None = None
+    crop_similarity: float | None = None
 
     def vector(self) -> list[float | None]:
         return [getattr(self, name) for name in FEATURES]
@@ -263,7 +271,7 @@ def fit_choosing_closeups(
     source: str,
     crop_scales: Sequence[float],
 ) -> GroundingCalibration:
-    """`fit_grounding` with the close-up's crop_z, and without; the better one out of fold.
+    """`fit_grounding` with the close-ups' readings, and without; the better one out of fold.
 
     A close-up costs one no-grad forward per crop on every (frame, concept) a run checks, so it
     is kept (and its `crop_scales` recorded for runs to cut) only if it raises the
@@ -274,13 +282,18 @@ def fit_choosing_closeups(
                                crop_scales=crop_scales)
     if not crop_scales:
         return with_crops
-    without = fit_grounding([replace(s, crop_z=None) for s in samples], labels, model_id,
+    without = fit_grounding([without_closeups(s) for s in samples], labels, model_id,
                             weights_sha256, source)
     chosen = with_crops if (with_crops.overall_auroc or 0.0) > (without.overall_auroc or 0.0) \
         else without
-    record = {"oof_auroc_with_crop_z": with_crops.overall_auroc or 0.0,
-              "oof_auroc_without_crop_z": without.overall_auroc or 0.0}
+    record = {"oof_auroc_with_closeups": with_crops.overall_auroc or 0.0,
+              "oof_auroc_without_closeups": without.overall_auroc or 0.0}
     return chosen.model_copy(update={"fitted_on": {**chosen.fitted_on, **record}})
+
+
+def without_closeups(features: GroundingFeatures) -> GroundingFeatures:
+    """The same evidence as it would be without close-up crops."""
+    return replace(features, crop_z=None, crop_similarity=None)
 
 
 def _auroc(labels: np.ndarray, scores: np.ndarray, min_per_side: int = 1) -> float | None:
