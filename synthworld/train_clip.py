@@ -306,6 +306,24 @@ def frame_with(class_name: str, size: tuple[int, int], rng: np.random.Generator,
     return frame
 
 
+def trainable_parameters(model: torch.nn.Module, freeze_text: bool
+                         ) -> tuple[list[torch.nn.Parameter], list[torch.nn.Parameter]]:
+    """(decayed, not decayed) parameters for the optimiser.
+
+    With `freeze_text`, only the visual tower learns: the text tower and the logit scale keep
+    their weights (and lose requires_grad). A presence loss on a rare class is cheapest to
+    lower by moving that class's text embedding, which shifts its cosine for every frame
+    alike; with the text fixed, only a visual feature of the class can lower it.
+    """
+    decay, no_decay = [], []
+    for name, p in model.named_parameters():
+        if freeze_text and not name.startswith("visual."):
+            p.requires_grad_(False)
+            continue
+        (decay if p.ndim >= 2 and "embedding" not in name else no_decay).append(p)
+    return decay, no_decay
+
+
 def train(cfg: dict) -> Path:
     import open_clip
 
@@ -318,9 +336,7 @@ def train(cfg: dict) -> Path:
     size = tuple(int(v) for v in model.visual.image_size)
     tokenizer = open_clip.get_tokenizer(model_name(cfg))
     positives = cfg.get("positives", "each")
-    decay, no_decay = [], []
-    for name, p in model.named_parameters():
-        (decay if p.ndim >= 2 and "embedding" not in name else no_decay).append(p)
+    decay, no_decay = trainable_parameters(model, bool(cfg.get("freeze_text", False)))
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": float(cfg["weight_decay"])},
                              {"params": no_decay, "weight_decay": 0.0}],
                             lr=float(cfg["lr"]), betas=(0.9, 0.98), eps=1e-6)

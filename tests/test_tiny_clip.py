@@ -16,7 +16,12 @@ from drivexplain.operators.tiny_clip import (
     model_config,
     register_model_configs,
 )
-from drivexplain.synthworld.train_clip import build_model, export_weights, multi_positive_clip_loss
+from drivexplain.synthworld.train_clip import (
+    build_model,
+    export_weights,
+    multi_positive_clip_loss,
+    trainable_parameters,
+)
 
 
 @pytest.fixture(scope="module")
@@ -80,6 +85,26 @@ def test_training_warm_starts_through_open_clips_loader(random_model, tmp_path, 
         assert torch.equal(a, b), name
     with pytest.raises(FileNotFoundError, match="missing.safetensors"):
         build_model({"init_from": str(tmp_path / "missing.safetensors")})
+
+
+def test_freeze_text_trains_only_the_visual_tower(tmp_path) -> None:
+    register_model_configs()
+    torch.manual_seed(0)
+    model = open_clip.create_model(TINY_CLIP_NAME)
+    everything = sum(len(g) for g in trainable_parameters(model, freeze_text=False))
+    assert everything == len(list(model.parameters()))
+    text_before = model.encode_text(torch.ones(1, 32, dtype=torch.long)).detach()
+    decay, no_decay = trainable_parameters(model, freeze_text=True)
+    visual = {id(p) for p in model.visual.parameters()}
+    assert {id(p) for p in decay + no_decay} == visual
+    opt = torch.optim.SGD(decay + no_decay, lr=0.5)
+    images = torch.randn(2, 3, 144, 252)
+    loss = model.encode_image(images).square().sum() + model.encode_text(
+        torch.ones(1, 32, dtype=torch.long)).square().sum()
+    loss.backward()
+    opt.step()
+    assert torch.equal(model.encode_text(torch.ones(1, 32, dtype=torch.long)), text_before)
+    assert not model.logit_scale.requires_grad
 
 
 def test_wide_model_warm_starts_from_a_square_checkpoint(tmp_path) -> None:
