@@ -3,11 +3,12 @@
 Run:  python benchmarks/presence_z.py CANDIDATE.safetensors [--baseline PATH] [--frames 240]
           [--json benchmarks/results/presence_z.json]
 
-`p_grounded` rests first on the whole-frame vocabulary z-score (the concept's cosine in standard
-deviations above the frame's mean over the vocabulary). A retrained CLIP helps the verdicts only
-if that z tells a salient instance of the class from its absence. `synthworld.evaluate_clip`
-measures zero-shot presence with a prompt and raw cosines; this measures what the verdicts read:
-the z-score's present-vs-absent AUROC per class and per vocabulary colour, on rendered frames of
+`p_grounded` rests first on the whole-frame cosine of the concept, read raw and as a z-score
+over the vocabulary (standard deviations above the frame's mean). A retrained CLIP helps the
+verdicts only if these tell a salient instance of the class from its absence.
+`synthworld.evaluate_clip` measures zero-shot presence with a prompt; this measures what the
+verdicts read: the present-vs-absent AUROC of the z-score and of the raw cosine, per class and
+per vocabulary colour, on rendered frames of
 seeds 930000 onwards (four weathers in turn; disjoint from training, from `coherence.py`'s
 calibration and evaluation seeds, and from the localisation splits). A frame where the class is
 only a tiny, non-salient instance is left out, as in `coherence.grounding_labels`. Classes with
@@ -34,7 +35,8 @@ FIRST_SEED = 930_000
 
 
 def class_auroc(weights: Path, frames: list[Frame]) -> dict[str, dict]:
-    """Present-vs-absent AUROC of each concept's whole-frame vocabulary z with `weights`."""
+    """Present-vs-absent AUROC of each concept's whole-frame vocabulary z (`auroc`) and raw
+    cosine (`auroc_raw`) with `weights`."""
     config = load_config(None).with_overrides(
         **{"coherence.calibration": None, "model.pretrained": str(weights)})
     op = ConceptAttribution.from_config(config)
@@ -47,21 +49,24 @@ def class_auroc(weights: Path, frames: list[Frame]) -> dict[str, dict]:
                         .float(), dim=-1) for i in range(0, len(frames), 16)])
         sims = image @ F.normalize(text.float(), dim=-1).T
     z = ((sims - sims.mean(1, keepdim=True)) / sims.std(1, keepdim=True)).numpy()
+    raw = sims.numpy()
     concepts = list(OBJECT_CLASSES) + [f"{c} {k}" for k in CLASS_COLOURS
                                        for c in CLASS_COLOURS[k] if f"{c} {k}" in lowered]
     out: dict[str, dict] = {}
     for concept in concepts:
         if concept not in lowered:
             continue
-        y, s = [], []
+        y, s, r = [], [], []
         for i, f in enumerate(frames):
             salient, anywhere = f.present_concepts(True), f.present_concepts(False)
             if concept in salient or concept not in anywhere:
                 y.append(concept in salient)
                 s.append(float(z[i, lowered.index(concept)]))
+                r.append(float(raw[i, lowered.index(concept)]))
         if min(sum(y), len(y) - sum(y)) >= 5:
-            out[concept] = {"auroc": round(float(roc_auc_score(y, s)), 3), "present": sum(y),
-                            "absent": len(y) - sum(y)}
+            out[concept] = {"auroc": round(float(roc_auc_score(y, s)), 3),
+                            "auroc_raw": round(float(roc_auc_score(y, r)), 3),
+                            "present": sum(y), "absent": len(y) - sum(y)}
     return out
 
 
@@ -89,10 +94,12 @@ def main() -> None:
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(result, indent=1))
     base, cand = result["baseline"]["auroc"], result["candidate"]["auroc"]
+    print(f"{'AUROC, z / raw cosine':<22} {'present':>11}  baseline       candidate")
     for concept, row in base.items():
-        after = cand.get(concept, {}).get("auroc")
-        print(f"{concept:<22} present {row['present']:>3}  baseline {row['auroc']:.3f}  "
-              f"candidate {after if after is None else f'{after:.3f}'}")
+        after = cand.get(concept)
+        print(f"{concept:<22} present {row['present']:>3}  {row['auroc']:.3f} / "
+              f"{row['auroc_raw']:.3f}  " + ("n/a" if after is None else
+                                           f"{after['auroc']:.3f} / {after['auroc_raw']:.3f}"))
     print(f"wrote {args.json}")
 
 
