@@ -208,6 +208,13 @@ def test_post_nominal_colour_needs_the_coloured_concept_in_the_vocabulary() -> N
         # ... but a colour question's "no" says which colour the car has, not that no car
         # of the asked colour is anywhere
         ("Is the car red?", "No, it is a blue car.", ("blue car",), (), "deny"),
+        # a question about a definite concept takes it as given: its "no" denies what is
+        # asked of it, not the concept; an existential question's "no" denies the concept
+        ("Is the pedestrian on the crosswalk?", "No.", (), (), "deny"),
+        ("Does the bus have its doors open?", "Nope.", (), (), "deny"),
+        ("Is the bus stopped?", "No, the truck is.", ("truck",), (), "deny"),
+        ("Is there a pedestrian on the crosswalk?", "No.", (), ("pedestrian",), "deny"),
+        ("Is a pedestrian crossing?", "No.", (), ("pedestrian",), "deny"),
         # a hedge is not a denial
         ("Is there a bus?", "I'm not sure.", ("bus",), (), None),
         ("Is there a bus?", "I can't tell.", ("bus",), (), None),

@@ -73,7 +73,9 @@ Rules, in order (the word lists live in `operators.verdicts.lexicon`):
   that the prompt's concepts are there; a denying answer ("No.", "Zero.", "None.", "Not that I
   can see.") asserts that what the prompt asks about is absent: its first concept and those
   listed with it, not the setting after a preposition or verb ("Are there cones on the road?"
-  -> "No." denies the cones, says nothing of the road). Those become the answer's *denied*
+  -> "No." denies the cones, says nothing of the road), unless the question takes its concept
+  as given ("Is the pedestrian on the crosswalk?" -> "No." denies the place, not the
+  pedestrian, and no concept is denied). Those become the answer's *denied*
   concepts, and the coherence check then asks whether the image supports that absence (see
   `operators.verdicts.coherence`). A bare colour ("Red.", "It's red.", "No, red.") refines the
   prompt's concept to the coloured one when the vocabulary has it ("car" -> "red car"). A
@@ -120,6 +122,7 @@ from drivexplain.operators.verdicts.lexicon import (
     PREPOSITIONS,
     PRESENCE_WORDS,
     PRONOUNS,
+    QUESTION_VERBS,
     RIDERS,
     RIDING_GLUE,
     SCOPE_ENDS,
@@ -508,7 +511,8 @@ class ConceptExtractor:
             if polarity == "affirm":  # "Yes, someone is." asserts the whole question
                 named += tuple(c for c in prompt.concepts
                                if not any(same_thing(c, n) for n in said))
-            elif polarity == "deny":  # "No, but there's a truck." denies what was asked
+            elif polarity == "deny" and not self._presupposed(prompt):
+                # "No, but there's a truck." denies what was asked
                 denied += tuple(c for c in self._asked(prompt)
                                 if not any(same_thing(c, n) for n in said))
             return Extraction(text, named, denied, "specific", polarity, source, notes)
@@ -529,6 +533,11 @@ class ConceptExtractor:
             return Extraction(text, inherited, tuple(asked_colour.values()), "specific",
                               polarity, "inherited from the prompt",
                               ("a no to a colour question denies the colour, not the concept",))
+        if polarity == "deny" and self._presupposed(prompt):
+            return Extraction(text, (), (), "specific", polarity, "none",
+                              ("a no to a question about the concept takes the concept as "
+                               "given and denies only what is asked of it, which no concept "
+                               "names",))
         if polarity == "deny":
             asked = self._asked(prompt)
             return Extraction(text, (), asked, "specific", polarity,
@@ -558,6 +567,20 @@ class ConceptExtractor:
             asked.append(m)
         names = {m.concept for m in asked}
         return tuple(c for c in prompt.concepts if c in names) or prompt.concepts
+
+    def _presupposed(self, prompt: Extraction) -> bool:
+        """Whether the question takes its concept as given and asks something of it: a
+        yes/no question about a definite one ("Is the pedestrian on the crosswalk?", "Does the
+        bus have its doors open?"). Its "no" denies what is asked (the place, the state), not
+        the pedestrian; "Is there a pedestrian on the crosswalk?" asks whether there is one."""
+        mentions = [m for m in self.mentions(prompt.text) if not m.inherited]
+        if not mentions:
+            return False
+        toks = tokens(prompt.text)
+        head = [t for t in toks[: mentions[0].start] if t not in BREAKS]
+        rest = [t for t in toks[mentions[0].stop :] if t not in BREAKS]
+        return (len(head) == 2 and head[0] in QUESTION_VERBS and head[1] in DEFINITES
+                and bool(rest))
 
     def _asked_colour(self, prompt: Extraction) -> dict[str, str]:
         """For a yes/no question about one concept's colour ("Is the car red?"), that concept

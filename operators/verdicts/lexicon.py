@@ -178,6 +178,8 @@ NEGATED_COPULAS = frozenset({"isn't", "aren't", "wasn't", "weren't"})
 ABSENCE_FILLER = frozenset({"be", "been", "really", "clearly", "currently", "longer", "any"})
 # Words that make a bare head word point at a concept already named: "the light".
 DEFINITES = frozenset({"the", "that", "this", "these", "those"})
+# The verbs that open a yes/no question about a definite subject ("Is the bus ...?").
+QUESTION_VERBS = frozenset({"is", "are", "was", "were", "does", "do", "did", "has", "have"})
 # Subjects that point back: to the last concept before them, else to the prompt's.
 PRONOUNS = frozenset({"it", "its", "they", "this", "that", "these", "those", "which", "who"})
 # Words that start a new clause for attribute attachment ("a car and the bus is yellow").
