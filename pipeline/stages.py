@@ -241,6 +241,7 @@ def build_rows(
                      "vocab_rank": evidence[c].vocab_rank,
                      "crop_z": finite(evidence[c].crop_z),
                      "crop_similarity": finite(evidence[c].crop_similarity),
+                     "colour_share": finite(evidence[c].colour_share),
                      "p_grounded": finite(evidence[c].p_grounded),
                      "concept_auroc": evidence[c].concept_auroc,
                      "vlm_grounding": finite(evidence[c].vlm_grounding)} if c in evidence else {})

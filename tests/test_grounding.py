@@ -248,3 +248,20 @@ def test_the_close_up_is_kept_only_when_it_raises_out_of_fold_auroc(informative:
     assert (with_crop > without) is informative
     if informative:
         assert with_crop > without + 0.02
+
+
+def test_a_close_up_that_buys_less_than_the_margin_is_not_kept() -> None:
+    """A forward per concept for an AUROC gain within the folds' noise is not worth it."""
+    from dataclasses import replace
+
+    from drivexplain.operators.verdicts.grounding import MIN_CLOSEUP_GAIN, fit_choosing_closeups
+
+    samples, labels = _samples()
+    rng = np.random.default_rng(5)
+    samples = [replace(s, vocab_z=s.vocab_z + rng.normal(0, 2.0),
+                       crop_z=(0.4 if y else 0.0) + rng.normal(0, 1.0))
+               for s, y in zip(samples, labels, strict=True)]
+    cal = fit_choosing_closeups(samples, labels, "M", None, "test", (0.5,))
+    gain = cal.fitted_on["oof_auroc_with_closeups"] - cal.fitted_on["oof_auroc_without_closeups"]
+    assert 0.0 < gain < MIN_CLOSEUP_GAIN, gain
+    assert cal.crop_scales == ()

@@ -49,6 +49,7 @@ import numpy as np
 from drivexplain.operators.config import AttributionConfig, CoherenceConfig, HybridConfig
 from drivexplain.operators.results import ConceptResult, FrameAttribution, finite
 from drivexplain.operators.verdicts.closeups import Closeup, closeup_scores
+from drivexplain.operators.verdicts.colours import colour_shares
 from drivexplain.operators.verdicts.concepts import COLOURS, Extraction, same_thing
 from drivexplain.operators.verdicts.grounding import (
     GroundingCalibration,
@@ -185,7 +186,9 @@ class ConceptEvidence:
     `similarity`: the raw whole-frame cos(I, concept). `colour_margin`: for a coloured concept,
     how many vocabulary standard deviations its similarity stands above the same class in the
     best other colour (0 without a colour). `crop_z` / `crop_similarity`: the best close-up's
-    readings (`closeups.Closeup`), None without close-ups. `p_grounded`: the calibrated
+    readings (`closeups.Closeup`), None without close-ups. `colour_share`: for a coloured
+    concept, how much of its heatmap's weight lies on pixels of its colour
+    (`colours.colour_shares`), None without a colour. `p_grounded`: the calibrated
     probability that the concept is in the frame (`operators.verdicts.grounding`); None when no
     calibration is loaded for this CLIP.
     `concept_auroc`: how well that probability told the concept's presence from its absence on
@@ -202,6 +205,7 @@ class ConceptEvidence:
     colour_margin: float | None = None
     crop_z: float | None = None
     crop_similarity: float | None = None
+    colour_share: float | None = None
     p_grounded: float | None = None
     concept_auroc: float | None = None
     # The VLM's own grounding evidence (`operators.vlm.grounding_score`), None without a VLM.
@@ -209,8 +213,8 @@ class ConceptEvidence:
 
     @classmethod
     def from_result(cls, result: ConceptResult, vocab_sims: np.ndarray | None,
-                    vocabulary: Sequence[str] = (), closeup: Closeup | None = None
-                    ) -> ConceptEvidence:
+                    vocabulary: Sequence[str] = (), closeup: Closeup | None = None,
+                    colour_share: float | None = None) -> ConceptEvidence:
         z = rank = margin = None
         if vocab_sims is not None and len(vocab_sims) > 1:
             others = np.array(
@@ -228,12 +232,12 @@ class ConceptEvidence:
         return cls(result.concept, result.contrastive, float(result.similarity),
                    finite(result.concept_drop), finite(result.negative_suppression), z, rank,
                    margin, closeup.z if closeup else None,
-                   closeup.similarity if closeup else None)
+                   closeup.similarity if closeup else None, colour_share)
 
     def features(self) -> GroundingFeatures:
         return GroundingFeatures(self.concept, self.vocab_z, self.concept_drop,
                                  self.negative_suppression, self.colour_margin, self.crop_z,
-                                 self.similarity, self.crop_similarity)
+                                 self.similarity, self.crop_similarity, self.colour_share)
 
     def calibrated(self, calibration: GroundingCalibration | None) -> ConceptEvidence:
         if calibration is None:
@@ -340,7 +344,7 @@ def concept_evidence(
     One `explain` call over the frames that have concepts; a frame with none gets None and no
     evidence. See `check_frames` for `vocabulary_scores`; `calibration` adds p_grounded;
     `crop_scales` adds each concept's close-up readings (`closeups.closeup_scores`, one more
-    no-grad forward per crop).
+    no-grad forward per crop); coloured concepts get their colour share (no forward).
     """
     todo = [b for b, c in enumerate(concepts) if c]
     attributions: list[FrameAttribution | None] = [None] * len(frames)
@@ -354,14 +358,15 @@ def concept_evidence(
         sims = np.stack([f.vocabulary_similarity for f in explained])
     else:
         vocabulary, sims = (vocabulary_scores or vocabulary_similarities)(operator, chosen)
-    closeups = closeup_scores(operator, chosen,
-                         [{r.concept: r.heatmap for r in f.concepts} for f in explained],
-                         crop_scales)
+    maps = [{r.concept: r.heatmap for r in f.concepts} for f in explained]
+    closeups = closeup_scores(operator, chosen, maps, crop_scales)
+    shares = colour_shares(chosen, maps)
     for n, b in enumerate(todo):
         attributions[b] = explained[n]
         evidence[b] = {
             r.concept: ConceptEvidence.from_result(
-                r, sims[n], vocabulary, closeups[n].get(r.concept)).calibrated(calibration)
+                r, sims[n], vocabulary, closeups[n].get(r.concept),
+                shares[n].get(r.concept)).calibrated(calibration)
             for r in explained[n].concepts
         }
     return attributions, evidence

@@ -33,10 +33,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 log = logging.getLogger("drivexplain.grounding")
 FORMAT = "drivexplain-grounding-calibration/1"
 FEATURES = ("vocab_z", "concept_drop", "negative_suppression", "colour_margin", "crop_z",
-            "similarity", "crop_similarity")
+            "similarity", "crop_similarity", "colour_share")
 # Ratios such as Negative Suppression can explode when the contrast's cosine is near zero;
 # clipping keeps one odd frame from dominating the linear model.
 _FEATURE_CLIP = 10.0
+# Close-ups cost a forward per checked concept: they must buy at least this much out-of-fold
+# AUROC, about one standard error of an AUROC on a couple of thousand labels (less is noise).
+MIN_CLOSEUP_GAIN = 0.005
+# A colour share below about one pixel of a 224-px frame reads as none.
+COLOUR_SHARE_FLOOR = 1e-5
 # A concept's own AUROC needs this many present and absent labels; with fewer it is noise, and
 # the concept is judged by the overall AUROC instead.
 MIN_LABELS_PER_SIDE = 10
@@ -60,7 +65,9 @@ class GroundingFeatures:
     cos(I, concept). The z-scores compare the concept with the rest of the vocabulary, so a
     frame full of other classes lowers them; the raw cosine is what a CLIP trained with a
     presence loss (the shipped one) was taught to raise for a present concept, and its scale is
-    the model's own, which the calibration fits.
+    the model's own, which the calibration fits. `colour_share`: for a coloured concept, the
+    heatmap-weighted share of pixels showing its colour (`operators.verdicts.colours`), read
+    on a log scale (`vector`); None without a colour.
     """
 
     concept: str
@@ -71,9 +78,19 @@ class GroundingFeatures:
     crop_z: float | None = None
     similarity: float | None = None
     crop_similarity: float | None = None
+    colour_share: float | None = None
 
     def vector(self) -> list[float | None]:
-        return [getattr(self, name) for name in FEATURES]
+        """The features as the model reads them: `colour_share` on a log scale, since it
+        spans three orders of magnitude, from a lit lamp's few pixels to a car that fills the
+        heat, and "ten times the usual" should weigh alike for both (out of fold on the shipped
+        CLIP's calibration labels, traffic lights' colours 0.49-0.69 read linearly, 0.73-0.87
+        on the log scale)."""
+        values = [getattr(self, name) for name in FEATURES]
+        share = FEATURES.index("colour_share")
+        if values[share] is not None:
+            values[share] = math.log10(max(values[share], 0.0) + COLOUR_SHARE_FLOOR)
+        return values
 
 
 class GroundingCalibration(BaseModel):
@@ -275,8 +292,8 @@ def fit_choosing_closeups(
 
     A close-up costs one no-grad forward per crop on every (frame, concept) a run checks, so it
     is kept (and its `crop_scales` recorded for runs to cut) only if it raises the
-    out-of-fold AUROC on these labels; otherwise the calibration has no crop scales and runs
-    cut no crops. Both AUROCs are kept in `fitted_on`.
+    out-of-fold AUROC on these labels by `MIN_CLOSEUP_GAIN`; otherwise the calibration has no
+    crop scales and runs cut no crops. Both AUROCs are kept in `fitted_on`.
     """
     with_crops = fit_grounding(samples, labels, model_id, weights_sha256, source,
                                crop_scales=crop_scales)
@@ -284,8 +301,8 @@ def fit_choosing_closeups(
         return with_crops
     without = fit_grounding([without_closeups(s) for s in samples], labels, model_id,
                             weights_sha256, source)
-    chosen = with_crops if (with_crops.overall_auroc or 0.0) > (without.overall_auroc or 0.0) \
-        else without
+    gain = (with_crops.overall_auroc or 0.0) - (without.overall_auroc or 0.0)
+    chosen = with_crops if gain >= MIN_CLOSEUP_GAIN else without
     record = {"oof_auroc_with_closeups": with_crops.overall_auroc or 0.0,
               "oof_auroc_without_closeups": without.overall_auroc or 0.0}
     return chosen.model_copy(update={"fitted_on": {**chosen.fitted_on, **record}})

@@ -39,6 +39,7 @@ _CONCEPT = pa.struct(
         ("vocab_rank", pa.int32()),
         ("crop_z", pa.float64()),  # z-score in the close-up around the heatmap's peak
         ("crop_similarity", pa.float64()),  # raw cosine in that close-up
+        ("colour_share", pa.float64()),  # heat on pixels of the concept's colour
         ("p_grounded", pa.float64()),  # calibrated; null without a calibration for the CLIP
         ("concept_auroc", pa.float64()),  # how well the calibration tells this concept apart
         ("vlm_grounding", pa.float64()),  # the VLM's own GLSim-style score; null without a VLM
