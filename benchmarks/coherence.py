@@ -59,6 +59,7 @@ import numpy as np
 import torch
 from attribution_speed import timed
 
+from drivexplain import operators as operators_package
 from drivexplain.operators.assets import TINY_CLIP_CALIBRATION, TINY_LLAVA_DIR, package_relative
 from drivexplain.operators.attribution import ConceptAttribution
 from drivexplain.operators.config import CoherenceConfig, HybridConfig, load_config
@@ -72,6 +73,7 @@ from drivexplain.operators.verdicts.coherence import (
     decide,
     vocabulary_similarities,
 )
+from drivexplain.operators.verdicts.colours import colour_shares
 from drivexplain.operators.verdicts.concepts import ConceptExtractor
 from drivexplain.operators.verdicts.episodes import FrameFlag, find_episodes
 from drivexplain.operators.verdicts.grounding import (
@@ -256,6 +258,16 @@ def collect(frames: list[Frame], cases: list[Case], operator: ConceptAttribution
     return [c for c in checks if c is not None]
 
 
+def operators_source_digest() -> str:
+    """sha256 over the per-frame compute's source files, in path order."""
+    root = Path(operators_package.__file__).parent
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        digest.update(path.relative_to(root).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 def cached_collect(cache: Path | None, name: str, seed: int, frames: list[Frame],
                    cases: list[Case], operator: ConceptAttribution,
                    extractor: ConceptExtractor, batch: int,
@@ -263,8 +275,9 @@ def cached_collect(cache: Path | None, name: str, seed: int, frames: list[Frame]
     """`collect` without calibration, kept as JSON under `cache` so that refitting the
     calibration and choosing thresholds does not recompute the attributions. The file is keyed
     by the seeds, the answers, how the extractor reads them (the checks hold the readings, so a
-    changed reader must not replay old ones), the CLIP's weights and the evidence's fields (a
-    file from before a field existed would replay it as missing)."""
+    changed reader must not replay old ones), the CLIP's weights, the evidence's fields (a
+    file from before a field existed would replay it as missing) and the source of `operators/`
+    (a changed colour rule or attribution must not replay old evidence)."""
     readings = []
     for c in cases:
         prompt = extractor.prompt(c.prompt)
@@ -272,7 +285,7 @@ def cached_collect(cache: Path | None, name: str, seed: int, frames: list[Frame]
     key = hashlib.sha256(json.dumps(
         [seed, len(frames), [c.__dict__ for c in cases], readings, operator.model_id,
          operator.backbone.weights_sha256, list(crop_scales),
-         list(ConceptEvidence.__dataclass_fields__)],
+         list(ConceptEvidence.__dataclass_fields__), operators_source_digest()],
         sort_keys=True).encode()).hexdigest()[:16]
     path = cache / f"{name}-{key}.json" if cache else None
     if path is not None and path.is_file():
@@ -486,6 +499,12 @@ def verification_cost(operator: ConceptAttribution, frames: list[Frame],
     finally:
         operator.grounding = saved
     per_forward = plain / len(frames)
+    # colour shares are computed with and without a calibration, so the difference above
+    # leaves them out: timed on their own, for coloured concepts of the same frames
+    coloured = ["black car", "white car", "red traffic light", "green traffic light"]
+    maps = [{r.concept: r.heatmap for r in f.concepts}
+            for f in operator.explain(images, [coloured] * len(images))]
+    shares = timed(lambda: colour_shares(images, maps), repeats)
     return {
         "frames": len(frames),
         "plain_forward_ms_per_frame": round(1000 * per_forward, 2),
@@ -493,6 +512,8 @@ def verification_cost(operator: ConceptAttribution, frames: list[Frame],
         "verification_added_forwards_per_concept":
             round(max(0.0, with_cal - without) / concepts / per_forward, 3),
         "attribution_forwards_per_concept": round(without / concepts / per_forward, 2),
+        "colour_share_forwards_per_coloured_concept":
+            round(shares / (len(images) * len(coloured)) / per_forward, 4),
         "note": "verification adds the close-up crops' no-grad forward (one crop per "
                 "concept per scale) and the calibration's arithmetic",
     }
@@ -848,7 +869,8 @@ def print_summary(results: dict) -> None:
     cost = results["verification_cost"]
     print(f"verification: {cost['verification_added_forwards_per_concept']} plain forwards per "
           f"(frame, answer concept) added; attribution itself "
-          f"{cost['attribution_forwards_per_concept']}")
+          f"{cost['attribution_forwards_per_concept']}; colour share "
+          f"{cost['colour_share_forwards_per_coloured_concept']} per coloured concept")
     for split in ("calibration", "evaluation"):
         crop = results.get(f"crop_study_{split}")
         if crop:
