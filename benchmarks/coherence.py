@@ -80,6 +80,7 @@ from drivexplain.operators.verdicts.grounding import (
     GroundingCalibration,
     fit_choosing_closeups,
     fit_grounding,
+    without_closeups,
 )
 from drivexplain.synthworld.objects import CLASS_COLOURS, OBJECT_CLASSES
 from drivexplain.synthworld.qa import PLURALS
@@ -295,11 +296,6 @@ def cached_collect(cache: Path | None, name: str, seed: int, frames: list[Frame]
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps([c.to_dict() for c in checks]))
     return checks
-
-
-def without_crops(evidence) -> list[ConceptEvidence]:
-    """The evidence as it would be without close-ups (crop readings unmeasured)."""
-    return [replace(e, crop_z=None, crop_similarity=None) for e in evidence]
 
 
 def with_calibration(checks: list[FrameCheck], calibration: GroundingCalibration
@@ -767,8 +763,8 @@ def main() -> None:
             k: v for k, v in calibration.fitted_on.items() if "closeups" in k}
     if crop_scales and not calibration.crop_scales:
         crop_scales = ()
-        cal_checks = [replace(c, evidence=dict(zip(c.evidence, without_crops(
-            c.evidence.values()), strict=True))) for c in cal_checks]
+        cal_checks = [replace(c, evidence={k: without_closeups(e) for k, e in c.evidence.items()})
+                      for c in cal_checks]
     results["crop_scales"] = list(crop_scales)
     if args.write_calibration:
         calibration.save(TINY_CLIP_CALIBRATION)

@@ -26,6 +26,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -45,6 +46,10 @@ COLOUR_SHARE_FLOOR = 1e-5
 # A concept's own AUROC needs this many present and absent labels; with fewer it is noise, and
 # the concept is judged by the overall AUROC instead.
 MIN_LABELS_PER_SIDE = 10
+
+
+# Any evidence dataclass that carries the close-ups' readings.
+_WithCloseups = TypeVar("_WithCloseups")
 
 
 class CalibrationError(ValueError):
@@ -308,9 +313,10 @@ def fit_choosing_closeups(
     return chosen.model_copy(update={"fitted_on": {**chosen.fitted_on, **record}})
 
 
-def without_closeups(features: GroundingFeatures) -> GroundingFeatures:
-    """The same evidence as it would be without close-up crops."""
-    return replace(features, crop_z=None, crop_similarity=None)
+def without_closeups(evidence: _WithCloseups) -> _WithCloseups:
+    """The same evidence (`GroundingFeatures` or the verdicts' `ConceptEvidence`) as it would
+    be without close-up crops."""
+    return replace(evidence, crop_z=None, crop_similarity=None)
 
 
 def _auroc(labels: np.ndarray, scores: np.ndarray, min_per_side: int = 1) -> float | None:
