@@ -730,7 +730,6 @@ def main() -> None:
     vocabulary, _ = operator.vocabulary()
     extractor = ConceptExtractor(vocabulary)
     colour_vocabulary = {v for v in vocabulary if len(v.split()) > 1}
-    rng = np.random.default_rng(0)
     results: dict = {"model": weights_id(operator), "frame_size": list(FRAME_SIZE),
                      "transport_short_side": TRANSPORT_SHORT_SIDE}
 
@@ -745,6 +744,9 @@ def main() -> None:
         results["crop_study_calibration"] = crop_study(operator, cal_frames[: args.crop_frames])
         crop_scales = (results["crop_study_calibration"]["chosen_scale"],)
     results["crop_scales"] = list(crop_scales)
+    # each split draws its wordings from its own generator, so that the evaluation answers do
+    # not change with the number of calibration frames
+    rng = np.random.default_rng(0)
     cal_cases = [c for n, f in enumerate(cal_frames)
                  for c in make_cases(n, f, rng, colour_vocabulary)]
     cal_checks = cached_collect(args.cache, "calibration", CALIBRATION_SEED, cal_frames,
@@ -781,6 +783,7 @@ def main() -> None:
 
     eval_frames, results["top_up_evaluation"] = topped_up(
         render_frames(EVALUATION_SEED, args.eval_frames), EVALUATION_SEED, asked)
+    rng = np.random.default_rng(EVALUATION_SEED)
     eval_cases = [c for n, f in enumerate(eval_frames)
                   for c in make_cases(n, f, rng, colour_vocabulary)]
     eval_checks = with_calibration(
