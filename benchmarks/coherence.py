@@ -1,7 +1,7 @@
 """Verdicts against the synthetic world's ground truth: can a reviewer trust the flags?
 
 Run:  python benchmarks/coherence.py [--cal-frames 160] [--eval-frames 200]
-          [--write-calibration] [--json benchmarks/results/coherence.json]
+          [--write-calibration] [--pretrained WEIGHTS] [--json benchmarks/results/coherence.json]
 
 Frames are rendered at 640x360 in all four weathers and shrunk to the pipeline's transport size
 (shorter side 224), exactly what the model actors see. Every frame gets answers whose truth is
@@ -716,6 +716,9 @@ def main() -> None:
     parser.add_argument("--clips", type=int, default=6)
     parser.add_argument("--vlm", type=Path, default=TINY_LLAVA_DIR)
     parser.add_argument("--vlm-frames", type=int, default=40)
+    parser.add_argument("--pretrained", type=Path, default=None,
+                        help="a retrained tiny CLIP to judge with (default: the shipped one); "
+                        "its calibration is fitted here like the shipped one's")
     parser.add_argument("--write-calibration", action="store_true",
                         help=f"ship the fitted calibration as {TINY_CLIP_CALIBRATION}")
     parser.add_argument(
@@ -724,7 +727,13 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     started = time.perf_counter()
-    config = load_config(None).with_overrides(**{"coherence.calibration": None})
+    overrides: dict = {"coherence.calibration": None}
+    if args.pretrained is not None:
+        if args.write_calibration:
+            parser.error("--write-calibration ships a calibration beside the shipped weights; "
+                         "it cannot be fitted for --pretrained")
+        overrides["model.pretrained"] = str(args.pretrained)
+    config = load_config(None).with_overrides(**overrides)
     base = config.coherence
     operator = ConceptAttribution.from_config(config)  # no calibration: fitted below
     vocabulary, _ = operator.vocabulary()

@@ -1,6 +1,6 @@
 """What limits the colour reading of `p_grounded`: the colour names, or where the heatmap points?
 
-Run:  python benchmarks/colour_evidence.py [--frames 160]
+Run:  python benchmarks/colour_evidence.py [--frames 160] [--pretrained WEIGHTS]
           [--json benchmarks/results/colour_evidence.json]
 
 `operators.verdicts.colours.colour_shares` reads, for a coloured concept ("silver car"), the
@@ -18,7 +18,8 @@ that colour) against absent (none anywhere) two ways, as AUROC:
 
 A high `mask` with a low `heatmap` says the colour names work and the heatmap misses the object.
 Frames are `coherence.py`'s calibration seeds (920000 onwards, four weathers in turn), so what
-this shows may shape the colour rule without touching evaluation frames. Reported overall, for
+this shows may shape the colour rule without touching evaluation frames. `--pretrained` reads a
+retrained tiny CLIP instead of the shipped one. Reported overall, for
 daylight (clear, rain, snow) and for night; concepts with fewer than 5 frames on a side get null.
 """
 
@@ -89,13 +90,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--frames", type=int, default=160)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--pretrained", type=Path, default=None,
+                        help="TinyDriveCLIP weights to read (default: the shipped ones)")
     parser.add_argument("--json", type=Path, default=Path(__file__).resolve().parent / "results"
                         / "colour_evidence.json")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     started = time.perf_counter()
-    operator = ConceptAttribution.from_config(
-        load_config(None).with_overrides(**{"coherence.calibration": None}))
+    overrides: dict = {"coherence.calibration": None}
+    if args.pretrained is not None:
+        overrides["model.pretrained"] = str(args.pretrained)
+    operator = ConceptAttribution.from_config(load_config(None).with_overrides(**overrides))
     vocabulary = {v.lower() for v in operator.vocabulary()[0]}
     rows = [r for f in render_frames(CALIBRATION_SEED, args.frames)
             for r in readings(f, operator, vocabulary)]
@@ -108,7 +113,8 @@ def main() -> None:
             part = [r for r in mine if conditions is None or r["condition"] in conditions]
             table[concept][group] = {"heatmap": auroc(part, "heatmap"),
                                      "mask": auroc(part, "mask")}
-    results = {"frames": args.frames, "first_seed": CALIBRATION_SEED, "concepts": table,
+    results = {"weights": str(args.pretrained or "shipped"), "frames": args.frames,
+               "first_seed": CALIBRATION_SEED, "concepts": table,
                "seconds": round(time.perf_counter() - started, 1)}
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(results, indent=2) + "\n")

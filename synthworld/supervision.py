@@ -24,6 +24,9 @@ actually detects. The world knows every object's mask, so direct targets are add
 - object attention (tried in stage 2, off in the shipped recipe): the pooled token's attention in
   the late blocks must fall on object patches rather than on road and sky. Concept Attribution
   reads that attention twice, as its self-attention term and as the gate of its gradient term;
+- colour (tried in stage 6, off in the shipped recipe): the same dense, value-path and presence
+  targets over the coloured names ("silver car", "red traffic light"), so that the heatmap of
+  a coloured concept can land on the object of that colour rather than on any car;
 - masking augmentation: parts of some frames are replaced by the same Gaussian blur that
   Concept Drop uses as its fill, and the labels follow what is still visible. A blurred-out car
   is then "no car" to the model, so masking a region is an in-distribution counterfactual.
@@ -39,7 +42,7 @@ import torch.nn.functional as F
 from drivexplain.operators.config import FaithfulnessConfig
 from drivexplain.operators.faithfulness import fill_image
 from drivexplain.operators.tiny_clip import height_width
-from drivexplain.synthworld.objects import OBJECT_CLASSES
+from drivexplain.synthworld.objects import CLASS_COLOURS, OBJECT_CLASSES
 from drivexplain.synthworld.scene import Frame
 
 PRESENCE_CENTRE = 0.3  # cosine where present and absent meet
@@ -48,6 +51,9 @@ ABSENT_FLOOR = 0.1  # stage 2: absent classes are held above this cosine (see ab
 PRESENT_VISIBLE = 0.6  # share of a salient object left visible for "present"
 GONE_PIXELS = 2.0  # below this many visible input pixels a class counts as absent
 PATCH_COVER = 0.25  # share of a patch one class must cover to label the patch
+# The coloured names the colour targets teach, class by class.
+COLOURED_NAMES: tuple[str, ...] = tuple(f"{colour} {cls}" for cls, colours in CLASS_COLOURS.items()
+                                        for colour in colours)
 
 
 def class_coverage(frame: Frame, size: int | tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
@@ -65,13 +71,36 @@ def class_coverage(frame: Frame, size: int | tuple[int, int]) -> tuple[np.ndarra
     return salient, every
 
 
+def colour_coverage(frame: Frame, size: int | tuple[int, int]
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """`class_coverage` over `COLOURED_NAMES`: (N, H, W), salient instances and all.
+
+    A traffic light's colour is its lit lamp. The maps stack like the classes', so
+    `presence_labels` and `patch_labels` read them unchanged.
+    """
+    h, w = height_width(size)
+    salient = np.zeros((len(COLOURED_NAMES), h, w), np.float32)
+    every = np.zeros_like(salient)
+    index = {name: c for c, name in enumerate(COLOURED_NAMES)}
+    for o in frame.objects:
+        c = index.get(f"{o.colour} {o.class_name}")
+        if c is None:
+            continue
+        cover = cv2.resize(o.mask.astype(np.float32), (w, h), interpolation=cv2.INTER_AREA)
+        every[c] = np.maximum(every[c], cover)
+        if o.salient:
+            salient[c] = np.maximum(salient[c], cover)
+    return salient, every
+
+
 def presence_labels(salient: np.ndarray, every: np.ndarray, visible: np.ndarray) -> np.ndarray:
-    """(C,) 1 present, 0 absent, -1 unsure, given the (H, W) map of still-visible pixels.
+    """(C,) 1 present, 0 absent, -1 unsure, given the (H, W) map of still-visible pixels;
+    C is the number of coverage maps (classes, or `COLOURED_NAMES`).
 
     Present needs a salient instance mostly visible; absent needs nothing of the class left
     (not even a tiny far instance); anything between is left out of the loss.
     """
-    out = np.full(len(OBJECT_CLASSES), -1, np.int64)
+    out = np.full(len(salient), -1, np.int64)
     sal_total = salient.reshape(len(salient), -1).sum(1)
     sal_seen = (salient * visible).reshape(len(salient), -1).sum(1)
     any_seen = (every * visible).reshape(len(every), -1).sum(1)

@@ -31,11 +31,13 @@ from drivexplain.synthworld.clip_data import (
 from drivexplain.synthworld.objects import OBJECT_CLASSES
 from drivexplain.synthworld.scene import render_scene
 from drivexplain.synthworld.supervision import (
+    COLOURED_NAMES,
     PATCH_COVER,
     absent_floor_loss,
     background_loss,
     background_patches,
     class_coverage,
+    colour_coverage,
     dense_loss,
     mask_augment,
     object_attention_loss,
@@ -217,7 +219,32 @@ def supervised_loss(model, tokenizer, images, texts, truth, n_paired: int, frame
         parts["value"] = (dense_loss(values, None, cls_f[:n_cls], scale, patches)
                           + background_loss(values, cls_f[:n_cls], background))
         loss = loss + value_weight * parts["value"]
+    colour_weight = float(cfg.get("colour_weight", 0.0))
+    if colour_weight > 0:
+        parts["colour"] = colour_loss(model, tokenizer, frames, visible, size, grid, min_cover,
+                                      img_f, projected, values if value_weight > 0 else None,
+                                      scale)
+        loss = loss + colour_weight * parts["colour"]
     return loss, {k: float(v.detach()) for k, v in parts.items()}
+
+
+def colour_loss(model, tokenizer, frames: list, visible: list, size, grid, min_cover: float,
+                img_f: torch.Tensor, projected: torch.Tensor, values: torch.Tensor | None,
+                scale: torch.Tensor) -> torch.Tensor:
+    """Presence, dense and (with `values`) value-path targets over `COLOURED_NAMES`: the class
+    targets of `supervised_loss`, with each object's colour in its name."""
+    coverage = [colour_coverage(f, size) for f in frames]
+    presence = torch.from_numpy(np.stack([presence_labels(sal, every, vis) for (sal, every), vis
+                                          in zip(coverage, visible, strict=True)]))
+    patches = torch.from_numpy(np.stack([patch_labels(every, vis, grid, min_cover)
+                                         for (_, every), vis in zip(coverage, visible,
+                                                                    strict=True)]))
+    names = model.encode_text(tokenizer(list(COLOURED_NAMES)), normalize=True)
+    loss = presence_loss(img_f, names, presence) + dense_loss(projected, None, names, scale,
+                                                              patches)
+    if values is not None:
+        loss = loss + dense_loss(values, None, names, scale, patches)
+    return loss
 
 
 def presence_balance(presence: torch.Tensor, max_weight: float) -> torch.Tensor | None:

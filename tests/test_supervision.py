@@ -14,12 +14,14 @@ from drivexplain.synthworld.objects import OBJECT_CLASSES
 from drivexplain.synthworld.scene import render_scene
 from drivexplain.synthworld.supervision import (
     ABSENT_FLOOR,
+    COLOURED_NAMES,
     GONE_PIXELS,
     PRESENCE_CENTRE,
     absent_floor_loss,
     background_loss,
     background_patches,
     class_coverage,
+    colour_coverage,
     dense_loss,
     mask_augment,
     object_attention_loss,
@@ -65,6 +67,23 @@ def test_blurring_a_class_away_makes_it_absent_and_keeping_it_keeps_it() -> None
     others = [c for c in range(len(OBJECT_CLASSES)) if c != car and every[c].any()]
     # everything else is gone, or at most partly visible where it touches the car
     assert all(kept[c] in (0, -1) for c in others)
+
+
+def test_colour_labels_name_each_salient_car_by_its_paint() -> None:
+    frame = _frame_with_salient("car")
+    salient, every = colour_coverage(frame, SIZE)
+    labels = presence_labels(salient, every, np.ones((SIZE, SIZE), np.float32))
+    patches = patch_labels(every, np.ones((SIZE, SIZE), np.float32), 12)
+    painted = {f"{o.colour} {o.class_name}" for o in frame.objects if o.salient and o.colour}
+    anywhere = {f"{o.colour} {o.class_name}" for o in frame.objects if o.colour}
+    assert painted and painted <= set(COLOURED_NAMES)
+    for c, name in enumerate(COLOURED_NAMES):
+        if name in painted:
+            assert labels[c] == 1, name
+        elif name not in anywhere:
+            assert labels[c] == 0 and not every[c].any(), name
+    named = {COLOURED_NAMES[p] for p in patches if p >= 0}
+    assert named and named <= anywhere
 
 
 def test_patch_labels_name_the_covering_class_and_skip_blurred_patches() -> None:
@@ -175,7 +194,7 @@ def test_supervised_loss_runs_one_training_step(name: str, prob: float) -> None:
            "dense_weight": 0.5, "background_weight": 0.5, "value_weight": 0.5,
            "absent_floor_weight": 1.0, "spread_weight": 1.0, "patch_cover": 0.1,
            "attention_weight": 0.5, "attention_layers": 2, "mask_augment_prob": prob,
-           "positives": "each"}
+           "colour_weight": 1.0, "positives": "each"}
     rng = np.random.default_rng(0)
     images, texts, truth, n_paired, frames = make_batch(0, cfg, tok, rng, size)
     assert images.shape[-2:] == size
@@ -183,7 +202,7 @@ def test_supervised_loss_runs_one_training_step(name: str, prob: float) -> None:
                                   grid, size)
     loss.backward()
     assert set(parts) == {"clip", "presence", "dense", "floor", "background", "value",
-                          "spread", "attention"}
+                          "spread", "attention", "colour"}
     assert all(np.isfinite(v) for v in parts.values())
     assert model.visual.conv1.weight.grad.abs().sum() > 0
 
