@@ -34,6 +34,8 @@ actually detects. The world knows every object's mask, so direct targets are add
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import cv2
 import numpy as np
 import torch
@@ -42,6 +44,7 @@ import torch.nn.functional as F
 from drivexplain.operators.config import FaithfulnessConfig
 from drivexplain.operators.faithfulness import fill_image
 from drivexplain.operators.tiny_clip import height_width
+from drivexplain.synthworld.instance import ObjectInstance
 from drivexplain.synthworld.objects import CLASS_COLOURS, OBJECT_CLASSES
 from drivexplain.synthworld.scene import Frame
 
@@ -58,17 +61,7 @@ COLOURED_NAMES: tuple[str, ...] = tuple(f"{colour} {cls}" for cls, colours in CL
 
 def class_coverage(frame: Frame, size: int | tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
     """(C, H, W) coverage of each class at the model input: salient instances, and all."""
-    h, w = height_width(size)
-    salient = np.zeros((len(OBJECT_CLASSES), h, w), np.float32)
-    every = np.zeros_like(salient)
-    index = {name: c for c, name in enumerate(OBJECT_CLASSES)}
-    for o in frame.objects:
-        cover = cv2.resize(o.mask.astype(np.float32), (w, h), interpolation=cv2.INTER_AREA)
-        c = index[o.class_name]
-        every[c] = np.maximum(every[c], cover)
-        if o.salient:
-            salient[c] = np.maximum(salient[c], cover)
-    return salient, every
+    return _coverage(frame, size, OBJECT_CLASSES, lambda o: o.class_name)
 
 
 def colour_coverage(frame: Frame, size: int | tuple[int, int]
@@ -78,12 +71,17 @@ def colour_coverage(frame: Frame, size: int | tuple[int, int]
     A traffic light's colour is its lit lamp. The maps stack like the classes', so
     `presence_labels` and `patch_labels` read them unchanged.
     """
+    return _coverage(frame, size, COLOURED_NAMES, lambda o: f"{o.colour} {o.class_name}")
+
+
+def _coverage(frame: Frame, size: int | tuple[int, int], names: tuple[str, ...],
+              name_of: Callable[[ObjectInstance], str]) -> tuple[np.ndarray, np.ndarray]:
     h, w = height_width(size)
-    salient = np.zeros((len(COLOURED_NAMES), h, w), np.float32)
+    salient = np.zeros((len(names), h, w), np.float32)
     every = np.zeros_like(salient)
-    index = {name: c for c, name in enumerate(COLOURED_NAMES)}
+    index = {name: c for c, name in enumerate(names)}
     for o in frame.objects:
-        c = index.get(f"{o.colour} {o.class_name}")
+        c = index.get(name_of(o))
         if c is None:
             continue
         cover = cv2.resize(o.mask.astype(np.float32), (w, h), interpolation=cv2.INTER_AREA)
