@@ -64,18 +64,19 @@ def readings(frame: Frame, operator: ConceptAttribution, vocabulary: set[str]) -
     heat = colour_shares([image], [{r.concept: r.heatmap for r in explained.concepts}])[0]
     planes = hsv_planes(image)
     size = (image.shape[1], image.shape[0])
+    where: dict[str, np.ndarray] = {}  # the class's salient instances, at the image's size
+    for o in frame.objects:
+        if o.salient and o.class_name in CLASS_COLOURS:
+            where[o.class_name] = where.get(o.class_name, False) | o.mask
+    where = {c: cv2.resize(m.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST) > 0
+             for c, m in where.items()}
     rows = []
     for concept in concepts:
         colour, cls = concept.split(" ", 1)
-        where = np.zeros(frame.image.shape[:2], bool)
-        for o in frame.objects:
-            if o.class_name == cls and o.salient:
-                where |= o.mask
-        where = cv2.resize(where.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST) > 0
-        shows = colour_mask(planes, colour, cls in LAMP_CLASSES)
+        shows = colour_mask(planes, colour, cls in LAMP_CLASSES)[where[cls]]
         rows.append({"concept": concept, "present": concept in salient,
                      "condition": frame.condition, "heatmap": heat[concept],
-                     "mask": float(shows[where].mean()) if where.any() else 0.0})
+                     "mask": float(shows.mean()) if shows.size else 0.0})
     return rows
 
 
