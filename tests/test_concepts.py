@@ -419,3 +419,49 @@ def test_riders_lights_where_cars_stop_and_glowing_colours(extractor: ConceptExt
     assert extractor.answer("The light is bright.", generic).concepts == ()
     assert extractor.answer("A traffic light glows red.", generic).concepts == (
         "red traffic light",)
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    ["Is the light red?", "Is the signal green?", "What colour is the light?",
+     "Which colour is the light showing?", "Is the light green or red?",
+     "What is the colour of the signal?"],
+)
+def test_a_light_whose_colour_is_asked_is_a_traffic_light(extractor: ConceptExtractor,
+                                                          prompt: str) -> None:
+    assert extractor.prompt(prompt).concepts == ("traffic light",)
+
+
+def test_questions_about_a_lights_colour(extractor: ConceptExtractor) -> None:
+    red = extractor.prompt("Is the light red?")
+    assert extractor.answer("Yes.", red).concepts == ("red traffic light",)
+    assert extractor.answer("No, it's green.", red).concepts == ("green traffic light",)
+    assert extractor.answer("No.", red).denied == ("red traffic light",)
+    # a shade or the weather is no light: nothing licenses the head
+    for text, concepts in (("The car is light green.", ("green car",)),
+                           ("Is there light rain?", ("rain",)), ("Is the light on?", ())):
+        assert tuple(m.concept for m in extractor.mentions(text)) == concepts, text
+
+
+def test_one_colour_by_several_names_refines_a_bare_answer(extractor: ConceptExtractor
+                                                           ) -> None:
+    car = extractor.prompt("What colour is the car ahead?")
+    assert extractor.answer("Grey-ish, maybe silver.", car).concepts == ("silver car",)
+    assert extractor.answer("Black or white.", car).concepts == ("car",)
+    light = extractor.prompt("What color is the traffic light?")
+    assert extractor.answer("Amber / yellow.", light).concepts == ("amber traffic light",)
+
+
+def test_colour_as_a_possession_and_emphatic_answers(extractor: ConceptExtractor) -> None:
+    car = extractor.prompt("What colour is the car ahead?")
+    assert extractor.answer("The car in front has a red colour.", car).concepts == ("red car",)
+    assert extractor.answer("The car has a white paint job.", car).concepts == ("white car",)
+    # what a car has that is red is not the car
+    assert extractor.answer("The car has a red light on.", car).concepts == (
+        "car", "red traffic light")
+    bus = extractor.prompt("Is there a bus?")
+    assert extractor.answer("Absolutely.", bus).concepts == ("bus",)
+    assert extractor.answer("Definitely not.", bus).denied == ("bus",)
+    cyclists = extractor.prompt("Are there any cyclists?")
+    assert extractor.answer("Yes, someone is riding a bike.", cyclists).concepts == (
+        "cyclist", "bicycle")

@@ -28,18 +28,21 @@ Rules, in order (the word lists live in `operators.verdicts.lexicon`):
   ("the light" after "is the traffic light red?"), when exactly one prompt concept does. A few
   heads are too vague alone and count only with a colour (`COLOURED_HEADS`): in a driving
   scene a red, amber or green light is a traffic light, while "light rain" or a blue light is
-  not.
+  not. A definite head whose colour is asked needs none ("Is the light red?", "What colour is
+  the signal?"), nor does a light where cars stop ("stopped at the light").
 - Attributes. A colour said after the noun counts like one before it, so that a wrong colour
   reaches the check however it is phrased: "The car is black." reads as "black car", like "a
   black car". A colour after a copula ("is", "are", "looks", "turned", ...) belongs to the
   first concept of its clause ("The bus on the left is yellow."), or, when the clause's subject
   is a pronoun ("it's red", "which is red"), to the last concept before it, else to the
-  prompt's concepts. A colour just before a synonym counts too ("a grey SUV", "a red-coloured
+  prompt's concepts. "has a red colour" (or paint, finish) says the same. A colour just
+  before a synonym counts too ("a grey SUV", "a red-coloured
   car"). The coloured concept replaces the plain one when the vocabulary has it (yellow, orange
   and amber are one traffic-light colour; grey and gray are the vocabulary's silver);
   otherwise the plain concept stays, and a colour-only head ("the light is green") falls back
   to its plain concept ("traffic light").
-  Two colours ("black and white") or a negated copula ("is not black") refine nothing.
+  Two colours ("black and white") or a negated copula ("is not black") refine nothing; two
+  names of one vocabulary colour ("grey, maybe silver") are one colour.
 - Negation. A concept inside the scope of a negator ("no", "not", "none", "zero", "without",
   "n't", ...) is recorded as *denied*, not as named: the text asserts its absence. The scope
   runs from the negator to the end of its clause, not over a fixed number of words, because
@@ -61,7 +64,9 @@ Rules, in order (the word lists live in `operators.verdicts.lexicon`):
 - A prompt with no concept is `generic` when it asks about the scene ("Describe this image.",
   "What is ahead?") and `ambiguous` otherwise ("I don't like winter.", "Is it safe to drive?"):
   the paper's Cases II and III.
-- An answer's `polarity` is its yes/no: an opening yes or no word, else "deny" when everything
+- An answer's `polarity` is its yes/no: an opening yes or no word, or an emphatic word that
+  takes the sign of what follows it ("Absolutely." affirms, "Definitely not." denies), else
+  "deny" when everything
   it names is denied or when it names nothing and is negated ("Not that I can see."), else
   "affirm" when it opens with a count above zero ("Three.").
 - Hedges. A hedged claim is read as the claim: "There might be a bus", "I think there is a
@@ -97,6 +102,7 @@ from drivexplain.operators.verdicts.lexicon import (
     ABSENCE_FILLER,
     ABSENT_VALUES,
     ABSENT_WORDS,
+    AUXILIARIES,
     BREAKS,
     CLAUSE_WORDS,
     COLOUR_ALIASES,
@@ -107,6 +113,7 @@ from drivexplain.operators.verdicts.lexicon import (
     COPULAS,
     COUNT_WORDS,
     DEFINITES,
+    EMPHATICS,
     FINITE,
     GENERIC,
     HEDGES,
@@ -118,6 +125,7 @@ from drivexplain.operators.verdicts.lexicon import (
     NEGATORS,
     NO_WORDS,
     NOUN_ONLY_PHRASES,
+    PAINT_WORDS,
     PREDICATE_FILLER,
     PREPOSITIONS,
     PRESENCE_WORDS,
@@ -332,7 +340,8 @@ class ConceptExtractor:
             rider = RIDERS.get(ride.concept)
             if (person.concept == "pedestrian" and rider in self._lower and not person.absent
                     and toks[person.stop : ride.start]
-                    and toks[person.stop] in ("on", "riding", "rides", "atop")
+                    and next((t for t in toks[person.stop : ride.start]
+                              if t not in AUXILIARIES), "") in ("on", "riding", "rides", "atop")
                     and all(t in RIDING_GLUE for t in toks[person.stop : ride.start])):
                 person.concept = self._lower[rider]
         return items
@@ -356,10 +365,9 @@ class ConceptExtractor:
                 found.append(_Item(targets[0], i, i + 1, inherited=True,
                                    colour=before if before in COLOURS else None))
             elif lem in self._coloured_heads:
-                # "stopped at the light": where a car stops, the light is a traffic light
-                at = i >= 2 and toks[i - 2] == "at" and before in ("the", "a")
                 target, colours = self._coloured_heads[lem]
-                found.append(_Item(target, i, i + 1, needs_colour=not at, colours=colours,
+                found.append(_Item(target, i, i + 1, colours=colours,
+                                   needs_colour=not _head_licensed(toks, i),
                                    colour=before if before in colours else None))
         return found
 
@@ -494,9 +502,12 @@ class ConceptExtractor:
         first = toks[0] if toks else ""
         mentions = self.mentions(text, prompt.all_concepts)
         named, denied = self._split(mentions)
+        second = toks[1] if len(toks) > 1 else ""
         polarity: Polarity | None = (
             "affirm" if first in YES_WORDS else "deny" if first in NO_WORDS else None
         )
+        if first in EMPHATICS:  # "Absolutely." affirms; "Certainly not." denies
+            polarity = "deny" if second in ("not", "no") else "affirm"
         negated = any(_is_negator(all_toks, i) for i in range(len(all_toks)))
         if polarity is None and ((denied and not named) or (not mentions and negated)):
             polarity = "deny"
@@ -596,16 +607,19 @@ class ConceptExtractor:
         return {concept: coloured} if coloured != concept else {}
 
     def _refine_colour(self, toks: list[str], concepts: tuple[str, ...]) -> tuple[str, ...]:
-        colours = [t for t in toks if t in COLOURS]
-        if len(colours) != 1:
-            return concepts
-        return tuple(dict.fromkeys(self._with_colour(c, colours[0], False) for c in concepts))
+        """`concepts` in the one colour a bare answer gives ("Silver."). Names of one
+        vocabulary colour count once ("Amber / yellow.", "Grey-ish, maybe silver."); two
+        colours that differ refine nothing."""
+        readings = {tuple(dict.fromkeys(self._with_colour(c, colour, False) for c in concepts))
+                    for colour in COLOURS.intersection(toks)}
+        return readings.pop() if len(readings) == 1 else concepts
 
 
 def _predicate_colour(toks: list[str], copula: int) -> str | None:
-    """The one colour a copula at `copula` links to ("is black", "looks dark blue"), else
-    None."""
-    if toks[copula] not in COPULAS:
+    """The one colour a copula at `copula` links to ("is black", "looks dark blue", "has a
+    red colour"), else None."""
+    having = toks[copula] in ("has", "have", "had")
+    if toks[copula] not in COPULAS and not having:
         return None
     j = copula + 1
     while j < len(toks) and toks[j] in PREDICATE_FILLER:
@@ -613,6 +627,8 @@ def _predicate_colour(toks: list[str], copula: int) -> str | None:
     if j >= len(toks) or toks[j] not in COLOURS:
         return None
     after = toks[j + 1] if j + 1 < len(toks) else "."
+    if having and after not in COLOUR_SUFFIXES and after not in PAINT_WORDS:
+        return None  # "has a red light": the light is red, not its owner
     if after in ("and", "or") and j + 2 < len(toks) and toks[j + 2] in COLOURS:
         return None  # "black and white": no one colour
     if toks[copula] == "'s" and after not in BREAKS and after not in CLAUSE_WORDS:
@@ -645,6 +661,26 @@ def _colour_before(toks: list[str], i: int) -> str | None:
     if j >= 2 and toks[j - 1] in ("and", "or") and toks[j - 2] in COLOURS:
         return None
     return toks[j]
+
+
+def _head_licensed(toks: list[str], i: int) -> bool:
+    """Whether a colour-only head at `i` ("light", "signal") names its concept without a
+    colour of its own: where a car stops ("stopped at the light"), a definite head whose colour
+    is asked ("What colour is the light?", "Is the light red?", "Is the signal green or red?").
+    "is light green" (a shade) has no definite and stays a colour word."""
+    before = toks[i - 1] if i > 0 else ""
+    if before not in DEFINITES and before not in ("a", "an"):
+        return False
+    if i >= 2 and toks[i - 2] == "at":
+        return True
+    if before not in DEFINITES:
+        return False
+    if any(t in COLOUR_SUFFIXES for t in toks[:i]):
+        return True
+    j = i + 1
+    while j < len(toks) and (toks[j] in COLOURS or toks[j] == "or"):
+        j += 1
+    return j > i + 1 and toks[i + 1] in COLOURS and (j >= len(toks) or toks[j] in BREAKS)
 
 
 def _noun_reading(toks: list[str], i: int, n: int) -> bool:

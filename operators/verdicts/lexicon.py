@@ -123,12 +123,18 @@ NOUN_ONLY_PHRASES = frozenset({("pedestrian", "crossing")})
 # What a person rides, and what the rider is then called: "a man on a bike" is a cyclist.
 RIDERS: dict[str, str] = {"bicycle": "cyclist"}
 RIDING_GLUE = frozenset({"on", "riding", "rides", "atop", "a", "an", "the", "his", "her",
-                         "their"})
+                         "their", "is", "'s", "are", "was", "were"})
+# Auxiliaries before a verb: "someone is riding a bike".
+AUXILIARIES = frozenset({"is", "'s", "are", "'re", "was", "were"})
 NEGATORS = frozenset(
     {"no", "not", "without", "nothing", "none", "never", "neither", "nor", "zero", "0",
      "cannot", "nobody"}
 )
 YES_WORDS = frozenset({"yes", "yeah", "yep", "yup", "correct", "true", "affirmative"})
+# Words that open an answer and take the polarity of what follows them: "Absolutely.",
+# "Definitely not."
+EMPHATICS = frozenset({"absolutely", "certainly", "definitely", "indeed", "sure", "surely",
+                       "clearly"})
 NO_WORDS = frozenset(
     {"no", "nope", "nah", "false", "negative", "zero", "0", "none", "nothing"})
 # Adjectives that deny what follows "of": "the road is clear of vehicles".
@@ -152,6 +158,9 @@ COLOUR_ALIASES: dict[str, tuple[str, ...]] = {
     "gray": ("grey", "silver"), "orange": ("amber",)}
 # Words that may sit between a colour and its noun: "a red-coloured car".
 COLOUR_SUFFIXES = frozenset({"coloured", "colored", "colour", "color"})
+# Nouns for a surface's colour: "it has a white paint job", "has a red finish".
+PAINT_WORDS = frozenset({"paint", "paintwork", "finish", "body", "bodywork", "hue", "shade",
+                         "tint"})
 COUNT_WORDS = frozenset(
     {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
      "twelve", "several", "many", "multiple", "some", "few"}
