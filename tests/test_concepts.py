@@ -465,3 +465,17 @@ def test_colour_as_a_possession_and_emphatic_answers(extractor: ConceptExtractor
     cyclists = extractor.prompt("Are there any cyclists?")
     assert extractor.answer("Yes, someone is riding a bike.", cyclists).concepts == (
         "cyclist", "bicycle")
+
+
+def test_an_empty_road_denies_what_was_asked(extractor: ConceptExtractor) -> None:
+    car = extractor.prompt("Is there a car?")
+    for text in ("The road is empty.", "The road ahead is clear.",
+                 "The street looks completely deserted."):
+        found = extractor.answer(text, car)
+        assert (found.denied, found.polarity) == (("car",), "deny"), text
+    # the weather is no place on the road, and a yes keeps what it asserts
+    assert extractor.answer("The sky is clear.", car).denied == ()
+    assert extractor.answer("Yes, and the road is clear.", car).concepts == ("road", "car")
+    pedestrians = extractor.prompt("Are there pedestrians?")
+    assert extractor.answer("The crosswalk is completely empty.", pedestrians).denied == (
+        "pedestrian",)

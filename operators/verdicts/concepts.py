@@ -41,8 +41,9 @@ Rules, in order (the word lists live in `operators.verdicts.lexicon`):
   and amber are one traffic-light colour; grey and gray are the vocabulary's silver);
   otherwise the plain concept stays, and a colour-only head ("the light is green") falls back
   to its plain concept ("traffic light").
-  Two colours ("black and white") or a negated copula ("is not black") refine nothing; two
-  names of one vocabulary colour ("grey, maybe silver") are one colour.
+  A colour added after a comma with a hedge goes to the concept before it ("a dark car,
+  possibly black"). Two colours ("black and white") or a negated copula ("is not black")
+  refine nothing; two names of one vocabulary colour ("grey, maybe silver") are one colour.
 - Negation. A concept inside the scope of a negator ("no", "not", "none", "zero", "without",
   "n't", ...) is recorded as *denied*, not as named: the text asserts its absence. The scope
   runs from the negator to the end of its clause, not over a fixed number of words, because
@@ -68,7 +69,8 @@ Rules, in order (the word lists live in `operators.verdicts.lexicon`):
   takes the sign of what follows it ("Absolutely." affirms, "Definitely not." denies), else
   "deny" when everything
   it names is denied or when it names nothing and is negated ("Not that I can see."), else
-  "affirm" when it opens with a count above zero ("Three.").
+  "affirm" when it opens with a count above zero ("Three."), else "deny" when it says a place
+  on the road is empty ("The road ahead is clear.": what was asked about is not there).
 - Hedges. A hedged claim is read as the claim: "There might be a bus", "I think there is a
   pedestrian" assert them, "Probably not" and "I don't think so" deny; an answer that only
   says it cannot tell ("I'm not sure") stays about the prompt's concepts and denies nothing.
@@ -102,6 +104,7 @@ from drivexplain.operators.verdicts.lexicon import (
     ABSENCE_FILLER,
     ABSENT_VALUES,
     ABSENT_WORDS,
+    AFTERTHOUGHTS,
     AUXILIARIES,
     BREAKS,
     CLAUSE_WORDS,
@@ -113,7 +116,10 @@ from drivexplain.operators.verdicts.lexicon import (
     COPULAS,
     COUNT_WORDS,
     DEFINITES,
+    DEGREE_WORDS,
     EMPHATICS,
+    EMPTY_PLACES,
+    EMPTY_WORDS,
     FINITE,
     GENERIC,
     HEDGES,
@@ -380,6 +386,12 @@ class ConceptExtractor:
         """
         extra: list[_Item] = []
         for k in range(len(toks)):
+            colour = _afterthought_colour(toks, k)
+            if colour is not None:  # "a dark-coloured car, possibly black"
+                last = [it for it in items if it.stop < k and "." not in toks[it.stop : k]]
+                if last and colour in last[-1].colours:
+                    last[-1].colour = colour
+                continue
             colour = _predicate_colour(toks, k)
             absent = colour is None and _predicate_absent(toks, k)
             if colour is None and not absent:
@@ -513,6 +525,8 @@ class ConceptExtractor:
             polarity = "deny"
         if polarity is None and _is_count(first) and not negated:
             polarity = "affirm"
+        if polarity is None and _says_empty(all_toks):
+            polarity = "deny"
         notes = tuple(f"the colour {m.colour!r} goes with {m.concept!r}"
                       for m in mentions if m.colour is not None)
         if named or denied:
@@ -636,6 +650,15 @@ def _predicate_colour(toks: list[str], copula: int) -> str | None:
     return toks[j]
 
 
+def _afterthought_colour(toks: list[str], k: int) -> str | None:
+    """A colour added after a comma with a hedge, closing its clause ("..., possibly black"),
+    else None."""
+    if not (0 < k < len(toks) - 1 and toks[k - 1] == "," and toks[k] in AFTERTHOUGHTS
+            and toks[k + 1] in COLOURS):
+        return None
+    return toks[k + 1] if k + 2 >= len(toks) or toks[k + 2] in BREAKS else None
+
+
 def _predicate_absent(toks: list[str], k: int) -> bool:
     """Whether a copula at `k` says its subject is not there: "is not visible", "isn't
     present", "cannot be seen", "are missing"."""
@@ -647,6 +670,26 @@ def _predicate_absent(toks: list[str], k: int) -> bool:
         return len(rest) > 1 and rest[0] in ("not", "no") and rest[1] in PRESENCE_WORDS
     if tok in NEGATED_COPULAS or tok in ("cannot", "can't", "couldn't"):
         return bool(rest) and rest[0] in PRESENCE_WORDS
+    return False
+
+
+def _says_empty(toks: list[str]) -> bool:
+    """Whether a clause says a place on the road is empty ("The road ahead is clear.", "the
+    intersection looks deserted")."""
+    for k, tok in enumerate(toks):
+        if tok not in COPULAS:
+            continue
+        j = k + 1
+        while j < len(toks) and (toks[j] in ABSENCE_FILLER or toks[j] in PREDICATE_FILLER
+                                 or toks[j] in DEGREE_WORDS):
+            j += 1
+        if j >= len(toks) or toks[j] not in EMPTY_WORDS:
+            continue
+        begin = k - 1
+        while begin >= 0 and toks[begin] not in BREAKS and toks[begin] not in CLAUSE_WORDS:
+            begin -= 1
+        if any(lemma(t) in EMPTY_PLACES for t in toks[begin + 1 : k]):
+            return True
     return False
 
 

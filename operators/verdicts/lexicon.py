@@ -124,6 +124,8 @@ NOUN_ONLY_PHRASES = frozenset({("pedestrian", "crossing")})
 RIDERS: dict[str, str] = {"bicycle": "cyclist"}
 RIDING_GLUE = frozenset({"on", "riding", "rides", "atop", "a", "an", "the", "his", "her",
                          "their", "is", "'s", "are", "was", "were"})
+# Hedges that add a colour as an afterthought: "a dark car, possibly black".
+AFTERTHOUGHTS = frozenset({"possibly", "probably", "maybe", "perhaps", "likely", "apparently"})
 # Auxiliaries before a verb: "someone is riding a bike".
 AUXILIARIES = frozenset({"is", "'s", "are", "'re", "was", "were"})
 NEGATORS = frozenset(
@@ -139,6 +141,14 @@ NO_WORDS = frozenset(
     {"no", "nope", "nah", "false", "negative", "zero", "0", "none", "nothing"})
 # Adjectives that deny what follows "of": "the road is clear of vehicles".
 LACKING = frozenset({"clear", "free", "devoid", "empty"})
+# A place said to be empty answers a question about what could be in it: "Is there a car?" ->
+# "The road is clear." denies the car. Only places on the road count; "the sky is clear" is
+# weather.
+EMPTY_WORDS = frozenset({"empty", "clear", "deserted", "vacant"})
+EMPTY_PLACES = frozenset({"road", "street", "lane", "intersection", "crosswalk", "sidewalk",
+                          "highway", "junction", "way", "path", "scene", "area"})
+DEGREE_WORDS = frozenset({"completely", "totally", "entirely", "fully", "quite", "pretty",
+                          "fairly", "largely"})
 # What a label may be given to say its concept is absent, in lists and tables: "Bus: no",
 # "buses - absent", "| bus | no |", "Pedestrians? None."
 ABSENT_VALUES = frozenset({"no", "nope", "none", "0", "zero", "absent", "missing", "false",
