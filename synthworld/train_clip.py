@@ -351,6 +351,19 @@ def trainable_parameters(model: torch.nn.Module, freeze_text: bool
     return decay, no_decay
 
 
+def anchor_penalty(model: torch.nn.Module, anchor: dict[str, torch.Tensor]) -> torch.Tensor:
+    """Squared distance of the trainable weights from where the fine-tune started (L2-SP, Li
+    et al. 2018).
+
+    A fine-tune from the shipped weights that teaches something new (`colour_weight`) can move
+    the features that Concept Drop and Negative Suppression rely on, which the losses here do not
+    measure. Pulling every weight towards its start, rather than towards zero as weight decay
+    does, keeps what is not asked to change. `anchor_weight` scales it; 0 leaves it out.
+    """
+    params = dict(model.named_parameters())
+    return sum(((params[name] - start) ** 2).sum() for name, start in anchor.items())
+
+
 def train(cfg: dict) -> Path:
     import open_clip
 
@@ -364,6 +377,9 @@ def train(cfg: dict) -> Path:
     tokenizer = open_clip.get_tokenizer(model_name(cfg))
     positives = cfg.get("positives", "each")
     decay, no_decay = trainable_parameters(model, bool(cfg.get("freeze_text", False)))
+    anchor_weight = float(cfg.get("anchor_weight", 0.0))
+    anchor = {name: p.detach().clone() for name, p in model.named_parameters()
+              if p.requires_grad} if anchor_weight > 0 else {}
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": float(cfg["weight_decay"])},
                              {"params": no_decay, "weight_decay": 0.0}],
                             lr=float(cfg["lr"]), betas=(0.9, 0.98), eps=1e-6)
@@ -394,6 +410,10 @@ def train(cfg: dict) -> Path:
             out = model(images, texts)
             loss = multi_positive_clip_loss(out[0], out[1], out[2], truth, n_paired, positives)
             parts = {}
+        if anchor:
+            drift = anchor_penalty(model, anchor)
+            loss = loss + anchor_weight * drift
+            parts["anchor"] = float(drift.detach())
         scale = model.logit_scale.exp()
         opt.zero_grad(set_to_none=True)
         loss.backward()

@@ -345,3 +345,36 @@ def test_boosted_frames_hold_a_salient_instance_of_the_class() -> None:
     for name in ("bicycle", "traffic light"):
         frame = frame_with(name, (192, 108), rng, base=10_000_000)
         assert any(o.class_name == name and o.salient for o in frame.objects)
+
+
+def test_anchor_penalty_is_the_squared_drift_from_the_start() -> None:
+    from drivexplain.synthworld.train_clip import anchor_penalty
+
+    model = torch.nn.Linear(3, 2)
+    anchor = {name: p.detach().clone() for name, p in model.named_parameters()}
+    assert float(anchor_penalty(model, anchor)) == 0.0
+    with torch.no_grad():
+        model.weight[0, 0] += 0.5
+        model.bias[1] -= 2.0
+    penalty = anchor_penalty(model, anchor)
+    assert float(penalty) == pytest.approx(0.25 + 4.0)
+    penalty.backward()
+    assert float(model.weight.grad[0, 0]) == pytest.approx(1.0)
+
+
+def test_a_fine_tune_with_an_anchor_runs_and_reports_the_drift(tmp_path, capsys) -> None:
+    import json
+
+    from drivexplain.synthworld.train_clip import train
+
+    cfg = {"model": "TinyDriveCLIP", "render_size": [192, 108], "batch_size": 2,
+           "captions_per_image": 1, "positives": "each", "presence_weight": 1.0,
+           "dense_weight": 0.5, "absent_floor_weight": 1.0, "colour_weight": 1.0,
+           "anchor_weight": 0.05, "freeze_text": True, "lr": 1e-3, "min_lr": 1e-5,
+           "weight_decay": 0.1, "warmup_steps": 1, "time_budget_min": 5, "max_steps": 2,
+           "threads": 1, "train_seed_base": 123, "log_every": 1,
+           "run_dir": str(tmp_path / "run"), "export_path": str(tmp_path / "run/export.st")}
+    assert train(cfg).is_file()
+    logged = [json.loads(line) for line in capsys.readouterr().out.splitlines()
+              if line.startswith('{"step"')]
+    assert [r["anchor"] for r in logged][0] == 0.0 and logged[-1]["anchor"] > 0.0
