@@ -479,3 +479,15 @@ def test_an_empty_road_denies_what_was_asked(extractor: ConceptExtractor) -> Non
     pedestrians = extractor.prompt("Are there pedestrians?")
     assert extractor.answer("The crosswalk is completely empty.", pedestrians).denied == (
         "pedestrian",)
+
+
+def test_the_vehicle_is_the_prompts_one_vehicle(extractor: ConceptExtractor) -> None:
+    car = extractor.prompt("What colour is the car?")
+    assert extractor.answer("The vehicle is blue.", car).concepts == ("blue car",)
+    assert extractor.answer("No, the vehicle is moving.",
+                            extractor.prompt("Is the red car parked?")).concepts == ("red car",)
+    # two vehicles asked about, or none, or no definite article: the word stays itself
+    for prompt, answer in (("Is there a car or a truck?", "The vehicle is blue."),
+                           ("Is there a pedestrian?", "The vehicle is blue."),
+                           ("What colour is the car?", "A vehicle is parked.")):
+        assert extractor.answer(answer, extractor.prompt(prompt)).concepts == ("vehicle",)

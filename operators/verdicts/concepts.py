@@ -29,7 +29,9 @@ Rules, in order (the word lists live in `operators.verdicts.lexicon`):
   heads are too vague alone and count only with a colour (`COLOURED_HEADS`): in a driving
   scene a red, amber or green light is a traffic light, while "light rain" or a blue light is
   not. A definite head whose colour is asked needs none ("Is the light red?", "What colour is
-  the signal?"), nor does a light where cars stop ("stopped at the light").
+  the signal?"), nor does a light where cars stop ("stopped at the light"). A definite word
+  for a whole kind ("the vehicle") is the one prompt concept of that kind (`HYPERNYMS`): "The
+  vehicle is blue." answers "What colour is the car?".
 - Attributes. A colour said after the noun counts like one before it, so that a wrong colour
   reaches the check however it is phrased: "The car is black." reads as "black car", like "a
   black car". A colour after a copula ("is", "are", "looks", "turned", ...) belongs to the
@@ -123,6 +125,7 @@ from drivexplain.operators.verdicts.lexicon import (
     FINITE,
     GENERIC,
     HEDGES,
+    HYPERNYMS,
     LABEL_MARKS,
     LACKING,
     LIST_GLUE,
@@ -291,6 +294,7 @@ class ConceptExtractor:
         toks = tokens(text)
         lemmas = [lemma(t) for t in toks]
         items = self._phrase_items(toks, lemmas)
+        self._hypernyms(toks, items, context)
         items += self._head_items(toks, lemmas, items, context)
         items.sort(key=lambda it: it.start)
         items += self._predicates(toks, items, context)
@@ -351,6 +355,20 @@ class ConceptExtractor:
                     and all(t in RIDING_GLUE for t in toks[person.stop : ride.start])):
                 person.concept = self._lower[rider]
         return items
+
+    def _hypernyms(self, toks: list[str], items: list[_Item], context: Sequence[str]) -> None:
+        """A definite word for a whole kind ("the vehicle") becomes the one prompt concept of
+        that kind, so that what the answer says of it reaches that concept ("The vehicle is
+        blue." after "What colour is the car?"). A plural stays itself."""
+        for it in items:
+            kind = HYPERNYMS.get(it.concept.lower())
+            if (kind is None or it.start == 0 or toks[it.start - 1] not in DEFINITES
+                    or toks[it.stop - 1] != lemma(toks[it.stop - 1])):
+                continue  # "the vehicles present are cars" is about the scene
+            targets = [c for c in dict.fromkeys(context)
+                       if _uncoloured(c).lower() in kind]
+            if len(targets) == 1:
+                it.concept, it.inherited = targets[0], True
 
     def _head_items(self, toks: list[str], lemmas: list[str], items: list[_Item],
                     context: Sequence[str]) -> list[_Item]:
@@ -425,10 +443,7 @@ class ConceptExtractor:
         """The vocabulary's coloured concept, else `concept` itself."""
         if colour is None:
             return concept
-        words = concept.split()
-        while len(words) > 1 and words[0].lower() in COLOURS:
-            words = words[1:]
-        base = " ".join(words)
+        base = _uncoloured(concept)
         for name in (colour, *COLOUR_ALIASES.get(colour, ())):
             coloured = self._lower.get(f"{name} {base}".lower())
             if coloured is not None:
@@ -648,6 +663,14 @@ def _predicate_colour(toks: list[str], copula: int) -> str | None:
     if toks[copula] == "'s" and after not in BREAKS and after not in CLAUSE_WORDS:
         return None  # a possessive: in "the car's red light" the red is the light's
     return toks[j]
+
+
+def _uncoloured(concept: str) -> str:
+    """`concept` without its leading colour words ("red car" -> "car")."""
+    words = concept.split()
+    while len(words) > 1 and words[0].lower() in COLOURS:
+        words = words[1:]
+    return " ".join(words)
 
 
 def _afterthought_colour(toks: list[str], k: int) -> str | None:

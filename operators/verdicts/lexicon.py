@@ -120,6 +120,12 @@ NEGATIVE_SYNONYMS: dict[str, str] = {"no one": "pedestrian", "nobody": "pedestri
 # Synonyms with a second reading that is not the concept: "a pedestrian crossing the road" is a
 # pedestrian. They name the concept only where the noun is meant (`concepts._noun_reading`).
 NOUN_ONLY_PHRASES = frozenset({("pedestrian", "crossing")})
+# Words for a whole kind that, with a definite article, point back at the one prompt concept of
+# that kind: after "What colour is the car?", "The vehicle is blue." is about the car.
+HYPERNYMS: dict[str, frozenset[str]] = {
+    "vehicle": frozenset({"car", "truck", "bus", "school bus", "van", "taxi", "motorcycle",
+                          "scooter", "ambulance", "police car", "fire truck", "tram"}),
+}
 # What a person rides, and what the rider is then called: "a man on a bike" is a cyclist.
 RIDERS: dict[str, str] = {"bicycle": "cyclist"}
 RIDING_GLUE = frozenset({"on", "riding", "rides", "atop", "a", "an", "the", "his", "her",
