@@ -1,0 +1,40 @@
+"""`benchmarks/weights_check.py`'s paired bootstrap: it must see a real AUROC change as one and
+keep a difference of zero inside its interval."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+_DIR = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+@pytest.fixture(scope="module")
+def weights_check():
+    sys.path.insert(0, str(_DIR))  # the benchmark imports `localisation` as its neighbour
+    try:
+        spec = importlib.util.spec_from_file_location("weights_check_benchmark",
+                                                      _DIR / "weights_check.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        yield module
+    finally:
+        sys.path.remove(str(_DIR))
+
+
+def test_paired_bootstrap_of_an_auroc_difference(weights_check) -> None:
+    rng = np.random.default_rng(0)
+    frames = np.repeat(np.arange(60), 3)
+    present = rng.random(frames.size) < 0.5
+    signal = present + rng.normal(0, 1.0, frames.size)
+    same = weights_check.paired_auroc_difference(frames, present, signal, signal.copy(), boot=300)
+    assert same == {"difference": 0.0, "low": 0.0, "high": 0.0}
+    noisy = signal + rng.normal(0, 1.0, frames.size)
+    worse = weights_check.paired_auroc_difference(frames, present, signal, noisy, boot=300)
+    assert worse["difference"] < 0 and worse["high"] < 0
+    better = weights_check.paired_auroc_difference(frames, present, noisy, signal, boot=300)
+    assert better["low"] > 0 and better["difference"] == pytest.approx(-worse["difference"])
