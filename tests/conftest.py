@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
+import sys
 import tempfile
 from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 import open_clip
@@ -14,6 +17,22 @@ import torch
 
 # Derived-data caches (vocabulary text embeddings) go to a fresh folder, never the user's.
 os.environ.setdefault("DRIVEXPLAIN_CACHE_DIR", tempfile.mkdtemp(prefix="drivexplain-cache-"))
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+def load_benchmark(name: str) -> ModuleType:
+    """`benchmarks/<name>.py` as a module. Benchmarks are scripts, not a package, and import
+    their neighbours (`localisation`, `coherence`) by name, so their folder stays on the path;
+    the module is registered so that its dataclasses can look it up."""
+    if str(BENCHMARKS) not in sys.path:
+        sys.path.append(str(BENCHMARKS))
+    spec = importlib.util.spec_from_file_location(f"{name}_benchmark", BENCHMARKS / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
 
 TINY_VIT = {
     "embed_dim": 32,

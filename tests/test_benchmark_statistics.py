@@ -2,18 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
+from conftest import load_benchmark
 
-_PATH = Path(__file__).resolve().parents[1] / "benchmarks" / "localisation.py"
-_SPEC = importlib.util.spec_from_file_location("localisation_benchmark", _PATH)
-localisation = importlib.util.module_from_spec(_SPEC)
-sys.modules[_SPEC.name] = localisation  # dataclasses look their module up
-_SPEC.loader.exec_module(localisation)
+localisation = load_benchmark("localisation")
 
 
 def test_bootstrap_draws_whole_frames() -> None:

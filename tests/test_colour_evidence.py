@@ -3,30 +3,17 @@ paint of a car the world put there, or its oracle column would mean nothing."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import pytest
+from conftest import load_benchmark
 
 from drivexplain.operators.attribution import ConceptAttribution
 from drivexplain.operators.config import load_config
 from drivexplain.synthworld.scene import render_scene
 
-_DIR = Path(__file__).resolve().parents[1] / "benchmarks"
-
 
 @pytest.fixture(scope="module")
 def colour_evidence():
-    sys.path.insert(0, str(_DIR))  # the benchmark imports `coherence` as its neighbour
-    try:
-        spec = importlib.util.spec_from_file_location("colour_evidence_benchmark",
-                                                      _DIR / "colour_evidence.py")
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        yield module
-    finally:
-        sys.path.remove(str(_DIR))
+    return load_benchmark("colour_evidence")
 
 
 def test_mask_reading_finds_the_paint_and_not_an_absent_colour(colour_evidence) -> None:

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import numpy as np
 import torch
+from conftest import load_benchmark
 
-_PATH = Path(__file__).resolve().parents[1] / "benchmarks" / "profile_operator.py"
-_SPEC = importlib.util.spec_from_file_location("profile_operator_benchmark", _PATH)
-profile_operator = importlib.util.module_from_spec(_SPEC)
-_SPEC.loader.exec_module(profile_operator)
+profile_operator = load_benchmark("profile_operator")
 
 
 def test_every_heavy_stage_is_seen(model_config_dir: Path) -> None:

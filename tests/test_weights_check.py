@@ -3,27 +3,14 @@ keep a difference of zero inside its interval."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
-
-_DIR = Path(__file__).resolve().parents[1] / "benchmarks"
+from conftest import load_benchmark
 
 
 @pytest.fixture(scope="module")
 def weights_check():
-    sys.path.insert(0, str(_DIR))  # the benchmark imports `localisation` as its neighbour
-    try:
-        spec = importlib.util.spec_from_file_location("weights_check_benchmark",
-                                                      _DIR / "weights_check.py")
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        yield module
-    finally:
-        sys.path.remove(str(_DIR))
+    return load_benchmark("weights_check")
 
 
 def test_paired_bootstrap_of_an_auroc_difference(weights_check) -> None:
