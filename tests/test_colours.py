@@ -5,7 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from drivexplain.operators.verdicts.colours import colour_name, colour_shares, split_concept
+from drivexplain.operators.verdicts.colours import (
+    colour_name,
+    colour_shares,
+    exposure_gain,
+    hsv_planes,
+    split_concept,
+)
 from drivexplain.operators.verdicts.grounding import GroundingFeatures, fit_grounding
 
 PAINT = {"red": (200, 30, 35), "blue": (35, 70, 200), "white": (232, 232, 236),
@@ -14,9 +20,15 @@ PAINT = {"red": (200, 30, 35), "blue": (35, 70, 200), "white": (232, 232, 236),
 ROAD = (92, 92, 98)
 
 
+SKY = (200, 205, 210)
+
+
 def scene(colour: tuple[int, int, int], box: tuple[slice, slice]) -> np.ndarray:
+    """A daylight frame: sky over road, and a patch of `colour`. The sky matters: a frame whose
+    brightest tenth is dim reads as underexposed and is brightened (`exposure_gain`)."""
     frame = np.empty((90, 160, 3), np.uint8)
     frame[:] = ROAD
+    frame[:20] = SKY
     frame[box] = colour
     return frame
 
@@ -39,6 +51,29 @@ def test_the_painted_colour_under_the_heatmap_wins(colour: str) -> None:
     shares = colour_shares([frame], [maps])[0]
     assert max(shares, key=shares.get) == f"{colour} car", shares
     assert shares[f"{colour} car"] > 0.5
+
+
+def at_night(frame: np.ndarray) -> np.ndarray:
+    """`frame` as the synthetic world darkens it at night (every value times 0.32), under a
+    dim sky band that holds the frame's 90th-percentile value near a night frame's 0.27."""
+    night = (frame.astype(np.float32) * 0.32).round().astype(np.uint8)
+    night[:20] = (66, 68, 72)
+    return night
+
+
+@pytest.mark.parametrize("colour", sorted(PAINT))
+def test_paint_is_read_after_exposure_compensation_at_night(colour: str) -> None:
+    frame = at_night(scene(PAINT[colour], BOX))
+    assert 2.5 < exposure_gain(hsv_planes(frame).value) < 3.5
+    maps = {f"{c} car": heat_on(BOX) for c in PAINT}
+    shares = colour_shares([frame], [maps])[0]
+    assert max(shares, key=shares.get) == f"{colour} car", shares
+
+
+def test_a_well_lit_frame_is_read_as_it_is() -> None:
+    planes = hsv_planes(scene(PAINT["silver"], BOX))
+    assert exposure_gain(planes.value) == 1.0
+    assert np.array_equal(planes.paint, planes.value)
 
 
 def test_the_share_follows_the_heatmap_not_the_frame() -> None:

@@ -22,12 +22,23 @@ A lamp shows its colour by being lit, and a traffic light carries the unlit lamp
 colours too: for a lamp class only pixels of value >= 0.9 count. Other colour words (brown,
 purple, ...) and concepts without a colour get None: no reading.
 
-No forward pass: one HSV conversion per frame and one weighted sum per concept.
+Paint is read after exposure compensation, since the value thresholds are absolute and night
+darkens every surface alike: in the synthetic world a white car's value falls from about 0.9 to
+0.3 and a silver one's to 0.19, where the names above read grey and black. A frame whose
+90th-percentile value is under 0.5 is underexposed (night frames sit at 0.24-0.31, daylight,
+rain and snow at 0.6 or more, on seeds 910000-910011, which no benchmark uses), and its values
+are scaled until that percentile reaches 0.8, a daylight frame's, by at most 4x. A well-lit frame
+is read as it is; that assumes a daylight frame's brightest tenth (sky, lit walls) is bright,
+so a daylight view of dark asphalt alone would be brightened too. Lamps are read on the raw
+value: they emit light and do not darken. On the coherence benchmark's calibration labels this
+raised `p_grounded`'s out-of-fold AUROC from 0.9557 to 0.9605, and compensating black, silver
+and white alone to 0.9594.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import cv2
 import numpy as np
@@ -45,6 +56,12 @@ BLACK_MAX_VALUE = 0.2
 SILVER_VALUES = (0.45, 0.75)
 WHITE_MIN_VALUE = 0.75
 LIT_MIN_VALUE = 0.9
+# Exposure (module doc): a frame whose 90th-percentile value is under DARK_LEVEL is brightened
+# until that percentile reaches EXPOSURE_TARGET, by at most MAX_GAIN.
+EXPOSURE_PERCENTILE = 90.0
+DARK_LEVEL = 0.5
+EXPOSURE_TARGET = 0.8
+MAX_GAIN = 4.0
 # Classes that show a colour by a lit lamp rather than paint.
 LAMP_CLASSES = frozenset({"traffic light"})
 NAMED = frozenset(HUES) | {"black", "silver", "white"}
@@ -68,17 +85,37 @@ def split_concept(concept: str) -> tuple[str, str] | None:
     return (colour, " ".join(words[1:])) if colour else None
 
 
-def hsv_planes(frame: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Hue in degrees, saturation and value in 0..1, of an RGB uint8 frame."""
+class Planes(NamedTuple):
+    """A frame in HSV: hue in degrees, saturation and value in 0..1, and `paint`, the value
+    after `exposure_gain` (what a surface's value would be in a well-lit frame)."""
+
+    hue: np.ndarray
+    saturation: np.ndarray
+    value: np.ndarray
+    paint: np.ndarray
+
+
+def exposure_gain(value: np.ndarray) -> float:
+    """How much to brighten an underexposed frame: EXPOSURE_TARGET over the value at its
+    EXPOSURE_PERCENTILE, at least 1 (a well-lit frame is left as it is) and at most MAX_GAIN."""
+    level = float(np.percentile(value, EXPOSURE_PERCENTILE))
+    if level >= DARK_LEVEL:
+        return 1.0
+    return float(np.clip(EXPOSURE_TARGET / max(level, EPS), 1.0, MAX_GAIN))
+
+
+def hsv_planes(frame: np.ndarray) -> Planes:
+    """The `Planes` of an RGB uint8 frame."""
     hsv = cv2.cvtColor(np.ascontiguousarray(frame, dtype=np.uint8), cv2.COLOR_RGB2HSV)
-    return (hsv[..., 0].astype(np.float32) * 2.0, hsv[..., 1].astype(np.float32) / 255.0,
-            hsv[..., 2].astype(np.float32) / 255.0)
+    value = hsv[..., 2].astype(np.float32) / 255.0
+    return Planes(hsv[..., 0].astype(np.float32) * 2.0, hsv[..., 1].astype(np.float32) / 255.0,
+                  value, np.minimum(value * exposure_gain(value), 1.0))
 
 
-def colour_mask(planes: tuple[np.ndarray, np.ndarray, np.ndarray], colour: str, lit: bool
-                ) -> np.ndarray:
+def colour_mask(planes: Planes, colour: str, lit: bool) -> np.ndarray:
     """Which pixels of a frame's `hsv_planes` show `colour` (module doc)."""
-    hue, saturation, value = planes
+    hue, saturation = planes.hue, planes.saturation
+    value = planes.value if lit else planes.paint
     if colour in HUES:
         lo, hi = HUES[colour]
         in_sector = (hue >= lo) | (hue < hi) if lo > hi else (hue >= lo) & (hue < hi)
