@@ -34,18 +34,17 @@ Rules, in order (the word lists live in `operators.verdicts.lexicon`):
   vehicle is blue." answers "What colour is the car?".
 - Attributes. A colour said after the noun counts like one before it, so that a wrong colour
   reaches the check however it is phrased: "The car is black." reads as "black car", like "a
-  black car". A colour after a copula ("is", "are", "looks", "turned", ...) belongs to the
-  first concept of its clause ("The bus on the left is yellow."), or, when the clause's subject
-  is a pronoun ("it's red", "which is red"), to the last concept before it, else to the
-  prompt's concepts. "has a red colour" (or paint, finish) says the same. A colour just
-  before a synonym counts too ("a grey SUV", "a red-coloured
-  car"). The coloured concept replaces the plain one when the vocabulary has it (yellow, orange
-  and amber are one traffic-light colour; grey and gray are the vocabulary's silver);
-  otherwise the plain concept stays, and a colour-only head ("the light is green") falls back
-  to its plain concept ("traffic light").
-  A colour added after a comma with a hedge goes to the concept before it ("a dark car,
-  possibly black"). Two colours ("black and white") or a negated copula ("is not black")
-  refine nothing; two names of one vocabulary colour ("grey, maybe silver") are one colour.
+  black car". A colour after a copula ("is", "are", "looks", "turned", ...) belongs to the first
+  concept of its clause ("The bus on the left is yellow."), or, when the clause's subject is a
+  pronoun ("it's red", "which is red"), to the last concept before it, else to the prompt's
+  concepts. "has a red colour" (or paint, finish) says the same. A colour just before a synonym
+  counts too ("a grey SUV", "a red-coloured car"). The coloured concept replaces the plain one
+  when the vocabulary has it (yellow, orange and amber are one traffic-light colour; grey and
+  gray are the vocabulary's silver); otherwise the plain concept stays, and a colour-only head
+  ("the light is green") falls back to its plain concept ("traffic light"). A colour added after
+  a comma with a hedge goes to the concept before it ("a dark car, possibly black"). Two colours
+  ("black and white") or a negated copula ("is not black") refine nothing; two names of one
+  vocabulary colour ("grey, maybe silver") are one colour.
 - Negation. A concept inside the scope of a negator ("no", "not", "none", "zero", "without",
   "n't", ...) is recorded as *denied*, not as named: the text asserts its absence. The scope
   runs from the negator to the end of its clause, not over a fixed number of words, because
@@ -69,10 +68,10 @@ Rules, in order (the word lists live in `operators.verdicts.lexicon`):
   the paper's Cases II and III.
 - An answer's `polarity` is its yes/no: an opening yes or no word, or an emphatic word that
   takes the sign of what follows it ("Absolutely." affirms, "Definitely not." denies), else
-  "deny" when everything
-  it names is denied or when it names nothing and is negated ("Not that I can see."), else
-  "affirm" when it opens with a count above zero ("Three."), else "deny" when it says a place
-  on the road is empty ("The road ahead is clear.": what was asked about is not there).
+  "deny" when everything it names is denied or when it names nothing and is negated ("Not that I
+  can see."), else "affirm" when it opens with a count above zero ("Three."), else "deny" when
+  it says a place on the road is empty ("The road ahead is clear.": what was asked about is not
+  there).
 - Hedges. A hedged claim is read as the claim: "There might be a bus", "I think there is a
   pedestrian" assert them, "Probably not" and "I don't think so" deny; an answer that only
   says it cannot tell ("I'm not sure") stays about the prompt's concepts and denies nothing.
