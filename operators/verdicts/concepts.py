@@ -413,9 +413,7 @@ class ConceptExtractor:
             absent = colour is None and _predicate_absent(toks, k)
             if colour is None and not absent:
                 continue
-            begin = k - 1
-            while begin >= 0 and toks[begin] not in BREAKS and toks[begin] not in CLAUSE_WORDS:
-                begin -= 1
+            begin = _clause_start(toks, k)
             in_clause = [it for it in items if begin < it.start < k]
             pronoun = next((j for j in range(k - 1, begin, -1) if toks[j] in PRONOUNS), None)
             if in_clause and (pronoun is None or pronoun < in_clause[-1].start):
@@ -664,6 +662,15 @@ def _predicate_colour(toks: list[str], copula: int) -> str | None:
     return toks[j]
 
 
+def _clause_start(toks: list[str], k: int) -> int:
+    """The index of the break or clause word before `k` that opens its clause (-1 at the
+    text's start)."""
+    begin = k - 1
+    while begin >= 0 and toks[begin] not in BREAKS and toks[begin] not in CLAUSE_WORDS:
+        begin -= 1
+    return begin
+
+
 def _uncoloured(concept: str) -> str:
     """`concept` without its leading colour words ("red car" -> "car")."""
     words = concept.split()
@@ -707,9 +714,7 @@ def _says_empty(toks: list[str]) -> bool:
             j += 1
         if j >= len(toks) or toks[j] not in EMPTY_WORDS:
             continue
-        begin = k - 1
-        while begin >= 0 and toks[begin] not in BREAKS and toks[begin] not in CLAUSE_WORDS:
-            begin -= 1
+        begin = _clause_start(toks, k)
         if any(lemma(t) in EMPTY_PLACES for t in toks[begin + 1 : k]):
             return True
     return False
@@ -734,9 +739,7 @@ def _head_licensed(toks: list[str], i: int) -> bool:
     is asked ("What colour is the light?", "Is the light red?", "Is the signal green or red?").
     "is light green" (a shade) has no definite and stays a colour word."""
     before = toks[i - 1] if i > 0 else ""
-    if before not in DEFINITES and before not in ("a", "an"):
-        return False
-    if i >= 2 and toks[i - 2] == "at":
+    if i >= 2 and toks[i - 2] == "at" and (before in DEFINITES or before in ("a", "an")):
         return True
     if before not in DEFINITES:
         return False
