@@ -212,8 +212,13 @@ def main() -> None:
     for _, _, name in SIZE_BINS:
         r = ev["false_flags_present_by_size"][name]
         print(f"false flags on correct answers, {name}: {r['rate']} ({r['k']}/{r['n']})")
+    for cls, r in ev["false_flags_visible_1pct_and_over_by_class"].items():
+        if r["n"]:
+            print(f"false flags on correct answers with right colours, >=1%, {cls}: "
+                  f"{r['rate']} ({r['k']}/{r['n']})")
     for kind, r in ev["by_kind"].items():
-        print(f"flagged, {kind}: {r['rate']} ({r['k']}/{r['n']})")
+        print(f"flagged, {kind}: {r['rate']} ({r['k']}/{r['n']}); verdicts "
+              f"{results['verdicts_by_kind'].get(kind)}")
     print(f"-> {args.json}")
 
 

@@ -109,6 +109,8 @@ NO_ANSWERS = ("no.", "no, there is no {c}.", "i don't see any {p}.", "there are 
 COLOUR_PROMPT = "what colour is the {c}?"
 COLOUR_PRE = ("{a_coloured}.", "it is {a_coloured}.")
 COLOUR_POST = ("the {c} is {colour}.", "it's {colour}.")
+# correct answers about a visible object: a right "yes" and a right colour, before or after the noun
+VISIBLE_CORRECT_KINDS = ("present", "right-colour-pre", "right-colour-post")
 
 
 @dataclass(frozen=True)
@@ -357,6 +359,17 @@ def flagged(checks: list[FrameCheck], config: CoherenceConfig) -> list[bool]:
     return [decide(c, config).verdict == "ungrounded" for c in checks]
 
 
+def verdicts_by_kind(cases: list[Case], checks: list[FrameCheck], config: CoherenceConfig
+                     ) -> dict[str, dict[str, int]]:
+    """How many answers of each kind got each verdict: what is not flagged was passed
+    (`coherent`, `divergent_grounded`) or left unchecked (`unverified`), and a reviewer needs
+    to know which."""
+    out: dict[str, Counter] = defaultdict(Counter)
+    for case, check in zip(cases, checks, strict=True):
+        out[case.kind][decide(check, config).verdict] += 1
+    return {kind: dict(sorted(counts.items())) for kind, counts in sorted(out.items())}
+
+
 def wilson(k: int, n: int) -> list[float] | None:
     if n == 0:
         return None
@@ -413,6 +426,19 @@ def score(cases: list[Case], flags: list[bool], boot: int = 1000) -> dict:
     large = [(c, g) for c, g in correct_present if c.size_bin != "<1%"]
     out["false_flags_present_1pct_and_over_by_class"] = {
         cls: _rate(sum(g for c, g in large if c.cls == cls), sum(c.cls == cls for c, _ in large))
+        for cls in OBJECT_CLASSES}
+    # the done-when's false-flag bars are about every correct answer on a visible object: a
+    # right colour of a salient car or light counts beside a right "yes", at its object's size
+    visible = [(c, g) for c, g in zip(cases, flags, strict=True)
+               if c.kind in VISIBLE_CORRECT_KINDS]
+    out["false_flags_visible_by_size"] = {
+        name: _rate(sum(g for c, g in visible if c.size_bin == name),
+                    sum(c.size_bin == name for c, _ in visible))
+        for _, _, name in SIZE_BINS}
+    large_visible = [(c, g) for c, g in visible if c.size_bin != "<1%"]
+    out["false_flags_visible_1pct_and_over_by_class"] = {
+        cls: _rate(sum(g for c, g in large_visible if c.cls == cls),
+                   sum(c.cls == cls for c, _ in large_visible))
         for cls in OBJECT_CLASSES}
     out["by_kind"] = {
         kind: _rate(sum(g for c, g in zip(cases, flags, strict=True) if c.kind == kind),
@@ -799,6 +825,7 @@ def main() -> None:
         cached_collect(args.cache, "evaluation", EVALUATION_SEED, eval_frames, eval_cases,
                        operator, extractor, args.batch, crop_scales), calibration)
     results["evaluation"] = score(eval_cases, flagged(eval_checks, tuned))
+    results["evaluation"]["verdicts_by_kind"] = verdicts_by_kind(eval_cases, eval_checks, tuned)
     weathers = {n: f.condition for n, f in enumerate(eval_frames)}
     flags = flagged(eval_checks, tuned)
     for weather in CONDITIONS:
@@ -869,6 +896,15 @@ def print_summary(results: dict) -> None:
     for cls, r in e["false_flags_present_by_class"].items():
         big = e["false_flags_present_1pct_and_over_by_class"][cls]
         print(f"  false flags, {cls:<14} all {_fmt_rate(r):<28} >=1% {_fmt_rate(big)}")
+    if "false_flags_visible_by_size" in e:
+        for name, r in e["false_flags_visible_by_size"].items():
+            print(f"  false flags on correct answers with right colours, {name:<5} "
+                  f"{_fmt_rate(r)}")
+        for cls, r in e["false_flags_visible_1pct_and_over_by_class"].items():
+            if r["n"]:
+                print(f"  the same at >=1%, {cls:<14} {_fmt_rate(r)}")
+    for kind, counts in e.get("verdicts_by_kind", {}).items():
+        print(f"  verdicts, {kind:<18} " + ", ".join(f"{v} {n}" for v, n in counts.items()))
     for cls, r in e["wrong_no_caught_by_class"].items():
         print(f"  wrong 'No' caught, {cls:<14} {_fmt_rate(r)}")
     for weather, r in e["by_weather"].items():

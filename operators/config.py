@@ -25,6 +25,8 @@ from pydantic import (
 
 from drivexplain.operators.assets import DEFAULT_CONFIG, TINY_CLIP_CALIBRATION, TINY_LLAVA_DIR
 
+# Every verdict `operators.verdicts.coherence.decide` gives, in the order it tries them.
+VERDICTS = ("ungrounded", "unverified", "ambiguous_prompt", "coherent", "divergent_grounded")
 
 class ConfigError(ValueError):
     """A configuration file or value is invalid; the message names the key and the problem."""
@@ -377,10 +379,9 @@ class CoherenceConfig(_Strict):
     @field_validator("flag_verdicts")
     @classmethod
     def _known_verdicts(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        known = {"coherent", "divergent_grounded", "ungrounded", "ambiguous_prompt"}
-        unknown = sorted(set(value) - known)
+        unknown = sorted(set(value) - set(VERDICTS))
         if unknown:
-            raise ValueError(f"unknown verdicts {unknown}; known: {sorted(known)}")
+            raise ValueError(f"unknown verdicts {unknown}; known: {sorted(VERDICTS)}")
         return value
 
 

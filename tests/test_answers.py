@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from test_pipeline_support import read_rows, run_tiny, write_video
 
-from drivexplain.operators.verdicts.coherence import VERDICTS
+from drivexplain.operators.config import VERDICTS
 from drivexplain.pipeline.answers import AnswersError, assign_answers, read_answers
 from drivexplain.pipeline.prompts import PromptError, resolve_tracks
 

@@ -17,11 +17,10 @@ import cv2
 import numpy as np
 import pytest
 
-from drivexplain.operators.config import CoherenceConfig
+from drivexplain.operators.config import VERDICTS, CoherenceConfig
 from drivexplain.operators.contrastive import load_vocabulary
 from drivexplain.operators.results import ConceptResult, FrameAttribution
 from drivexplain.operators.verdicts.coherence import (
-    VERDICTS,
     ConceptEvidence,
     FrameCheck,
     check_frames,

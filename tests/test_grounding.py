@@ -179,7 +179,7 @@ def test_an_unverifiable_concept_raises_no_flag_and_says_so_first() -> None:
                    Extraction("No.", (), ("bicycle",), polarity="deny")):
         verdict = decide(FrameCheck(prompt, answer, {"bicycle": weak}, {"histogram": 1.0}),
                          config)
-        assert verdict.verdict != "ungrounded"
+        assert verdict.verdict == "unverified"
         assert "'bicycle' cannot be verified by this CLIP: calibration AUROC 0.470 < " \
                "min_concept_auroc 0.8" in verdict.reasons[0]
     # the same evidence from a concept the CLIP tells apart well is a flag
@@ -265,3 +265,28 @@ def test_a_close_up_that_buys_less_than_the_margin_is_not_kept() -> None:
     gain = cal.fitted_on["oof_auroc_with_closeups"] - cal.fitted_on["oof_auroc_without_closeups"]
     assert 0.0 < gain < MIN_CLOSEUP_GAIN, gain
     assert cal.crop_scales == ()
+
+
+def test_an_answer_with_one_checked_concept_is_judged_on_it_and_notes_the_rest() -> None:
+    """"unverified" only when nothing the answer says could be checked: a grounded bus beside
+    an unverifiable bicycle is a coherent answer whose reasons still say the bicycle was not
+    checked."""
+    config = CoherenceConfig(calibration=None, min_concept_auroc=0.8)
+    weak = ConceptEvidence("bicycle", "car", 0.3, 0.0, 1.0, 0.0, 10, 0.0,
+                           p_grounded=0.05, concept_auroc=0.47)
+    strong = ConceptEvidence("bus", "car", 0.3, 0.0, 1.0, 0.0, 10, 0.0,
+                             p_grounded=0.95, concept_auroc=0.97)
+    prompt = Extraction("Is there a bus?", ("bus",))
+    answer = Extraction("Yes, a bus and a bicycle.", ("bus", "bicycle"), polarity="affirm")
+    verdict = decide(FrameCheck(prompt, answer, {"bus": strong, "bicycle": weak},
+                                {"histogram": 1.0}), config)
+    assert verdict.verdict == "coherent"
+    assert "'bicycle' cannot be verified" in verdict.reasons[0]
+    assert any("answer concept 'bus' grounded" in r for r in verdict.reasons)
+
+
+def test_unverified_is_a_verdict_the_config_knows() -> None:
+    assert CoherenceConfig(flag_verdicts=("ungrounded", "unverified")).flag_verdicts == (
+        "ungrounded", "unverified")
+    with pytest.raises(ValueError, match="unknown verdicts"):
+        CoherenceConfig(flag_verdicts=("unchecked",))

@@ -163,6 +163,25 @@ def test_report_escapes_user_text() -> None:
     assert esc("<b>") in page
 
 
+def test_report_says_which_answers_it_could_not_check_and_why() -> None:
+    def row(i: int, verdict: str, concept: str, auroc: float | None) -> dict:
+        out = {name: None for name in SCHEMA.names}
+        out.update(status="ok", frame_index=i, timestamp=i / 10, prompt="Is there a <b>?",
+                   verdict=verdict, concept_results=[
+                       {"concept": concept, "p_grounded": 0.7, "concept_auroc": auroc}])
+        return out
+
+    rows = [row(0, "unverified", "pedestrian", 0.69), row(1, "unverified", "<i>", None),
+            row(2, "coherent", "bus", 0.98)]
+    page = video_report("v.mp4", rows, None, None, {}, {"model": "m"})
+    assert "2 answers are <code>unverified</code>" in page
+    assert "pedestrian (AUROC 0.69)" in page and esc("<i>") + " (not measured)" in page
+    assert "bus" not in page.split("unverified</code>")[1].split("</p>")[0]
+    assert "<i>" not in page
+    assert "answers are <code>unverified</code>" not in video_report(
+        "v.mp4", rows[2:], None, None, {}, {"model": "m"})
+
+
 def test_episodes_group_consecutive_flagged_frames() -> None:
     def row(i: int, flagged: bool) -> dict:
         return {"status": "ok", "frame_index": i, "timestamp": i / 10, "prompt": "p",

@@ -29,10 +29,13 @@ Verdicts, first match wins:
 1. `ungrounded`: a concept the answer names fails a grounding test (any one, or a majority
    or all of them, per `ungrounded_when`), or the answer denies a concept that the image
    clearly supports (z >= `deny_max_z`);
-2. `ambiguous_prompt`: the prompt names no concept (Case II: generic; Case III: ambiguous);
-3. `coherent`: the prompt's and the answer's heatmaps are alike (>= `coherent_similarity`);
+2. `unverified`: every concept the answer names or denies is one this CLIP cannot verify
+   (its calibration AUROC is under `min_concept_auroc`, or was never measured): nothing was
+   checked, so the answer is neither passed nor flagged;
+3. `ambiguous_prompt`: the prompt names no concept (Case II: generic; Case III: ambiguous);
+4. `coherent`: the prompt's and the answer's heatmaps are alike (>= `coherent_similarity`);
    in CLIP-only mode an answer about the prompt's own concept has the same map by construction;
-4. `divergent_grounded`: grounded, but the heatmaps differ: a different concept looked at
+5. `divergent_grounded`: grounded, but the heatmaps differ: a different concept looked at
    elsewhere (Case I), or, with a VLM's answer gradients in the answer map, the prompt's own
    concept answered from somewhere else (the paper's "irrelevant details" failure).
 """
@@ -57,7 +60,6 @@ from drivexplain.operators.verdicts.grounding import (
     colour_margin,
 )
 
-VERDICTS = ("coherent", "divergent_grounded", "ungrounded", "ambiguous_prompt")
 EPS = 1e-8
 # Background suppression's threshold for an operator without an `AttributionConfig`.
 DEFAULT_TAU = AttributionConfig.model_fields["tau_ratio"].default
@@ -547,6 +549,8 @@ def decide(check: FrameCheck, config: CoherenceConfig) -> Verdict:
                                f"(ungrounded_when: {config.ungrounded_when})"]
         return Verdict("ungrounded",
                        tuple(failed + contradicted + unverified + grounded_notes), sim)
+    if unverified and len(unverified) == len(answer.concepts) + len(answer.denied):
+        return Verdict("unverified", tuple(unverified), sim)
     grounded_notes += failed  # tolerated by ungrounded_when; still reported
     reasons.extend(unverified)
     if prompt.kind != "specific":

@@ -1,10 +1,10 @@
 """The per-frame log record: one row per (analysed frame, prompt), or one error row.
 
 The schema is fixed here so that every chunk's Parquet file has the same columns, the per-video
-files concatenate without casts, and a reader can rely on it. Fields for stages that do not run
-that did not run for a row (no VLM and no logged answer, or the coherence check switched off)
+files concatenate without casts, and a reader can rely on it. Fields for stages that did not
+run for a row (no VLM and no logged answer, or the coherence check switched off)
 are present and filled honestly: null answer, verdict `not_evaluated`, and reasons that say
-why. Otherwise `verdict` is one of `operators.verdicts.coherence.VERDICTS` and `reasons`
+why. Otherwise `verdict` is one of `operators.config.VERDICTS` and `reasons`
 name the metric, its value and the threshold it crossed.
 """
 

@@ -128,12 +128,13 @@ VERDICT_COLOURS = {
     "divergent_grounded": "#ff7f0e",
     "ungrounded": "#d62728",
     "ambiguous_prompt": "#9467bd",
+    "unverified": "#8c8c8c",
     "not_evaluated": "#cccccc",
 }
 
 
-_SEVERITY = {"not_evaluated": 0, "coherent": 1, "ambiguous_prompt": 2, "divergent_grounded": 3,
-             "ungrounded": 4}
+_SEVERITY = {"not_evaluated": 0, "coherent": 1, "unverified": 2, "ambiguous_prompt": 3,
+             "divergent_grounded": 4, "ungrounded": 5}
 
 
 def _evaluated(rows: Sequence[dict[str, Any]]) -> bool:
@@ -359,6 +360,7 @@ def video_report(
                     "no answers to audit (no VLM configured and no --answers file), so only the "
                     "Concept Attribution faithfulness metrics are shown and episodes come from "
                     "the metric flags.</p>")
+    body.append(unverified_block(ok, config))
     if problems:
         body.append("<h2>Problems</h2><ul>" + "".join(
             f"<li class=\"err\">{esc(p)}</li>" for p in problems) + "</ul>")
@@ -432,6 +434,29 @@ def video_report(
     body.append("<h2>Run</h2>" + _config_block(run_info))
     body.append("<h2>Resolved configuration</h2>" + _config_block(config))
     return _page(f"drivexplain: {name}", "".join(body), _SEEK_SCRIPT)
+
+
+def unverified_block(rows: Sequence[dict[str, Any]], config: dict[str, Any]) -> str:
+    """Which answers the CLIP could not check, and the concepts why: a verdict that is neither
+    a pass nor a flag must not read as a pass. A concept counts when its calibration AUROC is
+    under `coherence.min_concept_auroc` or was never measured; empty when every answer could
+    be checked."""
+    unverified = [r for r in rows if r.get("verdict") == "unverified"]
+    if not unverified:
+        return ""
+    bar = _coherence_config(config).min_concept_auroc
+    weak: dict[str, float | None] = {}
+    for row in unverified:
+        for result in row.get("concept_results") or []:
+            auroc = result.get("concept_auroc")
+            if result.get("p_grounded") is not None and (auroc is None or auroc < bar):
+                weak[result["concept"]] = auroc
+    named = ", ".join(f"{esc(c)} ({'not measured' if a is None else f'AUROC {a:.2f}'})"
+                      for c, a in sorted(weak.items()))
+    return (f"<p class=\"muted\">{len(unverified)} answers are <code>unverified</code>: every "
+            "concept they name or deny is one this CLIP told apart too poorly on its "
+            f"calibration labels (min_concept_auroc {bar:g}) to confirm or flag"
+            + (f": {named}" if named else "") + ". Check those answers by eye.</p>")
 
 
 def unplaced_block(unplaced: Sequence[dict[str, Any]]) -> str:
