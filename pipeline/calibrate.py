@@ -117,12 +117,18 @@ def _frames(labels: list[Label], short_side: int | None) -> dict[tuple[Path, int
     return out
 
 
-def calibrate(labels_path: Path, out: Path, config: DrivexplainConfig) -> dict:
-    """Fit and write the calibration; returns what it was fitted on."""
+def calibrate(labels_path: Path, out: Path, config: DrivexplainConfig,
+              false_flag_rate: float | None = None) -> dict:
+    """Fit and write the calibration; returns what it was fitted on and, per concept, its
+    AUROC and false-flag bounds (`concepts`). `false_flag_rate` defaults to
+    `grounding.MAX_FALSE_FLAG_RATE`."""
     from drivexplain.operators.attribution import ConceptAttribution
     from drivexplain.operators.verdicts.closeups import DEFAULT_CROP_SCALES
     from drivexplain.operators.verdicts.coherence import concept_evidence
-    from drivexplain.operators.verdicts.grounding import fit_choosing_closeups
+    from drivexplain.operators.verdicts.grounding import (
+        MAX_FALSE_FLAG_RATE,
+        fit_choosing_closeups,
+    )
 
     labels = read_labels(labels_path)
     frames = _frames(labels, config.pipeline.transport_short_side)
@@ -140,8 +146,13 @@ def calibrate(labels_path: Path, out: Path, config: DrivexplainConfig) -> dict:
     calibration = fit_choosing_closeups(
         samples, [label.present for label in labels], operator.model_id,
         operator.backbone.weights_sha256, f"drivexplain calibrate {labels_path.name}",
-        DEFAULT_CROP_SCALES)
+        DEFAULT_CROP_SCALES, false_flag_rate or MAX_FALSE_FLAG_RATE)
     calibration.save(out)
+    concepts = {c: {"auroc": calibration.concept_auroc.get(c),
+                    "bounds": calibration.flag_bounds(c)}
+                for c in sorted({label.concept.lower() for label in labels})}
     return dict(calibration.fitted_on) | {"model": operator.model_id,
                                           "crop_scales": list(calibration.crop_scales),
-                                          "unmeasured": list(calibration.unmeasured)}
+                                          "unmeasured": list(calibration.unmeasured),
+                                          "false_flag_rate": calibration.false_flag_rate,
+                                          "concepts": concepts}

@@ -156,6 +156,9 @@ def calibrate(
     labels: Path = typer.Argument(..., help="JSONL: {image|video+frame, concept, present}."),
     out: Path = typer.Option(..., help="Where to write calibration.json."),
     config: Path = typer.Option(None, help="YAML config naming the CLIP to calibrate."),
+    false_flag_rate: float = typer.Option(
+        0.1, min=0.01, max=0.5, help="Share of a concept's correct answers its flags may fall "
+        "on, on these labels: sets each concept's false-flag bounds."),
 ) -> None:
     """Fit the grounding calibration (p_grounded) for your CLIP; point coherence.calibration
     at the result."""
@@ -165,12 +168,19 @@ def calibrate(
     from drivexplain.pipeline.calibrate import calibrate as fit
 
     try:
-        fitted = fit(labels, out, load_config(config))
+        fitted = fit(labels, out, load_config(config), false_flag_rate)
     except (ConfigError, LabelsError, CalibrationError, ValueError, OSError) as err:
         typer.secho(f"error: {err}", fg=typer.colors.RED, err=True)
         raise typer.Exit(2) from None
     typer.echo(f"fitted on {fitted['samples']} labels ({fitted['present']} present) for "
                f"{fitted['model']} -> {out}")
+    typer.echo(f"per concept: out-of-fold AUROC; flags on a named concept at p_grounded <= "
+               f"the affirm bound, on a denied one at >= the deny bound (false_flag_rate "
+               f"{fitted['false_flag_rate']:g})")
+    for concept, row in fitted["concepts"].items():
+        auroc = "n/a" if row["auroc"] is None else f"{row['auroc']:.3f}"
+        affirm, deny = ("none" if b is None else f"{b:.3f}" for b in row["bounds"])
+        typer.echo(f"  {concept:<24} AUROC {auroc:<6} affirm {affirm:<6} deny {deny}")
     if fitted["unmeasured"]:
         typer.echo(f"too few present or absent labels (under 10 of either) to measure "
                    f"{', '.join(fitted['unmeasured'])}: no flag will rest on them; label more "

@@ -39,14 +39,19 @@ def labelled(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_calibrate_fits_for_the_loaded_clip(labelled: Path, tmp_path: Path) -> None:
     out = tmp_path / "calibration.json"
-    result = CliRunner().invoke(app, ["calibrate", str(labelled), "--out", str(out)])
+    result = CliRunner().invoke(app, ["calibrate", str(labelled), "--out", str(out),
+                                      "--false-flag-rate", "0.2"])
     assert result.exit_code == 0, result.output
     assert "fitted on 26 labels" in result.output
+    # one line per labelled concept; too few labels per side: no AUROC and no bounds
+    assert "false_flag_rate 0.2" in result.output
+    assert "stop sign                AUROC n/a    affirm none   deny none" in result.output
     cal = load_calibration(out)
     # six frames give no concept 10 labels on each side: every one is named as unmeasured
     assert set(cal.unmeasured) == {"car", "bus", "pedestrian", "stop sign", "crosswalk"}
     assert "too few present or absent labels" in result.output and "pedestrian" in result.output
     assert cal.fitted_on["samples"] == 26
+    assert cal.false_flag_rate == 0.2 and cal.overall_flag_bounds[0] is not None
     config = DrivexplainConfig()
     from drivexplain.operators.backbone import OpenClipViT
 

@@ -75,6 +75,75 @@ def test_a_file_fitted_before_a_feature_existed_reads_only_its_own_features() ->
     assert "similarity" not in older.features
 
 
+def test_flag_bounds_hold_each_concepts_false_flags_near_the_rate() -> None:
+    """A concept the evidence tells apart poorly gets a lower affirm bound (its present
+    examples reach low probabilities) than one it tells apart well; both bounds leave about
+    `false_flag_rate` of the concept's correct answers on the flagging side, out of fold."""
+    samples, labels = _samples(600)
+    rng = np.random.default_rng(5)
+    weak = [GroundingFeatures("bicycle", rng.normal(0.3 if i % 2 else 0.0, 1.0), 0.0, None, 0.0)
+            for i in range(200)]
+    cal = fit_grounding(samples + weak, labels + [bool(i % 2) for i in range(200)], "M@w",
+                        "ab" * 32, source="test", false_flag_rate=0.1)
+    assert cal.false_flag_rate == 0.1
+    bus_affirm, bus_deny = cal.flag_bounds("Bus")
+    bike_affirm, bike_deny = cal.flag_bounds("bicycle")
+    assert bike_affirm < bus_affirm and bike_deny > bus_deny
+    present = [cal.probability(s) for s, y in zip(samples, labels, strict=True)
+               if y and s.concept == "bus"]
+    assert 0.03 < np.mean(np.array(present) <= bus_affirm) < 0.2  # in-sample, near 0.1
+    assert cal.flag_bounds("tram") == cal.overall_flag_bounds != (None, None)
+    # a side with fewer than 10 labels has no bound
+    few = fit_grounding(samples + weak[:12], labels + [True] * 3 + [False] * 9, "M@w", None,
+                        source="test")
+    assert few.flag_bounds("bicycle") == (None, None)
+
+
+def test_a_file_without_bounds_flags_on_flag_confidence_alone() -> None:
+    samples, labels = _samples()
+    cal = fit_grounding(samples, labels, "M@w", "ab" * 32, source="test")
+    older = cal.model_validate({k: v for k, v in cal.model_dump().items()
+                                if k not in ("false_flag_rate", "concept_flag_bounds",
+                                             "overall_flag_bounds")})
+    assert older.flag_bounds("bus") == (None, None)
+    evidence = ConceptEvidence("bus", "car", 0.3, 0.0, 1.0, -1.0, 10, 0.0).calibrated(older)
+    assert evidence.affirm_bound is None and evidence.deny_bound is None
+
+
+@pytest.mark.parametrize(("p", "verdict", "said"), [
+    (0.30, "unverified", "> 0.150, its false-flag bound: too weak to flag"),
+    (0.10, "ungrounded", "and <= 0.150, its false-flag bound"),
+    (0.70, "coherent", "> 0.5 (1 - flag_confidence)")])
+def test_a_named_concept_is_flagged_only_past_its_false_flag_bound(
+        p: float, verdict: str, said: str) -> None:
+    config = CoherenceConfig(flag_confidence=0.5, calibration=None)
+    evidence = ConceptEvidence("red traffic light", "car", 0.3, 0.1, 3.0, 0.0, 10, 0.0,
+                               p_grounded=p, concept_auroc=0.81, affirm_bound=0.15,
+                               deny_bound=0.9)
+    prompt = Extraction("What colour is the traffic light?", ("traffic light",))
+    answer = Extraction("It's red.", ("red traffic light",), polarity="affirm")
+    out = decide(FrameCheck(prompt, answer, {"red traffic light": evidence},
+                            {"histogram": 1.0}), config)
+    assert out.verdict == verdict
+    assert said in " ".join(out.reasons)
+
+
+@pytest.mark.parametrize(("p", "verdict", "said"), [
+    (0.70, "unverified", "but < 0.900, its false-flag bound"),
+    (0.95, "ungrounded", "and >= 0.900, its false-flag bound"),
+    (0.30, "coherent", "does not contradict it: p_grounded 0.300 < flag_confidence 0.5")])
+def test_a_denied_concept_is_flagged_only_past_its_false_flag_bound(
+        p: float, verdict: str, said: str) -> None:
+    config = CoherenceConfig(flag_confidence=0.5, calibration=None)
+    evidence = ConceptEvidence("car", "truck", 0.3, 0.1, 3.0, 0.0, 10, 0.0, p_grounded=p,
+                               concept_auroc=0.95, affirm_bound=0.2, deny_bound=0.9)
+    out = decide(FrameCheck(Extraction("Is there a car?", ("car",)),
+                            Extraction("No.", (), ("car",), polarity="deny"),
+                            {"car": evidence}, {"histogram": 1.0}), config)
+    assert out.verdict == verdict
+    assert said in " ".join(out.reasons)
+
+
 def test_fit_needs_both_labels() -> None:
     samples, _ = _samples(10)
     with pytest.raises(CalibrationError, match="both present and absent"):

@@ -176,7 +176,7 @@ def test_report_says_which_answers_it_could_not_check_and_why() -> None:
     page = video_report("v.mp4", rows, None, None, {}, {"model": "m"})
     assert "2 answers are <code>unverified</code>" in page
     assert "pedestrian (AUROC 0.69)" in page and esc("<i>") + " (not measured)" in page
-    assert "bus" not in page.split("unverified</code>")[1].split("</p>")[0]
+    assert "bus (" not in page.split("unverified</code>")[1].split("</p>")[0]
     assert "<i>" not in page
     assert "answers are <code>unverified</code>" not in video_report(
         "v.mp4", rows[2:], None, None, {}, {"model": "m"})

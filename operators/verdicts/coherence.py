@@ -30,8 +30,9 @@ Verdicts, first match wins:
    or all of them, per `ungrounded_when`), or the answer denies a concept that the image
    clearly supports (z >= `deny_max_z`);
 2. `unverified`: every concept the answer names or denies is one this CLIP cannot verify
-   (its calibration AUROC is under `min_concept_auroc`, or was never measured): nothing was
-   checked, so the answer is neither passed nor flagged;
+   (its calibration AUROC is under `min_concept_auroc`, or was never measured), or one whose
+   evidence in this frame leans against the answer without passing the concept's false-flag
+   bound: nothing was confirmed, so the answer is neither passed nor flagged;
 3. `ambiguous_prompt`: the prompt names no concept (Case II: generic; Case III: ambiguous);
 4. `coherent`: the prompt's and the answer's heatmaps are alike (>= `coherent_similarity`);
    in CLIP-only mode an answer about the prompt's own concept has the same map by construction;
@@ -195,6 +196,10 @@ class ConceptEvidence:
     calibration is loaded for this CLIP.
     `concept_auroc`: how well that probability told the concept's presence from its absence on
     the calibration labels; a concept the CLIP cannot tell apart is not flagged either way.
+    `affirm_bound` / `deny_bound`: the concept's false-flag bounds
+    (`GroundingCalibration.concept_flag_bounds`): a named concept is flagged only at
+    p_grounded <= affirm_bound, a denied one only at p_grounded >= deny_bound; None for no
+    bound.
     """
 
     concept: str
@@ -210,6 +215,8 @@ class ConceptEvidence:
     colour_share: float | None = None
     p_grounded: float | None = None
     concept_auroc: float | None = None
+    affirm_bound: float | None = None
+    deny_bound: float | None = None
     # The VLM's own grounding evidence (`operators.vlm.grounding_score`), None without a VLM.
     vlm_grounding: float | None = None
 
@@ -244,8 +251,10 @@ class ConceptEvidence:
     def calibrated(self, calibration: GroundingCalibration | None) -> ConceptEvidence:
         if calibration is None:
             return self
+        affirm, deny = calibration.flag_bounds(self.concept)
         return replace(self, p_grounded=calibration.probability(self.features()),
-                       concept_auroc=calibration.auroc_for(self.concept))
+                       concept_auroc=calibration.auroc_for(self.concept), affirm_bound=affirm,
+                       deny_bound=deny)
 
 
     def to_dict(self) -> dict[str, Any]:
@@ -447,19 +456,30 @@ def _fmt(value: float | None, spec: str = ".3f") -> str:
     return "n/a" if value is None else format(value, spec)
 
 
-def grounding(evidence: ConceptEvidence | None, config: CoherenceConfig) -> tuple[bool, list[str]]:
-    """Whether a concept is grounded, and one clause per enabled test saying why."""
+GROUNDED, NOT_GROUNDED, UNCHECKED = "grounded", "not grounded", "unchecked"
+
+
+def grounding(evidence: ConceptEvidence | None, config: CoherenceConfig) -> tuple[str, list[str]]:
+    """Whether a named concept is `GROUNDED`, `NOT_GROUNDED` or `UNCHECKED` (the CLIP cannot
+    verify it, or its evidence leans to absent but not past its false-flag bound), and one
+    clause per enabled test saying why."""
     if evidence is None:
-        return False, ["no attribution was computed for it"]
+        return NOT_GROUNDED, ["no attribution was computed for it"]
     e = evidence
     why = unverifiable(e, config)
     if why is not None:
-        return True, [f"p_grounded {e.p_grounded:.3f}, but {why}"]
+        return UNCHECKED, [f"p_grounded {e.p_grounded:.3f}, but {why}"]
     if e.p_grounded is not None:
         limit = 1.0 - config.flag_confidence
-        ok = e.p_grounded > limit
-        return ok, [f"p_grounded {e.p_grounded:.3f} {'>' if ok else '<='} {limit:.3g} "
-                    f"(1 - flag_confidence)"]
+        said = f"p_grounded {e.p_grounded:.3f}"
+        if e.p_grounded > limit:
+            return GROUNDED, [f"{said} > {limit:.3g} (1 - flag_confidence)"]
+        if e.affirm_bound is not None and e.p_grounded > e.affirm_bound:
+            return UNCHECKED, [f"{said} <= {limit:.3g} (1 - flag_confidence), but > "
+                               f"{e.affirm_bound:.3f}, its false-flag bound: too weak to flag"]
+        bound = "" if e.affirm_bound is None else \
+            f" and <= {e.affirm_bound:.3f}, its false-flag bound"
+        return NOT_GROUNDED, [f"{said} <= {limit:.3g} (1 - flag_confidence){bound}"]
     tests: list[tuple[str, float | None, float | None, bool]] = [
         # name, value, threshold, passes when value >= threshold (CD: strictly above)
         ("vocabulary z-score", e.vocab_z, config.ground_min_z, True),
@@ -491,7 +511,7 @@ def grounding(evidence: ConceptEvidence | None, config: CoherenceConfig) -> tupl
                            f"{config.ground_max_rank}")
     if not clauses:
         clauses.append("no grounding test is enabled (every ground_* threshold is null)")
-    return ok, clauses
+    return (GROUNDED if ok else NOT_GROUNDED), clauses
 
 
 def decide(check: FrameCheck, config: CoherenceConfig) -> Verdict:
@@ -508,12 +528,9 @@ def decide(check: FrameCheck, config: CoherenceConfig) -> Verdict:
     # notes lead the reasons of whatever verdict follows.
     unverified: list[str] = []
     for concept in answer.concepts:
-        ok, clauses = grounding(check.evidence.get(concept), config)
-        text = f"answer concept '{concept}' {'grounded' if ok else 'not grounded'}: " + \
-            ", ".join(clauses)
-        target = unverified if unverifiable(check.evidence.get(concept), config) else (
-            grounded_notes if ok else failed)
-        target.append(text)
+        status, clauses = grounding(check.evidence.get(concept), config)
+        {GROUNDED: grounded_notes, NOT_GROUNDED: failed, UNCHECKED: unverified}[status].append(
+            f"answer concept '{concept}' {status}: " + ", ".join(clauses))
     contradicted: list[str] = []
     denied_notes: list[str] = []
     for concept in answer.denied:
@@ -524,12 +541,22 @@ def decide(check: FrameCheck, config: CoherenceConfig) -> Verdict:
             unverified.append(f"the answer denies '{concept}': {why}")
             continue
         if p is not None:
-            supported = p >= config.flag_confidence
-            (contradicted if supported else denied_notes).append(
-                f"the answer denies '{concept}' and the image "
-                f"{'supports it' if supported else 'does not contradict it'}: p_grounded "
-                f"{p:.3f} {'>=' if supported else '<'} flag_confidence "
-                f"{config.flag_confidence:g}")
+            said = f"p_grounded {p:.3f}"
+            if p < config.flag_confidence:
+                denied_notes.append(f"the answer denies '{concept}' and the image does not "
+                                    f"contradict it: {said} < flag_confidence "
+                                    f"{config.flag_confidence:g}")
+            elif e.deny_bound is not None and p < e.deny_bound:
+                unverified.append(f"the answer denies '{concept}', and the image leans the "
+                                  f"other way but not enough to flag: {said} >= "
+                                  f"flag_confidence {config.flag_confidence:g}, but < "
+                                  f"{e.deny_bound:.3f}, its false-flag bound")
+            else:
+                bound = "" if e.deny_bound is None else \
+                    f" and >= {e.deny_bound:.3f}, its false-flag bound"
+                contradicted.append(f"the answer denies '{concept}' and the image supports "
+                                    f"it: {said} >= flag_confidence "
+                                    f"{config.flag_confidence:g}{bound}")
             continue
         z = e.vocab_z if e else None
         if z is not None and z >= config.deny_max_z:

@@ -46,6 +46,9 @@ COLOUR_SHARE_FLOOR = 1e-5
 # A concept's own AUROC needs this many present and absent labels; with fewer it is noise, and
 # the concept is judged by the overall AUROC instead.
 MIN_LABELS_PER_SIDE = 10
+# The share of a concept's correct answers its flags may fall on, on the calibration labels:
+# the bar a reviewer is promised for objects at or above 1 % of the frame (issue #17).
+MAX_FALSE_FLAG_RATE = 0.1
 
 
 # Any evidence dataclass that carries the close-ups' readings.
@@ -140,6 +143,24 @@ class GroundingCalibration(BaseModel):
         "often they occur (a class in nearly every frame looks present whatever the image "
         "shows), so no flag rests on them."
     )
+    false_flag_rate: float | None = Field(
+        None, gt=0.0, lt=1.0, description="The share of a concept's present (absent) "
+        "calibration labels whose out-of-fold p_grounded lies below its affirm bound (above "
+        "its deny bound); null in files fitted before the bounds existed, which have none."
+    )
+    concept_flag_bounds: dict[str, tuple[float | None, float | None]] = Field(
+        default_factory=dict,
+        description="Per concept, (affirm, deny): a named concept is flagged only at "
+        "p_grounded <= affirm, a denied one only at p_grounded >= deny, besides the "
+        "flag_confidence threshold. A global threshold lets a weakly told concept flag many "
+        "correct answers while the overall precision looks fine; these bounds hold each "
+        "concept's own false flags near false_flag_rate. A side with fewer than 10 labels "
+        "is null (no bound).",
+    )
+    overall_flag_bounds: tuple[float | None, float | None] = Field(
+        (None, None), description="The same over all labels: what a concept the labels "
+        "never name gets."
+    )
     crop_scales: tuple[float, ...] = Field(
         (), description="The close-up crops crop_z was measured with (shares of the frame's "
         "sides, one crop per scale around the concept's heatmap peak); a run must cut the same."
@@ -170,6 +191,11 @@ class GroundingCalibration(BaseModel):
         if concept in self.unmeasured:
             return None
         return self.concept_auroc.get(concept, self.overall_auroc)
+
+    def flag_bounds(self, concept: str) -> tuple[float | None, float | None]:
+        """(affirm, deny) bounds of `concept` (`concept_flag_bounds`); the overall ones for a
+        concept the labels never name."""
+        return self.concept_flag_bounds.get(concept.lower(), self.overall_flag_bounds)
 
     def check_model(self, model_id: str, weights_sha256: str | None) -> None:
         """Refuse a calibration fitted for another CLIP, naming both models."""
@@ -247,11 +273,18 @@ def fit_grounding(
     source: str,
     regularisation: float = 1.0,
     crop_scales: Sequence[float] = (),
+    false_flag_rate: float = MAX_FALSE_FLAG_RATE,
 ) -> GroundingCalibration:
     """Fit the logistic model on labelled (frame, concept) evidence.
 
     `crop_scales` are the close-ups the samples' `crop_z` came from; the file records them so
     that a run cuts the same crops.
+
+    Each concept's flag bounds are quantiles of its out-of-fold probabilities: the
+    `false_flag_rate` quantile of its present labels (affirm) and the 1 - `false_flag_rate`
+    quantile of its absent ones (deny). On the shipped CLIP's calibration labels, a red traffic
+    light's p_grounded fell under 0.5 for 16 of 58 correct colour answers while every class
+    stayed under 0.15: one threshold cannot serve both.
 
     Features are standardised on the labels themselves; a concept gets its own offset and its
     own change of the vocab_z weight (one-hot and one-hot x z, L2-regularised like the rest, so
@@ -282,7 +315,24 @@ def fit_grounding(
         "concept_auroc": {c: a for c, a in per_concept.items() if a is not None},
         "unmeasured": tuple(c for c, a in per_concept.items() if a is None),
         "overall_auroc": _auroc(y, oof),
+        "false_flag_rate": false_flag_rate,
+        "concept_flag_bounds": {c: _flag_bounds(y[concepts == c], oof[concepts == c],
+                                                false_flag_rate)
+                                for c in sorted(set(concepts))},
+        "overall_flag_bounds": _flag_bounds(y, oof, false_flag_rate),
         "crop_scales": tuple(float(v) for v in crop_scales)})
+
+
+def _flag_bounds(labels: np.ndarray, probabilities: np.ndarray, rate: float
+                 ) -> tuple[float | None, float | None]:
+    """(affirm, deny): the `rate` quantile of the present labels' probabilities and the
+    1 - `rate` quantile of the absent ones'; None for a side with too few labels."""
+    present, absent = probabilities[labels], probabilities[~labels]
+    affirm = (round(float(np.quantile(present, rate)), 6)
+              if len(present) >= MIN_LABELS_PER_SIDE else None)
+    deny = (round(float(np.quantile(absent, 1.0 - rate)), 6)
+            if len(absent) >= MIN_LABELS_PER_SIDE else None)
+    return affirm, deny
 
 
 def fit_choosing_closeups(
@@ -292,6 +342,7 @@ def fit_choosing_closeups(
     weights_sha256: str | None,
     source: str,
     crop_scales: Sequence[float],
+    false_flag_rate: float = MAX_FALSE_FLAG_RATE,
 ) -> GroundingCalibration:
     """`fit_grounding` with the close-ups' readings, and without; the better one out of fold.
 
@@ -301,11 +352,11 @@ def fit_choosing_closeups(
     crop scales and runs cut no crops. Both AUROCs are kept in `fitted_on`.
     """
     with_crops = fit_grounding(samples, labels, model_id, weights_sha256, source,
-                               crop_scales=crop_scales)
+                               crop_scales=crop_scales, false_flag_rate=false_flag_rate)
     if not crop_scales:
         return with_crops
     without = fit_grounding([without_closeups(s) for s in samples], labels, model_id,
-                            weights_sha256, source)
+                            weights_sha256, source, false_flag_rate=false_flag_rate)
     gain = (with_crops.overall_auroc or 0.0) - (without.overall_auroc or 0.0)
     chosen = with_crops if gain >= MIN_CLOSEUP_GAIN else without
     record = {"oof_auroc_with_closeups": with_crops.overall_auroc or 0.0,

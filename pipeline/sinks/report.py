@@ -438,9 +438,10 @@ def video_report(
 
 def unverified_block(rows: Sequence[dict[str, Any]], config: dict[str, Any]) -> str:
     """Which answers the CLIP could not check, and the concepts why: a verdict that is neither
-    a pass nor a flag must not read as a pass. A concept counts when its calibration AUROC is
-    under `coherence.min_concept_auroc` or was never measured; empty when every answer could
-    be checked."""
+    a pass nor a flag must not read as a pass. A concept is named when its calibration AUROC is
+    under `coherence.min_concept_auroc` or was never measured; the other unverified answers had
+    evidence that leaned against them without passing the concept's false-flag bound. Empty
+    when every answer could be checked."""
     unverified = [r for r in rows if r.get("verdict") == "unverified"]
     if not unverified:
         return ""
@@ -453,10 +454,12 @@ def unverified_block(rows: Sequence[dict[str, Any]], config: dict[str, Any]) -> 
                 weak[result["concept"]] = auroc
     named = ", ".join(f"{esc(c)} ({'not measured' if a is None else f'AUROC {a:.2f}'})"
                       for c, a in sorted(weak.items()))
-    return (f"<p class=\"muted\">{len(unverified)} answers are <code>unverified</code>: every "
-            "concept they name or deny is one this CLIP told apart too poorly on its "
-            f"calibration labels (min_concept_auroc {bar:g}) to confirm or flag"
-            + (f": {named}" if named else "") + ". Check those answers by eye.</p>")
+    return (f"<p class=\"muted\">{len(unverified)} answers are <code>unverified</code>: this "
+            "CLIP could neither confirm nor flag any concept they name or deny. Either it told "
+            f"the concept apart too poorly on its calibration labels (min_concept_auroc {bar:g})"
+            + (f": {named}" if named else "") + "; or the frame's evidence leaned against the "
+            "answer without passing the concept's false-flag bound (the reasons give both "
+            "values). Check those answers by eye.</p>")
 
 
 def unplaced_block(unplaced: Sequence[dict[str, Any]]) -> str:
