@@ -215,9 +215,20 @@ def test_post_nominal_colour_needs_the_coloured_concept_in_the_vocabulary() -> N
         ("Is the bus stopped?", "No, the truck is.", ("truck",), (), "deny"),
         ("Is there a pedestrian on the crosswalk?", "No.", (), ("pedestrian",), "deny"),
         ("Is a pedestrian crossing?", "No.", (), ("pedestrian",), "deny"),
-        # a hedge is not a denial
-        ("Is there a bus?", "I'm not sure.", ("bus",), (), None),
-        ("Is there a bus?", "I can't tell.", ("bus",), (), None),
+        # saying one cannot tell is neither a claim nor a denial, nor is what it covers
+        ("Is there a bus?", "I'm not sure.", (), (), None),
+        ("Is there a bus?", "I can't tell.", (), (), None),
+        ("Is there a bus?", "Hard to say.", (), (), None),
+        ("Is there a bus?", "No idea.", (), (), None),
+        ("Is there a stop sign?", "I'm not sure there is one.", (), (), None),
+        ("Is there a stop sign?", "I can't tell whether there is a stop sign.", (), (), None),
+        ("Is there a bus?", "It is unclear if a bus is there, but a truck is.", ("truck",), (),
+         None),
+        ("Is there a bus?", "Not sure, probably not.", (), ("bus",), "deny"),
+        # doubt denies
+        ("Is there a bus?", "Unlikely.", (), ("bus",), "deny"),
+        ("Is there a bus?", "I doubt it.", (), ("bus",), "deny"),
+        ("Is there a bus?", "I doubt there is a bus here.", (), ("bus",), "deny"),
     ],
 )
 def test_negation_and_its_scope(extractor: ConceptExtractor, prompt: str, answer: str,

@@ -73,8 +73,11 @@ Rules, in order (the word lists live in `operators.verdicts.lexicon`):
   it says a place on the road is empty ("The road ahead is clear.": what was asked about is not
   there).
 - Hedges. A hedged claim is read as the claim: "There might be a bus", "I think there is a
-  pedestrian" assert them, "Probably not" and "I don't think so" deny; an answer that only
-  says it cannot tell ("I'm not sure") stays about the prompt's concepts and denies nothing.
+  pedestrian" assert them, "Probably not", "Unlikely", "I doubt it" and "I don't think so" deny.
+  An answer that says it cannot tell ("I'm not sure", "Hard to say", "No idea") asserts and
+  denies nothing, and neither does what follows that in its clause ("I'm not sure there is
+  one", "I can't tell whether the light is red"): flagging it would blame the model for a
+  claim it did not make.
 - An answer that opens with a yes word and names concepts of its own also asserts the
   prompt's ("Is anyone crossing the street?" -> "Yes, someone is." names the street too).
 - An answer that names no concept of its own inherits the prompt's. "Yes." or a count asserts
@@ -108,6 +111,7 @@ from drivexplain.operators.verdicts.lexicon import (
     AFTERTHOUGHTS,
     AUXILIARIES,
     BREAKS,
+    CANNOT_TELL,
     CLAUSE_WORDS,
     COLOUR_ALIASES,
     COLOUR_SUFFIXES,
@@ -123,6 +127,7 @@ from drivexplain.operators.verdicts.lexicon import (
     EMPTY_WORDS,
     FINITE,
     GENERIC,
+    HARD_WORDS,
     HEDGES,
     HYPERNYMS,
     LABEL_MARKS,
@@ -144,6 +149,7 @@ from drivexplain.operators.verdicts.lexicon import (
     SCOPE_ENDS,
     SUBJECTS,
     SYNONYMS,
+    UNSURE_WORDS,
     YES_WORDS,
     lemma,
     tokens,
@@ -305,8 +311,11 @@ class ConceptExtractor:
             if not it.pronoun:
                 covered[it.start : it.stop] = [True] * (it.stop - it.start)
         negated = self._negation_scopes(toks, covered)
+        unsure = _cannot_tell_scopes(toks)
         out = []
         for it in items:
+            if unsure[it.start]:
+                continue
             concept = self._with_colour(it.concept, it.colour, fallback=it.needs_colour)
             denied = it.absent or (negated[it.start] and not it.pronoun)
             out.append(Mention(concept, it.start, it.stop, denied, it.colour, it.inherited))
@@ -532,6 +541,8 @@ class ConceptExtractor:
         )
         if first in EMPHATICS:  # "Absolutely." affirms; "Certainly not." denies
             polarity = "deny" if second in ("not", "no") else "affirm"
+        if polarity == "deny" and _cannot_tell_at(toks, 0):  # "No idea."
+            polarity = None
         negated = any(_is_negator(all_toks, i) for i in range(len(all_toks)))
         if polarity is None and ((denied and not named) or (not mentions and negated)):
             polarity = "deny"
@@ -539,6 +550,10 @@ class ConceptExtractor:
             polarity = "affirm"
         if polarity is None and _says_empty(all_toks):
             polarity = "deny"
+        if polarity is None and not mentions and any(
+                _cannot_tell_at(all_toks, i) for i in range(len(all_toks))):
+            return Extraction(text, (), (), "specific", None, "none",
+                              ("the answer says it cannot tell: it asserts and denies nothing",))
         notes = tuple(f"the colour {m.colour!r} goes with {m.concept!r}"
                       for m in mentions if m.colour is not None)
         if named or denied:
@@ -802,13 +817,43 @@ def _is_negator(toks: list[str], i: int) -> bool:
     tok = toks[i]
     if tok == "of" and i > 0 and toks[i - 1] in LACKING:
         return True
-    if tok not in NEGATORS and not tok.endswith("n't"):
+    if (tok not in NEGATORS and not tok.endswith("n't")) or _cannot_tell_at(toks, i):
         return False
     if tok in NO_WORDS and (i == 0 or toks[i - 1] in BREAKS) and (
             i + 1 >= len(toks) or toks[i + 1] in BREAKS):
         return False
     after = [t for t in toks[i + 1 : i + 3] if t not in ("be", "really", "quite", "very")]
     return not (after and after[0] in HEDGES)
+
+
+def _cannot_tell_at(toks: list[str], i: int) -> bool:
+    """Whether token i says the speaker cannot tell: a negated hedge ("not sure", "can't
+    tell"), "unsure" or "unclear", "hard to say", "no idea"."""
+    tok = toks[i]
+    after = [t for t in toks[i + 1 : i + 4] if t not in ("be", "really", "quite", "very")]
+    if tok in UNSURE_WORDS:
+        return True
+    if tok in HARD_WORDS:
+        return after[:1] == ["to"] and after[1:2] != [] and after[1] in CANNOT_TELL
+    if tok == "no" and after[:1] == ["idea"]:
+        return True
+    return (tok in NEGATORS or tok.endswith("n't")) and after[:1] != [] and \
+        after[0] in CANNOT_TELL
+
+
+def _cannot_tell_scopes(toks: list[str]) -> list[bool]:
+    """Per token, whether it follows a statement that the speaker cannot tell in its clause
+    ("I'm not sure there is one", "hard to say whether it is a bus"): to a break or a
+    contrastive word, so "Hard to say, but I think there's a truck." keeps the truck."""
+    inside = [False] * len(toks)
+    active = False
+    for i, tok in enumerate(toks):
+        if tok in BREAKS or tok in SCOPE_ENDS:
+            active = False
+        elif _cannot_tell_at(toks, i):
+            active = True
+        inside[i] = active
+    return inside
 
 
 def _list_follows(toks: list[str], covered: list[bool], start: int) -> bool:

@@ -136,7 +136,7 @@ AFTERTHOUGHTS = frozenset({"possibly", "probably", "maybe", "perhaps", "likely",
 AUXILIARIES = frozenset({"is", "'s", "are", "'re", "was", "were"})
 NEGATORS = frozenset(
     {"no", "not", "without", "nothing", "none", "never", "neither", "nor", "zero", "0",
-     "cannot", "nobody"}
+     "cannot", "nobody", "doubt", "doubtful", "unlikely"}
 )
 YES_WORDS = frozenset({"yes", "yeah", "yep", "yup", "correct", "true", "affirmative"})
 # Words that open an answer and take the polarity of what follows them: "Absolutely.",
@@ -237,6 +237,13 @@ HEDGES = frozenset(
     {"sure", "certain", "clear", "tell", "say", "determine", "confirm", "know", "possible",
      "only"}
 )
+# What a negated hedge or these words say is that the speaker cannot tell: what follows in the
+# clause is neither asserted nor denied ("I'm not sure there is one", "hard to say whether").
+CANNOT_TELL = frozenset({"sure", "certain", "clear", "tell", "say", "determine", "confirm",
+                         "know"})
+UNSURE_WORDS = frozenset({"unsure", "unclear", "uncertain"})
+# "hard to tell", "difficult to say", "impossible to determine"
+HARD_WORDS = frozenset({"hard", "difficult", "impossible", "tough", "tricky"})
 # What a list of concepts may hold besides them: "no cars, trucks, or any buses".
 LIST_GLUE = frozenset({"a", "an", "the", "any", "or", "and", "nor", "some", "even"})
 # Open questions about the scene (Case II); anything else without a concept is Case III.
