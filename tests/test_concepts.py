@@ -162,6 +162,10 @@ def test_empty_vocabulary_is_an_error() -> None:
         ("Describe this image.", "The car's colour is black.", ("black car",)),
         ("Describe this image.", "The bus on the left is yellow.", ("bus",)),  # no "yellow bus"
         ("Is it safe to drive?", "No, the traffic light is red.", ("red traffic light",)),
+        # a shade before the colour; a pronoun's colour goes to the last concept that has it
+        ("What colour is the car?", "The car is navy blue.", ("blue car",)),
+        ("Is there a traffic light?", "Yes, a traffic light is above the intersection, and "
+         "it is showing green.", ("green traffic light", "intersection")),
         # nothing to refine: a negated copula, two colours, a colour the vocabulary lacks
         ("Describe this image.", "The car is not black.", ("car",)),
         ("Describe this image.", "The car is black and white.", ("car",)),
@@ -225,6 +229,11 @@ def test_post_nominal_colour_needs_the_coloured_concept_in_the_vocabulary() -> N
         ("Is there a bus?", "It is unclear if a bus is there, but a truck is.", ("truck",), (),
          None),
         ("Is there a bus?", "Not sure, probably not.", (), ("bus",), "deny"),
+        # a hedged opener is a hedged yes or no
+        ("Is there a pedestrian?", "Possibly, near the crosswalk.",
+         ("crosswalk", "pedestrian"), (), "affirm"),
+        ("Is there a bus?", "Probably not.", (), ("bus",), "deny"),
+        ("Is there a pedestrian?", "Absent.", (), ("pedestrian",), "deny"),
         # doubt denies
         ("Is there a bus?", "Unlikely.", (), ("bus",), "deny"),
         ("Is there a bus?", "I doubt it.", (), ("bus",), "deny"),

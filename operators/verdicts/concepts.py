@@ -36,15 +36,17 @@ Rules, in order (the word lists live in `operators.verdicts.lexicon`):
   reaches the check however it is phrased: "The car is black." reads as "black car", like "a
   black car". A colour after a copula ("is", "are", "looks", "turned", ...) belongs to the first
   concept of its clause ("The bus on the left is yellow."), or, when the clause's subject is a
-  pronoun ("it's red", "which is red"), to the last concept before it, else to the prompt's
-  concepts. "has a red colour" (or paint, finish) says the same. A colour just before a synonym
-  counts too ("a grey SUV", "a red-coloured car"). The coloured concept replaces the plain one
-  when the vocabulary has it (yellow, orange and amber are one traffic-light colour; grey and
-  gray are the vocabulary's silver); otherwise the plain concept stays, and a colour-only head
-  ("the light is green") falls back to its plain concept ("traffic light"). A colour added after
-  a comma with a hedge goes to the concept before it ("a dark car, possibly black"). Two colours
-  ("black and white") or a negated copula ("is not black") refine nothing; two names of one
-  vocabulary colour ("grey, maybe silver") are one colour.
+  pronoun ("it's red", "which is red"), to the last concept before it that the vocabulary has in
+  that colour ("a light above the intersection, and it is green" is a green light), else to the
+  prompt's concepts. A shade between the copula and the colour ("is navy blue", "is dark blue")
+  does not hide it. "has a red colour" (or paint, finish) says the same. A colour just before a
+  synonym counts too ("a grey SUV", "a red-coloured car"). The coloured concept replaces the
+  plain one when the vocabulary has it (yellow, orange and amber are one traffic-light colour;
+  grey and gray are the vocabulary's silver); otherwise the plain concept stays, and a
+  colour-only head ("the light is green") falls back to its plain concept ("traffic light"). A
+  colour added after a comma with a hedge goes to the concept before it ("a dark car, possibly
+  black"). Two colours ("black and white") or a negated copula ("is not black") refine nothing;
+  two names of one vocabulary colour ("grey, maybe silver") are one colour.
 - Negation. A concept inside the scope of a negator ("no", "not", "none", "zero", "without",
   "n't", ...) is recorded as *denied*, not as named: the text asserts its absence. The scope
   runs from the negator to the end of its clause, not over a fixed number of words, because
@@ -66,8 +68,9 @@ Rules, in order (the word lists live in `operators.verdicts.lexicon`):
 - A prompt with no concept is `generic` when it asks about the scene ("Describe this image.",
   "What is ahead?") and `ambiguous` otherwise ("I don't like winter.", "Is it safe to drive?"):
   the paper's Cases II and III.
-- An answer's `polarity` is its yes/no: an opening yes or no word, or an emphatic word that
-  takes the sign of what follows it ("Absolutely." affirms, "Definitely not." denies), else
+- An answer's `polarity` is its yes/no: an opening yes or no word ("Absent." is one), or an
+  emphatic or hedged word that takes the sign of what follows it ("Absolutely." and "Possibly,
+  near the crosswalk." affirm, "Definitely not." and "Probably not." deny), else
   "deny" when everything it names is denied or when it names nothing and is negated ("Not that I
   can see."), else "affirm" when it opens with a count above zero ("Three."), else "deny" when
   it says a place on the road is empty ("The road ahead is clear.": what was asked about is not
@@ -128,6 +131,7 @@ from drivexplain.operators.verdicts.lexicon import (
     FINITE,
     GENERIC,
     HARD_WORDS,
+    HEDGED_OPENERS,
     HEDGES,
     HYPERNYMS,
     LABEL_MARKS,
@@ -432,8 +436,12 @@ class ConceptExtractor:
             else:
                 earlier = [it for it in items if it.stop <= pronoun
                            and (not it.needs_colour or it.colour is not None)]
+                # a colour goes to the last concept that can have it: in "a light above the
+                # intersection, and it is green" the pronoun is the light
+                takes = [it for it in earlier if colour is not None and colour in it.colours
+                         and self._with_colour(it.concept, colour, False) != it.concept]
                 if earlier:
-                    subjects = [earlier[-1]]
+                    subjects = [takes[-1] if takes else earlier[-1]]
                 else:  # "it's red" answering "what colour is the car?"
                     subjects = [_Item(c, pronoun, pronoun + 1, inherited=True, pronoun=True)
                                 for c in context]
@@ -539,7 +547,7 @@ class ConceptExtractor:
         polarity: Polarity | None = (
             "affirm" if first in YES_WORDS else "deny" if first in NO_WORDS else None
         )
-        if first in EMPHATICS:  # "Absolutely." affirms; "Certainly not." denies
+        if first in EMPHATICS or first in HEDGED_OPENERS:  # "Absolutely.", "Probably not."
             polarity = "deny" if second in ("not", "no") else "affirm"
         if polarity == "deny" and _cannot_tell_at(toks, 0):  # "No idea."
             polarity = None

@@ -144,7 +144,10 @@ YES_WORDS = frozenset({"yes", "yeah", "yep", "yup", "correct", "true", "affirmat
 EMPHATICS = frozenset({"absolutely", "certainly", "definitely", "indeed", "sure", "surely",
                        "clearly"})
 NO_WORDS = frozenset(
-    {"no", "nope", "nah", "false", "negative", "zero", "0", "none", "nothing"})
+    {"no", "nope", "nah", "false", "negative", "zero", "0", "none", "nothing", "absent"})
+# Hedged answer words: a hedged claim is the claim, so "Possibly, near the crosswalk." says yes
+# to the question as "Yes, near the crosswalk." does; "Probably not." says no.
+HEDGED_OPENERS = frozenset({"possibly", "probably", "likely", "maybe", "perhaps"})
 # Adjectives that deny what follows "of": "the road is clear of vehicles".
 LACKING = frozenset({"clear", "free", "devoid", "empty"})
 # A place said to be empty answers a question about what could be in it: "Is there a car?" ->
@@ -191,7 +194,7 @@ COPULAS = frozenset(
 PREDICATE_FILLER = frozenset(
     {"a", "an", "the", "all", "both", "mostly", "mainly", "clearly", "definitely", "currently",
      "now", "still", "very", "bright", "dark", "light", "pale", "deep", "painted", "coloured",
-     "colored", "to"}
+     "colored", "to", "navy", "royal", "sky", "forest", "metallic", "jet"}
 )
 # What a clause says of its subject to deny it: "the bus is not visible", "is missing".
 PRESENCE_WORDS = frozenset(
