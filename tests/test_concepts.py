@@ -224,6 +224,8 @@ def test_post_nominal_colour_needs_the_coloured_concept_in_the_vocabulary() -> N
         ("Is there a bus?", "I can't tell.", (), (), None),
         ("Is there a bus?", "Hard to say.", (), (), None),
         ("Is there a bus?", "No idea.", (), (), None),
+        ("Is there a bus?", "Unknown.", (), (), None),
+        ("Is there a bus?", "N/A", (), (), None),
         ("Is there a stop sign?", "I'm not sure there is one.", (), (), None),
         ("Is there a stop sign?", "I can't tell whether there is a stop sign.", (), (), None),
         ("Is there a bus?", "It is unclear if a bus is there, but a truck is.", ("truck",), (),

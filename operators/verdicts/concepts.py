@@ -836,10 +836,10 @@ def _is_negator(toks: list[str], i: int) -> bool:
 
 def _cannot_tell_at(toks: list[str], i: int) -> bool:
     """Whether token i says the speaker cannot tell: a negated hedge ("not sure", "can't
-    tell"), "unsure" or "unclear", "hard to say", "no idea"."""
+    tell"), "unsure", "unclear" or "unknown", "hard to say", "no idea", "N/A"."""
     tok = toks[i]
     after = [t for t in toks[i + 1 : i + 4] if t not in ("be", "really", "quite", "very")]
-    if tok in UNSURE_WORDS:
+    if tok in UNSURE_WORDS or (tok == "n" and toks[i + 1 : i + 2] == ["a"]):
         return True
     if tok in HARD_WORDS:
         return after[:1] == ["to"] and after[1:2] != [] and after[1] in CANNOT_TELL

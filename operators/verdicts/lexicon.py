@@ -244,7 +244,7 @@ HEDGES = frozenset(
 # clause is neither asserted nor denied ("I'm not sure there is one", "hard to say whether").
 CANNOT_TELL = frozenset({"sure", "certain", "clear", "tell", "say", "determine", "confirm",
                          "know"})
-UNSURE_WORDS = frozenset({"unsure", "unclear", "uncertain"})
+UNSURE_WORDS = frozenset({"unsure", "unclear", "uncertain", "unknown"})
 # "hard to tell", "difficult to say", "impossible to determine"
 HARD_WORDS = frozenset({"hard", "difficult", "impossible", "tough", "tricky"})
 # What a list of concepts may hold besides them: "no cars, trucks, or any buses".
