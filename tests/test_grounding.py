@@ -110,36 +110,22 @@ def test_a_file_without_bounds_flags_on_flag_confidence_alone() -> None:
     assert evidence.affirm_bound is None and evidence.deny_bound is None
 
 
-@pytest.mark.parametrize(("p", "verdict", "said"), [
-    (0.30, "unverified", "> 0.150, its false-flag bound: too weak to flag"),
-    (0.10, "ungrounded", "and <= 0.150, its false-flag bound"),
-    (0.70, "coherent", "> 0.5 (1 - flag_confidence)")])
-def test_a_named_concept_is_flagged_only_past_its_false_flag_bound(
-        p: float, verdict: str, said: str) -> None:
-    config = CoherenceConfig(flag_confidence=0.5, calibration=None)
-    evidence = ConceptEvidence("red traffic light", "car", 0.3, 0.1, 3.0, 0.0, 10, 0.0,
-                               p_grounded=p, concept_auroc=0.81, affirm_bound=0.15,
-                               deny_bound=0.9)
-    prompt = Extraction("What colour is the traffic light?", ("traffic light",))
-    answer = Extraction("It's red.", ("red traffic light",), polarity="affirm")
-    out = decide(FrameCheck(prompt, answer, {"red traffic light": evidence},
-                            {"histogram": 1.0}), config)
-    assert out.verdict == verdict
-    assert said in " ".join(out.reasons)
-
-
-@pytest.mark.parametrize(("p", "verdict", "said"), [
-    (0.70, "unverified", "but < 0.900, its false-flag bound"),
-    (0.95, "ungrounded", "and >= 0.900, its false-flag bound"),
-    (0.30, "coherent", "does not contradict it: p_grounded 0.300 < flag_confidence 0.5")])
-def test_a_denied_concept_is_flagged_only_past_its_false_flag_bound(
-        p: float, verdict: str, said: str) -> None:
+@pytest.mark.parametrize(("denies", "p", "verdict", "said"), [
+    (False, 0.30, "unverified", "> 0.150, its false-flag bound: too weak to flag"),
+    (False, 0.10, "ungrounded", "and <= 0.150, its false-flag bound"),
+    (False, 0.70, "coherent", "> 0.5 (1 - flag_confidence)"),
+    (True, 0.70, "unverified", "but < 0.900, its false-flag bound"),
+    (True, 0.95, "ungrounded", "and >= 0.900, its false-flag bound"),
+    (True, 0.30, "coherent", "does not contradict it: p_grounded 0.300 < flag_confidence 0.5")])
+def test_a_concept_is_flagged_only_past_its_false_flag_bound(denies: bool, p: float,
+                                                             verdict: str, said: str) -> None:
     config = CoherenceConfig(flag_confidence=0.5, calibration=None)
     evidence = ConceptEvidence("car", "truck", 0.3, 0.1, 3.0, 0.0, 10, 0.0, p_grounded=p,
-                               concept_auroc=0.95, affirm_bound=0.2, deny_bound=0.9)
-    out = decide(FrameCheck(Extraction("Is there a car?", ("car",)),
-                            Extraction("No.", (), ("car",), polarity="deny"),
-                            {"car": evidence}, {"histogram": 1.0}), config)
+                               concept_auroc=0.95, affirm_bound=0.15, deny_bound=0.9)
+    answer = (Extraction("No.", (), ("car",), polarity="deny") if denies
+              else Extraction("Yes.", ("car",), polarity="affirm"))
+    out = decide(FrameCheck(Extraction("Is there a car?", ("car",)), answer, {"car": evidence},
+                            {"histogram": 1.0}), config)
     assert out.verdict == verdict
     assert said in " ".join(out.reasons)
 
