@@ -28,7 +28,8 @@ the threshold it crossed; it is pure and cheap so the pipeline can run it on a C
 Verdicts, first match wins:
 1. `ungrounded`: a concept the answer names fails a grounding test (any one, or a majority
    or all of them, per `ungrounded_when`), or the answer denies a concept that the image
-   clearly supports (z >= `deny_max_z`);
+   clearly supports; calibrated, "fails" and "clearly" mean past both `flag_confidence` and
+   the concept's false-flag bound, uncalibrated, the `ground_*` thresholds and `deny_max_z`;
 2. `unverified`: every concept the answer names or denies is one this CLIP cannot verify
    (its calibration AUROC is under `min_concept_auroc`, or was never measured), or one whose
    evidence in this frame leans against the answer without passing the concept's false-flag
@@ -524,8 +525,9 @@ def decide(check: FrameCheck, config: CoherenceConfig) -> Verdict:
     reasons: list[str] = []
     failed: list[str] = []
     grounded_notes: list[str] = []
-    # Concepts this CLIP cannot verify: not a flag, but not a confirmation either, so their
-    # notes lead the reasons of whatever verdict follows.
+    # Concepts this CLIP cannot verify, or whose evidence here is too weak either way: not a
+    # flag, but not a confirmation either, so their notes lead the reasons of whatever verdict
+    # follows.
     unverified: list[str] = []
     for concept in answer.concepts:
         status, clauses = grounding(check.evidence.get(concept), config)
