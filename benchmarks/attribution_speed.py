@@ -30,14 +30,14 @@ import torch
 import torch.nn.functional as F
 
 from drivexplain.operators.attribution import ConceptAttribution, similarity_gradients
-from drivexplain.operators.backbone import OpenClipViT
 from drivexplain.operators.config import (
     AttributionConfig,
     FaithfulnessConfig,
     ModelConfig,
     RuntimeConfig,
 )
-from drivexplain.operators.device import resolve_device
+from drivexplain.operators.models.backbone import OpenClipViT
+from drivexplain.operators.models.device import resolve_device
 
 CONCEPTS = ["pedestrian", "red traffic light", "car"]
 

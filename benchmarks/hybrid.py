@@ -39,8 +39,8 @@ from localisation import localisation_metrics as localisation
 
 from drivexplain.operators.assets import TINY_LLAVA_DIR, package_relative
 from drivexplain.operators.attribution import ConceptAttribution
-from drivexplain.operators.backbone import OpenClipViT
 from drivexplain.operators.config import AttributionConfig, ModelConfig
+from drivexplain.operators.models.backbone import OpenClipViT
 from drivexplain.operators.verdicts.coherence import peak_share
 from drivexplain.operators.vlm.backend import load_vlm
 from drivexplain.operators.vlm.expansion import (

@@ -69,7 +69,6 @@ from scipy.stats import binomtest
 from sklearn.metrics import roc_auc_score
 
 from drivexplain.operators.attribution import ConceptAttribution
-from drivexplain.operators.backbone import OpenClipViT
 from drivexplain.operators.baselines import BASELINES
 from drivexplain.operators.config import (
     AttributionConfig,
@@ -79,6 +78,7 @@ from drivexplain.operators.config import (
     ModelConfig,
 )
 from drivexplain.operators.faithfulness import fill_image
+from drivexplain.operators.models.backbone import OpenClipViT
 from drivexplain.synthworld.scene import OBJECT_CLASSES, render_scene
 
 HELD_OUT_SEED = 900_000

@@ -27,7 +27,7 @@ from sklearn.metrics import roc_auc_score
 
 from drivexplain.operators.attribution import ConceptAttribution
 from drivexplain.operators.config import load_config
-from drivexplain.operators.tiny_clip import default_weights_path
+from drivexplain.operators.models.tiny_clip import default_weights_path
 from drivexplain.synthworld.objects import CLASS_COLOURS, OBJECT_CLASSES
 from drivexplain.synthworld.scene import CONDITIONS, Frame, render_scene
 

@@ -31,14 +31,14 @@ import torch
 
 from drivexplain.operators import attribution as attribution_module
 from drivexplain.operators.attribution import ConceptAttribution
-from drivexplain.operators.backbone import OpenClipViT
 from drivexplain.operators.config import (
     AttributionConfig,
     FaithfulnessConfig,
     ModelConfig,
     RuntimeConfig,
 )
-from drivexplain.operators.device import resolve_device
+from drivexplain.operators.models.backbone import OpenClipViT
+from drivexplain.operators.models.device import resolve_device
 
 CONCEPTS = ["pedestrian", "red traffic light", "car", "bus", "truck"]
 STAGES = ("preprocess", "text", "forward", "contrast", "backward", "head selection",

@@ -33,9 +33,9 @@ from localisation import (
 )
 from sklearn.metrics import roc_auc_score
 
-from drivexplain.operators.backbone import OpenClipViT
 from drivexplain.operators.config import HeadSelectionConfig, ModelConfig
-from drivexplain.operators.tiny_clip import TINY_CLIP_NAME, default_weights_path
+from drivexplain.operators.models.backbone import OpenClipViT
+from drivexplain.operators.models.tiny_clip import TINY_CLIP_NAME, default_weights_path
 
 Scores = dict[str, dict[str, np.ndarray]]  # split -> "frame", "present" or a metric -> values
 

@@ -15,7 +15,7 @@ CHECKPOINT_SUFFIXES = (".safetensors", ".pt", ".pth", ".bin")
 PACKAGE_ROOT = Path(str(files("drivexplain")))
 CONFIG_DIR = PACKAGE_ROOT / "configs"
 DEFAULT_CONFIG = CONFIG_DIR / "default.yaml"
-MODEL_CONFIG_DIR = PACKAGE_ROOT / "operators" / "model_configs"
+MODEL_CONFIG_DIR = PACKAGE_ROOT / "operators" / "models" / "model_configs"
 TINY_CLIP_DIR = PACKAGE_ROOT / "weights" / "tiny-drive-clip"
 TINY_LLAVA_DIR = PACKAGE_ROOT / "weights" / "tiny-drive-llava"
 # Fitted for the shipped tiny CLIP only (its weights' sha256 is inside); see operators/grounding.

@@ -27,7 +27,6 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from drivexplain.operators.backbone import OpenClipViT, VisualTrace
 from drivexplain.operators.config import AttributionConfig, DrivexplainConfig, RuntimeConfig
 from drivexplain.operators.contrastive import (
     ContrastiveChoice,
@@ -36,10 +35,11 @@ from drivexplain.operators.contrastive import (
     load_vocabulary,
     vocabulary_key,
 )
-from drivexplain.operators.device import resolve_device
 from drivexplain.operators.faithfulness import adjust, evaluate, evaluate_drop_tokens
 from drivexplain.operators.fusion import fuse, minmax, suppress_background
 from drivexplain.operators.heads import candidate_layers, select_heads_batched
+from drivexplain.operators.models.backbone import OpenClipViT, VisualTrace
+from drivexplain.operators.models.device import resolve_device
 from drivexplain.operators.results import ConceptResult, FrameAttribution
 from drivexplain.operators.tiling import (
     canvas_shape,

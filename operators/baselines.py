@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 
 from drivexplain.operators.attribution import similarity_gradients
-from drivexplain.operators.backbone import OpenClipViT
+from drivexplain.operators.models.backbone import OpenClipViT
 
 
 def _all_layers(bb: OpenClipViT) -> list[int]:

@@ -43,10 +43,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from drivexplain.operators.backbone import OpenClipViT
 from drivexplain.operators.config import AttributionConfig
 from drivexplain.operators.crops import Box, cut, tile_boxes
 from drivexplain.operators.fusion import minmax
+from drivexplain.operators.models.backbone import OpenClipViT
 
 
 def magnification(count: int, overlap: float) -> float:

@@ -338,7 +338,7 @@ def preflight(options: RunOptions) -> None:
     import open_clip
 
     from drivexplain.operators.assets import looks_like_path
-    from drivexplain.operators.backbone import (
+    from drivexplain.operators.models.backbone import (
         check_checkpoint,
         checkpoint_file,
         register_model_configs,
@@ -357,7 +357,7 @@ def preflight(options: RunOptions) -> None:
     if local is not None:  # keys and shapes against the named model, before any actor loads it
         check_checkpoint(model.name, local)
     if options.address is None:  # on a cluster the workers, not the driver, hold the GPUs
-        from drivexplain.operators.device import resolve_device
+        from drivexplain.operators.models.device import resolve_device
 
         resolve_device(options.config.runtime.device)
     coherence = options.config.coherence

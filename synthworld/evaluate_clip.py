@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from drivexplain.operators.tiny_clip import (
+from drivexplain.operators.models.tiny_clip import (
     TINY_CLIP_NAME,
     create_tiny_clip,
     default_weights_path,

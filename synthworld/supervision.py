@@ -43,7 +43,7 @@ import torch.nn.functional as F
 
 from drivexplain.operators.config import FaithfulnessConfig
 from drivexplain.operators.faithfulness import fill_image
-from drivexplain.operators.tiny_clip import height_width
+from drivexplain.operators.models.tiny_clip import height_width
 from drivexplain.synthworld.instance import ObjectInstance
 from drivexplain.synthworld.objects import CLASS_COLOURS, OBJECT_CLASSES
 from drivexplain.synthworld.scene import Frame

@@ -19,7 +19,11 @@ import numpy as np
 import torch
 import yaml
 
-from drivexplain.operators.tiny_clip import TINY_CLIP_NAME, frames_to_tensor, register_model_configs
+from drivexplain.operators.models.tiny_clip import (
+    TINY_CLIP_NAME,
+    frames_to_tensor,
+    register_model_configs,
+)
 from drivexplain.synthworld.captions import PRESENCE_TEMPLATES
 from drivexplain.synthworld.clip_data import (
     counterfactual,

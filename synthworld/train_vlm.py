@@ -285,7 +285,7 @@ def _warm_start(model: Any, source: Path, tokenizer: Any) -> None:
 
 
 def train(cfg: dict, out_dir: Path, clip_weights: Path | None) -> dict:
-    from drivexplain.operators.tiny_clip import create_tiny_clip, default_weights_path
+    from drivexplain.operators.models.tiny_clip import create_tiny_clip, default_weights_path
 
     torch.manual_seed(int(cfg["seed"]))
     torch.set_num_threads(int(cfg["threads"]))

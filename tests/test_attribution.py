@@ -15,9 +15,9 @@ import torch
 import torch.nn.functional as F
 
 from drivexplain.operators.attribution import ConceptAttribution, similarity_gradients
-from drivexplain.operators.backbone import BackboneError, OpenClipViT
 from drivexplain.operators.config import AttributionConfig, HeadSelectionConfig, ModelConfig
 from drivexplain.operators.heads import candidate_layers, select_heads
+from drivexplain.operators.models.backbone import BackboneError, OpenClipViT
 
 
 @pytest.fixture(scope="module")

@@ -7,8 +7,8 @@ import open_clip
 import pytest
 import torch
 
-from drivexplain.operators.backbone import OpenClipViT
 from drivexplain.operators.baselines import BASELINES
+from drivexplain.operators.models.backbone import OpenClipViT
 
 TEXT_AWARE = {"Chefer grad⊙attn (last)", "Chefer grad⊙attn (all)", "LeGrad (legrad_torch)",
               "Grad-CAM (grad-cam)"}

@@ -53,7 +53,7 @@ def test_calibrate_fits_for_the_loaded_clip(labelled: Path, tmp_path: Path) -> N
     assert cal.fitted_on["samples"] == 26
     assert cal.false_flag_rate == 0.2 and cal.overall_flag_bounds[0] is not None
     config = DrivexplainConfig()
-    from drivexplain.operators.backbone import OpenClipViT
+    from drivexplain.operators.models.backbone import OpenClipViT
 
     backbone = OpenClipViT.from_config(config.model)
     # the file is accepted for the CLIP it was fitted on, and refused for another

@@ -267,7 +267,7 @@ def test_map_similarities_need_both_sides() -> None:
 
 # ----------------------------------------------------------------------------- the shipped CLIP
 def _shipped_clip() -> Path:
-    from drivexplain.operators.tiny_clip import default_weights_path
+    from drivexplain.operators.models.tiny_clip import default_weights_path
 
     return default_weights_path()
 

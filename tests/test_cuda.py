@@ -8,8 +8,8 @@ import pytest
 import torch
 
 from drivexplain.operators.attribution import ConceptAttribution
-from drivexplain.operators.backbone import OpenClipViT
 from drivexplain.operators.config import RuntimeConfig
+from drivexplain.operators.models.backbone import OpenClipViT
 
 pytestmark = [
     pytest.mark.cuda,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from drivexplain.operators.device import DeviceError, resolve_device
+from drivexplain.operators.models.device import DeviceError, resolve_device
 
 
 def test_auto_falls_back_to_cpu_without_cuda(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -206,7 +206,7 @@ def test_a_denied_concept_is_flagged_when_it_is_likely_present(p: float, flag: b
 
 
 def test_the_shipped_calibration_matches_the_shipped_clip() -> None:
-    from drivexplain.operators.tiny_clip import TINY_CLIP_NAME, default_weights_path
+    from drivexplain.operators.models.tiny_clip import TINY_CLIP_NAME, default_weights_path
 
     cal = load_calibration(TINY_CLIP_CALIBRATION)
     assert cal.weights_sha256 == file_sha256(default_weights_path())

@@ -154,8 +154,8 @@ def hybrid_parts(tmp_path_factory: pytest.TempPathFactory):
     import open_clip
 
     from drivexplain.operators.attribution import ConceptAttribution
-    from drivexplain.operators.backbone import OpenClipViT
-    from drivexplain.operators.tiny_clip import TINY_CLIP_NAME, register_model_configs
+    from drivexplain.operators.models.backbone import OpenClipViT
+    from drivexplain.operators.models.tiny_clip import TINY_CLIP_NAME, register_model_configs
     from drivexplain.operators.vlm.backend import load_vlm
     from drivexplain.operators.vlm.build import (
         build_tiny_llava,
@@ -279,7 +279,7 @@ def test_towers_of_different_input_shapes_are_refused(hybrid_parts) -> None:
     import open_clip
 
     from drivexplain.operators.attribution import ConceptAttribution
-    from drivexplain.operators.backbone import OpenClipViT
+    from drivexplain.operators.models.backbone import OpenClipViT
 
     _, vlm = hybrid_parts
     assert vlm.input_hw == (144, 252)
@@ -325,7 +325,7 @@ def test_ask_image_writes_answer_and_overlays(tmp_path, monkeypatch) -> None:
     from safetensors.torch import save_file
 
     from drivexplain.operators.config import load_config
-    from drivexplain.operators.tiny_clip import TINY_CLIP_NAME, register_model_configs
+    from drivexplain.operators.models.tiny_clip import TINY_CLIP_NAME, register_model_configs
     from drivexplain.operators.vlm.build import (
         build_tiny_llava,
         build_word_tokenizer,

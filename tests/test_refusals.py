@@ -14,7 +14,7 @@ import pytest
 import torch
 from typer.testing import CliRunner
 
-from drivexplain.operators.backbone import BackboneError, check_checkpoint
+from drivexplain.operators.models.backbone import BackboneError, check_checkpoint
 from drivexplain.pipeline.cli import app
 from drivexplain.pipeline.commands import EXIT_USAGE, run_command
 

@@ -14,8 +14,8 @@ import pytest
 from sklearn.metrics import roc_auc_score
 
 from drivexplain.operators.attribution import ConceptAttribution
-from drivexplain.operators.backbone import OpenClipViT
 from drivexplain.operators.config import AttributionConfig, ModelConfig
+from drivexplain.operators.models.backbone import OpenClipViT
 from drivexplain.synthworld.objects import OBJECT_CLASSES
 from drivexplain.synthworld.scene import render_scene
 

@@ -9,7 +9,7 @@ import torch.nn.functional as F
 
 from drivexplain.operators.config import FaithfulnessConfig
 from drivexplain.operators.faithfulness import fill_image
-from drivexplain.operators.tiny_clip import frames_to_tensor
+from drivexplain.operators.models.tiny_clip import frames_to_tensor
 from drivexplain.synthworld.objects import OBJECT_CLASSES
 from drivexplain.synthworld.scene import render_scene
 from drivexplain.synthworld.supervision import (
@@ -181,7 +181,7 @@ def test_dense_loss_is_low_when_patches_point_at_their_class() -> None:
 def test_supervised_loss_runs_one_training_step(name: str, prob: float) -> None:
     import open_clip
 
-    from drivexplain.operators.tiny_clip import register_model_configs
+    from drivexplain.operators.models.tiny_clip import register_model_configs
     from drivexplain.synthworld.train_clip import make_batch, supervised_loss
 
     register_model_configs()
@@ -266,7 +266,7 @@ def test_spread_loss_asks_wrong_classes_to_agree_and_leaves_the_own_class_free()
 def test_value_path_equals_the_block_attending_only_to_itself() -> None:
     import open_clip
 
-    from drivexplain.operators.tiny_clip import TINY_CLIP_NAME, register_model_configs
+    from drivexplain.operators.models.tiny_clip import TINY_CLIP_NAME, register_model_configs
 
     register_model_configs()
     torch.manual_seed(0)
@@ -284,7 +284,7 @@ def test_value_path_equals_the_block_attending_only_to_itself() -> None:
 def test_pooled_attention_is_the_first_row_of_the_blocks_own_attention() -> None:
     import open_clip
 
-    from drivexplain.operators.tiny_clip import TINY_CLIP_NAME, register_model_configs
+    from drivexplain.operators.models.tiny_clip import TINY_CLIP_NAME, register_model_configs
 
     register_model_configs()
     torch.manual_seed(0)

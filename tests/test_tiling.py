@@ -10,9 +10,9 @@ import pytest
 import torch
 
 from drivexplain.operators.attribution import ConceptAttribution
-from drivexplain.operators.backbone import OpenClipViT
 from drivexplain.operators.config import AttributionConfig, ConfigError, load_config
 from drivexplain.operators.crops import Box
+from drivexplain.operators.models.backbone import OpenClipViT
 from drivexplain.operators.tiling import TileViews, canvas_shape, stitch
 
 

@@ -7,7 +7,7 @@ import open_clip
 import pytest
 import torch
 
-from drivexplain.operators.tiny_clip import (
+from drivexplain.operators.models.tiny_clip import (
     TINY_CLIP_NAME,
     WEIGHTS_ENV,
     default_weights_path,
@@ -174,7 +174,7 @@ def test_shipped_weights_prefer_true_captions() -> None:
     path = default_weights_path()
     if not path.is_file():
         pytest.skip(f"no shipped weights at {path}")
-    from drivexplain.operators.tiny_clip import create_tiny_clip
+    from drivexplain.operators.models.tiny_clip import create_tiny_clip
     from drivexplain.synthworld.evaluate_clip import CONDITION_PROMPTS
     from drivexplain.synthworld.scene import render_scene
 

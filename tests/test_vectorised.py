@@ -15,13 +15,13 @@ import torch
 import torch.nn.functional as F
 
 from drivexplain.operators.attribution import similarity_gradients
-from drivexplain.operators.backbone import OpenClipViT
 from drivexplain.operators.contrastive import (
     VocabularyError,
     choose_contrastive,
     choose_contrastive_batch,
 )
 from drivexplain.operators.heads import select_heads, select_heads_batched
+from drivexplain.operators.models.backbone import OpenClipViT
 
 
 @pytest.mark.parametrize("beta", [0.0, 0.5, 2.0])

@@ -373,7 +373,7 @@ def test_project_tiny_clip_tower_inside_a_llava(tmp_path: Path, name: str) -> No
     # saved, reloaded through the backend: features equal at the tower's own input.
     import open_clip
 
-    from drivexplain.operators.tiny_clip import register_model_configs
+    from drivexplain.operators.models.tiny_clip import register_model_configs
     from drivexplain.operators.vlm.convert import compare_towers, convert_open_clip_visual
 
     register_model_configs()
@@ -401,7 +401,7 @@ def test_square_position_grid_interpolates_exactly_to_a_wide_one() -> None:
     import open_clip
     import torch.nn.functional as F
 
-    from drivexplain.operators.tiny_clip import register_model_configs
+    from drivexplain.operators.models.tiny_clip import register_model_configs
     from drivexplain.operators.vlm.convert import square_position_embedding
 
     register_model_configs()
@@ -606,7 +606,7 @@ def test_train_vlm_smoke(tmp_path: Path) -> None:
     import open_clip
     from safetensors.torch import save_file
 
-    from drivexplain.operators.tiny_clip import TINY_CLIP_NAME, register_model_configs
+    from drivexplain.operators.models.tiny_clip import TINY_CLIP_NAME, register_model_configs
     from drivexplain.synthworld.train_vlm import DEFAULTS, train
 
     register_model_configs()

@@ -65,7 +65,7 @@ def test_the_wheel_holds_only_the_drivexplain_package(wheel: Path) -> None:
     assert top == {"drivexplain", wheel.name.split("-")[0] + "-" + wheel.name.split("-")[1]
                    + ".dist-info"}
     for data in ("drivexplain/configs/default.yaml", "drivexplain/configs/vocabulary.yaml",
-                 "drivexplain/operators/model_configs/TinyDriveCLIP.json",
+                 "drivexplain/operators/models/model_configs/TinyDriveCLIP.json",
                  "drivexplain/weights/tiny-drive-clip/open_clip_model.safetensors",
                  "drivexplain/weights/tiny-drive-llava/model.safetensors"):
         assert data in names

@@ -64,8 +64,8 @@ import numpy as np
 import torch
 
 from drivexplain.operators.assets import looks_like_path
-from drivexplain.operators.device import resolve_device
 from drivexplain.operators.fusion import minmax
+from drivexplain.operators.models.device import resolve_device
 from drivexplain.operators.vlm import geometry as layout
 from drivexplain.operators.vlm.convert import tower_kwargs
 from drivexplain.operators.vlm.families import (

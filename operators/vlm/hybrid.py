@@ -48,9 +48,9 @@ import torch
 import torch.nn.functional as F
 
 from drivexplain.operators.attribution import ConceptAttribution
-from drivexplain.operators.backbone import OpenClipViT
 from drivexplain.operators.config import TINY_LLAVA_DIR, DrivexplainConfig, HybridConfig
 from drivexplain.operators.fusion import minmax
+from drivexplain.operators.models.backbone import OpenClipViT
 from drivexplain.operators.results import ConceptResult
 from drivexplain.operators.vlm.backend import VLMAnswer, VLMBackend
 from drivexplain.operators.vlm.convert import TowerComparison, compare_towers

@@ -26,7 +26,7 @@ from open_clip.transformer import ResidualAttentionBlock, VisionTransformer
 
 from drivexplain.operators.assets import looks_like_path
 from drivexplain.operators.config import ModelConfig
-from drivexplain.operators.tiny_clip import (
+from drivexplain.operators.models.tiny_clip import (
     TINY_CLIP_NAME,
     default_weights_path,
     register_model_configs,
