@@ -196,11 +196,10 @@ def topped_up(frames: list[Frame], first_seed: int, concepts: tuple[str, ...] = 
     where it is salient, or where it is nowhere, closer to it.
 
     Pedestrians are somewhere in almost every frame, so a plain seed range holds too few frames
-    without one to measure whether the CLIP can tell their absence: the calibration then gives
-    the class the overall AUROC, and a denial of a pedestrian is flagged on the class's prior
-    alone. Topping up measures every class on both sides, in calibration and in evaluation
-    alike. The extra frames take the four weathers in turn; the split's own frames come first
-    and keep their answers.
+    without one to measure whether the CLIP can tell their absence: the class would be
+    unmeasured, and no flag would rest on it. Topping up measures every class on both sides,
+    in calibration and in evaluation alike. The extra frames take the four weathers in turn;
+    the split's own frames come first and keep their answers.
     """
     def sides(frame: Frame) -> np.ndarray:
         """(concepts, 2): salient in this frame, nowhere in it."""
@@ -753,13 +752,12 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     started = time.perf_counter()
-    overrides: dict = {"coherence.calibration": None}
-    if args.pretrained is not None:
-        if args.write_calibration:
-            parser.error("--write-calibration ships a calibration beside the shipped weights; "
-                         "it cannot be fitted for --pretrained")
-        overrides["model.pretrained"] = str(args.pretrained)
-    config = load_config(None).with_overrides(**overrides)
+    if args.pretrained is not None and args.write_calibration:
+        parser.error("--write-calibration ships a calibration beside the shipped weights; "
+                     "it cannot be fitted for --pretrained")
+    config = load_config(None).with_overrides(
+        **{"model.pretrained": str(args.pretrained) if args.pretrained else None}
+    ).without_calibration()
     base = config.coherence
     operator = ConceptAttribution.from_config(config)  # no calibration: fitted below
     vocabulary, _ = operator.vocabulary()

@@ -98,10 +98,9 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     started = time.perf_counter()
-    overrides: dict = {"coherence.calibration": None}
-    if args.pretrained is not None:
-        overrides["model.pretrained"] = str(args.pretrained)
-    operator = ConceptAttribution.from_config(load_config(None).with_overrides(**overrides))
+    operator = ConceptAttribution.from_config(load_config(None).with_overrides(
+        **{"model.pretrained": str(args.pretrained) if args.pretrained else None})
+        .without_calibration())
     vocabulary = {v.lower() for v in operator.vocabulary()[0]}
     rows = [r for f in render_frames(CALIBRATION_SEED, args.frames)
             for r in readings(f, operator, vocabulary)]

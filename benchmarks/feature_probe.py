@@ -179,10 +179,9 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     started = time.perf_counter()
-    overrides = {"coherence.calibration": None}
-    if args.weights is not None:
-        overrides["model.pretrained"] = str(args.weights)
-    op = ConceptAttribution.from_config(load_config(None).with_overrides(**overrides))
+    op = ConceptAttribution.from_config(load_config(None).with_overrides(
+        **{"model.pretrained": str(args.weights) if args.weights else None})
+        .without_calibration())
     train, held_out = render(PROBE_TRAINING_SEED, args.train_frames), render(FIRST_SEED,
                                                                               args.frames)
     train_emb, train_tokens = features(op, train)

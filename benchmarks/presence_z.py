@@ -38,7 +38,7 @@ def class_auroc(weights: Path, frames: list[Frame]) -> dict[str, dict]:
     """Present-vs-absent AUROC of each concept's whole-frame vocabulary z (`auroc`) and raw
     cosine (`auroc_raw`) with `weights`."""
     config = load_config(None).with_overrides(
-        **{"coherence.calibration": None, "model.pretrained": str(weights)})
+        **{"model.pretrained": str(weights)}).without_calibration()
     op = ConceptAttribution.from_config(config)
     names, text = op.vocabulary()
     lowered = [n.lower() for n in names]

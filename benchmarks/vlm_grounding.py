@@ -136,7 +136,7 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     started = time.perf_counter()
-    config = load_config(None).with_overrides(**{"coherence.calibration": None})
+    config = load_config(None).without_calibration()
     operator = ConceptAttribution.from_config(config)
     vocabulary, _ = operator.vocabulary()
     extractor = ConceptExtractor(vocabulary)

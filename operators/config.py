@@ -460,8 +460,15 @@ class DrivexplainConfig(_Strict):
         blob = json.dumps(self.model_dump(mode="json"), sort_keys=True).encode()
         return hashlib.sha256(blob).hexdigest()[:12]
 
+    def without_calibration(self) -> DrivexplainConfig:
+        """This config with no grounding calibration: what fitting one starts from.
+        (`with_overrides` skips None, the value of a CLI option not given.)"""
+        return self.model_copy(update={
+            "coherence": self.coherence.model_copy(update={"calibration": None})})
+
     def with_overrides(self, **dotted: Any) -> DrivexplainConfig:
-        """Return a copy with `section.key=value` overrides applied, validated again."""
+        """Return a copy with `section.key=value` overrides applied, validated again; a None
+        value is no override."""
         data = self.model_dump(mode="python")
         for key, value in dotted.items():
             if value is None:

@@ -132,8 +132,7 @@ def calibrate(labels_path: Path, out: Path, config: DrivexplainConfig,
 
     labels = read_labels(labels_path)
     frames = _frames(labels, config.pipeline.transport_short_side)
-    operator = ConceptAttribution.from_config(
-        config.with_overrides(**{"coherence.calibration": None}))
+    operator = ConceptAttribution.from_config(config.without_calibration())
     keys = list(frames)
     wanted: dict[tuple[Path, int | None], list[str]] = defaultdict(list)
     for label in labels:

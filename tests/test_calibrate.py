@@ -51,7 +51,7 @@ def test_calibrate_fits_for_the_loaded_clip(labelled: Path, tmp_path: Path) -> N
     assert set(cal.unmeasured) == {"car", "bus", "pedestrian", "stop sign", "crosswalk"}
     assert "too few present or absent labels" in result.output and "pedestrian" in result.output
     assert cal.fitted_on["samples"] == 26
-    assert cal.false_flag_rate == 0.2 and cal.overall_flag_bounds[0] is not None
+    assert cal.false_flag_rate == 0.2
     config = DrivexplainConfig()
     from drivexplain.operators.models.backbone import OpenClipViT
 

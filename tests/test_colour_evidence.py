@@ -18,8 +18,8 @@ def colour_evidence():
 
 def test_mask_reading_finds_the_paint_and_not_an_absent_colour(colour_evidence) -> None:
     operator = ConceptAttribution.from_config(
-        load_config(None).with_overrides(**{"coherence.calibration": None,
-                                            "attribution.faithfulness.enabled": False}))
+        load_config(None).with_overrides(**{"attribution.faithfulness.enabled": False})
+        .without_calibration())
     vocabulary = {v.lower() for v in operator.vocabulary()[0]}
     rows = []
     for seed in range(920_000, 920_012):  # daylight frames: the names are exact there

@@ -91,3 +91,13 @@ def test_hybrid_out_of_range_is_named(tmp_path: Path, yaml_text: str, key: str) 
     path.write_text(yaml_text)
     with pytest.raises(ConfigError, match=key.replace(".", r"\.")):
         load_config(path)
+
+
+def test_without_calibration_drops_it_where_an_override_of_none_cannot() -> None:
+    config = load_config(None)
+    assert config.coherence.calibration is not None  # the shipped one by default
+    assert config.with_overrides(**{"coherence.calibration": None}).coherence.calibration == \
+        config.coherence.calibration  # None is "option not given"
+    bare = config.without_calibration()
+    assert bare.coherence.calibration is None
+    assert bare.coherence.flag_confidence == config.coherence.flag_confidence

@@ -269,12 +269,12 @@ class ConceptEvidence:
 def unverifiable(evidence: ConceptEvidence | None, config: CoherenceConfig) -> str | None:
     """Why no flag may rest on this concept, or None: the CLIP told it apart too poorly on the
     calibration labels for its p_grounded to mean much, or the labels held it on one side too
-    rarely to tell (`GroundingCalibration.unmeasured`)."""
+    rarely to tell (`GroundingCalibration.unmeasured`), or never named it."""
     if evidence is None or evidence.p_grounded is None:
         return None
     if evidence.concept_auroc is None:
         return (f"'{evidence.concept}' cannot be verified by this CLIP: the calibration labels "
-                "hold too few present or absent examples of it to measure its AUROC")
+                "hold too few present or absent examples of it, if any, to measure its AUROC")
     if evidence.concept_auroc >= config.min_concept_auroc:
         return None
     return (f"'{evidence.concept}' cannot be verified by this CLIP: calibration AUROC "
