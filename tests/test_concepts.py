@@ -226,6 +226,17 @@ def test_post_nominal_colour_needs_the_coloured_concept_in_the_vocabulary() -> N
         ("Is there a bus?", "No idea.", (), (), None),
         ("Is there a bus?", "Unknown.", (), (), None),
         ("Is there a bus?", "N/A", (), (), None),
+        ("What colour is the car?", "No idea, maybe blue.", ("blue car",), (), None),
+        # a "one" under a negator points back at what was asked
+        ("Is there a stop sign?", "There isn't one, although there is a traffic light.",
+         ("traffic light",), ("stop sign",), "deny"),
+        # an existential question's no denies it, and another colour is asserted beside it
+        ("Is there a white car?", "No, but there is a grey one.", ("silver car",),
+         ("white car",), "deny"),
+        ("Is the car red?", "No, blue.", ("blue car",), (), "deny"),
+        # a bus stop is no bus; a reason after "because" is said
+        ("Is there a pedestrian?", "Yes, near the bus stop.", ("pedestrian",), (), "affirm"),
+        ("Is the light red?", "Hard to tell because of the glare.", ("glare",), (), None),
         ("Is there a stop sign?", "I'm not sure there is one.", (), (), None),
         ("Is there a stop sign?", "I can't tell whether there is a stop sign.", (), (), None),
         ("Is there a bus?", "It is unclear if a bus is there, but a truck is.", ("truck",), (),

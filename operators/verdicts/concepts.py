@@ -141,13 +141,16 @@ from drivexplain.operators.verdicts.lexicon import (
     NEGATIVE_SYNONYMS,
     NEGATORS,
     NO_WORDS,
+    NON_CONCEPT_COMPOUNDS,
     NOUN_ONLY_PHRASES,
+    ONE_FILLER,
     PAINT_WORDS,
     PREDICATE_FILLER,
     PREPOSITIONS,
     PRESENCE_WORDS,
     PRONOUNS,
     QUESTION_VERBS,
+    REASON_WORDS,
     RIDERS,
     RIDING_GLUE,
     SCOPE_ENDS,
@@ -332,6 +335,9 @@ class ConceptExtractor:
         while i < len(toks):
             if toks[i] in BREAKS:
                 i += 1
+                continue
+            if tuple(lemmas[i : i + 2]) in NON_CONCEPT_COMPOUNDS:
+                i += 2
                 continue
             hit = None
             for n in range(min(self._longest, len(toks) - i), 0, -1):
@@ -552,14 +558,16 @@ class ConceptExtractor:
         if polarity == "deny" and _cannot_tell_at(toks, 0):  # "No idea."
             polarity = None
         negated = any(_is_negator(all_toks, i) for i in range(len(all_toks)))
-        if polarity is None and ((denied and not named) or (not mentions and negated)):
+        if polarity is None and ((denied and not named) or (not mentions and negated)
+                                 or _denies_one(all_toks)):
             polarity = "deny"
         if polarity is None and _is_count(first) and not negated:
             polarity = "affirm"
         if polarity is None and _says_empty(all_toks):
             polarity = "deny"
         if polarity is None and not mentions and any(
-                _cannot_tell_at(all_toks, i) for i in range(len(all_toks))):
+                _cannot_tell_at(all_toks, i) for i in range(len(all_toks))) and \
+                self._refine_colour(toks, prompt.concepts) == prompt.concepts:
             return Extraction(text, (), (), "specific", None, "none",
                               ("the answer says it cannot tell: it asserts and denies nothing",))
         notes = tuple(f"the colour {m.colour!r} goes with {m.concept!r}"
@@ -586,7 +594,11 @@ class ConceptExtractor:
         asked_colour = self._asked_colour(prompt)
         refined = self._refine_colour(toks, inherited)
         if polarity == "deny" and refined != inherited:
-            return Extraction(text, refined, (), "specific", polarity,
+            # "Is the car red?" "No, blue." says the car's colour; "Is there a white car?"
+            # "No, but a grey one." also denies the white car
+            denied = () if self._presupposed(prompt) or self._asked_colour(prompt) else \
+                tuple(c for c in self._asked(prompt) if c not in refined)
+            return Extraction(text, refined, denied, "specific", polarity,
                               "inherited from the prompt",
                               ("a no with another colour says which colour the concept has",))
         if polarity == "deny" and asked_colour:
@@ -849,6 +861,21 @@ def _cannot_tell_at(toks: list[str], i: int) -> bool:
         after[0] in CANNOT_TELL
 
 
+def _denies_one(toks: list[str]) -> bool:
+    """Whether a negator points back at what was asked with "one" closing its clause: "There
+    isn't one, although ...", "I can't see a single one." """
+    for i in range(len(toks)):
+        if not _is_negator(toks, i):
+            continue
+        j = i + 1
+        while j < len(toks) and toks[j] in ONE_FILLER:
+            j += 1
+        if j < len(toks) and toks[j] == "one" and (
+                j + 1 == len(toks) or toks[j + 1] in BREAKS or toks[j + 1] in CLAUSE_WORDS):
+            return True
+    return False
+
+
 def _cannot_tell_scopes(toks: list[str]) -> list[bool]:
     """Per token, whether it follows a statement that the speaker cannot tell in its clause
     ("I'm not sure there is one", "hard to say whether it is a bus"): to a break or a
@@ -856,7 +883,7 @@ def _cannot_tell_scopes(toks: list[str]) -> list[bool]:
     inside = [False] * len(toks)
     active = False
     for i, tok in enumerate(toks):
-        if tok in BREAKS or tok in SCOPE_ENDS:
+        if tok in BREAKS or tok in SCOPE_ENDS or tok in REASON_WORDS:
             active = False
         elif _cannot_tell_at(toks, i):
             active = True

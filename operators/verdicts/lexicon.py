@@ -120,6 +120,16 @@ NEGATIVE_SYNONYMS: dict[str, str] = {"no one": "pedestrian", "nobody": "pedestri
 # Synonyms with a second reading that is not the concept: "a pedestrian crossing the road" is a
 # pedestrian. They name the concept only where the noun is meant (`concepts._noun_reading`).
 NOUN_ONLY_PHRASES = frozenset({("pedestrian", "crossing")})
+# Compounds that name a place or a thing, not the vocabulary concept they start with: a bus stop
+# is no bus, a bus lane no bus.
+NON_CONCEPT_COMPOUNDS = frozenset({("bus", "stop"), ("bus", "shelter"), ("bus", "lane")})
+# Words between a negator and "one" that point back at what was asked: "there isn't one",
+# "I don't see a single one".
+ONE_FILLER = frozenset({"see", "spot", "find", "notice", "detect", "a", "single", "even", "any",
+                        "be", "there", "is", "can", "could"})
+# Clause words after which a statement that one cannot tell no longer reaches: "Hard to tell
+# because of the glare" names the glare.
+REASON_WORDS = frozenset({"because", "since", "due"})
 # Words for a whole kind that, with a definite article, point back at the one prompt concept of
 # that kind: after "What colour is the car?", "The vehicle is blue." is about the car.
 HYPERNYMS: dict[str, frozenset[str]] = {
