@@ -164,6 +164,11 @@ def test_empty_vocabulary_is_an_error() -> None:
         ("Is it safe to drive?", "No, the traffic light is red.", ("red traffic light",)),
         # a shade before the colour; a pronoun's colour goes to the last concept that has it
         ("What colour is the car?", "The car is navy blue.", ("blue car",)),
+        ("What colour is the traffic light?", "The light has just turned green.",
+         ("green traffic light",)),
+        ("What colour is the traffic light?", "The traffic light is illuminated red.",
+         ("red traffic light",)),
+        ("What colour is the car?", "A dark-colored SUV, most likely black.", ("black car",)),
         ("Is there a traffic light?", "Yes, a traffic light is above the intersection, and "
          "it is showing green.", ("green traffic light", "intersection")),
         # nothing to refine: a negated copula, two colours, a colour the vocabulary lacks
@@ -237,6 +242,11 @@ def test_post_nominal_colour_needs_the_coloured_concept_in_the_vocabulary() -> N
         # a bus stop is no bus; a reason after "because" is said
         ("Is there a pedestrian?", "Yes, near the bus stop.", ("pedestrian",), (), "affirm"),
         ("Is the light red?", "Hard to tell because of the glare.", ("glare",), (), None),
+        # "there could be one" says yes; a bicycle rack is no bicycle
+        ("Is there a pedestrian?", "There could be one behind the bus.", ("bus", "pedestrian"),
+         (), "affirm"),
+        ("Is there a bicycle?", "There is a bicycle rack, but no bicycles.", (), ("bicycle",),
+         "deny"),
         ("Is there a stop sign?", "I'm not sure there is one.", (), (), None),
         ("Is there a stop sign?", "I can't tell whether there is a stop sign.", (), (), None),
         ("Is there a bus?", "It is unclear if a bus is there, but a truck is.", ("truck",), (),

@@ -156,6 +156,7 @@ from drivexplain.operators.verdicts.lexicon import (
     SCOPE_ENDS,
     SUBJECTS,
     SYNONYMS,
+    THERE_ONE_FILLER,
     UNSURE_WORDS,
     YES_WORDS,
     lemma,
@@ -561,7 +562,7 @@ class ConceptExtractor:
         if polarity is None and ((denied and not named) or (not mentions and negated)
                                  or _denies_one(all_toks)):
             polarity = "deny"
-        if polarity is None and _is_count(first) and not negated:
+        if polarity is None and ((_is_count(first) and not negated) or _there_is_one(all_toks)):
             polarity = "affirm"
         if polarity is None and _says_empty(all_toks):
             polarity = "deny"
@@ -701,9 +702,16 @@ def _clause_start(toks: list[str], k: int) -> int:
     """The index of the break or clause word before `k` that opens its clause (-1 at the
     text's start)."""
     begin = k - 1
-    while begin >= 0 and toks[begin] not in BREAKS and toks[begin] not in CLAUSE_WORDS:
+    while begin >= 0 and toks[begin] not in BREAKS and (
+            toks[begin] not in CLAUSE_WORDS or _adverb_before_verb(toks, begin)):
         begin -= 1
     return begin
+
+
+def _adverb_before_verb(toks: list[str], i: int) -> bool:
+    """Whether "just" or "only" at `i` qualifies the verb after it ("the light just turned
+    green"), not a new clause of contrast ("no cars, just trucks")."""
+    return toks[i] in ("just", "only") and i + 1 < len(toks) and toks[i + 1] in COPULAS
 
 
 def _uncoloured(concept: str) -> str:
@@ -717,8 +725,9 @@ def _uncoloured(concept: str) -> str:
 def _afterthought_colour(toks: list[str], k: int) -> str | None:
     """A colour added after a comma with a hedge, closing its clause ("..., possibly black"),
     else None."""
-    if not (0 < k < len(toks) - 1 and toks[k - 1] == "," and toks[k] in AFTERTHOUGHTS
-            and toks[k + 1] in COLOURS):
+    start = k - 1 if k > 1 and toks[k - 1] in ("most", "very", "quite") else k
+    if not (0 < start < len(toks) - 1 and toks[start - 1] == "," and toks[k] in AFTERTHOUGHTS
+            and k + 1 < len(toks) and toks[k + 1] in COLOURS):
         return None
     return toks[k + 1] if k + 2 >= len(toks) or toks[k + 2] in BREAKS else None
 
@@ -872,6 +881,23 @@ def _denies_one(toks: list[str]) -> bool:
             j += 1
         if j < len(toks) and toks[j] == "one" and (
                 j + 1 == len(toks) or toks[j + 1] in BREAKS or toks[j + 1] in CLAUSE_WORDS):
+            return True
+    return False
+
+
+def _there_is_one(toks: list[str]) -> bool:
+    """Whether "there ... one" says what was asked is there: "There could be one behind the
+    bus." (a "one" under a negator is `_denies_one`'s; one after "not sure" says nothing)."""
+    unsure = _cannot_tell_scopes(toks)
+    for i, tok in enumerate(toks):
+        if tok != "there" or unsure[i]:
+            continue
+        j = i + 1
+        while j < len(toks) and toks[j] in THERE_ONE_FILLER:
+            j += 1
+        if j > i + 1 and j < len(toks) and toks[j] == "one" and (
+                j + 1 == len(toks) or toks[j + 1] in BREAKS or toks[j + 1] in CLAUSE_WORDS
+                or toks[j + 1] in PREPOSITIONS):
             return True
     return False
 

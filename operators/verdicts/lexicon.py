@@ -122,11 +122,16 @@ NEGATIVE_SYNONYMS: dict[str, str] = {"no one": "pedestrian", "nobody": "pedestri
 NOUN_ONLY_PHRASES = frozenset({("pedestrian", "crossing")})
 # Compounds that name a place or a thing, not the vocabulary concept they start with: a bus stop
 # is no bus, a bus lane no bus.
-NON_CONCEPT_COMPOUNDS = frozenset({("bus", "stop"), ("bus", "shelter"), ("bus", "lane")})
+NON_CONCEPT_COMPOUNDS = frozenset({("bus", "stop"), ("bus", "shelter"), ("bus", "lane"),
+                                   ("bicycle", "rack"), ("bike", "rack")})
 # Words between a negator and "one" that point back at what was asked: "there isn't one",
 # "I don't see a single one".
 ONE_FILLER = frozenset({"see", "spot", "find", "notice", "detect", "a", "single", "even", "any",
                         "be", "there", "is", "can", "could"})
+# Words between "there" and "one" in a claim that what was asked is there: "there could be
+# one behind the bus", "there's probably one".
+THERE_ONE_FILLER = frozenset({"is", "'s", "are", "could", "might", "may", "must", "be",
+                              "probably", "likely", "possibly", "seems", "to", "also"})
 # Clause words after which a statement that one cannot tell no longer reaches: "Hard to tell
 # because of the glare" names the glare.
 REASON_WORDS = frozenset({"because", "since", "due"})
@@ -204,7 +209,8 @@ COPULAS = frozenset(
 PREDICATE_FILLER = frozenset(
     {"a", "an", "the", "all", "both", "mostly", "mainly", "clearly", "definitely", "currently",
      "now", "still", "very", "bright", "dark", "light", "pale", "deep", "painted", "coloured",
-     "colored", "to", "navy", "royal", "sky", "forest", "metallic", "jet"}
+     "colored", "to", "navy", "royal", "sky", "forest", "metallic", "jet", "illuminated",
+     "just", "already"}
 )
 # What a clause says of its subject to deny it: "the bus is not visible", "is missing".
 PRESENCE_WORDS = frozenset(
