@@ -358,14 +358,13 @@ def flagged(checks: list[FrameCheck], config: CoherenceConfig) -> list[bool]:
     return [decide(c, config).verdict == "ungrounded" for c in checks]
 
 
-def verdicts_by_kind(cases: list[Case], checks: list[FrameCheck], config: CoherenceConfig
-                     ) -> dict[str, dict[str, int]]:
+def verdicts_by_kind(cases: list[Case], verdicts: list[str]) -> dict[str, dict[str, int]]:
     """How many answers of each kind got each verdict: what is not flagged was passed
     (`coherent`, `divergent_grounded`) or left unchecked (`unverified`), and a reviewer needs
     to know which."""
     out: dict[str, Counter] = defaultdict(Counter)
-    for case, check in zip(cases, checks, strict=True):
-        out[case.kind][decide(check, config).verdict] += 1
+    for case, verdict in zip(cases, verdicts, strict=True):
+        out[case.kind][verdict] += 1
     return {kind: dict(sorted(counts.items())) for kind, counts in sorted(out.items())}
 
 
@@ -822,10 +821,11 @@ def main() -> None:
     eval_checks = with_calibration(
         cached_collect(args.cache, "evaluation", EVALUATION_SEED, eval_frames, eval_cases,
                        operator, extractor, args.batch, crop_scales), calibration)
-    results["evaluation"] = score(eval_cases, flagged(eval_checks, tuned))
-    results["evaluation"]["verdicts_by_kind"] = verdicts_by_kind(eval_cases, eval_checks, tuned)
+    verdicts = [decide(c, tuned).verdict for c in eval_checks]
+    flags = [v == "ungrounded" for v in verdicts]
+    results["evaluation"] = score(eval_cases, flags)
+    results["evaluation"]["verdicts_by_kind"] = verdicts_by_kind(eval_cases, verdicts)
     weathers = {n: f.condition for n, f in enumerate(eval_frames)}
-    flags = flagged(eval_checks, tuned)
     for weather in CONDITIONS:
         keep = [i for i, c in enumerate(eval_cases) if weathers[c.frame] == weather]
         sub = score([eval_cases[i] for i in keep], [flags[i] for i in keep], boot=200)

@@ -597,7 +597,7 @@ class ConceptExtractor:
         if polarity == "deny" and refined != inherited:
             # "Is the car red?" "No, blue." says the car's colour; "Is there a white car?"
             # "No, but a grey one." also denies the white car
-            denied = () if self._presupposed(prompt) or self._asked_colour(prompt) else \
+            denied = () if self._presupposed(prompt) or asked_colour else \
                 tuple(c for c in self._asked(prompt) if c not in refined)
             return Extraction(text, refined, denied, "specific", polarity,
                               "inherited from the prompt",

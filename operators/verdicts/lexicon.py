@@ -258,8 +258,7 @@ HEDGES = frozenset(
 )
 # What a negated hedge or these words say is that the speaker cannot tell: what follows in the
 # clause is neither asserted nor denied ("I'm not sure there is one", "hard to say whether").
-CANNOT_TELL = frozenset({"sure", "certain", "clear", "tell", "say", "determine", "confirm",
-                         "know"})
+CANNOT_TELL = HEDGES - {"possible", "only"}
 UNSURE_WORDS = frozenset({"unsure", "unclear", "uncertain", "unknown"})
 # "hard to tell", "difficult to say", "impossible to determine"
 HARD_WORDS = frozenset({"hard", "difficult", "impossible", "tough", "tricky"})
