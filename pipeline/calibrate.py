@@ -147,7 +147,7 @@ def calibrate(labels_path: Path, out: Path, config: DrivexplainConfig,
         operator.backbone.weights_sha256, f"drivexplain calibrate {labels_path.name}",
         DEFAULT_CROP_SCALES, false_flag_rate or MAX_FALSE_FLAG_RATE)
     calibration.save(out)
-    concepts = {c: {"auroc": calibration.concept_auroc.get(c),
+    concepts = {c: {"auroc": calibration.auroc_for(c),
                     "bounds": calibration.flag_bounds(c)}
                 for c in sorted({label.concept.lower() for label in labels})}
     return dict(calibration.fitted_on) | {"model": operator.model_id,
