@@ -333,8 +333,8 @@ class ConceptAttribution:
 
 
 def stage(name: str) -> contextlib.AbstractContextManager:
-    """A named span of a frame's work, seen by `torch.profiler` (benchmarks/profile_operator.py)
-    and free when no profiler runs."""
+    """A named span of a frame's work, seen by `torch.profiler`
+    (benchmarks/speed/profile_operator.py) and free when no profiler runs."""
     return torch.profiler.record_function(f"ca::{name}")
 
 

@@ -145,7 +145,8 @@ class AttributionConfig(_Strict):
     dynamic: DynamicAdjustmentConfig = DynamicAdjustmentConfig()
     # Tiled attribution (operators/tiling.py): the frame plus overlapping tiles cut from it at
     # about the model's input resolution, in the same forward and backward, stitched into one
-    # map; CD and NS stay on the frame. Costs one view per tile (benchmarks/attribution_speed.py).
+    # map; CD and NS stay on the frame. Costs one view per tile
+    # (benchmarks/speed/attribution_speed.py).
     tiling: Literal["none", "grid", "pyramid"] = Field(
         "none", description="none: the frame only; grid: plus a tile_grid of tiles; pyramid: "
         "plus an n x n grid for every n in pyramid_levels."
@@ -256,14 +257,14 @@ class InputConfig(_Strict):
 class CoherenceConfig(_Strict):
     """Dual explainability (paper III-J): per-frame verdicts and their episodes.
 
-    With a grounding calibration for the loaded CLIP (`calibration`), a concept is grounded
-    unless its calibrated p_grounded says it is absent with at least `flag_confidence`, and a
-    denied one is contradicted when p_grounded reaches `flag_confidence`; concepts the CLIP
-    could not tell apart on the calibration labels (`min_concept_auroc`) never raise a flag.
-    `flag_confidence`, `ungrounded_when` and `min_concept_auroc` were chosen by
-    `benchmarks/coherence.py` on its calibration seeds: the most recall whose precision stays
-    above 0.9 at the low end of its 95 % interval. Without a calibration, the `ground_*` tests
-    apply: a concept is grounded when every enabled one passes (null switches a test off).
+    With a grounding calibration for the loaded CLIP (`calibration`), a concept is grounded unless
+    its calibrated p_grounded says it is absent with at least `flag_confidence`, and a denied one is
+    contradicted when p_grounded reaches `flag_confidence`; concepts the CLIP could not tell apart
+    on the calibration labels (`min_concept_auroc`) never raise a flag. `flag_confidence`,
+    `ungrounded_when` and `min_concept_auroc` were chosen by `benchmarks/verdicts/coherence.py` on
+    its calibration seeds: the most recall whose precision stays above 0.9 at the low end of its
+    95 % interval. Without a calibration, the `ground_*` tests apply: a concept is grounded when
+    every enabled one passes (null switches a test off).
     """
 
     enabled: bool = True
@@ -287,7 +288,7 @@ class CoherenceConfig(_Strict):
         True, description="Log the answering VLM's own per-concept grounding score "
         "(operators/vlm/grounding_score.py) beside CLIP's evidence: one more no-grad replay "
         "per (frame, concept). Verdicts do not use it (for the shipped tiny LLaVA its AUROC is "
-        "0.558, benchmarks/vlm_grounding.py); false skips the replay."
+        "0.558, benchmarks/verdicts/vlm_grounding.py); false skips the replay."
     )
     llm_extraction: bool = Field(
         True, description="Ask the loaded VLM for concepts when the rules find none."
@@ -296,7 +297,7 @@ class CoherenceConfig(_Strict):
         1.0, ge=0.0, le=1.0, description="The VLM's answer-gradient map enters the answer's "
         "heatmap (with weight hybrid.llm_weight), and can show that the model looked "
         "elsewhere, only when this share of its mass lies in its strongest 10 % of cells "
-        "(0.1 = flat; see coherence.peak_share). Chosen by benchmarks/hybrid.py on "
+        "(0.1 = flat; see coherence.peak_share). Chosen by benchmarks/localisation/hybrid.py on "
         "calibration frames as the smallest share whose maps point as well as CLIP-only CA; "
         "for the shipped tiny LLaVA none does, so 1.0: its maps never claim a divergence."
     )

@@ -28,7 +28,7 @@ short side of 224 by default (`pipeline.transport_short_side`), which would leav
 unless `pipeline.transport_short_side` is null, so tiled runs ship frames whole to the actors
 and the tiles are cut there, in `views_for`.
 
-Cost (`python benchmarks/attribution_speed.py --models TinyDriveCLIP --batches 1 16 --concepts
+Cost (`python benchmarks/speed/attribution_speed.py --models TinyDriveCLIP --batches 1 16 --concepts
 3 --threads 1 --clock cpu`, CPU time): a 2x2 grid makes the full operator 2.2x (batch 1) and
 2.4x (batch 16) its untiled cost, 17x and 14x one plain forward; the tiles' forward and
 backward are the extra (CD and NS stay one frame's).

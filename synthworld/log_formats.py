@@ -1,6 +1,6 @@
 """Synthetic frames written in the forms driving logs come in, with each format's own writer.
 
-Tests and `benchmarks/input_formats.py` use these to make every input format from the same
+Tests and `benchmarks/speed/input_formats.py` use these to make every input format from the same
 frames: an image folder (PIL), a raw H.264/HEVC elementary stream (PyAV), an MCAP file (the
 `mcap` writers: ROS 2 CDR, Foxglove JSON or protobuf) and a ROS 1 bag (`rosbags`). No binary
 fixture is stored anywhere.

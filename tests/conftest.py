@@ -22,12 +22,13 @@ BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 
 
 def load_benchmark(name: str) -> ModuleType:
-    """`benchmarks/<name>.py` as a module. Benchmarks are scripts, not a package, and import
-    their neighbours (`localisation`, `coherence`) by name, so their folder stays on the path;
-    the module is registered so that its dataclasses can look it up."""
-    if str(BENCHMARKS) not in sys.path:
-        sys.path.append(str(BENCHMARKS))
-    spec = importlib.util.spec_from_file_location(f"{name}_benchmark", BENCHMARKS / f"{name}.py")
+    """`benchmarks/<group>/<name>.py` as a module. Benchmarks are scripts, not a package, and
+    import their neighbours (`localisation`, `coherence`) by name, so their folder stays on the
+    path; the module is registered so that its dataclasses can look it up."""
+    (path,) = BENCHMARKS.glob(f"*/{name}.py")
+    if str(path.parent) not in sys.path:
+        sys.path.append(str(path.parent))
+    spec = importlib.util.spec_from_file_location(f"{name}_benchmark", path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
     spec.loader.exec_module(module)

@@ -24,9 +24,9 @@ from typing import Any
 import numpy as np
 
 EPS = 1e-8
-# What `drivexplain calibrate` measures crop_z with: the scale `benchmarks/coherence.py` chose on
-# its calibration frames for the shipped CLIP. A calibration file records its own scales, and a
-# run cuts the crops its calibration names.
+# What `drivexplain calibrate` measures crop_z with: the scale `benchmarks/verdicts/coherence.py`
+# chose on its calibration frames for the shipped CLIP. A calibration file records its own scales,
+# and a run cuts the crops its calibration names.
 DEFAULT_CROP_SCALES: tuple[float, ...] = (0.7,)
 
 

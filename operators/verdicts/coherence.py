@@ -17,7 +17,7 @@ across concepts) and records, per concept, the evidence that it is in the image:
   histogram intersection of the fused maps normalised to unit mass. Which one the verdict uses
   is `coherence.similarity_measure`. The default, histogram intersection, tells apart heatmaps
   of concepts whose ground-truth masks overlap from those of disjoint ones as well as Pearson
-  on the shipped tiny CLIP (benchmarks/coherence.py, 70 against 427 pairs: AUC 0.905 and
+  on the shipped tiny CLIP (benchmarks/verdicts/coherence.py, 70 against 427 pairs: AUC 0.905 and
   d' 1.93; Pearson 0.910 / 2.05) and better than IoU
   (0.855 / 1.51: background suppression keeps enough of a map that supports overlap even for
   disjoint objects).

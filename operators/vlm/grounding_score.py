@@ -17,7 +17,7 @@ associates with the object. A concept the model hallucinates tends to sit far fr
 
 Scores are logged as `vlm_grounding` beside CLIP's evidence; how well they tell present from
 absent concepts, alone and fused with CLIP's `p_grounded`, is measured by
-`benchmarks/vlm_grounding.py`, not assumed.
+`benchmarks/verdicts/vlm_grounding.py`, not assumed.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Tiny random models of every supported VLM family, with offline processors.
 
-No model hub is reachable here, so the tests and `benchmarks/vlm_speed.py` build each family
+No model hub is reachable here, so the tests and `benchmarks/speed/vlm_speed.py` build each family
 from its config class (two layers, widths of 32), with a word-level tokenizer that knows the
 family's special tokens (`operators.vlm.build.build_word_tokenizer`) and a chat template in the
 family's own turn format. Saved with `save_pretrained` (safetensors), they load back through
