@@ -21,9 +21,11 @@ whose precision's 95 % interval stays above 0.9, on probabilities cross-fitted o
 calibration frames (so the choice does not trust an in-sample fit), with
 `min_concept_auroc` at 0.8 by policy.
 Both ranges are topped up (`topped_up`) until every class, and every colour of a class the
-colour answers name, is salient in, and absent from, at least 20 frames, so that whether the
-CLIP can verify a concept is measured on both sides rather than read off its prior. Evaluation
-seeds only report. `--write-calibration` ships the fitted
+colour answers name, is salient in, and absent from, at least 20 frames (40 for calibration),
+so that whether the CLIP can verify a concept is measured on both sides rather than read off
+its prior. Calibration needs the larger count because each concept's false-flag bounds are
+10 % quantiles of its labels: with 40 a side, four labels lie beyond each bound, not two.
+Evaluation seeds only report. `--write-calibration` ships the fitted
 model beside the weights it was fitted for.
 The uncalibrated rule (the `ground_*` thresholds) is scored on the same evaluation answers as a
 baseline.
@@ -95,7 +97,11 @@ EVALUATION_SEED = 940_000
 # Extra frames for classes seen on one side too rarely (`topped_up`) come from seeds this far
 # past the split's first, clear of both splits' own ranges.
 TOP_UP_OFFSET = 5_000
+# Frames without a car are about 1 in 80, so a split may scan its whole top-up range, which
+# ends where the next benchmark's seeds begin (presence_z.py at 930 000).
+TOP_UP_SCAN = 4_999
 MIN_PER_SIDE = 20
+CALIBRATION_MIN_PER_SIDE = 40
 FRAME_SIZE = (640, 360)
 TRANSPORT_SHORT_SIDE = 224
 SIZE_BINS = ((0.0, 0.01, "<1%"), (0.01, 0.03, "1-3%"), (0.03, 1.01, ">=3%"))
@@ -194,7 +200,8 @@ def render_frames(first_seed: int, count: int) -> list[Frame]:
 
 
 def topped_up(frames: list[Frame], first_seed: int, concepts: tuple[str, ...] = OBJECT_CLASSES,
-              min_per_side: int = MIN_PER_SIDE, scan: int = 4000) -> tuple[list[Frame], dict]:
+              min_per_side: int = MIN_PER_SIDE, scan: int = TOP_UP_SCAN
+              ) -> tuple[list[Frame], dict]:
     """`frames` plus frames from seeds `first_seed + TOP_UP_OFFSET` onwards, kept only if they
     bring a concept (a class, or a class in a colour) that is short of `min_per_side` frames
     where it is salient, or where it is nowhere, closer to it.
@@ -774,7 +781,8 @@ def main() -> None:
                                           for k in CLASS_COLOURS[c]
                                           if f"{k} {c}" in colour_vocabulary)
     cal_frames, results["top_up_calibration"] = topped_up(
-        render_frames(CALIBRATION_SEED, args.cal_frames), CALIBRATION_SEED, asked)
+        render_frames(CALIBRATION_SEED, args.cal_frames), CALIBRATION_SEED, asked,
+        CALIBRATION_MIN_PER_SIDE)
     crop_scales: tuple[float, ...] = ()
     if args.crop_frames:
         results["crop_study_calibration"] = crop_study(operator, cal_frames[: args.crop_frames])
