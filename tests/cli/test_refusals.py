@@ -334,7 +334,7 @@ def test_the_first_of_two_streams_is_analysed_and_said(
         caplog: pytest.LogCaptureFixture) -> None:
     import json
 
-    from test_pipeline_support import run_tiny
+    from pipeline_support import run_tiny
 
     path = two_stream_video(tmp_path / "two.mp4")
     with caplog.at_level(logging.INFO, logger="drivexplain.pipeline"):
@@ -352,7 +352,7 @@ def test_stream_option_analyses_the_chosen_stream(
         tmp_path: Path, model_config_dir: Path, tiny_vit_checkpoint: Path) -> None:
     import json
 
-    from test_pipeline_support import run_tiny
+    from pipeline_support import run_tiny
 
     from drivexplain.pipeline.sources.decode import index_video
 

@@ -8,7 +8,7 @@ import logging
 from pathlib import Path
 
 import pytest
-from test_pipeline_support import read_rows, run_tiny, write_video
+from pipeline_support import read_rows, run_tiny, write_video
 
 from drivexplain.operators.config import VERDICTS
 from drivexplain.pipeline.answers import AnswersError, assign_answers, read_answers

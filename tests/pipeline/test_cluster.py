@@ -20,11 +20,11 @@ import time
 from pathlib import Path
 
 import pytest
-from test_pipeline_support import PROMPTS, write_video
+from pipeline_support import PROMPTS, write_video
 
 pytestmark = pytest.mark.slow
 RAY = str(Path(sys.executable).parent / "ray")
-TESTS = Path(__file__).resolve().parent
+TESTS = Path(__file__).resolve().parents[1]
 
 
 def _node_ip() -> str:
@@ -102,7 +102,7 @@ def test_pipeline_runs_on_both_nodes(
         open_clip.add_model_config({str(model_config_dir)!r})
         from pathlib import Path
         import ray
-        from test_pipeline_support import run_tiny, tiny_config
+        from pipeline_support import run_tiny, tiny_config
         from ray.data import DataContext
         # Ray Data spreads tasks and actors over the nodes by default; this test relies on it.
         assert DataContext.get_current().scheduling_strategy == "SPREAD"

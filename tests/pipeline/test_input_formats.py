@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from test_pipeline_support import moving_box, read_rows, run_tiny, tiny_config
+from pipeline_support import moving_box, read_rows, run_tiny, tiny_config
 from typer.testing import CliRunner
 
 from drivexplain.pipeline.chunks import plan_chunks

@@ -13,7 +13,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from test_pipeline_support import (  # noqa: F401  (shared_run is a fixture)
+from pipeline_support import (  # noqa: F401  (shared_run is a fixture)
     PROMPTS,
     by_name,
     read_jsonl,

@@ -10,7 +10,7 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
-from test_pipeline_support import (  # noqa: F401  (shared_run is a fixture)
+from pipeline_support import (  # noqa: F401  (shared_run is a fixture)
     PROMPTS,
     by_name,
     read_jsonl,

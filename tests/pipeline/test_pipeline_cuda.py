@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from test_pipeline_support import PROMPTS, read_rows, run_tiny, tiny_config, write_video
+from pipeline_support import PROMPTS, read_rows, run_tiny, tiny_config, write_video
 
 pytestmark = [
     pytest.mark.cuda,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from test_pipeline_support import (  # noqa: F401  (shared_run is a fixture)
+from pipeline_support import (  # noqa: F401  (shared_run is a fixture)
     PROMPTS,
     by_name,
     read_jsonl,

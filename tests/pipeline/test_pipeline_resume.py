@@ -11,7 +11,7 @@ from pathlib import Path
 
 import av
 import pytest
-from test_pipeline_support import (
+from pipeline_support import (
     crash_once_hook,
     local_ray,
     read_rows,

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_pipeline_support import by_name, shared_run  # noqa: F401  (shared_run is a fixture)
+from pipeline_support import by_name, shared_run  # noqa: F401  (shared_run is a fixture)
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 FLAGS = [

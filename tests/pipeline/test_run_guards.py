@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
-from test_pipeline_support import tiny_config, write_video
+from pipeline_support import tiny_config, write_video
 
 from drivexplain.operators.config import ConfigError, DrivexplainConfig, load_config
 from drivexplain.pipeline import guards
@@ -422,7 +422,7 @@ def test_concurrent_run_is_refused_and_a_killed_runs_ray_is_cleaned_up(
     """Two real runs on one --out: the second is refused, naming the first; after a SIGKILL of
     the first driver (only), a rerun takes the lock over, stops the Ray processes it left
     (DashboardAgent, RuntimeEnvAgent...) and finishes."""
-    from test_pipeline_support import run_tiny, start_tiny_run
+    from pipeline_support import run_tiny, start_tiny_run
 
     clip = write_video(tmp_path / "long.mp4", 80, gop=8)
     out = tmp_path / "out"

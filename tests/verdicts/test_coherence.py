@@ -326,7 +326,7 @@ def test_actor_audits_the_vlm_answer(
 ) -> None:
     """With `coherence.vlm` set, the actor asks the VLM and ships evidence; the writer stage
     turns it into a verdict (a tiny random LLaVA stands in for the shipped one)."""
-    from test_pipeline_support import tiny_config, write_video
+    from pipeline_support import tiny_config, write_video
 
     from drivexplain.operators.vlm.backend import load_vlm
     from drivexplain.operators.vlm.build import (

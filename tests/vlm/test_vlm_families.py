@@ -290,7 +290,7 @@ def test_actor_audits_a_qwen_answer(
 ) -> None:
     """`coherence.vlm` set to a tiny Qwen2.5-VL: the actor's answers are the backend's, and
     their answer-gradient maps reach the verdict's hybrid maps on the CLIP grid."""
-    from test_pipeline_support import tiny_config, write_video
+    from pipeline_support import tiny_config, write_video
 
     from drivexplain.pipeline.actors import AttributionActor
     from drivexplain.pipeline.chunks import plan_chunks
@@ -351,7 +351,7 @@ def test_drivexplain_run_with_each_tiny_family(
     end: the run's VLM answers are the ones the backend gives for the same frames."""
     import json
 
-    from test_pipeline_support import write_video
+    from pipeline_support import write_video
     from typer.testing import CliRunner
 
     from drivexplain.pipeline.cli import app

@@ -133,7 +133,7 @@ def start_tiny_run(clip: Path, out: Path, model_config_dir: Path, checkpoint: Pa
         import open_clip
         open_clip.add_model_config({str(model_config_dir)!r})
         from pathlib import Path
-        from test_pipeline_support import run_tiny
+        from pipeline_support import run_tiny
         run_tiny([Path({str(clip)!r})], Path({str(out)!r}), Path({str(model_config_dir)!r}),
                  Path({str(checkpoint)!r}), keep_work=True)
     """)
