@@ -15,7 +15,7 @@ what `drivexplain run` will.
 from __future__ import annotations
 
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -120,7 +120,8 @@ def _frames(labels: list[Label], short_side: int | None) -> dict[tuple[Path, int
 def calibrate(labels_path: Path, out: Path, config: DrivexplainConfig,
               false_flag_rate: float | None = None) -> dict:
     """Fit and write the calibration; returns what it was fitted on and, per concept, its
-    AUROC and false-flag bounds (`concepts`). `false_flag_rate` defaults to
+    AUROC, false-flag bounds and label counts (`concepts`), with the count a side that makes a
+    bound steady (`steady_labels`). `false_flag_rate` defaults to
     `grounding.MAX_FALSE_FLAG_RATE`."""
     from drivexplain.operators.attribution import ConceptAttribution
     from drivexplain.operators.verdicts.closeups import DEFAULT_CROP_SCALES
@@ -128,6 +129,7 @@ def calibrate(labels_path: Path, out: Path, config: DrivexplainConfig,
     from drivexplain.operators.verdicts.grounding import (
         MAX_FALSE_FLAG_RATE,
         fit_choosing_closeups,
+        steady_labels,
     )
 
     labels = read_labels(labels_path)
@@ -147,11 +149,15 @@ def calibrate(labels_path: Path, out: Path, config: DrivexplainConfig,
         operator.backbone.weights_sha256, f"drivexplain calibrate {labels_path.name}",
         DEFAULT_CROP_SCALES, false_flag_rate or MAX_FALSE_FLAG_RATE)
     calibration.save(out)
+    counts = Counter((label.concept.lower(), label.present) for label in labels)
     concepts = {c: {"auroc": calibration.auroc_for(c),
-                    "bounds": calibration.flag_bounds(c)}
+                    "bounds": calibration.flag_bounds(c),
+                    "present": counts[(c, True)], "absent": counts[(c, False)]}
                 for c in sorted({label.concept.lower() for label in labels})}
     return dict(calibration.fitted_on) | {"model": operator.model_id,
                                           "crop_scales": list(calibration.crop_scales),
                                           "unmeasured": list(calibration.unmeasured),
                                           "false_flag_rate": calibration.false_flag_rate,
+                                          "steady_labels": steady_labels(
+                                              calibration.false_flag_rate),
                                           "concepts": concepts}

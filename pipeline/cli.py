@@ -177,10 +177,17 @@ def calibrate(
     typer.echo(f"per concept: out-of-fold AUROC; flags on a named concept at p_grounded <= "
                f"the affirm bound, on a denied one at >= the deny bound (false_flag_rate "
                f"{fitted['false_flag_rate']:g})")
+    steady = fitted["steady_labels"]
     for concept, row in fitted["concepts"].items():
         auroc = "n/a" if row["auroc"] is None else f"{row['auroc']:.3f}"
         affirm, deny = ("none" if b is None else f"{b:.3f}" for b in row["bounds"])
-        typer.echo(f"  {concept:<24} AUROC {auroc:<6} affirm {affirm:<6} deny {deny}")
+        typer.echo(f"  {concept:<24} AUROC {auroc:<6} affirm {affirm:<6} deny {deny:<6} "
+                   f"labels {row['present']} present / {row['absent']} absent")
+    coarse = [c for c, row in fitted["concepts"].items()
+              if row["auroc"] is not None and min(row["present"], row["absent"]) < steady]
+    if coarse:
+        typer.echo(f"bounds on fewer than {steady} labels a side move with one odd frame: "
+                   f"{', '.join(coarse)}; label more frames with and without them")
     if fitted["unmeasured"]:
         typer.echo(f"too few present or absent labels (under 10 of either) to measure "
                    f"{', '.join(fitted['unmeasured'])}: no flag will rest on them; label more "

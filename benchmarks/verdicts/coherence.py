@@ -24,7 +24,8 @@ Both ranges are topped up (`topped_up`) until every class, and every colour of a
 colour answers name, is salient in, and absent from, at least 20 frames (40 for calibration),
 so that whether the CLIP can verify a concept is measured on both sides rather than read off
 its prior. Calibration needs the larger count because each concept's false-flag bounds are
-10 % quantiles of its labels: with 40 a side, four labels lie beyond each bound, not two.
+10 % quantiles of its labels: with 40 a side, four labels lie beyond each bound, not two
+(`grounding.steady_labels`).
 Evaluation seeds only report. `--write-calibration` ships the fitted
 model beside the weights it was fitted for.
 The uncalibrated rule (the `ground_*` thresholds) is scored on the same evaluation answers as a
@@ -83,9 +84,11 @@ from drivexplain.operators.verdicts.colours import colour_shares
 from drivexplain.operators.verdicts.concepts import ConceptExtractor
 from drivexplain.operators.verdicts.episodes import FrameFlag, find_episodes
 from drivexplain.operators.verdicts.grounding import (
+    MAX_FALSE_FLAG_RATE,
     GroundingCalibration,
     fit_choosing_closeups,
     fit_grounding,
+    steady_labels,
     without_closeups,
 )
 from drivexplain.synthworld.objects import CLASS_COLOURS, OBJECT_CLASSES
@@ -101,7 +104,7 @@ TOP_UP_OFFSET = 5_000
 # ends where the next benchmark's seeds begin (presence_z.py at 930 000).
 TOP_UP_SCAN = 4_999
 MIN_PER_SIDE = 20
-CALIBRATION_MIN_PER_SIDE = 40
+CALIBRATION_MIN_PER_SIDE = steady_labels(MAX_FALSE_FLAG_RATE)  # 40: steady false-flag bounds
 FRAME_SIZE = (640, 360)
 TRANSPORT_SHORT_SIDE = 224
 SIZE_BINS = ((0.0, 0.01, "<1%"), (0.01, 0.03, "1-3%"), (0.03, 1.01, ">=3%"))

@@ -49,6 +49,15 @@ MIN_LABELS_PER_SIDE = 10
 # The share of a concept's correct answers its flags may fall on, on the calibration labels:
 # the bar a reviewer is promised for objects at or above 1 % of the frame (issue #17).
 MAX_FALSE_FLAG_RATE = 0.1
+# A bound is a quantile of one side's labels; it is steady when this many labels lie beyond it
+# (at the 0.1 rate, 40 a side). With fewer, one odd frame moves it: at 20 a side the shipped
+# CLIP's bound for a denied car was 0.891, at 40 it was 0.746.
+LABELS_BEYOND_BOUND = 4
+
+
+def steady_labels(false_flag_rate: float) -> int:
+    """Labels a side that put `LABELS_BEYOND_BOUND` of them beyond a concept's bound."""
+    return math.ceil(LABELS_BEYOND_BOUND / false_flag_rate - 1e-9)
 
 
 # Any evidence dataclass that carries the close-ups' readings.

@@ -10,7 +10,11 @@ import pytest
 from typer.testing import CliRunner
 
 from drivexplain.operators.config import DrivexplainConfig
-from drivexplain.operators.verdicts.grounding import grounding_for, load_calibration
+from drivexplain.operators.verdicts.grounding import (
+    grounding_for,
+    load_calibration,
+    steady_labels,
+)
 from drivexplain.pipeline.calibrate import LabelsError, read_labels
 from drivexplain.pipeline.cli import app
 from drivexplain.synthworld.clips import write_clip
@@ -46,6 +50,12 @@ def test_calibrate_fits_for_the_loaded_clip(labelled: Path, tmp_path: Path) -> N
     # one line per labelled concept; too few labels per side: no AUROC and no bounds
     assert "false_flag_rate 0.2" in result.output
     assert "stop sign                AUROC n/a    affirm none   deny none" in result.output
+    lines = [json.loads(line) for line in labelled.read_text().splitlines()]
+    signs = [line["present"] for line in lines if line["concept"] == "stop sign"]
+    assert (f"labels {sum(signs)} present / {len(signs) - sum(signs)} absent"
+            in result.output)
+    # unmeasured concepts are named as such, not again as coarse
+    assert "move with one odd frame" not in result.output
     cal = load_calibration(out)
     # six frames give no concept 10 labels on each side: every one is named as unmeasured
     assert set(cal.unmeasured) == {"car", "bus", "pedestrian", "stop sign", "crosswalk"}
@@ -60,6 +70,36 @@ def test_calibrate_fits_for_the_loaded_clip(labelled: Path, tmp_path: Path) -> N
     assert grounding_for(str(out), backbone.model_id, backbone.weights_sha256) == cal
     with pytest.raises(ValueError, match="ViT-B-16@openai"):
         grounding_for(str(out), "ViT-B-16@openai", None)
+
+
+def test_steady_labels_put_four_beyond_the_bound() -> None:
+    assert steady_labels(0.1) == 40
+    assert steady_labels(0.2) == 20
+    assert steady_labels(0.15) == 27
+
+
+def test_calibrate_names_concepts_whose_bounds_rest_on_few_labels(
+    labelled: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A measured concept with fewer than `steady_labels` on a side is named; one with
+    enough, or one too rare to measure, is not."""
+    import drivexplain.pipeline.calibrate as calibrate_module
+
+    def fitted(*_: object) -> dict:
+        row = {"bounds": (0.2, 0.8)}
+        return {"samples": 207, "present": 92, "model": "m", "crop_scales": [],
+                "unmeasured": ["bicycle"], "false_flag_rate": 0.1, "steady_labels": 40,
+                "concepts": {"bicycle": row | {"auroc": None, "present": 3, "absent": 30},
+                             "bus": row | {"auroc": 0.9, "present": 12, "absent": 50},
+                             "car": row | {"auroc": 0.95, "present": 77, "absent": 40}}}
+
+    monkeypatch.setattr(calibrate_module, "calibrate", fitted)
+    result = CliRunner().invoke(app, ["calibrate", str(labelled), "--out",
+                                      str(tmp_path / "c.json")])
+    assert result.exit_code == 0, result.output
+    coarse = next(line for line in result.output.splitlines() if "odd frame" in line)
+    assert "fewer than 40 labels a side" in coarse
+    assert "bus" in coarse and "car" not in coarse and "bicycle" not in coarse
 
 
 @pytest.mark.parametrize(
