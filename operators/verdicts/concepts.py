@@ -128,6 +128,7 @@ from drivexplain.operators.verdicts.lexicon import (
     EMPHATICS,
     EMPTY_PLACES,
     EMPTY_WORDS,
+    EXCEPTIONS,
     FINITE,
     GENERIC,
     HARD_WORDS,
@@ -154,6 +155,7 @@ from drivexplain.operators.verdicts.lexicon import (
     RIDERS,
     RIDING_GLUE,
     SCOPE_ENDS,
+    SUBJECT_PRONOUNS,
     SUBJECTS,
     SYNONYMS,
     THERE_ONE_FILLER,
@@ -325,6 +327,8 @@ class ConceptExtractor:
             if unsure[it.start]:
                 continue
             concept = self._with_colour(it.concept, it.colour, fallback=it.needs_colour)
+            if negated[it.start] and _excepted(toks, it.stop):
+                continue
             denied = it.absent or (negated[it.start] and not it.pronoun)
             out.append(Mention(concept, it.start, it.stop, denied, it.colour, it.inherited))
         return out
@@ -584,6 +588,10 @@ class ConceptExtractor:
                 # "No, but there's a truck." denies what was asked
                 denied += tuple(c for c in self._asked(prompt)
                                 if not any(same_thing(c, n) for n in said))
+            elif polarity == "deny" and _goes_on_about_it(toks, negated):
+                # "No, on the road." still has the pedestrian it was asked about
+                named += tuple(c for c in self._asked(prompt)
+                               if not any(same_thing(c, n) for n in said))
             return Extraction(text, named, denied, "specific", polarity, source, notes)
         llm_named = self._ask_llm(text) if polarity is None else ()
         if llm_named:
@@ -606,6 +614,11 @@ class ConceptExtractor:
             return Extraction(text, inherited, tuple(asked_colour.values()), "specific",
                               polarity, "inherited from the prompt",
                               ("a no to a colour question denies the colour, not the concept",))
+        if polarity == "deny" and self._presupposed(prompt) and _goes_on_about_it(toks, negated):
+            return Extraction(text, self._asked(prompt), (), "specific", polarity,
+                              "inherited from the prompt",
+                              ("a no that goes on to say what the concept is doing ('No, it's "
+                               "stopped.') takes the concept as there",))
         if polarity == "deny" and self._presupposed(prompt):
             return Extraction(text, (), (), "specific", polarity, "none",
                               ("a no to a question about the concept takes the concept as "
@@ -706,6 +719,21 @@ def _clause_start(toks: list[str], k: int) -> int:
             toks[begin] not in CLAUSE_WORDS or _adverb_before_verb(toks, begin)):
         begin -= 1
     return begin
+
+
+def _goes_on_about_it(toks: list[str], negated: bool) -> bool:
+    """Whether a no to a question about a given concept goes on to say where it is or what it
+    does, so that the concept is taken as there: "No, on the road.", "No, it's stopped.", but
+    not "No, the truck is." (another subject) or "No, it isn't." (a denial)."""
+    return (len(toks) > 1 and not negated
+            and (toks[1] in PREPOSITIONS or toks[1] in SUBJECT_PRONOUNS))
+
+
+def _excepted(toks: list[str], stop: int) -> bool:
+    """Whether the words after a concept ending at `stop` make an exception of it
+    (`EXCEPTIONS`), a comma between allowed: "no cars, except a taxi"."""
+    rest = [t for t in toks[stop : stop + 3] if t != ","]
+    return any(tuple(rest[: len(e)]) == e for e in EXCEPTIONS)
 
 
 def _adverb_before_verb(toks: list[str], i: int) -> bool:

@@ -124,6 +124,11 @@ NOUN_ONLY_PHRASES = frozenset({("pedestrian", "crossing")})
 # is no bus, a bus lane no bus.
 NON_CONCEPT_COMPOUNDS = frozenset({("bus", "stop"), ("bus", "shelter"), ("bus", "lane"),
                                    ("bicycle", "rack"), ("bike", "rack")})
+# Words right after a negated concept that make an exception of it: "no vehicles other than a
+# bus" says the bus is the only vehicle, not that there are none, so the kind is neither
+# denied nor asserted.
+EXCEPTIONS = frozenset({("other", "than"), ("except",), ("excepting",), ("besides",),
+                        ("apart", "from"), ("aside", "from")})
 # Words between a negator and "one" that point back at what was asked: "there isn't one",
 # "I don't see a single one".
 ONE_FILLER = frozenset({"see", "spot", "find", "notice", "detect", "a", "single", "even", "any",
@@ -226,6 +231,8 @@ DEFINITES = frozenset({"the", "that", "this", "these", "those"})
 QUESTION_VERBS = frozenset({"is", "are", "was", "were", "does", "do", "did", "has", "have"})
 # Subjects that point back: to the last concept before them, else to the prompt's.
 PRONOUNS = frozenset({"it", "its", "they", "this", "that", "these", "those", "which", "who"})
+# Pronouns that open a clause about the concept a question was asked of: "No, it's stopped."
+SUBJECT_PRONOUNS = frozenset({"it", "they", "he", "she"})
 # Words that start a new clause for attribute attachment ("a car and the bus is yellow").
 CLAUSE_WORDS = frozenset(
     {"and", "or", "but", "while", "whereas", "although", "though", "because", "so", "yet",

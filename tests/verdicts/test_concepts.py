@@ -222,6 +222,16 @@ def test_post_nominal_colour_needs_the_coloured_concept_in_the_vocabulary() -> N
         ("Is the pedestrian on the crosswalk?", "No.", (), (), "deny"),
         ("Does the bus have its doors open?", "Nope.", (), (), "deny"),
         ("Is the bus stopped?", "No, the truck is.", ("truck",), (), "deny"),
+        # a no that goes on about the concept asked of takes it as there
+        ("Is the bus moving?", "No, it's stopped.", ("bus",), (), "deny"),
+        ("Is the pedestrian on the sidewalk?", "No, on the road.", ("road", "pedestrian"), (),
+         "deny"),
+        ("Is the bus moving?", "No, it isn't.", (), (), "deny"),
+        # an exception after a negated kind denies the others, not the kind
+        ("Describe the scene.", "No vehicles other than a single bus are visible.", ("bus",),
+         (), "deny"),
+        ("Describe the scene.", "There are no cars, except a taxi.", ("taxi",), (), None),
+        ("Is there a car?", "No vehicles apart from a bus.", ("bus",), ("car",), "deny"),
         ("Is there a pedestrian on the crosswalk?", "No.", (), ("pedestrian",), "deny"),
         ("Is a pedestrian crossing?", "No.", (), ("pedestrian",), "deny"),
         # saying one cannot tell is neither a claim nor a denial, nor is what it covers
