@@ -566,7 +566,8 @@ class ConceptExtractor:
         if polarity is None and ((denied and not named) or (not mentions and negated)
                                  or _denies_one(all_toks)):
             polarity = "deny"
-        if polarity is None and ((_is_count(first) and not negated) or _there_is_one(all_toks)):
+        counted = _is_count(first) and not _list_marker(all_toks) and not negated
+        if polarity is None and (counted or _there_is_one(all_toks)):
             polarity = "affirm"
         if polarity is None and _says_empty(all_toks):
             polarity = "deny"
@@ -582,7 +583,8 @@ class ConceptExtractor:
                       else "vocabulary")
             said = named + denied
             if polarity == "affirm":  # "Yes, someone is." asserts the whole question
-                named += tuple(c for c in prompt.concepts
+                asked_colour = self._asked_colour(prompt)  # "Is the car yellow?" "Yes, a taxi."
+                named += tuple(asked_colour.get(c, c) for c in prompt.concepts
                                if not any(same_thing(c, n) for n in said))
             elif polarity == "deny" and not self._presupposed(prompt):
                 # "No, but there's a truck." denies what was asked
@@ -686,8 +688,22 @@ class ConceptExtractor:
         vocabulary colour count once ("Amber / yellow.", "Grey-ish, maybe silver."); two
         colours that differ refine nothing."""
         readings = {tuple(dict.fromkeys(self._with_colour(c, colour, False) for c in concepts))
-                    for colour in COLOURS.intersection(toks)}
+                    for colour in _own_colours(toks)}
         return readings.pop() if len(readings) == 1 else concepts
+
+
+def _list_marker(toks: list[str]) -> bool:
+    """Whether the answer opens with a numbered list's marker ("1. A car", "1) car"), whose
+    number counts nothing; "2." alone answers "how many?"."""
+    return len(toks) > 2 and toks[0].isdigit() and toks[1] in (".", ")")
+
+
+def _own_colours(toks: list[str]) -> set[str]:
+    """The colour words of a bare answer that describe what was asked about: not one compared
+    against ("more silver than white"), nor one of a part ("red, with black tyres")."""
+    part = toks.index("with") if "with" in toks else len(toks)
+    return {t for i, t in enumerate(toks[:part])
+            if t in COLOURS and (i == 0 or toks[i - 1] != "than")}
 
 
 def _predicate_colour(toks: list[str], copula: int) -> str | None:

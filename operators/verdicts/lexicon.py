@@ -89,6 +89,10 @@ SYNONYMS: dict[str, str] = {
     "minivan": "van",
     "cab": "taxi",
     "street": "road",
+    "avenue": "road",
+    "boulevard": "road",
+    "construction": "construction zone",
+    "construction site": "construction zone",
     "pavement": "sidewalk",
     "footpath": "sidewalk",
     "cone": "traffic cone",
@@ -230,7 +234,8 @@ DEFINITES = frozenset({"the", "that", "this", "these", "those"})
 # The verbs that open a yes/no question about a definite subject ("Is the bus ...?").
 QUESTION_VERBS = frozenset({"is", "are", "was", "were", "does", "do", "did", "has", "have"})
 # Subjects that point back: to the last concept before them, else to the prompt's.
-PRONOUNS = frozenset({"it", "its", "they", "this", "that", "these", "those", "which", "who"})
+PRONOUNS = frozenset({"it", "its", "they", "this", "that", "these", "those", "which", "who",
+                      "both"})
 # Pronouns that open a clause about the concept a question was asked of: "No, it's stopped."
 SUBJECT_PRONOUNS = frozenset({"it", "they", "he", "she"})
 # Words that start a new clause for attribute attachment ("a car and the bus is yellow").

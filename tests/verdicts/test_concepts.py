@@ -544,3 +544,32 @@ def test_the_vehicle_is_the_prompts_one_vehicle(extractor: ConceptExtractor) -> 
                            ("Is there a pedestrian?", "The vehicle is blue."),
                            ("What colour is the car?", "A vehicle is parked.")):
         assert extractor.answer(answer, extractor.prompt(prompt)).concepts == ("vehicle",)
+
+
+def test_list_numbers_parts_comparisons_and_a_yes_to_a_colour(extractor: ConceptExtractor
+                                                              ) -> None:
+    bus = extractor.prompt("Is there a bus?")
+    # a numbered list's marker counts nothing: the list names what it names
+    listed = extractor.answer("1. A car\n2. A truck", bus)
+    assert (listed.concepts, listed.polarity) == (("car", "truck"), None)
+    assert extractor.answer("1) car 2) truck", bus).concepts == ("car", "truck")
+    assert extractor.answer("2.", extractor.prompt("How many buses?")).concepts == ("bus",)
+    car = extractor.prompt("What colour is the car on the right?")
+    # a part's colour, or one compared against, is not the answer's
+    assert extractor.answer("Red, with black tyres.", car).concepts == ("red car",)
+    white = extractor.prompt("Is the car white?")
+    assert extractor.answer("It looks more silver than white.", white).concepts == (
+        "silver car",)
+    # a yes asserts the colour asked about, beside what else it names
+    assert set(extractor.answer("Yes, it's a yellow taxi.",
+                                extractor.prompt("Is the car yellow?")).concepts) == {
+        "yellow car", "taxi"}
+    # "both" takes the colour of the lights it points back to
+    lights = extractor.prompt("Are there any traffic lights?")
+    assert set(extractor.answer("Yes, two traffic lights at the crossroads; both look green.",
+                                lights).concepts) == {"green traffic light", "intersection"}
+    generic = extractor.prompt("Describe the scene.")
+    assert extractor.answer("A man crosses the avenue.", generic).concepts == (
+        "pedestrian", "road")
+    assert extractor.answer("There is construction ahead.", generic).concepts == (
+        "construction zone",)
