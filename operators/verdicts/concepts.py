@@ -112,6 +112,7 @@ from drivexplain.operators.verdicts.lexicon import (
     ABSENT_VALUES,
     ABSENT_WORDS,
     AFTERTHOUGHTS,
+    ANSWER_LABELS,
     AUXILIARIES,
     BREAKS,
     CANNOT_TELL,
@@ -549,7 +550,7 @@ class ConceptExtractor:
 
     def answer(self, text: str, prompt: Extraction) -> Extraction:
         """The answer's concepts; yes/no and bare answers inherit the prompt's (module doc)."""
-        all_toks = tokens(text)
+        all_toks = _unlabelled(tokens(text))
         toks = [t for t in all_toks if t not in BREAKS]
         first = toks[0] if toks else ""
         mentions = self.mentions(text, prompt.all_concepts)
@@ -690,6 +691,15 @@ class ConceptExtractor:
         readings = {tuple(dict.fromkeys(self._with_colour(c, colour, False) for c in concepts))
                     for colour in _own_colours(toks)}
         return readings.pop() if len(readings) == 1 else concepts
+
+
+def _unlabelled(toks: list[str]) -> list[str]:
+    """The answer's tokens without a label before it ("Answer: No." is a no)."""
+    if ":" in toks[:4]:
+        colon = toks.index(":")
+        if colon and all(t in ANSWER_LABELS for t in toks[:colon]):
+            return toks[colon + 1 :]
+    return toks
 
 
 def _list_marker(toks: list[str]) -> bool:

@@ -189,6 +189,8 @@ ABSENT_VALUES = frozenset({"no", "nope", "none", "0", "zero", "absent", "missing
 # Marks between a label and its value ("Car: yes", "Car - yes", "Car (black)", "| car | yes |");
 # "-", en and em dashes with spaces around them become "—" when the text is tokenised.
 LABEL_MARKS = frozenset({":", "?", "\u2014", "(", "|"})
+# Words of a label a VLM may put before its answer: "Answer: No.", "A: yes", "Final answer: no".
+ANSWER_LABELS = frozenset({"answer", "a", "response", "reply", "short", "final", "my", "output"})
 COLOURS = frozenset(
     {"red", "blue", "white", "black", "yellow", "silver", "green", "amber", "grey", "gray",
      "orange", "brown", "purple", "pink"}

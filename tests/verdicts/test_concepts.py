@@ -573,3 +573,11 @@ def test_list_numbers_parts_comparisons_and_a_yes_to_a_colour(extractor: Concept
         "pedestrian", "road")
     assert extractor.answer("There is construction ahead.", generic).concepts == (
         "construction zone",)
+
+
+@pytest.mark.parametrize("answer", ["Answer: No.", "A: no", "**Answer:** No", "Short answer: no.",
+                                    "Final answer: no bus."])
+def test_a_label_before_the_answer_is_not_the_answer(extractor: ConceptExtractor,
+                                                     answer: str) -> None:
+    read = extractor.answer(answer, extractor.prompt("Is there a bus?"))
+    assert (read.concepts, read.denied, read.polarity) == ((), ("bus",), "deny")
