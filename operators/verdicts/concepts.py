@@ -605,11 +605,17 @@ class ConceptExtractor:
                               ("the answer names no concept and the prompt has none to inherit",))
         asked_colour = self._asked_colour(prompt)
         refined = self._refine_colour(toks, inherited)
+        not_colours = tuple(c for c in dict.fromkeys(
+            self._with_colour(concept, colour, False)
+            for concept in inherited for colour in _negated_colours(toks))
+            if c not in inherited)
         if polarity == "deny" and refined != inherited:
             # "Is the car red?" "No, blue." says the car's colour; "Is there a white car?"
-            # "No, but a grey one." also denies the white car
+            # "No, but a grey one." also denies the white car; "Red, not blue." says red and,
+            # as "No, it's blue." does, leaves the blue car to other cars in the frame
             denied = () if self._presupposed(prompt) or asked_colour else \
-                tuple(c for c in self._asked(prompt) if c not in refined)
+                tuple(c for c in self._asked(prompt)
+                      if not any(same_thing(c, r) for r in refined))
             return Extraction(text, refined, denied, "specific", polarity,
                               "inherited from the prompt",
                               ("a no with another colour says which colour the concept has",))
@@ -617,6 +623,11 @@ class ConceptExtractor:
             return Extraction(text, inherited, tuple(asked_colour.values()), "specific",
                               polarity, "inherited from the prompt",
                               ("a no to a colour question denies the colour, not the concept",))
+        if polarity == "deny" and not_colours:  # "What colour is the car?" "It is not red."
+            return Extraction(text, inherited, not_colours, "specific", polarity,
+                              "inherited from the prompt",
+                              ("a colour said not to be the concept's is denied, not the "
+                               "concept",))
         if polarity == "deny" and self._presupposed(prompt) and _goes_on_about_it(toks, negated):
             return Extraction(text, self._asked(prompt), (), "specific", polarity,
                               "inherited from the prompt",
@@ -710,10 +721,23 @@ def _list_marker(toks: list[str]) -> bool:
 
 def _own_colours(toks: list[str]) -> set[str]:
     """The colour words of a bare answer that describe what was asked about: not one compared
-    against ("more silver than white"), nor one of a part ("red, with black tyres")."""
+    against ("more silver than white"), nor one of a part ("red, with black tyres"), nor one
+    denied ("not red")."""
     part = toks.index("with") if "with" in toks else len(toks)
     return {t for i, t in enumerate(toks[:part])
-            if t in COLOURS and (i == 0 or toks[i - 1] != "than")}
+            if t in COLOURS and (i == 0 or toks[i - 1] != "than") and not _colour_negated(toks, i)}
+
+
+def _negated_colours(toks: list[str]) -> set[str]:
+    """The colour words a negator reaches: "not red", "isn't really green"."""
+    return {t for i, t in enumerate(toks) if t in COLOURS and _colour_negated(toks, i)}
+
+
+def _colour_negated(toks: list[str], i: int) -> bool:
+    j = i - 1
+    while j >= 0 and toks[j] in ("a", "an", "be", "really", "quite", "exactly", "very"):
+        j -= 1
+    return j >= 0 and (toks[j] in ("not", "never") or toks[j].endswith("n't"))
 
 
 def _predicate_colour(toks: list[str], copula: int) -> str | None:

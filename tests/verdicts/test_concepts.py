@@ -581,3 +581,21 @@ def test_a_label_before_the_answer_is_not_the_answer(extractor: ConceptExtractor
                                                      answer: str) -> None:
     read = extractor.answer(answer, extractor.prompt("Is there a bus?"))
     assert (read.concepts, read.denied, read.polarity) == ((), ("bus",), "deny")
+
+
+@pytest.mark.parametrize(
+    ("prompt", "answer", "concepts", "denied"),
+    [
+        # a colour under a negator is denied, never asserted
+        ("Is the car red?", "It is not red.", ("car",), ("red car",)),
+        ("What colour is the car?", "It isn't red.", ("car",), ("red car",)),
+        ("Is the light green?", "It is not green.", ("traffic light",), ("green traffic light",)),
+        # with the colour it has, the answer says that colour, as "No, it's blue." does
+        ("What colour is the car?", "Red, not blue.", ("red car",), ()),
+        ("Is the car red?", "Not red, blue.", ("blue car",), ()),
+    ],
+)
+def test_a_negated_colour_is_denied(extractor: ConceptExtractor, prompt: str, answer: str,
+                                    concepts: tuple[str, ...], denied: tuple[str, ...]) -> None:
+    read = extractor.answer(answer, extractor.prompt(prompt))
+    assert (read.concepts, read.denied) == (concepts, denied)
