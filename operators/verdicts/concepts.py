@@ -323,13 +323,18 @@ class ConceptExtractor:
                 covered[it.start : it.stop] = [True] * (it.stop - it.start)
         negated = self._negation_scopes(toks, covered)
         unsure = _cannot_tell_scopes(toks)
+        spared = [it.concept for it in items if _after_exception(toks, it.start)]
         out = []
         for it in items:
             if unsure[it.start]:
                 continue
             concept = self._with_colour(it.concept, it.colour, fallback=it.needs_colour)
-            if negated[it.start] and _excepted(toks, it.stop):
-                continue
+            if negated[it.start] and (
+                    _excepted(toks, it.stop) or (it.start and toks[it.start - 1] == "other")
+                    or any(same_thing(s, it.concept)
+                           or _uncoloured(s).lower() in HYPERNYMS.get(it.concept.lower(), ())
+                           for s in spared)):
+                continue  # "no other cars", "apart from the truck, no vehicles" deny no kind
             denied = it.absent or (negated[it.start] and not it.pronoun)
             out.append(Mention(concept, it.start, it.stop, denied, it.colour, it.inherited))
         return out
@@ -779,6 +784,16 @@ def _goes_on_about_it(toks: list[str], negated: bool) -> bool:
             and (toks[1] in PREPOSITIONS or toks[1] in SUBJECT_PRONOUNS))
 
 
+def _after_exception(toks: list[str], start: int) -> bool:
+    """Whether the concept at `start` is what an exception names: "besides the bus",
+    "apart from a truck"."""
+    j = start
+    while j > 0 and toks[j - 1] in ("a", "an", "the", "one", "that", "this"):
+        j -= 1
+    before = tuple(toks[max(0, j - 2) : j])
+    return any(before[-len(e):] == e for e in EXCEPTIONS if len(before) >= len(e))
+
+
 def _excepted(toks: list[str], stop: int) -> bool:
     """Whether the words after a concept ending at `stop` make an exception of it
     (`EXCEPTIONS`), a comma between allowed: "no cars, except a taxi"."""
@@ -997,13 +1012,18 @@ def _cannot_tell_scopes(toks: list[str]) -> list[bool]:
 
 def _list_follows(toks: list[str], covered: list[bool], start: int) -> bool:
     """Whether the text from `start` to the next break is a list of concepts ("trucks or
-    buses"): the comma before it then keeps a negation going."""
+    buses"), perhaps ending in the predicate the list shares ("or dogs are present", not
+    "and a bus is visible", a clause of its own): the comma before it then keeps a negation
+    going."""
     seen = False
     for j in range(start, len(toks)):
         if toks[j] in BREAKS:
             break
         if covered[j]:
             seen = True
+        elif seen and toks[j] in COPULAS and j + 1 < len(toks) and \
+                toks[j + 1] in PRESENCE_WORDS:
+            return not {"a", "an"} & set(toks[start:j])
         elif toks[j] not in LIST_GLUE:
             return False
     return seen

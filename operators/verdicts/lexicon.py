@@ -128,11 +128,11 @@ NOUN_ONLY_PHRASES = frozenset({("pedestrian", "crossing")})
 # is no bus, a bus lane no bus.
 NON_CONCEPT_COMPOUNDS = frozenset({("bus", "stop"), ("bus", "shelter"), ("bus", "lane"),
                                    ("bicycle", "rack"), ("bike", "rack")})
-# Words right after a negated concept that make an exception of it: "no vehicles other than a
-# bus" says the bus is the only vehicle, not that there are none, so the kind is neither
-# denied nor asserted.
-EXCEPTIONS = frozenset({("other", "than"), ("except",), ("excepting",), ("besides",),
-                        ("apart", "from"), ("aside", "from")})
+# Words that make an exception of a negated concept, after it or before what is excepted: "no
+# vehicles other than a bus", "apart from the truck, no vehicles" say the bus or the truck is
+# the only vehicle, not that there are none, so the kind is neither denied nor asserted.
+EXCEPTIONS = frozenset({("other", "than"), ("except",), ("except", "for"), ("excepting",),
+                        ("besides",), ("apart", "from"), ("aside", "from")})
 # Words between a negator and "one" that point back at what was asked: "there isn't one",
 # "I don't see a single one".
 ONE_FILLER = frozenset({"see", "spot", "find", "notice", "detect", "a", "single", "even", "any",

@@ -599,3 +599,25 @@ def test_a_negated_colour_is_denied(extractor: ConceptExtractor, prompt: str, an
                                     concepts: tuple[str, ...], denied: tuple[str, ...]) -> None:
     read = extractor.answer(answer, extractor.prompt(prompt))
     assert (read.concepts, read.denied) == (concepts, denied)
+
+
+@pytest.mark.parametrize(
+    ("answer", "concepts", "denied"),
+    [
+        # a negated list keeps its negation up to the predicate it shares
+        ("No pedestrians, cyclists, or dogs are present.", (),
+         ("pedestrian", "cyclist", "dog")),
+        ("No pedestrians, and a bus is visible.", ("bus",), ("pedestrian",)),
+        # "other" and a fronted exception deny no kind the answer has just named
+        ("A red car is ahead. There are no other cars.", ("red car",), ()),
+        ("Besides the bus, there are no other vehicles.", ("bus",), ()),
+        ("Apart from the truck, no vehicles are visible.", ("truck",), ()),
+        ("Apart from the truck, no pedestrians are visible.", ("truck",), ("pedestrian",)),
+        ("Except for a van, there are no cars.", ("van",), ("car",)),
+    ],
+)
+def test_negated_lists_other_and_exceptions(extractor: ConceptExtractor, answer: str,
+                                            concepts: tuple[str, ...],
+                                            denied: tuple[str, ...]) -> None:
+    read = extractor.answer(answer, extractor.prompt("Describe the scene."))
+    assert (read.concepts, read.denied) == (concepts, denied)
