@@ -113,6 +113,7 @@ from drivexplain.operators.verdicts.lexicon import (
     ABSENT_WORDS,
     AFTERTHOUGHTS,
     ANSWER_LABELS,
+    APPROXIMATORS,
     AUXILIARIES,
     BREAKS,
     CANNOT_TELL,
@@ -126,6 +127,7 @@ from drivexplain.operators.verdicts.lexicon import (
     COUNT_WORDS,
     DEFINITES,
     DEGREE_WORDS,
+    DOUBTFUL_OPENERS,
     EMPHATICS,
     EMPTY_PLACES,
     EMPTY_WORDS,
@@ -156,6 +158,7 @@ from drivexplain.operators.verdicts.lexicon import (
     RIDERS,
     RIDING_GLUE,
     SCOPE_ENDS,
+    SO_VERBS,
     SUBJECT_PRONOUNS,
     SUBJECTS,
     SYNONYMS,
@@ -375,15 +378,18 @@ class ConceptExtractor:
     def _riders(self, toks: list[str], items: list[_Item]) -> list[_Item]:
         """A person on or riding what `RIDERS` names is its rider: "a man riding a bike" is a
         cyclist (and a bicycle)."""
+        dropped: list[_Item] = []
         for person, ride in itertools.pairwise(items):
             rider = RIDERS.get(ride.concept)
-            if (person.concept == "pedestrian" and rider in self._lower and not person.absent
+            if (person.concept == "pedestrian" and rider in self._lower
                     and toks[person.stop : ride.start]
                     and next((t for t in toks[person.stop : ride.start]
                               if t not in AUXILIARIES), "") in ("on", "riding", "rides", "atop")
                     and all(t in RIDING_GLUE for t in toks[person.stop : ride.start])):
                 person.concept = self._lower[rider]
-        return items
+                if person.absent:  # "nobody on a bike" denies the cyclist, names no bike
+                    dropped.append(ride)
+        return [it for it in items if not any(it is d for d in dropped)]
 
     def _hypernyms(self, toks: list[str], items: list[_Item], context: Sequence[str]) -> None:
         """A definite word for a whole kind ("the vehicle") becomes the one prompt concept of
@@ -566,14 +572,18 @@ class ConceptExtractor:
         )
         if first in EMPHATICS or first in HEDGED_OPENERS:  # "Absolutely.", "Probably not."
             polarity = "deny" if second in ("not", "no") else "affirm"
+        if first in DOUBTFUL_OPENERS:
+            polarity = "deny"
         if polarity == "deny" and _cannot_tell_at(toks, 0):  # "No idea."
             polarity = None
         negated = any(_is_negator(all_toks, i) for i in range(len(all_toks)))
         if polarity is None and ((denied and not named) or (not mentions and negated)
                                  or _denies_one(all_toks)):
             polarity = "deny"
-        counted = _is_count(first) and not _list_marker(all_toks) and not negated
-        if polarity is None and (counted or _there_is_one(all_toks)):
+        number = next((t for t in toks if t not in APPROXIMATORS), "")
+        counted = _is_count(number) and not _list_marker(all_toks) and not negated
+        if polarity is None and (counted or _there_is_one(all_toks)
+                                 or (_says_so(toks) and not negated)):
             polarity = "affirm"
         if polarity is None and _says_empty(all_toks):
             polarity = "deny"
@@ -591,7 +601,7 @@ class ConceptExtractor:
             if polarity == "affirm":  # "Yes, someone is." asserts the whole question
                 asked_colour = self._asked_colour(prompt)  # "Is the car yellow?" "Yes, a taxi."
                 named += tuple(asked_colour.get(c, c) for c in prompt.concepts
-                               if not any(same_thing(c, n) for n in said))
+                               if not any(same_thing(c, n) or _kind_of(n, c) for n in said))
             elif polarity == "deny" and not self._presupposed(prompt):
                 # "No, but there's a truck." denies what was asked
                 denied += tuple(c for c in self._asked(prompt)
@@ -716,6 +726,19 @@ def _unlabelled(toks: list[str]) -> list[str]:
         if colon and all(t in ANSWER_LABELS for t in toks[:colon]):
             return toks[colon + 1 :]
     return toks
+
+
+def _says_so(toks: list[str]) -> bool:
+    """Whether the answer opens with a hedged yes: "I believe so", "it seems so"."""
+    head = toks[:4]
+    return any(t == "so" and i and head[i - 1] in SO_VERBS for i, t in enumerate(head))
+
+
+def _kind_of(narrow: str, broad: str) -> bool:
+    """Whether `narrow` names a kind of `broad` by its head: a school bus is a bus, a police
+    car a car."""
+    n, b = _lemmas(narrow), _lemmas(broad)
+    return len(n) > len(b) and n[-len(b):] == b
 
 
 def _list_marker(toks: list[str]) -> bool:

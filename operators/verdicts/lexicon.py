@@ -172,6 +172,13 @@ NO_WORDS = frozenset(
 # Hedged answer words: a hedged claim is the claim, so "Possibly, near the crosswalk." says yes
 # to the question as "Yes, near the crosswalk." does; "Probably not." says no.
 HEDGED_OPENERS = frozenset({"possibly", "probably", "likely", "maybe", "perhaps"})
+# Answer words of doubt: "Unlikely, I only see cars." says no.
+DOUBTFUL_OPENERS = frozenset({"unlikely", "doubtful"})
+# Verbs of "I think so", "it seems so": a hedged yes.
+SO_VERBS = frozenset({"think", "believe", "guess", "suppose", "reckon", "seems", "appears"})
+# Words that soften a count: "around six cones" counts as "six cones" does.
+APPROXIMATORS = frozenset({"around", "about", "approximately", "roughly", "nearly", "almost",
+                           "over", "some"})
 # Adjectives that deny what follows "of": "the road is clear of vehicles".
 LACKING = frozenset({"clear", "free", "devoid", "empty"})
 # A place said to be empty answers a question about what could be in it: "Is there a car?" ->

@@ -621,3 +621,25 @@ def test_negated_lists_other_and_exceptions(extractor: ConceptExtractor, answer:
                                             denied: tuple[str, ...]) -> None:
     read = extractor.answer(answer, extractor.prompt("Describe the scene."))
     assert (read.concepts, read.denied) == (concepts, denied)
+
+
+@pytest.mark.parametrize(
+    ("prompt", "answer", "concepts", "denied"),
+    [
+        ("Is there a traffic light?", "I believe so, at the far end.", ("traffic light",), ()),
+        ("Is there a truck?", "Unlikely, I only see cars.", ("car",), ("truck",)),
+        ("How many traffic cones are on the road?", "Around six cones.",
+         ("traffic cone", "road"), ()),
+        # a kind of what was asked answers it; the broader word adds nothing to check
+        ("Is there a bus?", "Yes, a school bus is stopped ahead.", ("school bus",), ()),
+        ("Is there a car?", "Yes, a police car.", ("police car",), ()),
+        # nobody on a bike is no cyclist, and names no bike
+        ("Is there a cyclist?", "Nope, there's nobody on a bike.", (), ("cyclist",)),
+    ],
+)
+def test_hedged_yes_doubt_approximate_counts_kinds_and_absent_riders(
+    extractor: ConceptExtractor, prompt: str, answer: str, concepts: tuple[str, ...],
+    denied: tuple[str, ...]
+) -> None:
+    read = extractor.answer(answer, extractor.prompt(prompt))
+    assert (read.concepts, read.denied) == (concepts, denied)
