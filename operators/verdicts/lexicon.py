@@ -127,7 +127,8 @@ NOUN_ONLY_PHRASES = frozenset({("pedestrian", "crossing")})
 # Compounds that name a place or a thing, not the vocabulary concept they start with: a bus stop
 # is no bus, a bus lane no bus.
 NON_CONCEPT_COMPOUNDS = frozenset({("bus", "stop"), ("bus", "shelter"), ("bus", "lane"),
-                                   ("bicycle", "rack"), ("bike", "rack")})
+                                   ("bicycle", "rack"), ("bike", "rack"),
+                                   ("sky", "blue")})  # a colour: "a sky blue car"
 # Words that make an exception of a negated concept, after it or before what is excepted: "no
 # vehicles other than a bus", "apart from the truck, no vehicles" say the bus or the truck is
 # the only vehicle, not that there are none, so the kind is neither denied nor asserted.
@@ -205,6 +206,11 @@ COLOURS = frozenset(
 # Names of one colour: a "yellow light" is the vocabulary's "amber traffic light".
 # Grey paint is the vocabulary's silver, and an orange traffic light its amber one: a reader
 # who says "grey car" or "orange light" names the colour the vocabulary calls otherwise.
+# Shades read as the colour they are a shade of: "a maroon car", "Navy.". An "-ish" colour
+# ("greenish") is a hedge between colours and names none.
+SHADES: dict[str, str] = {
+    "navy": "blue", "maroon": "red", "crimson": "red", "scarlet": "red", "burgundy": "red",
+    "cream": "white", "ivory": "white"}
 COLOUR_ALIASES: dict[str, tuple[str, ...]] = {
     "yellow": ("amber",), "amber": ("yellow",), "grey": ("gray", "silver"),
     "gray": ("grey", "silver"), "orange": ("amber",)}
@@ -320,7 +326,7 @@ def lemma(token: str) -> str:
 def tokens(text: str) -> list[str]:
     """Lower-case word tokens and scope breaks (`BREAKS`; a spaced or en/em dash becomes "\u2014");
     clitics ("'s") are tokens of their own, negated auxiliaries stay one token ("don't", also
-    when typed "dont" or with a curly apostrophe)."""
+    when typed "dont" or with a curly apostrophe), and a shade is its colour (`SHADES`)."""
     text = _DASH.sub(" \u2014 ", text.lower().replace("\u2019", "'").replace("\r", "\n"))
     text = _UNAPOSTROPHISED.sub(lambda m: UNAPOSTROPHISED[m.group(1)], text)
-    return TOKEN.findall(text)
+    return [SHADES.get(t, t) for t in TOKEN.findall(text)]

@@ -643,3 +643,14 @@ def test_hedged_yes_doubt_approximate_counts_kinds_and_absent_riders(
 ) -> None:
     read = extractor.answer(answer, extractor.prompt(prompt))
     assert (read.concepts, read.denied) == (concepts, denied)
+
+
+@pytest.mark.parametrize(("answer", "concepts"), [
+    ("Navy.", ("blue car",)), ("A maroon sedan.", ("red car",)), ("Cream.", ("white car",)),
+    ("Sky blue.", ("blue car",)), ("It looks greenish.", ("car",)),
+])
+def test_shades_are_their_colour_and_an_ish_colour_is_none(extractor: ConceptExtractor,
+                                                          answer: str,
+                                                          concepts: tuple[str, ...]) -> None:
+    read = extractor.answer(answer, extractor.prompt("What colour is the car?"))
+    assert read.concepts == concepts
