@@ -141,6 +141,7 @@ from drivexplain.operators.verdicts.lexicon import (
     LABEL_MARKS,
     LACKING,
     LIST_GLUE,
+    MANNER,
     NEGATED_COPULAS,
     NEGATIVE_SYNONYMS,
     NEGATORS,
@@ -973,7 +974,8 @@ def _is_negator(toks: list[str], i: int) -> bool:
 
 def _cannot_tell_at(toks: list[str], i: int) -> bool:
     """Whether token i says the speaker cannot tell: a negated hedge ("not sure", "can't
-    tell"), "unsure", "unclear" or "unknown", "hard to say", "no idea", "N/A"."""
+    tell"), "unsure", "unclear" or "unknown", "hard to say", "no idea", "N/A", or a negation
+    of how well one sees ("I can't see the light clearly")."""
     tok = toks[i]
     after = [t for t in toks[i + 1 : i + 4] if t not in ("be", "really", "quite", "very")]
     if tok in UNSURE_WORDS or (tok == "n" and toks[i + 1 : i + 2] == ["a"]):
@@ -982,8 +984,11 @@ def _cannot_tell_at(toks: list[str], i: int) -> bool:
         return after[:1] == ["to"] and after[1:2] != [] and after[1] in CANNOT_TELL
     if tok == "no" and after[:1] == ["idea"]:
         return True
-    return (tok in NEGATORS or tok.endswith("n't")) and after[:1] != [] and \
-        after[0] in CANNOT_TELL
+    if not (tok in NEGATORS or tok.endswith("n't")):
+        return False
+    clause = next((j for j in range(i + 1, len(toks)) if toks[j] in BREAKS), len(toks))
+    return (after[:1] != [] and after[0] in CANNOT_TELL) or \
+        bool(MANNER.intersection(toks[i + 1 : clause]))
 
 
 def _denies_one(toks: list[str]) -> bool:

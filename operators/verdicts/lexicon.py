@@ -128,7 +128,11 @@ NOUN_ONLY_PHRASES = frozenset({("pedestrian", "crossing")})
 # is no bus, a bus lane no bus.
 NON_CONCEPT_COMPOUNDS = frozenset({("bus", "stop"), ("bus", "shelter"), ("bus", "lane"),
                                    ("bicycle", "rack"), ("bike", "rack"),
-                                   ("sky", "blue")})  # a colour: "a sky blue car"
+                                   ("sky", "blue"),  # a colour: "a sky blue car"
+                                   ("pedestrian", "signal"), ("pedestrian", "light")})
+# Adverbs that make a negated seeing a matter of how well, not whether: "I can't see the light
+# clearly, but it seems red" does not deny the light.
+MANNER = frozenset({"clearly", "well", "properly", "exactly", "precisely", "fully", "sharply"})
 # Words that make an exception of a negated concept, after it or before what is excepted: "no
 # vehicles other than a bus", "apart from the truck, no vehicles" say the bus or the truck is
 # the only vehicle, not that there are none, so the kind is neither denied nor asserted.

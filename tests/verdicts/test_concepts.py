@@ -654,3 +654,16 @@ def test_shades_are_their_colour_and_an_ish_colour_is_none(extractor: ConceptExt
                                                           concepts: tuple[str, ...]) -> None:
     read = extractor.answer(answer, extractor.prompt("What colour is the car?"))
     assert read.concepts == concepts
+
+
+def test_seeing_badly_is_not_seeing_nothing(extractor: ConceptExtractor) -> None:
+    light = extractor.prompt("What colour is the traffic light?")
+    read = extractor.answer("I cannot see the light clearly, but it seems red.", light)
+    assert (read.concepts, read.denied) == (("red traffic light",), ())
+    pedestrian = extractor.prompt("Is there a pedestrian?")
+    assert extractor.answer("I can't see any pedestrians well.", pedestrian).denied == ()
+    assert extractor.answer("I do not see any pedestrians.", pedestrian).denied == (
+        "pedestrian",)
+    # a pedestrian signal is a signal, not a pedestrian
+    assert extractor.answer("The pedestrian signal is green.", light).concepts == (
+        "green traffic light",)
