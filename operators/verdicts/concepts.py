@@ -156,6 +156,7 @@ from drivexplain.operators.verdicts.lexicon import (
     PRONOUNS,
     QUESTION_VERBS,
     REASON_WORDS,
+    RESTRICTIVE,
     RIDERS,
     RIDING_GLUE,
     SCOPE_ENDS,
@@ -334,11 +335,11 @@ class ConceptExtractor:
                 continue
             concept = self._with_colour(it.concept, it.colour, fallback=it.needs_colour)
             if negated[it.start] and (
-                    _excepted(toks, it.stop) or (it.start and toks[it.start - 1] == "other")
+                    _excepted(toks, it.stop) or (it.start and toks[it.start - 1] in RESTRICTIVE)
                     or any(same_thing(s, it.concept)
                            or _uncoloured(s).lower() in HYPERNYMS.get(it.concept.lower(), ())
                            for s in spared)):
-                continue  # "no other cars", "apart from the truck, no vehicles" deny no kind
+                continue  # "no moving cars", "apart from the truck, no vehicles" deny no kind
             denied = it.absent or (negated[it.start] and not it.pronoun)
             out.append(Mention(concept, it.start, it.stop, denied, it.colour, it.inherited))
         return out

@@ -89,6 +89,8 @@ SYNONYMS: dict[str, str] = {
     "minivan": "van",
     "cab": "taxi",
     "street": "road",
+    "traffic sign": "road sign",
+    "street sign": "road sign",
     "avenue": "road",
     "boulevard": "road",
     "construction": "construction zone",
@@ -130,6 +132,10 @@ NON_CONCEPT_COMPOUNDS = frozenset({("bus", "stop"), ("bus", "shelter"), ("bus", 
                                    ("bicycle", "rack"), ("bike", "rack"),
                                    ("sky", "blue"),  # a colour: "a sky blue car"
                                    ("pedestrian", "signal"), ("pedestrian", "light")})
+# Words before a negated concept that deny only some of its kind: "no moving vehicles" leaves
+# the parked car, "no other cars" the car just named.
+RESTRICTIVE = frozenset({"other", "moving", "oncoming", "approaching", "passing", "nearby",
+                         "large", "big", "small", "additional", "further", "more"})
 # Adverbs that make a negated seeing a matter of how well, not whether: "I can't see the light
 # clearly, but it seems red" does not deny the light.
 MANNER = frozenset({"clearly", "well", "properly", "exactly", "precisely", "fully", "sharply"})

@@ -610,6 +610,9 @@ def test_a_negated_colour_is_denied(extractor: ConceptExtractor, prompt: str, an
         ("No pedestrians, and a bus is visible.", ("bus",), ("pedestrian",)),
         # "other" and a fronted exception deny no kind the answer has just named
         ("A red car is ahead. There are no other cars.", ("red car",), ()),
+        ("A parked car is on the left and there are no moving vehicles.", ("parked car",), ()),
+        ("There are no large trucks.", (), ()),
+        ("I don't see any traffic signs.", (), ("road sign",)),
         ("Besides the bus, there are no other vehicles.", ("bus",), ()),
         ("Apart from the truck, no vehicles are visible.", ("truck",), ()),
         ("Apart from the truck, no pedestrians are visible.", ("truck",), ("pedestrian",)),
