@@ -126,6 +126,7 @@ from drivexplain.operators.verdicts.lexicon import (
     COPULAS,
     COUNT_WORDS,
     DEFINITES,
+    DEGREE_ADVERBS,
     DEGREE_WORDS,
     DOUBTFUL_OPENERS,
     EMPHATICS,
@@ -166,6 +167,7 @@ from drivexplain.operators.verdicts.lexicon import (
     SYNONYMS,
     THERE_ONE_FILLER,
     UNSURE_WORDS,
+    WHEN_WORDS,
     YES_WORDS,
     lemma,
     tokens,
@@ -645,7 +647,7 @@ class ConceptExtractor:
                               "inherited from the prompt",
                               ("a colour said not to be the concept's is denied, not the "
                                "concept",))
-        if polarity == "deny" and self._presupposed(prompt) and _goes_on_about_it(toks, negated):
+        if polarity == "deny" and self._presupposed(prompt) and len(toks) > 1 and not negated:
             return Extraction(text, self._asked(prompt), (), "specific", polarity,
                               "inherited from the prompt",
                               ("a no that goes on to say what the concept is doing ('No, it's "
@@ -802,11 +804,14 @@ def _clause_start(toks: list[str], k: int) -> int:
 
 
 def _goes_on_about_it(toks: list[str], negated: bool) -> bool:
-    """Whether a no to a question about a given concept goes on to say where it is or what it
-    does, so that the concept is taken as there: "No, on the road.", "No, it's stopped.", but
-    not "No, the truck is." (another subject) or "No, it isn't." (a denial)."""
-    return (len(toks) > 1 and not negated
-            and (toks[1] in PREPOSITIONS or toks[1] in SUBJECT_PRONOUNS))
+    """Whether a no to a question about a given concept, with another concept named, goes on
+    to say where it is or what it does, so that the concept is taken as there: "No, on the
+    road.", "No, it's stopped.", "No, just standing at the curb.", but not "No, the truck is."
+    (another subject) or "No, it isn't." (a denial)."""
+    rest = [t for t in toks[1:3] if t not in ("just", "only", "still", "merely")]
+    return (len(toks) > 1 and not negated and bool(rest)
+            and (rest[0] in PREPOSITIONS or rest[0] in SUBJECT_PRONOUNS
+                 or rest[0].endswith("ing")))
 
 
 def _after_exception(toks: list[str], start: int) -> bool:
@@ -898,8 +903,9 @@ def _colour_before(toks: list[str], i: int) -> str | None:
 def _head_licensed(toks: list[str], i: int) -> bool:
     """Whether a colour-only head at `i` ("light", "signal") names its concept without a
     colour of its own: where a car stops ("stopped at the light"), a definite head whose colour
-    is asked ("What colour is the light?", "Is the light red?", "Is the signal green or red?").
-    "is light green" (a shade) has no definite and stays a colour word."""
+    is asked ("What colour is the light?", "Is the light red?", "Is the signal green or red?",
+    "Is the light green for us?"). "is light green" (a shade) has no definite and stays a
+    colour word."""
     before = toks[i - 1] if i > 0 else ""
     if i >= 2 and toks[i - 2] == "at" and (before in DEFINITES or before in ("a", "an")):
         return True
@@ -910,7 +916,8 @@ def _head_licensed(toks: list[str], i: int) -> bool:
     j = i + 1
     while j < len(toks) and (toks[j] in COLOURS or toks[j] == "or"):
         j += 1
-    return j > i + 1 and toks[i + 1] in COLOURS and (j >= len(toks) or toks[j] in BREAKS)
+    return j > i + 1 and toks[i + 1] in COLOURS and (
+        j >= len(toks) or toks[j] in BREAKS or toks[j] in PREPOSITIONS or toks[j] in WHEN_WORDS)
 
 
 def _noun_reading(toks: list[str], i: int, n: int) -> bool:
@@ -969,7 +976,7 @@ def _is_negator(toks: list[str], i: int) -> bool:
     if tok in NO_WORDS and (i == 0 or toks[i - 1] in BREAKS) and (
             i + 1 >= len(toks) or toks[i + 1] in BREAKS):
         return False
-    after = [t for t in toks[i + 1 : i + 3] if t not in ("be", "really", "quite", "very")]
+    after = [t for t in toks[i + 1 : i + 3] if t not in DEGREE_ADVERBS]
     return not (after and after[0] in HEDGES)
 
 
@@ -978,7 +985,7 @@ def _cannot_tell_at(toks: list[str], i: int) -> bool:
     tell"), "unsure", "unclear" or "unknown", "hard to say", "no idea", "N/A", or a negation
     of how well one sees ("I can't see the light clearly")."""
     tok = toks[i]
-    after = [t for t in toks[i + 1 : i + 4] if t not in ("be", "really", "quite", "very")]
+    after = [t for t in toks[i + 1 : i + 4] if t not in DEGREE_ADVERBS]
     if tok in UNSURE_WORDS or (tok == "n" and toks[i + 1 : i + 2] == ["a"]):
         return True
     if tok in HARD_WORDS:

@@ -96,6 +96,9 @@ SYNONYMS: dict[str, str] = {
     "construction": "construction zone",
     "construction site": "construction zone",
     "pavement": "sidewalk",
+    "kerb": "curb",
+    "carriageway": "road",
+    "roadway": "road",
     "footpath": "sidewalk",
     "cone": "traffic cone",
     "pylon": "traffic cone",
@@ -136,6 +139,11 @@ NON_CONCEPT_COMPOUNDS = frozenset({("bus", "stop"), ("bus", "shelter"), ("bus", 
 # the parked car, "no other cars" the car just named.
 RESTRICTIVE = frozenset({"other", "moving", "oncoming", "approaching", "passing", "nearby",
                          "large", "big", "small", "additional", "further", "more"})
+# Words between a negator and the hedge it negates: "not entirely sure", "not really certain".
+DEGREE_ADVERBS = frozenset({"be", "really", "quite", "very", "entirely", "completely",
+                            "totally", "fully", "100", "absolutely"})
+# Words of time or purpose after an asked colour: "Is the light green for us?", "... red now?".
+WHEN_WORDS = frozenset({"for", "now", "yet", "still", "already", "currently", "right"})
 # Adverbs that make a negated seeing a matter of how well, not whether: "I can't see the light
 # clearly, but it seems red" does not deny the light.
 MANNER = frozenset({"clearly", "well", "properly", "exactly", "precisely", "fully", "sharply"})

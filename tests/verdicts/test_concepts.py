@@ -670,3 +670,24 @@ def test_seeing_badly_is_not_seeing_nothing(extractor: ConceptExtractor) -> None
     # a pedestrian signal is a signal, not a pedestrian
     assert extractor.answer("The pedestrian signal is green.", light).concepts == (
         "green traffic light",)
+
+
+def test_unsure_by_degree_questions_with_a_time_and_a_no_that_goes_on(
+    extractor: ConceptExtractor
+) -> None:
+    pedestrian = extractor.prompt("Is there a pedestrian?")
+    for answer in ("I'm not entirely sure, the image is too dark.", "I am not 100% sure."):
+        read = extractor.answer(answer, pedestrian)
+        assert (read.concepts, read.denied) == ((), ()), answer
+    assert extractor.prompt("Is the light green for us?").concepts == ("traffic light",)
+    assert extractor.answer("Not yet, it's red.", extractor.prompt(
+        "Is the light green for us?")).concepts == ("red traffic light",)
+    # a no about a given concept that says how it is instead takes it as there
+    assert extractor.answer("No, dry.", extractor.prompt("Is the road wet?")).concepts == (
+        "road",)
+    assert set(extractor.answer("No, just standing at the curb.", extractor.prompt(
+        "Is the pedestrian crossing?")).concepts) == {"pedestrian", "curb"}
+    assert extractor.answer("No.", extractor.prompt("Is the road wet?")).concepts == ()
+    generic = extractor.prompt("Describe the scene.")
+    assert set(extractor.answer("A coach pulls away from the kerb onto the carriageway.",
+                                generic).concepts) == {"bus", "curb", "road"}
