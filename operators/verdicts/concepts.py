@@ -526,9 +526,10 @@ class ConceptExtractor:
         for m in mentions:
             (denied if m.negated else named).append(m.concept)
         # A plain concept said beside its coloured form ("a black car ... a sedan") adds no
-        # check: grounding the black car grounds the car.
+        # check: grounding the black car grounds the car. The coloured form stays.
         named_t = tuple(c for c in dict.fromkeys(named)
-                        if not any(n != c and same_thing(n, c) for n in named))
+                        if not any(n != c and same_thing(n, c)
+                                   and len(_lemmas(n)) > len(_lemmas(c)) for n in named))
         return named_t, tuple(c for c in dict.fromkeys(denied) if c not in named_t)
 
     def _ask_llm(self, text: str) -> tuple[str, ...]:
@@ -578,6 +579,8 @@ class ConceptExtractor:
             polarity = "deny" if second in ("not", "no") else "affirm"
         if first in DOUBTFUL_OPENERS:
             polarity = "deny"
+        if _no_doubt_at(toks, 0):  # "Without a doubt.", "No doubt about it."
+            polarity = "affirm"
         if polarity == "deny" and _cannot_tell_at(toks, 0):  # "No idea."
             polarity = None
         negated = any(_is_negator(all_toks, i) for i in range(len(all_toks)))
@@ -730,6 +733,17 @@ def _unlabelled(toks: list[str]) -> list[str]:
         if colon and all(t in ANSWER_LABELS for t in toks[:colon]):
             return toks[colon + 1 :]
     return toks
+
+
+def _no_doubt_at(toks: list[str], i: int) -> bool:
+    """Whether token i is part of "no doubt" or "without a doubt", which affirm."""
+    k = i
+    while k < len(toks) and toks[k] in ("no", "without", "a"):
+        k += 1
+    if k < len(toks) and toks[k] == "doubt" and k > i and toks[i] in ("no", "without"):
+        return True
+    return toks[i] == "doubt" and i > 0 and toks[i - 1] in ("no", "a") and \
+        (toks[i - 1] == "no" or (i > 1 and toks[i - 2] == "without"))
 
 
 def _says_so(toks: list[str]) -> bool:
@@ -971,7 +985,8 @@ def _is_negator(toks: list[str], i: int) -> bool:
     tok = toks[i]
     if tok == "of" and i > 0 and toks[i - 1] in LACKING:
         return True
-    if (tok not in NEGATORS and not tok.endswith("n't")) or _cannot_tell_at(toks, i):
+    if (tok not in NEGATORS and not tok.endswith("n't")) or _cannot_tell_at(toks, i) or \
+            _no_doubt_at(toks, i):
         return False
     if tok in NO_WORDS and (i == 0 or toks[i - 1] in BREAKS) and (
             i + 1 >= len(toks) or toks[i + 1] in BREAKS):
@@ -994,9 +1009,12 @@ def _cannot_tell_at(toks: list[str], i: int) -> bool:
         return True
     if not (tok in NEGATORS or tok.endswith("n't")):
         return False
-    clause = next((j for j in range(i + 1, len(toks)) if toks[j] in BREAKS), len(toks))
-    return (after[:1] != [] and after[0] in CANNOT_TELL) or \
-        bool(MANNER.intersection(toks[i + 1 : clause]))
+    clause = toks[i + 1 : next((j for j in range(i + 1, len(toks)) if toks[j] in BREAKS),
+                               len(toks))]
+    # "not possible to determine", "does not give enough information to tell", "unable to say"
+    to_tell = any(a == "to" and b in CANNOT_TELL for a, b in itertools.pairwise(clause))
+    return (after[:1] != [] and after[0] in CANNOT_TELL) or to_tell or \
+        bool(MANNER.intersection(clause))
 
 
 def _denies_one(toks: list[str]) -> bool:

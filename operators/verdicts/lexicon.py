@@ -172,14 +172,17 @@ HYPERNYMS: dict[str, frozenset[str]] = {
 # What a person rides, and what the rider is then called: "a man on a bike" is a cyclist.
 RIDERS: dict[str, str] = {"bicycle": "cyclist"}
 RIDING_GLUE = frozenset({"on", "riding", "rides", "atop", "a", "an", "the", "his", "her",
-                         "their", "is", "'s", "are", "was", "were"})
+                         "their", "is", "'s", "are", "was", "were", "can", "could", "be",
+                         "seen"})
 # Hedges that add a colour as an afterthought: "a dark car, possibly black".
 AFTERTHOUGHTS = frozenset({"possibly", "probably", "maybe", "perhaps", "likely", "apparently"})
 # Auxiliaries before a verb: "someone is riding a bike".
-AUXILIARIES = frozenset({"is", "'s", "are", "'re", "was", "were"})
+AUXILIARIES = frozenset({"is", "'s", "are", "'re", "was", "were", "can", "could", "be",
+                         "seen"})
 NEGATORS = frozenset(
     {"no", "not", "without", "nothing", "none", "never", "neither", "nor", "zero", "0",
-     "cannot", "nobody", "doubt", "doubtful", "unlikely"}
+     "cannot", "nobody", "doubt", "doubtful", "unlikely", "unable", "lacks", "lack",
+     "lacking"}
 )
 YES_WORDS = frozenset({"yes", "yeah", "yep", "yup", "correct", "true", "affirmative"})
 # Words that open an answer and take the polarity of what follows them: "Absolutely.",

@@ -691,3 +691,29 @@ def test_unsure_by_degree_questions_with_a_time_and_a_no_that_goes_on(
     generic = extractor.prompt("Describe the scene.")
     assert set(extractor.answer("A coach pulls away from the kerb onto the carriageway.",
                                 generic).concepts) == {"bus", "curb", "road"}
+
+
+@pytest.mark.parametrize(
+    ("prompt", "answer", "concepts", "denied"),
+    [
+        # a concept said plain and coloured keeps the coloured form, not neither
+        ("Describe the scene.", "There is a black car, a sedan.", ("black car",), ()),
+        ("What colour is the traffic light?",
+         "The traffic light is currently displaying a red signal.", ("red traffic light",), ()),
+        ("Describe the scene.", "A man can be seen riding a bicycle.", ("cyclist", "bicycle"),
+         ()),
+        ("Is there a bus?", "It is not possible to determine whether there is a bus.", (), ()),
+        ("Is there a bus?", "The image does not give enough information to tell.", (), ()),
+        ("Is there a truck?", "I am unable to see a truck.", (), ("truck",)),
+        ("Is there a truck?", "The scene lacks any trucks.", (), ("truck",)),
+        ("Is there a truck?", "Without a doubt.", ("truck",), ()),
+        ("Is there a truck?", "No doubt there is a truck.", ("truck",), ()),
+        ("Is there a truck?", "I doubt it.", (), ("truck",)),
+    ],
+)
+def test_vlm_phrasings_of_seeing_doubting_and_lacking(extractor: ConceptExtractor,
+                                                      prompt: str, answer: str,
+                                                      concepts: tuple[str, ...],
+                                                      denied: tuple[str, ...]) -> None:
+    read = extractor.answer(answer, extractor.prompt(prompt))
+    assert (read.concepts, read.denied) == (concepts, denied)
