@@ -16,7 +16,9 @@ Rules, in order (the word lists live in `operators.verdicts.lexicon`):
   ("don't", also typed "dont"; curly apostrophes are straightened). Every token
   is lemmatised with a small plural rule set ("pedestrians" -> "pedestrian", "buses" -> "bus",
   "lorries" -> "lorry", "people" -> "person"). Vocabulary phrases are lemmatised the same way,
-  so a match is a match of lemmas and plurals need no entries of their own.
+  so a match is a match of lemmas and plurals need no entries of their own. A label before
+  the answer ("Answer: No.", "A: yes") is no part of it. A shade is its colour ("navy",
+  "maroon", "cream"); an "-ish" colour ("greenish") is a hedge between colours and names none.
 - Longest phrase first, left to right: "red traffic light" wins over "traffic light" and
   "light". Synonyms ("people", "stoplight", "zebra crossing", "lorry", "bike", "SUV", "coach")
   map onto their vocabulary concept; they live in `lexicon.SYNONYMS` (which also documents the
@@ -46,7 +48,10 @@ Rules, in order (the word lists live in `operators.verdicts.lexicon`):
   colour-only head ("the light is green") falls back to its plain concept ("traffic light"). A
   colour added after a comma with a hedge goes to the concept before it ("a dark car, possibly
   black"). Two colours ("black and white") or a negated copula ("is not black") refine nothing;
-  two names of one vocabulary colour ("grey, maybe silver") are one colour.
+  two names of one vocabulary colour ("grey, maybe silver") are one colour. In a bare answer a
+  colour under a negator ("It is not red.") denies the coloured concept and keeps the plain
+  one, and a part's colour ("red, with black tyres") or one compared against ("more silver
+  than white") is not the answer's.
 - Negation. A concept inside the scope of a negator ("no", "not", "none", "zero", "without",
   "n't", ...) is recorded as *denied*, not as named: the text asserts its absence. The scope
   runs from the negator to the end of its clause, not over a fixed number of words, because
@@ -58,13 +63,18 @@ Rules, in order (the word lists live in `operators.verdicts.lexicon`):
   follows ("No, a pedestrian is crossing."), and a negated hedge ("not sure", "can't tell")
   negates nothing. A clause that says its subject is not there ("The bus is not visible.",
   "Pedestrians cannot be seen.", "The cyclist is missing.") denies that subject, found as for
-  colours.
+  colours. A negated concept after a restricting word ("no other cars", "no moving vehicles")
+  or with an exception ("no vehicles other than a bus", "apart from the truck, no vehicles")
+  is neither denied nor named: some of its kind may be there, and often the answer has just
+  named one. A negated seeing with a manner adverb ("I can't see the light clearly") says how
+  well, not whether: it is a cannot-tell.
 - Lists and tables. A concept that opens its line or list item and is followed by a mark
   (":", "?", a dash, "(", "|") takes the value after it: "Bus: no", "buses - absent",
   "| bus | no |", "Pedestrians? None." deny it, "Car (black)" colours it. A negated heading
   ("Not visible: buses, trucks.") negates the list after its colon.
-- Counts. A number names the concept it counts ("two pedestrians", "2 cars"); "zero", "0",
-  "none" and "no" are negators, so "no buses" and "zero buses" deny.
+- Counts. A number names the concept it counts ("two pedestrians", "2 cars", "around six
+  cones"); "zero", "0", "none" and "no" are negators, so "no buses" and "zero buses" deny. A
+  numbered list's marker ("1. A car") counts nothing.
 - A prompt with no concept is `generic` when it asks about the scene ("Describe this image.",
   "What is ahead?") and `ambiguous` otherwise ("I don't like winter.", "Is it safe to drive?"):
   the paper's Cases II and III.
@@ -76,27 +86,31 @@ Rules, in order (the word lists live in `operators.verdicts.lexicon`):
   it says a place on the road is empty ("The road ahead is clear.": what was asked about is not
   there).
 - Hedges. A hedged claim is read as the claim: "There might be a bus", "I think there is a
-  pedestrian" assert them, "Probably not", "Unlikely", "I doubt it" and "I don't think so" deny.
+  pedestrian", "I believe so" assert them, "Without a doubt" too, and "Probably not",
+  "Unlikely", "I doubt it" and "I don't think so" deny.
   An answer that says it cannot tell ("I'm not sure", "Hard to say", "No idea") asserts and
   denies nothing, and neither does what follows that in its clause ("I'm not sure there is
   one", "I can't tell whether the light is red"): flagging it would blame the model for a
   claim it did not make.
 - An answer that opens with a yes word and names concepts of its own also asserts the
-  prompt's ("Is anyone crossing the street?" -> "Yes, someone is." names the street too).
+  prompt's ("Is anyone crossing the street?" -> "Yes, someone is." names the street too), in
+  the colour asked about ("Is the car yellow?" -> "Yes, a taxi."), unless it names a kind of
+  it ("Is there a bus?" -> "Yes, a school bus.").
 - An answer that names no concept of its own inherits the prompt's. "Yes." or a count asserts
   that the prompt's concepts are there; a denying answer ("No.", "Zero.", "None.", "Not that I
   can see.") asserts that what the prompt asks about is absent: its first concept and those
   listed with it, not the setting after a preposition or verb ("Are there cones on the road?"
   -> "No." denies the cones, says nothing of the road), unless the question takes its concept
-  as given ("Is the pedestrian on the crosswalk?" -> "No." denies the place, not the
-  pedestrian, and no concept is denied). Those become the answer's *denied*
+  as given ("Is the pedestrian on the crosswalk?" -> "No." denies that the pedestrian is on
+  it, which no concept names, so nothing is denied; "No, on the road." or "Is the bus
+  moving?" -> "No, it's stopped." take the concept as there). Those become the answer's *denied*
   concepts, and the coherence check then asks whether the image supports that absence (see
   `operators.verdicts.coherence`). A bare colour ("Red.", "It's red.", "No, red.") refines the
   prompt's concept to the coloured one when the vocabulary has it ("car" -> "red car"). A
   yes/no question about a colour ("Is the car red?") is answered about the colour: "Yes." is
   the red car, "No." keeps the car and denies the red car.
 - A plain concept named beside its coloured form ("a black car ... a sedan") is dropped: the
-  coloured one's check covers it.
+  coloured one's check covers it, and the coloured one stays.
 """
 
 from __future__ import annotations
@@ -146,6 +160,7 @@ from drivexplain.operators.verdicts.lexicon import (
     NEGATED_COPULAS,
     NEGATIVE_SYNONYMS,
     NEGATORS,
+    NO_DOUBT,
     NO_WORDS,
     NON_CONCEPT_COMPOUNDS,
     NOUN_ONLY_PHRASES,
@@ -737,13 +752,9 @@ def _unlabelled(toks: list[str]) -> list[str]:
 
 def _no_doubt_at(toks: list[str], i: int) -> bool:
     """Whether token i is part of "no doubt" or "without a doubt", which affirm."""
-    k = i
-    while k < len(toks) and toks[k] in ("no", "without", "a"):
-        k += 1
-    if k < len(toks) and toks[k] == "doubt" and k > i and toks[i] in ("no", "without"):
-        return True
-    return toks[i] == "doubt" and i > 0 and toks[i - 1] in ("no", "a") and \
-        (toks[i - 1] == "no" or (i > 1 and toks[i - 2] == "without"))
+    return any(tuple(toks[start : start + len(phrase)]) == phrase
+               for phrase in NO_DOUBT for start in range(i - len(phrase) + 1, i + 1)
+               if start >= 0)
 
 
 def _says_so(toks: list[str]) -> bool:
@@ -781,7 +792,7 @@ def _negated_colours(toks: list[str]) -> set[str]:
 
 def _colour_negated(toks: list[str], i: int) -> bool:
     j = i - 1
-    while j >= 0 and toks[j] in ("a", "an", "be", "really", "quite", "exactly", "very"):
+    while j >= 0 and (toks[j] in DEGREE_ADVERBS or toks[j] in ("a", "an")):
         j -= 1
     return j >= 0 and (toks[j] in ("not", "never") or toks[j].endswith("n't"))
 

@@ -141,7 +141,9 @@ RESTRICTIVE = frozenset({"other", "moving", "oncoming", "approaching", "passing"
                          "large", "big", "small", "additional", "further", "more"})
 # Words between a negator and the hedge it negates: "not entirely sure", "not really certain".
 DEGREE_ADVERBS = frozenset({"be", "really", "quite", "very", "entirely", "completely",
-                            "totally", "fully", "100", "absolutely"})
+                            "totally", "fully", "100", "absolutely", "exactly"})
+# Negations of doubt, which affirm: "Without a doubt.", "No doubt there is a truck."
+NO_DOUBT = (("no", "doubt"), ("without", "a", "doubt"), ("without", "doubt"))
 # Words of time or purpose after an asked colour: "Is the light green for us?", "... red now?".
 WHEN_WORDS = frozenset({"for", "now", "yet", "still", "already", "currently", "right"})
 # Adverbs that make a negated seeing a matter of how well, not whether: "I can't see the light
