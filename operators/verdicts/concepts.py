@@ -765,7 +765,8 @@ def _says_so(toks: list[str]) -> bool:
 
 def _kind_of(narrow: str, broad: str) -> bool:
     """Whether `narrow` names a kind of `broad` by its head: a school bus is a bus, a police
-    car a car."""
+    car a car. A kind of a whole class ("a van" for "vehicles?") leaves the class asserted, as
+    it is there too."""
     n, b = _lemmas(narrow), _lemmas(broad)
     return len(n) > len(b) and n[-len(b):] == b
 

@@ -88,6 +88,13 @@ SYNONYMS: dict[str, str] = {
     "coupe": "car",
     "minivan": "van",
     "cab": "taxi",
+    "cop car": "police car",
+    "squad car": "police car",
+    "patrol car": "police car",
+    "hydrant": "fire hydrant",
+    "streetcar": "tram",
+    "youngster": "child",
+    "toddler": "child",
     "street": "road",
     "traffic sign": "road sign",
     "street sign": "road sign",
@@ -170,6 +177,7 @@ REASON_WORDS = frozenset({"because", "since", "due"})
 HYPERNYMS: dict[str, frozenset[str]] = {
     "vehicle": frozenset({"car", "truck", "bus", "school bus", "van", "taxi", "motorcycle",
                           "scooter", "ambulance", "police car", "fire truck", "tram"}),
+    "road sign": frozenset({"stop sign", "yield sign", "speed limit sign"}),
 }
 # What a person rides, and what the rider is then called: "a man on a bike" is a cyclist.
 RIDERS: dict[str, str] = {"bicycle": "cyclist"}

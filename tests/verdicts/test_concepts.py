@@ -717,3 +717,11 @@ def test_vlm_phrasings_of_seeing_doubting_and_lacking(extractor: ConceptExtracto
                                                       denied: tuple[str, ...]) -> None:
     read = extractor.answer(answer, extractor.prompt(prompt))
     assert (read.concepts, read.denied) == (concepts, denied)
+
+
+def test_more_vlm_synonyms(extractor: ConceptExtractor) -> None:
+    generic = extractor.prompt("Describe the scene.")
+    assert set(extractor.answer("A cop car is parked near the hydrant.", generic).concepts) == {
+        "police car", "fire hydrant"}
+    assert set(extractor.answer("A streetcar and two youngsters.", generic).concepts) == {
+        "tram", "child"}
