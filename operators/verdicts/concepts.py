@@ -632,6 +632,13 @@ class ConceptExtractor:
                 # "No, on the road." still has the pedestrian it was asked about
                 named += tuple(c for c in self._asked(prompt)
                                if not any(same_thing(c, n) for n in said))
+            asked_colour = self._asked_colour(prompt)
+            if asked_colour and not any(m.colour for m in mentions):
+                # "Is the light green?" "The light is not green." denies the green light
+                denied += tuple(coloured for plain, coloured in asked_colour.items()
+                                if any(self._with_colour(plain, k, False) == coloured
+                                       for k in _negated_colours(toks))
+                                and coloured not in named + denied)
             return Extraction(text, named, denied, "specific", polarity, source, notes)
         llm_named = self._ask_llm(text) if polarity is None else ()
         if llm_named:

@@ -312,7 +312,7 @@ FINITE = COPULAS | frozenset(
 # A negated hedge says nothing about absence: "I'm not sure", "I can't tell".
 HEDGES = frozenset(
     {"sure", "certain", "clear", "tell", "say", "determine", "confirm", "know", "possible",
-     "only"}
+     "only", "read"}
 )
 # What a negated hedge or these words say is that the speaker cannot tell: what follows in the
 # clause is neither asserted nor denied ("I'm not sure there is one", "hard to say whether").

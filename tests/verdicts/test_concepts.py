@@ -725,3 +725,21 @@ def test_more_vlm_synonyms(extractor: ConceptExtractor) -> None:
         "police car", "fire hydrant"}
     assert set(extractor.answer("A streetcar and two youngsters.", generic).concepts) == {
         "tram", "child"}
+
+
+@pytest.mark.parametrize(
+    ("prompt", "answer", "concepts", "denied"),
+    [
+        ("Is the traffic light green?", "The light is not green.", ("traffic light",),
+         ("green traffic light",)),
+        ("Is the car red?", "No, the car is not red.", ("car",), ("red car",)),
+        ("Is there a stop sign?", "I see a sign, but I cannot read it.", (), ()),
+        ("Is there a truck?", "I cannot identify any truck.", (), ("truck",)),
+    ],
+)
+def test_a_negated_asked_colour_and_an_unreadable_sign(extractor: ConceptExtractor,
+                                                       prompt: str, answer: str,
+                                                       concepts: tuple[str, ...],
+                                                       denied: tuple[str, ...]) -> None:
+    read = extractor.answer(answer, extractor.prompt(prompt))
+    assert (read.concepts, read.denied) == (concepts, denied)
