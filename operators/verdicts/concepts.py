@@ -1007,6 +1007,9 @@ def _is_negator(toks: list[str], i: int) -> bool:
     if (tok not in NEGATORS and not tok.endswith("n't")) or _cannot_tell_at(toks, i) or \
             _no_doubt_at(toks, i):
         return False
+    if tok == "not" and (toks[i + 1 : i + 2] in (["many"], ["much"])
+                         or toks[i + 1 : i + 3] == ["a", "lot"]):
+        return False  # "not many, maybe two" is a small count
     if tok in NO_WORDS and (i == 0 or toks[i - 1] in BREAKS) and (
             i + 1 >= len(toks) or toks[i + 1] in BREAKS):
         return False

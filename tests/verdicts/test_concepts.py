@@ -743,3 +743,10 @@ def test_a_negated_asked_colour_and_an_unreadable_sign(extractor: ConceptExtract
                                                        denied: tuple[str, ...]) -> None:
     read = extractor.answer(answer, extractor.prompt(prompt))
     assert (read.concepts, read.denied) == (concepts, denied)
+
+
+def test_not_many_is_a_small_count(extractor: ConceptExtractor) -> None:
+    read = extractor.answer("Not many, maybe two.", extractor.prompt("How many pedestrians?"))
+    assert (read.concepts, read.denied) == (("pedestrian",), ())
+    read = extractor.answer("Not a bus - a truck.", extractor.prompt("Is there a bus?"))
+    assert (read.concepts, read.denied) == (("truck",), ("bus",))
