@@ -1035,8 +1035,9 @@ def _cannot_tell_at(toks: list[str], i: int) -> bool:
                                len(toks))]
     # "not possible to determine", "does not give enough information to tell", "unable to say"
     to_tell = any(a == "to" and b in CANNOT_TELL for a, b in itertools.pairwise(clause))
-    return (after[:1] != [] and after[0] in CANNOT_TELL) or to_tell or \
-        bool(MANNER.intersection(clause))
+    manner = any(t in MANNER and not (t == "well" and k and clause[k - 1] == "as")
+                 for k, t in enumerate(clause))  # "as well" is no manner
+    return (after[:1] != [] and after[0] in CANNOT_TELL) or to_tell or manner
 
 
 def _denies_one(toks: list[str]) -> bool:

@@ -750,3 +750,9 @@ def test_not_many_is_a_small_count(extractor: ConceptExtractor) -> None:
     assert (read.concepts, read.denied) == (("pedestrian",), ())
     read = extractor.answer("Not a bus - a truck.", extractor.prompt("Is there a bus?"))
     assert (read.concepts, read.denied) == (("truck",), ("bus",))
+
+
+def test_as_well_is_no_manner_of_seeing(extractor: ConceptExtractor) -> None:
+    read = extractor.answer("There is no truck, and no bus as well.",
+                            extractor.prompt("Describe the scene."))
+    assert read.denied == ("truck", "bus")
