@@ -134,7 +134,7 @@ COLOURED_HEADS: dict[str, tuple[str, frozenset[str]]] = {
 NEGATIVE_SYNONYMS: dict[str, str] = {"no one": "pedestrian", "nobody": "pedestrian",
                                      "noone": "pedestrian"}
 # Synonyms with a second reading that is not the concept: "a pedestrian crossing the road" is a
-# pedestrian. They name the concept only where the noun is meant (`concepts._noun_reading`).
+# pedestrian. They name the concept only where the noun is meant (`clauses.noun_reading`).
 NOUN_ONLY_PHRASES = frozenset({("pedestrian", "crossing")})
 # Compounds that name a place or a thing, not the vocabulary concept they start with: a bus stop
 # is no bus, a bus lane no bus.

@@ -1,0 +1,387 @@
+"""What a run of answer tokens says, clause by clause: where a negation or a cannot-tell
+reaches, what a copula gives its subject, whether a word opens a clause, a list or a count.
+
+`concepts.ConceptExtractor` finds the vocabulary's concepts in a text; these predicates read the
+words around them (`lexicon` holds the word lists). Each takes the text's tokens (`tokens`)
+and a position, so that a rule can be tested, and changed, on its own. The rules themselves are
+stated in `concepts`' module docstring.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+from drivexplain.operators.verdicts.lexicon import (
+    ABSENCE_FILLER,
+    ABSENT_WORDS,
+    AFTERTHOUGHTS,
+    ANSWER_LABELS,
+    BREAKS,
+    CANNOT_TELL,
+    CLAUSE_WORDS,
+    COLOUR_SUFFIXES,
+    COLOURS,
+    COPULAS,
+    DEFINITES,
+    DEGREE_ADVERBS,
+    DEGREE_WORDS,
+    EMPTY_PLACES,
+    EMPTY_WORDS,
+    EXCEPTIONS,
+    FINITE,
+    HARD_WORDS,
+    HEDGES,
+    LACKING,
+    LIST_GLUE,
+    MANNER,
+    NEGATED_COPULAS,
+    NEGATORS,
+    NO_DOUBT,
+    NO_WORDS,
+    ONE_FILLER,
+    PAINT_WORDS,
+    PREDICATE_FILLER,
+    PREPOSITIONS,
+    PRESENCE_WORDS,
+    REASON_WORDS,
+    SCOPE_ENDS,
+    SO_VERBS,
+    SUBJECT_PRONOUNS,
+    SUBJECTS,
+    THERE_ONE_FILLER,
+    UNSURE_WORDS,
+    WHEN_WORDS,
+    lemma,
+)
+
+
+def unlabelled(toks: list[str]) -> list[str]:
+    """The answer's tokens without a label before it ("Answer: No." is a no)."""
+    if ":" in toks[:4]:
+        colon = toks.index(":")
+        if colon and all(t in ANSWER_LABELS for t in toks[:colon]):
+            return toks[colon + 1 :]
+    return toks
+
+
+def no_doubt_at(toks: list[str], i: int) -> bool:
+    """Whether token i is part of "no doubt" or "without a doubt", which affirm."""
+    return any(tuple(toks[start : start + len(phrase)]) == phrase
+               for phrase in NO_DOUBT for start in range(i - len(phrase) + 1, i + 1)
+               if start >= 0)
+
+
+def says_so(toks: list[str]) -> bool:
+    """Whether the answer opens with a hedged yes: "I believe so", "it seems so"."""
+    head = toks[:4]
+    return any(t == "so" and i and head[i - 1] in SO_VERBS for i, t in enumerate(head))
+
+
+def list_marker(toks: list[str]) -> bool:
+    """Whether the answer opens with a numbered list's marker ("1. A car", "1) car"), whose
+    number counts nothing; "2." alone answers "how many?"."""
+    return len(toks) > 2 and toks[0].isdigit() and toks[1] in (".", ")")
+
+
+def own_colours(toks: list[str]) -> set[str]:
+    """The colour words of a bare answer that describe what was asked about: not one compared
+    against ("more silver than white"), nor one of a part ("red, with black tyres"), nor one
+    denied ("not red")."""
+    part = toks.index("with") if "with" in toks else len(toks)
+    return {t for i, t in enumerate(toks[:part])
+            if t in COLOURS and (i == 0 or toks[i - 1] != "than") and not colour_negated(toks, i)}
+
+
+def negated_colours(toks: list[str]) -> set[str]:
+    """The colour words a negator reaches: "not red", "isn't really green"."""
+    return {t for i, t in enumerate(toks) if t in COLOURS and colour_negated(toks, i)}
+
+
+def colour_negated(toks: list[str], i: int) -> bool:
+    j = i - 1
+    while j >= 0 and (toks[j] in DEGREE_ADVERBS or toks[j] in ("a", "an")):
+        j -= 1
+    return j >= 0 and (toks[j] in ("not", "never") or toks[j].endswith("n't"))
+
+
+def predicate_colour(toks: list[str], copula: int) -> str | None:
+    """The one colour a copula at `copula` links to ("is black", "looks dark blue", "has a
+    red colour"), else None."""
+    having = toks[copula] in ("has", "have", "had")
+    if toks[copula] not in COPULAS and not having:
+        return None
+    j = copula + 1
+    while j < len(toks) and toks[j] in PREDICATE_FILLER:
+        j += 1
+    if j >= len(toks) or toks[j] not in COLOURS:
+        return None
+    after = toks[j + 1] if j + 1 < len(toks) else "."
+    if having and after not in COLOUR_SUFFIXES and after not in PAINT_WORDS:
+        return None  # "has a red light": the light is red, not its owner
+    if after in ("and", "or") and j + 2 < len(toks) and toks[j + 2] in COLOURS:
+        return None  # "black and white": no one colour
+    if toks[copula] == "'s" and after not in BREAKS and after not in CLAUSE_WORDS:
+        return None  # a possessive: in "the car's red light" the red is the light's
+    return toks[j]
+
+
+def clause_start(toks: list[str], k: int) -> int:
+    """The index of the break or clause word before `k` that opens its clause (-1 at the
+    text's start)."""
+    begin = k - 1
+    while begin >= 0 and toks[begin] not in BREAKS and (
+            toks[begin] not in CLAUSE_WORDS or adverb_before_verb(toks, begin)):
+        begin -= 1
+    return begin
+
+
+def goes_on_about_it(toks: list[str], negated: bool) -> bool:
+    """Whether a no to a question about a given concept, with another concept named, goes on
+    to say where it is or what it does, so that the concept is taken as there: "No, on the
+    road.", "No, it's stopped.", "No, just standing at the curb.", but not "No, the truck is."
+    (another subject) or "No, it isn't." (a denial)."""
+    rest = [t for t in toks[1:3] if t not in ("just", "only", "still", "merely")]
+    return (len(toks) > 1 and not negated and bool(rest)
+            and (rest[0] in PREPOSITIONS or rest[0] in SUBJECT_PRONOUNS
+                 or rest[0].endswith("ing")))
+
+
+def after_exception(toks: list[str], start: int) -> bool:
+    """Whether the concept at `start` is what an exception names: "besides the bus",
+    "apart from a truck"."""
+    j = start
+    while j > 0 and toks[j - 1] in ("a", "an", "the", "one", "that", "this"):
+        j -= 1
+    before = tuple(toks[max(0, j - 2) : j])
+    return any(before[-len(e):] == e for e in EXCEPTIONS if len(before) >= len(e))
+
+
+def excepted(toks: list[str], stop: int) -> bool:
+    """Whether the words after a concept ending at `stop` make an exception of it
+    (`EXCEPTIONS`), a comma between allowed: "no cars, except a taxi"."""
+    rest = [t for t in toks[stop : stop + 3] if t != ","]
+    return any(tuple(rest[: len(e)]) == e for e in EXCEPTIONS)
+
+
+def adverb_before_verb(toks: list[str], i: int) -> bool:
+    """Whether "just" or "only" at `i` qualifies the verb after it ("the light just turned
+    green"), not a new clause of contrast ("no cars, just trucks")."""
+    return toks[i] in ("just", "only") and i + 1 < len(toks) and toks[i + 1] in COPULAS
+
+
+def afterthought_colour(toks: list[str], k: int) -> str | None:
+    """A colour added after a comma with a hedge, closing its clause ("..., possibly black"),
+    else None."""
+    start = k - 1 if k > 1 and toks[k - 1] in ("most", "very", "quite") else k
+    if not (0 < start < len(toks) - 1 and toks[start - 1] == "," and toks[k] in AFTERTHOUGHTS
+            and k + 1 < len(toks) and toks[k + 1] in COLOURS):
+        return None
+    return toks[k + 1] if k + 2 >= len(toks) or toks[k + 2] in BREAKS else None
+
+
+def predicate_absent(toks: list[str], k: int) -> bool:
+    """Whether a copula at `k` says its subject is not there: "is not visible", "isn't
+    present", "cannot be seen", "are missing"."""
+    tok = toks[k]
+    rest = [t for t in toks[k + 1 : k + 5] if t not in ABSENCE_FILLER]
+    if tok in COPULAS:
+        if rest and rest[0] in ABSENT_WORDS:
+            return True
+        return len(rest) > 1 and rest[0] in ("not", "no") and rest[1] in PRESENCE_WORDS
+    if tok in NEGATED_COPULAS or tok in ("cannot", "can't", "couldn't"):
+        return bool(rest) and rest[0] in PRESENCE_WORDS
+    return False
+
+
+def says_empty(toks: list[str]) -> bool:
+    """Whether a clause says a place on the road is empty ("The road ahead is clear.", "the
+    intersection looks deserted")."""
+    for k, tok in enumerate(toks):
+        if tok not in COPULAS:
+            continue
+        j = k + 1
+        while j < len(toks) and (toks[j] in ABSENCE_FILLER or toks[j] in PREDICATE_FILLER
+                                 or toks[j] in DEGREE_WORDS):
+            j += 1
+        if j >= len(toks) or toks[j] not in EMPTY_WORDS:
+            continue
+        begin = clause_start(toks, k)
+        if any(lemma(t) in EMPTY_PLACES for t in toks[begin + 1 : k]):
+            return True
+    return False
+
+
+def colour_before(toks: list[str], i: int) -> str | None:
+    """The one colour said just before a concept at `i` ("a grey SUV", "a red-coloured car"),
+    else None; two colours ("a red and white bus") give none."""
+    j = i - 1
+    while j >= 0 and toks[j] in COLOUR_SUFFIXES:
+        j -= 1
+    if j < 0 or toks[j] not in COLOURS:
+        return None
+    if j >= 2 and toks[j - 1] in ("and", "or") and toks[j - 2] in COLOURS:
+        return None
+    return toks[j]
+
+
+def head_licensed(toks: list[str], i: int) -> bool:
+    """Whether a colour-only head at `i` ("light", "signal") names its concept without a
+    colour of its own: where a car stops ("stopped at the light"), a definite head whose colour
+    is asked ("What colour is the light?", "Is the light red?", "Is the signal green or red?",
+    "Is the light green for us?"). "is light green" (a shade) has no definite and stays a
+    colour word."""
+    before = toks[i - 1] if i > 0 else ""
+    if i >= 2 and toks[i - 2] == "at" and (before in DEFINITES or before in ("a", "an")):
+        return True
+    if before not in DEFINITES:
+        return False
+    if any(t in COLOUR_SUFFIXES for t in toks[:i]):
+        return True
+    j = i + 1
+    while j < len(toks) and (toks[j] in COLOURS or toks[j] == "or"):
+        j += 1
+    return j > i + 1 and toks[i + 1] in COLOURS and (
+        j >= len(toks) or toks[j] in BREAKS or toks[j] in PREPOSITIONS or toks[j] in WHEN_WORDS)
+
+
+def noun_reading(toks: list[str], i: int, n: int) -> bool:
+    """Whether a `NOUN_ONLY_PHRASES` phrase at `i` is the noun ("a pedestrian crossing" as a
+    crosswalk) and not a subject and its verb ("a pedestrian crossing the road"). The noun is
+    meant in the plural ("pedestrian crossings"), after a preposition ("at the pedestrian
+    crossing"), before a verb ("the pedestrian crossing is empty"), or after "there is" with
+    nothing that it could cross ("There is a pedestrian crossing ahead.")."""
+    if toks[i + n - 1].endswith("s"):
+        return True
+    before = [t for t in toks[max(0, i - 3) : i] if t not in ("a", "an", "the", "this", "that")]
+    if before and before[-1] in PREPOSITIONS:
+        return True
+    after = toks[i + n] if i + n < len(toks) else "."
+    if after in FINITE or after.endswith("n't"):
+        return True
+    return bool(before) and before[-1] in ("is", "'s") and len(before) > 1 and \
+        before[-2] == "there" and (after in BREAKS or after in ("ahead", "here", "nearby"))
+
+
+def is_negator(toks: list[str], i: int) -> bool:
+    """A negating token, unless it opens the text as an answer word ("No, ...") or negates a
+    hedge ("not sure") or "only"; "of" after "clear", "free" ("clear of vehicles") negates."""
+    tok = toks[i]
+    if tok == "of" and i > 0 and toks[i - 1] in LACKING:
+        return True
+    if (tok not in NEGATORS and not tok.endswith("n't")) or cannot_tell_at(toks, i) or \
+            no_doubt_at(toks, i):
+        return False
+    if tok == "not" and (toks[i + 1 : i + 2] in (["many"], ["much"])
+                         or toks[i + 1 : i + 3] == ["a", "lot"]):
+        return False  # "not many, maybe two" is a small count
+    if tok in NO_WORDS and (i == 0 or toks[i - 1] in BREAKS) and (
+            i + 1 >= len(toks) or toks[i + 1] in BREAKS):
+        return False
+    after = [t for t in toks[i + 1 : i + 3] if t not in DEGREE_ADVERBS]
+    return not (after and after[0] in HEDGES)
+
+
+def cannot_tell_at(toks: list[str], i: int) -> bool:
+    """Whether token i says the speaker cannot tell: a negated hedge ("not sure", "can't
+    tell"), "unsure", "unclear" or "unknown", "hard to say", "no idea", "N/A", or a negation
+    of how well one sees ("I can't see the light clearly")."""
+    tok = toks[i]
+    after = [t for t in toks[i + 1 : i + 4] if t not in DEGREE_ADVERBS]
+    if tok in UNSURE_WORDS or (tok == "n" and toks[i + 1 : i + 2] == ["a"]):
+        return True
+    if tok in HARD_WORDS:
+        return after[:1] == ["to"] and after[1:2] != [] and after[1] in CANNOT_TELL
+    if tok == "no" and after[:1] == ["idea"]:
+        return True
+    if not (tok in NEGATORS or tok.endswith("n't")):
+        return False
+    clause = toks[i + 1 : next((j for j in range(i + 1, len(toks)) if toks[j] in BREAKS),
+                               len(toks))]
+    # "not possible to determine", "does not give enough information to tell", "unable to say"
+    to_tell = any(a == "to" and b in CANNOT_TELL for a, b in itertools.pairwise(clause))
+    manner = any(t in MANNER and not (t == "well" and k and clause[k - 1] == "as")
+                 for k, t in enumerate(clause))  # "as well" is no manner
+    return (after[:1] != [] and after[0] in CANNOT_TELL) or to_tell or manner
+
+
+def denies_one(toks: list[str]) -> bool:
+    """Whether a negator points back at what was asked with "one" closing its clause: "There
+    isn't one, although ...", "I can't see a single one." """
+    for i in range(len(toks)):
+        if not is_negator(toks, i):
+            continue
+        j = i + 1
+        while j < len(toks) and toks[j] in ONE_FILLER:
+            j += 1
+        if j < len(toks) and toks[j] == "one" and (
+                j + 1 == len(toks) or toks[j + 1] in BREAKS or toks[j + 1] in CLAUSE_WORDS):
+            return True
+    return False
+
+
+def there_is_one(toks: list[str]) -> bool:
+    """Whether "there ... one" says what was asked is there: "There could be one behind the
+    bus." (a "one" under a negator is `denies_one`'s; one after "not sure" says nothing)."""
+    unsure = cannot_tell_scopes(toks)
+    for i, tok in enumerate(toks):
+        if tok != "there" or unsure[i]:
+            continue
+        j = i + 1
+        while j < len(toks) and toks[j] in THERE_ONE_FILLER:
+            j += 1
+        if j > i + 1 and j < len(toks) and toks[j] == "one" and (
+                j + 1 == len(toks) or toks[j + 1] in BREAKS or toks[j + 1] in CLAUSE_WORDS
+                or toks[j + 1] in PREPOSITIONS):
+            return True
+    return False
+
+
+def cannot_tell_scopes(toks: list[str]) -> list[bool]:
+    """Per token, whether it follows a statement that the speaker cannot tell in its clause
+    ("I'm not sure there is one", "hard to say whether it is a bus"): to a break or a
+    contrastive word, so "Hard to say, but I think there's a truck." keeps the truck."""
+    inside = [False] * len(toks)
+    active = False
+    for i, tok in enumerate(toks):
+        if tok in BREAKS or tok in SCOPE_ENDS or tok in REASON_WORDS:
+            active = False
+        elif cannot_tell_at(toks, i):
+            active = True
+        inside[i] = active
+    return inside
+
+
+def list_follows(toks: list[str], covered: list[bool], start: int) -> bool:
+    """Whether the text from `start` to the next break is a list of concepts ("trucks or
+    buses"), perhaps ending in the predicate the list shares ("or dogs are present", not
+    "and a bus is visible", a clause of its own): the comma before it then keeps a negation
+    going."""
+    seen = False
+    for j in range(start, len(toks)):
+        if toks[j] in BREAKS:
+            break
+        if covered[j]:
+            seen = True
+        elif seen and toks[j] in COPULAS and j + 1 < len(toks) and \
+                toks[j + 1] in PRESENCE_WORDS:
+            return not {"a", "an"} & set(toks[start:j])
+        elif toks[j] not in LIST_GLUE:
+            return False
+    return seen
+
+
+def new_clause(toks: list[str], start: int, verb_seen: bool) -> bool:
+    """Whether a conjunction before `start` opens a clause of its own ("and it is raining",
+    "and the road is wet" after a verb), not another item of a list ("or trucks")."""
+    if start >= len(toks):
+        return False
+    if toks[start] in SUBJECTS:
+        return True
+    if not verb_seen:
+        return False
+    for j in range(start, len(toks)):
+        if toks[j] in BREAKS:
+            return False
+        if toks[j] in FINITE or toks[j].endswith("n't"):
+            return True
+    return False
