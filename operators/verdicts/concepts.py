@@ -617,8 +617,9 @@ class ConceptExtractor:
             source = ("inherited from the prompt" if all(m.inherited for m in mentions)
                       else "vocabulary")
             said = named + denied
+            asked_colour = self._asked_colour(prompt)
             if polarity == "affirm":  # "Yes, someone is." asserts the whole question
-                asked_colour = self._asked_colour(prompt)  # "Is the car yellow?" "Yes, a taxi."
+                # in the colour asked about: "Is the car yellow?" "Yes, a taxi."
                 named += tuple(asked_colour.get(c, c) for c in prompt.concepts
                                if not any(same_thing(c, n) or _kind_of(n, c) for n in said))
             elif polarity == "deny" and not self._presupposed(prompt):
@@ -629,13 +630,10 @@ class ConceptExtractor:
                 # "No, on the road." still has the pedestrian it was asked about
                 named += tuple(c for c in self._asked(prompt)
                                if not any(same_thing(c, n) for n in said))
-            asked_colour = self._asked_colour(prompt)
-            if asked_colour and not any(m.colour for m in mentions):
+            if not any(m.colour for m in mentions):
                 # "Is the light green?" "The light is not green." denies the green light
-                denied += tuple(coloured for plain, coloured in asked_colour.items()
-                                if any(self._with_colour(plain, k, False) == coloured
-                                       for k in negated_colours(toks))
-                                and coloured not in named + denied)
+                denied += tuple(c for c in self._negated_forms(tuple(asked_colour), toks)
+                                if c in asked_colour.values() and c not in named + denied)
             return Extraction(text, named, denied, "specific", polarity, source, notes)
         llm_named = self._ask_llm(text) if polarity is None else ()
         if llm_named:
@@ -646,10 +644,7 @@ class ConceptExtractor:
                               ("the answer names no concept and the prompt has none to inherit",))
         asked_colour = self._asked_colour(prompt)
         refined = self._refine_colour(toks, inherited)
-        not_colours = tuple(c for c in dict.fromkeys(
-            self._with_colour(concept, colour, False)
-            for concept in inherited for colour in negated_colours(toks))
-            if c not in inherited)
+        not_colours = self._negated_forms(inherited, toks)
         if polarity == "deny" and refined != inherited:
             # "Is the car red?" "No, blue." says the car's colour; "Is there a white car?"
             # "No, but a grey one." also denies the white car; "Red, not blue." says red and,
@@ -735,6 +730,14 @@ class ConceptExtractor:
         concept = prompt.concepts[0]
         coloured = self._with_colour(concept, colours[0], False)
         return {concept: coloured} if coloured != concept else {}
+
+    def _negated_forms(self, concepts: tuple[str, ...], toks: list[str]) -> tuple[str, ...]:
+        """`concepts` in each colour a negator reaches ("not red": "car" -> "red car"), where
+        the vocabulary has that coloured form."""
+        return tuple(c for c in dict.fromkeys(
+            self._with_colour(concept, colour, False)
+            for concept in concepts for colour in negated_colours(toks))
+            if c not in concepts)
 
     def _refine_colour(self, toks: list[str], concepts: tuple[str, ...]) -> tuple[str, ...]:
         """`concepts` in the one colour a bare answer gives ("Silver."). Names of one

@@ -584,24 +584,6 @@ def test_a_label_before_the_answer_is_not_the_answer(extractor: ConceptExtractor
 
 
 @pytest.mark.parametrize(
-    ("prompt", "answer", "concepts", "denied"),
-    [
-        # a colour under a negator is denied, never asserted
-        ("Is the car red?", "It is not red.", ("car",), ("red car",)),
-        ("What colour is the car?", "It isn't red.", ("car",), ("red car",)),
-        ("Is the light green?", "It is not green.", ("traffic light",), ("green traffic light",)),
-        # with the colour it has, the answer says that colour, as "No, it's blue." does
-        ("What colour is the car?", "Red, not blue.", ("red car",), ()),
-        ("Is the car red?", "Not red, blue.", ("blue car",), ()),
-    ],
-)
-def test_a_negated_colour_is_denied(extractor: ConceptExtractor, prompt: str, answer: str,
-                                    concepts: tuple[str, ...], denied: tuple[str, ...]) -> None:
-    read = extractor.answer(answer, extractor.prompt(prompt))
-    assert (read.concepts, read.denied) == (concepts, denied)
-
-
-@pytest.mark.parametrize(
     ("answer", "concepts", "denied"),
     [
         # a negated list keeps its negation up to the predicate it shares
@@ -623,28 +605,6 @@ def test_negated_lists_other_and_exceptions(extractor: ConceptExtractor, answer:
                                             concepts: tuple[str, ...],
                                             denied: tuple[str, ...]) -> None:
     read = extractor.answer(answer, extractor.prompt("Describe the scene."))
-    assert (read.concepts, read.denied) == (concepts, denied)
-
-
-@pytest.mark.parametrize(
-    ("prompt", "answer", "concepts", "denied"),
-    [
-        ("Is there a traffic light?", "I believe so, at the far end.", ("traffic light",), ()),
-        ("Is there a truck?", "Unlikely, I only see cars.", ("car",), ("truck",)),
-        ("How many traffic cones are on the road?", "Around six cones.",
-         ("traffic cone", "road"), ()),
-        # a kind of what was asked answers it; the broader word adds nothing to check
-        ("Is there a bus?", "Yes, a school bus is stopped ahead.", ("school bus",), ()),
-        ("Is there a car?", "Yes, a police car.", ("police car",), ()),
-        # nobody on a bike is no cyclist, and names no bike
-        ("Is there a cyclist?", "Nope, there's nobody on a bike.", (), ("cyclist",)),
-    ],
-)
-def test_hedged_yes_doubt_approximate_counts_kinds_and_absent_riders(
-    extractor: ConceptExtractor, prompt: str, answer: str, concepts: tuple[str, ...],
-    denied: tuple[str, ...]
-) -> None:
-    read = extractor.answer(answer, extractor.prompt(prompt))
     assert (read.concepts, read.denied) == (concepts, denied)
 
 
@@ -693,56 +653,12 @@ def test_unsure_by_degree_questions_with_a_time_and_a_no_that_goes_on(
                                 generic).concepts) == {"bus", "curb", "road"}
 
 
-@pytest.mark.parametrize(
-    ("prompt", "answer", "concepts", "denied"),
-    [
-        # a concept said plain and coloured keeps the coloured form, not neither
-        ("Describe the scene.", "There is a black car, a sedan.", ("black car",), ()),
-        ("What colour is the traffic light?",
-         "The traffic light is currently displaying a red signal.", ("red traffic light",), ()),
-        ("Describe the scene.", "A man can be seen riding a bicycle.", ("cyclist", "bicycle"),
-         ()),
-        ("Is there a bus?", "It is not possible to determine whether there is a bus.", (), ()),
-        ("Is there a bus?", "The image does not give enough information to tell.", (), ()),
-        ("Is there a truck?", "I am unable to see a truck.", (), ("truck",)),
-        ("Is there a truck?", "The scene lacks any trucks.", (), ("truck",)),
-        ("Is there a truck?", "Without a doubt.", ("truck",), ()),
-        ("Is there a truck?", "No doubt there is a truck.", ("truck",), ()),
-        ("Is there a truck?", "I doubt it.", (), ("truck",)),
-    ],
-)
-def test_vlm_phrasings_of_seeing_doubting_and_lacking(extractor: ConceptExtractor,
-                                                      prompt: str, answer: str,
-                                                      concepts: tuple[str, ...],
-                                                      denied: tuple[str, ...]) -> None:
-    read = extractor.answer(answer, extractor.prompt(prompt))
-    assert (read.concepts, read.denied) == (concepts, denied)
-
-
 def test_more_vlm_synonyms(extractor: ConceptExtractor) -> None:
     generic = extractor.prompt("Describe the scene.")
     assert set(extractor.answer("A cop car is parked near the hydrant.", generic).concepts) == {
         "police car", "fire hydrant"}
     assert set(extractor.answer("A streetcar and two youngsters.", generic).concepts) == {
         "tram", "child"}
-
-
-@pytest.mark.parametrize(
-    ("prompt", "answer", "concepts", "denied"),
-    [
-        ("Is the traffic light green?", "The light is not green.", ("traffic light",),
-         ("green traffic light",)),
-        ("Is the car red?", "No, the car is not red.", ("car",), ("red car",)),
-        ("Is there a stop sign?", "I see a sign, but I cannot read it.", (), ()),
-        ("Is there a truck?", "I cannot identify any truck.", (), ("truck",)),
-    ],
-)
-def test_a_negated_asked_colour_and_an_unreadable_sign(extractor: ConceptExtractor,
-                                                       prompt: str, answer: str,
-                                                       concepts: tuple[str, ...],
-                                                       denied: tuple[str, ...]) -> None:
-    read = extractor.answer(answer, extractor.prompt(prompt))
-    assert (read.concepts, read.denied) == (concepts, denied)
 
 
 def test_not_many_is_a_small_count(extractor: ConceptExtractor) -> None:
@@ -756,3 +672,49 @@ def test_as_well_is_no_manner_of_seeing(extractor: ConceptExtractor) -> None:
     read = extractor.answer("There is no truck, and no bus as well.",
                             extractor.prompt("Describe the scene."))
     assert read.denied == ("truck", "bus")
+
+
+# (prompt, answer, concepts named, concepts denied): readings of phrasings VLMs write
+READINGS = [
+    # a colour under a negator is denied, never asserted
+    ("Is the car red?", "It is not red.", ("car",), ("red car",)),
+    ("What colour is the car?", "It isn't red.", ("car",), ("red car",)),
+    ("Is the light green?", "It is not green.", ("traffic light",), ("green traffic light",)),
+    # with the colour it has, the answer says that colour, as "No, it's blue." does
+    ("What colour is the car?", "Red, not blue.", ("red car",), ()),
+    ("Is the car red?", "Not red, blue.", ("blue car",), ()),
+    ("Is there a traffic light?", "I believe so, at the far end.", ("traffic light",), ()),
+    ("Is there a truck?", "Unlikely, I only see cars.", ("car",), ("truck",)),
+    ("How many traffic cones are on the road?", "Around six cones.",
+     ("traffic cone", "road"), ()),
+    # a kind of what was asked answers it; the broader word adds nothing to check
+    ("Is there a bus?", "Yes, a school bus is stopped ahead.", ("school bus",), ()),
+    ("Is there a car?", "Yes, a police car.", ("police car",), ()),
+    # nobody on a bike is no cyclist, and names no bike
+    ("Is there a cyclist?", "Nope, there's nobody on a bike.", (), ("cyclist",)),
+    # a concept said plain and coloured keeps the coloured form, not neither
+    ("Describe the scene.", "There is a black car, a sedan.", ("black car",), ()),
+    ("What colour is the traffic light?",
+     "The traffic light is currently displaying a red signal.", ("red traffic light",), ()),
+    ("Describe the scene.", "A man can be seen riding a bicycle.", ("cyclist", "bicycle"),
+     ()),
+    ("Is there a bus?", "It is not possible to determine whether there is a bus.", (), ()),
+    ("Is there a bus?", "The image does not give enough information to tell.", (), ()),
+    ("Is there a truck?", "I am unable to see a truck.", (), ("truck",)),
+    ("Is there a truck?", "The scene lacks any trucks.", (), ("truck",)),
+    ("Is there a truck?", "Without a doubt.", ("truck",), ()),
+    ("Is there a truck?", "No doubt there is a truck.", ("truck",), ()),
+    ("Is there a truck?", "I doubt it.", (), ("truck",)),
+    ("Is the traffic light green?", "The light is not green.", ("traffic light",),
+     ("green traffic light",)),
+    ("Is the car red?", "No, the car is not red.", ("car",), ("red car",)),
+    ("Is there a stop sign?", "I see a sign, but I cannot read it.", (), ()),
+    ("Is there a truck?", "I cannot identify any truck.", (), ("truck",)),
+]
+
+
+@pytest.mark.parametrize(("prompt", "answer", "concepts", "denied"), READINGS)
+def test_reads_vlm_phrasings(extractor: ConceptExtractor, prompt: str, answer: str,
+                             concepts: tuple[str, ...], denied: tuple[str, ...]) -> None:
+    read = extractor.answer(answer, extractor.prompt(prompt))
+    assert (read.concepts, read.denied) == (concepts, denied)
