@@ -104,9 +104,9 @@ def colour_negated(toks: list[str], i: int) -> bool:
     return j >= 0 and (toks[j] in ("not", "never") or toks[j].endswith("n't"))
 
 
-def predicate_colour(toks: list[str], copula: int) -> str | None:
-    """The one colour a copula at `copula` links to ("is black", "looks dark blue", "has a
-    red colour"), else None."""
+def predicate_colour(toks: list[str], copula: int) -> int | None:
+    """The index of the one colour a copula at `copula` links to ("is black", "looks dark
+    blue", "has a red colour"), else None."""
     having = toks[copula] in ("has", "have", "had")
     if toks[copula] not in COPULAS and not having:
         return None
@@ -122,7 +122,7 @@ def predicate_colour(toks: list[str], copula: int) -> str | None:
         return None  # "black and white": no one colour
     if toks[copula] == "'s" and after not in BREAKS and after not in CLAUSE_WORDS:
         return None  # a possessive: in "the car's red light" the red is the light's
-    return toks[j]
+    return j
 
 
 def clause_start(toks: list[str], k: int) -> int:

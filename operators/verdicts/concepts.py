@@ -42,7 +42,9 @@ the words around a concept in `operators.verdicts.clauses`):
   pronoun ("it's red", "which is red"), to the last concept before it that the vocabulary has in
   that colour ("a light above the intersection, and it is green" is a green light), else to the
   prompt's concepts. A shade between the copula and the colour ("is navy blue", "is dark blue")
-  does not hide it. "has a red colour" (or paint, finish) says the same. A colour just before a
+  does not hide it. "has a red colour" (or paint, finish) says the same. A colour that opens a
+  noun phrase after the copula is that noun's: in "In front of the car is a white box truck"
+  the truck is white, not the car. A colour just before a
   synonym counts too ("a grey SUV", "a red-coloured car"). The coloured concept replaces the
   plain one when the vocabulary has it (yellow, orange and amber are one traffic-light colour;
   grey and gray are the vocabulary's silver); otherwise the plain concept stays, and a
@@ -461,12 +463,16 @@ class ConceptExtractor:
                 if last and colour in last[-1].colours:
                     last[-1].colour = colour
                 continue
-            colour = predicate_colour(toks, k)
+            at = predicate_colour(toks, k)
+            colour = None if at is None else toks[at]
             absent = colour is None and predicate_absent(toks, k)
             if colour is None and not absent:
                 continue
             begin = clause_start(toks, k)
             in_clause = [it for it in items if begin < it.start < k]
+            if at is not None and any(at < it.start <= at + 2 and not any(
+                    same_thing(it.concept, s.concept) for s in in_clause) for it in items):
+                continue  # "in front of the car is a white truck": the white is the truck's
             pronoun = next((j for j in range(k - 1, begin, -1) if toks[j] in PRONOUNS), None)
             if in_clause and (pronoun is None or pronoun < in_clause[-1].start):
                 subjects = [in_clause[0]]
@@ -580,6 +586,8 @@ class ConceptExtractor:
         """The answer's concepts; yes/no and bare answers inherit the prompt's (module doc)."""
         all_toks = unlabelled(tokens(text))
         toks = [t for t in all_toks if t not in BREAKS]
+        if toks[:3] in (["it", "'s", "possible"], ["it", "is", "possible"]):
+            toks = toks[2:]  # "It's possible; there is a large vehicle" opens as "Possibly"
         first = toks[0] if toks else ""
         mentions = self.mentions(text, prompt.all_concepts)
         named, denied = self._split(mentions)

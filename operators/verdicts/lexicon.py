@@ -100,6 +100,9 @@ SYNONYMS: dict[str, str] = {
     "street sign": "road sign",
     "avenue": "road",
     "boulevard": "road",
+    "motorway": "highway",
+    "freeway": "highway",
+    "expressway": "highway",
     "construction": "construction zone",
     "construction site": "construction zone",
     "pavement": "sidewalk",
@@ -203,7 +206,7 @@ NO_WORDS = frozenset(
     {"no", "nope", "nah", "false", "negative", "zero", "0", "none", "nothing", "absent"})
 # Hedged answer words: a hedged claim is the claim, so "Possibly, near the crosswalk." says yes
 # to the question as "Yes, near the crosswalk." does; "Probably not." says no.
-HEDGED_OPENERS = frozenset({"possibly", "probably", "likely", "maybe", "perhaps"})
+HEDGED_OPENERS = frozenset({"possibly", "possible", "probably", "likely", "maybe", "perhaps"})
 # Answer words of doubt: "Unlikely, I only see cars." says no.
 DOUBTFUL_OPENERS = frozenset({"unlikely", "doubtful"})
 # Verbs of "I think so", "it seems so": a hedged yes.
@@ -258,7 +261,8 @@ COUNT_WORDS = frozenset(
 COPULAS = frozenset(
     {"is", "are", "was", "were", "'s", "'re", "be", "been", "being", "look", "looks", "appear",
      "appears", "seem", "seems", "turned", "turns", "turn", "became", "becomes", "stays",
-     "remains", "shows", "showing", "glows", "glowing", "shines", "shining", "lit"}
+     "remains", "shows", "showing", "displays", "displaying", "glows", "glowing", "shines",
+     "shining", "lit"}
 )
 # Words between a copula and its colour: "is painted a dark blue".
 PREDICATE_FILLER = frozenset(

@@ -710,6 +710,16 @@ READINGS = [
     ("Is the car red?", "No, the car is not red.", ("car",), ("red car",)),
     ("Is there a stop sign?", "I see a sign, but I cannot read it.", (), ()),
     ("Is there a truck?", "I cannot identify any truck.", (), ("truck",)),
+    # a colour before a noun is that noun's, even after a copula: the car is not white
+    ("What is in front of the car?", "Directly in front of the car is a white box truck.",
+     ("car", "truck"), ()),
+    ("Is there a traffic light?", "Yes, there is a traffic light, and it is displaying green.",
+     ("green traffic light",), ()),
+    ("Is there a truck?", "It's possible; there is a large vehicle far ahead.",
+     ("vehicle", "truck"), ()),
+    ("Is there a truck?", "It is possible.", ("truck",), ()),
+    ("Describe the scene.", "A lorry is overtaking a hatchback on the motorway.",
+     ("truck", "car", "highway"), ()),
 ]
 
 
