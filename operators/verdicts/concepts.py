@@ -47,7 +47,10 @@ the words around a concept in `operators.verdicts.clauses`):
   the truck is white, not the car. A colour just before a
   synonym counts too ("a grey SUV", "a red-coloured car"). The coloured concept replaces the
   plain one when the vocabulary has it (yellow, orange and amber are one traffic-light colour;
-  grey and gray are the vocabulary's silver); otherwise the plain concept stays, and a
+  grey and gray are the vocabulary's silver); otherwise the plain concept stays, with the
+  coloured form of its head noun beside it when the answer asserts it ("The parked car is
+  white." says a parked car and a white car; "no white parked car" denies neither, as parked
+  cars of other colours and white cars that are not parked may be there), and a
   colour-only head ("the light is green") falls back to its plain concept ("traffic light"). A
   colour added after a comma with a hedge goes to the concept before it ("a dark car, possibly
   black"). Two colours ("black and white") or a negated copula ("is not black") refine nothing;
@@ -357,8 +360,24 @@ class ConceptExtractor:
                            for s in spared)):
                 continue  # "no moving cars", "apart from the truck, no vehicles" deny no kind
             denied = it.absent or (negated[it.start] and not it.pronoun)
+            head = self._coloured_head(concept, it.colour)
+            if head is not None and denied:
+                continue  # "no white parked car" denies neither the parked nor the white cars
             out.append(Mention(concept, it.start, it.stop, denied, it.colour, it.inherited))
+            if head is not None:  # "The parked car is white." says a white car too
+                out.append(Mention(head, it.start, it.stop, denied, it.colour, it.inherited))
         return out
+
+    def _coloured_head(self, concept: str, colour: str | None) -> str | None:
+        """The coloured form of `concept`'s head noun, for a colour the concept itself has no
+        form in ("parked car" and white give "white car"), else None."""
+        if colour is None or self._with_colour(concept, colour, False) != concept:
+            return None
+        head = concept.split()[-1]
+        if head == concept or head.lower() not in self._lower:
+            return None
+        coloured = self._with_colour(self._lower[head.lower()], colour, False)
+        return None if coloured.lower() in (head.lower(), concept.lower()) else coloured
 
     def _phrase_items(self, toks: list[str], lemmas: list[str]) -> list[_Item]:
         """Vocabulary phrases and synonyms, longest first, left to right, within clauses."""
@@ -387,7 +406,8 @@ class ConceptExtractor:
             n, concept = hit
             key = tuple(lemmas[i : i + n])
             colour = colour_before(toks, i)
-            if colour is not None and self._with_colour(concept, colour, False) == concept:
+            if colour is not None and self._with_colour(concept, colour, False) == concept \
+                    and self._coloured_head(concept, colour) is None:
                 colour = None  # "a green field": no coloured concept to check
             found.append(_Item(concept, i, i + n, absent=key in self._negative, colour=colour))
             i += n

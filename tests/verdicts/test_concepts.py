@@ -720,6 +720,11 @@ READINGS = [
     ("Is there a truck?", "It is possible.", ("truck",), ()),
     ("Describe the scene.", "A lorry is overtaking a hatchback on the motorway.",
      ("truck", "car", "highway"), ()),
+    # a colour on a concept with no coloured form goes to its head noun as well
+    ("What colour is the parked car?", "The parked car is white.", ("parked car", "white car"),
+     ()),
+    ("Describe the scene.", "A red police car.", ("police car", "red car"), ()),
+    ("Describe the scene.", "There is no white parked car.", (), ()),
 ]
 
 
