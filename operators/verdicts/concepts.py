@@ -182,6 +182,7 @@ from drivexplain.operators.verdicts.lexicon import (
     QUESTION_VERBS,
     RESTRICTIVE,
     RIDERS,
+    RIDING_VERBS,
     RIDING_GLUE,
     SCOPE_ENDS,
     SYNONYMS,
@@ -415,7 +416,8 @@ class ConceptExtractor:
 
     def _riders(self, toks: list[str], items: list[_Item]) -> list[_Item]:
         """A person on or riding what `RIDERS` names is its rider: "a man riding a bike" is a
-        cyclist (and a bicycle)."""
+        cyclist (and a bicycle); so is a person doing what `RIDING_VERBS` names ("someone
+        cycling")."""
         dropped: list[_Item] = []
         for person, ride in itertools.pairwise(items):
             rider = RIDERS.get(ride.concept)
@@ -427,6 +429,10 @@ class ConceptExtractor:
                 person.concept = self._lower[rider]
                 if person.absent:  # "nobody on a bike" denies the cyclist, names no bike
                     dropped.append(ride)
+        for person in items:  # "someone cycling", "nobody is biking"
+            verb = next((t for t in toks[person.stop :] if t not in AUXILIARIES), "")
+            if person.concept == "pedestrian" and RIDING_VERBS.get(verb) in self._lower:
+                person.concept = self._lower[RIDING_VERBS[verb]]
         return [it for it in items if not any(it is d for d in dropped)]
 
     def _hypernyms(self, toks: list[str], items: list[_Item], context: Sequence[str]) -> None:
@@ -736,7 +742,8 @@ class ConceptExtractor:
         """Whether the question takes its concept as given and asks something of it: a
         yes/no question about a definite one ("Is the pedestrian on the crosswalk?", "Does the
         bus have its doors open?"). Its "no" denies what is asked (the place, the state), not
-        the pedestrian; "Is there a pedestrian on the crosswalk?" asks whether there is one."""
+        the pedestrian; "Is there a pedestrian on the crosswalk?" asks whether there is one,
+        and so does "Is the bus visible?"."""
         mentions = [m for m in self.mentions(prompt.text) if not m.inherited]
         if not mentions:
             return False
@@ -744,7 +751,7 @@ class ConceptExtractor:
         head = [t for t in toks[: mentions[0].start] if t not in BREAKS]
         rest = [t for t in toks[mentions[0].stop :] if t not in BREAKS]
         return (len(head) == 2 and head[0] in QUESTION_VERBS and head[1] in DEFINITES
-                and bool(rest))
+                and bool(rest) and rest[0] not in PRESENCE_WORDS)
 
     def _asked_colour(self, prompt: Extraction) -> dict[str, str]:
         """For a yes/no question about one concept's colour ("Is the car red?"), that concept

@@ -184,6 +184,10 @@ HYPERNYMS: dict[str, frozenset[str]] = {
 }
 # What a person rides, and what the rider is then called: "a man on a bike" is a cyclist.
 RIDERS: dict[str, str] = {"bicycle": "cyclist"}
+# Verbs that make a person a rider with no ride named: "someone cycling" is a cyclist.
+RIDING_VERBS: dict[str, str] = {"cycling": "cyclist", "biking": "cyclist",
+                                "bicycling": "cyclist", "pedalling": "cyclist",
+                                "pedaling": "cyclist"}
 RIDING_GLUE = frozenset({"on", "riding", "rides", "atop", "a", "an", "the", "his", "her",
                          "their", "is", "'s", "are", "was", "were", "can", "could", "be",
                          "seen"})

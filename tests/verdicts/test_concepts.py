@@ -725,6 +725,14 @@ READINGS = [
      ()),
     ("Describe the scene.", "A red police car.", ("police car", "red car"), ()),
     ("Describe the scene.", "There is no white parked car.", (), ()),
+    # a person cycling is a cyclist, with or without a bike named
+    ("Is anyone cycling?", "No.", (), ("cyclist",)),
+    ("Is there a cyclist?", "Nope, there's nobody cycling.", (), ("cyclist",)),
+    ("Describe the scene.", "A man is biking in the rain.", ("cyclist", "rain"), ()),
+    # asking whether a definite concept is visible asks whether it is there
+    ("Is the bus visible?", "Nope.", (), ("bus",)),
+    ("Is the traffic light visible?", "No, it is hidden behind the truck.", ("truck",),
+     ("traffic light",)),
 ]
 
 
