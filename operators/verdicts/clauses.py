@@ -57,6 +57,8 @@ from drivexplain.operators.verdicts.lexicon import (
 
 def unlabelled(toks: list[str]) -> list[str]:
     """The answer's tokens without a label before it ("Answer: No." is a no)."""
+    while toks and toks[0] in BREAKS:
+        toks = toks[1:]
     if ":" in toks[:4]:
         colon = toks.index(":")
         if colon and all(t in ANSWER_LABELS for t in toks[:colon]):

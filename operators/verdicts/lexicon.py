@@ -236,7 +236,8 @@ ABSENT_VALUES = frozenset({"no", "nope", "none", "0", "zero", "absent", "missing
 # "-", en and em dashes with spaces around them become "—" when the text is tokenised.
 LABEL_MARKS = frozenset({":", "?", "\u2014", "(", "|"})
 # Words of a label a VLM may put before its answer: "Answer: No.", "A: yes", "Final answer: no".
-ANSWER_LABELS = frozenset({"answer", "a", "response", "reply", "short", "final", "my", "output"})
+ANSWER_LABELS = frozenset({"answer", "a", "response", "reply", "short", "final", "my", "output",
+                           "present", "visible"})
 COLOURS = frozenset(
     {"red", "blue", "white", "black", "yellow", "silver", "green", "amber", "grey", "gray",
      "orange", "brown", "purple", "pink"}
@@ -347,6 +348,10 @@ UNAPOSTROPHISED = {
 } | {"cant": "can't", "wont": "won't", "aint": "ain't"}
 _DASH = re.compile(r"[\u2013\u2014]|(?:^|(?<=\s))-+(?=\s|$)", re.M)
 _UNAPOSTROPHISED = re.compile(r"\b(" + "|".join(UNAPOSTROPHISED) + r")\b")
+# What a VLM writes around its answer that is no part of it: a reasoning model's thoughts
+# ("<think>...</think> No."), which name what it considered, not what it claims, and the fences
+# of a code block with their language ("```json").
+_NOT_THE_ANSWER = re.compile(r"<think>.*?</think>|```[a-z]*", re.S)
 
 
 def lemma(token: str) -> str:
@@ -365,7 +370,9 @@ def lemma(token: str) -> str:
 def tokens(text: str) -> list[str]:
     """Lower-case word tokens and scope breaks (`BREAKS`; a spaced or en/em dash becomes "\u2014");
     clitics ("'s") are tokens of their own, negated auxiliaries stay one token ("don't", also
-    when typed "dont" or with a curly apostrophe), and a shade is its colour (`SHADES`)."""
-    text = _DASH.sub(" \u2014 ", text.lower().replace("\u2019", "'").replace("\r", "\n"))
+    when typed "dont" or with a curly apostrophe), and a shade is its colour (`SHADES`). A
+    reasoning block and code fences are left out (`_NOT_THE_ANSWER`)."""
+    text = _NOT_THE_ANSWER.sub(" ", text.lower())
+    text = _DASH.sub(" \u2014 ", text.replace("\u2019", "'").replace("\r", "\n"))
     text = _UNAPOSTROPHISED.sub(lambda m: UNAPOSTROPHISED[m.group(1)], text)
     return [SHADES.get(t, t) for t in TOKEN.findall(text)]

@@ -733,6 +733,11 @@ READINGS = [
     ("Is the bus visible?", "Nope.", (), ("bus",)),
     ("Is the traffic light visible?", "No, it is hidden behind the truck.", ("truck",),
      ("traffic light",)),
+    # a reasoning model's thoughts and a code block's fences are no part of its answer
+    ("Is there a pedestrian?", "<think>The image shows a road with cars.</think> No.", (),
+     ("pedestrian",)),
+    ("Is there a truck?", '```json\n{"present": false}\n```', (), ("truck",)),
+    ("Is there a truck?", '{"visible": "yes"}', ("truck",), ()),
 ]
 
 
