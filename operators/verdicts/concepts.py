@@ -614,64 +614,56 @@ class ConceptExtractor:
         toks = [t for t in all_toks if t not in BREAKS]
         if toks[:3] in (["it", "'s", "possible"], ["it", "is", "possible"]):
             toks = toks[2:]  # "It's possible; there is a large vehicle" opens as "Possibly"
-        first = toks[0] if toks else ""
         mentions = self.mentions(text, prompt.all_concepts)
         named, denied = self._split(mentions)
-        second = toks[1] if len(toks) > 1 else ""
-        polarity: Polarity | None = (
-            "affirm" if first in YES_WORDS else "deny" if first in NO_WORDS else None
-        )
-        if first in EMPHATICS or first in HEDGED_OPENERS:  # "Absolutely.", "Probably not."
-            polarity = "deny" if second in ("not", "no") else "affirm"
-        if first in DOUBTFUL_OPENERS:
-            polarity = "deny"
-        if no_doubt_at(toks, 0):  # "Without a doubt.", "No doubt about it."
-            polarity = "affirm"
-        if polarity == "deny" and cannot_tell_at(toks, 0):  # "No idea."
-            polarity = None
         negated = any(is_negator(all_toks, i) for i in range(len(all_toks)))
-        if polarity is None and ((denied and not named) or (not mentions and negated)
-                                 or denies_one(all_toks)):
-            polarity = "deny"
-        number = next((t for t in toks if t not in APPROXIMATORS), "")
-        counted = _is_count(number) and not list_marker(all_toks) and not negated
-        if polarity is None and (counted or there_is_one(all_toks)
-                                 or (says_so(toks) and not negated)):
-            polarity = "affirm"
-        if polarity is None and says_empty(all_toks):
-            polarity = "deny"
+        polarity = _polarity(toks, all_toks, bool(mentions), bool(named), bool(denied), negated)
         if polarity is None and not mentions and any(
                 cannot_tell_at(all_toks, i) for i in range(len(all_toks))) and \
                 self._refine_colour(toks, prompt.concepts) == prompt.concepts:
             return Extraction(text, (), (), "specific", None, "none",
                               ("the answer says it cannot tell: it asserts and denies nothing",))
-        notes = tuple(f"the colour {m.colour!r} goes with {m.concept!r}"
-                      for m in mentions if m.colour is not None)
         if named or denied:
-            source = ("inherited from the prompt" if all(m.inherited for m in mentions)
-                      else "vocabulary")
-            said = named + denied
-            asked_colour = self._asked_colour(prompt)
-            if polarity == "affirm":  # "Yes, someone is." asserts the whole question
-                # in the colour asked about: "Is the car yellow?" "Yes, a taxi."
-                named += tuple(asked_colour.get(c, c) for c in prompt.concepts
-                               if not any(same_thing(c, n) or _kind_of(n, c) for n in said))
-            elif polarity == "deny" and not self._presupposed(prompt):
-                # "No, but there's a truck." denies what was asked
-                denied += tuple(c for c in self._asked(prompt)
-                                if not any(same_thing(c, n) for n in said))
-            elif polarity == "deny" and goes_on_about_it(toks, negated):
-                # "No, on the road." still has the pedestrian it was asked about
-                named += tuple(c for c in self._asked(prompt)
-                               if not any(same_thing(c, n) for n in said))
-            if not any(m.colour for m in mentions):
-                # "Is the light green?" "The light is not green." denies the green light
-                denied += tuple(c for c in self._negated_forms(tuple(asked_colour), toks)
-                                if c in asked_colour.values() and c not in named + denied)
-            return Extraction(text, named, denied, "specific", polarity, source, notes)
+            return self._named_answer(text, toks, prompt, mentions, polarity, negated)
         llm_named = self._ask_llm(text) if polarity is None else ()
         if llm_named:
             return Extraction(text, llm_named, (), "specific", polarity, "llm")
+        return self._inherited_answer(text, toks, prompt, polarity, negated)
+
+    def _named_answer(self, text: str, toks: list[str], prompt: Extraction,
+                      mentions: list[Mention], polarity: Polarity | None,
+                      negated: bool) -> Extraction:
+        """An answer that names concepts: those, plus what its yes or no says of the
+        prompt's."""
+        named, denied = self._split(mentions)
+        notes = tuple(f"the colour {m.colour!r} goes with {m.concept!r}"
+                      for m in mentions if m.colour is not None)
+        source = ("inherited from the prompt" if all(m.inherited for m in mentions)
+                  else "vocabulary")
+        said = named + denied
+        asked_colour = self._asked_colour(prompt)
+        if polarity == "affirm":  # "Yes, someone is." asserts the whole question
+            # in the colour asked about: "Is the car yellow?" "Yes, a taxi."
+            named += tuple(asked_colour.get(c, c) for c in prompt.concepts
+                           if not any(same_thing(c, n) or _kind_of(n, c) for n in said))
+        elif polarity == "deny" and not self._presupposed(prompt):
+            # "No, but there's a truck." denies what was asked
+            denied += tuple(c for c in self._asked(prompt)
+                            if not any(same_thing(c, n) for n in said))
+        elif polarity == "deny" and goes_on_about_it(toks, negated):
+            # "No, on the road." still has the pedestrian it was asked about
+            named += tuple(c for c in self._asked(prompt)
+                           if not any(same_thing(c, n) for n in said))
+        if not any(m.colour for m in mentions):
+            # "Is the light green?" "The light is not green." denies the green light
+            denied += tuple(c for c in self._negated_forms(tuple(asked_colour), toks)
+                            if c in asked_colour.values() and c not in named + denied)
+        return Extraction(text, named, denied, "specific", polarity, source, notes)
+
+    def _inherited_answer(self, text: str, toks: list[str], prompt: Extraction,
+                          polarity: Polarity | None, negated: bool) -> Extraction:
+        """An answer that names no concept ("No.", "Red.", "Two."): it is about the prompt's
+        concepts, and its yes or no, colour or count says what of them."""
         inherited = prompt.concepts
         if not inherited:
             return Extraction(text, (), (), "specific", polarity, "none",
@@ -781,6 +773,38 @@ class ConceptExtractor:
         readings = {tuple(dict.fromkeys(self._with_colour(c, colour, False) for c in concepts))
                     for colour in own_colours(toks)}
         return readings.pop() if len(readings) == 1 else concepts
+
+
+def _polarity(toks: list[str], all_toks: list[str], mentioned: bool, named: bool,
+              denied: bool, negated: bool) -> Polarity | None:
+    """Whether an answer says yes, no or neither (module docstring): its opening word
+    ("Yes", "Nope", "Probably not", "Without a doubt"), else what it says of what it names
+    (only denials: a no), else a count, "there is one" or "I think so" (a yes), else "it is
+    empty" (a no). `toks` are without breaks, `all_toks` with them."""
+    first = toks[0] if toks else ""
+    second = toks[1] if len(toks) > 1 else ""
+    polarity: Polarity | None = (
+        "affirm" if first in YES_WORDS else "deny" if first in NO_WORDS else None
+    )
+    if first in EMPHATICS or first in HEDGED_OPENERS:  # "Absolutely.", "Probably not."
+        polarity = "deny" if second in ("not", "no") else "affirm"
+    if first in DOUBTFUL_OPENERS:
+        polarity = "deny"
+    if no_doubt_at(toks, 0):  # "Without a doubt.", "No doubt about it."
+        polarity = "affirm"
+    if polarity == "deny" and cannot_tell_at(toks, 0):  # "No idea."
+        polarity = None
+    if polarity is None and ((denied and not named) or (not mentioned and negated)
+                             or denies_one(all_toks)):
+        polarity = "deny"
+    number = next((t for t in toks if t not in APPROXIMATORS), "")
+    counted = _is_count(number) and not list_marker(all_toks) and not negated
+    if polarity is None and (counted or there_is_one(all_toks)
+                             or (says_so(toks) and not negated)):
+        polarity = "affirm"
+    if polarity is None and says_empty(all_toks):
+        polarity = "deny"
+    return polarity
 
 
 def _kind_of(narrow: str, broad: str) -> bool:
