@@ -77,7 +77,8 @@ the words around a concept in `operators.verdicts.clauses`):
 - Lists and tables. A concept that opens its line or list item and is followed by a mark
   (":", "?", a dash, "(", "|") takes the value after it: "Bus: no", "buses - absent",
   "| bus | no |", "Pedestrians? None." deny it, "Car (black)" colours it. A negated heading
-  ("Not visible: buses, trucks.") negates the list after its colon.
+  of presence ("Not visible: buses, trucks.") negates the list after its colon; one that says
+  something else ("Nothing unusual: a few cars") does not.
 - Counts. A number names the concept it counts ("two pedestrians", "2 cars", "around six
   cones"); "zero", "0", "none" and "no" are negators, so "no buses" and "zero buses" deny. A
   numbered list's marker ("1. A car") counts nothing.
@@ -154,6 +155,7 @@ from drivexplain.operators.verdicts.clauses import (
     unlabelled,
 )
 from drivexplain.operators.verdicts.lexicon import (
+    ABSENCE_FILLER,
     ABSENT_VALUES,
     APPROXIMATORS,
     AUXILIARIES,
@@ -540,9 +542,13 @@ class ConceptExtractor:
         """Per token, whether it lies in a negator's scope (module docstring)."""
         inside = [False] * len(toks)
         active = verb_seen = named = False
+        opened = 0  # where the last negator stands
         for i, tok in enumerate(toks):
             if tok in BREAKS:
-                heading = tok == ":" and active and not named  # "Not visible: buses"
+                # "Not visible: buses" heads a list it denies; "Nothing unusual: a few cars"
+                # does not
+                heading = tok == ":" and active and not named and all(
+                    t in PRESENCE_WORDS or t in ABSENCE_FILLER for t in toks[opened + 1 : i])
                 if not (heading or (active and tok == "," and list_follows(toks, covered,
                                                                             i + 1))):
                     active = verb_seen = False
@@ -558,7 +564,7 @@ class ConceptExtractor:
                 if new_clause(toks, i + 1, verb_seen):
                     active = verb_seen = False
             elif is_negator(toks, i):
-                active = True
+                active, opened = True, i
             if tok in FINITE or tok.endswith("n't"):
                 verb_seen = True
             inside[i] = active

@@ -738,6 +738,12 @@ READINGS = [
      ("pedestrian",)),
     ("Is there a truck?", '```json\n{"present": false}\n```', (), ("truck",)),
     ("Is there a truck?", '{"visible": "yes"}', ("truck",), ()),
+    # only a heading of presence denies the list after its colon
+    ("Describe the scene.", "Nothing unusual: a few cars, no pedestrians.", ("car",),
+     ("pedestrian",)),
+    ("Describe the scene.", "Not visible: buses, trucks.", (), ("bus", "truck")),
+    ("Is the car in front braking?", "Yes, its brake lights are on.", ("tail lights", "car"),
+     ()),
 ]
 
 
