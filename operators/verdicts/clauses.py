@@ -265,11 +265,14 @@ def noun_reading(toks: list[str], i: int, n: int) -> bool:
 
 
 def is_negator(toks: list[str], i: int) -> bool:
-    """A negating token, unless it opens the text as an answer word ("No, ...") or negates a
-    hedge ("not sure") or "only"; "of" after "clear", "free" ("clear of vehicles") negates."""
+    """A negating token, unless it opens the text as an answer word ("No, ..."), names the
+    answer asked for ("Answer yes or no: is there a car?") or negates a hedge ("not sure") or
+    "only"; "of" after "clear", "free" ("clear of vehicles") negates."""
     tok = toks[i]
     if tok == "of" and i > 0 and toks[i - 1] in LACKING:
         return True
+    if tok == "no" and "yes" in toks[max(0, i - 2) : i] and toks[i - 1] in ("yes", "or"):
+        return False  # "yes or no", "yes/no"
     if (tok not in NEGATORS and not tok.endswith("n't")) or cannot_tell_at(toks, i) or \
             no_doubt_at(toks, i):
         return False

@@ -24,6 +24,9 @@ def extractor() -> ConceptExtractor:
         ("Any children near the fire hydrants?", ("child", "fire hydrant")),
         ("Is there a stoplight?", ("traffic light",)),
         ("Do you see the street lamps and the trees?", ("street lamp", "tree")),
+        # an instruction to answer yes or no negates nothing
+        ("Please answer with yes or no: is there a car in the image?", ("car",)),
+        ("Yes/no: are there any buses?", ("bus",)),
     ],
 )
 def test_prompt_concepts(extractor: ConceptExtractor, prompt: str, concepts: tuple) -> None:
