@@ -127,8 +127,9 @@ def run(
     keep_work: bool = typer.Option(False, help="Keep per-chunk files after a video finishes."),
     verbose: bool = typer.Option(False, "--verbose", "-v"),
 ) -> None:
-    """Audit videos: overlay video, per-frame logs and report.html per input (exit 1 if any
-    input failed)."""
+    """Audit videos: overlay video, per-frame logs and report.html per input.
+
+    Exits 1 if any input failed; the others are kept."""
     from drivexplain.pipeline.commands import run_command, setup_logging
 
     setup_logging(verbose)
@@ -160,8 +161,9 @@ def calibrate(
         0.1, min=0.01, max=0.5, help="Share of a concept's correct answers its flags may fall "
         "on, on these labels: sets each concept's false-flag bounds."),
 ) -> None:
-    """Fit the grounding calibration (p_grounded) for your CLIP; point coherence.calibration
-    at the result."""
+    """Fit the grounding calibration (p_grounded) for your CLIP.
+
+    Point `coherence.calibration` in your config at the result."""
     from drivexplain.operators.config import ConfigError, load_config
     from drivexplain.operators.verdicts.grounding import CalibrationError
     from drivexplain.pipeline.calibrate import LabelsError
@@ -289,8 +291,9 @@ def export_rerun_command(
     out: Path = typer.Option(..., help="Output .rrd (one recording per input video)."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Tracebacks on errors."),
 ) -> None:
-    """Video, heatmap layers, metric timelines and verdict text as a Rerun recording
-    (needs the `rerun` extra: pip install 'drivexplain[rerun]')."""
+    """Video, heatmap layers, metric timelines and verdict text as a Rerun recording.
+
+    Needs the `rerun` extra: pip install 'drivexplain[rerun]'."""
     from drivexplain.pipeline.sinks.rerun_export import export_rerun
 
     done = _export(export_rerun, run_dir, out, verbose)
@@ -303,8 +306,10 @@ def export_mcap_command(
     out: Path = typer.Option(..., help="Output .mcap."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Tracebacks on errors."),
 ) -> None:
-    """Overlays as Foxglove CompressedImage topics and per-frame results as JSON messages,
-    in one MCAP file (needs the `mcap` extra: pip install 'drivexplain[mcap]')."""
+    """Overlays as Foxglove CompressedImage topics and per-frame results in one MCAP file.
+
+    Per-frame results are JSON messages. Needs the `mcap` extra: pip install
+    'drivexplain[mcap]'."""
     from drivexplain.pipeline.sinks.mcap_export import export_mcap
 
     done = _export(export_mcap, run_dir, out, verbose)
