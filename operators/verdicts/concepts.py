@@ -102,7 +102,9 @@ the words around a concept in `operators.verdicts.clauses`):
 - An answer that opens with a yes word and names concepts of its own also asserts the
   prompt's ("Is anyone crossing the street?" -> "Yes, someone is." names the street too), in
   the colour asked about ("Is the car yellow?" -> "Yes, a taxi."), unless it names a kind of
-  it ("Is there a bus?" -> "Yes, a school bus.").
+  it ("Is there a bus?" -> "Yes, a school bus.") or one of the alternatives asked about ("Are
+  there any cars or trucks?" -> "Yes, two cars." names only the cars). A bare "Yes." to
+  alternatives says one of them is there, which no one concept checks: it asserts nothing.
 - An answer that names no concept of its own inherits the prompt's. "Yes." or a count asserts
   that the prompt's concepts are there; a denying answer ("No.", "Zero.", "None.", "Not that I
   can see.") asserts that what the prompt asks about is absent: its first concept and those
@@ -110,9 +112,10 @@ the words around a concept in `operators.verdicts.clauses`):
   -> "No." denies the cones, says nothing of the road), unless the question takes its concept
   as given ("Is the pedestrian on the crosswalk?" -> "No." denies that the pedestrian is on
   it, which no concept names, so nothing is denied; "No, on the road." or "Is the bus
-  moving?" -> "No, it's stopped." take the concept as there). Those become the answer's *denied*
-  concepts, and the coherence check then asks whether the image supports that absence (see
-  `operators.verdicts.coherence`). A bare colour ("Red.", "It's red.", "No, red.") refines the
+  moving?" -> "No, it's stopped." take the concept as there) or the answer goes on to say one
+  is there ("Is there a car on the left?" -> "No, there's one on the right." asserts the car).
+  Those become the answer's *denied* concepts, and the coherence check then asks whether the
+  image supports that absence (see `operators.verdicts.coherence`). A bare colour ("Red.", "It's red.", "No, red.") refines the
   prompt's concept to the coloured one when the vocabulary has it ("car" -> "red car"). A
   yes/no question about a colour ("Is the car red?") is answered about the colour: "Yes." is
   the red car, "No." keeps the car and denies the red car.
@@ -648,14 +651,22 @@ class ConceptExtractor:
                   else "vocabulary")
         said = named + denied
         asked_colour = self._asked_colour(prompt)
-        if polarity == "affirm":  # "Yes, someone is." asserts the whole question
-            # in the colour asked about: "Is the car yellow?" "Yes, a taxi."
+        answered = [c for c in prompt.concepts
+                    if any(same_thing(c, n) or _kind_of(n, c) for n in said)]
+        others = self._alternatives(prompt) if answered else ()
+        if polarity == "affirm":
+            # "Yes, someone is." asserts the whole question, in the colour asked about ("Is
+            # the car yellow?" "Yes, a taxi."); "Cars or trucks?" "Yes, two cars." only cars
             named += tuple(asked_colour.get(c, c) for c in prompt.concepts
-                           if not any(same_thing(c, n) or _kind_of(n, c) for n in said))
+                           if c not in answered and c not in others)
         elif polarity == "deny" and not self._presupposed(prompt):
-            # "No, but there's a truck." denies what was asked
-            denied += tuple(c for c in self._asked(prompt)
-                            if not any(same_thing(c, n) for n in said))
+            # "No, but there's a truck." denies what was asked; "No, but there is one on the
+            # sidewalk." says it is there, elsewhere than asked
+            told = tuple(c for c in self._asked(prompt) if not any(same_thing(c, n) for n in said))
+            if there_is_one(tokens(text)):
+                named += told
+            else:
+                denied += told
         elif polarity == "deny" and goes_on_about_it(toks, negated):
             # "No, on the road." still has the pedestrian it was asked about
             named += tuple(c for c in self._asked(prompt)
@@ -706,12 +717,23 @@ class ConceptExtractor:
                               ("a no to a question about the concept takes the concept as "
                                "given and denies only what is asked of it, which no concept "
                                "names",))
+        if polarity == "deny" and there_is_one(tokens(text)):
+            return Extraction(text, self._asked(prompt), (), "specific", polarity,
+                              "inherited from the prompt",
+                              ("a no that goes on to say one is there ('No, there's one on the "
+                               "right.') denies only where it was asked to be",))
         if polarity == "deny":
             asked = self._asked(prompt)
             return Extraction(text, (), asked, "specific", polarity,
                               "inherited from the prompt",
                               ("a negative answer asserts the concepts the prompt asks about "
                                "are absent",))
+        others = self._alternatives(prompt) if polarity == "affirm" else ()
+        if others and refined == inherited:
+            return Extraction(text, tuple(c for c in inherited if c not in others), (),
+                              "specific", polarity, "inherited from the prompt",
+                              ("a yes to alternatives ('cars or trucks?') says one of them is "
+                               "there, which no one concept checks",))
         if refined == inherited and asked_colour:
             refined = tuple(asked_colour.get(c, c) for c in inherited)
         note = "a yes answer asserts the prompt's concepts" if polarity == "affirm" else (
@@ -735,6 +757,17 @@ class ConceptExtractor:
             asked.append(m)
         names = {m.concept for m in asked}
         return tuple(c for c in prompt.concepts if c in names) or prompt.concepts
+
+    def _alternatives(self, prompt: Extraction) -> tuple[str, ...]:
+        """The concepts the prompt asks about as alternatives ("Are there any cars or
+        trucks?"), which a yes naming one of them leaves as they were; else ()."""
+        asked = self._asked(prompt)
+        mentions = [m for m in self.mentions(prompt.text)
+                    if not m.inherited and m.concept in asked]
+        if len(mentions) < 2:
+            return ()
+        return asked if "or" in tokens(prompt.text)[mentions[0].stop : mentions[-1].start] \
+            else ()
 
     def _presupposed(self, prompt: Extraction) -> bool:
         """Whether the question takes its concept as given and asks something of it: a

@@ -453,7 +453,8 @@ def test_a_no_denies_what_the_question_asks_about(extractor: ConceptExtractor) -
     assert cones.concepts == ("traffic cone", "barrier", "road")
     found = extractor.answer("No.", cones)
     assert (found.concepts, found.denied) == ((), ("traffic cone", "barrier"))
-    assert extractor.answer("Yes, a cone.", cones).concepts == ("traffic cone", "barrier", "road")
+    assert extractor.answer("Yes, a cone.", cones).concepts == ("traffic cone", "road")
+    assert extractor.answer("Yes.", cones).concepts == ("road",)
 
 
 def test_text_as_typed(extractor: ConceptExtractor) -> None:
@@ -747,6 +748,18 @@ READINGS = [
     ("Describe the scene.", "Not visible: buses, trucks.", (), ("bus", "truck")),
     ("Is the car in front braking?", "Yes, its brake lights are on.", ("tail lights", "car"),
      ()),
+    # a no about where, with one elsewhere, leaves the concept there
+    ("Is there a car on the left?", "No, there's one on the right.", ("car",), ()),
+    ("Is there a car on the left?", "Not on the left, but one is on the right.", ("car",), ()),
+    ("Is there a pedestrian on the crosswalk?", "No, but there is one on the sidewalk.",
+     ("sidewalk", "pedestrian"), ()),
+    ("Is there a bus?", "No, I don't think there is one.", (), ("bus",)),
+    ("Is there a bus?", "No, there is one truck.", ("truck",), ("bus",)),
+    # a yes to alternatives asserts only the one it names, and a bare yes none
+    ("Are there any cars or trucks?", "Yes, two cars.", ("car",), ()),
+    ("Are there any cars or trucks?", "Yes.", (), ()),
+    ("Are there any cars or trucks?", "No.", (), ("car", "truck")),
+    ("Are there cars and trucks?", "Yes, two cars.", ("car", "truck"), ()),
 ]
 
 
