@@ -105,20 +105,20 @@ the words around a concept in `operators.verdicts.clauses`):
   it ("Is there a bus?" -> "Yes, a school bus.") or one of the alternatives asked about ("Are
   there any cars or trucks?" -> "Yes, two cars." names only the cars). A bare "Yes." to
   alternatives says one of them is there, which no one concept checks: it asserts nothing.
-- An answer that names no concept of its own inherits the prompt's. "Yes." or a count asserts
-  that the prompt's concepts are there; a denying answer ("No.", "Zero.", "None.", "Not that I
-  can see.") asserts that what the prompt asks about is absent: its first concept and those
-  listed with it, not the setting after a preposition or verb ("Are there cones on the road?"
-  -> "No." denies the cones, says nothing of the road), unless the question takes its concept
-  as given ("Is the pedestrian on the crosswalk?" -> "No." denies that the pedestrian is on
-  it, which no concept names, so nothing is denied; "No, on the road." or "Is the bus
-  moving?" -> "No, it's stopped." take the concept as there) or the answer goes on to say one
-  is there ("Is there a car on the left?" -> "No, there's one on the right." asserts the car).
-  Those become the answer's *denied* concepts, and the coherence check then asks whether the
-  image supports that absence (see `operators.verdicts.coherence`). A bare colour ("Red.", "It's red.", "No, red.") refines the
-  prompt's concept to the coloured one when the vocabulary has it ("car" -> "red car"). A
-  yes/no question about a colour ("Is the car red?") is answered about the colour: "Yes." is
-  the red car, "No." keeps the car and denies the red car.
+- An answer that names no concept of its own inherits the prompt's. "Yes." or a count asserts that
+  the prompt's concepts are there; a denying answer ("No.", "Zero.", "None.", "Not that I can
+  see.") asserts that what the prompt asks about is absent: its first concept and those listed
+  with it, not the setting after a preposition or verb ("Are there cones on the road?" -> "No."
+  denies the cones, says nothing of the road), unless the question takes its concept as given ("Is
+  the pedestrian on the crosswalk?" -> "No." denies that the pedestrian is on it, which no concept
+  names, so nothing is denied; "No, on the road." or "Is the bus moving?" -> "No, it's stopped."
+  take the concept as there) or the answer goes on to say one is there ("Is there a car on the
+  left?" -> "No, there's one on the right." asserts the car). Those become the answer's *denied*
+  concepts, and the coherence check then asks whether the image supports that absence (see
+  `operators.verdicts.coherence`). A bare colour ("Red.", "It's red.", "No, red.") refines the
+  prompt's concept to the coloured one when the vocabulary has it ("car" -> "red car"). A yes/no
+  question about a colour ("Is the car red?") is answered about the colour: "Yes." is the red car,
+  "No." keeps the car and denies the red car.
 - A plain concept named beside its coloured form ("a black car ... a sedan") is dropped: the
   coloured one's check covers it, and the coloured one stays.
 """
