@@ -22,9 +22,11 @@ from drivexplain.operators.verdicts.lexicon import (
     COLOUR_SUFFIXES,
     COLOURS,
     COPULAS,
+    COUNT_WORDS,
     DEFINITES,
     DEGREE_ADVERBS,
     DEGREE_WORDS,
+    ELSEWHERE_FILLER,
     EMPTY_PLACES,
     EMPTY_WORDS,
     EXCEPTIONS,
@@ -288,8 +290,8 @@ def is_negator(toks: list[str], i: int) -> bool:
 
 def cannot_tell_at(toks: list[str], i: int) -> bool:
     """Whether token i says the speaker cannot tell: a negated hedge ("not sure", "can't
-    tell"), "unsure", "unclear" or "unknown", "hard to say", "no idea", "N/A", or a negation
-    of how well one sees ("I can't see the light clearly")."""
+    tell"), "unsure", "unclear" or "unknown", "hard to say", "no idea", "N/A", "too dark to
+    tell", or a negation of how well one sees ("I can't see the light clearly")."""
     tok = toks[i]
     after = [t for t in toks[i + 1 : i + 4] if t not in DEGREE_ADVERBS]
     if tok in UNSURE_WORDS or (tok == "n" and toks[i + 1 : i + 2] == ["a"]):
@@ -298,6 +300,11 @@ def cannot_tell_at(toks: list[str], i: int) -> bool:
         return after[:1] == ["to"] and after[1:2] != [] and after[1] in CANNOT_TELL
     if tok == "no" and after[:1] == ["idea"]:
         return True
+    if tok == "too":  # "too dark to tell", "too far away to see"
+        rest = toks[i + 1 : i + 5]
+        k = rest.index("to") if "to" in rest[1:] else -1
+        return k > 0 and k + 1 < len(rest) and (rest[k + 1] in CANNOT_TELL
+                                                 or rest[k + 1] in ("see", "make"))
     if not (tok in NEGATORS or tok.endswith("n't")):
         return False
     clause = toks[i + 1 : next((j for j in range(i + 1, len(toks)) if toks[j] in BREAKS),
@@ -342,6 +349,36 @@ def there_is_one(toks: list[str]) -> bool:
         if j > i + 1 and j < len(toks) and toks[j] == "one" and (
                 j + 1 == len(toks) or toks[j + 1] in BREAKS or toks[j + 1] in CLAUSE_WORDS
                 or toks[j + 1] in PREPOSITIONS):
+            return True
+    return False
+
+
+def present_elsewhere(toks: list[str]) -> bool:
+    """Whether, after a no, a clause says what was asked is there, elsewhere or in another
+    number than asked: "No, it's on the left.", "None on the left, but two on the right.",
+    "Zero; they are all on the sidewalk.", "No, but there is one on the sidewalk.", "Are there
+    two buses?" "No, just one." A clause with a negator says no such thing ("No, it isn't
+    there.", "No, not one."), nor does one that says what it is ("No, it's a truck.", "No, one
+    truck.")."""
+    if there_is_one(toks):
+        return True
+    for i in range(1, len(toks)):
+        if toks[i - 1] not in BREAKS and toks[i - 1] not in ("but", "though", "although"):
+            continue
+        k = i
+        while k < len(toks) and toks[k] in ELSEWHERE_FILLER:
+            k += 1
+        subject = toks[k] if k < len(toks) else ""
+        counted = subject in COUNT_WORDS or subject.isdigit()
+        if subject not in SUBJECT_PRONOUNS and not counted:
+            continue
+        j = k + 1
+        while j < len(toks) and (toks[j] in COPULAS or toks[j] in ELSEWHERE_FILLER):
+            j += 1
+        after = toks[j] if j < len(toks) else "."
+        stop = next((m for m in range(i, len(toks)) if toks[m] in BREAKS), len(toks))
+        if (after in PREPOSITIONS or (counted and (after in BREAKS or after == "of"))) and \
+                not any(is_negator(toks, m) for m in range(i, stop)):
             return True
     return False
 

@@ -95,10 +95,10 @@ the words around a concept in `operators.verdicts.clauses`):
 - Hedges. A hedged claim is read as the claim: "There might be a bus", "I think there is a
   pedestrian", "I believe so" assert them, "Without a doubt" too, and "Probably not",
   "Unlikely", "I doubt it" and "I don't think so" deny.
-  An answer that says it cannot tell ("I'm not sure", "Hard to say", "No idea") asserts and
-  denies nothing, and neither does what follows that in its clause ("I'm not sure there is
-  one", "I can't tell whether the light is red"): flagging it would blame the model for a
-  claim it did not make.
+  An answer that says it cannot tell ("I'm not sure", "Hard to say", "No idea", "Too dark to
+  tell") asserts and denies nothing, and neither does what follows that in its clause ("I'm
+  not sure there is one", "I can't tell whether the light is red"): flagging it would blame the
+  model for a claim it did not make.
 - An answer that opens with a yes word and names concepts of its own also asserts the
   prompt's ("Is anyone crossing the street?" -> "Yes, someone is." names the street too), in
   the colour asked about ("Is the car yellow?" -> "Yes, a taxi."), unless it names a kind of
@@ -112,13 +112,14 @@ the words around a concept in `operators.verdicts.clauses`):
   denies the cones, says nothing of the road), unless the question takes its concept as given ("Is
   the pedestrian on the crosswalk?" -> "No." denies that the pedestrian is on it, which no concept
   names, so nothing is denied; "No, on the road." or "Is the bus moving?" -> "No, it's stopped."
-  take the concept as there) or the answer goes on to say one is there ("Is there a car on the
-  left?" -> "No, there's one on the right." asserts the car). Those become the answer's *denied*
-  concepts, and the coherence check then asks whether the image supports that absence (see
-  `operators.verdicts.coherence`). A bare colour ("Red.", "It's red.", "No, red.") refines the
-  prompt's concept to the coloured one when the vocabulary has it ("car" -> "red car"). A yes/no
-  question about a colour ("Is the car red?") is answered about the colour: "Yes." is the red car,
-  "No." keeps the car and denies the red car.
+  take the concept as there) or the answer goes on to say it is there, elsewhere or in another
+  number ("Is there a car on the left?" -> "No, there's one on the right." or "No, it's on the
+  right." asserts the car, and so does "Are there two cars?" -> "No, just one."). Those become the
+  answer's *denied* concepts, and the coherence check then asks whether the image supports that
+  absence (see `operators.verdicts.coherence`). A bare colour ("Red.", "It's red.", "No, red.")
+  refines the prompt's concept to the coloured one when the vocabulary has it ("car" -> "red
+  car"). A yes/no question about a colour ("Is the car red?") is answered about the colour: "Yes."
+  is the red car, "No." keeps the car and denies the red car.
 - A plain concept named beside its coloured form ("a black car ... a sedan") is dropped: the
   coloured one's check covers it, and the coloured one stays.
 """
@@ -152,6 +153,7 @@ from drivexplain.operators.verdicts.clauses import (
     own_colours,
     predicate_absent,
     predicate_colour,
+    present_elsewhere,
     says_empty,
     says_so,
     there_is_one,
@@ -662,9 +664,13 @@ class ConceptExtractor:
         elif polarity == "deny" and not self._presupposed(prompt):
             # "No, but there's a truck." denies what was asked; "No, but there is one on the
             # sidewalk." says it is there, elsewhere than asked
-            told = tuple(c for c in self._asked(prompt) if not any(same_thing(c, n) for n in said))
-            if there_is_one(tokens(text)):
-                named += told
+            asked = self._asked(prompt)
+            told = tuple(c for c in asked if not any(same_thing(c, n) for n in said))
+            if present_elsewhere(unlabelled(tokens(text))):
+                # "There's no bus directly ahead, but there is one in the oncoming lane."
+                moved = tuple(c for c in denied if any(same_thing(c, a) for a in asked))
+                named += moved + told
+                denied = tuple(c for c in denied if c not in moved)
             else:
                 denied += told
         elif polarity == "deny" and goes_on_about_it(toks, negated):
@@ -717,7 +723,7 @@ class ConceptExtractor:
                               ("a no to a question about the concept takes the concept as "
                                "given and denies only what is asked of it, which no concept "
                                "names",))
-        if polarity == "deny" and there_is_one(tokens(text)):
+        if polarity == "deny" and present_elsewhere(unlabelled(tokens(text))):
             return Extraction(text, self._asked(prompt), (), "specific", polarity,
                               "inherited from the prompt",
                               ("a no that goes on to say one is there ('No, there's one on the "

@@ -760,6 +760,21 @@ READINGS = [
     ("Are there any cars or trucks?", "Yes.", (), ()),
     ("Are there any cars or trucks?", "No.", (), ("car", "truck")),
     ("Are there cars and trucks?", "Yes, two cars.", ("car", "truck"), ()),
+    # after a no, what was asked is there elsewhere, or in another number
+    ("Is there a stop sign on the right?", "No, it's on the left.", ("stop sign",), ()),
+    ("How many cars are on the left?", "None on the left, but two on the right.", ("car",),
+     ()),
+    ("How many pedestrians are on the crosswalk?", "Zero; they are all on the sidewalk.",
+     ("sidewalk", "pedestrian"), ()),
+    ("Is there a bus ahead?",
+     "There's no bus directly ahead, but there is one in the oncoming lane.", ("bus",), ()),
+    ("Are there two buses?", "No, just one.", ("bus",), ()),
+    ("Are there two buses?", "No, not one.", (), ("bus",)),
+    ("Is there a bus?", "No, it isn't there.", (), ("bus",)),
+    ("Is there a bus?", "No, it's a truck.", ("truck",), ("bus",)),
+    # too dark to tell is a cannot-tell
+    ("Is there a bus?", "It's too dark to tell.", (), ()),
+    ("Is there a bus?", "Too far away to see.", (), ()),
 ]
 
 
