@@ -147,7 +147,9 @@ NOUN_ONLY_PHRASES = frozenset({("pedestrian", "crossing")})
 NON_CONCEPT_COMPOUNDS = frozenset({("bus", "stop"), ("bus", "shelter"), ("bus", "lane"),
                                    ("bicycle", "rack"), ("bike", "rack"),
                                    ("sky", "blue"),  # a colour: "a sky blue car"
-                                   ("pedestrian", "signal"), ("pedestrian", "light")})
+                                   ("pedestrian", "signal"), ("pedestrian", "light"),
+                                   ("road", "user"),  # "vulnerable road users": no road
+                                   ("car", "length")})  # "two car lengths ahead"
 # Words before a negated concept that deny only some of its kind: "no moving vehicles" leaves
 # the parked car, "no other cars" the car just named.
 RESTRICTIVE = frozenset({"other", "moving", "oncoming", "approaching", "passing", "nearby",

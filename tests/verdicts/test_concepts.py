@@ -775,6 +775,8 @@ READINGS = [
     # too dark to tell is a cannot-tell
     ("Is there a bus?", "It's too dark to tell.", (), ()),
     ("Is there a bus?", "Too far away to see.", (), ()),
+    # a road user is no road
+    ("Are there any vulnerable road users?", "No.", (), ()),
 ]
 
 
