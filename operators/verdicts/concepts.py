@@ -72,7 +72,8 @@ the words around a concept in `operators.verdicts.clauses`):
   colours. A negated concept after a restricting word ("no other cars", "no moving vehicles")
   or with an exception ("no vehicles other than a bus", "apart from the truck, no vehicles")
   is neither denied nor named: some of its kind may be there, and often the answer has just
-  named one. A negated seeing with a manner adverb ("I can't see the light clearly") says how
+  named one. So is a negated class the answer names a kind of as there ("Several trucks are in
+  the right lane; the left lane is free of vehicles."). A negated seeing with a manner adverb ("I can't see the light clearly") says how
   well, not whether: it is a cannot-tell.
 - Lists and tables. A concept that opens its line or list item and is followed by a mark
   (":", "?", a dash, "(", "|") takes the value after it: "Bus: no", "buses - absent",
@@ -356,16 +357,21 @@ class ConceptExtractor:
         negated = self._negation_scopes(toks, covered)
         unsure = cannot_tell_scopes(toks)
         spared = [it.concept for it in items if after_exception(toks, it.start)]
+        # kinds said to be there: "Several trucks ...; the left lane is free of vehicles" does
+        # not deny the trucks' kind
+        there = [_uncoloured(it.concept).lower() for it in items
+                 if not (negated[it.start] or it.absent or unsure[it.start])]
         out = []
         for it in items:
             if unsure[it.start]:
                 continue
             concept = self._with_colour(it.concept, it.colour, fallback=it.needs_colour)
+            kinds = HYPERNYMS.get(it.concept.lower(), frozenset())
             if negated[it.start] and (
                     excepted(toks, it.stop) or (it.start and toks[it.start - 1] in RESTRICTIVE)
-                    or any(same_thing(s, it.concept)
-                           or _uncoloured(s).lower() in HYPERNYMS.get(it.concept.lower(), ())
-                           for s in spared)):
+                    or any(same_thing(s, it.concept) or _one_of(_uncoloured(s).lower(), kinds)
+                           for s in spared)
+                    or any(_one_of(k, kinds) for k in there)):
                 continue  # "no moving cars", "apart from the truck, no vehicles" deny no kind
             denied = it.absent or (negated[it.start] and not it.pronoun)
             head = self._coloured_head(concept, it.colour)
@@ -858,6 +864,11 @@ def _kind_of(narrow: str, broad: str) -> bool:
     it is there too."""
     n, b = _lemmas(narrow), _lemmas(broad)
     return len(n) > len(b) and n[-len(b):] == b
+
+
+def _one_of(concept: str, kinds: frozenset[str]) -> bool:
+    """Whether `concept` is one of `kinds` or a kind of one ("parked car" of "car")."""
+    return concept in kinds or any(_kind_of(concept, k) for k in kinds)
 
 
 def _uncoloured(concept: str) -> str:

@@ -777,6 +777,12 @@ READINGS = [
     ("Is there a bus?", "Too far away to see.", (), ()),
     # a road user is no road
     ("Are there any vulnerable road users?", "No.", (), ()),
+    # a kind the answer says is there is not denied with its class
+    ("Describe the scene.",
+     "Several trucks are in the right lane; the left lane is free of vehicles.", ("truck",),
+     ()),
+    ("Describe the scene.", "There are no vehicles, only a parked car.", ("parked car",), ()),
+    ("Describe the scene.", "There is a car, but no red car.", ("car",), ("red car",)),
 ]
 
 
