@@ -59,22 +59,22 @@ the words around a concept in `operators.verdicts.clauses`):
   one, and a part's colour ("red, with black tyres") or one compared against ("more silver
   than white") is not the answer's.
 - Negation. A concept inside the scope of a negator ("no", "not", "none", "zero", "without",
-  "n't", ...) is recorded as *denied*, not as named: the text asserts its absence. The scope
-  runs from the negator to the end of its clause, not over a fixed number of words, because
-  lists run long ("I don't see any cars, trucks or buses"). It ends at punctuation (except a
-  comma that continues a list of concepts), at a contrastive word ("There are no cars, only
-  trucks": "only", "but", "just", "except", ...), at a preposition (in "no pedestrians on the
-  crosswalk" the crosswalk is there), and at "and"/"or" when a new clause follows ("There is no
-  snow and the road is wet"). A sentence-initial "No," is an answer word, not a negator of what
-  follows ("No, a pedestrian is crossing."), and a negated hedge ("not sure", "can't tell")
-  negates nothing. A clause that says its subject is not there ("The bus is not visible.",
-  "Pedestrians cannot be seen.", "The cyclist is missing.") denies that subject, found as for
-  colours. A negated concept after a restricting word ("no other cars", "no moving vehicles")
-  or with an exception ("no vehicles other than a bus", "apart from the truck, no vehicles")
-  is neither denied nor named: some of its kind may be there, and often the answer has just
-  named one. So is a negated class the answer names a kind of as there ("Several trucks are in
-  the right lane; the left lane is free of vehicles."). A negated seeing with a manner adverb ("I can't see the light clearly") says how
-  well, not whether: it is a cannot-tell.
+  "n't", ...) is recorded as *denied*, not as named: the text asserts its absence. The scope runs
+  from the negator to the end of its clause, not over a fixed number of words, because lists run
+  long ("I don't see any cars, trucks or buses"). It ends at punctuation (except a comma that
+  continues a list of concepts), at a contrastive word ("There are no cars, only trucks": "only",
+  "but", "just", "except", ...), at a preposition (in "no pedestrians on the crosswalk" the
+  crosswalk is there), and at "and"/"or" when a new clause follows ("There is no snow and the road
+  is wet"). A sentence-initial "No," is an answer word, not a negator of what follows ("No, a
+  pedestrian is crossing."), and a negated hedge ("not sure", "can't tell") negates nothing. A
+  clause that says its subject is not there ("The bus is not visible.", "Pedestrians cannot be
+  seen.", "The cyclist is missing.") denies that subject, found as for colours. A negated concept
+  after a restricting word ("no other cars", "no moving vehicles") or with an exception ("no
+  vehicles other than a bus", "apart from the truck, no vehicles") is neither denied nor named:
+  some of its kind may be there, and often the answer has just named one. So is a negated class
+  the answer names a kind of as there ("Several trucks are in the right lane; the left lane is
+  free of vehicles."). A negated seeing with a manner adverb ("I can't see the light clearly")
+  says how well, not whether: it is a cannot-tell.
 - Lists and tables. A concept that opens its line or list item and is followed by a mark
   (":", "?", a dash, "(", "|") takes the value after it: "Bus: no", "buses - absent",
   "| bus | no |", "Pedestrians? None." deny it, "Car (black)" colours it. A negated heading
