@@ -346,9 +346,12 @@ def there_is_one(toks: list[str]) -> bool:
         j = i + 1
         while j < len(toks) and toks[j] in THERE_ONE_FILLER:
             j += 1
+        k = j + 1
+        while k < len(toks) and toks[k] in ELSEWHERE_FILLER:
+            k += 1  # "there's one further down the road"
         if j > i + 1 and j < len(toks) and toks[j] == "one" and (
-                j + 1 == len(toks) or toks[j + 1] in BREAKS or toks[j + 1] in CLAUSE_WORDS
-                or toks[j + 1] in PREPOSITIONS):
+                k == len(toks) or toks[k] in BREAKS or toks[k] in CLAUSE_WORDS
+                or toks[k] in PREPOSITIONS):
             return True
     return False
 

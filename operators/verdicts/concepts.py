@@ -110,17 +110,18 @@ the words around a concept in `operators.verdicts.clauses`):
   the prompt's concepts are there; a denying answer ("No.", "Zero.", "None.", "Not that I can
   see.") asserts that what the prompt asks about is absent: its first concept and those listed
   with it, not the setting after a preposition or verb ("Are there cones on the road?" -> "No."
-  denies the cones, says nothing of the road), unless the question takes its concept as given ("Is
-  the pedestrian on the crosswalk?" -> "No." denies that the pedestrian is on it, which no concept
-  names, so nothing is denied; "No, on the road." or "Is the bus moving?" -> "No, it's stopped."
-  take the concept as there) or the answer goes on to say it is there, elsewhere or in another
-  number ("Is there a car on the left?" -> "No, there's one on the right." or "No, it's on the
-  right." asserts the car, and so does "Are there two cars?" -> "No, just one."). Those become the
-  answer's *denied* concepts, and the coherence check then asks whether the image supports that
-  absence (see `operators.verdicts.coherence`). A bare colour ("Red.", "It's red.", "No, red.")
-  refines the prompt's concept to the coloured one when the vocabulary has it ("car" -> "red
-  car"). A yes/no question about a colour ("Is the car red?") is answered about the colour: "Yes."
-  is the red car, "No." keeps the car and denies the red car.
+  denies the cones, says nothing of the road; a question about what the driver may do, "Is it safe
+  to cross the intersection?", asks about no concept), unless the question takes its concept as
+  given ("Is the pedestrian on the crosswalk?" -> "No." denies that the pedestrian is on it, which
+  no concept names, so nothing is denied; "No, on the road." or "Is the bus moving?" -> "No, it's
+  stopped." take the concept as there) or the answer goes on to say it is there, elsewhere or in
+  another number ("Is there a car on the left?" -> "No, there's one on the right." or "No, it's on
+  the right." asserts the car, and so does "Are there two cars?" -> "No, just one."). Those become
+  the answer's *denied* concepts, and the coherence check then asks whether the image supports
+  that absence (see `operators.verdicts.coherence`). A bare colour ("Red.", "It's red.", "No,
+  red.") refines the prompt's concept to the coloured one when the vocabulary has it ("car" ->
+  "red car"). A yes/no question about a colour ("Is the car red?") is answered about the colour:
+  "Yes." is the red car, "No." keeps the car and denies the red car.
 - A plain concept named beside its coloured form ("a black car ... a sedan") is dropped: the
   coloured one's check covers it, and the coloured one stays.
 """
@@ -173,6 +174,7 @@ from drivexplain.operators.verdicts.lexicon import (
     COUNT_WORDS,
     DEFINITES,
     DOUBTFUL_OPENERS,
+    EGO_MODALS,
     EMPHATICS,
     FINITE,
     GENERIC,
@@ -759,9 +761,11 @@ class ConceptExtractor:
         trucks"); a concept after a preposition or a verb ("cones on the road", "anyone
         crossing the street") is the setting, which a "no" leaves as it was."""
         mentions = [m for m in self.mentions(prompt.text) if not m.inherited]
+        toks = tokens(prompt.text)
+        if mentions and _about_ego(toks, mentions[0].start):
+            return ()  # "Is it safe to cross the intersection?" asks about no concept
         if not mentions or {m.concept for m in mentions} != set(prompt.all_concepts):
             return prompt.concepts
-        toks = tokens(prompt.text)
         asked = [mentions[0]]
         for m in mentions[1:]:
             if any(t not in LIST_GLUE and t != "," for t in toks[asked[-1].stop : m.start]):
@@ -864,6 +868,16 @@ def _kind_of(narrow: str, broad: str) -> bool:
     it is there too."""
     n, b = _lemmas(narrow), _lemmas(broad)
     return len(n) > len(b) and n[-len(b):] == b
+
+
+def _about_ego(toks: list[str], first: int) -> bool:
+    """Whether a question asks what the ego driver may or should do, not whether a concept is
+    there: "Is it safe to proceed through the intersection?", "Should we stop at the
+    crosswalk?". "Is it a bus?" asks about the bus, "Do you see a bus?" too."""
+    if len(toks) < 3 or toks[0] not in QUESTION_VERBS | EGO_MODALS:
+        return False
+    return toks[1] in ("we", "i") or (toks[1] == "it" and first > 2
+                                      and toks[2] not in ("a", "an", "the"))
 
 
 def _one_of(concept: str, kinds: frozenset[str]) -> bool:

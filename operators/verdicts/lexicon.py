@@ -176,7 +176,8 @@ ONE_FILLER = frozenset({"see", "spot", "find", "notice", "detect", "a", "single"
 # Words between "there" and "one" in a claim that what was asked is there: "there could be
 # one behind the bus", "there's probably one".
 THERE_ONE_FILLER = frozenset({"is", "'s", "are", "could", "might", "may", "must", "be",
-                              "probably", "likely", "possibly", "seems", "to", "also"})
+                              "probably", "likely", "possibly", "seems", "to", "also", "just",
+                              "only", "exactly", "still", "actually"})
 # Clause words after which a statement that one cannot tell no longer reaches: "Hard to tell
 # because of the glare" names the glare.
 REASON_WORDS = frozenset({"because", "since", "due"})
@@ -293,6 +294,8 @@ ABSENCE_FILLER = frozenset({"be", "been", "really", "clearly", "currently", "lon
 DEFINITES = frozenset({"the", "that", "this", "these", "those"})
 # The verbs that open a yes/no question about a definite subject ("Is the bus ...?").
 QUESTION_VERBS = frozenset({"is", "are", "was", "were", "does", "do", "did", "has", "have"})
+# Modals that open a question about what the driver may do: "Should we stop?".
+EGO_MODALS = frozenset({"should", "can", "could", "may", "must", "shall", "will", "would"})
 # Subjects that point back: to the last concept before them, else to the prompt's.
 PRONOUNS = frozenset({"it", "its", "they", "this", "that", "these", "those", "which", "who",
                       "both"})
@@ -315,7 +318,7 @@ PREPOSITIONS = frozenset(
     {"on", "in", "at", "near", "behind", "beside", "next", "across", "along", "under", "over",
      "by", "around", "between", "from", "inside", "outside", "ahead", "above", "below",
      "toward", "towards", "into", "onto", "through", "beyond", "past", "with", "beneath",
-     "alongside", "opposite"}
+     "alongside", "opposite", "down", "up"}
 )
 CONJUNCTIONS = frozenset({"and", "or", "so", "because", "since", "as"})
 SUBJECTS = frozenset(

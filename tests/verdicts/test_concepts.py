@@ -783,6 +783,15 @@ READINGS = [
      ()),
     ("Describe the scene.", "There are no vehicles, only a parked car.", ("parked car",), ()),
     ("Describe the scene.", "There is a car, but no red car.", ("car",), ("red car",)),
+    # a question about what the driver may do asks about no concept
+    ("Is it safe to proceed through the intersection?", "No.", (), ()),
+    ("Should we stop at the crosswalk?", "No.", (), ()),
+    ("Is it a bus?", "No.", (), ("bus",)),
+    ("Do you see a bus?", "No.", (), ("bus",)),
+    ("Are there two traffic lights?", "No, there is just one.", ("traffic light",), ()),
+    ("Is there a stop sign at the intersection?",
+     "Not at the intersection, but there's one further down the road.",
+     ("intersection", "road", "stop sign"), ()),
 ]
 
 
