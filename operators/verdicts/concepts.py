@@ -36,28 +36,29 @@ the words around a concept in `operators.verdicts.clauses`):
   for a whole kind ("the vehicle") is the one prompt concept of that kind (`HYPERNYMS`): "The
   vehicle is blue." answers "What colour is the car?".
 - Attributes. A colour said after the noun counts like one before it, so that a wrong colour
-  reaches the check however it is phrased: "The car is black." reads as "black car", like "a
-  black car". A colour after a copula ("is", "are", "looks", "turned", ...) belongs to the first
-  concept of its clause ("The bus on the left is yellow."), or, when the clause's subject is a
-  pronoun ("it's red", "which is red"), to the last concept before it that the vocabulary has in
-  that colour ("a light above the intersection, and it is green" is a green light), else to the
+  reaches the check however it is phrased: "The car is black." reads as "black car", like "a black
+  car". A colour after a copula ("is", "are", "looks", "turned", ...) belongs to the first concept
+  of its clause ("The bus on the left is yellow."), or, when the clause's subject is a pronoun
+  ("it's red", "which is red"), to the last concept before it that the vocabulary has in that
+  colour ("a light above the intersection, and it is green" is a green light), else to the
   prompt's concepts. A shade between the copula and the colour ("is navy blue", "is dark blue")
   does not hide it. "has a red colour" (or paint, finish) says the same. A colour that opens a
-  noun phrase after the copula is that noun's: in "In front of the car is a white box truck"
-  the truck is white, not the car. A colour just before a
-  synonym counts too ("a grey SUV", "a red-coloured car"). The coloured concept replaces the
-  plain one when the vocabulary has it (yellow, orange and amber are one traffic-light colour;
-  grey and gray are the vocabulary's silver); otherwise the plain concept stays, with the
-  coloured form of its head noun beside it when the answer asserts it ("The parked car is
-  white." says a parked car and a white car; "no white parked car" denies neither, as parked
-  cars of other colours and white cars that are not parked may be there), and a
-  colour-only head ("the light is green") falls back to its plain concept ("traffic light"). A
-  colour added after a comma with a hedge goes to the concept before it ("a dark car, possibly
-  black"). Two colours ("black and white") or a negated copula ("is not black") refine nothing;
-  two names of one vocabulary colour ("grey, maybe silver") are one colour. In a bare answer a
-  colour under a negator ("It is not red.") denies the coloured concept and keeps the plain
-  one, and a part's colour ("red, with black tyres") or one compared against ("more silver
-  than white") is not the answer's.
+  noun phrase after the copula is that noun's: in "In front of the car is a white box truck" the
+  truck is white, not the car. A colour just before a synonym counts too ("a grey SUV", "a
+  red-coloured car"). The coloured concept replaces the plain one when the vocabulary has it
+  (yellow, orange and amber are one traffic-light colour; grey and gray are the vocabulary's
+  silver); otherwise the plain concept stays, with the coloured form of its head noun beside it
+  when the answer asserts it ("The parked car is white." says a parked car and a white car; "no
+  white parked car" denies neither, as parked cars of other colours and white cars that are not
+  parked may be there), and a colour-only head ("the light is green") falls back to its plain
+  concept ("traffic light"). A colour added after a comma with a hedge goes to the concept before
+  it ("a dark car, possibly black"). Two colours ("black and white") or a negated copula ("is not
+  black") refine nothing, unless the question asks about several things ("What colour are the
+  cars?" "Red and blue." says a red car and a blue one; "red or blue" still refines nothing); two
+  names of one vocabulary colour ("grey, maybe silver") are one colour. In a bare answer a colour
+  under a negator ("It is not red.") denies the coloured concept and keeps the plain one, and a
+  part's colour ("red, with black tyres") or one compared against ("more silver than white") is
+  not the answer's.
 - Negation. A concept inside the scope of a negator ("no", "not", "none", "zero", "without",
   "n't", ...) is recorded as *denied*, not as named: the text asserts its absence. The scope runs
   from the negator to the end of its clause, not over a fixed number of words, because lists run
@@ -700,7 +701,7 @@ class ConceptExtractor:
             return Extraction(text, (), (), "specific", polarity, "none",
                               ("the answer names no concept and the prompt has none to inherit",))
         asked_colour = self._asked_colour(prompt)
-        refined = self._refine_colour(toks, inherited)
+        refined = self._refine_colour(toks, inherited, plural=self._plural(prompt))
         not_colours = self._negated_forms(inherited, toks)
         if polarity == "deny" and refined != inherited:
             # "Is the car red?" "No, blue." says the car's colour; "Is there a white car?"
@@ -821,13 +822,29 @@ class ConceptExtractor:
             for concept in concepts for colour in negated_colours(toks))
             if c not in concepts)
 
-    def _refine_colour(self, toks: list[str], concepts: tuple[str, ...]) -> tuple[str, ...]:
+    def _refine_colour(self, toks: list[str], concepts: tuple[str, ...],
+                       plural: bool = False) -> tuple[str, ...]:
         """`concepts` in the one colour a bare answer gives ("Silver."). Names of one
         vocabulary colour count once ("Amber / yellow.", "Grey-ish, maybe silver."); two
-        colours that differ refine nothing."""
-        readings = {tuple(dict.fromkeys(self._with_colour(c, colour, False) for c in concepts))
-                    for colour in own_colours(toks)}
-        return readings.pop() if len(readings) == 1 else concepts
+        colours that differ refine nothing ("Red and white." is a two-tone car), unless the
+        question asks about several ("What colour are the cars?" "One is red and the other
+        blue." says a red car and a blue one) and the answer does not waver between them
+        ("red or blue")."""
+        said = own_colours(toks)
+        readings = list(dict.fromkeys(
+            tuple(dict.fromkeys(self._with_colour(c, colour, False) for c in concepts))
+            for colour in dict.fromkeys(t for t in toks if t in said)))
+        if len(readings) > 1 and plural and "or" not in toks:
+            return tuple(dict.fromkeys(c for r in readings for c in r if c not in concepts))
+        return readings[0] if len(readings) == 1 else concepts
+
+    def _plural(self, prompt: Extraction) -> bool:
+        """Whether the prompt names its first concept in the plural ("the cars")."""
+        mentions = [m for m in self.mentions(prompt.text) if not m.inherited]
+        if not mentions:
+            return False
+        word = tokens(prompt.text)[mentions[0].stop - 1]
+        return lemma(word) != word
 
 
 def _polarity(toks: list[str], all_toks: list[str], mentioned: bool, named: bool,

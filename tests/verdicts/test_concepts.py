@@ -792,6 +792,11 @@ READINGS = [
     ("Is there a stop sign at the intersection?",
      "Not at the intersection, but there's one further down the road.",
      ("intersection", "road", "stop sign"), ()),
+    # several colours for several things: one of each; for one thing, none
+    ("What colour are the cars?", "One is red and the other is blue.", ("red car", "blue car"),
+     ()),
+    ("What colour are the cars?", "Red or blue, hard to say.", (), ()),
+    ("What colour is the car?", "Red and white.", ("car",), ()),
 ]
 
 
