@@ -371,8 +371,12 @@ def present_elsewhere(toks: list[str]) -> bool:
         k = i
         while k < len(toks) and toks[k] in ELSEWHERE_FILLER:
             k += 1
+        if toks[k : k + 1] == ["there"]:  # "No, there are two."
+            k += 1
+            while k < len(toks) and (toks[k] in THERE_ONE_FILLER or toks[k] in ELSEWHERE_FILLER):
+                k += 1
         subject = toks[k] if k < len(toks) else ""
-        counted = subject in COUNT_WORDS or subject.isdigit()
+        counted = subject in COUNT_WORDS or (subject.isdigit() and int(subject) > 0)
         if subject not in SUBJECT_PRONOUNS and not counted:
             continue
         j = k + 1

@@ -112,17 +112,18 @@ the words around a concept in `operators.verdicts.clauses`):
   see.") asserts that what the prompt asks about is absent: its first concept and those listed
   with it, not the setting after a preposition or verb ("Are there cones on the road?" -> "No."
   denies the cones, says nothing of the road; a question about what the driver may do, "Is it safe
-  to cross the intersection?", asks about no concept), unless the question takes its concept as
-  given ("Is the pedestrian on the crosswalk?" -> "No." denies that the pedestrian is on it, which
-  no concept names, so nothing is denied; "No, on the road." or "Is the bus moving?" -> "No, it's
-  stopped." take the concept as there) or the answer goes on to say it is there, elsewhere or in
-  another number ("Is there a car on the left?" -> "No, there's one on the right." or "No, it's on
-  the right." asserts the car, and so does "Are there two cars?" -> "No, just one."). Those become
-  the answer's *denied* concepts, and the coherence check then asks whether the image supports
-  that absence (see `operators.verdicts.coherence`). A bare colour ("Red.", "It's red.", "No,
-  red.") refines the prompt's concept to the coloured one when the vocabulary has it ("car" ->
-  "red car"). A yes/no question about a colour ("Is the car red?") is answered about the colour:
-  "Yes." is the red car, "No." keeps the car and denies the red car.
+  to cross the intersection?", asks about no concept, and a no to how many there are, "Are there
+  more than three cars?", denies the number, not the cars), unless the question takes its concept
+  as given ("Is the pedestrian on the crosswalk?" -> "No." denies that the pedestrian is on it,
+  which no concept names, so nothing is denied; "No, on the road." or "Is the bus moving?" -> "No,
+  it's stopped." take the concept as there) or the answer goes on to say it is there, elsewhere or
+  in another number ("Is there a car on the left?" -> "No, there's one on the right." or "No, it's
+  on the right." asserts the car, and so does "Are there two cars?" -> "No, just one."). Those
+  become the answer's *denied* concepts, and the coherence check then asks whether the image
+  supports that absence (see `operators.verdicts.coherence`). A bare colour ("Red.", "It's red.",
+  "No, red.") refines the prompt's concept to the coloured one when the vocabulary has it ("car"
+  -> "red car"). A yes/no question about a colour ("Is the car red?") is answered about the
+  colour: "Yes." is the red car, "No." keeps the car and denies the red car.
 - A plain concept named beside its coloured form ("a black car ... a sedan") is dropped: the
   coloured one's check covers it, and the coloured one stays.
 """
@@ -187,6 +188,7 @@ from drivexplain.operators.verdicts.lexicon import (
     NO_WORDS,
     NON_CONCEPT_COMPOUNDS,
     NOUN_ONLY_PHRASES,
+    NUMBER_QUESTION,
     PREPOSITIONS,
     PRESENCE_WORDS,
     PRONOUNS,
@@ -737,6 +739,10 @@ class ConceptExtractor:
                               "inherited from the prompt",
                               ("a no that goes on to say one is there ('No, there's one on the "
                                "right.') denies only where it was asked to be",))
+        if polarity == "deny" and _asks_number(tokens(prompt.text)):
+            return Extraction(text, (), (), "specific", polarity, "none",
+                              ("a no to how many there are ('Are there more than three "
+                               "cars?') denies the number, which no concept names",))
         if polarity == "deny":
             asked = self._asked(prompt)
             return Extraction(text, (), asked, "specific", polarity,
@@ -885,6 +891,23 @@ def _kind_of(narrow: str, broad: str) -> bool:
     it is there too."""
     n, b = _lemmas(narrow), _lemmas(broad)
     return len(n) > len(b) and n[-len(b):] == b
+
+
+def _asks_number(toks: list[str]) -> bool:
+    """Whether a yes/no question asks how many there are ("Are there two buses?", "more than
+    three", "exactly one"), so that its "no" says the number is wrong, not that there are none.
+    "Is there one car?", "at least one" and "more than zero" ask whether there is a car."""
+    if not toks or toks[0] not in QUESTION_VERBS:
+        return False
+    for i, t in enumerate(toks[1:], 1):
+        if t in NUMBER_QUESTION:
+            number = next((n for n in toks[i + 1 : i + 3] if n != "than"), "")
+            if not ((t == "least" and number in ("one", "1", "a", "an"))
+                    or (t == "more" and number in ("zero", "0"))):
+                return True
+        elif _is_count(t) and t not in ("one", "some", "few"):
+            return True
+    return False
 
 
 def _about_ego(toks: list[str], first: int) -> bool:

@@ -213,7 +213,7 @@ YES_WORDS = frozenset({"yes", "yeah", "yep", "yup", "correct", "true", "affirmat
 EMPHATICS = frozenset({"absolutely", "certainly", "definitely", "indeed", "sure", "surely",
                        "clearly"})
 NO_WORDS = frozenset(
-    {"no", "nope", "nah", "false", "negative", "zero", "0", "none", "nothing", "absent"})
+    {"no", "nope", "nah", "false", "negative", "zero", "0", "none", "nothing", "absent", "nil"})
 # Hedged answer words: a hedged claim is the claim, so "Possibly, near the crosswalk." says yes
 # to the question as "Yes, near the crosswalk." does; "Probably not." says no.
 HEDGED_OPENERS = frozenset({"possibly", "possible", "probably", "likely", "maybe", "perhaps"})
@@ -237,7 +237,10 @@ DEGREE_WORDS = frozenset({"completely", "totally", "entirely", "fully", "quite",
 # What a label may be given to say its concept is absent, in lists and tables: "Bus: no",
 # "buses - absent", "| bus | no |", "Pedestrians? None."
 ABSENT_VALUES = frozenset({"no", "nope", "none", "0", "zero", "absent", "missing", "false",
-                           "nothing"})
+                           "nothing", "nil"})
+# Words that make a question ask how many, not whether: "Are there more than three cars?".
+NUMBER_QUESTION = frozenset({"more", "least", "exactly", "fewer", "less", "most", "over",
+                             "under"})
 # Marks between a label and its value ("Car: yes", "Car - yes", "Car (black)", "| car | yes |");
 # "-", en and em dashes with spaces around them become "—" when the text is tokenised.
 LABEL_MARKS = frozenset({":", "?", "\u2014", "(", "|"})

@@ -797,6 +797,13 @@ READINGS = [
      ()),
     ("What colour are the cars?", "Red or blue, hard to say.", (), ()),
     ("What colour is the car?", "Red and white.", ("car",), ()),
+    # a no to how many there are denies the number, not the concept
+    ("Are there more than 3 cars?", "No.", (), ()),
+    ("Are there two buses?", "No.", (), ()),
+    ("Is there at least one car?", "No.", (), ("car",)),
+    ("Is there exactly one car?", "No, there are two.", ("car",), ()),
+    ("How many pedestrians?", "No pedestrians, 0.", (), ("pedestrian",)),
+    ("How many pedestrians?", "Nil.", (), ("pedestrian",)),
 ]
 
 
