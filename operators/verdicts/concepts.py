@@ -739,7 +739,8 @@ class ConceptExtractor:
                               "inherited from the prompt",
                               ("a no that goes on to say one is there ('No, there's one on the "
                                "right.') denies only where it was asked to be",))
-        if polarity == "deny" and _asks_number(tokens(prompt.text)):
+        said_none = denies_one(toks) or any(t in ("none", "zero", "0", "nil") for t in toks[1:])
+        if polarity == "deny" and _asks_number(tokens(prompt.text)) and not said_none:
             return Extraction(text, (), (), "specific", polarity, "none",
                               ("a no to how many there are ('Are there more than three "
                                "cars?') denies the number, which no concept names",))
