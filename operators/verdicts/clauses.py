@@ -42,6 +42,7 @@ from drivexplain.operators.verdicts.lexicon import (
     NO_WORDS,
     ONE_FILLER,
     PAINT_WORDS,
+    PERCEIVING,
     PREDICATE_FILLER,
     PREPOSITIONS,
     PRESENCE_WORDS,
@@ -76,9 +77,16 @@ def no_doubt_at(toks: list[str], i: int) -> bool:
 
 
 def says_so(toks: list[str]) -> bool:
-    """Whether the answer opens with a hedged yes: "I believe so", "it seems so"."""
+    """Whether the answer opens with a hedged yes ("I believe so", "it seems so"), or goes on
+    to one after saying it is unsure ("I'm not entirely certain, but it looks like one")."""
     head = toks[:4]
-    return any(t == "so" and i and head[i - 1] in SO_VERBS for i, t in enumerate(head))
+    if any(t == "so" and i and head[i - 1] in SO_VERBS for i, t in enumerate(head)):
+        return True
+    if "but" not in toks:
+        return False
+    rest = toks[toks.index("but") + 1 :]
+    return rest[-3:] == ["looks", "like", "one"] or rest[-3:] == ["seems", "to", "be"] or \
+        any(t == "so" and i and rest[i - 1] in SO_VERBS for i, t in enumerate(rest))
 
 
 def list_marker(toks: list[str]) -> bool:
@@ -273,6 +281,8 @@ def is_negator(toks: list[str], i: int) -> bool:
     tok = toks[i]
     if tok == "of" and i > 0 and toks[i - 1] in LACKING:
         return True
+    if tok in ABSENT_WORDS and toks[i + 1 : i + 2] == [":"]:
+        return True  # "Absent: truck, bicycle"
     if tok == "no" and "yes" in toks[max(0, i - 2) : i] and toks[i - 1] in ("yes", "or"):
         return False  # "yes or no", "yes/no"
     if (tok not in NEGATORS and not tok.endswith("n't")) or cannot_tell_at(toks, i) or \
@@ -311,6 +321,8 @@ def cannot_tell_at(toks: list[str], i: int) -> bool:
                                len(toks))]
     # "not possible to determine", "does not give enough information to tell", "unable to say"
     to_tell = any(a == "to" and b in CANNOT_TELL for a, b in itertools.pairwise(clause))
+    if any(t in ("colour", "color") for t in clause) and any(t in PERCEIVING for t in clause):
+        return True  # "I can't make out the colour", but "it is not red in colour" denies red
     manner = any(t in MANNER and not (t == "well" and k and clause[k - 1] == "as")
                  for k, t in enumerate(clause))  # "as well" is no manner
     return (after[:1] != [] and after[0] in CANNOT_TELL) or to_tell or manner

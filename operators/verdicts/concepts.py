@@ -76,11 +76,11 @@ the words around a concept in `operators.verdicts.clauses`):
   the answer names a kind of as there ("Several trucks are in the right lane; the left lane is
   free of vehicles."). A negated seeing with a manner adverb ("I can't see the light clearly")
   says how well, not whether: it is a cannot-tell.
-- Lists and tables. A concept that opens its line or list item and is followed by a mark
-  (":", "?", a dash, "(", "|") takes the value after it: "Bus: no", "buses - absent",
-  "| bus | no |", "Pedestrians? None." deny it, "Car (black)" colours it. A negated heading
-  of presence ("Not visible: buses, trucks.") negates the list after its colon; one that says
-  something else ("Nothing unusual: a few cars") does not.
+- Lists and tables. A concept that opens its line or list item and is followed by a mark (":",
+  "?", a dash, "(", "|") takes the value after it: "Bus: no", "buses - absent", "| bus | no |",
+  "Pedestrians? None." deny it, "Car (black)" colours it. A negated heading of presence ("Not
+  visible: buses, trucks.", "Absent: truck, bicycle") negates the list after its colon; one that
+  says something else ("Nothing unusual: a few cars") does not.
 - Counts. A number names the concept it counts ("two pedestrians", "2 cars", "around six
   cones"); "zero", "0", "none" and "no" are negators, so "no buses" and "zero buses" deny. A
   numbered list's marker ("1. A car") counts nothing.

@@ -94,6 +94,12 @@ SYNONYMS: dict[str, str] = {
     "hydrant": "fire hydrant",
     "streetcar": "tram",
     "youngster": "child",
+    "mom": "pedestrian",
+    "mum": "pedestrian",
+    "mother": "pedestrian",
+    "dad": "pedestrian",
+    "father": "pedestrian",
+    "road work": "roadwork",
     "toddler": "child",
     "street": "road",
     "traffic sign": "road sign",
@@ -340,6 +346,10 @@ HEDGES = frozenset(
 # What a negated hedge or these words say is that the speaker cannot tell: what follows in the
 # clause is neither asserted nor denied ("I'm not sure there is one", "hard to say whether").
 CANNOT_TELL = HEDGES - {"possible", "only"}
+# Verbs of making a thing out: negated with "the colour" after them, they say the colour cannot
+# be told ("I can't make out the colour").
+PERCEIVING = frozenset({"make", "see", "tell", "determine", "identify", "discern",
+                        "distinguish", "read", "say", "judge"})
 UNSURE_WORDS = frozenset({"unsure", "unclear", "uncertain", "unknown"})
 # "hard to tell", "difficult to say", "impossible to determine"
 HARD_WORDS = frozenset({"hard", "difficult", "impossible", "tough", "tricky"})

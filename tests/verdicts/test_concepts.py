@@ -804,6 +804,14 @@ READINGS = [
     ("Is there exactly one car?", "No, there are two.", ("car",), ()),
     ("How many pedestrians?", "No pedestrians, 0.", (), ("pedestrian",)),
     ("How many pedestrians?", "Nil.", (), ("pedestrian",)),
+    ("What colour is the light?", "I can't make out the colour from here.", (), ()),
+    ("Is the car red?", "It is not red in colour.", ("car",), ("red car",)),
+    ("Is there a fire truck?", "I'm not entirely certain, but it looks like one.",
+     ("fire truck",), ()),
+    ("List what is present and absent.", "Present: car, bus\nAbsent: truck, bicycle",
+     ("car", "bus"), ("truck", "bicycle")),
+    ("Describe the scene.", "Road works ahead, with some pylons.", ("roadwork", "traffic cone"),
+     ()),
 ]
 
 
