@@ -149,46 +149,33 @@ from drivexplain.operators.verdicts.clauses import (
     head_licensed,
     is_negator,
     list_follows,
-    list_marker,
     negated_colours,
     new_clause,
-    no_doubt_at,
     noun_reading,
     own_colours,
     predicate_absent,
     predicate_colour,
     present_elsewhere,
-    says_empty,
-    says_so,
-    there_is_one,
     unlabelled,
 )
 from drivexplain.operators.verdicts.lexicon import (
     ABSENCE_FILLER,
     ABSENT_VALUES,
-    APPROXIMATORS,
     AUXILIARIES,
     BREAKS,
     COLOUR_ALIASES,
     COLOURED_HEADS,
     COLOURS,
     CONJUNCTIONS,
-    COUNT_WORDS,
     DEFINITES,
-    DOUBTFUL_OPENERS,
-    EGO_MODALS,
-    EMPHATICS,
     FINITE,
     GENERIC,
-    HEDGED_OPENERS,
     HYPERNYMS,
     LABEL_MARKS,
     LIST_GLUE,
     NEGATIVE_SYNONYMS,
-    NO_WORDS,
     NON_CONCEPT_COMPOUNDS,
     NOUN_ONLY_PHRASES,
-    NUMBER_QUESTION,
     PREPOSITIONS,
     PRESENCE_WORDS,
     PRONOUNS,
@@ -199,13 +186,17 @@ from drivexplain.operators.verdicts.lexicon import (
     RIDING_VERBS,
     SCOPE_ENDS,
     SYNONYMS,
-    YES_WORDS,
     lemma,
     tokens,
 )
+from drivexplain.operators.verdicts.yesno import (
+    Polarity,
+    about_ego,
+    asks_number,
+    yes_or_no,
+)
 
 PromptKind = Literal["specific", "generic", "ambiguous"]
-Polarity = Literal["affirm", "deny"]
 
 
 class TextGenerator(Protocol):
@@ -221,8 +212,7 @@ def _lemmas(text: str) -> tuple[str, ...]:
     return tuple(lemma(t) for t in tokens(text) if t not in BREAKS)
 
 
-def _is_count(token: str) -> bool:
-    return token in COUNT_WORDS or (token.isdigit() and int(token) > 0)
+
 
 
 @dataclass(frozen=True)
@@ -639,7 +629,7 @@ class ConceptExtractor:
         mentions = self.mentions(text, prompt.all_concepts)
         named, denied = self._split(mentions)
         negated = any(is_negator(all_toks, i) for i in range(len(all_toks)))
-        polarity = _polarity(toks, all_toks, bool(mentions), bool(named), bool(denied), negated)
+        polarity = yes_or_no(toks, all_toks, bool(mentions), bool(named), bool(denied), negated)
         if polarity is None and not mentions and any(
                 cannot_tell_at(all_toks, i) for i in range(len(all_toks))) and \
                 self._refine_colour(toks, prompt.concepts) == prompt.concepts:
@@ -740,7 +730,7 @@ class ConceptExtractor:
                               ("a no that goes on to say one is there ('No, there's one on the "
                                "right.') denies only where it was asked to be",))
         said_none = denies_one(toks) or any(t in ("none", "zero", "0", "nil") for t in toks[1:])
-        if polarity == "deny" and _asks_number(tokens(prompt.text)) and not said_none:
+        if polarity == "deny" and asks_number(tokens(prompt.text)) and not said_none:
             return Extraction(text, (), (), "specific", polarity, "none",
                               ("a no to how many there are ('Are there more than three "
                                "cars?') denies the number, which no concept names",))
@@ -770,7 +760,7 @@ class ConceptExtractor:
         crossing the street") is the setting, which a "no" leaves as it was."""
         mentions = [m for m in self.mentions(prompt.text) if not m.inherited]
         toks = tokens(prompt.text)
-        if mentions and _about_ego(toks, mentions[0].start):
+        if mentions and about_ego(toks, mentions[0].start):
             return ()  # "Is it safe to cross the intersection?" asks about no concept
         if not mentions or {m.concept for m in mentions} != set(prompt.all_concepts):
             return prompt.concepts
@@ -854,71 +844,12 @@ class ConceptExtractor:
         return lemma(word) != word
 
 
-def _polarity(toks: list[str], all_toks: list[str], mentioned: bool, named: bool,
-              denied: bool, negated: bool) -> Polarity | None:
-    """Whether an answer says yes, no or neither (module docstring): its opening word
-    ("Yes", "Nope", "Probably not", "Without a doubt"), else what it says of what it names
-    (only denials: a no), else a count, "there is one" or "I think so" (a yes), else "it is
-    empty" (a no). `toks` are without breaks, `all_toks` with them."""
-    first = toks[0] if toks else ""
-    second = toks[1] if len(toks) > 1 else ""
-    polarity: Polarity | None = (
-        "affirm" if first in YES_WORDS else "deny" if first in NO_WORDS else None
-    )
-    if first in EMPHATICS or first in HEDGED_OPENERS:  # "Absolutely.", "Probably not."
-        polarity = "deny" if second in ("not", "no") else "affirm"
-    if first in DOUBTFUL_OPENERS:
-        polarity = "deny"
-    if no_doubt_at(toks, 0):  # "Without a doubt.", "No doubt about it."
-        polarity = "affirm"
-    if polarity == "deny" and cannot_tell_at(toks, 0):  # "No idea."
-        polarity = None
-    if polarity is None and ((denied and not named) or (not mentioned and negated)
-                             or denies_one(all_toks)):
-        polarity = "deny"
-    number = next((t for t in toks if t not in APPROXIMATORS), "")
-    counted = _is_count(number) and not list_marker(all_toks) and not negated
-    if polarity is None and (counted or there_is_one(all_toks)
-                             or (says_so(toks) and not negated)):
-        polarity = "affirm"
-    if polarity is None and says_empty(all_toks):
-        polarity = "deny"
-    return polarity
-
-
 def _kind_of(narrow: str, broad: str) -> bool:
     """Whether `narrow` names a kind of `broad` by its head: a school bus is a bus, a police
     car a car. A kind of a whole class ("a van" for "vehicles?") leaves the class asserted, as
     it is there too."""
     n, b = _lemmas(narrow), _lemmas(broad)
     return len(n) > len(b) and n[-len(b):] == b
-
-
-def _asks_number(toks: list[str]) -> bool:
-    """Whether a yes/no question asks how many there are ("Are there two buses?", "more than
-    three", "exactly one"), so that its "no" says the number is wrong, not that there are none.
-    "Is there one car?", "at least one" and "more than zero" ask whether there is a car."""
-    if not toks or toks[0] not in QUESTION_VERBS:
-        return False
-    for i, t in enumerate(toks[1:], 1):
-        if t in NUMBER_QUESTION:
-            number = next((n for n in toks[i + 1 : i + 3] if n != "than"), "")
-            if not ((t == "least" and number in ("one", "1", "a", "an"))
-                    or (t == "more" and number in ("zero", "0"))):
-                return True
-        elif _is_count(t) and t not in ("one", "some", "few"):
-            return True
-    return False
-
-
-def _about_ego(toks: list[str], first: int) -> bool:
-    """Whether a question asks what the ego driver may or should do, not whether a concept is
-    there: "Is it safe to proceed through the intersection?", "Should we stop at the
-    crosswalk?". "Is it a bus?" asks about the bus, "Do you see a bus?" too."""
-    if len(toks) < 3 or toks[0] not in QUESTION_VERBS | EGO_MODALS:
-        return False
-    return toks[1] in ("we", "i") or (toks[1] == "it" and first > 2
-                                      and toks[2] not in ("a", "an", "the"))
 
 
 def _one_of(concept: str, kinds: frozenset[str]) -> bool:

@@ -1,0 +1,99 @@
+"""Whether an answer says yes, no or neither, and what a yes/no question asks.
+
+`concepts.ConceptExtractor` reads which concepts an answer names; these functions read its
+yes or no (`yes_or_no`) and what the question's no would deny: a question about how many there
+are (`asks_number`) or about what the driver may do (`about_ego`) denies no concept. Like
+`clauses`, each takes the text's tokens (`tokens`), so that a rule can be tested on its own.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from drivexplain.operators.verdicts.clauses import (
+    cannot_tell_at,
+    denies_one,
+    list_marker,
+    no_doubt_at,
+    says_empty,
+    says_so,
+    there_is_one,
+)
+from drivexplain.operators.verdicts.lexicon import (
+    APPROXIMATORS,
+    COUNT_WORDS,
+    DOUBTFUL_OPENERS,
+    EGO_MODALS,
+    EMPHATICS,
+    HEDGED_OPENERS,
+    NO_WORDS,
+    NUMBER_QUESTION,
+    QUESTION_VERBS,
+    YES_WORDS,
+)
+
+Polarity = Literal["affirm", "deny"]
+
+
+def is_count(token: str) -> bool:
+    """A number above zero, in words or digits, or a vague count ("several")."""
+    return token in COUNT_WORDS or (token.isdigit() and int(token) > 0)
+
+
+def yes_or_no(toks: list[str], all_toks: list[str], mentioned: bool, named: bool,
+              denied: bool, negated: bool) -> Polarity | None:
+    """Whether an answer says yes, no or neither (module docstring): its opening word
+    ("Yes", "Nope", "Probably not", "Without a doubt"), else what it says of what it names
+    (only denials: a no), else a count, "there is one" or "I think so" (a yes), else "it is
+    empty" (a no). `toks` are without breaks, `all_toks` with them."""
+    first = toks[0] if toks else ""
+    second = toks[1] if len(toks) > 1 else ""
+    polarity: Polarity | None = (
+        "affirm" if first in YES_WORDS else "deny" if first in NO_WORDS else None
+    )
+    if first in EMPHATICS or first in HEDGED_OPENERS:  # "Absolutely.", "Probably not."
+        polarity = "deny" if second in ("not", "no") else "affirm"
+    if first in DOUBTFUL_OPENERS:
+        polarity = "deny"
+    if no_doubt_at(toks, 0):  # "Without a doubt.", "No doubt about it."
+        polarity = "affirm"
+    if polarity == "deny" and cannot_tell_at(toks, 0):  # "No idea."
+        polarity = None
+    if polarity is None and ((denied and not named) or (not mentioned and negated)
+                             or denies_one(all_toks)):
+        polarity = "deny"
+    number = next((t for t in toks if t not in APPROXIMATORS), "")
+    counted = is_count(number) and not list_marker(all_toks) and not negated
+    if polarity is None and (counted or there_is_one(all_toks)
+                             or (says_so(toks) and not negated)):
+        polarity = "affirm"
+    if polarity is None and says_empty(all_toks):
+        polarity = "deny"
+    return polarity
+
+
+def asks_number(toks: list[str]) -> bool:
+    """Whether a yes/no question asks how many there are ("Are there two buses?", "more than
+    three", "exactly one"), so that its "no" says the number is wrong, not that there are none.
+    "Is there one car?", "at least one" and "more than zero" ask whether there is a car."""
+    if not toks or toks[0] not in QUESTION_VERBS:
+        return False
+    for i, t in enumerate(toks[1:], 1):
+        if t in NUMBER_QUESTION:
+            number = next((n for n in toks[i + 1 : i + 3] if n != "than"), "")
+            if not ((t == "least" and number in ("one", "1", "a", "an"))
+                    or (t == "more" and number in ("zero", "0"))):
+                return True
+        elif is_count(t) and t not in ("one", "some", "few"):
+            return True
+    return False
+
+
+def about_ego(toks: list[str], first: int) -> bool:
+    """Whether a question asks what the ego driver may or should do, not whether a concept is
+    there: "Is it safe to proceed through the intersection?", "Should we stop at the
+    crosswalk?". "Is it a bus?" asks about the bus, "Do you see a bus?" too."""
+    if len(toks) < 3 or toks[0] not in QUESTION_VERBS | EGO_MODALS:
+        return False
+    return toks[1] in ("we", "i") or (toks[1] == "it" and first > 2
+                                      and toks[2] not in ("a", "an", "the"))

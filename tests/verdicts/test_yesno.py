@@ -1,0 +1,41 @@
+"""What a yes/no question asks, read on its tokens (`operators/verdicts/yesno.py`)."""
+
+from __future__ import annotations
+
+import pytest
+
+from drivexplain.operators.verdicts.lexicon import tokens
+from drivexplain.operators.verdicts.yesno import about_ego, asks_number, is_count, yes_or_no
+
+
+@pytest.mark.parametrize(("question", "number"), [
+    ("Are there two buses?", True),
+    ("Are there more than 3 cars?", True),
+    ("Is there exactly one car?", True),
+    ("Is there at least one car?", False),
+    ("Is there one car?", False),
+    ("Are there some cars?", False),
+    ("How many cars are there?", False),  # not a yes/no question
+])
+def test_a_question_about_how_many(question: str, number: bool) -> None:
+    assert asks_number(tokens(question)) is number
+
+
+@pytest.mark.parametrize(("question", "first", "ego"), [
+    ("Is it safe to proceed through the intersection?", 7, True),
+    ("Should we stop at the crosswalk?", 5, True),
+    ("Is it a bus?", 3, False),
+    ("Do you see a bus?", 4, False),
+])
+def test_a_question_about_what_the_driver_may_do(question: str, first: int, ego: bool) -> None:
+    toks = tokens(question)
+    assert about_ego(toks, first) is ego
+
+
+def test_counts_and_the_opening_word() -> None:
+    assert is_count("3") and is_count("several") and not is_count("0")
+    assert yes_or_no(["nope"], ["nope"], False, False, False, False) == "deny"
+    assert yes_or_no(["probably", "not"], ["probably", "not"], False, False, False,
+                     True) == "deny"
+    assert yes_or_no(["three"], ["three"], False, False, False, False) == "affirm"
+    assert yes_or_no(["no", "idea"], ["no", "idea"], False, False, False, False) is None
