@@ -1,0 +1,109 @@
+"""Families of audit-style questions and answers, each with the reading it must get, over every
+class and colour of the synthetic world.
+
+The held-out file (`test_held_out_answers.py`) holds single wordings as people write them; these
+families sweep the shapes an auditor's templates take (a yes or a no in many forms, a colour
+before or after the noun, an instruction around the question, an answer that names a second
+class) across all classes, so that a rule written for one class cannot misread another.
+None is a `benchmarks/verdicts/coherence.py` template.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from drivexplain.operators.contrastive import load_vocabulary
+from drivexplain.operators.verdicts.concepts import ConceptExtractor
+from drivexplain.synthworld.objects import CLASS_COLOURS, OBJECT_CLASSES
+from drivexplain.synthworld.qa import PLURALS
+
+PROMPTS = ("Is there {a} in the frame?", "Can you see {a}?", "Are any {p} present?",
+           "Does the image contain {a}?", "Is {a} visible?", "Any {p}?",
+           "Is there at least one {c}?", "Please answer with yes or no: is there {a}?",
+           "USER: <image>\nIs there {a}? ASSISTANT:", "Is there {a}? Don't explain.")
+YES = ("Yes, {a} is visible.", "Yes, I do.", "Correct, there is {a}.", "Indeed, {a} is present.",
+       "Affirmative.", "There's {a} on the right.", "Yes, one {c}.", "I spot {n} {p}.",
+       "Yes, there are a few {p}.", "Yep, {a}.", "Yes, there is.", "{N} {p}.",
+       "I can make out {a} in the distance.", "There appears to be {a}.",
+       "<think>Let me look at the road.</think> Yes.", '{{"answer": "yes"}}')
+NO = ("No, I don't see any {p}.", "There is no {c} in this frame.", "I see no {p}.",
+      "Nope, no {p} here.", "There aren't any {p}.", "Negative.", "Not that I can see.",
+      "I can't spot any {p}.", "No, there are none.", "None.", "Absolutely not.",
+      "There are zero {p}.", "No, there isn't.", "There is no sign of {a}.",
+      "I couldn't find any {p}.", "The frame contains no {p}.", "Nothing of the sort.",
+      '```json\n{{"present": false}}\n```')
+OTHER = {"car": "truck", "truck": "bus", "bus": "car", "bicycle": "pedestrian",
+         "pedestrian": "bicycle", "traffic light": "stop sign", "stop sign": "traffic light",
+         "crosswalk": "traffic cone", "traffic cone": "crosswalk"}
+TWO = (("No, there is no {c}, only {ao}.", {"o"}, {"c"}),
+       ("I can see {ao}, but no {p}.", {"o"}, {"c"}),
+       ("Yes, there is {a} next to {ao}.", {"c", "o"}, set()),
+       ("Not {a}, but {ao}.", {"o"}, {"c"}),
+       ("Neither {a} nor {ao} is visible.", set(), {"c", "o"}),
+       ("No {p} or {po} are visible.", set(), {"c", "o"}))
+COLOUR_PROMPTS = ("What colour is the {c}?", "What is the colour of the {c}?",
+                  "What color is the {c} on the left?")
+COLOUR_ANSWERS = ("The {c} is painted {k}.", "It's {k}.", "{K}, I think.", "It appears to be {k}.",
+                  "{A_k}.", "The colour of the {c} is {k}.", "That {c} is {k}.",
+                  "It is a {k} one.", "The {c} has a {k} colour.", "The nearest {c} is {k}.",
+                  "The {c} is {k}, not {k2}.", "Looks {k}.")
+
+
+def _a(word: str) -> str:
+    return ("an " if word[0] in "aeiou" else "a ") + word
+
+
+@pytest.fixture(scope="module")
+def extractor() -> ConceptExtractor:
+    return ConceptExtractor(load_vocabulary("configs/vocabulary.yaml"))
+
+
+def _misread(extractor: ConceptExtractor, cases: list[tuple[str, str, set, set]]) -> list:
+    wrong = []
+    for prompt, answer, present, denied in cases:
+        read = extractor.answer(answer, extractor.prompt(prompt))
+        if (set(read.concepts), set(read.denied)) != (present, denied):
+            wrong.append((prompt, answer, read.concepts, read.denied))
+    return wrong
+
+
+def test_yes_and_no_about_every_class(extractor: ConceptExtractor) -> None:
+    cases = []
+    for c in OBJECT_CLASSES:
+        fill = {"c": c, "p": PLURALS[c], "a": _a(c), "n": "two", "N": "Two"}
+        for prompt in PROMPTS:
+            cases += [(prompt.format(**fill), a.format(**fill), {c}, set()) for a in YES]
+            cases += [(prompt.format(**fill), a.format(**fill), set(), {c}) for a in NO]
+    assert _misread(extractor, cases) == []
+
+
+def test_answers_that_name_a_second_class(extractor: ConceptExtractor) -> None:
+    cases = []
+    for c in OBJECT_CLASSES:
+        o = OTHER[c]
+        fill = {"c": c, "p": PLURALS[c], "a": _a(c), "ao": _a(o), "po": PLURALS[o]}
+        for answer, present, denied in TWO:
+            named = {"c": c, "o": o}
+            cases.append((f"Is there {_a(c)}?", answer.format(**fill),
+                          {named[k] for k in present}, {named[k] for k in denied}))
+    assert _misread(extractor, cases) == []
+
+
+def test_colours_before_and_after_the_noun(extractor: ConceptExtractor) -> None:
+    vocabulary = set(extractor.vocabulary)
+    cases = []
+    for c, colours in CLASS_COLOURS.items():
+        for i, k in enumerate(colours):
+            coloured = f"{k} {c}" if f"{k} {c}" in vocabulary else c
+            fill = {"c": c, "k": k, "K": k.capitalize(), "k2": colours[(i + 1) % len(colours)],
+                    "A_k": _a(f"{k} {c}").capitalize()}
+            for prompt in COLOUR_PROMPTS:
+                for answer in COLOUR_ANSWERS:
+                    read = extractor.answer(answer.format(**fill),
+                                            extractor.prompt(prompt.format(**fill)))
+                    # "not blue" may deny the blue form; it must never assert it
+                    if set(read.concepts) != {coloured} or not set(read.denied) <= {
+                            f"{fill['k2']} {c}"}:
+                        cases.append((prompt, answer.format(**fill), read.concepts,
+                                      read.denied))
+    assert cases == []
