@@ -305,6 +305,8 @@ DEFINITES = frozenset({"the", "that", "this", "these", "those"})
 QUESTION_VERBS = frozenset({"is", "are", "was", "were", "does", "do", "did", "has", "have"})
 # Modals that open a question about what the driver may do: "Should we stop?".
 EGO_MODALS = frozenset({"should", "can", "could", "may", "must", "shall", "will", "would"})
+# Verbs of seeing: "Can we see a bus?" asks whether there is one.
+SEEING = frozenset({"see", "spot", "notice", "find", "observe", "detect", "identify", "view"})
 # Subjects that point back: to the last concept before them, else to the prompt's.
 PRONOUNS = frozenset({"it", "its", "they", "this", "that", "these", "those", "which", "who",
                       "both"})

@@ -29,6 +29,7 @@ from drivexplain.operators.verdicts.lexicon import (
     NO_WORDS,
     NUMBER_QUESTION,
     QUESTION_VERBS,
+    SEEING,
     YES_WORDS,
 )
 
@@ -92,8 +93,10 @@ def asks_number(toks: list[str]) -> bool:
 def about_ego(toks: list[str], first: int) -> bool:
     """Whether a question asks what the ego driver may or should do, not whether a concept is
     there: "Is it safe to proceed through the intersection?", "Should we stop at the
-    crosswalk?". "Is it a bus?" asks about the bus, "Do you see a bus?" too."""
+    crosswalk?". "Is it a bus?", "Can we see a bus?" and "Do you see a bus?" ask about the
+    bus; `first` is where the question's first concept stands."""
     if len(toks) < 3 or toks[0] not in QUESTION_VERBS | EGO_MODALS:
         return False
-    return toks[1] in ("we", "i") or (toks[1] == "it" and first > 2
-                                      and toks[2] not in ("a", "an", "the"))
+    if toks[1] in ("we", "i"):
+        return toks[2] not in SEEING
+    return toks[1] == "it" and toks[2] not in ("a", "an", "the") and "to" in toks[3:first]

@@ -20,7 +20,8 @@ from drivexplain.synthworld.qa import PLURALS
 PROMPTS = ("Is there {a} in the frame?", "Can you see {a}?", "Are any {p} present?",
            "Does the image contain {a}?", "Is {a} visible?", "Any {p}?",
            "Is there at least one {c}?", "Please answer with yes or no: is there {a}?",
-           "USER: <image>\nIs there {a}? ASSISTANT:", "Is there {a}? Don't explain.")
+           "USER: <image>\nIs there {a}? ASSISTANT:", "Is there {a}? Don't explain.",
+           "Can we see {a}?", "Do I see any {p}?")
 YES = ("Yes, {a} is visible.", "Yes, I do.", "Correct, there is {a}.", "Indeed, {a} is present.",
        "Affirmative.", "There's {a} on the right.", "Yes, one {c}.", "I spot {n} {p}.",
        "Yes, there are a few {p}.", "Yep, {a}.", "Yes, there is.", "{N} {p}.",

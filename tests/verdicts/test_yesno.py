@@ -26,6 +26,9 @@ def test_a_question_about_how_many(question: str, number: bool) -> None:
     ("Should we stop at the crosswalk?", 5, True),
     ("Is it a bus?", 3, False),
     ("Do you see a bus?", 4, False),
+    ("Can we see any pedestrians?", 4, False),
+    ("Could it be a cyclist?", 4, False),
+    ("Is it possible there is a bus?", 6, False),
 ])
 def test_a_question_about_what_the_driver_may_do(question: str, first: int, ego: bool) -> None:
     toks = tokens(question)
