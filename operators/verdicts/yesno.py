@@ -75,16 +75,18 @@ def yes_or_no(toks: list[str], all_toks: list[str], mentioned: bool, named: bool
 
 def asks_number(toks: list[str]) -> bool:
     """Whether a yes/no question asks how many there are ("Are there two buses?", "more than
-    three", "exactly one"), so that its "no" says the number is wrong, not that there are none.
-    "Is there one car?", "at least one" and "more than zero" ask whether there is a car."""
+    three", "exactly one", "more cars than trucks"), so that its "no" says the number is wrong,
+    not that there are none. "Is there one car?" and "at least one" ask whether there is a car,
+    and "over there" is no number."""
     if not toks or toks[0] not in QUESTION_VERBS:
         return False
     for i, t in enumerate(toks[1:], 1):
-        if t in NUMBER_QUESTION:
+        if t in NUMBER_QUESTION:  # "more than 3", "at least two"; not "over there"
             number = next((n for n in toks[i + 1 : i + 3] if n != "than"), "")
-            if not ((t == "least" and number in ("one", "1", "a", "an"))
-                    or (t == "more" and number in ("zero", "0"))):
+            if is_count(number) and not (t == "least" and number in ("one", "1")):
                 return True
+            if t in ("more", "fewer", "less") and "than" in toks[i + 2 :]:
+                return True  # "Are there more cars than trucks?" compares numbers
         elif is_count(t) and t not in ("one", "some", "few"):
             return True
     return False

@@ -16,6 +16,9 @@ from drivexplain.operators.verdicts.yesno import about_ego, asks_number, is_coun
     ("Is there one car?", False),
     ("Are there some cars?", False),
     ("How many cars are there?", False),  # not a yes/no question
+    ("Are there more cars than trucks?", True),
+    ("Are there any cars over there?", False),
+    ("Is there a dog under the truck?", False),
 ])
 def test_a_question_about_how_many(question: str, number: bool) -> None:
     assert asks_number(tokens(question)) is number
