@@ -345,13 +345,9 @@ def denies_one(toks: list[str]) -> bool:
 
 def there_is_one(toks: list[str]) -> bool:
     """Whether "there ... one" says what was asked is there: "There could be one behind the
-    bus.", also after a no about where ("Not on the left, but one is on the right.") (a "one"
-    under a negator is `denies_one`'s; one after "not sure" says nothing)."""
+    bus." (a "one" under a negator is `denies_one`'s; one after "not sure" says nothing)."""
     unsure = cannot_tell_scopes(toks)
     for i, tok in enumerate(toks):
-        if tok == "one" and 0 < i < len(toks) - 1 and not unsure[i] and \
-                toks[i - 1] in ("but", ",") and toks[i + 1] in COPULAS:
-            return True
         if tok != "there" or unsure[i] or any(
                 is_negator(toks, k) for k in range(clause_start(toks, i) + 1, i)):
             continue  # "I don't think there is one"

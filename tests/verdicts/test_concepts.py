@@ -772,6 +772,8 @@ READINGS = [
     ("Are there two buses?", "No, not one.", (), ("bus",)),
     ("Is there a bus?", "No, it isn't there.", (), ("bus",)),
     ("Is there a bus?", "No, it's a truck.", ("truck",), ("bus",)),
+    ("Is there a bus?", "No, one is a truck and the other is a van.", ("truck", "van"),
+     ("bus",)),
     # too dark to tell is a cannot-tell
     ("Is there a bus?", "It's too dark to tell.", (), ()),
     ("Is there a bus?", "Too far away to see.", (), ()),
