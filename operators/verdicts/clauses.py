@@ -338,7 +338,8 @@ def denies_one(toks: list[str]) -> bool:
         while j < len(toks) and toks[j] in ONE_FILLER:
             j += 1
         if j < len(toks) and toks[j] == "one" and (
-                j + 1 == len(toks) or toks[j + 1] in BREAKS or toks[j + 1] in CLAUSE_WORDS):
+                j + 1 == len(toks) or toks[j + 1] in BREAKS or toks[j + 1] in CLAUSE_WORDS
+                or toks[j + 1] in PREPOSITIONS):  # "I don't see one in this frame"
             return True
     return False
 
@@ -355,13 +356,19 @@ def there_is_one(toks: list[str]) -> bool:
         while j < len(toks) and toks[j] in THERE_ONE_FILLER:
             j += 1
         k = j + 1
-        while k < len(toks) and toks[k] in ELSEWHERE_FILLER:
-            k += 1  # "there's one further down the road"
+        while k < len(toks) and (toks[k] in ELSEWHERE_FILLER or partly_hidden(toks, k)):
+            k += 1  # "there's one further down the road", "one partially hidden behind"
         if j > i + 1 and j < len(toks) and toks[j] == "one" and (
                 k == len(toks) or toks[k] in BREAKS or toks[k] in CLAUSE_WORDS
                 or toks[k] in PREPOSITIONS):
             return True
     return False
+
+
+def partly_hidden(toks: list[str], k: int) -> bool:
+    """Whether "hidden" at `k` follows "partially" or "partly": a thing partly hidden is there;
+    one hidden behind the truck is not in view."""
+    return toks[k] == "hidden" and k > 0 and toks[k - 1] in ("partially", "partly", "half")
 
 
 def present_elsewhere(toks: list[str]) -> bool:

@@ -314,7 +314,8 @@ PRONOUNS = frozenset({"it", "its", "they", "this", "that", "these", "those", "wh
 SUBJECT_PRONOUNS = frozenset({"it", "they", "he", "she"})
 # Words between a subject and where it is: "they are all on the sidewalk".
 ELSEWHERE_FILLER = frozenset({"all", "both", "just", "only", "still", "now", "currently",
-                              "further", "farther", "actually"})
+                              "further", "farther", "actually", "partially", "partly", "half",
+                              "parked", "standing", "waiting", "stopped"})
 # Words that start a new clause for attribute attachment ("a car and the bus is yellow").
 CLAUSE_WORDS = frozenset(
     {"and", "or", "but", "while", "whereas", "although", "though", "because", "so", "yet",

@@ -774,6 +774,10 @@ READINGS = [
     ("Is there a bus?", "No, it's a truck.", ("truck",), ("bus",)),
     ("Is there a bus?", "No, one is a truck and the other is a van.", ("truck", "van"),
      ("bus",)),
+    ("Is there a traffic light?", "I don't see one in this frame; there is a stop sign.",
+     ("stop sign",), ("traffic light",)),
+    ("Is there a motorcycle?", "There might be one partially hidden behind the bus.",
+     ("bus", "motorcycle"), ()),
     # too dark to tell is a cannot-tell
     ("Is there a bus?", "It's too dark to tell.", (), ()),
     ("Is there a bus?", "Too far away to see.", (), ()),
