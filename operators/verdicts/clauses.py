@@ -365,6 +365,11 @@ def there_is_one(toks: list[str]) -> bool:
     return False
 
 
+def is_count(token: str) -> bool:
+    """A number above zero, in words or digits, or a vague count ("several")."""
+    return token in COUNT_WORDS or (token.isdigit() and int(token) > 0)
+
+
 def partly_hidden(toks: list[str], k: int) -> bool:
     """Whether "hidden" at `k` follows "partially" or "partly": a thing partly hidden is there;
     one hidden behind the truck is not in view."""
@@ -391,11 +396,12 @@ def present_elsewhere(toks: list[str]) -> bool:
             while k < len(toks) and (toks[k] in THERE_ONE_FILLER or toks[k] in ELSEWHERE_FILLER):
                 k += 1
         subject = toks[k] if k < len(toks) else ""
-        counted = subject in COUNT_WORDS or (subject.isdigit() and int(subject) > 0)
+        counted = is_count(subject)
         if subject not in SUBJECT_PRONOUNS and not counted:
             continue
         j = k + 1
-        while j < len(toks) and (toks[j] in COPULAS or toks[j] in ELSEWHERE_FILLER):
+        while j < len(toks) and (toks[j] in COPULAS or toks[j] in ELSEWHERE_FILLER
+                                 or partly_hidden(toks, j)):
             j += 1
         after = toks[j] if j < len(toks) else "."
         stop = next((m for m in range(i, len(toks)) if toks[m] in BREAKS), len(toks))

@@ -636,17 +636,17 @@ class ConceptExtractor:
             return Extraction(text, (), (), "specific", None, "none",
                               ("the answer says it cannot tell: it asserts and denies nothing",))
         if named or denied:
-            return self._named_answer(text, toks, prompt, mentions, polarity, negated)
+            return self._named_answer(text, toks, all_toks, prompt, mentions, polarity, negated)
         llm_named = self._ask_llm(text) if polarity is None else ()
         if llm_named:
             return Extraction(text, llm_named, (), "specific", polarity, "llm")
-        return self._inherited_answer(text, toks, prompt, polarity, negated)
+        return self._inherited_answer(text, toks, all_toks, prompt, polarity, negated)
 
-    def _named_answer(self, text: str, toks: list[str], prompt: Extraction,
-                      mentions: list[Mention], polarity: Polarity | None,
+    def _named_answer(self, text: str, toks: list[str], all_toks: list[str],
+                      prompt: Extraction, mentions: list[Mention], polarity: Polarity | None,
                       negated: bool) -> Extraction:
         """An answer that names concepts: those, plus what its yes or no says of the
-        prompt's."""
+        prompt's. `toks` are the answer's tokens without breaks, `all_toks` with them."""
         named, denied = self._split(mentions)
         notes = tuple(f"the colour {m.colour!r} goes with {m.concept!r}"
                       for m in mentions if m.colour is not None)
@@ -667,7 +667,7 @@ class ConceptExtractor:
             # sidewalk." says it is there, elsewhere than asked
             asked = self._asked(prompt)
             told = tuple(c for c in asked if not any(same_thing(c, n) for n in said))
-            if present_elsewhere(unlabelled(tokens(text))):
+            if present_elsewhere(all_toks):
                 # "There's no bus directly ahead, but there is one in the oncoming lane."
                 moved = tuple(c for c in denied if any(same_thing(c, a) for a in asked))
                 named += moved + told
@@ -684,8 +684,9 @@ class ConceptExtractor:
                             if c in asked_colour.values() and c not in named + denied)
         return Extraction(text, named, denied, "specific", polarity, source, notes)
 
-    def _inherited_answer(self, text: str, toks: list[str], prompt: Extraction,
-                          polarity: Polarity | None, negated: bool) -> Extraction:
+    def _inherited_answer(self, text: str, toks: list[str], all_toks: list[str],
+                          prompt: Extraction, polarity: Polarity | None,
+                          negated: bool) -> Extraction:
         """An answer that names no concept ("No.", "Red.", "Two."): it is about the prompt's
         concepts, and its yes or no, colour or count says what of them."""
         inherited = prompt.concepts
@@ -724,12 +725,12 @@ class ConceptExtractor:
                               ("a no to a question about the concept takes the concept as "
                                "given and denies only what is asked of it, which no concept "
                                "names",))
-        if polarity == "deny" and present_elsewhere(unlabelled(tokens(text))):
+        if polarity == "deny" and present_elsewhere(all_toks):
             return Extraction(text, self._asked(prompt), (), "specific", polarity,
                               "inherited from the prompt",
                               ("a no that goes on to say one is there ('No, there's one on the "
                                "right.') denies only where it was asked to be",))
-        said_none = denies_one(toks) or any(t in ("none", "zero", "0", "nil") for t in toks[1:])
+        said_none = denies_one(all_toks) or any(t in ("none", "zero", "0", "nil") for t in toks[1:])
         if polarity == "deny" and asks_number(tokens(prompt.text)) and not said_none:
             return Extraction(text, (), (), "specific", polarity, "none",
                               ("a no to how many there are ('Are there more than three "

@@ -13,6 +13,7 @@ from typing import Literal
 from drivexplain.operators.verdicts.clauses import (
     cannot_tell_at,
     denies_one,
+    is_count,
     list_marker,
     no_doubt_at,
     says_empty,
@@ -21,7 +22,6 @@ from drivexplain.operators.verdicts.clauses import (
 )
 from drivexplain.operators.verdicts.lexicon import (
     APPROXIMATORS,
-    COUNT_WORDS,
     DOUBTFUL_OPENERS,
     EGO_MODALS,
     EMPHATICS,
@@ -34,11 +34,6 @@ from drivexplain.operators.verdicts.lexicon import (
 )
 
 Polarity = Literal["affirm", "deny"]
-
-
-def is_count(token: str) -> bool:
-    """A number above zero, in words or digits, or a vague count ("several")."""
-    return token in COUNT_WORDS or (token.isdigit() and int(token) > 0)
 
 
 def yes_or_no(toks: list[str], all_toks: list[str], mentioned: bool, named: bool,

@@ -778,6 +778,8 @@ READINGS = [
      ("stop sign",), ("traffic light",)),
     ("Is there a motorcycle?", "There might be one partially hidden behind the bus.",
      ("bus", "motorcycle"), ()),
+    ("Is there a bus on the left?", "No, it is partially hidden behind the truck.",
+     ("truck", "bus"), ()),
     # too dark to tell is a cannot-tell
     ("Is there a bus?", "It's too dark to tell.", (), ()),
     ("Is there a bus?", "Too far away to see.", (), ()),
