@@ -11,6 +11,8 @@ concept a phrase names.
 
 Rules, in order (the word lists live in `operators.verdicts.lexicon`, the predicates that read
 the words around a concept in `operators.verdicts.clauses`):
+- An answer in another format than prose (grounding tags, JSON detections, a letter for a
+  lettered option) is first turned into prose (`operators.verdicts.formats.plain_answer`).
 - Text is tokenised with punctuation, line ends, bars, brackets and spaced dashes kept as scope
   breaks (so bullets, tables and "Not a bus - a truck" read as separate items); clitics are
   split off ("it's" -> "it" "'s", "car's" -> "car" "'s") while negated auxiliaries stay whole
@@ -87,9 +89,10 @@ the words around a concept in `operators.verdicts.clauses`):
 - A prompt with no concept is `generic` when it asks about the scene ("Describe this image.",
   "What is ahead?") and `ambiguous` otherwise ("I don't like winter.", "Is it safe to drive?"):
   the paper's Cases II and III.
-- An answer's `polarity` is its yes/no: an opening yes or no word ("Absent." is one), or an
-  emphatic or hedged word that takes the sign of what follows it ("Absolutely." and "Possibly,
-  near the crosswalk." affirm, "Definitely not." and "Probably not." deny), else
+- An answer's `polarity` is its yes/no: after a reasoning chain, its final answer ("Step 1:
+  ... Final answer: No.", `yesno.final_answer`); else an opening yes or no word ("Absent." is
+  one), or an emphatic or hedged word that takes the sign of what follows it ("Absolutely."
+  and "Possibly, near the crosswalk." affirm, "Definitely not." and "Probably not." deny), else
   "deny" when everything it names is denied or when it names nothing and is negated ("Not that I
   can see."), else "affirm" when it opens with a count above zero ("Three."), else "deny" when
   it says a place on the road is empty ("The road ahead is clear.": what was asked about is not
@@ -158,6 +161,7 @@ from drivexplain.operators.verdicts.clauses import (
     present_elsewhere,
     unlabelled,
 )
+from drivexplain.operators.verdicts.formats import plain_answer
 from drivexplain.operators.verdicts.lexicon import (
     ABSENCE_FILLER,
     ABSENT_VALUES,
@@ -193,6 +197,7 @@ from drivexplain.operators.verdicts.yesno import (
     Polarity,
     about_ego,
     asks_number,
+    final_answer,
     yes_or_no,
 )
 
@@ -424,8 +429,9 @@ class ConceptExtractor:
 
     def _riders(self, toks: list[str], items: list[_Item]) -> list[_Item]:
         """A person on or riding what `RIDERS` names is its rider: "a man riding a bike" is a
-        cyclist (and a bicycle); so is a person doing what `RIDING_VERBS` names ("someone
-        cycling")."""
+        cyclist (and a bicycle), and so is one riding "it" after a bike was named ("a bike, but
+        nobody is riding it" denies the cyclist); so is a person doing what `RIDING_VERBS`
+        names ("someone cycling")."""
         dropped: list[_Item] = []
         for person, ride in itertools.pairwise(items):
             rider = RIDERS.get(ride.concept)
@@ -437,6 +443,13 @@ class ConceptExtractor:
                 person.concept = self._lower[rider]
                 if person.absent:  # "nobody on a bike" denies the cyclist, names no bike
                     dropped.append(ride)
+        for k, person in enumerate(items):  # "a bike, but nobody is riding it"
+            ride = next((it for it in reversed(items[:k]) if it.concept in RIDERS), None)
+            verb = [t for t in toks[person.stop : person.stop + 4] if t not in AUXILIARIES]
+            if (person.concept == "pedestrian" and ride is not None
+                    and RIDERS[ride.concept] in self._lower
+                    and verb[:2] in (["riding", "it"], ["rides", "it"], ["on", "it"])):
+                person.concept = self._lower[RIDERS[ride.concept]]
         for person in items:  # "someone cycling", "nobody is biking"
             verb = next((t for t in toks[person.stop :] if t not in AUXILIARIES), "")
             if person.concept == "pedestrian" and RIDING_VERBS.get(verb) in self._lower:
@@ -622,14 +635,16 @@ class ConceptExtractor:
 
     def answer(self, text: str, prompt: Extraction) -> Extraction:
         """The answer's concepts; yes/no and bare answers inherit the prompt's (module doc)."""
-        all_toks = unlabelled(tokens(text))
+        read = plain_answer(text, prompt.text)
+        all_toks = unlabelled(tokens(read))
         toks = [t for t in all_toks if t not in BREAKS]
         if toks[:3] in (["it", "'s", "possible"], ["it", "is", "possible"]):
             toks = toks[2:]  # "It's possible; there is a large vehicle" opens as "Possibly"
-        mentions = self.mentions(text, prompt.all_concepts)
+        mentions = self.mentions(read, prompt.all_concepts)
         named, denied = self._split(mentions)
         negated = any(is_negator(all_toks, i) for i in range(len(all_toks)))
-        polarity = yes_or_no(toks, all_toks, bool(mentions), bool(named), bool(denied), negated)
+        polarity = final_answer(all_toks) or yes_or_no(
+            toks, all_toks, bool(mentions), bool(named), bool(denied), negated)
         if polarity is None and not mentions and any(
                 cannot_tell_at(all_toks, i) for i in range(len(all_toks))) and \
                 self._refine_colour(toks, prompt.concepts) == prompt.concepts:
@@ -637,7 +652,7 @@ class ConceptExtractor:
                               ("the answer says it cannot tell: it asserts and denies nothing",))
         if named or denied:
             return self._named_answer(text, toks, all_toks, prompt, mentions, polarity, negated)
-        llm_named = self._ask_llm(text) if polarity is None else ()
+        llm_named = self._ask_llm(read) if polarity is None else ()
         if llm_named:
             return Extraction(text, llm_named, (), "specific", polarity, "llm")
         return self._inherited_answer(text, toks, all_toks, prompt, polarity, negated)

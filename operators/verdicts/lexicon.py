@@ -66,6 +66,8 @@ SYNONYMS: dict[str, str] = {
     "traffic signal": "traffic light",
     "signal light": "traffic light",
     "bike": "bicycle",
+    "pushbike": "bicycle",
+    "push bike": "bicycle",
     "cyclist on a bike": "cyclist",
     "bicyclist": "cyclist",
     "bike rider": "cyclist",
@@ -252,7 +254,8 @@ NUMBER_QUESTION = frozenset({"more", "least", "exactly", "fewer", "less", "most"
 LABEL_MARKS = frozenset({":", "?", "\u2014", "(", "|"})
 # Words of a label a VLM may put before its answer: "Answer: No.", "A: yes", "Final answer: no".
 ANSWER_LABELS = frozenset({"answer", "a", "response", "reply", "short", "final", "my", "output",
-                           "present", "visible"})
+                           "present", "visible", "result", "results", "detection",
+                           "detections", "detected", "found", "object", "objects"})
 COLOURS = frozenset(
     {"red", "blue", "white", "black", "yellow", "silver", "green", "amber", "grey", "gray",
      "orange", "brown", "purple", "pink"}
@@ -378,7 +381,7 @@ _UNAPOSTROPHISED = re.compile(r"\b(" + "|".join(UNAPOSTROPHISED) + r")\b")
 # What a VLM writes around its answer that is no part of it: a reasoning model's thoughts
 # ("<think>...</think> No."), which name what it considered, not what it claims, and the fences
 # of a code block with their language ("```json").
-_NOT_THE_ANSWER = re.compile(r"<think>.*?</think>|```[a-z]*", re.S)
+NOT_THE_ANSWER = re.compile(r"<think>.*?</think>|```[a-z]*", re.S)
 
 
 def lemma(token: str) -> str:
@@ -398,8 +401,8 @@ def tokens(text: str) -> list[str]:
     """Lower-case word tokens and scope breaks (`BREAKS`; a spaced or en/em dash becomes "\u2014");
     clitics ("'s") are tokens of their own, negated auxiliaries stay one token ("don't", also
     when typed "dont" or with a curly apostrophe), and a shade is its colour (`SHADES`). A
-    reasoning block and code fences are left out (`_NOT_THE_ANSWER`)."""
-    text = _NOT_THE_ANSWER.sub(" ", text.lower())
+    reasoning block and code fences are left out (`NOT_THE_ANSWER`)."""
+    text = NOT_THE_ANSWER.sub(" ", text.lower())
     text = _DASH.sub(" \u2014 ", text.replace("\u2019", "'").replace("\r", "\n"))
     text = _UNAPOSTROPHISED.sub(lambda m: UNAPOSTROPHISED[m.group(1)], text)
     return [SHADES.get(t, t) for t in TOKEN.findall(text)]

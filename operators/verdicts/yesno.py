@@ -2,7 +2,8 @@
 
 `concepts.ConceptExtractor` reads which concepts an answer names; these functions read its
 yes or no (`yes_or_no`) and what the question's no would deny: a question about how many there
-are (`asks_number`) or about what the driver may do (`about_ego`) denies no concept. Like
+are (`asks_number`) or about what the driver may do (`about_ego`) denies no concept; after a
+reasoning chain, its final answer says the yes or no (`final_answer`). Like
 `clauses`, each takes the text's tokens (`tokens`), so that a rule can be tested on its own.
 """
 
@@ -22,6 +23,7 @@ from drivexplain.operators.verdicts.clauses import (
 )
 from drivexplain.operators.verdicts.lexicon import (
     APPROXIMATORS,
+    BREAKS,
     DOUBTFUL_OPENERS,
     EGO_MODALS,
     EMPHATICS,
@@ -66,6 +68,25 @@ def yes_or_no(toks: list[str], all_toks: list[str], mentioned: bool, named: bool
     if polarity is None and says_empty(all_toks):
         polarity = "deny"
     return polarity
+
+
+def final_answer(all_toks: list[str]) -> Polarity | None:
+    """The yes or no after a reasoning chain: "Step 1: ... Final answer: No.", "..., so the
+    answer is yes." Only a marker after the answer's start counts (an opening "Answer: No." is
+    a label, `clauses.unlabelled`); the last one wins. `all_toks` are with breaks."""
+    for i in range(len(all_toks) - 1, 0, -1):
+        if all_toks[i] != "answer":
+            continue
+        after = [t for t in all_toks[i + 1 : i + 5] if t not in BREAKS]
+        if after[:1] in (["is"], ["was"]):
+            after = after[1:]
+        elif after[:2] == ["would", "be"]:
+            after = after[2:]
+        elif ":" not in all_toks[i + 1 : i + 2]:
+            continue
+        word = after[0] if after else ""
+        return "affirm" if word in YES_WORDS else "deny" if word in NO_WORDS else None
+    return None
 
 
 def asks_number(toks: list[str]) -> bool:

@@ -820,6 +820,26 @@ READINGS = [
      ("car", "bus"), ("truck", "bicycle")),
     ("Describe the scene.", "Road works ahead, with some pylons.", ("roadwork", "traffic cone"),
      ()),
+    # formats other VLM families write (operators/verdicts/formats.py)
+    ("Detect the trucks and output their boxes in JSON.", "[]", (), ("truck",)),
+    ("Detect the buses.", "Detections: none.", (), ("bus",)),
+    ("What colour is the car in front?",
+     "<ref>the car in front</ref><box>(300,310),(420,400)</box> is red.", ("red car",), ()),
+    ("Describe the vehicles as JSON.",
+     '{"vehicles": [{"type": "car", "color": "black"}, {"type": "truck"}]}',
+     ("vehicle", "black car", "truck"), ()),
+    ("Is there a traffic cone? (A) Yes (B) No", "(B) No", (), ("traffic cone",)),
+    ("Which of these is in the image? A. bus B. bicycle C. stop sign", "C", ("stop sign",), ()),
+    # after a reasoning chain, the final answer is the yes or no
+    ("Are there any trucks on the road?",
+     "Step 1: I look at the lanes. Step 2: I see only cars and a bus. Final answer: No.",
+     ("car", "bus"), ("truck",)),
+    ("Is there a pedestrian?", "Let me check. I see cars only. So the answer is no.", ("car",),
+     ("pedestrian",)),
+    # a rider is who rides the bicycle named before
+    ("Is there a cyclist?", "There's a bicycle parked by the wall, but no one is riding it.",
+     ("bicycle", "wall"), ("cyclist",)),
+    ("What is on the pavement?", "A pushbike and a pedestrian.", ("bicycle", "pedestrian"), ()),
 ]
 
 

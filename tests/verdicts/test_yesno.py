@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from drivexplain.operators.verdicts.lexicon import tokens
-from drivexplain.operators.verdicts.yesno import about_ego, asks_number, is_count, yes_or_no
+from drivexplain.operators.verdicts.yesno import (
+    about_ego,
+    asks_number,
+    final_answer,
+    is_count,
+    yes_or_no,
+)
 
 
 @pytest.mark.parametrize(("question", "number"), [
@@ -45,3 +51,15 @@ def test_counts_and_the_opening_word() -> None:
                      True) == "deny"
     assert yes_or_no(["three"], ["three"], False, False, False, False) == "affirm"
     assert yes_or_no(["no", "idea"], ["no", "idea"], False, False, False, False) is None
+
+
+@pytest.mark.parametrize(("answer", "polarity"), [
+    ("Step 1: I look at the lanes. Final answer: No.", "deny"),
+    ("The light shows green. Therefore, the answer is no.", "deny"),
+    ("There is one by the kerb, so the answer would be yes.", "affirm"),
+    ("Answer: No.", None),  # an opening label, read by yes_or_no after `unlabelled`
+    ("The answer is not clear from this frame.", None),
+    ("I can't answer that.", None),
+])
+def test_the_final_answer_after_a_reasoning_chain(answer: str, polarity: str | None) -> None:
+    assert final_answer(tokens(answer)) == polarity

@@ -1,0 +1,125 @@
+"""An answer as prose, whatever format the VLM wrote it in.
+
+VLM families do not all answer in sentences. Grounding models wrap what they name in tags with
+its box (Qwen-VL's `<ref>car</ref><box>(10,20),(30,40)</box>`, Qwen2-VL's `<|box_start|>`,
+Kosmos-2's `<phrase>` and patch indices, Florence-2's `<loc_123>`); detection prompts get JSON
+(`[{"bbox_2d": [...], "label": "car"}]`, and `[]` when nothing was found); benchmark-style
+prompts offer lettered options ("(A) Yes (B) No") and get a letter back; chat templates leave
+end-of-turn tokens ("</s>", "<|im_end|>"). `plain_answer` turns each into the words the answer
+reader (`concepts.ConceptExtractor.answer`) reads: the tags' boxes and coordinates, which name
+no concept, go, what they label stays; JSON becomes a list of its labels ("black car, truck"),
+with `[]` read as "none"; a letter becomes its option's text. Prose passes through unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from drivexplain.operators.verdicts.lexicon import NOT_THE_ANSWER
+
+# Tags whose content is geometry (a box, a point, patch or location indices), removed whole.
+_GEOMETRY_TAGS = re.compile(
+    r"<box>.*?</box>|<quad>.*?</quad>|<point>.*?</point>|<object>.*?</object>"
+    r"|<\|(box|quad|point)_start\|>.*?<\|\1_end\|>",
+    re.S,
+)
+# Any other tag (`<ref>`, `</ref>`, `<phrase>`, `<loc_12>`, `</s>`, `<|im_end|>`), removed alone.
+_TAG = re.compile(r"<\|?/?[a-z_]+(?:_\d+)?\|?>", re.I)
+# A bracketed tuple of two or more numbers, nested or not: "[0.1, 0.2, 0.5, 0.6]",
+# "[[12, 30, 80, 95]]", "(300,310)". A number in an answer is a count; these are positions.
+_COORDINATES = re.compile(r"[\[(]\s*-?\d+(?:\.\d+)?(?:\s*,\s*-?\d+(?:\.\d+)?)+\s*[\])]")
+_EMPTY_BRACKETS = re.compile(r"[\[(][\s,]*[\])]")
+# Keys of a detection that say what it is, and what colour.
+_NAME_KEYS = ("label", "class", "class_name", "category", "type", "name", "object")
+_COLOUR_KEYS = ("color", "colour")
+# Keys whose numbers are a position, size or score, not a count; a list of numbers is one too.
+_GEOMETRY_KEYS = re.compile(
+    r"^(?:x|y|w|h|x1|y1|x2|y2|width|height|area|depth|distance)$"
+    r"|box|bbox|point|coord|position|location|score|confidence|prob", re.I)
+# Lettered options in a prompt: "(A) Yes (B) No", "A. bus B. bicycle", "A) left B) right".
+_OPTION = re.compile(r"(?:^|(?<=[\s:?]))(?:\(([A-Ha-h])\)|([A-H])[.)])\s+")
+# A letter answering them, after an optional "Answer:" label: "B", "(B) No", "A. yes".
+_LETTER = re.compile(r"^\W*(?:(?:final\s+)?answer\W*:\W*)?\(?([A-Ha-h])\)?(?:[.:)]\s*|\s*$)(.*)$",
+                     re.S | re.I)
+# ... or after "the answer is" at the end: "Step by step, ... The answer is (B)."
+_FINAL_LETTER = re.compile(r"\banswer(?:\s+is|\s*:)\s*\(?([A-Ha-h])\)?[.!]?\s*$", re.I)
+
+
+def plain_answer(answer: str, prompt: str = "") -> str:
+    """`answer` as the prose the reader takes (module docstring); `prompt` holds any options."""
+    text = _option_text(NOT_THE_ANSWER.sub(" ", answer), options(prompt))
+    text = _TAG.sub(" ", _GEOMETRY_TAGS.sub(" ", text))
+    structured = _json_text(text)
+    if structured is not None:
+        return structured
+    while _COORDINATES.search(text):
+        text = _COORDINATES.sub(" ", text)
+    return _EMPTY_BRACKETS.sub(" ", text)
+
+
+def options(prompt: str) -> dict[str, str]:
+    """The prompt's lettered options, {"A": "Yes", "B": "No"}: letters in order from A, at
+    least two, each with its text up to the next one. No options: {}."""
+    marks = list(_OPTION.finditer(prompt))
+    letters = [(m.group(1) or m.group(2)).upper() for m in marks]
+    if len(marks) < 2 or letters != [chr(ord("A") + i) for i in range(len(marks))]:
+        return {}
+    ends = [m.start() for m in marks[1:]] + [len(prompt)]
+    return {letter: prompt[m.end() : end].strip(" \n,;.") for letter, m, end in
+            zip(letters, marks, ends, strict=True)}
+
+
+def _option_text(answer: str, offered: dict[str, str]) -> str:
+    """A letter answer as its option's text: "B" -> "No"; "B. No, there isn't." keeps its
+    words; "C. It is on the left." becomes "<option C>. It is on the left."; a letter that ends
+    a reasoning chain ("..., so the answer is (B).") becomes its option's text there."""
+    if not offered:
+        return answer
+    final = _FINAL_LETTER.search(answer)
+    if final is not None and final.group(1).upper() in offered:
+        return f"{answer[: final.start(1) - (answer[final.start(1) - 1] == '(')]}" \
+               f"{offered[final.group(1).upper()]}."
+    match = _LETTER.match(answer)
+    if match is None or match.group(1).upper() not in offered:
+        return answer
+    option, rest = offered[match.group(1).upper()], match.group(2).strip()
+    if not rest:
+        return option
+    return rest if rest.lower().startswith(option.lower()) else f"{option}. {rest}"
+
+
+def _json_text(text: str) -> str | None:
+    """A JSON answer as what it names, "none" when it is empty, or None when `text` is not a
+    JSON list or object. Boxes, points and scores name nothing and go."""
+    text = text.strip()
+    if not text.startswith(("[", "{")):
+        return None
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    return _value_text(value)
+
+
+def _value_text(value: object, key: str = "") -> str:
+    if isinstance(value, bool):  # before int: a bool is one
+        return "yes" if value else "no"
+    if isinstance(value, int | float):
+        return "" if _GEOMETRY_KEYS.search(key) else str(value)
+    if isinstance(value, str):
+        return value
+    if not value:  # [] or {}: nothing found
+        return "none"
+    if isinstance(value, list):
+        if all(isinstance(v, int | float) and not isinstance(v, bool) for v in value):
+            return ""  # a box or a point
+        return ", ".join(t for t in (_value_text(v, key) for v in value) if t)
+    if isinstance(value, dict):
+        name = next((value[k] for k in _NAME_KEYS if isinstance(value.get(k), str)), None)
+        if name is not None:
+            colour = next((value[k] for k in _COLOUR_KEYS if isinstance(value.get(k), str)), "")
+            return f"{colour} {name}".strip()
+        lines = ((k, _value_text(v, str(k))) for k, v in value.items())
+        return "\n".join(f"{k.replace('_', ' ')}: {t}" for k, t in lines if t)
+    return ""

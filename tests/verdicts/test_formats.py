@@ -1,0 +1,67 @@
+"""Answers in the formats VLM families write, as the prose the reader takes
+(`operators/verdicts/formats.py`)."""
+
+from __future__ import annotations
+
+import pytest
+
+from drivexplain.operators.verdicts.formats import options, plain_answer
+
+
+@pytest.mark.parametrize(("answer", "prose"), [
+    # grounding tags: what they label stays, the box goes
+    ("<ref>car</ref><box>(102,340),(310,520)</box>", "car"),
+    ("<ref>the car in front</ref><box>[[300, 310, 420, 400]]</box> is red.",
+     "the car in front is red."),
+    ("<|object_ref_start|>bus<|object_ref_end|><|box_start|>(1,2),(3,4)<|box_end|>", "bus"),
+    ("<phrase>A red car</phrase><object><patch_index_0044><patch_index_0863></object> is "
+     "parked.", "A red car is parked."),
+    ("car<loc_12><loc_40><loc_100><loc_200>", "car"),
+    ("Yes.</s>", "Yes."),
+    ("No<|im_end|>", "No"),
+    # coordinates are positions, not counts; a lone number in brackets stays
+    ("The stop sign is at [0.81, 0.22, 0.88, 0.41].", "The stop sign is at ."),
+    ("Two cars (2) ahead.", "Two cars (2) ahead."),
+    # JSON: its labels, with their colours; boxes and scores go; empty says none
+    ('[{"bbox_2d": [120, 300, 260, 410], "label": "car"}, {"bbox_2d": [1, 2, 3, 4], '
+     '"label": "bus"}]', "car, bus"),
+    ('```json\n[{"label": "traffic light", "score": 0.9}]\n```', "traffic light"),
+    ('{"vehicles": [{"type": "car", "color": "black"}, {"type": "truck", "color": "white"}]}',
+     "vehicles: black car, white truck"),
+    ("[]", "none"),
+    ('{"detections": []}', "detections: none"),
+    ('{"present": false}', "present: no"),
+    ('{"car": 3, "truck": 0}', "car: 3\ntruck: 0"),
+    # prose is left alone, brackets and all
+    ("Yes (left lane), a red one.", "Yes (left lane), a red one."),
+    ("[The image shows a bus.]", "[The image shows a bus.]"),
+])
+def test_plain_answer(answer: str, prose: str) -> None:
+    assert " ".join(plain_answer(answer).split()) == " ".join(prose.split())
+
+
+def test_options_are_lettered_from_a_in_order() -> None:
+    assert options("Is there a cone? (A) Yes (B) No") == {"A": "Yes", "B": "No"}
+    assert options("Which is in the image? A. bus B. bicycle C. stop sign") == {
+        "A": "bus", "B": "bicycle", "C": "stop sign"}
+    assert options("Options:\nA) left\nB) right") == {"A": "left", "B": "right"}
+    assert options("Is there a car at exit B. or C.?") == {}  # not from A
+    assert options("Is there a car? (A) Yes") == {}  # one option is no choice
+    assert options("Is there a bus?") == {}
+
+
+@pytest.mark.parametrize(("answer", "prose"), [
+    ("B", "No"),
+    ("(B) No", "No"),
+    ("A. yes", "yes"),
+    ("Answer: A", "Answer: Yes."),
+    ("B. No, there isn't one.", "No, there isn't one."),
+    ("I see only cars. The answer is (B).", "I see only cars. The answer is No."),
+    ("A car is on the left.", "A car is on the left."),  # an article, not option A
+])
+def test_a_letter_is_its_option(answer: str, prose: str) -> None:
+    assert plain_answer(answer, "Is there a traffic cone? (A) Yes (B) No") == prose
+
+
+def test_a_letter_without_options_is_left_alone() -> None:
+    assert plain_answer("B", "Is there a traffic cone?") == "B"
