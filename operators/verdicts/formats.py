@@ -37,6 +37,9 @@ _COLOUR_KEYS = ("color", "colour")
 _GEOMETRY_KEYS = re.compile(
     r"^(?:x|y|w|h|x1|y1|x2|y2|width|height|area|depth|distance)$"
     r"|box|bbox|point|coord|position|location|score|confidence|prob", re.I)
+# Where a JSON answer may open: the text's start or a line's.
+_JSON_START = re.compile(r"(?:^|\n)[ \t]*([\[{])")
+_DECODER = json.JSONDecoder()
 # Lettered options in a prompt: "(A) Yes (B) No", "A. bus B. bicycle", "A) left B) right".
 _OPTION = re.compile(r"(?:^|(?<=[\s:?]))(?:\(([A-Ha-h])\)|([A-H])[.)])\s+")
 # A letter answering them, after an optional "Answer:" label: "B", "(B) No", "A. yes".
@@ -90,16 +93,18 @@ def _option_text(answer: str, offered: dict[str, str]) -> str:
 
 
 def _json_text(text: str) -> str | None:
-    """A JSON answer as what it names, "none" when it is empty, or None when `text` is not a
-    JSON list or object. Boxes, points and scores name nothing and go."""
-    text = text.strip()
-    if not text.startswith(("[", "{")):
-        return None
-    try:
-        value = json.loads(text)
-    except ValueError:
-        return None
-    return _value_text(value)
+    """A JSON answer as what it names, "none" when it is empty, or None when no line of `text`
+    opens a JSON list or object. Boxes, points and scores name nothing and go. Prose around
+    the JSON ("Sure! Here are the detections:") is left out: the JSON is the answer, and an
+    opening "Sure!" is no yes."""
+    for start in _JSON_START.finditer(text):
+        try:
+            value, _ = _DECODER.raw_decode(text, start.start(1))
+        except ValueError:
+            continue
+        if isinstance(value, list | dict):
+            return _value_text(value) or None
+    return None
 
 
 def _value_text(value: object, key: str = "") -> str:
@@ -120,6 +125,12 @@ def _value_text(value: object, key: str = "") -> str:
         if name is not None:
             colour = next((value[k] for k in _COLOUR_KEYS if isinstance(value.get(k), str)), "")
             return f"{colour} {name}".strip()
-        lines = ((k, _value_text(v, str(k))) for k, v in value.items())
-        return "\n".join(f"{k.replace('_', ' ')}: {t}" for k, t in lines if t)
+        lines = []
+        for k, v in value.items():
+            key, t = str(k).replace("_", " "), _value_text(v, str(k))
+            if t:
+                lines.append(f"{key}: {t}")
+            elif isinstance(v, list) and not _GEOMETRY_KEYS.search(key):
+                lines.append(key)  # {"car": [[x0, y0, x1, y1]]}: boxes of what it names
+        return "\n".join(lines)
     return ""

@@ -255,7 +255,8 @@ LABEL_MARKS = frozenset({":", "?", "\u2014", "(", "|"})
 # Words of a label a VLM may put before its answer: "Answer: No.", "A: yes", "Final answer: no".
 ANSWER_LABELS = frozenset({"answer", "a", "response", "reply", "short", "final", "my", "output",
                            "present", "visible", "result", "results", "detection",
-                           "detections", "detected", "found", "object", "objects"})
+                           "detections", "detected", "found", "object", "objects", "count",
+                           "total"})
 COLOURS = frozenset(
     {"red", "blue", "white", "black", "yellow", "silver", "green", "amber", "grey", "gray",
      "orange", "brown", "purple", "pink"}

@@ -823,6 +823,8 @@ READINGS = [
     # formats other VLM families write (operators/verdicts/formats.py)
     ("Detect the trucks and output their boxes in JSON.", "[]", (), ("truck",)),
     ("Detect the buses.", "Detections: none.", (), ("bus",)),
+    ("Detect the cars.", "Sure! ```json\n[]\n```", (), ("car",)),
+    ("How many cars? Answer in JSON.", '{"count": 0}', (), ("car",)),
     ("What colour is the car in front?",
      "<ref>the car in front</ref><box>(300,310),(420,400)</box> is red.", ("red car",), ()),
     ("Describe the vehicles as JSON.",

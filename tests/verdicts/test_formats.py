@@ -32,6 +32,11 @@ from drivexplain.operators.verdicts.formats import options, plain_answer
     ('{"detections": []}', "detections: none"),
     ('{"present": false}', "present: no"),
     ('{"car": 3, "truck": 0}', "car: 3\ntruck: 0"),
+    ('{"car": [[1, 2, 3, 4], [5, 6, 7, 8]], "bus": []}', "car\nbus: none"),
+    # the JSON is the answer: the chatter around it goes ("Sure!" is no yes)
+    ('Here are the detections:\n[{"label": "car", "bbox_2d": [1, 2, 3, 4]}]\nLet me know!',
+     "car"),
+    ("Sure! ```json\n[]\n```", "none"),
     # prose is left alone, brackets and all
     ("Yes (left lane), a red one.", "Yes (left lane), a red one."),
     ("[The image shows a bus.]", "[The image shows a bus.]"),
