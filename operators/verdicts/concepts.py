@@ -689,8 +689,11 @@ class ConceptExtractor:
                 denied = tuple(c for c in denied if c not in moved)
             else:
                 denied += told
-        elif polarity == "deny" and goes_on_about_it(toks, negated):
-            # "No, on the road." still has the pedestrian it was asked about
+        elif (polarity == "deny" and goes_on_about_it(toks, negated)) or (
+                polarity is None and not negated and toks[0] in PREPOSITIONS
+                and self._presupposed(prompt)):
+            # "No, on the road." still has the pedestrian it was asked about, and so has
+            # "On the sidewalk." to "Is the pedestrian on the sidewalk or on the road?"
             named += tuple(c for c in self._asked(prompt)
                            if not any(same_thing(c, n) for n in said))
         if not any(m.colour for m in mentions):

@@ -24,6 +24,9 @@ _GEOMETRY_TAGS = re.compile(
     r"|<\|(box|quad|point)_start\|>.*?<\|\1_end\|>",
     re.S,
 )
+# A chat template's role header: "<|im_start|>assistant", Llama 3's header ids.
+_ROLE = re.compile(r"<\|im_start\|>\s*(?:assistant|user|system)?"
+                   r"|<\|start_header_id\|>.*?<\|end_header_id\|>", re.S)
 # Any other tag (`<ref>`, `</ref>`, `<phrase>`, `<loc_12>`, `</s>`, `<|im_end|>`), removed alone.
 _TAG = re.compile(r"<\|?/?[a-z_]+(?:_\d+)?\|?>", re.I)
 # A bracketed tuple of two or more numbers, nested or not: "[0.1, 0.2, 0.5, 0.6]",
@@ -37,6 +40,9 @@ _COLOUR_KEYS = ("color", "colour")
 _GEOMETRY_KEYS = re.compile(
     r"^(?:x|y|w|h|x1|y1|x2|y2|width|height|area|depth|distance)$"
     r"|box|bbox|point|coord|position|location|score|confidence|prob", re.I)
+# Words of a JSON key that say "how many" or "whether", not what: "truck_present", "car_count".
+_KEY_FILLER = frozenset({"is", "are", "any", "has", "have", "there", "present", "visible",
+                         "detected", "exists", "found", "count", "number", "num", "total", "of"})
 # Where a JSON answer may open: the text's start or a line's.
 _JSON_START = re.compile(r"(?:^|\n)[ \t]*([\[{])")
 _DECODER = json.JSONDecoder()
@@ -52,7 +58,7 @@ _FINAL_LETTER = re.compile(r"\banswer(?:\s+is|\s*:)\s*\(?([A-Ha-h])\)?[.!]?\s*$"
 def plain_answer(answer: str, prompt: str = "") -> str:
     """`answer` as the prose the reader takes (module docstring); `prompt` holds any options."""
     text = _option_text(NOT_THE_ANSWER.sub(" ", answer), options(prompt))
-    text = _TAG.sub(" ", _GEOMETRY_TAGS.sub(" ", text))
+    text = _TAG.sub(" ", _GEOMETRY_TAGS.sub(" ", _ROLE.sub(" ", text)))
     structured = _json_text(text)
     if structured is not None:
         return structured
@@ -127,10 +133,18 @@ def _value_text(value: object, key: str = "") -> str:
             return f"{colour} {name}".strip()
         lines = []
         for k, v in value.items():
-            key, t = str(k).replace("_", " "), _value_text(v, str(k))
+            key, t = _key_text(str(k)), _value_text(v, str(k))
             if t:
                 lines.append(f"{key}: {t}")
             elif isinstance(v, list) and not _GEOMETRY_KEYS.search(key):
                 lines.append(key)  # {"car": [[x0, y0, x1, y1]]}: boxes of what it names
         return "\n".join(lines)
     return ""
+
+
+def _key_text(key: str) -> str:
+    """A JSON key as the label it is: "truck_present" -> "truck", "num_cars" -> "cars";
+    a key of filler alone ("present", "count") stays."""
+    words = key.replace("_", " ").replace("-", " ").split()
+    kept = [w for w in words if w.lower() not in _KEY_FILLER]
+    return " ".join(kept or words)

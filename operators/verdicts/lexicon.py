@@ -143,6 +143,7 @@ SYNONYMS: dict[str, str] = {
 COLOURED_HEADS: dict[str, tuple[str, frozenset[str]]] = {
     "light": ("traffic light", frozenset({"red", "amber", "yellow", "orange", "green"})),
     "signal": ("traffic light", frozenset({"red", "amber", "yellow", "orange", "green"})),
+    "lamp": ("traffic light", frozenset({"red", "amber", "yellow", "orange", "green"})),
 }
 # Phrases that name a concept and deny it at once: "no one is crossing", "nobody".
 NEGATIVE_SYNONYMS: dict[str, str] = {"no one": "pedestrian", "nobody": "pedestrian",
@@ -256,7 +257,7 @@ LABEL_MARKS = frozenset({":", "?", "\u2014", "(", "|"})
 ANSWER_LABELS = frozenset({"answer", "a", "response", "reply", "short", "final", "my", "output",
                            "present", "visible", "result", "results", "detection",
                            "detections", "detected", "found", "object", "objects", "count",
-                           "total"})
+                           "total", "assistant", "gpt", "bot"})
 COLOURS = frozenset(
     {"red", "blue", "white", "black", "yellow", "silver", "green", "amber", "grey", "gray",
      "orange", "brown", "purple", "pink"}

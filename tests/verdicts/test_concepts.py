@@ -842,6 +842,13 @@ READINGS = [
     ("Is there a cyclist?", "There's a bicycle parked by the wall, but no one is riding it.",
      ("bicycle", "wall"), ("cyclist",)),
     ("What is on the pavement?", "A pushbike and a pedestrian.", ("bicycle", "pedestrian"), ()),
+    # a lit lamp's colour is the traffic light's, as a light's is
+    ("Is the traffic light green?", "The traffic light has its red lamp lit. Final answer: no.",
+     ("red traffic light",), ()),
+    # a place alone answers where a given concept is: it is there
+    ("Is the pedestrian on the sidewalk or on the road?", "On the sidewalk.",
+     ("sidewalk", "pedestrian"), ()),
+    ("Is there a bus?", "ASSISTANT: No.", (), ("bus",)),
 ]
 
 

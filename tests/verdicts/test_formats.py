@@ -18,6 +18,8 @@ from drivexplain.operators.verdicts.formats import options, plain_answer
      "parked.", "A red car is parked."),
     ("car<loc_12><loc_40><loc_100><loc_200>", "car"),
     ("Yes.</s>", "Yes."),
+    ("<|im_start|>assistant\nYes, one is leaning against a pole.<|im_end|>",
+     "Yes, one is leaning against a pole."),
     ("No<|im_end|>", "No"),
     # coordinates are positions, not counts; a lone number in brackets stays
     ("The stop sign is at [0.81, 0.22, 0.88, 0.41].", "The stop sign is at ."),
@@ -31,6 +33,7 @@ from drivexplain.operators.verdicts.formats import options, plain_answer
     ("[]", "none"),
     ('{"detections": []}', "detections: none"),
     ('{"present": false}', "present: no"),
+    ('{"truck_present": "no", "num_cars": 2}', "truck: no\ncars: 2"),
     ('{"car": 3, "truck": 0}', "car: 3\ntruck: 0"),
     ('{"car": [[1, 2, 3, 4], [5, 6, 7, 8]], "bus": []}', "car\nbus: none"),
     # the JSON is the answer: the chatter around it goes ("Sure!" is no yes)
