@@ -32,9 +32,10 @@ the words around a concept in `operators.verdicts.clauses`):
 - Head nouns. In an answer, a definite head word refers to the prompt concept that ends in it
   ("the light" after "is the traffic light red?"), when exactly one prompt concept does. A few
   heads are too vague alone and count only with a colour (`COLOURED_HEADS`): in a driving
-  scene a red, amber or green light is a traffic light, while "light rain" or a blue light is
-  not. A definite head whose colour is asked needs none ("Is the light red?", "What colour is
-  the signal?"), nor does a light where cars stop ("stopped at the light"). A definite word
+  scene a red, amber or green light (or lamp, or signal) is a traffic light, while "light
+  rain" or a blue light is not. A definite head whose colour is asked needs none ("Is the
+  light red?", "What colour is the signal?"), nor does a light where cars stop ("stopped at
+  the light"). A definite word
   for a whole kind ("the vehicle") is the one prompt concept of that kind (`HYPERNYMS`): "The
   vehicle is blue." answers "What colour is the car?".
 - Attributes. A colour said after the noun counts like one before it, so that a wrong colour
@@ -121,7 +122,8 @@ the words around a concept in `operators.verdicts.clauses`):
   which no concept names, so nothing is denied; "No, on the road." or "Is the bus moving?" -> "No,
   it's stopped." take the concept as there) or the answer goes on to say it is there, elsewhere or
   in another number ("Is there a car on the left?" -> "No, there's one on the right." or "No, it's
-  on the right." asserts the car, and so does "Are there two cars?" -> "No, just one."). Those
+  on the right." asserts the car, and so does "Are there two cars?" -> "No, just one."; "On
+  the sidewalk." to "Is the pedestrian on the sidewalk or on the road?" has it there). Those
   become the answer's *denied* concepts, and the coherence check then asks whether the image
   supports that absence (see `operators.verdicts.coherence`). A bare colour ("Red.", "It's red.",
   "No, red.") refines the prompt's concept to the coloured one when the vocabulary has it ("car"
