@@ -321,6 +321,9 @@ def cannot_tell_at(toks: list[str], i: int) -> bool:
                                len(toks))]
     # "not possible to determine", "does not give enough information to tell", "unable to say"
     to_tell = any(a == "to" and b in CANNOT_TELL for a, b in itertools.pairwise(clause))
+    # "No, it's too dark to see.": the no is for want of seeing, as "too dark to tell" is
+    to_tell = to_tell or any(toks[j] == "too" and cannot_tell_at(toks, j)
+                             for j in range(i + 1, i + 1 + len(clause)))
     if any(t in ("colour", "color") for t in clause) and any(t in PERCEIVING for t in clause):
         return True  # "I can't make out the colour", but "it is not red in colour" denies red
     manner = any(t in MANNER and not (t == "well" and k and clause[k - 1] == "as")

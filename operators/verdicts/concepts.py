@@ -58,7 +58,8 @@ the words around a concept in `operators.verdicts.clauses`):
   it ("a dark car, possibly black"). Two colours ("black and white") or a negated copula ("is not
   black") refine nothing, unless the question asks about several things ("What colour are the
   cars?" "Red and blue." says a red car and a blue one; "red or blue" still refines nothing); two
-  names of one vocabulary colour ("grey, maybe silver") are one colour. In a bare answer a colour
+  names of one vocabulary colour ("grey, maybe silver") are one colour. "a blue one" after a
+  concept is that concept in blue ("A red car and a white one."). In a bare answer a colour
   under a negator ("It is not red.") denies the coloured concept and keeps the plain one, and a
   part's colour ("red, with black tyres") or one compared against ("more silver than white") is
   not the answer's.
@@ -348,6 +349,8 @@ class ConceptExtractor:
         self._hypernyms(toks, items, context)
         items += self._head_items(toks, lemmas, items, context)
         items.sort(key=lambda it: it.start)
+        items += self._coloured_ones(toks, items)
+        items.sort(key=lambda it: it.start)
         items += self._predicates(toks, items, context)
         _label_values(toks, items)
         items = [it for it in items if not it.needs_colour or it.colour is not None]
@@ -495,6 +498,25 @@ class ConceptExtractor:
                 found.append(_Item(target, i, i + 1, colours=colours,
                                    needs_colour=not head_licensed(toks, i),
                                    colour=before if before in colours else None))
+        return found
+
+    def _coloured_ones(self, toks: list[str], items: list[_Item]) -> list[_Item]:
+        """"a blue one" after a concept is that concept in blue: "Two cars, a red one and a
+        blue one." says a red car and a blue car, "A red car and a white one." a white car
+        too. The concept is the last one named before it in the sentence that the vocabulary
+        has in that colour."""
+        found = []
+        for i in range(1, len(toks)):
+            colour = toks[i - 1]
+            if toks[i] not in ("one", "ones") or colour not in COLOURS:
+                continue
+            before = [it for it in items if it.stop <= i - 1 and not it.pronoun
+                      and "." not in toks[it.stop : i]]
+            for it in reversed(before):
+                plain = _uncoloured(it.concept)
+                if self._with_colour(plain, colour, False) != plain:
+                    found.append(_Item(plain, i - 1, i + 1, colour=colour))
+                    break
         return found
 
     def _predicates(self, toks: list[str], items: list[_Item],

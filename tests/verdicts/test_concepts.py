@@ -849,6 +849,15 @@ READINGS = [
     ("Is the pedestrian on the sidewalk or on the road?", "On the sidewalk.",
      ("sidewalk", "pedestrian"), ()),
     ("Is there a bus?", "ASSISTANT: No.", (), ("bus",)),
+    # a no for want of seeing is a cannot-tell; a no that says none is seen denies
+    ("Is there a pedestrian?", "No, it is too dark to see.", (), ()),
+    ("Is there a pedestrian?", "No, too far away to make out.", (), ()),
+    ("Is there a pedestrian?", "No, I can't see any.", (), ("pedestrian",)),
+    # "a blue one" after a concept is that concept in blue
+    ("Describe the scene.", "Two cars, a red one and a blue one.", ("red car", "blue car"), ()),
+    ("Describe the scene.", "A red car and a white one.", ("red car", "white car"), ()),
+    ("Is there a red car?", "No red car, only a blue one.", ("blue car",), ("red car",)),
+    ("Describe the scene.", "A bus and a red one.", ("bus",), ()),  # no red bus to check
 ]
 
 
