@@ -130,6 +130,11 @@ the words around a concept in `operators.verdicts.clauses`):
   "No, red.") refines the prompt's concept to the coloured one when the vocabulary has it ("car"
   -> "red car"). A yes/no question about a colour ("Is the car red?") is answered about the
   colour: "Yes." is the red car, "No." keeps the car and denies the red car.
+- A subject pronoun opening an answer ("It is turning right.", "They are waiting at the
+  curb.") is the question's definite concept ("What is the car on the right doing?"), which the
+  answer then asserts; after "Is there a truck?", "It looks like a bus." asserts no truck.
+- A no that names kinds of what was asked denies those kinds, not their class: "Do you see any
+  emergency vehicles?" "No ambulances or fire trucks." leaves other vehicles as they are.
 - A plain concept named beside its coloured form ("a black car ... a sedan") is dropped: the
   coloured one's check covers it, and the coloured one stays.
 """
@@ -192,6 +197,7 @@ from drivexplain.operators.verdicts.lexicon import (
     RIDING_GLUE,
     RIDING_VERBS,
     SCOPE_ENDS,
+    SUBJECT_PRONOUNS,
     SYNONYMS,
     lemma,
     tokens,
@@ -704,8 +710,12 @@ class ConceptExtractor:
         elif polarity == "deny" and not self._presupposed(prompt):
             # "No, but there's a truck." denies what was asked; "No, but there is one on the
             # sidewalk." says it is there, elsewhere than asked
+            # "Any emergency vehicles?" "No ambulances or fire trucks." denies those kinds,
+            # not every vehicle
             asked = self._asked(prompt)
-            told = tuple(c for c in asked if not any(same_thing(c, n) for n in said))
+            told = tuple(c for c in asked if not any(
+                same_thing(c, n) or _one_of(n, HYPERNYMS.get(c.lower(), frozenset()))
+                for n in said))
             if present_elsewhere(all_toks):
                 # "There's no bus directly ahead, but there is one in the oncoming lane."
                 moved = tuple(c for c in denied if any(same_thing(c, a) for a in asked))
@@ -720,6 +730,12 @@ class ConceptExtractor:
             # "On the sidewalk." to "Is the pedestrian on the sidewalk or on the road?"
             named += tuple(c for c in self._asked(prompt)
                            if not any(same_thing(c, n) for n in said))
+        if polarity != "deny" and not negated and toks[0] in SUBJECT_PRONOUNS \
+                and self._definite(prompt):
+            # "Is the truck parked?" "It appears to be parked at the curb." still has the
+            # truck; "Is there a truck?" "It looks like a bus." names no truck
+            named += tuple(c for c in prompt.concepts[:1]
+                           if c not in named and not any(same_thing(c, n) for n in said))
         if not any(m.colour for m in mentions):
             # "Is the light green?" "The light is not green." denies the green light
             denied += tuple(c for c in self._negated_forms(tuple(asked_colour), toks)
@@ -840,6 +856,14 @@ class ConceptExtractor:
         rest = [t for t in toks[mentions[0].stop :] if t not in BREAKS]
         return (len(head) == 2 and head[0] in QUESTION_VERBS and head[1] in DEFINITES
                 and bool(rest) and rest[0] not in PRESENCE_WORDS)
+
+    def _definite(self, prompt: Extraction) -> bool:
+        """Whether the prompt's first concept is a definite one ("the truck", "the
+        pedestrians"), which a pronoun opening the answer refers to."""
+        mentions = [m for m in self.mentions(prompt.text) if not m.inherited]
+        toks = tokens(prompt.text)
+        return bool(mentions) and mentions[0].start > 0 and \
+            toks[mentions[0].start - 1] in DEFINITES
 
     def _asked_colour(self, prompt: Extraction) -> dict[str, str]:
         """For a yes/no question about one concept's colour ("Is the car red?"), that concept

@@ -858,6 +858,16 @@ READINGS = [
     ("Describe the scene.", "A red car and a white one.", ("red car", "white car"), ()),
     ("Is there a red car?", "No red car, only a blue one.", ("blue car",), ("red car",)),
     ("Describe the scene.", "A bus and a red one.", ("bus",), ()),  # no red bus to check
+    # a pronoun opening the answer is the question's definite concept
+    ("Is the truck parked?", "It appears to be parked at the curb, yes.", ("curb", "truck"), ()),
+    ("What is the car on the right doing?", "It is turning right at the intersection.",
+     ("intersection", "car"), ()),
+    ("Is there a truck?", "It looks like a bus.", ("bus",), ()),
+    ("Is the truck parked?", "It is not there.", (), ("truck",)),
+    # a no that names kinds denies those kinds, not their class
+    ("Do you see any emergency vehicles?", "No ambulances, fire trucks or police cars.", (),
+     ("ambulance", "fire truck", "police car")),
+    ("Is there a vehicle?", "No cars.", (), ("car",)),
 ]
 
 
