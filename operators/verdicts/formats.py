@@ -49,10 +49,12 @@ _DECODER = json.JSONDecoder()
 # Lettered options in a prompt: "(A) Yes (B) No", "A. bus B. bicycle", "A) left B) right".
 _OPTION = re.compile(r"(?:^|(?<=[\s:?]))(?:\(([A-Ha-h])\)|([A-H])[.)])\s+")
 # A letter answering them, after an optional "Answer:" label: "B", "(B) No", "A. yes".
-_LETTER = re.compile(r"^\W*(?:(?:final\s+)?answer\W*:\W*)?\(?([A-Ha-h])\)?(?:[.:)]\s*|\s*$)(.*)$",
-                     re.S | re.I)
+_LETTER = re.compile(
+    r"^\W*(?:(?:final\s+)?answer\W*:\W*)?(?:option\s+)?\(?([A-Ha-h])\)?\**(?:[.:)]\s*|\s*$)(.*)$",
+    re.S | re.I)
 # ... or after "the answer is" at the end: "Step by step, ... The answer is (B)."
-_FINAL_LETTER = re.compile(r"\banswer(?:\s+is|\s*:)\s*\(?([A-Ha-h])\)?[.!]?\s*$", re.I)
+_FINAL_LETTER = re.compile(
+    r"\banswer(?:\s+is|\s*:)(\s*\**\s*(?:option\s+)?\(?([A-Ha-h])\)?\**[.!]?\**\s*)$", re.I)
 
 
 def plain_answer(answer: str, prompt: str = "") -> str:
@@ -86,9 +88,8 @@ def _option_text(answer: str, offered: dict[str, str]) -> str:
     if not offered:
         return answer
     final = _FINAL_LETTER.search(answer)
-    if final is not None and final.group(1).upper() in offered:
-        return f"{answer[: final.start(1) - (answer[final.start(1) - 1] == '(')]}" \
-               f"{offered[final.group(1).upper()]}."
+    if final is not None and final.group(2).upper() in offered:
+        return f"{answer[: final.start(1)]} {offered[final.group(2).upper()]}."
     match = _LETTER.match(answer)
     if match is None or match.group(1).upper() not in offered:
         return answer

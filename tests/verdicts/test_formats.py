@@ -66,6 +66,10 @@ def test_options_are_lettered_from_a_in_order() -> None:
     ("B. No, there isn't one.", "No, there isn't one."),
     ("I see only cars. The answer is (B).", "I see only cars. The answer is No."),
     ("A car is on the left.", "A car is on the left."),  # an article, not option A
+    ("**B**", "No"),
+    ("Option B", "No"),
+    ("The correct answer is **B**.", "The correct answer is No."),
+    ("The answer is option A.", "The answer is Yes."),
 ])
 def test_a_letter_is_its_option(answer: str, prose: str) -> None:
     assert plain_answer(answer, "Is there a traffic cone? (A) Yes (B) No") == prose
