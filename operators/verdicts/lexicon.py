@@ -294,7 +294,7 @@ PREDICATE_FILLER = frozenset(
     {"a", "an", "the", "all", "both", "mostly", "mainly", "clearly", "definitely", "currently",
      "now", "still", "very", "bright", "dark", "light", "pale", "deep", "painted", "coloured",
      "colored", "to", "navy", "royal", "sky", "forest", "metallic", "jet", "illuminated",
-     "just", "already"}
+     "just", "already", "as"}
 )
 # What a clause says of its subject to deny it: "the bus is not visible", "is missing".
 PRESENCE_WORDS = frozenset(

@@ -4,8 +4,9 @@ class and colour of the synthetic world.
 The held-out file (`test_held_out_answers.py`) holds single wordings as people write them; these
 families sweep the shapes an auditor's templates take (a yes or a no in many forms, a colour
 before or after the noun, an instruction around the question, an answer that names a second
-class) across all classes, so that a rule written for one class cannot misread another.
-None is a `benchmarks/verdicts/coherence.py` template.
+class, the tags, JSON and reasoning chains of other VLM families) across all classes, so that
+a rule written for one class cannot misread another. None is a
+`benchmarks/verdicts/coherence.py` template.
 """
 
 from __future__ import annotations
@@ -21,18 +22,32 @@ PROMPTS = ("Is there {a} in the frame?", "Can you see {a}?", "Are any {p} presen
            "Does the image contain {a}?", "Is {a} visible?", "Any {p}?",
            "Is there at least one {c}?", "Please answer with yes or no: is there {a}?",
            "USER: <image>\nIs there {a}? ASSISTANT:", "Is there {a}? Don't explain.",
-           "Can we see {a}?", "Do I see any {p}?")
+           "Can we see {a}?", "Do I see any {p}?", "Do you notice {a}?",
+           "Q: Is there {a}?\nA:",
+           "<image>\nIs there {a}? Answer the question using a single word or phrase.",
+           "Is there {a}? Please answer yes or no.", "Question: Is there {a}? Answer:",
+           "Are there {p} in the picture?", "Is there {a} in front of us?")
 YES = ("Yes, {a} is visible.", "Yes, I do.", "Correct, there is {a}.", "Indeed, {a} is present.",
        "Affirmative.", "There's {a} on the right.", "Yes, one {c}.", "I spot {n} {p}.",
        "Yes, there are a few {p}.", "Yep, {a}.", "Yes, there is.", "{N} {p}.",
        "I can make out {a} in the distance.", "There appears to be {a}.",
-       "<think>Let me look at the road.</think> Yes.", '{{"answer": "yes"}}')
+       "<think>Let me look at the road.</think> Yes.", '{{"answer": "yes"}}',
+       "Yes, {a} can be seen.", "There is indeed {a}.", "Sure, there's {a}.",
+       "Yes; {a} is in view.", "Yup.", "True.", "That's right, {a}.", "Yes \u2014 {a}.",
+       "Yes (one {c}).", "Yes, exactly one.", "There is at least one {c}.",
+       "Yes, {a}, partially visible.", "Yes, far ahead.", "I do see {a}.", "It does.",
+       "Present.", "Yes, on the left side.", "<ref>{c}</ref><box>(10,20),(30,40)</box>",
+       '[{{"label": "{c}", "bbox_2d": [1, 2, 3, 4]}}]', "Yes.<|im_end|>")
 NO = ("No, I don't see any {p}.", "There is no {c} in this frame.", "I see no {p}.",
       "Nope, no {p} here.", "There aren't any {p}.", "Negative.", "Not that I can see.",
       "I can't spot any {p}.", "No, there are none.", "None.", "Absolutely not.",
       "There are zero {p}.", "No, there isn't.", "There is no sign of {a}.",
       "I couldn't find any {p}.", "The frame contains no {p}.", "Nothing of the sort.",
-      '```json\n{{"present": false}}\n```')
+      '```json\n{{"present": false}}\n```', "No, I do not see {a}.",
+      "There is not {a} in this image.", "No, the image does not contain {a}.", "False.",
+      "No \u2014 no {p}.", "{P}: none.", "{P}: 0", "Zero.", "It does not.", "Not present.",
+      "There isn't one.", "I can't see one.", "Not visible.", "Absent.", "[]",
+      "Step 1: I look at the lanes. Final answer: No.")
 OTHER = {"car": "truck", "truck": "bus", "bus": "car", "bicycle": "pedestrian",
          "pedestrian": "bicycle", "traffic light": "stop sign", "stop sign": "traffic light",
          "crosswalk": "traffic cone", "traffic cone": "crosswalk"}
@@ -43,11 +58,15 @@ TWO = (("No, there is no {c}, only {ao}.", {"o"}, {"c"}),
        ("Neither {a} nor {ao} is visible.", set(), {"c", "o"}),
        ("No {p} or {po} are visible.", set(), {"c", "o"}))
 COLOUR_PROMPTS = ("What colour is the {c}?", "What is the colour of the {c}?",
-                  "What color is the {c} on the left?")
+                  "What color is the {c} on the left?", "Which colour is the {c}?",
+                  "What is the {c}'s colour?", "Tell me the colour of the {c}.")
 COLOUR_ANSWERS = ("The {c} is painted {k}.", "It's {k}.", "{K}, I think.", "It appears to be {k}.",
                   "{A_k}.", "The colour of the {c} is {k}.", "That {c} is {k}.",
                   "It is a {k} one.", "The {c} has a {k} colour.", "The nearest {c} is {k}.",
-                  "The {c} is {k}, not {k2}.", "Looks {k}.")
+                  "The {c} is {k}, not {k2}.", "Looks {k}.", "The {c} is {k} in colour.",
+                  "I'd say {k}.", "Mostly {k}.", "It's a {k} {c}.", "The colour is {k}.",
+                  "Colour: {k}", "{K}, definitely.", "Probably {k}.", "A {k} one.",
+                  "{K} {c}.", "The {c} shows as {k}.", '{{"color": "{k}"}}')
 
 
 def _a(word: str) -> str:
@@ -71,7 +90,8 @@ def _misread(extractor: ConceptExtractor, cases: list[tuple[str, str, set, set]]
 def test_yes_and_no_about_every_class(extractor: ConceptExtractor) -> None:
     cases = []
     for c in OBJECT_CLASSES:
-        fill = {"c": c, "p": PLURALS[c], "a": _a(c), "n": "two", "N": "Two"}
+        fill = {"c": c, "p": PLURALS[c], "a": _a(c), "n": "two", "N": "Two",
+                "P": PLURALS[c].capitalize()}
         for prompt in PROMPTS:
             cases += [(prompt.format(**fill), a.format(**fill), {c}, set()) for a in YES]
             cases += [(prompt.format(**fill), a.format(**fill), set(), {c}) for a in NO]
