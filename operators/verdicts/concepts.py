@@ -35,9 +35,8 @@ the words around a concept in `operators.verdicts.clauses`):
   scene a red, amber or green light (or lamp, or signal) is a traffic light, while "light
   rain" or a blue light is not. A definite head whose colour is asked needs none ("Is the
   light red?", "What colour is the signal?"), nor does a light where cars stop ("stopped at
-  the light"). A definite word
-  for a whole kind ("the vehicle") is the one prompt concept of that kind (`HYPERNYMS`): "The
-  vehicle is blue." answers "What colour is the car?".
+  the light"). A definite word for a whole kind ("the vehicle") is the one prompt concept of
+  that kind (`HYPERNYMS`): "The vehicle is blue." answers "What colour is the car?".
 - Attributes. A colour said after the noun counts like one before it, so that a wrong colour
   reaches the check however it is phrased: "The car is black." reads as "black car", like "a black
   car". A colour after a copula ("is", "are", "looks", "turned", ...) belongs to the first concept
@@ -709,9 +708,8 @@ class ConceptExtractor:
                            if c not in answered and c not in others)
         elif polarity == "deny" and not self._presupposed(prompt):
             # "No, but there's a truck." denies what was asked; "No, but there is one on the
-            # sidewalk." says it is there, elsewhere than asked
-            # "Any emergency vehicles?" "No ambulances or fire trucks." denies those kinds,
-            # not every vehicle
+            # sidewalk." says it is there, elsewhere than asked; "Any emergency vehicles?" "No
+            # ambulances or fire trucks." denies those kinds, not every vehicle
             asked = self._asked(prompt)
             told = tuple(c for c in asked if not any(
                 same_thing(c, n) or _one_of(n, HYPERNYMS.get(c.lower(), frozenset()))

@@ -101,9 +101,9 @@ def _option_text(answer: str, offered: dict[str, str]) -> str:
 
 def _json_text(text: str) -> str | None:
     """A JSON answer as what it names, "none" when it is empty, or None when no line of `text`
-    opens a JSON list or object. Boxes, points and scores name nothing and go. Prose around
-    the JSON ("Sure! Here are the detections:") is left out: the JSON is the answer, and an
-    opening "Sure!" is no yes."""
+    opens a JSON list or object, or the JSON holds no word (a bare box is read as prose).
+    Boxes, points and scores name nothing and go. Prose around the JSON ("Sure! Here are the
+    detections:") is left out: the JSON is the answer, and an opening "Sure!" is no yes."""
     for start in _JSON_START.finditer(text):
         try:
             value, _ = _DECODER.raw_decode(text, start.start(1))
@@ -115,6 +115,8 @@ def _json_text(text: str) -> str | None:
 
 
 def _value_text(value: object, key: str = "") -> str:
+    """One JSON value as words; `key` is the key it stands under, which says whether a number
+    is a count or a position."""
     if isinstance(value, bool):  # before int: a bool is one
         return "yes" if value else "no"
     if isinstance(value, int | float):
@@ -134,11 +136,11 @@ def _value_text(value: object, key: str = "") -> str:
             return f"{colour} {name}".strip()
         lines = []
         for k, v in value.items():
-            key, t = _key_text(str(k)), _value_text(v, str(k))
-            if t:
-                lines.append(f"{key}: {t}")
-            elif isinstance(v, list) and not _GEOMETRY_KEYS.search(key):
-                lines.append(key)  # {"car": [[x0, y0, x1, y1]]}: boxes of what it names
+            label, words = _key_text(str(k)), _value_text(v, str(k))
+            if words:
+                lines.append(f"{label}: {words}")
+            elif isinstance(v, list) and not _GEOMETRY_KEYS.search(str(k)):
+                lines.append(label)  # {"car": [[x0, y0, x1, y1]]}: boxes of what it names
         return "\n".join(lines)
     return ""
 
