@@ -33,6 +33,7 @@ from drivexplain.operators.verdicts.lexicon import (
     FINITE,
     HARD_WORDS,
     HEDGES,
+    KIND_QUALIFIERS,
     LACKING,
     LIST_GLUE,
     MANNER,
@@ -156,6 +157,13 @@ def goes_on_about_it(toks: list[str], negated: bool) -> bool:
     return (len(toks) > 1 and not negated and bool(rest)
             and (rest[0] in PREPOSITIONS or rest[0] in SUBJECT_PRONOUNS
                  or rest[0].endswith("ing")))
+
+
+def kind_in_doubt(toks: list[str]) -> bool:
+    """Whether the answer doubts that what it names is of the kind asked: "Yes, a scooter, if
+    that counts." says a scooter, not a motorcycle."""
+    return any(tuple(toks[i : i + len(q)]) == q for q in KIND_QUALIFIERS
+               for i in range(len(toks)))
 
 
 def after_exception(toks: list[str], start: int) -> bool:

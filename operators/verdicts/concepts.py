@@ -13,6 +13,10 @@ Rules, in order (the word lists live in `operators.verdicts.lexicon`, the predic
 the words around a concept in `operators.verdicts.clauses`):
 - An answer in another format than prose (grounding tags, JSON detections, a letter for a
   lettered option) is first turned into prose (`operators.verdicts.formats.plain_answer`).
+  An answer that corrects itself ("Yes, a bus. Actually, it's a truck.", "It was red, but it
+  just turned green.") is read from its last correction on (`formats.correction`); a concept
+  it takes back is denied, as in "Not a bus, a truck.", unless what stands is the same thing
+  in another colour.
 - Text is tokenised with punctuation, line ends, bars, brackets and spaced dashes kept as scope
   breaks (so bullets, tables and "Not a bus - a truck" read as separate items); clitics are
   split off ("it's" -> "it" "'s", "car's" -> "car" "'s") while negated auxiliaries stay whole
@@ -134,6 +138,9 @@ the words around a concept in `operators.verdicts.clauses`):
   answer then asserts; after "Is there a truck?", "It looks like a bus." asserts no truck.
 - A no that names kinds of what was asked denies those kinds, not their class: "Do you see any
   emergency vehicles?" "No ambulances or fire trucks." leaves other vehicles as they are.
+- "Only" or "just" a thing not asked about is a no to what was asked: "Is anyone on the
+  crosswalk?" "Only a dog." denies the pedestrian. A yes that doubts the kind asked ("Yes, a
+  scooter, if that counts.") asserts only what it names.
 - A plain concept named beside its coloured form ("a black car ... a sedan") is dropped: the
   coloured one's check covers it, and the coloured one stays.
 """
@@ -142,7 +149,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Literal, Protocol
 
@@ -158,6 +165,7 @@ from drivexplain.operators.verdicts.clauses import (
     goes_on_about_it,
     head_licensed,
     is_negator,
+    kind_in_doubt,
     list_follows,
     negated_colours,
     new_clause,
@@ -168,7 +176,7 @@ from drivexplain.operators.verdicts.clauses import (
     present_elsewhere,
     unlabelled,
 )
-from drivexplain.operators.verdicts.formats import plain_answer
+from drivexplain.operators.verdicts.formats import correction, plain_answer
 from drivexplain.operators.verdicts.lexicon import (
     ABSENCE_FILLER,
     ABSENT_VALUES,
@@ -665,6 +673,22 @@ class ConceptExtractor:
     def answer(self, text: str, prompt: Extraction) -> Extraction:
         """The answer's concepts; yes/no and bare answers inherit the prompt's (module doc)."""
         read = plain_answer(text, prompt.text)
+        corrected = correction(read)
+        if corrected is None:
+            return self._read_answer(text, read, prompt)
+        taken_back, read = corrected
+        final = self._read_answer(text, read, prompt)
+        # "Yes, a bus. Actually, it's a truck." takes the bus back: "Not a bus, a truck."; a
+        # colour taken back for another ("blue ... I meant black") is one colour, as
+        # "Black, not blue." is
+        before, _ = self._split(self.mentions(taken_back, prompt.all_concepts))
+        retracted = tuple(c for c in before if c not in final.all_concepts and not any(
+            same_thing(_uncoloured(c), _uncoloured(n)) for n in final.all_concepts))
+        note = "the answer corrects itself: only what follows the correction is read"
+        return replace(final, denied=final.denied + retracted, notes=(*final.notes, note))
+
+    def _read_answer(self, text: str, read: str, prompt: Extraction) -> Extraction:
+        """`answer` on `read`, the answer as prose; `text` is kept as written."""
         all_toks = unlabelled(tokens(read))
         toks = [t for t in all_toks if t not in BREAKS]
         if toks[:3] in (["it", "'s", "possible"], ["it", "is", "possible"]):
@@ -674,6 +698,9 @@ class ConceptExtractor:
         negated = any(is_negator(all_toks, i) for i in range(len(all_toks)))
         polarity = final_answer(all_toks) or yes_or_no(
             toks, all_toks, bool(mentions), bool(named), bool(denied), negated)
+        if polarity is None and toks[:1] in (["only"], ["just"]) and named and not any(
+                same_thing(c, n) or _kind_of(n, c) for c in prompt.concepts for n in named):
+            polarity = "deny"  # "Is anyone on the crosswalk?" "Only a dog.": no one is
         if polarity is None and not mentions and any(
                 cannot_tell_at(all_toks, i) for i in range(len(all_toks))) and \
                 self._refine_colour(toks, prompt.concepts) == prompt.concepts:
@@ -701,9 +728,10 @@ class ConceptExtractor:
         answered = [c for c in prompt.concepts
                     if any(same_thing(c, n) or _kind_of(n, c) for n in said)]
         others = self._alternatives(prompt) if answered else ()
-        if polarity == "affirm":
+        if polarity == "affirm" and not kind_in_doubt(toks):
             # "Yes, someone is." asserts the whole question, in the colour asked about ("Is
-            # the car yellow?" "Yes, a taxi."); "Cars or trucks?" "Yes, two cars." only cars
+            # the car yellow?" "Yes, a taxi."); "Cars or trucks?" "Yes, two cars." only cars;
+            # "Yes, a scooter, if that counts." only the scooter
             named += tuple(asked_colour.get(c, c) for c in prompt.concepts
                            if c not in answered and c not in others)
         elif polarity == "deny" and not self._presupposed(prompt):

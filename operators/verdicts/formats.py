@@ -9,6 +9,10 @@ end-of-turn tokens ("</s>", "<|im_end|>"). `plain_answer` turns each into the wo
 reader (`concepts.ConceptExtractor.answer`) reads: the tags' boxes and coordinates, which name
 no concept, go, what they label stays; JSON becomes a list of its labels ("black car, truck"),
 with `[]` read as "none"; a letter becomes its option's text. Prose passes through unchanged.
+
+Models also correct themselves mid-answer ("Yes, a bus. Actually, looking again, it's a
+truck.", "It's blue. Sorry, I meant black."). `correction` splits such an answer where it
+takes back what came before, so that only what follows is read as the answer.
 """
 
 from __future__ import annotations
@@ -43,6 +47,22 @@ _GEOMETRY_KEYS = re.compile(
 # Words of a JSON key that say "how many" or "whether", not what: "truck_present", "car_count".
 _KEY_FILLER = frozenset({"is", "are", "any", "has", "have", "there", "present", "visible",
                          "detected", "exists", "found", "count", "number", "num", "total", "of"})
+# What opens a self-correction, after a sentence's end or at the answer's start: "Actually,",
+# "Sorry, I meant", "Correction:", "Wait,", "On second thought,", "Looking again,", "I
+# initially thought so, but".
+_CORRECTION = re.compile(
+    r"(?:^|(?<=[.;!?\u2014]))\s*(?:actually,|sorry,? i meant\b|correction:|wait[,!\u2014]"
+    r"|on second thought,?|on closer (?:look|inspection),|looking (?:again|closer|more closely),"
+    r"|scratch that\b"
+    r"|i (?:initially|first|at first) thought so,? but\b|at first i thought so,? but\b)",
+    re.I)
+# A light that changed, after its colour was said in the past: "It was red, but it just turned
+# green.", "It was amber; now it's red."
+_STATE_CHANGE = re.compile(
+    r"[,;]\s*(?:but\s+)?(?:(?:(?:it|the\s+light|the\s+signal)\s+)?(?:has\s+)?"
+    r"(?:just\s+|since\s+)?(?:turned|changed)(?:\s+to)?|now(?:\s+it(?:'s|\s+is))?)"
+    r"(?=\s+(red|amber|yellow|orange|green)\b)", re.I)
+_PAST_COLOUR = re.compile(r"\b(?:was|were)\s+(?:red|amber|yellow|orange|green)\b", re.I)
 # Where a JSON answer may open: the text's start or a line's.
 _JSON_START = re.compile(r"(?:^|\n)[ \t]*([\[{])")
 _DECODER = json.JSONDecoder()
@@ -67,6 +87,21 @@ def plain_answer(answer: str, prompt: str = "") -> str:
     while _COORDINATES.search(text):
         text = _COORDINATES.sub(" ", text)
     return _EMPTY_BRACKETS.sub(" ", text)
+
+
+def correction(answer: str) -> tuple[str, str] | None:
+    """(what is taken back, what stands) when the answer corrects itself, split at its last
+    correction (`_CORRECTION`) or at a change from a state said in the past ("It was red, but
+    it just turned green."); None when it does not, or nothing follows the correction."""
+    marks = list(_CORRECTION.finditer(answer)) + [
+        m for m in _STATE_CHANGE.finditer(answer) if _PAST_COLOUR.search(answer[: m.start()])]
+    last = max(marks, key=lambda m: m.end(), default=None)
+    if last is None or not answer[last.end() :].strip(" ,.\n"):
+        return None
+    before = answer[: last.start()]
+    if last.re is _STATE_CHANGE:  # what stands is the thing said before, in its new colour
+        return before, _PAST_COLOUR.sub(f"is {last.group(1)}", before, count=1) + "."
+    return before, answer[last.end() :]
 
 
 def options(prompt: str) -> dict[str, str]:

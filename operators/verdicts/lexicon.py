@@ -158,7 +158,12 @@ NON_CONCEPT_COMPOUNDS = frozenset({("bus", "stop"), ("bus", "shelter"), ("bus", 
                                    ("sky", "blue"),  # a colour: "a sky blue car"
                                    ("pedestrian", "signal"), ("pedestrian", "light"),
                                    ("road", "user"),  # "vulnerable road users": no road
-                                   ("car", "length")})  # "two car lengths ahead"
+                                   ("car", "length"),  # "two car lengths ahead"
+                                   ("pedestrian", "island"), ("pedestrian", "refuge")})
+# What doubts that a thing named is of the kind asked: "a scooter, if that counts".
+KIND_QUALIFIERS: tuple[tuple[str, ...], ...] = (
+    ("if", "that", "counts"), ("if", "it", "counts"), ("if", "you", "count"),
+    ("if", "that", "'s", "what", "you", "mean"))
 # Words before a negated concept that deny only some of its kind: "no moving vehicles" leaves
 # the parked car, "no other cars" the car just named.
 RESTRICTIVE = frozenset({"other", "moving", "oncoming", "approaching", "passing", "nearby",

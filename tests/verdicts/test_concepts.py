@@ -868,6 +868,20 @@ READINGS = [
     ("Do you see any emergency vehicles?", "No ambulances, fire trucks or police cars.", (),
      ("ambulance", "fire truck", "police car")),
     ("Is there a vehicle?", "No cars.", (), ("car",)),
+    # a correction takes back what came before it: a class taken back is denied, a colour
+    # replaced by another is one colour
+    ("Is there a bus?", "Yes, there's a bus. Actually, looking again, it's a truck.",
+     ("truck",), ("bus",)),
+    ("What colour is the car?", "It's blue. Sorry, I meant black.", ("black car",), ()),
+    ("Is the light red?", "It was red, but it just turned green.", ("green traffic light",),
+     ()),
+    # "only" a thing not asked about says none of what was asked is there
+    ("Is anyone on the crosswalk?", "Only a dog.", ("dog",), ("pedestrian",)),
+    ("Is there a car?", "Only a red one.", ("red car",), ()),
+    ("Are there trucks or buses?", "Only trucks.", ("truck",), ()),
+    # a yes that doubts the kind asserts only what it names
+    ("Is there a motorcycle?", "Yes, a scooter, if that counts.", ("scooter",), ()),
+    ("Is there a crosswalk?", "Yes, with a pedestrian island.", ("crosswalk",), ()),
 ]
 
 

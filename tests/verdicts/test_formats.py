@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from drivexplain.operators.verdicts.formats import options, plain_answer
+from drivexplain.operators.verdicts.formats import correction, options, plain_answer
 
 
 @pytest.mark.parametrize(("answer", "prose"), [
@@ -77,3 +77,23 @@ def test_a_letter_is_its_option(answer: str, prose: str) -> None:
 
 def test_a_letter_without_options_is_left_alone() -> None:
     assert plain_answer("B", "Is there a traffic cone?") == "B"
+
+
+@pytest.mark.parametrize(("answer", "split"), [
+    ("Yes, there's a bus. Actually, looking again, it's a truck.",
+     ("Yes, there's a bus.", " looking again, it's a truck.")),
+    ("It's blue. Sorry, I meant black.", ("It's blue.", " black.")),
+    ("I initially thought so, but no, it's a traffic cone.", ("", " no, it's a traffic cone.")),
+    ("Wait, no.", ("", " no.")),
+    # a light that changed: what stands is the light in its new colour
+    ("It was red, but it just turned green.", ("It was red", "It is green.")),
+    ("The traffic light was amber; now it's red.",
+     ("The traffic light was amber", "The traffic light is red.")),
+    # no correction
+    ("There is actually a bus.", None),
+    ("A car was parked, but it turned left.", None),
+    ("Actually,", None),  # nothing follows it
+])
+def test_a_correction_takes_back_what_came_before(answer: str,
+                                                  split: tuple[str, str] | None) -> None:
+    assert correction(answer) == split
