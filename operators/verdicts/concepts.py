@@ -195,6 +195,7 @@ from drivexplain.operators.verdicts.lexicon import (
     NEGATIVE_SYNONYMS,
     NON_CONCEPT_COMPOUNDS,
     NOUN_ONLY_PHRASES,
+    PERSONS,
     PREPOSITIONS,
     PRESENCE_WORDS,
     PRONOUNS,
@@ -699,7 +700,8 @@ class ConceptExtractor:
         polarity = final_answer(all_toks) or yes_or_no(
             toks, all_toks, bool(mentions), bool(named), bool(denied), negated)
         if polarity is None and toks[:1] in (["only"], ["just"]) and named and not any(
-                same_thing(c, n) or _kind_of(n, c) for c in prompt.concepts for n in named):
+                same_thing(c, n) or _kind_of(n, c) or {c, n} <= PERSONS
+                for c in prompt.concepts for n in named):
             polarity = "deny"  # "Is anyone on the crosswalk?" "Only a dog.": no one is
         if polarity is None and not mentions and any(
                 cannot_tell_at(all_toks, i) for i in range(len(all_toks))) and \

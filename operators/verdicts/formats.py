@@ -62,6 +62,8 @@ _STATE_CHANGE = re.compile(
     r"[,;]\s*(?:but\s+)?(?:(?:(?:it|the\s+light|the\s+signal)\s+)?(?:has\s+)?"
     r"(?:just\s+|since\s+)?(?:turned|changed)(?:\s+to)?|now(?:\s+it(?:'s|\s+is))?)"
     r"(?=\s+(red|amber|yellow|orange|green)\b)", re.I)
+# What makes "Actually, there is also a bus." an addition, not a correction.
+_ADDITION = re.compile(r"\b(?:also|too|as well|additionally|another|in addition)\b", re.I)
 _PAST_COLOUR = re.compile(r"\b(?:was|were)\s+(?:red|amber|yellow|orange|green)\b", re.I)
 # Where a JSON answer may open: the text's start or a line's.
 _JSON_START = re.compile(r"(?:^|\n)[ \t]*([\[{])")
@@ -99,6 +101,8 @@ def correction(answer: str) -> tuple[str, str] | None:
     if last is None or not answer[last.end() :].strip(" ,.\n"):
         return None
     before = answer[: last.start()]
+    if last.re is _CORRECTION and _ADDITION.search(answer[last.end() :]):
+        return None  # "A car. Actually, there is also a bus." takes nothing back
     if last.re is _STATE_CHANGE:  # what stands is the thing said before, in its new colour
         return before, _PAST_COLOUR.sub(f"is {last.group(1)}", before, count=1) + "."
     return before, answer[last.end() :]

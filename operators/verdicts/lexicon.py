@@ -160,6 +160,8 @@ NON_CONCEPT_COMPOUNDS = frozenset({("bus", "stop"), ("bus", "shelter"), ("bus", 
                                    ("road", "user"),  # "vulnerable road users": no road
                                    ("car", "length"),  # "two car lengths ahead"
                                    ("pedestrian", "island"), ("pedestrian", "refuge")})
+# Concepts that are people: "Is anyone crossing?" "Just a cyclist." says someone is.
+PERSONS = frozenset({"pedestrian", "cyclist", "child", "person with an umbrella"})
 # What doubts that a thing named is of the kind asked: "a scooter, if that counts".
 KIND_QUALIFIERS: tuple[tuple[str, ...], ...] = (
     ("if", "that", "counts"), ("if", "it", "counts"), ("if", "you", "count"),

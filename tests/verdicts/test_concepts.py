@@ -879,6 +879,7 @@ READINGS = [
     ("Is anyone on the crosswalk?", "Only a dog.", ("dog",), ("pedestrian",)),
     ("Is there a car?", "Only a red one.", ("red car",), ()),
     ("Are there trucks or buses?", "Only trucks.", ("truck",), ()),
+    ("Is anyone crossing?", "Just a cyclist.", ("cyclist",), ()),  # a cyclist is someone
     # a yes that doubts the kind asserts only what it names
     ("Is there a motorcycle?", "Yes, a scooter, if that counts.", ("scooter",), ()),
     ("Is there a crosswalk?", "Yes, with a pedestrian island.", ("crosswalk",), ()),

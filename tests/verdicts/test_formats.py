@@ -91,6 +91,7 @@ def test_a_letter_without_options_is_left_alone() -> None:
      ("The traffic light was amber", "The traffic light is red.")),
     # no correction
     ("There is actually a bus.", None),
+    ("A car and a truck. Actually, there is also a bus.", None),  # an addition
     ("A car was parked, but it turned left.", None),
     ("Actually,", None),  # nothing follows it
 ])
