@@ -131,8 +131,10 @@ the words around a concept in `operators.verdicts.clauses`):
   become the answer's *denied* concepts, and the coherence check then asks whether the image
   supports that absence (see `operators.verdicts.coherence`). A bare colour ("Red.", "It's red.",
   "No, red.") refines the prompt's concept to the coloured one when the vocabulary has it ("car"
-  -> "red car"). A yes/no question about a colour ("Is the car red?") is answered about the
-  colour: "Yes." is the red car, "No." keeps the car and denies the red car.
+  -> "red car"), and so does the colour an answer to "What colour is the car?" opens with
+  when it goes on to name other things ("Silver, on the road."). A yes/no question about a
+  colour ("Is the car red?") is answered about the colour: "Yes." is the red car, "No." keeps
+  the car and denies the red car.
 - A subject pronoun opening an answer ("It is turning right.", "They are waiting at the
   curb.") is the question's definite concept ("What is the car on the right doing?"), which the
   answer then asserts; after "Is there a truck?", "It looks like a bus." asserts no truck.
@@ -709,7 +711,10 @@ class ConceptExtractor:
             return Extraction(text, (), (), "specific", None, "none",
                               ("the answer says it cannot tell: it asserts and denies nothing",))
         if named or denied:
-            return self._named_answer(text, toks, all_toks, prompt, mentions, polarity, negated)
+            found = self._named_answer(text, toks, all_toks, prompt, mentions, polarity,
+                                       negated)
+            opening = self._opening_colour(tokens(read), mentions, prompt)
+            return replace(found, concepts=tuple(dict.fromkeys(found.concepts + opening)))
         llm_named = self._ask_llm(read) if polarity is None else ()
         if llm_named:
             return Extraction(text, llm_named, (), "specific", polarity, "llm")
@@ -913,6 +918,19 @@ class ConceptExtractor:
             self._with_colour(concept, colour, False)
             for concept in concepts for colour in negated_colours(toks))
             if c not in concepts)
+
+    def _opening_colour(self, toks: list[str], mentions: list[Mention],
+                        prompt: Extraction) -> tuple[str, ...]:
+        """The prompt's concepts in the colour an answer to "What colour is it?" opens with,
+        before the concepts it names ("Silver, on the road.", "I'd guess silver, but the
+        glare makes it hard to tell."); () when its first phrase gives no such colour."""
+        if not mentions or not any(
+                t in ("colour", "color", "colours", "colors") for t in tokens(prompt.text)):
+            return ()
+        lead = toks[: mentions[0].start]
+        lead = lead[: next((i for i, t in enumerate(lead) if t in BREAKS), len(lead))]
+        refined = self._refine_colour(lead, prompt.concepts)
+        return () if refined == prompt.concepts else refined
 
     def _refine_colour(self, toks: list[str], concepts: tuple[str, ...],
                        plural: bool = False) -> tuple[str, ...]:

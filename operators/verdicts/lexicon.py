@@ -386,6 +386,7 @@ UNAPOSTROPHISED = {
         "has", "had", "must", "need")
 } | {"cant": "can't", "wont": "won't", "aint": "ain't"}
 _DASH = re.compile(r"[\u2013\u2014]|(?:^|(?<=\s))-+(?=\s|$)", re.M)
+_HYPHENATED_ISH = re.compile(r"\b([a-z]+)-ish\b")
 _UNAPOSTROPHISED = re.compile(r"\b(" + "|".join(UNAPOSTROPHISED) + r")\b")
 # What a VLM writes around its answer that is no part of it: a reasoning model's thoughts
 # ("<think>...</think> No."), which name what it considered, not what it claims, and the fences
@@ -414,4 +415,5 @@ def tokens(text: str) -> list[str]:
     text = NOT_THE_ANSWER.sub(" ", text.lower())
     text = _DASH.sub(" \u2014 ", text.replace("\u2019", "'").replace("\r", "\n"))
     text = _UNAPOSTROPHISED.sub(lambda m: UNAPOSTROPHISED[m.group(1)], text)
+    text = _HYPHENATED_ISH.sub(r"\1ish", text)  # "blue-ish" is "blueish"
     return [SHADES.get(t, t) for t in TOKEN.findall(text)]

@@ -883,6 +883,13 @@ READINGS = [
     # a yes that doubts the kind asserts only what it names
     ("Is there a motorcycle?", "Yes, a scooter, if that counts.", ("scooter",), ()),
     ("Is there a crosswalk?", "Yes, with a pedestrian island.", ("crosswalk",), ()),
+    # the colour an answer to "What colour?" opens with is the asked concept's, whatever else
+    # it goes on to name; one under a negator is not
+    ("What colour is the car?", "Red, next to a blue truck.", ("truck", "red car"), ()),
+    ("What colour is the car?", "I'd guess silver, but the glare makes it hard to tell.",
+     ("glare", "silver car"), ()),
+    ("What colour is the car?", "Not red, the red one is the truck.", ("truck",), ()),
+    ("What colour is the car ahead?", "Blue-ish.", ("car",), ()),  # an -ish colour
 ]
 
 
