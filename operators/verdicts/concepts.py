@@ -48,7 +48,8 @@ the words around a concept in `operators.verdicts.clauses`):
   ("it's red", "which is red"), to the last concept before it that the vocabulary has in that
   colour ("a light above the intersection, and it is green" is a green light), else to the
   prompt's concepts. A shade between the copula and the colour ("is navy blue", "is dark blue")
-  does not hide it. "has a red colour" (or paint, finish) says the same. A colour that opens a
+  does not hide it. "has a red colour" (or paint, finish) says the same, and so does a
+  participle after a comma ("One traffic light, showing green."). A colour that opens a
   noun phrase after the copula is that noun's: in "In front of the car is a white box truck" the
   truck is white, not the car. A colour just before a synonym counts too ("a grey SUV", "a
   red-coloured car"). The coloured concept replaces the plain one when the vocabulary has it
@@ -119,9 +120,10 @@ the words around a concept in `operators.verdicts.clauses`):
   the prompt's concepts are there; a denying answer ("No.", "Zero.", "None.", "Not that I can
   see.") asserts that what the prompt asks about is absent: its first concept and those listed
   with it, not the setting after a preposition or verb ("Are there cones on the road?" -> "No."
-  denies the cones, says nothing of the road; a question about what the driver may do, "Is it safe
-  to cross the intersection?", asks about no concept, and a no to how many there are, "Are there
-  more than three cars?", denies the number, not the cars), unless the question takes its concept
+  denies the cones, says nothing of the road, and "Is anything on the road?" -> "No." denies
+  nothing; a question about what the driver may do, "Is it safe to cross the intersection?",
+  asks about no concept, and a no to how many there are, "Are there more than three cars?",
+  denies the number, not the cars), unless the question takes its concept
   as given ("Is the pedestrian on the crosswalk?" -> "No." denies that the pedestrian is on it,
   which no concept names, so nothing is denied; "No, on the road." or "Is the bus moving?" -> "No,
   it's stopped." take the concept as there) or the answer goes on to say it is there, elsewhere or
@@ -197,6 +199,7 @@ from drivexplain.operators.verdicts.lexicon import (
     NEGATIVE_SYNONYMS,
     NON_CONCEPT_COMPOUNDS,
     NOUN_ONLY_PHRASES,
+    PARTICIPLES,
     PERSONS,
     PREPOSITIONS,
     PRESENCE_WORDS,
@@ -561,8 +564,11 @@ class ConceptExtractor:
                     same_thing(it.concept, s.concept) for s in in_clause) for it in items):
                 continue  # "in front of the car is a white truck": the white is the truck's
             pronoun = next((j for j in range(k - 1, begin, -1) if toks[j] in PRONOUNS), None)
+            before = [it for it in items if it.stop <= begin and "." not in toks[it.stop : k]]
             if in_clause and (pronoun is None or pronoun < in_clause[-1].start):
                 subjects = [in_clause[0]]
+            elif pronoun is None and toks[k] in PARTICIPLES and begin == k - 1 and before:
+                subjects = [before[-1]]  # "One traffic light, showing green."
             elif pronoun is None:
                 continue
             else:
@@ -856,6 +862,9 @@ class ConceptExtractor:
             return ()  # "Is it safe to cross the intersection?" asks about no concept
         if not mentions or {m.concept for m in mentions} != set(prompt.all_concepts):
             return prompt.concepts
+        first = mentions[0].start
+        if first and toks[first - 1 - (toks[first - 1] in DEFINITES)] in PREPOSITIONS:
+            return ()  # "Find any animals on the road.": what is asked names no concept
         asked = [mentions[0]]
         for m in mentions[1:]:
             if any(t not in LIST_GLUE and t != "," for t in toks[asked[-1].stop : m.start]):

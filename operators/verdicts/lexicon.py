@@ -145,9 +145,11 @@ COLOURED_HEADS: dict[str, tuple[str, frozenset[str]]] = {
     "signal": ("traffic light", frozenset({"red", "amber", "yellow", "orange", "green"})),
     "lamp": ("traffic light", frozenset({"red", "amber", "yellow", "orange", "green"})),
 }
-# Phrases that name a concept and deny it at once: "no one is crossing", "nobody".
+# Phrases that name a concept and deny it at once: "no one is crossing", "nobody", "in
+# daylight" (no night).
 NEGATIVE_SYNONYMS: dict[str, str] = {"no one": "pedestrian", "nobody": "pedestrian",
-                                     "noone": "pedestrian"}
+                                     "noone": "pedestrian", "daytime": "night",
+                                     "daylight": "night"}
 # Synonyms with a second reading that is not the concept: "a pedestrian crossing the road" is a
 # pedestrian. They name the concept only where the noun is meant (`clauses.noun_reading`).
 NOUN_ONLY_PHRASES = frozenset({("pedestrian", "crossing")})
@@ -289,6 +291,8 @@ COUNT_WORDS = frozenset(
     {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
      "twelve", "several", "many", "multiple", "some", "few"}
 )
+# Participles that give a colour to the concept before their comma: "a light, showing green".
+PARTICIPLES = frozenset({"showing", "displaying", "glowing", "shining", "lit"})
 # Verbs that link a subject to a colour: "the car is black", "the light turned green".
 COPULAS = frozenset(
     {"is", "are", "was", "were", "'s", "'re", "be", "been", "being", "look", "looks", "appear",

@@ -890,6 +890,15 @@ READINGS = [
      ("glare", "silver car"), ()),
     ("What colour is the car?", "Not red, the red one is the truck.", ("truck",), ()),
     ("What colour is the car ahead?", "Blue-ish.", ("car",), ()),  # an -ish colour
+    # a question whose first concept is where it looks asks about nothing the vocabulary has
+    ("Find any animals on the road.", "No animals found.", (), ()),
+    ("Is anything on the road?", "No.", (), ()),
+    ("Are there cones on the road?", "No.", (), ("traffic cone",)),
+    # daytime is no night
+    ("Is it night?", "No, it is daytime.", (), ("night",)),
+    # a participle after a comma gives its colour to the concept before the comma
+    ("Describe only the traffic signals.", "One traffic light, showing green.",
+     ("green traffic light",), ()),
 ]
 
 
