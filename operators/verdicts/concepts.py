@@ -62,7 +62,8 @@ the words around a concept in `operators.verdicts.clauses`):
   it ("a dark car, possibly black"). Two colours ("black and white") or a negated copula ("is not
   black") refine nothing, unless the question asks about several things ("What colour are the
   cars?" "Red and blue." says a red car and a blue one; "red or blue" still refines nothing); two
-  names of one vocabulary colour ("grey, maybe silver") are one colour. "a blue one" after a
+  names of one vocabulary colour ("grey, maybe silver") are one colour, and a light changing
+  "from green to amber" is amber. "a blue one" after a
   concept is that concept in blue ("A red car and a white one."). In a bare answer a colour
   under a negator ("It is not red.") denies the coloured concept and keeps the plain one, and a
   part's colour ("red, with black tyres") or one compared against ("more silver than white") is

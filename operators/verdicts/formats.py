@@ -64,6 +64,9 @@ _STATE_CHANGE = re.compile(
     r"(?=\s+(red|amber|yellow|orange|green)\b)", re.I)
 # What makes "Actually, there is also a bus." an addition, not a correction.
 _ADDITION = re.compile(r"\b(?:also|too|as well|additionally|another|in addition)\b", re.I)
+# A light changing from one colour to another is read at its end: "turning from green to amber".
+_FROM_TO = re.compile(r"\bfrom\s+(?:red|amber|yellow|orange|green)\s+to\s+"
+                      r"(red|amber|yellow|orange|green)\b", re.I)
 _PAST_COLOUR = re.compile(r"\b(?:was|were)\s+(?:red|amber|yellow|orange|green)\b", re.I)
 # Where a JSON answer may open: the text's start or a line's.
 _JSON_START = re.compile(r"(?:^|\n)[ \t]*([\[{])")
@@ -88,7 +91,7 @@ def plain_answer(answer: str, prompt: str = "") -> str:
         return structured
     while _COORDINATES.search(text):
         text = _COORDINATES.sub(" ", text)
-    return _EMPTY_BRACKETS.sub(" ", text)
+    return _FROM_TO.sub(r"\1", _EMPTY_BRACKETS.sub(" ", text))
 
 
 def correction(answer: str) -> tuple[str, str] | None:

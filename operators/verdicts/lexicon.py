@@ -298,6 +298,7 @@ COPULAS = frozenset(
     {"is", "are", "was", "were", "'s", "'re", "be", "been", "being", "look", "looks", "appear",
      "appears", "seem", "seems", "turned", "turns", "turn", "became", "becomes", "stays",
      "remains", "shows", "showing", "displays", "displaying", "glows", "glowing", "shines",
+     "turning",
      "shining", "lit"}
 )
 # Words between a copula and its colour: "is painted a dark blue".

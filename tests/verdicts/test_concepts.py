@@ -899,6 +899,9 @@ READINGS = [
     # a participle after a comma gives its colour to the concept before the comma
     ("Describe only the traffic signals.", "One traffic light, showing green.",
      ("green traffic light",), ()),
+    ("What is the traffic light doing?", "The traffic light is turning from green to amber.",
+     ("amber traffic light",), ()),
+    ("What colour is the car?", "Red and white.", ("car",), ()),  # two colours: none
 ]
 
 

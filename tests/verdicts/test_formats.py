@@ -43,6 +43,8 @@ from drivexplain.operators.verdicts.formats import correction, options, plain_an
     # prose is left alone, brackets and all
     ("Yes (left lane), a red one.", "Yes (left lane), a red one."),
     ("[The image shows a bus.]", "[The image shows a bus.]"),
+    # a light's change of colour is read at its end
+    ("It is turning from green to amber.", "It is turning amber."),
 ])
 def test_plain_answer(answer: str, prose: str) -> None:
     assert " ".join(plain_answer(answer).split()) == " ".join(prose.split())
