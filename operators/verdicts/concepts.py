@@ -426,8 +426,10 @@ class ConceptExtractor:
             if toks[i] in BREAKS:
                 i += 1
                 continue
-            if tuple(lemmas[i : i + 2]) in NON_CONCEPT_COMPOUNDS:
-                i += 2
+            compound = next((n for n in (3, 2)
+                             if tuple(lemmas[i : i + n]) in NON_CONCEPT_COMPOUNDS), 0)
+            if compound:  # "bus stop", "pedestrian crossing signal"
+                i += compound
                 continue
             hit = None
             for n in range(min(self._longest, len(toks) - i), 0, -1):

@@ -112,6 +112,13 @@ SYNONYMS: dict[str, str] = {
     "freeway": "highway",
     "expressway": "highway",
     "construction": "construction zone",
+    "car park": "parking lot",
+    "bin": "trash can",
+    "litter bin": "trash can",
+    "rubbish bin": "trash can",
+    "garbage can": "trash can",
+    "dustbin": "trash can",
+    "speed limit": "speed limit sign",
     "construction site": "construction zone",
     "pavement": "sidewalk",
     "kerb": "curb",
@@ -161,7 +168,10 @@ NON_CONCEPT_COMPOUNDS = frozenset({("bus", "stop"), ("bus", "shelter"), ("bus", 
                                    ("pedestrian", "signal"), ("pedestrian", "light"),
                                    ("road", "user"),  # "vulnerable road users": no road
                                    ("car", "length"),  # "two car lengths ahead"
-                                   ("pedestrian", "island"), ("pedestrian", "refuge")})
+                                   ("pedestrian", "island"), ("pedestrian", "refuge"),
+                                   ("pedestrian", "crossing", "signal"),
+                                   ("pedestrian", "crossing", "light"),
+                                   ("pedestrian", "crossing", "button")})
 # Concepts that are people: "Is anyone crossing?" "Just a cyclist." says someone is.
 PERSONS = frozenset({"pedestrian", "cyclist", "child", "person with an umbrella"})
 # What doubts that a thing named is of the kind asked: "a scooter, if that counts".
@@ -322,6 +332,9 @@ DEFINITES = frozenset({"the", "that", "this", "these", "those"})
 QUESTION_VERBS = frozenset({"is", "are", "was", "were", "does", "do", "did", "has", "have"})
 # Modals that open a question about what the driver may do: "Should we stop?".
 EGO_MODALS = frozenset({"should", "can", "could", "may", "must", "shall", "will", "would"})
+# Words after "Are we" that say where we are, which asks about a place: "Are we in a tunnel?".
+LOCATING = frozenset({"in", "on", "at", "under", "near", "inside", "approaching", "nearing",
+                      "entering", "leaving", "passing", "behind", "following", "crossing"})
 # Verbs of seeing: "Can we see a bus?" asks whether there is one.
 SEEING = frozenset({"see", "spot", "notice", "find", "observe", "detect", "identify", "view"})
 # Subjects that point back: to the last concept before them, else to the prompt's.

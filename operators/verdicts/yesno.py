@@ -28,6 +28,7 @@ from drivexplain.operators.verdicts.lexicon import (
     EGO_MODALS,
     EMPHATICS,
     HEDGED_OPENERS,
+    LOCATING,
     NO_WORDS,
     NUMBER_QUESTION,
     QUESTION_VERBS,
@@ -111,10 +112,11 @@ def asks_number(toks: list[str]) -> bool:
 def about_ego(toks: list[str], first: int) -> bool:
     """Whether a question asks what the ego driver may or should do, not whether a concept is
     there: "Is it safe to proceed through the intersection?", "Should we stop at the
-    crosswalk?". "Is it a bus?", "Can we see a bus?" and "Do you see a bus?" ask about the
-    bus; `first` is where the question's first concept stands."""
+    crosswalk?". "Is it a bus?", "Can we see a bus?", "Do you see a bus?" and "Are we in a
+    tunnel?" ask about the concept; `first` is where the question's first concept stands."""
     if len(toks) < 3 or toks[0] not in QUESTION_VERBS | EGO_MODALS:
         return False
-    if toks[1] in ("we", "i"):
-        return toks[2] not in SEEING
+    if toks[1] in ("we", "i"):  # "Are we in a tunnel?" asks about the tunnel
+        return toks[2] not in SEEING and not (toks[0] in ("are", "am", "were")
+                                              and toks[2] in LOCATING)
     return toks[1] == "it" and toks[2] not in ("a", "an", "the") and "to" in toks[3:first]

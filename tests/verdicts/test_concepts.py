@@ -902,6 +902,15 @@ READINGS = [
     ("What is the traffic light doing?", "The traffic light is turning from green to amber.",
      ("amber traffic light",), ()),
     ("What colour is the car?", "Red and white.", ("car",), ()),  # two colours: none
+    # "Are we in a tunnel?" asks about the tunnel, not what the driver may do
+    ("Are we in a tunnel?", "No, we're on an open road.", ("road",), ("tunnel",)),
+    ("Are we allowed to turn left at the intersection?", "No.", (), ()),
+    # three-word compounds that name no concept; British and everyday names
+    ("Is there a crosswalk?", "No zebra crossing, but there is a pedestrian crossing signal.",
+     (), ("crosswalk",)),
+    ("Where are we?", "In a car park next to a shopping centre.", ("parking lot",), ()),
+    ("Is there a trash can?", "There's a bin next to the bench.", ("trash can", "bench"), ()),
+    ("What is the speed limit?", "The sign says 30.", ("speed limit sign",), ()),
 ]
 
 

@@ -38,6 +38,8 @@ def test_a_question_about_how_many(question: str, number: bool) -> None:
     ("Can we see any pedestrians?", 4, False),
     ("Could it be a cyclist?", 4, False),
     ("Is it possible there is a bus?", 6, False),
+    ("Are we in a tunnel?", 4, False),
+    ("Are we allowed to turn left at the intersection?", 8, True),
 ])
 def test_a_question_about_what_the_driver_may_do(question: str, first: int, ego: bool) -> None:
     toks = tokens(question)
