@@ -993,18 +993,24 @@ def _uncoloured(concept: str) -> str:
 def _label_values(toks: list[str], items: list[_Item]) -> None:
     """Read list and table entries: a concept that opens its line or list item, followed by
     a mark (":", "?", a dash, "(", "|") and a value ("Bus: no", "buses - absent", "| bus | no |",
-    "Pedestrians? None.", "Car (black)"). A value that says absent denies the concept; a lone
-    colour is its colour."""
+    "Pedestrians? None.", "Car (black)", "| School bus present? | No |"). A value that says
+    absent denies the concept; a lone colour is its colour."""
     for it in items:
         before = it.start - 1
         while before >= 0 and toks[before] in ("a", "an", "the"):
             before -= 1
         if before >= 0 and toks[before] not in BREAKS:
             continue
-        if it.stop >= len(toks) or toks[it.stop] not in LABEL_MARKS:
+        mark = it.stop  # "| School bus present? | No |": a word of presence may come first
+        while mark < len(toks) and toks[mark] in PRESENCE_WORDS:
+            mark += 1
+        if mark >= len(toks) or toks[mark] not in LABEL_MARKS:
             continue
+        start = mark + 1  # "? |" before the value: marks in a row are one
+        while start < len(toks) and toks[start] in LABEL_MARKS:
+            start += 1
         value = []
-        for t in toks[it.stop + 1 :]:
+        for t in toks[start:]:
             if t in BREAKS:
                 break
             value.append(t)

@@ -911,6 +911,11 @@ READINGS = [
     ("Where are we?", "In a car park next to a shopping centre.", ("parking lot",), ()),
     ("Is there a trash can?", "There's a bin next to the bench.", ("trash can", "bench"), ()),
     ("What is the speed limit?", "The sign says 30.", ("speed limit sign",), ()),
+    # a table cell asking about presence takes the next cell as its value
+    ("Is there a school bus?", "| Question | Answer |\n|---|---|\n| School bus present? | No |",
+     (), ("school bus",)),
+    ("Is there a bus?", "<answer>no</answer><reason>Only cars are visible.</reason>", ("car",),
+     ("bus",)),
 ]
 
 
