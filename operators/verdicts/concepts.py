@@ -93,6 +93,10 @@ the words around a concept in `operators.verdicts.clauses`):
 - Counts. A number names the concept it counts ("two pedestrians", "2 cars", "around six
   cones"); "zero", "0", "none" and "no" are negators, so "no buses" and "zero buses" deny. A
   numbered list's marker ("1. A car") counts nothing.
+- A question asks about what it negates: "Isn't there a pedestrian?", "There's no truck,
+  right?" and "No pedestrians?" ask about the pedestrian and the truck. A bare yes or no to a
+  question negated inside ("Is there no bus?" "Yes.") may mean either, and asserts and denies
+  nothing; one to a negated auxiliary ("Isn't there a bus?" "Yes.") says there is one.
 - A prompt with no concept is `generic` when it asks about the scene ("Describe this image.",
   "What is ahead?") and `ambiguous` otherwise ("I don't like winter.", "Is it safe to drive?"):
   the paper's Cases II and III.
@@ -213,6 +217,7 @@ from drivexplain.operators.verdicts.lexicon import (
     SCOPE_ENDS,
     SUBJECT_PRONOUNS,
     SYNONYMS,
+    YES_WORDS,
     lemma,
     tokens,
 )
@@ -666,8 +671,13 @@ class ConceptExtractor:
 
     # ------------------------------------------------------------------ prompts / answers
     def prompt(self, text: str) -> Extraction:
-        """The prompt's concepts, or why it has none (generic or ambiguous)."""
-        named, denied = self._split(self.mentions(text))
+        """The prompt's concepts, or why it has none (generic or ambiguous). A question asks
+        about what it negates: "Isn't there a pedestrian?", "There's no truck, right?" and "No
+        pedestrians?" ask about the pedestrian and the truck."""
+        mentions = self.mentions(text)
+        if "?" in text:
+            mentions = [replace(m, negated=False) for m in mentions]
+        named, denied = self._split(mentions)
         source = "vocabulary"
         if not named and not denied:
             named = self._ask_llm(text)
@@ -719,6 +729,12 @@ class ConceptExtractor:
                 self._refine_colour(toks, prompt.concepts) == prompt.concepts:
             return Extraction(text, (), (), "specific", None, "none",
                               ("the answer says it cannot tell: it asserts and denies nothing",))
+        if not mentions and polarity is not None and all(
+                t in YES_WORDS or t in ("no", "nope", "nah", "false", "negative")
+                for t in toks) and self._negative_question(prompt):
+            return Extraction(text, (), (), "specific", None, "none", (
+                "a bare yes or no to a negative question ('Is there no bus?') may mean either: "
+                "it asserts and denies nothing",))
         if named or denied:
             found = self._named_answer(text, toks, all_toks, prompt, mentions, polarity,
                                        negated)
@@ -901,6 +917,14 @@ class ConceptExtractor:
         rest = [t for t in toks[mentions[0].stop :] if t not in BREAKS]
         return (len(head) == 2 and head[0] in QUESTION_VERBS and head[1] in DEFINITES
                 and bool(rest) and rest[0] not in PRESENCE_WORDS)
+
+    def _negative_question(self, prompt: Extraction) -> bool:
+        """Whether the question negates what it asks about so that a bare yes or no may mean
+        either ("Is there no bus?" "Yes."). A negated auxiliary opening it ("Isn't there a
+        bus?") leans to a yes, and a yes to it says there is one."""
+        toks = tokens(prompt.text)
+        return not (toks and toks[0].endswith("n't")) and any(
+            m.negated for m in self.mentions(prompt.text))
 
     def _definite(self, prompt: Extraction) -> bool:
         """Whether the prompt's first concept is a definite one ("the truck", "the

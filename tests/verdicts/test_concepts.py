@@ -916,6 +916,14 @@ READINGS = [
      (), ("school bus",)),
     ("Is there a bus?", "<answer>no</answer><reason>Only cars are visible.</reason>", ("car",),
      ("bus",)),
+    # a question asks about what it negates; a bare yes or no to "Is there no bus?" may mean
+    # either, one to "Isn't there a bus?" does not
+    ("Isn't there a pedestrian on the left?", "No, there isn't.", (), ("pedestrian",)),
+    ("Isn't there a bus?", "Yes.", ("bus",), ()),
+    ("Is there no bus?", "Yes.", (), ()),
+    ("Is there no bus?", "There is a bus, on the right.", ("bus",), ()),
+    ("There's no truck, right?", "Actually, there is one behind the bus.", ("bus", "truck"), ()),
+    ("No pedestrians?", "None.", (), ("pedestrian",)),
 ]
 
 
