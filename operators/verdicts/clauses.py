@@ -138,6 +138,13 @@ def predicate_colour(toks: list[str], copula: int) -> int | None:
     return j
 
 
+def future_at(toks: list[str], copula: int) -> bool:
+    """Whether the copula at `copula` is in the future ("will turn green", "is going to turn
+    red"): the colour is not the thing's now."""
+    return toks[copula - 1 : copula] in (["will"], ["'ll"]) or \
+        toks[max(0, copula - 2) : copula] in (["going", "to"], ["about", "to"])
+
+
 def clause_start(toks: list[str], k: int) -> int:
     """The index of the break or clause word before `k` that opens its clause (-1 at the
     text's start)."""

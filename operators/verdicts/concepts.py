@@ -93,6 +93,12 @@ the words around a concept in `operators.verdicts.clauses`):
 - Counts. A number names the concept it counts ("two pedestrians", "2 cars", "around six
   cones"); "zero", "0", "none" and "no" are negators, so "no buses" and "zero buses" deny. A
   numbered list's marker ("1. A car") counts nothing.
+- A question's concept after its verb or a preposition is where it looks ("Who is crossing
+  the road?", "Is something blocking the crosswalk?"): a no denies nothing the vocabulary
+  names. One in a condition ("What should we do if the light turns red?") is supposed, and no
+  answer inherits it. "Would a truck fit in that gap?" supposes a truck. A colour in the
+  future ("It will turn green soon.") is not the colour now. An answer to "Where is the stop
+  sign?" that says where has the sign there.
 - A question asks about what it negates: "Isn't there a pedestrian?", "There's no truck,
   right?" and "No pedestrians?" ask about the pedestrian and the truck. A bare yes or no to a
   question negated inside ("Is there no bus?" "Yes.") may mean either, and asserts and denies
@@ -171,6 +177,7 @@ from drivexplain.operators.verdicts.clauses import (
     colour_before,
     denies_one,
     excepted,
+    future_at,
     goes_on_about_it,
     head_licensed,
     is_negator,
@@ -595,6 +602,8 @@ class ConceptExtractor:
             for subject in subjects:
                 if colour is None:
                     subject.absent = True
+                elif future_at(toks, k):  # "It will turn green soon.": a light, not green now
+                    subject.needs_colour = False
                 elif colour in subject.colours:
                     subject.colour = colour
         return extra
@@ -788,10 +797,11 @@ class ConceptExtractor:
             # "On the sidewalk." to "Is the pedestrian on the sidewalk or on the road?"
             named += tuple(c for c in self._asked(prompt)
                            if not any(same_thing(c, n) for n in said))
-        if polarity != "deny" and not negated and toks[0] in SUBJECT_PRONOUNS \
-                and self._definite(prompt):
+        if polarity != "deny" and not negated and self._definite(prompt) and (
+                toks[0] in SUBJECT_PRONOUNS or self._where_about(prompt)):
             # "Is the truck parked?" "It appears to be parked at the curb." still has the
-            # truck; "Is there a truck?" "It looks like a bus." names no truck
+            # truck, and "Where is the stop sign?" "On the right, next to the tree." the sign;
+            # "Is there a truck?" "It looks like a bus." names no truck
             named += tuple(c for c in prompt.concepts[:1]
                            if c not in named and not any(same_thing(c, n) for n in said))
         if not any(m.colour for m in mentions):
@@ -805,7 +815,8 @@ class ConceptExtractor:
                           negated: bool) -> Extraction:
         """An answer that names no concept ("No.", "Red.", "Two."): it is about the prompt's
         concepts, and its yes or no, colour or count says what of them."""
-        inherited = prompt.concepts
+        supposed = self._supposed(prompt)  # "What should we do if the light turns red?"
+        inherited = tuple(c for c in prompt.concepts if c not in supposed)
         if not inherited:
             return Extraction(text, (), (), "specific", polarity, "none",
                               ("the answer names no concept and the prompt has none to inherit",))
@@ -882,8 +893,11 @@ class ConceptExtractor:
         if not mentions or {m.concept for m in mentions} != set(prompt.all_concepts):
             return prompt.concepts
         first = mentions[0].start
-        if first and toks[first - 1 - (toks[first - 1] in DEFINITES)] in PREPOSITIONS:
-            return ()  # "Find any animals on the road.": what is asked names no concept
+        before = toks[first - 1 - (toks[first - 1] in DEFINITES)] if first else ""
+        if before in PREPOSITIONS or (before.endswith("ing") and before != "anything"):
+            # "Find any animals on the road.", "Who is crossing the road?": what is asked
+            # names no concept, the road is where
+            return ()
         asked = [mentions[0]]
         for m in mentions[1:]:
             if any(t not in LIST_GLUE and t != "," for t in toks[asked[-1].stop : m.start]):
@@ -917,6 +931,28 @@ class ConceptExtractor:
         rest = [t for t in toks[mentions[0].stop :] if t not in BREAKS]
         return (len(head) == 2 and head[0] in QUESTION_VERBS and head[1] in DEFINITES
                 and bool(rest) and rest[0] not in PRESENCE_WORDS)
+
+    def _supposed(self, prompt: Extraction) -> set[str]:
+        """The prompt's concepts in a condition ("if the light turns red", "in case a bus
+        comes"): supposed, not said to be there, so no answer inherits them."""
+        if "?" not in prompt.text:
+            return set()  # "Say yes if there is a truck." sets the answer's words
+        toks = tokens(prompt.text)
+        inside, opened = [False] * len(toks), False
+        for i, t in enumerate(toks):
+            if t in ("if", "unless", "suppose", "supposing", "whenever") or (
+                    t == "case" and i and toks[i - 1] == "in"):
+                opened = True
+            elif t in BREAKS:
+                opened = False
+            inside[i] = opened
+        return {m.concept for m in self.mentions(prompt.text) if inside[m.start]}
+
+    def _where_about(self, prompt: Extraction) -> bool:
+        """Whether the prompt asks where a definite concept is ("Where is the stop sign?"):
+        an answer that says where says it is there."""
+        toks = tokens(prompt.text)
+        return toks[:1] == ["where"] and self._definite(prompt)
 
     def _negative_question(self, prompt: Extraction) -> bool:
         """Whether the question negates what it asks about so that a bare yes or no may mean

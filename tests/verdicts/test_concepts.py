@@ -924,6 +924,17 @@ READINGS = [
     ("Is there no bus?", "There is a bus, on the right.", ("bus",), ()),
     ("There's no truck, right?", "Actually, there is one behind the bus.", ("bus", "truck"), ()),
     ("No pedestrians?", "None.", (), ("pedestrian",)),
+    # a concept after the question's verb is where it looks; one in a condition is supposed
+    ("Who is crossing the road?", "No one.", (), ("pedestrian",)),
+    ("Is something blocking the crosswalk?", "No.", (), ()),
+    ("What should we do if the light turns red?", "Stop at the line.", (), ()),
+    ("Say yes if there is a truck, otherwise say no.", "I say no.", (), ("truck",)),
+    ("Would a truck fit in that gap?", "Probably not.", (), ()),
+    # a colour in the future is not the colour now
+    ("Is the light going to turn green?", "It will turn green soon.", ("traffic light",), ()),
+    # a place answering where a definite concept is says it is there
+    ("Where is the stop sign?", "On the right, next to the tree.", ("tree", "stop sign"), ()),
+    ("Where is the stop sign?", "There isn't one.", (), ("stop sign",)),
 ]
 
 
