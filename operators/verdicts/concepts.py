@@ -893,8 +893,11 @@ class ConceptExtractor:
         if not mentions or {m.concept for m in mentions} != set(prompt.all_concepts):
             return prompt.concepts
         first = mentions[0].start
-        before = toks[first - 1 - (toks[first - 1] in DEFINITES)] if first else ""
-        if before in PREPOSITIONS or (before.endswith("ing") and before != "anything"):
+        at = first - 1 - (toks[first - 1] in DEFINITES) if first else -1
+        before = toks[at] if at >= 0 else ""
+        verb = before.endswith("ing") and before not in ("anything", "something") and (
+            at == 0 or toks[at - 1] not in ("a", "an", "any", "some"))  # not "a waiting bus"
+        if before in PREPOSITIONS or verb:
             # "Find any animals on the road.", "Who is crossing the road?": what is asked
             # names no concept, the road is where
             return ()

@@ -927,6 +927,7 @@ READINGS = [
     # a concept after the question's verb is where it looks; one in a condition is supposed
     ("Who is crossing the road?", "No one.", (), ("pedestrian",)),
     ("Is something blocking the crosswalk?", "No.", (), ()),
+    ("Is there a waiting bus?", "No.", (), ("bus",)),  # a participle before its noun
     ("What should we do if the light turns red?", "Stop at the line.", (), ()),
     ("Say yes if there is a truck, otherwise say no.", "I say no.", (), ("truck",)),
     ("Would a truck fit in that gap?", "Probably not.", (), ()),
