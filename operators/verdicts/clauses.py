@@ -32,6 +32,7 @@ from drivexplain.operators.verdicts.lexicon import (
     EXCEPTIONS,
     FINITE,
     HARD_WORDS,
+    HEAD_MODIFIERS,
     HEDGES,
     KIND_QUALIFIERS,
     LACKING,
@@ -255,19 +256,26 @@ def head_licensed(toks: list[str], i: int) -> bool:
     """Whether a colour-only head at `i` ("light", "signal") names its concept without a
     colour of its own: where a car stops ("stopped at the light"), a definite head whose colour
     is asked ("What colour is the light?", "Is the light red?", "Is the signal green or red?",
-    "Is the light green for us?"). "is light green" (a shade) has no definite and stays a
-    colour word."""
+    "Is the light green for us?", "Is the nearest light on the left red?"). "is light green" (a
+    shade) has no definite and stays a colour word."""
     before = toks[i - 1] if i > 0 else ""
     if i >= 2 and toks[i - 2] == "at" and (before in DEFINITES or before in ("a", "an")):
         return True
-    if before not in DEFINITES:
+    k = i - 1  # "the nearest light", "the overhead signal"
+    while k > 0 and toks[k] in HEAD_MODIFIERS:
+        k -= 1
+    if k < 0 or toks[k] not in DEFINITES:
         return False
     if any(t in COLOUR_SUFFIXES for t in toks[:i]):
         return True
     j = i + 1
+    if j < len(toks) and toks[j] in PREPOSITIONS:  # "Is the light on the left red?"
+        while j < min(len(toks), i + 5) and toks[j] not in COLOURS and toks[j] not in BREAKS:
+            j += 1
+    start = j
     while j < len(toks) and (toks[j] in COLOURS or toks[j] == "or"):
         j += 1
-    return j > i + 1 and toks[i + 1] in COLOURS and (
+    return j > start and toks[start] in COLOURS and (
         j >= len(toks) or toks[j] in BREAKS or toks[j] in PREPOSITIONS or toks[j] in WHEN_WORDS)
 
 

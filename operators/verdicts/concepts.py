@@ -99,6 +99,10 @@ the words around a concept in `operators.verdicts.clauses`):
   answer inherits it. "Would a truck fit in that gap?" supposes a truck. A colour in the
   future ("It will turn green soon.") is not the colour now. An answer to "Where is the stop
   sign?" that says where has the sign there.
+- "Is the closest vehicle a truck?" asks what a given thing is: its "No, it's a car." denies
+  no truck elsewhere, and "Is the truck the only vehicle?" "No, there's also a bus." keeps the
+  truck. A head picked out by a modifier ("the nearest light", "the light on the left") is as
+  definite as "the light".
 - A question asks about what it negates: "Isn't there a pedestrian?", "There's no truck,
   right?" and "No pedestrians?" ask about the pedestrian and the truck. A bare yes or no to a
   question negated inside ("Is there no bus?" "Yes.") may mean either, and asserts and denies
@@ -205,6 +209,7 @@ from drivexplain.operators.verdicts.lexicon import (
     DEFINITES,
     FINITE,
     GENERIC,
+    HEAD_MODIFIERS,
     HYPERNYMS,
     LABEL_MARKS,
     LIST_GLUE,
@@ -790,7 +795,7 @@ class ConceptExtractor:
                 denied = tuple(c for c in denied if c not in moved)
             else:
                 denied += told
-        elif (polarity == "deny" and goes_on_about_it(toks, negated)) or (
+        elif (polarity == "deny" and (goes_on_about_it(toks, negated) or "also" in toks)) or (
                 polarity is None and not negated and toks[0] in PREPOSITIONS
                 and self._presupposed(prompt)):
             # "No, on the road." still has the pedestrian it was asked about, and so has
@@ -903,8 +908,10 @@ class ConceptExtractor:
             return ()
         asked = [mentions[0]]
         for m in mentions[1:]:
-            if any(t not in LIST_GLUE and t != "," for t in toks[asked[-1].stop : m.start]):
-                break
+            between = toks[asked[-1].stop : m.start]
+            if any(t not in LIST_GLUE and t != "," for t in between) or not any(
+                    t in (",", "or", "and", "nor") for t in between):
+                break  # "cars or trucks" are both asked; in "Is the vehicle a truck?" one is
             asked.append(m)
         names = {m.concept for m in asked}
         return tuple(c for c in prompt.concepts if c in names) or prompt.concepts
@@ -932,7 +939,8 @@ class ConceptExtractor:
         toks = tokens(prompt.text)
         head = [t for t in toks[: mentions[0].start] if t not in BREAKS]
         rest = [t for t in toks[mentions[0].stop :] if t not in BREAKS]
-        return (len(head) == 2 and head[0] in QUESTION_VERBS and head[1] in DEFINITES
+        return (2 <= len(head) <= 3 and head[0] in QUESTION_VERBS and head[1] in DEFINITES
+                and all(t in HEAD_MODIFIERS for t in head[2:])
                 and bool(rest) and rest[0] not in PRESENCE_WORDS)
 
     def _supposed(self, prompt: Extraction) -> set[str]:

@@ -145,6 +145,10 @@ SYNONYMS: dict[str, str] = {
     "night time": "night",
     "cloudy": "cloud",
 }
+# Words between a definite and its head that pick one out: "the nearest light".
+HEAD_MODIFIERS = frozenset({"nearest", "closest", "nearer", "closer", "first", "next", "second",
+                            "last", "other", "overhead", "front", "left", "right", "far",
+                            "farthest", "furthest"})
 # Heads too vague alone that name a concept when one of these colours goes with them (module
 # docstring): a green light is a traffic light, a blue one is not.
 COLOURED_HEADS: dict[str, tuple[str, frozenset[str]]] = {

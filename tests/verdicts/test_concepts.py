@@ -928,6 +928,11 @@ READINGS = [
     ("Who is crossing the road?", "No one.", (), ("pedestrian",)),
     ("Is something blocking the crosswalk?", "No.", (), ()),
     ("Is there a waiting bus?", "No.", (), ("bus",)),  # a participle before its noun
+    # "Is the X a Y?" asks what the given X is: its no denies no Y elsewhere
+    ("Is the closest vehicle a truck?", "No, it's a car.", ("car", "vehicle"), ()),
+    ("Is the truck the only vehicle?", "No, there's also a bus.", ("bus", "truck"), ()),
+    ("Is the nearest light red?", "The nearest one is green.", ("green traffic light",), ()),
+    ("Is the light on the left red?", "No.", ("traffic light",), ("red traffic light",)),
     ("What should we do if the light turns red?", "Stop at the line.", (), ()),
     ("Say yes if there is a truck, otherwise say no.", "I say no.", (), ("truck",)),
     ("Would a truck fit in that gap?", "Probably not.", (), ()),
