@@ -933,6 +933,7 @@ READINGS = [
     ("Is the truck the only vehicle?", "No, there's also a bus.", ("bus", "truck"), ()),
     ("Is the nearest light red?", "The nearest one is green.", ("green traffic light",), ()),
     ("Is the light on the left red?", "No.", ("traffic light",), ("red traffic light",)),
+    ("What is the weather?", "Heavy snowfall.", ("snow",), ()),
     ("What should we do if the light turns red?", "Stop at the line.", (), ()),
     ("Say yes if there is a truck, otherwise say no.", "I say no.", (), ("truck",)),
     ("Would a truck fit in that gap?", "Probably not.", (), ()),
