@@ -1064,13 +1064,18 @@ def _uncoloured(concept: str) -> str:
 def _label_values(toks: list[str], items: list[_Item]) -> None:
     """Read list and table entries: a concept that opens its line or list item, followed by
     a mark (":", "?", a dash, "(", "|") and a value ("Bus: no", "buses - absent", "| bus | no |",
-    "Pedestrians? None.", "Car (black)", "| School bus present? | No |"). A value that says
-    absent denies the concept; a lone colour is its colour."""
+    "Pedestrians? None.", "Car (black)", "| School bus present? | No |"), or by a bare no
+    ("Pedestrians yes, cyclists no."). A value that says absent denies the concept; a lone
+    colour is its colour."""
     for it in items:
         before = it.start - 1
         while before >= 0 and toks[before] in ("a", "an", "the"):
             before -= 1
         if before >= 0 and toks[before] not in BREAKS:
+            continue
+        after = toks[it.stop + 1] if it.stop + 1 < len(toks) else "."
+        if it.stop < len(toks) and toks[it.stop] in ABSENT_VALUES and after in BREAKS:
+            it.absent = True  # "Pedestrians yes, cyclists no."
             continue
         mark = it.stop  # "| School bus present? | No |": a word of presence may come first
         while mark < len(toks) and toks[mark] in PRESENCE_WORDS:

@@ -112,6 +112,8 @@ SYNONYMS: dict[str, str] = {
     "freeway": "highway",
     "expressway": "highway",
     "construction": "construction zone",
+    "road marking": "lane marking",
+    "marking": "lane marking",
     "car park": "parking lot",
     "bin": "trash can",
     "litter bin": "trash can",

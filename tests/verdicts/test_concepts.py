@@ -934,6 +934,11 @@ READINGS = [
     ("Is the nearest light red?", "The nearest one is green.", ("green traffic light",), ()),
     ("Is the light on the left red?", "No.", ("traffic light",), ("red traffic light",)),
     ("What is the weather?", "Heavy snowfall.", ("snow",), ()),
+    # a concept opening its item and followed by a bare no is denied
+    ("Are there pedestrians or cyclists?", "Pedestrians yes, cyclists no.", ("pedestrian",),
+     ("cyclist",)),
+    ("Describe the scene.", "A road without any markings and no traffic lights.", ("road",),
+     ("lane marking", "traffic light")),
     ("What should we do if the light turns red?", "Stop at the line.", (), ()),
     ("Say yes if there is a truck, otherwise say no.", "I say no.", (), ("truck",)),
     ("Would a truck fit in that gap?", "Probably not.", (), ()),
