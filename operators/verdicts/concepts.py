@@ -201,6 +201,7 @@ from drivexplain.operators.verdicts.lexicon import (
     ABSENCE_FILLER,
     ABSENT_VALUES,
     AUXILIARIES,
+    BARE_NO_WORDS,
     BREAKS,
     COLOUR_ALIASES,
     COLOURED_HEADS,
@@ -372,6 +373,7 @@ class ConceptExtractor:
             if target.lower() in self._lower and (head,) not in phrases
         }
         self._llm_cache: dict[str, tuple[str, ...]] = {}
+        self._prompt_cache: dict[str, tuple[tuple[Mention, ...], tuple[str, ...]]] = {}
 
     # ------------------------------------------------------------------ matching
     def mentions(self, text: str, context: Sequence[str] = ()) -> list[Mention]:
@@ -744,8 +746,7 @@ class ConceptExtractor:
             return Extraction(text, (), (), "specific", None, "none",
                               ("the answer says it cannot tell: it asserts and denies nothing",))
         if not mentions and polarity is not None and all(
-                t in YES_WORDS or t in ("no", "nope", "nah", "false", "negative")
-                for t in toks) and self._negative_question(prompt):
+                t in YES_WORDS or t in BARE_NO_WORDS for t in toks) and self._negative_question(prompt):
             return Extraction(text, (), (), "specific", None, "none", (
                 "a bare yes or no to a negative question ('Is there no bus?') may mean either: "
                 "it asserts and denies nothing",))
@@ -863,7 +864,7 @@ class ConceptExtractor:
                               ("a no that goes on to say one is there ('No, there's one on the "
                                "right.') denies only where it was asked to be",))
         said_none = denies_one(all_toks) or any(t in ("none", "zero", "0", "nil") for t in toks[1:])
-        if polarity == "deny" and asks_number(tokens(prompt.text)) and not said_none:
+        if polarity == "deny" and asks_number(self._read_prompt(prompt.text)[1]) and not said_none:
             return Extraction(text, (), (), "specific", polarity, "none",
                               ("a no to how many there are ('Are there more than three "
                                "cars?') denies the number, which no concept names",))
@@ -886,13 +887,25 @@ class ConceptExtractor:
         return Extraction(text, refined, (), "specific", polarity, "inherited from the prompt",
                           (note,))
 
+    def _read_prompt(self, text: str) -> tuple[list[Mention], list[str]]:
+        """The prompt's own mentions and its tokens, read once per prompt: every answer asks
+        several things of its prompt, and a run asks them once per frame."""
+        read = self._prompt_cache.get(text)
+        if read is None:
+            if len(self._prompt_cache) >= 4096:
+                self._prompt_cache.clear()
+            read = (tuple(m for m in self.mentions(text) if not m.inherited),
+                    tuple(tokens(text)))
+            self._prompt_cache[text] = read
+        return list(read[0]), list(read[1])
+
     def _asked(self, prompt: Extraction) -> tuple[str, ...]:
         """The prompt concepts a bare "no" denies: what the question asks about, not where
         it looks. The first concept is asked; so are the ones listed with it ("cars or
         trucks"); a concept after a preposition or a verb ("cones on the road", "anyone
         crossing the street") is the setting, which a "no" leaves as it was."""
-        mentions = [m for m in self.mentions(prompt.text) if not m.inherited]
-        toks = tokens(prompt.text)
+        mentions = self._read_prompt(prompt.text)[0]
+        toks = self._read_prompt(prompt.text)[1]
         if mentions and about_ego(toks, mentions[0].start):
             return ()  # "Is it safe to cross the intersection?" asks about no concept
         if not mentions or {m.concept for m in mentions} != set(prompt.all_concepts):
@@ -920,12 +933,11 @@ class ConceptExtractor:
         """The concepts the prompt asks about as alternatives ("Are there any cars or
         trucks?"), which a yes naming one of them leaves as they were; else ()."""
         asked = self._asked(prompt)
-        mentions = [m for m in self.mentions(prompt.text)
-                    if not m.inherited and m.concept in asked]
+        mentions = [m for m in self._read_prompt(prompt.text)[0] if m.concept in asked]
         if len(mentions) < 2:
             return ()
-        return asked if "or" in tokens(prompt.text)[mentions[0].stop : mentions[-1].start] \
-            else ()
+        between = self._read_prompt(prompt.text)[1][mentions[0].stop : mentions[-1].start]
+        return asked if "or" in between else ()
 
     def _presupposed(self, prompt: Extraction) -> bool:
         """Whether the question takes its concept as given and asks something of it: a
@@ -933,10 +945,10 @@ class ConceptExtractor:
         bus have its doors open?"). Its "no" denies what is asked (the place, the state), not
         the pedestrian; "Is there a pedestrian on the crosswalk?" asks whether there is one,
         and so does "Is the bus visible?"."""
-        mentions = [m for m in self.mentions(prompt.text) if not m.inherited]
+        mentions = self._read_prompt(prompt.text)[0]
         if not mentions:
             return False
-        toks = tokens(prompt.text)
+        toks = self._read_prompt(prompt.text)[1]
         head = [t for t in toks[: mentions[0].start] if t not in BREAKS]
         rest = [t for t in toks[mentions[0].stop :] if t not in BREAKS]
         return (2 <= len(head) <= 3 and head[0] in QUESTION_VERBS and head[1] in DEFINITES
@@ -948,7 +960,7 @@ class ConceptExtractor:
         comes"): supposed, not said to be there, so no answer inherits them."""
         if "?" not in prompt.text:
             return set()  # "Say yes if there is a truck." sets the answer's words
-        toks = tokens(prompt.text)
+        toks = self._read_prompt(prompt.text)[1]
         inside, opened = [False] * len(toks), False
         for i, t in enumerate(toks):
             if t in ("if", "unless", "suppose", "supposing", "whenever") or (
@@ -957,34 +969,34 @@ class ConceptExtractor:
             elif t in BREAKS:
                 opened = False
             inside[i] = opened
-        return {m.concept for m in self.mentions(prompt.text) if inside[m.start]}
+        return {m.concept for m in self._read_prompt(prompt.text)[0] if inside[m.start]}
 
     def _where_about(self, prompt: Extraction) -> bool:
         """Whether the prompt asks where a definite concept is ("Where is the stop sign?"):
         an answer that says where says it is there."""
-        toks = tokens(prompt.text)
+        toks = self._read_prompt(prompt.text)[1]
         return toks[:1] == ["where"] and self._definite(prompt)
 
     def _negative_question(self, prompt: Extraction) -> bool:
         """Whether the question negates what it asks about so that a bare yes or no may mean
         either ("Is there no bus?" "Yes."). A negated auxiliary opening it ("Isn't there a
         bus?") leans to a yes, and a yes to it says there is one."""
-        toks = tokens(prompt.text)
+        toks = self._read_prompt(prompt.text)[1]
         return not (toks and toks[0].endswith("n't")) and any(
-            m.negated for m in self.mentions(prompt.text))
+            m.negated for m in self._read_prompt(prompt.text)[0])
 
     def _definite(self, prompt: Extraction) -> bool:
         """Whether the prompt's first concept is a definite one ("the truck", "the
         pedestrians"), which a pronoun opening the answer refers to."""
-        mentions = [m for m in self.mentions(prompt.text) if not m.inherited]
-        toks = tokens(prompt.text)
+        mentions = self._read_prompt(prompt.text)[0]
+        toks = self._read_prompt(prompt.text)[1]
         return bool(mentions) and mentions[0].start > 0 and \
             toks[mentions[0].start - 1] in DEFINITES
 
     def _asked_colour(self, prompt: Extraction) -> dict[str, str]:
         """For a yes/no question about one concept's colour ("Is the car red?"), that concept
         and its coloured form in the vocabulary ({"car": "red car"}); else empty."""
-        toks = [t for t in tokens(prompt.text) if t not in BREAKS]
+        toks = [t for t in self._read_prompt(prompt.text)[1] if t not in BREAKS]
         colours = [t for t in toks if t in COLOURS]
         if (len(prompt.concepts) != 1 or len(colours) != 1 or len(toks) < 3
                 or toks[0] not in ("is", "are", "was", "were") or toks[1] == "there"
@@ -1007,8 +1019,8 @@ class ConceptExtractor:
         """The prompt's concepts in the colour an answer to "What colour is it?" opens with,
         before the concepts it names ("Silver, on the road.", "I'd guess silver, but the
         glare makes it hard to tell."); () when its first phrase gives no such colour."""
-        if not mentions or not any(
-                t in ("colour", "color", "colours", "colors") for t in tokens(prompt.text)):
+        asked = self._read_prompt(prompt.text)[1]
+        if not mentions or not any(t in ("colour", "color", "colours", "colors") for t in asked):
             return ()
         lead = toks[: mentions[0].start]
         lead = lead[: next((i for i, t in enumerate(lead) if t in BREAKS), len(lead))]
@@ -1033,10 +1045,10 @@ class ConceptExtractor:
 
     def _plural(self, prompt: Extraction) -> bool:
         """Whether the prompt names its first concept in the plural ("the cars")."""
-        mentions = [m for m in self.mentions(prompt.text) if not m.inherited]
+        mentions = self._read_prompt(prompt.text)[0]
         if not mentions:
             return False
-        word = tokens(prompt.text)[mentions[0].stop - 1]
+        word = self._read_prompt(prompt.text)[1][mentions[0].stop - 1]
         return lemma(word) != word
 
 

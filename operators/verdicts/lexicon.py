@@ -251,6 +251,9 @@ EMPHATICS = frozenset({"absolutely", "certainly", "definitely", "indeed", "sure"
                        "clearly"})
 NO_WORDS = frozenset(
     {"no", "nope", "nah", "false", "negative", "zero", "0", "none", "nothing", "absent", "nil"})
+# The no words that answer a question without saying how many: to "Is there no bus?", "No."
+# may mean either, "None." may not.
+BARE_NO_WORDS = frozenset({"no", "nope", "nah", "false", "negative"})
 # Hedged answer words: a hedged claim is the claim, so "Possibly, near the crosswalk." says yes
 # to the question as "Yes, near the crosswalk." does; "Probably not." says no.
 HEDGED_OPENERS = frozenset({"possibly", "possible", "probably", "likely", "maybe", "perhaps"})
