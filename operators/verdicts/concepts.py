@@ -745,8 +745,8 @@ class ConceptExtractor:
                 self._refine_colour(toks, prompt.concepts) == prompt.concepts:
             return Extraction(text, (), (), "specific", None, "none",
                               ("the answer says it cannot tell: it asserts and denies nothing",))
-        if not mentions and polarity is not None and all(
-                t in YES_WORDS or t in BARE_NO_WORDS for t in toks) and self._negative_question(prompt):
+        bare = all(t in YES_WORDS or t in BARE_NO_WORDS for t in toks)
+        if not mentions and polarity is not None and bare and self._negative_question(prompt):
             return Extraction(text, (), (), "specific", None, "none", (
                 "a bare yes or no to a negative question ('Is there no bus?') may mean either: "
                 "it asserts and denies nothing",))
