@@ -51,6 +51,9 @@ from drivexplain.operators.verdicts.lexicon import (
     REASON_WORDS,
     SCOPE_ENDS,
     SO_VERBS,
+    STATE_FILLER,
+    STATE_PHRASES,
+    STATES,
     SUBJECT_PRONOUNS,
     SUBJECTS,
     THERE_ONE_FILLER,
@@ -137,6 +140,35 @@ def predicate_colour(toks: list[str], copula: int) -> int | None:
     if toks[copula] == "'s" and after not in BREAKS and after not in CLAUSE_WORDS:
         return None  # a possessive: in "the car's red light" the red is the light's
     return j
+
+
+def state_at(toks: list[str], j: int) -> tuple[str, int] | None:
+    """The state said at `j` ("wet", "slick", "covered in snow") and the index after it, else
+    None."""
+    if j < len(toks) and toks[j] in STATES:
+        return STATES[toks[j]], j + 1
+    for phrase, state in STATE_PHRASES.items():
+        if tuple(toks[j : j + len(phrase)]) == phrase:
+            return state, j + len(phrase)
+    return None
+
+
+def predicate_state(toks: list[str], copula: int) -> str | None:
+    """The one state a copula at `copula` says of its subject ("is wet", "looks slick", "is
+    covered in snow", "is parked"), else None. A negated copula ("is not wet") says none, as it
+    gives no colour."""
+    if toks[copula] not in COPULAS:
+        return None
+    j = copula + 1
+    while j < len(toks) and toks[j] in STATE_FILLER:
+        j += 1
+    found = state_at(toks, j)
+    if found is None:
+        return None
+    state, after = found
+    if after < len(toks) and toks[after] in ("and", "or") and state_at(toks, after + 1):
+        return None  # "wet or snowy": no one state
+    return state
 
 
 def future_at(toks: list[str], copula: int) -> bool:

@@ -68,6 +68,14 @@ the words around a concept in `operators.verdicts.clauses`):
   under a negator ("It is not red.") denies the coloured concept and keeps the plain one, and a
   part's colour ("red, with black tyres") or one compared against ("more silver than white") is
   not the answer's.
+- States. A state said after the noun folds into it like a colour, where the vocabulary has the
+  concept in that state (`lexicon.STATES`): "The road is slick with rain." is a wet road, "the
+  road is covered in snow" a snowy road, "a car is parked" a parked car; "a truck is parked"
+  stays a truck. So does a state word just before a synonym ("a damp street"). A negated
+  state ("is not wet") or two ("wet or snowy") say none. A yes/no question about a state ("Is
+  the road wet?") is answered as one about a colour: "Yes." is the wet road, "No." keeps the
+  road and denies the wet road, and a bare state ("No, just wet." to "Are the roads icy?")
+  refines what was asked.
 - Negation. A concept inside the scope of a negator ("no", "not", "none", "zero", "without",
   "n't", ...) is recorded as *denied*, not as named: the text asserts its absence. The scope runs
   from the negator to the end of its clause, not over a fixed number of words, because lists run
@@ -106,7 +114,9 @@ the words around a concept in `operators.verdicts.clauses`):
 - A question asks about what it negates: "Isn't there a pedestrian?", "There's no truck,
   right?" and "No pedestrians?" ask about the pedestrian and the truck. A bare yes or no to a
   question negated inside ("Is there no bus?" "Yes.") may mean either, and asserts and denies
-  nothing; one to a negated auxiliary ("Isn't there a bus?" "Yes.") says there is one.
+  nothing; one to a negated auxiliary ("Isn't there a bus?" "Yes.") says there is one. A
+  question that names a concept by its opposite (`lexicon.OPPOSITES`: "Is it daytime?") asks
+  about that concept with its yes and no swapped: "Yes." denies the night.
 - A prompt with no concept is `generic` when it asks about the scene ("Describe this image.",
   "What is ahead?") and `ambiguous` otherwise ("I don't like winter.", "Is it safe to drive?"):
   the paper's Cases II and III.
@@ -179,6 +189,7 @@ from drivexplain.operators.verdicts.clauses import (
     cannot_tell_scopes,
     clause_start,
     colour_before,
+    colour_negated,
     denies_one,
     excepted,
     future_at,
@@ -193,7 +204,9 @@ from drivexplain.operators.verdicts.clauses import (
     own_colours,
     predicate_absent,
     predicate_colour,
+    predicate_state,
     present_elsewhere,
+    state_at,
     unlabelled,
 )
 from drivexplain.operators.verdicts.formats import correction, plain_answer
@@ -217,6 +230,7 @@ from drivexplain.operators.verdicts.lexicon import (
     NEGATIVE_SYNONYMS,
     NON_CONCEPT_COMPOUNDS,
     NOUN_ONLY_PHRASES,
+    OPPOSITES,
     PARTICIPLES,
     PERSONS,
     PREPOSITIONS,
@@ -228,6 +242,8 @@ from drivexplain.operators.verdicts.lexicon import (
     RIDING_GLUE,
     RIDING_VERBS,
     SCOPE_ENDS,
+    STATE_FILLER,
+    STATES,
     SUBJECT_PRONOUNS,
     SYNONYMS,
     YES_WORDS,
@@ -267,7 +283,9 @@ class Mention:
 
     `colour` is a colour said of it ("the car is black", "a green light"), already folded into
     `concept` when the vocabulary has the coloured concept; `inherited` marks a prompt concept
-    reached through a head word ("the light") or a pronoun ("it's red").
+    reached through a head word ("the light") or a pronoun ("it's red"); `opposite` one named
+    by its opposite ("daytime" for "night"), which a question asks about with its yes and no
+    swapped.
     """
 
     concept: str
@@ -276,6 +294,7 @@ class Mention:
     negated: bool
     colour: str | None = None
     inherited: bool = False
+    opposite: bool = False
 
 
 @dataclass(frozen=True)
@@ -336,6 +355,8 @@ class _Item:
     inherited: bool = False  # a prompt concept, reached through a head word or a pronoun
     pronoun: bool = False  # reached through a pronoun: its token is no concept of the text
     colour: str | None = None
+    state: str | None = None  # a state said of it: "the road is wet"
+    opposite: bool = False  # named by its opposite: "daytime" for night
     absent: bool = False  # its clause says it is not there: "the bus is not visible"
 
 
@@ -359,11 +380,14 @@ class ConceptExtractor:
             if target in present and key and key not in phrases:
                 phrases[key] = target
         self._negative: set[tuple[str, ...]] = set()
+        self._opposites: set[tuple[str, ...]] = set()
         for word, target in NEGATIVE_SYNONYMS.items():
             key = _lemmas(word)
             if target in present and key not in phrases:
                 phrases[key] = target
                 self._negative.add(key)
+                if word in OPPOSITES:
+                    self._opposites.add(key)
         self._phrases = phrases
         self._longest = max(len(k) for k in phrases)
         self._lower = {c.lower(): c for c in self.vocabulary}
@@ -409,7 +433,8 @@ class ConceptExtractor:
         for it in items:
             if unsure[it.start]:
                 continue
-            concept = self._with_colour(it.concept, it.colour, fallback=it.needs_colour)
+            concept = self._with_colour(self._with_state(it.concept, it.state), it.colour,
+                                        fallback=it.needs_colour)
             kinds = HYPERNYMS.get(it.concept.lower(), frozenset())
             if negated[it.start] and (
                     excepted(toks, it.stop) or (it.start and toks[it.start - 1] in RESTRICTIVE)
@@ -421,7 +446,8 @@ class ConceptExtractor:
             head = self._coloured_head(concept, it.colour)
             if head is not None and denied:
                 continue  # "no white parked car" denies neither the parked nor the white cars
-            out.append(Mention(concept, it.start, it.stop, denied, it.colour, it.inherited))
+            out.append(Mention(concept, it.start, it.stop, denied, it.colour, it.inherited,
+                               it.opposite))
             if head is not None:  # "The parked car is white." says a white car too
                 out.append(Mention(head, it.start, it.stop, denied, it.colour, it.inherited))
         return out
@@ -469,7 +495,10 @@ class ConceptExtractor:
             if colour is not None and self._with_colour(concept, colour, False) == concept \
                     and self._coloured_head(concept, colour) is None:
                 colour = None  # "a green field": no coloured concept to check
-            found.append(_Item(concept, i, i + n, absent=key in self._negative, colour=colour))
+            state = STATES.get(toks[i - 1]) if i else None  # "a slick road" is a wet road
+            found.append(_Item(concept, i, i + n, absent=key in self._negative, colour=colour,
+                               state=state if self._with_state(concept, state) != concept
+                               else None, opposite=key in self._opposites))
             i += n
         return self._riders(toks, found)
 
@@ -577,8 +606,9 @@ class ConceptExtractor:
                 continue
             at = predicate_colour(toks, k)
             colour = None if at is None else toks[at]
-            absent = colour is None and predicate_absent(toks, k)
-            if colour is None and not absent:
+            state = None if colour is not None else predicate_state(toks, k)
+            absent = colour is None and state is None and predicate_absent(toks, k)
+            if colour is None and state is None and not absent:
                 continue
             begin = clause_start(toks, k)
             in_clause = [it for it in items if begin < it.start < k]
@@ -598,8 +628,10 @@ class ConceptExtractor:
                            and (not it.needs_colour or it.colour is not None)]
                 # a colour goes to the last concept that can have it: in "a light above the
                 # intersection, and it is green" the pronoun is the light
-                takes = [it for it in earlier if colour is not None and colour in it.colours
-                         and self._with_colour(it.concept, colour, False) != it.concept]
+                takes = [it for it in earlier if (
+                    colour is not None and colour in it.colours
+                    and self._with_colour(it.concept, colour, False) != it.concept)
+                    or self._with_state(it.concept, state) != it.concept]
                 if earlier:
                     subjects = [takes[-1] if takes else earlier[-1]]
                 else:  # "it's red" answering "what colour is the car?"
@@ -607,13 +639,26 @@ class ConceptExtractor:
                                 for c in context]
                     extra += subjects
             for subject in subjects:
-                if colour is None:
+                if state is not None:
+                    subject.state = state
+                elif colour is None:
                     subject.absent = True
                 elif future_at(toks, k):  # "It will turn green soon.": a light, not green now
                     subject.needs_colour = False
                 elif colour in subject.colours:
                     subject.colour = colour
         return extra
+
+    def _with_state(self, concept: str, state: str | None) -> str:
+        """The vocabulary's concept in `state` ("road" and wet give "wet road"), else
+        `concept` itself."""
+        if state is None:
+            return concept
+        return self._lower.get(f"{state} {concept}".lower(), concept)
+
+    def _in_a_state(self, concept: str, other: str) -> bool:
+        """Whether `other` is `concept` in a state ("wet road" of "road")."""
+        return any(self._with_state(concept, state) == other for state in set(STATES.values()))
 
     def _with_colour(self, concept: str, colour: str | None, fallback: bool) -> str:
         """The vocabulary's coloured concept, else `concept` itself."""
@@ -692,7 +737,11 @@ class ConceptExtractor:
         pedestrians?" ask about the pedestrian and the truck."""
         mentions = self.mentions(text)
         if "?" in text:
-            mentions = [replace(m, negated=False) for m in mentions]
+            asked = self._state_question(tokens(text), mentions)
+            # "Is the road snowy?" asks about the road's state, not about snow; "Is it
+            # daytime?" asks about the night, by its opposite
+            mentions = [replace(m, negated=m.opposite) for m in mentions
+                        if asked is None or m.start < asked[2]]
         named, denied = self._split(mentions)
         source = "vocabulary"
         if not named and not denied:
@@ -771,7 +820,7 @@ class ConceptExtractor:
         source = ("inherited from the prompt" if all(m.inherited for m in mentions)
                   else "vocabulary")
         said = named + denied
-        asked_colour = self._asked_colour(prompt)
+        asked_attribute = self._asked_attribute(prompt)
         answered = [c for c in prompt.concepts
                     if any(same_thing(c, n) or _kind_of(n, c) for n in said)]
         others = self._alternatives(prompt) if answered else ()
@@ -779,7 +828,7 @@ class ConceptExtractor:
             # "Yes, someone is." asserts the whole question, in the colour asked about ("Is
             # the car yellow?" "Yes, a taxi."); "Cars or trucks?" "Yes, two cars." only cars;
             # "Yes, a scooter, if that counts." only the scooter
-            named += tuple(asked_colour.get(c, c) for c in prompt.concepts
+            named += tuple(asked_attribute.get(c, c) for c in prompt.concepts
                            if c not in answered and c not in others)
         elif polarity == "deny" and not self._presupposed(prompt):
             # "No, but there's a truck." denies what was asked; "No, but there is one on the
@@ -808,12 +857,12 @@ class ConceptExtractor:
             # "Is the truck parked?" "It appears to be parked at the curb." still has the
             # truck, and "Where is the stop sign?" "On the right, next to the tree." the sign;
             # "Is there a truck?" "It looks like a bus." names no truck
-            named += tuple(c for c in prompt.concepts[:1]
-                           if c not in named and not any(same_thing(c, n) for n in said))
+            named += tuple(c for c in prompt.concepts[:1] if c not in named and not any(
+                same_thing(c, n) or self._in_a_state(c, n) for n in said))
         if not any(m.colour for m in mentions):
             # "Is the light green?" "The light is not green." denies the green light
-            denied += tuple(c for c in self._negated_forms(tuple(asked_colour), toks)
-                            if c in asked_colour.values() and c not in named + denied)
+            denied += tuple(c for c in self._negated_forms(tuple(asked_attribute), toks)
+                            if c in asked_attribute.values() and c not in named + denied)
         return Extraction(text, named, denied, "specific", polarity, source, notes)
 
     def _inherited_answer(self, text: str, toks: list[str], all_toks: list[str],
@@ -821,26 +870,35 @@ class ConceptExtractor:
                           negated: bool) -> Extraction:
         """An answer that names no concept ("No.", "Red.", "Two."): it is about the prompt's
         concepts, and its yes or no, colour or count says what of them."""
+        if "?" in prompt.text and prompt.denied and not prompt.concepts and polarity:
+            # "Is it daytime?" asks about the night by its opposite: "Yes." denies the night,
+            # "No, it's dark out." says it is night
+            return Extraction(text, prompt.denied if polarity == "deny" else (),
+                              prompt.denied if polarity == "affirm" else (), "specific",
+                              polarity, "inherited from the prompt",
+                              ("the prompt names the concept by its opposite: the answer's yes "
+                               "or no is swapped",))
         supposed = self._supposed(prompt)  # "What should we do if the light turns red?"
         inherited = tuple(c for c in prompt.concepts if c not in supposed)
         if not inherited:
             return Extraction(text, (), (), "specific", polarity, "none",
                               ("the answer names no concept and the prompt has none to inherit",))
-        asked_colour = self._asked_colour(prompt)
-        refined = self._refine_colour(toks, inherited, plural=self._plural(prompt))
+        asked_attribute = self._asked_attribute(prompt)
+        refined = self._refine_state(
+            toks, self._refine_colour(toks, inherited, plural=self._plural(prompt)))
         not_colours = self._negated_forms(inherited, toks)
         if polarity == "deny" and refined != inherited:
             # "Is the car red?" "No, blue." says the car's colour; "Is there a white car?"
             # "No, but a grey one." also denies the white car; "Red, not blue." says red and,
             # as "No, it's blue." does, leaves the blue car to other cars in the frame
-            denied = () if self._presupposed(prompt) or asked_colour else \
+            denied = () if self._presupposed(prompt) or asked_attribute else \
                 tuple(c for c in self._asked(prompt)
                       if not any(same_thing(c, r) for r in refined))
             return Extraction(text, refined, denied, "specific", polarity,
                               "inherited from the prompt",
                               ("a no with another colour says which colour the concept has",))
-        if polarity == "deny" and asked_colour:
-            return Extraction(text, inherited, tuple(asked_colour.values()), "specific",
+        if polarity == "deny" and asked_attribute:
+            return Extraction(text, inherited, tuple(asked_attribute.values()), "specific",
                               polarity, "inherited from the prompt",
                               ("a no to a colour question denies the colour, not the concept",))
         if polarity == "deny" and not_colours:  # "What colour is the car?" "It is not red."
@@ -880,8 +938,8 @@ class ConceptExtractor:
                               "specific", polarity, "inherited from the prompt",
                               ("a yes to alternatives ('cars or trucks?') says one of them is "
                                "there, which no one concept checks",))
-        if refined == inherited and asked_colour:
-            refined = tuple(asked_colour.get(c, c) for c in inherited)
+        if refined == inherited and asked_attribute:
+            refined = tuple(asked_attribute.get(c, c) for c in inherited)
         note = "a yes answer asserts the prompt's concepts" if polarity == "affirm" else (
             "the answer names no concept; it is about the prompt's")
         return Extraction(text, refined, (), "specific", polarity, "inherited from the prompt",
@@ -983,7 +1041,7 @@ class ConceptExtractor:
         bus?") leans to a yes, and a yes to it says there is one."""
         toks = self._read_prompt(prompt.text)[1]
         return not (toks and toks[0].endswith("n't")) and any(
-            m.negated for m in self._read_prompt(prompt.text)[0])
+            m.negated and not m.opposite for m in self._read_prompt(prompt.text)[0])
 
     def _definite(self, prompt: Extraction) -> bool:
         """Whether the prompt's first concept is a definite one ("the truck", "the
@@ -993,10 +1051,37 @@ class ConceptExtractor:
         return bool(mentions) and mentions[0].start > 0 and \
             toks[mentions[0].start - 1] in DEFINITES
 
-    def _asked_colour(self, prompt: Extraction) -> dict[str, str]:
-        """For a yes/no question about one concept's colour ("Is the car red?"), that concept
-        and its coloured form in the vocabulary ({"car": "red car"}); else empty."""
-        toks = [t for t in self._read_prompt(prompt.text)[1] if t not in BREAKS]
+    def _state_question(self, toks: list[str], mentions: Sequence[Mention]
+                        ) -> tuple[str, str, int] | None:
+        """For a yes/no question about a concept's state ("Is the road wet?", "Is the road
+        covered in snow?"): the concept, its form in that state and where the state's words
+        start; else None."""
+        words = [t for t in toks if t not in BREAKS]
+        if not mentions or len(words) < 3 or words[0] not in ("is", "are", "was", "were") \
+                or words[1] == "there":
+            return None
+        first = mentions[0]
+        end = len(toks)
+        while end > first.stop and toks[end - 1] in BREAKS:
+            end -= 1
+        j = first.stop
+        while j < end and toks[j] in STATE_FILLER:
+            j += 1
+        found = state_at(toks[:end], j)
+        if found is None or found[1] != end:
+            return None
+        stated = self._with_state(first.concept, found[0])
+        return None if stated == first.concept else (first.concept, stated, j)
+
+    def _asked_attribute(self, prompt: Extraction) -> dict[str, str]:
+        """For a yes/no question about one concept's colour ("Is the car red?") or state ("Is
+        the road wet?"), that concept and its form in the vocabulary ({"car": "red car"},
+        {"road": "wet road"}); else empty."""
+        mentions, toks = self._read_prompt(prompt.text)
+        asked = self._state_question(toks, mentions)
+        if asked is not None and prompt.concepts == (asked[0],):
+            return {asked[0]: asked[1]}
+        toks = [t for t in toks if t not in BREAKS]
         colours = [t for t in toks if t in COLOURS]
         if (len(prompt.concepts) != 1 or len(colours) != 1 or len(toks) < 3
                 or toks[0] not in ("is", "are", "was", "were") or toks[1] == "there"
@@ -1042,6 +1127,16 @@ class ConceptExtractor:
         if len(readings) > 1 and plural and "or" not in toks:
             return tuple(dict.fromkeys(c for r in readings for c in r if c not in concepts))
         return readings[0] if len(readings) == 1 else concepts
+
+    def _refine_state(self, toks: list[str], concepts: tuple[str, ...]) -> tuple[str, ...]:
+        """`concepts` in the one state a bare answer gives ("No, just wet." to "Are the roads
+        icy?" is a wet road); a state under a negator ("not wet") or two states refine
+        nothing."""
+        said = {STATES[t] for i, t in enumerate(toks)
+                if t in STATES and not colour_negated(toks, i)}
+        if len(said) != 1:
+            return concepts
+        return tuple(dict.fromkeys(self._with_state(c, next(iter(said))) for c in concepts))
 
     def _plural(self, prompt: Extraction) -> bool:
         """Whether the prompt names its first concept in the plural ("the cars")."""

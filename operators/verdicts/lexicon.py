@@ -149,6 +149,8 @@ SYNONYMS: dict[str, str] = {
     "nighttime": "night",
     "night time": "night",
     "cloudy": "cloud",
+    "snow covered road": "snowy road",
+    "slushy road": "snowy road",
 }
 # Words between a definite and its head that pick one out: "the nearest light".
 HEAD_MODIFIERS = frozenset({"nearest", "closest", "nearer", "closer", "first", "next", "second",
@@ -166,6 +168,9 @@ COLOURED_HEADS: dict[str, tuple[str, frozenset[str]]] = {
 NEGATIVE_SYNONYMS: dict[str, str] = {"no one": "pedestrian", "nobody": "pedestrian",
                                      "noone": "pedestrian", "daytime": "night",
                                      "daylight": "night"}
+# The negative synonyms that name the concept's opposite rather than negate it: "Is it
+# daytime?" asks about the night, and its yes says there is none.
+OPPOSITES = frozenset({"daytime", "daylight"})
 # Synonyms with a second reading that is not the concept: "a pedestrian crossing the road" is a
 # pedestrian. They name the concept only where the noun is meant (`clauses.noun_reading`).
 NOUN_ONLY_PHRASES = frozenset({("pedestrian", "crossing")})
@@ -323,6 +328,22 @@ COPULAS = frozenset(
      "turning",
      "shining", "lit"}
 )
+# States said of a concept, as the first word of the vocabulary's concept in that state ("wet
+# road", "parked car"): "the road is slick" is a wet road. A state folds into a concept only
+# where the vocabulary has the concept in that state.
+STATES: dict[str, str] = {"wet": "wet", "damp": "wet", "slick": "wet", "soaked": "wet",
+                          "flooded": "wet", "waterlogged": "wet", "snowy": "snowy",
+                          "slushy": "snowy", "parked": "parked"}
+# Phrases after a copula that say a state in several words: "is covered in snow".
+STATE_PHRASES: dict[tuple[str, ...], str] = {("covered", "in", "snow"): "snowy",
+                                             ("covered", "with", "snow"): "snowy",
+                                             ("snow", "covered"): "snowy",
+                                             ("under", "snow"): "snowy"}
+# Words between a copula and its state: "is still quite wet".
+STATE_FILLER = frozenset({"all", "very", "quite", "still", "now", "mostly", "completely",
+                          "fully", "totally", "partly", "really", "pretty", "rather",
+                          "slightly", "somewhat", "visibly", "clearly", "currently", "a", "bit",
+                          "little", "fairly", "extremely"})
 # Words between a copula and its colour: "is painted a dark blue".
 PREDICATE_FILLER = frozenset(
     {"a", "an", "the", "all", "both", "mostly", "mainly", "clearly", "definitely", "currently",

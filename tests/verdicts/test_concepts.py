@@ -290,7 +290,7 @@ def test_negation_and_its_scope(extractor: ConceptExtractor, prompt: str, answer
         ("No cars or trucks are visible.", (), ("car", "truck")),
         ("There is no snow and rain.", (), ("snow", "rain")),
         # a new clause after "and" ends it
-        ("There is no snow and the road is wet.", ("road",), ("snow",)),
+        ("There is no snow and the road is wet.", ("wet road",), ("snow",)),
         ("There is no snow and it is raining.", ("rain",), ("snow",)),
         # a preposition ends it: the crosswalk is there, the pedestrians are not
         ("There are no pedestrians on the crosswalk.", ("crosswalk",), ("pedestrian",)),
@@ -651,7 +651,8 @@ def test_unsure_by_degree_questions_with_a_time_and_a_no_that_goes_on(
         "road",)
     assert set(extractor.answer("No, just standing at the curb.", extractor.prompt(
         "Is the pedestrian crossing?")).concepts) == {"pedestrian", "curb"}
-    assert extractor.answer("No.", extractor.prompt("Is the road wet?")).concepts == ()
+    no_to_state = extractor.answer("No.", extractor.prompt("Is the road wet?"))
+    assert (no_to_state.concepts, no_to_state.denied) == (("road",), ("wet road",))
     generic = extractor.prompt("Describe the scene.")
     assert set(extractor.answer("A coach pulls away from the kerb onto the carriageway.",
                                 generic).concepts) == {"bus", "curb", "road"}
@@ -859,7 +860,7 @@ READINGS = [
     ("Is there a red car?", "No red car, only a blue one.", ("blue car",), ("red car",)),
     ("Describe the scene.", "A bus and a red one.", ("bus",), ()),  # no red bus to check
     # a pronoun opening the answer is the question's definite concept
-    ("Is the truck parked?", "It appears to be parked at the curb, yes.", ("curb", "truck"), ()),
+    ("Is the truck parked?", "It appears to be parked at the curb, yes.", ("truck", "curb"), ()),
     ("What is the car on the right doing?", "It is turning right at the intersection.",
      ("intersection", "car"), ()),
     ("Is there a truck?", "It looks like a bus.", ("bus",), ()),
@@ -955,3 +956,54 @@ def test_reads_vlm_phrasings(extractor: ConceptExtractor, prompt: str, answer: s
                              concepts: tuple[str, ...], denied: tuple[str, ...]) -> None:
     read = extractor.answer(answer, extractor.prompt(prompt))
     assert (read.concepts, read.denied) == (concepts, denied)
+
+
+@pytest.mark.parametrize(("prompt", "answer", "concepts", "denied"), [
+    # a state after the noun folds like a colour, where the vocabulary has the concept in it
+    ("Describe the scene.", "The road is slick with rain.", {"wet road", "rain"}, set()),
+    ("Describe the scene.", "The street looks completely wet.", {"wet road"}, set()),
+    ("Describe the scene.", "The road is covered in snow.", {"snowy road", "snow"}, set()),
+    ("Describe the scene.", "A car is parked on the left.", {"parked car"}, set()),
+    ("Describe the scene.", "No cars are parked on the street.", {"road"}, {"parked car"}),
+    ("Describe the scene.", "A truck is parked at the curb.", {"truck", "curb"}, set()),
+    ("Describe the scene.", "A damp street and a snow-covered sidewalk.",
+     {"wet road", "sidewalk", "snow"}, set()),
+    ("Describe the scene.", "A snow-covered road.", {"snowy road"}, set()),
+    # a negated state, or two, says none
+    ("Describe the scene.", "The road is not wet.", {"road"}, set()),
+    ("Describe the scene.", "The road is wet or snowy.", {"road", "snow"}, set()),
+    # a yes/no question about a state: a no keeps the concept and denies the state
+    ("Is the road wet?", "Yes.", {"wet road"}, set()),
+    ("Is the road wet?", "Nah.", {"road"}, {"wet road"}),
+    ("Is the road wet?", "It's wet.", {"wet road"}, set()),
+    ("Is the road snowy?", "Yes, it's covered.", {"snowy road"}, set()),
+    ("Is the road covered in snow?", "Yeah.", {"snowy road"}, set()),
+    ("Is the car parked?", "No, it's moving.", {"car"}, {"parked car"}),
+    ("Is the truck parked?", "Yes.", {"truck"}, set()),
+    # a bare state refines what was asked about
+    ("Are the roads icy?", "No, just wet.", {"wet road"}, set()),
+    ("What is the road like?", "Wet.", {"wet road"}, set()),
+])
+def test_states_after_the_noun_and_questions_about_them(
+        extractor: ConceptExtractor, prompt: str, answer: str, concepts: set[str],
+        denied: set[str]) -> None:
+    read = extractor.answer(answer, extractor.prompt(prompt))
+    assert (set(read.concepts), set(read.denied)) == (concepts, denied)
+
+
+@pytest.mark.parametrize(("answer", "concepts", "denied"), [
+    ("Yes.", set(), {"night"}),
+    ("Yes, mid-afternoon.", set(), {"night"}),
+    ("Nope, it's dark out.", {"night"}, set()),
+    ("No, it's night.", {"night"}, set()),
+    ("It's daytime.", set(), {"night"}),
+])
+def test_a_question_about_the_opposite_swaps_its_yes_and_no(
+        extractor: ConceptExtractor, answer: str, concepts: set[str], denied: set[str]) -> None:
+    prompt = extractor.prompt("Is it daytime?")
+    assert (prompt.concepts, prompt.denied) == ((), ("night",))
+    read = extractor.answer(answer, prompt)
+    assert (set(read.concepts), set(read.denied)) == (concepts, denied)
+    # a negated question stays one: its bare yes may mean either
+    nobody = extractor.answer("Yes.", extractor.prompt("Is no one crossing?"))
+    assert (nobody.concepts, nobody.denied) == ((), ())
