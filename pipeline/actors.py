@@ -32,7 +32,7 @@ from drivexplain.pipeline.payloads import (
     DecodedChunk,
     PromptAnswer,
 )
-from drivexplain.pipeline.prompts import PromptTrack
+from drivexplain.pipeline.prompts import EXPLICIT_CONCEPTS, PromptTrack
 from drivexplain.pipeline.stages import worker_info
 
 log = logging.getLogger("drivexplain.pipeline")
@@ -87,10 +87,11 @@ class AttributionActor:
                           "vlm": self.vlm.model_id if self.vlm is not None else None}
 
     def _prompt_extraction(self, track: PromptTrack):
-        """The prompt's concepts are the track's (so `--concept` still rules), its kind ours."""
+        """The prompt as the coherence check reads it (what a question asks about, a concept
+        named by its opposite), unless `--concept` chose its concepts: those rule."""
         from drivexplain.operators.verdicts.concepts import Extraction
 
-        if not track.concepts:
+        if track.source != EXPLICIT_CONCEPTS:
             return self.extractor.prompt(track.prompt)  # type: ignore[union-attr]
         return Extraction(track.prompt, track.concepts, (), "specific", None, track.source)
 

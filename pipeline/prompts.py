@@ -1,10 +1,10 @@
 """Prompts and the concepts that Concept Attribution explains for them.
 
-A prompt's concepts are either given explicitly (`--concept`, applied to every prompt) or found
-in the prompt text by longest-phrase matching against the concept vocabulary; when answers are
-audited, a prompt that names none takes its concepts from each answer. The matching is
-deliberately simple and is said so in the logs: it is a stand-in until the hybrid pipeline maps
-answers onto concepts.
+A prompt's concepts are either given explicitly (`--concept`, applied to every prompt) or read
+from the prompt text as the coherence check reads it (`ConceptExtractor.prompt`: longest
+vocabulary phrases, with what a question asks about: "Is the road wet?" asks about the road's
+state, not about a wet road named); when answers are audited, a prompt that names none takes
+its concepts from each answer.
 """
 
 from __future__ import annotations
@@ -13,6 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+# The source of a track whose concepts `--concept` gave: they rule over the prompt's reading.
+EXPLICIT_CONCEPTS = "--concept"
 
 
 class PromptError(ValueError):
@@ -55,15 +58,16 @@ def load_vocabulary(path: Path) -> list[str]:
 
 
 def match_concepts(prompt: str, vocabulary: Sequence[str]) -> list[str]:
-    """Vocabulary phrases found in the prompt, longest first, without overlaps.
+    """The vocabulary concepts the prompt asks about, named or denied, in text order.
 
     "is the red car braking" yields "red car", not also "car"; plurals and synonyms count
-    ("pedestrians", "people"). The matcher is the operator's (`operators.verdicts.concepts`), so the
-    concepts chosen here are the ones the coherence check reads.
+    ("pedestrians", "people"). The reading is the coherence check's own
+    (`operators.verdicts.concepts.prompt_concepts`), so the concepts explained for a prompt are
+    the ones its verdicts read.
     """
-    from drivexplain.operators.verdicts.concepts import concepts_in_text
+    from drivexplain.operators.verdicts.concepts import prompt_concepts
 
-    return concepts_in_text(prompt, vocabulary)
+    return prompt_concepts(prompt, vocabulary)
 
 
 def resolve_tracks(
@@ -87,7 +91,7 @@ def resolve_tracks(
                           "pedestrian) or leave --concept out to match the vocabulary")
     explicit = tuple(dict.fromkeys(c.strip() for c in concepts))
     if explicit:
-        return [PromptTrack(p, explicit, "--concept") for p in cleaned]
+        return [PromptTrack(p, explicit, EXPLICIT_CONCEPTS) for p in cleaned]
     vocabulary = load_vocabulary(vocabulary_path)
     extractor = None
     tracks = []

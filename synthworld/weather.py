@@ -15,6 +15,19 @@ import numpy as np
 CONDITIONS: tuple[str, ...] = ("clear", "rain", "snow", "night")
 CONDITION_WEIGHTS: tuple[float, ...] = (0.5, 0.17, 0.16, 0.17)
 
+# Vocabulary concepts a condition settles for the whole frame: the conditions where each is true.
+# Rain darkens the road (its palette), so the road is wet in rain; snow covers it. Whether the
+# road under snow is also wet the world does not say (`UNSETTLED`), so snow frames are neither
+# for "wet road".
+CONDITION_CONCEPTS: dict[str, frozenset[str]] = {
+    "night": frozenset({"night"}),
+    "rain": frozenset({"rain"}),
+    "snow": frozenset({"snow"}),
+    "wet road": frozenset({"rain"}),
+    "snowy road": frozenset({"snow"}),
+}
+UNSETTLED: dict[str, frozenset[str]] = {"wet road": frozenset({"snow"})}
+
 RGB = tuple[int, int, int]
 
 
@@ -39,6 +52,15 @@ PALETTES: dict[str, Palette] = {
     "night": Palette((5, 8, 25), (25, 30, 55), (70, 70, 76), (120, 118, 112),
                      (150, 150, 145), (220, 220, 215), (45, 60, 40)),
 }
+
+
+def condition_truth(concept: str, condition: str) -> bool | None:
+    """Whether `concept` holds in a frame of `condition` ("rain" in rain: True, "night" in
+    snow: False); None when the condition does not settle it or the concept is no condition's."""
+    key = " ".join(concept.lower().split())
+    if key not in CONDITION_CONCEPTS or condition in UNSETTLED.get(key, frozenset()):
+        return None
+    return condition in CONDITION_CONCEPTS[key]
 
 
 def check_condition(condition: str) -> str:

@@ -19,9 +19,11 @@ Every analysed frame gets one logged answer per prompt whose truth the sidecar s
 prompt gets a right or a wrong answer with equal odds (yes for a salient class, no for a class
 that is nowhere; classes seen only as tiny non-salient instances get no answer); a colour prompt
 about a salient car, truck, bus or traffic light gets the right or a wrong colour, before or
-after the noun. The flag is the verdict `ungrounded`. Figures are `coherence.py`'s `score`:
-precision, recall, F1, false flags on correct answers by class and size, wrong "No" caught,
-colours before and after the noun, by weather.
+after the noun; a prompt about the frame's condition ("Was this taken at night?", "Does the road
+look wet?") gets a right or a wrong yes or no, its truth the clip's weather. The flag is the
+verdict `ungrounded`. Figures are `coherence.py`'s `score` on the object answers: precision,
+recall, F1, false flags on correct answers by class and size, wrong "No" caught, colours before
+and after the noun, by weather; and its `condition_score` on the condition answers.
 
 Nothing here is tuned: it only reports.
 """
@@ -37,7 +39,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
-from coherence import SIZE_BINS, Case, _a, score, size_bin
+from coherence import SIZE_BINS, Case, _a, condition_score, is_condition, score, size_bin
 
 from drivexplain.operators.config import load_config
 from drivexplain.operators.contrastive import load_vocabulary
@@ -46,6 +48,7 @@ from drivexplain.synthworld.clips import read_sidecar, sidecar_masks, write_clip
 from drivexplain.synthworld.objects import CLASS_COLOURS, OBJECT_CLASSES
 from drivexplain.synthworld.qa import PLURALS
 from drivexplain.synthworld.scene import CONDITIONS
+from drivexplain.synthworld.weather import CONDITION_CONCEPTS, condition_truth
 
 AUDIT_SEED = 980_000  # disjoint from coherence.py's calibration (920 000) and evaluation (940 000)
 CLASS_PROMPTS = ("Is there {a} in this image?", "Do you see any {p}?", "Are there {p} visible?")
@@ -59,6 +62,15 @@ NO_WORDINGS = ("No, there is no {c} in the image.", "No.", "No, I cannot see any
 COLOUR_PRE_WORDINGS = ("It is {a_coloured}.", "I see {a_coloured}.", "There is {a_coloured}.")
 COLOUR_POST_WORDINGS = ("The {c} is {colour}.", "It is {colour}.", "The {c} appears {colour}.",
                         "{Colour}.")
+CONDITION_WORDINGS: dict[str, tuple[str, ...]] = {
+    "night": ("Was this taken at night?", "Is it nighttime in this image?"),
+    "rain": ("Is it raining in this scene?", "Is there any rain?"),
+    "snow": ("Is it snowing in this image?", "Is there snow in the scene?"),
+    "wet road": ("Does the road look wet?", "Is the road surface wet?"),
+    "snowy road": ("Is the road covered with snow?", "Does the road look snowy?"),
+}
+CONDITION_YES_WORDINGS = ("Yes, it appears so.", "Yes, clearly.", "Yes.")
+CONDITION_NO_WORDINGS = ("No, it doesn't look like it.", "No, not that I can see.", "No.")
 NUMBER = ("no", "one", "two", "three", "four", "five", "six")
 
 
@@ -81,9 +93,12 @@ def clip_truth(sidecar: Path) -> list[dict]:
 
 
 def make_answers(clip: str, truth: list[dict], prompts: dict[str, str],
-                 colour_prompts: dict[str, str], rng: np.random.Generator, vocabulary: set[str]
+                 colour_prompts: dict[str, str], rng: np.random.Generator, vocabulary: set[str],
+                 condition_prompts: dict[str, str], condition_rng: np.random.Generator
                  ) -> list[tuple[dict, Case]]:
-    """(answers-file line, its Case) for every frame and prompt whose truth is settled."""
+    """(answers-file line, its Case) for every frame and prompt whose truth is settled. The
+    condition answers draw from `condition_rng`, so that they leave the object answers as they
+    were before conditions were asked."""
     out: list[tuple[dict, Case]] = []
 
     def line(frame: int, prompt: str, answer: str) -> dict:
@@ -130,6 +145,17 @@ def make_answers(clip: str, truth: list[dict], prompts: dict[str, str],
             kind = f"{'wrong' if is_wrong else 'right'}-colour-{where}"
             out.append((line(n, prompt, text), Case(n, prompt, text, is_wrong, kind, cls,
                                                     size_bin(area))))
+        for concept, prompt in condition_prompts.items():
+            truth_ = condition_truth(concept, f["condition"])
+            if truth_ is None:
+                continue
+            say_yes = condition_rng.random() < 0.5
+            text = str(condition_rng.choice(CONDITION_YES_WORDINGS if say_yes
+                                            else CONDITION_NO_WORDINGS))
+            kind = ("condition-present" if truth_ else "condition-hallucinated") if say_yes \
+                else ("condition-wrong-no" if truth_ else "condition-correct-no")
+            out.append((line(n, prompt, text), Case(n, prompt, text, say_yes != truth_, kind,
+                                                    concept)))
     return out
 
 
@@ -150,6 +176,9 @@ def main() -> None:
     prompts = {cls: str(rng.choice(CLASS_PROMPTS)).format(c=cls, p=PLURALS[cls], a=_a(cls))
                for cls in OBJECT_CLASSES}
     colour_prompts = {cls: str(rng.choice(COLOUR_PROMPTS)).format(c=cls) for cls in CLASS_COLOURS}
+    condition_rng = np.random.default_rng([AUDIT_SEED, 1])
+    condition_prompts = {c: str(condition_rng.choice(CONDITION_WORDINGS[c]))
+                         for c in CONDITION_CONCEPTS if c in vocabulary}
     with tempfile.TemporaryDirectory() as scratch:
         work = args.work or Path(scratch)
         clips, cases, lines, weather = [], [], [], []
@@ -159,15 +188,16 @@ def main() -> None:
             write_clip(path, args.seconds, args.fps, AUDIT_SEED + k, condition=condition)
             clips.append(path)
             for entry, case in make_answers(path.name, clip_truth(path.with_suffix(".parquet")),
-                                            prompts, colour_prompts, rng, vocabulary):
+                                            prompts, colour_prompts, rng, vocabulary,
+                                            condition_prompts, condition_rng):
                 # frame ids unique over clips, so score()'s frame bootstrap resamples frames
                 cases.append(replace(case, frame=k * 100_000 + case.frame))
                 lines.append(entry)
                 weather.append(condition)
         answers = work / "answers.jsonl"
         answers.write_text("".join(json.dumps(e) + "\n" for e in lines))
-        result = audit(clips, list(prompts.values()) + list(colour_prompts.values()),
-                       out=work / "run", answers=answers, overlay="none")
+        asked = [*prompts.values(), *colour_prompts.values(), *condition_prompts.values()]
+        result = audit(clips, asked, out=work / "run", answers=answers, overlay="none")
         rows = result.frames.select(["video_id", "frame_index", "prompt", "answer", "verdict",
                                      "status"]).to_pylist()
     names = {v.video_id: v.name for v in result.videos}
@@ -182,16 +212,22 @@ def main() -> None:
         "command": "python benchmarks/verdicts/audit.py " + " ".join(sys.argv[1:]),
         "seeds": f"{AUDIT_SEED}..{AUDIT_SEED + args.clips - 1}",
         "clips": args.clips, "seconds": args.seconds, "fps": args.fps,
-        "prompts": list(prompts.values()) + list(colour_prompts.values()),
+        "prompts": asked,
         "answers": len(lines), "answers_not_in_the_log": missing,
         "exit_code": result.exit_code, "unplaced": len(result.unplaced_answers),
-        "evaluation": score(cases, flags),
     }
+    on_object = [not is_condition(c) for c in cases]
+    objects = [(c, g, w) for c, g, w, keep in zip(cases, flags, weather, on_object, strict=True)
+               if keep]
+    results["evaluation"] = score([c for c, _, _ in objects], [g for _, g, _ in objects])
     results["evaluation"]["by_weather"] = {
-        w: {k: v for k, v in score([c for c, x in zip(cases, weather, strict=True) if x == w],
-                                   [g for g, x in zip(flags, weather, strict=True) if x == w],
+        w: {k: v for k, v in score([c for c, _, x in objects if x == w],
+                                   [g for _, g, x in objects if x == w],
                                    boot=200).items() if k in ("answers", "precision", "recall")}
         for w in CONDITIONS if w in weather}
+    results["conditions"] = condition_score(
+        [c for c, keep in zip(cases, on_object, strict=True) if not keep],
+        [g for g, keep in zip(flags, on_object, strict=True) if not keep])
     verdict_counts: dict[str, dict[str, int]] = {}
     for case, entry in zip(cases, lines, strict=True):
         row = verdicts.get((entry["video"], entry["frame"], entry["prompt"]))
@@ -217,6 +253,12 @@ def main() -> None:
             print(f"false flags on correct answers with right colours, >=1%, {cls}: "
                   f"{r['rate']} ({r['k']}/{r['n']})")
     for kind, r in ev["by_kind"].items():
+        print(f"flagged, {kind}: {r['rate']} ({r['k']}/{r['n']}); verdicts "
+              f"{results['verdicts_by_kind'].get(kind)}")
+    cond = results["conditions"]
+    print(f"conditions ({cond['answers']} answers): precision {cond['precision']['rate']} "
+          f"{cond['precision']['ci95']}, recall {cond['recall']['rate']} {cond['recall']['ci95']}")
+    for kind, r in cond["by_kind"].items():
         print(f"flagged, {kind}: {r['rate']} ({r['k']}/{r['n']}); verdicts "
               f"{results['verdicts_by_kind'].get(kind)}")
     print(f"-> {args.json}")

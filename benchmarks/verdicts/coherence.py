@@ -12,7 +12,11 @@ known from its scene graph, in several wordings each:
 - hallucinated answers naming a class that is nowhere in the frame;
 - colours of the largest salient car or traffic light (the classes whose colours the vocabulary
   names), right and wrong, before the noun ("a black car.") and after it ("The car is black.");
-- correct "No" (the class is nowhere) and wrong "No" (it is salient and visible).
+- correct "No" (the class is nowhere) and wrong "No" (it is salient and visible);
+- questions about the frame's condition ("is it night?", "is the road wet?"), whose truth is
+  the frame's weather (`synthworld.weather.CONDITION_CONCEPTS`), each with a right and a wrong
+  yes or no. They are scored apart (`conditions` in the JSON): the headline figures stay on
+  the object answers above, as the issue that set them defines them.
 
 Two disjoint seed ranges: calibration seeds fit the grounding calibration
 (`operators/verdicts/grounding.py`, a logistic model over the evidence Concept Attribution
@@ -94,6 +98,7 @@ from drivexplain.operators.verdicts.grounding import (
 from drivexplain.synthworld.objects import CLASS_COLOURS, OBJECT_CLASSES
 from drivexplain.synthworld.qa import PLURALS
 from drivexplain.synthworld.scene import CONDITIONS, Frame, World, parse_concept, render_scene
+from drivexplain.synthworld.weather import CONDITION_CONCEPTS, condition_truth
 
 CALIBRATION_SEED = 920_000  # never trained on (training seeds start at 20 000 000)
 EVALUATION_SEED = 940_000
@@ -122,6 +127,19 @@ NO_ANSWERS = ("no.", "no, there is no {c}.", "i don't see any {p}.", "there are 
 COLOUR_PROMPT = "what colour is the {c}?"
 COLOUR_PRE = ("{a_coloured}.", "it is {a_coloured}.")
 COLOUR_POST = ("the {c} is {colour}.", "it's {colour}.")
+# Questions about the frame's condition, one per concept the world settles, with a right and a
+# wrong answer on every frame. Their wordings come from a generator of their own per frame
+# (`CONDITION_RNG` and the frame's seed), so that adding them changed no object answer.
+CONDITION_PROMPTS: dict[str, tuple[str, ...]] = {
+    "night": ("is it night?", "is it nighttime?"),
+    "rain": ("is it raining?", "is there rain?"),
+    "snow": ("is it snowing?", "is there snow?"),
+    "wet road": ("is the road wet?",),
+    "snowy road": ("is the road snowy?", "is the road covered in snow?"),
+}
+CONDITION_YES_ANSWERS = ("yes.", "yes, definitely.")
+CONDITION_NO_ANSWERS = ("no.", "no, not at all.")
+CONDITION_RNG = 77
 # correct answers about a visible object: a right "yes" and a right colour, before or after the noun
 VISIBLE_CORRECT_KINDS = ("present", "right-colour-pre", "right-colour-post")
 
@@ -146,8 +164,9 @@ def size_bin(area: float) -> str:
 
 
 def make_cases(n: int, frame: Frame, rng: np.random.Generator,
-               colour_vocabulary: set[str]) -> list[Case]:
-    """Answers with known truth for one frame (module docstring)."""
+               colour_vocabulary: set[str], conditions: tuple[str, ...] = ()) -> list[Case]:
+    """Answers with known truth for one frame (module docstring); `conditions` are the
+    condition concepts to ask about."""
     total = frame.image.shape[0] * frame.image.shape[1]
     salient: dict[str, list] = defaultdict(list)
     for o in frame.objects:
@@ -193,7 +212,22 @@ def make_cases(n: int, frame: Frame, rng: np.random.Generator,
                 kind = f"{'wrong' if is_wrong else 'right'}-colour-{where}"
                 cases.append(Case(n, prompt, pick(options).format(**words), is_wrong, kind, c,
                                   area))
+    own = np.random.default_rng([CONDITION_RNG, frame.seed])
+    for concept in conditions:
+        truth = condition_truth(concept, frame.condition)
+        if truth is None:
+            continue
+        prompt = str(own.choice(CONDITION_PROMPTS[concept]))
+        yes, no = str(own.choice(CONDITION_YES_ANSWERS)), str(own.choice(CONDITION_NO_ANSWERS))
+        cases.append(Case(n, prompt, yes, not truth,
+                          "condition-present" if truth else "condition-hallucinated", concept))
+        cases.append(Case(n, prompt, no, truth,
+                          "condition-wrong-no" if truth else "condition-correct-no", concept))
     return cases
+
+
+def is_condition(case: Case) -> bool:
+    return case.kind.startswith("condition-")
 
 
 def render_frames(first_seed: int, count: int) -> list[Frame]:
@@ -336,26 +370,55 @@ def cross_fitted(frames: list[Frame], checks: list[FrameCheck], cases: list[Case
     return [c for c in out if c is not None]
 
 
+def ground_truth(frame: Frame, concept: str) -> bool | None:
+    """Whether `concept` is in `frame`: for a class, present means a salient instance and absent
+    no instance anywhere (one seen only as a tiny, non-salient instance is neither); for a
+    condition concept, what the frame's weather settles; None when the world cannot say."""
+    if concept.lower() in CONDITION_CONCEPTS:
+        return condition_truth(concept, frame.condition)
+    if not has_ground_truth(concept):
+        return None
+    if concept in frame.present_concepts(salient_only=True):
+        return True
+    return False if concept not in frame.present_concepts(salient_only=False) else None
+
+
 def grounding_labels(frames: list[Frame], checks: list[FrameCheck], cases: list[Case]
                      ) -> tuple[list, list[bool], list[str]]:
-    """(evidence, present?, concept) for every concept the answers asked about.
-
-    Present: a salient instance of it; absent: no instance anywhere. A concept seen only as a
-    tiny, non-salient instance is neither, and left out.
-    """
+    """(evidence, present?, concept) for every concept the answers asked about whose truth the
+    world settles (`ground_truth`)."""
     evidence, labels, seen = [], [], set()
     for check, case in zip(checks, cases, strict=True):
         frame = frames[case.frame]
         for concept, e in check.evidence.items():
-            if (case.frame, concept) in seen or not has_ground_truth(concept):
+            if (case.frame, concept) in seen:
                 continue
             seen.add((case.frame, concept))
-            salient = frame.present_concepts(salient_only=True)
-            anywhere = frame.present_concepts(salient_only=False)
-            if concept in salient or concept not in anywhere:
+            truth = ground_truth(frame, concept)
+            if truth is not None:
                 evidence.append(e)
-                labels.append(concept in salient)
+                labels.append(truth)
     return evidence, labels, [e.concept for e in evidence]
+
+
+def condition_score(cases: list[Case], flags: list[bool]) -> dict:
+    """Flags on the condition answers: precision and recall of `ungrounded`, each kind's flag
+    rate, and per concept the wrong answers caught and the right ones flagged."""
+    wrong = np.array([c.wrong for c in cases], bool)
+    got = np.array(flags, bool)
+    tp = int((wrong & got).sum())
+    out: dict = {"answers": len(cases), "precision": _rate(tp, int(got.sum())),
+                 "recall": _rate(tp, int(wrong.sum()))}
+    out["by_kind"] = {kind: _rate(int(got[[c.kind == kind for c in cases]].sum()),
+                                  sum(c.kind == kind for c in cases))
+                      for kind in sorted({c.kind for c in cases})}
+    out["by_concept"] = {}
+    for concept in sorted({c.cls for c in cases}):
+        mine = np.array([c.cls == concept for c in cases])
+        out["by_concept"][concept] = {
+            "wrong_caught": _rate(int((got & wrong & mine).sum()), int((wrong & mine).sum())),
+            "right_flagged": _rate(int((got & ~wrong & mine).sum()), int((~wrong & mine).sum()))}
+    return out
 
 
 def has_ground_truth(concept: str) -> bool:
@@ -776,6 +839,7 @@ def main() -> None:
     vocabulary, _ = operator.vocabulary()
     extractor = ConceptExtractor(vocabulary)
     colour_vocabulary = {v for v in vocabulary if len(v.split()) > 1}
+    conditions = tuple(c for c in CONDITION_CONCEPTS if c in {v.lower() for v in vocabulary})
     results: dict = {"model": weights_id(operator), "frame_size": list(FRAME_SIZE),
                      "transport_short_side": TRANSPORT_SHORT_SIDE}
 
@@ -795,7 +859,7 @@ def main() -> None:
     # not change with the number of calibration frames
     rng = np.random.default_rng(0)
     cal_cases = [c for n, f in enumerate(cal_frames)
-                 for c in make_cases(n, f, rng, colour_vocabulary)]
+                 for c in make_cases(n, f, rng, colour_vocabulary, conditions)]
     cal_checks = cached_collect(args.cache, "calibration", CALIBRATION_SEED, cal_frames,
                                 cal_cases, operator, extractor, args.batch, crop_scales)
     digest = operator.backbone.weights_sha256
@@ -832,31 +896,46 @@ def main() -> None:
         render_frames(EVALUATION_SEED, args.eval_frames), EVALUATION_SEED, asked)
     rng = np.random.default_rng(EVALUATION_SEED)
     eval_cases = [c for n, f in enumerate(eval_frames)
-                  for c in make_cases(n, f, rng, colour_vocabulary)]
+                  for c in make_cases(n, f, rng, colour_vocabulary, conditions)]
     eval_checks = with_calibration(
         cached_collect(args.cache, "evaluation", EVALUATION_SEED, eval_frames, eval_cases,
                        operator, extractor, args.batch, crop_scales), calibration)
     verdicts = [decide(c, tuned).verdict for c in eval_checks]
     flags = [v == "ungrounded" for v in verdicts]
-    results["evaluation"] = score(eval_cases, flags)
+    objects = [i for i, c in enumerate(eval_cases) if not is_condition(c)]
+    object_cases = [eval_cases[i] for i in objects]
+    object_flags = [flags[i] for i in objects]
+    results["evaluation"] = score(object_cases, object_flags)
     results["evaluation"]["verdicts_by_kind"] = verdicts_by_kind(eval_cases, verdicts)
     weathers = {n: f.condition for n, f in enumerate(eval_frames)}
     for weather in CONDITIONS:
-        keep = [i for i, c in enumerate(eval_cases) if weathers[c.frame] == weather]
-        sub = score([eval_cases[i] for i in keep], [flags[i] for i in keep], boot=200)
+        keep = [i for i, c in enumerate(object_cases) if weathers[c.frame] == weather]
+        sub = score([object_cases[i] for i in keep], [object_flags[i] for i in keep], boot=200)
         results["evaluation"]["by_weather"][weather] = {
             k: sub[k] for k in ("answers", "precision", "recall", "f1")}
+    results["conditions"] = condition_score(
+        [c for c in eval_cases if is_condition(c)],
+        [f for c, f in zip(eval_cases, flags, strict=True) if is_condition(c)])
     uncalibrated = [FrameCheck(c.prompt, c.answer,
                                {k: replace(e, p_grounded=None) for k, e in c.evidence.items()},
                                c.similarities)
-                    for c in eval_checks]
+                    for c in (eval_checks[i] for i in objects)]
     results["evaluation_uncalibrated_baseline"] = {
-        k: v for k, v in score(eval_cases, flagged(uncalibrated, base), boot=200).items()
+        k: v for k, v in score(object_cases, flagged(uncalibrated, base), boot=200).items()
         if k in ("precision", "recall", "f1", "false_flags_present_by_size", "by_kind")}
-    ev, ev_labels, _ = grounding_labels(eval_frames, eval_checks, eval_cases)
-    results["p_grounded"] = auroc_aupr([e.p_grounded for e in ev], ev_labels)
-    results["vocab_z_alone"] = auroc_aupr([e.vocab_z for e in ev], ev_labels)
-    results["similarity_alone"] = auroc_aupr([e.similarity for e in ev], ev_labels)
+    ev, ev_labels, ev_concepts = grounding_labels(eval_frames, eval_checks, eval_cases)
+    on_object = [c.lower() not in CONDITION_CONCEPTS for c in ev_concepts]
+    ev_objects = [e for e, keep in zip(ev, on_object, strict=True) if keep]
+    object_labels = [y for y, keep in zip(ev_labels, on_object, strict=True) if keep]
+    results["p_grounded"] = auroc_aupr([e.p_grounded for e in ev_objects], object_labels)
+    results["vocab_z_alone"] = auroc_aupr([e.vocab_z for e in ev_objects], object_labels)
+    results["similarity_alone"] = auroc_aupr([e.similarity for e in ev_objects], object_labels)
+    results["conditions"]["p_grounded"] = {
+        concept: auroc_aupr([e.p_grounded for e, c in zip(ev, ev_concepts, strict=True)
+                             if c == concept],
+                            [y for y, c in zip(ev_labels, ev_concepts, strict=True)
+                             if c == concept])
+        for concept in conditions if concept in ev_concepts}
     if crop_scales:
         results["crop_z_alone"] = auroc_aupr([e.crop_z for e in ev], ev_labels)
         results["crop_similarity_alone"] = auroc_aupr([e.crop_similarity for e in ev],
@@ -923,6 +1002,14 @@ def print_summary(results: dict) -> None:
     for weather, r in e["by_weather"].items():
         print(f"  {weather:<6} precision {r['precision']['rate']:.3f} recall "
               f"{r['recall']['rate']:.3f}")
+    cond = results.get("conditions")
+    if cond:
+        print(f"conditions ({cond['answers']} answers): precision {_fmt_rate(cond['precision'])}"
+              f"  recall {_fmt_rate(cond['recall'])}")
+        for concept, r in cond["by_concept"].items():
+            auc = cond.get("p_grounded", {}).get(concept, {}).get("auroc")
+            print(f"  {concept:<11} wrong caught {_fmt_rate(r['wrong_caught'])}, right flagged "
+                  f"{_fmt_rate(r['right_flagged'])}, p_grounded AUROC {auc}")
     cost = results["verification_cost"]
     print(f"verification: {cost['verification_added_forwards_per_concept']} plain forwards per "
           f"(frame, answer concept) added; attribution itself "

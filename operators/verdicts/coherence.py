@@ -55,7 +55,7 @@ from drivexplain.operators.config import AttributionConfig, CoherenceConfig, Hyb
 from drivexplain.operators.results import ConceptResult, FrameAttribution, finite
 from drivexplain.operators.verdicts.closeups import Closeup, closeup_scores
 from drivexplain.operators.verdicts.colours import colour_shares
-from drivexplain.operators.verdicts.concepts import COLOURS, Extraction, same_thing
+from drivexplain.operators.verdicts.concepts import COLOURS, Extraction, same_object
 from drivexplain.operators.verdicts.grounding import (
     GroundingCalibration,
     GroundingFeatures,
@@ -593,7 +593,7 @@ def decide(check: FrameCheck, config: CoherenceConfig) -> Verdict:
         note = denied_notes or ([] if reasons else
                                 ["the answer names no concept; nothing to ground"])
         return Verdict("coherent", tuple(reasons + note), sim)
-    shared = [a for a in answer.concepts if any(same_thing(a, p) for p in prompt.all_concepts)]
+    shared = [a for a in answer.concepts if any(same_object(a, p) for p in prompt.all_concepts)]
     about = f"the answer is about the prompt's concept ({', '.join(shared)})"
     if shared and not check.llm_map_used:
         # Both maps would be CLIP's maps of the same concept: they cannot show where the VLM

@@ -73,9 +73,9 @@ the words around a concept in `operators.verdicts.clauses`):
   road is covered in snow" a snowy road, "a car is parked" a parked car; "a truck is parked"
   stays a truck. So does a state word just before a synonym ("a damp street"). A negated
   state ("is not wet") or two ("wet or snowy") say none. A yes/no question about a state ("Is
-  the road wet?") is answered as one about a colour: "Yes." is the wet road, "No." keeps the
-  road and denies the wet road, and a bare state ("No, just wet." to "Are the roads icy?")
-  refines what was asked.
+  the road wet?", "Does the road look wet?") is answered as one about a colour: "Yes." is the
+  wet road, "No." keeps the road and denies the wet road, and a bare state ("No, just wet." to
+  "Are the roads icy?") refines what was asked.
 - Negation. A concept inside the scope of a negator ("no", "not", "none", "zero", "without",
   "n't", ...) is recorded as *denied*, not as named: the text asserts its absence. The scope runs
   from the negator to the end of its clause, not over a fixed number of words, because lists run
@@ -103,10 +103,11 @@ the words around a concept in `operators.verdicts.clauses`):
   numbered list's marker ("1. A car") counts nothing.
 - A question's concept after its verb or a preposition is where it looks ("Who is crossing
   the road?", "Is something blocking the crosswalk?"): a no denies nothing the vocabulary
-  names. One in a condition ("What should we do if the light turns red?") is supposed, and no
-  answer inherits it. "Would a truck fit in that gap?" supposes a truck. A colour in the
-  future ("It will turn green soon.") is not the colour now. An answer to "Where is the stop
-  sign?" that says where has the sign there.
+  names. A frame's condition there is what is asked ("Was this taken at night?",
+  `lexicon.FRAME_CONDITIONS`). One in a condition ("What should we do if the light turns
+  red?") is supposed, and no answer inherits it. "Would a truck fit in that gap?" supposes a
+  truck. A colour in the future ("It will turn green soon.") is not the colour now. An answer
+  to "Where is the stop sign?" that says where has the sign there.
 - "Is the closest vehicle a truck?" asks what a given thing is: its "No, it's a car." denies
   no truck elsewhere, and "Is the truck the only vehicle?" "No, there's also a bus." keeps the
   truck. A head picked out by a modifier ("the nearest light", "the light on the left") is as
@@ -222,6 +223,7 @@ from drivexplain.operators.verdicts.lexicon import (
     CONJUNCTIONS,
     DEFINITES,
     FINITE,
+    FRAME_CONDITIONS,
     GENERIC,
     HEAD_MODIFIERS,
     HYPERNYMS,
@@ -259,6 +261,8 @@ from drivexplain.operators.verdicts.yesno import (
 )
 
 PromptKind = Literal["specific", "generic", "ambiguous"]
+# Verbs a question about a state links its subject and state with: "Does the road look wet?".
+LINKING_VERBS = frozenset({"look", "looks", "seem", "seems", "appear", "appears", "to", "be"})
 
 
 class TextGenerator(Protocol):
@@ -738,10 +742,12 @@ class ConceptExtractor:
         mentions = self.mentions(text)
         if "?" in text:
             asked = self._state_question(tokens(text), mentions)
-            # "Is the road snowy?" asks about the road's state, not about snow; "Is it
-            # daytime?" asks about the night, by its opposite
-            mentions = [replace(m, negated=m.opposite) for m in mentions
-                        if asked is None or m.start < asked[2]]
+            # "Is the road snowy?" and "Does the road look wet?" ask about the road's state,
+            # not about snow or a wet road; "Is it daytime?" asks about the night, by its
+            # opposite
+            mentions = [replace(m, negated=m.opposite,
+                                concept=asked[0] if asked and k == 0 else m.concept)
+                        for k, m in enumerate(mentions) if asked is None or m.start < asked[2]]
         named, denied = self._split(mentions)
         source = "vocabulary"
         if not named and not denied:
@@ -973,9 +979,10 @@ class ConceptExtractor:
         before = toks[at] if at >= 0 else ""
         verb = before.endswith("ing") and before not in ("anything", "something") and (
             at == 0 or toks[at - 1] not in ("a", "an", "any", "some"))  # not "a waiting bus"
-        if before in PREPOSITIONS or verb:
+        if (before in PREPOSITIONS and mentions[0].concept not in FRAME_CONDITIONS) or verb:
             # "Find any animals on the road.", "Who is crossing the road?": what is asked
-            # names no concept, the road is where
+            # names no concept, the road is where; "Was this taken at night?" asks about the
+            # night
             return ()
         asked = [mentions[0]]
         for m in mentions[1:]:
@@ -1053,25 +1060,28 @@ class ConceptExtractor:
 
     def _state_question(self, toks: list[str], mentions: Sequence[Mention]
                         ) -> tuple[str, str, int] | None:
-        """For a yes/no question about a concept's state ("Is the road wet?", "Is the road
-        covered in snow?"): the concept, its form in that state and where the state's words
-        start; else None."""
+        """For a yes/no question about a concept's state ("Is the road wet?", "Does the road
+        look wet?", "Is the road covered in snow?"): the concept, its form in that state and
+        where the state's words start; else None."""
         words = [t for t in toks if t not in BREAKS]
-        if not mentions or len(words) < 3 or words[0] not in ("is", "are", "was", "were") \
-                or words[1] == "there":
+        if not mentions or len(words) < 3 or words[1] == "there" or words[0] not in (
+                "is", "are", "was", "were", "does", "do", "did"):
             return None
         first = mentions[0]
         end = len(toks)
         while end > first.stop and toks[end - 1] in BREAKS:
             end -= 1
         j = first.stop
-        while j < end and toks[j] in STATE_FILLER:
+        while j < end and (toks[j] in STATE_FILLER or toks[j] in LINKING_VERBS):
             j += 1
         found = state_at(toks[:end], j)
         if found is None or found[1] != end:
             return None
-        stated = self._with_state(first.concept, found[0])
-        return None if stated == first.concept else (first.concept, stated, j)
+        # "Does the road look wet?" has already folded the state into its subject
+        base = next((c for c in self.vocabulary if self._with_state(c, found[0]) ==
+                     first.concept), first.concept)
+        stated = self._with_state(base, found[0])
+        return None if stated == base else (base, stated, j)
 
     def _asked_attribute(self, prompt: Extraction) -> dict[str, str]:
         """For a yes/no question about one concept's colour ("Is the car red?") or state ("Is
@@ -1221,6 +1231,30 @@ def concepts_in_text(text: str, vocabulary: Sequence[str]) -> list[str]:
     if not cleaned:
         return []
     return list(dict.fromkeys(m.concept for m in _extractor(cleaned).mentions(text)))
+
+
+def prompt_concepts(text: str, vocabulary: Sequence[str]) -> list[str]:
+    """The concepts a prompt asks about, named or denied, in text order, as
+    `ConceptExtractor.prompt` reads them without an LLM: "Is the road snowy?" asks about the
+    road (its state is the question), "Is it daytime?" about the night."""
+    cleaned = tuple(dict.fromkeys(v.strip() for v in vocabulary if v and v.strip()))
+    if not cleaned:
+        return []
+    extractor = _extractor(cleaned)
+    order = [m.concept for m in extractor.mentions(text)]
+    asked = extractor.prompt(text).all_concepts
+    return sorted(asked, key=lambda c: order.index(c) if c in order else len(order))
+
+
+def same_object(a: str, b: str) -> bool:
+    """Whether two concepts name the same object, in a colour or a state ("red car" and
+    "car", "wet road" and "road"): what an answer says of the thing a prompt asked about.
+    `same_thing` leaves states out, as a parked car and a car are two claims to check."""
+    if same_thing(a, b):
+        return True
+    la, lb = _lemmas(a), _lemmas(b)
+    short, long_ = (la, lb) if len(la) <= len(lb) else (lb, la)
+    return len(long_) == len(short) + 1 and long_[1:] == short and long_[0] in STATES
 
 
 def same_thing(a: str, b: str) -> bool:

@@ -150,6 +150,7 @@ SYNONYMS: dict[str, str] = {
     "night time": "night",
     "cloudy": "cloud",
     "snow covered road": "snowy road",
+    "road surface": "road",
     "slushy road": "snowy road",
 }
 # Words between a definite and its head that pick one out: "the nearest light".
@@ -339,6 +340,9 @@ STATE_PHRASES: dict[tuple[str, ...], str] = {("covered", "in", "snow"): "snowy",
                                              ("covered", "with", "snow"): "snowy",
                                              ("snow", "covered"): "snowy",
                                              ("under", "snow"): "snowy"}
+# Concepts that are the whole frame's condition: "at night" and "in the rain" name them, not a
+# place where something is asked about.
+FRAME_CONDITIONS = frozenset({"night", "rain", "snow", "fog"})
 # Words between a copula and its state: "is still quite wet".
 STATE_FILLER = frozenset({"all", "very", "quite", "still", "now", "mostly", "completely",
                           "fully", "totally", "partly", "really", "pretty", "rather",

@@ -88,6 +88,12 @@ def test_longest_phrase_matching() -> None:
     assert match_concepts("Is the red car near the pedestrians?", vocab) == ["red car",
                                                                             "pedestrian"]
     assert match_concepts("carpool lane", vocab) == []
+    # what a question asks about, as its verdict reads it: the road's state, not a wet road
+    # named; the night, named by its opposite
+    weather = ["road", "wet road", "snow", "snowy road", "night"]
+    assert match_concepts("Does the road look wet?", weather) == ["road"]
+    assert match_concepts("Is the road snowy?", weather) == ["road"]
+    assert match_concepts("Is it daytime?", weather) == ["night"]
     with pytest.raises(PromptError, match="--concept"):
         resolve_tracks(["what happens next?"], [], VOCAB)
     tracks = resolve_tracks(["anything?"], ["bus", "bus", "truck"], VOCAB)

@@ -120,6 +120,17 @@ def test_case_one_divergent_but_grounded_depends_on_heatmap_similarity() -> None
     assert decide(check, iou_cfg).verdict == "coherent"
 
 
+def test_a_state_of_the_prompts_concept_is_about_that_concept() -> None:
+    # "Is the road wet?" "Yes." reads as a wet road: the same road, in a state, not a
+    # different concept looked at elsewhere, whatever the two CLIP maps look like
+    prompt = Extraction("Is the road wet?", ("road",))
+    answer = Extraction("Yes.", ("wet road",), polarity="affirm")
+    evidence = {"road": _evidence("road", 2.0), "wet road": _evidence("wet road", 2.0)}
+    verdict = decide(_check(prompt, answer, evidence, 0.1), CONFIG)
+    assert verdict.verdict == "coherent"
+    assert any("about the prompt's concept (wet road)" in r for r in verdict.reasons)
+
+
 def test_cases_two_and_three_are_ambiguous_prompts_unless_the_answer_is_ungrounded() -> None:
     generic = Extraction("Describe this image.", (), kind="generic", source="none")
     answer = Extraction("a bus ahead.", ("bus",))

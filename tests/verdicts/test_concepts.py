@@ -5,7 +5,12 @@ from __future__ import annotations
 import pytest
 
 from drivexplain.operators.contrastive import load_vocabulary
-from drivexplain.operators.verdicts.concepts import ConceptExtractor, lemma, same_thing
+from drivexplain.operators.verdicts.concepts import (
+    ConceptExtractor,
+    lemma,
+    same_object,
+    same_thing,
+)
 
 
 @pytest.fixture(scope="module")
@@ -140,6 +145,9 @@ def test_lemmas_and_same_thing() -> None:
         "pedestrian", "bus", "person", "light", "bus", "glass"]
     assert same_thing("red car", "car") and same_thing("cars", "car")
     assert not same_thing("car", "bus") and not same_thing("parked car", "car")
+    # a thing in a state is the same object, for what an answer says of the prompt's concept
+    assert same_object("wet road", "road") and same_object("car", "parked car")
+    assert same_object("red car", "car") and not same_object("wet road", "snowy road")
 
 
 def test_empty_vocabulary_is_an_error() -> None:
@@ -980,6 +988,12 @@ def test_reads_vlm_phrasings(extractor: ConceptExtractor, prompt: str, answer: s
     ("Is the road covered in snow?", "Yeah.", {"snowy road"}, set()),
     ("Is the car parked?", "No, it's moving.", {"car"}, {"parked car"}),
     ("Is the truck parked?", "Yes.", {"truck"}, set()),
+    ("Does the road look wet?", "No, it doesn't look like it.", {"road"}, {"wet road"}),
+    ("Does the road seem to be covered in snow?", "Yes.", {"snowy road"}, set()),
+    ("Is the road surface wet?", "Yes.", {"wet road"}, set()),
+    # a frame's condition after a preposition is what is asked, not where
+    ("Was this taken at night?", "No, it doesn't look like it.", set(), {"night"}),
+    ("Are there pedestrians in the rain?", "No.", set(), {"pedestrian"}),
     # a bare state refines what was asked about
     ("Are the roads icy?", "No, just wet.", {"wet road"}, set()),
     ("What is the road like?", "Wet.", {"wet road"}, set()),
