@@ -660,10 +660,6 @@ class ConceptExtractor:
             return concept
         return self._lower.get(f"{state} {concept}".lower(), concept)
 
-    def _in_a_state(self, concept: str, other: str) -> bool:
-        """Whether `other` is `concept` in a state ("wet road" of "road")."""
-        return any(self._with_state(concept, state) == other for state in set(STATES.values()))
-
     def _with_colour(self, concept: str, colour: str | None, fallback: bool) -> str:
         """The vocabulary's coloured concept, else `concept` itself."""
         if colour is None:
@@ -857,14 +853,14 @@ class ConceptExtractor:
             # "No, on the road." still has the pedestrian it was asked about, and so has
             # "On the sidewalk." to "Is the pedestrian on the sidewalk or on the road?"
             named += tuple(c for c in self._asked(prompt)
-                           if not any(same_thing(c, n) for n in said))
+                           if not any(same_object(c, n) for n in said))
         if polarity != "deny" and not negated and self._definite(prompt) and (
                 toks[0] in SUBJECT_PRONOUNS or self._where_about(prompt)):
             # "Is the truck parked?" "It appears to be parked at the curb." still has the
             # truck, and "Where is the stop sign?" "On the right, next to the tree." the sign;
             # "Is there a truck?" "It looks like a bus." names no truck
             named += tuple(c for c in prompt.concepts[:1] if c not in named and not any(
-                same_thing(c, n) or self._in_a_state(c, n) for n in said))
+                same_object(c, n) for n in said))
         if not any(m.colour for m in mentions):
             # "Is the light green?" "The light is not green." denies the green light
             denied += tuple(c for c in self._negated_forms(tuple(asked_attribute), toks)

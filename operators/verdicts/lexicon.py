@@ -125,6 +125,8 @@ SYNONYMS: dict[str, str] = {
     "pavement": "sidewalk",
     "kerb": "curb",
     "carriageway": "road",
+    "asphalt": "road",
+    "tarmac": "road",
     "roadway": "road",
     "footpath": "sidewalk",
     "cone": "traffic cone",
