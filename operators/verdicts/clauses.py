@@ -253,6 +253,21 @@ def predicate_absent(toks: list[str], k: int) -> bool:
     return False
 
 
+def said_absent_after(toks: list[str], stop: int) -> bool:
+    """Whether the words right after a concept ending at `stop` say, without a verb, that it
+    is not there: "Bus no longer visible.", "pedestrians not visible", "Cyclist not detected.",
+    "Truck missing", "Bus no longer in view." (terse answers drop the copula)."""
+    if stop >= len(toks):
+        return False
+    if toks[stop] in ABSENT_WORDS:
+        return True
+    if toks[stop] not in ("not", "no"):
+        return False
+    rest = [t for t in toks[stop + 1 : stop + 5] if t not in ABSENCE_FILLER]
+    return bool(rest) and (rest[0] in PRESENCE_WORDS or rest[:2] in (["in", "view"],
+                                                                     ["in", "sight"]))
+
+
 def says_empty(toks: list[str]) -> bool:
     """Whether a clause says a place on the road is empty ("The road ahead is clear.", "the
     intersection looks deserted")."""

@@ -86,7 +86,9 @@ the words around a concept in `operators.verdicts.clauses`):
   is wet"). A sentence-initial "No," is an answer word, not a negator of what follows ("No, a
   pedestrian is crossing."), and a negated hedge ("not sure", "can't tell") negates nothing. A
   clause that says its subject is not there ("The bus is not visible.", "Pedestrians cannot be
-  seen.", "The cyclist is missing.") denies that subject, found as for colours. A negated concept
+  seen.", "The cyclist is missing.") denies that subject, found as for colours, and so does a
+  terse one without its verb ("Bus no longer visible.", "Cyclist not detected.", "Truck
+  missing", `clauses.said_absent_after`). A negated concept
   after a restricting word ("no other cars", "no moving vehicles") or with an exception ("no
   vehicles other than a bus", "apart from the truck, no vehicles") is neither denied nor named:
   some of its kind may be there, and often the answer has just named one. So is a negated class
@@ -207,6 +209,7 @@ from drivexplain.operators.verdicts.clauses import (
     predicate_colour,
     predicate_state,
     present_elsewhere,
+    said_absent_after,
     state_at,
     unlabelled,
 )
@@ -419,6 +422,8 @@ class ConceptExtractor:
         items += self._coloured_ones(toks, items)
         items.sort(key=lambda it: it.start)
         items += self._predicates(toks, items, context)
+        for it in items:
+            it.absent = it.absent or said_absent_after(toks, it.stop)
         _label_values(toks, items)
         items = [it for it in items if not it.needs_colour or it.colour is not None]
         items.sort(key=lambda it: it.start)
@@ -1012,6 +1017,7 @@ class ConceptExtractor:
         toks = self._read_prompt(prompt.text)[1]
         head = [t for t in toks[: mentions[0].start] if t not in BREAKS]
         rest = [t for t in toks[mentions[0].stop :] if t not in BREAKS]
+        rest = [t for t in rest if t not in ("still", "currently", "now", "really")]
         return (2 <= len(head) <= 3 and head[0] in QUESTION_VERBS and head[1] in DEFINITES
                 and all(t in HEAD_MODIFIERS for t in head[2:])
                 and bool(rest) and rest[0] not in PRESENCE_WORDS)

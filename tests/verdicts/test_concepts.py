@@ -1021,3 +1021,22 @@ def test_a_question_about_the_opposite_swaps_its_yes_and_no(
     # a negated question stays one: its bare yes may mean either
     nobody = extractor.answer("Yes.", extractor.prompt("Is no one crossing?"))
     assert (nobody.concepts, nobody.denied) == ((), ())
+
+
+@pytest.mark.parametrize(("prompt", "answer", "concepts", "denied"), [
+    ("Describe the scene.", "Bus no longer visible.", set(), {"bus"}),
+    ("Describe the scene.", "Truck ahead; pedestrians not visible.", {"truck"}, {"pedestrian"}),
+    ("Any cyclists?", "Cyclist not detected.", set(), {"cyclist"}),
+    ("Is there a bus?", "Bus no longer in view.", set(), {"bus"}),
+    ("Describe the scene.", "Truck missing from its usual spot.", set(), {"truck"}),
+    # "not" after a concept that says something else denies nothing
+    ("Describe the scene.", "A car, not far ahead.", {"car"}, set()),
+    ("Describe the scene.", "A bus not moving.", {"bus"}, set()),
+    # "still" asks whether it is there
+    ("Is the bus still there?", "No longer visible.", set(), {"bus"}),
+])
+def test_a_terse_answer_without_its_verb_says_what_is_not_there(
+        extractor: ConceptExtractor, prompt: str, answer: str, concepts: set[str],
+        denied: set[str]) -> None:
+    read = extractor.answer(answer, extractor.prompt(prompt))
+    assert (set(read.concepts), set(read.denied)) == (concepts, denied)
