@@ -128,3 +128,40 @@ def test_colours_before_and_after_the_noun(extractor: ConceptExtractor) -> None:
                         cases.append((prompt, answer.format(**fill), read.concepts,
                                       read.denied))
     assert cases == []
+
+
+# Questions about the frame's condition, as an auditor words them, and the concept each asks
+# about; the plain concept stays beside a road's state on a no ("Is the road wet?" "No." keeps
+# the road), so only the condition concept is checked.
+CONDITION_PROMPTS = {
+    "night": ("Is it night?", "Was this taken at night?", "Is it nighttime in this image?",
+              "Is the scene at night?", "Is it dark, i.e. night-time?"),
+    "rain": ("Is it raining?", "Is there rain?", "Is it raining in this scene?",
+             "Does it look rainy?", "Was this taken in the rain?"),
+    "snow": ("Is it snowing?", "Is there snow?", "Is there any snow in the image?",
+             "Was this taken in the snow?"),
+    "wet road": ("Is the road wet?", "Does the road look wet?", "Is the road surface wet?",
+                 "Is the street wet?", "Does the road appear wet?"),
+    "snowy road": ("Is the road snowy?", "Is the road covered in snow?",
+                   "Does the road look snowy?", "Is the street covered with snow?"),
+}
+CONDITION_YES = ("Yes.", "Yes, it is.", "Yes, clearly.", "Yep.", "It appears so.",
+                 "Yes, it appears so.", "Definitely.", "I think so.", "Correct.")
+CONDITION_NO = ("No.", "No, it isn't.", "No, not at all.", "Nope.", "No, it doesn't look like it.",
+                "I don't think so.", "Not that I can see.", "Definitely not.", "Negative.")
+
+
+def test_yes_and_no_about_the_frames_condition(extractor: ConceptExtractor) -> None:
+    wrong = []
+    for concept, prompts in CONDITION_PROMPTS.items():
+        for prompt in prompts:
+            read_prompt = extractor.prompt(prompt)
+            for answer in CONDITION_YES:
+                read = extractor.answer(answer, read_prompt)
+                if concept not in read.concepts or read.denied:
+                    wrong.append((prompt, answer, read.concepts, read.denied))
+            for answer in CONDITION_NO:
+                read = extractor.answer(answer, read_prompt)
+                if concept not in read.denied or concept in read.concepts:
+                    wrong.append((prompt, answer, read.concepts, read.denied))
+    assert wrong == []
