@@ -10,7 +10,8 @@ concept choice call it, so a prompt, an answer and a heatmap never disagree abou
 concept a phrase names.
 
 Rules, in order (the word lists live in `operators.verdicts.lexicon`, the predicates that read
-the words around a concept in `operators.verdicts.clauses`):
+the words around a concept in `operators.verdicts.clauses`, what a question asks of its answer
+in `operators.verdicts.questions`):
 - An answer in another format than prose (grounding tags, JSON detections, a letter for a
   lettered option) is first turned into prose (`operators.verdicts.formats.plain_answer`).
   An answer that corrects itself ("Yes, a bus. Actually, it's a truck.", "It was red, but it
@@ -226,12 +227,9 @@ from drivexplain.operators.verdicts.lexicon import (
     CONJUNCTIONS,
     DEFINITES,
     FINITE,
-    FRAME_CONDITIONS,
     GENERIC,
-    HEAD_MODIFIERS,
     HYPERNYMS,
     LABEL_MARKS,
-    LIST_GLUE,
     NEGATIVE_SYNONYMS,
     NON_CONCEPT_COMPOUNDS,
     NOUN_ONLY_PHRASES,
@@ -241,7 +239,6 @@ from drivexplain.operators.verdicts.lexicon import (
     PREPOSITIONS,
     PRESENCE_WORDS,
     PRONOUNS,
-    QUESTION_VERBS,
     RESTRICTIVE,
     RIDERS,
     RIDING_GLUE,
@@ -255,10 +252,9 @@ from drivexplain.operators.verdicts.lexicon import (
     lemma,
     tokens,
 )
+from drivexplain.operators.verdicts.questions import Question
 from drivexplain.operators.verdicts.yesno import (
     Polarity,
-    about_ego,
-    asks_number,
     final_answer,
     yes_or_no,
 )
@@ -404,7 +400,7 @@ class ConceptExtractor:
             if target.lower() in self._lower and (head,) not in phrases
         }
         self._llm_cache: dict[str, tuple[str, ...]] = {}
-        self._prompt_cache: dict[str, tuple[tuple[Mention, ...], tuple[str, ...]]] = {}
+        self._questions: dict[str, Question] = {}
 
     # ------------------------------------------------------------------ matching
     def mentions(self, text: str, context: Sequence[str] = ()) -> list[Mention]:
@@ -802,7 +798,8 @@ class ConceptExtractor:
             return Extraction(text, (), (), "specific", None, "none",
                               ("the answer says it cannot tell: it asserts and denies nothing",))
         bare = all(t in YES_WORDS or t in BARE_NO_WORDS for t in toks)
-        if not mentions and polarity is not None and bare and self._negative_question(prompt):
+        negative_question = self._question(prompt.text).negative()
+        if not mentions and polarity is not None and bare and negative_question:
             return Extraction(text, (), (), "specific", None, "none", (
                 "a bare yes or no to a negative question ('Is there no bus?') may mean either: "
                 "it asserts and denies nothing",))
@@ -821,6 +818,7 @@ class ConceptExtractor:
                       negated: bool) -> Extraction:
         """An answer that names concepts: those, plus what its yes or no says of the
         prompt's. `toks` are the answer's tokens without breaks, `all_toks` with them."""
+        question = self._question(prompt.text)
         named, denied = self._split(mentions)
         notes = tuple(f"the colour {m.colour!r} goes with {m.concept!r}"
                       for m in mentions if m.colour is not None)
@@ -830,18 +828,18 @@ class ConceptExtractor:
         asked_attribute = self._asked_attribute(prompt)
         answered = [c for c in prompt.concepts
                     if any(same_thing(c, n) or _kind_of(n, c) for n in said)]
-        others = self._alternatives(prompt) if answered else ()
+        others = question.alternatives(prompt) if answered else ()
         if polarity == "affirm" and not kind_in_doubt(toks):
             # "Yes, someone is." asserts the whole question, in the colour asked about ("Is
             # the car yellow?" "Yes, a taxi."); "Cars or trucks?" "Yes, two cars." only cars;
             # "Yes, a scooter, if that counts." only the scooter
             named += tuple(asked_attribute.get(c, c) for c in prompt.concepts
                            if c not in answered and c not in others)
-        elif polarity == "deny" and not self._presupposed(prompt):
+        elif polarity == "deny" and not question.presupposed():
             # "No, but there's a truck." denies what was asked; "No, but there is one on the
             # sidewalk." says it is there, elsewhere than asked; "Any emergency vehicles?" "No
             # ambulances or fire trucks." denies those kinds, not every vehicle
-            asked = self._asked(prompt)
+            asked = question.asked(prompt)
             told = tuple(c for c in asked if not any(
                 same_thing(c, n) or _one_of(n, HYPERNYMS.get(c.lower(), frozenset()))
                 for n in said))
@@ -854,13 +852,13 @@ class ConceptExtractor:
                 denied += told
         elif (polarity == "deny" and (goes_on_about_it(toks, negated) or "also" in toks)) or (
                 polarity is None and not negated and toks[0] in PREPOSITIONS
-                and self._presupposed(prompt)):
+                and question.presupposed()):
             # "No, on the road." still has the pedestrian it was asked about, and so has
             # "On the sidewalk." to "Is the pedestrian on the sidewalk or on the road?"
-            named += tuple(c for c in self._asked(prompt)
+            named += tuple(c for c in question.asked(prompt)
                            if not any(same_object(c, n) for n in said))
-        if polarity != "deny" and not negated and self._definite(prompt) and (
-                toks[0] in SUBJECT_PRONOUNS or self._where_about(prompt)):
+        if polarity != "deny" and not negated and question.definite() and (
+                toks[0] in SUBJECT_PRONOUNS or question.where_about()):
             # "Is the truck parked?" "It appears to be parked at the curb." still has the
             # truck, and "Where is the stop sign?" "On the right, next to the tree." the sign;
             # "Is there a truck?" "It looks like a bus." names no truck
@@ -885,21 +883,22 @@ class ConceptExtractor:
                               polarity, "inherited from the prompt",
                               ("the prompt names the concept by its opposite: the answer's yes "
                                "or no is swapped",))
-        supposed = self._supposed(prompt)  # "What should we do if the light turns red?"
+        question = self._question(prompt.text)
+        supposed = question.supposed()  # "What should we do if the light turns red?"
         inherited = tuple(c for c in prompt.concepts if c not in supposed)
         if not inherited:
             return Extraction(text, (), (), "specific", polarity, "none",
                               ("the answer names no concept and the prompt has none to inherit",))
         asked_attribute = self._asked_attribute(prompt)
         refined = self._refine_state(
-            toks, self._refine_colour(toks, inherited, plural=self._plural(prompt)))
+            toks, self._refine_colour(toks, inherited, plural=question.plural()))
         not_colours = self._negated_forms(inherited, toks)
         if polarity == "deny" and refined != inherited:
             # "Is the car red?" "No, blue." says the car's colour; "Is there a white car?"
             # "No, but a grey one." also denies the white car; "Red, not blue." says red and,
             # as "No, it's blue." does, leaves the blue car to other cars in the frame
-            denied = () if self._presupposed(prompt) or asked_attribute else \
-                tuple(c for c in self._asked(prompt)
+            denied = () if question.presupposed() or asked_attribute else \
+                tuple(c for c in question.asked(prompt)
                       if not any(same_thing(c, r) for r in refined))
             return Extraction(text, refined, denied, "specific", polarity,
                               "inherited from the prompt",
@@ -913,33 +912,33 @@ class ConceptExtractor:
                               "inherited from the prompt",
                               ("a colour said not to be the concept's is denied, not the "
                                "concept",))
-        if polarity == "deny" and self._presupposed(prompt) and len(toks) > 1 and not negated:
-            return Extraction(text, self._asked(prompt), (), "specific", polarity,
+        if polarity == "deny" and question.presupposed() and len(toks) > 1 and not negated:
+            return Extraction(text, question.asked(prompt), (), "specific", polarity,
                               "inherited from the prompt",
                               ("a no that goes on to say what the concept is doing ('No, it's "
                                "stopped.') takes the concept as there",))
-        if polarity == "deny" and self._presupposed(prompt):
+        if polarity == "deny" and question.presupposed():
             return Extraction(text, (), (), "specific", polarity, "none",
                               ("a no to a question about the concept takes the concept as "
                                "given and denies only what is asked of it, which no concept "
                                "names",))
         if polarity == "deny" and present_elsewhere(all_toks):
-            return Extraction(text, self._asked(prompt), (), "specific", polarity,
+            return Extraction(text, question.asked(prompt), (), "specific", polarity,
                               "inherited from the prompt",
                               ("a no that goes on to say one is there ('No, there's one on the "
                                "right.') denies only where it was asked to be",))
         said_none = denies_one(all_toks) or any(t in ("none", "zero", "0", "nil") for t in toks[1:])
-        if polarity == "deny" and asks_number(self._read_prompt(prompt.text)[1]) and not said_none:
+        if polarity == "deny" and question.about_number() and not said_none:
             return Extraction(text, (), (), "specific", polarity, "none",
                               ("a no to how many there are ('Are there more than three "
                                "cars?') denies the number, which no concept names",))
         if polarity == "deny":
-            asked = self._asked(prompt)
+            asked = question.asked(prompt)
             return Extraction(text, (), asked, "specific", polarity,
                               "inherited from the prompt",
                               ("a negative answer asserts the concepts the prompt asks about "
                                "are absent",))
-        others = self._alternatives(prompt) if polarity == "affirm" else ()
+        others = question.alternatives(prompt) if polarity == "affirm" else ()
         if others and refined == inherited:
             return Extraction(text, tuple(c for c in inherited if c not in others), (),
                               "specific", polarity, "inherited from the prompt",
@@ -952,113 +951,17 @@ class ConceptExtractor:
         return Extraction(text, refined, (), "specific", polarity, "inherited from the prompt",
                           (note,))
 
-    def _read_prompt(self, text: str) -> tuple[list[Mention], list[str]]:
-        """The prompt's own mentions and its tokens, read once per prompt: every answer asks
+    def _question(self, text: str) -> Question:
+        """The prompt's own mentions and tokens, read once per prompt: every answer asks
         several things of its prompt, and a run asks them once per frame."""
-        read = self._prompt_cache.get(text)
-        if read is None:
-            if len(self._prompt_cache) >= 4096:
-                self._prompt_cache.clear()
-            read = (tuple(m for m in self.mentions(text) if not m.inherited),
-                    tuple(tokens(text)))
-            self._prompt_cache[text] = read
-        return list(read[0]), list(read[1])
-
-    def _asked(self, prompt: Extraction) -> tuple[str, ...]:
-        """The prompt concepts a bare "no" denies: what the question asks about, not where
-        it looks. The first concept is asked; so are the ones listed with it ("cars or
-        trucks"); a concept after a preposition or a verb ("cones on the road", "anyone
-        crossing the street") is the setting, which a "no" leaves as it was."""
-        mentions = self._read_prompt(prompt.text)[0]
-        toks = self._read_prompt(prompt.text)[1]
-        if mentions and about_ego(toks, mentions[0].start):
-            return ()  # "Is it safe to cross the intersection?" asks about no concept
-        if not mentions or {m.concept for m in mentions} != set(prompt.all_concepts):
-            return prompt.concepts
-        first = mentions[0].start
-        at = first - 1 - (toks[first - 1] in DEFINITES) if first else -1
-        before = toks[at] if at >= 0 else ""
-        verb = before.endswith("ing") and before not in ("anything", "something") and (
-            at == 0 or toks[at - 1] not in ("a", "an", "any", "some"))  # not "a waiting bus"
-        if (before in PREPOSITIONS and mentions[0].concept not in FRAME_CONDITIONS) or verb:
-            # "Find any animals on the road.", "Who is crossing the road?": what is asked
-            # names no concept, the road is where; "Was this taken at night?" asks about the
-            # night
-            return ()
-        asked = [mentions[0]]
-        for m in mentions[1:]:
-            between = toks[asked[-1].stop : m.start]
-            if any(t not in LIST_GLUE and t != "," for t in between) or not any(
-                    t in (",", "or", "and", "nor") for t in between):
-                break  # "cars or trucks" are both asked; in "Is the vehicle a truck?" one is
-            asked.append(m)
-        names = {m.concept for m in asked}
-        return tuple(c for c in prompt.concepts if c in names) or prompt.concepts
-
-    def _alternatives(self, prompt: Extraction) -> tuple[str, ...]:
-        """The concepts the prompt asks about as alternatives ("Are there any cars or
-        trucks?"), which a yes naming one of them leaves as they were; else ()."""
-        asked = self._asked(prompt)
-        mentions = [m for m in self._read_prompt(prompt.text)[0] if m.concept in asked]
-        if len(mentions) < 2:
-            return ()
-        between = self._read_prompt(prompt.text)[1][mentions[0].stop : mentions[-1].start]
-        return asked if "or" in between else ()
-
-    def _presupposed(self, prompt: Extraction) -> bool:
-        """Whether the question takes its concept as given and asks something of it: a
-        yes/no question about a definite one ("Is the pedestrian on the crosswalk?", "Does the
-        bus have its doors open?"). Its "no" denies what is asked (the place, the state), not
-        the pedestrian; "Is there a pedestrian on the crosswalk?" asks whether there is one,
-        and so does "Is the bus visible?"."""
-        mentions = self._read_prompt(prompt.text)[0]
-        if not mentions:
-            return False
-        toks = self._read_prompt(prompt.text)[1]
-        head = [t for t in toks[: mentions[0].start] if t not in BREAKS]
-        rest = [t for t in toks[mentions[0].stop :] if t not in BREAKS]
-        rest = [t for t in rest if t not in ("still", "currently", "now", "really")]
-        return (2 <= len(head) <= 3 and head[0] in QUESTION_VERBS and head[1] in DEFINITES
-                and all(t in HEAD_MODIFIERS for t in head[2:])
-                and bool(rest) and rest[0] not in PRESENCE_WORDS)
-
-    def _supposed(self, prompt: Extraction) -> set[str]:
-        """The prompt's concepts in a condition ("if the light turns red", "in case a bus
-        comes"): supposed, not said to be there, so no answer inherits them."""
-        if "?" not in prompt.text:
-            return set()  # "Say yes if there is a truck." sets the answer's words
-        toks = self._read_prompt(prompt.text)[1]
-        inside, opened = [False] * len(toks), False
-        for i, t in enumerate(toks):
-            if t in ("if", "unless", "suppose", "supposing", "whenever") or (
-                    t == "case" and i and toks[i - 1] == "in"):
-                opened = True
-            elif t in BREAKS:
-                opened = False
-            inside[i] = opened
-        return {m.concept for m in self._read_prompt(prompt.text)[0] if inside[m.start]}
-
-    def _where_about(self, prompt: Extraction) -> bool:
-        """Whether the prompt asks where a definite concept is ("Where is the stop sign?"):
-        an answer that says where says it is there."""
-        toks = self._read_prompt(prompt.text)[1]
-        return toks[:1] == ["where"] and self._definite(prompt)
-
-    def _negative_question(self, prompt: Extraction) -> bool:
-        """Whether the question negates what it asks about so that a bare yes or no may mean
-        either ("Is there no bus?" "Yes."). A negated auxiliary opening it ("Isn't there a
-        bus?") leans to a yes, and a yes to it says there is one."""
-        toks = self._read_prompt(prompt.text)[1]
-        return not (toks and toks[0].endswith("n't")) and any(
-            m.negated and not m.opposite for m in self._read_prompt(prompt.text)[0])
-
-    def _definite(self, prompt: Extraction) -> bool:
-        """Whether the prompt's first concept is a definite one ("the truck", "the
-        pedestrians"), which a pronoun opening the answer refers to."""
-        mentions = self._read_prompt(prompt.text)[0]
-        toks = self._read_prompt(prompt.text)[1]
-        return bool(mentions) and mentions[0].start > 0 and \
-            toks[mentions[0].start - 1] in DEFINITES
+        question = self._questions.get(text)
+        if question is None:
+            if len(self._questions) >= 4096:
+                self._questions.clear()
+            question = Question(text, tuple(m for m in self.mentions(text) if not m.inherited),
+                                tuple(tokens(text)))
+            self._questions[text] = question
+        return question
 
     def _state_question(self, toks: list[str], mentions: Sequence[Mention]
                         ) -> tuple[str, str, int] | None:
@@ -1089,11 +992,11 @@ class ConceptExtractor:
         """For a yes/no question about one concept's colour ("Is the car red?") or state ("Is
         the road wet?"), that concept and its form in the vocabulary ({"car": "red car"},
         {"road": "wet road"}); else empty."""
-        mentions, toks = self._read_prompt(prompt.text)
-        asked = self._state_question(toks, mentions)
+        question = self._question(prompt.text)
+        asked = self._state_question(list(question.toks), question.mentions)
         if asked is not None and prompt.concepts == (asked[0],):
             return {asked[0]: asked[1]}
-        toks = [t for t in toks if t not in BREAKS]
+        toks = [t for t in question.toks if t not in BREAKS]
         colours = [t for t in toks if t in COLOURS]
         if (len(prompt.concepts) != 1 or len(colours) != 1 or len(toks) < 3
                 or toks[0] not in ("is", "are", "was", "were") or toks[1] == "there"
@@ -1116,8 +1019,7 @@ class ConceptExtractor:
         """The prompt's concepts in the colour an answer to "What colour is it?" opens with,
         before the concepts it names ("Silver, on the road.", "I'd guess silver, but the
         glare makes it hard to tell."); () when its first phrase gives no such colour."""
-        asked = self._read_prompt(prompt.text)[1]
-        if not mentions or not any(t in ("colour", "color", "colours", "colors") for t in asked):
+        if not mentions or not self._question(prompt.text).about_colour():
             return ()
         lead = toks[: mentions[0].start]
         lead = lead[: next((i for i, t in enumerate(lead) if t in BREAKS), len(lead))]
@@ -1149,14 +1051,6 @@ class ConceptExtractor:
         if len(said) != 1:
             return concepts
         return tuple(dict.fromkeys(self._with_state(c, next(iter(said))) for c in concepts))
-
-    def _plural(self, prompt: Extraction) -> bool:
-        """Whether the prompt names its first concept in the plural ("the cars")."""
-        mentions = self._read_prompt(prompt.text)[0]
-        if not mentions:
-            return False
-        word = self._read_prompt(prompt.text)[1][mentions[0].stop - 1]
-        return lemma(word) != word
 
 
 def _kind_of(narrow: str, broad: str) -> bool:

@@ -1,0 +1,148 @@
+"""What a prompt asks, read once per prompt and asked of it by every answer.
+
+`concepts.ConceptExtractor` reads an answer against its prompt, and how a question is put
+decides what the answer's yes or no says: a bare "No." to "Are there cones on the road?" denies
+the cones and leaves the road, to "Is the pedestrian on the crosswalk?" it denies neither, and
+to "Is there no bus?" it may mean either. `Question` holds the prompt's own mentions and tokens
+and answers those questions about it; a run asks them once per frame and answer, so the
+extractor keeps one `Question` per prompt text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from drivexplain.operators.verdicts.lexicon import (
+    BREAKS,
+    DEFINITES,
+    FRAME_CONDITIONS,
+    HEAD_MODIFIERS,
+    LIST_GLUE,
+    PREPOSITIONS,
+    PRESENCE_WORDS,
+    QUESTION_VERBS,
+    lemma,
+)
+from drivexplain.operators.verdicts.yesno import about_ego, asks_number
+
+if TYPE_CHECKING:
+    from drivexplain.operators.verdicts.concepts import Extraction, Mention
+
+# Words that open a condition: the concepts inside it are supposed, not said to be there.
+CONDITION_WORDS = frozenset({"if", "unless", "suppose", "supposing", "whenever"})
+# Adverbs between a question's concept and what it asks of it: "Is the bus still there?"
+# asks whether the bus is there.
+TIME_ADVERBS = frozenset({"still", "currently", "now", "really"})
+COLOUR_NOUNS = frozenset({"colour", "color", "colours", "colors"})
+
+
+@dataclass(frozen=True)
+class Question:
+    """A prompt's own mentions (none reached through a context) and its tokens, breaks kept."""
+
+    text: str
+    mentions: tuple[Mention, ...]
+    toks: tuple[str, ...]
+
+    def asked(self, prompt: Extraction) -> tuple[str, ...]:
+        """The prompt concepts a bare "no" denies: what the question asks about, not where
+        it looks. The first concept is asked; so are the ones listed with it ("cars or
+        trucks"); a concept after a preposition or a verb ("cones on the road", "anyone
+        crossing the street") is the setting, which a "no" leaves as it was; a frame's
+        condition there is asked ("Was this taken at night?")."""
+        mentions, toks = self.mentions, self.toks
+        if mentions and about_ego(list(toks), mentions[0].start):
+            return ()  # "Is it safe to cross the intersection?" asks about no concept
+        if not mentions or {m.concept for m in mentions} != set(prompt.all_concepts):
+            return prompt.concepts
+        first = mentions[0].start
+        at = first - 1 - (toks[first - 1] in DEFINITES) if first else -1
+        before = toks[at] if at >= 0 else ""
+        verb = before.endswith("ing") and before not in ("anything", "something") and (
+            at == 0 or toks[at - 1] not in ("a", "an", "any", "some"))  # not "a waiting bus"
+        if (before in PREPOSITIONS and mentions[0].concept not in FRAME_CONDITIONS) or verb:
+            # "Find any animals on the road.", "Who is crossing the road?": what is asked
+            # names no concept, the road is where
+            return ()
+        asked = [mentions[0]]
+        for m in mentions[1:]:
+            between = toks[asked[-1].stop : m.start]
+            if any(t not in LIST_GLUE and t != "," for t in between) or not any(
+                    t in (",", "or", "and", "nor") for t in between):
+                break  # "cars or trucks" are both asked; in "Is the vehicle a truck?" one is
+            asked.append(m)
+        names = {m.concept for m in asked}
+        return tuple(c for c in prompt.concepts if c in names) or prompt.concepts
+
+    def alternatives(self, prompt: Extraction) -> tuple[str, ...]:
+        """The concepts the prompt asks about as alternatives ("Are there any cars or
+        trucks?"), which a yes naming one of them leaves as they were; else ()."""
+        asked = self.asked(prompt)
+        mentions = [m for m in self.mentions if m.concept in asked]
+        if len(mentions) < 2:
+            return ()
+        return asked if "or" in self.toks[mentions[0].stop : mentions[-1].start] else ()
+
+    def presupposed(self) -> bool:
+        """Whether the question takes its concept as given and asks something of it: a
+        yes/no question about a definite one ("Is the pedestrian on the crosswalk?", "Does the
+        bus have its doors open?"). Its "no" denies what is asked (the place, the state), not
+        the pedestrian; "Is there a pedestrian on the crosswalk?" asks whether there is one,
+        and so do "Is the bus visible?" and "Is the bus still there?"."""
+        if not self.mentions:
+            return False
+        first = self.mentions[0]
+        head = [t for t in self.toks[: first.start] if t not in BREAKS]
+        rest = [t for t in self.toks[first.stop :] if t not in BREAKS and t not in TIME_ADVERBS]
+        return (2 <= len(head) <= 3 and head[0] in QUESTION_VERBS and head[1] in DEFINITES
+                and all(t in HEAD_MODIFIERS for t in head[2:])
+                and bool(rest) and rest[0] not in PRESENCE_WORDS)
+
+    def supposed(self) -> set[str]:
+        """The prompt's concepts in a condition ("if the light turns red", "in case a bus
+        comes"): supposed, not said to be there, so no answer inherits them."""
+        if "?" not in self.text:
+            return set()  # "Say yes if there is a truck." sets the answer's words
+        inside, opened = [False] * len(self.toks), False
+        for i, t in enumerate(self.toks):
+            if t in CONDITION_WORDS or (t == "case" and i and self.toks[i - 1] == "in"):
+                opened = True
+            elif t in BREAKS:
+                opened = False
+            inside[i] = opened
+        return {m.concept for m in self.mentions if inside[m.start]}
+
+    def definite(self) -> bool:
+        """Whether the prompt's first concept is a definite one ("the truck", "the
+        pedestrians"), which a pronoun opening the answer refers to."""
+        return bool(self.mentions) and self.mentions[0].start > 0 and \
+            self.toks[self.mentions[0].start - 1] in DEFINITES
+
+    def where_about(self) -> bool:
+        """Whether the prompt asks where a definite concept is ("Where is the stop sign?"):
+        an answer that says where says it is there."""
+        return self.toks[:1] == ("where",) and self.definite()
+
+    def negative(self) -> bool:
+        """Whether the question negates what it asks about so that a bare yes or no may mean
+        either ("Is there no bus?" "Yes."). A negated auxiliary opening it ("Isn't there a
+        bus?") leans to a yes, and a yes to it says there is one; a concept named by its
+        opposite ("Is it daytime?") is asked, not negated."""
+        return not (self.toks and self.toks[0].endswith("n't")) and any(
+            m.negated and not m.opposite for m in self.mentions)
+
+    def plural(self) -> bool:
+        """Whether the prompt names its first concept in the plural ("the cars")."""
+        if not self.mentions:
+            return False
+        word = self.toks[self.mentions[0].stop - 1]
+        return lemma(word) != word
+
+    def about_colour(self) -> bool:
+        """Whether the prompt asks about a colour ("What colour is the car?")."""
+        return any(t in COLOUR_NOUNS for t in self.toks)
+
+    def about_number(self) -> bool:
+        """Whether the prompt asks how many ("Are there more than three cars?")."""
+        return asks_number(list(self.toks))
