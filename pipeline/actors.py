@@ -89,7 +89,7 @@ class AttributionActor:
     def _prompt_extraction(self, track: PromptTrack):
         """The prompt as the coherence check reads it (what a question asks about, a concept
         named by its opposite), unless `--concept` chose its concepts: those rule."""
-        from drivexplain.operators.verdicts.concepts import Extraction
+        from drivexplain.operators.verdicts.readings import Extraction
 
         if track.source != EXPLICIT_CONCEPTS:
             return self.extractor.prompt(track.prompt)  # type: ignore[union-attr]

@@ -182,9 +182,9 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import Literal, Protocol
+from typing import Protocol
 
 from drivexplain.operators.verdicts.clauses import (
     after_exception,
@@ -253,13 +253,13 @@ from drivexplain.operators.verdicts.lexicon import (
     tokens,
 )
 from drivexplain.operators.verdicts.questions import Question
+from drivexplain.operators.verdicts.readings import Extraction, Mention, PromptKind
 from drivexplain.operators.verdicts.yesno import (
     Polarity,
     final_answer,
     yes_or_no,
 )
 
-PromptKind = Literal["specific", "generic", "ambiguous"]
 # Verbs a question about a state links its subject and state with: "Does the road look wet?".
 LINKING_VERBS = frozenset({"look", "looks", "seem", "seems", "appear", "appears", "to", "be"})
 
@@ -275,75 +275,6 @@ LLM_EXTRACTION_PROMPT = "List the objects named in this sentence, comma separate
 
 def _lemmas(text: str) -> tuple[str, ...]:
     return tuple(lemma(t) for t in tokens(text) if t not in BREAKS)
-
-
-
-
-
-@dataclass(frozen=True)
-class Mention:
-    """One vocabulary concept found in a text, where, and whether the text denies it.
-
-    `colour` is a colour said of it ("the car is black", "a green light"), already folded into
-    `concept` when the vocabulary has the coloured concept; `inherited` marks a prompt concept
-    reached through a head word ("the light") or a pronoun ("it's red"); `opposite` one named
-    by its opposite ("daytime" for "night"), which a question asks about with its yes and no
-    swapped.
-    """
-
-    concept: str
-    start: int
-    stop: int
-    negated: bool
-    colour: str | None = None
-    inherited: bool = False
-    opposite: bool = False
-
-
-@dataclass(frozen=True)
-class Extraction:
-    """The concepts of one text.
-
-    `concepts` are named as present, `denied` as absent; `source` says how they were found
-    (`vocabulary`, `llm`, `inherited from the prompt`, `none`); `polarity` is the yes/no of an
-    answer; `kind` only matters for prompts.
-    """
-
-    text: str
-    concepts: tuple[str, ...]
-    denied: tuple[str, ...] = ()
-    kind: PromptKind = "specific"
-    polarity: Polarity | None = None
-    source: str = "vocabulary"
-    notes: tuple[str, ...] = field(default=(), compare=False)
-
-    @property
-    def all_concepts(self) -> tuple[str, ...]:
-        """Every concept to explain for this text, named or denied, in order."""
-        return tuple(dict.fromkeys(self.concepts + self.denied))
-
-    def to_dict(self) -> dict:
-        return {
-            "text": self.text,
-            "concepts": list(self.concepts),
-            "denied": list(self.denied),
-            "kind": self.kind,
-            "polarity": self.polarity,
-            "source": self.source,
-            "notes": list(self.notes),
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict) -> Extraction:
-        return cls(
-            text=data["text"],
-            concepts=tuple(data["concepts"]),
-            denied=tuple(data.get("denied", ())),
-            kind=data.get("kind", "specific"),
-            polarity=data.get("polarity"),
-            source=data.get("source", "vocabulary"),
-            notes=tuple(data.get("notes", ())),
-        )
 
 
 @dataclass
@@ -835,6 +766,8 @@ class ConceptExtractor:
             # "Yes, a scooter, if that counts." only the scooter
             named += tuple(asked_attribute.get(c, c) for c in prompt.concepts
                            if c not in answered and c not in others)
+            if "?" in prompt.text:  # "Is it a rainy day?" "Yes, ..." says it is not night
+                denied += tuple(c for c in prompt.denied if c not in said)
         elif polarity == "deny" and not question.presupposed():
             # "No, but there's a truck." denies what was asked; "No, but there is one on the
             # sidewalk." says it is there, elsewhere than asked; "Any emergency vehicles?" "No
@@ -948,8 +881,10 @@ class ConceptExtractor:
             refined = tuple(asked_attribute.get(c, c) for c in inherited)
         note = "a yes answer asserts the prompt's concepts" if polarity == "affirm" else (
             "the answer names no concept; it is about the prompt's")
-        return Extraction(text, refined, (), "specific", polarity, "inherited from the prompt",
-                          (note,))
+        # "Is it a rainy day?" "Yes." says it is not night, as the question names its opposite
+        opposite = prompt.denied if polarity == "affirm" and "?" in prompt.text else ()
+        return Extraction(text, refined, opposite, "specific", polarity,
+                          "inherited from the prompt", (note,))
 
     def _question(self, text: str) -> Question:
         """The prompt's own mentions and tokens, read once per prompt: every answer asks

@@ -147,6 +147,11 @@ SYNONYMS: dict[str, str] = {
     "blizzard": "snow",
     "raining": "rain",
     "rainy": "rain",
+    "rainfall": "rain",
+    "rainstorm": "rain",
+    "drizzle": "rain",
+    "drizzling": "rain",
+    "downpour": "rain",
     "foggy": "fog",
     "nighttime": "night",
     "night time": "night",
@@ -170,10 +175,11 @@ COLOURED_HEADS: dict[str, tuple[str, frozenset[str]]] = {
 # daylight" (no night).
 NEGATIVE_SYNONYMS: dict[str, str] = {"no one": "pedestrian", "nobody": "pedestrian",
                                      "noone": "pedestrian", "daytime": "night",
-                                     "daylight": "night"}
+                                     "daylight": "night", "day": "night", "afternoon": "night",
+                                     "midday": "night", "noon": "night"}
 # The negative synonyms that name the concept's opposite rather than negate it: "Is it
 # daytime?" asks about the night, and its yes says there is none.
-OPPOSITES = frozenset({"daytime", "daylight"})
+OPPOSITES = frozenset({"daytime", "daylight", "day", "afternoon", "midday", "noon"})
 # Synonyms with a second reading that is not the concept: "a pedestrian crossing the road" is a
 # pedestrian. They name the concept only where the noun is meant (`clauses.noun_reading`).
 NOUN_ONLY_PHRASES = frozenset({("pedestrian", "crossing")})

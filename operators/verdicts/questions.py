@@ -11,7 +11,6 @@ extractor keeps one `Question` per prompt text.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from drivexplain.operators.verdicts.lexicon import (
     BREAKS,
@@ -24,10 +23,8 @@ from drivexplain.operators.verdicts.lexicon import (
     QUESTION_VERBS,
     lemma,
 )
+from drivexplain.operators.verdicts.readings import Extraction, Mention
 from drivexplain.operators.verdicts.yesno import about_ego, asks_number
-
-if TYPE_CHECKING:
-    from drivexplain.operators.verdicts.concepts import Extraction, Mention
 
 # Words that open a condition: the concepts inside it are supposed, not said to be there.
 CONDITION_WORDS = frozenset({"if", "unless", "suppose", "supposing", "whenever"})

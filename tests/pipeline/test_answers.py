@@ -154,7 +154,7 @@ def test_logged_answers_are_audited_in_the_pipeline(
 def test_verdict_fields_without_an_answer_or_with_the_check_off() -> None:
     from drivexplain.operators.config import CoherenceConfig
     from drivexplain.operators.verdicts.coherence import FrameCheck
-    from drivexplain.operators.verdicts.concepts import Extraction
+    from drivexplain.operators.verdicts.readings import Extraction
     from drivexplain.pipeline.payloads import PromptAnswer
     from drivexplain.pipeline.sinks.records import NOT_EVALUATED_REASONS
     from drivexplain.pipeline.stages import verdict_fields

@@ -10,7 +10,7 @@ import pyarrow as pa
 from ray.data.block import BlockAccessor
 
 from drivexplain.operators.verdicts.coherence import ConceptEvidence, FrameCheck
-from drivexplain.operators.verdicts.concepts import Extraction
+from drivexplain.operators.verdicts.readings import Extraction
 from drivexplain.pipeline.batches import batch_rows, rows_block
 from drivexplain.pipeline.chunks import Chunk
 from drivexplain.pipeline.payloads import (

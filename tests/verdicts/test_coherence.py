@@ -30,7 +30,8 @@ from drivexplain.operators.verdicts.coherence import (
     map_similarities,
     pearson,
 )
-from drivexplain.operators.verdicts.concepts import ConceptExtractor, Extraction
+from drivexplain.operators.verdicts.concepts import ConceptExtractor
+from drivexplain.operators.verdicts.readings import Extraction
 from drivexplain.synthworld.scene import Frame, parse_concept, render_scene
 
 # Pinned, so that these tests check the logic, not whichever defaults the benchmark chose.

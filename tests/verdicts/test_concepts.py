@@ -966,7 +966,7 @@ def test_reads_vlm_phrasings(extractor: ConceptExtractor, prompt: str, answer: s
     assert (read.concepts, read.denied) == (concepts, denied)
 
 
-@pytest.mark.parametrize(("prompt", "answer", "concepts", "denied"), [
+STATE_READINGS = [
     # a state after the noun folds like a colour, where the vocabulary has the concept in it
     ("Describe the scene.", "The road is slick with rain.", {"wet road", "rain"}, set()),
     ("Describe the scene.", "The street looks completely wet.", {"wet road"}, set()),
@@ -997,12 +997,7 @@ def test_reads_vlm_phrasings(extractor: ConceptExtractor, prompt: str, answer: s
     # a bare state refines what was asked about
     ("Are the roads icy?", "No, just wet.", {"wet road"}, set()),
     ("What is the road like?", "Wet.", {"wet road"}, set()),
-])
-def test_states_after_the_noun_and_questions_about_them(
-        extractor: ConceptExtractor, prompt: str, answer: str, concepts: set[str],
-        denied: set[str]) -> None:
-    read = extractor.answer(answer, extractor.prompt(prompt))
-    assert (set(read.concepts), set(read.denied)) == (concepts, denied)
+]
 
 
 @pytest.mark.parametrize(("answer", "concepts", "denied"), [
@@ -1023,7 +1018,7 @@ def test_a_question_about_the_opposite_swaps_its_yes_and_no(
     assert (nobody.concepts, nobody.denied) == ((), ())
 
 
-@pytest.mark.parametrize(("prompt", "answer", "concepts", "denied"), [
+TERSE_READINGS = [
     ("Describe the scene.", "Bus no longer visible.", set(), {"bus"}),
     ("Describe the scene.", "Truck ahead; pedestrians not visible.", {"truck"}, {"pedestrian"}),
     ("Any cyclists?", "Cyclist not detected.", set(), {"cyclist"}),
@@ -1034,9 +1029,29 @@ def test_a_question_about_the_opposite_swaps_its_yes_and_no(
     ("Describe the scene.", "A bus not moving.", {"bus"}, set()),
     # "still" asks whether it is there
     ("Is the bus still there?", "No longer visible.", set(), {"bus"}),
-])
-def test_a_terse_answer_without_its_verb_says_what_is_not_there(
+]
+
+
+WEATHER_READINGS = [
+    ("What is the weather?", "A steady drizzle.", {"rain"}, set()),
+    ("Describe the scene.", "Heavy downpour at night.", {"rain", "night"}, set()),
+    # a day, an afternoon or noon is daytime: not night
+    ("Describe the scene.", "A snowy street during the day.", {"snowy road", "snow"},
+     {"night"}),
+    ("What time of day is it?", "Around noon.", set(), {"night"}),
+    ("Is it a rainy day?", "Yes.", {"rain"}, {"night"}),
+    ("Is it a rainy day?", "Yes, it's raining steadily.", {"rain"}, {"night"}),
+    ("Is it day or night?", "Night.", {"night"}, set()),
+]
+
+
+@pytest.mark.parametrize(("prompt", "answer", "concepts", "denied"),
+                         STATE_READINGS + TERSE_READINGS + WEATHER_READINGS)
+def test_states_terse_absences_and_the_weather(
         extractor: ConceptExtractor, prompt: str, answer: str, concepts: set[str],
         denied: set[str]) -> None:
+    """States after the noun and questions about them (`STATE_READINGS`), a terse answer
+    without its verb that says what is not there (`TERSE_READINGS`), rain by other names and
+    the day as the opposite of night (`WEATHER_READINGS`); compared as sets."""
     read = extractor.answer(answer, extractor.prompt(prompt))
     assert (set(read.concepts), set(read.denied)) == (concepts, denied)

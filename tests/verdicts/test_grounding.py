@@ -12,7 +12,6 @@ import pytest
 from drivexplain.operators.assets import TINY_CLIP_CALIBRATION
 from drivexplain.operators.config import CoherenceConfig
 from drivexplain.operators.verdicts.coherence import ConceptEvidence, FrameCheck, decide
-from drivexplain.operators.verdicts.concepts import Extraction
 from drivexplain.operators.verdicts.grounding import (
     CalibrationError,
     GroundingFeatures,
@@ -22,6 +21,7 @@ from drivexplain.operators.verdicts.grounding import (
     grounding_for,
     load_calibration,
 )
+from drivexplain.operators.verdicts.readings import Extraction
 
 
 def _samples(n: int = 400, seed: int = 0) -> tuple[list[GroundingFeatures], list[bool]]:
