@@ -230,6 +230,7 @@ from drivexplain.operators.verdicts.lexicon import (
     GENERIC,
     HYPERNYMS,
     LABEL_MARKS,
+    LINKING_VERBS,
     NEGATIVE_SYNONYMS,
     NON_CONCEPT_COMPOUNDS,
     NOUN_ONLY_PHRASES,
@@ -259,9 +260,6 @@ from drivexplain.operators.verdicts.yesno import (
     final_answer,
     yes_or_no,
 )
-
-# Verbs a question about a state links its subject and state with: "Does the road look wet?".
-LINKING_VERBS = frozenset({"look", "looks", "seem", "seems", "appear", "appears", "to", "be"})
 
 
 class TextGenerator(Protocol):

@@ -351,6 +351,14 @@ STATE_PHRASES: dict[tuple[str, ...], str] = {("covered", "in", "snow"): "snowy",
 # Concepts that are the whole frame's condition: "at night" and "in the rain" name them, not a
 # place where something is asked about.
 FRAME_CONDITIONS = frozenset({"night", "rain", "snow", "fog"})
+# Verbs a question about a state links its subject and state with: "Does the road look wet?".
+LINKING_VERBS = frozenset({"look", "looks", "seem", "seems", "appear", "appears", "to", "be"})
+# Words that open a condition: the concepts inside it are supposed, not said to be there.
+CONDITION_WORDS = frozenset({"if", "unless", "suppose", "supposing", "whenever"})
+# Adverbs between a question's concept and what it asks of it: "Is the bus still there?" asks
+# whether the bus is there.
+TIME_ADVERBS = frozenset({"still", "currently", "now", "really"})
+COLOUR_NOUNS = frozenset({"colour", "color", "colours", "colors"})
 # Words between a copula and its state: "is still quite wet".
 STATE_FILLER = frozenset({"all", "very", "quite", "still", "now", "mostly", "completely",
                           "fully", "totally", "partly", "really", "pretty", "rather",

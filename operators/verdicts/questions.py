@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 from drivexplain.operators.verdicts.lexicon import (
     BREAKS,
+    COLOUR_NOUNS,
+    CONDITION_WORDS,
     DEFINITES,
     FRAME_CONDITIONS,
     HEAD_MODIFIERS,
@@ -21,17 +23,11 @@ from drivexplain.operators.verdicts.lexicon import (
     PREPOSITIONS,
     PRESENCE_WORDS,
     QUESTION_VERBS,
+    TIME_ADVERBS,
     lemma,
 )
 from drivexplain.operators.verdicts.readings import Extraction, Mention
 from drivexplain.operators.verdicts.yesno import about_ego, asks_number
-
-# Words that open a condition: the concepts inside it are supposed, not said to be there.
-CONDITION_WORDS = frozenset({"if", "unless", "suppose", "supposing", "whenever"})
-# Adverbs between a question's concept and what it asks of it: "Is the bus still there?"
-# asks whether the bus is there.
-TIME_ADVERBS = frozenset({"still", "currently", "now", "really"})
-COLOUR_NOUNS = frozenset({"colour", "color", "colours", "colors"})
 
 
 @dataclass(frozen=True)
