@@ -61,6 +61,36 @@ def test_fit_separates_and_is_monotone_in_the_evidence() -> None:
                              "absent": 400 - sum(labels), "source": "test"}
 
 
+def test_concepts_of_the_whole_frame_are_fitted_apart_from_the_objects(tmp_path: Path) -> None:
+    objects, object_labels = _samples()
+    rng = np.random.default_rng(1)
+    frame, frame_labels = [], []
+    for i in range(200):
+        present = bool(rng.random() < 0.5)
+        # a condition fills the frame: its z runs far higher, and its heatmap metrics say
+        # nothing, which would pull a shared model's weights
+        z = rng.normal(4.0 if present else -1.0, 0.5)
+        frame.append(GroundingFeatures("night" if i % 2 else "wet road", z, -0.3, 0.5, 0.0))
+        frame_labels.append(present)
+    both = fit_grounding(objects + frame, object_labels + frame_labels, "M@w", None, "test")
+    alone = fit_grounding(objects, object_labels, "M@w", None, "test")
+    # the objects' model is the one their labels alone give
+    assert (both.coef, both.intercept, both.concept_offsets) == (
+        alone.coef, alone.intercept, alone.concept_offsets)
+    assert both.frame_model is not None and set(both.frame_model.concept_offsets) == {
+        "night", "wet road"}
+    night = GroundingFeatures("night", 4.0, -0.3, 0.5, 0.0)
+    assert both.probability(night) == both.frame_model.probability(night) > 0.9
+    assert both.concept_auroc["night"] > 0.95 and both.fitted_on["samples"] == 600
+    # written and read back, it gives the same probabilities
+    again = load_calibration(both.save(tmp_path / "cal.json"))
+    assert again.probability(night) == both.probability(night)
+    # with the frame's concepts on one side only, one model serves all
+    one_sided = fit_grounding(objects + frame[:1], object_labels + frame_labels[:1], "M@w",
+                              None, "test")
+    assert one_sided.frame_model is None
+
+
 def test_a_file_fitted_before_a_feature_existed_reads_only_its_own_features() -> None:
     samples, labels = _samples()
     cal = fit_grounding(samples, labels, "M@w", "ab" * 32, source="test")
