@@ -39,7 +39,16 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
-from coherence import SIZE_BINS, Case, _a, condition_score, is_condition, score, size_bin
+from coherence import (
+    SIZE_BINS,
+    Case,
+    _a,
+    condition_case,
+    condition_score,
+    is_condition,
+    score,
+    size_bin,
+)
 
 from drivexplain.operators.config import load_config
 from drivexplain.operators.contrastive import load_vocabulary
@@ -152,10 +161,8 @@ def make_answers(clip: str, truth: list[dict], prompts: dict[str, str],
             say_yes = condition_rng.random() < 0.5
             text = str(condition_rng.choice(CONDITION_YES_WORDINGS if say_yes
                                             else CONDITION_NO_WORDINGS))
-            kind = ("condition-present" if truth_ else "condition-hallucinated") if say_yes \
-                else ("condition-wrong-no" if truth_ else "condition-correct-no")
-            out.append((line(n, prompt, text), Case(n, prompt, text, say_yes != truth_, kind,
-                                                    concept)))
+            out.append((line(n, prompt, text),
+                        condition_case(n, prompt, text, say_yes, truth_, concept)))
     return out
 
 

@@ -219,11 +219,17 @@ def make_cases(n: int, frame: Frame, rng: np.random.Generator,
             continue
         prompt = str(own.choice(CONDITION_PROMPTS[concept]))
         yes, no = str(own.choice(CONDITION_YES_ANSWERS)), str(own.choice(CONDITION_NO_ANSWERS))
-        cases.append(Case(n, prompt, yes, not truth,
-                          "condition-present" if truth else "condition-hallucinated", concept))
-        cases.append(Case(n, prompt, no, truth,
-                          "condition-wrong-no" if truth else "condition-correct-no", concept))
+        cases.append(condition_case(n, prompt, yes, True, truth, concept))
+        cases.append(condition_case(n, prompt, no, False, truth, concept))
     return cases
+
+
+def condition_case(n: int, prompt: str, answer: str, says_yes: bool, truth: bool,
+                   concept: str) -> Case:
+    """A yes or a no about the frame's condition, wrong when it disagrees with the truth."""
+    kind = ("condition-present" if truth else "condition-hallucinated") if says_yes else (
+        "condition-wrong-no" if truth else "condition-correct-no")
+    return Case(n, prompt, answer, says_yes != truth, kind, concept)
 
 
 def is_condition(case: Case) -> bool:

@@ -10,6 +10,7 @@ from conftest import load_benchmark
 
 from drivexplain.operators.contrastive import load_vocabulary
 from drivexplain.operators.verdicts.concepts import ConceptExtractor
+from drivexplain.operators.verdicts.grounding import WHOLE_FRAME_CONCEPTS
 from drivexplain.synthworld.scene import CONDITIONS, render_scene
 from drivexplain.synthworld.weather import CONDITION_CONCEPTS, condition_truth
 
@@ -20,6 +21,8 @@ def coherence():
 
 
 def test_condition_truth_is_the_weather() -> None:
+    # every condition the world settles is fitted apart from the objects by the calibration
+    assert set(CONDITION_CONCEPTS) <= WHOLE_FRAME_CONCEPTS
     assert condition_truth("night", "night") and not condition_truth("night", "snow")
     assert condition_truth("Wet road", "rain") and not condition_truth("wet road", "clear")
     assert condition_truth("wet road", "snow") is None  # the world does not say
