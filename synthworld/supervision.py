@@ -225,7 +225,8 @@ def background_loss(patch_features: torch.Tensor, class_features: torch.Tensor,
     if not background.any():
         return patch_features.sum() * 0.0
     feats = F.normalize(patch_features, dim=-1)[background]
-    return presence_loss(feats, class_features, torch.zeros(len(feats), len(class_features)))
+    return presence_loss(feats, class_features,
+                         torch.zeros(len(feats), len(class_features), device=feats.device))
 
 
 def wrong_class_spread_loss(patch_features: torch.Tensor, class_features: torch.Tensor,

@@ -1,59 +1,45 @@
-"""Train TinyDriveCLIP from scratch on freshly rendered scenes, on CPU, within a time budget.
+"""Train TinyDriveCLIP on freshly rendered scenes, within a wall-clock budget.
 
-Run: `python -m drivexplain.synthworld.train_clip --config configs/train_tiny_clip.yaml`.
+Run: `python -m drivexplain.synthworld.train_clip --config configs/train_tiny_clip.yaml
+[--resume] [--device auto|cpu|cuda] [--render-workers N]`.
 The learning-rate schedule follows wall-clock time rather than a step count, because the run
 shares two cores with other work and must still finish (and cool down its LR) on time.
-Checkpoints are exported as safetensors periodically, so an interrupted run still ships weights.
+Checkpoints are exported as safetensors periodically, so an interrupted run still ships weights,
+and `--resume` continues it from the last one (weights, optimiser state, step and clock).
+
+The shipped weights were trained on 2 CPU cores, where the model's compute is the bottleneck.
+On an accelerator the rendering is: `render_workers` processes build batches ahead of the loop
+(`train_batches.BatchSource`), and `precision: bf16` runs the forward under autocast.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 import yaml
 
-from drivexplain.operators.models.tiny_clip import (
-    TINY_CLIP_NAME,
-    frames_to_tensor,
-    register_model_configs,
-)
-from drivexplain.synthworld.captions import PRESENCE_TEMPLATES
-from drivexplain.synthworld.clip_data import (
-    counterfactual,
-    crop_view,
-    frame_facts,
-    sample_caption,
-    truth_matrix,
-)
+from drivexplain.operators.models.tiny_clip import TINY_CLIP_NAME, register_model_configs
 from drivexplain.synthworld.objects import OBJECT_CLASSES
-from drivexplain.synthworld.scene import render_scene
 from drivexplain.synthworld.supervision import (
     COLOURED_NAMES,
-    PATCH_COVER,
     absent_floor_loss,
     background_loss,
-    background_patches,
-    class_coverage,
-    colour_coverage,
     dense_loss,
-    mask_augment,
     object_attention_loss,
-    patch_labels,
     pooled_attention,
-    presence_labels,
     presence_loss,
     value_path_features,
     wrong_class_spread_loss,
 )
+from drivexplain.synthworld.train_batches import BatchSource, Targets, TrainBatch, uses_targets
 
-BOOST_SEED_OFFSET = 1 << 44  # rare-class frames come from seeds no other draw uses
 REQUIRED_KEYS = ("render_size", "batch_size", "lr", "time_budget_min", "run_dir", "export_path")
 
 
@@ -103,62 +89,20 @@ def multi_positive_clip_loss(image_features: torch.Tensor, text_features: torch.
     return 0.5 * (i2t + t2i)
 
 
-def make_batch(step: int, cfg: dict, tokenizer, rng: np.random.Generator,
-               input_size: tuple[int, int] | None = None):
-    """Render a batch of new scenes and build captions, hard negatives and their truth table.
-
-    `input_size` is the model's (height, width); by default TinyDriveCLIP's.
-    """
-    b = int(cfg["batch_size"])
-    size = tuple(cfg["render_size"])
-    base = int(cfg.get("train_seed_base", 10_000_000))
-    frames = [render_scene(base + step * b + i, size=size) for i in range(b)]
-    boost = [str(c) for c in cfg.get("boost_classes") or ()]
-    if boost:
-        prob = float(cfg.get("boost_prob", 0.25))
-        frames = [frame_with(boost[int(rng.integers(len(boost)))], size, rng, base)
-                  if rng.random() < prob else f for f in frames]
-    crop_prob = float(cfg.get("crop_prob", 0.0))
-    if crop_prob > 0:
-        scales = tuple(float(v) for v in cfg.get("crop_scales", (0.3, 0.7)))
-        frames = [crop_view(f, rng, scales) if rng.random() < crop_prob else f for f in frames]
-    facts = [frame_facts(f) for f in frames]
-    per_image = int(cfg.get("captions_per_image", 1))
-    caps = [sample_caption(f, rng) for _ in range(per_image) for f in frames]
-    extra = []
-    for f in frames:
-        if rng.random() < float(cfg.get("counterfactual_prob", 0.5)):
-            c = counterfactual(f, rng)
-            if c is not None:
-                extra.append(c)
-    all_caps = caps + extra
-    truth = torch.from_numpy(truth_matrix(facts, all_caps).astype(np.int64))
-    for r in range(per_image):  # an image's own captions are true by construction
-        truth[torch.arange(b), torch.arange(b) + r * b] = 1
-    images = frames_to_tensor([f.image for f in frames], input_size)
-    texts = tokenizer([c.text for c in all_caps])
-    return images, texts, truth, len(caps), frames
-
-
-def supervised_loss(model, tokenizer, images, texts, truth, n_paired: int, frames: list,
-                    rng: np.random.Generator, cfg: dict, grid: int | tuple[int, int],
-                    size: int | tuple[int, int]):
+def supervised_loss(model, tokenizer, batch: TrainBatch, cfg: dict
+                    ) -> tuple[torch.Tensor, dict[str, float]]:
     """Caption contrastive loss plus the presence and dense targets of `supervision.py`.
 
-    Augmented (partly blurred) images leave the caption loss, whose truth no longer holds,
-    and get presence and patch labels from what is still visible.
+    `batch` comes from `train_batches.build_batch`, on the CPU; its tensors are moved to the
+    model's device here.
     """
-    coverage = [class_coverage(f, size) for f in frames]
-    images, visible, changed = mask_augment(images, coverage, rng,
-                                            float(cfg.get("mask_augment_prob", 0.0)))
-    truth = truth.clone()
-    truth[torch.from_numpy(changed)] = -1
-    min_cover = float(cfg.get("patch_cover", PATCH_COVER))
-    labels = [(presence_labels(sal, every, vis), patch_labels(every, vis, grid, min_cover),
-               background_patches(every, vis, grid))
-              for (sal, every), vis in zip(coverage, visible, strict=True)]
-    presence, patches, background = (torch.from_numpy(np.stack(column))
-                                      for column in zip(*labels, strict=True))
+    device = next(model.parameters()).device
+    t = batch.targets
+    assert t is not None, "supervised_loss needs a batch built with targets"
+    images, texts, truth = (x.to(device, non_blocking=True)
+                            for x in (batch.images, batch.texts, batch.truth))
+    presence, patches, background = (x.to(device, non_blocking=True)
+                                     for x in (t.presence, t.patches, t.background))
     background_weight = float(cfg.get("background_weight", 0.0))
     value_weight = float(cfg.get("value_weight", 0.0))
     floor_weight = float(cfg.get("absent_floor_weight", 0.0))
@@ -170,8 +114,6 @@ def supervised_loss(model, tokenizer, images, texts, truth, n_paired: int, frame
     captured: dict[int, torch.Tensor] = {}
     hooks = [blocks[i].ln_1.register_forward_hook(
         lambda _m, _i, out, i=i: captured.__setitem__(i, out)) for i in watched]
-    template = str(rng.choice(PRESENCE_TEMPLATES))
-    prompts = list(OBJECT_CLASSES) + [template.format(c) for c in OBJECT_CLASSES]
     model.visual.output_tokens = True
     try:
         pooled, tokens = model.visual(images)
@@ -181,12 +123,12 @@ def supervised_loss(model, tokenizer, images, texts, truth, n_paired: int, frame
     img_f = torch.nn.functional.normalize(pooled, dim=-1)
     projected = tokens @ model.visual.proj  # patch tokens in the joint space
     txt_f = model.encode_text(texts, normalize=True)
-    cls_f = model.encode_text(tokenizer(prompts), normalize=True)
+    cls_f = model.encode_text(tokenizer(t.prompts).to(device), normalize=True)
     scale = model.logit_scale.exp()
     n_cls = len(OBJECT_CLASSES)
     balance = presence_balance(presence, float(cfg.get("presence_balance_max", 0.0)))
     parts = {
-        "clip": multi_positive_clip_loss(img_f, txt_f, scale, truth, n_paired,
+        "clip": multi_positive_clip_loss(img_f, txt_f, scale, truth, batch.n_paired,
                                          cfg.get("positives", "each")),
         "presence": 0.5 * (presence_loss(img_f, cls_f[:n_cls], presence, pos_weight=balance)
                            + presence_loss(img_f, cls_f[n_cls:], presence,
@@ -225,25 +167,21 @@ def supervised_loss(model, tokenizer, images, texts, truth, n_paired: int, frame
         loss = loss + value_weight * parts["value"]
     colour_weight = float(cfg.get("colour_weight", 0.0))
     if colour_weight > 0:
-        parts["colour"] = colour_loss(model, tokenizer, frames, visible, size, grid, min_cover,
-                                      img_f, projected, values if value_weight > 0 else None,
-                                      scale)
+        parts["colour"] = colour_loss(model, tokenizer, t, img_f, projected,
+                                      values if value_weight > 0 else None, scale)
         loss = loss + colour_weight * parts["colour"]
     return loss, {k: float(v.detach()) for k, v in parts.items()}
 
 
-def colour_loss(model, tokenizer, frames: list, visible: list, size, grid, min_cover: float,
-                img_f: torch.Tensor, projected: torch.Tensor, values: torch.Tensor | None,
+def colour_loss(model, tokenizer, targets: Targets, img_f: torch.Tensor,
+                projected: torch.Tensor, values: torch.Tensor | None,
                 scale: torch.Tensor) -> torch.Tensor:
     """Presence, dense and (with `values`) value-path targets over `COLOURED_NAMES`: the class
     targets of `supervised_loss`, with each object's colour in its name."""
-    coverage = [colour_coverage(f, size) for f in frames]
-    presence = torch.from_numpy(np.stack([presence_labels(sal, every, vis) for (sal, every), vis
-                                          in zip(coverage, visible, strict=True)]))
-    patches = torch.from_numpy(np.stack([patch_labels(every, vis, grid, min_cover)
-                                         for (_, every), vis in zip(coverage, visible,
-                                                                    strict=True)]))
-    names = model.encode_text(tokenizer(list(COLOURED_NAMES)), normalize=True)
+    device = img_f.device
+    presence = targets.colour_presence.to(device)
+    patches = targets.colour_patches.to(device)
+    names = model.encode_text(tokenizer(list(COLOURED_NAMES)).to(device), normalize=True)
     loss = presence_loss(img_f, names, presence) + dense_loss(projected, None, names, scale,
                                                               patches)
     if values is not None:
@@ -272,7 +210,8 @@ def export_weights(model: torch.nn.Module, path: str | Path, dtype: str = "float
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
     dt = {"float16": torch.float16, "float32": torch.float32}[dtype]
-    sd = {k: (v.detach().to(dt) if v.is_floating_point() else v.detach()).contiguous()
+    sd = {k: (v.detach().to(dt) if v.is_floating_point() else v.detach()).cpu()
+          .contiguous()
           for k, v in model.state_dict().items()}
     tmp = out.with_suffix(".tmp")
     save_file(sd, str(tmp), metadata={"format": "pt", "model": name})
@@ -287,12 +226,6 @@ def lr_at(step: int, elapsed_s: float, cfg: dict) -> float:
         return base * (step + 1) / warm
     frac = min(1.0, elapsed_s / (60.0 * float(cfg["time_budget_min"])))
     return low + 0.5 * (base - low) * (1 + math.cos(math.pi * frac))
-
-
-def uses_targets(cfg: dict) -> bool:
-    """Whether the run adds the world's presence/dense targets to the caption loss."""
-    return any(float(cfg.get(key, 0.0)) > 0 for key in
-               ("presence_weight", "dense_weight", "mask_augment_prob"))
 
 
 def build_model(cfg: dict) -> torch.nn.Module:
@@ -319,22 +252,6 @@ def model_name(cfg: dict) -> str:
     """The open_clip config to train: `model:` (stage 1 trains TinyDriveCLIP-Square), else
     TinyDriveCLIP."""
     return str(cfg.get("model") or TINY_CLIP_NAME)
-
-
-def frame_with(class_name: str, size: tuple[int, int], rng: np.random.Generator, base: int,
-               tries: int = 200):
-    """A fresh scene with a salient `class_name`, found by drawing seeds beyond the run's own.
-
-    Salient bicycles are in about one frame in eleven, and in those they compete with every
-    other object for the captions: a rare class needs frames of its own to be learnt at all.
-    After `tries` draws without one, the last frame drawn is used as it is (still true data).
-    """
-    frame = None
-    for _ in range(tries):
-        frame = render_scene(base + BOOST_SEED_OFFSET + int(rng.integers(1 << 40)), size=size)
-        if any(o.class_name == class_name and o.salient for o in frame.objects):
-            return frame
-    return frame
 
 
 def trainable_parameters(model: torch.nn.Module, freeze_text: bool
@@ -368,90 +285,174 @@ def anchor_penalty(model: torch.nn.Module, anchor: dict[str, torch.Tensor]) -> t
     return sum(((params[name] - start) ** 2).sum() for name, start in anchor.items())
 
 
-def train(cfg: dict) -> Path:
-    import open_clip
+def resolve_device(name: str) -> torch.device:
+    """`device:` of a training config: `auto` (CUDA when there is one), `cpu`, `cuda`, `cuda:N`."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    device = torch.device(name)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"training config asks for device {name!r}, but torch sees no CUDA "
+                         "device here; use device: auto or cpu")
+    return device
 
-    torch.manual_seed(0)
+
+def autocast(device: torch.device, precision: str) -> contextlib.AbstractContextManager:
+    """bf16 autocast where the config asks for it on a CUDA device; fp32 everywhere else.
+
+    bf16 keeps fp32's exponent range, so the contrastive logits need no loss scaling. The
+    weights, the optimiser state and the exported checkpoints stay fp32 (fp16 on export).
+    """
+    if precision not in ("fp32", "bf16"):
+        raise ValueError(f"precision must be fp32 or bf16, got {precision!r}")
+    if precision == "bf16" and device.type == "cuda":
+        return torch.autocast("cuda", dtype=torch.bfloat16)
+    return contextlib.nullcontext()
+
+
+STATE_FILE = "state.pt"  # optimiser state and position, beside last.safetensors
+
+
+def resume_point(run_dir: Path) -> dict | None:
+    """What `_checkpoint` saved to continue the run in `run_dir`, or None without a checkpoint.
+
+    Read with `weights_only=True`: plain tensors, numbers and dicts, never pickled code.
+    """
+    state, weights = run_dir / STATE_FILE, run_dir / "last.safetensors"
+    if not (state.is_file() and weights.is_file()):
+        return None
+    return torch.load(state, map_location="cpu", weights_only=True)
+
+
+def train(cfg: dict, resume: bool = False) -> Path:
+    """Run (or, with `resume`, continue) the training `cfg` describes; returns the export.
+
+    A resumed run loads `run_dir`'s last fp32 weights and optimiser state and goes on at the
+    next step, with the batch that step would have had (`train_batches.step_rng`) and its
+    clock where it stopped, so the wall-clock learning-rate schedule and the time budget span
+    both sittings.
+    """
+    import open_clip
+    from safetensors.torch import load_file
+
+    torch.manual_seed(int(cfg.get("seed", 0)))
     torch.set_num_threads(int(cfg.get("threads", 2)))
+    device = resolve_device(str(cfg.get("device", "auto")))
+    precision = str(cfg.get("precision", "fp32"))
     targets = uses_targets(cfg)
     model = build_model(cfg)
+    run_dir = Path(cfg["run_dir"])
+    state = resume_point(run_dir) if resume else None
+    if resume and state is None:
+        raise FileNotFoundError(f"nothing to resume in {run_dir}: it holds no {STATE_FILE} "
+                                "and last.safetensors; start the run without resume")
+    anchor_weight = float(cfg.get("anchor_weight", 0.0))
+    # L2-SP's anchor is where the fine-tune started (init_from), also after a resume.
+    anchor = {name: p.detach().clone().to(device) for name, p in model.named_parameters()
+              if p.requires_grad} if anchor_weight > 0 else {}
+    if state is not None:
+        model.load_state_dict(load_file(str(run_dir / "last.safetensors")))
+    model.to(device)
     model.train()
     grid = tuple(int(v) for v in model.visual.grid_size)
     size = tuple(int(v) for v in model.visual.image_size)
     tokenizer = open_clip.get_tokenizer(model_name(cfg))
     positives = cfg.get("positives", "each")
     decay, no_decay = trainable_parameters(model, bool(cfg.get("freeze_text", False)))
-    anchor_weight = float(cfg.get("anchor_weight", 0.0))
-    anchor = {name: p.detach().clone() for name, p in model.named_parameters()
-              if p.requires_grad} if anchor_weight > 0 else {}
+    if anchor:
+        anchor = {name: start for name, start in anchor.items()
+                  if dict(model.named_parameters())[name].requires_grad}
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": float(cfg["weight_decay"])},
                              {"params": no_decay, "weight_decay": 0.0}],
                             lr=float(cfg["lr"]), betas=(0.9, 0.98), eps=1e-6)
-    run_dir = Path(cfg["run_dir"])
     run_dir.mkdir(parents=True, exist_ok=True)
     (run_dir / "config.json").write_text(json.dumps(cfg, indent=2))
-    rng = np.random.default_rng(0)
     budget_s = 60.0 * float(cfg["time_budget_min"])
+    first_step, n_seen, loss_ema = 0, 0, None
     t_start = time.time()
-    last_ckpt = t_start
-    n_seen, loss_ema = 0, None
-    history = []
-    step = 0
-    for step in range(int(cfg.get("max_steps", 10**9))):
-        elapsed = time.time() - t_start
-        if elapsed > min(budget_s, 60.0 * float(cfg.get("stop_after_min") or 1e9)):
-            break
-        lr = lr_at(step, elapsed, cfg)
-        for g in opt.param_groups:
-            g["lr"] = lr
-        t0 = time.time()
-        images, texts, truth, n_paired, frames = make_batch(step, cfg, tokenizer, rng, size)
-        t_data = time.time() - t0
-        if targets:
-            loss, parts = supervised_loss(model, tokenizer, images, texts, truth, n_paired,
-                                          frames, rng, cfg, grid, size)
-        else:
-            out = model(images, texts)
-            loss = multi_positive_clip_loss(out[0], out[1], out[2], truth, n_paired, positives)
-            parts = {}
-        if anchor:
-            drift = anchor_penalty(model, anchor)
-            loss = loss + anchor_weight * drift
-            parts["anchor"] = float(drift.detach())
-        scale = model.logit_scale.exp()
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
-        with torch.no_grad():
-            model.logit_scale.clamp_(0, math.log(100))
-        n_seen += images.shape[0]
-        loss_v = float(loss.detach())
-        loss_ema = loss_v if loss_ema is None else 0.95 * loss_ema + 0.05 * loss_v
-        if step % int(cfg.get("log_every", 10)) == 0:
-            el = time.time() - t_start
-            rec = {"step": step, "loss": round(loss_v, 4), "loss_ema": round(loss_ema, 4),
-                   "lr": round(lr, 7), "scale": round(float(scale.detach()), 2),
-                   "img_per_s": round(n_seen / el, 2), "data_s": round(t_data, 2),
-                   "step_s": round(time.time() - t0, 2), "elapsed_min": round(el / 60, 2),
-                   **{k: round(v, 4) for k, v in parts.items()}}
-            history.append(rec)
-            print(json.dumps(rec), flush=True)
-        if time.time() - last_ckpt > 60 * float(cfg.get("checkpoint_every_min", 10)):
-            _checkpoint(model, cfg, run_dir, step, n_seen, t_start, loss_ema, final=False)
-            last_ckpt = time.time()
-    return _checkpoint(model, cfg, run_dir, step, n_seen, t_start, loss_ema, final=True)
+    if state is not None:
+        opt.load_state_dict(state["optimizer"])
+        first_step, n_seen = int(state["step"]) + 1, int(state["images_seen"])
+        loss_ema = state.get("loss_ema")
+        t_start -= float(state["elapsed_s"])
+    source = BatchSource(cfg, model_name(cfg), tokenizer, size, grid, first_step,
+                         int(cfg.get("render_workers", 0)))
+    print(json.dumps({"device": str(device),
+                      "precision": "bf16" if precision == "bf16" and device.type == "cuda"
+                      else "fp32",
+                      "render_workers": int(cfg.get("render_workers", 0)),
+                      "first_step": first_step}), flush=True)
+    last_ckpt = time.time()
+    step = first_step - 1
+    try:
+        batches = iter(source)
+        for step in range(first_step, int(cfg.get("max_steps", 10**9))):
+            elapsed = time.time() - t_start
+            if elapsed > min(budget_s, 60.0 * float(cfg.get("stop_after_min") or 1e9)):
+                step -= 1
+                break
+            lr = lr_at(step, elapsed, cfg)
+            for g in opt.param_groups:
+                g["lr"] = lr
+            t0 = time.time()
+            batch = next(batches)
+            t_data = time.time() - t0
+            with autocast(device, precision):
+                if targets:
+                    loss, parts = supervised_loss(model, tokenizer, batch, cfg)
+                else:
+                    out = model(batch.images.to(device), batch.texts.to(device))
+                    loss = multi_positive_clip_loss(out[0], out[1], out[2],
+                                                    batch.truth.to(device), batch.n_paired,
+                                                    positives)
+                    parts = {}
+                if anchor:
+                    drift = anchor_penalty(model, anchor)
+                    loss = loss + anchor_weight * drift
+                    parts["anchor"] = float(drift.detach())
+            scale = model.logit_scale.exp()
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            with torch.no_grad():
+                model.logit_scale.clamp_(0, math.log(100))
+            n_seen += batch.images.shape[0]
+            loss_v = float(loss.detach())
+            loss_ema = loss_v if loss_ema is None else 0.95 * loss_ema + 0.05 * loss_v
+            if step % int(cfg.get("log_every", 10)) == 0:
+                el = time.time() - t_start
+                rec = {"step": step, "loss": round(loss_v, 4), "loss_ema": round(loss_ema, 4),
+                       "lr": round(lr, 7), "scale": round(float(scale.detach()), 2),
+                       "img_per_s": round(n_seen / el, 2), "data_s": round(t_data, 2),
+                       "build_s": round(batch.seconds, 2), "step_s": round(time.time() - t0, 2),
+                       "elapsed_min": round(el / 60, 2),
+                       **{k: round(v, 4) for k, v in parts.items()}}
+                print(json.dumps(rec), flush=True)
+            if time.time() - last_ckpt > 60 * float(cfg.get("checkpoint_every_min", 10)):
+                _checkpoint(model, opt, cfg, run_dir, step, n_seen, t_start, loss_ema,
+                            final=False)
+                last_ckpt = time.time()
+    finally:
+        source.close()
+    return _checkpoint(model, opt, cfg, run_dir, step, n_seen, t_start, loss_ema, final=True)
 
 
-def _checkpoint(model, cfg, run_dir: Path, step: int, n_seen: int, t_start: float,
+def _checkpoint(model, opt, cfg, run_dir: Path, step: int, n_seen: int, t_start: float,
                 loss_ema: float | None, final: bool) -> Path:
+    """Export the weights (fp32 `last.safetensors` to resume from, and the export file), the
+    optimiser state and position (`STATE_FILE`) and a readable `checkpoint.json`."""
     model.eval()
     model.visual.output_tokens = False
     export_weights(model, run_dir / "last.safetensors", "float32", model_name(cfg))
     path = export_weights(model, cfg["export_path"], cfg.get("export_dtype", "float16"),
                           model_name(cfg))
     model.train()
-    info = {"step": step, "images_seen": n_seen, "minutes": round((time.time() - t_start) / 60, 2),
+    elapsed = time.time() - t_start
+    tmp = run_dir / (STATE_FILE + ".tmp")
+    torch.save({"optimizer": opt.state_dict(), "step": step, "images_seen": n_seen,
+                "elapsed_s": elapsed, "loss_ema": loss_ema}, tmp)
+    tmp.replace(run_dir / STATE_FILE)
+    info = {"step": step, "images_seen": n_seen, "minutes": round(elapsed / 60, 2),
             "loss_ema": loss_ema, "final": final, "time_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ",
                                                                           time.gmtime())}
     (run_dir / "checkpoint.json").write_text(json.dumps(info, indent=2))
@@ -468,6 +469,14 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--model", default=None,
                     help="override the config's open_clip model, e.g. TinyDriveCLIP-Square")
     ap.add_argument("--export-path", default=None)
+    ap.add_argument("--max-steps", type=int, default=None,
+                    help="override the config's step limit (e.g. for a smoke run)")
+    ap.add_argument("--resume", action="store_true",
+                    help="continue the run in run_dir from its last checkpoint")
+    ap.add_argument("--device", default=None, help="override the config's device (auto, cpu, "
+                    "cuda)")
+    ap.add_argument("--render-workers", type=int, default=None,
+                    help="processes that render batches ahead of the loop (0: in the loop)")
     args = ap.parse_args(argv)
     cfg = load_config(args.config)
     if args.time_budget_min is not None:
@@ -478,7 +487,13 @@ def main(argv: list[str] | None = None) -> None:
         cfg["export_path"] = args.export_path
     if args.model:
         cfg["model"] = args.model
-    train(cfg)
+    if args.device:
+        cfg["device"] = args.device
+    if args.max_steps is not None:
+        cfg["max_steps"] = args.max_steps
+    if args.render_workers is not None:
+        cfg["render_workers"] = args.render_workers
+    train(cfg, resume=args.resume)
 
 
 if __name__ == "__main__":

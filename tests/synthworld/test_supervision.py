@@ -182,7 +182,8 @@ def test_supervised_loss_runs_one_training_step(name: str, prob: float) -> None:
     import open_clip
 
     from drivexplain.operators.models.tiny_clip import register_model_configs
-    from drivexplain.synthworld.train_clip import make_batch, supervised_loss
+    from drivexplain.synthworld.train_batches import build_batch
+    from drivexplain.synthworld.train_clip import supervised_loss
 
     register_model_configs()
     torch.manual_seed(0)
@@ -195,11 +196,9 @@ def test_supervised_loss_runs_one_training_step(name: str, prob: float) -> None:
            "absent_floor_weight": 1.0, "spread_weight": 1.0, "patch_cover": 0.1,
            "attention_weight": 0.5, "attention_layers": 2, "mask_augment_prob": prob,
            "colour_weight": 1.0, "positives": "each"}
-    rng = np.random.default_rng(0)
-    images, texts, truth, n_paired, frames = make_batch(0, cfg, tok, rng, size)
-    assert images.shape[-2:] == size
-    loss, parts = supervised_loss(model, tok, images, texts, truth, n_paired, frames, rng, cfg,
-                                  grid, size)
+    batch = build_batch(0, cfg, tok, size, grid)
+    assert batch.images.shape[-2:] == size
+    loss, parts = supervised_loss(model, tok, batch, cfg)
     loss.backward()
     assert set(parts) == {"clip", "presence", "dense", "floor", "background", "value",
                           "spread", "attention", "colour"}
@@ -339,7 +338,7 @@ def test_presence_balance_weighs_a_rare_class_up_to_its_cap() -> None:
 
 
 def test_boosted_frames_hold_a_salient_instance_of_the_class() -> None:
-    from drivexplain.synthworld.train_clip import frame_with
+    from drivexplain.synthworld.train_batches import frame_with
 
     rng = np.random.default_rng(0)
     for name in ("bicycle", "traffic light"):
