@@ -1012,7 +1012,8 @@ def _label_values(toks: list[str], items: list[_Item]) -> None:
     a mark (":", "?", a dash, "(", "|") and a value ("Bus: no", "buses - absent", "| bus | no |",
     "Pedestrians? None.", "Car (black)", "| School bus present? | No |"), or by a bare no
     ("Pedestrians yes, cyclists no."). A value that says absent denies the concept; a lone
-    colour is its colour."""
+    colour is its colour, in the value or in a later cell of its table row ("| Car | 2 | white
+    |")."""
     for it in items:
         before = it.start - 1
         while before >= 0 and toks[before] in ("a", "an", "the"):
@@ -1043,6 +1044,25 @@ def _label_values(toks: list[str], items: list[_Item]) -> None:
             it.absent = True
         elif len(value) == 1 and value[0] in COLOURS and value[0] in it.colours:
             it.colour = value[0]
+        elif toks[mark] == "|":  # a table row's later cells: "| Car | 2 | white |"
+            colour = next((c for c in _row_cells(toks, start + len(value))
+                           if len(c) == 1 and c[0] in COLOURS and c[0] in it.colours), None)
+            if colour is not None:
+                it.colour = colour[0]
+
+
+def _row_cells(toks: list[str], start: int) -> list[list[str]]:
+    """The cells of a table row after `start`, up to the line's end: "| 2 | white |" ->
+    [["2"], ["white"]]."""
+    cells: list[list[str]] = [[]]
+    for t in toks[start:]:
+        if t == "\n":
+            break
+        if t == "|":
+            cells.append([])
+        else:
+            cells[-1].append(t)
+    return [c for c in cells if c]
 
 
 @lru_cache(maxsize=8)

@@ -8,7 +8,9 @@ prompts offer lettered options ("(A) Yes (B) No") and get a letter back; chat te
 end-of-turn tokens ("</s>", "<|im_end|>"). `plain_answer` turns each into the words the answer
 reader (`concepts.ConceptExtractor.answer`) reads: the tags' boxes and coordinates, which name
 no concept, go, what they label stays; JSON becomes a list of its labels ("black car, truck"),
-with `[]` read as "none"; a letter becomes its option's text. Prose passes through unchanged.
+with `[]` read as "none", and an object described under its label (`{"traffic_light":
+{"visible": true, "colour": "red"}}`) becomes "red traffic light" ("no traffic light" when not
+visible); a letter becomes its option's text. Prose passes through unchanged.
 
 Models also correct themselves mid-answer ("Yes, a bus. Actually, looking again, it's a
 truck.", "It's blue. Sorry, I meant black."). `correction` splits such an answer where it
@@ -39,7 +41,10 @@ _COORDINATES = re.compile(r"[\[(]\s*-?\d+(?:\.\d+)?(?:\s*,\s*-?\d+(?:\.\d+)?)+\s
 _EMPTY_BRACKETS = re.compile(r"[\[(][\s,]*[\])]")
 # Keys of a detection that say what it is, and what colour.
 _NAME_KEYS = ("label", "class", "class_name", "category", "type", "name", "object")
-_COLOUR_KEYS = ("color", "colour")
+_COLOUR_KEYS = ("color", "colour", "state")
+# Keys of an object described under its label that say whether it is there:
+# {"traffic_light": {"visible": true, "colour": "red"}}.
+_PRESENCE_KEYS = ("visible", "present", "detected", "exists", "found", "seen")
 # Keys whose numbers are a position, size or score, not a count; a list of numbers is one too.
 _GEOMETRY_KEYS = re.compile(
     r"^(?:x|y|w|h|x1|y1|x2|y2|width|height|area|depth|distance)$"
@@ -173,13 +178,18 @@ def _value_text(value: object, key: str = "") -> str:
         return ", ".join(t for t in (_value_text(v, key) for v in value) if t)
     if isinstance(value, dict):
         name = next((value[k] for k in _NAME_KEYS if isinstance(value.get(k), str)), None)
+        colour = next((value[k] for k in _COLOUR_KEYS if isinstance(value.get(k), str)), "")
         if name is not None:
-            colour = next((value[k] for k in _COLOUR_KEYS if isinstance(value.get(k), str)), "")
             return f"{colour} {name}".strip()
+        there = next((value[k] for k in _PRESENCE_KEYS if isinstance(value.get(k), bool)), None)
+        if key and (colour or there is not None):  # described under its label
+            return f"no {_key_text(key)}" if there is False else f"{colour} {_key_text(key)}"
         lines = []
         for k, v in value.items():
             label, words = _key_text(str(k)), _value_text(v, str(k))
-            if words:
+            if isinstance(v, dict) and words and _key_text(str(k)) in words:
+                lines.append(words)  # {"bus": {"visible": false}} -> "no bus"
+            elif words:
                 lines.append(f"{label}: {words}")
             elif isinstance(v, list) and not _GEOMETRY_KEYS.search(str(k)):
                 lines.append(label)  # {"car": [[x0, y0, x1, y1]]}: boxes of what it names

@@ -456,6 +456,10 @@ UNAPOSTROPHISED = {
         "do", "does", "did", "is", "are", "was", "were", "could", "would", "should", "have",
         "has", "had", "must", "need")
 } | {"cant": "can't", "wont": "won't", "aint": "ain't"}
+# Check marks and crosses are a yes and a no: "car \u2705", "bus \u274c", "No \u274c".
+CHECK_MARKS = {"\u2705": "yes", "\u2714": "yes", "\u2713": "yes", "\u2611": "yes",
+               "\u274c": "no", "\u274e": "no", "\u2716": "no", "\u2717": "no", "\u2718": "no"}
+_CHECK_MARK = re.compile("|".join(CHECK_MARKS))
 _DASH = re.compile(r"[\u2013\u2014]|(?:^|(?<=\s))-+(?=\s|$)", re.M)
 _HYPHENATED_ISH = re.compile(r"\b([a-z]+)-ish\b")
 _UNAPOSTROPHISED = re.compile(r"\b(" + "|".join(UNAPOSTROPHISED) + r")\b")
@@ -481,9 +485,11 @@ def lemma(token: str) -> str:
 def tokens(text: str) -> list[str]:
     """Lower-case word tokens and scope breaks (`BREAKS`; a spaced or en/em dash becomes "\u2014");
     clitics ("'s") are tokens of their own, negated auxiliaries stay one token ("don't", also
-    when typed "dont" or with a curly apostrophe), and a shade is its colour (`SHADES`). A
-    reasoning block and code fences are left out (`NOT_THE_ANSWER`)."""
+    when typed "dont" or with a curly apostrophe), a shade is its colour (`SHADES`) and a check
+    mark or cross a yes or no (`CHECK_MARKS`). A reasoning block and code fences are left out
+    (`NOT_THE_ANSWER`)."""
     text = NOT_THE_ANSWER.sub(" ", text.lower())
+    text = _CHECK_MARK.sub(lambda m: f" {CHECK_MARKS[m.group(0)]} ", text)
     text = _DASH.sub(" \u2014 ", text.replace("\u2019", "'").replace("\r", "\n"))
     text = _UNAPOSTROPHISED.sub(lambda m: UNAPOSTROPHISED[m.group(1)], text)
     text = _HYPHENATED_ISH.sub(r"\1ish", text)  # "blue-ish" is "blueish"

@@ -1044,14 +1044,31 @@ WEATHER_READINGS = [
     ("Is it day or night?", "Night.", {"night"}, set()),
 ]
 
+# Structured answers: check marks and crosses, a table row's later cells, JSON objects
+# described under their label.
+STRUCTURED_READINGS = [
+    ("Which of car, bus, truck are visible?", "car \u2705\nbus \u274c\ntruck \u2714",
+     {"car", "truck"}, {"bus"}),
+    ("Is there a truck?", "\u274c", set(), {"truck"}),
+    ("Tabulate the road users.", "| Type | Count | Colour |\n|---|---|---|\n| Car | 2 | white |"
+     "\n| Bus | 1 | yellow |", {"white car", "bus"}, set()),
+    ("Which objects are present?", "| car | no | red |", set(), {"car"}),
+    ("Report the traffic light as JSON.", '{"traffic_light": {"visible": true, "colour": '
+     '"red"}}', {"red traffic light"}, set()),
+    ("Report as JSON.", '{"bus": {"visible": false}, "car": {"colour": "black"}}',
+     {"black car"}, {"bus"}),
+]
+
 
 @pytest.mark.parametrize(("prompt", "answer", "concepts", "denied"),
-                         STATE_READINGS + TERSE_READINGS + WEATHER_READINGS)
+                         STATE_READINGS + TERSE_READINGS + WEATHER_READINGS
+                         + STRUCTURED_READINGS)
 def test_states_terse_absences_and_the_weather(
         extractor: ConceptExtractor, prompt: str, answer: str, concepts: set[str],
         denied: set[str]) -> None:
     """States after the noun and questions about them (`STATE_READINGS`), a terse answer
     without its verb that says what is not there (`TERSE_READINGS`), rain by other names and
-    the day as the opposite of night (`WEATHER_READINGS`); compared as sets."""
+    the day as the opposite of night (`WEATHER_READINGS`), structured answers
+    (`STRUCTURED_READINGS`); compared as sets."""
     read = extractor.answer(answer, extractor.prompt(prompt))
     assert (set(read.concepts), set(read.denied)) == (concepts, denied)

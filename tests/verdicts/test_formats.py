@@ -36,6 +36,9 @@ from drivexplain.operators.verdicts.formats import correction, options, plain_an
     ('{"truck_present": "no", "num_cars": 2}', "truck: no\ncars: 2"),
     ('{"car": 3, "truck": 0}', "car: 3\ntruck: 0"),
     ('{"car": [[1, 2, 3, 4], [5, 6, 7, 8]], "bus": []}', "car\nbus: none"),
+    # an object described under its label: its colour or state, or "no" when not visible
+    ('{"traffic_light": {"visible": true, "colour": "red"}}', "red traffic light"),
+    ('{"bus": {"visible": false}, "car": {"state": "parked"}}', "no bus\nparked car"),
     # the JSON is the answer: the chatter around it goes ("Sure!" is no yes)
     ('Here are the detections:\n[{"label": "car", "bbox_2d": [1, 2, 3, 4]}]\nLet me know!',
      "car"),
