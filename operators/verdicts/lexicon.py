@@ -72,6 +72,7 @@ SYNONYMS: dict[str, str] = {
     "bicyclist": "cyclist",
     "bike rider": "cyclist",
     "motorbike": "motorcycle",
+    "motorcyclist": "motorcycle",
     "lorry": "truck",
     "pickup truck": "truck",
     "pickup": "truck",
@@ -340,7 +341,8 @@ COPULAS = frozenset(
 # States said of a concept, as the first word of the vocabulary's concept in that state ("wet
 # road", "parked car"): "the road is slick" is a wet road. A state folds into a concept only
 # where the vocabulary has the concept in that state.
-STATES: dict[str, str] = {"wet": "wet", "damp": "wet", "slick": "wet", "soaked": "wet",
+STATES: dict[str, str] = {"wet": "wet", "damp": "wet", "slick": "wet", "slicked": "wet",
+                          "soaked": "wet",
                           "flooded": "wet", "waterlogged": "wet", "snowy": "snowy",
                           "slushy": "snowy", "parked": "parked"}
 # Phrases after a copula that say a state in several words: "is covered in snow".
