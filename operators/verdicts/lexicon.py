@@ -385,6 +385,10 @@ ABSENCE_FILLER = frozenset({"be", "been", "really", "clearly", "currently", "lon
 DEFINITES = frozenset({"the", "that", "this", "these", "those"})
 # The verbs that open a yes/no question about a definite subject ("Is the bus ...?").
 QUESTION_VERBS = frozenset({"is", "are", "was", "were", "does", "do", "did", "has", "have"})
+# Question words that ask something of a definite subject after their verb: "Which lane is the
+# cyclist in?", "What is the cyclist doing?". Not "why" or "how": "Why is the car slowing
+# down?" and "How fast is the car going?" are as often about the ego vehicle as about one ahead.
+WH_WORDS = frozenset({"what", "which"})
 # Modals that open a question about what the driver may do: "Should we stop?".
 EGO_MODALS = frozenset({"should", "can", "could", "may", "must", "shall", "will", "would"})
 # Words after "Are we" that say where we are, which asks about a place: "Are we in a tunnel?".

@@ -24,6 +24,7 @@ from drivexplain.operators.verdicts.lexicon import (
     PRESENCE_WORDS,
     QUESTION_VERBS,
     TIME_ADVERBS,
+    WH_WORDS,
     lemma,
 )
 from drivexplain.operators.verdicts.readings import Extraction, Mention
@@ -113,9 +114,19 @@ class Question:
             self.toks[self.mentions[0].start - 1] in DEFINITES
 
     def where_about(self) -> bool:
-        """Whether the prompt asks where a definite concept is ("Where is the stop sign?"):
-        an answer that says where says it is there."""
-        return self.toks[:1] == ("where",) and self.definite()
+        """Whether the prompt asks where a definite concept is ("Where is the stop sign?"),
+        or something else of it as the subject of its verb ("Which lane is the cyclist in?",
+        "What is the cyclist doing?"): an answer that says so says it is there. Not "What is
+        in front of the car?", where the car is the setting, nor a colour question, which the
+        answer's colour answers."""
+        if not self.definite() or self.about_colour():
+            return False
+        if self.toks[:1] == ("where",):
+            return True
+        first = self.mentions[0].start
+        between = self.toks[1 : first - 1]
+        return (self.toks[0] in WH_WORDS and len(between) >= 1 and between[-1] in QUESTION_VERBS
+                and not any(t in PREPOSITIONS or t in BREAKS for t in between))
 
     def negative(self) -> bool:
         """Whether the question negates what it asks about so that a bare yes or no may mean

@@ -1059,16 +1059,31 @@ STRUCTURED_READINGS = [
      {"black car"}, {"bus"}),
 ]
 
+# A question that asks something of a definite subject takes it as there, and so does an
+# answer that says it; the setting after a preposition, "why" and "how" (often the ego
+# vehicle) and colour questions do not.
+SUBJECT_READINGS = [
+    ("Which lane is the cyclist in?", "Lane 1, the bike lane.", {"cyclist", "bike lane"}, set()),
+    ("What is the cyclist doing?", "Riding in the bike lane.", {"cyclist", "bike lane"}, set()),
+    ("What is the cyclist doing?", "There is no cyclist.", set(), {"cyclist"}),
+    ("What is in front of the car?", "A bus.", {"bus"}, set()),
+    ("Why is the car slowing down?", "Because the light is red.", {"red traffic light"},
+     set()),
+    ("How fast is the car going?", "Slowly, behind a bus.", {"bus"}, set()),
+    ("What colour is the car?", "Red, next to a blue truck.", {"red car", "truck"}, set()),
+]
+
 
 @pytest.mark.parametrize(("prompt", "answer", "concepts", "denied"),
                          STATE_READINGS + TERSE_READINGS + WEATHER_READINGS
-                         + STRUCTURED_READINGS)
+                         + STRUCTURED_READINGS + SUBJECT_READINGS)
 def test_states_terse_absences_and_the_weather(
         extractor: ConceptExtractor, prompt: str, answer: str, concepts: set[str],
         denied: set[str]) -> None:
     """States after the noun and questions about them (`STATE_READINGS`), a terse answer
     without its verb that says what is not there (`TERSE_READINGS`), rain by other names and
     the day as the opposite of night (`WEATHER_READINGS`), structured answers
-    (`STRUCTURED_READINGS`); compared as sets."""
+    (`STRUCTURED_READINGS`), a question's definite subject (`SUBJECT_READINGS`); compared as
+    sets."""
     read = extractor.answer(answer, extractor.prompt(prompt))
     assert (set(read.concepts), set(read.denied)) == (concepts, denied)
