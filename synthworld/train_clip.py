@@ -167,23 +167,29 @@ def supervised_loss(model, tokenizer, batch: TrainBatch, cfg: dict
         loss = loss + value_weight * parts["value"]
     colour_weight = float(cfg.get("colour_weight", 0.0))
     if colour_weight > 0:
-        parts["colour"] = colour_loss(model, tokenizer, t, img_f, projected,
-                                      values if value_weight > 0 else None, scale)
+        dense = bool(cfg.get("colour_dense", True))
+        parts["colour"] = colour_loss(model, tokenizer, t, img_f,
+                                      projected if dense else None,
+                                      values if dense and value_weight > 0 else None, scale)
         loss = loss + colour_weight * parts["colour"]
     return loss, {k: float(v.detach()) for k, v in parts.items()}
 
 
 def colour_loss(model, tokenizer, targets: Targets, img_f: torch.Tensor,
-                projected: torch.Tensor, values: torch.Tensor | None,
+                projected: torch.Tensor | None, values: torch.Tensor | None,
                 scale: torch.Tensor) -> torch.Tensor:
-    """Presence, dense and (with `values`) value-path targets over `COLOURED_NAMES`: the class
-    targets of `supervised_loss`, with each object's colour in its name."""
+    """Presence, dense (with `projected`) and value-path (with `values`) targets over
+    `COLOURED_NAMES`: the class targets of `supervised_loss`, with each object's colour in its
+    name. `colour_dense: false` in a config leaves out the two patch-level ones, so the colours
+    are taught to the pooled embedding alone and the patch tokens that Concept Attribution
+    reads keep the class targets only."""
     device = img_f.device
     presence = targets.colour_presence.to(device)
     patches = targets.colour_patches.to(device)
     names = model.encode_text(tokenizer(list(COLOURED_NAMES)).to(device), normalize=True)
-    loss = presence_loss(img_f, names, presence) + dense_loss(projected, None, names, scale,
-                                                              patches)
+    loss = presence_loss(img_f, names, presence)
+    if projected is not None:
+        loss = loss + dense_loss(projected, None, names, scale, patches)
     if values is not None:
         loss = loss + dense_loss(values, None, names, scale, patches)
     return loss

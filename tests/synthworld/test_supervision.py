@@ -377,3 +377,29 @@ def test_a_fine_tune_with_an_anchor_runs_and_reports_the_drift(tmp_path, capsys)
     logged = [json.loads(line) for line in capsys.readouterr().out.splitlines()
               if line.startswith('{"step"')]
     assert logged[0]["anchor"] == 0.0 and logged[-1]["anchor"] > 0.0
+
+
+def test_colours_taught_to_the_pooled_embedding_alone_leave_the_patches_out() -> None:
+    """`colour_dense: false` keeps the coloured names' presence target and drops their dense
+    and value-path targets, which are cross-entropies (> 0) added on top."""
+    import open_clip
+
+    from drivexplain.operators.models.tiny_clip import register_model_configs
+    from drivexplain.synthworld.train_batches import build_batch
+    from drivexplain.synthworld.train_clip import supervised_loss
+
+    register_model_configs()
+    torch.manual_seed(0)
+    model = open_clip.create_model("TinyDriveCLIP")
+    tok = open_clip.get_tokenizer("TinyDriveCLIP")
+    size = tuple(int(v) for v in model.visual.image_size)
+    grid = tuple(int(v) for v in model.visual.grid_size)
+    cfg = {"batch_size": 3, "render_size": [192, 108], "presence_weight": 1.0,
+           "dense_weight": 0.5, "value_weight": 0.5, "colour_weight": 1.0,
+           "mask_augment_prob": 0.0, "patch_cover": 0.1}
+    batch = build_batch(0, cfg, tok, size, grid)
+    assert int((batch.targets.colour_patches >= 0).sum()) > 0  # some patch shows a colour
+    with torch.no_grad():
+        both = supervised_loss(model, tok, batch, cfg)[1]["colour"]
+        pooled = supervised_loss(model, tok, batch, {**cfg, "colour_dense": False})[1]["colour"]
+    assert 0 < pooled < both
