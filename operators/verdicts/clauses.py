@@ -36,6 +36,7 @@ from drivexplain.operators.verdicts.lexicon import (
     HEDGES,
     KIND_QUALIFIERS,
     LACKING,
+    LIKENESS,
     LIST_GLUE,
     MANNER,
     NEGATED_COPULAS,
@@ -342,6 +343,13 @@ def noun_reading(toks: list[str], i: int, n: int) -> bool:
         return True
     return bool(before) and before[-1] in ("is", "'s") and len(before) > 1 and \
         before[-2] == "there" and (after in BREAKS or after in ("ahead", "here", "nearby"))
+
+
+def likeness_at(toks: list[str], i: int) -> bool:
+    """Whether the preposition at `i` opens a likeness ("with the shape of", "in the form of"),
+    which names what is negated rather than where: "nothing with the shape of a bus"."""
+    rest = toks[i + 1 : i + 4]
+    return len(rest) == 3 and rest[0] in ("the", "a") and rest[1] in LIKENESS and rest[2] == "of"
 
 
 def is_negator(toks: list[str], i: int) -> bool:

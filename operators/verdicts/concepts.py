@@ -201,6 +201,7 @@ from drivexplain.operators.verdicts.clauses import (
     head_licensed,
     is_negator,
     kind_in_doubt,
+    likeness_at,
     list_follows,
     negated_colours,
     new_clause,
@@ -622,7 +623,7 @@ class ConceptExtractor:
                 inside[i] = active
                 named = True
                 continue
-            if tok in SCOPE_ENDS or tok in PREPOSITIONS:
+            if tok in SCOPE_ENDS or (tok in PREPOSITIONS and not likeness_at(toks, i)):
                 active = False
             elif tok in CONJUNCTIONS:
                 if new_clause(toks, i + 1, verb_seen):

@@ -421,6 +421,9 @@ PREPOSITIONS = frozenset(
      "toward", "towards", "into", "onto", "through", "beyond", "past", "with", "beneath",
      "alongside", "opposite", "down", "up"}
 )
+# Nouns of a likeness after a preposition, which keep a negation going: "nothing with the
+# shape of a bus", "nothing in the form of a cyclist".
+LIKENESS = frozenset({"shape", "shapes", "outline", "form", "silhouette", "size"})
 CONJUNCTIONS = frozenset({"and", "or", "so", "because", "since", "as"})
 SUBJECTS = frozenset(
     {"i", "it", "we", "they", "he", "she", "you", "there", "this", "these", "those"}
@@ -491,12 +494,16 @@ def lemma(token: str) -> str:
 def tokens(text: str) -> list[str]:
     """Lower-case word tokens and scope breaks (`BREAKS`; a spaced or en/em dash becomes "\u2014");
     clitics ("'s") are tokens of their own, negated auxiliaries stay one token ("don't", also
-    when typed "dont" or with a curly apostrophe), a shade is its colour (`SHADES`) and a check
-    mark or cross a yes or no (`CHECK_MARKS`). A reasoning block and code fences are left out
-    (`NOT_THE_ANSWER`)."""
+    when typed "dont" or with a curly apostrophe), a shade is its colour (`SHADES`), a check
+    mark or cross a yes or no (`CHECK_MARKS`), and a colour labelled "colour:" is said with
+    "is". A reasoning block and code fences are left out (`NOT_THE_ANSWER`)."""
     text = NOT_THE_ANSWER.sub(" ", text.lower())
     text = _CHECK_MARK.sub(lambda m: f" {CHECK_MARKS[m.group(0)]} ", text)
     text = _DASH.sub(" \u2014 ", text.replace("\u2019", "'").replace("\r", "\n"))
     text = _UNAPOSTROPHISED.sub(lambda m: UNAPOSTROPHISED[m.group(1)], text)
     text = _HYPHENATED_ISH.sub(r"\1ish", text)  # "blue-ish" is "blueish"
-    return [SHADES.get(t, t) for t in TOKEN.findall(text)]
+    toks = [SHADES.get(t, t) for t in TOKEN.findall(text)]
+    for i in range(1, len(toks) - 1):  # "its colour: red" says "its colour is red"
+        if toks[i] == ":" and toks[i - 1] in ("colour", "color") and toks[i + 1] in COLOURS:
+            toks[i] = "is"
+    return toks

@@ -23,6 +23,7 @@ from drivexplain.operators.verdicts.clauses import (
 )
 from drivexplain.operators.verdicts.lexicon import (
     APPROXIMATORS,
+    BARE_NO_WORDS,
     BREAKS,
     DOUBTFUL_OPENERS,
     EGO_MODALS,
@@ -73,8 +74,19 @@ def yes_or_no(toks: list[str], all_toks: list[str], mentioned: bool, named: bool
 
 def final_answer(all_toks: list[str]) -> Polarity | None:
     """The yes or no after a reasoning chain: "Step 1: ... Final answer: No.", "..., so the
-    answer is yes." Only a marker after the answer's start counts (an opening "Answer: No." is
-    a label, `clauses.unlabelled`); the last one wins. `all_toks` are with breaks."""
+    answer is yes.", or a bare yes or no that ends it as a sentence of its own ("It is a
+    motorcycle. No."). Only a marker after the answer's start counts (an opening "Answer: No."
+    is a label, `clauses.unlabelled`); the last one wins. `all_toks` are with breaks."""
+    sentences = [[]]
+    for t in all_toks:
+        if t in (".", "!", "\n"):
+            sentences.append([])
+        elif t not in BREAKS:
+            sentences[-1].append(t)
+    sentences = [s for s in sentences if s]
+    if len(sentences) >= 2 and len(sentences[-1]) == 1 and (
+            sentences[-1][0] in YES_WORDS or sentences[-1][0] in BARE_NO_WORDS):
+        return "affirm" if sentences[-1][0] in YES_WORDS else "deny"
     for i in range(len(all_toks) - 1, 0, -1):
         if all_toks[i] != "answer":
             continue

@@ -1073,17 +1073,29 @@ SUBJECT_READINGS = [
     ("What colour is the car?", "Red, next to a blue truck.", {"red car", "truck"}, set()),
 ]
 
+# Reasoning written out: a bare yes or no that ends it, a likeness a negation reaches through,
+# a colour given as a label.
+REASONING_READINGS = [
+    ("Is there a bicycle?", "It is a motorcycle. No.", {"motorcycle"}, {"bicycle"}),
+    ("Is there a bus?", "I looked at both lanes. Yes.", {"bus"}, set()),
+    ("Is there a pedestrian?", "I'll answer with yes or no. No.", set(), {"pedestrian"}),
+    ("Is there a bus?", "Nothing with the shape of a bus.", set(), {"bus"}),
+    ("Describe the scene.", "No cars on the road.", {"road"}, {"car"}),
+    ("Is the light red?", "Step 1: find the traffic light. Step 2: its colour: red. Answer: yes.",
+     {"red traffic light"}, set()),
+]
+
 
 @pytest.mark.parametrize(("prompt", "answer", "concepts", "denied"),
                          STATE_READINGS + TERSE_READINGS + WEATHER_READINGS
-                         + STRUCTURED_READINGS + SUBJECT_READINGS)
+                         + STRUCTURED_READINGS + SUBJECT_READINGS + REASONING_READINGS)
 def test_states_terse_absences_and_the_weather(
         extractor: ConceptExtractor, prompt: str, answer: str, concepts: set[str],
         denied: set[str]) -> None:
     """States after the noun and questions about them (`STATE_READINGS`), a terse answer
     without its verb that says what is not there (`TERSE_READINGS`), rain by other names and
     the day as the opposite of night (`WEATHER_READINGS`), structured answers
-    (`STRUCTURED_READINGS`), a question's definite subject (`SUBJECT_READINGS`); compared as
-    sets."""
+    (`STRUCTURED_READINGS`), a question's definite subject (`SUBJECT_READINGS`), reasoning
+    written out (`REASONING_READINGS`); compared as sets."""
     read = extractor.answer(answer, extractor.prompt(prompt))
     assert (set(read.concepts), set(read.denied)) == (concepts, denied)
