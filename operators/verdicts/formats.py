@@ -19,6 +19,7 @@ takes back what came before, so that only what follows is read as the answer.
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 
@@ -30,6 +31,9 @@ _GEOMETRY_TAGS = re.compile(
     r"|<\|(box|quad|point)_start\|>.*?<\|\1_end\|>",
     re.S,
 )
+# An opening tag with attributes, which hold positions: Molmo's `<point x="30.1" y="55.2"
+# alt="pedestrian">` and `<points x1=... alt="...">`. What it wraps stays.
+_ATTRIBUTE_TAG = re.compile(r"<[a-z_]+\s[^<>]*>", re.I)
 # A chat template's role header: "<|im_start|>assistant", Llama 3's header ids.
 _ROLE = re.compile(r"<\|im_start\|>\s*(?:assistant|user|system)?"
                    r"|<\|start_header_id\|>.*?<\|end_header_id\|>", re.S)
@@ -90,7 +94,7 @@ _FINAL_LETTER = re.compile(
 def plain_answer(answer: str, prompt: str = "") -> str:
     """`answer` as the prose the reader takes (module docstring); `prompt` holds any options."""
     text = _option_text(NOT_THE_ANSWER.sub(" ", answer), options(prompt))
-    text = _TAG.sub(" ", _GEOMETRY_TAGS.sub(" ", _ROLE.sub(" ", text)))
+    text = _TAG.sub(" ", _ATTRIBUTE_TAG.sub(" ", _GEOMETRY_TAGS.sub(" ", _ROLE.sub(" ", text))))
     structured = _json_text(text)
     if structured is not None:
         return structured
@@ -152,12 +156,28 @@ def _json_text(text: str) -> str | None:
     Boxes, points and scores name nothing and go. Prose around the JSON ("Sure! Here are the
     detections:") is left out: the JSON is the answer, and an opening "Sure!" is no yes."""
     for start in _JSON_START.finditer(text):
-        try:
-            value, _ = _DECODER.raw_decode(text, start.start(1))
-        except ValueError:
-            continue
+        value = _structure_at(text, start.start(1))
         if isinstance(value, list | dict):
             return _value_text(value) or None
+    return None
+
+
+def _structure_at(text: str, at: int) -> object:
+    """The JSON value that opens at `at`, or, where it is not JSON, the Python literal that
+    does (a printed dict with single quotes, as Florence-2's post-processing gives:
+    `{'<OD>': {'bboxes': [...], 'labels': ['car']}}`); None for neither. `ast.literal_eval`
+    builds literals only and runs no code."""
+    try:
+        return _DECODER.raw_decode(text, at)[0]
+    except ValueError:
+        pass
+    close = {"[": "]", "{": "}"}[text[at]]
+    end = text.rfind(close)
+    while end > at:
+        try:
+            return ast.literal_eval(text[at : end + 1])
+        except (ValueError, SyntaxError, MemoryError, RecursionError, TypeError):
+            end = text.rfind(close, at, end)
     return None
 
 

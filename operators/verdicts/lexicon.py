@@ -456,7 +456,7 @@ GENERIC = re.compile(
     r" (?:in|on|ahead|there|happening|going on|visible|around|in front)|what is this|"
     r"tell me (?:about|what)|anything (?:ahead|unusual|interesting)|what do we have)\b"
 )
-TOKEN = re.compile(r"[a-z0-9]+n't|[a-z0-9]+|'[a-z]+|[.,;:!?|()\n\u2014]")
+TOKEN = re.compile(r"\d+\.\d+|[a-z0-9]+n't|[a-z0-9]+|'[a-z]+|[.,;:!?|()\n\u2014]")
 # Scope breaks: punctuation, line ends (bullets, tables), bars, brackets and dashes.
 BREAKS = frozenset(".,;:!?|()\n\u2014")
 # Negated auxiliaries typed without their apostrophe: "dont", "isnt".

@@ -1057,6 +1057,8 @@ STRUCTURED_READINGS = [
      '"red"}}', {"red traffic light"}, set()),
     ("Report as JSON.", '{"bus": {"visible": false}, "car": {"colour": "black"}}',
      {"black car"}, {"bus"}),
+    # a decimal is one number: the 0 of "41.0" is no "zero"
+    ("Point to the cones.", "x=41.0 traffic cones", {"traffic cone"}, set()),
 ]
 
 # A question that asks something of a definite subject takes it as there, and so does an

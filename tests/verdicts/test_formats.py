@@ -36,6 +36,11 @@ from drivexplain.operators.verdicts.formats import correction, options, plain_an
     ('{"truck_present": "no", "num_cars": 2}', "truck: no\ncars: 2"),
     ('{"car": 3, "truck": 0}', "car: 3\ntruck: 0"),
     ('{"car": [[1, 2, 3, 4], [5, 6, 7, 8]], "bus": []}', "car\nbus: none"),
+    # a printed Python literal is read as JSON is (Florence-2), and a tag's attributes go
+    # (Molmo's points)
+    ("{'<OD>': {'bboxes': [[33.6, 160.1, 381.4, 334.4]], 'labels': ['car']}}", "labels: car"),
+    ('<point x="30.1" y="55.2" alt="pedestrian">pedestrian</point>', "pedestrian"),
+    ("{not a literal, a car", "{not a literal, a car"),
     # an object described under its label: its colour or state, or "no" when not visible
     ('{"traffic_light": {"visible": true, "colour": "red"}}', "red traffic light"),
     ('{"bus": {"visible": false}, "car": {"state": "parked"}}', "no bus\nparked car"),
