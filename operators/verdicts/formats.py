@@ -80,6 +80,9 @@ _PAST_COLOUR = re.compile(r"\b(?:was|were)\s+(?:red|amber|yellow|orange|green)\b
 # Where a JSON answer may open: the text's start or a line's.
 _JSON_START = re.compile(r"(?:^|\n)[ \t]*([\[{])")
 _DECODER = json.JSONDecoder()
+# How much of an answer, and how many closing brackets, a Python literal is looked for in.
+_LITERAL_MAX_CHARS = 20_000
+_LITERAL_MAX_TRIES = 8
 # Lettered options in a prompt: "(A) Yes (B) No", "A. bus B. bicycle", "A) left B) right".
 _OPTION = re.compile(r"(?:^|(?<=[\s:?]))(?:\(([A-Ha-h])\)|([A-H])[.)])\s+")
 # A letter answering them, after an optional "Answer:" label: "B", "(B) No", "A. yes".
@@ -169,11 +172,13 @@ def _structure_at(text: str, at: int) -> object:
     builds literals only and runs no code."""
     try:
         return _DECODER.raw_decode(text, at)[0]
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nesting deeper than Python's stack
         pass
     close = {"[": "]", "{": "}"}[text[at]]
-    end = text.rfind(close)
-    while end > at:
+    end = text.rfind(close, at, at + _LITERAL_MAX_CHARS)
+    for _ in range(_LITERAL_MAX_TRIES):  # bounded: an answer is untrusted text
+        if end <= at:
+            break
         try:
             return ast.literal_eval(text[at : end + 1])
         except (ValueError, SyntaxError, MemoryError, RecursionError, TypeError):

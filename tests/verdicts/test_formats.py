@@ -108,3 +108,10 @@ def test_a_letter_without_options_is_left_alone() -> None:
 def test_a_correction_takes_back_what_came_before(answer: str,
                                                   split: tuple[str, str] | None) -> None:
     assert correction(answer) == split
+
+
+def test_brackets_nested_past_the_stack_are_read_as_prose() -> None:
+    """An answer is untrusted text: JSON or a literal nested deeper than Python's stack is no
+    structure, and reading it raises nothing."""
+    assert plain_answer("[" * 50_000 + " a car").endswith("a car")
+    assert plain_answer("{" + "a]" * 20_000) == "{" + "a]" * 20_000
