@@ -359,11 +359,12 @@ class ConceptExtractor:
                 covered[it.start : it.stop] = [True] * (it.stop - it.start)
         negated = self._negation_scopes(toks, covered)
         unsure = cannot_tell_scopes(toks)
-        spared = [it.concept for it in items if after_exception(toks, it.start)]
+        spared = list(dict.fromkeys(it.concept for it in items
+                                    if after_exception(toks, it.start)))
         # kinds said to be there: "Several trucks ...; the left lane is free of vehicles" does
         # not deny the trucks' kind
-        there = [_uncoloured(it.concept).lower() for it in items
-                 if not (negated[it.start] or it.absent or unsure[it.start])]
+        there = list(dict.fromkeys(_uncoloured(it.concept).lower() for it in items
+                                   if not (negated[it.start] or it.absent or unsure[it.start])))
         out = []
         for it in items:
             if unsure[it.start]:
@@ -532,6 +533,10 @@ class ConceptExtractor:
         Returns the prompt concepts a pronoun subject reached, as new items.
         """
         extra: list[_Item] = []
+        last_stop, stops = -1, []  # stops[k]: where the last "." before k stands
+        for t in toks:
+            stops.append(last_stop)
+            last_stop = len(stops) - 1 if t == "." else last_stop
         for k in range(len(toks)):
             colour = afterthought_colour(toks, k)
             if colour is not None:  # "a dark-coloured car, possibly black"
@@ -551,7 +556,7 @@ class ConceptExtractor:
                     same_thing(it.concept, s.concept) for s in in_clause) for it in items):
                 continue  # "in front of the car is a white truck": the white is the truck's
             pronoun = next((j for j in range(k - 1, begin, -1) if toks[j] in PRONOUNS), None)
-            before = [it for it in items if it.stop <= begin and "." not in toks[it.stop : k]]
+            before = [it for it in items if stops[k] < it.stop <= begin]
             if in_clause and (pronoun is None or pronoun < in_clause[-1].start):
                 subjects = [in_clause[0]]
             elif pronoun is None and toks[k] in PARTICIPLES and begin == k - 1 and before:
