@@ -257,7 +257,7 @@ AUXILIARIES = frozenset({"is", "'s", "are", "'re", "was", "were", "can", "could"
 NEGATORS = frozenset(
     {"no", "not", "without", "nothing", "none", "never", "neither", "nor", "zero", "0",
      "cannot", "nobody", "doubt", "doubtful", "unlikely", "unable", "lacks", "lack",
-     "lacking"}
+     "lacking", "absence"}
 )
 YES_WORDS = frozenset({"yes", "yeah", "yep", "yup", "correct", "true", "affirmative"})
 # Words that open an answer and take the polarity of what follows them: "Absolutely.",

@@ -1029,6 +1029,9 @@ TERSE_READINGS = [
     ("Describe the scene.", "A bus not moving.", {"bus"}, set()),
     # "still" asks whether it is there
     ("Is the bus still there?", "No longer visible.", set(), {"bus"}),
+    # an absence said as a noun
+    ("Describe the scene.", "The absence of pedestrians suggests an early morning.", set(),
+     {"pedestrian"}),
 ]
 
 
