@@ -89,9 +89,62 @@ def multi_positive_clip_loss(image_features: torch.Tensor, text_features: torch.
     return 0.5 * (i2t + t2i)
 
 
-def supervised_loss(model, tokenizer, batch: TrainBatch, cfg: dict
-                    ) -> tuple[torch.Tensor, dict[str, float]]:
-    """Caption contrastive loss plus the presence and dense targets of `supervision.py`.
+class Teacher:
+    """The model a fine-tune started from, kept frozen, whose image embeddings the student
+    must keep along the text directions of `concepts` (Learning without Forgetting, Li and
+    Hoiem 2016, on a CLIP's zero-shot cosines).
+
+    Concept Drop and Negative Suppression read a concept's cosine with the frame, whole and
+    masked. A fine-tune that teaches something new (the coloured names) moved those readings
+    for the classes it was not asked to change, and pulling the weights towards their start
+    (`anchor_penalty`, L2-SP) did not keep them. This holds the readings themselves: the mean
+    squared difference of the student's and teacher's logits (scale x cosine) over the
+    concepts, on the batch's own (partly masked) images. With a frozen text tower
+    (`freeze_text`), the concepts' text embeddings are computed once.
+    """
+
+    def __init__(self, model: torch.nn.Module, directions: torch.Tensor) -> None:
+        self.model = model.eval().requires_grad_(False)
+        self.directions = directions  # (K, D), unit length
+
+    @classmethod
+    def from_config(cls, cfg: dict, student: torch.nn.Module, tokenizer,
+                    device: torch.device) -> Teacher | None:
+        """The `distill_from` weights (default: `init_from`) and the concepts of the vocabulary
+        (`configs/vocabulary.yaml`) that name no colour; None without `distill_weight`."""
+        if float(cfg.get("distill_weight", 0.0)) <= 0:
+            return None
+        if not cfg.get("freeze_text"):
+            raise ValueError("distill_weight needs freeze_text: true (the teacher's text "
+                             "directions are computed once, from the frozen text tower)")
+        from drivexplain.operators.assets import CONFIG_DIR
+        from drivexplain.operators.contrastive import load_vocabulary
+        from drivexplain.operators.verdicts.colours import split_concept
+
+        source = cfg.get("distill_from") or cfg.get("init_from")
+        if not source:
+            raise ValueError("distill_weight needs distill_from or init_from: the weights to "
+                             "keep the cosines of")
+        teacher = build_model({**cfg, "init_from": source}).to(device)
+        concepts = [c for c in load_vocabulary(CONFIG_DIR / "vocabulary.yaml")
+                    if split_concept(c) is None]
+        with torch.no_grad():
+            directions = student.encode_text(tokenizer(concepts).to(device), normalize=True)
+        return cls(teacher, directions.detach())
+
+    def loss(self, images: torch.Tensor, student_unit: torch.Tensor,
+             scale: torch.Tensor) -> torch.Tensor:
+        with torch.no_grad():
+            teacher_unit = torch.nn.functional.normalize(
+                self.model.encode_image(images).float(), dim=-1)
+        gap = (student_unit.float() - teacher_unit) @ self.directions.float().T
+        return (scale.detach().float() * gap).pow(2).mean()
+
+
+def supervised_loss(model, tokenizer, batch: TrainBatch, cfg: dict,
+                    teacher: Teacher | None = None) -> tuple[torch.Tensor, dict[str, float]]:
+    """Caption contrastive loss plus the presence and dense targets of `supervision.py`, and
+    with `teacher` its `distill_weight` term (`Teacher`).
 
     `batch` comes from `train_batches.build_batch`, on the CPU; its tensors are moved to the
     model's device here.
@@ -165,6 +218,9 @@ def supervised_loss(model, tokenizer, batch: TrainBatch, cfg: dict
         parts["value"] = (dense_loss(values, None, cls_f[:n_cls], scale, patches)
                           + background_loss(values, cls_f[:n_cls], background))
         loss = loss + value_weight * parts["value"]
+    if teacher is not None:
+        parts["distill"] = teacher.loss(images, img_f, scale)
+        loss = loss + float(cfg.get("distill_weight", 0.0)) * parts["distill"]
     colour_weight = float(cfg.get("colour_weight", 0.0))
     if colour_weight > 0:
         dense = bool(cfg.get("colour_dense", True))
@@ -367,6 +423,7 @@ def train(cfg: dict, resume: bool = False) -> Path:
     if anchor:
         anchor = {name: start for name, start in anchor.items()
                   if dict(model.named_parameters())[name].requires_grad}
+    teacher = Teacher.from_config(cfg, model, tokenizer, device)
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": float(cfg["weight_decay"])},
                              {"params": no_decay, "weight_decay": 0.0}],
                             lr=float(cfg["lr"]), betas=(0.9, 0.98), eps=1e-6)
@@ -404,7 +461,7 @@ def train(cfg: dict, resume: bool = False) -> Path:
             t_data = time.time() - t0
             with autocast(device, precision):
                 if targets:
-                    loss, parts = supervised_loss(model, tokenizer, batch, cfg)
+                    loss, parts = supervised_loss(model, tokenizer, batch, cfg, teacher)
                 else:
                     out = model(batch.images.to(device), batch.texts.to(device))
                     loss = multi_positive_clip_loss(out[0], out[1], out[2],

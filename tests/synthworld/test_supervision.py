@@ -403,3 +403,43 @@ def test_colours_taught_to_the_pooled_embedding_alone_leave_the_patches_out() ->
         both = supervised_loss(model, tok, batch, cfg)[1]["colour"]
         pooled = supervised_loss(model, tok, batch, {**cfg, "colour_dense": False})[1]["colour"]
     assert 0 < pooled < both
+
+
+def test_the_teacher_holds_the_cosines_of_the_model_a_fine_tune_started_from(tmp_path) -> None:
+    """`distill_weight`: zero while the student is the teacher, positive once it moves, and
+    refused without a frozen text tower (its text directions are computed once)."""
+    import open_clip
+
+    from drivexplain.operators.models.tiny_clip import register_model_configs
+    from drivexplain.synthworld.train_batches import build_batch
+    from drivexplain.synthworld.train_clip import (
+        Teacher,
+        build_model,
+        export_weights,
+        supervised_loss,
+        trainable_parameters,
+    )
+
+    register_model_configs()
+    torch.manual_seed(0)
+    start = open_clip.create_model("TinyDriveCLIP")
+    weights = export_weights(start, tmp_path / "start.safetensors", "float32")
+    cfg = {"model": "TinyDriveCLIP", "init_from": str(weights), "batch_size": 2,
+           "render_size": [192, 108], "presence_weight": 1.0, "mask_augment_prob": 0.5,
+           "freeze_text": True, "distill_weight": 1.0}
+    student = build_model(cfg)
+    trainable_parameters(student, True)
+    tok = open_clip.get_tokenizer("TinyDriveCLIP")
+    teacher = Teacher.from_config(cfg, student, tok, torch.device("cpu"))
+    assert teacher is not None and teacher.directions.shape[0] > 50
+    size = tuple(int(v) for v in student.visual.image_size)
+    grid = tuple(int(v) for v in student.visual.grid_size)
+    batch = build_batch(0, cfg, tok, size, grid)
+    assert supervised_loss(student, tok, batch, cfg, teacher)[1]["distill"] < 1e-8
+    with torch.no_grad():
+        student.visual.proj.add_(0.05 * torch.randn_like(student.visual.proj))
+    assert supervised_loss(student, tok, batch, cfg, teacher)[1]["distill"] > 1e-3
+    assert Teacher.from_config({**cfg, "distill_weight": 0.0}, student, tok,
+                               torch.device("cpu")) is None
+    with pytest.raises(ValueError, match="freeze_text"):
+        Teacher.from_config({**cfg, "freeze_text": False}, student, tok, torch.device("cpu"))
