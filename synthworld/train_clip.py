@@ -402,6 +402,7 @@ def train(cfg: dict, resume: bool = False) -> Path:
     precision = str(cfg.get("precision", "fp32"))
     targets = uses_targets(cfg)
     model = build_model(cfg)
+    decay, no_decay = trainable_parameters(model, bool(cfg.get("freeze_text", False)))
     run_dir = Path(cfg["run_dir"])
     state = resume_point(run_dir) if resume else None
     if resume and state is None:
@@ -419,10 +420,6 @@ def train(cfg: dict, resume: bool = False) -> Path:
     size = tuple(int(v) for v in model.visual.image_size)
     tokenizer = open_clip.get_tokenizer(model_name(cfg))
     positives = cfg.get("positives", "each")
-    decay, no_decay = trainable_parameters(model, bool(cfg.get("freeze_text", False)))
-    if anchor:
-        anchor = {name: start for name, start in anchor.items()
-                  if dict(model.named_parameters())[name].requires_grad}
     teacher = Teacher.from_config(cfg, model, tokenizer, device)
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": float(cfg["weight_decay"])},
                              {"params": no_decay, "weight_decay": 0.0}],

@@ -512,12 +512,12 @@ class ConceptExtractor:
         too. The concept is the last one named before it in the sentence that the vocabulary
         has in that colour."""
         found = []
+        stops = sentence_ends(toks)
         for i in range(1, len(toks)):
             colour = toks[i - 1]
             if toks[i] not in ("one", "ones") or colour not in COLOURS:
                 continue
-            before = [it for it in items if it.stop <= i - 1 and not it.pronoun
-                      and "." not in toks[it.stop : i]]
+            before = [it for it in items if stops[i] < it.stop <= i - 1 and not it.pronoun]
             for it in reversed(before):
                 plain = _uncoloured(it.concept)
                 if self._with_colour(plain, colour, False) != plain:
@@ -533,14 +533,11 @@ class ConceptExtractor:
         Returns the prompt concepts a pronoun subject reached, as new items.
         """
         extra: list[_Item] = []
-        last_stop, stops = -1, []  # stops[k]: where the last "." before k stands
-        for t in toks:
-            stops.append(last_stop)
-            last_stop = len(stops) - 1 if t == "." else last_stop
+        stops = sentence_ends(toks)
         for k in range(len(toks)):
             colour = afterthought_colour(toks, k)
             if colour is not None:  # "a dark-coloured car, possibly black"
-                last = [it for it in items if it.stop < k and "." not in toks[it.stop : k]]
+                last = [it for it in items if stops[k] < it.stop < k]
                 if last and colour in last[-1].colours:
                     last[-1].colour = colour
                 continue
@@ -1069,6 +1066,17 @@ def _row_cells(toks: list[str], start: int) -> list[list[str]]:
         else:
             cells[-1].append(t)
     return [c for c in cells if c]
+
+
+def sentence_ends(toks: list[str]) -> list[int]:
+    """Per token k, the index of the last "." before it (-1 for none): an item that stops after
+    it is in k's sentence. Computed once per text, where slicing per item was quadratic."""
+    ends, last = [], -1
+    for k, t in enumerate(toks):
+        ends.append(last)
+        if t == ".":
+            last = k
+    return ends
 
 
 @lru_cache(maxsize=8)

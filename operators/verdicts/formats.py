@@ -203,23 +203,34 @@ def _value_text(value: object, key: str = "") -> str:
         return ", ".join(t for t in (_value_text(v, key) for v in value) if t)
     if isinstance(value, dict):
         name = next((value[k] for k in _NAME_KEYS if isinstance(value.get(k), str)), None)
-        colour = next((value[k] for k in _COLOUR_KEYS if isinstance(value.get(k), str)), "")
         if name is not None:
+            colour = next((value[k] for k in _COLOUR_KEYS if isinstance(value.get(k), str)), "")
             return f"{colour} {name}".strip()
-        there = next((value[k] for k in _PRESENCE_KEYS if isinstance(value.get(k), bool)), None)
-        if key and (colour or there is not None):  # described under its label
-            return f"no {_key_text(key)}" if there is False else f"{colour} {_key_text(key)}"
+        described = _described(value, key)
+        if described is not None:
+            return described
         lines = []
         for k, v in value.items():
             label, words = _key_text(str(k)), _value_text(v, str(k))
-            if isinstance(v, dict) and words and _key_text(str(k)) in words:
-                lines.append(words)  # {"bus": {"visible": false}} -> "no bus"
-            elif words:
-                lines.append(f"{label}: {words}")
+            if isinstance(v, dict) and _described(v, str(k)) is not None:
+                lines.append(words)  # {"bus": {"visible": false}} -> "no bus", not "bus: ..."
+            elif words:  # a key that was all tag ("<OD>") leaves no label
+                lines.append(f"{label}: {words}" if label else words)
             elif isinstance(v, list) and not _GEOMETRY_KEYS.search(str(k)):
                 lines.append(label)  # {"car": [[x0, y0, x1, y1]]}: boxes of what it names
         return "\n".join(lines)
     return ""
+
+
+def _described(value: dict, key: str) -> str | None:
+    """An object described under its label `key` by its colour or state, or by whether it is
+    there: {"visible": true, "colour": "red"} under "traffic_light" is "red traffic light",
+    {"visible": false} under "bus" is "no bus"; None when `value` says neither."""
+    colour = next((value[k] for k in _COLOUR_KEYS if isinstance(value.get(k), str)), "")
+    there = next((value[k] for k in _PRESENCE_KEYS if isinstance(value.get(k), bool)), None)
+    if not key or (not colour and there is None):
+        return None
+    return f"no {_key_text(key)}" if there is False else f"{colour} {_key_text(key)}"
 
 
 def _key_text(key: str) -> str:

@@ -504,6 +504,6 @@ def tokens(text: str) -> list[str]:
     text = _HYPHENATED_ISH.sub(r"\1ish", text)  # "blue-ish" is "blueish"
     toks = [SHADES.get(t, t) for t in TOKEN.findall(text)]
     for i in range(1, len(toks) - 1):  # "its colour: red" says "its colour is red"
-        if toks[i] == ":" and toks[i - 1] in ("colour", "color") and toks[i + 1] in COLOURS:
+        if toks[i] == ":" and toks[i - 1] in COLOUR_NOUNS and toks[i + 1] in COLOURS:
             toks[i] = "is"
     return toks
