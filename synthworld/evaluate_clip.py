@@ -12,6 +12,7 @@ in that attribute, on frames where the answer is unambiguous.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import time
 from collections import defaultdict
@@ -20,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from drivexplain.operators.assets import package_relative
 from drivexplain.operators.models.tiny_clip import (
     TINY_CLIP_NAME,
     create_tiny_clip,
@@ -203,7 +205,8 @@ def evaluate(weights: Path, n: int = 400, size: tuple[int, int] = (640, 360)) ->
     calib = [render_scene(CALIB_SEED_BASE + i, size=size) for i in range(n)]
     concepts = list(OBJECT_CLASSES) + [f"{c} traffic light" for c in CLASS_COLOURS["traffic light"]]
     result = {
-        "weights": str(weights),
+        "weights": package_relative(weights),
+        "weights_sha256": hashlib.sha256(Path(weights).read_bytes()).hexdigest(),
         "n_test": n, "n_calib": n, "render_size": f"{size[0]}x{size[1]}",
         "test_seeds": f"{TEST_SEED_BASE}..{TEST_SEED_BASE + n - 1}",
         "calib_seeds": f"{CALIB_SEED_BASE}..{CALIB_SEED_BASE + n - 1}",
