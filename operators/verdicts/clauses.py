@@ -18,9 +18,11 @@ from drivexplain.operators.verdicts.lexicon import (
     ANSWER_LABELS,
     BREAKS,
     CANNOT_TELL,
+    CLAUSE_BREAKS,
     CLAUSE_WORDS,
     COLOUR_SUFFIXES,
     COLOURS,
+    CONDITION_WORDS,
     COPULAS,
     COUNT_WORDS,
     DEFINITES,
@@ -34,6 +36,8 @@ from drivexplain.operators.verdicts.lexicon import (
     HARD_WORDS,
     HEAD_MODIFIERS,
     HEDGES,
+    INVERTED_CONDITIONS,
+    INVERTED_SUBJECTS,
     KIND_QUALIFIERS,
     LACKING,
     LIKENESS,
@@ -44,13 +48,17 @@ from drivexplain.operators.verdicts.lexicon import (
     NO_DOUBT,
     NO_WORDS,
     ONE_FILLER,
+    OPENER_PREAMBLE,
     PAINT_WORDS,
     PERCEIVING,
     PREDICATE_FILLER,
     PREPOSITIONS,
     PRESENCE_WORDS,
     REASON_WORDS,
+    RESTATED_BY,
+    RESTATING,
     SCOPE_ENDS,
+    SENTENCE_BREAKS,
     SO_VERBS,
     STATE_FILLER,
     STATE_PHRASES,
@@ -505,6 +513,54 @@ def cannot_tell_scopes(toks: list[str]) -> list[bool]:
             active = True
         inside[i] = active
     return inside
+
+
+def supposed_scopes(toks: list[str]) -> list[bool]:
+    """Per token, whether it lies in a clause the answer supposes or restates rather than says,
+    to the clause's break: a condition ("If there were a pedestrian, I'd slow down"), one put
+    by inversion ("Had there been a cone, ..."), or the question being answered ("You asked
+    about a stop sign: I can't find one."). What such a clause names is neither there nor
+    denied; what follows it may still answer about it ("there isn't one")."""
+    inside = [False] * len(toks)
+    active = False
+    for i, tok in enumerate(toks):
+        if tok in BREAKS:
+            active = False
+        elif tok in CONDITION_WORDS or (
+                tok in RESTATING and any(t in RESTATED_BY for t in toks[i + 1 : i + 3])) or (
+                tok in INVERTED_CONDITIONS and (i == 0 or toks[i - 1] in BREAKS)
+                and toks[i + 1 : i + 2] and toks[i + 1] in INVERTED_SUBJECTS
+                and _clause_break(toks, i) == ","):
+            active = True
+        inside[i] = active
+    return inside
+
+
+def unsupposed(toks: list[str]) -> list[str]:
+    """`toks` without each sentence's opening clause where that clause supposes or restates
+    (`supposed_scopes`), up to and with its break: "If there were a pedestrian, I'd slow down;
+    there isn't one." reads as "I'd slow down; there isn't one.", whose no answers the
+    question. A few words may come before the clause's opener ("To answer your question
+    about ...", "Even if ...")."""
+    supposed = supposed_scopes(toks)
+    keep = [True] * len(toks)
+    start = i = 0
+    while i < len(toks):
+        if toks[i] in SENTENCE_BREAKS:
+            start = i + 1
+        elif supposed[i]:
+            end = next((j for j in range(i, len(toks)) if not supposed[j]), len(toks))
+            if i - start <= OPENER_PREAMBLE and end < len(toks) and toks[end] in CLAUSE_BREAKS:
+                keep[start : end + 1] = [False] * (end + 1 - start)
+            i = end
+            continue
+        i += 1
+    return [t for t, k in zip(toks, keep, strict=True) if k]
+
+
+def _clause_break(toks: list[str], start: int) -> str | None:
+    """The break that ends the clause opened at `start`, if any."""
+    return next((t for t in toks[start:] if t in BREAKS), None)
 
 
 def list_follows(toks: list[str], covered: list[bool], start: int) -> bool:

@@ -213,7 +213,9 @@ from drivexplain.operators.verdicts.clauses import (
     present_elsewhere,
     said_absent_after,
     state_at,
+    supposed_scopes,
     unlabelled,
+    unsupposed,
 )
 from drivexplain.operators.verdicts.formats import correction, plain_answer
 from drivexplain.operators.verdicts.lexicon import (
@@ -711,11 +713,17 @@ class ConceptExtractor:
 
     def _read_answer(self, text: str, read: str, prompt: Extraction) -> Extraction:
         """`answer` on `read`, the answer as prose; `text` is kept as written."""
+        kept = unsupposed(tokens(read))
+        supposing = len(kept) < len(tokens(read))
+        if supposing:
+            read = " ".join(kept)
         all_toks = unlabelled(tokens(read))
         toks = [t for t in all_toks if t not in BREAKS]
         if toks[:3] in (["it", "'s", "possible"], ["it", "is", "possible"]):
             toks = toks[2:]  # "It's possible; there is a large vehicle" opens as "Possibly"
-        mentions = self.mentions(read, prompt.all_concepts)
+        supposed = supposed_scopes(tokens(read))
+        mentions = [m for m in self.mentions(read, prompt.all_concepts)
+                    if not supposed[m.start]]
         named, denied = self._split(mentions)
         negated = any(is_negator(all_toks, i) for i in range(len(all_toks)))
         polarity = final_answer(all_toks) or yes_or_no(
@@ -724,6 +732,10 @@ class ConceptExtractor:
                 same_thing(c, n) or _kind_of(n, c) or {c, n} <= PERSONS
                 for c in prompt.concepts for n in named):
             polarity = "deny"  # "Is anyone on the crosswalk?" "Only a dog.": no one is
+        if polarity is None and not mentions and supposing:
+            return Extraction(text, (), (), "specific", None, "none", (
+                "the answer only supposes what it names ('If there were a bus, it would be "
+                "...'): it asserts and denies nothing",))
         if polarity is None and not mentions and any(
                 cannot_tell_at(all_toks, i) for i in range(len(all_toks))) and \
                 self._refine_colour(toks, prompt.concepts) == prompt.concepts:

@@ -357,6 +357,19 @@ FRAME_CONDITIONS = frozenset({"night", "rain", "snow", "fog"})
 LINKING_VERBS = frozenset({"look", "looks", "seem", "seems", "appear", "appears", "to", "be"})
 # Words that open a condition: the concepts inside it are supposed, not said to be there.
 CONDITION_WORDS = frozenset({"if", "unless", "suppose", "supposing", "whenever"})
+# A condition put by inversion opens its clause with one of these and then its subject: "Had
+# there been a cone, ...", "Were the light green, ...".
+INVERTED_CONDITIONS = frozenset({"had", "were", "should"})
+INVERTED_SUBJECTS = frozenset({"there", "the", "a", "an", "it", "any"})
+# Words that restate the question before answering it: "You asked about a stop sign: none.",
+# "To answer your question about the light: no."
+RESTATING = frozenset({"asked", "asking", "question"})
+RESTATED_BY = frozenset({"about", "whether", "regarding"})
+# How many words may open a sentence before the clause that supposes or restates ("To answer
+# your question about ..."), for that clause to be the sentence's opening one.
+OPENER_PREAMBLE = 3
+CLAUSE_BREAKS = frozenset({",", ";", ":", "\u2014"})
+SENTENCE_BREAKS = frozenset({".", "!", "?", "\n"})
 # Adverbs between a question's concept and what it asks of it: "Is the bus still there?" asks
 # whether the bus is there.
 TIME_ADVERBS = frozenset({"still", "currently", "now", "really"})

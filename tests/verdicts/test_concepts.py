@@ -1089,11 +1089,27 @@ REASONING_READINGS = [
     ("Is the light red?", "Step 1: find the traffic light. Step 2: its colour: red. Answer: yes.",
      {"red traffic light"}, set()),
 ]
+# What a condition or a restated question names is supposed, not said; what follows answers.
+SUPPOSED_READINGS = [
+    ("Is there a bus?", "If there were a bus, it would be in the left lane.", set(), set()),
+    ("Is there a pedestrian?", "If there were a pedestrian, I'd stop. There isn't one.", set(),
+     {"pedestrian"}),
+    ("Is there a truck?", "Had there been a truck, we would see it. No.", set(), {"truck"}),
+    ("Is the light green?", "Were the light green, we could go. It is red.",
+     {"red traffic light"}, set()),
+    ("Is there a car?", "There's a bus, unless that is a truck.", {"bus"}, set()),
+    ("Is there a stop sign?", "You asked about a stop sign: I can't find one.", set(),
+     {"stop sign"}),
+    ("Is there a cyclist?", "Regarding your question about a cyclist: yes, on the right.",
+     {"cyclist"}, set()),
+    ("Is there a bus?", "Were there buses? Yes, two.", {"bus"}, set()),
+]
 
 
 @pytest.mark.parametrize(("prompt", "answer", "concepts", "denied"),
                          STATE_READINGS + TERSE_READINGS + WEATHER_READINGS
-                         + STRUCTURED_READINGS + SUBJECT_READINGS + REASONING_READINGS)
+                         + STRUCTURED_READINGS + SUBJECT_READINGS + REASONING_READINGS
+                         + SUPPOSED_READINGS)
 def test_states_terse_absences_and_the_weather(
         extractor: ConceptExtractor, prompt: str, answer: str, concepts: set[str],
         denied: set[str]) -> None:
@@ -1101,6 +1117,7 @@ def test_states_terse_absences_and_the_weather(
     without its verb that says what is not there (`TERSE_READINGS`), rain by other names and
     the day as the opposite of night (`WEATHER_READINGS`), structured answers
     (`STRUCTURED_READINGS`), a question's definite subject (`SUBJECT_READINGS`), reasoning
-    written out (`REASONING_READINGS`); compared as sets."""
+    written out (`REASONING_READINGS`), conditions and restated questions
+    (`SUPPOSED_READINGS`); compared as sets."""
     read = extractor.answer(answer, extractor.prompt(prompt))
     assert (set(read.concepts), set(read.denied)) == (concepts, denied)
