@@ -28,11 +28,14 @@ from drivexplain.operators.verdicts.lexicon import (
     DEFINITES,
     DEGREE_ADVERBS,
     DEGREE_WORDS,
+    DEPARTURE_AUXILIARIES,
+    DEPARTURES,
     ELSEWHERE_FILLER,
     EMPTY_PLACES,
     EMPTY_WORDS,
     EXCEPTIONS,
     FINITE,
+    FRAME_WORDS,
     HARD_WORDS,
     HEAD_MODIFIERS,
     HEDGES,
@@ -250,8 +253,11 @@ def afterthought_colour(toks: list[str], k: int) -> str | None:
 
 def predicate_absent(toks: list[str], k: int) -> bool:
     """Whether a copula at `k` says its subject is not there: "is not visible", "isn't
-    present", "cannot be seen", "are missing"."""
+    present", "cannot be seen", "are missing"; or a verb at `k` that it has left the frame
+    ("has just left the frame", "have all driven off", `departed_at`)."""
     tok = toks[k]
+    if departed_at(toks, k):
+        return True
     rest = [t for t in toks[k + 1 : k + 5] if t not in ABSENCE_FILLER]
     if tok in COPULAS:
         if rest and rest[0] in ABSENT_WORDS:
@@ -260,6 +266,27 @@ def predicate_absent(toks: list[str], k: int) -> bool:
     if tok in NEGATED_COPULAS or tok in ("cannot", "can't", "couldn't"):
         return bool(rest) and rest[0] in PRESENCE_WORDS
     return False
+
+
+def departed_at(toks: list[str], k: int) -> bool:
+    """Whether the verb at `k`, or the one after the auxiliary at `k` and its adverbs, says its
+    subject has left the frame: "left the frame", "has just left.", "have all driven off",
+    "has disappeared" (`DEPARTURES`)."""
+    j = k
+    if toks[k] in DEPARTURE_AUXILIARIES:
+        j = k + 1
+        while j < len(toks) and toks[j] in PREDICATE_FILLER:
+            j += 1
+    if j >= len(toks):
+        return False
+    after = [t for t in toks[j + 1 : j + 3] if t not in DEFINITES and t != "our"]
+    if toks[j] == "left":
+        return (bool(after) and after[0] in FRAME_WORDS) or (
+            j > k and (j + 1 == len(toks) or toks[j + 1] in BREAKS))
+    needed = DEPARTURES.get(toks[j])
+    if needed is None:
+        return False
+    return not needed or (j + 1 < len(toks) and toks[j + 1] in needed)
 
 
 def said_absent_after(toks: list[str], stop: int) -> bool:

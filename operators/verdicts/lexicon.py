@@ -269,6 +269,9 @@ NO_WORDS = frozenset(
 # The no words that answer a question without saying how many: to "Is there no bus?", "No."
 # may mean either, "None." may not.
 BARE_NO_WORDS = frozenset({"no", "nope", "nah", "false", "negative"})
+# Words after an opening "not" that make it a no on its own: "Not yet, but one is waiting.",
+# "Not really."
+NOT_ANSWERS = frozenset({"yet", "really", "currently", "now", "anymore"})
 # Hedged answer words: a hedged claim is the claim, so "Possibly, near the crosswalk." says yes
 # to the question as "Yes, near the crosswalk." does; "Probably not." says no.
 HEDGED_OPENERS = frozenset({"possibly", "possible", "probably", "likely", "maybe", "perhaps"})
@@ -392,6 +395,17 @@ PRESENCE_WORDS = frozenset(
      "spotted", "observed", "around"}
 )
 ABSENT_WORDS = frozenset({"absent", "missing", "invisible", "gone"})
+# Verbs that say a subject has left the frame: "The bus has just left the frame.", "The cars
+# have all driven off.", "the pedestrian ... has walked away". Each maps to the words that must
+# follow it (an empty set: none); "left" needs the frame or the clause's end after it, as "on
+# the left" and "left of the car" are places.
+DEPARTURES: dict[str, frozenset[str]] = {
+    **dict.fromkeys(("disappeared", "vanished", "departed", "exited"), frozenset()),
+    **dict.fromkeys(("driven", "drove", "walked", "ridden", "rode", "pulled", "moved"),
+                    frozenset({"off", "away"})),
+}
+DEPARTURE_AUXILIARIES = frozenset({"has", "have", "had", "'s", "'ve"})
+FRAME_WORDS = frozenset({"frame", "view", "scene", "image", "picture", "shot"})
 NEGATED_COPULAS = frozenset({"isn't", "aren't", "wasn't", "weren't"})
 ABSENCE_FILLER = frozenset({"be", "been", "really", "clearly", "currently", "longer", "any"})
 # Words that make a bare head word point at a concept already named: "the light".

@@ -31,6 +31,7 @@ from drivexplain.operators.verdicts.lexicon import (
     HEDGED_OPENERS,
     LOCATING,
     NO_WORDS,
+    NOT_ANSWERS,
     NUMBER_QUESTION,
     QUESTION_VERBS,
     SEEING,
@@ -53,7 +54,7 @@ def yes_or_no(toks: list[str], all_toks: list[str], mentioned: bool, named: bool
     )
     if first in EMPHATICS or first in HEDGED_OPENERS:  # "Absolutely.", "Probably not."
         polarity = "deny" if second in ("not", "no") else "affirm"
-    if first in DOUBTFUL_OPENERS:
+    if first in DOUBTFUL_OPENERS or (first == "not" and second in NOT_ANSWERS):
         polarity = "deny"
     if no_doubt_at(toks, 0):  # "Without a doubt.", "No doubt about it."
         polarity = "affirm"

@@ -1104,12 +1104,26 @@ SUPPOSED_READINGS = [
      {"cyclist"}, set()),
     ("Is there a bus?", "Were there buses? Yes, two.", {"bus"}, set()),
 ]
+# A subject that has left the frame is not there; "on the left" and "left of" are places.
+DEPARTED_READINGS = [
+    ("Is there a bus?", "The bus has just left the frame.", set(), {"bus"}),
+    ("Is there a truck?", "The truck has left.", set(), {"truck"}),
+    ("Are there any cars?", "The cars have all driven off.", set(), {"car"}),
+    ("Is there a pedestrian?", "The pedestrian walked away.", set(), {"pedestrian"}),
+    ("Is there a cyclist?", "The cyclist has disappeared from view.", set(), {"cyclist"}),
+    ("Is there a bus?", "The bus is on the left.", {"bus"}, set()),
+    ("Is there a bus?", "A bus is parked left of the truck.", {"bus", "truck"}, set()),
+    ("Is there a bus?", "Yes, the bus is leaving the frame.", {"bus"}, set()),
+    ("Is there a pedestrian?", "Not yet, but one is waiting at the curb.",
+     {"pedestrian", "curb"}, set()),
+    ("Is there a pedestrian?", "Not really.", set(), {"pedestrian"}),
+]
 
 
 @pytest.mark.parametrize(("prompt", "answer", "concepts", "denied"),
                          STATE_READINGS + TERSE_READINGS + WEATHER_READINGS
                          + STRUCTURED_READINGS + SUBJECT_READINGS + REASONING_READINGS
-                         + SUPPOSED_READINGS)
+                         + SUPPOSED_READINGS + DEPARTED_READINGS)
 def test_states_terse_absences_and_the_weather(
         extractor: ConceptExtractor, prompt: str, answer: str, concepts: set[str],
         denied: set[str]) -> None:
@@ -1118,6 +1132,7 @@ def test_states_terse_absences_and_the_weather(
     the day as the opposite of night (`WEATHER_READINGS`), structured answers
     (`STRUCTURED_READINGS`), a question's definite subject (`SUBJECT_READINGS`), reasoning
     written out (`REASONING_READINGS`), conditions and restated questions
-    (`SUPPOSED_READINGS`); compared as sets."""
+    (`SUPPOSED_READINGS`), subjects that have left the frame and "not yet"
+    (`DEPARTED_READINGS`); compared as sets."""
     read = extractor.answer(answer, extractor.prompt(prompt))
     assert (set(read.concepts), set(read.denied)) == (concepts, denied)
