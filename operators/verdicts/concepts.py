@@ -237,7 +237,9 @@ from drivexplain.operators.verdicts.lexicon import (
     NEGATIVE_SYNONYMS,
     NON_CONCEPT_COMPOUNDS,
     NOUN_ONLY_PHRASES,
+    ONE_SUBJECTS,
     OPPOSITES,
+    ORDINAL_PRONOUNS,
     PARTICIPLES,
     PERSONS,
     PREPOSITIONS,
@@ -498,7 +500,11 @@ class ConceptExtractor:
                 continue
             before = toks[i - 1] if i > 0 else ""
             targets = list(dict.fromkeys(by_head.get(lem, ())))
-            if len(targets) == 1 and (before in DEFINITES or before in COLOURS):
+            named = [it.concept for it in items if it.stop <= i and not it.pronoun]
+            pair = named[-2:] if len(named) > 1 else list(context)[:2] if not named else []
+            if toks[i] in ORDINAL_PRONOUNS and before in DEFINITES and len(pair) == 2:
+                found.append(_Item(pair[ORDINAL_PRONOUNS[toks[i]]], i, i + 1, inherited=True))
+            elif len(targets) == 1 and (before in DEFINITES or before in COLOURS):
                 found.append(_Item(targets[0], i, i + 1, inherited=True,
                                    colour=before if before in COLOURS else None))
             elif lem in self._coloured_heads:
@@ -560,6 +566,19 @@ class ConceptExtractor:
                 subjects = [in_clause[0]]
             elif pronoun is None and toks[k] in PARTICIPLES and begin == k - 1 and before:
                 subjects = [before[-1]]  # "One traffic light, showing green."
+            elif pronoun is None and colour is not None and any(
+                    t in ONE_SUBJECTS for t in toks[begin + 1 : k]):
+                # "Two cars: one is red, the other is silver." gives each its own colour
+                kind = [it for it in items if it.stop <= begin and colour in it.colours]
+                if kind:
+                    last = kind[-1]
+                    extra.append(_Item(last.concept, last.start, last.stop, colours=last.colours,
+                                       colour=colour, inherited=True))
+                else:  # "The one on the left is red." answering "What colour is the car ...?"
+                    one = next(j for j in range(begin + 1, k) if toks[j] in ONE_SUBJECTS)
+                    extra += [_Item(c, one, one + 1, colour=colour, inherited=True, pronoun=True)
+                              for c in context]
+                continue
             elif pronoun is None:
                 continue
             else:

@@ -426,6 +426,12 @@ SEEING = frozenset({"see", "spot", "notice", "find", "observe", "detect", "ident
 # Subjects that point back: to the last concept before them, else to the prompt's.
 PRONOUNS = frozenset({"it", "its", "they", "this", "that", "these", "those", "which", "who",
                       "both"})
+# Pronouns that pick one of the last two things named: "a car and a truck; the former is red",
+# or, with none named, of the question's alternatives: "Bicycle or motorcycle?" "The latter."
+ORDINAL_PRONOUNS = {"former": -2, "latter": -1}
+# Subjects that are one more of a kind already named, with a colour of its own: "Two cars: one
+# is red, the other is silver."
+ONE_SUBJECTS = frozenset({"one", "other", "another"})
 # Pronouns that open a clause about the concept a question was asked of: "No, it's stopped."
 SUBJECT_PRONOUNS = frozenset({"it", "they", "he", "she"})
 # Words between a subject and where it is: "they are all on the sidewalk".

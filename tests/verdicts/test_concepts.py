@@ -1118,12 +1118,27 @@ DEPARTED_READINGS = [
      {"pedestrian", "curb"}, set()),
     ("Is there a pedestrian?", "Not really.", set(), {"pedestrian"}),
 ]
+# "The former" and "the latter" pick one of the last two things named, or of the question's
+# alternatives; "one ... the other" gives each of a kind its own colour.
+REFERRING_READINGS = [
+    ("Describe the scene.", "There's a car and a truck; the former is red.", {"red car", "truck"},
+     set()),
+    ("Describe the scene.", "A bus and a car; the latter is blue.", {"bus", "blue car"}, set()),
+    ("Is there a pedestrian or a cyclist?", "The former, not the latter.", {"pedestrian"},
+     {"cyclist"}),
+    ("Is there a bus or a truck?", "The latter.", {"truck"}, set()),
+    ("Describe the scene.", "The latter is red.", set(), set()),
+    ("What colour are the cars?", "Two cars: one is red, the other is silver.",
+     {"red car", "silver car"}, set()),
+    ("What colour is the car on the left?", "The one on the left is red.", {"red car"}, set()),
+    ("Describe the scene.", "One car is blue.", {"blue car"}, set()),
+]
 
 
 @pytest.mark.parametrize(("prompt", "answer", "concepts", "denied"),
                          STATE_READINGS + TERSE_READINGS + WEATHER_READINGS
                          + STRUCTURED_READINGS + SUBJECT_READINGS + REASONING_READINGS
-                         + SUPPOSED_READINGS + DEPARTED_READINGS)
+                         + SUPPOSED_READINGS + DEPARTED_READINGS + REFERRING_READINGS)
 def test_states_terse_absences_and_the_weather(
         extractor: ConceptExtractor, prompt: str, answer: str, concepts: set[str],
         denied: set[str]) -> None:
@@ -1133,6 +1148,7 @@ def test_states_terse_absences_and_the_weather(
     (`STRUCTURED_READINGS`), a question's definite subject (`SUBJECT_READINGS`), reasoning
     written out (`REASONING_READINGS`), conditions and restated questions
     (`SUPPOSED_READINGS`), subjects that have left the frame and "not yet"
-    (`DEPARTED_READINGS`); compared as sets."""
+    (`DEPARTED_READINGS`), "the former", "the latter" and "the other"
+    (`REFERRING_READINGS`); compared as sets."""
     read = extractor.answer(answer, extractor.prompt(prompt))
     assert (set(read.concepts), set(read.denied)) == (concepts, denied)
