@@ -30,6 +30,7 @@ from drivexplain.operators.verdicts.lexicon import (
     DEGREE_WORDS,
     DEPARTURE_AUXILIARIES,
     DEPARTURES,
+    EGO_OWNERS,
     ELSEWHERE_FILLER,
     EMPTY_PLACES,
     EMPTY_WORDS,
@@ -266,6 +267,15 @@ def predicate_absent(toks: list[str], k: int) -> bool:
     if tok in NEGATED_COPULAS or tok in ("cannot", "can't", "couldn't"):
         return bool(rest) and rest[0] in PRESENCE_WORDS
     return False
+
+
+def ego_owned(toks: list[str], start: int) -> bool:
+    """Whether the words before a concept at `start` make it the ego vehicle ("our car", "my
+    own vehicle", "the ego car"; `EGO_OWNERS`)."""
+    j = start - 1
+    if j >= 0 and toks[j] == "own":
+        j -= 1
+    return j >= 0 and toks[j] in EGO_OWNERS
 
 
 def departed_at(toks: list[str], k: int) -> bool:

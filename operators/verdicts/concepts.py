@@ -195,6 +195,7 @@ from drivexplain.operators.verdicts.clauses import (
     colour_before,
     colour_negated,
     denies_one,
+    ego_owned,
     excepted,
     future_at,
     goes_on_about_it,
@@ -229,6 +230,7 @@ from drivexplain.operators.verdicts.lexicon import (
     COLOURS,
     CONJUNCTIONS,
     DEFINITES,
+    EGO_VEHICLES,
     FINITE,
     GENERIC,
     HYPERNYMS,
@@ -355,7 +357,8 @@ class ConceptExtractor:
         for it in items:
             it.absent = it.absent or said_absent_after(toks, it.stop)
         _label_values(toks, items)
-        items = [it for it in items if not it.needs_colour or it.colour is not None]
+        items = [it for it in items if (not it.needs_colour or it.colour is not None) and not (
+            _uncoloured(it.concept).lower() in EGO_VEHICLES and ego_owned(toks, it.start))]
         items.sort(key=lambda it: it.start)
         covered = [False] * len(toks)
         for it in items:

@@ -426,6 +426,11 @@ SEEING = frozenset({"see", "spot", "notice", "find", "observe", "detect", "ident
 # Subjects that point back: to the last concept before them, else to the prompt's.
 PRONOUNS = frozenset({"it", "its", "they", "this", "that", "these", "those", "which", "who",
                       "both"})
+# Words that make a vehicle the ego vehicle, the one the camera rides in: "our car", "my own
+# vehicle", "the ego car", "the camera car". It is not in the frame, so an answer naming it says
+# nothing of the frame's cars.
+EGO_OWNERS = frozenset({"our", "my", "ego", "camera"})
+EGO_VEHICLES = frozenset({"car", "vehicle", "van", "truck", "bus", "taxi"})
 # Pronouns that pick one of the last two things named: "a car and a truck; the former is red",
 # or, with none named, of the question's alternatives: "Bicycle or motorcycle?" "The latter."
 ORDINAL_PRONOUNS = {"former": -2, "latter": -1}

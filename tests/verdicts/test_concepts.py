@@ -1133,12 +1133,24 @@ REFERRING_READINGS = [
     ("What colour is the car on the left?", "The one on the left is red.", {"red car"}, set()),
     ("Describe the scene.", "One car is blue.", {"blue car"}, set()),
 ]
+# The ego vehicle, where the camera rides, is not in the frame: naming it names no car there.
+EGO_READINGS = [
+    ("What is in front of us?", "Our car is right behind a bus.", {"bus"}, set()),
+    ("Is there a car ahead?", "No car is ahead of my car.", set(), {"car"}),
+    ("Describe the scene.", "The ego vehicle waits at a red light.", {"red traffic light"},
+     set()),
+    ("Is there a car?", "Besides our own car, there is a red car.", {"red car"}, set()),
+    ("What is on the hood?", "The hood of the car is covered in snow.",
+     {"hood of the car", "snow"}, set()),
+    ("Is the light green?", "Our light is green.", {"green traffic light"}, set()),
+]
 
 
 @pytest.mark.parametrize(("prompt", "answer", "concepts", "denied"),
                          STATE_READINGS + TERSE_READINGS + WEATHER_READINGS
                          + STRUCTURED_READINGS + SUBJECT_READINGS + REASONING_READINGS
-                         + SUPPOSED_READINGS + DEPARTED_READINGS + REFERRING_READINGS)
+                         + SUPPOSED_READINGS + DEPARTED_READINGS + REFERRING_READINGS
+                         + EGO_READINGS)
 def test_states_terse_absences_and_the_weather(
         extractor: ConceptExtractor, prompt: str, answer: str, concepts: set[str],
         denied: set[str]) -> None:
@@ -1149,6 +1161,6 @@ def test_states_terse_absences_and_the_weather(
     written out (`REASONING_READINGS`), conditions and restated questions
     (`SUPPOSED_READINGS`), subjects that have left the frame and "not yet"
     (`DEPARTED_READINGS`), "the former", "the latter" and "the other"
-    (`REFERRING_READINGS`); compared as sets."""
+    (`REFERRING_READINGS`), the ego vehicle (`EGO_READINGS`); compared as sets."""
     read = extractor.answer(answer, extractor.prompt(prompt))
     assert (set(read.concepts), set(read.denied)) == (concepts, denied)
