@@ -30,12 +30,15 @@ from drivexplain.operators.verdicts.lexicon import (
     DEGREE_WORDS,
     DEPARTURE_AUXILIARIES,
     DEPARTURES,
+    DEPICTION_MODIFIERS,
+    DEPICTIONS,
     EGO_OWNERS,
     ELSEWHERE_FILLER,
     EMPTY_PLACES,
     EMPTY_WORDS,
     EXCEPTIONS,
     FINITE,
+    FRAME_DEPICTIONS,
     FRAME_WORDS,
     HARD_WORDS,
     HEAD_MODIFIERS,
@@ -267,6 +270,31 @@ def predicate_absent(toks: list[str], k: int) -> bool:
     if tok in NEGATED_COPULAS or tok in ("cannot", "can't", "couldn't"):
         return bool(rest) and rest[0] in PRESENCE_WORDS
     return False
+
+
+def depicted(toks: list[str], start: int, stop: int) -> bool:
+    """Whether a concept at `start`..`stop` is named as a likeness, not a thing in the scene:
+    "a poster of a cyclist", "a billboard with a picture of a bus", "a bicycle symbol", "a toy
+    truck", "a traffic light's image" (`DEPICTIONS`). "This is a picture of a road" is the frame
+    and depicts nothing."""
+    after = toks[stop : stop + 2]
+    if after[:1] and after[0] in DEPICTIONS:  # "a bicycle symbol"
+        return True
+    if len(after) == 2 and after[0] == "'s" and (after[1] in DEPICTIONS
+                                                 or after[1] in FRAME_DEPICTIONS):
+        return True  # "a traffic light's image"
+    j = start - 1
+    if j >= 0 and toks[j] in DEPICTION_MODIFIERS:
+        return True
+    while j >= 0 and toks[j] in ("a", "an", "the"):
+        j -= 1
+    if j < 1 or toks[j] != "of":
+        return False
+    word = toks[j - 1]
+    if word in DEPICTIONS:
+        return True
+    return word in FRAME_DEPICTIONS and j >= 2 and toks[j - 2] in ("a", "an") and not (
+        j >= 3 and (toks[j - 3] in COPULAS or toks[j - 3] in ("shows", "showing")))
 
 
 def ego_owned(toks: list[str], start: int) -> bool:

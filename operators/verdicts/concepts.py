@@ -195,6 +195,7 @@ from drivexplain.operators.verdicts.clauses import (
     colour_before,
     colour_negated,
     denies_one,
+    depicted,
     ego_owned,
     excepted,
     future_at,
@@ -358,7 +359,8 @@ class ConceptExtractor:
             it.absent = it.absent or said_absent_after(toks, it.stop)
         _label_values(toks, items)
         items = [it for it in items if (not it.needs_colour or it.colour is not None) and not (
-            _uncoloured(it.concept).lower() in EGO_VEHICLES and ego_owned(toks, it.start))]
+            _uncoloured(it.concept).lower() in EGO_VEHICLES and ego_owned(toks, it.start)) and not
+            depicted(toks, it.start, it.stop)]
         items.sort(key=lambda it: it.start)
         covered = [False] * len(toks)
         for it in items:

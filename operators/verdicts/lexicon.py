@@ -431,6 +431,15 @@ PRONOUNS = frozenset({"it", "its", "they", "this", "that", "these", "those", "wh
 # nothing of the frame's cars.
 EGO_OWNERS = frozenset({"our", "my", "ego", "camera"})
 EGO_VEHICLES = frozenset({"car", "vehicle", "van", "truck", "bus", "taxi"})
+# Words for a likeness of a thing rather than the thing: "a billboard with a poster of a bus",
+# "a bicycle symbol painted on the lane", "a traffic light's reflection". What they show is not in
+# the scene. "Picture", "image" and "photo" are the frame itself when it is what the sentence is
+# ("This is a picture of a road"), so they count only as "a picture of" after another word.
+DEPICTIONS = frozenset({"poster", "drawing", "painting", "icon", "symbol", "logo", "reflection",
+                        "advertisement", "advert", "graffiti", "mural", "sticker", "cartoon",
+                        "statue", "pictogram"})
+FRAME_DEPICTIONS = frozenset({"picture", "image", "photo", "photograph"})
+DEPICTION_MODIFIERS = frozenset({"toy", "cartoon"})
 # Pronouns that pick one of the last two things named: "a car and a truck; the former is red",
 # or, with none named, of the question's alternatives: "Bicycle or motorcycle?" "The latter."
 ORDINAL_PRONOUNS = {"former": -2, "latter": -1}

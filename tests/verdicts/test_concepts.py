@@ -1144,13 +1144,28 @@ EGO_READINGS = [
      {"hood of the car", "snow"}, set()),
     ("Is the light green?", "Our light is green.", {"green traffic light"}, set()),
 ]
+# A likeness of a thing is not the thing: what a poster, a symbol or a reflection shows is not in
+# the scene, and "This is a picture of ..." is the frame itself.
+DEPICTED_READINGS = [
+    ("Is there a bus?", "There's a billboard with a picture of a bus on it.", {"billboard"},
+     set()),
+    ("Describe the scene.", "A poster of a cyclist hangs on the wall.", {"wall"}, set()),
+    ("Is there a bicycle?", "A bicycle symbol is painted on the bike lane.", {"bike lane"}, set()),
+    ("Is there a truck?", "There's a toy truck on the sidewalk.", {"sidewalk"}, set()),
+    ("Is there a traffic light?", "A traffic light's reflection is in the puddle.", {"puddle"},
+     set()),
+    ("Describe the scene.", "This is a picture of a road with a bus.", {"road", "bus"}, set()),
+    ("Describe the scene.", "The image shows a picture of a car.", {"car"}, set()),
+    ("Is there a car?", "Yes, a car, and its reflection on the wet road.", {"car", "wet road"},
+     set()),
+]
 
 
 @pytest.mark.parametrize(("prompt", "answer", "concepts", "denied"),
                          STATE_READINGS + TERSE_READINGS + WEATHER_READINGS
                          + STRUCTURED_READINGS + SUBJECT_READINGS + REASONING_READINGS
                          + SUPPOSED_READINGS + DEPARTED_READINGS + REFERRING_READINGS
-                         + EGO_READINGS)
+                         + EGO_READINGS + DEPICTED_READINGS)
 def test_states_terse_absences_and_the_weather(
         extractor: ConceptExtractor, prompt: str, answer: str, concepts: set[str],
         denied: set[str]) -> None:
@@ -1161,6 +1176,7 @@ def test_states_terse_absences_and_the_weather(
     written out (`REASONING_READINGS`), conditions and restated questions
     (`SUPPOSED_READINGS`), subjects that have left the frame and "not yet"
     (`DEPARTED_READINGS`), "the former", "the latter" and "the other"
-    (`REFERRING_READINGS`), the ego vehicle (`EGO_READINGS`); compared as sets."""
+    (`REFERRING_READINGS`), the ego vehicle (`EGO_READINGS`), likenesses of things
+    (`DEPICTED_READINGS`); compared as sets."""
     read = extractor.answer(answer, extractor.prompt(prompt))
     assert (set(read.concepts), set(read.denied)) == (concepts, denied)
