@@ -56,7 +56,10 @@ from drivexplain.operators.verdicts.lexicon import (
     NO_WORDS,
     ONE_FILLER,
     OPENER_PREAMBLE,
+    OUT_OF_VIEW,
     PAINT_WORDS,
+    PART_OWNERS,
+    PART_WORDS,
     PERCEIVING,
     PREDICATE_FILLER,
     PREPOSITIONS,
@@ -262,6 +265,10 @@ def predicate_absent(toks: list[str], k: int) -> bool:
     tok = toks[k]
     if departed_at(toks, k):
         return True
+    if tok in COPULAS and not future_at(toks, k):  # "it will be out of view soon" is there
+        rest = [t for t in toks[k + 1 : k + 6] if t not in ABSENCE_FILLER and t not in DEFINITES]
+        if OUT_OF_VIEW.get(tuple(rest[:2]), frozenset()) & set(rest[2:3]):
+            return True  # "is out of view", "is hidden from sight"
     rest = [t for t in toks[k + 1 : k + 5] if t not in ABSENCE_FILLER]
     if tok in COPULAS:
         if rest and rest[0] in ABSENT_WORDS:
@@ -295,6 +302,13 @@ def depicted(toks: list[str], start: int, stop: int) -> bool:
         return True
     return word in FRAME_DEPICTIONS and j >= 2 and toks[j - 2] in ("a", "an") and not (
         j >= 3 and (toks[j - 3] in COPULAS or toks[j - 3] in ("shows", "showing")))
+
+
+def part_named(toks: list[str], start: int, stop: int) -> bool:
+    """Whether a concept at `start`..`stop` is a word for a vehicle's part after its owner ("its
+    cab", "the truck cab"; `PART_WORDS`), not the concept it names alone (a taxi)."""
+    return (stop - start == 1 and toks[start] in PART_WORDS and start > 0
+            and toks[start - 1] in PART_OWNERS)
 
 
 def ego_owned(toks: list[str], start: int) -> bool:

@@ -209,6 +209,7 @@ from drivexplain.operators.verdicts.clauses import (
     new_clause,
     noun_reading,
     own_colours,
+    part_named,
     predicate_absent,
     predicate_colour,
     predicate_state,
@@ -360,7 +361,7 @@ class ConceptExtractor:
         _label_values(toks, items)
         items = [it for it in items if (not it.needs_colour or it.colour is not None) and not (
             _uncoloured(it.concept).lower() in EGO_VEHICLES and ego_owned(toks, it.start)) and not
-            depicted(toks, it.start, it.stop)]
+            depicted(toks, it.start, it.stop) and not part_named(toks, it.start, it.stop)]
         items.sort(key=lambda it: it.start)
         covered = [False] * len(toks)
         for it in items:

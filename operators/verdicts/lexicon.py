@@ -440,6 +440,15 @@ DEPICTIONS = frozenset({"poster", "drawing", "painting", "icon", "symbol", "logo
                         "statue", "pictogram"})
 FRAME_DEPICTIONS = frozenset({"picture", "image", "photo", "photograph"})
 DEPICTION_MODIFIERS = frozenset({"toy", "cartoon"})
+# Words that name a vehicle's part after its owner: "its cab", "the truck's cab", "the truck
+# cab" are the cabin, not a taxi.
+PART_WORDS = frozenset({"cab"})
+PART_OWNERS = frozenset({"its", "their", "his", "her", "'s", "truck", "trucks", "lorry", "bus",
+                         "tractor", "pickup"})
+# What a copula says when its subject is out of the frame: "is out of view", "is hidden from
+# sight"; "partly hidden" keeps it there.
+OUT_OF_VIEW = {("out", "of"): frozenset({"view", "sight", "frame", "shot", "picture"}),
+               ("hidden", "from"): frozenset({"view", "sight"})}
 # Pronouns that pick one of the last two things named: "a car and a truck; the former is red",
 # or, with none named, of the question's alternatives: "Bicycle or motorcycle?" "The latter."
 ORDINAL_PRONOUNS = {"former": -2, "latter": -1}

@@ -1159,13 +1159,24 @@ DEPICTED_READINGS = [
     ("Is there a car?", "Yes, a car, and its reflection on the wet road.", {"car", "wet road"},
      set()),
 ]
+# Hidden in part is there; out of view is not; a truck's cab is no taxi.
+OCCLUDED_READINGS = [
+    ("Is there a stop sign?", "The stop sign is hidden from view by the van.", {"van"},
+     {"stop sign"}),
+    ("Is there a bus?", "The bus is out of the frame.", set(), {"bus"}),
+    ("Is there a bus?", "The bus is partly hidden from view.", {"bus"}, set()),
+    ("Is there a bus?", "The bus is out of the way.", {"bus"}, set()),
+    ("Is there a car?", "The car will be out of view soon.", {"car"}, set()),
+    ("Is there a truck?", "The truck is occluded, but its cab is visible.", {"truck"}, set()),
+    ("Is there a taxi?", "A cab is waiting.", {"taxi"}, set()),
+]
 
 
 @pytest.mark.parametrize(("prompt", "answer", "concepts", "denied"),
                          STATE_READINGS + TERSE_READINGS + WEATHER_READINGS
                          + STRUCTURED_READINGS + SUBJECT_READINGS + REASONING_READINGS
                          + SUPPOSED_READINGS + DEPARTED_READINGS + REFERRING_READINGS
-                         + EGO_READINGS + DEPICTED_READINGS)
+                         + EGO_READINGS + DEPICTED_READINGS + OCCLUDED_READINGS)
 def test_states_terse_absences_and_the_weather(
         extractor: ConceptExtractor, prompt: str, answer: str, concepts: set[str],
         denied: set[str]) -> None:
@@ -1177,6 +1188,7 @@ def test_states_terse_absences_and_the_weather(
     (`SUPPOSED_READINGS`), subjects that have left the frame and "not yet"
     (`DEPARTED_READINGS`), "the former", "the latter" and "the other"
     (`REFERRING_READINGS`), the ego vehicle (`EGO_READINGS`), likenesses of things
-    (`DEPICTED_READINGS`); compared as sets."""
+    (`DEPICTED_READINGS`), things hidden in part or out of view (`OCCLUDED_READINGS`);
+    compared as sets."""
     read = extractor.answer(answer, extractor.prompt(prompt))
     assert (set(read.concepts), set(read.denied)) == (concepts, denied)
