@@ -40,6 +40,7 @@ from drivexplain.operators.verdicts.lexicon import (
     FINITE,
     FRAME_DEPICTIONS,
     FRAME_WORDS,
+    GENERIC_WORDS,
     HARD_WORDS,
     HEAD_MODIFIERS,
     HEDGES,
@@ -64,7 +65,9 @@ from drivexplain.operators.verdicts.lexicon import (
     PREDICATE_FILLER,
     PREPOSITIONS,
     PRESENCE_WORDS,
+    PURPOSE_PHRASES,
     REASON_WORDS,
+    RELATIVE_WORDS,
     RESTATED_BY,
     RESTATING,
     SCOPE_ENDS,
@@ -612,6 +615,30 @@ def supposed_scopes(toks: list[str]) -> list[bool]:
                 and _clause_break(toks, i) == ","):
             active = True
         inside[i] = active
+    return inside
+
+
+def generic_scopes(toks: list[str]) -> list[bool]:
+    """Per token, whether it lies in a clause that generalises rather than reports
+    (`GENERIC_WORDS`: "Pedestrians usually cross here, but I see none today.") or after a
+    phrase of purpose ("a lane reserved for buses"; `PURPOSE_PHRASES`) up to the clause's end.
+    Clauses end at breaks, contrastive words and relative words ("a street where cars are
+    normally parked" keeps the street)."""
+    inside = [False] * len(toks)
+    start = 0
+    for i in range(len(toks) + 1):
+        if i < len(toks) and not (toks[i] in BREAKS or toks[i] in SCOPE_ENDS
+                                  or toks[i] in RELATIVE_WORDS):
+            continue
+        clause = range(start, i)
+        if any(toks[j] in GENERIC_WORDS for j in clause):
+            inside[start:i] = [True] * (i - start)
+        else:
+            purpose = next((j + 2 for j in clause if tuple(toks[j : j + 2]) in PURPOSE_PHRASES),
+                           None)
+            if purpose is not None:
+                inside[purpose:i] = [True] * (i - purpose)
+        start = i + 1
     return inside
 
 

@@ -199,6 +199,7 @@ from drivexplain.operators.verdicts.clauses import (
     ego_owned,
     excepted,
     future_at,
+    generic_scopes,
     goes_on_about_it,
     head_licensed,
     is_negator,
@@ -746,9 +747,10 @@ class ConceptExtractor:
         toks = [t for t in all_toks if t not in BREAKS]
         if toks[:3] in (["it", "'s", "possible"], ["it", "is", "possible"]):
             toks = toks[2:]  # "It's possible; there is a large vehicle" opens as "Possibly"
-        supposed = supposed_scopes(tokens(read))
-        mentions = [m for m in self.mentions(read, prompt.all_concepts)
-                    if not supposed[m.start]]
+        read_toks = tokens(read)
+        aside = [s or g for s, g in zip(supposed_scopes(read_toks), generic_scopes(read_toks),
+                                        strict=True)]
+        mentions = [m for m in self.mentions(read, prompt.all_concepts) if not aside[m.start]]
         named, denied = self._split(mentions)
         negated = any(is_negator(all_toks, i) for i in range(len(all_toks)))
         polarity = final_answer(all_toks) or yes_or_no(

@@ -449,6 +449,17 @@ PART_OWNERS = frozenset({"its", "their", "his", "her", "'s", "truck", "trucks", 
 # sight"; "partly hidden" keeps it there.
 OUT_OF_VIEW = {("out", "of"): frozenset({"view", "sight", "frame", "shot", "picture"}),
                ("hidden", "from"): frozenset({"view", "sight"})}
+# Words that make a clause a generalisation, not a report of the frame: "Pedestrians usually
+# cross here", "Trucks typically use the right lane", "Bicycles are common in this city". What
+# such a clause names is not said to be there. Relative words open a clause of their own: "a
+# street where cars are normally parked".
+GENERIC_WORDS = frozenset({"usually", "typically", "often", "normally", "generally", "commonly",
+                           "common", "frequently", "tend", "tends"})
+# Phrases of purpose whose object is who a place is for, not who is in it: "a lane reserved for
+# buses", "the sidewalk is used by pedestrians".
+PURPOSE_PHRASES = (("reserved", "for"), ("meant", "for"), ("designed", "for"),
+                   ("intended", "for"), ("used", "by"))
+RELATIVE_WORDS = frozenset({"where", "which", "who", "whose"})
 # Pronouns that pick one of the last two things named: "a car and a truck; the former is red",
 # or, with none named, of the question's alternatives: "Bicycle or motorcycle?" "The latter."
 ORDINAL_PRONOUNS = {"former": -2, "latter": -1}

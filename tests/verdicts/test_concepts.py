@@ -1170,13 +1170,28 @@ OCCLUDED_READINGS = [
     ("Is there a truck?", "The truck is occluded, but its cab is visible.", {"truck"}, set()),
     ("Is there a taxi?", "A cab is waiting.", {"taxi"}, set()),
 ]
+# A generalisation or a purpose names who uses a place, not who is in the frame.
+GENERIC_READINGS = [
+    ("Are there pedestrians?", "Pedestrians usually cross here, but I don't see any today.",
+     set(), {"pedestrian"}),
+    ("Is there a bus?", "This lane is reserved for buses, but none is in it now.", set(),
+     {"bus"}),
+    ("Is there a truck?", "Trucks typically use the right lane; one is there now.", {"truck"},
+     set()),
+    ("Describe the scene.", "A street where cars are normally parked.", {"road"}, set()),
+    ("Is there a bicycle?", "Bicycles are common here, but there are none in this frame.", set(),
+     {"bicycle"}),
+    ("Is there a cyclist?", "The bike lane is meant for cyclists; a cyclist is riding in it.",
+     {"bike lane", "cyclist"}, set()),
+]
 
 
 @pytest.mark.parametrize(("prompt", "answer", "concepts", "denied"),
                          STATE_READINGS + TERSE_READINGS + WEATHER_READINGS
                          + STRUCTURED_READINGS + SUBJECT_READINGS + REASONING_READINGS
                          + SUPPOSED_READINGS + DEPARTED_READINGS + REFERRING_READINGS
-                         + EGO_READINGS + DEPICTED_READINGS + OCCLUDED_READINGS)
+                         + EGO_READINGS + DEPICTED_READINGS + OCCLUDED_READINGS
+                         + GENERIC_READINGS)
 def test_states_terse_absences_and_the_weather(
         extractor: ConceptExtractor, prompt: str, answer: str, concepts: set[str],
         denied: set[str]) -> None:
@@ -1188,7 +1203,7 @@ def test_states_terse_absences_and_the_weather(
     (`SUPPOSED_READINGS`), subjects that have left the frame and "not yet"
     (`DEPARTED_READINGS`), "the former", "the latter" and "the other"
     (`REFERRING_READINGS`), the ego vehicle (`EGO_READINGS`), likenesses of things
-    (`DEPICTED_READINGS`), things hidden in part or out of view (`OCCLUDED_READINGS`);
-    compared as sets."""
+    (`DEPICTED_READINGS`), things hidden in part or out of view (`OCCLUDED_READINGS`),
+    generalisations and purposes (`GENERIC_READINGS`); compared as sets."""
     read = extractor.answer(answer, extractor.prompt(prompt))
     assert (set(read.concepts), set(read.denied)) == (concepts, denied)
