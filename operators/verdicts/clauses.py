@@ -70,6 +70,7 @@ from drivexplain.operators.verdicts.lexicon import (
     RELATIVE_WORDS,
     RESTATED_BY,
     RESTATING,
+    SCARCELY,
     SCOPE_ENDS,
     SENTENCE_BREAKS,
     SO_VERBS,
@@ -80,6 +81,7 @@ from drivexplain.operators.verdicts.lexicon import (
     SUBJECTS,
     THERE_ONE_FILLER,
     UNSURE_WORDS,
+    UPPER_BOUNDS,
     WHEN_WORDS,
     lemma,
 )
@@ -640,6 +642,21 @@ def generic_scopes(toks: list[str]) -> list[bool]:
                 inside[purpose:i] = [True] * (i - purpose)
         start = i + 1
     return inside
+
+
+def bounds_only(toks: list[str]) -> bool:
+    """Whether an answer opens with an upper bound on a count ("No more than two.", "At most
+    one."; `UPPER_BOUNDS`): it may be zero, so it asserts nothing."""
+    return any(tuple(toks[: len(bound)]) == bound for bound in UPPER_BOUNDS)
+
+
+def scarce_at(toks: list[str], i: int) -> bool:
+    """Whether the concept at `i` follows "hardly any", "barely any" (`SCARCELY`): almost none,
+    neither said to be there nor denied."""
+    j = i - 1
+    while j >= 0 and (toks[j] in COLOURS or toks[j] in PREDICATE_FILLER):
+        j -= 1
+    return j >= 1 and toks[j] == "any" and toks[j - 1] in SCARCELY
 
 
 def unsupposed(toks: list[str]) -> list[str]:

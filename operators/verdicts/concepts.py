@@ -189,6 +189,7 @@ from typing import Protocol
 from drivexplain.operators.verdicts.clauses import (
     after_exception,
     afterthought_colour,
+    bounds_only,
     cannot_tell_at,
     cannot_tell_scopes,
     clause_start,
@@ -202,6 +203,7 @@ from drivexplain.operators.verdicts.clauses import (
     generic_scopes,
     goes_on_about_it,
     head_licensed,
+    is_count,
     is_negator,
     kind_in_doubt,
     likeness_at,
@@ -216,6 +218,7 @@ from drivexplain.operators.verdicts.clauses import (
     predicate_state,
     present_elsewhere,
     said_absent_after,
+    scarce_at,
     state_at,
     supposed_scopes,
     unlabelled,
@@ -750,7 +753,15 @@ class ConceptExtractor:
         read_toks = tokens(read)
         aside = [s or g for s, g in zip(supposed_scopes(read_toks), generic_scopes(read_toks),
                                         strict=True)]
-        mentions = [m for m in self.mentions(read, prompt.all_concepts) if not aside[m.start]]
+        found = self.mentions(read, prompt.all_concepts)
+        mentions = [m for m in found if not (aside[m.start] or scarce_at(read_toks, m.start))]
+        # "Buses usually stop here." says nothing of the frame; "...; one is there now." does
+        supposing = supposing or (len(mentions) < len(found) and not any(
+            is_count(t) for t, a in zip(read_toks, aside, strict=True) if not a))
+        if bounds_only(read_toks) and not mentions:
+            return Extraction(text, (), (), "specific", None, "none", (
+                "an upper bound on a count ('No more than two.') may be zero: it asserts and "
+                "denies nothing",))
         named, denied = self._split(mentions)
         negated = any(is_negator(all_toks, i) for i in range(len(all_toks)))
         polarity = final_answer(all_toks) or yes_or_no(
@@ -761,8 +772,9 @@ class ConceptExtractor:
             polarity = "deny"  # "Is anyone on the crosswalk?" "Only a dog.": no one is
         if polarity is None and not mentions and supposing:
             return Extraction(text, (), (), "specific", None, "none", (
-                "the answer only supposes what it names ('If there were a bus, it would be "
-                "...'): it asserts and denies nothing",))
+                "the answer only supposes, generalises or bounds what it names ('If there were "
+                "a bus, ...', 'Buses usually ...', 'Barely any buses'): it asserts and denies "
+                "nothing",))
         if polarity is None and not mentions and any(
                 cannot_tell_at(all_toks, i) for i in range(len(all_toks))) and \
                 self._refine_colour(toks, prompt.concepts) == prompt.concepts:

@@ -460,6 +460,11 @@ GENERIC_WORDS = frozenset({"usually", "typically", "often", "normally", "general
 PURPOSE_PHRASES = (("reserved", "for"), ("meant", "for"), ("designed", "for"),
                    ("intended", "for"), ("used", "by"))
 RELATIVE_WORDS = frozenset({"where", "which", "who", "whose"})
+# An upper bound on a count may be zero, so it says neither yes nor no: "No more than two.",
+# "At most one."
+UPPER_BOUNDS = (("no", "more", "than"), ("not", "more", "than"), ("at", "most"))
+# Words before "any" that leave a thing neither there nor absent: "Barely any cars".
+SCARCELY = frozenset({"hardly", "barely", "scarcely"})
 # Pronouns that pick one of the last two things named: "a car and a truck; the former is red",
 # or, with none named, of the question's alternatives: "Bicycle or motorcycle?" "The latter."
 ORDINAL_PRONOUNS = {"former": -2, "latter": -1}

@@ -1184,6 +1184,14 @@ GENERIC_READINGS = [
     ("Is there a cyclist?", "The bike lane is meant for cyclists; a cyclist is riding in it.",
      {"bike lane", "cyclist"}, set()),
 ]
+# An upper bound may be zero, and "barely any" is almost none: neither asserts nor denies.
+BOUND_READINGS = [
+    ("How many pedestrians?", "No more than two.", set(), set()),
+    ("How many trucks?", "At most one.", set(), set()),
+    ("Are there cars?", "Barely any cars, only a single taxi.", {"taxi"}, set()),
+    ("Are there pedestrians?", "Hardly any pedestrians.", set(), set()),
+    ("Are there pedestrians?", "No, not one.", set(), {"pedestrian"}),
+]
 
 
 @pytest.mark.parametrize(("prompt", "answer", "concepts", "denied"),
@@ -1191,7 +1199,7 @@ GENERIC_READINGS = [
                          + STRUCTURED_READINGS + SUBJECT_READINGS + REASONING_READINGS
                          + SUPPOSED_READINGS + DEPARTED_READINGS + REFERRING_READINGS
                          + EGO_READINGS + DEPICTED_READINGS + OCCLUDED_READINGS
-                         + GENERIC_READINGS)
+                         + GENERIC_READINGS + BOUND_READINGS)
 def test_states_terse_absences_and_the_weather(
         extractor: ConceptExtractor, prompt: str, answer: str, concepts: set[str],
         denied: set[str]) -> None:
@@ -1204,6 +1212,7 @@ def test_states_terse_absences_and_the_weather(
     (`DEPARTED_READINGS`), "the former", "the latter" and "the other"
     (`REFERRING_READINGS`), the ego vehicle (`EGO_READINGS`), likenesses of things
     (`DEPICTED_READINGS`), things hidden in part or out of view (`OCCLUDED_READINGS`),
-    generalisations and purposes (`GENERIC_READINGS`); compared as sets."""
+    generalisations and purposes (`GENERIC_READINGS`), bounds and "barely any"
+    (`BOUND_READINGS`); compared as sets."""
     read = extractor.answer(answer, extractor.prompt(prompt))
     assert (set(read.concepts), set(read.denied)) == (concepts, denied)
