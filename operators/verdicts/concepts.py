@@ -503,7 +503,7 @@ class ConceptExtractor:
             key = _lemmas(concept)
             if len(key) > 1 and (key[-1],) not in self._phrases:
                 by_head.setdefault(key[-1], []).append(concept)
-        covered = {k for it in items for k in range(it.start, it.stop)}
+        covered = {k for it in items for k in range(it.start, it.stop)} | _in_compounds(lemmas)
         found = []
         for i, lem in enumerate(lemmas):
             if i in covered:
@@ -1038,6 +1038,13 @@ class ConceptExtractor:
         if len(said) != 1:
             return concepts
         return tuple(dict.fromkeys(self._with_state(c, next(iter(said))) for c in concepts))
+
+
+def _in_compounds(lemmas: list[str]) -> set[int]:
+    """The token indices inside a compound that names no concept ("bus stop", "turn signal";
+    `NON_CONCEPT_COMPOUNDS`), so no head word inside one reads as a concept either."""
+    return {k for i in range(len(lemmas)) for n in (2, 3)
+            if tuple(lemmas[i : i + n]) in NON_CONCEPT_COMPOUNDS for k in range(i, i + n)}
 
 
 def _kind_of(narrow: str, broad: str) -> bool:

@@ -195,7 +195,11 @@ NON_CONCEPT_COMPOUNDS = frozenset({("bus", "stop"), ("bus", "shelter"), ("bus", 
                                    ("pedestrian", "island"), ("pedestrian", "refuge"),
                                    ("pedestrian", "crossing", "signal"),
                                    ("pedestrian", "crossing", "light"),
-                                   ("pedestrian", "crossing", "button")})
+                                   ("pedestrian", "crossing", "button"),
+                                   # a vehicle's own lamps, not a traffic light
+                                   ("turn", "signal"), ("hazard", "light"),
+                                   ("interior", "light"), ("warning", "light"),
+                                   ("emergency", "light")})
 # Concepts that are people: "Is anyone crossing?" "Just a cyclist." says someone is.
 PERSONS = frozenset({"pedestrian", "cyclist", "child", "person with an umbrella"})
 # What doubts that a thing named is of the kind asked: "a scooter, if that counts".

@@ -1192,6 +1192,12 @@ BOUND_READINGS = [
     ("Are there pedestrians?", "Hardly any pedestrians.", set(), set()),
     ("Are there pedestrians?", "No, not one.", set(), {"pedestrian"}),
 ]
+# A vehicle's own lamps are no traffic light.
+VEHICLE_LAMP_READINGS = [
+    ("What colour is the light?", "The turn signal of the van is amber.", {"van"}, set()),
+    ("Is there a car?", "Yes, a car with its hazard lights flashing.", {"car"}, set()),
+    ("Is the light green?", "Yes, the signal is green.", {"green traffic light"}, set()),
+]
 
 
 @pytest.mark.parametrize(("prompt", "answer", "concepts", "denied"),
@@ -1199,7 +1205,7 @@ BOUND_READINGS = [
                          + STRUCTURED_READINGS + SUBJECT_READINGS + REASONING_READINGS
                          + SUPPOSED_READINGS + DEPARTED_READINGS + REFERRING_READINGS
                          + EGO_READINGS + DEPICTED_READINGS + OCCLUDED_READINGS
-                         + GENERIC_READINGS + BOUND_READINGS)
+                         + GENERIC_READINGS + BOUND_READINGS + VEHICLE_LAMP_READINGS)
 def test_states_terse_absences_and_the_weather(
         extractor: ConceptExtractor, prompt: str, answer: str, concepts: set[str],
         denied: set[str]) -> None:
@@ -1213,6 +1219,6 @@ def test_states_terse_absences_and_the_weather(
     (`REFERRING_READINGS`), the ego vehicle (`EGO_READINGS`), likenesses of things
     (`DEPICTED_READINGS`), things hidden in part or out of view (`OCCLUDED_READINGS`),
     generalisations and purposes (`GENERIC_READINGS`), bounds and "barely any"
-    (`BOUND_READINGS`); compared as sets."""
+    (`BOUND_READINGS`), a vehicle's own lamps (`VEHICLE_LAMP_READINGS`); compared as sets."""
     read = extractor.answer(answer, extractor.prompt(prompt))
     assert (set(read.concepts), set(read.denied)) == (concepts, denied)
