@@ -39,6 +39,7 @@ from drivexplain.operators.verdicts.lexicon import (
     EXCEPTIONS,
     FINITE,
     FRAME_DEPICTIONS,
+    FRAME_OBJECTS,
     FRAME_WORDS,
     GENERIC_WORDS,
     HARD_WORDS,
@@ -51,6 +52,7 @@ from drivexplain.operators.verdicts.lexicon import (
     LIKENESS,
     LIST_GLUE,
     MANNER,
+    NEEDING,
     NEGATED_COPULAS,
     NEGATORS,
     NO_DOUBT,
@@ -480,6 +482,10 @@ def cannot_tell_at(toks: list[str], i: int) -> bool:
         return after[:1] == ["to"] and after[1:2] != [] and after[1] in CANNOT_TELL
     if tok == "no" and after[:1] == ["idea"]:
         return True
+    if tok in NEEDING:  # "I would need a clearer image to answer."
+        clause = toks[i + 1 : next((j for j in range(i + 1, len(toks)) if toks[j] in BREAKS),
+                                   len(toks))]
+        return any(a == "to" and b in CANNOT_TELL for a, b in itertools.pairwise(clause))
     if tok == "too":  # "too dark to tell", "too far away to see"
         rest = toks[i + 1 : i + 5]
         k = rest.index("to") if "to" in rest[1:] else -1
@@ -496,6 +502,9 @@ def cannot_tell_at(toks: list[str], i: int) -> bool:
                              for j in range(i + 1, i + 1 + len(clause)))
     if any(t in ("colour", "color") for t in clause) and any(t in PERCEIVING for t in clause):
         return True  # "I can't make out the colour", but "it is not red in colour" denies red
+    seen = [t for t in clause if t not in DEFINITES and t not in ("any", "this", "your")]
+    if len(seen) > 1 and seen[0] in PERCEIVING and seen[1] in FRAME_OBJECTS:
+        return True  # "Sorry, I cannot see images.", but "I can't see a bus in the image" denies
     manner = any(t in MANNER and not (t == "well" and k and clause[k - 1] == "as")
                  for k, t in enumerate(clause))  # "as well" is no manner
     return (after[:1] != [] and after[0] in CANNOT_TELL) or to_tell or manner

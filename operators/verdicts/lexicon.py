@@ -512,7 +512,7 @@ FINITE = COPULAS | frozenset(
 # A negated hedge says nothing about absence: "I'm not sure", "I can't tell".
 HEDGES = frozenset(
     {"sure", "certain", "clear", "tell", "say", "determine", "confirm", "know", "possible",
-     "only", "read"}
+     "only", "read", "answer"}
 )
 # What a negated hedge or these words say is that the speaker cannot tell: what follows in the
 # clause is neither asserted nor denied ("I'm not sure there is one", "hard to say whether").
@@ -523,7 +523,11 @@ PERCEIVING = frozenset({"make", "see", "tell", "determine", "identify", "discern
                         "distinguish", "read", "say", "judge"})
 UNSURE_WORDS = frozenset({"unsure", "unclear", "uncertain", "unknown"})
 # "hard to tell", "difficult to say", "impossible to determine"
-HARD_WORDS = frozenset({"hard", "difficult", "impossible", "tough", "tricky"})
+HARD_WORDS = frozenset({"hard", "difficult", "impossible", "tough", "tricky", "unable"})
+# Verbs of needing more before one can tell: "I would need a clearer image to answer."
+NEEDING = frozenset({"need", "needs", "require", "requires"})
+# What a refusal says it cannot see: the frame itself ("I cannot see images").
+FRAME_OBJECTS = frozenset({"image", "images", "picture", "pictures", "photo", "photos"})
 # What a list of concepts may hold besides them: "no cars, trucks, or any buses".
 LIST_GLUE = frozenset({"a", "an", "the", "any", "or", "and", "nor", "some", "even"})
 # Open questions about the scene (Case II); anything else without a concept is Case III.

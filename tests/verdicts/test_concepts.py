@@ -1198,6 +1198,15 @@ VEHICLE_LAMP_READINGS = [
     ("Is there a car?", "Yes, a car with its hazard lights flashing.", {"car"}, set()),
     ("Is the light green?", "Yes, the signal is green.", {"green traffic light"}, set()),
 ]
+# A refusal asserts and denies nothing; not seeing a thing in the image is still a no.
+REFUSAL_READINGS = [
+    ("Is there a bus?", "I can't answer that from this image.", set(), set()),
+    ("Is there a truck?", "Sorry, I cannot see images.", set(), set()),
+    ("Is there a truck?", "I can't see a truck in the image.", set(), {"truck"}),
+    ("Is there a pedestrian?", "I'm unable to tell whether there is a pedestrian.", set(), set()),
+    ("Is there a car?", "I would need a clearer image to answer.", set(), set()),
+    ("Should I stop?", "You need to stop for the pedestrian.", {"pedestrian"}, set()),
+]
 
 
 @pytest.mark.parametrize(("prompt", "answer", "concepts", "denied"),
@@ -1205,7 +1214,8 @@ VEHICLE_LAMP_READINGS = [
                          + STRUCTURED_READINGS + SUBJECT_READINGS + REASONING_READINGS
                          + SUPPOSED_READINGS + DEPARTED_READINGS + REFERRING_READINGS
                          + EGO_READINGS + DEPICTED_READINGS + OCCLUDED_READINGS
-                         + GENERIC_READINGS + BOUND_READINGS + VEHICLE_LAMP_READINGS)
+                         + GENERIC_READINGS + BOUND_READINGS + VEHICLE_LAMP_READINGS
+                         + REFUSAL_READINGS)
 def test_states_terse_absences_and_the_weather(
         extractor: ConceptExtractor, prompt: str, answer: str, concepts: set[str],
         denied: set[str]) -> None:
@@ -1219,6 +1229,7 @@ def test_states_terse_absences_and_the_weather(
     (`REFERRING_READINGS`), the ego vehicle (`EGO_READINGS`), likenesses of things
     (`DEPICTED_READINGS`), things hidden in part or out of view (`OCCLUDED_READINGS`),
     generalisations and purposes (`GENERIC_READINGS`), bounds and "barely any"
-    (`BOUND_READINGS`), a vehicle's own lamps (`VEHICLE_LAMP_READINGS`); compared as sets."""
+    (`BOUND_READINGS`), a vehicle's own lamps (`VEHICLE_LAMP_READINGS`), refusals
+    (`REFUSAL_READINGS`); compared as sets."""
     read = extractor.answer(answer, extractor.prompt(prompt))
     assert (set(read.concepts), set(read.denied)) == (concepts, denied)
