@@ -510,11 +510,14 @@ class ConceptExtractor:
                 continue
             before = toks[i - 1] if i > 0 else ""
             targets = list(dict.fromkeys(by_head.get(lem, ())))
-            named = [it.concept for it in items if it.stop <= i and not it.pronoun]
-            pair = named[-2:] if len(named) > 1 else list(context)[:2] if not named else []
-            if toks[i] in ORDINAL_PRONOUNS and before in DEFINITES and len(pair) == 2:
-                found.append(_Item(pair[ORDINAL_PRONOUNS[toks[i]]], i, i + 1, inherited=True))
-            elif len(targets) == 1 and (before in DEFINITES or before in COLOURS):
+            if toks[i] in ORDINAL_PRONOUNS and before in DEFINITES:
+                named = [it.concept for it in items if it.stop <= i and not it.pronoun]
+                pair = named[-2:] if len(named) > 1 else list(context)[:2] if not named else []
+                if len(pair) == 2:
+                    found.append(_Item(pair[ORDINAL_PRONOUNS[toks[i]]], i, i + 1,
+                                       inherited=True))
+                    continue
+            if len(targets) == 1 and (before in DEFINITES or before in COLOURS):
                 found.append(_Item(targets[0], i, i + 1, inherited=True,
                                    colour=before if before in COLOURS else None))
             elif lem in self._coloured_heads:
