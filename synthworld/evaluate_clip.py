@@ -12,7 +12,6 @@ in that attribute, on frames where the answer is unambiguous.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import time
 from collections import defaultdict
@@ -28,6 +27,7 @@ from drivexplain.operators.models.tiny_clip import (
     default_weights_path,
     frames_to_tensor,
 )
+from drivexplain.operators.verdicts.grounding import file_sha256
 from drivexplain.synthworld.objects import CLASS_COLOURS, OBJECT_CLASSES
 from drivexplain.synthworld.scene import Frame, render_scene
 
@@ -206,7 +206,7 @@ def evaluate(weights: Path, n: int = 400, size: tuple[int, int] = (640, 360)) ->
     concepts = list(OBJECT_CLASSES) + [f"{c} traffic light" for c in CLASS_COLOURS["traffic light"]]
     result = {
         "weights": package_relative(weights),
-        "weights_sha256": hashlib.sha256(Path(weights).read_bytes()).hexdigest(),
+        "weights_sha256": file_sha256(weights),
         "n_test": n, "n_calib": n, "render_size": f"{size[0]}x{size[1]}",
         "test_seeds": f"{TEST_SEED_BASE}..{TEST_SEED_BASE + n - 1}",
         "calib_seeds": f"{CALIB_SEED_BASE}..{CALIB_SEED_BASE + n - 1}",

@@ -483,9 +483,7 @@ def cannot_tell_at(toks: list[str], i: int) -> bool:
     if tok == "no" and after[:1] == ["idea"]:
         return True
     if tok in NEEDING:  # "I would need a clearer image to answer."
-        clause = toks[i + 1 : next((j for j in range(i + 1, len(toks)) if toks[j] in BREAKS),
-                                   len(toks))]
-        return any(a == "to" and b in CANNOT_TELL for a, b in itertools.pairwise(clause))
+        return _to_tell(_clause_after(toks, i))
     if tok == "too":  # "too dark to tell", "too far away to see"
         rest = toks[i + 1 : i + 5]
         k = rest.index("to") if "to" in rest[1:] else -1
@@ -493,10 +491,9 @@ def cannot_tell_at(toks: list[str], i: int) -> bool:
                                                  or rest[k + 1] in ("see", "make"))
     if not (tok in NEGATORS or tok.endswith("n't")):
         return False
-    clause = toks[i + 1 : next((j for j in range(i + 1, len(toks)) if toks[j] in BREAKS),
-                               len(toks))]
+    clause = _clause_after(toks, i)
     # "not possible to determine", "does not give enough information to tell", "unable to say"
-    to_tell = any(a == "to" and b in CANNOT_TELL for a, b in itertools.pairwise(clause))
+    to_tell = _to_tell(clause)
     # "No, it's too dark to see.": the no is for want of seeing, as "too dark to tell" is
     to_tell = to_tell or any(toks[j] == "too" and cannot_tell_at(toks, j)
                              for j in range(i + 1, i + 1 + len(clause)))
@@ -508,6 +505,17 @@ def cannot_tell_at(toks: list[str], i: int) -> bool:
     manner = any(t in MANNER and not (t == "well" and k and clause[k - 1] == "as")
                  for k, t in enumerate(clause))  # "as well" is no manner
     return (after[:1] != [] and after[0] in CANNOT_TELL) or to_tell or manner
+
+
+def _clause_after(toks: list[str], i: int) -> list[str]:
+    """The tokens after `i` up to the next break."""
+    return toks[i + 1 : next((j for j in range(i + 1, len(toks)) if toks[j] in BREAKS),
+                             len(toks))]
+
+
+def _to_tell(clause: list[str]) -> bool:
+    """Whether `clause` holds "to" and a word of telling: "... enough information to tell"."""
+    return any(a == "to" and b in CANNOT_TELL for a, b in itertools.pairwise(clause))
 
 
 def denies_one(toks: list[str]) -> bool:

@@ -745,8 +745,9 @@ class ConceptExtractor:
 
     def _read_answer(self, text: str, read: str, prompt: Extraction) -> Extraction:
         """`answer` on `read`, the answer as prose; `text` is kept as written."""
-        kept = unsupposed(tokens(read))
-        supposing = len(kept) < len(tokens(read))
+        written = tokens(read)
+        kept = unsupposed(written)
+        supposing = len(kept) < len(written)
         if supposing:
             read = " ".join(kept)
         all_toks = unlabelled(tokens(read))
