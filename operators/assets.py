@@ -6,6 +6,7 @@ checkout and a container all read the same files without knowing where they were
 
 from __future__ import annotations
 
+import hashlib
 import os
 from importlib.resources import files
 from pathlib import Path
@@ -43,3 +44,13 @@ def package_relative(path: str | Path) -> str:
     resolved = Path(path).resolve()
     root = PACKAGE_ROOT.resolve()
     return str(resolved.relative_to(root) if resolved.is_relative_to(root) else path)
+
+
+def file_sha256(path: str | Path) -> str:
+    """The sha256 of a file's bytes, read in 1 MiB blocks: what identifies a weights file (a
+    calibration is only valid for the weights whose sha256 it records)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

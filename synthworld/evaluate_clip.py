@@ -20,14 +20,13 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from drivexplain.operators.assets import package_relative
+from drivexplain.operators.assets import file_sha256, package_relative
 from drivexplain.operators.models.tiny_clip import (
     TINY_CLIP_NAME,
     create_tiny_clip,
     default_weights_path,
     frames_to_tensor,
 )
-from drivexplain.operators.verdicts.grounding import file_sha256
 from drivexplain.synthworld.objects import CLASS_COLOURS, OBJECT_CLASSES
 from drivexplain.synthworld.scene import Frame, render_scene
 

@@ -83,7 +83,9 @@ class TrainBatch:
     run has targets); `texts`, the tokenised captions then the counterfactual hard negatives;
     `truth` (B, T), 1 true, 0 false, -1 not known (an augmented image's captions); `n_paired`,
     how many texts are sampled true captions; `targets`, None for a caption-only run; `seconds`,
-    what building it cost."""
+    what building it cost; `whole` (B,) bool, True for an image that is a whole frame and False
+    for a close-up (`crop_prob`), so a loss that only holds for whole frames can leave the
+    close-ups out."""
 
     images: torch.Tensor
     texts: torch.Tensor
@@ -91,6 +93,7 @@ class TrainBatch:
     n_paired: int
     targets: Targets | None
     seconds: float
+    whole: torch.Tensor
 
 
 def frame_with(class_name: str, size: tuple[int, int], rng: np.random.Generator, base: int,
@@ -113,7 +116,9 @@ def make_batch(step: int, cfg: dict, tokenizer, rng: np.random.Generator,
                input_size: tuple[int, int] | None = None):
     """Render a batch of new scenes and build captions, hard negatives and their truth table.
 
-    `input_size` is the model's (height, width); by default TinyDriveCLIP's.
+    `input_size` is the model's (height, width); by default TinyDriveCLIP's. Returns the images,
+    tokenised texts, truth table, number of paired captions, the frames, and which images are
+    whole frames rather than close-ups.
     """
     b = int(cfg["batch_size"])
     size = tuple(cfg["render_size"])
@@ -125,9 +130,12 @@ def make_batch(step: int, cfg: dict, tokenizer, rng: np.random.Generator,
         frames = [frame_with(boost[int(rng.integers(len(boost)))], size, rng, base)
                   if rng.random() < prob else f for f in frames]
     crop_prob = float(cfg.get("crop_prob", 0.0))
+    whole = torch.ones(b, dtype=torch.bool)
     if crop_prob > 0:
         scales = tuple(float(v) for v in cfg.get("crop_scales", (0.3, 0.7)))
-        frames = [crop_view(f, rng, scales) if rng.random() < crop_prob else f for f in frames]
+        for i in range(b):
+            if rng.random() < crop_prob:
+                frames[i], whole[i] = crop_view(frames[i], rng, scales), False
     facts = [frame_facts(f) for f in frames]
     per_image = int(cfg.get("captions_per_image", 1))
     caps = [sample_caption(f, rng) for _ in range(per_image) for f in frames]
@@ -143,7 +151,7 @@ def make_batch(step: int, cfg: dict, tokenizer, rng: np.random.Generator,
         truth[torch.arange(b), torch.arange(b) + r * b] = 1
     images = frames_to_tensor([f.image for f in frames], input_size)
     texts = tokenizer([c.text for c in all_caps])
-    return images, texts, truth, len(caps), frames
+    return images, texts, truth, len(caps), frames, whole
 
 
 def batch_targets(images: torch.Tensor, truth: torch.Tensor, frames: list,
@@ -184,12 +192,14 @@ def build_batch(step: int, cfg: dict, tokenizer, input_size: tuple[int, int],
     """Step `step`'s batch: the same for the same config and step, wherever it is built."""
     started = time.perf_counter()
     rng = step_rng(cfg, step)
-    images, texts, truth, n_paired, frames = make_batch(step, cfg, tokenizer, rng, input_size)
+    images, texts, truth, n_paired, frames, whole = make_batch(step, cfg, tokenizer, rng,
+                                                               input_size)
     targets = None
     if uses_targets(cfg):
         images, truth, targets = batch_targets(images, truth, frames, rng, cfg, grid,
                                                input_size)
-    return TrainBatch(images, texts, truth, n_paired, targets, time.perf_counter() - started)
+    return TrainBatch(images, texts, truth, n_paired, targets, time.perf_counter() - started,
+                      whole)
 
 
 _WORKER: dict[str, Any] = {}

@@ -99,8 +99,11 @@ class Teacher:
     for the classes it was not asked to change, and pulling the weights towards their start
     (`anchor_penalty`, L2-SP) did not keep them. This holds the readings themselves: the mean
     squared difference of the student's and teacher's logits (scale x cosine) over the
-    concepts, on the batch's own (partly masked) images. With a frozen text tower
-    (`freeze_text`), the concepts' text embeddings are computed once.
+    concepts, on the batch's own (partly masked) whole frames. Close-ups (`crop_prob`) are left
+    out: a teacher trained on whole frames reads a crop as noise (its best tile told
+    pedestrians apart at 0.51-0.71, model card), and holding the student to that noise would
+    forbid what the close-ups are there to teach. With a frozen text tower (`freeze_text`), the
+    concepts' text embeddings are computed once.
     """
 
     def __init__(self, model: torch.nn.Module, directions: torch.Tensor) -> None:
@@ -132,8 +135,12 @@ class Teacher:
             directions = student.encode_text(tokenizer(concepts).to(device), normalize=True)
         return cls(teacher, directions.detach())
 
-    def loss(self, images: torch.Tensor, student_unit: torch.Tensor,
-             scale: torch.Tensor) -> torch.Tensor:
+    def loss(self, images: torch.Tensor, student_unit: torch.Tensor, scale: torch.Tensor,
+             whole: torch.Tensor) -> torch.Tensor:
+        """The distillation term over the images `whole` marks; 0 when it marks none."""
+        if not bool(whole.any()):
+            return student_unit.sum() * 0.0
+        images, student_unit = images[whole], student_unit[whole]
         with torch.no_grad():
             teacher_unit = torch.nn.functional.normalize(
                 self.model.encode_image(images).float(), dim=-1)
@@ -219,7 +226,7 @@ def supervised_loss(model, tokenizer, batch: TrainBatch, cfg: dict,
                           + background_loss(values, cls_f[:n_cls], background))
         loss = loss + value_weight * parts["value"]
     if teacher is not None:
-        parts["distill"] = teacher.loss(images, img_f, scale)
+        parts["distill"] = teacher.loss(images, img_f, scale, batch.whole.to(device))
         loss = loss + float(cfg.get("distill_weight", 0.0)) * parts["distill"]
     colour_weight = float(cfg.get("colour_weight", 0.0))
     if colour_weight > 0:

@@ -16,7 +16,6 @@ The model card (README.md) records the measured answer accuracy per question typ
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import math
 import time
@@ -27,7 +26,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from drivexplain.operators.assets import package_relative
+from drivexplain.operators.assets import file_sha256, package_relative
 from drivexplain.operators.vlm.backend import (
     FALLBACK_PROMPT_TEMPLATE,
     TEXT_ONLY_PROMPT_TEMPLATE,
@@ -386,7 +385,7 @@ def train(cfg: dict, out_dir: Path, clip_weights: Path | None) -> dict:
         "train_qas": len(qas),
         "vocab_size": len(tokenizer),
         "clip_weights": package_relative(clip_path),
-        "clip_sha256": hashlib.sha256(clip_path.read_bytes()).hexdigest(),
+        "clip_sha256": file_sha256(clip_path),
     }
     if cfg.get("init_from"):
         stats["note"] = (

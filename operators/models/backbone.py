@@ -24,14 +24,13 @@ import torch
 import torch.nn.functional as F
 from open_clip.transformer import ResidualAttentionBlock, VisionTransformer
 
-from drivexplain.operators.assets import looks_like_path
+from drivexplain.operators.assets import file_sha256, looks_like_path
 from drivexplain.operators.config import ModelConfig
 from drivexplain.operators.models.tiny_clip import (
     TINY_CLIP_NAME,
     default_weights_path,
     register_model_configs,
 )
-from drivexplain.operators.verdicts.grounding import file_sha256
 
 
 class BackboneError(ValueError):

@@ -20,7 +20,6 @@ No extra forward pass is needed: every feature is read off what the operator alr
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import math
@@ -265,14 +264,6 @@ def load_calibration(path: str | Path) -> GroundingCalibration:
         where = ".".join(str(p) for p in first["loc"]) or "<root>"
         raise CalibrationError(
             f"grounding calibration {path} is malformed: {where}: {first['msg']}") from None
-
-
-def file_sha256(path: str | Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def colour_margin(concept: str, z_by_concept: Mapping[str, float], colours: Sequence[str]

@@ -443,3 +443,21 @@ def test_the_teacher_holds_the_cosines_of_the_model_a_fine_tune_started_from(tmp
                                torch.device("cpu")) is None
     with pytest.raises(ValueError, match="freeze_text"):
         Teacher.from_config({**cfg, "freeze_text": False}, student, tok, torch.device("cpu"))
+    # close-ups are the student's to learn: the teacher reads only whole frames
+    closeups = {**cfg, "crop_prob": 1.0}
+    cropped = build_batch(0, closeups, tok, size, grid)
+    assert not bool(cropped.whole.any())
+    assert supervised_loss(student, tok, cropped, closeups, teacher)[1]["distill"] == 0.0
+    mixed = next(batch for step in range(20)
+                 if 0 < int((batch := build_batch(step, {**cfg, "batch_size": 4,
+                                                         "crop_prob": 0.5}, tok, size,
+                                                  grid)).whole.sum()) < 4)
+    student.visual.output_tokens = False  # supervised_loss asked for the patch tokens too
+    with torch.no_grad():
+        unit = torch.nn.functional.normalize(student.encode_image(mixed.images), dim=-1)
+        scale = student.logit_scale.exp()
+        kept = mixed.whole
+        both = teacher.loss(mixed.images, unit, scale, kept)
+        only_whole = teacher.loss(mixed.images[kept], unit[kept], scale,
+                                  torch.ones(int(kept.sum()), dtype=torch.bool))
+    assert float(both) > 1e-3 and float(both) == pytest.approx(float(only_whole), rel=1e-5)

@@ -9,14 +9,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from drivexplain.operators.assets import TINY_CLIP_CALIBRATION
+from drivexplain.operators.assets import TINY_CLIP_CALIBRATION, file_sha256
 from drivexplain.operators.config import CoherenceConfig
 from drivexplain.operators.verdicts.coherence import ConceptEvidence, FrameCheck, decide
 from drivexplain.operators.verdicts.grounding import (
     CalibrationError,
     GroundingFeatures,
     colour_margin,
-    file_sha256,
     fit_grounding,
     grounding_for,
     load_calibration,
