@@ -631,15 +631,16 @@ def crop_study(operator: ConceptAttribution, frames: list[Frame],
     product's own code) at each candidate scale alone, read both ways (`crop_z`,
     `crop_similarity`). Present: a salient instance; absent: none at all; tiny non-salient
     instances are left out. Reported as AUROC beside the whole frame's z and raw cosine, per
-    size bin, with crops cut from the transported frame (what the actors hold, and what is
-    chosen from) and, for comparison, from the 640x360 render (`full-res`): whether a larger
-    transport size would pay. The chosen scale is the one whose better reading is best.
+    size bin and per class with at least 5 labels a side, with crops cut from the transported
+    frame (what the actors hold, and what is chosen from) and, for comparison, from the 640x360
+    render (`full-res`): whether a larger transport size would pay. The chosen scale is the one
+    whose better reading is best.
     """
     from sklearn.metrics import roc_auc_score
 
     names, _ = operator.vocabulary()
     classes = [c for c in OBJECT_CLASSES if c in {n.lower() for n in names}]
-    labels_, area_ = [], []
+    labels_, area_, class_ = [], [], []
     columns: dict[str, list[float]] = defaultdict(list)
     for frame in frames:
         salient = frame.present_concepts(salient_only=True)
@@ -656,6 +657,7 @@ def crop_study(operator: ConceptAttribution, frames: list[Frame],
             if c in salient or c not in anywhere:
                 labels_.append(c in salient)
                 area_.append(float(frame.mask_for(c).mean()))
+                class_.append(c)
                 columns["whole_frame_z"].append(evidence[c].vocab_z)
                 columns["whole_frame_similarity"].append(evidence[c].similarity)
                 for key, closeups in per_scale.items():
@@ -663,6 +665,7 @@ def crop_study(operator: ConceptAttribution, frames: list[Frame],
                     columns[f"crop_similarity{key}"].append(closeups[c].similarity)
     labels = np.array(labels_)
     area = np.array(area_)
+    owner = np.array(class_)
     out: dict = {"frames": len(frames), "pairs": len(labels)}
     for name, column in columns.items():
         values = np.array(column, dtype=float)
@@ -671,6 +674,10 @@ def crop_study(operator: ConceptAttribution, frames: list[Frame],
             keep = ~labels | ((area >= lo) & (area < hi))
             if labels[keep].any():
                 out[name][bin_name] = round(float(roc_auc_score(labels[keep], values[keep])), 3)
+        for c in classes:  # per class, where both sides have a few labels
+            keep = owner == c
+            if min(int(labels[keep].sum()), int((~labels[keep]).sum())) >= 5:
+                out[name][c] = round(float(roc_auc_score(labels[keep], values[keep])), 3)
     out["chosen_scale"] = max(scales, key=lambda s: max(
         out[f"crop_{reading}@{s:g}"]["auroc"] for reading in ("z", "similarity")))
     return out
@@ -878,8 +885,13 @@ def main() -> None:
     calibration = fit_choosing_closeups([e.features() for e in evidence], labels,
                                         operator.model_id, digest, source, crop_scales)
     if crop_scales:
+        # which concepts the close-ups would help, whether or not they are kept
+        with_crops = (calibration if calibration.crop_scales else fit_grounding(
+            [e.features() for e in evidence], labels, operator.model_id, digest, source,
+            crop_scales=crop_scales))
         results["closeups_on_calibration"] = {
-            k: v for k, v in calibration.fitted_on.items() if "closeups" in k}
+            **{k: v for k, v in calibration.fitted_on.items() if "closeups" in k},
+            "concept_auroc_with_closeups": with_crops.concept_auroc}
     if crop_scales and not calibration.crop_scales:
         crop_scales = ()
         cal_checks = [replace(c, evidence={k: without_closeups(e) for k, e in c.evidence.items()})

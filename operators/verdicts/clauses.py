@@ -25,6 +25,7 @@ from drivexplain.operators.verdicts.lexicon import (
     CONDITION_WORDS,
     COPULAS,
     COUNT_WORDS,
+    COVER_FILLER,
     DEFINITES,
     DEGREE_ADVERBS,
     DEGREE_WORDS,
@@ -45,6 +46,7 @@ from drivexplain.operators.verdicts.lexicon import (
     HARD_WORDS,
     HEAD_MODIFIERS,
     HEDGES,
+    ING_NOUNS,
     INVERTED_CONDITIONS,
     INVERTED_SUBJECTS,
     KIND_QUALIFIERS,
@@ -176,6 +178,12 @@ def state_at(toks: list[str], j: int) -> tuple[str, int] | None:
     for phrase, state in STATE_PHRASES.items():
         if tuple(toks[j : j + len(phrase)]) == phrase:
             return state, j + len(phrase)
+    if toks[j : j + 1] == ["covered"] and toks[j + 1 : j + 2] in (["in"], ["with"]):
+        k = j + 2  # "covered with a thin layer of snow"
+        while k < len(toks) and toks[k] in COVER_FILLER:
+            k += 1
+        if k < len(toks) and toks[k] == "snow":
+            return "snowy", k + 1
     return None
 
 
@@ -635,6 +643,12 @@ def supposed_scopes(toks: list[str]) -> list[bool]:
             active = True
         inside[i] = active
     return inside
+
+
+def participle(tok: str) -> bool:
+    """Whether `tok` reads as a present participle ("crossing", "waiting"), not a noun that
+    ends like one (`ING_NOUNS`: "building", "markings")."""
+    return len(tok) > 4 and tok.endswith("ing") and tok not in ING_NOUNS
 
 
 def generic_scopes(toks: list[str]) -> list[bool]:

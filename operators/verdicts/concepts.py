@@ -77,25 +77,25 @@ in `operators.verdicts.questions`):
   the road wet?", "Does the road look wet?") is answered as one about a colour: "Yes." is the
   wet road, "No." keeps the road and denies the wet road, and a bare state ("No, just wet." to
   "Are the roads icy?") refines what was asked.
-- Negation. A concept inside the scope of a negator ("no", "not", "none", "zero", "without",
-  "n't", ...) is recorded as *denied*, not as named: the text asserts its absence. The scope runs
-  from the negator to the end of its clause, not over a fixed number of words, because lists run
-  long ("I don't see any cars, trucks or buses"). It ends at punctuation (except a comma that
-  continues a list of concepts), at a contrastive word ("There are no cars, only trucks": "only",
-  "but", "just", "except", ...), at a preposition (in "no pedestrians on the crosswalk" the
-  crosswalk is there), and at "and"/"or" when a new clause follows ("There is no snow and the road
-  is wet"). A sentence-initial "No," is an answer word, not a negator of what follows ("No, a
-  pedestrian is crossing."), and a negated hedge ("not sure", "can't tell") negates nothing. A
-  clause that says its subject is not there ("The bus is not visible.", "Pedestrians cannot be
-  seen.", "The cyclist is missing.") denies that subject, found as for colours, and so does a
-  terse one without its verb ("Bus no longer visible.", "Cyclist not detected.", "Truck
-  missing", `clauses.said_absent_after`). A negated concept
-  after a restricting word ("no other cars", "no moving vehicles") or with an exception ("no
-  vehicles other than a bus", "apart from the truck, no vehicles") is neither denied nor named:
-  some of its kind may be there, and often the answer has just named one. So is a negated class
-  the answer names a kind of as there ("Several trucks are in the right lane; the left lane is
-  free of vehicles."). A negated seeing with a manner adverb ("I can't see the light clearly")
-  says how well, not whether: it is a cannot-tell.
+- Negation. A concept inside the scope of a negator ("no", "not", "none", "zero", "without", "n't",
+  ...) is recorded as *denied*, not as named: the text asserts its absence. The scope runs from the
+  negator to the end of its clause, not over a fixed number of words, because lists run long ("I
+  don't see any cars, trucks or buses"). It ends at punctuation (except a comma that continues a
+  list of concepts), at a contrastive word ("There are no cars, only trucks": "only", "but", "just",
+  "except", ...), at a preposition (in "no pedestrians on the crosswalk" the crosswalk is there), at
+  a participle right after a denied concept (in "no pedestrians crossing the street" the street is
+  there), and at "and"/"or" when a new clause follows ("There is no snow and the road is wet"). A
+  sentence-initial "No," is an answer word, not a negator of what follows ("No, a pedestrian is
+  crossing."), and a negated hedge ("not sure", "can't tell") negates nothing. A clause that says
+  its subject is not there ("The bus is not visible.", "Pedestrians cannot be seen.", "The cyclist
+  is missing.") denies that subject, found as for colours, and so does a terse one without its verb
+  ("Bus no longer visible.", "Cyclist not detected.", "Truck missing", `clauses.said_absent_after`).
+  A negated concept after a restricting word ("no other cars", "no moving vehicles") or with an
+  exception ("no vehicles other than a bus", "apart from the truck, no vehicles") is neither denied
+  nor named: some of its kind may be there, and often the answer has just named one. So is a negated
+  class the answer names a kind of as there ("Several trucks are in the right lane; the left lane is
+  free of vehicles."). A negated seeing with a manner adverb ("I can't see the light clearly") says
+  how well, not whether: it is a cannot-tell.
 - Lists and tables. A concept that opens its line or list item and is followed by a mark (":",
   "?", a dash, "(", "|") takes the value after it: "Bus: no", "buses - absent", "| bus | no |",
   "Pedestrians? None." deny it, "Car (black)" colours it. A negated heading of presence ("Not
@@ -213,6 +213,7 @@ from drivexplain.operators.verdicts.clauses import (
     noun_reading,
     own_colours,
     part_named,
+    participle,
     predicate_absent,
     predicate_colour,
     predicate_state,
@@ -659,7 +660,8 @@ class ConceptExtractor:
                 inside[i] = active
                 named = True
                 continue
-            if tok in SCOPE_ENDS or (tok in PREPOSITIONS and not likeness_at(toks, i)):
+            if tok in SCOPE_ENDS or (tok in PREPOSITIONS and not likeness_at(toks, i)) or (
+                    i > 0 and covered[i - 1] and participle(tok)):
                 active = False
             elif tok in CONJUNCTIONS:
                 if new_clause(toks, i + 1, verb_seen):

@@ -357,6 +357,9 @@ STATE_PHRASES: dict[tuple[str, ...], str] = {("covered", "in", "snow"): "snowy",
                                              ("covered", "with", "snow"): "snowy",
                                              ("snow", "covered"): "snowy",
                                              ("under", "snow"): "snowy"}
+# Words that may stand between "covered in" and the snow: "covered with a thin layer of snow".
+COVER_FILLER = frozenset({"a", "an", "some", "thin", "thick", "light", "heavy", "fresh", "layer",
+                          "blanket", "dusting", "coat", "coating", "sheet", "of"})
 # Concepts that are the whole frame's condition: "at night" and "in the rain" name them, not a
 # place where something is asked about.
 FRAME_CONDITIONS = frozenset({"night", "rain", "snow", "fog"})
@@ -462,7 +465,10 @@ GENERIC_WORDS = frozenset({"usually", "typically", "often", "normally", "general
 # Phrases of purpose whose object is who a place is for, not who is in it: "a lane reserved for
 # buses", "the sidewalk is used by pedestrians".
 PURPOSE_PHRASES = (("reserved", "for"), ("meant", "for"), ("designed", "for"),
-                   ("intended", "for"), ("used", "by"))
+                   ("intended", "for"), ("used", "by"),
+                   # what a sign or a light means: "red, indicating that vehicles must stop"
+                   ("indicating", "that"), ("meaning", "that"), ("signalling", "that"),
+                   ("signaling", "that"))
 RELATIVE_WORDS = frozenset({"where", "which", "who", "whose"})
 # An upper bound on a count may be zero, so it says neither yes nor no: "No more than two.",
 # "At most one."
@@ -486,6 +492,11 @@ CLAUSE_WORDS = frozenset(
     {"and", "or", "but", "while", "whereas", "although", "though", "because", "so", "yet",
      "only", "just", "except"}
 )
+# Nouns that end like a participle, which `participle_after` must not read as one.
+ING_NOUNS = frozenset({"building", "buildings", "marking", "markings",
+                       "parking", "railing", "railings", "ceiling", "lighting", "thing",
+                       "things", "nothing", "anything", "something", "everything", "evening",
+                       "morning", "ring", "spring", "string", "wing", "king", "clothing"})
 # Negation scope ends (module docstring): contrast, prepositions, new clauses.
 SCOPE_ENDS = frozenset(
     {"but", "only", "just", "except", "instead", "rather", "however", "though", "although",

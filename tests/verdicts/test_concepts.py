@@ -977,6 +977,9 @@ STATE_READINGS = [
     ("Describe the scene.", "A damp street and a snow-covered sidewalk.",
      {"wet road", "sidewalk", "snow"}, set()),
     ("Describe the scene.", "A snow-covered road.", {"snowy road"}, set()),
+    ("Describe the scene.", "The road is covered with a thin layer of snow.",
+     {"snowy road", "snow"}, set()),
+    ("Describe the scene.", "The road is covered in a layer of leaves.", {"road"}, set()),
     # a negated state, or two, says none
     ("Describe the scene.", "The road is not wet.", {"road"}, set()),
     ("Describe the scene.", "The road is wet or snowy.", {"road", "snow"}, set()),
@@ -1183,6 +1186,20 @@ GENERIC_READINGS = [
      {"bicycle"}),
     ("Is there a cyclist?", "The bike lane is meant for cyclists; a cyclist is riding in it.",
      {"bike lane", "cyclist"}, set()),
+    # what a sign or a light means is no report of who is there
+    ("Is the light red?", "Yes, it is red, meaning that cars must stop.", {"red traffic light"},
+     set()),
+    ("Describe the scene.", "A stop sign, indicating that vehicles must stop; a truck waits.",
+     {"stop sign", "truck"}, set()),
+]
+# a participle right after a denied concept ends the denial: what it does is to something there
+PARTICIPLE_READINGS = [
+    ("Describe the scene.", "No pedestrians crossing the street.", {"road"}, {"pedestrian"}),
+    ("Describe the scene.", "There are no cars waiting at the intersection.", {"intersection"},
+     {"car"}),
+    ("Describe the scene.", "No cars or buildings.", set(), {"car", "building"}),
+    ("Describe the scene.", "I see no trucks, buses or cyclists.", set(),
+     {"truck", "bus", "cyclist"}),
 ]
 # An upper bound may be zero, and "barely any" is almost none: neither asserts nor denies.
 BOUND_READINGS = [
@@ -1215,7 +1232,7 @@ REFUSAL_READINGS = [
                          + SUPPOSED_READINGS + DEPARTED_READINGS + REFERRING_READINGS
                          + EGO_READINGS + DEPICTED_READINGS + OCCLUDED_READINGS
                          + GENERIC_READINGS + BOUND_READINGS + VEHICLE_LAMP_READINGS
-                         + REFUSAL_READINGS)
+                         + REFUSAL_READINGS + PARTICIPLE_READINGS)
 def test_states_terse_absences_and_the_weather(
         extractor: ConceptExtractor, prompt: str, answer: str, concepts: set[str],
         denied: set[str]) -> None:
@@ -1230,6 +1247,7 @@ def test_states_terse_absences_and_the_weather(
     (`DEPICTED_READINGS`), things hidden in part or out of view (`OCCLUDED_READINGS`),
     generalisations and purposes (`GENERIC_READINGS`), bounds and "barely any"
     (`BOUND_READINGS`), a vehicle's own lamps (`VEHICLE_LAMP_READINGS`), refusals
-    (`REFUSAL_READINGS`); compared as sets."""
+    (`REFUSAL_READINGS`), a participle after a denied concept (`PARTICIPLE_READINGS`);
+    compared as sets."""
     read = extractor.answer(answer, extractor.prompt(prompt))
     assert (set(read.concepts), set(read.denied)) == (concepts, denied)
