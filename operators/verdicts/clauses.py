@@ -158,6 +158,8 @@ def predicate_colour(toks: list[str], copula: int) -> int | None:
     j = copula + 1
     while j < len(toks) and toks[j] in PREDICATE_FILLER:
         j += 1
+    if j < len(toks) and toks[j] not in COLOURS and not having and state_at(toks, j) is None:
+        j = conjoined_colour(toks, j)
     if j >= len(toks) or toks[j] not in COLOURS:
         return None
     after = toks[j + 1] if j + 1 < len(toks) else "."
@@ -168,6 +170,24 @@ def predicate_colour(toks: list[str], copula: int) -> int | None:
     if toks[copula] == "'s" and after not in BREAKS and after not in CLAUSE_WORDS:
         return None  # a possessive: in "the car's red light" the red is the light's
     return j
+
+
+def conjoined_colour(toks: list[str], j: int, reach: int = 8) -> int:
+    """Where a colour ends a second predicate after "and" ("is about 50 m away and currently
+    green"), looked for within `reach` words of `j` and before any break; else `len(toks)`.
+    The colour must close its clause, so "is on the left and the car is red" gives none."""
+    for k in range(j, min(len(toks), j + reach)):
+        if toks[k] in BREAKS:
+            break
+        if toks[k] == "and":
+            c = k + 1
+            while c < len(toks) and toks[c] in PREDICATE_FILLER:
+                c += 1
+            if c < len(toks) and toks[c] in COLOURS and (c + 1 == len(toks)
+                                                         or toks[c + 1] in BREAKS):
+                return c
+            break
+    return len(toks)
 
 
 def state_at(toks: list[str], j: int) -> tuple[str, int] | None:

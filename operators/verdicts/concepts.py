@@ -401,7 +401,20 @@ class ConceptExtractor:
                                it.opposite))
             if head is not None:  # "The parked car is white." says a white car too
                 out.append(Mention(head, it.start, it.stop, denied, it.colour, it.inherited))
+            stated = self._stated_plain(it.concept, it.state)
+            if stated is not None and not denied:  # "A silver car is parked." says both
+                out.append(Mention(stated, it.start, it.stop, False, None, it.inherited))
         return out
+
+    def _stated_plain(self, concept: str, state: str | None) -> str | None:
+        """The vocabulary's concept in `state` of a coloured concept's plain form, where the
+        coloured one has no form in it ("silver car" and parked give "parked car"), else
+        None."""
+        plain = _uncoloured(concept)
+        if state is None or plain == concept or self._with_state(concept, state) != concept:
+            return None
+        stated = self._with_state(plain, state)
+        return stated if stated != plain else None
 
     def _coloured_head(self, concept: str, colour: str | None) -> str | None:
         """The coloured form of `concept`'s head noun, for a colour the concept itself has no

@@ -980,6 +980,10 @@ STATE_READINGS = [
     ("Describe the scene.", "The road is covered with a thin layer of snow.",
      {"snowy road", "snow"}, set()),
     ("Describe the scene.", "The road is covered in a layer of leaves.", {"road"}, set()),
+    # a coloured concept in a state the vocabulary has only for its plain form says both
+    ("Describe the scene.", "A silver car is parked on the right.", {"silver car", "parked car"},
+     set()),
+    ("Describe the scene.", "The white car is not parked.", {"white car"}, set()),
     # a negated state, or two, says none
     ("Describe the scene.", "The road is not wet.", {"road"}, set()),
     ("Describe the scene.", "The road is wet or snowy.", {"road", "snow"}, set()),
@@ -1192,6 +1196,15 @@ GENERIC_READINGS = [
     ("Describe the scene.", "A stop sign, indicating that vehicles must stop; a truck waits.",
      {"stop sign", "truck"}, set()),
 ]
+# a colour that closes a second predicate after "and" is the subject's
+CONJOINED_READINGS = [
+    ("Describe the scene.", "The traffic light is about 50 m away and currently green.",
+     {"green traffic light"}, set()),
+    ("Describe the scene.", "The truck is far ahead and white", {"truck"}, set()),
+    ("Describe the scene.", "The bus is on the left and the car is red.", {"bus", "red car"},
+     set()),
+    ("Describe the scene.", "The car is parked and silver.", {"parked car"}, set()),
+]
 # a participle right after a denied concept ends the denial: what it does is to something there
 PARTICIPLE_READINGS = [
     ("Describe the scene.", "No pedestrians crossing the street.", {"road"}, {"pedestrian"}),
@@ -1232,7 +1245,7 @@ REFUSAL_READINGS = [
                          + SUPPOSED_READINGS + DEPARTED_READINGS + REFERRING_READINGS
                          + EGO_READINGS + DEPICTED_READINGS + OCCLUDED_READINGS
                          + GENERIC_READINGS + BOUND_READINGS + VEHICLE_LAMP_READINGS
-                         + REFUSAL_READINGS + PARTICIPLE_READINGS)
+                         + REFUSAL_READINGS + PARTICIPLE_READINGS + CONJOINED_READINGS)
 def test_states_terse_absences_and_the_weather(
         extractor: ConceptExtractor, prompt: str, answer: str, concepts: set[str],
         denied: set[str]) -> None:
@@ -1247,7 +1260,7 @@ def test_states_terse_absences_and_the_weather(
     (`DEPICTED_READINGS`), things hidden in part or out of view (`OCCLUDED_READINGS`),
     generalisations and purposes (`GENERIC_READINGS`), bounds and "barely any"
     (`BOUND_READINGS`), a vehicle's own lamps (`VEHICLE_LAMP_READINGS`), refusals
-    (`REFUSAL_READINGS`), a participle after a denied concept (`PARTICIPLE_READINGS`);
-    compared as sets."""
+    (`REFUSAL_READINGS`), a participle after a denied concept (`PARTICIPLE_READINGS`), a
+    colour after "and" (`CONJOINED_READINGS`); compared as sets."""
     read = extractor.answer(answer, extractor.prompt(prompt))
     assert (set(read.concepts), set(read.denied)) == (concepts, denied)
