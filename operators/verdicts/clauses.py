@@ -54,6 +54,7 @@ from drivexplain.operators.verdicts.lexicon import (
     LIKENESS,
     LIST_GLUE,
     MANNER,
+    MESSAGE_VERBS,
     NEEDING,
     NEGATED_COPULAS,
     NEGATORS,
@@ -77,6 +78,7 @@ from drivexplain.operators.verdicts.lexicon import (
     SCARCELY,
     SCOPE_ENDS,
     SENTENCE_BREAKS,
+    SIGNAGE,
     SO_VERBS,
     STATE_FILLER,
     STATE_PHRASES,
@@ -322,6 +324,8 @@ def depicted(toks: list[str], start: int, stop: int) -> bool:
     after = toks[stop : stop + 2]
     if after[:1] and after[0] in DEPICTIONS:  # "a bicycle symbol"
         return True
+    if signage_message(toks, start):
+        return True
     if len(after) == 2 and after[0] == "'s" and (after[1] in DEPICTIONS
                                                  or after[1] in FRAME_DEPICTIONS):
         return True  # "a traffic light's image"
@@ -337,6 +341,23 @@ def depicted(toks: list[str], start: int, stop: int) -> bool:
         return True
     return word in FRAME_DEPICTIONS and j >= 2 and toks[j - 2] in ("a", "an") and not (
         j >= 3 and (toks[j - 3] in COPULAS or toks[j - 3] in ("shows", "showing")))
+
+
+def signage_message(toks: list[str], start: int) -> bool:
+    """Whether the word at `start` is in what a sign, a billboard or a screen says or shows
+    (`SIGNAGE`, `MESSAGE_VERBS`): "a road sign warns of cyclists ahead", "a billboard on the
+    right advertises a new car". The message verb and its sign stand in the same clause."""
+    j = start - 1
+    while j >= 0 and toks[j] not in BREAKS and toks[j] not in CLAUSE_WORDS:
+        if toks[j] in MESSAGE_VERBS:
+            k = j - 1
+            while k >= 0 and toks[k] not in BREAKS and toks[k] not in CLAUSE_WORDS:
+                if toks[k] in SIGNAGE:
+                    return True
+                k -= 1
+            return False
+        j -= 1
+    return False
 
 
 def part_named(toks: list[str], start: int, stop: int) -> bool:

@@ -107,6 +107,10 @@ SYNONYMS: dict[str, str] = {
     "street": "road",
     "traffic sign": "road sign",
     "street sign": "road sign",
+    "sign": "road sign",  # in a driving scene a sign is a road sign; "no sign of" is none
+    "warning sign": "road sign",
+    "pedestrian crossing sign": "road sign",  # a sign for a crossing, not a pedestrian
+    "crosswalk sign": "road sign",
     "avenue": "road",
     "boulevard": "road",
     "motorway": "highway",
@@ -190,6 +194,7 @@ NON_CONCEPT_COMPOUNDS = frozenset({("bus", "stop"), ("bus", "shelter"), ("bus", 
                                    ("bicycle", "rack"), ("bike", "rack"),
                                    ("sky", "blue"),  # a colour: "a sky blue car"
                                    ("pedestrian", "signal"), ("pedestrian", "light"),
+                                   ("sign", "of"),  # "no sign of a cyclist": no road sign
                                    ("road", "user"),  # "vulnerable road users": no road
                                    ("car", "length"),  # "two car lengths ahead"
                                    ("pedestrian", "island"), ("pedestrian", "refuge"),
@@ -447,6 +452,14 @@ DEPICTIONS = frozenset({"poster", "drawing", "painting", "icon", "symbol", "logo
                         "statue", "pictogram"})
 FRAME_DEPICTIONS = frozenset({"picture", "image", "photo", "photograph"})
 DEPICTION_MODIFIERS = frozenset({"toy", "cartoon"})
+# What a sign, a billboard or a screen says or shows is its message, not a thing in the scene:
+# "a road sign warns of cyclists ahead", "a billboard advertises a new car".
+SIGNAGE = frozenset({"sign", "signs", "billboard", "billboards", "poster", "posters", "banner",
+                     "placard", "notice", "screen", "display"})
+MESSAGE_VERBS = frozenset({"says", "say", "saying", "reads", "reading", "shows", "showing",
+                           "warns", "warn", "warning", "advertises", "advertise", "advertising",
+                           "depicts", "depicting", "displays", "displaying", "announces",
+                           "announcing"})
 # Words that name a vehicle's part after its owner: "its cab", "the truck's cab", "the truck
 # cab" are the cabin, not a taxi.
 PART_WORDS = frozenset({"cab"})

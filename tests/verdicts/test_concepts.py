@@ -721,7 +721,8 @@ READINGS = [
     ("Is the traffic light green?", "The light is not green.", ("traffic light",),
      ("green traffic light",)),
     ("Is the car red?", "No, the car is not red.", ("car",), ("red car",)),
-    ("Is there a stop sign?", "I see a sign, but I cannot read it.", (), ()),
+    # a sign is seen; whether it is a stop sign cannot be told
+    ("Is there a stop sign?", "I see a sign, but I cannot read it.", ("road sign",), ()),
     ("Is there a truck?", "I cannot identify any truck.", (), ("truck",)),
     # a colour before a noun is that noun's, even after a copula: the car is not white
     ("What is in front of the car?", "Directly in front of the car is a white box truck.",
@@ -1196,6 +1197,19 @@ GENERIC_READINGS = [
     ("Describe the scene.", "A stop sign, indicating that vehicles must stop; a truck waits.",
      {"stop sign", "truck"}, set()),
 ]
+# a bare sign is a road sign, "no sign of" is none, and what a sign says is no thing there
+SIGN_READINGS = [
+    ("Describe the scene.", "There is a sign on the pole.", {"road sign", "pole"}, set()),
+    ("Is there a cyclist?", "There is no sign of a cyclist.", set(), {"cyclist"}),
+    ("Is there a cyclist?", "I don't see a cyclist, but a road sign warns of cyclists ahead.",
+     {"road sign"}, {"cyclist"}),
+    ("Describe the scene.", "A billboard on the right advertises a new car model.",
+     {"billboard"}, set()),
+    ("Describe the scene.", "A pedestrian crossing sign, and a pedestrian is crossing.",
+     {"road sign", "pedestrian"}, set()),
+    ("Describe the scene.", "A sign, and a car shows its tail lights.",
+     {"road sign", "car", "tail lights"}, set()),
+]
 # a colour that closes a second predicate after "and" is the subject's
 CONJOINED_READINGS = [
     ("Describe the scene.", "The traffic light is about 50 m away and currently green.",
@@ -1245,7 +1259,8 @@ REFUSAL_READINGS = [
                          + SUPPOSED_READINGS + DEPARTED_READINGS + REFERRING_READINGS
                          + EGO_READINGS + DEPICTED_READINGS + OCCLUDED_READINGS
                          + GENERIC_READINGS + BOUND_READINGS + VEHICLE_LAMP_READINGS
-                         + REFUSAL_READINGS + PARTICIPLE_READINGS + CONJOINED_READINGS)
+                         + REFUSAL_READINGS + PARTICIPLE_READINGS + CONJOINED_READINGS
+                         + SIGN_READINGS)
 def test_states_terse_absences_and_the_weather(
         extractor: ConceptExtractor, prompt: str, answer: str, concepts: set[str],
         denied: set[str]) -> None:
@@ -1261,6 +1276,7 @@ def test_states_terse_absences_and_the_weather(
     generalisations and purposes (`GENERIC_READINGS`), bounds and "barely any"
     (`BOUND_READINGS`), a vehicle's own lamps (`VEHICLE_LAMP_READINGS`), refusals
     (`REFUSAL_READINGS`), a participle after a denied concept (`PARTICIPLE_READINGS`), a
-    colour after "and" (`CONJOINED_READINGS`); compared as sets."""
+    colour after "and" (`CONJOINED_READINGS`), signs and what they say (`SIGN_READINGS`);
+    compared as sets."""
     read = extractor.answer(answer, extractor.prompt(prompt))
     assert (set(read.concepts), set(read.denied)) == (concepts, denied)
