@@ -33,6 +33,7 @@ from localisation import (
 )
 from sklearn.metrics import roc_auc_score
 
+from drivexplain.operators.assets import package_relative
 from drivexplain.operators.config import HeadSelectionConfig, ModelConfig
 from drivexplain.operators.models.backbone import OpenClipViT
 from drivexplain.operators.models.tiny_clip import TINY_CLIP_NAME, default_weights_path
@@ -44,7 +45,7 @@ def check(weights: Path, size: tuple[int, int] = (640, 360)) -> tuple[dict, Scor
     """The CA figures of one weights file on every evaluation split, and per split the
     present-vs-absent scores behind its AUROCs (for `paired_auroc_difference`)."""
     bb = OpenClipViT.from_config(ModelConfig(name=TINY_CLIP_NAME, pretrained=str(weights)))
-    out: dict = {"weights": str(weights), "sha256": bb.weights_sha256}
+    out: dict = {"weights": package_relative(weights), "sha256": bb.weights_sha256}
     raw: Scores = {}
     for seed, count in EVALUATION_SPLITS:
         started = time.perf_counter()

@@ -308,8 +308,12 @@ def main() -> None:
     name = f"{args.fps:g}fps-{args.size}-gop{gop}.mp4"
     clip = make_clip(clips / f"clip-{args.seconds:g}s-{name}", args.seconds, args.fps,
                      (width, height), gop)
-    results: dict[str, Any] = {"command": "python " + " ".join(sys.argv), "clip": str(clip),
-                               "args": vars(args)}
+    from drivexplain.operators.assets import package_relative
+
+    # paths inside the checkout are recorded relative to it: results hold no machine's paths
+    results: dict[str, Any] = {"command": "python " + " ".join(sys.argv),
+                               "clip": package_relative(clip),
+                               "args": {**vars(args), "clips": package_relative(args.clips)}}
 
     threads = max(1, int(args.actor_cpus))
     stages = [] if args.skip_stages else [bare_operator(clip, args, threads)]

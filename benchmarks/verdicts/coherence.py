@@ -970,7 +970,8 @@ def main() -> None:
     if args.vlm_frames and (args.vlm / "config.json").is_file():
         results["vlm_answers"] = vlm_study(operator, extractor, tuned, args.vlm, args.vlm_frames)
     else:
-        results["vlm_answers"] = f"skipped: --vlm-frames {args.vlm_frames}, vlm {args.vlm}"
+        results["vlm_answers"] = (f"skipped: --vlm-frames {args.vlm_frames}, "
+                                  f"vlm {package_relative(args.vlm)}")
     results["seconds_total"] = round(time.perf_counter() - started, 1)
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(results, indent=2))

@@ -34,6 +34,7 @@ import torch.nn.functional as F
 from coherence import transported
 from sklearn.metrics import roc_auc_score
 
+from drivexplain.operators.assets import file_sha256, package_relative
 from drivexplain.operators.attribution import ConceptAttribution
 from drivexplain.operators.config import load_config
 from drivexplain.operators.crops import tile_boxes
@@ -127,9 +128,11 @@ def main() -> None:
               for i in range(args.frames)]
     result = {"frames": args.frames, "seeds": f"{FIRST_SEED}..{FIRST_SEED + args.frames - 1}",
               "tiles": args.tiles, "overlap": args.overlap,
-              "baseline": {"weights": str(args.baseline),
+              "baseline": {"weights": package_relative(args.baseline),
+                           "sha256": file_sha256(args.baseline),
                            "auroc": class_auroc(args.baseline, frames, args.tiles, args.overlap)},
-              "candidate": {"weights": str(args.candidate),
+              "candidate": {"weights": package_relative(args.candidate),
+                            "sha256": file_sha256(args.candidate),
                             "auroc": class_auroc(args.candidate, frames, args.tiles,
                                                  args.overlap)}}
     args.json.parent.mkdir(parents=True, exist_ok=True)
