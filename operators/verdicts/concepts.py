@@ -251,6 +251,7 @@ from drivexplain.operators.verdicts.lexicon import (
     ORDINAL_PRONOUNS,
     PARTICIPLES,
     PERSONS,
+    PREDICATE_FILLER,
     PREPOSITIONS,
     PRESENCE_WORDS,
     PRONOUNS,
@@ -1122,8 +1123,9 @@ def _label_values(toks: list[str], items: list[_Item]) -> None:
         if value[0] in ABSENT_VALUES or (value[0] == "not" and len(value) > 1
                                          and value[1] in PRESENCE_WORDS):
             it.absent = True
-        elif len(value) == 1 and value[0] in COLOURS and value[0] in it.colours:
-            it.colour = value[0]
+        elif len(said := [t for t in value if t not in PREDICATE_FILLER]) == 1 and \
+                said[0] in COLOURS and said[0] in it.colours:
+            it.colour = said[0]  # "The light (currently red)"
         elif toks[mark] == "|":  # a table row's later cells: "| Car | 2 | white |"
             colour = next((c for c in _row_cells(toks, start + len(value))
                            if len(c) == 1 and c[0] in COLOURS and c[0] in it.colours), None)

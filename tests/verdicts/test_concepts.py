@@ -1058,6 +1058,9 @@ WEATHER_READINGS = [
 # Structured answers: check marks and crosses, a table row's later cells, JSON objects
 # described under their label.
 STRUCTURED_READINGS = [
+    ("Describe the scene.", "The light (currently red) is above the intersection.",
+     {"red traffic light", "intersection"}, set()),
+    ("Describe the scene.", "Traffic light (probably green)", {"traffic light"}, set()),
     ("Which of car, bus, truck are visible?", "car \u2705\nbus \u274c\ntruck \u2714",
      {"car", "truck"}, {"bus"}),
     ("Is there a truck?", "\u274c", set(), {"truck"}),
