@@ -34,6 +34,7 @@ from drivexplain.operators.verdicts.lexicon import (
     DEPICTION_MODIFIERS,
     DEPICTIONS,
     EGO_OWNERS,
+    EGO_VIEWS,
     ELSEWHERE_FILLER,
     EMPTY_PLACES,
     EMPTY_WORDS,
@@ -369,11 +370,16 @@ def part_named(toks: list[str], start: int, stop: int) -> bool:
 
 def ego_owned(toks: list[str], start: int) -> bool:
     """Whether the words before a concept at `start` make it the ego vehicle ("our car", "my
-    own vehicle", "the ego car"; `EGO_OWNERS`)."""
+    own vehicle", "the ego car"; `EGO_OWNERS`), or the vehicle the camera is in ("taken from
+    inside a car", "the view from inside the vehicle"; `EGO_VIEWS`)."""
     j = start - 1
     if j >= 0 and toks[j] == "own":
         j -= 1
-    return j >= 0 and toks[j] in EGO_OWNERS
+    if j >= 0 and toks[j] in EGO_OWNERS:
+        return True
+    if j >= 0 and toks[j] in ("a", "an", "the"):
+        j -= 1
+    return j >= 2 and toks[j - 2 : j + 1] in ([v, "from", "inside"] for v in EGO_VIEWS)
 
 
 def departed_at(toks: list[str], k: int) -> bool:

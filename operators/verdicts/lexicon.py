@@ -110,6 +110,8 @@ SYNONYMS: dict[str, str] = {
     "sign": "road sign",  # in a driving scene a sign is a road sign; "no sign of" is none
     "warning sign": "road sign",
     "pedestrian crossing sign": "road sign",  # a sign for a crossing, not a pedestrian
+    "wiper": "windshield wiper",
+    "windscreen wiper": "windshield wiper",
     "crosswalk sign": "road sign",
     "avenue": "road",
     "boulevard": "road",
@@ -443,6 +445,9 @@ PRONOUNS = frozenset({"it", "its", "they", "this", "that", "these", "those", "wh
 # nothing of the frame's cars.
 EGO_OWNERS = frozenset({"our", "my", "ego", "camera"})
 EGO_VEHICLES = frozenset({"car", "vehicle", "van", "truck", "bus", "taxi"})
+# Words before "from inside a car" that make that car the camera's: "taken from inside a car".
+EGO_VIEWS = frozenset({"taken", "seen", "viewed", "shot", "filmed", "recorded", "captured",
+                       "photographed", "looking", "view", "perspective"})
 # Words for a likeness of a thing rather than the thing: "a billboard with a poster of a bus",
 # "a bicycle symbol painted on the lane", "a traffic light's reflection". What they show is not in
 # the scene. "Picture", "image" and "photo" are the frame itself when it is what the sentence is

@@ -1146,6 +1146,11 @@ REFERRING_READINGS = [
 ]
 # The ego vehicle, where the camera rides, is not in the frame: naming it names no car there.
 EGO_READINGS = [
+    ("Describe the scene.", "The photo is taken from inside the vehicle, and a truck is ahead.",
+     {"truck"}, set()),
+    ("Describe the scene.", "A man stepped out from inside a car.", {"pedestrian", "car"},
+     set()),
+    ("Is it raining?", "Yes, and the wipers are on.", {"rain", "windshield wiper"}, set()),
     ("What is in front of us?", "Our car is right behind a bus.", {"bus"}, set()),
     ("Is there a car ahead?", "No car is ahead of my car.", set(), {"car"}),
     ("Describe the scene.", "The ego vehicle waits at a red light.", {"red traffic light"},
