@@ -379,7 +379,7 @@ def ego_owned(toks: list[str], start: int) -> bool:
         return True
     if j >= 0 and toks[j] in ("a", "an", "the"):
         j -= 1
-    return j >= 2 and toks[j - 2 : j + 1] in ([v, "from", "inside"] for v in EGO_VIEWS)
+    return j >= 2 and toks[j - 1 : j + 1] == ["from", "inside"] and toks[j - 2] in EGO_VIEWS
 
 
 def departed_at(toks: list[str], k: int) -> bool:
