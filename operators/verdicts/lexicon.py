@@ -510,7 +510,7 @@ CLAUSE_WORDS = frozenset(
     {"and", "or", "but", "while", "whereas", "although", "though", "because", "so", "yet",
      "only", "just", "except"}
 )
-# Nouns that end like a participle, which `participle_after` must not read as one.
+# Nouns that end like a participle, which `clauses.participle` must not read as one.
 ING_NOUNS = frozenset({"building", "buildings", "marking", "markings",
                        "parking", "railing", "railings", "ceiling", "lighting", "thing",
                        "things", "nothing", "anything", "something", "everything", "evening",
