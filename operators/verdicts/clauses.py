@@ -348,17 +348,9 @@ def signage_message(toks: list[str], start: int) -> bool:
     """Whether the word at `start` is in what a sign, a billboard or a screen says or shows
     (`SIGNAGE`, `MESSAGE_VERBS`): "a road sign warns of cyclists ahead", "a billboard on the
     right advertises a new car". The message verb and its sign stand in the same clause."""
-    j = start - 1
-    while j >= 0 and toks[j] not in BREAKS and toks[j] not in CLAUSE_WORDS:
-        if toks[j] in MESSAGE_VERBS:
-            k = j - 1
-            while k >= 0 and toks[k] not in BREAKS and toks[k] not in CLAUSE_WORDS:
-                if toks[k] in SIGNAGE:
-                    return True
-                k -= 1
-            return False
-        j -= 1
-    return False
+    begin = clause_start(toks, start)
+    verb = next((j for j in range(start - 1, begin, -1) if toks[j] in MESSAGE_VERBS), None)
+    return verb is not None and any(t in SIGNAGE for t in toks[begin + 1 : verb])
 
 
 def part_named(toks: list[str], start: int, stop: int) -> bool:
