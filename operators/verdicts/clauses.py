@@ -79,6 +79,7 @@ from drivexplain.operators.verdicts.lexicon import (
     SCARCELY,
     SCOPE_ENDS,
     SENTENCE_BREAKS,
+    SET_ASIDE,
     SIGNAGE,
     SO_VERBS,
     STATE_FILLER,
@@ -161,6 +162,7 @@ def predicate_colour(toks: list[str], copula: int) -> int | None:
     j = copula + 1
     while j < len(toks) and toks[j] in PREDICATE_FILLER:
         j += 1
+    j = corrected_colour(toks, j)
     if j < len(toks) and toks[j] not in COLOURS and not having and state_at(toks, j) is None:
         j = conjoined_colour(toks, j)
     if j >= len(toks) or toks[j] not in COLOURS:
@@ -172,6 +174,15 @@ def predicate_colour(toks: list[str], copula: int) -> int | None:
         return None  # "black and white": no one colour
     if toks[copula] == "'s" and after not in BREAKS and after not in CLAUSE_WORDS:
         return None  # a possessive: in "the car's red light" the red is the light's
+    return j
+
+
+def corrected_colour(toks: list[str], j: int) -> int:
+    """Where a predicate that denies one colour for another ("is not white but black") says its
+    colour: the second one's index; else `j` unchanged."""
+    if toks[j : j + 1] == ["not"] and j + 3 < len(toks) and toks[j + 1] in COLOURS \
+            and toks[j + 2] == "but" and toks[j + 3] in COLOURS:
+        return j + 3
     return j
 
 
@@ -711,6 +722,21 @@ def generic_scopes(toks: list[str]) -> list[bool]:
             if purpose is not None:
                 inside[purpose:i] = [True] * (i - purpose)
         start = i + 1
+    return inside
+
+
+def set_aside_scopes(toks: list[str]) -> list[bool]:
+    """Per token, whether it names the alternative an answer sets aside (`SET_ASIDE`: "a van
+    rather than a truck", "Instead of a bus, ..."), up to the next break, verb or contrastive
+    word. What is set aside is neither there nor denied."""
+    inside = [False] * len(toks)
+    for j in range(len(toks) - 1):
+        if tuple(toks[j : j + 2]) in SET_ASIDE:
+            k = j + 2
+            while k < len(toks) and not (toks[k] in BREAKS or toks[k] in FINITE
+                                         or toks[k] in SCOPE_ENDS):
+                inside[k] = True
+                k += 1
     return inside
 
 

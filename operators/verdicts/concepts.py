@@ -220,6 +220,7 @@ from drivexplain.operators.verdicts.clauses import (
     present_elsewhere,
     said_absent_after,
     scarce_at,
+    set_aside_scopes,
     state_at,
     supposed_scopes,
     unlabelled,
@@ -771,8 +772,9 @@ class ConceptExtractor:
         if toks[:3] in (["it", "'s", "possible"], ["it", "is", "possible"]):
             toks = toks[2:]  # "It's possible; there is a large vehicle" opens as "Possibly"
         read_toks = tokens(read)
-        aside = [s or g for s, g in zip(supposed_scopes(read_toks), generic_scopes(read_toks),
-                                        strict=True)]
+        aside = [any(scoped) for scoped in zip(supposed_scopes(read_toks),
+                                               generic_scopes(read_toks),
+                                               set_aside_scopes(read_toks), strict=True)]
         found = self.mentions(read, prompt.all_concepts)
         mentions = [m for m in found if not (aside[m.start] or scarce_at(read_toks, m.start))]
         # "Buses usually stop here." says nothing of the frame; "...; one is there now." does

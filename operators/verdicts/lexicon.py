@@ -487,6 +487,9 @@ PURPOSE_PHRASES = (("reserved", "for"), ("meant", "for"), ("designed", "for"),
                    # what a sign or a light means: "red, indicating that vehicles must stop"
                    ("indicating", "that"), ("meaning", "that"), ("signalling", "that"),
                    ("signaling", "that"))
+# What an answer sets aside for what it names: neither there nor denied ("it is a van rather
+# than a truck"; "snowy rather than icy").
+SET_ASIDE = (("rather", "than"), ("instead", "of"))
 RELATIVE_WORDS = frozenset({"where", "which", "who", "whose"})
 # An upper bound on a count may be zero, so it says neither yes nor no: "No more than two.",
 # "At most one."

@@ -1227,6 +1227,19 @@ CONJOINED_READINGS = [
      set()),
     ("Describe the scene.", "The car is parked and silver.", {"parked car"}, set()),
 ]
+# what an answer sets aside for what it names is neither there nor denied; a colour denied for
+# another ("not white but black") is the other
+SET_ASIDE_READINGS = [
+    ("Describe the scene.", "It is a van rather than a truck.", {"van"}, set()),
+    ("Is there a truck?", "There is a van instead of a truck.", {"van"}, set()),
+    ("Describe the scene.", "Rather than a truck, it is a van that is blocking the road.",
+     {"van", "road"}, set()),
+    ("Describe the scene.", "Instead of turning, the bus stopped at the crosswalk.",
+     {"bus", "crosswalk"}, set()),
+    ("Describe the scene.", "I would rather not guess, but there is a bus.", {"bus"}, set()),
+    ("What colour is the car?", "The car is not white but black.", {"black car"}, set()),
+    ("What colour is the car?", "The car is not white.", {"car"}, set()),
+]
 # a participle right after a denied concept ends the denial: what it does is to something there
 PARTICIPLE_READINGS = [
     ("Describe the scene.", "No pedestrians crossing the street.", {"road"}, {"pedestrian"}),
@@ -1268,7 +1281,7 @@ REFUSAL_READINGS = [
                          + EGO_READINGS + DEPICTED_READINGS + OCCLUDED_READINGS
                          + GENERIC_READINGS + BOUND_READINGS + VEHICLE_LAMP_READINGS
                          + REFUSAL_READINGS + PARTICIPLE_READINGS + CONJOINED_READINGS
-                         + SIGN_READINGS)
+                         + SIGN_READINGS + SET_ASIDE_READINGS)
 def test_states_terse_absences_and_the_weather(
         extractor: ConceptExtractor, prompt: str, answer: str, concepts: set[str],
         denied: set[str]) -> None:
@@ -1284,7 +1297,8 @@ def test_states_terse_absences_and_the_weather(
     generalisations and purposes (`GENERIC_READINGS`), bounds and "barely any"
     (`BOUND_READINGS`), a vehicle's own lamps (`VEHICLE_LAMP_READINGS`), refusals
     (`REFUSAL_READINGS`), a participle after a denied concept (`PARTICIPLE_READINGS`), a
-    colour after "and" (`CONJOINED_READINGS`), signs and what they say (`SIGN_READINGS`);
+    colour after "and" (`CONJOINED_READINGS`), signs and what they say (`SIGN_READINGS`),
+    alternatives set aside (`SET_ASIDE_READINGS`);
     compared as sets."""
     read = extractor.answer(answer, extractor.prompt(prompt))
     assert (set(read.concepts), set(read.denied)) == (concepts, denied)
