@@ -244,6 +244,7 @@ from drivexplain.operators.verdicts.lexicon import (
     HYPERNYMS,
     LABEL_MARKS,
     LINKING_VERBS,
+    NARROW_SYNONYMS,
     NEGATIVE_SYNONYMS,
     NON_CONCEPT_COMPOUNDS,
     NOUN_ONLY_PHRASES,
@@ -337,6 +338,7 @@ class ConceptExtractor:
                 if word in OPPOSITES:
                     self._opposites.add(key)
         self._phrases = phrases
+        self._narrow = {_lemmas(word) for word in NARROW_SYNONYMS}
         self._longest = max(len(k) for k in phrases)
         self._lower = {c.lower(): c for c in self.vocabulary}
         self._coloured_heads = {
@@ -391,10 +393,12 @@ class ConceptExtractor:
             kinds = HYPERNYMS.get(it.concept.lower(), frozenset())
             if negated[it.start] and (
                     excepted(toks, it.stop) or (it.start and toks[it.start - 1] in RESTRICTIVE)
+                    or tuple(lemmas[it.start : it.stop]) in self._narrow
                     or any(same_thing(s, it.concept) or _one_of(_uncoloured(s).lower(), kinds)
                            for s in spared)
                     or any(_one_of(k, kinds) for k in there)):
-                continue  # "no moving cars", "apart from the truck, no vehicles" deny no kind
+                continue  # "no moving cars", "apart from the truck, no vehicles", "no workers"
+                # deny no kind
             denied = it.absent or (negated[it.start] and not it.pronoun)
             head = self._coloured_head(concept, it.colour)
             if head is not None and denied:

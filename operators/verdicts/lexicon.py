@@ -14,6 +14,7 @@ IRREGULAR: dict[str, str] = {
     "people": "person",
     "persons": "person",
     "children": "child",
+    "schoolchildren": "schoolchild",
     "kids": "child",
     "kid": "child",
     "men": "man",
@@ -102,6 +103,19 @@ SYNONYMS: dict[str, str] = {
     "mother": "pedestrian",
     "dad": "pedestrian",
     "father": "pedestrian",
+    "adult": "pedestrian",
+    "teenager": "pedestrian",
+    "tourist": "pedestrian",
+    "worker": "pedestrian",
+    "construction worker": "pedestrian",
+    "road worker": "pedestrian",
+    "officer": "pedestrian",
+    "police officer": "pedestrian",
+    "policeman": "pedestrian",
+    "policewoman": "pedestrian",
+    "traffic warden": "pedestrian",
+    "crossing guard": "pedestrian",
+    "schoolchild": "child",
     "road work": "roadwork",
     "toddler": "child",
     "street": "road",
@@ -180,6 +194,13 @@ COLOURED_HEADS: dict[str, tuple[str, frozenset[str]]] = {
 }
 # Phrases that name a concept and deny it at once: "no one is crossing", "nobody", "in
 # daylight" (no night).
+# Synonyms that name only some of their concept: one said to be there is one of it ("a worker
+# is standing" is a pedestrian), but none of them is not none of it ("no workers in the lane"
+# leaves the pedestrians as they were).
+NARROW_SYNONYMS = frozenset({
+    "worker", "construction worker", "road worker", "officer", "police officer", "policeman",
+    "policewoman", "traffic warden", "crossing guard", "tourist", "teenager", "adult", "jogger",
+    "mom", "mum", "mother", "dad", "father", "schoolchild", "youngster", "toddler"})
 NEGATIVE_SYNONYMS: dict[str, str] = {"no one": "pedestrian", "nobody": "pedestrian",
                                      "noone": "pedestrian", "daytime": "night",
                                      "daylight": "night", "day": "night", "afternoon": "night",

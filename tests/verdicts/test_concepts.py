@@ -1240,6 +1240,19 @@ SET_ASIDE_READINGS = [
     ("What colour is the car?", "The car is not white but black.", {"black car"}, set()),
     ("What colour is the car?", "The car is not white.", {"car"}, set()),
 ]
+# a person named by a role is a pedestrian when said to be there; none of them denies none
+ROLE_READINGS = [
+    ("Describe the scene.", "A worker is standing next to a truck.", {"pedestrian", "truck"},
+     set()),
+    ("Describe the scene.", "A traffic warden is writing a ticket.", {"pedestrian"}, set()),
+    ("Describe the scene.", "A group of schoolchildren is crossing.", {"child"}, set()),
+    ("Describe the scene.", "There are no workers or vehicles in the lane.", set(), {"vehicle"}),
+    ("Are there any children?", "No children, but two adults are waiting.", {"pedestrian"},
+     {"child"}),
+    ("Describe the scene.", "A police car, and police officers beside it.",
+     {"police car", "pedestrian"}, set()),
+    ("Are there pedestrians?", "No, nobody.", set(), {"pedestrian"}),
+]
 # a participle right after a denied concept ends the denial: what it does is to something there
 PARTICIPLE_READINGS = [
     ("Describe the scene.", "No pedestrians crossing the street.", {"road"}, {"pedestrian"}),
@@ -1281,7 +1294,7 @@ REFUSAL_READINGS = [
                          + EGO_READINGS + DEPICTED_READINGS + OCCLUDED_READINGS
                          + GENERIC_READINGS + BOUND_READINGS + VEHICLE_LAMP_READINGS
                          + REFUSAL_READINGS + PARTICIPLE_READINGS + CONJOINED_READINGS
-                         + SIGN_READINGS + SET_ASIDE_READINGS)
+                         + SIGN_READINGS + SET_ASIDE_READINGS + ROLE_READINGS)
 def test_states_terse_absences_and_the_weather(
         extractor: ConceptExtractor, prompt: str, answer: str, concepts: set[str],
         denied: set[str]) -> None:
@@ -1298,7 +1311,7 @@ def test_states_terse_absences_and_the_weather(
     (`BOUND_READINGS`), a vehicle's own lamps (`VEHICLE_LAMP_READINGS`), refusals
     (`REFUSAL_READINGS`), a participle after a denied concept (`PARTICIPLE_READINGS`), a
     colour after "and" (`CONJOINED_READINGS`), signs and what they say (`SIGN_READINGS`),
-    alternatives set aside (`SET_ASIDE_READINGS`);
+    alternatives set aside (`SET_ASIDE_READINGS`), persons by their role (`ROLE_READINGS`);
     compared as sets."""
     read = extractor.answer(answer, extractor.prompt(prompt))
     assert (set(read.concepts), set(read.denied)) == (concepts, denied)
