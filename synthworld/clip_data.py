@@ -160,8 +160,24 @@ def counterfactual(frame: Frame, rng: np.random.Generator) -> Caption | None:
     return cap if not cap.facts <= weak else None
 
 
+def crop_centre(frame: Frame, rng: np.random.Generator,
+                salient_only: bool = False) -> ObjectInstance | None:
+    """The object a close-up is cut around: an instance of a class drawn uniformly from those in
+    the frame (crosswalks aside), with `salient_only` a salient one where the class has one;
+    None for a frame without objects."""
+    classes = sorted({o.class_name for o in frame.objects if o.class_name != "crosswalk"})
+    if not classes:
+        return None
+    cls = classes[int(rng.integers(len(classes)))]
+    pool = [o for o in frame.objects if o.class_name == cls]
+    if salient_only:
+        pool = [o for o in pool if o.salient] or pool
+    return pool[int(rng.integers(len(pool)))]
+
+
 def crop_view(frame: Frame, rng: np.random.Generator,
-              scales: tuple[float, float] = (0.3, 0.7)) -> Frame:
+              scales: tuple[float, float] = (0.3, 0.7), min_share: float = SALIENT_FRAC,
+              salient_centres: bool = False) -> Frame:
     """A crop of `frame` at the frame's own aspect ratio, as a Frame whose truth is exact.
 
     Verdicts and tiled attribution score crops cut around a heatmap peak or from a fixed
@@ -171,22 +187,25 @@ def crop_view(frame: Frame, rng: np.random.Generator,
     side fraction drawn from `scales`. Masks, boxes, left/centre/right and salience are
     recomputed inside the crop, so captions, presence and patch labels stay exact; an object
     the crop cuts through keeps its class.
+
+    An object is salient in the crop when it covers `min_share` of it. At the frame's own
+    SALIENT_FRAC, a far bicycle of a few pixels that a crop enlarges counts as present although
+    the render holds no detail of it; a larger share leaves such smudges out of the presence
+    loss (they are neither salient nor absent). `salient_centres` centres the crop on a salient
+    instance of the drawn class where the frame has one.
     """
     h, w = frame.image.shape[:2]
     s = float(rng.uniform(*scales))
     ch, cw = max(8, round(h * s)), max(8, round(w * s))
-    classes = sorted({o.class_name for o in frame.objects if o.class_name != "crosswalk"})
-    if classes:
-        cls = classes[int(rng.integers(len(classes)))]
-        pool = [o for o in frame.objects if o.class_name == cls]
-        o = pool[int(rng.integers(len(pool)))]
+    o = crop_centre(frame, rng, salient_centres)
+    if o is not None:
         cx = (o.bbox[0] + o.bbox[2]) / 2 + rng.uniform(-0.25, 0.25) * cw
         cy = (o.bbox[1] + o.bbox[3]) / 2 + rng.uniform(-0.25, 0.25) * ch
     else:
         cx, cy = rng.uniform(0, w), rng.uniform(0, h)
     x0 = int(np.clip(round(cx - cw / 2), 0, w - cw))
     y0 = int(np.clip(round(cy - ch / 2), 0, h - ch))
-    min_area = SALIENT_FRAC * cw * ch
+    min_area = min_share * cw * ch
     objects = []
     for o in frame.objects:
         mask = o.mask[y0:y0 + ch, x0:x0 + cw]

@@ -33,7 +33,7 @@ from drivexplain.synthworld.clip_data import (
     truth_matrix,
 )
 from drivexplain.synthworld.objects import OBJECT_CLASSES
-from drivexplain.synthworld.scene import render_scene
+from drivexplain.synthworld.scene import SALIENT_FRAC, render_scene
 from drivexplain.synthworld.supervision import (
     PATCH_COVER,
     background_patches,
@@ -133,9 +133,17 @@ def make_batch(step: int, cfg: dict, tokenizer, rng: np.random.Generator,
     whole = torch.ones(b, dtype=torch.bool)
     if crop_prob > 0:
         scales = tuple(float(v) for v in cfg.get("crop_scales", (0.3, 0.7)))
+        # close-ups cut from the same scene rendered larger hold the detail a crop of a
+        # frame of the whole batch's size would only enlarge
+        crop_size = tuple(cfg.get("crop_render_size") or size)
+        min_share = float(cfg.get("crop_min_share", SALIENT_FRAC))
+        salient_centres = bool(cfg.get("crop_salient_centres", False))
         for i in range(b):
             if rng.random() < crop_prob:
-                frames[i], whole[i] = crop_view(frames[i], rng, scales), False
+                source = frames[i] if crop_size == size else render_scene(frames[i].seed,
+                                                                         size=crop_size)
+                frames[i] = crop_view(source, rng, scales, min_share, salient_centres)
+                whole[i] = False
     facts = [frame_facts(f) for f in frames]
     per_image = int(cfg.get("captions_per_image", 1))
     caps = [sample_caption(f, rng) for _ in range(per_image) for f in frames]

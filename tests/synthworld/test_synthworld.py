@@ -250,3 +250,28 @@ def test_crop_views_keep_the_truth_exact(seed: int) -> None:
         assert {o.class_name for o in crop.objects} <= full
         caption = sample_caption(crop, rng)
         assert truth_matrix([frame_facts(crop)], [caption])[0, 0] == 1
+
+
+def test_crop_views_leave_out_what_they_only_enlarge() -> None:
+    """With `min_share`, an object is salient in a close-up only when it covers that share of
+    it; with `salient_only`, the crop is cut around a salient instance of the drawn class
+    whenever the class has one."""
+    from drivexplain.synthworld.clip_data import crop_centre, crop_view
+    from drivexplain.synthworld.scene import SALIENT_FRAC
+
+    frames = [render_scene(s, size=(768, 432)) for s in range(12)]
+    rng = np.random.default_rng(0)
+    shares = []
+    for frame in frames:
+        for _ in range(5):
+            crop = crop_view(frame, rng, (0.25, 0.5), min_share=0.006)
+            h, w = crop.image.shape[:2]
+            for o in crop.objects:
+                assert o.salient == (o.mask.sum() >= 0.006 * w * h)
+                shares.append(o.mask.sum() / (w * h))
+    assert any(SALIENT_FRAC <= s < 0.006 for s in shares)  # some were left out of "salient"
+    picked = [(f, crop_centre(f, rng, salient_only=True)) for f in frames for _ in range(20)]
+    assert all(o.salient for f, o in picked
+               if any(x.salient for x in f.objects if x.class_name == o.class_name))
+    plain = [crop_centre(f, rng) for f in frames for _ in range(20)]
+    assert not all(o.salient for o in plain)  # without it, small instances are drawn too
