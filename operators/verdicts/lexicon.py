@@ -298,6 +298,9 @@ EMPHATICS = frozenset({"absolutely", "certainly", "definitely", "indeed", "sure"
                        "clearly"})
 NO_WORDS = frozenset(
     {"no", "nope", "nah", "false", "negative", "zero", "0", "none", "nothing", "absent", "nil"})
+# A yes or no in one letter, read only as an answer's opening word standing alone: "N. Only
+# cars.", "Y - one bike."
+LETTER_ANSWERS = frozenset({"y", "n"})
 # The no words that answer a question without saying how many: to "Is there no bus?", "No."
 # may mean either, "None." may not.
 BARE_NO_WORDS = frozenset({"no", "nope", "nah", "false", "negative"})

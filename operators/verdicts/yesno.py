@@ -29,6 +29,7 @@ from drivexplain.operators.verdicts.lexicon import (
     EGO_MODALS,
     EMPHATICS,
     HEDGED_OPENERS,
+    LETTER_ANSWERS,
     LOCATING,
     NO_WORDS,
     NOT_ANSWERS,
@@ -60,6 +61,9 @@ def yes_or_no(toks: list[str], all_toks: list[str], mentioned: bool, named: bool
         polarity = "affirm"
     if polarity == "deny" and cannot_tell_at(toks, 0):  # "No idea."
         polarity = None
+    if polarity is None and first in LETTER_ANSWERS and all_toks[:1] == [first] and (
+            len(all_toks) == 1 or all_toks[1] in BREAKS or all_toks[1] == "-"):
+        polarity = "affirm" if first == "y" else "deny"  # "N. Only cars.", "Y - one bike."
     if polarity is None and ((denied and not named) or (not mentioned and negated)
                              or denies_one(all_toks)):
         polarity = "deny"

@@ -1253,6 +1253,13 @@ ROLE_READINGS = [
      {"police car", "pedestrian"}, set()),
     ("Are there pedestrians?", "No, nobody.", set(), {"pedestrian"}),
 ]
+# a yes or no in one letter, standing alone at the answer's opening
+LETTER_READINGS = [
+    ("Is there a bus?", "N. Only cars.", {"car"}, {"bus"}),
+    ("Is there a bus?", "N", set(), {"bus"}),
+    ("Is there a bicycle?", "Y - one bike locked to the pole.", {"bicycle", "pole"}, set()),
+    ("Describe the scene.", "N lane closed, a truck in the road.", {"truck", "road"}, set()),
+]
 # a participle right after a denied concept ends the denial: what it does is to something there
 PARTICIPLE_READINGS = [
     ("Describe the scene.", "No pedestrians crossing the street.", {"road"}, {"pedestrian"}),
@@ -1294,7 +1301,8 @@ REFUSAL_READINGS = [
                          + EGO_READINGS + DEPICTED_READINGS + OCCLUDED_READINGS
                          + GENERIC_READINGS + BOUND_READINGS + VEHICLE_LAMP_READINGS
                          + REFUSAL_READINGS + PARTICIPLE_READINGS + CONJOINED_READINGS
-                         + SIGN_READINGS + SET_ASIDE_READINGS + ROLE_READINGS)
+                         + SIGN_READINGS + SET_ASIDE_READINGS + ROLE_READINGS
+                         + LETTER_READINGS)
 def test_states_terse_absences_and_the_weather(
         extractor: ConceptExtractor, prompt: str, answer: str, concepts: set[str],
         denied: set[str]) -> None:
@@ -1311,7 +1319,8 @@ def test_states_terse_absences_and_the_weather(
     (`BOUND_READINGS`), a vehicle's own lamps (`VEHICLE_LAMP_READINGS`), refusals
     (`REFUSAL_READINGS`), a participle after a denied concept (`PARTICIPLE_READINGS`), a
     colour after "and" (`CONJOINED_READINGS`), signs and what they say (`SIGN_READINGS`),
-    alternatives set aside (`SET_ASIDE_READINGS`), persons by their role (`ROLE_READINGS`);
+    alternatives set aside (`SET_ASIDE_READINGS`), persons by their role (`ROLE_READINGS`), a
+    yes or no in one letter (`LETTER_READINGS`);
     compared as sets."""
     read = extractor.answer(answer, extractor.prompt(prompt))
     assert (set(read.concepts), set(read.denied)) == (concepts, denied)
