@@ -441,8 +441,7 @@ class ConceptExtractor:
             if toks[i] in BREAKS:
                 i += 1
                 continue
-            compound = next((n for n in (3, 2)
-                             if tuple(lemmas[i : i + n]) in NON_CONCEPT_COMPOUNDS), 0)
+            compound = _compound_at(lemmas, i)
             if compound:  # "bus stop", "pedestrian crossing signal"
                 i += compound
                 continue
@@ -1066,11 +1065,16 @@ class ConceptExtractor:
         return tuple(dict.fromkeys(self._with_state(c, next(iter(said))) for c in concepts))
 
 
+def _compound_at(lemmas: list[str], i: int) -> int:
+    """The length of the compound that names no concept starting at `i` ("bus stop", "turn
+    signal"; `NON_CONCEPT_COMPOUNDS`), the longer one first; 0 for none."""
+    return next((n for n in (3, 2) if tuple(lemmas[i : i + n]) in NON_CONCEPT_COMPOUNDS), 0)
+
+
 def _in_compounds(lemmas: list[str]) -> set[int]:
-    """The token indices inside a compound that names no concept ("bus stop", "turn signal";
-    `NON_CONCEPT_COMPOUNDS`), so no head word inside one reads as a concept either."""
-    return {k for i in range(len(lemmas)) for n in (2, 3)
-            if tuple(lemmas[i : i + n]) in NON_CONCEPT_COMPOUNDS for k in range(i, i + n)}
+    """The token indices inside a compound that names no concept, so no head word inside one
+    reads as a concept either."""
+    return {k for i in range(len(lemmas)) for k in range(i, i + _compound_at(lemmas, i))}
 
 
 def _kind_of(narrow: str, broad: str) -> bool:
