@@ -33,6 +33,7 @@ from drivexplain.operators.verdicts.lexicon import (
     DEPARTURES,
     DEPICTION_MODIFIERS,
     DEPICTIONS,
+    DRIVING_ACTIONS,
     EGO_OWNERS,
     EGO_VIEWS,
     ELSEWHERE_FILLER,
@@ -525,6 +526,8 @@ def is_negator(toks: list[str], i: int) -> bool:
             i + 1 >= len(toks) or toks[i + 1] in BREAKS):
         return False
     after = [t for t in toks[i + 1 : i + 3] if t not in DEGREE_ADVERBS]
+    if after and after[0] in DRIVING_ACTIONS:
+        return False  # "Don't pass the school bus." negates the passing, not the bus
     return not (after and after[0] in HEDGES)
 
 

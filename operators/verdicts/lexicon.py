@@ -298,6 +298,13 @@ EMPHATICS = frozenset({"absolutely", "certainly", "definitely", "indeed", "sure"
                        "clearly"})
 NO_WORDS = frozenset(
     {"no", "nope", "nah", "false", "negative", "zero", "0", "none", "nothing", "absent", "nil"})
+# What a driver may be told not to do: right after a negator ("Don't pass the school bus.",
+# "You should not overtake the truck."), what is negated is the action, and its object is there.
+# Perception and existence ("don't see", "does not have") stay out: they deny.
+DRIVING_ACTIONS = frozenset({
+    "pass", "overtake", "cross", "hit", "follow", "block", "enter", "forget", "ignore",
+    "tailgate", "cut", "honk", "merge", "run", "approach", "swerve", "proceed", "accelerate",
+    "rush", "drive", "go", "speed", "change", "crowd", "startle", "splash"})
 # A yes or no in one letter, read only as an answer's opening word standing alone: "N. Only
 # cars.", "Y - one bike."
 LETTER_ANSWERS = frozenset({"y", "n"})

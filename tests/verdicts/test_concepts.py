@@ -1253,6 +1253,16 @@ ROLE_READINGS = [
      {"police car", "pedestrian"}, set()),
     ("Are there pedestrians?", "No, nobody.", set(), {"pedestrian"}),
 ]
+# a negated driving action ("don't pass") negates the action, not its object; a negated
+# perception ("don't see") still denies
+ACTION_READINGS = [
+    ("What should the driver do?", "Don't pass the school bus.", {"school bus"}, set()),
+    ("What should the driver do?", "You should not overtake the truck.", {"truck"}, set()),
+    ("Describe the scene.", "The pedestrian does not cross the road.", {"pedestrian", "road"},
+     set()),
+    ("Describe the scene.", "Don't see any cars.", set(), {"car"}),
+    ("Describe the scene.", "I do not see a bus.", set(), {"bus"}),
+]
 # a yes or no in one letter, standing alone at the answer's opening
 LETTER_READINGS = [
     ("Is there a bus?", "N. Only cars.", {"car"}, {"bus"}),
@@ -1302,7 +1312,7 @@ REFUSAL_READINGS = [
                          + GENERIC_READINGS + BOUND_READINGS + VEHICLE_LAMP_READINGS
                          + REFUSAL_READINGS + PARTICIPLE_READINGS + CONJOINED_READINGS
                          + SIGN_READINGS + SET_ASIDE_READINGS + ROLE_READINGS
-                         + LETTER_READINGS)
+                         + LETTER_READINGS + ACTION_READINGS)
 def test_states_terse_absences_and_the_weather(
         extractor: ConceptExtractor, prompt: str, answer: str, concepts: set[str],
         denied: set[str]) -> None:
@@ -1320,7 +1330,8 @@ def test_states_terse_absences_and_the_weather(
     (`REFUSAL_READINGS`), a participle after a denied concept (`PARTICIPLE_READINGS`), a
     colour after "and" (`CONJOINED_READINGS`), signs and what they say (`SIGN_READINGS`),
     alternatives set aside (`SET_ASIDE_READINGS`), persons by their role (`ROLE_READINGS`), a
-    yes or no in one letter (`LETTER_READINGS`);
+    yes or no in one letter (`LETTER_READINGS`), a negated driving action
+    (`ACTION_READINGS`);
     compared as sets."""
     read = extractor.answer(answer, extractor.prompt(prompt))
     assert (set(read.concepts), set(read.denied)) == (concepts, denied)
