@@ -698,6 +698,16 @@ def supposed_scopes(toks: list[str]) -> list[bool]:
     return inside
 
 
+def partitive_before(toks: list[str], start: int) -> bool:
+    """Whether a partitive negation stands right before `start` ("none of the", "neither of
+    these", "not one of the"): it takes the things it picks from as there."""
+    head = toks[max(0, start - 4) : start]
+    if len(head) < 3 or head[-1] not in DEFINITES or head[-2] != "of":
+        return False
+    return head[-3] in ("none", "neither") or (
+        head[-3] == "one" and len(head) == 4 and head[0] in ("not", "no"))
+
+
 def participle(tok: str) -> bool:
     """Whether `tok` reads as a present participle ("crossing", "waiting"), not a noun that
     ends like one (`ING_NOUNS`: "building", "markings")."""

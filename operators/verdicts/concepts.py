@@ -214,6 +214,7 @@ from drivexplain.operators.verdicts.clauses import (
     own_colours,
     part_named,
     participle,
+    partitive_before,
     predicate_absent,
     predicate_colour,
     predicate_state,
@@ -391,6 +392,14 @@ class ConceptExtractor:
             concept = self._with_colour(self._with_state(it.concept, it.state), it.colour,
                                         fallback=it.needs_colour)
             kinds = HYPERNYMS.get(it.concept.lower(), frozenset())
+            if negated[it.start] and partitive_before(toks, it.start):
+                # "None of the cars are red.": the cars are there, only what is said of them
+                # is denied; "Not one of the people is crossing." denies nobody
+                out.append(Mention(it.concept, it.start, it.stop, False, None, it.inherited))
+                if concept != it.concept:
+                    out.append(Mention(concept, it.start, it.stop, True, it.colour,
+                                       it.inherited))
+                continue
             if negated[it.start] and (
                     excepted(toks, it.stop) or (it.start and toks[it.start - 1] in RESTRICTIVE)
                     or tuple(lemmas[it.start : it.stop]) in self._narrow

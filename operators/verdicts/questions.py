@@ -59,6 +59,8 @@ class Question:
             # "Find any animals on the road.", "Who is crossing the road?": what is asked
             # names no concept, the road is where
             return ()
+        if self.partitive() and len(mentions) > 1:
+            mentions = mentions[1:]  # "Are any of the vehicles buses?" asks about buses
         asked = [mentions[0]]
         for m in mentions[1:]:
             between = toks[asked[-1].stop : m.start]
@@ -92,6 +94,17 @@ class Question:
         return (2 <= len(head) <= 3 and head[0] in QUESTION_VERBS and head[1] in DEFINITES
                 and all(t in HEAD_MODIFIERS for t in head[2:])
                 and bool(rest) and rest[0] not in PRESENCE_WORDS)
+
+    def partitive(self) -> bool:
+        """Whether the question picks from a definite set it names first ("Are any of the
+        vehicles buses?", "Is either of the lights red?"): the set is given, and what is
+        asked is what follows it."""
+        if not self.mentions:
+            return False
+        head = [t for t in self.toks[: self.mentions[0].start] if t not in BREAKS]
+        return (len(head) == 4 and head[0] in QUESTION_VERBS
+                and head[1] in ("any", "either", "one", "all", "both") and head[2] == "of"
+                and head[3] in DEFINITES)
 
     def supposed(self) -> set[str]:
         """The prompt's concepts in a condition ("if the light turns red", "in case a bus

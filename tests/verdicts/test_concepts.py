@@ -1263,6 +1263,20 @@ ACTION_READINGS = [
     ("Describe the scene.", "Don't see any cars.", set(), {"car"}),
     ("Describe the scene.", "I do not see a bus.", set(), {"bus"}),
 ]
+# a partitive negation ("none of the cars") takes the set as there and denies only what is said
+# of it; a partitive question asks about what follows the set
+PARTITIVE_READINGS = [
+    ("Describe the scene.", "None of the cars are red.", {"car"}, {"red car"}),
+    ("Describe the scene.", "Not one of the people on the sidewalk is crossing.",
+     {"pedestrian", "sidewalk"}, set()),
+    ("Describe the scene.", "Neither of the lights is green.", {"traffic light"},
+     {"green traffic light"}),
+    ("Describe the scene.", "None of the vehicles is a bus.", {"vehicle"}, {"bus"}),
+    ("Describe the scene.", "There are no cars.", set(), {"car"}),
+    ("Are any of the vehicles buses?", "No.", set(), {"bus"}),
+    ("Are any of the vehicles buses?", "Yes, one of them is a bus.", {"vehicle", "bus"}, set()),
+    ("Are any of the cars red?", "No.", {"car"}, {"red car"}),
+]
 # a yes or no in one letter, standing alone at the answer's opening
 LETTER_READINGS = [
     ("Is there a bus?", "N. Only cars.", {"car"}, {"bus"}),
@@ -1312,7 +1326,7 @@ REFUSAL_READINGS = [
                          + GENERIC_READINGS + BOUND_READINGS + VEHICLE_LAMP_READINGS
                          + REFUSAL_READINGS + PARTICIPLE_READINGS + CONJOINED_READINGS
                          + SIGN_READINGS + SET_ASIDE_READINGS + ROLE_READINGS
-                         + LETTER_READINGS + ACTION_READINGS)
+                         + LETTER_READINGS + ACTION_READINGS + PARTITIVE_READINGS)
 def test_states_terse_absences_and_the_weather(
         extractor: ConceptExtractor, prompt: str, answer: str, concepts: set[str],
         denied: set[str]) -> None:
@@ -1331,7 +1345,7 @@ def test_states_terse_absences_and_the_weather(
     colour after "and" (`CONJOINED_READINGS`), signs and what they say (`SIGN_READINGS`),
     alternatives set aside (`SET_ASIDE_READINGS`), persons by their role (`ROLE_READINGS`), a
     yes or no in one letter (`LETTER_READINGS`), a negated driving action
-    (`ACTION_READINGS`);
+    (`ACTION_READINGS`), partitives (`PARTITIVE_READINGS`);
     compared as sets."""
     read = extractor.answer(answer, extractor.prompt(prompt))
     assert (set(read.concepts), set(read.denied)) == (concepts, denied)
