@@ -34,6 +34,7 @@ from drivexplain.operators.verdicts.lexicon import (
     DEPICTION_MODIFIERS,
     DEPICTIONS,
     DRIVING_ACTIONS,
+    EARLIER,
     EGO_OWNERS,
     EGO_VIEWS,
     ELSEWHERE_FILLER,
@@ -68,6 +69,7 @@ from drivexplain.operators.verdicts.lexicon import (
     PAINT_WORDS,
     PART_OWNERS,
     PART_WORDS,
+    PAST_COPULAS,
     PERCEIVING,
     PREDICATE_FILLER,
     PREPOSITIONS,
@@ -311,10 +313,13 @@ def afterthought_colour(toks: list[str], k: int) -> str | None:
 def predicate_absent(toks: list[str], k: int) -> bool:
     """Whether a copula at `k` says its subject is not there: "is not visible", "isn't
     present", "cannot be seen", "are missing"; or a verb at `k` that it has left the frame
-    ("has just left the frame", "have all driven off", `departed_at`)."""
+    ("has just left the frame", "have all driven off", `departed_at`). An absence in the
+    past ("was not there before", `EARLIER`) is none now."""
     tok = toks[k]
     if departed_at(toks, k):
         return True
+    if tok in PAST_COPULAS and any(t in EARLIER for t in _clause_after(toks, k)):
+        return False  # "two cones that were not there before" are there now
     if tok in COPULAS and not future_at(toks, k):  # "it will be out of view soon" is there
         rest = [t for t in toks[k + 1 : k + 6] if t not in ABSENCE_FILLER and t not in DEFINITES]
         if OUT_OF_VIEW.get(tuple(rest[:2]), frozenset()) & set(rest[2:3]):

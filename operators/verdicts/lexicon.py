@@ -305,6 +305,10 @@ DRIVING_ACTIONS = frozenset({
     "pass", "overtake", "cross", "hit", "follow", "block", "enter", "forget", "ignore",
     "tailgate", "cut", "honk", "merge", "run", "approach", "swerve", "proceed", "accelerate",
     "rush", "drive", "go", "speed", "change", "crowd", "startle", "splash"})
+# A past copula and the words that put what it says before the frame: "two cones that were not
+# there before" are there now.
+PAST_COPULAS = frozenset({"was", "were", "wasn't", "weren't"})
+EARLIER = frozenset({"before", "earlier", "previously", "ago"})
 # A yes or no in one letter, read only as an answer's opening word standing alone: "N. Only
 # cars.", "Y - one bike."
 LETTER_ANSWERS = frozenset({"y", "n"})
@@ -378,7 +382,8 @@ PARTICIPLES = frozenset({"showing", "displaying", "glowing", "shining", "lit"})
 # Verbs that link a subject to a colour: "the car is black", "the light turned green".
 COPULAS = frozenset(
     {"is", "are", "was", "were", "'s", "'re", "be", "been", "being", "look", "looks", "appear",
-     "appears", "seem", "seems", "turned", "turns", "turn", "became", "becomes", "stays",
+     "appears", "seem", "seems", "turned", "turns", "turn", "changed", "changes", "switched",
+     "switches", "became", "becomes", "stays",
      "remains", "shows", "showing", "displays", "displaying", "glows", "glowing", "shines",
      "turning",
      "shining", "lit"}

@@ -1277,6 +1277,16 @@ PARTITIVE_READINGS = [
     ("Are any of the vehicles buses?", "Yes, one of them is a bus.", {"vehicle", "bus"}, set()),
     ("Are any of the cars red?", "No.", {"car"}, {"red car"}),
 ]
+# what a frame says against the one before it: a colour changed to, an absence in the past
+CHANGE_READINGS = [
+    ("Describe the scene.", "The light changed from red to green.", {"green traffic light"},
+     set()),
+    ("Describe the scene.", "The light switched to green.", {"green traffic light"}, set()),
+    ("Describe the scene.", "The car changed lanes.", {"car"}, set()),
+    ("Is there a traffic cone?", "Two cones that were not there before.", {"traffic cone"},
+     set()),
+    ("Is there a traffic cone?", "The cone was not there.", set(), {"traffic cone"}),
+]
 # a yes or no in one letter, standing alone at the answer's opening
 LETTER_READINGS = [
     ("Is there a bus?", "N. Only cars.", {"car"}, {"bus"}),
@@ -1326,7 +1336,8 @@ REFUSAL_READINGS = [
                          + GENERIC_READINGS + BOUND_READINGS + VEHICLE_LAMP_READINGS
                          + REFUSAL_READINGS + PARTICIPLE_READINGS + CONJOINED_READINGS
                          + SIGN_READINGS + SET_ASIDE_READINGS + ROLE_READINGS
-                         + LETTER_READINGS + ACTION_READINGS + PARTITIVE_READINGS)
+                         + LETTER_READINGS + ACTION_READINGS + PARTITIVE_READINGS
+                         + CHANGE_READINGS)
 def test_states_terse_absences_and_the_weather(
         extractor: ConceptExtractor, prompt: str, answer: str, concepts: set[str],
         denied: set[str]) -> None:
@@ -1345,7 +1356,8 @@ def test_states_terse_absences_and_the_weather(
     colour after "and" (`CONJOINED_READINGS`), signs and what they say (`SIGN_READINGS`),
     alternatives set aside (`SET_ASIDE_READINGS`), persons by their role (`ROLE_READINGS`), a
     yes or no in one letter (`LETTER_READINGS`), a negated driving action
-    (`ACTION_READINGS`), partitives (`PARTITIVE_READINGS`);
+    (`ACTION_READINGS`), partitives (`PARTITIVE_READINGS`), changes since an earlier
+    frame (`CHANGE_READINGS`);
     compared as sets."""
     read = extractor.answer(answer, extractor.prompt(prompt))
     assert (set(read.concepts), set(read.denied)) == (concepts, denied)
