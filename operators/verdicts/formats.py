@@ -23,7 +23,7 @@ import ast
 import json
 import re
 
-from drivexplain.operators.verdicts.lexicon import NOT_THE_ANSWER
+from drivexplain.operators.verdicts.lexicon import NOT_THE_ANSWER, STATES
 
 # Tags whose content is geometry (a box, a point, patch or location indices), removed whole.
 _GEOMETRY_TAGS = re.compile(
@@ -234,8 +234,10 @@ def _described(value: dict, key: str) -> str | None:
 
 
 def _key_text(key: str) -> str:
-    """A JSON key as the label it is: "truck_present" -> "truck", "num_cars" -> "cars";
-    a key of filler alone ("present", "count") stays."""
+    """A JSON key as the label it is: "truck_present" -> "truck", "num_cars" -> "cars",
+    "road_wet" -> "wet road"; a key of filler alone ("present", "count") stays."""
     words = key.replace("_", " ").replace("-", " ").split()
-    kept = [w for w in words if w.lower() not in _KEY_FILLER]
-    return " ".join(kept or words)
+    kept = [w for w in words if w.lower() not in _KEY_FILLER] or words
+    if len(kept) > 1 and kept[-1].lower() in STATES:
+        kept = [kept[-1], *kept[:-1]]  # "road_wet" -> "wet road"
+    return " ".join(kept)

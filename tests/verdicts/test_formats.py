@@ -35,6 +35,7 @@ from drivexplain.operators.verdicts.formats import correction, options, plain_an
     ('{"present": false}', "present: no"),
     ('{"truck_present": "no", "num_cars": 2}', "truck: no\ncars: 2"),
     ('{"car": 3, "truck": 0}', "car: 3\ntruck: 0"),
+    ('{"road_wet": true, "car_is_parked": false}', "wet road: yes\nparked car: no"),
     ('{"car": [[1, 2, 3, 4], [5, 6, 7, 8]], "bus": []}', "car\nbus: none"),
     # a printed Python literal is read as JSON is (Florence-2), and a tag's attributes go
     # (Molmo's points)
