@@ -1287,6 +1287,18 @@ CHANGE_READINGS = [
      set()),
     ("Is there a traffic cone?", "The cone was not there.", set(), {"traffic cone"}),
 ]
+# lane lines by the names drivers give them
+LANE_READINGS = [
+    ("Describe the road.", "A dashed white line separates the lanes.", {"dashed lane line"},
+     set()),
+    ("Describe the road.", "Double yellow lines run down the middle.", {"solid lane line"},
+     set()),
+    ("Describe the road.", "A broken centre line.", {"dashed lane line"}, set()),
+    ("Describe the road.", "The lane lines have faded.", {"lane marking"}, set()),
+    ("Is there a dashed lane line?", "No, only solid lines.", {"solid lane line"},
+     {"dashed lane line"}),
+    ("Describe the scene.", "Power lines hang over the road.", {"power line", "road"}, set()),
+]
 # a yes or no in one letter, standing alone at the answer's opening
 LETTER_READINGS = [
     ("Is there a bus?", "N. Only cars.", {"car"}, {"bus"}),
@@ -1337,7 +1349,7 @@ REFUSAL_READINGS = [
                          + REFUSAL_READINGS + PARTICIPLE_READINGS + CONJOINED_READINGS
                          + SIGN_READINGS + SET_ASIDE_READINGS + ROLE_READINGS
                          + LETTER_READINGS + ACTION_READINGS + PARTITIVE_READINGS
-                         + CHANGE_READINGS)
+                         + CHANGE_READINGS + LANE_READINGS)
 def test_states_terse_absences_and_the_weather(
         extractor: ConceptExtractor, prompt: str, answer: str, concepts: set[str],
         denied: set[str]) -> None:
@@ -1357,7 +1369,7 @@ def test_states_terse_absences_and_the_weather(
     alternatives set aside (`SET_ASIDE_READINGS`), persons by their role (`ROLE_READINGS`), a
     yes or no in one letter (`LETTER_READINGS`), a negated driving action
     (`ACTION_READINGS`), partitives (`PARTITIVE_READINGS`), changes since an earlier
-    frame (`CHANGE_READINGS`);
+    frame (`CHANGE_READINGS`), lane lines (`LANE_READINGS`);
     compared as sets."""
     read = extractor.answer(answer, extractor.prompt(prompt))
     assert (set(read.concepts), set(read.denied)) == (concepts, denied)
