@@ -1299,6 +1299,13 @@ LANE_READINGS = [
      {"dashed lane line"}),
     ("Describe the scene.", "Power lines hang over the road.", {"power line", "road"}, set()),
 ]
+# the roadside by other names
+ROADSIDE_READINGS = [
+    ("Describe the scene.", "Shrubs and a grassy verge on the right.", {"bush", "grass"}, set()),
+    ("Where are we?", "On a slip road joining the motorway.", {"on-ramp", "highway"}, set()),
+    ("Describe the road.", "A drain cover in the lane.", {"manhole cover"}, set()),
+    ("Describe the skyline.", "Tall high-rises and an office tower.", {"skyscraper"}, set()),
+]
 # a yes or no in one letter, standing alone at the answer's opening
 LETTER_READINGS = [
     ("Is there a bus?", "N. Only cars.", {"car"}, {"bus"}),
@@ -1349,7 +1356,8 @@ REFUSAL_READINGS = [
                          + REFUSAL_READINGS + PARTICIPLE_READINGS + CONJOINED_READINGS
                          + SIGN_READINGS + SET_ASIDE_READINGS + ROLE_READINGS
                          + LETTER_READINGS + ACTION_READINGS + PARTITIVE_READINGS
-                         + CHANGE_READINGS + LANE_READINGS)
+                         + CHANGE_READINGS + LANE_READINGS
+                         + ROADSIDE_READINGS)
 def test_states_terse_absences_and_the_weather(
         extractor: ConceptExtractor, prompt: str, answer: str, concepts: set[str],
         denied: set[str]) -> None:
@@ -1369,7 +1377,8 @@ def test_states_terse_absences_and_the_weather(
     alternatives set aside (`SET_ASIDE_READINGS`), persons by their role (`ROLE_READINGS`), a
     yes or no in one letter (`LETTER_READINGS`), a negated driving action
     (`ACTION_READINGS`), partitives (`PARTITIVE_READINGS`), changes since an earlier
-    frame (`CHANGE_READINGS`), lane lines (`LANE_READINGS`);
+    frame (`CHANGE_READINGS`), lane lines (`LANE_READINGS`), the
+    roadside by other names (`ROADSIDE_READINGS`);
     compared as sets."""
     read = extractor.answer(answer, extractor.prompt(prompt))
     assert (set(read.concepts), set(read.denied)) == (concepts, denied)
