@@ -1305,6 +1305,11 @@ ROADSIDE_READINGS = [
     ("Where are we?", "On a slip road joining the motorway.", {"on-ramp", "highway"}, set()),
     ("Describe the road.", "A drain cover in the lane.", {"manhole cover"}, set()),
     ("Describe the skyline.", "Tall high-rises and an office tower.", {"skyscraper"}, set()),
+    ("Describe the image.", "Raindrops on the windscreen.", {"rain", "windshield"}, set()),
+    ("Where are we?", "Entering a traffic circle.", {"roundabout"}, set()),
+    ("Describe the image.", "The rearview mirror and the dash.", {"rear-view mirror",
+                                                                  "dashboard"}, set()),
+    ("Describe the image.", "This dash cam footage shows a car.", {"car"}, set()),
 ]
 # a yes or no in one letter, standing alone at the answer's opening
 LETTER_READINGS = [
