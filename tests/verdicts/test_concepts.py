@@ -1310,6 +1310,10 @@ ROADSIDE_READINGS = [
     ("Describe the image.", "The rearview mirror and the dash.", {"rear-view mirror",
                                                                   "dashboard"}, set()),
     ("Describe the image.", "This dash cam footage shows a car.", {"car"}, set()),
+    ("Describe the scene.", "A fire engine and a police cruiser.", {"fire truck", "police car"},
+     set()),
+    ("Describe the scene.", "A light-rail train crosses the intersection.",
+     {"tram", "intersection"}, set()),
 ]
 # a yes or no in one letter, standing alone at the answer's opening
 LETTER_READINGS = [
