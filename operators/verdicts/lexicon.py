@@ -90,6 +90,12 @@ SYNONYMS: dict[str, str] = {
     "suv": "car",
     "hatchback": "car",
     "coupe": "car",
+    "convertible": "car",
+    "limousine": "car",
+    "limo": "car",
+    "station wagon": "car",
+    "estate car": "car",
+    "saloon car": "car",
     "minivan": "van",
     "cab": "taxi",
     "cop car": "police car",
@@ -429,7 +435,8 @@ COLOURS = frozenset(
 # ("greenish") is a hedge between colours and names none.
 SHADES: dict[str, str] = {
     "navy": "blue", "maroon": "red", "crimson": "red", "scarlet": "red", "burgundy": "red",
-    "cream": "white", "ivory": "white"}
+    "cream": "white", "ivory": "white", "gunmetal": "grey", "charcoal": "grey",
+    "graphite": "grey"}
 COLOUR_ALIASES: dict[str, tuple[str, ...]] = {
     "yellow": ("amber",), "amber": ("yellow",), "grey": ("gray", "silver"),
     "gray": ("grey", "silver"), "orange": ("amber",)}

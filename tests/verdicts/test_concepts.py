@@ -1314,6 +1314,8 @@ ROADSIDE_READINGS = [
      set()),
     ("Describe the scene.", "A light-rail train crosses the intersection.",
      {"tram", "intersection"}, set()),
+    ("What colour is the car?", "Gunmetal.", {"silver car"}, set()),
+    ("Describe the scene.", "A cherry-red convertible.", {"red car"}, set()),
 ]
 # a yes or no in one letter, standing alone at the answer's opening
 LETTER_READINGS = [
