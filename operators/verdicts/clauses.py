@@ -765,12 +765,13 @@ def bounds_only(toks: list[str]) -> bool:
 
 
 def scarce_at(toks: list[str], i: int) -> bool:
-    """Whether the concept at `i` follows "hardly any", "barely any" (`SCARCELY`): almost none,
-    neither said to be there nor denied."""
+    """Whether the concept at `i` follows "hardly any", "barely any", "hardly a" (`SCARCELY`):
+    almost none, neither said to be there nor denied."""
     j = i - 1
     while j >= 0 and (toks[j] in COLOURS or toks[j] in PREDICATE_FILLER):
         j -= 1
-    return j >= 1 and toks[j] == "any" and toks[j - 1] in SCARCELY
+    return j >= 0 and (toks[j] in SCARCELY or (j >= 1 and toks[j] == "any"
+                                               and toks[j - 1] in SCARCELY))
 
 
 def unsupposed(toks: list[str]) -> list[str]:

@@ -140,6 +140,7 @@ SYNONYMS: dict[str, str] = {
     "expressway": "highway",
     "construction": "construction zone",
     "road marking": "lane marking",
+    "tonight": "night",
     "fire engine": "fire truck",
     "fire appliance": "fire truck",
     "trolley car": "tram",
@@ -400,7 +401,7 @@ SO_VERBS = frozenset({"think", "believe", "guess", "suppose", "reckon", "seems",
 APPROXIMATORS = frozenset({"around", "about", "approximately", "roughly", "nearly", "almost",
                            "over", "some"})
 # Adjectives that deny what follows "of": "the road is clear of vehicles".
-LACKING = frozenset({"clear", "free", "devoid", "empty"})
+LACKING = frozenset({"clear", "free", "devoid", "empty", "bare"})
 # A place said to be empty answers a question about what could be in it: "Is there a car?" ->
 # "The road is clear." denies the car. Only places on the road count; "the sky is clear" is
 # weather.

@@ -1299,8 +1299,8 @@ LANE_READINGS = [
      {"dashed lane line"}),
     ("Describe the scene.", "Power lines hang over the road.", {"power line", "road"}, set()),
 ]
-# the roadside by other names
-ROADSIDE_READINGS = [
+# the roadside, the ego car's inside, vehicles and colours by other names
+OTHER_NAMES_READINGS = [
     ("Describe the scene.", "Shrubs and a grassy verge on the right.", {"bush", "grass"}, set()),
     ("Where are we?", "On a slip road joining the motorway.", {"on-ramp", "highway"}, set()),
     ("Describe the road.", "A drain cover in the lane.", {"manhole cover"}, set()),
@@ -1340,6 +1340,9 @@ BOUND_READINGS = [
     ("Are there cars?", "Barely any cars, only a single taxi.", {"taxi"}, set()),
     ("Are there pedestrians?", "Hardly any pedestrians.", set(), set()),
     ("Are there pedestrians?", "No, not one.", set(), {"pedestrian"}),
+    ("Describe the scene.", "Hardly a car on the road tonight.", {"road", "night"}, set()),
+    ("Describe the scene.", "The car is barely visible.", {"car"}, set()),
+    ("Describe the scene.", "The sidewalk is bare of people.", {"sidewalk"}, {"pedestrian"}),
 ]
 # A vehicle's own lamps are no traffic light.
 VEHICLE_LAMP_READINGS = [
@@ -1368,7 +1371,7 @@ REFUSAL_READINGS = [
                          + SIGN_READINGS + SET_ASIDE_READINGS + ROLE_READINGS
                          + LETTER_READINGS + ACTION_READINGS + PARTITIVE_READINGS
                          + CHANGE_READINGS + LANE_READINGS
-                         + ROADSIDE_READINGS)
+                         + OTHER_NAMES_READINGS)
 def test_states_terse_absences_and_the_weather(
         extractor: ConceptExtractor, prompt: str, answer: str, concepts: set[str],
         denied: set[str]) -> None:
@@ -1388,8 +1391,8 @@ def test_states_terse_absences_and_the_weather(
     alternatives set aside (`SET_ASIDE_READINGS`), persons by their role (`ROLE_READINGS`), a
     yes or no in one letter (`LETTER_READINGS`), a negated driving action
     (`ACTION_READINGS`), partitives (`PARTITIVE_READINGS`), changes since an earlier
-    frame (`CHANGE_READINGS`), lane lines (`LANE_READINGS`), the
-    roadside by other names (`ROADSIDE_READINGS`);
+    frame (`CHANGE_READINGS`), lane lines (`LANE_READINGS`), things by
+    other names (`OTHER_NAMES_READINGS`);
     compared as sets."""
     read = extractor.answer(answer, extractor.prompt(prompt))
     assert (set(read.concepts), set(read.denied)) == (concepts, denied)
