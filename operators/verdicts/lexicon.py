@@ -140,6 +140,7 @@ SYNONYMS: dict[str, str] = {
     "expressway": "highway",
     "construction": "construction zone",
     "road marking": "lane marking",
+    "railing": "fence",
     "tonight": "night",
     "fire engine": "fire truck",
     "fire appliance": "fire truck",

@@ -1316,6 +1316,7 @@ OTHER_NAMES_READINGS = [
      {"tram", "intersection"}, set()),
     ("What colour is the car?", "Gunmetal.", {"silver car"}, set()),
     ("Describe the scene.", "A cherry-red convertible.", {"red car"}, set()),
+    ("Is there a bicycle?", "A bicycle chained to the railing.", {"bicycle", "fence"}, set()),
 ]
 # a yes or no in one letter, standing alone at the answer's opening
 LETTER_READINGS = [
