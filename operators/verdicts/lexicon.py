@@ -122,6 +122,16 @@ SYNONYMS: dict[str, str] = {
     "traffic warden": "pedestrian",
     "crossing guard": "pedestrian",
     "schoolchild": "child",
+    "boy": "child",
+    "girl": "child",
+    "schoolboy": "child",
+    "schoolgirl": "child",
+    "baby": "child",
+    "infant": "child",
+    "pupil": "child",
+    "student": "pedestrian",
+    "grown up": "pedestrian",
+    "grownup": "pedestrian",
     "road work": "roadwork",
     "toddler": "child",
     "street": "road",
@@ -272,7 +282,8 @@ COLOURED_HEADS: dict[str, tuple[str, frozenset[str]]] = {
 NARROW_SYNONYMS = frozenset({
     "worker", "construction worker", "road worker", "officer", "police officer", "policeman",
     "policewoman", "traffic warden", "crossing guard", "tourist", "teenager", "adult", "jogger",
-    "mom", "mum", "mother", "dad", "father", "schoolchild", "youngster", "toddler"})
+    "mom", "mum", "mother", "dad", "father", "schoolchild", "youngster", "toddler", "boy", "girl",
+    "schoolboy", "schoolgirl", "baby", "infant", "pupil", "student", "grown up", "grownup"})
 NEGATIVE_SYNONYMS: dict[str, str] = {"no one": "pedestrian", "nobody": "pedestrian",
                                      "noone": "pedestrian", "daytime": "night",
                                      "daylight": "night", "day": "night", "afternoon": "night",

@@ -1252,6 +1252,9 @@ ROLE_READINGS = [
     ("Describe the scene.", "A police car, and police officers beside it.",
      {"police car", "pedestrian"}, set()),
     ("Are there pedestrians?", "No, nobody.", set(), {"pedestrian"}),
+    ("Describe the scene.", "A schoolboy and two girls wait at the bus stop.", {"child"}, set()),
+    ("Describe the scene.", "No boys here.", set(), set()),
+    ("Is there a child?", "No, just a grown man.", {"pedestrian"}, {"child"}),
 ]
 # a negated driving action ("don't pass") negates the action, not its object; a negated
 # perception ("don't see") still denies
