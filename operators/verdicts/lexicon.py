@@ -152,6 +152,7 @@ SYNONYMS: dict[str, str] = {
     "road marking": "lane marking",
     "railing": "fence",
     "tonight": "night",
+    "slush": "snow",
     "fire engine": "fire truck",
     "fire appliance": "fire truck",
     "trolley car": "tram",

@@ -1320,6 +1320,7 @@ OTHER_NAMES_READINGS = [
     ("What colour is the car?", "Gunmetal.", {"silver car"}, set()),
     ("Describe the scene.", "A cherry-red convertible.", {"red car"}, set()),
     ("Is there a bicycle?", "A bicycle chained to the railing.", {"bicycle", "fence"}, set()),
+    ("Describe the road.", "Slush on the road.", {"snow", "road"}, set()),
 ]
 # a yes or no in one letter, standing alone at the answer's opening
 LETTER_READINGS = [
