@@ -150,9 +150,7 @@ SYNONYMS: dict[str, str] = {
     "expressway": "highway",
     "construction": "construction zone",
     "road marking": "lane marking",
-    "railing": "fence",
-    "tonight": "night",
-    "slush": "snow",
+    # vehicles by their trade names
     "fire engine": "fire truck",
     "fire appliance": "fire truck",
     "trolley car": "tram",
@@ -160,15 +158,21 @@ SYNONYMS: dict[str, str] = {
     "light rail train": "tram",
     "light rail vehicle": "tram",
     "moped": "scooter",
-    "work zone": "construction zone",
     "paramedic van": "ambulance",
     "police cruiser": "police car",
+    # the ego car's own parts, as the frame shows them
     "rearview mirror": "rear-view mirror",
     "rear view mirror": "rear-view mirror",
     "dash": "dashboard",
     "bonnet": "hood of the car",
     "windscreen": "windshield",
+    # the weather and the time
+    "tonight": "night",
+    "slush": "snow",
     "raindrop": "rain",
+    # the street and the roadside
+    "railing": "fence",
+    "work zone": "construction zone",
     "storefront": "shop",
     "shopfront": "shop",
     "store": "shop",
@@ -195,6 +199,7 @@ SYNONYMS: dict[str, str] = {
     "high rise": "skyscraper",
     "tower block": "skyscraper",
     "office tower": "skyscraper",
+    # lane lines by the names drivers give them
     "lane line": "lane marking",
     "centre line": "lane marking",
     "center line": "lane marking",
@@ -275,8 +280,6 @@ COLOURED_HEADS: dict[str, tuple[str, frozenset[str]]] = {
     "signal": ("traffic light", frozenset({"red", "amber", "yellow", "orange", "green"})),
     "lamp": ("traffic light", frozenset({"red", "amber", "yellow", "orange", "green"})),
 }
-# Phrases that name a concept and deny it at once: "no one is crossing", "nobody", "in
-# daylight" (no night).
 # Synonyms that name only some of their concept: one said to be there is one of it ("a worker
 # is standing" is a pedestrian), but none of them is not none of it ("no workers in the lane"
 # leaves the pedestrians as they were).
@@ -285,6 +288,8 @@ NARROW_SYNONYMS = frozenset({
     "policewoman", "traffic warden", "crossing guard", "tourist", "teenager", "adult", "jogger",
     "mom", "mum", "mother", "dad", "father", "schoolchild", "youngster", "toddler", "boy", "girl",
     "schoolboy", "schoolgirl", "baby", "infant", "pupil", "student", "grown up", "grownup"})
+# Phrases that name a concept and deny it at once: "no one is crossing", "nobody", "in
+# daylight" (no night).
 NEGATIVE_SYNONYMS: dict[str, str] = {"no one": "pedestrian", "nobody": "pedestrian",
                                      "noone": "pedestrian", "daytime": "night",
                                      "daylight": "night", "day": "night", "afternoon": "night",
