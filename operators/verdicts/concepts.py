@@ -231,6 +231,7 @@ from drivexplain.operators.verdicts.formats import correction, plain_answer
 from drivexplain.operators.verdicts.lexicon import (
     ABSENCE_FILLER,
     ABSENT_VALUES,
+    AGREEMENT_FILLER,
     AUXILIARIES,
     BARE_NO_WORDS,
     BREAKS,
@@ -814,7 +815,7 @@ class ConceptExtractor:
                 self._refine_colour(toks, prompt.concepts) == prompt.concepts:
             return Extraction(text, (), (), "specific", None, "none",
                               ("the answer says it cannot tell: it asserts and denies nothing",))
-        bare = all(t in YES_WORDS or t in BARE_NO_WORDS for t in toks)
+        bare = all(t in YES_WORDS or t in BARE_NO_WORDS or t in AGREEMENT_FILLER for t in toks)
         negative_question = self._question(prompt.text).negative()
         if not mentions and polarity is not None and bare and negative_question:
             return Extraction(text, (), (), "specific", None, "none", (

@@ -402,6 +402,10 @@ EARLIER = frozenset({"before", "earlier", "previously", "ago"})
 # A yes or no in one letter, read only as an answer's opening word standing alone: "N. Only
 # cars.", "Y - one bike."
 LETTER_ANSWERS = frozenset({"y", "n"})
+# Words beside a yes or no that only restate it: "Yes, that's true." and "No, it is not." are
+# as bare as "Yes." and "No.", which to a negative question may mean either.
+AGREEMENT_FILLER = frozenset({"that", "is", "'s", "it", "not", "n't", "isn't", "true", "right",
+                              "correct", "indeed", "exactly"})
 # The no words that answer a question without saying how many: to "Is there no bus?", "No."
 # may mean either, "None." may not.
 BARE_NO_WORDS = frozenset({"no", "nope", "nah", "false", "negative"})

@@ -1322,6 +1322,14 @@ OTHER_NAMES_READINGS = [
     ("Is there a bicycle?", "A bicycle chained to the railing.", {"bicycle", "fence"}, set()),
     ("Describe the road.", "Slush on the road.", {"snow", "road"}, set()),
 ]
+# a yes or no that only restates its agreement is as bare as "Yes." or "No."; to a negative
+# question it may mean either
+AGREEMENT_READINGS = [
+    ("Is it true that no cars are parked?", "Yes, that's true.", set(), set()),
+    ("Is there no bus?", "No, it is not.", set(), set()),
+    ("Is there a bus?", "Yes, that is true.", {"bus"}, set()),
+    ("Is there a bus?", "No, it isn't.", set(), {"bus"}),
+]
 # a yes or no in one letter, standing alone at the answer's opening
 LETTER_READINGS = [
     ("Is there a bus?", "N. Only cars.", {"car"}, {"bus"}),
@@ -1376,7 +1384,7 @@ REFUSAL_READINGS = [
                          + SIGN_READINGS + SET_ASIDE_READINGS + ROLE_READINGS
                          + LETTER_READINGS + ACTION_READINGS + PARTITIVE_READINGS
                          + CHANGE_READINGS + LANE_READINGS
-                         + OTHER_NAMES_READINGS)
+                         + OTHER_NAMES_READINGS + AGREEMENT_READINGS)
 def test_states_terse_absences_and_the_weather(
         extractor: ConceptExtractor, prompt: str, answer: str, concepts: set[str],
         denied: set[str]) -> None:
@@ -1397,7 +1405,7 @@ def test_states_terse_absences_and_the_weather(
     yes or no in one letter (`LETTER_READINGS`), a negated driving action
     (`ACTION_READINGS`), partitives (`PARTITIVE_READINGS`), changes since an earlier
     frame (`CHANGE_READINGS`), lane lines (`LANE_READINGS`), things by
-    other names (`OTHER_NAMES_READINGS`);
+    other names (`OTHER_NAMES_READINGS`), agreement restated (`AGREEMENT_READINGS`);
     compared as sets."""
     read = extractor.answer(answer, extractor.prompt(prompt))
     assert (set(read.concepts), set(read.denied)) == (concepts, denied)
