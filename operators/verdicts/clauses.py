@@ -64,6 +64,8 @@ from drivexplain.operators.verdicts.lexicon import (
     NO_DOUBT,
     NO_WORDS,
     ONE_FILLER,
+    ONLY_LEAD,
+    ONLY_WORDS,
     OPENER_PREAMBLE,
     OUT_OF_VIEW,
     PAINT_WORDS,
@@ -756,6 +758,25 @@ def set_aside_scopes(toks: list[str]) -> list[bool]:
                 inside[k] = True
                 k += 1
     return inside
+
+
+def only_opening(toks: list[str]) -> int | None:
+    """Where "only" or "just" opens an answer, after at most a subject and a verb of seeing or
+    being ("Only a dog.", "I only see cars.", "There is just a tram."; `ONLY_LEAD`); else None.
+    `toks` are without breaks."""
+    k = next((i for i, t in enumerate(toks[:4]) if t in ONLY_WORDS), None)
+    if k is None or any(t not in ONLY_LEAD for t in toks[:k]):
+        return None
+    return k
+
+
+def one_of_those_asked(all_toks: list[str], k: int) -> bool:
+    """Whether "only" or "just" at `k` counts the thing asked about ("Just the one, near the
+    bus.", "Only one."): a lone "one", with no noun of its own. `all_toks` keep the breaks."""
+    rest = all_toks[k + 1 :]
+    if rest[:1] == ["the"]:
+        rest = rest[1:]
+    return rest[:1] == ["one"] and (len(rest) == 1 or rest[1] in BREAKS)
 
 
 def bounds_only(toks: list[str]) -> bool:

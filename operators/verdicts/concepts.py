@@ -172,8 +172,9 @@ in `operators.verdicts.questions`):
 - A no that names kinds of what was asked denies those kinds, not their class: "Do you see any
   emergency vehicles?" "No ambulances or fire trucks." leaves other vehicles as they are.
 - "Only" or "just" a thing not asked about is a no to what was asked: "Is anyone on the
-  crosswalk?" "Only a dog." denies the pedestrian. A yes that doubts the kind asked ("Yes, a
-  scooter, if that counts.") asserts only what it names.
+  crosswalk?" "Only a dog." denies the pedestrian, and "Is there a truck?" "I only see cars."
+  the truck; "Just the one, near the bus." counts the one asked about. A yes that doubts the
+  kind asked ("Yes, a scooter, if that counts.") asserts only what it names.
 - A plain concept named beside its coloured form ("a black car ... a sedan") is dropped: the
   coloured one's check covers it, and the coloured one stays.
 """
@@ -211,6 +212,8 @@ from drivexplain.operators.verdicts.clauses import (
     negated_colours,
     new_clause,
     noun_reading,
+    one_of_those_asked,
+    only_opening,
     own_colours,
     part_named,
     participle,
@@ -801,10 +804,13 @@ class ConceptExtractor:
         negated = any(is_negator(all_toks, i) for i in range(len(all_toks)))
         polarity = final_answer(all_toks) or yes_or_no(
             toks, all_toks, bool(mentions), bool(named), bool(denied), negated)
-        if polarity is None and toks[:1] in (["only"], ["just"]) and named and not any(
-                same_thing(c, n) or _kind_of(n, c) or {c, n} <= PERSONS
-                for c in prompt.concepts for n in named):
-            polarity = "deny"  # "Is anyone on the crosswalk?" "Only a dog.": no one is
+        only = only_opening(toks)
+        if polarity is None and only is not None and named:
+            if one_of_those_asked(all_toks, all_toks.index(toks[only])):
+                polarity = "affirm"  # "Are there pedestrians?" "Just the one, near the bus."
+            elif not any(same_thing(c, n) or _kind_of(n, c) or {c, n} <= PERSONS
+                         for c in prompt.concepts for n in named):
+                polarity = "deny"  # "Is anyone on the crosswalk?" "Only a dog.": no one is
         if polarity is None and not mentions and supposing:
             return Extraction(text, (), (), "specific", None, "none", (
                 "the answer only supposes, generalises or bounds what it names ('If there were "

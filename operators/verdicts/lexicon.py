@@ -399,6 +399,10 @@ DRIVING_ACTIONS = frozenset({
 # there before" are there now.
 PAST_COPULAS = frozenset({"was", "were", "wasn't", "weren't"})
 EARLIER = frozenset({"before", "earlier", "previously", "ago"})
+# "Only" and what may stand before it when it opens an answer: "I only see cars.", "There is
+# just a tram."
+ONLY_WORDS = frozenset({"only", "just"})
+ONLY_LEAD = frozenset({"i", "we", "can", "could", "see", "there", "is", "are", "'s", "'re"})
 # A yes or no in one letter, read only as an answer's opening word standing alone: "N. Only
 # cars.", "Y - one bike."
 LETTER_ANSWERS = frozenset({"y", "n"})

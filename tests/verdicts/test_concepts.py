@@ -1330,6 +1330,15 @@ AGREEMENT_READINGS = [
     ("Is there a bus?", "Yes, that is true.", {"bus"}, set()),
     ("Is there a bus?", "No, it isn't.", set(), {"bus"}),
 ]
+# "only" opening an answer, after a subject and a verb of seeing: a thing not asked about is a
+# no to what was; "just the one" counts what was asked
+ONLY_READINGS = [
+    ("Is there a truck?", "I only see cars.", {"car"}, {"truck"}),
+    ("Is there a truck?", "There are only cars.", {"car"}, {"truck"}),
+    ("Is there a truck?", "Just one truck.", {"truck"}, set()),
+    ("Are there pedestrians?", "Just the one, near the bus.", {"pedestrian", "bus"}, set()),
+    ("Are there pedestrians?", "Only a dog.", {"dog"}, {"pedestrian"}),
+]
 # a yes or no in one letter, standing alone at the answer's opening
 LETTER_READINGS = [
     ("Is there a bus?", "N. Only cars.", {"car"}, {"bus"}),
@@ -1384,7 +1393,8 @@ REFUSAL_READINGS = [
                          + SIGN_READINGS + SET_ASIDE_READINGS + ROLE_READINGS
                          + LETTER_READINGS + ACTION_READINGS + PARTITIVE_READINGS
                          + CHANGE_READINGS + LANE_READINGS
-                         + OTHER_NAMES_READINGS + AGREEMENT_READINGS)
+                         + OTHER_NAMES_READINGS + AGREEMENT_READINGS
+                         + ONLY_READINGS)
 def test_states_terse_absences_and_the_weather(
         extractor: ConceptExtractor, prompt: str, answer: str, concepts: set[str],
         denied: set[str]) -> None:
@@ -1405,7 +1415,8 @@ def test_states_terse_absences_and_the_weather(
     yes or no in one letter (`LETTER_READINGS`), a negated driving action
     (`ACTION_READINGS`), partitives (`PARTITIVE_READINGS`), changes since an earlier
     frame (`CHANGE_READINGS`), lane lines (`LANE_READINGS`), things by
-    other names (`OTHER_NAMES_READINGS`), agreement restated (`AGREEMENT_READINGS`);
+    other names (`OTHER_NAMES_READINGS`), agreement restated (`AGREEMENT_READINGS`),
+    "only" opening an answer (`ONLY_READINGS`);
     compared as sets."""
     read = extractor.answer(answer, extractor.prompt(prompt))
     assert (set(read.concepts), set(read.denied)) == (concepts, denied)
