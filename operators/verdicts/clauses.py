@@ -770,9 +770,11 @@ def only_opening(toks: list[str]) -> int | None:
     return k
 
 
-def one_of_those_asked(all_toks: list[str], k: int) -> bool:
-    """Whether "only" or "just" at `k` counts the thing asked about ("Just the one, near the
-    bus.", "Only one."): a lone "one", with no noun of its own. `all_toks` keep the breaks."""
+def one_of_those_asked(all_toks: list[str]) -> bool:
+    """Whether the answer's first "only" or "just" counts the thing asked about ("Just the one,
+    near the bus.", "Only one."): a lone "one", with no noun of its own. `all_toks` keep the
+    breaks."""
+    k = next((i for i, t in enumerate(all_toks) if t in ONLY_WORDS), len(all_toks))
     rest = all_toks[k + 1 :]
     if rest[:1] == ["the"]:
         rest = rest[1:]

@@ -806,7 +806,7 @@ class ConceptExtractor:
             toks, all_toks, bool(mentions), bool(named), bool(denied), negated)
         only = only_opening(toks)
         if polarity is None and only is not None and named:
-            if one_of_those_asked(all_toks, all_toks.index(toks[only])):
+            if one_of_those_asked(all_toks):
                 polarity = "affirm"  # "Are there pedestrians?" "Just the one, near the bus."
             elif not any(same_thing(c, n) or _kind_of(n, c) or {c, n} <= PERSONS
                          for c in prompt.concepts for n in named):
