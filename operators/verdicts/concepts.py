@@ -254,6 +254,7 @@ from drivexplain.operators.verdicts.lexicon import (
     NON_CONCEPT_COMPOUNDS,
     NOUN_ONLY_PHRASES,
     ONE_SUBJECTS,
+    OPPOSITE_STATES,
     OPPOSITES,
     ORDINAL_PRONOUNS,
     PARTICIPLES,
@@ -803,7 +804,8 @@ class ConceptExtractor:
         named, denied = self._split(mentions)
         negated = any(is_negator(all_toks, i) for i in range(len(all_toks)))
         polarity = final_answer(all_toks) or yes_or_no(
-            toks, all_toks, bool(mentions), bool(named), bool(denied), negated)
+            toks, all_toks, bool(mentions), bool(named), bool(denied), negated) or (
+            "deny" if self._says_opposite_state(toks, prompt) else None)
         only = only_opening(toks)
         if polarity is None and only is not None and named:
             if one_of_those_asked(all_toks):
@@ -894,6 +896,19 @@ class ConceptExtractor:
             # "Is the light green?" "The light is not green." denies the green light
             denied += tuple(c for c in self._negated_forms(tuple(asked_attribute), toks)
                             if c in asked_attribute.values() and c not in named + denied)
+        opposite = polarity == "deny" and self._says_opposite_state(toks, prompt)
+        restated = {plain: form for plain, form in asked_attribute.items()
+                    if (plain in named or opposite) and form not in named + denied}
+        if polarity == "affirm" and not kind_in_doubt(toks):
+            # "Is the road wet?" "Yes, there is water on the road." says the road is wet, as
+            # "Yes." does; the subject said again, plain, is still the one asked about
+            named = tuple(dict.fromkeys(restated.get(c, c) for c in named))
+        elif polarity == "deny":
+            # "No, the road is dry." denies the wet road, as "No." does, and so does "It is
+            # dry; no rain has fallen."; "No, the car is blue." names the car in another
+            # colour, so `restated` leaves it out
+            named += tuple(c for c in restated if c not in named)
+            denied += tuple(restated.values())
         return Extraction(text, named, denied, "specific", polarity, source, notes)
 
     def _inherited_answer(self, text: str, toks: list[str], all_toks: list[str],
@@ -1069,6 +1084,17 @@ class ConceptExtractor:
         if len(readings) > 1 and plural and "or" not in toks:
             return tuple(dict.fromkeys(c for r in readings for c in r if c not in concepts))
         return readings[0] if len(readings) == 1 else concepts
+
+    def _says_opposite_state(self, toks: list[str], prompt: Extraction) -> bool:
+        """Whether an answer to a question about a state says its opposite and not the state
+        itself: "Dry." or "The road is dry." to "Is the road wet?" (`OPPOSITE_STATES`); "not
+        dry" says nothing of the kind."""
+        asked = {form.split()[0] for form in self._asked_attribute(prompt).values()}
+        said = {STATES[t] for i, t in enumerate(toks)
+                if t in STATES and not colour_negated(toks, i)}
+        return bool(asked) and not asked & said and any(
+            OPPOSITE_STATES.get(t) in asked and not colour_negated(toks, i)
+            for i, t in enumerate(toks))
 
     def _refine_state(self, toks: list[str], concepts: tuple[str, ...]) -> tuple[str, ...]:
         """`concepts` in the one state a bare answer gives ("No, just wet." to "Are the roads

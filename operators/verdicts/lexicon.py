@@ -494,6 +494,11 @@ STATES: dict[str, str] = {"wet": "wet", "damp": "wet", "slick": "wet", "slicked"
                           "soaked": "wet",
                           "flooded": "wet", "waterlogged": "wet", "snowy": "snowy",
                           "slushy": "snowy", "parked": "parked"}
+# Words that say a concept is not in a state, by its opposite: to "Is the road wet?", "Dry."
+# answers no. "Clear" and "bare" of a road say it has no snow on it.
+OPPOSITE_STATES: dict[str, str] = {"dry": "wet", "clear": "snowy", "bare": "snowy",
+                                   "cleared": "snowy", "ploughed": "snowy", "plowed": "snowy",
+                                   "moving": "parked", "driving": "parked"}
 # Phrases after a copula that say a state in several words: "is covered in snow".
 STATE_PHRASES: dict[tuple[str, ...], str] = {("covered", "in", "snow"): "snowy",
                                              ("covered", "with", "snow"): "snowy",

@@ -1339,6 +1339,18 @@ ONLY_READINGS = [
     ("Are there pedestrians?", "Just the one, near the bus.", {"pedestrian", "bus"}, set()),
     ("Are there pedestrians?", "Only a dog.", {"dog"}, {"pedestrian"}),
 ]
+# A yes or no to a question about a state or colour that names its subject again, plain, says
+# of it what "Yes." or "No." would; the state's opposite ("dry", "clear") is a no
+RESTATED_READINGS = [
+    ("Is the road wet?", "Yes, there is water on the road.", {"wet road"}, set()),
+    ("Is the road wet?", "No, the road is dry.", {"road"}, {"wet road"}),
+    ("Is the road wet?", "Dry.", {"road"}, {"wet road"}),
+    ("Is the road covered in snow?", "It's clear.", {"road"}, {"snowy road"}),
+    ("Is the car parked?", "No, the car is moving.", {"car"}, {"parked car"}),
+    ("Is the car red?", "Yes, the car on the left.", {"red car"}, set()),
+    ("Is the car red?", "No, the car is blue.", {"blue car"}, set()),
+    ("Is the road wet?", "Yes, the road is snowy.", {"snowy road", "snow"}, set()),
+]
 # a yes or no in one letter, standing alone at the answer's opening
 LETTER_READINGS = [
     ("Is there a bus?", "N. Only cars.", {"car"}, {"bus"}),
@@ -1394,7 +1406,7 @@ REFUSAL_READINGS = [
                          + LETTER_READINGS + ACTION_READINGS + PARTITIVE_READINGS
                          + CHANGE_READINGS + LANE_READINGS
                          + OTHER_NAMES_READINGS + AGREEMENT_READINGS
-                         + ONLY_READINGS)
+                         + ONLY_READINGS + RESTATED_READINGS)
 def test_states_terse_absences_and_the_weather(
         extractor: ConceptExtractor, prompt: str, answer: str, concepts: set[str],
         denied: set[str]) -> None:
@@ -1416,7 +1428,7 @@ def test_states_terse_absences_and_the_weather(
     (`ACTION_READINGS`), partitives (`PARTITIVE_READINGS`), changes since an earlier
     frame (`CHANGE_READINGS`), lane lines (`LANE_READINGS`), things by
     other names (`OTHER_NAMES_READINGS`), agreement restated (`AGREEMENT_READINGS`),
-    "only" opening an answer (`ONLY_READINGS`);
-    compared as sets."""
+    "only" opening an answer (`ONLY_READINGS`), the subject of a state or colour question
+    named again after its yes or no (`RESTATED_READINGS`); compared as sets."""
     read = extractor.answer(answer, extractor.prompt(prompt))
     assert (set(read.concepts), set(read.denied)) == (concepts, denied)
