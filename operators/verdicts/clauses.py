@@ -669,6 +669,12 @@ def present_elsewhere(toks: list[str]) -> bool:
     return False
 
 
+def comparison_end(toks: list[str], i: int) -> bool:
+    """Whether toks[i] is the second "as" of an equal comparison ("not as big as the bus",
+    "as far as"): what follows is the standard compared with, outside a negation before it."""
+    return toks[i] == "as" and "as" in toks[max(0, i - 3) : i - 1]
+
+
 def cannot_tell_scopes(toks: list[str]) -> list[bool]:
     """Per token, whether it follows a statement that the speaker cannot tell in its clause
     ("I'm not sure there is one", "hard to say whether it is a bus"): to a break or a

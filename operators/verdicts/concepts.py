@@ -196,6 +196,7 @@ from drivexplain.operators.verdicts.clauses import (
     clause_start,
     colour_before,
     colour_negated,
+    comparison_end,
     denies_one,
     depicted,
     ego_owned,
@@ -692,7 +693,8 @@ class ConceptExtractor:
                 inside[i] = active
                 named = True
                 continue
-            if tok in SCOPE_ENDS or (tok in PREPOSITIONS and not likeness_at(toks, i)) or (
+            if tok in SCOPE_ENDS or comparison_end(toks, i) or (
+                    tok in PREPOSITIONS and not likeness_at(toks, i)) or (
                     i > 0 and covered[i - 1] and participle(tok)):
                 active = False
             elif tok in CONJUNCTIONS:

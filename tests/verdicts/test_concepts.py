@@ -1351,6 +1351,13 @@ RESTATED_READINGS = [
     ("Is the car red?", "No, the car is blue.", {"blue car"}, set()),
     ("Is the road wet?", "Yes, the road is snowy.", {"snowy road", "snow"}, set()),
 ]
+# the standard of an equal comparison ("as big as the bus") lies outside a negation before it
+COMPARISON_READINGS = [
+    ("Describe the scene.", "None of the trucks is as long as the bus.", {"truck", "bus"},
+     set()),
+    ("Describe the scene.", "The truck is not as big as the bus.", {"truck", "bus"}, set()),
+    ("Describe the scene.", "No cars, as far as I can see.", set(), {"car"}),
+]
 # a yes or no in one letter, standing alone at the answer's opening
 LETTER_READINGS = [
     ("Is there a bus?", "N. Only cars.", {"car"}, {"bus"}),
@@ -1406,7 +1413,7 @@ REFUSAL_READINGS = [
                          + LETTER_READINGS + ACTION_READINGS + PARTITIVE_READINGS
                          + CHANGE_READINGS + LANE_READINGS
                          + OTHER_NAMES_READINGS + AGREEMENT_READINGS
-                         + ONLY_READINGS + RESTATED_READINGS)
+                         + ONLY_READINGS + RESTATED_READINGS + COMPARISON_READINGS)
 def test_states_terse_absences_and_the_weather(
         extractor: ConceptExtractor, prompt: str, answer: str, concepts: set[str],
         denied: set[str]) -> None:
@@ -1429,6 +1436,7 @@ def test_states_terse_absences_and_the_weather(
     frame (`CHANGE_READINGS`), lane lines (`LANE_READINGS`), things by
     other names (`OTHER_NAMES_READINGS`), agreement restated (`AGREEMENT_READINGS`),
     "only" opening an answer (`ONLY_READINGS`), the subject of a state or colour question
-    named again after its yes or no (`RESTATED_READINGS`); compared as sets."""
+    named again after its yes or no (`RESTATED_READINGS`), the standard of an equal
+    comparison (`COMPARISON_READINGS`); compared as sets."""
     read = extractor.answer(answer, extractor.prompt(prompt))
     assert (set(read.concepts), set(read.denied)) == (concepts, denied)
