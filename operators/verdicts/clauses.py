@@ -766,6 +766,26 @@ def set_aside_scopes(toks: list[str]) -> list[bool]:
     return inside
 
 
+def disjunction_scopes(toks: list[str]) -> list[bool]:
+    """Per token, whether it lies in an "either ... or ..." that an answer leaves open
+    ("There's either a bus or a truck, it's hard to tell."), from "either" to the first break
+    or verb after its "or". Each alternative may be the one there, so none is said to be, and
+    none is denied; "on either side" has no "or" and is no such choice."""
+    inside = [False] * len(toks)
+    for j, tok in enumerate(toks):
+        if tok != "either":
+            continue
+        end = next((k for k in range(j + 1, len(toks)) if toks[k] in BREAKS), len(toks))
+        alternative = next((k for k in range(j + 2, end) if toks[k] == "or"), None)
+        if alternative is None:
+            continue
+        k = j + 1
+        while k < end and not (k > alternative and toks[k] in FINITE):
+            inside[k] = True
+            k += 1
+    return inside
+
+
 def only_opening(toks: list[str]) -> int | None:
     """Where "only" or "just" opens an answer, after at most a subject and a verb of seeing or
     being ("Only a dog.", "I only see cars.", "There is just a tram."; `ONLY_LEAD`); else None.

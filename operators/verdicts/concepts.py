@@ -199,6 +199,7 @@ from drivexplain.operators.verdicts.clauses import (
     comparison_end,
     denies_one,
     depicted,
+    disjunction_scopes,
     ego_owned,
     excepted,
     future_at,
@@ -793,7 +794,8 @@ class ConceptExtractor:
         read_toks = tokens(read)
         aside = [any(scoped) for scoped in zip(supposed_scopes(read_toks),
                                                generic_scopes(read_toks),
-                                               set_aside_scopes(read_toks), strict=True)]
+                                               set_aside_scopes(read_toks),
+                                               disjunction_scopes(read_toks), strict=True)]
         found = self.mentions(read, prompt.all_concepts)
         mentions = [m for m in found if not (aside[m.start] or scarce_at(read_toks, m.start))]
         # "Buses usually stop here." says nothing of the frame; "...; one is there now." does
@@ -887,6 +889,9 @@ class ConceptExtractor:
             # "On the sidewalk." to "Is the pedestrian on the sidewalk or on the road?"
             named += tuple(c for c in question.asked(prompt)
                            if not any(same_object(c, n) for n in said))
+        if polarity is None and only_opening(toks) is not None:
+            # "Is there a bus or a truck?" "Just the truck." says there is no bus
+            denied += tuple(c for c in others if c not in answered and c not in named + denied)
         if polarity != "deny" and not negated and question.definite() and (
                 toks[0] in SUBJECT_PRONOUNS or question.where_about()):
             # "Is the truck parked?" "It appears to be parked at the curb." still has the
@@ -1145,19 +1150,20 @@ def _uncoloured(concept: str) -> str:
 def _label_values(toks: list[str], items: list[_Item]) -> None:
     """Read list and table entries: a concept that opens its line or list item, followed by
     a mark (":", "?", a dash, "(", "|") and a value ("Bus: no", "buses - absent", "| bus | no |",
-    "Pedestrians? None.", "Car (black)", "| School bus present? | No |"), or by a bare no
-    ("Pedestrians yes, cyclists no."). A value that says absent denies the concept; a lone
-    colour is its colour, in the value or in a later cell of its table row ("| Car | 2 | white
-    |")."""
+    "Pedestrians? None.", "Car (black)", "| School bus present? | No |"), or by a bare no,
+    after a comma or not ("Pedestrians yes, cyclists no.", "Cars, yes; trucks, no."). A value
+    that says absent denies the concept; a lone colour is its colour, in the value or in a
+    later cell of its table row ("| Car | 2 | white |")."""
     for it in items:
         before = it.start - 1
         while before >= 0 and toks[before] in ("a", "an", "the"):
             before -= 1
         if before >= 0 and toks[before] not in BREAKS:
             continue
-        after = toks[it.stop + 1] if it.stop + 1 < len(toks) else "."
-        if it.stop < len(toks) and toks[it.stop] in ABSENT_VALUES and after in BREAKS:
-            it.absent = True  # "Pedestrians yes, cyclists no."
+        value_at = it.stop + (it.stop < len(toks) and toks[it.stop] == ",")
+        after = toks[value_at + 1] if value_at + 1 < len(toks) else "."
+        if value_at < len(toks) and toks[value_at] in ABSENT_VALUES and after in BREAKS:
+            it.absent = True  # "Pedestrians yes, cyclists no.", "Cars, yes; trucks, no."
             continue
         mark = it.stop  # "| School bus present? | No |": a word of presence may come first
         while mark < len(toks) and toks[mark] in PRESENCE_WORDS:

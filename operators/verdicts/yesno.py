@@ -61,6 +61,9 @@ def yes_or_no(toks: list[str], all_toks: list[str], mentioned: bool, named: bool
         polarity = "affirm"
     if polarity == "deny" and cannot_tell_at(toks, 0):  # "No idea."
         polarity = None
+    if polarity is None and first == "neither" and all_toks[:1] == [first] and (
+            len(all_toks) == 1 or all_toks[1] in BREAKS):
+        polarity = "deny"  # "Neither, only cars." to "A bus or a truck?"
     if polarity is None and first in LETTER_ANSWERS and all_toks[:1] == [first] and (
             len(all_toks) == 1 or all_toks[1] in BREAKS or all_toks[1] == "-"):
         polarity = "affirm" if first == "y" else "deny"  # "N. Only cars.", "Y - one bike."

@@ -888,7 +888,7 @@ READINGS = [
     # "only" a thing not asked about says none of what was asked is there
     ("Is anyone on the crosswalk?", "Only a dog.", ("dog",), ("pedestrian",)),
     ("Is there a car?", "Only a red one.", ("red car",), ()),
-    ("Are there trucks or buses?", "Only trucks.", ("truck",), ()),
+    ("Are there trucks or buses?", "Only trucks.", ("truck",), ("bus",)),  # not the other
     ("Is anyone crossing?", "Just a cyclist.", ("cyclist",), ()),  # a cyclist is someone
     # a yes that doubts the kind asserts only what it names
     ("Is there a motorcycle?", "Yes, a scooter, if that counts.", ("scooter",), ()),
@@ -1358,6 +1358,18 @@ COMPARISON_READINGS = [
     ("Describe the scene.", "The truck is not as big as the bus.", {"truck", "bus"}, set()),
     ("Describe the scene.", "No cars, as far as I can see.", set(), {"car"}),
 ]
+# Alternatives: "neither" opening an answer denies them all, "only" or "just" with one of them
+# denies the others, and "either ... or" in an answer leaves each open
+ALTERNATIVE_READINGS = [
+    ("Is there a bus or a truck?", "Neither, only cars.", {"car"}, {"bus", "truck"}),
+    ("Is there a bus or a truck?", "Just the truck.", {"truck"}, {"bus"}),
+    ("Is there a bus or a truck?", "There's either a bus or a truck, it's hard to tell.",
+     set(), set()),
+    ("Describe the scene.", "Either a bus or a truck is parked there.", set(), set()),
+    ("Describe the scene.", "Cars are parked on either side of the road.",
+     {"parked car", "road"}, set()),
+    ("Are there cars and trucks?", "Cars, yes; trucks, no.", {"car"}, {"truck"}),
+]
 # a yes or no in one letter, standing alone at the answer's opening
 LETTER_READINGS = [
     ("Is there a bus?", "N. Only cars.", {"car"}, {"bus"}),
@@ -1413,7 +1425,8 @@ REFUSAL_READINGS = [
                          + LETTER_READINGS + ACTION_READINGS + PARTITIVE_READINGS
                          + CHANGE_READINGS + LANE_READINGS
                          + OTHER_NAMES_READINGS + AGREEMENT_READINGS
-                         + ONLY_READINGS + RESTATED_READINGS + COMPARISON_READINGS)
+                         + ONLY_READINGS + RESTATED_READINGS + COMPARISON_READINGS
+                         + ALTERNATIVE_READINGS)
 def test_states_terse_absences_and_the_weather(
         extractor: ConceptExtractor, prompt: str, answer: str, concepts: set[str],
         denied: set[str]) -> None:
@@ -1437,6 +1450,7 @@ def test_states_terse_absences_and_the_weather(
     other names (`OTHER_NAMES_READINGS`), agreement restated (`AGREEMENT_READINGS`),
     "only" opening an answer (`ONLY_READINGS`), the subject of a state or colour question
     named again after its yes or no (`RESTATED_READINGS`), the standard of an equal
-    comparison (`COMPARISON_READINGS`); compared as sets."""
+    comparison (`COMPARISON_READINGS`), a question's alternatives (`ALTERNATIVE_READINGS`);
+    compared as sets."""
     read = extractor.answer(answer, extractor.prompt(prompt))
     assert (set(read.concepts), set(read.denied)) == (concepts, denied)
