@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -45,7 +46,7 @@ from drivexplain.synthworld.scene import CONDITIONS, Frame, render_scene
 FIRST_SEED = 930_000
 
 
-def _cosines(op: ConceptAttribution, images: list) -> torch.Tensor:
+def cosines(op: ConceptAttribution, images: list) -> torch.Tensor:
     """(len(images), vocabulary) cosines of each image, read as a whole frame."""
     bb = op.backbone
     text = F.normalize(op.vocabulary()[1].float(), dim=-1)
@@ -59,15 +60,16 @@ def _z(sims: torch.Tensor) -> torch.Tensor:
     return (sims - sims.mean(-1, keepdim=True)) / sims.std(-1, keepdim=True)
 
 
-def best_tile(op: ConceptAttribution, frames: list[Frame], tiles: int,
-              overlap: float) -> tuple[np.ndarray, np.ndarray]:
-    """Each concept's best z and best raw cosine over a tiles x tiles grid of each transported
-    frame: two (frames, vocabulary) arrays."""
+def best_tile(op: ConceptAttribution, frames: list[Frame], tiles: int, overlap: float,
+              image_of: Callable[[Frame], np.ndarray] = transported
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """Each concept's best z and best raw cosine over a tiles x tiles grid of each frame as
+    `image_of` gives it (by default transported): two (frames, vocabulary) arrays."""
     z, raw = [], []
     for frame in frames:
-        image = transported(frame)
+        image = image_of(frame)
         boxes = tile_boxes(*image.shape[:2], tiles, tiles, overlap)
-        sims = _cosines(op, [image[box.slices] for box in boxes])
+        sims = cosines(op, [image[box.slices] for box in boxes])
         z.append(_z(sims).max(0).values.numpy())
         raw.append(sims.max(0).values.numpy())
     return np.stack(z), np.stack(raw)
@@ -83,7 +85,7 @@ def class_auroc(weights: Path, frames: list[Frame], tiles: int = 0,
     op = ConceptAttribution.from_config(config)
     names = op.vocabulary()[0]
     lowered = [n.lower() for n in names]
-    sims = _cosines(op, [f.image for f in frames])
+    sims = cosines(op, [f.image for f in frames])
     readings = {"auroc": _z(sims).numpy(), "auroc_raw": sims.numpy()}
     if tiles:
         readings["auroc_tile"], readings["auroc_tile_raw"] = best_tile(op, frames, tiles, overlap)
