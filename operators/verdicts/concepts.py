@@ -259,6 +259,7 @@ from drivexplain.operators.verdicts.lexicon import (
     OPPOSITE_STATES,
     OPPOSITES,
     ORDINAL_PRONOUNS,
+    PARTICIPLE_STATES,
     PARTICIPLES,
     PERSONS,
     PREDICATE_FILLER,
@@ -481,6 +482,8 @@ class ConceptExtractor:
                     and self._coloured_head(concept, colour) is None:
                 colour = None  # "a green field": no coloured concept to check
             state = STATES.get(toks[i - 1]) if i else None  # "a slick road" is a wet road
+            if state is None and i + n < len(toks) and toks[i + n] in PARTICIPLE_STATES:
+                state = STATES[toks[i + n]]  # "cars parked along the curb"
             found.append(_Item(concept, i, i + n, absent=key in self._negative, colour=colour,
                                state=state if self._with_state(concept, state) != concept
                                else None, opposite=key in self._opposites))
@@ -952,7 +955,10 @@ class ConceptExtractor:
                               "inherited from the prompt",
                               ("a no with another colour says which colour the concept has",))
         if polarity == "deny" and asked_attribute:
-            return Extraction(text, inherited, tuple(asked_attribute.values()), "specific",
+            # "Is the car parked?" "No." has the car; "Are any cars parked?" "None." may
+            # have no car at all
+            return Extraction(text, inherited if question.definite() else (),
+                              tuple(asked_attribute.values()), "specific",
                               polarity, "inherited from the prompt",
                               ("a no to a colour question denies the colour, not the concept",))
         if polarity == "deny" and not_colours:  # "What colour is the car?" "It is not red."

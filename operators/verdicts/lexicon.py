@@ -494,6 +494,9 @@ STATES: dict[str, str] = {"wet": "wet", "damp": "wet", "slick": "wet", "slicked"
                           "soaked": "wet",
                           "flooded": "wet", "waterlogged": "wet", "snowy": "snowy",
                           "slushy": "snowy", "parked": "parked"}
+# States that follow their noun as a participle, with no verb between: "cars parked along the
+# curb" are parked cars, as "a parked car" is; "Are there any cars parked?" asks about them.
+PARTICIPLE_STATES = frozenset({"parked", "flooded", "soaked", "waterlogged"})
 # Words that say a concept is not in a state, by its opposite: to "Is the road wet?", "Dry."
 # answers no. "Clear" and "bare" of a road say it has no snow on it.
 OPPOSITE_STATES: dict[str, str] = {"dry": "wet", "clear": "snowy", "bare": "snowy",

@@ -1370,6 +1370,16 @@ ALTERNATIVE_READINGS = [
      {"parked car", "road"}, set()),
     ("Are there cars and trucks?", "Cars, yes; trucks, no.", {"car"}, {"truck"}),
 ]
+# a participle right after its noun is its state; a no to whether any are in a state keeps no
+# concept, as the question did not say there are any
+PARTICIPLE_STATE_READINGS = [
+    ("Describe the scene.", "There are two cars parked on the left.", {"parked car"}, set()),
+    ("Are there any cars parked?", "Nope.", set(), {"parked car"}),
+    ("Are any cars parked?", "None.", set(), {"parked car"}),
+    ("Is the car parked?", "No.", {"car"}, {"parked car"}),
+    ("Describe the scene.", "No cars parked here.", set(), {"parked car"}),
+    ("Describe the scene.", "A truck parked at the curb.", {"truck", "curb"}, set()),
+]
 # a yes or no in one letter, standing alone at the answer's opening
 LETTER_READINGS = [
     ("Is there a bus?", "N. Only cars.", {"car"}, {"bus"}),
@@ -1426,7 +1436,7 @@ REFUSAL_READINGS = [
                          + CHANGE_READINGS + LANE_READINGS
                          + OTHER_NAMES_READINGS + AGREEMENT_READINGS
                          + ONLY_READINGS + RESTATED_READINGS + COMPARISON_READINGS
-                         + ALTERNATIVE_READINGS)
+                         + ALTERNATIVE_READINGS + PARTICIPLE_STATE_READINGS)
 def test_states_terse_absences_and_the_weather(
         extractor: ConceptExtractor, prompt: str, answer: str, concepts: set[str],
         denied: set[str]) -> None:
@@ -1450,7 +1460,7 @@ def test_states_terse_absences_and_the_weather(
     other names (`OTHER_NAMES_READINGS`), agreement restated (`AGREEMENT_READINGS`),
     "only" opening an answer (`ONLY_READINGS`), the subject of a state or colour question
     named again after its yes or no (`RESTATED_READINGS`), the standard of an equal
-    comparison (`COMPARISON_READINGS`), a question's alternatives (`ALTERNATIVE_READINGS`);
-    compared as sets."""
+    comparison (`COMPARISON_READINGS`), a question's alternatives (`ALTERNATIVE_READINGS`), a
+    state after its noun with no verb (`PARTICIPLE_STATE_READINGS`); compared as sets."""
     read = extractor.answer(answer, extractor.prompt(prompt))
     assert (set(read.concepts), set(read.denied)) == (concepts, denied)
