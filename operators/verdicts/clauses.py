@@ -492,8 +492,13 @@ def noun_reading(toks: list[str], i: int, n: int) -> bool:
     crosswalk) and not a subject and its verb ("a pedestrian crossing the road"). The noun is
     meant in the plural ("pedestrian crossings"), after a preposition ("at the pedestrian
     crossing"), before a verb ("the pedestrian crossing is empty"), or after "there is" with
-    nothing that it could cross ("There is a pedestrian crossing ahead.")."""
+    nothing that it could cross ("There is a pedestrian crossing ahead."). A one-word phrase
+    right after a determiner is the noun: "before the crossing", "a crossing with faded
+    stripes"; "a pedestrian crossing" may be a pedestrian who crosses."""
     if toks[i + n - 1].endswith("s"):
+        return True
+    if n == 1 and i > 0 and toks[i - 1] in ("a", "an", "the", "this", "that", "each",
+                                            "every", "another"):
         return True
     before = [t for t in toks[max(0, i - 3) : i] if t not in ("a", "an", "the", "this", "that")]
     if before and before[-1] in PREPOSITIONS:

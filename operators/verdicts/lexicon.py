@@ -62,6 +62,7 @@ SYNONYMS: dict[str, str] = {
     "zebra crossing": "crosswalk",
     "cross walk": "crosswalk",
     "pedestrian crossing": "crosswalk",
+    "crossing": "crosswalk",  # as a noun only (`NOUN_ONLY_PHRASES`): "at the crossing"
     "stoplight": "traffic light",
     "stop light": "traffic light",
     "traffic signal": "traffic light",
@@ -111,6 +112,7 @@ SYNONYMS: dict[str, str] = {
     "father": "pedestrian",
     "adult": "pedestrian",
     "teenager": "pedestrian",
+    "family": "pedestrian",
     "tourist": "pedestrian",
     "worker": "pedestrian",
     "construction worker": "pedestrian",
@@ -285,7 +287,8 @@ COLOURED_HEADS: dict[str, tuple[str, frozenset[str]]] = {
 # leaves the pedestrians as they were).
 NARROW_SYNONYMS = frozenset({
     "worker", "construction worker", "road worker", "officer", "police officer", "policeman",
-    "policewoman", "traffic warden", "crossing guard", "tourist", "teenager", "adult", "jogger",
+    "policewoman", "traffic warden", "crossing guard", "tourist", "teenager", "family", "adult",
+    "jogger",
     "mom", "mum", "mother", "dad", "father", "schoolchild", "youngster", "toddler", "boy", "girl",
     "schoolboy", "schoolgirl", "baby", "infant", "pupil", "student", "grown up", "grownup"})
 # Phrases that name a concept and deny it at once: "no one is crossing", "nobody", "in
@@ -299,7 +302,7 @@ NEGATIVE_SYNONYMS: dict[str, str] = {"no one": "pedestrian", "nobody": "pedestri
 OPPOSITES = frozenset({"daytime", "daylight", "day", "afternoon", "midday", "noon"})
 # Synonyms with a second reading that is not the concept: "a pedestrian crossing the road" is a
 # pedestrian. They name the concept only where the noun is meant (`clauses.noun_reading`).
-NOUN_ONLY_PHRASES = frozenset({("pedestrian", "crossing")})
+NOUN_ONLY_PHRASES = frozenset({("pedestrian", "crossing"), ("crossing",)})
 # Compounds that name a place or a thing, not the vocabulary concept they start with: a bus stop
 # is no bus, a bus lane no bus.
 NON_CONCEPT_COMPOUNDS = frozenset({("bus", "stop"), ("bus", "shelter"), ("bus", "lane"),
@@ -310,6 +313,9 @@ NON_CONCEPT_COMPOUNDS = frozenset({("bus", "stop"), ("bus", "shelter"), ("bus", 
                                    ("road", "user"),  # "vulnerable road users": no road
                                    ("car", "length"),  # "two car lengths ahead"
                                    ("dash", "cam"), ("dash", "camera"),  # the camera
+                                   # where a road crosses a railway, no crosswalk
+                                   ("railway", "crossing"), ("railroad", "crossing"),
+                                   ("level", "crossing"), ("rail", "crossing"),
                                    ("pedestrian", "island"), ("pedestrian", "refuge"),
                                    ("pedestrian", "crossing", "signal"),
                                    ("pedestrian", "crossing", "light"),

@@ -1380,6 +1380,15 @@ PARTICIPLE_STATE_READINGS = [
     ("Describe the scene.", "No cars parked here.", set(), {"parked car"}),
     ("Describe the scene.", "A truck parked at the curb.", {"truck", "curb"}, set()),
 ]
+# "crossing" is a crosswalk as a noun only, and a railway crossing none; a family is people
+CROSSING_READINGS = [
+    ("Describe the scene.", "Cars stop before the crossing.", {"car", "crosswalk"}, set()),
+    ("Describe the scene.", "A dog is crossing the road.", {"dog", "road"}, set()),
+    ("Describe the scene.", "No one is crossing.", set(), {"pedestrian"}),
+    ("Describe the scene.", "Railway crossing ahead, barriers down.", {"barrier"}, set()),
+    ("Describe the scene.", "A family is waiting at the crossing.", {"pedestrian", "crosswalk"},
+     set()),
+]
 # a yes or no in one letter, standing alone at the answer's opening
 LETTER_READINGS = [
     ("Is there a bus?", "N. Only cars.", {"car"}, {"bus"}),
@@ -1436,7 +1445,8 @@ REFUSAL_READINGS = [
                          + CHANGE_READINGS + LANE_READINGS
                          + OTHER_NAMES_READINGS + AGREEMENT_READINGS
                          + ONLY_READINGS + RESTATED_READINGS + COMPARISON_READINGS
-                         + ALTERNATIVE_READINGS + PARTICIPLE_STATE_READINGS)
+                         + ALTERNATIVE_READINGS + PARTICIPLE_STATE_READINGS
+                         + CROSSING_READINGS)
 def test_states_terse_absences_and_the_weather(
         extractor: ConceptExtractor, prompt: str, answer: str, concepts: set[str],
         denied: set[str]) -> None:
@@ -1461,6 +1471,7 @@ def test_states_terse_absences_and_the_weather(
     "only" opening an answer (`ONLY_READINGS`), the subject of a state or colour question
     named again after its yes or no (`RESTATED_READINGS`), the standard of an equal
     comparison (`COMPARISON_READINGS`), a question's alternatives (`ALTERNATIVE_READINGS`), a
-    state after its noun with no verb (`PARTICIPLE_STATE_READINGS`); compared as sets."""
+    state after its noun with no verb (`PARTICIPLE_STATE_READINGS`), "crossing" as a noun
+    (`CROSSING_READINGS`); compared as sets."""
     read = extractor.answer(answer, extractor.prompt(prompt))
     assert (set(read.concepts), set(read.denied)) == (concepts, denied)
