@@ -462,12 +462,14 @@ def colour_before(toks: list[str], i: int) -> str | None:
 
 def head_licensed(toks: list[str], i: int) -> bool:
     """Whether a colour-only head at `i` ("light", "signal") names its concept without a
-    colour of its own: where a car stops ("stopped at the light"), a definite head whose colour
-    is asked ("What colour is the light?", "Is the light red?", "Is the signal green or red?",
-    "Is the light green for us?", "Is the nearest light on the left red?"). "is light green" (a
-    shade) has no definite and stays a colour word."""
+    colour of its own: where a car stops or someone crosses ("stopped at the light", "crossing
+    against the light"), a definite head whose colour is asked ("What colour is the light?",
+    "Is the light red?", "Is the signal green or red?", "Is the light green for us?", "Is the
+    nearest light on the left red?"). "is light green" (a shade) has no definite and stays a
+    colour word."""
     before = toks[i - 1] if i > 0 else ""
-    if i >= 2 and toks[i - 2] == "at" and (before in DEFINITES or before in ("a", "an")):
+    if i >= 2 and toks[i - 2] in ("at", "against") and (before in DEFINITES
+                                                       or before in ("a", "an")):
         return True
     k = i - 1  # "the nearest light", "the overhead signal"
     while k > 0 and toks[k] in HEAD_MODIFIERS:

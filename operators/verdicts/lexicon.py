@@ -62,6 +62,7 @@ SYNONYMS: dict[str, str] = {
     "zebra crossing": "crosswalk",
     "cross walk": "crosswalk",
     "pedestrian crossing": "crosswalk",
+    "temporary light": "traffic light",  # at roadworks
     "crossing": "crosswalk",  # as a noun only (`NOUN_ONLY_PHRASES`): "at the crossing"
     "stoplight": "traffic light",
     "stop light": "traffic light",
@@ -488,10 +489,9 @@ PARTICIPLES = frozenset({"showing", "displaying", "glowing", "shining", "lit"})
 COPULAS = frozenset(
     {"is", "are", "was", "were", "'s", "'re", "be", "been", "being", "look", "looks", "appear",
      "appears", "seem", "seems", "turned", "turns", "turn", "changed", "changes", "switched",
-     "switches", "became", "becomes", "stays",
-     "remains", "shows", "showing", "displays", "displaying", "glows", "glowing", "shines",
-     "turning",
-     "shining", "lit"}
+     "switches", "became", "becomes", "stays", "stay", "remains", "remain", "shows", "show",
+     "showing", "displays", "display", "displaying", "glows", "glow", "glowing", "shines",
+     "shine", "turning", "shining", "lit"}
 )
 # States said of a concept, as the first word of the vocabulary's concept in that state ("wet
 # road", "parked car"): "the road is slick" is a wet road. A state folds into a concept only

@@ -1389,6 +1389,15 @@ CROSSING_READINGS = [
     ("Describe the scene.", "A family is waiting at the crossing.", {"pedestrian", "crosswalk"},
      set()),
 ]
+# a light crossed against is a traffic light; plural verbs link a colour as singular ones do
+SIGNAL_READINGS = [
+    ("Describe the scene.", "Pedestrians are crossing against the light.",
+     {"pedestrian", "traffic light"}, set()),
+    ("Describe the scene.", "Traffic signals at the intersection show red.",
+     {"red traffic light", "intersection"}, set()),
+    ("Describe the scene.", "A set of temporary lights controls the roadwork.",
+     {"traffic light", "roadwork"}, set()),
+]
 # a yes or no in one letter, standing alone at the answer's opening
 LETTER_READINGS = [
     ("Is there a bus?", "N. Only cars.", {"car"}, {"bus"}),
@@ -1446,7 +1455,7 @@ REFUSAL_READINGS = [
                          + OTHER_NAMES_READINGS + AGREEMENT_READINGS
                          + ONLY_READINGS + RESTATED_READINGS + COMPARISON_READINGS
                          + ALTERNATIVE_READINGS + PARTICIPLE_STATE_READINGS
-                         + CROSSING_READINGS)
+                         + CROSSING_READINGS + SIGNAL_READINGS)
 def test_states_terse_absences_and_the_weather(
         extractor: ConceptExtractor, prompt: str, answer: str, concepts: set[str],
         denied: set[str]) -> None:
@@ -1472,6 +1481,7 @@ def test_states_terse_absences_and_the_weather(
     named again after its yes or no (`RESTATED_READINGS`), the standard of an equal
     comparison (`COMPARISON_READINGS`), a question's alternatives (`ALTERNATIVE_READINGS`), a
     state after its noun with no verb (`PARTICIPLE_STATE_READINGS`), "crossing" as a noun
-    (`CROSSING_READINGS`); compared as sets."""
+    (`CROSSING_READINGS`), traffic lights named other ways (`SIGNAL_READINGS`); compared as
+    sets."""
     read = extractor.answer(answer, extractor.prompt(prompt))
     assert (set(read.concepts), set(read.denied)) == (concepts, denied)
