@@ -396,7 +396,7 @@ def ego_owned(toks: list[str], start: int) -> bool:
 def departed_at(toks: list[str], k: int) -> bool:
     """Whether the verb at `k`, or the one after the auxiliary at `k` and its adverbs, says its
     subject has left the frame: "left the frame", "has just left.", "have all driven off",
-    "has disappeared" (`DEPARTURES`)."""
+    "has disappeared", "rode out of frame" (`DEPARTURES`)."""
     j = k
     if toks[k] in DEPARTURE_AUXILIARIES:
         j = k + 1
@@ -411,6 +411,10 @@ def departed_at(toks: list[str], k: int) -> bool:
     needed = DEPARTURES.get(toks[j])
     if needed is None:
         return False
+    rest = [t for t in toks[j + 1 : j + 5] if t not in DEFINITES]
+    if needed and rest[:2] == ["out", "of"] and rest[2:3] and \
+            rest[2] in OUT_OF_VIEW[("out", "of")]:
+        return True  # "rode out of frame", "drove out of view"
     return not needed or (j + 1 < len(toks) and toks[j + 1] in needed)
 
 

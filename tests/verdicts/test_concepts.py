@@ -1398,6 +1398,14 @@ SIGNAL_READINGS = [
     ("Describe the scene.", "A set of temporary lights controls the roadwork.",
      {"traffic light", "roadwork"}, set()),
 ]
+# moving "out of frame", "out of view" is leaving it
+OUT_OF_FRAME_READINGS = [
+    ("Is there a cyclist?", "A cyclist rode out of frame.", set(), {"cyclist"}),
+    ("Is there a cyclist?", "It moved out of view.", set(), {"cyclist"}),
+    ("Describe the scene.", "A truck drove out of the frame; a bus remains.", {"bus"},
+     {"truck"}),
+    ("Describe the scene.", "A car drove out of the garage.", {"car"}, set()),
+]
 # a yes or no in one letter, standing alone at the answer's opening
 LETTER_READINGS = [
     ("Is there a bus?", "N. Only cars.", {"car"}, {"bus"}),
@@ -1455,7 +1463,7 @@ REFUSAL_READINGS = [
                          + OTHER_NAMES_READINGS + AGREEMENT_READINGS
                          + ONLY_READINGS + RESTATED_READINGS + COMPARISON_READINGS
                          + ALTERNATIVE_READINGS + PARTICIPLE_STATE_READINGS
-                         + CROSSING_READINGS + SIGNAL_READINGS)
+                         + CROSSING_READINGS + SIGNAL_READINGS + OUT_OF_FRAME_READINGS)
 def test_states_terse_absences_and_the_weather(
         extractor: ConceptExtractor, prompt: str, answer: str, concepts: set[str],
         denied: set[str]) -> None:
@@ -1481,7 +1489,7 @@ def test_states_terse_absences_and_the_weather(
     named again after its yes or no (`RESTATED_READINGS`), the standard of an equal
     comparison (`COMPARISON_READINGS`), a question's alternatives (`ALTERNATIVE_READINGS`), a
     state after its noun with no verb (`PARTICIPLE_STATE_READINGS`), "crossing" as a noun
-    (`CROSSING_READINGS`), traffic lights named other ways (`SIGNAL_READINGS`); compared as
-    sets."""
+    (`CROSSING_READINGS`), traffic lights named other ways (`SIGNAL_READINGS`), leaving the
+    frame (`OUT_OF_FRAME_READINGS`); compared as sets."""
     read = extractor.answer(answer, extractor.prompt(prompt))
     assert (set(read.concepts), set(read.denied)) == (concepts, denied)
