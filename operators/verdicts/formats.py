@@ -5,12 +5,13 @@ its box (Qwen-VL's `<ref>car</ref><box>(10,20),(30,40)</box>`, Qwen2-VL's `<|box
 Kosmos-2's `<phrase>` and patch indices, Florence-2's `<loc_123>`); detection prompts get JSON
 (`[{"bbox_2d": [...], "label": "car"}]`, and `[]` when nothing was found); benchmark-style
 prompts offer lettered options ("(A) Yes (B) No") and get a letter back; chat templates leave
-end-of-turn tokens ("</s>", "<|im_end|>"). `plain_answer` turns each into the words the answer
-reader (`concepts.ConceptExtractor.answer`) reads: the tags' boxes and coordinates, which name
-no concept, go, what they label stays; JSON becomes a list of its labels ("black car, truck"),
-with `[]` read as "none", and an object described under its label (`{"traffic_light":
-{"visible": true, "colour": "red"}}`) becomes "red traffic light" ("no traffic light" when not
-visible); a letter becomes its option's text. Prose passes through unchanged.
+end-of-turn tokens ("</s>", "<|im_end|>") or echo the user's turn ("[INST] ... [/INST]").
+`plain_answer` turns each into the words the answer reader (`concepts.ConceptExtractor.answer`)
+reads: the tags' boxes and coordinates, which name no concept, go, what they label stays, and
+an echoed turn goes; JSON becomes a list of its labels ("black car, truck"), with `[]` read as
+"none", and an object described under its label (`{"traffic_light": {"visible": true,
+"colour": "red"}}`) becomes "red traffic light" ("no traffic light" when not visible); a letter
+becomes its option's text. Prose passes through unchanged.
 
 Models also correct themselves mid-answer ("Yes, a bus. Actually, looking again, it's a
 truck.", "It's blue. Sorry, I meant black."). `correction` splits such an answer where it
@@ -37,6 +38,9 @@ _ATTRIBUTE_TAG = re.compile(r"<[a-z_]+\s[^<>]*>", re.I)
 # A chat template's role header: "<|im_start|>assistant", Llama 3's header ids.
 _ROLE = re.compile(r"<\|im_start\|>\s*(?:assistant|user|system)?"
                    r"|<\|start_header_id\|>.*?<\|end_header_id\|>", re.S)
+# A Llama 2 or Mistral turn echoed before the answer: "[INST] Is there a cyclist? [/INST] No."
+# The question it repeats is not the answer; what follows the last "[/INST]" is.
+_ECHOED_TURN = re.compile(r"^.*\[/INST\]", re.S | re.I)
 # Any other tag (`<ref>`, `</ref>`, `<phrase>`, `<loc_12>`, `</s>`, `<|im_end|>`), removed alone.
 _TAG = re.compile(r"<\|?/?[a-z_]+(?:_\d+)?\|?>", re.I)
 # A bracketed tuple of two or more numbers, nested or not: "[0.1, 0.2, 0.5, 0.6]",
@@ -96,7 +100,7 @@ _FINAL_LETTER = re.compile(
 
 def plain_answer(answer: str, prompt: str = "") -> str:
     """`answer` as the prose the reader takes (module docstring); `prompt` holds any options."""
-    text = _option_text(NOT_THE_ANSWER.sub(" ", answer), options(prompt))
+    text = _option_text(NOT_THE_ANSWER.sub(" ", _ECHOED_TURN.sub(" ", answer)), options(prompt))
     text = _TAG.sub(" ", _ATTRIBUTE_TAG.sub(" ", _GEOMETRY_TAGS.sub(" ", _ROLE.sub(" ", text))))
     structured = _json_text(text)
     if structured is not None:

@@ -21,6 +21,7 @@ from drivexplain.operators.verdicts.formats import correction, options, plain_an
     ("<|im_start|>assistant\nYes, one is leaning against a pole.<|im_end|>",
      "Yes, one is leaning against a pole."),
     ("No<|im_end|>", "No"),
+    ("[INST] Is there a cyclist? [/INST] No.", "No."),  # the echoed turn is no answer
     # coordinates are positions, not counts; a lone number in brackets stays
     ("The stop sign is at [0.81, 0.22, 0.88, 0.41].", "The stop sign is at ."),
     ("Two cars (2) ahead.", "Two cars (2) ahead."),
