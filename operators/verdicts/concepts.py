@@ -262,6 +262,7 @@ from drivexplain.operators.verdicts.lexicon import (
     PARTICIPLE_STATES,
     PARTICIPLES,
     PERSONS,
+    PLAIN_OPPOSITES,
     PREDICATE_FILLER,
     PREPOSITIONS,
     PRESENCE_WORDS,
@@ -271,7 +272,9 @@ from drivexplain.operators.verdicts.lexicon import (
     RIDING_GLUE,
     RIDING_VERBS,
     SCOPE_ENDS,
+    SINGLE_SURFACES,
     STATE_FILLER,
+    STATE_OBJECTS,
     STATES,
     SUBJECT_PRONOUNS,
     SYNONYMS,
@@ -484,6 +487,10 @@ class ConceptExtractor:
             state = STATES.get(toks[i - 1]) if i else None  # "a slick road" is a wet road
             if state is None and i + n < len(toks) and toks[i + n] in PARTICIPLE_STATES:
                 state = STATES[toks[i + n]]  # "cars parked along the curb"
+            if i and toks[i - 1] in PLAIN_OPPOSITES:  # "dry asphalt" is no wet road
+                stated = self._with_state(concept, OPPOSITE_STATES[toks[i - 1]])
+                if stated != concept:
+                    found.append(_Item(stated, i, i + n, absent=True))
             found.append(_Item(concept, i, i + n, absent=key in self._negative, colour=colour,
                                state=state if self._with_state(concept, state) != concept
                                else None, opposite=key in self._opposites))
@@ -811,8 +818,15 @@ class ConceptExtractor:
         named, denied = self._split(mentions)
         negated = any(is_negator(all_toks, i) for i in range(len(all_toks)))
         polarity = final_answer(all_toks) or yes_or_no(
-            toks, all_toks, bool(mentions), bool(named), bool(denied), negated) or (
-            "deny" if self._says_opposite_state(toks, prompt) else None)
+            toks, all_toks, bool(mentions), bool(named), bool(denied), negated)
+        if polarity is not None and self._asks_opposite(prompt):
+            # "Is the road dry?" "Yes." says the road is not wet: from here on, a yes or no is
+            # about the state the vocabulary names
+            polarity = "deny" if polarity == "affirm" else "affirm"
+        if self._says_opposite_state(toks, prompt, negated=True):
+            polarity = "affirm"  # "Not dry at all." to "Is the road wet?"
+        elif polarity is None and self._says_opposite_state(toks, prompt):
+            polarity = "deny"
         only = only_opening(toks)
         if polarity is None and only is not None and named:
             if one_of_those_asked(all_toks):
@@ -831,7 +845,9 @@ class ConceptExtractor:
             return Extraction(text, (), (), "specific", None, "none",
                               ("the answer says it cannot tell: it asserts and denies nothing",))
         bare = all(t in YES_WORDS or t in BARE_NO_WORDS or t in AGREEMENT_FILLER for t in toks)
-        negative_question = self._question(prompt.text).negative()
+        # "Is the road clear of snow?" negates the snow to name a state, and is no such question
+        negative_question = self._question(prompt.text).negative() and \
+            not self._asks_opposite(prompt)
         if not mentions and polarity is not None and bare and negative_question:
             return Extraction(text, (), (), "specific", None, "none", (
                 "a bare yes or no to a negative question ('Is there no bus?') may mean either: "
@@ -912,13 +928,19 @@ class ConceptExtractor:
         if polarity == "affirm" and not kind_in_doubt(toks):
             # "Is the road wet?" "Yes, there is water on the road." says the road is wet, as
             # "Yes." does; the subject said again, plain, is still the one asked about
-            named = tuple(dict.fromkeys(restated.get(c, c) for c in named))
+            named = tuple(dict.fromkeys(
+                asked_attribute[c] if c in restated or asked_attribute.get(c) in named else c
+                for c in named))
         elif polarity == "deny":
             # "No, the road is dry." denies the wet road, as "No." does, and so does "It is
             # dry; no rain has fallen."; "No, the car is blue." names the car in another
-            # colour, so `restated` leaves it out
+            # colour, so `restated` leaves it out, but there is one road: "Is the road
+            # snowy?" "No, but it is wet." denies the snowy road
             named += tuple(c for c in restated if c not in named)
-            denied += tuple(restated.values())
+            denied += tuple(restated.values()) + tuple(
+                form for plain, form in asked_attribute.items()
+                if plain in SINGLE_SURFACES and plain not in restated and form not in named
+                and form not in denied and any(n.endswith(" " + plain) for n in named))
         return Extraction(text, named, denied, "specific", polarity, source, notes)
 
     def _inherited_answer(self, text: str, toks: list[str], all_toks: list[str],
@@ -951,6 +973,10 @@ class ConceptExtractor:
             denied = () if question.presupposed() or asked_attribute else \
                 tuple(c for c in question.asked(prompt)
                       if not any(same_thing(c, r) for r in refined))
+            if asked_attribute and set(asked_attribute) <= SINGLE_SURFACES and \
+                    toks[0] in BARE_NO_WORDS:
+                # "Is the road snowy?" "No, but it is wet.": there is one road
+                denied = tuple(v for v in asked_attribute.values() if v not in refined)
             return Extraction(text, refined, denied, "specific", polarity,
                               "inherited from the prompt",
                               ("a no with another colour says which colour the concept has",))
@@ -1020,10 +1046,12 @@ class ConceptExtractor:
         return question
 
     def _state_question(self, toks: list[str], mentions: Sequence[Mention]
-                        ) -> tuple[str, str, int] | None:
+                        ) -> tuple[str, str, int, bool] | None:
         """For a yes/no question about a concept's state ("Is the road wet?", "Does the road
-        look wet?", "Is the road covered in snow?"): the concept, its form in that state and
-        where the state's words start; else None."""
+        look wet?", "Is the road covered in snow?"): the concept, its form in that state, where
+        the state's words start, and whether the question names the state by its opposite
+        ("Is the road dry?", "Is the road clear of snow?": its yes denies the state); else
+        None."""
         words = [t for t in toks if t not in BREAKS]
         if not mentions or len(words) < 3 or words[1] == "there" or words[0] not in (
                 "is", "are", "was", "were", "does", "do", "did"):
@@ -1036,13 +1064,25 @@ class ConceptExtractor:
         while j < end and (toks[j] in STATE_FILLER or toks[j] in LINKING_VERBS):
             j += 1
         found = state_at(toks[:end], j)
+        opposite = found is None and j < end and toks[j] in OPPOSITE_STATES and (
+            (j + 1 == end and toks[j] in PLAIN_OPPOSITES) or (
+                toks[j + 1 : end][:1] == ["of"] and j + 3 == end
+                and STATE_OBJECTS.get(toks[j + 2]) == OPPOSITE_STATES[toks[j]]))
+        if opposite:
+            found = (OPPOSITE_STATES[toks[j]], end)
         if found is None or found[1] != end:
             return None
         # "Does the road look wet?" has already folded the state into its subject
         base = next((c for c in self.vocabulary if self._with_state(c, found[0]) ==
                      first.concept), first.concept)
         stated = self._with_state(base, found[0])
-        return None if stated == base else (base, stated, j)
+        return None if stated == base else (base, stated, j, opposite)
+
+    def _asks_opposite(self, prompt: Extraction) -> bool:
+        """Whether the prompt asks about a state by its opposite ("Is the road dry?")."""
+        question = self._question(prompt.text)
+        asked = self._state_question(list(question.toks), question.mentions)
+        return asked is not None and asked[3] and prompt.concepts == (asked[0],)
 
     def _asked_attribute(self, prompt: Extraction) -> dict[str, str]:
         """For a yes/no question about one concept's colour ("Is the car red?") or state ("Is
@@ -1098,15 +1138,17 @@ class ConceptExtractor:
             return tuple(dict.fromkeys(c for r in readings for c in r if c not in concepts))
         return readings[0] if len(readings) == 1 else concepts
 
-    def _says_opposite_state(self, toks: list[str], prompt: Extraction) -> bool:
+    def _says_opposite_state(self, toks: list[str], prompt: Extraction,
+                             negated: bool = False) -> bool:
         """Whether an answer to a question about a state says its opposite and not the state
-        itself: "Dry." or "The road is dry." to "Is the road wet?" (`OPPOSITE_STATES`); "not
-        dry" says nothing of the kind."""
+        itself: "Dry." or "The road is dry." to "Is the road wet?" (`OPPOSITE_STATES`). With
+        `negated`, whether it says the opposite is not so ("Not dry at all.", "The road isn't
+        dry."), which says the state is."""
         asked = {form.split()[0] for form in self._asked_attribute(prompt).values()}
         said = {STATES[t] for i, t in enumerate(toks)
                 if t in STATES and not colour_negated(toks, i)}
         return bool(asked) and not asked & said and any(
-            OPPOSITE_STATES.get(t) in asked and not colour_negated(toks, i)
+            OPPOSITE_STATES.get(t) in asked and colour_negated(toks, i) == negated
             for i, t in enumerate(toks))
 
     def _refine_state(self, toks: list[str], concepts: tuple[str, ...]) -> tuple[str, ...]:

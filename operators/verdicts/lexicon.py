@@ -508,6 +508,16 @@ PARTICIPLE_STATES = frozenset({"parked", "flooded", "soaked", "waterlogged"})
 OPPOSITE_STATES: dict[str, str] = {"dry": "wet", "clear": "snowy", "bare": "snowy",
                                    "cleared": "snowy", "ploughed": "snowy", "plowed": "snowy",
                                    "moving": "parked", "driving": "parked"}
+# What a state is of, after "clear of" in a question that asks about the opposite: "Is the
+# road clear of snow?" asks whether it is snowy.
+STATE_OBJECTS: dict[str, str] = {"snow": "snowy", "ice": "snowy", "slush": "snowy",
+                                 "water": "wet"}
+# Opposites that name the plain state only, before the noun as after it: "dry asphalt" is a
+# road that is not wet; "a clear road" is as often one free of traffic.
+PLAIN_OPPOSITES = frozenset({"dry", "cleared", "ploughed", "plowed"})
+# Concepts a frame shows one of: a no that gives another state of it denies the state asked
+# about ("Is the road snowy?" "No, but it is wet."), where several cars may each have a colour.
+SINGLE_SURFACES = frozenset({"road"})
 # Phrases after a copula that say a state in several words: "is covered in snow".
 STATE_PHRASES: dict[tuple[str, ...], str] = {("covered", "in", "snow"): "snowy",
                                              ("covered", "with", "snow"): "snowy",

@@ -1406,6 +1406,19 @@ OUT_OF_FRAME_READINGS = [
      {"truck"}),
     ("Describe the scene.", "A car drove out of the garage.", {"car"}, set()),
 ]
+# A state's opposite: asked about ("Is the road dry?"), its yes denies the state and its no
+# says it; said not to be so ("Not dry at all."), it says the state; before the road ("a dry
+# road"), it denies the state. "Is the road clear?" asks about traffic, not snow.
+OPPOSITE_STATE_READINGS = [
+    ("Is the road dry?", "Yes.", {"road"}, {"wet road"}),
+    ("Is the road dry?", "No.", {"wet road"}, set()),
+    ("Is the road clear of snow?", "Yes.", {"road"}, {"snowy road"}),
+    ("Is the road wet?", "Not dry at all.", {"wet road"}, set()),
+    ("Is the road snowy?", "No, but it is wet.", {"wet road"}, {"snowy road"}),
+    ("Describe the scene.", "Light traffic on a dry road.", {"road"}, {"wet road"}),
+    ("Is the road clear?", "Yes, no sign of any obstacles.", {"road"}, set()),
+    ("Is the car moving?", "Yes, it is driving away.", {"car"}, set()),
+]
 # a yes or no in one letter, standing alone at the answer's opening
 LETTER_READINGS = [
     ("Is there a bus?", "N. Only cars.", {"car"}, {"bus"}),
@@ -1463,7 +1476,8 @@ REFUSAL_READINGS = [
                          + OTHER_NAMES_READINGS + AGREEMENT_READINGS
                          + ONLY_READINGS + RESTATED_READINGS + COMPARISON_READINGS
                          + ALTERNATIVE_READINGS + PARTICIPLE_STATE_READINGS
-                         + CROSSING_READINGS + SIGNAL_READINGS + OUT_OF_FRAME_READINGS)
+                         + CROSSING_READINGS + SIGNAL_READINGS + OUT_OF_FRAME_READINGS
+                         + OPPOSITE_STATE_READINGS)
 def test_states_terse_absences_and_the_weather(
         extractor: ConceptExtractor, prompt: str, answer: str, concepts: set[str],
         denied: set[str]) -> None:
@@ -1490,6 +1504,7 @@ def test_states_terse_absences_and_the_weather(
     comparison (`COMPARISON_READINGS`), a question's alternatives (`ALTERNATIVE_READINGS`), a
     state after its noun with no verb (`PARTICIPLE_STATE_READINGS`), "crossing" as a noun
     (`CROSSING_READINGS`), traffic lights named other ways (`SIGNAL_READINGS`), leaving the
-    frame (`OUT_OF_FRAME_READINGS`); compared as sets."""
+    frame (`OUT_OF_FRAME_READINGS`), a state's opposite (`OPPOSITE_STATE_READINGS`); compared
+    as sets."""
     read = extractor.answer(answer, extractor.prompt(prompt))
     assert (set(read.concepts), set(read.denied)) == (concepts, denied)
