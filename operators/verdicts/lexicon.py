@@ -608,12 +608,13 @@ EGO_VEHICLES = frozenset({"car", "vehicle", "van", "truck", "bus", "taxi"})
 EGO_VIEWS = frozenset({"taken", "seen", "viewed", "shot", "filmed", "recorded", "captured",
                        "photographed", "looking", "view", "perspective"})
 # Words for a likeness of a thing rather than the thing: "a billboard with a poster of a bus",
-# "a bicycle symbol painted on the lane", "a traffic light's reflection". What they show is not in
-# the scene. "Picture", "image" and "photo" are the frame itself when it is what the sentence is
-# ("This is a picture of a road"), so they count only as "a picture of" after another word.
+# "a bicycle symbol painted on the lane", "a traffic light's reflection", "a truck's shadow".
+# What they show is not in the scene, or not in the frame. "Picture", "image" and "photo" are
+# the frame itself when it is what the sentence is ("This is a picture of a road"), so they
+# count only as "a picture of" after another word.
 DEPICTIONS = frozenset({"poster", "drawing", "painting", "icon", "symbol", "logo", "reflection",
-                        "advertisement", "advert", "graffiti", "mural", "sticker", "cartoon",
-                        "statue", "pictogram"})
+                        "shadow", "advertisement", "advert", "graffiti", "mural", "sticker",
+                        "cartoon", "statue", "pictogram"})
 FRAME_DEPICTIONS = frozenset({"picture", "image", "photo", "photograph"})
 DEPICTION_MODIFIERS = frozenset({"toy", "cartoon"})
 # What a sign, a billboard or a screen says or shows is its message, not a thing in the scene:

@@ -1419,6 +1419,14 @@ OPPOSITE_STATE_READINGS = [
     ("Is the road clear?", "Yes, no sign of any obstacles.", {"road"}, set()),
     ("Is the car moving?", "Yes, it is driving away.", {"car"}, set()),
 ]
+# a part of the thing asked about is the thing; a shadow shows one that may be out of frame
+PART_READINGS = [
+    ("Is there a bicycle?", "Only its front wheel is visible behind the car.",
+     {"bicycle", "car"}, set()),
+    ("Describe the scene.", "A truck's shadow falls across the road.", {"road", "shadow"},
+     set()),
+    ("Is there a truck?", "I can see part of a truck's trailer.", {"truck"}, set()),
+]
 # a yes or no in one letter, standing alone at the answer's opening
 LETTER_READINGS = [
     ("Is there a bus?", "N. Only cars.", {"car"}, {"bus"}),
@@ -1477,7 +1485,7 @@ REFUSAL_READINGS = [
                          + ONLY_READINGS + RESTATED_READINGS + COMPARISON_READINGS
                          + ALTERNATIVE_READINGS + PARTICIPLE_STATE_READINGS
                          + CROSSING_READINGS + SIGNAL_READINGS + OUT_OF_FRAME_READINGS
-                         + OPPOSITE_STATE_READINGS)
+                         + OPPOSITE_STATE_READINGS + PART_READINGS)
 def test_states_terse_absences_and_the_weather(
         extractor: ConceptExtractor, prompt: str, answer: str, concepts: set[str],
         denied: set[str]) -> None:
@@ -1504,7 +1512,7 @@ def test_states_terse_absences_and_the_weather(
     comparison (`COMPARISON_READINGS`), a question's alternatives (`ALTERNATIVE_READINGS`), a
     state after its noun with no verb (`PARTICIPLE_STATE_READINGS`), "crossing" as a noun
     (`CROSSING_READINGS`), traffic lights named other ways (`SIGNAL_READINGS`), leaving the
-    frame (`OUT_OF_FRAME_READINGS`), a state's opposite (`OPPOSITE_STATE_READINGS`); compared
-    as sets."""
+    frame (`OUT_OF_FRAME_READINGS`), a state's opposite (`OPPOSITE_STATE_READINGS`), parts and
+    shadows (`PART_READINGS`); compared as sets."""
     read = extractor.answer(answer, extractor.prompt(prompt))
     assert (set(read.concepts), set(read.denied)) == (concepts, denied)
