@@ -820,8 +820,11 @@ def one_of_those_asked(all_toks: list[str]) -> bool:
 
 def bounds_only(toks: list[str]) -> bool:
     """Whether an answer opens with an upper bound on a count ("No more than two.", "At most
-    one."; `UPPER_BOUNDS`): it may be zero, so it asserts nothing."""
-    return any(tuple(toks[: len(bound)]) == bound for bound in UPPER_BOUNDS)
+    one.", "Fewer than five."; `UPPER_BOUNDS`) and gives no count after it ("Fewer than five,
+    maybe three." does): it may be zero, so it asserts nothing."""
+    return any(tuple(toks[: len(bound)]) == bound
+               and not any(is_count(t) for t in toks[len(bound) + 1 :])
+               for bound in UPPER_BOUNDS)
 
 
 def scarce_at(toks: list[str], i: int) -> bool:

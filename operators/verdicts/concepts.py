@@ -1016,7 +1016,10 @@ class ConceptExtractor:
                                "cars?') denies the number, which no concept names",))
         if polarity == "deny":
             asked = question.asked(prompt)
-            return Extraction(text, (), asked, "specific", polarity,
+            # "How many cars are red?" "None of them.": the cars are there, and none is red
+            kept = tuple(dict.fromkeys(plain for c in asked if (plain := _uncoloured(c)) != c)) \
+                if toks[:3] in (["none", "of", "them"], ["none", "of", "those"]) else ()
+            return Extraction(text, kept, asked, "specific", polarity,
                               "inherited from the prompt",
                               ("a negative answer asserts the concepts the prompt asks about "
                                "are absent",))

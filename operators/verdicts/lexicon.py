@@ -432,7 +432,7 @@ DOUBTFUL_OPENERS = frozenset({"unlikely", "doubtful"})
 SO_VERBS = frozenset({"think", "believe", "guess", "suppose", "reckon", "seems", "appears"})
 # Words that soften a count: "around six cones" counts as "six cones" does.
 APPROXIMATORS = frozenset({"around", "about", "approximately", "roughly", "nearly", "almost",
-                           "over", "some"})
+                           "over", "some", "at", "least", "more", "than"})
 # Adjectives that deny what follows "of": "the road is clear of vehicles".
 LACKING = frozenset({"clear", "free", "devoid", "empty", "bare"})
 # A place said to be empty answers a question about what could be in it: "Is there a car?" ->
@@ -653,7 +653,8 @@ SET_ASIDE = (("rather", "than"), ("instead", "of"))
 RELATIVE_WORDS = frozenset({"where", "which", "who", "whose"})
 # An upper bound on a count may be zero, so it says neither yes nor no: "No more than two.",
 # "At most one."
-UPPER_BOUNDS = (("no", "more", "than"), ("not", "more", "than"), ("at", "most"))
+UPPER_BOUNDS = (("no", "more", "than"), ("not", "more", "than"), ("at", "most"),
+                ("fewer", "than"), ("less", "than"), ("up", "to"))
 # Words before "any" that leave a thing neither there nor absent: "Barely any cars".
 SCARCELY = frozenset({"hardly", "barely", "scarcely"})
 # Pronouns that pick one of the last two things named: "a car and a truck; the former is red",

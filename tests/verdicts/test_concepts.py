@@ -1427,6 +1427,16 @@ PART_READINGS = [
      set()),
     ("Is there a truck?", "I can see part of a truck's trailer.", {"truck"}, set()),
 ]
+# counts with a lower bound count; "fewer than" bounds from above, unless a count follows; "none
+# of them" keeps the set a colour was asked of
+COUNT_BOUND_READINGS = [
+    ("How many pedestrians?", "Fewer than five.", set(), set()),
+    ("How many cars are there?", "Fewer than five, maybe three.", {"car"}, set()),
+    ("How many vehicles are there?", "At least four: three cars and a van.",
+     {"vehicle", "car", "van"}, set()),
+    ("How many cars are red?", "None of them.", {"car"}, {"red car"}),
+    ("Are there any buses?", "None of them.", set(), {"bus"}),
+]
 # a yes or no in one letter, standing alone at the answer's opening
 LETTER_READINGS = [
     ("Is there a bus?", "N. Only cars.", {"car"}, {"bus"}),
@@ -1485,7 +1495,7 @@ REFUSAL_READINGS = [
                          + ONLY_READINGS + RESTATED_READINGS + COMPARISON_READINGS
                          + ALTERNATIVE_READINGS + PARTICIPLE_STATE_READINGS
                          + CROSSING_READINGS + SIGNAL_READINGS + OUT_OF_FRAME_READINGS
-                         + OPPOSITE_STATE_READINGS + PART_READINGS)
+                         + OPPOSITE_STATE_READINGS + PART_READINGS + COUNT_BOUND_READINGS)
 def test_states_terse_absences_and_the_weather(
         extractor: ConceptExtractor, prompt: str, answer: str, concepts: set[str],
         denied: set[str]) -> None:
@@ -1513,6 +1523,6 @@ def test_states_terse_absences_and_the_weather(
     state after its noun with no verb (`PARTICIPLE_STATE_READINGS`), "crossing" as a noun
     (`CROSSING_READINGS`), traffic lights named other ways (`SIGNAL_READINGS`), leaving the
     frame (`OUT_OF_FRAME_READINGS`), a state's opposite (`OPPOSITE_STATE_READINGS`), parts and
-    shadows (`PART_READINGS`); compared as sets."""
+    shadows (`PART_READINGS`), bounds on counts (`COUNT_BOUND_READINGS`); compared as sets."""
     read = extractor.answer(answer, extractor.prompt(prompt))
     assert (set(read.concepts), set(read.denied)) == (concepts, denied)
