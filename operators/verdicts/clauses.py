@@ -140,8 +140,15 @@ def list_marker(toks: list[str]) -> bool:
 def own_colours(toks: list[str]) -> set[str]:
     """The colour words of a bare answer that describe what was asked about: not one compared
     against ("more silver than white"), nor one of a part ("red, with black tyres"), nor one
-    denied ("not red")."""
-    part = toks.index("with") if "with" in toks else len(toks)
+    denied ("not red"). "With" and a count adds more of what was asked ("Mostly white, with
+    one red.")."""
+    def more_of_them(i: int) -> bool:  # "with one red", "with two black ones"
+        rest = toks[i + 1 : i + 4]
+        return len(rest) >= 2 and is_count(rest[0]) and rest[1] in COLOURS and (
+            len(rest) == 2 or rest[2] in BREAKS or rest[2] in ("one", "ones"))
+
+    part = next((i for i, t in enumerate(toks) if t == "with" and not more_of_them(i)),
+                len(toks))
     return {t for i, t in enumerate(toks[:part])
             if t in COLOURS and (i == 0 or toks[i - 1] != "than") and not colour_negated(toks, i)}
 

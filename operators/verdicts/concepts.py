@@ -247,6 +247,7 @@ from drivexplain.operators.verdicts.lexicon import (
     DEFINITES,
     EGO_VEHICLES,
     FINITE,
+    FRAME_CONDITIONS,
     GENERIC,
     HYPERNYMS,
     LABEL_MARKS,
@@ -398,7 +399,7 @@ class ConceptExtractor:
                                    if not (negated[it.start] or it.absent or unsure[it.start])))
         out = []
         for it in items:
-            if unsure[it.start]:
+            if unsure[it.start] and not _circumstance(toks, it):
                 continue
             concept = self._with_colour(self._with_state(it.concept, it.state), it.colour,
                                         fallback=it.needs_colour)
@@ -641,9 +642,11 @@ class ConceptExtractor:
                 continue
             else:
                 earlier = [it for it in items if it.stop <= pronoun
-                           and (not it.needs_colour or it.colour is not None)]
+                           and (not it.needs_colour or it.colour is not None)
+                           and it.concept.lower() not in FRAME_CONDITIONS]
                 # a colour goes to the last concept that can have it: in "a light above the
-                # intersection, and it is green" the pronoun is the light
+                # intersection, and it is green" the pronoun is the light; the night or the
+                # rain is no pronoun's ("Hard to say at night; it looks grey.")
                 takes = [it for it in earlier if (
                     colour is not None and colour in it.colours
                     and self._with_colour(it.concept, colour, False) != it.concept)
@@ -1165,6 +1168,16 @@ class ConceptExtractor:
         if len(said) != 1:
             return concepts
         return tuple(dict.fromkeys(self._with_state(c, next(iter(said))) for c in concepts))
+
+
+def _circumstance(toks: list[str], it: _Item) -> bool:
+    """Whether a frame's condition is named as the circumstance of a doubt ("Hard to say at
+    night", "can't tell in the rain"): the doubt is about something else, and the night is
+    there."""
+    j = it.start - 1
+    while j >= 0 and toks[j] == "the":
+        j -= 1
+    return it.concept.lower() in FRAME_CONDITIONS and j >= 0 and toks[j] in ("at", "in")
 
 
 def _compound_at(lemmas: list[str], i: int) -> int:

@@ -430,7 +430,8 @@ HEDGED_OPENERS = frozenset({"possibly", "possible", "probably", "likely", "maybe
 DOUBTFUL_OPENERS = frozenset({"unlikely", "doubtful"})
 # Verbs of "I think so", "it seems so": a hedged yes.
 SO_VERBS = frozenset({"think", "believe", "guess", "suppose", "reckon", "seems", "appears"})
-# Words that soften a count: "around six cones" counts as "six cones" does.
+# Words that soften a count or bound it from below: "around six cones" and "at least six cones"
+# count as "six cones" does.
 APPROXIMATORS = frozenset({"around", "about", "approximately", "roughly", "nearly", "almost",
                            "over", "some", "at", "least", "more", "than"})
 # Adjectives that deny what follows "of": "the road is clear of vehicles".

@@ -1437,6 +1437,16 @@ COUNT_BOUND_READINGS = [
     ("How many cars are red?", "None of them.", {"car"}, {"red car"}),
     ("Are there any buses?", "None of them.", set(), {"bus"}),
 ]
+# "with" and a count and a colour is more of what was asked, not a part of it; a condition that
+# is the circumstance of a doubt is there
+MORE_COLOUR_READINGS = [
+    ("What colour are the cars?", "Mostly white, with one red.", {"white car", "red car"},
+     set()),
+    ("What colour is the car?", "Red, with two black stripes.", {"red car"}, set()),
+    ("What colour is the car?", "Hard to say at night; it looks grey.",
+     {"silver car", "night"}, set()),
+    ("Is the light red?", "I can't tell whether it is night.", set(), set()),
+]
 # a yes or no in one letter, standing alone at the answer's opening
 LETTER_READINGS = [
     ("Is there a bus?", "N. Only cars.", {"car"}, {"bus"}),
@@ -1495,7 +1505,8 @@ REFUSAL_READINGS = [
                          + ONLY_READINGS + RESTATED_READINGS + COMPARISON_READINGS
                          + ALTERNATIVE_READINGS + PARTICIPLE_STATE_READINGS
                          + CROSSING_READINGS + SIGNAL_READINGS + OUT_OF_FRAME_READINGS
-                         + OPPOSITE_STATE_READINGS + PART_READINGS + COUNT_BOUND_READINGS)
+                         + OPPOSITE_STATE_READINGS + PART_READINGS + COUNT_BOUND_READINGS
+                         + MORE_COLOUR_READINGS)
 def test_states_terse_absences_and_the_weather(
         extractor: ConceptExtractor, prompt: str, answer: str, concepts: set[str],
         denied: set[str]) -> None:
@@ -1523,6 +1534,7 @@ def test_states_terse_absences_and_the_weather(
     state after its noun with no verb (`PARTICIPLE_STATE_READINGS`), "crossing" as a noun
     (`CROSSING_READINGS`), traffic lights named other ways (`SIGNAL_READINGS`), leaving the
     frame (`OUT_OF_FRAME_READINGS`), a state's opposite (`OPPOSITE_STATE_READINGS`), parts and
-    shadows (`PART_READINGS`), bounds on counts (`COUNT_BOUND_READINGS`); compared as sets."""
+    shadows (`PART_READINGS`), bounds on counts (`COUNT_BOUND_READINGS`), more colours and
+    doubts in the night (`MORE_COLOUR_READINGS`); compared as sets."""
     read = extractor.answer(answer, extractor.prompt(prompt))
     assert (set(read.concepts), set(read.denied)) == (concepts, denied)
