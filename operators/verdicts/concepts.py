@@ -268,6 +268,7 @@ from drivexplain.operators.verdicts.lexicon import (
     PREPOSITIONS,
     PRESENCE_WORDS,
     PRONOUNS,
+    QUESTION_COPULAS,
     RESTRICTIVE,
     RIDERS,
     RIDING_GLUE,
@@ -1062,7 +1063,7 @@ class ConceptExtractor:
         None."""
         words = [t for t in toks if t not in BREAKS]
         if not mentions or len(words) < 3 or words[1] == "there" or words[0] not in (
-                "is", "are", "was", "were", "does", "do", "did"):
+                QUESTION_COPULAS | {"does", "do", "did", "doesn't", "don't", "didn't"}):
             return None
         first = mentions[0]
         end = len(toks)
@@ -1103,7 +1104,7 @@ class ConceptExtractor:
         toks = [t for t in question.toks if t not in BREAKS]
         colours = [t for t in toks if t in COLOURS]
         if (len(prompt.concepts) != 1 or len(colours) != 1 or len(toks) < 3
-                or toks[0] not in ("is", "are", "was", "were") or toks[1] == "there"
+                or toks[0] not in QUESTION_COPULAS or toks[1] == "there"
                 or toks[-1] != colours[0]):
             return {}
         concept = prompt.concepts[0]

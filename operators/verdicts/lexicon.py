@@ -392,7 +392,7 @@ YES_WORDS = frozenset({"yes", "yeah", "yep", "yup", "correct", "true", "affirmat
 # Words that open an answer and take the polarity of what follows them: "Absolutely.",
 # "Definitely not."
 EMPHATICS = frozenset({"absolutely", "certainly", "definitely", "indeed", "sure", "surely",
-                       "clearly"})
+                       "clearly", "really", "truly", "honestly"})
 NO_WORDS = frozenset(
     {"no", "nope", "nah", "false", "negative", "zero", "0", "none", "nothing", "absent", "nil"})
 # What a driver may be told not to do: right after a negator ("Don't pass the school bus.",
@@ -482,7 +482,7 @@ PAINT_WORDS = frozenset({"paint", "paintwork", "finish", "body", "bodywork", "hu
                          "tint"})
 COUNT_WORDS = frozenset(
     {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
-     "twelve", "several", "many", "multiple", "some", "few"}
+     "twelve", "several", "many", "multiple", "some", "few", "couple", "handful", "dozen"}
 )
 # Participles that give a colour to the concept before their comma: "a light, showing green".
 PARTICIPLES = frozenset({"showing", "displaying", "glowing", "shining", "lit"})
@@ -530,6 +530,9 @@ COVER_FILLER = frozenset({"a", "an", "some", "thin", "thick", "light", "heavy", 
 # Concepts that are the whole frame's condition: "at night" and "in the rain" name them, not a
 # place where something is asked about.
 FRAME_CONDITIONS = frozenset({"night", "rain", "snow", "fog"})
+# What opens a yes/no question about a concept's colour or state, negated or not: "Is the light
+# red?", "Aren't the lights red?"
+QUESTION_COPULAS = frozenset({"is", "are", "was", "were", "isn't", "aren't", "wasn't", "weren't"})
 # Verbs a question about a state links its subject and state with: "Does the road look wet?".
 LINKING_VERBS = frozenset({"look", "looks", "seem", "seems", "appear", "appears", "to", "be"})
 # Words that open a condition: the concepts inside it are supposed, not said to be there.

@@ -54,7 +54,7 @@ def yes_or_no(toks: list[str], all_toks: list[str], mentioned: bool, named: bool
         "affirm" if first in YES_WORDS else "deny" if first in NO_WORDS else None
     )
     if first in EMPHATICS or first in HEDGED_OPENERS:  # "Absolutely.", "Probably not."
-        polarity = "deny" if second in ("not", "no") else "affirm"
+        polarity = "deny" if second in ("not", "no") or second in NO_WORDS else "affirm"
     if first in DOUBTFUL_OPENERS or (first == "not" and second in NOT_ANSWERS):
         polarity = "deny"
     if no_doubt_at(toks, 0):  # "Without a doubt.", "No doubt about it."
@@ -70,7 +70,11 @@ def yes_or_no(toks: list[str], all_toks: list[str], mentioned: bool, named: bool
     if polarity is None and ((denied and not named) or (not mentioned and negated)
                              or denies_one(all_toks)):
         polarity = "deny"
-    number = next((t for t in toks if t not in APPROXIMATORS), "")
+    rest = [t for t in toks if t not in APPROXIMATORS]
+    if all_toks[:1] == ["a"] and all_toks[1:2] and is_count(all_toks[1]) and (
+            len(all_toks) == 2 or all_toks[2] in BREAKS):
+        rest = rest[1:]  # "A couple, on the far sidewalk." counts as "Two." does
+    number = rest[0] if rest else ""
     counted = is_count(number) and not list_marker(all_toks) and not negated
     if polarity is None and (counted or there_is_one(all_toks)
                              or (says_so(toks) and not negated)):

@@ -1447,6 +1447,16 @@ MORE_COLOUR_READINGS = [
      {"silver car", "night"}, set()),
     ("Is the light red?", "I can't tell whether it is night.", set(), set()),
 ]
+# negative questions: a negated copula asks about a colour or state as a plain one does; "a
+# couple" alone is a count; "really" opens a yes or a no as "definitely" does
+NEGATIVE_QUESTION_READINGS = [
+    ("Aren't the lights red?", "They are.", {"red traffic light"}, set()),
+    ("Isn't the road wet?", "No, it's dry.", {"road"}, {"wet road"}),
+    ("No pedestrians?", "A couple, on the far sidewalk.", {"pedestrian", "sidewalk"}, set()),
+    ("Is there really no car?", "Really, none.", set(), {"car"}),
+    ("Anything on the road?", "A few traffic cones and a barrier.",
+     {"traffic cone", "barrier"}, set()),
+]
 # a yes or no in one letter, standing alone at the answer's opening
 LETTER_READINGS = [
     ("Is there a bus?", "N. Only cars.", {"car"}, {"bus"}),
@@ -1506,7 +1516,7 @@ REFUSAL_READINGS = [
                          + ALTERNATIVE_READINGS + PARTICIPLE_STATE_READINGS
                          + CROSSING_READINGS + SIGNAL_READINGS + OUT_OF_FRAME_READINGS
                          + OPPOSITE_STATE_READINGS + PART_READINGS + COUNT_BOUND_READINGS
-                         + MORE_COLOUR_READINGS)
+                         + MORE_COLOUR_READINGS + NEGATIVE_QUESTION_READINGS)
 def test_states_terse_absences_and_the_weather(
         extractor: ConceptExtractor, prompt: str, answer: str, concepts: set[str],
         denied: set[str]) -> None:
@@ -1535,6 +1545,7 @@ def test_states_terse_absences_and_the_weather(
     (`CROSSING_READINGS`), traffic lights named other ways (`SIGNAL_READINGS`), leaving the
     frame (`OUT_OF_FRAME_READINGS`), a state's opposite (`OPPOSITE_STATE_READINGS`), parts and
     shadows (`PART_READINGS`), bounds on counts (`COUNT_BOUND_READINGS`), more colours and
-    doubts in the night (`MORE_COLOUR_READINGS`); compared as sets."""
+    doubts in the night (`MORE_COLOUR_READINGS`), negative questions
+    (`NEGATIVE_QUESTION_READINGS`); compared as sets."""
     read = extractor.answer(answer, extractor.prompt(prompt))
     assert (set(read.concepts), set(read.denied)) == (concepts, denied)
