@@ -486,7 +486,11 @@ class ConceptExtractor:
             if colour is not None and self._with_colour(concept, colour, False) == concept \
                     and self._coloured_head(concept, colour) is None:
                 colour = None  # "a green field": no coloured concept to check
-            state = STATES.get(toks[i - 1]) if i else None  # "a slick road" is a wet road
+            # "a slick road" is a wet road, and so is "a wet urban street"
+            state = STATES.get(toks[i - 1]) if i else None
+            if state is None and i >= 2 and toks[i - 1] not in BREAKS and \
+                    toks[i - 1] not in COLOURS and not any(it.stop == i for it in found):
+                state = STATES.get(toks[i - 2])
             if state is None and i + n < len(toks) and toks[i + n] in PARTICIPLE_STATES:
                 state = STATES[toks[i + n]]  # "cars parked along the curb"
             if i and toks[i - 1] in PLAIN_OPPOSITES:  # "dry asphalt" is no wet road

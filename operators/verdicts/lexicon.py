@@ -116,6 +116,8 @@ SYNONYMS: dict[str, str] = {
     "family": "pedestrian",
     "tourist": "pedestrian",
     "worker": "pedestrian",
+    "flagger": "pedestrian",
+    "flagman": "pedestrian",
     "construction worker": "pedestrian",
     "road worker": "pedestrian",
     "officer": "pedestrian",
@@ -289,7 +291,7 @@ COLOURED_HEADS: dict[str, tuple[str, frozenset[str]]] = {
 NARROW_SYNONYMS = frozenset({
     "worker", "construction worker", "road worker", "officer", "police officer", "policeman",
     "policewoman", "traffic warden", "crossing guard", "tourist", "teenager", "family", "adult",
-    "jogger",
+    "jogger", "flagger", "flagman",
     "mom", "mum", "mother", "dad", "father", "schoolchild", "youngster", "toddler", "boy", "girl",
     "schoolboy", "schoolgirl", "baby", "infant", "pupil", "student", "grown up", "grownup"})
 # Phrases that name a concept and deny it at once: "no one is crossing", "nobody", "in

@@ -1457,6 +1457,13 @@ NEGATIVE_QUESTION_READINGS = [
     ("Anything on the road?", "A few traffic cones and a barrier.",
      {"traffic cone", "barrier"}, set()),
 ]
+# a state before its noun with one plain word between; a flagger is a person
+DESCRIBED_READINGS = [
+    ("Describe the scene.", "A wet urban street at dusk.", {"wet road"}, set()),
+    ("Describe the scene.", "A wet, busy road.", {"road"}, set()),
+    ("Describe the scene.", "A flagger waves traffic past the cones.",
+     {"pedestrian", "traffic cone"}, set()),
+]
 # a yes or no in one letter, standing alone at the answer's opening
 LETTER_READINGS = [
     ("Is there a bus?", "N. Only cars.", {"car"}, {"bus"}),
@@ -1516,7 +1523,8 @@ REFUSAL_READINGS = [
                          + ALTERNATIVE_READINGS + PARTICIPLE_STATE_READINGS
                          + CROSSING_READINGS + SIGNAL_READINGS + OUT_OF_FRAME_READINGS
                          + OPPOSITE_STATE_READINGS + PART_READINGS + COUNT_BOUND_READINGS
-                         + MORE_COLOUR_READINGS + NEGATIVE_QUESTION_READINGS)
+                         + MORE_COLOUR_READINGS + NEGATIVE_QUESTION_READINGS
+                         + DESCRIBED_READINGS)
 def test_states_terse_absences_and_the_weather(
         extractor: ConceptExtractor, prompt: str, answer: str, concepts: set[str],
         denied: set[str]) -> None:
@@ -1546,6 +1554,7 @@ def test_states_terse_absences_and_the_weather(
     frame (`OUT_OF_FRAME_READINGS`), a state's opposite (`OPPOSITE_STATE_READINGS`), parts and
     shadows (`PART_READINGS`), bounds on counts (`COUNT_BOUND_READINGS`), more colours and
     doubts in the night (`MORE_COLOUR_READINGS`), negative questions
-    (`NEGATIVE_QUESTION_READINGS`); compared as sets."""
+    (`NEGATIVE_QUESTION_READINGS`), scenes described as VLMs do (`DESCRIBED_READINGS`);
+    compared as sets."""
     read = extractor.answer(answer, extractor.prompt(prompt))
     assert (set(read.concepts), set(read.denied)) == (concepts, denied)
