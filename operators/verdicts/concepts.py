@@ -244,6 +244,7 @@ from drivexplain.operators.verdicts.lexicon import (
     COLOURED_HEADS,
     COLOURS,
     CONJUNCTIONS,
+    COPULAS,
     DEFINITES,
     EGO_VEHICLES,
     FINITE,
@@ -274,6 +275,7 @@ from drivexplain.operators.verdicts.lexicon import (
     RIDING_GLUE,
     RIDING_VERBS,
     SCOPE_ENDS,
+    SENTENCE_BREAKS,
     SINGLE_SURFACES,
     STATE_FILLER,
     STATE_OBJECTS,
@@ -379,6 +381,7 @@ class ConceptExtractor:
         items += self._coloured_ones(toks, items)
         items.sort(key=lambda it: it.start)
         items += self._predicates(toks, items, context)
+        items += self._opposite_predicates(toks, items)
         for it in items:
             it.absent = it.absent or said_absent_after(toks, it.stop)
         _label_values(toks, items)
@@ -672,6 +675,29 @@ class ConceptExtractor:
                 elif colour in subject.colours:
                     subject.colour = colour
         return extra
+
+    def _opposite_predicates(self, toks: list[str], items: list[_Item]) -> list[_Item]:
+        """The state a plain opposite after a verb denies of its subject in the same clause:
+        "The road is dry." denies the wet road, "the road itself has been cleared" the snowy
+        one (`PLAIN_OPPOSITES`), as "a dry road" does. New absent items, one per such
+        predicate."""
+        out: list[_Item] = []
+        for k, tok in enumerate(toks):
+            if tok not in COPULAS:
+                continue
+            j = k + 1
+            while j < len(toks) and toks[j] in STATE_FILLER:
+                j += 1
+            end = next((m for m in range(j, len(toks)) if toks[m] in SENTENCE_BREAKS), len(toks))
+            if j >= len(toks) or toks[j] not in PLAIN_OPPOSITES or toks[end:end + 1] == ["?"]:
+                continue  # "Does the road look dry?" asks; `_state_question` reads it
+            begin = clause_start(toks, k)
+            for it in items:
+                stated = self._with_state(it.concept, OPPOSITE_STATES[toks[j]])
+                if begin < it.start < k and not it.absent and stated != it.concept:
+                    out.append(_Item(stated, it.start, it.stop, absent=True))
+                    break
+        return out
 
     def _with_state(self, concept: str, state: str | None) -> str:
         """The vocabulary's concept in `state` ("road" and wet give "wet road"), else

@@ -1416,6 +1416,10 @@ OPPOSITE_STATE_READINGS = [
     ("Is the road wet?", "Not dry at all.", {"wet road"}, set()),
     ("Is the road snowy?", "No, but it is wet.", {"wet road"}, {"snowy road"}),
     ("Describe the scene.", "Light traffic on a dry road.", {"road"}, {"wet road"}),
+    ("Describe the scene.", "The road is dry and clear.", {"road"}, {"wet road"}),
+    ("Describe the scene.", "Snow covers the sidewalks, but the road has been cleared.",
+     {"snow", "sidewalk", "road"}, {"snowy road"}),
+    ("Does the road look dry?", "Yes, completely dry.", {"road"}, {"wet road"}),
     ("Is the road clear?", "Yes, no sign of any obstacles.", {"road"}, set()),
     ("Is the car moving?", "Yes, it is driving away.", {"car"}, set()),
 ]
