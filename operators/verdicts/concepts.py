@@ -76,7 +76,15 @@ in `operators.verdicts.questions`):
   state ("is not wet") or two ("wet or snowy") say none. A yes/no question about a state ("Is
   the road wet?", "Does the road look wet?") is answered as one about a colour: "Yes." is the
   wet road, "No." keeps the road and denies the wet road, and a bare state ("No, just wet." to
-  "Are the roads icy?") refines what was asked.
+  "Are the roads icy?") refines what was asked. A yes or no that names the subject again,
+  plain, says the same ("Yes, there is water on the road." is the wet road, "No, the road is
+  dry." denies it). A state's opposite (`lexicon.OPPOSITE_STATES`) is a no ("Dry.", "It's
+  clear." to "Is the road covered in snow?"), and said not to be so a yes ("Not dry at all.");
+  a question about the opposite ("Is the road dry?", "Is the road clear of snow?") swaps its
+  yes and no; a plain opposite before or after the noun ("a dry road", "the road has been
+  cleared") denies the state. A participle right after its noun is its state ("cars parked
+  along the curb"), and a no to whether any are in a state ("Are any cars parked?" "None.")
+  says nothing of the cars.
 - Negation. A concept inside the scope of a negator ("no", "not", "none", "zero", "without", "n't",
   ...) is recorded as *denied*, not as named: the text asserts its absence. The scope runs from the
   negator to the end of its clause, not over a fixed number of words, because lists run long ("I
@@ -173,8 +181,11 @@ in `operators.verdicts.questions`):
   emergency vehicles?" "No ambulances or fire trucks." leaves other vehicles as they are.
 - "Only" or "just" a thing not asked about is a no to what was asked: "Is anyone on the
   crosswalk?" "Only a dog." denies the pedestrian, and "Is there a truck?" "I only see cars."
-  the truck; "Just the one, near the bus." counts the one asked about. A yes that doubts the
-  kind asked ("Yes, a scooter, if that counts.") asserts only what it names.
+  the truck; "Just the one, near the bus." counts the one asked about, and "Only its front
+  wheel" is a part of it. With one of the question's alternatives it denies the others ("Is
+  there a bus or a truck?" "Just the truck."), and an opening "Neither" denies them all; an
+  "either ... or" in an answer leaves each alternative open. A yes that doubts the kind asked
+  ("Yes, a scooter, if that counts.") asserts only what it names.
 - A plain concept named beside its coloured form ("a black car ... a sedan") is dropped: the
   coloured one's check covers it, and the coloured one stays.
 """
