@@ -770,18 +770,28 @@ def lemma(token: str) -> str:
     return token
 
 
+# A yes or a no drawn out in chat ("Noo.", "Yesss", "Nopeee"): its letters repeated, read as
+# the word.
+_ELONGATED = re.compile(r"\b(?:n+o+|y+e+s+|n+o+p+e+|y+e+a+h+|y+e+p+)\b")
+
+
+def _shortened(match: re.Match[str]) -> str:
+    return re.sub(r"(.)\1+", r"\1", match.group(0))
+
+
 def tokens(text: str) -> list[str]:
     """Lower-case word tokens and scope breaks (`BREAKS`; a spaced or en/em dash becomes "\u2014");
     clitics ("'s") are tokens of their own, negated auxiliaries stay one token ("don't", also
     when typed "dont" or with a curly apostrophe), a shade is its colour (`SHADES`), a check
-    mark or cross a yes or no (`CHECK_MARKS`), and a colour labelled "colour:" is said with
-    "is". A reasoning block and code fences are left out (`NOT_THE_ANSWER`)."""
+    mark or cross a yes or no (`CHECK_MARKS`), a drawn-out yes or no ("Noo.") the word, and a
+    colour labelled "colour:" is said with "is". A reasoning block and code fences are left out
+    (`NOT_THE_ANSWER`)."""
     text = NOT_THE_ANSWER.sub(" ", text.lower())
     text = _CHECK_MARK.sub(lambda m: f" {CHECK_MARKS[m.group(0)]} ", text)
     text = _DASH.sub(" \u2014 ", text.replace("\u2019", "'").replace("\r", "\n"))
     text = _UNAPOSTROPHISED.sub(lambda m: UNAPOSTROPHISED[m.group(1)], text)
     text = _HYPHENATED_ISH.sub(r"\1ish", text)  # "blue-ish" is "blueish"
-    toks = [SHADES.get(t, t) for t in TOKEN.findall(text)]
+    toks = [SHADES.get(t, t) for t in TOKEN.findall(_ELONGATED.sub(_shortened, text))]
     for i in range(1, len(toks) - 1):  # "its colour: red" says "its colour is red"
         if toks[i] == ":" and toks[i - 1] in COLOUR_NOUNS and toks[i + 1] in COLOURS:
             toks[i] = "is"

@@ -1468,6 +1468,13 @@ DESCRIBED_READINGS = [
     ("Describe the scene.", "A flagger waves traffic past the cones.",
      {"pedestrian", "traffic cone"}, set()),
 ]
+# a yes or no drawn out is the word
+ELONGATED_READINGS = [
+    ("Is there a bus?", "Noo.", set(), {"bus"}),
+    ("Is there a bus?", "Yesss, on the left.", {"bus"}, set()),
+    ("Is there a bus?", "Nopeee", set(), {"bus"}),
+    ("What time is it?", "Noon.", set(), {"night"}),  # a word, not a drawn-out no
+]
 # a yes or no in one letter, standing alone at the answer's opening
 LETTER_READINGS = [
     ("Is there a bus?", "N. Only cars.", {"car"}, {"bus"}),
@@ -1528,7 +1535,7 @@ REFUSAL_READINGS = [
                          + CROSSING_READINGS + SIGNAL_READINGS + OUT_OF_FRAME_READINGS
                          + OPPOSITE_STATE_READINGS + PART_READINGS + COUNT_BOUND_READINGS
                          + MORE_COLOUR_READINGS + NEGATIVE_QUESTION_READINGS
-                         + DESCRIBED_READINGS)
+                         + DESCRIBED_READINGS + ELONGATED_READINGS)
 def test_states_terse_absences_and_the_weather(
         extractor: ConceptExtractor, prompt: str, answer: str, concepts: set[str],
         denied: set[str]) -> None:
@@ -1558,7 +1565,7 @@ def test_states_terse_absences_and_the_weather(
     frame (`OUT_OF_FRAME_READINGS`), a state's opposite (`OPPOSITE_STATE_READINGS`), parts and
     shadows (`PART_READINGS`), bounds on counts (`COUNT_BOUND_READINGS`), more colours and
     doubts in the night (`MORE_COLOUR_READINGS`), negative questions
-    (`NEGATIVE_QUESTION_READINGS`), scenes described as VLMs do (`DESCRIBED_READINGS`);
-    compared as sets."""
+    (`NEGATIVE_QUESTION_READINGS`), scenes described as VLMs do (`DESCRIBED_READINGS`), a
+    drawn-out yes or no (`ELONGATED_READINGS`); compared as sets."""
     read = extractor.answer(answer, extractor.prompt(prompt))
     assert (set(read.concepts), set(read.denied)) == (concepts, denied)
