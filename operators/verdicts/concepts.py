@@ -266,6 +266,7 @@ from drivexplain.operators.verdicts.lexicon import (
     LINKING_VERBS,
     NARROW_SYNONYMS,
     NEGATIVE_SYNONYMS,
+    NON_ANSWER_WORDS,
     NON_CONCEPT_COMPOUNDS,
     NOUN_ONLY_PHRASES,
     ONE_SUBJECTS,
@@ -843,6 +844,14 @@ class ConceptExtractor:
         if supposing:
             read = " ".join(kept)
         all_toks = unlabelled(tokens(read))
+        toks = [t for t in all_toks if t not in BREAKS]
+        if all(t in NON_ANSWER_WORDS for t in toks) and all(
+                t in NON_ANSWER_WORDS or t in BREAKS for t in tokens(text)):
+            return Extraction(text, (), (), "specific", None, "none", (
+                "the answer says nothing ('Hmm.', 'idk', an empty or failed generation): it "
+                "asserts and denies nothing",))
+        while all_toks and (all_toks[0] in NON_ANSWER_WORDS or all_toks[0] in BREAKS):
+            all_toks = all_toks[1:]  # "Um, no." is read from its "no"
         toks = [t for t in all_toks if t not in BREAKS]
         if toks[:3] in (["it", "'s", "possible"], ["it", "is", "possible"]):
             toks = toks[2:]  # "It's possible; there is a large vehicle" opens as "Possibly"

@@ -770,9 +770,15 @@ def lemma(token: str) -> str:
     return token
 
 
-# A yes or a no drawn out in chat ("Noo.", "Yesss", "Nopeee"): its letters repeated, read as
-# the word.
-_ELONGATED = re.compile(r"\b(?:n+o+|y+e+s+|n+o+p+e+|y+e+a+h+|y+e+p+)\b")
+# Words that say nothing by themselves: hesitation, chat shorthand for not knowing, and what a
+# failed generation leaves ("Hmm.", "idk", "ERROR", "<unk>"). An answer of only these asserts
+# and denies nothing; one that opens with them is read from the word after ("Um, no.").
+NON_ANSWER_WORDS = frozenset({"hmm", "hm", "um", "uh", "er", "erm", "ah", "well", "so", "ok",
+                              "okay", "idk", "dunno", "tbh", "pass", "skip", "error", "unk",
+                              "nan", "null", "undefined"})
+# A yes or a no drawn out in chat ("Noo.", "Yesss", "Nopeee", and "Hmmm", "Ummm"): its letters
+# repeated, read as the word.
+_ELONGATED = re.compile(r"\b(?:n+o+|y+e+s+|n+o+p+e+|y+e+a+h+|y+e+p+|h+m+|u+m+|u+h+)\b")
 
 
 def _shortened(match: re.Match[str]) -> str:

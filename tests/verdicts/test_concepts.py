@@ -1475,6 +1475,15 @@ ELONGATED_READINGS = [
     ("Is there a bus?", "Nopeee", set(), {"bus"}),
     ("What time is it?", "Noon.", set(), {"night"}),  # a word, not a drawn-out no
 ]
+# an answer that says nothing asserts nothing; hesitation before a yes or no is skipped
+NON_ANSWER_READINGS = [
+    ("Is there a bus?", "Hmm.", set(), set()),
+    ("Is there a bus?", "", set(), set()),
+    ("Is there a bus?", "<unk>", set(), set()),
+    ("Is there a dog?", "Um, no.", set(), {"dog"}),
+    ("Is there a bus?", "Hmmm, yes, one on the left.", {"bus"}, set()),
+    ("Detect the trucks in the image and output their boxes in JSON.", "[]", set(), {"truck"}),
+]
 # a yes or no in one letter, standing alone at the answer's opening
 LETTER_READINGS = [
     ("Is there a bus?", "N. Only cars.", {"car"}, {"bus"}),
@@ -1535,7 +1544,7 @@ REFUSAL_READINGS = [
                          + CROSSING_READINGS + SIGNAL_READINGS + OUT_OF_FRAME_READINGS
                          + OPPOSITE_STATE_READINGS + PART_READINGS + COUNT_BOUND_READINGS
                          + MORE_COLOUR_READINGS + NEGATIVE_QUESTION_READINGS
-                         + DESCRIBED_READINGS + ELONGATED_READINGS)
+                         + DESCRIBED_READINGS + ELONGATED_READINGS + NON_ANSWER_READINGS)
 def test_states_terse_absences_and_the_weather(
         extractor: ConceptExtractor, prompt: str, answer: str, concepts: set[str],
         denied: set[str]) -> None:
@@ -1566,6 +1575,7 @@ def test_states_terse_absences_and_the_weather(
     shadows (`PART_READINGS`), bounds on counts (`COUNT_BOUND_READINGS`), more colours and
     doubts in the night (`MORE_COLOUR_READINGS`), negative questions
     (`NEGATIVE_QUESTION_READINGS`), scenes described as VLMs do (`DESCRIBED_READINGS`), a
-    drawn-out yes or no (`ELONGATED_READINGS`); compared as sets."""
+    drawn-out yes or no (`ELONGATED_READINGS`), answers that say nothing
+    (`NON_ANSWER_READINGS`); compared as sets."""
     read = extractor.answer(answer, extractor.prompt(prompt))
     assert (set(read.concepts), set(read.denied)) == (concepts, denied)
