@@ -558,15 +558,18 @@ def is_negator(toks: list[str], i: int) -> bool:
 
 def cannot_tell_at(toks: list[str], i: int) -> bool:
     """Whether token i says the speaker cannot tell: a negated hedge ("not sure", "can't
-    tell"), "unsure", "unclear" or "unknown", "hard to say", "no idea", "N/A", "too dark to
-    tell", or a negation of how well one sees ("I can't see the light clearly")."""
+    tell"), "unsure", "unclear", "unknown" or "it depends", "hard to say", "no idea", "no
+    comment", "fifty-fifty", "N/A", "too dark to tell", or a negation of how well one sees ("I
+    can't see the light clearly")."""
     tok = toks[i]
     after = [t for t in toks[i + 1 : i + 4] if t not in DEGREE_ADVERBS]
     if tok in UNSURE_WORDS or (tok == "n" and toks[i + 1 : i + 2] == ["a"]):
         return True
     if tok in HARD_WORDS:
         return after[:1] == ["to"] and after[1:2] != [] and after[1] in CANNOT_TELL
-    if tok == "no" and after[:1] == ["idea"]:
+    if tok == "no" and after[:1] in (["idea"], ["comment"]):
+        return True
+    if tok in ("fifty", "50") and toks[i + 1 : i + 2] == [tok]:  # "Fifty-fifty.", "50/50."
         return True
     if tok in NEEDING:  # "I would need a clearer image to answer."
         return _to_tell(_clause_after(toks, i))

@@ -248,6 +248,7 @@ from drivexplain.operators.verdicts.lexicon import (
     ABSENCE_FILLER,
     ABSENT_VALUES,
     AGREEMENT_FILLER,
+    AMBIVALENT,
     AUXILIARIES,
     BARE_NO_WORDS,
     BREAKS,
@@ -900,6 +901,11 @@ class ConceptExtractor:
                 self._refine_colour(toks, prompt.concepts) == prompt.concepts:
             return Extraction(text, (), (), "specific", None, "none",
                               ("the answer says it cannot tell: it asserts and denies nothing",))
+        if any(t in YES_WORDS for t in toks) and any(t in BARE_NO_WORDS for t in toks) and \
+                all(t in YES_WORDS or t in BARE_NO_WORDS or t in AMBIVALENT for t in toks):
+            return Extraction(text, (), (), "specific", None, "none", (
+                "the answer says both yes and no ('Yes and no.'): it asserts and denies "
+                "nothing",))
         bare = all(t in YES_WORDS or t in BARE_NO_WORDS or t in AGREEMENT_FILLER for t in toks)
         # "Is the road clear of snow?" negates the snow to name a state, and is no such question
         negative_question = self._question(prompt.text).negative() and \

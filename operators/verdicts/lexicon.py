@@ -422,6 +422,9 @@ AGREEMENT_FILLER = frozenset({"that", "is", "'s", "it", "not", "n't", "isn't", "
 # The no words that answer a question without saying how many: to "Is there no bus?", "No."
 # may mean either, "None." may not.
 BARE_NO_WORDS = frozenset({"no", "nope", "nah", "false", "negative"})
+# Words that join a yes and a no into an answer that says both: "Yes and no.", "Half yes, half
+# no."
+AMBIVALENT = frozenset({"and", "both", "half", "or", "but", "also", "kind", "of", "sort"})
 # Words after an opening "not" that make it a no on its own: "Not yet, but one is waiting.",
 # "Not really."
 NOT_ANSWERS = frozenset({"yet", "really", "currently", "now", "anymore"})
@@ -720,7 +723,7 @@ CANNOT_TELL = HEDGES - {"possible", "only"}
 # be told ("I can't make out the colour").
 PERCEIVING = frozenset({"make", "see", "tell", "determine", "identify", "discern",
                         "distinguish", "read", "say", "judge"})
-UNSURE_WORDS = frozenset({"unsure", "unclear", "uncertain", "unknown"})
+UNSURE_WORDS = frozenset({"unsure", "unclear", "uncertain", "unknown", "depends"})
 # "hard to tell", "difficult to say", "impossible to determine"
 HARD_WORDS = frozenset({"hard", "difficult", "impossible", "tough", "tricky", "unable"})
 # Verbs of needing more before one can tell: "I would need a clearer image to answer."

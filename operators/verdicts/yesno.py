@@ -61,9 +61,9 @@ def yes_or_no(toks: list[str], all_toks: list[str], mentioned: bool, named: bool
         polarity = "affirm"
     if polarity == "deny" and cannot_tell_at(toks, 0):  # "No idea."
         polarity = None
-    if polarity is None and first == "neither" and all_toks[:1] == [first] and (
-            len(all_toks) == 1 or all_toks[1] in BREAKS):
-        polarity = "deny"  # "Neither, only cars." to "A bus or a truck?"
+    if polarity is None and first in ("neither", "incorrect", "wrong") and \
+            all_toks[:1] == [first] and (len(all_toks) == 1 or all_toks[1] in BREAKS):
+        polarity = "deny"  # "Neither, only cars." to "A bus or a truck?"; "Incorrect, ..."
     if polarity is None and first in LETTER_ANSWERS and all_toks[:1] == [first] and (
             len(all_toks) == 1 or all_toks[1] in BREAKS or all_toks[1] == "-"):
         polarity = "affirm" if first == "y" else "deny"  # "N. Only cars.", "Y - one bike."
@@ -75,7 +75,8 @@ def yes_or_no(toks: list[str], all_toks: list[str], mentioned: bool, named: bool
             len(all_toks) == 2 or all_toks[2] in BREAKS):
         rest = rest[1:]  # "A couple, on the far sidewalk." counts as "Two." does
     number = rest[0] if rest else ""
-    counted = is_count(number) and not list_marker(all_toks) and not negated
+    counted = is_count(number) and not list_marker(all_toks) and not negated and \
+        not cannot_tell_at(toks, 0)  # "50/50." is no count
     if polarity is None and (counted or there_is_one(all_toks)
                              or (says_so(toks) and not negated)):
         polarity = "affirm"

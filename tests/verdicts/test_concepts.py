@@ -1483,6 +1483,13 @@ NON_ANSWER_READINGS = [
     ("Is there a dog?", "Um, no.", set(), {"dog"}),
     ("Is there a bus?", "Hmmm, yes, one on the left.", {"bus"}, set()),
     ("Detect the trucks in the image and output their boxes in JSON.", "[]", set(), {"truck"}),
+    # both a yes and a no, "it depends", "fifty-fifty", "no comment": nothing; "Wrong," a no
+    ("Is there a bus?", "Yes and no.", set(), set()),
+    ("Is there a bus?", "It depends.", set(), set()),
+    ("Is there a bus?", "50/50.", set(), set()),
+    ("Is there a bus?", "No comment.", set(), set()),
+    ("Is there a bus?", "Wrong, no bus here.", set(), {"bus"}),
+    ("Is the road clear?", "Yes, no sign of any obstacles.", {"road"}, set()),
 ]
 # a yes or no in one letter, standing alone at the answer's opening
 LETTER_READINGS = [
