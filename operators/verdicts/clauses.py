@@ -16,6 +16,7 @@ from drivexplain.operators.verdicts.lexicon import (
     ABSENT_WORDS,
     AFTERTHOUGHTS,
     ANSWER_LABELS,
+    ASKING_BACK,
     BREAKS,
     CANNOT_TELL,
     CLAUSE_BREAKS,
@@ -784,6 +785,23 @@ def set_aside_scopes(toks: list[str]) -> list[bool]:
                                          or toks[k] in SCOPE_ENDS):
                 inside[k] = True
                 k += 1
+    return inside
+
+
+def question_scopes(toks: list[str]) -> list[bool]:
+    """Per token, whether it lies in a sentence of the answer that asks back which thing is
+    meant ("Which pedestrian? I see none.", "Do you mean the one on the left? It's red.";
+    `ASKING_BACK`): what it names is neither said to be there nor denied, and the sentences
+    after it answer. A question that repeats the asked thing ("A bus? No.") labels the answer
+    after it and is read as before."""
+    inside = [False] * len(toks)
+    start = 0
+    for k, tok in enumerate(toks):
+        if tok in SENTENCE_BREAKS:
+            if tok == "?" and any(tuple(toks[start : start + len(lead)]) == lead
+                                  for lead in ASKING_BACK):
+                inside[start:k] = [True] * (k - start)
+            start = k + 1
     return inside
 
 

@@ -235,6 +235,7 @@ from drivexplain.operators.verdicts.clauses import (
     predicate_colour,
     predicate_state,
     present_elsewhere,
+    question_scopes,
     said_absent_after,
     scarce_at,
     set_aside_scopes,
@@ -860,7 +861,8 @@ class ConceptExtractor:
         aside = [any(scoped) for scoped in zip(supposed_scopes(read_toks),
                                                generic_scopes(read_toks),
                                                set_aside_scopes(read_toks),
-                                               disjunction_scopes(read_toks), strict=True)]
+                                               disjunction_scopes(read_toks),
+                                               question_scopes(read_toks), strict=True)]
         found = self.mentions(read, prompt.all_concepts)
         mentions = [m for m in found if not (aside[m.start] or scarce_at(read_toks, m.start))]
         # "Buses usually stop here." says nothing of the frame; "...; one is there now." does
@@ -891,7 +893,9 @@ class ConceptExtractor:
             elif not any(same_thing(c, n) or _kind_of(n, c) or {c, n} <= PERSONS
                          for c in prompt.concepts for n in named):
                 polarity = "deny"  # "Is anyone on the crosswalk?" "Only a dog.": no one is
-        if polarity is None and not mentions and supposing:
+        if polarity is None and not mentions and supposing and \
+                self._refine_colour(toks, prompt.concepts) == prompt.concepts:
+            # "Assuming you mean the nearest car, silver." still gives the car's colour
             return Extraction(text, (), (), "specific", None, "none", (
                 "the answer only supposes, generalises or bounds what it names ('If there were "
                 "a bus, ...', 'Buses usually ...', 'Barely any buses'): it asserts and denies "
@@ -1059,7 +1063,8 @@ class ConceptExtractor:
                               "inherited from the prompt",
                               ("a no that goes on to say what the concept is doing ('No, it's "
                                "stopped.') takes the concept as there",))
-        if polarity == "deny" and question.presupposed():
+        said_none = denies_one(all_toks) or any(t in ("none", "zero", "0", "nil") for t in toks[1:])
+        if polarity == "deny" and question.presupposed() and not said_none:
             return Extraction(text, (), (), "specific", polarity, "none",
                               ("a no to a question about the concept takes the concept as "
                                "given and denies only what is asked of it, which no concept "
@@ -1069,7 +1074,6 @@ class ConceptExtractor:
                               "inherited from the prompt",
                               ("a no that goes on to say one is there ('No, there's one on the "
                                "right.') denies only where it was asked to be",))
-        said_none = denies_one(all_toks) or any(t in ("none", "zero", "0", "nil") for t in toks[1:])
         if polarity == "deny" and question.about_number() and not said_none:
             return Extraction(text, (), (), "specific", polarity, "none",
                               ("a no to how many there are ('Are there more than three "

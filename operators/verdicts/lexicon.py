@@ -540,8 +540,13 @@ FRAME_CONDITIONS = frozenset({"night", "rain", "snow", "fog"})
 QUESTION_COPULAS = frozenset({"is", "are", "was", "were", "isn't", "aren't", "wasn't", "weren't"})
 # Verbs a question about a state links its subject and state with: "Does the road look wet?".
 LINKING_VERBS = frozenset({"look", "looks", "seem", "seems", "appear", "appears", "to", "be"})
+# How an answer opens a question back about which thing is meant: "Which pedestrian?", "Do you
+# mean the one on the left?", "Including parked ones?".
+ASKING_BACK = (("which",), ("what",), ("do", "you", "mean"), ("you", "mean"),
+               ("did", "you", "mean"), ("are", "you", "asking"), ("including",),
+               ("for", "us", "or"))
 # Words that open a condition: the concepts inside it are supposed, not said to be there.
-CONDITION_WORDS = frozenset({"if", "unless", "suppose", "supposing", "whenever"})
+CONDITION_WORDS = frozenset({"if", "unless", "suppose", "supposing", "whenever", "assuming"})
 # A condition put by inversion opens its clause with one of these and then its subject: "Had
 # there been a cone, ...", "Were the light green, ...".
 INVERTED_CONDITIONS = frozenset({"had", "were", "should"})

@@ -1491,6 +1491,17 @@ NON_ANSWER_READINGS = [
     ("Is there a bus?", "Wrong, no bus here.", set(), {"bus"}),
     ("Is the road clear?", "Yes, no sign of any obstacles.", {"road"}, set()),
 ]
+# a question asked back about which thing is meant names nothing; "none" after it, or to a
+# question about a given thing, denies the thing
+ASKED_BACK_READINGS = [
+    ("Is the pedestrian crossing?", "Which pedestrian? I see none.", set(), {"pedestrian"}),
+    ("What colour is the car?", "Do you mean the one on the left? It's red.", {"red car"},
+     set()),
+    ("What colour is the car?", "Assuming you mean the nearest car, silver.", {"silver car"},
+     set()),
+    ("Is there a bus?", "A bus? No.", set(), {"bus"}),
+    ("Is the pedestrian on the crosswalk?", "Nope.", set(), set()),
+]
 # a yes or no in one letter, standing alone at the answer's opening
 LETTER_READINGS = [
     ("Is there a bus?", "N. Only cars.", {"car"}, {"bus"}),
@@ -1551,7 +1562,8 @@ REFUSAL_READINGS = [
                          + CROSSING_READINGS + SIGNAL_READINGS + OUT_OF_FRAME_READINGS
                          + OPPOSITE_STATE_READINGS + PART_READINGS + COUNT_BOUND_READINGS
                          + MORE_COLOUR_READINGS + NEGATIVE_QUESTION_READINGS
-                         + DESCRIBED_READINGS + ELONGATED_READINGS + NON_ANSWER_READINGS)
+                         + DESCRIBED_READINGS + ELONGATED_READINGS + NON_ANSWER_READINGS
+                         + ASKED_BACK_READINGS)
 def test_states_terse_absences_and_the_weather(
         extractor: ConceptExtractor, prompt: str, answer: str, concepts: set[str],
         denied: set[str]) -> None:
@@ -1583,6 +1595,6 @@ def test_states_terse_absences_and_the_weather(
     doubts in the night (`MORE_COLOUR_READINGS`), negative questions
     (`NEGATIVE_QUESTION_READINGS`), scenes described as VLMs do (`DESCRIBED_READINGS`), a
     drawn-out yes or no (`ELONGATED_READINGS`), answers that say nothing
-    (`NON_ANSWER_READINGS`); compared as sets."""
+    (`NON_ANSWER_READINGS`), questions asked back (`ASKED_BACK_READINGS`); compared as sets."""
     read = extractor.answer(answer, extractor.prompt(prompt))
     assert (set(read.concepts), set(read.denied)) == (concepts, denied)
