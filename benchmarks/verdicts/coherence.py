@@ -73,7 +73,12 @@ from attribution_speed import timed
 from drivexplain import operators as operators_package
 from drivexplain.operators.assets import TINY_CLIP_CALIBRATION, TINY_LLAVA_DIR, package_relative
 from drivexplain.operators.attribution import ConceptAttribution
-from drivexplain.operators.config import CoherenceConfig, HybridConfig, load_config
+from drivexplain.operators.config import (
+    CoherenceConfig,
+    DrivexplainConfig,
+    HybridConfig,
+    load_config,
+)
 from drivexplain.operators.verdicts.closeups import closeup_scores
 from drivexplain.operators.verdicts.coherence import (
     MEASURES,
@@ -234,6 +239,17 @@ def condition_case(n: int, prompt: str, answer: str, says_yes: bool, truth: bool
 
 def is_condition(case: Case) -> bool:
     return case.kind.startswith("condition-")
+
+
+def uncalibrated_operator(pretrained: Path | None = None
+                          ) -> tuple[DrivexplainConfig, ConceptAttribution, ConceptExtractor]:
+    """The default config without its grounding calibration (the benchmarks fit their own),
+    the operator it builds, with `pretrained` tiny CLIP weights in place of the shipped ones,
+    and an answer reader over that operator's vocabulary."""
+    config = load_config(None).with_overrides(
+        **{"model.pretrained": str(pretrained) if pretrained else None}).without_calibration()
+    operator = ConceptAttribution.from_config(config)
+    return config, operator, ConceptExtractor(operator.vocabulary()[0])
 
 
 def render_frames(first_seed: int, count: int) -> list[Frame]:
@@ -844,13 +860,10 @@ def main() -> None:
     if args.pretrained is not None and args.write_calibration:
         parser.error("--write-calibration ships a calibration beside the shipped weights; "
                      "it cannot be fitted for --pretrained")
-    config = load_config(None).with_overrides(
-        **{"model.pretrained": str(args.pretrained) if args.pretrained else None}
-    ).without_calibration()
+    # the calibration is fitted below
+    config, operator, extractor = uncalibrated_operator(args.pretrained)
     base = config.coherence
-    operator = ConceptAttribution.from_config(config)  # no calibration: fitted below
     vocabulary, _ = operator.vocabulary()
-    extractor = ConceptExtractor(vocabulary)
     colour_vocabulary = {v for v in vocabulary if len(v.split()) > 1}
     conditions = tuple(c for c in CONDITION_CONCEPTS if c in {v.lower() for v in vocabulary})
     results: dict = {"model": weights_id(operator), "frame_size": list(FRAME_SIZE),

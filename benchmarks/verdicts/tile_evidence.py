@@ -43,12 +43,11 @@ from coherence import (
     render_frames,
     topped_up,
     transported,
+    uncalibrated_operator,
 )
 from presence_z import best_tile, cosines
 
 from drivexplain.operators.attribution import ConceptAttribution
-from drivexplain.operators.config import load_config
-from drivexplain.operators.verdicts.concepts import ConceptExtractor
 from drivexplain.operators.verdicts.grounding import (
     MIN_CLOSEUP_GAIN,
     GroundingCalibration,
@@ -103,11 +102,9 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     started = time.perf_counter()
-    config = load_config(None).without_calibration()
-    operator = ConceptAttribution.from_config(config)
+    config, operator, extractor = uncalibrated_operator()
     vocabulary, _ = operator.vocabulary()
     names = [v.lower() for v in vocabulary]
-    extractor = ConceptExtractor(vocabulary)
     colour_vocabulary = {v for v in vocabulary if len(v.split()) > 1}
     conditions = tuple(c for c in CONDITION_CONCEPTS if c in set(names))
     asked = tuple(OBJECT_CLASSES) + tuple(f"{k} {c}" for c in CLASS_COLOURS

@@ -37,13 +37,11 @@ from coherence import (
     make_cases,
     render_frames,
     transported,
+    uncalibrated_operator,
     with_calibration,
 )
 
 from drivexplain.operators.assets import TINY_LLAVA_DIR, package_relative
-from drivexplain.operators.attribution import ConceptAttribution
-from drivexplain.operators.config import load_config
-from drivexplain.operators.verdicts.concepts import ConceptExtractor
 from drivexplain.operators.verdicts.grounding import fit_grounding
 from drivexplain.operators.vlm.backend import load_vlm
 from drivexplain.operators.vlm.grounding_score import scores_from_replay
@@ -137,10 +135,8 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     started = time.perf_counter()
-    config = load_config(None).without_calibration()
-    operator = ConceptAttribution.from_config(config)
+    _, operator, extractor = uncalibrated_operator()
     vocabulary, _ = operator.vocabulary()
-    extractor = ConceptExtractor(vocabulary)
     colours = {v for v in vocabulary if len(v.split()) > 1}
     vlm = load_vlm(args.vlm, device="cpu")
     rng = np.random.default_rng(0)
