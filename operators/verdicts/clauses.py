@@ -311,8 +311,8 @@ def adverb_before_verb(toks: list[str], i: int) -> bool:
 
 
 def afterthought_colour(toks: list[str], k: int) -> str | None:
-    """A colour added after a comma with a hedge, closing its clause ("..., possibly black"),
-    else None."""
+    """A colour added after a comma with a hedge or a quantifier, closing its clause ("...,
+    possibly black", "two lights, both red"), else None."""
     start = k - 1 if k > 1 and toks[k - 1] in ("most", "very", "quite") else k
     if not (0 < start < len(toks) - 1 and toks[start - 1] == "," and toks[k] in AFTERTHOUGHTS
             and k + 1 < len(toks) and toks[k + 1] in COLOURS):

@@ -381,7 +381,8 @@ RIDING_GLUE = frozenset({"on", "riding", "rides", "atop", "a", "an", "the", "his
                          "their", "is", "'s", "are", "was", "were", "can", "could", "be",
                          "seen"})
 # Hedges that add a colour as an afterthought: "a dark car, possibly black".
-AFTERTHOUGHTS = frozenset({"possibly", "probably", "maybe", "perhaps", "likely", "apparently"})
+AFTERTHOUGHTS = frozenset({"possibly", "probably", "maybe", "perhaps", "likely", "apparently",
+                           "both", "all"})
 # Auxiliaries before a verb: "someone is riding a bike".
 AUXILIARIES = frozenset({"is", "'s", "are", "'re", "was", "were", "can", "could", "be",
                          "seen"})
@@ -487,7 +488,8 @@ PAINT_WORDS = frozenset({"paint", "paintwork", "finish", "body", "bodywork", "hu
                          "tint"})
 COUNT_WORDS = frozenset(
     {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
-     "twelve", "several", "many", "multiple", "some", "few", "couple", "handful", "dozen"}
+     "twelve", "several", "many", "multiple", "some", "few", "couple", "handful", "dozen",
+     "bunch"}
 )
 # Participles that give a colour to the concept before their comma: "a light, showing green".
 PARTICIPLES = frozenset({"showing", "displaying", "glowing", "shining", "lit"})

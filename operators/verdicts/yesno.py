@@ -72,8 +72,9 @@ def yes_or_no(toks: list[str], all_toks: list[str], mentioned: bool, named: bool
         polarity = "deny"
     rest = [t for t in toks if t not in APPROXIMATORS]
     if all_toks[:1] == ["a"] and all_toks[1:2] and is_count(all_toks[1]) and (
-            len(all_toks) == 2 or all_toks[2] in BREAKS):
-        rest = rest[1:]  # "A couple, on the far sidewalk." counts as "Two." does
+            len(all_toks) == 2 or all_toks[2] in BREAKS
+            or all_toks[2:4] in (["of", "them"], ["of", "those"])):
+        rest = rest[1:]  # "A couple, on the far sidewalk." and "A bunch of them" count as "Two."
     number = rest[0] if rest else ""
     counted = is_count(number) and not list_marker(all_toks) and not negated and \
         not cannot_tell_at(toks, 0)  # "50/50." is no count

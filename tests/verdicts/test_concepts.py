@@ -1502,6 +1502,15 @@ ASKED_BACK_READINGS = [
     ("Is there a bus?", "A bus? No.", set(), {"bus"}),
     ("Is the pedestrian on the crosswalk?", "Nope.", set(), set()),
 ]
+# collective nouns count; "both" or "all" before a closing colour gives it, as a hedge does
+COLLECTIVE_READINGS = [
+    ("Describe the scene.", "A pair of traffic lights, both red.", {"red traffic light"},
+     set()),
+    ("Are there any cones?", "A bunch of them near the roadwork.",
+     {"traffic cone", "roadwork"}, set()),
+    ("Are there any bicycles?", "Zero bicycles, though plenty of cars.", {"car"},
+     {"bicycle"}),
+]
 # a yes or no in one letter, standing alone at the answer's opening
 LETTER_READINGS = [
     ("Is there a bus?", "N. Only cars.", {"car"}, {"bus"}),
@@ -1563,7 +1572,7 @@ REFUSAL_READINGS = [
                          + OPPOSITE_STATE_READINGS + PART_READINGS + COUNT_BOUND_READINGS
                          + MORE_COLOUR_READINGS + NEGATIVE_QUESTION_READINGS
                          + DESCRIBED_READINGS + ELONGATED_READINGS + NON_ANSWER_READINGS
-                         + ASKED_BACK_READINGS)
+                         + ASKED_BACK_READINGS + COLLECTIVE_READINGS)
 def test_states_terse_absences_and_the_weather(
         extractor: ConceptExtractor, prompt: str, answer: str, concepts: set[str],
         denied: set[str]) -> None:
@@ -1595,6 +1604,7 @@ def test_states_terse_absences_and_the_weather(
     doubts in the night (`MORE_COLOUR_READINGS`), negative questions
     (`NEGATIVE_QUESTION_READINGS`), scenes described as VLMs do (`DESCRIBED_READINGS`), a
     drawn-out yes or no (`ELONGATED_READINGS`), answers that say nothing
-    (`NON_ANSWER_READINGS`), questions asked back (`ASKED_BACK_READINGS`); compared as sets."""
+    (`NON_ANSWER_READINGS`), questions asked back (`ASKED_BACK_READINGS`), collective nouns
+    (`COLLECTIVE_READINGS`); compared as sets."""
     read = extractor.answer(answer, extractor.prompt(prompt))
     assert (set(read.concepts), set(read.denied)) == (concepts, denied)
