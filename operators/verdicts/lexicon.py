@@ -266,6 +266,7 @@ SYNONYMS: dict[str, str] = {
     "drizzle": "rain",
     "drizzling": "rain",
     "downpour": "rain",
+    "pouring": "rain",  # "It's pouring."
     "foggy": "fog",
     "nighttime": "night",
     "night time": "night",
@@ -299,10 +300,14 @@ NARROW_SYNONYMS = frozenset({
 NEGATIVE_SYNONYMS: dict[str, str] = {"no one": "pedestrian", "nobody": "pedestrian",
                                      "noone": "pedestrian", "daytime": "night",
                                      "daylight": "night", "day": "night", "afternoon": "night",
-                                     "midday": "night", "noon": "night"}
+                                     "midday": "night", "noon": "night", "sunny": "night",
+                                     "sunshine": "night",
+                                     # weather that is over: "It has stopped raining."
+                                     "stopped raining": "rain", "stopped snowing": "snow"}
 # The negative synonyms that name the concept's opposite rather than negate it: "Is it
 # daytime?" asks about the night, and its yes says there is none.
-OPPOSITES = frozenset({"daytime", "daylight", "day", "afternoon", "midday", "noon"})
+OPPOSITES = frozenset({"daytime", "daylight", "day", "afternoon", "midday", "noon", "sunny",
+                       "sunshine"})
 # Synonyms with a second reading that is not the concept: "a pedestrian crossing the road" is a
 # pedestrian. They name the concept only where the noun is meant (`clauses.noun_reading`).
 NOUN_ONLY_PHRASES = frozenset({("pedestrian", "crossing"), ("crossing",)})

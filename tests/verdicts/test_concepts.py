@@ -1511,6 +1511,14 @@ COLLECTIVE_READINGS = [
     ("Are there any bicycles?", "Zero bicycles, though plenty of cars.", {"car"},
      {"bicycle"}),
 ]
+# weather by other words: "pouring" is rain, "sunny" no night, "stopped raining" no rain now
+WEATHER_WORD_READINGS = [
+    ("What's the weather like?", "It's pouring.", {"rain"}, set()),
+    ("What's the weather like?", "Sunny.", set(), {"night"}),
+    ("Is it sunny?", "Yep.", set(), {"night"}),
+    ("Is it raining?", "It has stopped raining, but the road is still wet.", {"wet road"},
+     {"rain"}),
+]
 # a yes or no in one letter, standing alone at the answer's opening
 LETTER_READINGS = [
     ("Is there a bus?", "N. Only cars.", {"car"}, {"bus"}),
@@ -1572,7 +1580,7 @@ REFUSAL_READINGS = [
                          + OPPOSITE_STATE_READINGS + PART_READINGS + COUNT_BOUND_READINGS
                          + MORE_COLOUR_READINGS + NEGATIVE_QUESTION_READINGS
                          + DESCRIBED_READINGS + ELONGATED_READINGS + NON_ANSWER_READINGS
-                         + ASKED_BACK_READINGS + COLLECTIVE_READINGS)
+                         + ASKED_BACK_READINGS + COLLECTIVE_READINGS + WEATHER_WORD_READINGS)
 def test_states_terse_absences_and_the_weather(
         extractor: ConceptExtractor, prompt: str, answer: str, concepts: set[str],
         denied: set[str]) -> None:
@@ -1605,6 +1613,7 @@ def test_states_terse_absences_and_the_weather(
     (`NEGATIVE_QUESTION_READINGS`), scenes described as VLMs do (`DESCRIBED_READINGS`), a
     drawn-out yes or no (`ELONGATED_READINGS`), answers that say nothing
     (`NON_ANSWER_READINGS`), questions asked back (`ASKED_BACK_READINGS`), collective nouns
-    (`COLLECTIVE_READINGS`); compared as sets."""
+    (`COLLECTIVE_READINGS`), weather in other words (`WEATHER_WORD_READINGS`); compared as
+    sets."""
     read = extractor.answer(answer, extractor.prompt(prompt))
     assert (set(read.concepts), set(read.denied)) == (concepts, denied)
