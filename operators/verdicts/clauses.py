@@ -334,6 +334,8 @@ def predicate_absent(toks: list[str], k: int) -> bool:
         rest = [t for t in toks[k + 1 : k + 6] if t not in ABSENCE_FILLER and t not in DEFINITES]
         if OUT_OF_VIEW.get(tuple(rest[:2]), frozenset()) & set(rest[2:3]):
             return True  # "is out of view", "is hidden from sight"
+        if rest[:2] == ["hidden", "behind"]:
+            return True  # "is completely hidden behind the bus"; "partly hidden" is there
     rest = [t for t in toks[k + 1 : k + 5] if t not in ABSENCE_FILLER]
     if tok in COPULAS:
         if rest and rest[0] in ABSENT_WORDS:

@@ -886,9 +886,10 @@ class ConceptExtractor:
             polarity = "deny"
         only = only_opening(toks)
         if polarity is None and only is not None and named:
-            if one_of_those_asked(all_toks) or toks[only + 1 : only + 2] in (["its"], ["their"]):
+            if one_of_those_asked(all_toks) or toks[only + 1 : only + 2] in (
+                    ["its"], ["their"], ["partially"], ["partly"], ["half"], ["barely"]):
                 # "Are there pedestrians?" "Just the one, near the bus."; "Is there a bicycle?"
-                # "Only its front wheel is visible behind the car."
+                # "Only its front wheel is visible behind the car."; "Only partially, ..."
                 polarity = "affirm"
             elif not any(same_thing(c, n) or _kind_of(n, c) or {c, n} <= PERSONS
                          for c in prompt.concepts for n in named):

@@ -601,7 +601,8 @@ DEPARTURES: dict[str, frozenset[str]] = {
 DEPARTURE_AUXILIARIES = frozenset({"has", "have", "had", "'s", "'ve"})
 FRAME_WORDS = frozenset({"frame", "view", "scene", "image", "picture", "shot"})
 NEGATED_COPULAS = frozenset({"isn't", "aren't", "wasn't", "weren't"})
-ABSENCE_FILLER = frozenset({"be", "been", "really", "clearly", "currently", "longer", "any"})
+ABSENCE_FILLER = frozenset({"be", "been", "really", "clearly", "currently", "longer", "any",
+                            "completely", "fully", "totally", "entirely"})
 # Words that make a bare head word point at a concept already named: "the light".
 DEFINITES = frozenset({"the", "that", "this", "these", "those"})
 # The verbs that open a yes/no question about a definite subject ("Is the bus ...?").

@@ -1519,6 +1519,16 @@ WEATHER_WORD_READINGS = [
     ("Is it raining?", "It has stopped raining, but the road is still wet.", {"wet road"},
      {"rain"}),
 ]
+# how visible: "only partially" is about the thing asked, "hidden behind" is out of view,
+# "partly hidden" in it, and a closing "but yes" is the answer
+VISIBILITY_READINGS = [
+    ("Is the pedestrian visible?", "Only partially, behind the car.", {"pedestrian", "car"},
+     set()),
+    ("Is the cyclist visible?", "Not clearly, but yes.", {"cyclist"}, set()),
+    ("Is the car visible?", "It's completely hidden behind the bus.", {"bus"}, {"car"}),
+    ("Describe the scene.", "The cyclist is partly hidden behind the bus.", {"cyclist", "bus"},
+     set()),
+]
 # a yes or no in one letter, standing alone at the answer's opening
 LETTER_READINGS = [
     ("Is there a bus?", "N. Only cars.", {"car"}, {"bus"}),
@@ -1580,7 +1590,8 @@ REFUSAL_READINGS = [
                          + OPPOSITE_STATE_READINGS + PART_READINGS + COUNT_BOUND_READINGS
                          + MORE_COLOUR_READINGS + NEGATIVE_QUESTION_READINGS
                          + DESCRIBED_READINGS + ELONGATED_READINGS + NON_ANSWER_READINGS
-                         + ASKED_BACK_READINGS + COLLECTIVE_READINGS + WEATHER_WORD_READINGS)
+                         + ASKED_BACK_READINGS + COLLECTIVE_READINGS + WEATHER_WORD_READINGS
+                         + VISIBILITY_READINGS)
 def test_states_terse_absences_and_the_weather(
         extractor: ConceptExtractor, prompt: str, answer: str, concepts: set[str],
         denied: set[str]) -> None:
@@ -1613,7 +1624,7 @@ def test_states_terse_absences_and_the_weather(
     (`NEGATIVE_QUESTION_READINGS`), scenes described as VLMs do (`DESCRIBED_READINGS`), a
     drawn-out yes or no (`ELONGATED_READINGS`), answers that say nothing
     (`NON_ANSWER_READINGS`), questions asked back (`ASKED_BACK_READINGS`), collective nouns
-    (`COLLECTIVE_READINGS`), weather in other words (`WEATHER_WORD_READINGS`); compared as
-    sets."""
+    (`COLLECTIVE_READINGS`), weather in other words (`WEATHER_WORD_READINGS`), how visible a
+    thing is (`VISIBILITY_READINGS`); compared as sets."""
     read = extractor.answer(answer, extractor.prompt(prompt))
     assert (set(read.concepts), set(read.denied)) == (concepts, denied)
