@@ -535,8 +535,9 @@ def likeness_at(toks: list[str], i: int) -> bool:
 
 def is_negator(toks: list[str], i: int) -> bool:
     """A negating token, unless it opens the text as an answer word ("No, ..."), names the
-    answer asked for ("Answer yes or no: is there a car?") or negates a hedge ("not sure") or
-    "only"; "of" after "clear", "free" ("clear of vehicles") negates."""
+    answer asked for ("Answer yes or no: is there a car?"), negates a hedge ("not sure") or
+    "only", or adds ("not to mention"); "of" after "clear", "free" ("clear of vehicles")
+    negates."""
     tok = toks[i]
     if tok == "of" and i > 0 and toks[i - 1] in LACKING:
         return True
@@ -548,8 +549,8 @@ def is_negator(toks: list[str], i: int) -> bool:
             no_doubt_at(toks, i):
         return False
     if tok == "not" and (toks[i + 1 : i + 2] in (["many"], ["much"])
-                         or toks[i + 1 : i + 3] == ["a", "lot"]):
-        return False  # "not many, maybe two" is a small count
+                         or toks[i + 1 : i + 3] in (["a", "lot"], ["to", "mention"])):
+        return False  # "not many, maybe two" is a small count; "not to mention" adds
     if tok in NO_WORDS and (i == 0 or toks[i - 1] in BREAKS) and (
             i + 1 >= len(toks) or toks[i + 1] in BREAKS):
         return False

@@ -246,6 +246,7 @@ from drivexplain.operators.verdicts.clauses import (
 )
 from drivexplain.operators.verdicts.formats import correction, plain_answer
 from drivexplain.operators.verdicts.lexicon import (
+    A_FORTIORI,
     ABSENCE_FILLER,
     ABSENT_VALUES,
     AGREEMENT_FILLER,
@@ -743,9 +744,10 @@ class ConceptExtractor:
                 # does not
                 heading = tok == ":" and active and not named and all(
                     t in PRESENCE_WORDS or t in ABSENCE_FILLER for t in toks[opened + 1 : i])
-                if not (heading or (active and tok == "," and list_follows(toks, covered,
-                                                                            i + 1))):
-                    active = verb_seen = False
+                if not (heading or (active and tok == "," and (
+                        list_follows(toks, covered, i + 1)
+                        or toks[i + 1 : i + 3] in A_FORTIORI))):
+                    active = verb_seen = False  # "No cars, let alone trucks." denies both
                 named = named and tok == ","
                 continue
             if covered[i]:

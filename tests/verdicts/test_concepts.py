@@ -1529,6 +1529,13 @@ VISIBILITY_READINGS = [
     ("Describe the scene.", "The cyclist is partly hidden behind the bus.", {"cyclist", "bus"},
      set()),
 ]
+# "let alone" and "much less" carry a denial past a comma; "not to mention" adds
+A_FORTIORI_READINGS = [
+    ("Describe the scene.", "Not a single car, let alone a bus.", set(), {"car", "bus"}),
+    ("Describe the scene.", "No cars, much less trucks.", set(), {"car", "truck"}),
+    ("Describe the scene.", "A bus, not to mention several taxis.", {"bus", "taxi"}, set()),
+    ("Describe the scene.", "No cars, but a bus.", {"bus"}, {"car"}),
+]
 # a yes or no in one letter, standing alone at the answer's opening
 LETTER_READINGS = [
     ("Is there a bus?", "N. Only cars.", {"car"}, {"bus"}),
@@ -1591,7 +1598,7 @@ REFUSAL_READINGS = [
                          + MORE_COLOUR_READINGS + NEGATIVE_QUESTION_READINGS
                          + DESCRIBED_READINGS + ELONGATED_READINGS + NON_ANSWER_READINGS
                          + ASKED_BACK_READINGS + COLLECTIVE_READINGS + WEATHER_WORD_READINGS
-                         + VISIBILITY_READINGS)
+                         + VISIBILITY_READINGS + A_FORTIORI_READINGS)
 def test_states_terse_absences_and_the_weather(
         extractor: ConceptExtractor, prompt: str, answer: str, concepts: set[str],
         denied: set[str]) -> None:
@@ -1625,6 +1632,6 @@ def test_states_terse_absences_and_the_weather(
     drawn-out yes or no (`ELONGATED_READINGS`), answers that say nothing
     (`NON_ANSWER_READINGS`), questions asked back (`ASKED_BACK_READINGS`), collective nouns
     (`COLLECTIVE_READINGS`), weather in other words (`WEATHER_WORD_READINGS`), how visible a
-    thing is (`VISIBILITY_READINGS`); compared as sets."""
+    thing is (`VISIBILITY_READINGS`), "let alone" (`A_FORTIORI_READINGS`); compared as sets."""
     read = extractor.answer(answer, extractor.prompt(prompt))
     assert (set(read.concepts), set(read.denied)) == (concepts, denied)
