@@ -34,6 +34,7 @@ from drivexplain.operators.verdicts.lexicon import (
     DEPARTURES,
     DEPICTION_MODIFIERS,
     DEPICTIONS,
+    DISTANCE_WORDS,
     DRIVING_ACTIONS,
     EARLIER,
     EGO_OWNERS,
@@ -58,6 +59,7 @@ from drivexplain.operators.verdicts.lexicon import (
     LIKENESS,
     LIST_GLUE,
     MANNER,
+    MEASURES,
     MESSAGE_VERBS,
     NEEDING,
     NEGATED_COPULAS,
@@ -663,13 +665,17 @@ def present_elsewhere(toks: list[str]) -> bool:
     """Whether, after a no, a clause says what was asked is there, elsewhere or in another
     number than asked: "No, it's on the left.", "None on the left, but two on the right.",
     "Zero; they are all on the sidewalk.", "No, but there is one on the sidewalk.", "Are there
-    two buses?" "No, just one." A clause with a negator says no such thing ("No, it isn't
-    there.", "No, not one."), nor does one that says what it is ("No, it's a truck.", "No, one
-    truck.")."""
+    two buses?" "No, just one.", "No, in the bike lane.", "No, it's two lanes over.", "No, the
+    nearest is about 30 m ahead." (`DISTANCE_WORDS`). A clause with a negator says no such
+    thing ("No, it isn't there.", "No, not one."), nor does one that says what it is ("No, it's
+    a truck.", "No, one truck.")."""
     if there_is_one(toks):
         return True
     for i in range(1, len(toks)):
         if toks[i - 1] not in BREAKS and toks[i - 1] not in ("but", "though", "although"):
+            continue
+        stop = next((m for m in range(i, len(toks)) if toks[m] in BREAKS), len(toks))
+        if any(is_negator(toks, m) for m in range(i, stop)):
             continue
         k = i
         while k < len(toks) and toks[k] in ELSEWHERE_FILLER:
@@ -678,18 +684,29 @@ def present_elsewhere(toks: list[str]) -> bool:
             k += 1
             while k < len(toks) and (toks[k] in THERE_ONE_FILLER or toks[k] in ELSEWHERE_FILLER):
                 k += 1
-        subject = toks[k] if k < len(toks) else ""
+        if k < stop and toks[i - 1] in BREAKS and (toks[k] in PREPOSITIONS or (
+                toks[k] == "to" and toks[k + 1 : k + 3] in (["the", "left"], ["the", "right"],
+                                                          ["the", "side"]))):
+            return True  # "No, in the bike lane.", "Not directly, a bit to the left."
+        if toks[k : k + 1] == ["the"] and toks[k + 1 : k + 2] and toks[k + 1] in HEAD_MODIFIERS:
+            # "the nearest is about 30 m ahead", "the next one is a block away": as "it is"
+            subject, j = "it", k + 2 + (toks[k + 2 : k + 3] == ["one"])
+        else:
+            subject, j = (toks[k] if k < len(toks) else ""), k + 1
         counted = is_count(subject)
         if subject not in SUBJECT_PRONOUNS and not counted:
             continue
-        j = k + 1
         while j < len(toks) and (toks[j] in COPULAS or toks[j] in ELSEWHERE_FILLER
                                  or partly_hidden(toks, j)):
             j += 1
+        measured = j
+        while measured < stop and (toks[measured] in MEASURES or is_count(toks[measured])
+                                   or toks[measured].replace(".", "").isdigit()):
+            measured += 1
         after = toks[j] if j < len(toks) else "."
-        stop = next((m for m in range(i, len(toks)) if toks[m] in BREAKS), len(toks))
-        if (after in PREPOSITIONS or (counted and (after in BREAKS or after == "of"))) and \
-                not any(is_negator(toks, m) for m in range(i, stop)):
+        far = toks[measured] if measured < len(toks) else "."
+        if after in PREPOSITIONS or far in DISTANCE_WORDS or (
+                counted and (after in BREAKS or after == "of")):
             return True
     return False
 

@@ -692,7 +692,15 @@ SUBJECT_PRONOUNS = frozenset({"it", "they", "he", "she"})
 # Words between a subject and where it is: "they are all on the sidewalk".
 ELSEWHERE_FILLER = frozenset({"all", "both", "just", "only", "still", "now", "currently",
                               "further", "farther", "actually", "partially", "partly", "half",
-                              "parked", "standing", "waiting", "stopped"})
+                              "parked", "standing", "waiting", "stopped", "a", "bit", "little",
+                              "slightly", "somewhat"})
+# How far off a thing is, after its copula: "it's two lanes over", "the nearest is about 30 m
+# ahead", "the next one is a block away". A measure may come first (`MEASURES`).
+DISTANCE_WORDS = frozenset({"over", "away", "off", "back", "far", "further", "farther",
+                            "ahead", "behind", "beyond", "down", "up"})
+MEASURES = frozenset({"a", "an", "about", "around", "roughly", "bit", "little", "m", "metre",
+                      "metres", "meter", "meters", "km", "feet", "ft", "yards", "lane", "lanes",
+                      "block", "blocks", "car", "cars", "length", "lengths", "way"})
 # Words that start a new clause for attribute attachment ("a car and the bus is yellow").
 CLAUSE_WORDS = frozenset(
     {"and", "or", "but", "while", "whereas", "although", "though", "because", "so", "yet",

@@ -1536,6 +1536,15 @@ A_FORTIORI_READINGS = [
     ("Describe the scene.", "A bus, not to mention several taxis.", {"bus", "taxi"}, set()),
     ("Describe the scene.", "No cars, but a bus.", {"bus"}, {"car"}),
 ]
+# a no to "near", "within", "in our lane" that says where the thing is keeps it there
+FARTHER_READINGS = [
+    ("Is there a car within 10 metres?", "No, the nearest is about 30 m ahead.", {"car"}, set()),
+    ("Is a truck right in front of us?", "No, it's two lanes over.", {"truck"}, set()),
+    ("Is there a cyclist in our lane?", "No, in the bike lane.", {"cyclist", "bike lane"}, set()),
+    ("Is there a car directly ahead?", "Not directly, a bit to the left.", {"car"}, set()),
+    ("Is there a truck?", "No, not in the lane.", set(), {"truck"}),
+    ("Is there a truck?", "No, it's a van.", {"van"}, {"truck"}),
+]
 # a yes or no in one letter, standing alone at the answer's opening
 LETTER_READINGS = [
     ("Is there a bus?", "N. Only cars.", {"car"}, {"bus"}),
@@ -1598,7 +1607,7 @@ REFUSAL_READINGS = [
                          + MORE_COLOUR_READINGS + NEGATIVE_QUESTION_READINGS
                          + DESCRIBED_READINGS + ELONGATED_READINGS + NON_ANSWER_READINGS
                          + ASKED_BACK_READINGS + COLLECTIVE_READINGS + WEATHER_WORD_READINGS
-                         + VISIBILITY_READINGS + A_FORTIORI_READINGS)
+                         + VISIBILITY_READINGS + A_FORTIORI_READINGS + FARTHER_READINGS)
 def test_states_terse_absences_and_the_weather(
         extractor: ConceptExtractor, prompt: str, answer: str, concepts: set[str],
         denied: set[str]) -> None:
@@ -1632,6 +1641,7 @@ def test_states_terse_absences_and_the_weather(
     drawn-out yes or no (`ELONGATED_READINGS`), answers that say nothing
     (`NON_ANSWER_READINGS`), questions asked back (`ASKED_BACK_READINGS`), collective nouns
     (`COLLECTIVE_READINGS`), weather in other words (`WEATHER_WORD_READINGS`), how visible a
-    thing is (`VISIBILITY_READINGS`), "let alone" (`A_FORTIORI_READINGS`); compared as sets."""
+    thing is (`VISIBILITY_READINGS`), "let alone" (`A_FORTIORI_READINGS`), a thing farther
+    than asked (`FARTHER_READINGS`); compared as sets."""
     read = extractor.answer(answer, extractor.prompt(prompt))
     assert (set(read.concepts), set(read.denied)) == (concepts, denied)
