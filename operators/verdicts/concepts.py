@@ -379,6 +379,7 @@ class ConceptExtractor:
         }
         self._llm_cache: dict[str, tuple[str, ...]] = {}
         self._questions: dict[str, Question] = {}
+        self._asked_cache: dict[tuple[str, tuple[str, ...]], tuple[dict[str, str], bool]] = {}
 
     # ------------------------------------------------------------------ matching
     def mentions(self, text: str, context: Sequence[str] = ()) -> list[Mention]:
@@ -746,7 +747,7 @@ class ConceptExtractor:
                     t in PRESENCE_WORDS or t in ABSENCE_FILLER for t in toks[opened + 1 : i])
                 if not (heading or (active and tok == "," and (
                         list_follows(toks, covered, i + 1)
-                        or toks[i + 1 : i + 3] in A_FORTIORI))):
+                        or tuple(toks[i + 1 : i + 3]) in A_FORTIORI))):
                     active = verb_seen = False  # "No cars, let alone trucks." denies both
                 named = named and tok == ","
                 continue
@@ -1008,8 +1009,9 @@ class ConceptExtractor:
             named += tuple(c for c in restated if c not in named)
             denied += tuple(restated.values()) + tuple(
                 form for plain, form in asked_attribute.items()
-                if plain in SINGLE_SURFACES and plain not in restated and form not in named
-                and form not in denied and any(n.endswith(" " + plain) for n in named))
+                if plain in SINGLE_SURFACES and toks[0] in BARE_NO_WORDS
+                and plain not in restated and form not in named and form not in denied
+                and any(n.endswith(" " + plain) for n in named))
         return Extraction(text, named, denied, "specific", polarity, source, notes)
 
     def _inherited_answer(self, text: str, toks: list[str], all_toks: list[str],
@@ -1152,27 +1154,39 @@ class ConceptExtractor:
 
     def _asks_opposite(self, prompt: Extraction) -> bool:
         """Whether the prompt asks about a state by its opposite ("Is the road dry?")."""
-        question = self._question(prompt.text)
-        asked = self._state_question(list(question.toks), question.mentions)
-        return asked is not None and asked[3] and prompt.concepts == (asked[0],)
+        return self._asked(prompt)[1]
 
     def _asked_attribute(self, prompt: Extraction) -> dict[str, str]:
         """For a yes/no question about one concept's colour ("Is the car red?") or state ("Is
         the road wet?"), that concept and its form in the vocabulary ({"car": "red car"},
         {"road": "wet road"}); else empty."""
+        return self._asked(prompt)[0]
+
+    def _asked(self, prompt: Extraction) -> tuple[dict[str, str], bool]:
+        """`_asked_attribute` and `_asks_opposite`, read once per prompt: every answer asks
+        them of its prompt several times, and a run asks them once per frame."""
+        key = (prompt.text, prompt.concepts)
+        found = self._asked_cache.get(key)
+        if found is not None:
+            return found
+        if len(self._asked_cache) >= 4096:
+            self._asked_cache.clear()
         question = self._question(prompt.text)
         asked = self._state_question(list(question.toks), question.mentions)
-        if asked is not None and prompt.concepts == (asked[0],):
-            return {asked[0]: asked[1]}
         toks = [t for t in question.toks if t not in BREAKS]
         colours = [t for t in toks if t in COLOURS]
-        if (len(prompt.concepts) != 1 or len(colours) != 1 or len(toks) < 3
+        if asked is not None and prompt.concepts == (asked[0],):
+            found = ({asked[0]: asked[1]}, asked[3])
+        elif (len(prompt.concepts) != 1 or len(colours) != 1 or len(toks) < 3
                 or toks[0] not in QUESTION_COPULAS or toks[1] == "there"
                 or toks[-1] != colours[0]):
-            return {}
-        concept = prompt.concepts[0]
-        coloured = self._with_colour(concept, colours[0], False)
-        return {concept: coloured} if coloured != concept else {}
+            found = ({}, False)
+        else:
+            concept = prompt.concepts[0]
+            coloured = self._with_colour(concept, colours[0], False)
+            found = ({concept: coloured} if coloured != concept else {}, False)
+        self._asked_cache[key] = found
+        return found
 
     def _negated_forms(self, concepts: tuple[str, ...], toks: list[str]) -> tuple[str, ...]:
         """`concepts` in each colour a negator reaches ("not red": "car" -> "red car"), where

@@ -429,7 +429,7 @@ AGREEMENT_FILLER = frozenset({"that", "is", "'s", "it", "not", "n't", "isn't", "
 # may mean either, "None." may not.
 BARE_NO_WORDS = frozenset({"no", "nope", "nah", "false", "negative"})
 # What carries a denial past a comma to a stronger case: "Not a single car, let alone a bus."
-A_FORTIORI = (["let", "alone"], ["much", "less"], ["still", "less"], ["never", "mind"])
+A_FORTIORI = frozenset({("let", "alone"), ("much", "less"), ("still", "less"), ("never", "mind")})
 # Words that join a yes and a no into an answer that says both: "Yes and no.", "Half yes, half
 # no."
 AMBIVALENT = frozenset({"and", "both", "half", "or", "but", "also", "kind", "of", "sort"})
