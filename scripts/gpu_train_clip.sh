@@ -35,10 +35,10 @@ fi
   "$PY" -c "import torch; print('torch', torch.__version__, 'cuda', torch.cuda.is_available())"
   nproc; } | tee "$OUT/machine.txt"
 CONFIG=${CONFIG:-configs/train_tiny_clip_gpu.yaml}
-"$PY" -m drivexplain.synthworld.train_clip --config "$CONFIG" --max-steps 20 \
+"$PY" -m drivexplain.synthworld.training.train_clip --config "$CONFIG" --max-steps 20 \
     --run-dir /tmp/gpu_smoke --export-path /tmp/gpu_smoke/export.safetensors \
     2>&1 | tee "$OUT/smoke.log"
-"$PY" -m drivexplain.synthworld.train_clip --config "$CONFIG" ${TRAIN_ARGS:-} 2>&1 \
+"$PY" -m drivexplain.synthworld.training.train_clip --config "$CONFIG" ${TRAIN_ARGS:-} 2>&1 \
     | tee "$OUT/train.log"
 EXPORT=$("$PY" -c "import sys, yaml; print(yaml.safe_load(open(sys.argv[1]))['export_path'])" \
     "$CONFIG")

@@ -1,8 +1,9 @@
-"""A procedural dashcam world with ground truth, and the training of the shipped tiny CLIP.
+"""A procedural dashcam world with ground truth, and the training of the shipped tiny models.
 
-Modules: `scene` (render_scene, World, Frame), `objects` (how each class looks), `weather`,
-`captions`, `clips` (MP4 + Parquet ground truth), `clip_data` / `train_clip` / `evaluate_clip`
-(TinyDriveCLIP), `tiny_clip` (where the model lives and how to load it).
+The world: `scene` (render_scene, World, Frame), `objects` (how each class looks), `instance`,
+`geometry`, `weather`, `captions`, `qa` (questions answered from the ground truth), `clips`
+(MP4 + Parquet ground truth) and `log_formats` (the same frames as other driving-log formats).
+`training` holds what trains and evaluates the shipped TinyDriveCLIP and tiny LLaVA on it.
 """
 
 from drivexplain.synthworld.objects import OBJECT_CLASSES

@@ -7,11 +7,11 @@ Run:  python benchmarks/verdicts/presence_z.py CANDIDATE.safetensors [--baseline
 `p_grounded` rests first on the whole-frame cosine of the concept, read raw and as a z-score
 over the vocabulary (standard deviations above the frame's mean). A retrained CLIP helps the
 verdicts only if these tell a salient instance of the class from its absence.
-`synthworld.evaluate_clip` measures zero-shot presence with a prompt; this measures what the
-verdicts read: the present-vs-absent AUROC of the z-score and of the raw cosine, per class and
-per vocabulary colour, on rendered frames of
-seeds 930000 onwards (four weathers in turn; disjoint from training, from `coherence.py`'s
-calibration and evaluation seeds, and from the localisation splits). A frame where the class is
+`synthworld.training.evaluate_clip` measures zero-shot presence with a prompt; this measures
+what the verdicts read: the present-vs-absent AUROC of the z-score and of the raw cosine, per
+class and per vocabulary colour, on rendered frames of seeds 930000 onwards (four weathers in
+turn; disjoint from training, from `coherence.py`'s calibration and evaluation seeds, and from
+the localisation splits). A frame where the class is
 only a tiny, non-salient instance is left out, as in `coherence.grounding_labels`. Classes with
 fewer than 5 frames on either side are not reported.
 

@@ -78,7 +78,7 @@ def create_tiny_clip(weights: str | Path | None = None, device: str = "cpu"):
     if not path.is_file():
         raise FileNotFoundError(
             f"TinyDriveCLIP weights not found at {path}; train them with "
-            f"`python -m drivexplain.synthworld.train_clip` or set ${WEIGHTS_ENV}"
+            f"`python -m drivexplain.synthworld.training.train_clip` or set ${WEIGHTS_ENV}"
         )
     model = open_clip.create_model(
         TINY_CLIP_NAME, pretrained=str(path), device=device,

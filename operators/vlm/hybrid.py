@@ -374,7 +374,7 @@ def ask_image(
     if vlm is None and not DEFAULT_VLM_DIR.is_dir():
         raise FileNotFoundError(
             f"the default VLM {DEFAULT_VLM_DIR} is missing; train it with "
-            "`python -m drivexplain.synthworld.train_vlm` or pass --vlm /path/to/llava-dir"
+            "`python -m drivexplain.synthworld.training.train_vlm` or pass --vlm /path/to/llava-dir"
         )
     cfg = config if config is not None else load_config(None)
     backend = load_vlm(source, device=cfg.runtime.device)

@@ -16,7 +16,7 @@ from drivexplain.operators.models.tiny_clip import (
     model_config,
     register_model_configs,
 )
-from drivexplain.synthworld.train_clip import (
+from drivexplain.synthworld.training.train_clip import (
     build_model,
     export_weights,
     multi_positive_clip_loss,
@@ -175,8 +175,8 @@ def test_shipped_weights_prefer_true_captions() -> None:
     if not path.is_file():
         pytest.skip(f"no shipped weights at {path}")
     from drivexplain.operators.models.tiny_clip import create_tiny_clip
-    from drivexplain.synthworld.evaluate_clip import CONDITION_PROMPTS
     from drivexplain.synthworld.scene import render_scene
+    from drivexplain.synthworld.training.evaluate_clip import CONDITION_PROMPTS
 
     model = create_tiny_clip(path)
     tok = open_clip.get_tokenizer(TINY_CLIP_NAME)
@@ -196,8 +196,8 @@ def test_shipped_weights_prefer_true_captions() -> None:
 
 
 def test_scorer_embeds_each_frame_once(random_model) -> None:
-    from drivexplain.synthworld.evaluate_clip import Scorer
     from drivexplain.synthworld.scene import render_scene
+    from drivexplain.synthworld.training.evaluate_clip import Scorer
 
     frames = [render_scene(seed, size=(192, 108)) for seed in (1, 2, 3)]
     calls = []

@@ -98,3 +98,15 @@ def test_the_graph_sees_the_package() -> None:
     graph = _graph()
     assert "drivexplain.operators.attribution" in graph
     assert "drivexplain.operators.config" in graph["drivexplain.pipeline.run"]
+
+
+def test_pyproject_lists_every_package() -> None:
+    """pyproject names the wheel's packages one by one, so a new subfolder left off that list
+    would import in a checkout and be missing from the wheel; `test_wheel` only sees that under
+    `-m slow`."""
+    from setuptools.config.pyprojecttoml import read_configuration
+
+    listed = set(read_configuration(ROOT / "pyproject.toml")["tool"]["setuptools"]["packages"])
+    folders = {_module_name(p) for layer in LAYERS for p in (ROOT / layer).rglob("__init__.py")}
+    assert folders - listed == set()
+    assert listed - folders == {"drivexplain"}

@@ -12,7 +12,7 @@ from drivexplain.operators.faithfulness import fill_image
 from drivexplain.operators.models.tiny_clip import frames_to_tensor
 from drivexplain.synthworld.objects import OBJECT_CLASSES
 from drivexplain.synthworld.scene import render_scene
-from drivexplain.synthworld.supervision import (
+from drivexplain.synthworld.training.supervision import (
     ABSENT_FLOOR,
     COLOURED_NAMES,
     GONE_PIXELS,
@@ -182,8 +182,8 @@ def test_supervised_loss_runs_one_training_step(name: str, prob: float) -> None:
     import open_clip
 
     from drivexplain.operators.models.tiny_clip import register_model_configs
-    from drivexplain.synthworld.train_batches import build_batch
-    from drivexplain.synthworld.train_clip import supervised_loss
+    from drivexplain.synthworld.training.train_batches import build_batch
+    from drivexplain.synthworld.training.train_clip import supervised_loss
 
     register_model_configs()
     torch.manual_seed(0)
@@ -328,7 +328,7 @@ def test_pos_weight_scales_only_the_present_labels_of_its_class() -> None:
 
 
 def test_presence_balance_weighs_a_rare_class_up_to_its_cap() -> None:
-    from drivexplain.synthworld.train_clip import presence_balance
+    from drivexplain.synthworld.training.train_clip import presence_balance
 
     labels = torch.tensor([[1, 1, -1], [0, 1, 0], [0, 1, 0], [0, 0, 0], [0, 0, -1]])
     weights = presence_balance(labels, max_weight=3.0)
@@ -338,7 +338,7 @@ def test_presence_balance_weighs_a_rare_class_up_to_its_cap() -> None:
 
 
 def test_boosted_frames_hold_a_salient_instance_of_the_class() -> None:
-    from drivexplain.synthworld.train_batches import frame_with
+    from drivexplain.synthworld.training.train_batches import frame_with
 
     rng = np.random.default_rng(0)
     for name in ("bicycle", "traffic light"):
@@ -347,7 +347,7 @@ def test_boosted_frames_hold_a_salient_instance_of_the_class() -> None:
 
 
 def test_anchor_penalty_is_the_squared_drift_from_the_start() -> None:
-    from drivexplain.synthworld.train_clip import anchor_penalty
+    from drivexplain.synthworld.training.train_clip import anchor_penalty
 
     model = torch.nn.Linear(3, 2)
     anchor = {name: p.detach().clone() for name, p in model.named_parameters()}
@@ -364,7 +364,7 @@ def test_anchor_penalty_is_the_squared_drift_from_the_start() -> None:
 def test_a_fine_tune_with_an_anchor_runs_and_reports_the_drift(tmp_path, capsys) -> None:
     import json
 
-    from drivexplain.synthworld.train_clip import train
+    from drivexplain.synthworld.training.train_clip import train
 
     cfg = {"model": "TinyDriveCLIP", "render_size": [192, 108], "batch_size": 2,
            "captions_per_image": 1, "positives": "each", "presence_weight": 1.0,
@@ -385,8 +385,8 @@ def test_colours_taught_to_the_pooled_embedding_alone_leave_the_patches_out() ->
     import open_clip
 
     from drivexplain.operators.models.tiny_clip import register_model_configs
-    from drivexplain.synthworld.train_batches import build_batch
-    from drivexplain.synthworld.train_clip import supervised_loss
+    from drivexplain.synthworld.training.train_batches import build_batch
+    from drivexplain.synthworld.training.train_clip import supervised_loss
 
     register_model_configs()
     torch.manual_seed(0)
@@ -411,8 +411,8 @@ def test_the_teacher_holds_the_cosines_of_the_model_a_fine_tune_started_from(tmp
     import open_clip
 
     from drivexplain.operators.models.tiny_clip import register_model_configs
-    from drivexplain.synthworld.train_batches import build_batch
-    from drivexplain.synthworld.train_clip import (
+    from drivexplain.synthworld.training.train_batches import build_batch
+    from drivexplain.synthworld.training.train_clip import (
         Teacher,
         build_model,
         export_weights,

@@ -223,13 +223,13 @@ def test_render_speed_640x360() -> None:
 
 @pytest.mark.parametrize("seed", [3, 17, 41])
 def test_crop_views_keep_the_truth_exact(seed: int) -> None:
-    from drivexplain.synthworld.clip_data import (
+    from drivexplain.synthworld.scene import SALIENT_FRAC
+    from drivexplain.synthworld.training.clip_data import (
         crop_view,
         frame_facts,
         sample_caption,
         truth_matrix,
     )
-    from drivexplain.synthworld.scene import SALIENT_FRAC
 
     frame = render_scene(seed, size=(384, 216))
     rng = np.random.default_rng(seed)
@@ -256,8 +256,8 @@ def test_crop_views_leave_out_what_they_only_enlarge() -> None:
     """With `min_share`, an object is salient in a close-up only when it covers that share of
     it; with `salient_only`, the crop is cut around a salient instance of the drawn class
     whenever the class has one."""
-    from drivexplain.synthworld.clip_data import crop_centre, crop_view
     from drivexplain.synthworld.scene import SALIENT_FRAC
+    from drivexplain.synthworld.training.clip_data import crop_centre, crop_view
 
     frames = [render_scene(s, size=(768, 432)) for s in range(12)]
     rng = np.random.default_rng(0)

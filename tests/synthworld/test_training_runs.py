@@ -11,8 +11,8 @@ import torch
 from safetensors.torch import load_file
 
 from drivexplain.operators.models.tiny_clip import register_model_configs
-from drivexplain.synthworld.train_batches import BatchSource, build_batch
-from drivexplain.synthworld.train_clip import resolve_device, train
+from drivexplain.synthworld.training.train_batches import BatchSource, build_batch
+from drivexplain.synthworld.training.train_clip import resolve_device, train
 
 
 def _config(tmp_path, run: str, **extra) -> dict:

@@ -572,7 +572,7 @@ def test_qa_answers_follow_ground_truth() -> None:
 
 def test_packed_training_sequences_match_the_backend_prompt(llava_dir: Path) -> None:
     from drivexplain.synthworld.qa import QA
-    from drivexplain.synthworld.train_vlm import collate, encode_examples
+    from drivexplain.synthworld.training.train_vlm import collate, encode_examples
 
     vlm = load_vlm(llava_dir, device="cpu")
     qas = [
@@ -607,7 +607,7 @@ def test_train_vlm_smoke(tmp_path: Path) -> None:
     from safetensors.torch import save_file
 
     from drivexplain.operators.models.tiny_clip import TINY_CLIP_NAME, register_model_configs
-    from drivexplain.synthworld.train_vlm import DEFAULTS, train
+    from drivexplain.synthworld.training.train_vlm import DEFAULTS, train
 
     register_model_configs()
     clip = open_clip.create_model(TINY_CLIP_NAME, pretrained=None)

@@ -1,6 +1,6 @@
 """Measure rendering and clip-writing speed on one core.
 
-Run: `python -m drivexplain.synthworld.benchmark_render [--size 640x360] [--frames 300]`.
+Run: `python benchmarks/speed/render.py [--size 640x360] [--frames 300]`.
 Reports CPU-time rates (robust when other jobs share the machine) next to wall-clock ones.
 """
 

@@ -1,6 +1,7 @@
 """Zero-shot evaluation of TinyDriveCLIP on held-out seeds (never used in training).
 
-Run: `python -m drivexplain.synthworld.evaluate_clip [--weights PATH] [--n 400] [--out eval.json]`.
+Run: `python -m drivexplain.synthworld.training.evaluate_clip [--weights PATH] [--n 400]
+     [--out eval.json]`.
 
 Presence is scored per concept with the prompt "a photo with a {concept}": ROC-AUC on the test
 seeds, and balanced accuracy with a threshold fitted on separate calibration seeds, where

@@ -25,16 +25,16 @@ import torch
 
 from drivexplain.operators.models.tiny_clip import frames_to_tensor, register_model_configs
 from drivexplain.synthworld.captions import PRESENCE_TEMPLATES
-from drivexplain.synthworld.clip_data import (
+from drivexplain.synthworld.objects import OBJECT_CLASSES
+from drivexplain.synthworld.scene import SALIENT_FRAC, render_scene
+from drivexplain.synthworld.training.clip_data import (
     counterfactual,
     crop_view,
     frame_facts,
     sample_caption,
     truth_matrix,
 )
-from drivexplain.synthworld.objects import OBJECT_CLASSES
-from drivexplain.synthworld.scene import SALIENT_FRAC, render_scene
-from drivexplain.synthworld.supervision import (
+from drivexplain.synthworld.training.supervision import (
     PATCH_COVER,
     background_patches,
     class_coverage,

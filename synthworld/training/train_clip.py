@@ -1,6 +1,6 @@
 """Train TinyDriveCLIP on freshly rendered scenes, within a wall-clock budget.
 
-Run: `python -m drivexplain.synthworld.train_clip --config configs/train_tiny_clip.yaml
+Run: `python -m drivexplain.synthworld.training.train_clip --config configs/train_tiny_clip.yaml
 [--resume] [--device auto|cpu|cuda] [--render-workers N]`.
 The learning-rate schedule follows wall-clock time rather than a step count, because the run
 shares two cores with other work and must still finish (and cool down its LR) on time.
@@ -27,7 +27,7 @@ import yaml
 
 from drivexplain.operators.models.tiny_clip import TINY_CLIP_NAME, register_model_configs
 from drivexplain.synthworld.objects import OBJECT_CLASSES
-from drivexplain.synthworld.supervision import (
+from drivexplain.synthworld.training.supervision import (
     COLOURED_NAMES,
     absent_floor_loss,
     background_loss,
@@ -38,7 +38,12 @@ from drivexplain.synthworld.supervision import (
     value_path_features,
     wrong_class_spread_loss,
 )
-from drivexplain.synthworld.train_batches import BatchSource, Targets, TrainBatch, uses_targets
+from drivexplain.synthworld.training.train_batches import (
+    BatchSource,
+    Targets,
+    TrainBatch,
+    uses_targets,
+)
 
 REQUIRED_KEYS = ("render_size", "batch_size", "lr", "time_budget_min", "run_dir", "export_path")
 

@@ -1,6 +1,6 @@
 """Train the shipped tiny LLaVA on synthetic-world question/answer pairs, on CPU, in a budget.
 
-Run: `python -m drivexplain.synthworld.train_vlm --out weights/tiny-drive-llava`.
+Run: `python -m drivexplain.synthworld.training.train_vlm --out weights/tiny-drive-llava`.
 
 The vision tower is the shipped TinyDriveCLIP's visual tower converted to transformers
 (`operators.vlm.convert`) and kept frozen: the hybrid fuses CLIP and LLM gradients only when both
@@ -221,10 +221,10 @@ def model_card(cfg: dict, report: dict, baseline: dict, tower: dict, stats: dict
     )
     return f"""# tiny-drive-llava
 
-A tiny LLaVA (transformers `LlavaForConditionalGeneration`) trained by `synthworld/train_vlm.py`
-on question/answer pairs generated from the synthetic driving world's ground truth
-(`synthworld/qa.py`). It is drivexplain's default VLM: small enough for CPU, and loaded through
-the same code path as any llava-hf checkpoint.
+A tiny LLaVA (transformers `LlavaForConditionalGeneration`) trained by
+`synthworld/training/train_vlm.py` on question/answer pairs generated from the synthetic driving
+world's ground truth (`synthworld/qa.py`). It is drivexplain's default VLM: small enough for
+CPU, and loaded through the same code path as any llava-hf checkpoint.
 
 - Vision tower: the shipped TinyDriveCLIP visual tower, converted to `CLIPVisionModel`
   (`operators/vlm/convert.py`) and frozen. Feature equality with the open_clip tower, max
