@@ -14,11 +14,13 @@ import itertools
 from drivexplain.operators.verdicts.lexicon import (
     ABSENCE_FILLER,
     ABSENT_WORDS,
+    ADVICE_PHRASES,
     AFTERTHOUGHTS,
     ANSWER_LABELS,
     ASKING_BACK,
     BREAKS,
     CANNOT_TELL,
+    CHANGE_VERBS,
     CLAUSE_BREAKS,
     CLAUSE_WORDS,
     COLOUR_SUFFIXES,
@@ -76,6 +78,7 @@ from drivexplain.operators.verdicts.lexicon import (
     PART_WORDS,
     PAST_COPULAS,
     PERCEIVING,
+    PLACE_PREPOSITIONS,
     PREDICATE_FILLER,
     PREPOSITIONS,
     PRESENCE_WORDS,
@@ -90,6 +93,7 @@ from drivexplain.operators.verdicts.lexicon import (
     SET_ASIDE,
     SIGNAGE,
     SO_VERBS,
+    SPECIFIC_DETERMINERS,
     STATE_FILLER,
     STATE_PHRASES,
     STATES,
@@ -97,6 +101,7 @@ from drivexplain.operators.verdicts.lexicon import (
     SUBJECTS,
     THERE_ONE_FILLER,
     UNSURE_WORDS,
+    UNTIL_WORDS,
     UPPER_BOUNDS,
     WHEN_WORDS,
     lemma,
@@ -256,9 +261,13 @@ def predicate_state(toks: list[str], copula: int) -> str | None:
 
 def future_at(toks: list[str], copula: int) -> bool:
     """Whether the copula at `copula` is in the future ("will turn green", "is going to turn
-    red"): the colour is not the thing's now."""
+    red"), or is a change in a clause of time, whose present tense is the future ("wait until
+    it turns green", "once the light changes to red"; `UNTIL_WORDS`): the colour is not the
+    thing's now."""
     return toks[copula - 1 : copula] in (["will"], ["'ll"]) or \
-        toks[max(0, copula - 2) : copula] in (["going", "to"], ["about", "to"])
+        toks[max(0, copula - 2) : copula] in (["going", "to"], ["about", "to"]) or (
+            toks[copula] in CHANGE_VERBS
+            and any(t in UNTIL_WORDS for t in toks[max(0, copula - 4) : copula]))
 
 
 def clause_start(toks: list[str], k: int) -> int:
@@ -668,7 +677,7 @@ def present_elsewhere(toks: list[str]) -> bool:
     two buses?" "No, just one.", "No, in the bike lane.", "No, it's two lanes over.", "No, the
     nearest is about 30 m ahead." (`DISTANCE_WORDS`). A clause with a negator says no such
     thing ("No, it isn't there.", "No, not one."), nor does one that says what it is ("No, it's
-    a truck.", "No, one truck.")."""
+    a truck.", "No, one truck."), nor one that says how ("No, with high confidence.")."""
     if there_is_one(toks):
         return True
     for i in range(1, len(toks)):
@@ -684,7 +693,7 @@ def present_elsewhere(toks: list[str]) -> bool:
             k += 1
             while k < len(toks) and (toks[k] in THERE_ONE_FILLER or toks[k] in ELSEWHERE_FILLER):
                 k += 1
-        if k < stop and toks[i - 1] in BREAKS and (toks[k] in PREPOSITIONS or (
+        if k < stop and toks[i - 1] in BREAKS and (toks[k] in PLACE_PREPOSITIONS or (
                 toks[k] == "to" and toks[k + 1 : k + 3] in (["the", "left"], ["the", "right"],
                                                           ["the", "side"]))):
             return True  # "No, in the bike lane.", "Not directly, a bit to the left."
@@ -732,6 +741,12 @@ def cannot_tell_scopes(toks: list[str]) -> list[bool]:
     return inside
 
 
+def opens_condition(toks: list[str], i: int) -> bool:
+    """Whether toks[i] opens a condition: "if", "unless" (`CONDITION_WORDS`), or the "case" of
+    "in case" ("slow down in case someone steps out")."""
+    return toks[i] in CONDITION_WORDS or (toks[i] == "case" and i > 0 and toks[i - 1] == "in")
+
+
 def supposed_scopes(toks: list[str]) -> list[bool]:
     """Per token, whether it lies in a clause the answer supposes or restates rather than says,
     to the clause's break: a condition ("If there were a pedestrian, I'd slow down"), one put
@@ -743,7 +758,7 @@ def supposed_scopes(toks: list[str]) -> list[bool]:
     for i, tok in enumerate(toks):
         if tok in BREAKS:
             active = False
-        elif tok in CONDITION_WORDS or (
+        elif opens_condition(toks, i) or (
                 tok in RESTATING and any(t in RESTATED_BY for t in toks[i + 1 : i + 3])) or (
                 tok in INVERTED_CONDITIONS and (i == 0 or toks[i - 1] in BREAKS)
                 and toks[i + 1 : i + 2] and toks[i + 1] in INVERTED_SUBJECTS
@@ -770,11 +785,14 @@ def participle(tok: str) -> bool:
 
 
 def generic_scopes(toks: list[str]) -> list[bool]:
-    """Per token, whether it lies in a clause that generalises rather than reports
-    (`GENERIC_WORDS`: "Pedestrians usually cross here, but I see none today.") or after a
-    phrase of purpose ("a lane reserved for buses"; `PURPOSE_PHRASES`) up to the clause's end.
-    Clauses end at breaks, contrastive words and relative words ("a street where cars are
-    normally parked" keeps the street)."""
+    """Per token, whether it lies in a clause that generalises or imagines rather than reports
+    (`GENERIC_WORDS`: "Pedestrians usually cross here, but I see none today.", "You'd expect
+    bicycles here"; a thing with "a" said to be what it "would" be: "A truck would be easy to
+    spot here."), or after a phrase of purpose ("a lane reserved for buses"; `PURPOSE_PHRASES`)
+    or of care whose object has no determiner ("watch out for pedestrians", "stop for
+    cyclists"; `ADVICE_PHRASES`; "watch out for the cyclist" is about one there), up to the
+    clause's end. Clauses end at breaks, contrastive words and relative words ("a street where
+    cars are normally parked" keeps the street)."""
     inside = [False] * len(toks)
     start = 0
     for i in range(len(toks) + 1):
@@ -782,9 +800,16 @@ def generic_scopes(toks: list[str]) -> list[bool]:
                                   or toks[i] in RELATIVE_WORDS):
             continue
         clause = range(start, i)
-        if any(toks[j] in GENERIC_WORDS for j in clause):
-            inside[start:i] = [True] * (i - start)
+        if any(toks[j] in GENERIC_WORDS for j in clause) or (
+                toks[start : start + 1] in (["a"], ["an"])
+                and "would" in toks[start + 2 : min(i, start + 5)]):
+            inside[start:i] = [True] * (i - start)  # "A truck would be easy to spot here."
         else:
+            advice = next((j + 2 for j in clause if tuple(toks[j : j + 2]) in ADVICE_PHRASES
+                           and toks[j + 2 : j + 3] and toks[j + 2] not in SPECIFIC_DETERMINERS
+                           and not is_count(toks[j + 2])), None)
+            if advice is not None:  # "watch out for pedestrians": whoever comes, if any
+                inside[advice:i] = [True] * (i - advice)
             purpose = next((j + 2 for j in clause if tuple(toks[j : j + 2]) in PURPOSE_PHRASES),
                            None)
             if purpose is not None:
@@ -868,8 +893,8 @@ def one_of_those_asked(all_toks: list[str]) -> bool:
 
 def bounds_only(toks: list[str]) -> bool:
     """Whether an answer opens with an upper bound on a count ("No more than two.", "At most
-    one.", "Fewer than five."; `UPPER_BOUNDS`) and gives no count after it ("Fewer than five,
-    maybe three." does): it may be zero, so it asserts nothing."""
+    one.", "Fewer than five.", "Hardly any."; `UPPER_BOUNDS`) and gives no count after it
+    ("Fewer than five, maybe three." does): it may be zero, so it asserts nothing."""
     return any(tuple(toks[: len(bound)]) == bound
                and not any(is_count(t) for t in toks[len(bound) + 1 :])
                for bound in UPPER_BOUNDS)

@@ -69,6 +69,11 @@ _CORRECTION = re.compile(
     r"|scratch that\b"
     r"|i (?:initially|first|at first) thought so,? but\b|at first i thought so,? but\b)",
     re.I)
+# A belief the answer then corrects: "Initially I thought it was a truck, but it is a bus."
+# The correction is the "but", so that what was thought is taken back, as after "Actually,".
+_THOUGHT_BUT = re.compile(
+    r"\b(?:(?:initially|at first|first),?\s+i|i\s+(?:initially|at first|first))\s+thought\b"
+    r"[^.;!?]*?(,?\s+but\b)", re.I)
 # A light that changed, after its colour was said in the past: "It was red, but it just turned
 # green.", "It was amber; now it's red."
 _STATE_CHANGE = re.compile(
@@ -114,17 +119,19 @@ def correction(answer: str) -> tuple[str, str] | None:
     """(what is taken back, what stands) when the answer corrects itself, split at its last
     correction (`_CORRECTION`) or at a change from a state said in the past ("It was red, but
     it just turned green."); None when it does not, or nothing follows the correction."""
-    marks = list(_CORRECTION.finditer(answer)) + [
-        m for m in _STATE_CHANGE.finditer(answer) if _PAST_COLOUR.search(answer[: m.start()])]
-    last = max(marks, key=lambda m: m.end(), default=None)
-    if last is None or not answer[last.end() :].strip(" ,.\n"):
+    marks = [(m.start(), m.end(), m) for m in _CORRECTION.finditer(answer)] + [
+        (m.start(), m.end(), m) for m in _STATE_CHANGE.finditer(answer)
+        if _PAST_COLOUR.search(answer[: m.start()])] + [
+        (m.start(1), m.end(1), m) for m in _THOUGHT_BUT.finditer(answer)]
+    start, end, last = max(marks, key=lambda mark: mark[1], default=(0, 0, None))
+    if last is None or not answer[end:].strip(" ,.\n"):
         return None
-    before = answer[: last.start()]
-    if last.re is _CORRECTION and _ADDITION.search(answer[last.end() :]):
+    before = answer[:start]
+    if last.re is not _STATE_CHANGE and _ADDITION.search(answer[end:]):
         return None  # "A car. Actually, there is also a bus." takes nothing back
     if last.re is _STATE_CHANGE:  # what stands is the thing said before, in its new colour
         return before, _PAST_COLOUR.sub(f"is {last.group(1)}", before, count=1) + "."
-    return before, answer[last.end() :]
+    return before, answer[end:]
 
 
 def options(prompt: str) -> dict[str, str]:

@@ -508,6 +508,10 @@ COPULAS = frozenset(
      "showing", "displays", "display", "displaying", "glows", "glow", "glowing", "shines",
      "shine", "turning", "shining", "lit"}
 )
+# Verbs of a change of colour, and the words that open a clause of time, in which the present
+# tense says what will be: "wait until it turns green" has the light not green yet.
+CHANGE_VERBS = frozenset({"turns", "turn", "changes", "change", "switches", "switch"})
+UNTIL_WORDS = frozenset({"until", "till", "til", "before", "once", "when", "whenever"})
 # States said of a concept, as the first word of the vocabulary's concept in that state ("wet
 # road", "parked car"): "the road is slick" is a wet road. A state folds into a concept only
 # where the vocabulary has the concept in that state.
@@ -663,7 +667,16 @@ OUT_OF_VIEW = {("out", "of"): frozenset({"view", "sight", "frame", "shot", "pict
 # such a clause names is not said to be there. Relative words open a clause of their own: "a
 # street where cars are normally parked".
 GENERIC_WORDS = frozenset({"usually", "typically", "often", "normally", "generally", "commonly",
-                           "common", "frequently", "tend", "tends"})
+                           "common", "frequently", "tend", "tends", "expect"})
+# Phrases of care, whose object with no determiner is whoever may come, not someone there:
+# "watch out for pedestrians", "be ready to stop for cyclists", "look for large vehicles".
+ADVICE_PHRASES = frozenset({("out", "for"), ("watch", "for"), ("look", "for"), ("looking", "for"),
+                            ("check", "for"), ("checking", "for"), ("scan", "for"),
+                            ("stop", "for"), ("down", "for"), ("yield", "to"), ("beware", "of"),
+                            ("careful", "of"), ("careful", "around"), ("careful", "with"),
+                            ("mindful", "of"), ("alert", "for"), ("prepared", "for")})
+# What makes the object of such a phrase one thing there: "watch out for the cyclist".
+SPECIFIC_DETERMINERS = DEFINITES | {"a", "an", "his", "her", "its", "their", "your", "my", "our"}
 # Phrases of purpose whose object is who a place is for, not who is in it: "a lane reserved for
 # buses", "the sidewalk is used by pedestrians".
 PURPOSE_PHRASES = (("reserved", "for"), ("meant", "for"), ("designed", "for"),
@@ -676,9 +689,11 @@ PURPOSE_PHRASES = (("reserved", "for"), ("meant", "for"), ("designed", "for"),
 SET_ASIDE = (("rather", "than"), ("instead", "of"))
 RELATIVE_WORDS = frozenset({"where", "which", "who", "whose"})
 # An upper bound on a count may be zero, so it says neither yes nor no: "No more than two.",
-# "At most one."
+# "At most one.", "Hardly any.", "Few, if any."
 UPPER_BOUNDS = (("no", "more", "than"), ("not", "more", "than"), ("at", "most"),
-                ("fewer", "than"), ("less", "than"), ("up", "to"))
+                ("fewer", "than"), ("less", "than"), ("up", "to"), ("hardly", "any"),
+                ("barely", "any"), ("scarcely", "any"), ("few", "if", "any"),
+                ("few", ",", "if", "any"))
 # Words before "any" that leave a thing neither there nor absent: "Barely any cars".
 SCARCELY = frozenset({"hardly", "barely", "scarcely"})
 # Pronouns that pick one of the last two things named: "a car and a truck; the former is red",
@@ -722,6 +737,9 @@ PREPOSITIONS = frozenset(
      "toward", "towards", "into", "onto", "through", "beyond", "past", "with", "beneath",
      "alongside", "opposite", "down", "up"}
 )
+# Prepositions that can open a place: all but "with", which says how or with what ("No, with
+# high confidence.").
+PLACE_PREPOSITIONS = PREPOSITIONS - {"with"}
 # Nouns of a likeness after a preposition, which keep a negation going: "nothing with the
 # shape of a bus", "nothing in the form of a cyclist".
 LIKENESS = frozenset({"shape", "shapes", "outline", "form", "silhouette", "size"})
@@ -778,9 +796,11 @@ _DASH = re.compile(r"[\u2013\u2014]|(?:^|(?<=\s))-+(?=\s|$)", re.M)
 _HYPHENATED_ISH = re.compile(r"\b([a-z]+)-ish\b")
 _UNAPOSTROPHISED = re.compile(r"\b(" + "|".join(UNAPOSTROPHISED) + r")\b")
 # What a VLM writes around its answer that is no part of it: a reasoning model's thoughts
-# ("<think>...</think> No."), which name what it considered, not what it claims, and the fences
-# of a code block with their language ("```json").
-NOT_THE_ANSWER = re.compile(r"<think>.*?</think>|```[a-z]*", re.S)
+# ("<think>...</think> No.", or as Ollama prints them, "Thinking...\n...\n...done thinking."),
+# which name what it considered, not what it claims, and the fences of a code block with their
+# language ("```json").
+NOT_THE_ANSWER = re.compile(
+    r"<think>.*?</think>|(?i:^\s*thinking\.\.\.\s*\n.*?\.\.\.done thinking\.)|```[a-z]*", re.S)
 
 
 def lemma(token: str) -> str:

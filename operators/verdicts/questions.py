@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from drivexplain.operators.verdicts.clauses import opens_condition
 from drivexplain.operators.verdicts.lexicon import (
     BREAKS,
     COLOUR_NOUNS,
-    CONDITION_WORDS,
     DEFINITES,
     FRAME_CONDITIONS,
     HEAD_MODIFIERS,
@@ -113,7 +113,7 @@ class Question:
             return set()  # "Say yes if there is a truck." sets the answer's words
         inside, opened = [False] * len(self.toks), False
         for i, t in enumerate(self.toks):
-            if t in CONDITION_WORDS or (t == "case" and i and self.toks[i - 1] == "in"):
+            if opens_condition(self.toks, i):
                 opened = True
             elif t in BREAKS:
                 opened = False

@@ -1090,7 +1090,7 @@ SUBJECT_READINGS = [
 ]
 
 # Reasoning written out: a bare yes or no that ends it, a likeness a negation reaches through,
-# a colour given as a label.
+# a colour given as a label, thoughts as Ollama prints them, a belief then corrected.
 REASONING_READINGS = [
     ("Is there a bicycle?", "It is a motorcycle. No.", {"motorcycle"}, {"bicycle"}),
     ("Is there a bus?", "I looked at both lanes. Yes.", {"bus"}, set()),
@@ -1099,6 +1099,11 @@ REASONING_READINGS = [
     ("Describe the scene.", "No cars on the road.", {"road"}, {"car"}),
     ("Is the light red?", "Step 1: find the traffic light. Step 2: its colour: red. Answer: yes.",
      {"red traffic light"}, set()),
+    ("Is there a truck?", "Thinking...\nThe large vehicle has a cargo box.\n...done thinking.\n\n"
+     "Yes, a truck.", {"truck"}, set()),
+    ("Is there a bus?", "Initially I thought it was a truck, but it is a bus.", {"bus"},
+     {"truck"}),
+    ("Is there a bus?", "I first thought it was a bus, but no.", set(), {"bus"}),
 ]
 # What a condition or a restated question names is supposed, not said; what follows answers.
 SUPPOSED_READINGS = [
@@ -1114,6 +1119,7 @@ SUPPOSED_READINGS = [
     ("Is there a cyclist?", "Regarding your question about a cyclist: yes, on the right.",
      {"cyclist"}, set()),
     ("Is there a bus?", "Were there buses? Yes, two.", {"bus"}, set()),
+    ("Is there a crosswalk?", "Yes; slow down in case someone steps out.", {"crosswalk"}, set()),
 ]
 # A subject that has left the frame is not there; "on the left" and "left of" are places.
 DEPARTED_READINGS = [
@@ -1186,7 +1192,8 @@ OCCLUDED_READINGS = [
     ("Is there a truck?", "The truck is occluded, but its cab is visible.", {"truck"}, set()),
     ("Is there a taxi?", "A cab is waiting.", {"taxi"}, set()),
 ]
-# A generalisation or a purpose names who uses a place, not who is in the frame.
+# A generalisation, an expectation, a purpose or a warning about whoever may come names no one
+# in the frame; "the cyclist" is one there.
 GENERIC_READINGS = [
     ("Are there pedestrians?", "Pedestrians usually cross here, but I don't see any today.",
      set(), {"pedestrian"}),
@@ -1204,6 +1211,12 @@ GENERIC_READINGS = [
      set()),
     ("Describe the scene.", "A stop sign, indicating that vehicles must stop; a truck waits.",
      {"stop sign", "truck"}, set()),
+    ("Is there a pedestrian?", "No, but always watch out for pedestrians.", set(), {"pedestrian"}),
+    ("Is it safe to go?", "Yes, but be ready to stop for pedestrians.", set(), set()),
+    ("Is there a cyclist?", "Watch out for the cyclist on your right!", {"cyclist"}, set()),
+    ("Is there a bicycle?", "You'd expect bicycles here, but I don't see any.", set(),
+     {"bicycle"}),
+    ("Is there a truck?", "No. A truck would be easy to spot here.", set(), {"truck"}),
 ]
 # a bare sign is a road sign, "no sign of" is none, and what a sign says is no thing there
 SIGN_READINGS = [
@@ -1280,7 +1293,8 @@ PARTITIVE_READINGS = [
     ("Are any of the vehicles buses?", "Yes, one of them is a bus.", {"vehicle", "bus"}, set()),
     ("Are any of the cars red?", "No.", {"car"}, {"red car"}),
 ]
-# what a frame says against the one before it: a colour changed to, an absence in the past
+# what a frame says against the one before it: a colour changed to, an absence in the past; a
+# colour it will change to is not the light's now
 CHANGE_READINGS = [
     ("Describe the scene.", "The light changed from red to green.", {"green traffic light"},
      set()),
@@ -1289,6 +1303,9 @@ CHANGE_READINGS = [
     ("Is there a traffic cone?", "Two cones that were not there before.", {"traffic cone"},
      set()),
     ("Is there a traffic cone?", "The cone was not there.", set(), {"traffic cone"}),
+    ("Is there a traffic light?", "Yes, and you should wait until it turns green.",
+     {"traffic light"}, set()),
+    ("Is there a traffic light?", "Yes, it just turned green.", {"green traffic light"}, set()),
 ]
 # lane lines by the names drivers give them
 LANE_READINGS = [
@@ -1544,6 +1561,7 @@ FARTHER_READINGS = [
     ("Is there a car directly ahead?", "Not directly, a bit to the left.", {"car"}, set()),
     ("Is there a truck?", "No, not in the lane.", set(), {"truck"}),
     ("Is there a truck?", "No, it's a van.", {"van"}, {"truck"}),
+    ("Is there a cyclist?", "No, with high confidence.", set(), {"cyclist"}),
 ]
 # a yes or no in one letter, standing alone at the answer's opening
 LETTER_READINGS = [
@@ -1571,6 +1589,9 @@ BOUND_READINGS = [
     ("Describe the scene.", "Hardly a car on the road tonight.", {"road", "night"}, set()),
     ("Describe the scene.", "The car is barely visible.", {"car"}, set()),
     ("Describe the scene.", "The sidewalk is bare of people.", {"sidewalk"}, {"pedestrian"}),
+    ("Are there cars?", "Hardly any.", set(), set()),
+    ("Are there pedestrians?", "Few, if any.", set(), set()),
+    ("Are there pedestrians?", "Very few.", {"pedestrian"}, set()),
 ]
 # A vehicle's own lamps are no traffic light.
 VEHICLE_LAMP_READINGS = [
