@@ -872,8 +872,10 @@ def disjunction_scopes(toks: list[str]) -> list[bool]:
 
 def only_opening(toks: list[str]) -> int | None:
     """Where "only" or "just" opens an answer, after at most a subject and a verb of seeing or
-    being ("Only a dog.", "I only see cars.", "There is just a tram."; `ONLY_LEAD`); else None.
-    `toks` are without breaks."""
+    being ("Only a dog.", "I only see cars.", "There is just a tram."; `ONLY_LEAD`), or where
+    "only" ends a short one ("Traffic lights only."); else None. `toks` are without breaks."""
+    if 1 < len(toks) <= 4 and toks[-1] == "only":
+        return len(toks) - 1
     k = next((i for i, t in enumerate(toks[:4]) if t in ONLY_WORDS), None)
     if k is None or any(t not in ONLY_LEAD for t in toks[:k]):
         return None

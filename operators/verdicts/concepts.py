@@ -520,7 +520,7 @@ class ConceptExtractor:
                                state=state if self._with_state(concept, state) != concept
                                else None, opposite=key in self._opposites))
             i += n
-        return self._riders(toks, found)
+        return self._passengers(toks, self._riders(toks, found))
 
     def _riders(self, toks: list[str], items: list[_Item]) -> list[_Item]:
         """A person on or riding what `RIDERS` names is its rider: "a man riding a bike" is a
@@ -550,6 +550,21 @@ class ConceptExtractor:
             if person.concept == "pedestrian" and RIDING_VERBS.get(verb) in self._lower:
                 person.concept = self._lower[RIDING_VERBS[verb]]
         return [it for it in items if not any(it is d for d in dropped)]
+
+    @staticmethod
+    def _passengers(toks: list[str], items: list[_Item]) -> list[_Item]:
+        """A person in or on a vehicle is a passenger or its rider, no pedestrian: "How many
+        people are in the bus?" asks about none, and "someone on a motorcycle" is the
+        motorcycle's. The vehicle stays."""
+        vehicles = HYPERNYMS["vehicle"] | {"vehicle"}
+        aboard = set()
+        for person, vehicle in itertools.pairwise(items):
+            glue = [t for t in toks[person.stop : vehicle.start] if t not in AUXILIARIES]
+            if (person.concept == "pedestrian" and vehicle.concept.lower() in vehicles
+                    and glue[:1] in (["in"], ["inside"], ["aboard"], ["on"])
+                    and all(t in RIDING_GLUE for t in glue[1:])):
+                aboard.add(id(person))
+        return [it for it in items if id(it) not in aboard]
 
     def _hypernyms(self, toks: list[str], items: list[_Item], context: Sequence[str]) -> None:
         """A definite word for a whole kind ("the vehicle") becomes the one prompt concept of
@@ -978,9 +993,11 @@ class ConceptExtractor:
             # "On the sidewalk." to "Is the pedestrian on the sidewalk or on the road?"
             named += tuple(c for c in question.asked(prompt)
                            if not any(same_object(c, n) for n in said))
-        if polarity is None and only_opening(toks) is not None:
-            # "Is there a bus or a truck?" "Just the truck." says there is no bus
-            denied += tuple(c for c in others if c not in answered and c not in named + denied)
+        if polarity is None and only_opening(toks) is not None and answered:
+            # "Is there a bus or a truck?" "Just the truck." says there is no bus, and "Are
+            # there pedestrians and cyclists?" "Only pedestrians." that there are no cyclists
+            denied += tuple(c for c in question.coordinated(prompt)
+                            if c not in answered and c not in named + denied)
         if polarity != "deny" and not negated and question.definite() and (
                 toks[0] in SUBJECT_PRONOUNS or question.where_about()):
             # "Is the truck parked?" "It appears to be parked at the curb." still has the

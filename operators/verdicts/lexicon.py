@@ -235,6 +235,8 @@ SYNONYMS: dict[str, str] = {
     "garbage can": "trash can",
     "dustbin": "trash can",
     "speed limit": "speed limit sign",
+    "mph sign": "speed limit sign",
+    "give way sign": "yield sign",
     "construction site": "construction zone",
     "pavement": "sidewalk",
     "kerb": "curb",
@@ -315,7 +317,9 @@ NOUN_ONLY_PHRASES = frozenset({("pedestrian", "crossing"), ("crossing",)})
 # is no bus, a bus lane no bus.
 NON_CONCEPT_COMPOUNDS = frozenset({("bus", "stop"), ("bus", "shelter"), ("bus", "lane"),
                                    ("bicycle", "rack"), ("bike", "rack"),
-                                   ("sky", "blue"),  # a colour: "a sky blue car"
+                                   # colours: "a sky blue car", "Snow white."
+                                   ("sky", "blue"), ("snow", "white"), ("fire", "engine", "red"),
+                                   ("fire", "truck", "red"),
                                    ("pedestrian", "signal"), ("pedestrian", "light"),
                                    ("sign", "of"),  # "no sign of a cyclist": no road sign
                                    ("road", "user"),  # "vulnerable road users": no road

@@ -80,6 +80,17 @@ class Question:
             return ()
         return asked if "or" in self.toks[mentions[0].stop : mentions[-1].start] else ()
 
+    def coordinated(self, prompt: Extraction) -> tuple[str, ...]:
+        """The concepts the prompt asks about together, joined by "or" or "and" ("Are there
+        pedestrians and cyclists?"), of which an answer naming only some ("Only pedestrians.")
+        denies the rest; else ()."""
+        asked = self.asked(prompt)
+        mentions = [m for m in self.mentions if m.concept in asked]
+        if len(mentions) < 2:
+            return ()
+        between = self.toks[mentions[0].stop : mentions[-1].start]
+        return asked if "or" in between or "and" in between else ()
+
     def presupposed(self) -> bool:
         """Whether the question takes its concept as given and asks something of it: a
         yes/no question about a definite one ("Is the pedestrian on the crosswalk?", "Does the

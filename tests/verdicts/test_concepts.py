@@ -1253,7 +1253,8 @@ SET_ASIDE_READINGS = [
     ("What colour is the car?", "The car is not white but black.", {"black car"}, set()),
     ("What colour is the car?", "The car is not white.", {"car"}, set()),
 ]
-# a person named by a role is a pedestrian when said to be there; none of them denies none
+# a person named by a role is a pedestrian when said to be there; none of them denies none; a
+# person in or on a vehicle is no pedestrian
 ROLE_READINGS = [
     ("Describe the scene.", "A worker is standing next to a truck.", {"pedestrian", "truck"},
      set()),
@@ -1268,6 +1269,11 @@ ROLE_READINGS = [
     ("Describe the scene.", "A schoolboy and two girls wait at the bus stop.", {"child"}, set()),
     ("Describe the scene.", "No boys here.", set(), set()),
     ("Is there a child?", "No, just a grown man.", {"pedestrian"}, {"child"}),
+    ("How many people are in the bus?", "There's no bus in this frame.", set(), {"bus"}),
+    ("Describe the scene.", "Three people are on the bus.", {"bus"}, set()),
+    ("Describe the scene.", "Someone on a motorcycle.", {"motorcycle"}, set()),
+    ("Describe the scene.", "A person is standing next to the bus.", {"pedestrian", "bus"},
+     set()),
 ]
 # a negated driving action ("don't pass") negates the action, not its object; a negated
 # perception ("don't see") still denies
@@ -1338,6 +1344,11 @@ OTHER_NAMES_READINGS = [
     ("Describe the scene.", "A cherry-red convertible.", {"red car"}, set()),
     ("Is there a bicycle?", "A bicycle chained to the railing.", {"bicycle", "fence"}, set()),
     ("Describe the road.", "Slush on the road.", {"snow", "road"}, set()),
+    ("Is there a road sign?", "Yes, a give way sign.", {"yield sign", "road sign"}, set()),
+    ("Is there a speed limit sign?", "Yes, a 30 mph sign.", {"speed limit sign"}, set()),
+    ("What colour is the car?", "Snow white.", {"white car"}, set()),
+    ("What colour is the car?", "Fire-engine red.", {"red car"}, set()),
+    ("Describe the scene.", "Heavy snow; white cars.", {"snow", "white car"}, set()),
 ]
 # a yes or no that only restates its agreement is as bare as "Yes." or "No."; to a negative
 # question it may mean either
@@ -1376,7 +1387,8 @@ COMPARISON_READINGS = [
     ("Describe the scene.", "No cars, as far as I can see.", set(), {"car"}),
 ]
 # Alternatives: "neither" opening an answer denies them all, "only" or "just" with one of them
-# denies the others, and "either ... or" in an answer leaves each open
+# (or of the things asked together with "and") denies the others, and "either ... or" in an
+# answer leaves each open
 ALTERNATIVE_READINGS = [
     ("Is there a bus or a truck?", "Neither, only cars.", {"car"}, {"bus", "truck"}),
     ("Is there a bus or a truck?", "Just the truck.", {"truck"}, {"bus"}),
@@ -1386,6 +1398,10 @@ ALTERNATIVE_READINGS = [
     ("Describe the scene.", "Cars are parked on either side of the road.",
      {"parked car", "road"}, set()),
     ("Are there cars and trucks?", "Cars, yes; trucks, no.", {"car"}, {"truck"}),
+    ("Are there pedestrians and cyclists?", "Only pedestrians.", {"pedestrian"}, {"cyclist"}),
+    ("Are there traffic lights and stop signs?", "Traffic lights only.", {"traffic light"},
+     {"stop sign"}),
+    ("Is there a stop sign?", "Traffic lights only.", {"traffic light"}, {"stop sign"}),
 ]
 # a participle right after its noun is its state; a no to whether any are in a state keeps no
 # concept, as the question did not say there are any
