@@ -45,6 +45,7 @@ from drivexplain.operators.verdicts.lexicon import (
     EMPTY_PLACES,
     EMPTY_WORDS,
     EXCEPTIONS,
+    FAILING,
     FINITE,
     FRAME_DEPICTIONS,
     FRAME_OBJECTS,
@@ -89,6 +90,7 @@ from drivexplain.operators.verdicts.lexicon import (
     RESTATING,
     SCARCELY,
     SCOPE_ENDS,
+    SEEING,
     SENTENCE_BREAKS,
     SET_ASIDE,
     SIGNAGE,
@@ -548,7 +550,7 @@ def is_negator(toks: list[str], i: int) -> bool:
     """A negating token, unless it opens the text as an answer word ("No, ..."), names the
     answer asked for ("Answer yes or no: is there a car?"), negates a hedge ("not sure") or
     "only", or adds ("not to mention"); "of" after "clear", "free" ("clear of vehicles")
-    negates."""
+    negates, and so does a failure to see ("I fail to see any pedestrian.")."""
     tok = toks[i]
     if tok == "of" and i > 0 and toks[i - 1] in LACKING:
         return True
@@ -556,6 +558,9 @@ def is_negator(toks: list[str], i: int) -> bool:
         return True  # "Absent: truck, bicycle"
     if tok == "no" and "yes" in toks[max(0, i - 2) : i] and toks[i - 1] in ("yes", "or"):
         return False  # "yes or no", "yes/no"
+    if tok in FAILING:  # "I fail to see any pedestrian."; "failed to stop" negates no thing
+        return toks[i + 1 : i + 2] == ["to"] and toks[i + 2 : i + 3] != [] and \
+            toks[i + 2] in SEEING
     if (tok not in NEGATORS and not tok.endswith("n't")) or cannot_tell_at(toks, i) or \
             no_doubt_at(toks, i):
         return False
@@ -852,12 +857,14 @@ def question_scopes(toks: list[str]) -> list[bool]:
 
 def disjunction_scopes(toks: list[str]) -> list[bool]:
     """Per token, whether it lies in an "either ... or ..." that an answer leaves open
-    ("There's either a bus or a truck, it's hard to tell."), from "either" to the first break
+    ("There's either a bus or a truck, it's hard to tell.", and so "It could be a shadow or a
+    pedestrian."), from "either" (or the "be" after "could", "might", "may") to the first break
     or verb after its "or". Each alternative may be the one there, so none is said to be, and
     none is denied; "on either side" has no "or" and is no such choice."""
     inside = [False] * len(toks)
     for j, tok in enumerate(toks):
-        if tok != "either":
+        if tok != "either" and not (tok == "be" and j and toks[j - 1] in ("could", "might",
+                                                                        "may")):
             continue
         end = next((k for k in range(j + 1, len(toks)) if toks[k] in BREAKS), len(toks))
         alternative = next((k for k in range(j + 2, end) if toks[k] == "or"), None)

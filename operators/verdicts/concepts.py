@@ -1311,7 +1311,8 @@ def _uncoloured(concept: str) -> str:
 def _label_values(toks: list[str], items: list[_Item]) -> None:
     """Read list and table entries: a concept that opens its line or list item, followed by
     a mark (":", "?", a dash, "(", "|") and a value ("Bus: no", "buses - absent", "| bus | no |",
-    "Pedestrians? None.", "Car (black)", "| School bus present? | No |"), or by a bare no,
+    "Pedestrians? None.", "A bus? Not that I can find.", "Car (black)", "| School bus
+    present? | No |"), or by a bare no,
     after a comma or not ("Pedestrians yes, cyclists no.", "Cars, yes; trucks, no."). A value
     that says absent denies the concept; a lone colour is its colour, in the value or in a
     later cell of its table row ("| Car | 2 | white |")."""
@@ -1342,7 +1343,7 @@ def _label_values(toks: list[str], items: list[_Item]) -> None:
         if not value:
             continue
         if value[0] in ABSENT_VALUES or (value[0] == "not" and len(value) > 1
-                                         and value[1] in PRESENCE_WORDS):
+                                         and (value[1] in PRESENCE_WORDS or value[1] == "that")):
             it.absent = True
         elif len(said := [t for t in value if t not in PREDICATE_FILLER]) == 1 and \
                 said[0] in COLOURS and said[0] in it.colours:

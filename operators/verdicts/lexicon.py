@@ -311,8 +311,9 @@ NEGATIVE_SYNONYMS: dict[str, str] = {"no one": "pedestrian", "nobody": "pedestri
 OPPOSITES = frozenset({"daytime", "daylight", "day", "afternoon", "midday", "noon", "sunny",
                        "sunshine"})
 # Synonyms with a second reading that is not the concept: "a pedestrian crossing the road" is a
-# pedestrian. They name the concept only where the noun is meant (`clauses.noun_reading`).
-NOUN_ONLY_PHRASES = frozenset({("pedestrian", "crossing"), ("crossing",)})
+# pedestrian, and "cones marking a lane closure" name no lane marking. They name the concept
+# only where the noun is meant (`clauses.noun_reading`).
+NOUN_ONLY_PHRASES = frozenset({("pedestrian", "crossing"), ("crossing",), ("marking",)})
 # Compounds that name a place or a thing, not the vocabulary concept they start with: a bus stop
 # is no bus, a bus lane no bus.
 NON_CONCEPT_COMPOUNDS = frozenset({("bus", "stop"), ("bus", "shelter"), ("bus", "lane"),
@@ -398,7 +399,7 @@ AUXILIARIES = frozenset({"is", "'s", "are", "'re", "was", "were", "can", "could"
 NEGATORS = frozenset(
     {"no", "not", "without", "nothing", "none", "never", "neither", "nor", "zero", "0",
      "cannot", "nobody", "doubt", "doubtful", "unlikely", "unable", "lacks", "lack",
-     "lacking", "absence"}
+     "lacking", "absence", "nary"}
 )
 YES_WORDS = frozenset({"yes", "yeah", "yep", "yup", "correct", "true", "affirmative"})
 # Words that open an answer and take the polarity of what follows them: "Absolutely.",
@@ -442,7 +443,8 @@ AMBIVALENT = frozenset({"and", "both", "half", "or", "but", "also", "kind", "of"
 NOT_ANSWERS = frozenset({"yet", "really", "currently", "now", "anymore"})
 # Hedged answer words: a hedged claim is the claim, so "Possibly, near the crosswalk." says yes
 # to the question as "Yes, near the crosswalk." does; "Probably not." says no.
-HEDGED_OPENERS = frozenset({"possibly", "possible", "probably", "likely", "maybe", "perhaps"})
+HEDGED_OPENERS = frozenset({"possibly", "possible", "probably", "likely", "maybe", "perhaps",
+                            "presumably", "apparently"})
 # Answer words of doubt: "Unlikely, I only see cars." says no.
 DOUBTFUL_OPENERS = frozenset({"unlikely", "doubtful"})
 # Verbs of "I think so", "it seems so": a hedged yes.
@@ -598,7 +600,7 @@ PRESENCE_WORDS = frozenset(
     {"visible", "present", "there", "here", "seen", "shown", "anywhere", "detected", "found",
      "spotted", "observed", "around"}
 )
-ABSENT_WORDS = frozenset({"absent", "missing", "invisible", "gone"})
+ABSENT_WORDS = frozenset({"absent", "missing", "invisible", "gone", "nowhere"})
 # Verbs that say a subject has left the frame: "The bus has just left the frame.", "The cars
 # have all driven off.", "the pedestrian ... has walked away". Each maps to the words that must
 # follow it (an empty set: none); "left" needs the frame or the clause's end after it, as "on
@@ -612,7 +614,8 @@ DEPARTURE_AUXILIARIES = frozenset({"has", "have", "had", "'s", "'ve"})
 FRAME_WORDS = frozenset({"frame", "view", "scene", "image", "picture", "shot"})
 NEGATED_COPULAS = frozenset({"isn't", "aren't", "wasn't", "weren't"})
 ABSENCE_FILLER = frozenset({"be", "been", "really", "clearly", "currently", "longer", "any",
-                            "completely", "fully", "totally", "entirely"})
+                            "completely", "fully", "totally", "entirely", "conspicuously",
+                            "notably", "noticeably"})
 # Words that make a bare head word point at a concept already named: "the light".
 DEFINITES = frozenset({"the", "that", "this", "these", "those"})
 # The verbs that open a yes/no question about a definite subject ("Is the bus ...?").
@@ -628,6 +631,8 @@ LOCATING = frozenset({"in", "on", "at", "under", "near", "inside", "approaching"
                       "entering", "leaving", "passing", "behind", "following", "crossing"})
 # Verbs of seeing: "Can we see a bus?" asks whether there is one.
 SEEING = frozenset({"see", "spot", "notice", "find", "observe", "detect", "identify", "view"})
+# Verbs that deny the seeing after them: "I fail to see any pedestrian."
+FAILING = frozenset({"fail", "fails", "failed"})
 # Subjects that point back: to the last concept before them, else to the prompt's.
 PRONOUNS = frozenset({"it", "its", "they", "this", "that", "these", "those", "which", "who",
                       "both"})

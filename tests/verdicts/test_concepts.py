@@ -1349,6 +1349,9 @@ OTHER_NAMES_READINGS = [
     ("What colour is the car?", "Snow white.", {"white car"}, set()),
     ("What colour is the car?", "Fire-engine red.", {"red car"}, set()),
     ("Describe the scene.", "Heavy snow; white cars.", {"snow", "white car"}, set()),
+    ("Describe the scene.", "A few traffic cones marking a lane closure.", {"traffic cone"},
+     set()),
+    ("Describe the road.", "Faded markings on the left.", {"lane marking"}, set()),
 ]
 # a yes or no that only restates its agreement is as bare as "Yes." or "No."; to a negative
 # question it may mean either
@@ -1402,6 +1405,9 @@ ALTERNATIVE_READINGS = [
     ("Are there traffic lights and stop signs?", "Traffic lights only.", {"traffic light"},
      {"stop sign"}),
     ("Is there a stop sign?", "Traffic lights only.", {"traffic light"}, {"stop sign"}),
+    ("What is that vehicle?", "The shape could be a truck or a bus.", set(), set()),
+    ("Is there a pedestrian?", "It could be a shadow or a pedestrian.", set(), set()),
+    ("Is there a truck?", "It could be a truck.", {"truck"}, set()),
 ]
 # a participle right after its noun is its state; a no to whether any are in a state keeps no
 # concept, as the question did not say there are any
@@ -1625,6 +1631,20 @@ REFUSAL_READINGS = [
     ("Should I stop?", "You need to stop for the pedestrian.", {"pedestrian"}, set()),
 ]
 
+# absence and doubt in other words: "nowhere", "nary", "fail to see", an adverb before
+# "absent", "Not that I can find." after an echoed question, "Presumably."
+OTHER_WORD_READINGS = [
+    ("Is there a bus?", "The bus is nowhere to be seen.", set(), {"bus"}),
+    ("Is there a pedestrian?", "I fail to see any pedestrian.", set(), {"pedestrian"}),
+    ("Describe the scene.", "The car failed to stop at the red light.",
+     {"car", "red traffic light"}, set()),
+    ("Are there cars?", "Cars are conspicuously absent.", set(), {"car"}),
+    ("Is there a cyclist?", "Nary a cyclist.", set(), {"cyclist"}),
+    ("Is there a bus?", "A bus? Not that I can find.", set(), {"bus"}),
+    ("Is there a motorcycle?", "Presumably, judging by the single headlight.",
+     {"motorcycle", "headlights"}, set()),
+]
+
 
 @pytest.mark.parametrize(("prompt", "answer", "concepts", "denied"),
                          STATE_READINGS + TERSE_READINGS + WEATHER_READINGS
@@ -1644,7 +1664,8 @@ REFUSAL_READINGS = [
                          + MORE_COLOUR_READINGS + NEGATIVE_QUESTION_READINGS
                          + DESCRIBED_READINGS + ELONGATED_READINGS + NON_ANSWER_READINGS
                          + ASKED_BACK_READINGS + COLLECTIVE_READINGS + WEATHER_WORD_READINGS
-                         + VISIBILITY_READINGS + A_FORTIORI_READINGS + FARTHER_READINGS)
+                         + VISIBILITY_READINGS + A_FORTIORI_READINGS + FARTHER_READINGS
+                         + OTHER_WORD_READINGS)
 def test_states_terse_absences_and_the_weather(
         extractor: ConceptExtractor, prompt: str, answer: str, concepts: set[str],
         denied: set[str]) -> None:
@@ -1679,6 +1700,7 @@ def test_states_terse_absences_and_the_weather(
     (`NON_ANSWER_READINGS`), questions asked back (`ASKED_BACK_READINGS`), collective nouns
     (`COLLECTIVE_READINGS`), weather in other words (`WEATHER_WORD_READINGS`), how visible a
     thing is (`VISIBILITY_READINGS`), "let alone" (`A_FORTIORI_READINGS`), a thing farther
-    than asked (`FARTHER_READINGS`); compared as sets."""
+    than asked (`FARTHER_READINGS`), absence and doubt in other words
+    (`OTHER_WORD_READINGS`); compared as sets."""
     read = extractor.answer(answer, extractor.prompt(prompt))
     assert (set(read.concepts), set(read.denied)) == (concepts, denied)
