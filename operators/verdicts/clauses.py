@@ -61,6 +61,8 @@ from drivexplain.operators.verdicts.lexicon import (
     LACKING,
     LIKENESS,
     LIST_GLUE,
+    LOOKALIKES,
+    LOOKING,
     MANNER,
     MEASURES,
     MESSAGE_VERBS,
@@ -362,7 +364,8 @@ def predicate_absent(toks: list[str], k: int) -> bool:
 def depicted(toks: list[str], start: int, stop: int) -> bool:
     """Whether a concept at `start`..`stop` is named as a likeness, not a thing in the scene:
     "a poster of a cyclist", "a billboard with a picture of a bus", "a bicycle symbol", "a toy
-    truck", "a traffic light's image" (`DEPICTIONS`). "This is a picture of a road" is the frame
+    truck", "a traffic light's image" (`DEPICTIONS`), "a smudge that looks like a pedestrian"
+    (`LOOKALIKES`). "This is a picture of a road" is the frame
     and depicts nothing."""
     after = toks[stop : stop + 2]
     if after[:1] and after[0] in DEPICTIONS:  # "a bicycle symbol"
@@ -377,6 +380,13 @@ def depicted(toks: list[str], start: int, stop: int) -> bool:
         return True
     while j >= 0 and toks[j] in ("a", "an", "the"):
         j -= 1
+    if j >= 2 and toks[j] == "like" and toks[j - 1] in LOOKING:
+        # "a smudge that looks like a pedestrian" is a smudge; "something that looks like a
+        # pedestrian" and "the vehicle looks like a truck" hedge about one there
+        begin = j - 1  # the looking thing stands in the clause before the verb
+        while begin > 0 and j - begin < 8 and toks[begin - 1] not in BREAKS:
+            begin -= 1
+        return any(lemma(t) in LOOKALIKES for t in toks[begin : j - 1])
     if j < 1 or toks[j] != "of":
         return False
     word = toks[j - 1]
@@ -549,7 +559,8 @@ def likeness_at(toks: list[str], i: int) -> bool:
 def is_negator(toks: list[str], i: int) -> bool:
     """A negating token, unless it opens the text as an answer word ("No, ..."), names the
     answer asked for ("Answer yes or no: is there a car?"), negates a hedge ("not sure") or
-    "only", or adds ("not to mention"); "of" after "clear", "free" ("clear of vehicles")
+    "only", adds ("not to mention"), or names a prohibition after an article ("a no-left-turn
+    sign"); "of" after "clear", "free" ("clear of vehicles")
     negates, and so does a failure to see ("I fail to see any pedestrian.")."""
     tok = toks[i]
     if tok == "of" and i > 0 and toks[i - 1] in LACKING:
@@ -558,6 +569,8 @@ def is_negator(toks: list[str], i: int) -> bool:
         return True  # "Absent: truck, bicycle"
     if tok == "no" and "yes" in toks[max(0, i - 2) : i] and toks[i - 1] in ("yes", "or"):
         return False  # "yes or no", "yes/no"
+    if tok == "no" and i > 0 and toks[i - 1] in ("a", "an", "the"):
+        return False  # "a no-left-turn sign", "the no-parking zone" name a prohibition
     if tok in FAILING:  # "I fail to see any pedestrian."; "failed to stop" negates no thing
         return toks[i + 1 : i + 2] == ["to"] and toks[i + 2 : i + 3] != [] and \
             toks[i + 2] in SEEING
@@ -875,6 +888,20 @@ def disjunction_scopes(toks: list[str]) -> list[bool]:
             inside[k] = True
             k += 1
     return inside
+
+
+def pronoun_place(all_toks: list[str]) -> bool:
+    """Whether the answer places something by "it" ("No, in front of it.", "there's one behind
+    it", "right next to it"): a place given by the thing the question placed its subject by.
+    `all_toks` keep the breaks."""
+    for i, tok in enumerate(all_toks[1:], 1):
+        if tok != "it" or (i + 1 < len(all_toks) and all_toks[i + 1] not in BREAKS):
+            continue
+        before = all_toks[i - 1]
+        if before in PLACE_PREPOSITIONS or (before == "of" and i >= 2 and all_toks[i - 2] in (
+                "front", "top", "side", "left", "right", "rear")):
+            return True
+    return False
 
 
 def only_opening(toks: list[str]) -> int | None:

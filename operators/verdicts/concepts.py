@@ -235,6 +235,7 @@ from drivexplain.operators.verdicts.clauses import (
     predicate_colour,
     predicate_state,
     present_elsewhere,
+    pronoun_place,
     question_scopes,
     said_absent_after,
     scarce_at,
@@ -941,11 +942,28 @@ class ConceptExtractor:
             found = self._named_answer(text, toks, all_toks, prompt, mentions, polarity,
                                        negated)
             opening = self._opening_colour(tokens(read), mentions, prompt)
-            return replace(found, concepts=tuple(dict.fromkeys(found.concepts + opening)))
+            return self._placed_by_it(
+                replace(found, concepts=tuple(dict.fromkeys(found.concepts + opening))),
+                all_toks, prompt)
         llm_named = self._ask_llm(read) if polarity is None else ()
         if llm_named:
             return Extraction(text, llm_named, (), "specific", polarity, "llm")
-        return self._inherited_answer(text, toks, all_toks, prompt, polarity, negated)
+        return self._placed_by_it(
+            self._inherited_answer(text, toks, all_toks, prompt, polarity, negated),
+            all_toks, prompt)
+
+    def _placed_by_it(self, found: Extraction, all_toks: list[str], prompt: Extraction
+                      ) -> Extraction:
+        """`found`, with the things the question places its subject by when the answer places
+        something by "it" (`clauses.pronoun_place`): "Is the cyclist behind the van?" "No, in
+        front of it." has the van, and "Is there a cone in front of the car?" "No, but
+        there's one behind it." the car."""
+        if not found.concepts or not pronoun_place(all_toks):
+            return found
+        asked = self._question(prompt.text).asked(prompt)
+        landmarks = tuple(c for c in prompt.concepts if c not in asked
+                          and c not in found.concepts + found.denied)
+        return replace(found, concepts=found.concepts + landmarks) if landmarks else found
 
     def _named_answer(self, text: str, toks: list[str], all_toks: list[str],
                       prompt: Extraction, mentions: list[Mention], polarity: Polarity | None,

@@ -631,6 +631,14 @@ LOCATING = frozenset({"in", "on", "at", "under", "near", "inside", "approaching"
                       "entering", "leaving", "passing", "behind", "following", "crossing"})
 # Verbs of seeing: "Can we see a bus?" asks whether there is one.
 SEEING = frozenset({"see", "spot", "notice", "find", "observe", "detect", "identify", "view"})
+# Things that only look like a concept: "a smudge that looks like a pedestrian" is a smudge.
+# Anything else said to look like one hedges about it being there ("something that looks like
+# a pedestrian", "the vehicle ahead looks like a truck").
+LOOKING = frozenset({"looks", "look", "looked", "looking"})
+LOOKALIKES = frozenset({"smudge", "smear", "stain", "speck", "spot", "blob", "blur", "mark",
+                        "reflection", "shadow", "sticker", "decal", "poster", "statue",
+                        "mannequin", "cutout", "bag", "artifact", "artefact", "raindrop",
+                        "drop", "dirt", "glare", "flare", "bush", "tree", "pole", "post"})
 # Verbs that deny the seeing after them: "I fail to see any pedestrian."
 FAILING = frozenset({"fail", "fails", "failed"})
 # Subjects that point back: to the last concept before them, else to the prompt's.

@@ -1136,7 +1136,8 @@ DEPARTED_READINGS = [
     ("Is there a pedestrian?", "Not really.", set(), {"pedestrian"}),
 ]
 # "The former" and "the latter" pick one of the last two things named, or of the question's
-# alternatives; "one ... the other" gives each of a kind its own colour.
+# alternatives; "one ... the other" gives each of a kind its own colour; a place "behind it" is
+# by the thing the question placed its subject by.
 REFERRING_READINGS = [
     ("Describe the scene.", "There's a car and a truck; the former is red.", {"red car", "truck"},
      set()),
@@ -1149,6 +1150,10 @@ REFERRING_READINGS = [
      {"red car", "silver car"}, set()),
     ("What colour is the car on the left?", "The one on the left is red.", {"red car"}, set()),
     ("Describe the scene.", "One car is blue.", {"blue car"}, set()),
+    ("Is the cyclist behind the van?", "No, in front of it.", {"cyclist", "van"}, set()),
+    ("Is there a cone in front of the car?", "No, but there's one behind it.",
+     {"traffic cone", "car"}, set()),
+    ("Is there a cone in front of the car?", "No.", set(), {"traffic cone"}),
 ]
 # The ego vehicle, where the camera rides, is not in the frame: naming it names no car there.
 EGO_READINGS = [
@@ -1167,7 +1172,8 @@ EGO_READINGS = [
     ("Is the light green?", "Our light is green.", {"green traffic light"}, set()),
 ]
 # A likeness of a thing is not the thing: what a poster, a symbol or a reflection shows is not in
-# the scene, and "This is a picture of ..." is the frame itself.
+# the scene, nor what a smudge looks like, and "This is a picture of ..." is the frame itself; a
+# prohibition sign's "no" denies nothing.
 DEPICTED_READINGS = [
     ("Is there a bus?", "There's a billboard with a picture of a bus on it.", {"billboard"},
      set()),
@@ -1180,6 +1186,11 @@ DEPICTED_READINGS = [
     ("Describe the scene.", "The image shows a picture of a car.", {"car"}, set()),
     ("Is there a car?", "Yes, a car, and its reflection on the wet road.", {"car", "wet road"},
      set()),
+    ("Is there a pedestrian?", "A smudge on the lens that looks like a pedestrian, but no person.",
+     set(), {"pedestrian"}),
+    ("Is there a pedestrian?", "Something that looks like a pedestrian.", {"pedestrian"}, set()),
+    ("Is there a truck?", "The vehicle ahead looks like a truck.", {"truck"}, set()),
+    ("May I turn left?", "No, there is a no-left-turn sign.", {"road sign"}, set()),
 ]
 # Hidden in part is there; out of view is not; a truck's cab is no taxi.
 OCCLUDED_READINGS = [
