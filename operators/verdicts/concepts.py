@@ -245,7 +245,7 @@ from drivexplain.operators.verdicts.clauses import (
     unlabelled,
     unsupposed,
 )
-from drivexplain.operators.verdicts.formats import correction, plain_answer
+from drivexplain.operators.verdicts.formats import correction, plain_answer, unframed
 from drivexplain.operators.verdicts.lexicon import (
     A_FORTIORI,
     ABSENCE_FILLER,
@@ -867,7 +867,7 @@ class ConceptExtractor:
         all_toks = unlabelled(tokens(read))
         toks = [t for t in all_toks if t not in BREAKS]
         if all(t in NON_ANSWER_WORDS for t in toks) and all(
-                t in NON_ANSWER_WORDS or t in BREAKS for t in tokens(text)):
+                t in NON_ANSWER_WORDS or t in BREAKS for t in tokens(unframed(text))):
             return Extraction(text, (), (), "specific", None, "none", (
                 "the answer says nothing ('Hmm.', 'idk', an empty or failed generation): it "
                 "asserts and denies nothing",))
@@ -1350,9 +1350,9 @@ def _label_values(toks: list[str], items: list[_Item]) -> None:
             mark += 1
         if mark >= len(toks) or toks[mark] not in LABEL_MARKS:
             continue
-        start = mark + 1  # "? |" before the value: marks in a row are one
-        while start < len(toks) and toks[start] in LABEL_MARKS:
-            start += 1
+        start = mark + 1  # "? |" before the value: marks in a row are one, and the value
+        while start < len(toks) and (toks[start] in LABEL_MARKS or toks[start] == "\n"):
+            start += 1  # may stand on the next line ("Pedestrians?\nNone.")
         value = []
         for t in toks[start:]:
             if t in BREAKS:

@@ -11,7 +11,8 @@ reads: the tags' boxes and coordinates, which name no concept, go, what they lab
 an echoed turn goes; JSON becomes a list of its labels ("black car, truck"), with `[]` read as
 "none", and an object described under its label (`{"traffic_light": {"visible": true,
 "colour": "red"}}`) becomes "red traffic light" ("no traffic light" when not visible); a letter
-becomes its option's text. Prose passes through unchanged.
+becomes its option's text. Chat models frame an answer ("Sure! Based on the image, no. Hope
+this helps!"); the framing goes (`unframed`). Prose passes through otherwise unchanged.
 
 Models also correct themselves mid-answer ("Yes, a bus. Actually, looking again, it's a
 truck.", "It's blue. Sorry, I meant black."). `correction` splits such an answer where it
@@ -41,6 +42,31 @@ _ROLE = re.compile(r"<\|im_start\|>\s*(?:assistant|user|system)?"
 # A Llama 2 or Mistral turn echoed before the answer: "[INST] Is there a cyclist? [/INST] No."
 # The question it repeats is not the answer; what follows the last "[/INST]" is.
 _ECHOED_TURN = re.compile(r"^.*\[/INST\]", re.S | re.I)
+# What a chat model frames its answer with, removed where more text stands beside it: an
+# acknowledgment before it ("Sure!", "Certainly."; "Sure." alone is a yes, "Certainly not." a
+# no), the evidence it rests on ("Based on the image,", "From what I can see,"), a label
+# ("Answer:", "**Final answer:**"), and a closing courtesy ("Hope this helps!", "Let me know if
+# you need anything else.").
+_ACKNOWLEDGMENT = re.compile(
+    r"^\s*(?:sure(?: thing)?|certainly|of course|okay|ok|alright|all right|absolutely"
+    r"|great question|good question|happy to help)\s*[!.,]\s+(?=\S)", re.I)
+_EVIDENCE = re.compile(
+    r"^\s*(?:(?:based (?:on|upon)|judging (?:by|from)|from|looking at|according to|in"
+    r"|after (?:analy[sz]ing|examining|looking at|reviewing)|upon (?:closer )?(?:inspection|"
+    r"examination|review) of)\s+(?:the|this|that|your)?\s*(?:provided |given |attached )?"
+    r"(?:image|picture|photo|photograph|frame|scene|view|footage|dashcam (?:image|view|footage)"
+    r"|camera view)(?:\s+(?:carefully|closely|provided|you (?:shared|provided|sent)))?"
+    r"|from what i can (?:see|tell)|as far as i can (?:see|tell)|upon (?:closer )?inspection"
+    r"|at first glance)\s*,\s+(?=\S)", re.I)
+_LABEL = re.compile(
+    r"^\s*(?:\*\*)?(?:(?:final|short|my)\s+)?(?:answer|response|reply|output|assistant|gpt"
+    r"|bot|a)(?:\*\*)?\s*:\s*(?:\*\*)?\s*(?=\S)", re.I)
+_QUOTED = re.compile(r'^\s*["\u201c]([^"\u201c\u201d]+)["\u201d]\s*$')
+_COURTESY = re.compile(
+    r"(?<=\S)\s+(?:i )?hope (?:this|that) (?:helps|answers your question)[!.]?\s*$"
+    r"|(?<=\S)\s+(?:let me know|feel free to ask) if you (?:need|have) (?:anything|any) "
+    r"(?:else|more|other|further)[^.!?]*[.!?]?\s*$"
+    r"|(?<=\S)\s+is there anything else[^?]*\?\s*$", re.I)
 # Any other tag (`<ref>`, `</ref>`, `<phrase>`, `<loc_12>`, `</s>`, `<|im_end|>`), removed alone.
 _TAG = re.compile(r"<\|?/?[a-z_]+(?:_\d+)?\|?>", re.I)
 # A bracketed tuple of two or more numbers, nested or not: "[0.1, 0.2, 0.5, 0.6]",
@@ -105,7 +131,8 @@ _FINAL_LETTER = re.compile(
 
 def plain_answer(answer: str, prompt: str = "") -> str:
     """`answer` as the prose the reader takes (module docstring); `prompt` holds any options."""
-    text = _option_text(NOT_THE_ANSWER.sub(" ", _ECHOED_TURN.sub(" ", answer)), options(prompt))
+    text = unframed(NOT_THE_ANSWER.sub(" ", _ECHOED_TURN.sub(" ", answer)))
+    text = _option_text(text, options(prompt))
     text = _TAG.sub(" ", _ATTRIBUTE_TAG.sub(" ", _GEOMETRY_TAGS.sub(" ", _ROLE.sub(" ", text))))
     structured = _json_text(text)
     if structured is not None:
@@ -113,6 +140,18 @@ def plain_answer(answer: str, prompt: str = "") -> str:
     while _COORDINATES.search(text):
         text = _COORDINATES.sub(" ", text)
     return _FROM_TO.sub(r"\1", _EMPTY_BRACKETS.sub(" ", text))
+
+
+def unframed(answer: str) -> str:
+    """`answer` without a chat model's framing around it (`_ACKNOWLEDGMENT`, `_EVIDENCE`,
+    `_LABEL`, `_COURTESY`), and the quotes around all of it: "Sure! Based on the image, no.
+    Hope this helps!" is "no.", and so are "Answer: Answer: no" and '"No."'."""
+    text = _QUOTED.sub(r"\1", _COURTESY.sub("", answer.strip()))
+    while True:
+        opened = _LABEL.sub("", _EVIDENCE.sub("", _ACKNOWLEDGMENT.sub("", text)))
+        if opened == text:
+            return text
+        text = opened
 
 
 def correction(answer: str) -> tuple[str, str] | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from drivexplain.operators.verdicts.formats import correction, options, plain_answer
+from drivexplain.operators.verdicts.formats import correction, options, plain_answer, unframed
 
 
 @pytest.mark.parametrize(("answer", "prose"), [
@@ -74,7 +74,7 @@ def test_options_are_lettered_from_a_in_order() -> None:
     ("B", "No"),
     ("(B) No", "No"),
     ("A. yes", "yes"),
-    ("Answer: A", "Answer: Yes."),
+    ("Answer: A", "Yes"),  # the label goes (`unframed`)
     ("B. No, there isn't one.", "No, there isn't one."),
     ("I see only cars. The answer is (B).", "I see only cars. The answer is No."),
     ("A car is on the left.", "A car is on the left."),  # an article, not option A
@@ -117,3 +117,19 @@ def test_brackets_nested_past_the_stack_are_read_as_prose() -> None:
     structure, and reading it raises nothing."""
     assert plain_answer("[" * 50_000 + " a car").endswith("a car")
     assert plain_answer("{" + "a]" * 20_000) == "{" + "a]" * 20_000
+
+
+@pytest.mark.parametrize(("answer", "plain"), [
+    ("Sure! Based on the image, no. Hope this helps!", "no."),
+    ("Answer: Answer: no", "no"),
+    ("**Final answer:** Yes.", "Yes."),
+    ("From what I can see, there is no bus.", "there is no bus."),
+    ('"No."', "No."),
+    ("Sure.", "Sure."),  # alone, the acknowledgment is the yes
+    ("Certainly not.", "Certainly not."),
+    ("Of course not.", "Of course not."),
+    ("In the image, a bus is on the left.", "a bus is on the left."),
+    ("In the left lane, a bus.", "In the left lane, a bus."),  # a place, no evidence
+])
+def test_unframed_takes_off_only_the_framing(answer: str, plain: str) -> None:
+    assert unframed(answer) == plain

@@ -1,0 +1,62 @@
+"""Chat models frame their answers; the framing must not change what an answer is read to say.
+
+Every held-out answer the reader reads right (`tests/data/held_out_answers.jsonl`, lines not
+marked unsupported) is read again inside each framing below, as chat VLMs write them: an
+acknowledgment before it ("Sure! No."), the evidence it rests on ("Based on the image, no."),
+a label ("Answer: no"), a closing courtesy ("No. Hope this helps!"), its sentences on lines
+of their own, in lower case, and without its closing stop. Each must give the line's own
+expected reading. Before `formats.unframed`, "Sure! I don't think so." read as a yes and
+"Based on the image, nope." put the bus it denied in the frame.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import pytest
+from test_held_out_answers import CASES
+
+from drivexplain.operators.contrastive import load_vocabulary
+from drivexplain.operators.verdicts.concepts import ConceptExtractor
+
+FRAMINGS: dict[str, Callable[[str], str]] = {
+    "acknowledged": lambda a: "Sure! " + a,
+    "evidence first": lambda a: "Based on the image, " + a[:1].lower() + a[1:],
+    "labelled": lambda a: "Answer: " + a,
+    "courteous": lambda a: a + " Hope this helps!",
+    "one sentence a line": lambda a: re.sub(r"([.!?]) ", r"\1\n", a),
+    "lower case": str.lower,
+    "no closing stop": lambda a: a.rstrip(" .!"),
+}
+READ_RIGHT = [c for c in CASES if "unsupported" not in c]
+
+
+@pytest.fixture(scope="module")
+def extractor() -> ConceptExtractor:
+    return ConceptExtractor(load_vocabulary("configs/vocabulary.yaml"))
+
+
+@pytest.mark.parametrize("framing", FRAMINGS)
+def test_framing_leaves_the_reading(extractor: ConceptExtractor, framing: str) -> None:
+    frame = FRAMINGS[framing]
+    wrong = []
+    for case in READ_RIGHT:
+        answer = frame(case["answer"])
+        read = extractor.answer(answer, extractor.prompt(case["prompt"]))
+        if (set(read.concepts), set(read.denied)) != (set(case["present"]), set(case["denied"])):
+            wrong.append(f"{case['id']} {answer!r}: {sorted(read.concepts)} "
+                         f"denied {sorted(read.denied)}")
+    assert len(READ_RIGHT) > 2000
+    assert not wrong, f"{len(wrong)} readings changed:\n" + "\n".join(wrong[:20])
+
+
+def test_the_framing_alone_says_nothing(extractor: ConceptExtractor) -> None:
+    """Without an answer inside, the framing is no answer: "Sure." is a yes, and a courtesy
+    or a label around nothing asserts nothing."""
+    prompt = extractor.prompt("Is there a bus?")
+    assert extractor.answer("Sure.", prompt).concepts == ("bus",)
+    assert extractor.answer("Certainly not.", prompt).denied == ("bus",)
+    for answer in ("Answer: Hmm. Hope this helps!", "Sure! idk", "Based on the image, um..."):
+        read = extractor.answer(answer, prompt)
+        assert (read.concepts, read.denied) == ((), ()), answer
