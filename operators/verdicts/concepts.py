@@ -245,7 +245,7 @@ from drivexplain.operators.verdicts.clauses import (
     unlabelled,
     unsupposed,
 )
-from drivexplain.operators.verdicts.formats import correction, plain_answer, unframed
+from drivexplain.operators.verdicts.formats import correction, plain_answer, spoken
 from drivexplain.operators.verdicts.lexicon import (
     A_FORTIORI,
     ABSENCE_FILLER,
@@ -867,7 +867,7 @@ class ConceptExtractor:
         all_toks = unlabelled(tokens(read))
         toks = [t for t in all_toks if t not in BREAKS]
         if all(t in NON_ANSWER_WORDS for t in toks) and all(
-                t in NON_ANSWER_WORDS or t in BREAKS for t in tokens(unframed(text))):
+                t in NON_ANSWER_WORDS or t in BREAKS for t in tokens(spoken(text))):
             return Extraction(text, (), (), "specific", None, "none", (
                 "the answer says nothing ('Hmm.', 'idk', an empty or failed generation): it "
                 "asserts and denies nothing",))

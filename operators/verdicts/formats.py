@@ -43,13 +43,16 @@ _ROLE = re.compile(r"<\|im_start\|>\s*(?:assistant|user|system)?"
 # The question it repeats is not the answer; what follows the last "[/INST]" is.
 _ECHOED_TURN = re.compile(r"^.*\[/INST\]", re.S | re.I)
 # What a chat model frames its answer with, removed where more text stands beside it: an
-# acknowledgment before it ("Sure!", "Certainly."; "Sure." alone is a yes, "Certainly not." a
-# no), the evidence it rests on ("Based on the image,", "From what I can see,"), a label
-# ("Answer:", "**Final answer:**"), and a closing courtesy ("Hope this helps!", "Let me know if
-# you need anything else.").
+# acknowledgment or a filler before it ("Sure!", "Certainly.", "Well,", "Okay, so"; "Sure."
+# alone is a yes, "Certainly not." a no), the evidence it rests on ("Based on the image,",
+# "From what I can see,"), a label ("Answer:", "**Final answer:**"), and a closing courtesy
+# ("Hope this helps!", "Let me know if you need anything else.").
 _ACKNOWLEDGMENT = re.compile(
-    r"^\s*(?:sure(?: thing)?|certainly|of course|okay|ok|alright|all right|absolutely"
-    r"|great question|good question|happy to help)\s*[!.,]\s+(?=\S)", re.I)
+    r"^\s*(?:(?:okay|ok|alright|well),?\s+so,?|so,"
+    r"|(?:sure(?: thing)?|certainly|of course|okay|ok|alright|all right|absolutely"
+    r"|great question|good question|happy to help|well|hmm+|um+|uh+)\s*[!.,])\s+(?=\S)", re.I)
+# A bullet before a one-line answer: "- No more than two."
+_BULLET = re.compile(r"^\s*[-*\u2022]\s+(?=[^\n]*$)")
 _EVIDENCE = re.compile(
     r"^\s*(?:(?:based (?:on|upon)|judging (?:by|from)|from|looking at|according to|in"
     r"|after (?:analy[sz]ing|examining|looking at|reviewing)|upon (?:closer )?(?:inspection|"
@@ -131,9 +134,7 @@ _FINAL_LETTER = re.compile(
 
 def plain_answer(answer: str, prompt: str = "") -> str:
     """`answer` as the prose the reader takes (module docstring); `prompt` holds any options."""
-    text = unframed(NOT_THE_ANSWER.sub(" ", _ECHOED_TURN.sub(" ", answer)))
-    text = _option_text(text, options(prompt))
-    text = _TAG.sub(" ", _ATTRIBUTE_TAG.sub(" ", _GEOMETRY_TAGS.sub(" ", _ROLE.sub(" ", text))))
+    text = _option_text(spoken(answer), options(prompt))
     structured = _json_text(text)
     if structured is not None:
         return structured
@@ -142,13 +143,22 @@ def plain_answer(answer: str, prompt: str = "") -> str:
     return _FROM_TO.sub(r"\1", _EMPTY_BRACKETS.sub(" ", text))
 
 
+def spoken(answer: str) -> str:
+    """What the answer itself says, in its own format: without an echoed turn, a reasoning
+    block, tags (their boxes with them) and a chat model's framing (`unframed`), also inside a
+    chat template's tags ("<|im_start|>assistant\nSure! No.<|im_end|>" says "No.")."""
+    text = unframed(NOT_THE_ANSWER.sub(" ", _ECHOED_TURN.sub(" ", answer)))
+    text = _TAG.sub(" ", _ATTRIBUTE_TAG.sub(" ", _GEOMETRY_TAGS.sub(" ", _ROLE.sub(" ", text))))
+    return unframed(text)
+
+
 def unframed(answer: str) -> str:
     """`answer` without a chat model's framing around it (`_ACKNOWLEDGMENT`, `_EVIDENCE`,
-    `_LABEL`, `_COURTESY`), and the quotes around all of it: "Sure! Based on the image, no.
-    Hope this helps!" is "no.", and so are "Answer: Answer: no" and '"No."'."""
+    `_LABEL`, `_COURTESY`, `_BULLET`), and the quotes around all of it: "Sure! Based on the
+    image, no. Hope this helps!" is "no.", and so are "Answer: Answer: no" and '"No."'."""
     text = _QUOTED.sub(r"\1", _COURTESY.sub("", answer.strip()))
     while True:
-        opened = _LABEL.sub("", _EVIDENCE.sub("", _ACKNOWLEDGMENT.sub("", text)))
+        opened = _BULLET.sub("", _LABEL.sub("", _EVIDENCE.sub("", _ACKNOWLEDGMENT.sub("", text))))
         if opened == text:
             return text
         text = opened

@@ -2,9 +2,10 @@
 
 Every held-out answer the reader reads right (`tests/data/held_out_answers.jsonl`, lines not
 marked unsupported) is read again inside each framing below, as chat VLMs write them: an
-acknowledgment before it ("Sure! No."), the evidence it rests on ("Based on the image, no."),
-a label ("Answer: no"), a closing courtesy ("No. Hope this helps!"), its sentences on lines
-of their own, in lower case, and without its closing stop. Each must give the line's own
+acknowledgment or a filler before it ("Sure! No.", "Okay, so no."), the evidence it rests on
+("Based on the image, no."), a label ("Answer: no"), a bullet ("- No."), a closing courtesy
+("No. Hope this helps!"), the end-of-turn token of a raw generation ("No.</s>"), its sentences
+on lines of their own, in lower case, and without its closing stop. Each must give the line's own
 expected reading. Before `formats.unframed`, "Sure! I don't think so." read as a yes and
 "Based on the image, nope." put the bus it denied in the frame.
 """
@@ -22,9 +23,13 @@ from drivexplain.operators.verdicts.concepts import ConceptExtractor
 
 FRAMINGS: dict[str, Callable[[str], str]] = {
     "acknowledged": lambda a: "Sure! " + a,
+    "filler first": lambda a: "Okay, so " + a[:1].lower() + a[1:],
+    "well": lambda a: "Well, " + a[:1].lower() + a[1:],
     "evidence first": lambda a: "Based on the image, " + a[:1].lower() + a[1:],
     "labelled": lambda a: "Answer: " + a,
+    "a bullet": lambda a: "- " + a if "\n" not in a else a,
     "courteous": lambda a: a + " Hope this helps!",
+    "end of turn": lambda a: "\n" + a + "</s>",
     "one sentence a line": lambda a: re.sub(r"([.!?]) ", r"\1\n", a),
     "lower case": str.lower,
     "no closing stop": lambda a: a.rstrip(" .!"),

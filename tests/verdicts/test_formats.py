@@ -5,7 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from drivexplain.operators.verdicts.formats import correction, options, plain_answer, unframed
+from drivexplain.operators.verdicts.formats import (
+    correction,
+    options,
+    plain_answer,
+    spoken,
+    unframed,
+)
 
 
 @pytest.mark.parametrize(("answer", "prose"), [
@@ -130,6 +136,14 @@ def test_brackets_nested_past_the_stack_are_read_as_prose() -> None:
     ("Of course not.", "Of course not."),
     ("In the image, a bus is on the left.", "a bus is on the left."),
     ("In the left lane, a bus.", "In the left lane, a bus."),  # a place, no evidence
+    ("Okay, so no.", "no."),
+    ("- No more than two.", "No more than two."),
+    ("- car\n- bus", "- car\n- bus"),  # a list keeps its bullets
 ])
 def test_unframed_takes_off_only_the_framing(answer: str, plain: str) -> None:
     assert unframed(answer) == plain
+
+
+def test_a_raw_generation_ends_its_turn_after_the_letter() -> None:
+    assert plain_answer("B</s>", "Is there a traffic cone? (A) Yes (B) No") == "No"
+    assert spoken("<|im_start|>assistant\nSure! No.<|im_end|>").strip() == "No."
