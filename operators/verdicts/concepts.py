@@ -245,7 +245,12 @@ from drivexplain.operators.verdicts.clauses import (
     unlabelled,
     unsupposed,
 )
-from drivexplain.operators.verdicts.formats import correction, plain_answer, spoken
+from drivexplain.operators.verdicts.formats import (
+    correction,
+    plain_answer,
+    question_text,
+    spoken,
+)
 from drivexplain.operators.verdicts.lexicon import (
     A_FORTIORI,
     ABSENCE_FILLER,
@@ -815,10 +820,12 @@ class ConceptExtractor:
     def prompt(self, text: str) -> Extraction:
         """The prompt's concepts, or why it has none (generic or ambiguous). A question asks
         about what it negates: "Isn't there a pedestrian?", "There's no truck, right?" and "No
-        pedestrians?" ask about the pedestrian and the truck."""
-        mentions = self.mentions(text)
-        if "?" in text:
-            asked = self._state_question(tokens(text), mentions)
+        pedestrians?" ask about the pedestrian and the truck. What wraps the question
+        ("<image>\n", "Answer briefly.") is not read (`formats.question_text`)."""
+        asked_text = question_text(text)
+        mentions = self.mentions(asked_text)
+        if "?" in asked_text:
+            asked = self._state_question(tokens(asked_text), mentions)
             # "Is the road snowy?" and "Does the road look wet?" ask about the road's state,
             # not about snow or a wet road; "Is it daytime?" asks about the night, by its
             # opposite
@@ -828,11 +835,11 @@ class ConceptExtractor:
         named, denied = self._split(mentions)
         source = "vocabulary"
         if not named and not denied:
-            named = self._ask_llm(text)
+            named = self._ask_llm(asked_text)
             source = "llm" if named else "none"
         if named or denied:
             return Extraction(text, named, denied, "specific", None, source)
-        kind: PromptKind = "generic" if GENERIC.search(text.lower()) else "ambiguous"
+        kind: PromptKind = "generic" if GENERIC.search(asked_text.lower()) else "ambiguous"
         note = (
             "the prompt asks about the scene without naming a concept (paper Case II)"
             if kind == "generic"
@@ -987,7 +994,7 @@ class ConceptExtractor:
             # "Yes, a scooter, if that counts." only the scooter
             named += tuple(asked_attribute.get(c, c) for c in prompt.concepts
                            if c not in answered and c not in others)
-            if "?" in prompt.text:  # "Is it a rainy day?" "Yes, ..." says it is not night
+            if "?" in question.text:  # "Is it a rainy day?" "Yes, ..." says it is not night
                 denied += tuple(c for c in prompt.denied if c not in said)
         elif polarity == "deny" and not question.presupposed():
             # "No, but there's a truck." denies what was asked; "No, but there is one on the
@@ -1054,7 +1061,8 @@ class ConceptExtractor:
                           negated: bool) -> Extraction:
         """An answer that names no concept ("No.", "Red.", "Two."): it is about the prompt's
         concepts, and its yes or no, colour or count says what of them."""
-        if "?" in prompt.text and prompt.denied and not prompt.concepts and polarity:
+        asks = "?" in self._question(prompt.text).text
+        if asks and prompt.denied and not prompt.concepts and polarity:
             # "Is it daytime?" asks about the night by its opposite: "Yes." denies the night,
             # "No, it's dark out." says it is night
             return Extraction(text, prompt.denied if polarity == "deny" else (),
@@ -1138,7 +1146,7 @@ class ConceptExtractor:
         note = "a yes answer asserts the prompt's concepts" if polarity == "affirm" else (
             "the answer names no concept; it is about the prompt's")
         # "Is it a rainy day?" "Yes." says it is not night, as the question names its opposite
-        opposite = prompt.denied if polarity == "affirm" and "?" in prompt.text else ()
+        opposite = prompt.denied if polarity == "affirm" and asks else ()
         return Extraction(text, refined, opposite, "specific", polarity,
                           "inherited from the prompt", (note,))
 
@@ -1149,8 +1157,9 @@ class ConceptExtractor:
         if question is None:
             if len(self._questions) >= 4096:
                 self._questions.clear()
-            question = Question(text, tuple(m for m in self.mentions(text) if not m.inherited),
-                                tuple(tokens(text)))
+            asked = question_text(text)
+            question = Question(asked, tuple(m for m in self.mentions(asked)
+                                             if not m.inherited), tuple(tokens(asked)))
             self._questions[text] = question
         return question
 

@@ -70,6 +70,32 @@ _COURTESY = re.compile(
     r"|(?<=\S)\s+(?:let me know|feel free to ask) if you (?:need|have) (?:anything|any) "
     r"(?:else|more|other|further)[^.!?]*[.!?]?\s*$"
     r"|(?<=\S)\s+is there anything else[^?]*\?\s*$", re.I)
+# A speaker's or a question's label in a prompt ("USER:", "Human:", "Q:", "Question:"), and
+# the assistant's label that closes it ("ASSISTANT:", "A:").
+_ROLE_LABEL = re.compile(
+    r"^\s*(?:###\s*)?(?:user|human|question|q|instruction|prompt)\s*:\s*"
+    r"|\s*(?:###\s*)?(?:assistant|gpt|answer|a)\s*:\s*$", re.I)
+# Instructions in a prompt about the image or the answer's form, which ask nothing of the frame:
+# "Please look at the image.", "Answer briefly.", "Please answer yes or no.", "Answer with a
+# single letter.", "Be concise."
+_INSTRUCTION = re.compile(
+    r"(?:(?<=^)|(?<=[.?!:]\s))\s*(?:please\s+)?(?:(?:answer|respond|reply)"
+    r"(?:\s+(?:the question|briefly|concisely|shortly|honestly|truthfully|only|just"
+    r"|in (?:one|a single|a) (?:word|sentence|phrase)|using (?:one|a single) (?:word|phrase)"
+    r"|with (?:yes or no|a yes or no|yes/no|a single (?:word|letter)|one word|one letter|the "
+    r"(?:option'?s? )?letter(?: of the (?:correct )?option)?)|yes or no|yes/no))*"
+    r"|look (?:carefully )?at the (?:image|picture|photo|frame)(?: carefully)?"
+    r"|be (?:brief|concise)|think step by step)\s*[.!:]", re.I)
+_QUESTION_OPENING = re.compile(
+    r"(?:is|are|was|were|does|do|did|can|could|will|would|has|have|isn't|aren't|wasn't"
+    r"|weren't|doesn't|don't|didn't|can't|couldn't|what|which|where|how|who|why|when|any)\b",
+    re.I)
+_TAG_QUESTION = re.compile(
+    r",\s*(?:right|correct|isn't it|aren't they|is it|are they|do you|don't you|can you"
+    r"|yes or no)\s*\.?$", re.I)
+_IN_THE_IMAGE = re.compile(
+    r"\s+(?:in|within|from)\s+(?:this|the|that)\s+(?:image|picture|photo|photograph|frame"
+    r"|scene|view|footage)(?=\s*[?.!]|\s*$)", re.I)
 # Any other tag (`<ref>`, `</ref>`, `<phrase>`, `<loc_12>`, `</s>`, `<|im_end|>`), removed alone.
 _TAG = re.compile(r"<\|?/?[a-z_]+(?:_\d+)?\|?>", re.I)
 # A bracketed tuple of two or more numbers, nested or not: "[0.1, 0.2, 0.5, 0.6]",
@@ -141,6 +167,24 @@ def plain_answer(answer: str, prompt: str = "") -> str:
     while _COORDINATES.search(text):
         text = _COORDINATES.sub(" ", text)
     return _FROM_TO.sub(r"\1", _EMPTY_BRACKETS.sub(" ", text))
+
+
+def question_text(prompt: str) -> str:
+    """The question a prompt asks, without what a chat template or a benchmark wraps it in:
+    tags ("<image>\n"), role and question labels ("USER:", "Q:", "Question:", a closing
+    "ASSISTANT:"), instructions about the image or the answer's form ("Please look at the
+    image.", "Answer briefly.", "Please answer yes or no."; `_INSTRUCTION`), and "in this
+    image" at the question's end, where every question is ("Is the car red in this image?").
+    A question typed without its mark gets one ("Is the road snowy", "There's no truck,
+    right").
+    Options the prompt offers ("A. Yes B. No") stay. "<image>\nIs the car red? Answer
+    briefly." asks "Is the car red?"."""
+    text = _TAG.sub(" ", _ROLE.sub(" ", prompt))
+    text = _IN_THE_IMAGE.sub("", _INSTRUCTION.sub(" ", _ROLE_LABEL.sub(" ", text)))
+    text = " ".join(text.split())
+    if "?" not in text and (_QUESTION_OPENING.match(text) or _TAG_QUESTION.search(text)):
+        text = text.rstrip(" .") + "?"  # "Is the road snowy" typed without its mark
+    return text or prompt
 
 
 def spoken(answer: str) -> str:

@@ -34,7 +34,22 @@ FRAMINGS: dict[str, Callable[[str], str]] = {
     "lower case": str.lower,
     "no closing stop": lambda a: a.rstrip(" .!"),
 }
+# What a chat template or a benchmark wraps the question in.
+PROMPT_FRAMINGS: dict[str, Callable[[str], str]] = {
+    "image token": lambda q: "<image>\n" + q,
+    "LLaVA chat": lambda q: "USER: <image>\n" + q + " ASSISTANT:",
+    "question label": lambda q: "Question: " + q,
+    "instruction before": lambda q: "Please look at the image. " + q,
+    "instruction after": lambda q: q + " Please answer yes or no.",
+    "in this image": lambda q: q[:-1] + " in this image?" if q.endswith("?") else q,
+    "no question mark": lambda q: q.rstrip("?"),
+}
 READ_RIGHT = [c for c in CASES if "unsupported" not in c]
+# "No pedestrians?" is a question only by its mark; without it, it says there are none.
+ASKED_BY_ITS_OPENING = [c for c in READ_RIGHT if re.match(
+    r"(?:is|are|was|were|does|do|did|can|could|will|would|has|have|isn't|aren't|wasn't"
+    r"|weren't|doesn't|don't|didn't|can't|what|which|where|how|who|why|when)\b",
+    c["prompt"], re.I) or re.search(r",\s*(?:right|do you)\?$", c["prompt"])]
 
 
 @pytest.fixture(scope="module")
@@ -65,3 +80,22 @@ def test_the_framing_alone_says_nothing(extractor: ConceptExtractor) -> None:
     for answer in ("Answer: Hmm. Hope this helps!", "Sure! idk", "Based on the image, um..."):
         read = extractor.answer(answer, prompt)
         assert (read.concepts, read.denied) == ((), ()), answer
+
+
+@pytest.mark.parametrize("framing", PROMPT_FRAMINGS)
+def test_the_question_is_read_inside_its_framing(extractor: ConceptExtractor,
+                                                  framing: str) -> None:
+    """The same answers, to their question wrapped as chat templates and benchmarks wrap it:
+    "<image>\nIs the car red?" asks what "Is the car red?" asks, and its "Nope." denies the red
+    car, not the car (`formats.question_text`)."""
+    frame = PROMPT_FRAMINGS[framing]
+    cases = ASKED_BY_ITS_OPENING if framing == "no question mark" else READ_RIGHT
+    wrong = []
+    for case in cases:
+        prompt = frame(case["prompt"])
+        read = extractor.answer(case["answer"], extractor.prompt(prompt))
+        if (set(read.concepts), set(read.denied)) != (set(case["present"]), set(case["denied"])):
+            wrong.append(f"{case['id']} {prompt!r} {case['answer']!r}: {sorted(read.concepts)} "
+                         f"denied {sorted(read.denied)}")
+    assert len(cases) > 1500
+    assert not wrong, f"{len(wrong)} readings changed:\n" + "\n".join(wrong[:20])

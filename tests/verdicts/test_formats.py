@@ -9,6 +9,7 @@ from drivexplain.operators.verdicts.formats import (
     correction,
     options,
     plain_answer,
+    question_text,
     spoken,
     unframed,
 )
@@ -147,3 +148,20 @@ def test_unframed_takes_off_only_the_framing(answer: str, plain: str) -> None:
 def test_a_raw_generation_ends_its_turn_after_the_letter() -> None:
     assert plain_answer("B</s>", "Is there a traffic cone? (A) Yes (B) No") == "No"
     assert spoken("<|im_start|>assistant\nSure! No.<|im_end|>").strip() == "No."
+
+
+@pytest.mark.parametrize(("prompt", "question"), [
+    ("<image>\nIs the car red?", "Is the car red?"),
+    ("USER: <image>\nIs the car red? ASSISTANT:", "Is the car red?"),
+    ("Q: Is there a bus? Answer briefly.", "Is there a bus?"),
+    ("Please look at the image. Is the road wet in this image?", "Is the road wet?"),
+    ("Is there a cyclist? Answer with a single letter. A. Yes B. No",
+     "Is there a cyclist? A. Yes B. No"),  # the options stay for the letter's reading
+    ("Is the road snowy", "Is the road snowy?"),
+    ("There's no truck, right", "There's no truck, right?"),
+    ("No pedestrians", "No pedestrians"),  # a question only by its mark, which it lacks
+    ("Describe the scene.", "Describe the scene."),
+    ("Is there a car in the scene ahead?", "Is there a car in the scene ahead?"),
+])
+def test_question_text_is_the_question_itself(prompt: str, question: str) -> None:
+    assert question_text(prompt) == question
