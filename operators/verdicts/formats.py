@@ -122,13 +122,13 @@ _CORRECTION = re.compile(
     r"(?:^|(?<=[.;!?\u2014]))\s*(?:actually,|sorry,? i meant\b|correction:|wait[,!\u2014]"
     r"|on second thought,?|on closer (?:look|inspection),|looking (?:again|closer|more closely),"
     r"|scratch that\b"
-    r"|i (?:initially|first|at first) thought so,? but\b|at first i thought so,? but\b)",
+    r"|i (?:initially|first|at first) thought so[,;]? but\b|at first i thought so[,;]? but\b)",
     re.I)
 # A belief the answer then corrects: "Initially I thought it was a truck, but it is a bus."
 # The correction is the "but", so that what was thought is taken back, as after "Actually,".
 _THOUGHT_BUT = re.compile(
     r"\b(?:(?:initially|at first|first),?\s+i|i\s+(?:initially|at first|first))\s+thought\b"
-    r"[^.;!?]*?(,?\s+but\b)", re.I)
+    r"[^.!?]*?([,;]?\s+but\b)", re.I)
 # A light that changed, after its colour was said in the past: "It was red, but it just turned
 # green.", "It was amber; now it's red."
 _STATE_CHANGE = re.compile(

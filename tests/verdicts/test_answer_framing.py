@@ -5,7 +5,7 @@ marked unsupported) is read again inside each framing below, as chat VLMs write 
 acknowledgment or a filler before it ("Sure! No.", "Okay, so no."), the evidence it rests on
 ("Based on the image, no."), a label ("Answer: no"), a bullet ("- No."), a closing courtesy
 ("No. Hope this helps!"), the end-of-turn token of a raw generation ("No.</s>"), its sentences
-on lines of their own, in lower case, and without its closing stop. Each must give the line's own
+on lines of their own, in lower case, with "; but" for ", but", and without its closing stop. Each must give the line's own
 expected reading. Before `formats.unframed`, "Sure! I don't think so." read as a yes and
 "Based on the image, nope." put the bus it denied in the frame.
 """
@@ -32,6 +32,7 @@ FRAMINGS: dict[str, Callable[[str], str]] = {
     "end of turn": lambda a: "\n" + a + "</s>",
     "one sentence a line": lambda a: re.sub(r"([.!?]) ", r"\1\n", a),
     "lower case": str.lower,
+    "semicolon before but": lambda a: a.replace(", but", "; but"),
     "no closing stop": lambda a: a.rstrip(" .!"),
 }
 # What a chat template or a benchmark wraps the question in.
