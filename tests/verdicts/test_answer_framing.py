@@ -5,9 +5,11 @@ marked unsupported) is read again inside each framing below, as chat VLMs write 
 acknowledgment or a filler before it ("Sure! No.", "Okay, so no."), the evidence it rests on
 ("Based on the image, no."), a label ("Answer: no"), a bullet ("- No."), a closing courtesy
 ("No. Hope this helps!"), the end-of-turn token of a raw generation ("No.</s>"), its sentences
-on lines of their own, in lower case, with "; but" for ", but", and without its closing stop. Each must give the line's own
-expected reading. Before `formats.unframed`, "Sure! I don't think so." read as a yes and
-"Based on the image, nope." put the bus it denied in the frame.
+on lines of their own, in lower case, with "; but" for ", but", and without its closing stop.
+Each must give the line's own expected reading. Before `formats.unframed`, "Sure! I don't
+think so." read as a yes and "Based on the image, nope." put the bus it denied in the frame.
+Each question is also asked again as chat templates and benchmarks wrap it
+(`PROMPT_FRAMINGS`).
 """
 
 from __future__ import annotations
