@@ -874,7 +874,7 @@ class ConceptExtractor:
         all_toks = unlabelled(tokens(read))
         toks = [t for t in all_toks if t not in BREAKS]
         if all(t in NON_ANSWER_WORDS for t in toks) and all(
-                t in NON_ANSWER_WORDS or t in BREAKS for t in tokens(spoken(text))):
+                t in NON_ANSWER_WORDS or t in BREAKS for t in tokens(spoken(text, prompt.text))):
             return Extraction(text, (), (), "specific", None, "none", (
                 "the answer says nothing ('Hmm.', 'idk', an empty or failed generation): it "
                 "asserts and denies nothing",))

@@ -160,7 +160,7 @@ _FINAL_LETTER = re.compile(
 
 def plain_answer(answer: str, prompt: str = "") -> str:
     """`answer` as the prose the reader takes (module docstring); `prompt` holds any options."""
-    text = _option_text(spoken(answer), options(prompt))
+    text = _option_text(spoken(answer, prompt), options(prompt))
     structured = _json_text(text)
     if structured is not None:
         return structured
@@ -187,13 +187,26 @@ def question_text(prompt: str) -> str:
     return text or prompt
 
 
-def spoken(answer: str) -> str:
-    """What the answer itself says, in its own format: without an echoed turn, a reasoning
-    block, tags (their boxes with them) and a chat model's framing (`unframed`), also inside a
-    chat template's tags ("<|im_start|>assistant\nSure! No.<|im_end|>" says "No.")."""
-    text = unframed(NOT_THE_ANSWER.sub(" ", _ECHOED_TURN.sub(" ", answer)))
-    text = _TAG.sub(" ", _ATTRIBUTE_TAG.sub(" ", _GEOMETRY_TAGS.sub(" ", _ROLE.sub(" ", text))))
+def spoken(answer: str, prompt: str = "") -> str:
+    """What the answer itself says, in its own format: without an echoed turn or question, a
+    reasoning block, tags (their boxes with them) and a chat model's framing (`unframed`),
+    also inside a chat template's tags ("<|im_start|>assistant\nSure! No.<|im_end|>" says
+    "No.")."""
+    text = NOT_THE_ANSWER.sub(" ", _ECHOED_TURN.sub(" ", answer))
+    text = _without_echo(unframed(_ROLE.sub(" ", text)), prompt)
+    text = _TAG.sub(" ", _ATTRIBUTE_TAG.sub(" ", _GEOMETRY_TAGS.sub(" ", unframed(text))))
     return unframed(text)
+
+
+def _without_echo(answer: str, prompt: str) -> str:
+    """`answer` without the question repeated before it, as a base model's completion or a
+    decoded prompt and answer give it ("Is there a bus? Nope.", "Q: Is there a bus?\nA:
+    Nope."): the question names what it asks about, not what the answer says is there."""
+    text = _ROLE_LABEL.sub("", answer.lstrip(), count=1)
+    for asked in dict.fromkeys((prompt.strip(), question_text(prompt))):
+        if asked and text[: len(asked)].lower() == asked.lower() and text[len(asked) :].strip():
+            return text[len(asked) :]
+    return answer
 
 
 def unframed(answer: str) -> str:

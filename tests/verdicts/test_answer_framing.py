@@ -102,3 +102,20 @@ def test_the_question_is_read_inside_its_framing(extractor: ConceptExtractor,
                          f"denied {sorted(read.denied)}")
     assert len(cases) > 1500
     assert not wrong, f"{len(wrong)} readings changed:\n" + "\n".join(wrong[:20])
+
+
+@pytest.mark.parametrize("echo", ["{question} {answer}", "Q: {question}\nA: {answer}"])
+def test_an_echoed_question_is_not_the_answer(extractor: ConceptExtractor, echo: str) -> None:
+    """A base model's completion, or a decoded prompt and answer, repeat the question first
+    ("Is there a bus? Nope."); what the question names is not what the answer says is there
+    (`formats.spoken` with the prompt)."""
+    wrong = []
+    cases = [c for c in READ_RIGHT if c["prompt"].endswith("?")]
+    for case in cases:
+        answer = echo.format(question=case["prompt"], answer=case["answer"])
+        read = extractor.answer(answer, extractor.prompt(case["prompt"]))
+        if (set(read.concepts), set(read.denied)) != (set(case["present"]), set(case["denied"])):
+            wrong.append(f"{case['id']} {answer!r}: {sorted(read.concepts)} "
+                         f"denied {sorted(read.denied)}")
+    assert len(cases) > 1500
+    assert not wrong, f"{len(wrong)} readings changed:\n" + "\n".join(wrong[:20])
