@@ -60,18 +60,23 @@ def extractor() -> ConceptExtractor:
     return ConceptExtractor(load_vocabulary("configs/vocabulary.yaml"))
 
 
+def _read_as_expected(extractor: ConceptExtractor, readings: list[tuple[dict, str, str]]
+                      ) -> None:
+    """Each (case, prompt, answer) reads as the case expects; the first misreadings listed."""
+    wrong = []
+    for case, prompt, answer in readings:
+        read = extractor.answer(answer, extractor.prompt(prompt))
+        if (set(read.concepts), set(read.denied)) != (set(case["present"]), set(case["denied"])):
+            wrong.append(f"{case['id']} {prompt!r} {answer!r}: {sorted(read.concepts)} "
+                         f"denied {sorted(read.denied)}")
+    assert not wrong, f"{len(wrong)} readings changed:\n" + "\n".join(wrong[:20])
+
+
 @pytest.mark.parametrize("framing", FRAMINGS)
 def test_framing_leaves_the_reading(extractor: ConceptExtractor, framing: str) -> None:
     frame = FRAMINGS[framing]
-    wrong = []
-    for case in READ_RIGHT:
-        answer = frame(case["answer"])
-        read = extractor.answer(answer, extractor.prompt(case["prompt"]))
-        if (set(read.concepts), set(read.denied)) != (set(case["present"]), set(case["denied"])):
-            wrong.append(f"{case['id']} {answer!r}: {sorted(read.concepts)} "
-                         f"denied {sorted(read.denied)}")
     assert len(READ_RIGHT) > 2000
-    assert not wrong, f"{len(wrong)} readings changed:\n" + "\n".join(wrong[:20])
+    _read_as_expected(extractor, [(c, c["prompt"], frame(c["answer"])) for c in READ_RIGHT])
 
 
 def test_the_framing_alone_says_nothing(extractor: ConceptExtractor) -> None:
@@ -93,15 +98,8 @@ def test_the_question_is_read_inside_its_framing(extractor: ConceptExtractor,
     car, not the car (`formats.question_text`)."""
     frame = PROMPT_FRAMINGS[framing]
     cases = ASKED_BY_ITS_OPENING if framing == "no question mark" else READ_RIGHT
-    wrong = []
-    for case in cases:
-        prompt = frame(case["prompt"])
-        read = extractor.answer(case["answer"], extractor.prompt(prompt))
-        if (set(read.concepts), set(read.denied)) != (set(case["present"]), set(case["denied"])):
-            wrong.append(f"{case['id']} {prompt!r} {case['answer']!r}: {sorted(read.concepts)} "
-                         f"denied {sorted(read.denied)}")
     assert len(cases) > 1500
-    assert not wrong, f"{len(wrong)} readings changed:\n" + "\n".join(wrong[:20])
+    _read_as_expected(extractor, [(c, frame(c["prompt"]), c["answer"]) for c in cases])
 
 
 @pytest.mark.parametrize("echo", ["{question} {answer}", "Q: {question}\nA: {answer}"])
@@ -109,13 +107,7 @@ def test_an_echoed_question_is_not_the_answer(extractor: ConceptExtractor, echo:
     """A base model's completion, or a decoded prompt and answer, repeat the question first
     ("Is there a bus? Nope."); what the question names is not what the answer says is there
     (`formats.spoken` with the prompt)."""
-    wrong = []
     cases = [c for c in READ_RIGHT if c["prompt"].endswith("?")]
-    for case in cases:
-        answer = echo.format(question=case["prompt"], answer=case["answer"])
-        read = extractor.answer(answer, extractor.prompt(case["prompt"]))
-        if (set(read.concepts), set(read.denied)) != (set(case["present"]), set(case["denied"])):
-            wrong.append(f"{case['id']} {answer!r}: {sorted(read.concepts)} "
-                         f"denied {sorted(read.denied)}")
     assert len(cases) > 1500
-    assert not wrong, f"{len(wrong)} readings changed:\n" + "\n".join(wrong[:20])
+    _read_as_expected(extractor, [
+        (c, c["prompt"], echo.format(question=c["prompt"], answer=c["answer"])) for c in cases])
