@@ -365,8 +365,7 @@ def depicted(toks: list[str], start: int, stop: int) -> bool:
     """Whether a concept at `start`..`stop` is named as a likeness, not a thing in the scene:
     "a poster of a cyclist", "a billboard with a picture of a bus", "a bicycle symbol", "a toy
     truck", "a traffic light's image" (`DEPICTIONS`), "a smudge that looks like a pedestrian"
-    (`LOOKALIKES`). "This is a picture of a road" is the frame
-    and depicts nothing."""
+    (`LOOKALIKES`). "This is a picture of a road" is the frame and depicts nothing."""
     after = toks[stop : stop + 2]
     if after[:1] and after[0] in DEPICTIONS:  # "a bicycle symbol"
         return True
@@ -560,8 +559,8 @@ def is_negator(toks: list[str], i: int) -> bool:
     """A negating token, unless it opens the text as an answer word ("No, ..."), names the
     answer asked for ("Answer yes or no: is there a car?"), negates a hedge ("not sure") or
     "only", adds ("not to mention"), or names a prohibition after an article ("a no-left-turn
-    sign"); "of" after "clear", "free" ("clear of vehicles")
-    negates, and so does a failure to see ("I fail to see any pedestrian.")."""
+    sign"); "of" after "clear", "free" ("clear of vehicles") negates, and so does a failure
+    to see ("I fail to see any pedestrian.")."""
     tok = toks[i]
     if tok == "of" and i > 0 and toks[i - 1] in LACKING:
         return True

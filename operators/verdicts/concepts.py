@@ -1339,10 +1339,10 @@ def _label_values(toks: list[str], items: list[_Item]) -> None:
     """Read list and table entries: a concept that opens its line or list item, followed by
     a mark (":", "?", a dash, "(", "|") and a value ("Bus: no", "buses - absent", "| bus | no |",
     "Pedestrians? None.", "A bus? Not that I can find.", "Car (black)", "| School bus
-    present? | No |"), or by a bare no,
-    after a comma or not ("Pedestrians yes, cyclists no.", "Cars, yes; trucks, no."). A value
-    that says absent denies the concept; a lone colour is its colour, in the value or in a
-    later cell of its table row ("| Car | 2 | white |")."""
+    present? | No |"), or by a bare no, after a comma or not ("Pedestrians yes, cyclists
+    no.", "Cars, yes; trucks, no."). A value that says absent denies the concept; a lone
+    colour is its colour, in the value or in a later cell of its table row ("| Car | 2 |
+    white |")."""
     for it in items:
         before = it.start - 1
         while before >= 0 and toks[before] in ("a", "an", "the"):
