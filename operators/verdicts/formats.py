@@ -46,7 +46,7 @@ _ECHOED_TURN = re.compile(r"^.*\[/INST\]", re.S | re.I)
 # acknowledgment or a filler before it ("Sure!", "Certainly.", "Well,", "Okay, so"; "Sure."
 # alone is a yes, "Certainly not." a no), the evidence it rests on ("Based on the image,",
 # "From what I can see,"), a label ("Answer:", "**Final answer:**"), and a closing courtesy
-# ("Hope this helps!", "Let me know if you need anything else.").
+# ("Hope this helps!", "Let me know if you need anything else."; alone, it is no answer).
 _ACKNOWLEDGMENT = re.compile(
     r"^\s*(?:(?:okay|ok|alright|well),?\s+so,?|so,"
     r"|(?:sure(?: thing)?|certainly|of course|okay|ok|alright|all right|absolutely"
@@ -66,10 +66,10 @@ _LABEL = re.compile(
     r"|bot|a)(?:\*\*)?\s*:\s*(?:\*\*)?\s*(?=\S)", re.I)
 _QUOTED = re.compile(r'^\s*["\u201c]([^"\u201c\u201d]+)["\u201d]\s*$')
 _COURTESY = re.compile(
-    r"(?<=\S)\s+(?:i )?hope (?:this|that) (?:helps|answers your question)[!.]?\s*$"
-    r"|(?<=\S)\s+(?:let me know|feel free to ask) if you (?:need|have) (?:anything|any) "
+    r"(?:^|(?<=\S)\s+)(?:i )?hope (?:this|that) (?:helps|answers your question)[!.]?\s*$"
+    r"|(?:^|(?<=\S)\s+)(?:let me know|feel free to ask) if you (?:need|have) (?:anything|any) "
     r"(?:else|more|other|further)[^.!?]*[.!?]?\s*$"
-    r"|(?<=\S)\s+is there anything else[^?]*\?\s*$", re.I)
+    r"|(?:^|(?<=\S)\s+)is there anything else[^?]*\?\s*$", re.I)
 # A speaker's or a question's label in a prompt ("USER:", "Human:", "Q:", "Question:"), and
 # the assistant's label that closes it ("ASSISTANT:", "A:").
 _ROLE_LABEL = re.compile(

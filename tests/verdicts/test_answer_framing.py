@@ -85,7 +85,8 @@ def test_the_framing_alone_says_nothing(extractor: ConceptExtractor) -> None:
     prompt = extractor.prompt("Is there a bus?")
     assert extractor.answer("Sure.", prompt).concepts == ("bus",)
     assert extractor.answer("Certainly not.", prompt).denied == ("bus",)
-    for answer in ("Answer: Hmm. Hope this helps!", "Sure! idk", "Based on the image, um..."):
+    for answer in ("Answer: Hmm. Hope this helps!", "Sure! idk", "Based on the image, um...",
+                   "Hope this helps!"):
         read = extractor.answer(answer, prompt)
         assert (read.concepts, read.denied) == ((), ()), answer
 
