@@ -460,7 +460,8 @@ LACKING = frozenset({"clear", "free", "devoid", "empty", "bare"})
 # weather.
 EMPTY_WORDS = frozenset({"empty", "clear", "deserted", "vacant"})
 EMPTY_PLACES = frozenset({"road", "street", "lane", "intersection", "crosswalk", "sidewalk",
-                          "highway", "junction", "way", "path", "scene", "area"})
+                          "highway", "junction", "way", "path", "scene", "area", "crossing",
+                          "pavement", "footpath", "roadway", "carriageway", "shoulder"})
 DEGREE_WORDS = frozenset({"completely", "totally", "entirely", "fully", "quite", "pretty",
                           "fairly", "largely"})
 # What a label may be given to say its concept is absent, in lists and tables: "Bus: no",

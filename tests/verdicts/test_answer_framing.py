@@ -5,9 +5,10 @@ marked unsupported) is read again inside each framing below, as chat VLMs write 
 acknowledgment or a filler before it ("Sure! No.", "Okay, so no."), the evidence it rests on
 ("Based on the image, no."), a label ("Answer: no"), a bullet ("- No."), a closing courtesy
 ("No. Hope this helps!"), the end-of-turn token of a raw generation ("No.</s>"), its sentences
-on lines of their own, in lower case, with "; but" for ", but", and without its closing stop.
-Each must give the line's own expected reading. Before `formats.unframed`, "Sure! I don't
-think so." read as a yes and "Based on the image, nope." put the bus it denied in the frame.
+on lines of their own, in lower case, with "; but" for ", but", with other names of its
+concepts ("bike", "zebra crossing"), and without its closing stop. Each must give the line's
+own expected reading. Before `formats.unframed`, "Sure! I don't think so." read as a yes and
+"Based on the image, nope." put the bus it denied in the frame.
 Each question is also asked again as chat templates and benchmarks wrap it
 (`PROMPT_FRAMINGS`).
 """
@@ -23,6 +24,20 @@ from test_held_out_answers import CASES
 from drivexplain.operators.contrastive import load_vocabulary
 from drivexplain.operators.verdicts.concepts import ConceptExtractor
 
+# Other names of the same concepts, which must read as the names they replace.
+OTHER_NAMES = (("bicycles", "bikes"), ("bicycle", "bike"), ("traffic lights", "traffic signals"),
+               ("traffic light", "traffic signal"), ("crosswalks", "zebra crossings"),
+               ("crosswalk", "zebra crossing"), ("traffic cones", "cones"),
+               ("traffic cone", "cone"))
+
+
+def _renamed(answer: str) -> str:
+    for name, other in OTHER_NAMES:
+        answer = re.sub(rf"\b{name}\b", other, answer)
+        answer = re.sub(rf"\b{name.capitalize()}\b", other.capitalize(), answer)
+    return answer
+
+
 FRAMINGS: dict[str, Callable[[str], str]] = {
     "acknowledged": lambda a: "Sure! " + a,
     "filler first": lambda a: "Okay, so " + a[:1].lower() + a[1:],
@@ -35,6 +50,7 @@ FRAMINGS: dict[str, Callable[[str], str]] = {
     "one sentence a line": lambda a: re.sub(r"([.!?]) ", r"\1\n", a),
     "lower case": str.lower,
     "semicolon before but": lambda a: a.replace(", but", "; but"),
+    "other names": _renamed,
     "no closing stop": lambda a: a.rstrip(" .!"),
 }
 # What a chat template or a benchmark wraps the question in.

@@ -1643,7 +1643,8 @@ REFUSAL_READINGS = [
 ]
 
 # absence and doubt in other words: "nowhere", "nary", "fail to see", an adverb before
-# "absent", "Not that I can find." after an echoed question, "Presumably."
+# "absent", "Not that I can find." after an echoed question, "Presumably.", a place by another
+# name said to be empty
 OTHER_WORD_READINGS = [
     ("Is there a bus?", "The bus is nowhere to be seen.", set(), {"bus"}),
     ("Is there a pedestrian?", "I fail to see any pedestrian.", set(), {"pedestrian"}),
@@ -1654,6 +1655,8 @@ OTHER_WORD_READINGS = [
     ("Is there a bus?", "A bus? Not that I can find.", set(), {"bus"}),
     ("Is there a motorcycle?", "Presumably, judging by the single headlight.",
      {"motorcycle", "headlights"}, set()),
+    ("Is there a pedestrian in the crosswalk?", "The zebra crossing is empty.", {"crosswalk"},
+     {"pedestrian"}),
 ]
 
 
