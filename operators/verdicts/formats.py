@@ -43,14 +43,17 @@ _ROLE = re.compile(r"<\|im_start\|>\s*(?:assistant|user|system)?"
 # The question it repeats is not the answer; what follows the last "[/INST]" is.
 _ECHOED_TURN = re.compile(r"^.*\[/INST\]", re.S | re.I)
 # What a chat model frames its answer with, removed where more text stands beside it: an
-# acknowledgment or a filler before it ("Sure!", "Certainly.", "Well,", "Okay, so"; "Sure."
-# alone is a yes, "Certainly not." a no), the evidence it rests on ("Based on the image,",
-# "From what I can see,"), a label ("Answer:", "**Final answer:**"), and a closing courtesy
+# acknowledgment or a filler before it ("Sure!", "Certainly.", "Well,", "Okay, so", "In short,",
+# "To answer your question:"; "Sure." alone is a yes, "Certainly not." a no), the evidence it
+# rests on ("Based on the image,", "From what I can see,"), a label ("Answer:", "**Final
+# answer:**", "The answer is:", a "### Answer" heading), and a closing courtesy
 # ("Hope this helps!", "Let me know if you need anything else."; alone, it is no answer).
 _ACKNOWLEDGMENT = re.compile(
     r"^\s*(?:(?:okay|ok|alright|well),?\s+so,?|so,"
     r"|(?:sure(?: thing)?|certainly|of course|okay|ok|alright|all right|absolutely"
-    r"|great question|good question|happy to help|well|hmm+|um+|uh+)\s*[!.,])\s+(?=\S)", re.I)
+    r"|great question|good question|happy to help|well|hmm+|um+|uh+)\s*[!.,]"
+    r"|(?:in short|in summary|to summari[sz]e|to sum up|overall|simply put|in conclusion"
+    r"|to answer your question|in answer to your question)\s*[,:])\s+(?=\S)", re.I)
 # A bullet before a one-line answer: "- No more than two."
 _BULLET = re.compile(r"^\s*[-*\u2022]\s+(?=[^\n]*$)")
 _EVIDENCE = re.compile(
@@ -62,8 +65,9 @@ _EVIDENCE = re.compile(
     r"|from what i can (?:see|tell)|as far as i can (?:see|tell)|upon (?:closer )?inspection"
     r"|at first glance)\s*,\s+(?=\S)", re.I)
 _LABEL = re.compile(
-    r"^\s*(?:\*\*)?(?:(?:final|short|my)\s+)?(?:answer|response|reply|output|assistant|gpt"
-    r"|bot|a)(?:\*\*)?\s*:\s*(?:\*\*)?\s*(?=\S)", re.I)
+    r"^\s*(?:(?:\*\*)?(?:(?:final|short|my)\s+)?(?:answer|response|reply|output|assistant"
+    r"|gpt|bot|a)(?:\*\*)?\s*:|the (?:final |short )?answer is\s*:"
+    r"|#+\s*(?:(?:final|short)\s+)?answer\s*\n)\s*(?:\*\*)?\s*(?=\S)", re.I)
 _QUOTED = re.compile(r'^\s*["\u201c]([^"\u201c\u201d]+)["\u201d]\s*$')
 _COURTESY = re.compile(
     r"(?:^|(?<=\S)\s+)(?:i )?hope (?:this|that) (?:helps|answers your question)[!.]?\s*$"

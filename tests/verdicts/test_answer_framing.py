@@ -3,13 +3,14 @@
 Every held-out answer the reader reads right (`tests/data/held_out_answers.jsonl`, lines not
 marked unsupported) is read again inside each framing below, as chat VLMs write them: an
 acknowledgment or a filler before it ("Sure! No.", "Okay, so no."), the evidence it rests on
-("Based on the image, no."), a label ("Answer: no"), a bullet ("- No."), a closing courtesy
-("No. Hope this helps!"), the end-of-turn token of a raw generation ("No.</s>"), its sentences
-on lines of their own, in lower case, with "; but" for ", but", with other names of its
-concepts ("bike", "zebra crossing"), and without its closing stop. Each must give the line's
-own expected reading. Before `formats.unframed`, "Sure! I don't think so." read as a yes and
-"Based on the image, nope." put the bus it denied in the frame.
-Each question is also asked again as chat templates and benchmarks wrap it
+("Based on the image, no."), a label ("Answer: no", "The answer is: no", "### Answer\nNo."),
+a summing up ("In short, no.", "To answer your question: no."), a bullet ("- No."), a closing
+courtesy ("No. Hope this helps!"), the end-of-turn token of a raw generation ("No.</s>"), its
+sentences on lines of their own, in lower case, with "; but" for ", but", with other names of
+its concepts ("bike", "zebra crossing"), and without its closing stop. Each must give the
+line's own expected reading. Before `formats.unframed`, "Sure! I don't think so." read as a
+yes and "Based on the image, nope." put the bus it denied in the frame. Each question is also
+asked again as chat templates and benchmarks wrap it
 (`PROMPT_FRAMINGS`).
 """
 
@@ -44,6 +45,10 @@ FRAMINGS: dict[str, Callable[[str], str]] = {
     "well": lambda a: "Well, " + a[:1].lower() + a[1:],
     "evidence first": lambda a: "Based on the image, " + a[:1].lower() + a[1:],
     "labelled": lambda a: "Answer: " + a,
+    "the answer is": lambda a: "The answer is: " + a,
+    "a heading": lambda a: "### Answer\n" + a,
+    "summed up": lambda a: "In short, " + a[:1].lower() + a[1:],
+    "answering": lambda a: "To answer your question: " + a,
     "a bullet": lambda a: "- " + a if "\n" not in a else a,
     "courteous": lambda a: a + " Hope this helps!",
     "end of turn": lambda a: "\n" + a + "</s>",

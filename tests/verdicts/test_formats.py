@@ -138,6 +138,11 @@ def test_brackets_nested_past_the_stack_are_read_as_prose() -> None:
     ("In the image, a bus is on the left.", "a bus is on the left."),
     ("In the left lane, a bus.", "In the left lane, a bus."),  # a place, no evidence
     ("Okay, so no.", "no."),
+    ("In short, nope.", "nope."),
+    ("To answer your question: Nope.", "Nope."),
+    ("The answer is: No.", "No."),
+    ("### Answer\nNo.", "No."),
+    ("The answer is no.", "The answer is no."),  # a sentence, read as one
     ("- No more than two.", "No more than two."),
     ("- car\n- bus", "- car\n- bus"),  # a list keeps its bullets
 ])
