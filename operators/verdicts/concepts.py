@@ -315,6 +315,9 @@ from drivexplain.operators.verdicts.yesno import (
     yes_or_no,
 )
 
+# The vehicles a person may ride in or on, as a passenger or rider (`_passengers`).
+VEHICLES = HYPERNYMS["vehicle"] | {"vehicle"}
+
 
 class TextGenerator(Protocol):
     """What the optional LLM hook needs: the VLM backend's text-only generation."""
@@ -562,11 +565,10 @@ class ConceptExtractor:
         """A person in or on a vehicle is a passenger or its rider, no pedestrian: "How many
         people are in the bus?" asks about none, and "someone on a motorcycle" is the
         motorcycle's. The vehicle stays."""
-        vehicles = HYPERNYMS["vehicle"] | {"vehicle"}
         aboard = set()
         for person, vehicle in itertools.pairwise(items):
             glue = [t for t in toks[person.stop : vehicle.start] if t not in AUXILIARIES]
-            if (person.concept == "pedestrian" and vehicle.concept.lower() in vehicles
+            if (person.concept == "pedestrian" and vehicle.concept.lower() in VEHICLES
                     and glue[:1] in (["in"], ["inside"], ["aboard"], ["on"])
                     and all(t in RIDING_GLUE for t in glue[1:])):
                 aboard.add(id(person))

@@ -74,22 +74,22 @@ class Question:
     def alternatives(self, prompt: Extraction) -> tuple[str, ...]:
         """The concepts the prompt asks about as alternatives ("Are there any cars or
         trucks?"), which a yes naming one of them leaves as they were; else ()."""
-        asked = self.asked(prompt)
-        mentions = [m for m in self.mentions if m.concept in asked]
-        if len(mentions) < 2:
-            return ()
-        return asked if "or" in self.toks[mentions[0].stop : mentions[-1].start] else ()
+        return self._joined(prompt, ("or",))
 
     def coordinated(self, prompt: Extraction) -> tuple[str, ...]:
         """The concepts the prompt asks about together, joined by "or" or "and" ("Are there
         pedestrians and cyclists?"), of which an answer naming only some ("Only pedestrians.")
         denies the rest; else ()."""
+        return self._joined(prompt, ("or", "and"))
+
+    def _joined(self, prompt: Extraction, joiners: tuple[str, ...]) -> tuple[str, ...]:
+        """The asked concepts when two or more are named with one of `joiners` between."""
         asked = self.asked(prompt)
         mentions = [m for m in self.mentions if m.concept in asked]
         if len(mentions) < 2:
             return ()
         between = self.toks[mentions[0].stop : mentions[-1].start]
-        return asked if "or" in between or "and" in between else ()
+        return asked if any(j in between for j in joiners) else ()
 
     def presupposed(self) -> bool:
         """Whether the question takes its concept as given and asks something of it: a
