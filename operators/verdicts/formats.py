@@ -83,11 +83,15 @@ _ROLE_LABEL = re.compile(
 # "Please look at the image.", "Answer briefly.", "Please answer yes or no.", "Answer with a
 # single letter.", "Be concise."
 _INSTRUCTION = re.compile(
-    r"(?:(?<=^)|(?<=[.?!:]\s))\s*(?:please\s+)?(?:(?:answer|respond|reply)"
+    r"(?:(?<=^)|(?<=[.?!:]\s)|(?<=\n))\s*(?:please\s+)?(?:(?:answer|respond|reply)"
     r"(?:\s+(?:the question|briefly|concisely|shortly|honestly|truthfully|only|just"
-    r"|in (?:one|a single|a) (?:word|sentence|phrase)|using (?:one|a single) (?:word|phrase)"
+    r"|in (?:one|a single|a) (?:word|sentence|phrase)"
+    r"|using (?:one|a single) (?:word|phrase)(?: or (?:word|phrase))?"
     r"|with (?:yes or no|a yes or no|yes/no|a single (?:word|letter)|one word|one letter|the "
-    r"(?:option'?s? )?letter(?: of the (?:correct )?option)?)|yes or no|yes/no))*"
+    r"(?:option'?s? )?letter(?: of the (?:correct )?option)?)|yes or no|yes/no"
+    r"|from the (?:given )?(?:choices|options)|directly))*"
+    r"|(?:select|choose|pick) the (?:correct|best|right) (?:answer|option|choice)"
+    r"(?: from the (?:given )?(?:choices|options)(?: (?:above|below))?)?"
     r"|look (?:carefully )?at the (?:image|picture|photo|frame)(?: carefully)?"
     r"|be (?:brief|concise)|think step by step)\s*[.!:]", re.I)
 _QUESTION_OPENING = re.compile(
@@ -151,8 +155,18 @@ _DECODER = json.JSONDecoder()
 # How much of an answer, and how many closing brackets, a Python literal is looked for in.
 _LITERAL_MAX_CHARS = 20_000
 _LITERAL_MAX_TRIES = 8
-# Lettered options in a prompt: "(A) Yes (B) No", "A. bus B. bicycle", "A) left B) right".
-_OPTION = re.compile(r"(?:^|(?<=[\s:?]))(?:\(([A-Ha-h])\)|([A-H])[.)])\s+")
+# Lettered options in a prompt: "(A) Yes (B) No", "A. bus B. bicycle", "a) left b) right".
+_OPTION = re.compile(r"(?:^|(?<=[\s:?]))(?:\(([A-Ha-h])\)|([A-Ha-h])[.)])\s+")
+# Options that only say yes or no, or that the model cannot tell: the answer's form, which the
+# question asks nothing through ("Is the car red? A. Yes B. No").
+_YES_NO_OPTIONS = frozenset({"yes", "no", "not sure", "unsure", "cannot tell", "can't tell",
+                             "cannot be determined", "unknown", "i don't know", "maybe"})
+# An instruction that follows the last option on its line, which is not that option's text:
+# "A. Yes B. No Please answer yes or no."
+_AFTER_OPTION = re.compile(r"\s+(?=(?:please\s+)?(?:answer|respond|reply|select|choose|pick)\b)",
+                           re.I)
+# The label that opens a prompt's options: "Options:", "Choices:".
+_OPTIONS_LABEL = re.compile(r"\b(?:options|choices|answer choices)\s*:\s*$", re.I)
 # A letter answering them, after an optional "Answer:" label: "B", "(B) No", "A. yes".
 _LETTER = re.compile(
     r"^\W*(?:(?:final\s+)?answer\W*:\W*)?(?:option\s+)?\(?([A-Ha-h])\)?\**(?:[.:)]\s*|\s*$)(.*)$",
@@ -183,7 +197,8 @@ def question_text(prompt: str) -> str:
     right"). Options the prompt offers ("A. Yes B. No") stay. "<image>\nIs the car red?
     Answer briefly." asks "Is the car red?"."""
     text = _TAG.sub(" ", _ROLE.sub(" ", prompt))
-    text = _IN_THE_IMAGE.sub("", _INSTRUCTION.sub(" ", _ROLE_LABEL.sub(" ", text)))
+    text = _INSTRUCTION.sub(" ", _without_yes_no_options(_ROLE_LABEL.sub(" ", text)))
+    text = _IN_THE_IMAGE.sub("", text)
     text = " ".join(text.split())
     if "?" not in text and (_QUESTION_OPENING.match(text) or _TAG_QUESTION.search(text)):
         text = text.rstrip(" .") + "?"  # "Is the road snowy" typed without its mark
@@ -245,14 +260,40 @@ def correction(answer: str) -> tuple[str, str] | None:
 
 def options(prompt: str) -> dict[str, str]:
     """The prompt's lettered options, {"A": "Yes", "B": "No"}: letters in order from A, at
-    least two, each with its text up to the next one. No options: {}."""
+    least two, each with its text up to the next one, its line's end or an instruction after
+    it ("B. No Please answer yes or no."). No options: {}."""
+    return {letter: text for letter, _, _, text in _lettered(prompt)}
+
+
+def _lettered(prompt: str) -> list[tuple[str, int, int, str]]:
+    """Each option of `options` as (letter, where its mark starts, where its text ends, its
+    text); [] when the prompt offers none."""
     marks = list(_OPTION.finditer(prompt))
     letters = [(m.group(1) or m.group(2)).upper() for m in marks]
     if len(marks) < 2 or letters != [chr(ord("A") + i) for i in range(len(marks))]:
-        return {}
-    ends = [m.start() for m in marks[1:]] + [len(prompt)]
-    return {letter: prompt[m.end() : end].strip(" \n,;.") for letter, m, end in
-            zip(letters, marks, ends, strict=True)}
+        return []
+    found = []
+    for letter, mark, upto in zip(letters, marks, [m.start() for m in marks[1:]] + [len(prompt)],
+                                  strict=True):
+        line_end = prompt.find("\n", mark.end(), upto)
+        end = upto if line_end < 0 else line_end
+        instruction = _AFTER_OPTION.search(prompt, mark.end(), end)
+        end = end if instruction is None else instruction.start()
+        found.append((letter, mark.start(), end, prompt[mark.end() : end].strip(" \n,;.")))
+    return found
+
+
+def _without_yes_no_options(prompt: str) -> str:
+    """`prompt` without options that only offer a yes, a no or "cannot tell"
+    (`_YES_NO_OPTIONS`), and the label before them: "Is the car red? A. Yes B. No" asks "Is
+    the car red?". Other options stay, as they name what is asked about ("Which is ahead? A.
+    bus B. bicycle")."""
+    found = _lettered(prompt)
+    said = {text.lower().rstrip(".!") for _, _, _, text in found}
+    if not found or not {"yes", "no"} <= said or not said <= _YES_NO_OPTIONS:
+        return prompt
+    before = _OPTIONS_LABEL.sub("", prompt[: found[0][1]])
+    return f"{before} {prompt[found[-1][2] :]}"
 
 
 def _option_text(answer: str, offered: dict[str, str]) -> str:

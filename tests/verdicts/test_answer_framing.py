@@ -11,7 +11,9 @@ its concepts ("bike", "zebra crossing"), and without its closing stop. Each must
 line's own expected reading. Before `formats.unframed`, "Sure! I don't think so." read as a
 yes and "Based on the image, nope." put the bus it denied in the frame. Each question is also
 asked again as chat templates and benchmarks wrap it
-(`PROMPT_FRAMINGS`).
+(`PROMPT_FRAMINGS`), and a yes/no question with the lettered options a benchmark offers it
+(`YES_NO_OPTIONS`): before `formats.question_text` took them off, "Is the car red? A. Yes B.
+No" had lost its colour, and "B" to it denied nothing.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from test_held_out_answers import CASES
 
 from drivexplain.operators.contrastive import load_vocabulary
 from drivexplain.operators.verdicts.concepts import ConceptExtractor
+from drivexplain.operators.verdicts.formats import options
 
 # Other names of the same concepts, which must read as the names they replace.
 OTHER_NAMES = (("bicycles", "bikes"), ("bicycle", "bike"), ("traffic lights", "traffic signals"),
@@ -67,6 +70,17 @@ PROMPT_FRAMINGS: dict[str, Callable[[str], str]] = {
     "instruction after": lambda q: q + " Please answer yes or no.",
     "in this image": lambda q: q[:-1] + " in this image?" if q.endswith("?") else q,
     "no question mark": lambda q: q.rstrip("?"),
+    "short answer asked": lambda q: q + "\nAnswer the question using a single word or phrase.",
+}
+# Options a benchmark offers with a yes/no question, which ask nothing more than the question.
+YES_NO_OPTIONS = {
+    "inline": " A. Yes B. No",
+    "bracketed": " (A) Yes (B) No",
+    "MMBench": "\nA. Yes\nB. No\nAnswer with the option's letter from the given choices directly.",
+    "lower case": " a) yes b) no",
+    "labelled": "\nOptions:\nA. Yes\nB. No\nPlease select the correct answer from the options "
+                "above.",
+    "cannot tell": " A. Yes B. No C. Cannot tell",
 }
 READ_RIGHT = [c for c in CASES if "unsupported" not in c]
 # "No pedestrians?" is a question only by its mark; without it, it says there are none.
@@ -74,6 +88,9 @@ ASKED_BY_ITS_OPENING = [c for c in READ_RIGHT if re.match(
     r"(?:is|are|was|were|does|do|did|can|could|will|would|has|have|isn't|aren't|wasn't"
     r"|weren't|doesn't|don't|didn't|can't|what|which|where|how|who|why|when)\b",
     c["prompt"], re.I) or re.search(r",\s*(?:right|do you)\?$", c["prompt"])]
+ASKED_YES_OR_NO = [c for c in READ_RIGHT if re.match(
+    r"(?:is|are|was|were|does|do|did|can|could|has|have|isn't|aren't)\b", c["prompt"], re.I)
+    and not options(c["prompt"])]
 
 
 @pytest.fixture(scope="module")
@@ -133,3 +150,23 @@ def test_an_echoed_question_is_not_the_answer(extractor: ConceptExtractor, echo:
     assert len(cases) > 1500
     _read_as_expected(extractor, [
         (c, c["prompt"], echo.format(question=c["prompt"], answer=c["answer"])) for c in cases])
+
+
+@pytest.mark.parametrize("offered", YES_NO_OPTIONS)
+def test_yes_no_options_ask_nothing_more(extractor: ConceptExtractor, offered: str) -> None:
+    """A yes/no question with options that only say yes or no asks what the question asks:
+    each answer reads as it does without them, and each letter as the word it stands for
+    ("B" to "Is the car red? A. Yes B. No" as "No" to "Is the car red?")."""
+    suffix = YES_NO_OPTIONS[offered]
+    assert len(ASKED_YES_OR_NO) > 1000
+    _read_as_expected(extractor, [(c, c["prompt"] + suffix, c["answer"]) for c in ASKED_YES_OR_NO])
+    wrong = []
+    for case in ASKED_YES_OR_NO:
+        for word, letter in (("Yes", "A"), ("No", "B")):
+            said = extractor.answer(word, extractor.prompt(case["prompt"]))
+            chosen = extractor.answer(letter.lower() if offered == "lower case" else letter,
+                                      extractor.prompt(case["prompt"] + suffix))
+            if (chosen.concepts, chosen.denied) != (said.concepts, said.denied):
+                wrong.append(f"{case['id']} {case['prompt']!r} {letter}")
+    assert not wrong, f"{len(wrong)} letters read otherwise than their words:\n" + "\n".join(
+        wrong[:20])

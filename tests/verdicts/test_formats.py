@@ -75,6 +75,10 @@ def test_options_are_lettered_from_a_in_order() -> None:
     assert options("Is there a car at exit B. or C.?") == {}  # not from A
     assert options("Is there a car? (A) Yes") == {}  # one option is no choice
     assert options("Is there a bus?") == {}
+    assert options("Is the road wet? a. yes b. no") == {"A": "yes", "B": "no"}
+    # an option ends at its line's end: the instruction after it is not its text
+    assert options("Is there a car?\nA. Yes\nB. No\nAnswer with the option's letter.") == {
+        "A": "Yes", "B": "No"}
 
 
 @pytest.mark.parametrize(("answer", "prose"), [
@@ -160,8 +164,15 @@ def test_a_raw_generation_ends_its_turn_after_the_letter() -> None:
     ("USER: <image>\nIs the car red? ASSISTANT:", "Is the car red?"),
     ("Q: Is there a bus? Answer briefly.", "Is there a bus?"),
     ("Please look at the image. Is the road wet in this image?", "Is the road wet?"),
-    ("Is there a cyclist? Answer with a single letter. A. Yes B. No",
-     "Is there a cyclist? A. Yes B. No"),  # the options stay for the letter's reading
+    # options that only say yes or no are the answer's form; the letter is read on the prompt
+    ("Is there a cyclist? Answer with a single letter. A. Yes B. No", "Is there a cyclist?"),
+    ("Is the car red?\nA. Yes\nB. No\nAnswer with the option's letter from the given choices "
+     "directly.", "Is the car red?"),
+    ("Is the bus yellow?\nOptions:\nA. Yes\nB. No\nPlease select the correct answer from the "
+     "options above.", "Is the bus yellow?"),
+    ("Is the road wet? a) yes b) no c) cannot tell", "Is the road wet?"),
+    ("Which is ahead? A. bus B. bicycle", "Which is ahead? A. bus B. bicycle"),  # they ask
+    ("Is there a bus?\nAnswer the question using a single word or phrase.", "Is there a bus?"),
     ("Is the road snowy", "Is the road snowy?"),
     ("There's no truck, right", "There's no truck, right?"),
     ("No pedestrians", "No pedestrians"),  # a question only by its mark, which it lacks
