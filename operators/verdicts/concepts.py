@@ -577,7 +577,8 @@ class ConceptExtractor:
     def _hypernyms(self, toks: list[str], items: list[_Item], context: Sequence[str]) -> None:
         """A definite word for a whole kind ("the vehicle") becomes the one prompt concept of
         that kind, so that what the answer says of it reaches that concept ("The vehicle is
-        blue." after "What colour is the car?"). A plural stays itself."""
+        blue." after "What colour is the car?"). A plural stays itself, and so does one said to
+        be another of the kind ("Is there a van?" "No, the vehicle ahead is a bus.")."""
         for it in items:
             kind = HYPERNYMS.get(it.concept.lower())
             if (kind is None or it.start == 0 or toks[it.start - 1] not in DEFINITES
@@ -585,7 +586,11 @@ class ConceptExtractor:
                 continue  # "the vehicles present are cars" is about the scene
             targets = [c for c in dict.fromkeys(context)
                        if _uncoloured(c).lower() in kind]
-            if len(targets) == 1:
+            end = next((k for k in range(it.stop, len(toks)) if toks[k] in BREAKS), len(toks))
+            verb = next((k for k in range(it.stop, end) if toks[k] in COPULAS), end)
+            named = {_uncoloured(o.concept).lower() for o in items
+                     if verb < o.start < end and o.concept != it.concept}
+            if len(targets) == 1 and not (named & kind) - {_uncoloured(targets[0]).lower()}:
                 it.concept, it.inherited = targets[0], True
 
     def _head_items(self, toks: list[str], lemmas: list[str], items: list[_Item],

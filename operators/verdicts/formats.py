@@ -167,10 +167,12 @@ _AFTER_OPTION = re.compile(r"\s+(?=(?:please\s+)?(?:answer|respond|reply|select|
                            re.I)
 # The label that opens a prompt's options: "Options:", "Choices:".
 _OPTIONS_LABEL = re.compile(r"\b(?:options|choices|answer choices)\s*:\s*$", re.I)
-# A letter answering them, after an optional "Answer:" label: "B", "(B) No", "A. yes".
+# A letter answering them, after an optional "Answer:" label, alone or with more after a stop,
+# a dash, a comma, a line break or a bracket: "B", "(B) No", "A. yes", "B - only a truck.",
+# "B\n\nNote: it is dark.", "B (no bus visible)".
 _LETTER = re.compile(
-    r"^\W*(?:(?:final\s+)?answer\W*:\W*)?(?:option\s+)?\(?([A-Ha-h])\)?\**(?:[.:)]\s*|\s*$)(.*)$",
-    re.S | re.I)
+    r"^\W*(?:(?:final\s+)?answer\W*:\W*)?(?:option\s+)?\(?([A-Ha-h])\)?\**"
+    r"(?:[.:)]\s*|\s*$|\s*[-\u2013\u2014,;]\s*|[ \t]*\n\s*|\s+(?=\())(.*)$", re.S | re.I)
 # ... or after "the answer is" at the end: "Step by step, ... The answer is (B)."
 _FINAL_LETTER = re.compile(
     r"\banswer(?:\s+is|\s*:)(\s*\**\s*(?:option\s+)?\(?([A-Ha-h])\)?\**[.!]?\**\s*)$", re.I)
@@ -311,7 +313,8 @@ def _option_text(answer: str, offered: dict[str, str]) -> str:
     option, rest = offered[match.group(1).upper()], match.group(2).strip()
     if not rest:
         return option
-    return rest if rest.lower().startswith(option.lower()) else f"{option}. {rest}"
+    said = re.match(rf"{re.escape(option)}\b", rest, re.I)  # "No, ...", not "Note: ..."
+    return rest if said else f"{option}. {rest}"
 
 
 def _json_text(text: str) -> str | None:

@@ -556,6 +556,13 @@ def test_the_vehicle_is_the_prompts_one_vehicle(extractor: ConceptExtractor) -> 
                            ("Is there a pedestrian?", "The vehicle is blue."),
                            ("What colour is the car?", "A vehicle is parked.")):
         assert extractor.answer(answer, extractor.prompt(prompt)).concepts == ("vehicle",)
+    # a vehicle said to be another kind is that one, not the prompt's
+    van = extractor.prompt("Is there a van?")
+    bus = extractor.answer("No, the vehicle ahead is a bus.", van)
+    assert (set(bus.concepts), bus.denied) == ({"vehicle", "bus"}, ("van",))
+    assert extractor.answer("Yes, the vehicle on the left is a van.", van).concepts == ("van",)
+    assert set(extractor.answer("The vehicle next to the bus is blue.", car).concepts) == {
+        "blue car", "bus"}
 
 
 def test_list_numbers_parts_comparisons_and_a_yes_to_a_colour(extractor: ConceptExtractor

@@ -93,6 +93,13 @@ def test_options_are_lettered_from_a_in_order() -> None:
     ("Option B", "No"),
     ("The correct answer is **B**.", "The correct answer is No."),
     ("The answer is option A.", "The answer is Yes."),
+    # more after the letter, past a dash, a comma, a line break or a bracket
+    ("B - only a truck.", "No. only a truck."),
+    ("(B) \u2014 a truck.", "No. a truck."),
+    ("B, since the only large vehicle is a truck.", "No. since the only large vehicle is a truck."),
+    ("B\n\nNote: it is dark.", "No. Note: it is dark."),  # "Note" is no "No"
+    ("**B** (no cone visible)", "No. (no cone visible)"),
+    ("A, Yes.", "Yes."),
 ])
 def test_a_letter_is_its_option(answer: str, prose: str) -> None:
     assert plain_answer(answer, "Is there a traffic cone? (A) Yes (B) No") == prose
