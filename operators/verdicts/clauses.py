@@ -104,6 +104,7 @@ from drivexplain.operators.verdicts.lexicon import (
     SUBJECT_PRONOUNS,
     SUBJECTS,
     THERE_ONE_FILLER,
+    TIME_ADVERBS,
     UNSURE_WORDS,
     UNTIL_WORDS,
     UPPER_BOUNDS,
@@ -276,12 +277,28 @@ def future_at(toks: list[str], copula: int) -> bool:
 
 def clause_start(toks: list[str], k: int) -> int:
     """The index of the break or clause word before `k` that opens its clause (-1 at the
-    text's start)."""
+    text's start). An "and" or "or" between two colours opens none: "The car with red and
+    blue lights is black." is one clause about the car."""
     begin = k - 1
     while begin >= 0 and toks[begin] not in BREAKS and (
-            toks[begin] not in CLAUSE_WORDS or adverb_before_verb(toks, begin)):
+            toks[begin] not in CLAUSE_WORDS or adverb_before_verb(toks, begin)
+            or (toks[begin] in ("and", "or") and 0 < begin < k - 1
+            and toks[begin - 1] in COLOURS and toks[begin + 1] in COLOURS)):
         begin -= 1
     return begin
+
+
+def subject_clause_start(toks: list[str], k: int) -> int:
+    """`clause_start` for a predicate at `k`, reaching past an aside between commas that stands
+    between the predicate and its subject: in "The car, which is on the left, is black." and
+    "The road, as far as I can tell, appears to be wet." the clause opens before "The"."""
+    begin = clause_start(toks, k)
+    if toks[begin : begin + 1] != [","] or not all(
+            t in COPULAS or t in PREDICATE_FILLER or t in TIME_ADVERBS
+            for t in toks[begin + 1 : k]):
+        return begin
+    opened = clause_start(toks, begin)
+    return clause_start(toks, opened) if opened >= 0 and toks[opened] == "," else begin
 
 
 def goes_on_about_it(toks: list[str], negated: bool) -> bool:
@@ -477,7 +494,7 @@ def says_empty(toks: list[str]) -> bool:
             j += 1
         if j >= len(toks) or toks[j] not in EMPTY_WORDS:
             continue
-        begin = clause_start(toks, k)
+        begin = subject_clause_start(toks, k)
         if any(lemma(t) in EMPTY_PLACES for t in toks[begin + 1 : k]):
             return True
     return False

@@ -241,6 +241,7 @@ from drivexplain.operators.verdicts.clauses import (
     scarce_at,
     set_aside_scopes,
     state_at,
+    subject_clause_start,
     supposed_scopes,
     unlabelled,
     unsupposed,
@@ -602,10 +603,12 @@ class ConceptExtractor:
             if len(key) > 1 and (key[-1],) not in self._phrases:
                 by_head.setdefault(key[-1], []).append(concept)
         covered = {k for it in items for k in range(it.start, it.stop)} | _in_compounds(lemmas)
+        vehicles = [(it.start, it.stop) for it in items  # "a parked car", "the hood of a car"
+                    if it.concept.lower().rsplit(" ", 1)[-1] in _VEHICLE_HEADS]
         found = []
         for i, lem in enumerate(lemmas):
-            if i in covered:
-                continue
+            if i in covered or (lem in self._coloured_heads and _vehicle_lamp(toks, i, vehicles)):
+                continue  # "a fire engine with its red lights flashing" shows no traffic light
             before = toks[i - 1] if i > 0 else ""
             targets = list(dict.fromkeys(by_head.get(lem, ())))
             if toks[i] in ORDINAL_PRONOUNS and before in DEFINITES:
@@ -666,12 +669,13 @@ class ConceptExtractor:
             absent = colour is None and state is None and predicate_absent(toks, k)
             if colour is None and state is None and not absent:
                 continue
-            begin = clause_start(toks, k)
+            begin = subject_clause_start(toks, k)
             in_clause = [it for it in items if begin < it.start < k]
             if at is not None and any(at < it.start <= at + 2 and not any(
                     same_thing(it.concept, s.concept) for s in in_clause) for it in items):
                 continue  # "in front of the car is a white truck": the white is the truck's
-            pronoun = next((j for j in range(k - 1, begin, -1) if toks[j] in PRONOUNS), None)
+            own = clause_start(toks, k)  # past an aside, its pronouns are not the subject
+            pronoun = next((j for j in range(k - 1, own, -1) if toks[j] in PRONOUNS), None)
             before = [it for it in items if stops[k] < it.stop <= begin]
             if in_clause and (pronoun is None or pronoun < in_clause[-1].start):
                 subjects = [in_clause[0]]
@@ -735,7 +739,7 @@ class ConceptExtractor:
             end = next((m for m in range(j, len(toks)) if toks[m] in SENTENCE_BREAKS), len(toks))
             if j >= len(toks) or toks[j] not in PLAIN_OPPOSITES or toks[end:end + 1] == ["?"]:
                 continue  # "Does the road look dry?" asks; `_state_question` reads it
-            begin = clause_start(toks, k)
+            begin = subject_clause_start(toks, k)
             for it in items:
                 stated = self._with_state(it.concept, OPPOSITE_STATES[toks[j]])
                 if begin < it.start < k and not it.absent and stated != it.concept:
@@ -1307,6 +1311,50 @@ def _circumstance(toks: list[str], it: _Item) -> bool:
     while j >= 0 and toks[j] == "the":
         j -= 1
     return it.concept.lower() in FRAME_CONDITIONS and j >= 0 and toks[j] in ("at", "in")
+
+
+# The last words of the concepts that are or hold a vehicle, which has lamps of its own.
+_VEHICLE_HEADS = frozenset(v.rsplit(" ", 1)[-1] for v in VEHICLES)
+# Words between a vehicle's "with" or comma and its lamps: "with its red and blue lights".
+_LAMP_WORDS = COLOURS | {"and", "its", "their", "flashing", "blinking", "bright", "rotating",
+                         "strobe", "emergency", "roof"}
+# What says lamps after a vehicle and its comma are lit: "A fire engine, red lights flashing."
+_LAMPS_LIT = frozenset({"flashing", "blinking", "on", "blazing", "strobing", "rotating", "lit"})
+# What links lamps to the vehicle named after them: "the red lights of a truck", "the red
+# lights ahead belong to a fire engine", "the red lights are on the ambulance".
+_LAMP_OWNED = frozenset({"of", "on", "from", "belong", "belongs", "belonging", "atop"})
+_LAMP_LINKS = _LAMP_OWNED | {"ahead", "are", "is", "to", "the", "a", "an", "that", "which",
+                             "mounted", "top"}
+
+
+def _vehicle_lamp(toks: list[str], i: int, vehicles: list[tuple[int, int]]) -> bool:
+    """Whether the light at `i` is a vehicle's own lamp, not a traffic light: after a
+    vehicle's "with" ("a police car with red and blue lights", "a fire engine approaching with
+    its red lights flashing") or, lit, its comma ("A fire engine, red lights flashing."; not
+    "A truck, red light ahead."), or with a vehicle after it that it is of or on ("the red
+    lights of a truck", "The red lights ahead belong to a fire engine."; not "the light ahead
+    of the bus")."""
+    start = i
+    while start > 0 and toks[start - 1] in _LAMP_WORDS:
+        start -= 1
+    lit = i + 1 < len(toks) and toks[i + 1] in _LAMPS_LIT
+    if start > 0 and (toks[start - 1] == "with" or (toks[start - 1] == "," and lit)):
+        link = start - 1
+        for _, stop in vehicles:
+            between = toks[stop:link]
+            if stop <= link and not any(t in BREAKS for t in between) and (
+                    toks[link] == "with" or not between):
+                return True
+    for begin, stop in vehicles:
+        between = toks[i + 1 : begin]
+        if len(between) > 1 and between[-2] in ("the", "a", "an"):
+            between = between[:-1]  # "on the tow truck"
+        owned = {t for k, t in enumerate(between) if t in _LAMP_OWNED
+                 and not (t == "of" and k > 0 and between[k - 1] == "ahead")}  # "ahead of"
+        place = toks[stop : stop + 2] in (["'s", "left"], ["'s", "right"], ["'s", "front"])
+        if begin > i and set(between) <= _LAMP_LINKS and owned and not place:
+            return True
+    return False
 
 
 def _compound_at(lemmas: list[str], i: int) -> int:

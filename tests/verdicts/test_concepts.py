@@ -1507,6 +1507,17 @@ MORE_COLOUR_READINGS = [
     ("What colour is the car?", "Hard to say at night; it looks grey.",
      {"silver car", "night"}, set()),
     ("Is the light red?", "I can't tell whether it is night.", set(), set()),
+    # a predicate after an aside between commas is its subject's; colours joined by "and" are
+    # one clause's
+    ("Describe the scene.", "The car, which is on the left, is black.", {"black car"}, set()),
+    ("Describe the scene.", "The light, as far as I can see, is red.", {"red traffic light"},
+     set()),
+    ("Is it raining?", "No, the road, as far as I can tell, appears to be wet.", {"wet road"},
+     {"rain"}),
+    ("Describe the scene.", "The road, in my opinion, is dry.", {"road"}, {"wet road"}),
+    ("Describe the scene.", "The car, next to the bus, is white.", {"white car", "bus"}, set()),
+    ("Describe the scene.", "The car with red and blue lights is black.", {"black car"},
+     set()),
 ]
 # negative questions: a negated copula asks about a colour or state as a plain one does; "a
 # couple" alone is a count; "really" opens a yes or a no as "definitely" does
@@ -1638,6 +1649,20 @@ VEHICLE_LAMP_READINGS = [
     ("What colour is the light?", "The turn signal of the van is amber.", {"van"}, set()),
     ("Is there a car?", "Yes, a car with its hazard lights flashing.", {"car"}, set()),
     ("Is the light green?", "Yes, the signal is green.", {"green traffic light"}, set()),
+    # lamps a vehicle has "with", lit after its comma, or of or on it
+    ("Is there a traffic light?", "No, but a police car with red and blue lights is behind us.",
+     {"police car"}, {"traffic light"}),
+    ("Is there a traffic light?", "A fire engine, red lights flashing.", {"fire truck"}, set()),
+    ("Is there a traffic light?", "No. The red lights ahead belong to a fire engine.",
+     {"fire truck"}, {"traffic light"}),
+    ("What is ahead?", "The amber lights on the tow truck.", {"truck"}, set()),
+    # a traffic light near a vehicle stays one
+    ("Is there a traffic light?", "A truck, red light ahead.", {"truck", "red traffic light"},
+     set()),
+    ("Describe the scene.", "The light ahead of the bus is red.", {"bus", "red traffic light"},
+     set()),
+    ("Describe the scene.", "An ambulance with flashing lights is stopped at a red light.",
+     {"ambulance", "red traffic light"}, set()),
 ]
 # A refusal asserts and denies nothing; not seeing a thing in the image is still a no.
 REFUSAL_READINGS = [
