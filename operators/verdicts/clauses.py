@@ -447,6 +447,8 @@ def departed_at(toks: list[str], k: int) -> bool:
     subject has left the frame: "left the frame", "has just left.", "have all driven off",
     "has disappeared", "rode out of frame" (`DEPARTURES`)."""
     j = k
+    if toks[k] == "'s" and _possessor_placed(toks, k):
+        return False  # "on the bus's left": a side of the bus, not "the bus has left"
     if toks[k] in DEPARTURE_AUXILIARIES:
         j = k + 1
         while j < len(toks) and toks[j] in PREDICATE_FILLER:
@@ -465,6 +467,15 @@ def departed_at(toks: list[str], k: int) -> bool:
             rest[2] in OUT_OF_VIEW[("out", "of")]:
         return True  # "rode out of frame", "drove out of view"
     return not needed or (j + 1 < len(toks) and toks[j + 1] in needed)
+
+
+def _possessor_placed(toks: list[str], k: int) -> bool:
+    """Whether the "'s" at `k` closes a definite noun after a preposition ("on the bus's
+    left", "to the truck's right"), which makes it a possessive."""
+    i = k - 1
+    while i > max(k - 4, 0) and toks[i] not in DEFINITES and toks[i] not in BREAKS:
+        i -= 1
+    return toks[i] in DEFINITES and i > 0 and toks[i - 1] in PREPOSITIONS
 
 
 def said_absent_after(toks: list[str], stop: int) -> bool:

@@ -336,7 +336,8 @@ NON_CONCEPT_COMPOUNDS = frozenset({("bus", "stop"), ("bus", "shelter"), ("bus", 
                                    # a vehicle's own lamps, not a traffic light
                                    ("turn", "signal"), ("hazard", "light"),
                                    ("interior", "light"), ("warning", "light"),
-                                   ("emergency", "light")})
+                                   ("emergency", "light"), ("roof", "light"),
+                                   ("roof", "sign")})  # a taxi's, not a road sign
 # Concepts that are people: "Is anyone crossing?" "Just a cyclist." says someone is.
 PERSONS = frozenset({"pedestrian", "cyclist", "child", "person with an umbrella"})
 # What doubts that a thing named is of the kind asked: "a scooter, if that counts".

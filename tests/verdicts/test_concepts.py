@@ -1141,6 +1141,11 @@ DEPARTED_READINGS = [
     ("Is there a pedestrian?", "Not yet, but one is waiting at the curb.",
      {"pedestrian", "curb"}, set()),
     ("Is there a pedestrian?", "Not really.", set(), {"pedestrian"}),
+    # a side of a thing after a preposition is a possessive, not a departure
+    ("Is there a traffic light?", "Yes, the red light on the bus's left.",
+     {"red traffic light", "bus"}, set()),
+    ("Is there a bus?", "The bus's left.", set(), {"bus"}),
+    ("Describe the scene.", "The taxi's roof sign is lit.", {"taxi"}, set()),
 ]
 # "The former" and "the latter" pick one of the last two things named, or of the question's
 # alternatives; "one ... the other" gives each of a kind its own colour; a place "behind it" is
