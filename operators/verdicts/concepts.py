@@ -174,6 +174,10 @@ in `operators.verdicts.questions`):
   when it goes on to name other things ("Silver, on the road."). A yes/no question about a
   colour ("Is the car red?") is answered about the colour: "Yes." is the red car, "No." keeps
   the car and denies the red car.
+- An answer in two parts, one that answers the prompt on its own and a rest that names only
+  other things, is read part by part (`ConceptExtractor._elliptical_split`): "There is. I can
+  also see some trees." asserts the prompt's concept as "There is." does, and "I can see some
+  trees. No, there isn't." denies it as "No, there isn't." does.
 - A subject pronoun opening an answer ("It is turning right.", "They are waiting at the
   curb.") is the question's definite concept ("What is the car on the right doing?"), which the
   answer then asserts; after "Is there a truck?", "It looks like a bus." asserts no truck.
@@ -193,6 +197,7 @@ in `operators.verdicts.questions`):
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -671,8 +676,10 @@ class ConceptExtractor:
                 continue
             begin = subject_clause_start(toks, k)
             in_clause = [it for it in items if begin < it.start < k]
-            if at is not None and any(at < it.start <= at + 2 and not any(
-                    same_thing(it.concept, s.concept) for s in in_clause) for it in items):
+            if at is not None and any(
+                    at < it.start <= at + 2 and not any(t in BREAKS for t in toks[at:it.start])
+                    and not any(same_thing(it.concept, s.concept) for s in in_clause)
+                    for it in items):
                 continue  # "in front of the car is a white truck": the white is the truck's
             own = clause_start(toks, k)  # past an aside, its pronouns are not the subject
             pronoun = next((j for j in range(k - 1, own, -1) if toks[j] in PRONOUNS), None)
@@ -877,6 +884,11 @@ class ConceptExtractor:
 
     def _read_answer(self, text: str, read: str, prompt: Extraction) -> Extraction:
         """`answer` on `read`, the answer as prose; `text` is kept as written."""
+        split = self._elliptical_split(read, prompt)
+        if split is not None:
+            merged = self._merged(*(self._read_answer(part, part, prompt) for part in split),
+                                  asked=prompt.all_concepts)
+            return replace(merged, text=text)
         written = tokens(read)
         kept = unsupposed(written)
         supposing = len(kept) < len(written)
@@ -1207,6 +1219,61 @@ class ConceptExtractor:
         stated = self._with_state(base, found[0])
         return None if stated == base else (base, stated, j, opposite)
 
+    def _elliptical_split(self, read: str, prompt: Extraction) -> tuple[str, str] | None:
+        """(the answer to the prompt, the rest) when one part answers the prompt on its own and
+        the rest names only other things than the prompt does: an opening sentence that names
+        nothing ("There is. I can also see some trees.", "I don't think so. The road
+        is empty.", "Yellow. Buildings line the street."), or a later one that opens with a yes
+        or a no, which answers it with what follows ("I can see some trees. No, there isn't.",
+        "I can see some trees. Yes, someone is."). Each part is then read as an answer of its
+        own. Else None."""
+        text = read.strip()
+        if final_answer(tokens(text)):
+            return None  # "Step 1: ... Final answer: No." is read whole
+        ends = [m.end() for m in _SENTENCE_END.finditer(text)]
+        for k, end in enumerate(ends):
+            before, after = text[:end], text[end:]
+            if not after.strip():
+                return None
+            if k == 0 and self._answers_alone(before) and self._names_others(after, prompt):
+                return before, after
+            opening = tokens(after)[:2]
+            if opening[:1] and opening[0] in _YES_NO and (  # "Yes, ...", "Yes it is"
+                    opening[1:] == [] or opening[1] in _AFTER_YES_NO) and \
+                    self._names_others(before, prompt):
+                return after, before
+        return None
+
+    def _answers_alone(self, sentence: str) -> bool:
+        """Whether `sentence` may answer the prompt on its own: a few words, no label or list
+        marker ("Step 1:", "1."), and no concept named."""
+        words = [t for t in tokens(sentence) if t not in BREAKS]
+        return (":" not in sentence and len(words) <= _ELLIPTICAL_WORDS
+                and any(t.isalpha() for t in words) and not self.mentions(sentence))
+
+    def _names_others(self, text: str, prompt: Extraction) -> bool:
+        """Whether `text` names concepts, none of them the prompt's or of its kind."""
+        named = self.mentions(text)
+        return bool(named) and not any(
+            same_thing(m.concept, c) or _kind_of(m.concept, c) or _kind_of(c, m.concept)
+            for m in named for c in prompt.all_concepts)
+
+    @staticmethod
+    def _merged(first: Extraction, rest: Extraction, asked: Sequence[str]) -> Extraction:
+        """One reading of an answer read in two parts (`_elliptical_split`), the first the
+        part that answers the prompt. The rest names none of the prompt's concepts, so what it
+        says of them (`asked`) it inherited, and only the first part's answer counts."""
+        def own(concept: str) -> bool:
+            return not any(same_thing(_uncoloured(concept), _uncoloured(c)) for c in asked)
+
+        concepts = first.concepts + tuple(
+            c for c in rest.concepts if c not in first.concepts and own(c)
+            and not any(_uncoloured(f) == c for f in first.concepts))
+        denied = tuple(dict.fromkeys(
+            d for d in first.denied + tuple(filter(own, rest.denied)) if d not in concepts))
+        return replace(first, concepts=concepts, denied=denied,
+                       notes=(*first.notes, *rest.notes))
+
     def _asks_opposite(self, prompt: Extraction) -> bool:
         """Whether the prompt asks about a state by its opposite ("Is the road dry?")."""
         return self._asked(prompt)[1]
@@ -1355,6 +1422,17 @@ def _vehicle_lamp(toks: list[str], i: int, vehicles: list[tuple[int, int]]) -> b
         if begin > i and set(between) <= _LAMP_LINKS and owned and not place:
             return True
     return False
+
+
+# The most words an answer's opening sentence has that answers the prompt on its own ("Not as
+# far as I can tell.", "It's difficult to determine the colour.").
+_ELLIPTICAL_WORDS = 10
+# A yes or a no that opens a sentence, and what may follow it there when it answers ("Yes, ...",
+# "Yes it is", "No to both", "yes yes"; not "No need" or "No crossing here").
+_YES_NO = YES_WORDS | BARE_NO_WORDS
+_AFTER_YES_NO = BREAKS | _YES_NO | SUBJECT_PRONOUNS | {"there", "to", "i", "we"}
+# Where an answer's first sentence ends: a stop or "!" before a space, or a line break.
+_SENTENCE_END = re.compile(r"[.!](?=\s)|\n")
 
 
 def _compound_at(lemmas: list[str], i: int) -> int:

@@ -1649,6 +1649,28 @@ BOUND_READINGS = [
     ("Are there pedestrians?", "Few, if any.", set(), set()),
     ("Are there pedestrians?", "Very few.", {"pedestrian"}, set()),
 ]
+# An answer in two parts: one answers the prompt on its own (an opening sentence that names
+# nothing, or a later one that opens with a yes or a no), the rest names other things.
+ELLIPTICAL_READINGS = [
+    ("Is there a bus?", "I don't think so. I can also see some trees.", {"tree"}, {"bus"}),
+    ("Is there a bus?", "There is. I can also see some trees.", {"bus", "tree"}, set()),
+    ("What colour is the car?", "Silver. Buildings line the street.",
+     {"silver car", "building", "road"}, set()),
+    ("Is there a cyclist?", "I can see some trees. No, there isn't.", {"tree"}, {"cyclist"}),
+    ("Is there a cyclist?", "I can see some trees. Yes it is there.", {"tree", "cyclist"},
+     set()),
+    # the rest says nothing of the prompt's concept, nor does a part that answers nothing
+    ("Where is the stop sign?", "There isn't one. I can also see some trees.", {"tree"},
+     {"stop sign"}),
+    ("Is there a cyclist?", "idk. I can also see some trees.", {"tree"}, set()),
+    # read whole: a reasoning chain with its final answer, a list, a part about the prompt's
+    ("Are there any trucks on the road?",
+     "Step 1: I look at the lanes. Step 2: I see only cars and a bus. Final answer: No.",
+     {"car", "bus"}, {"truck"}),
+    ("Is there a bus?", "No. The bus stop is empty.", set(), {"bus"}),
+    ("Describe the scene.", "The car is black. Trees line the road.",
+     {"black car", "tree", "road"}, set()),
+]
 # A vehicle's own lamps are no traffic light.
 VEHICLE_LAMP_READINGS = [
     ("What colour is the light?", "The turn signal of the van is amber.", {"van"}, set()),
@@ -1703,6 +1725,7 @@ OTHER_WORD_READINGS = [
                          + SUPPOSED_READINGS + DEPARTED_READINGS + REFERRING_READINGS
                          + EGO_READINGS + DEPICTED_READINGS + OCCLUDED_READINGS
                          + GENERIC_READINGS + BOUND_READINGS + VEHICLE_LAMP_READINGS
+                         + ELLIPTICAL_READINGS
                          + REFUSAL_READINGS + PARTICIPLE_READINGS + CONJOINED_READINGS
                          + SIGN_READINGS + SET_ASIDE_READINGS + ROLE_READINGS
                          + LETTER_READINGS + ACTION_READINGS + PARTITIVE_READINGS
@@ -1720,28 +1743,27 @@ OTHER_WORD_READINGS = [
 def test_states_terse_absences_and_the_weather(
         extractor: ConceptExtractor, prompt: str, answer: str, concepts: set[str],
         denied: set[str]) -> None:
-    """States after the noun and questions about them (`STATE_READINGS`), a terse answer
-    without its verb that says what is not there (`TERSE_READINGS`), rain by other names and
-    the day as the opposite of night (`WEATHER_READINGS`), structured answers
-    (`STRUCTURED_READINGS`), a question's definite subject (`SUBJECT_READINGS`), reasoning
-    written out (`REASONING_READINGS`), conditions and restated questions
-    (`SUPPOSED_READINGS`), subjects that have left the frame and "not yet"
-    (`DEPARTED_READINGS`), "the former", "the latter" and "the other"
-    (`REFERRING_READINGS`), the ego vehicle (`EGO_READINGS`), likenesses of things
+    """States after the noun and questions about them (`STATE_READINGS`), a terse answer without
+    its verb that says what is not there (`TERSE_READINGS`), rain by other names and the day as
+    the opposite of night (`WEATHER_READINGS`), structured answers (`STRUCTURED_READINGS`), a
+    question's definite subject (`SUBJECT_READINGS`), reasoning written out
+    (`REASONING_READINGS`), conditions and restated questions (`SUPPOSED_READINGS`), subjects
+    that have left the frame and "not yet" (`DEPARTED_READINGS`), "the former", "the latter" and
+    "the other" (`REFERRING_READINGS`), the ego vehicle (`EGO_READINGS`), likenesses of things
     (`DEPICTED_READINGS`), things hidden in part or out of view (`OCCLUDED_READINGS`),
     generalisations and purposes (`GENERIC_READINGS`), bounds and "barely any"
-    (`BOUND_READINGS`), a vehicle's own lamps (`VEHICLE_LAMP_READINGS`), refusals
-    (`REFUSAL_READINGS`), a participle after a denied concept (`PARTICIPLE_READINGS`), a
-    colour after "and" (`CONJOINED_READINGS`), signs and what they say (`SIGN_READINGS`),
-    alternatives set aside (`SET_ASIDE_READINGS`), persons by their role (`ROLE_READINGS`), a
-    yes or no in one letter (`LETTER_READINGS`), a negated driving action
-    (`ACTION_READINGS`), partitives (`PARTITIVE_READINGS`), changes since an earlier
-    frame (`CHANGE_READINGS`), lane lines (`LANE_READINGS`), things by
-    other names (`OTHER_NAMES_READINGS`), agreement restated (`AGREEMENT_READINGS`),
-    "only" opening an answer (`ONLY_READINGS`), the subject of a state or colour question
-    named again after its yes or no (`RESTATED_READINGS`), the standard of an equal
-    comparison (`COMPARISON_READINGS`), a question's alternatives (`ALTERNATIVE_READINGS`), a
-    state after its noun with no verb (`PARTICIPLE_STATE_READINGS`), "crossing" as a noun
+    (`BOUND_READINGS`), a vehicle's own lamps (`VEHICLE_LAMP_READINGS`), an answer in two parts
+    (`ELLIPTICAL_READINGS`), refusals (`REFUSAL_READINGS`), a participle after a denied concept
+    (`PARTICIPLE_READINGS`), a colour after "and" (`CONJOINED_READINGS`), signs and what they
+    say (`SIGN_READINGS`), alternatives set aside (`SET_ASIDE_READINGS`), persons by their role
+    (`ROLE_READINGS`), a yes or no in one letter (`LETTER_READINGS`), a negated driving action
+    (`ACTION_READINGS`), partitives (`PARTITIVE_READINGS`), changes since an earlier frame
+    (`CHANGE_READINGS`), lane lines (`LANE_READINGS`), things by other names
+    (`OTHER_NAMES_READINGS`), agreement restated (`AGREEMENT_READINGS`), "only" opening an
+    answer (`ONLY_READINGS`), the subject of a state or colour question named again after its
+    yes or no (`RESTATED_READINGS`), the standard of an equal comparison
+    (`COMPARISON_READINGS`), a question's alternatives (`ALTERNATIVE_READINGS`), a state after
+    its noun with no verb (`PARTICIPLE_STATE_READINGS`), "crossing" as a noun
     (`CROSSING_READINGS`), traffic lights named other ways (`SIGNAL_READINGS`), leaving the
     frame (`OUT_OF_FRAME_READINGS`), a state's opposite (`OPPOSITE_STATE_READINGS`), parts and
     shadows (`PART_READINGS`), bounds on counts (`COUNT_BOUND_READINGS`), more colours and
@@ -1750,8 +1772,8 @@ def test_states_terse_absences_and_the_weather(
     drawn-out yes or no (`ELONGATED_READINGS`), answers that say nothing
     (`NON_ANSWER_READINGS`), questions asked back (`ASKED_BACK_READINGS`), collective nouns
     (`COLLECTIVE_READINGS`), weather in other words (`WEATHER_WORD_READINGS`), how visible a
-    thing is (`VISIBILITY_READINGS`), "let alone" (`A_FORTIORI_READINGS`), a thing farther
-    than asked (`FARTHER_READINGS`), absence and doubt in other words
-    (`OTHER_WORD_READINGS`); compared as sets."""
+    thing is (`VISIBILITY_READINGS`), "let alone" (`A_FORTIORI_READINGS`), a thing farther than
+    asked (`FARTHER_READINGS`), absence and doubt in other words (`OTHER_WORD_READINGS`);
+    compared as sets."""
     read = extractor.answer(answer, extractor.prompt(prompt))
     assert (set(read.concepts), set(read.denied)) == (concepts, denied)
