@@ -144,6 +144,43 @@ def says_so(toks: list[str]) -> bool:
         any(t == "so" and i and rest[i - 1] in SO_VERBS for i, t in enumerate(rest))
 
 
+def expletive_it(toks: list[str], i: int = 0) -> bool:
+    """Whether the "it" at `i` stands for nothing, before what the answer asserts: "It seems
+    that ...", "It appears there is ...", "It looks like there are ...", "It is likely that
+    ...". "It looks like a bus." and "It seems to be parked." are about a thing."""
+    if toks[i : i + 1] != ["it"]:
+        return False
+    verb, after = toks[i + 1 : i + 2], toks[i + 2 : i + 4]
+    if verb in (["seems"], ["appears"], ["looks"], ["seemed"], ["appeared"]):
+        return after[:1] in (["that"], ["there"], ["as"]) or after == ["like", "there"]
+    return verb in (["is"], ["'s"], ["was"]) and after[:1] in (
+        ["likely"], ["clear"], ["possible"], ["evident"], ["obvious"], ["apparent"],
+        ["unlikely"], ["probable"]) and after[1:] in (["that"], ["there"])
+
+
+# Other words for the image an answer may speak of: "The photo is blurry."
+IMAGE_WORDS = frozenset({"photo", "photograph", "footage", "video", "camera", "lens"})
+
+
+def complementizer(toks: list[str], j: int) -> bool:
+    """Whether the "that" at `j` opens a clause ("It seems that the frame is black.") rather
+    than pointing at a thing ("That is a bus."): a determiner, "there" or a subject follows."""
+    return toks[j] == "that" and toks[j + 1 : j + 2] != [] and (
+        toks[j + 1] in DEFINITES or toks[j + 1] in ("a", "an", "there", "some", "no", "it",
+                                                    "they", "we", "i", "you", "nothing"))
+
+
+def about_the_image(toks: list[str]) -> bool:
+    """Whether the answer's first clause speaks of the image itself, past an opening "it
+    seems that" (`expletive_it`): "The frame is black.", "It seems that the image is
+    blurry.", "This picture is too dark."."""
+    words = [t for t in toks if t not in BREAKS]
+    if expletive_it(words) and "that" in words[:5]:
+        words = words[words.index("that") + 1 :]
+    return len(words) > 2 and (words[0] in DEFINITES or words[0] in ("this", "that")) and (
+        words[1] in FRAME_WORDS or words[1] in IMAGE_WORDS) and words[2] in COPULAS
+
+
 def list_marker(toks: list[str]) -> bool:
     """Whether the answer opens with a numbered list's marker ("1. A car", "1) car"), whose
     number counts nothing; "2." alone answers "how many?"."""

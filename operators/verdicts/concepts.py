@@ -204,6 +204,7 @@ from functools import lru_cache
 from typing import Protocol
 
 from drivexplain.operators.verdicts.clauses import (
+    about_the_image,
     after_exception,
     afterthought_colour,
     bounds_only,
@@ -213,11 +214,13 @@ from drivexplain.operators.verdicts.clauses import (
     colour_before,
     colour_negated,
     comparison_end,
+    complementizer,
     denies_one,
     depicted,
     disjunction_scopes,
     ego_owned,
     excepted,
+    expletive_it,
     future_at,
     generic_scopes,
     goes_on_about_it,
@@ -682,7 +685,9 @@ class ConceptExtractor:
                     for it in items):
                 continue  # "in front of the car is a white truck": the white is the truck's
             own = clause_start(toks, k)  # past an aside, its pronouns are not the subject
-            pronoun = next((j for j in range(k - 1, own, -1) if toks[j] in PRONOUNS), None)
+            pronoun = next((j for j in range(k - 1, own, -1) if toks[j] in PRONOUNS
+                            and not expletive_it(toks, j) and not complementizer(toks, j)),
+                           None)
             before = [it for it in items if stops[k] < it.stop <= begin]
             if in_clause and (pronoun is None or pronoun < in_clause[-1].start):
                 subjects = [in_clause[0]]
@@ -1047,7 +1052,8 @@ class ConceptExtractor:
             denied += tuple(c for c in question.coordinated(prompt)
                             if c not in answered and c not in named + denied)
         if polarity != "deny" and not negated and question.definite() and (
-                toks[0] in SUBJECT_PRONOUNS or question.where_about()):
+                (toks[0] in SUBJECT_PRONOUNS and not expletive_it(toks))
+                or question.where_about()):
             # "Is the truck parked?" "It appears to be parked at the curb." still has the
             # truck, and "Where is the stop sign?" "On the right, next to the tree." the sign;
             # "Is there a truck?" "It looks like a bus." names no truck
@@ -1164,6 +1170,10 @@ class ConceptExtractor:
                               "specific", polarity, "inherited from the prompt",
                               ("a yes to alternatives ('cars or trucks?') says one of them is "
                                "there, which no one concept checks",))
+        if polarity is None and refined == inherited and about_the_image(all_toks):
+            return Extraction(text, (), (), "specific", None, "none", (
+                "the answer speaks of the image itself ('The frame is black.'), neither yes nor "
+                "no: it asserts and denies nothing",))
         if refined == inherited and asked_attribute:
             refined = tuple(asked_attribute.get(c, c) for c in inherited)
         note = "a yes answer asserts the prompt's concepts" if polarity == "affirm" else (

@@ -1671,6 +1671,21 @@ ELLIPTICAL_READINGS = [
     ("Describe the scene.", "The car is black. Trees line the road.",
      {"black car", "tree", "road"}, set()),
 ]
+# An "it" that stands for nothing ("It seems that ...") is no pronoun for the question's
+# concept, nor is a "that" that opens a clause; an answer about the image itself says nothing.
+IMPERSONAL_READINGS = [
+    ("Explain why the car is braking.", "It seems that a pedestrian is stepping out.",
+     {"pedestrian"}, set()),
+    ("What colour is the light?", "It seems that the turn signal of the van is amber.",
+     {"van"}, set()),
+    ("Explain why the car is braking.", "It is likely that a pedestrian is crossing.",
+     {"pedestrian"}, set()),
+    ("Is the truck parked?", "It appears to be parked at the curb.", {"truck", "curb"}, set()),
+    ("What colour is the car?", "It appears that it is red.", {"red car"}, set()),
+    ("Is there a bus?", "It seems that the frame is black.", set(), set()),
+    ("Is there a bus?", "The image is blurry.", set(), set()),
+    ("Is there a bus?", "On the left.", {"bus"}, set()),
+]
 # A vehicle's own lamps are no traffic light.
 VEHICLE_LAMP_READINGS = [
     ("What colour is the light?", "The turn signal of the van is amber.", {"van"}, set()),
@@ -1725,7 +1740,7 @@ OTHER_WORD_READINGS = [
                          + SUPPOSED_READINGS + DEPARTED_READINGS + REFERRING_READINGS
                          + EGO_READINGS + DEPICTED_READINGS + OCCLUDED_READINGS
                          + GENERIC_READINGS + BOUND_READINGS + VEHICLE_LAMP_READINGS
-                         + ELLIPTICAL_READINGS
+                         + ELLIPTICAL_READINGS + IMPERSONAL_READINGS
                          + REFUSAL_READINGS + PARTICIPLE_READINGS + CONJOINED_READINGS
                          + SIGN_READINGS + SET_ASIDE_READINGS + ROLE_READINGS
                          + LETTER_READINGS + ACTION_READINGS + PARTITIVE_READINGS
@@ -1753,12 +1768,13 @@ def test_states_terse_absences_and_the_weather(
     (`DEPICTED_READINGS`), things hidden in part or out of view (`OCCLUDED_READINGS`),
     generalisations and purposes (`GENERIC_READINGS`), bounds and "barely any"
     (`BOUND_READINGS`), a vehicle's own lamps (`VEHICLE_LAMP_READINGS`), an answer in two parts
-    (`ELLIPTICAL_READINGS`), refusals (`REFUSAL_READINGS`), a participle after a denied concept
-    (`PARTICIPLE_READINGS`), a colour after "and" (`CONJOINED_READINGS`), signs and what they
-    say (`SIGN_READINGS`), alternatives set aside (`SET_ASIDE_READINGS`), persons by their role
-    (`ROLE_READINGS`), a yes or no in one letter (`LETTER_READINGS`), a negated driving action
-    (`ACTION_READINGS`), partitives (`PARTITIVE_READINGS`), changes since an earlier frame
-    (`CHANGE_READINGS`), lane lines (`LANE_READINGS`), things by other names
+    (`ELLIPTICAL_READINGS`), an "it" or a "that" that stands for nothing and answers about the
+    image itself (`IMPERSONAL_READINGS`), refusals (`REFUSAL_READINGS`), a participle after a
+    denied concept (`PARTICIPLE_READINGS`), a colour after "and" (`CONJOINED_READINGS`), signs
+    and what they say (`SIGN_READINGS`), alternatives set aside (`SET_ASIDE_READINGS`), persons
+    by their role (`ROLE_READINGS`), a yes or no in one letter (`LETTER_READINGS`), a negated
+    driving action (`ACTION_READINGS`), partitives (`PARTITIVE_READINGS`), changes since an
+    earlier frame (`CHANGE_READINGS`), lane lines (`LANE_READINGS`), things by other names
     (`OTHER_NAMES_READINGS`), agreement restated (`AGREEMENT_READINGS`), "only" opening an
     answer (`ONLY_READINGS`), the subject of a state or colour question named again after its
     yes or no (`RESTATED_READINGS`), the standard of an equal comparison
