@@ -158,8 +158,10 @@ def expletive_it(toks: list[str], i: int = 0) -> bool:
         ["unlikely"], ["probable"]) and after[1:] in (["that"], ["there"])
 
 
-# Other words for the image an answer may speak of: "The photo is blurry."
-IMAGE_WORDS = frozenset({"photo", "photograph", "footage", "video", "camera", "lens"})
+# Other words for the image, and for how well it shows things, that an answer may speak of:
+# "The photo is blurry.", "Visibility is limited."
+IMAGE_WORDS = frozenset({"photo", "photograph", "footage", "video", "camera", "lens",
+                         "visibility", "lighting", "resolution", "quality", "exposure"})
 
 
 def complementizer(toks: list[str], j: int) -> bool:
@@ -171,14 +173,30 @@ def complementizer(toks: list[str], j: int) -> bool:
 
 
 def about_the_image(toks: list[str]) -> bool:
-    """Whether the answer's first clause speaks of the image itself, past an opening "it
-    seems that" (`expletive_it`): "The frame is black.", "It seems that the image is
-    blurry.", "This picture is too dark."."""
+    """Whether the answer's first clause speaks of the image itself, or of how well it shows
+    things, past an opening "it seems that" (`expletive_it`): "The frame is black.", "It
+    seems that the image is blurry.", "This picture is too dark.", "Visibility is
+    limited."."""
     words = [t for t in toks if t not in BREAKS]
+    if words[:1] in (["note"], ["caveat"], ["disclaimer"]):
+        words = words[1:]  # "Note: the frame is quite dark."
     if expletive_it(words) and "that" in words[:5]:
         words = words[words.index("that") + 1 :]
-    return len(words) > 2 and (words[0] in DEFINITES or words[0] in ("this", "that")) and (
-        words[1] in FRAME_WORDS or words[1] in IMAGE_WORDS) and words[2] in COPULAS
+    if words[:1] and (words[0] in DEFINITES or words[0] in ("this", "that")):
+        words = words[1:]
+    return len(words) > 1 and (words[0] in FRAME_WORDS or words[0] in IMAGE_WORDS) and \
+        words[1] in COPULAS
+
+
+def about_the_speaker(toks: list[str]) -> bool:
+    """Whether the answer is a remark to the reader or about what it rests on ("I may be
+    wrong.", "Please double-check with a better image.", "Based on the visible portion of the
+    image.", "Note: ..."): with no yes or no and nothing named, it says nothing of the frame.
+    "I can." and "I count three." answer."""
+    words = [t for t in toks if t not in BREAKS]
+    return words[:1] in (["please"], ["note"], ["based"]) or words[:2] == ["i", "hope"] or (
+        words[:1] == ["i"] and words[1:2] in (["may"], ["might"], ["could"])
+        and words[2:4] == ["be", "wrong"])
 
 
 def list_marker(toks: list[str]) -> bool:

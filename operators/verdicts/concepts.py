@@ -205,6 +205,7 @@ from typing import Protocol
 
 from drivexplain.operators.verdicts.clauses import (
     about_the_image,
+    about_the_speaker,
     after_exception,
     afterthought_colour,
     bounds_only,
@@ -284,6 +285,7 @@ from drivexplain.operators.verdicts.lexicon import (
     LINKING_VERBS,
     NARROW_SYNONYMS,
     NEGATIVE_SYNONYMS,
+    NO_WORDS,
     NON_ANSWER_WORDS,
     NON_CONCEPT_COMPOUNDS,
     NOUN_ONLY_PHRASES,
@@ -872,6 +874,10 @@ class ConceptExtractor:
 
     def answer(self, text: str, prompt: Extraction) -> Extraction:
         """The answer's concepts; yes/no and bare answers inherit the prompt's (module doc)."""
+        said = spoken(text, prompt.text)  # without tags, an echo or "Sure!"
+        kept = self._without_idle_tail(said, prompt)
+        if kept != said:
+            return replace(self.answer(kept, prompt), text=text)
         read = plain_answer(text, prompt.text)
         corrected = correction(read)
         if corrected is None:
@@ -1170,10 +1176,12 @@ class ConceptExtractor:
                               "specific", polarity, "inherited from the prompt",
                               ("a yes to alternatives ('cars or trucks?') says one of them is "
                                "there, which no one concept checks",))
-        if polarity is None and refined == inherited and about_the_image(all_toks):
+        if polarity is None and refined == inherited and (
+                about_the_image(all_toks) or about_the_speaker(all_toks)):
             return Extraction(text, (), (), "specific", None, "none", (
-                "the answer speaks of the image itself ('The frame is black.'), neither yes nor "
-                "no: it asserts and denies nothing",))
+                "the answer speaks of the image itself ('The frame is black.') or of the "
+                "speaker ('I may be wrong.'), neither yes nor no: it asserts and denies "
+                "nothing",))
         if refined == inherited and asked_attribute:
             refined = tuple(asked_attribute.get(c, c) for c in inherited)
         note = "a yes answer asserts the prompt's concepts" if polarity == "affirm" else (
@@ -1228,6 +1236,39 @@ class ConceptExtractor:
                      first.concept), first.concept)
         stated = self._with_state(base, found[0])
         return None if stated == base else (base, stated, j, opposite)
+
+    def _without_idle_tail(self, text: str, prompt: Extraction) -> str:
+        """`text` without the sentences at its end that say nothing of the frame: a note, a
+        caveat or a request that names no concept and has no yes, no, colour, count or
+        negation ("Hmm.\n\nNote: the frame is quite dark." is "Hmm.", "Hard to say, but yes.
+        I may be wrong." is its yes; "(based on the visible portion of the image)" goes too).
+        A sentence that names anything, even by a pronoun, stays, and so does what is not
+        prose (a tag, a bracket, a table's row)."""
+        cut = len(text)
+        starts = [0] + [m.end() for m in _SENTENCES.finditer(text)]
+        for start in reversed(starts[1:]):
+            tail = text[start:cut]
+            if any(c in tail for c in "<>[]{}|`*#") or sum(
+                    t.isalpha() for t in tokens(tail)) < 2 or self._says(tail, prompt):
+                break  # not prose, or it says something
+            cut = start
+        kept = text[:cut].rstrip()
+        asks = kept.endswith("?") and any(t.isalpha() for t in tokens(kept))
+        if cut == len(text) or asks or not (self._says(kept, prompt) or all(
+                t in NON_ANSWER_WORDS or t in BREAKS for t in tokens(kept))):
+            return text  # what would stay is a question, or says nothing: the tail answers
+        return kept
+
+    def _says(self, sentence: str, prompt: Extraction) -> bool:
+        """Whether `sentence` says anything of the frame (`_without_idle_tail`): it names a
+        concept, even by a pronoun, or has a yes, a no, a colour, a count, a negation or a
+        cannot-tell."""
+        toks = tokens(sentence)
+        words = [t for t in toks if t not in BREAKS]
+        return bool(self.mentions(sentence, prompt.all_concepts)) or any(
+            t in COLOURS or t in YES_WORDS or t in NO_WORDS or is_count(t) or t == "?"
+            or is_negator(toks, i) or cannot_tell_at(toks, i) for i, t in enumerate(toks)) \
+            or yes_or_no(words, toks, False, False, False, False) is not None
 
     def _elliptical_split(self, read: str, prompt: Extraction) -> tuple[str, str] | None:
         """(the answer to the prompt, the rest) when one part answers the prompt on its own and
@@ -1441,6 +1482,9 @@ _ELLIPTICAL_WORDS = 10
 # "Yes it is", "No to both", "yes yes"; not "No need" or "No crossing here").
 _YES_NO = YES_WORDS | BARE_NO_WORDS
 _AFTER_YES_NO = BREAKS | _YES_NO | SUBJECT_PRONOUNS | {"there", "to", "i", "we"}
+# Where an answer's sentences part, a closing bracketed remark counting as one: "No.\n\nNote:
+# ...", "Yes. I may be wrong.", "Yes (based on the visible portion of the image)".
+_SENTENCES = re.compile(r"(?<=[.!?])\s+|\n+|\s+(?=\([^()]*\)\W*$)")
 # Where an answer's first sentence ends: a stop or "!" before a space, or a line break.
 _SENTENCE_END = re.compile(r"[.!](?=\s)|\n")
 

@@ -170,3 +170,30 @@ def test_yes_no_options_ask_nothing_more(extractor: ConceptExtractor, offered: s
                 wrong.append(f"{case['id']} {case['prompt']!r} {letter}")
     assert not wrong, f"{len(wrong)} letters read otherwise than their words:\n" + "\n".join(
         wrong[:20])
+
+
+# Notes and caveats a chat model closes an answer with, which say nothing of the frame.
+CLOSING_REMARKS = {
+    "a note": "\n\nNote: visibility is limited.",
+    "a basis in brackets": " (based on the visible portion of the image)",
+    "a caveat": " I may be wrong.",
+    "a request": " Please double-check with a better image.",
+}
+# An acknowledgment alone ("Of course.") is framing once a remark stands beside it
+# (`formats.unframed`), and a bare box answers "where?" only alone: both are left out here.
+REMARKED = [c for c in READ_RIGHT if not re.match(
+    r"(?:of course|absolutely|certainly|sure)\b", c["answer"], re.I) and "[" not in c["answer"]]
+
+
+@pytest.mark.parametrize("remark", CLOSING_REMARKS)
+def test_a_closing_remark_leaves_the_reading(extractor: ConceptExtractor, remark: str) -> None:
+    """A remark after the answer that names nothing and has no yes, no, colour, count or
+    negation is not read (`ConceptExtractor._without_idle_tail`): "Hmm.\n\nNote: ..." had
+    read as a yes, and "..., but yes. I may be wrong." had lost its yes."""
+    tail = CLOSING_REMARKS[remark]
+    # a sentence of its own after one that has ended; a line or a bracket after anything
+    cases = REMARKED if tail[0] != " " or tail[1] == "(" else [
+        c for c in REMARKED if c["answer"].rstrip().endswith((".", "!", "?"))]
+    assert len(cases) > 2000
+    _read_as_expected(extractor, [(c, c["prompt"], c["answer"].rstrip() + tail)
+                                  for c in cases])

@@ -1684,6 +1684,8 @@ IMPERSONAL_READINGS = [
     ("What colour is the car?", "It appears that it is red.", {"red car"}, set()),
     ("Is there a bus?", "It seems that the frame is black.", set(), set()),
     ("Is there a bus?", "The image is blurry.", set(), set()),
+    ("Is there a bus?", "Visibility is limited.", set(), set()),
+    ("Is there a stop sign?", "Hmm.\n\nNote: the frame is quite dark.", set(), set()),
     ("Is there a bus?", "On the left.", {"bus"}, set()),
 ]
 # A vehicle's own lamps are no traffic light.
