@@ -23,6 +23,7 @@ from drivexplain.operators.verdicts.lexicon import (
     CHANGE_VERBS,
     CLAUSE_BREAKS,
     CLAUSE_WORDS,
+    COLOUR_NOUNS,
     COLOUR_SUFFIXES,
     COLOURS,
     CONDITION_WORDS,
@@ -158,6 +159,13 @@ def expletive_it(toks: list[str], i: int = 0) -> bool:
         ["unlikely"], ["probable"]) and after[1:] in (["that"], ["there"])
 
 
+# Verbs that name what a thing is, before the thing and its colour: "I'd call the car black.",
+# "I'd describe the car as red."
+NAMING_VERBS = frozenset({"call", "calls", "called", "describe", "describes", "described"})
+# What names a colour's kind before "of" it: "a shade of blue", "a tint of green".
+SHADE_OF = (["shade", "of"], ["tint", "of"], ["hue", "of"], ["tone", "of"])
+# Words of a shade before a colour: "painted dark blue".
+SHADE_WORDS = frozenset({"dark", "light", "bright", "pale", "deep"})
 # Other words for the image, and for how well it shows things, that an answer may speak of:
 # "The photo is blurry.", "Visibility is limited."
 IMAGE_WORDS = frozenset({"photo", "photograph", "footage", "video", "camera", "lens",
@@ -240,8 +248,8 @@ def predicate_colour(toks: list[str], copula: int) -> int | None:
     if toks[copula] not in COPULAS and not having:
         return None
     j = copula + 1
-    while j < len(toks) and toks[j] in PREDICATE_FILLER:
-        j += 1
+    while j < len(toks) and (toks[j] in PREDICATE_FILLER or toks[j : j + 2] in SHADE_OF):
+        j += 1 if toks[j] in PREDICATE_FILLER else 2  # "is a shade of blue"
     j = corrected_colour(toks, j)
     if j < len(toks) and toks[j] not in COLOURS and not having and state_at(toks, j) is None:
         j = conjoined_colour(toks, j)
@@ -395,6 +403,42 @@ def adverb_before_verb(toks: list[str], i: int) -> bool:
     """Whether "just" or "only" at `i` qualifies the verb after it ("the light just turned
     green"), not a new clause of contrast ("no cars, just trucks")."""
     return toks[i] in ("just", "only") and i + 1 < len(toks) and toks[i + 1] in COPULAS
+
+
+def postposed_colour(toks: list[str], start: int, stop: int) -> str | None:
+    """The colour said right after a concept at `start`..`stop`, with no verb: "a car painted
+    blue is parked", "a car in silver, just ahead", "A car, yellow, waits", "a car, red I
+    believe", and after a naming verb (`NAMING_VERBS`: "I'd call the car black.", "I'd describe
+    the car as red."). The colour must close its phrase, so "the car next to a red
+    truck", "a car, red light ahead" and the question "Is the car red?" give none."""
+    j = stop
+    naming = any(t in NAMING_VERBS for t in toks[max(start - 3, 0) : start])
+    if j < len(toks) and (toks[j] in ("painted", "coloured", "colored", "in", ",")
+                          or (toks[j] == "as" and naming)):
+        j += 1
+    elif not naming:
+        return None
+    while j < len(toks) and toks[j] in SHADE_WORDS:
+        j += 1
+    if j >= len(toks) or toks[j] not in COLOURS:
+        return None
+    after = toks[j + 1] if j + 1 < len(toks) else "."
+    closes = after in BREAKS or after in COPULAS or after in ("and", "but", "with") or (
+        after.endswith(("ed", "ing")) and after not in COLOURS) or (
+        toks[j + 1 : j + 3] in (["i", "think"], ["i", "believe"], ["i", "guess"]))
+    return toks[j] if closes and after != "?" and not (
+        toks[j - 1] == "," and after == "and") else None
+
+
+def fronted_colour(toks: list[str], k: int) -> str | None:
+    """The colour that opens a sentence before a copula at `k` whose predicate names a colour
+    ("Black is the colour of the car.", "White is the car's colour."), else None."""
+    if toks[k] not in COPULAS or k < 1 or toks[k - 1] not in COLOURS or (
+            k > 1 and toks[k - 2] not in BREAKS):
+        return None
+    rest = toks[k + 1 : next((m for m in range(k + 1, len(toks)) if toks[m] in BREAKS),
+                             len(toks))]
+    return toks[k - 1] if any(t in COLOUR_NOUNS for t in rest) else None
 
 
 def afterthought_colour(toks: list[str], k: int) -> str | None:

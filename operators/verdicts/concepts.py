@@ -222,6 +222,7 @@ from drivexplain.operators.verdicts.clauses import (
     ego_owned,
     excepted,
     expletive_it,
+    fronted_colour,
     future_at,
     generic_scopes,
     goes_on_about_it,
@@ -240,6 +241,7 @@ from drivexplain.operators.verdicts.clauses import (
     part_named,
     participle,
     partitive_before,
+    postposed_colour,
     predicate_absent,
     predicate_colour,
     predicate_state,
@@ -530,8 +532,10 @@ class ConceptExtractor:
             if state is None and i >= 2 and toks[i - 1] not in BREAKS and \
                     toks[i - 1] not in COLOURS and not any(it.stop == i for it in found):
                 state = STATES.get(toks[i - 2])
-            if state is None and i + n < len(toks) and toks[i + n] in PARTICIPLE_STATES:
-                state = STATES[toks[i + n]]  # "cars parked along the curb"
+            after = i + n + 2 * (toks[i + n : i + n + 1] == ["in"] and toks[i + n + 1 : i + n + 2]
+                                 != [] and toks[i + n + 1] in COLOURS)  # "a car in white parked"
+            if state is None and after < len(toks) and toks[after] in PARTICIPLE_STATES:
+                state = STATES[toks[after]]  # "cars parked along the curb"
             if i and toks[i - 1] in PLAIN_OPPOSITES:  # "dry asphalt" is no wet road
                 stated = self._with_state(concept, OPPOSITE_STATES[toks[i - 1]])
                 if stated != concept:
@@ -666,7 +670,19 @@ class ConceptExtractor:
         """
         extra: list[_Item] = []
         stops = sentence_ends(toks)
+        for it in items:
+            colour = postposed_colour(toks, it.start, it.stop)
+            if colour is not None and it.colour is None and colour in it.colours:
+                it.colour = colour  # "a car painted blue", "a car in silver", "a car, yellow,"
         for k in range(len(toks)):
+            colour = fronted_colour(toks, k)
+            if colour is not None:  # "Black is the colour of the car.": the car's
+                end = next((m for m in range(k, len(toks)) if toks[m] in SENTENCE_BREAKS),
+                           len(toks))
+                named = [it for it in items if k < it.start < end]
+                if named and colour in named[0].colours:
+                    named[0].colour = colour
+                continue
             colour = afterthought_colour(toks, k)
             if colour is not None:  # "a dark-coloured car, possibly black"
                 last = [it for it in items if stops[k] < it.stop < k]

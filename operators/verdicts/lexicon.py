@@ -595,7 +595,10 @@ PREDICATE_FILLER = frozenset(
     {"a", "an", "the", "all", "both", "mostly", "mainly", "clearly", "definitely", "currently",
      "now", "still", "very", "bright", "dark", "light", "pale", "deep", "painted", "coloured",
      "colored", "to", "navy", "royal", "sky", "forest", "metallic", "jet", "illuminated",
-     "just", "already", "as"}
+     "just", "already", "as",
+     # hedges between the verb and the colour: "is probably red", "is most likely white"
+     "probably", "likely", "most", "perhaps", "possibly", "maybe", "apparently", "seemingly",
+     "presumably", "evidently"}
 )
 # What a clause says of its subject to deny it: "the bus is not visible", "is missing".
 PRESENCE_WORDS = frozenset(

@@ -1067,7 +1067,8 @@ WEATHER_READINGS = [
 STRUCTURED_READINGS = [
     ("Describe the scene.", "The light (currently red) is above the intersection.",
      {"red traffic light", "intersection"}, set()),
-    ("Describe the scene.", "Traffic light (probably green)", {"traffic light"}, set()),
+    # a hedged colour is read as the colour, as "..., possibly black" is
+    ("Describe the scene.", "Traffic light (probably green)", {"green traffic light"}, set()),
     ("Which of car, bus, truck are visible?", "car \u2705\nbus \u274c\ntruck \u2714",
      {"car", "truck"}, {"bus"}),
     ("Is there a truck?", "\u274c", set(), {"truck"}),

@@ -66,7 +66,13 @@ COLOUR_ANSWERS = ("The {c} is painted {k}.", "It's {k}.", "{K}, I think.", "It a
                   "The {c} is {k}, not {k2}.", "Looks {k}.", "The {c} is {k} in colour.",
                   "I'd say {k}.", "Mostly {k}.", "It's a {k} {c}.", "The colour is {k}.",
                   "Colour: {k}", "{K}, definitely.", "Probably {k}.", "A {k} one.",
-                  "{K} {c}.", "The {c} shows as {k}.", '{{"color": "{k}"}}')
+                  "{K} {c}.", "The {c} shows as {k}.", '{{"color": "{k}"}}',
+                  # a hedge or a shade before the colour, the colour first, or right after
+                  # the noun with no verb
+                  "The {c} is probably {k}.", "The {c} is most likely {k}.",
+                  "The {c} is a shade of {k}.", "{K} is the colour of the {c}.",
+                  "A {c} in {k} is ahead.", "A {c}, {k}, is ahead.", "A {c} painted {k} is ahead.",
+                  "I'd describe the {c} as {k}.", "I'd call the {c} {k}.")
 
 
 def _a(word: str) -> str:
