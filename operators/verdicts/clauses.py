@@ -430,6 +430,18 @@ def postposed_colour(toks: list[str], start: int, stop: int) -> str | None:
         toks[j - 1] == "," and after == "and") else None
 
 
+def counted_colour(toks: list[str], i: int) -> str | None:
+    """The colour a count at `i` gives some of what was named before it, with no noun
+    ("one red and one white", "two white", "one of them red"), else None."""
+    if not is_count(toks[i]):
+        return None
+    j = i + 1 + 2 * (toks[i + 1 : i + 3] == ["of", "them"])
+    if j >= len(toks) or toks[j] not in COLOURS:
+        return None
+    return toks[j] if j + 1 == len(toks) or toks[j + 1] in BREAKS or toks[j + 1] == "and" \
+        else None
+
+
 def fronted_colour(toks: list[str], k: int) -> str | None:
     """The colour that opens a sentence before a copula at `k` whose predicate names a colour
     ("Black is the colour of the car.", "White is the car's colour."), else None."""

@@ -216,6 +216,7 @@ from drivexplain.operators.verdicts.clauses import (
     colour_negated,
     comparison_end,
     complementizer,
+    counted_colour,
     denies_one,
     depicted,
     disjunction_scopes,
@@ -645,14 +646,17 @@ class ConceptExtractor:
     def _coloured_ones(self, toks: list[str], items: list[_Item]) -> list[_Item]:
         """"a blue one" after a concept is that concept in blue: "Two cars, a red one and a
         blue one." says a red car and a blue car, "A red car and a white one." a white car
-        too. The concept is the last one named before it in the sentence that the vocabulary
-        has in that colour."""
+        too, and so do a count and a colour ("two cars, one red and one white", "three cars
+        (one blue, two white)", "a few cars, one of them red"). The concept is the last one
+        named before it in the sentence that the vocabulary has in that colour."""
         found = []
         stops = sentence_ends(toks)
         for i in range(1, len(toks)):
             colour = toks[i - 1]
             if toks[i] not in ("one", "ones") or colour not in COLOURS:
-                continue
+                colour = counted_colour(toks, i)  # "two cars, one red and one white"
+                if colour is None:
+                    continue
             before = [it for it in items if stops[i] < it.stop <= i - 1 and not it.pronoun]
             for it in reversed(before):
                 plain = _uncoloured(it.concept)

@@ -1524,6 +1524,11 @@ MORE_COLOUR_READINGS = [
     ("Describe the scene.", "The car, next to the bus, is white.", {"white car", "bus"}, set()),
     ("Describe the scene.", "The car with red and blue lights is black.", {"black car"},
      set()),
+    # a count and a colour after a plural give each its colour; a colour and a noun do not
+    ("Describe the scene.", "There are two cars, one red and one white.",
+     {"red car", "white car"}, set()),
+    ("Describe the scene.", "A few cars, one of them red.", {"red car"}, set()),
+    ("Describe the scene.", "Two cars and one red bus.", {"car", "bus"}, set()),
 ]
 # negative questions: a negated copula asks about a colour or state as a plain one does; "a
 # couple" alone is a count; "really" opens a yes or a no as "definitely" does
