@@ -115,13 +115,13 @@ from drivexplain.operators.verdicts.lexicon import (
 
 
 def unlabelled(toks: list[str]) -> list[str]:
-    """The answer's tokens without a label before it ("Answer: No." is a no)."""
+    """The answer's tokens without a label before it ("Answer: No." is a no, and so is
+    "Verdict — no.")."""
     while toks and toks[0] in BREAKS:
         toks = toks[1:]
-    if ":" in toks[:4]:
-        colon = toks.index(":")
-        if colon and all(t in ANSWER_LABELS for t in toks[:colon]):
-            return toks[colon + 1 :]
+    mark = next((i for i, t in enumerate(toks[:4]) if t in (":", "\u2014")), None)
+    if mark and all(t in ANSWER_LABELS for t in toks[:mark]):
+        return toks[mark + 1 :]
     return toks
 
 

@@ -1542,6 +1542,10 @@ def _uncoloured(concept: str) -> str:
     return " ".join(words)
 
 
+# Words of an entry's key around its concept: "Presence of cyclists: none.", "Bus status: absent".
+_ENTRY_KEYS = frozenset({"presence", "status", "count", "number"})
+
+
 def _label_values(toks: list[str], items: list[_Item]) -> None:
     """Read list and table entries: a concept that opens its line or list item, followed by
     a mark (":", "?", a dash, "(", "|") and a value ("Bus: no", "buses - absent", "| bus | no |",
@@ -1554,6 +1558,8 @@ def _label_values(toks: list[str], items: list[_Item]) -> None:
         before = it.start - 1
         while before >= 0 and toks[before] in ("a", "an", "the"):
             before -= 1
+        if before >= 1 and toks[before] == "of" and toks[before - 1] in _ENTRY_KEYS:
+            before -= 2  # "Presence of cyclists: none."
         if before >= 0 and toks[before] not in BREAKS:
             continue
         value_at = it.stop + (it.stop < len(toks) and toks[it.stop] == ",")
@@ -1562,8 +1568,8 @@ def _label_values(toks: list[str], items: list[_Item]) -> None:
             it.absent = True  # "Pedestrians yes, cyclists no.", "Cars, yes; trucks, no."
             continue
         mark = it.stop  # "| School bus present? | No |": a word of presence may come first
-        while mark < len(toks) and toks[mark] in PRESENCE_WORDS:
-            mark += 1
+        while mark < len(toks) and (toks[mark] in PRESENCE_WORDS or toks[mark] in _ENTRY_KEYS):
+            mark += 1  # "Cyclist presence: absent."
         if mark >= len(toks) or toks[mark] not in LABEL_MARKS:
             continue
         start = mark + 1  # "? |" before the value: marks in a row are one, and the value

@@ -479,7 +479,8 @@ LABEL_MARKS = frozenset({":", "?", "\u2014", "(", "|"})
 ANSWER_LABELS = frozenset({"answer", "a", "response", "reply", "short", "final", "my", "output",
                            "present", "visible", "result", "results", "detection",
                            "detections", "detected", "found", "object", "objects", "count",
-                           "total", "assistant", "gpt", "bot"})
+                           "total", "assistant", "gpt", "bot", "verdict", "conclusion",
+                           "status", "presence", "decision"})
 COLOURS = frozenset(
     {"red", "blue", "white", "black", "yellow", "silver", "green", "amber", "grey", "gray",
      "orange", "brown", "purple", "pink"}

@@ -1065,6 +1065,11 @@ WEATHER_READINGS = [
 # Structured answers: check marks and crosses, a table row's later cells, JSON objects
 # described under their label.
 STRUCTURED_READINGS = [
+    # a label before the answer, and a key around an entry's concept
+    ("Is there a bus?", "Verdict: absent.", set(), {"bus"}),
+    ("Is there a dog?", "Verdict \u2014 no.", set(), {"dog"}),
+    ("Is there a cyclist?", "Presence of cyclists: none.", set(), {"cyclist"}),
+    ("Is there a cyclist?", "Cyclist presence: absent.", set(), {"cyclist"}),
     ("Describe the scene.", "The light (currently red) is above the intersection.",
      {"red traffic light", "intersection"}, set()),
     # a hedged colour is read as the colour, as "..., possibly black" is
