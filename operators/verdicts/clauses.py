@@ -55,11 +55,16 @@ from drivexplain.operators.verdicts.lexicon import (
     HARD_WORDS,
     HEAD_MODIFIERS,
     HEDGES,
+    IMAGE_WORDS,
     ING_NOUNS,
     INVERTED_CONDITIONS,
     INVERTED_SUBJECTS,
     KIND_QUALIFIERS,
     LACKING,
+    LAMP_LINKS,
+    LAMP_OWNED,
+    LAMP_WORDS,
+    LAMPS_LIT,
     LIKENESS,
     LIST_GLUE,
     LOOKALIKES,
@@ -67,6 +72,7 @@ from drivexplain.operators.verdicts.lexicon import (
     MANNER,
     MEASURES,
     MESSAGE_VERBS,
+    NAMING_VERBS,
     NEEDING,
     NEGATED_COPULAS,
     NEGATORS,
@@ -96,6 +102,8 @@ from drivexplain.operators.verdicts.lexicon import (
     SEEING,
     SENTENCE_BREAKS,
     SET_ASIDE,
+    SHADE_OF,
+    SHADE_WORDS,
     SIGNAGE,
     SO_VERBS,
     SPECIFIC_DETERMINERS,
@@ -157,19 +165,6 @@ def expletive_it(toks: list[str], i: int = 0) -> bool:
     return verb in (["is"], ["'s"], ["was"]) and after[:1] in (
         ["likely"], ["clear"], ["possible"], ["evident"], ["obvious"], ["apparent"],
         ["unlikely"], ["probable"]) and after[1:] in (["that"], ["there"])
-
-
-# Verbs that name what a thing is, before the thing and its colour: "I'd call the car black.",
-# "I'd describe the car as red."
-NAMING_VERBS = frozenset({"call", "calls", "called", "describe", "describes", "described"})
-# What names a colour's kind before "of" it: "a shade of blue", "a tint of green".
-SHADE_OF = (["shade", "of"], ["tint", "of"], ["hue", "of"], ["tone", "of"])
-# Words of a shade before a colour: "painted dark blue".
-SHADE_WORDS = frozenset({"dark", "light", "bright", "pale", "deep"})
-# Other words for the image, and for how well it shows things, that an answer may speak of:
-# "The photo is blurry.", "Visibility is limited."
-IMAGE_WORDS = frozenset({"photo", "photograph", "footage", "video", "camera", "lens",
-                         "visibility", "lighting", "resolution", "quality", "exposure"})
 
 
 def complementizer(toks: list[str], j: int) -> bool:
@@ -578,6 +573,36 @@ def departed_at(toks: list[str], k: int) -> bool:
             rest[2] in OUT_OF_VIEW[("out", "of")]:
         return True  # "rode out of frame", "drove out of view"
     return not needed or (j + 1 < len(toks) and toks[j + 1] in needed)
+
+
+def vehicle_lamp(toks: list[str], i: int, vehicles: list[tuple[int, int]]) -> bool:
+    """Whether the light at `i` is a vehicle's own lamp, not a traffic light: after a
+    vehicle's "with" ("a police car with red and blue lights", "a fire engine approaching with
+    its red lights flashing") or, lit, its comma ("A fire engine, red lights flashing."; not
+    "A truck, red light ahead."), or with a vehicle after it that it is of or on ("the red
+    lights of a truck", "The red lights ahead belong to a fire engine."; not "the light ahead
+    of the bus")."""
+    start = i
+    while start > 0 and toks[start - 1] in LAMP_WORDS:
+        start -= 1
+    lit = i + 1 < len(toks) and toks[i + 1] in LAMPS_LIT
+    if start > 0 and (toks[start - 1] == "with" or (toks[start - 1] == "," and lit)):
+        link = start - 1
+        for _, stop in vehicles:
+            between = toks[stop:link]
+            if stop <= link and not any(t in BREAKS for t in between) and (
+                    toks[link] == "with" or not between):
+                return True
+    for begin, stop in vehicles:
+        between = toks[i + 1 : begin]
+        if len(between) > 1 and between[-2] in ("the", "a", "an"):
+            between = between[:-1]  # "on the tow truck"
+        owned = {t for k, t in enumerate(between) if t in LAMP_OWNED
+                 and not (t == "of" and k > 0 and between[k - 1] == "ahead")}  # "ahead of"
+        place = toks[stop : stop + 2] in (["'s", "left"], ["'s", "right"], ["'s", "front"])
+        if begin > i and set(between) <= LAMP_LINKS and owned and not place:
+            return True
+    return False
 
 
 def _possessor_placed(toks: list[str], k: int) -> bool:

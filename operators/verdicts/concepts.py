@@ -257,6 +257,7 @@ from drivexplain.operators.verdicts.clauses import (
     supposed_scopes,
     unlabelled,
     unsupposed,
+    vehicle_lamp,
 )
 from drivexplain.operators.verdicts.formats import (
     correction,
@@ -622,7 +623,7 @@ class ConceptExtractor:
                     if it.concept.lower().rsplit(" ", 1)[-1] in _VEHICLE_HEADS]
         found = []
         for i, lem in enumerate(lemmas):
-            if i in covered or (lem in self._coloured_heads and _vehicle_lamp(toks, i, vehicles)):
+            if i in covered or (lem in self._coloured_heads and vehicle_lamp(toks, i, vehicles)):
                 continue  # "a fire engine with its red lights flashing" shows no traffic light
             before = toks[i - 1] if i > 0 else ""
             targets = list(dict.fromkeys(by_head.get(lem, ())))
@@ -1453,48 +1454,6 @@ def _circumstance(toks: list[str], it: _Item) -> bool:
 
 # The last words of the concepts that are or hold a vehicle, which has lamps of its own.
 _VEHICLE_HEADS = frozenset(v.rsplit(" ", 1)[-1] for v in VEHICLES)
-# Words between a vehicle's "with" or comma and its lamps: "with its red and blue lights".
-_LAMP_WORDS = COLOURS | {"and", "its", "their", "flashing", "blinking", "bright", "rotating",
-                         "strobe", "emergency", "roof"}
-# What says lamps after a vehicle and its comma are lit: "A fire engine, red lights flashing."
-_LAMPS_LIT = frozenset({"flashing", "blinking", "on", "blazing", "strobing", "rotating", "lit"})
-# What links lamps to the vehicle named after them: "the red lights of a truck", "the red
-# lights ahead belong to a fire engine", "the red lights are on the ambulance".
-_LAMP_OWNED = frozenset({"of", "on", "from", "belong", "belongs", "belonging", "atop"})
-_LAMP_LINKS = _LAMP_OWNED | {"ahead", "are", "is", "to", "the", "a", "an", "that", "which",
-                             "mounted", "top"}
-
-
-def _vehicle_lamp(toks: list[str], i: int, vehicles: list[tuple[int, int]]) -> bool:
-    """Whether the light at `i` is a vehicle's own lamp, not a traffic light: after a
-    vehicle's "with" ("a police car with red and blue lights", "a fire engine approaching with
-    its red lights flashing") or, lit, its comma ("A fire engine, red lights flashing."; not
-    "A truck, red light ahead."), or with a vehicle after it that it is of or on ("the red
-    lights of a truck", "The red lights ahead belong to a fire engine."; not "the light ahead
-    of the bus")."""
-    start = i
-    while start > 0 and toks[start - 1] in _LAMP_WORDS:
-        start -= 1
-    lit = i + 1 < len(toks) and toks[i + 1] in _LAMPS_LIT
-    if start > 0 and (toks[start - 1] == "with" or (toks[start - 1] == "," and lit)):
-        link = start - 1
-        for _, stop in vehicles:
-            between = toks[stop:link]
-            if stop <= link and not any(t in BREAKS for t in between) and (
-                    toks[link] == "with" or not between):
-                return True
-    for begin, stop in vehicles:
-        between = toks[i + 1 : begin]
-        if len(between) > 1 and between[-2] in ("the", "a", "an"):
-            between = between[:-1]  # "on the tow truck"
-        owned = {t for k, t in enumerate(between) if t in _LAMP_OWNED
-                 and not (t == "of" and k > 0 and between[k - 1] == "ahead")}  # "ahead of"
-        place = toks[stop : stop + 2] in (["'s", "left"], ["'s", "right"], ["'s", "front"])
-        if begin > i and set(between) <= _LAMP_LINKS and owned and not place:
-            return True
-    return False
-
-
 # The most words an answer's opening sentence has that answers the prompt on its own ("Not as
 # far as I can tell.", "It's difficult to determine the colour.").
 _ELLIPTICAL_WORDS = 10

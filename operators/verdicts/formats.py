@@ -196,8 +196,9 @@ def question_text(prompt: str) -> str:
     image.", "Answer briefly.", "Please answer yes or no."; `_INSTRUCTION`), and "in this
     image" at the question's end, where every question is ("Is the car red in this image?").
     A question typed without its mark gets one ("Is the road snowy", "There's no truck,
-    right"). Options the prompt offers ("A. Yes B. No") stay. "<image>\nIs the car red?
-    Answer briefly." asks "Is the car red?"."""
+    right"). Options that only say yes or no go (`_without_yes_no_options`); others stay, as
+    they name what is asked about. "<image>\nIs the car red? Answer briefly." and "Is the car
+    red? A. Yes B. No" ask "Is the car red?"."""
     text = _TAG.sub(" ", _ROLE.sub(" ", prompt))
     text = _INSTRUCTION.sub(" ", _without_yes_no_options(_ROLE_LABEL.sub(" ", text)))
     text = _IN_THE_IMAGE.sub("", text)

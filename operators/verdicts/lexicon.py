@@ -485,6 +485,16 @@ COLOURS = frozenset(
     {"red", "blue", "white", "black", "yellow", "silver", "green", "amber", "grey", "gray",
      "orange", "brown", "purple", "pink"}
 )
+# Words between a vehicle's "with" or comma and its lamps: "with its red and blue lights".
+LAMP_WORDS = COLOURS | {"and", "its", "their", "flashing", "blinking", "bright", "rotating",
+                        "strobe", "emergency", "roof"}
+# What says lamps after a vehicle and its comma are lit: "A fire engine, red lights flashing."
+LAMPS_LIT = frozenset({"flashing", "blinking", "on", "blazing", "strobing", "rotating", "lit"})
+# What links lamps to the vehicle named after them: "the red lights of a truck", "the red
+# lights ahead belong to a fire engine", "the red lights are on the ambulance".
+LAMP_OWNED = frozenset({"of", "on", "from", "belong", "belongs", "belonging", "atop"})
+LAMP_LINKS = LAMP_OWNED | {"ahead", "are", "is", "to", "the", "a", "an", "that", "which",
+                           "mounted", "top"}
 # Names of one colour: a "yellow light" is the vocabulary's "amber traffic light".
 # Grey paint is the vocabulary's silver, and an orange traffic light its amber one: a reader
 # who says "grey car" or "orange light" names the colour the vocabulary calls otherwise.
@@ -618,6 +628,17 @@ DEPARTURES: dict[str, frozenset[str]] = {
 }
 DEPARTURE_AUXILIARIES = frozenset({"has", "have", "had", "'s", "'ve"})
 FRAME_WORDS = frozenset({"frame", "view", "scene", "image", "picture", "shot"})
+# Other words for the image, and for how well it shows things, that an answer may speak of:
+# "The photo is blurry.", "Visibility is limited."
+IMAGE_WORDS = frozenset({"photo", "photograph", "footage", "video", "camera", "lens",
+                         "visibility", "lighting", "resolution", "quality", "exposure"})
+# Verbs that name what a thing is, before the thing and its colour: "I'd call the car black.",
+# "I'd describe the car as red."
+NAMING_VERBS = frozenset({"call", "calls", "called", "describe", "describes", "described"})
+# What names a colour's kind before "of" it: "a shade of blue", "a tint of green".
+SHADE_OF = (["shade", "of"], ["tint", "of"], ["hue", "of"], ["tone", "of"])
+# Words of a shade before a colour: "painted dark blue".
+SHADE_WORDS = frozenset({"dark", "light", "bright", "pale", "deep"})
 NEGATED_COPULAS = frozenset({"isn't", "aren't", "wasn't", "weren't"})
 ABSENCE_FILLER = frozenset({"be", "been", "really", "clearly", "currently", "longer", "any",
                             "completely", "fully", "totally", "entirely", "conspicuously",
