@@ -240,6 +240,9 @@ def predicate_colour(toks: list[str], copula: int) -> int | None:
     """The index of the one colour a copula at `copula` links to ("is black", "looks dark
     blue", "has a red colour"), else None."""
     having = toks[copula] in ("has", "have", "had")
+    if toks[copula] in NEGATED_COPULAS:  # "isn't white but black" says black
+        corrected = corrected_colour(["not", *toks[copula + 1 :]], 0)
+        return copula + corrected if corrected else None
     if toks[copula] not in COPULAS and not having:
         return None
     j = copula + 1

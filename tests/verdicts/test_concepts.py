@@ -1534,6 +1534,8 @@ MORE_COLOUR_READINGS = [
      {"red car", "white car"}, set()),
     ("Describe the scene.", "A few cars, one of them red.", {"red car"}, set()),
     ("Describe the scene.", "Two cars and one red bus.", {"car", "bus"}, set()),
+    # a negated copula that corrects one colour for another says the second
+    ("What colour is the car?", "The car isn't white but black.", {"black car"}, set()),
 ]
 # negative questions: a negated copula asks about a colour or state as a plain one does; "a
 # couple" alone is a count; "really" opens a yes or a no as "definitely" does
