@@ -1464,7 +1464,9 @@ _AFTER_YES_NO = BREAKS | _YES_NO | SUBJECT_PRONOUNS | {"there", "to", "i", "we"}
 # Where an answer's sentences part, a closing bracketed remark counting as one: "No.\n\nNote:
 # ...", "Yes. I may be wrong.", "Yes (based on the visible portion of the image)".
 _SENTENCES = re.compile(r"(?<=[.!?])\s+|\n+|\s+(?=\([^()]*\)\W*$)")
-# Where an answer's first sentence ends: a stop or "!" before a space, or a line break.
+# Where an answer's first sentence ends: a stop or "!" before a space, or a line break. Not a
+# "?", as `_SENTENCES` splits: a question asked back ("Which one? The red one.") answers nothing
+# on its own, and splitting at it lost the red car.
 _SENTENCE_END = re.compile(r"[.!](?=\s)|\n")
 
 
