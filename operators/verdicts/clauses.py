@@ -17,6 +17,7 @@ from drivexplain.operators.verdicts.lexicon import (
     ADVICE_PHRASES,
     AFTERTHOUGHTS,
     ANSWER_LABELS,
+    APPROXIMATORS,
     ASKING_BACK,
     BREAKS,
     CANNOT_TELL,
@@ -790,8 +791,14 @@ def cannot_tell_at(toks: list[str], i: int) -> bool:
     seen = [t for t in clause if t not in DEFINITES and t not in ("any", "this", "your")]
     if len(seen) > 1 and seen[0] in PERCEIVING and seen[1] in FRAME_OBJECTS:
         return True  # "Sorry, I cannot see images.", but "I can't see a bus in the image" denies
-    manner = any(t in MANNER and not (t == "well" and k and clause[k - 1] == "as")
-                 for k, t in enumerate(clause))  # "as well" is no manner
+    # "as well" is no manner, and one must be of a negated seeing: "I can't see it clearly",
+    # "not clearly", but not "No, it is clearly empty." or "No, and I can see the road clearly."
+    # (an answer's "No" negates no seeing after it by itself)
+    manner = any(t in MANNER and not (t == "well" and k and clause[k - 1] == "as") and (
+        all(w in NEGATORS for w in clause[:k]) or (
+            any(w in PERCEIVING or w in SEEING or w in PRESENCE_WORDS for w in clause[:k])
+            and (tok != "no" or any(w in NEGATORS or w.endswith("n't") for w in clause[:k]))))
+        for k, t in enumerate(clause))
     return (after[:1] != [] and after[0] in CANNOT_TELL) or to_tell or manner
 
 
@@ -858,10 +865,11 @@ def present_elsewhere(toks: list[str]) -> bool:
     """Whether, after a no, a clause says what was asked is there, elsewhere or in another
     number than asked: "No, it's on the left.", "None on the left, but two on the right.",
     "Zero; they are all on the sidewalk.", "No, but there is one on the sidewalk.", "Are there
-    two buses?" "No, just one.", "No, in the bike lane.", "No, it's two lanes over.", "No, the
-    nearest is about 30 m ahead." (`DISTANCE_WORDS`). A clause with a negator says no such
-    thing ("No, it isn't there.", "No, not one."), nor does one that says what it is ("No, it's
-    a truck.", "No, one truck."), nor one that says how ("No, with high confidence.")."""
+    two buses?" "No, just one." or "No, I see one.", "No, in the bike lane.", "No, it's two
+    lanes over.", "No, the nearest is about 30 m ahead." (`DISTANCE_WORDS`). A clause with a
+    negator says no such thing ("No, it isn't there.", "No, not one."), nor does one that says
+    what it is ("No, it's a truck.", "No, one truck."), nor one that says how ("No, with high
+    confidence.")."""
     if there_is_one(toks):
         return True
     for i in range(1, len(toks)):
@@ -873,6 +881,8 @@ def present_elsewhere(toks: list[str]) -> bool:
         k = i
         while k < len(toks) and toks[k] in ELSEWHERE_FILLER:
             k += 1
+        if _counts_seen(toks, k, stop):  # "No, I see exactly two."
+            return True
         if toks[k : k + 1] == ["there"]:  # "No, there are two."
             k += 1
             while k < len(toks) and (toks[k] in THERE_ONE_FILLER or toks[k] in ELSEWHERE_FILLER):
@@ -902,6 +912,23 @@ def present_elsewhere(toks: list[str]) -> bool:
                 counted and (after in BREAKS or after == "of")):
             return True
     return False
+
+
+def _counts_seen(toks: list[str], k: int, stop: int) -> bool:
+    """Whether the clause from `k` to `stop` has the speaker see or count a number of what was
+    asked: "I see exactly two", "we can count three of them"."""
+    if toks[k : k + 1] not in (["i"], ["we"]):
+        return False
+    m = k + 1
+    while m < stop and toks[m] in ("can", "could", "do", "only", "just", "actually"):
+        m += 1
+    if m >= stop or not (toks[m] in SEEING or toks[m] in ("sees", "saw", "count", "counted")):
+        return False
+    m += 1
+    while m < stop and (toks[m] in THERE_ONE_FILLER or toks[m] in APPROXIMATORS):
+        m += 1
+    return m < stop and is_count(toks[m]) and (m + 1 >= len(toks) or toks[m + 1] in BREAKS
+                                               or toks[m + 1] == "of")
 
 
 def comparison_end(toks: list[str], i: int) -> bool:
@@ -1142,12 +1169,13 @@ def _clause_break(toks: list[str], start: int) -> str | None:
 def list_follows(toks: list[str], covered: list[bool], start: int) -> bool:
     """Whether the text from `start` to the next break is a list of concepts ("trucks or
     buses"), perhaps ending in the predicate the list shares ("or dogs are present", not
-    "and a bus is visible", a clause of its own): the comma before it then keeps a negation
+    "and a bus is visible", a clause of its own), and not followed by an aside that the
+    clause's verb follows (`_aside_then_verb`): the comma before it then keeps a negation
     going."""
     seen = False
     for j in range(start, len(toks)):
         if toks[j] in BREAKS:
-            break
+            return seen and not _aside_then_verb(toks, j)
         if covered[j]:
             seen = True
         elif seen and toks[j] in COPULAS and j + 1 < len(toks) and \
@@ -1156,6 +1184,21 @@ def list_follows(toks: list[str], covered: list[bool], start: int) -> bool:
         elif toks[j] not in LIST_GLUE:
             return False
     return seen
+
+
+def _aside_then_verb(toks: list[str], j: int) -> bool:
+    """Whether the comma at `j` opens an aside that the verb of the clause follows, so that what
+    stands before it is that clause's subject and no item of a list: in "Without any
+    pedestrians, the crosswalk, which is painted white, is empty." the crosswalk is there."""
+    k = j + 1
+    if toks[j] != "," or k >= len(toks) or not (
+            toks[k] in RELATIVE_WORDS - {"where"} or participle(toks[k])
+            or (len(toks[k]) > 3 and toks[k].endswith("ed"))):
+        return False
+    end = next((m for m in range(k, len(toks)) if toks[m] in BREAKS), len(toks))
+    rest = [t for t in toks[end + 1 : end + 4] if t not in PREDICATE_FILLER
+            and t not in TIME_ADVERBS]
+    return end < len(toks) and toks[end] == "," and rest[:1] != [] and rest[0] in FINITE
 
 
 def new_clause(toks: list[str], start: int, verb_seen: bool) -> bool:

@@ -250,6 +250,7 @@ from drivexplain.operators.verdicts.clauses import (
     pronoun_place,
     question_scopes,
     said_absent_after,
+    says_empty,
     scarce_at,
     set_aside_scopes,
     state_at,
@@ -1162,12 +1163,17 @@ class ConceptExtractor:
                               "inherited from the prompt",
                               ("a colour said not to be the concept's is denied, not the "
                                "concept",))
-        if polarity == "deny" and question.presupposed() and len(toks) > 1 and not negated:
+        # "Is the bus still at the stop?" "No, the stop is empty." says the bus has gone, as
+        # "No, it has left." does
+        emptied = says_empty(all_toks)
+        if polarity == "deny" and question.presupposed() and len(toks) > 1 and not negated \
+                and not emptied:
             return Extraction(text, question.asked(prompt), (), "specific", polarity,
                               "inherited from the prompt",
                               ("a no that goes on to say what the concept is doing ('No, it's "
                                "stopped.') takes the concept as there",))
-        said_none = denies_one(all_toks) or any(t in ("none", "zero", "0", "nil") for t in toks[1:])
+        said_none = emptied or denies_one(all_toks) or any(
+            t in ("none", "zero", "0", "nil") for t in toks[1:])
         if polarity == "deny" and question.presupposed() and not said_none:
             return Extraction(text, (), (), "specific", polarity, "none",
                               ("a no to a question about the concept takes the concept as "

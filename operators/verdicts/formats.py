@@ -148,7 +148,8 @@ _ADDITION = re.compile(r"\b(?:also|too|as well|additionally|another|in addition)
 # A light changing from one colour to another is read at its end: "turning from green to amber".
 _FROM_TO = re.compile(r"\bfrom\s+(?:red|amber|yellow|orange|green)\s+to\s+"
                       r"(red|amber|yellow|orange|green)\b", re.I)
-_PAST_COLOUR = re.compile(r"\b(?:was|were)\s+(?:red|amber|yellow|orange|green)\b", re.I)
+_PAST_COLOUR = re.compile(
+    r"\b(?:was|were)\s+(?:[a-z]+ly\s+|still\s+)?(?:red|amber|yellow|orange|green)\b", re.I)
 # Where a JSON answer may open: the text's start or a line's.
 _JSON_START = re.compile(r"(?:^|\n)[ \t]*([\[{])")
 _DECODER = json.JSONDecoder()

@@ -462,7 +462,8 @@ LACKING = frozenset({"clear", "free", "devoid", "empty", "bare"})
 EMPTY_WORDS = frozenset({"empty", "clear", "deserted", "vacant"})
 EMPTY_PLACES = frozenset({"road", "street", "lane", "intersection", "crosswalk", "sidewalk",
                           "highway", "junction", "way", "path", "scene", "area", "crossing",
-                          "pavement", "footpath", "roadway", "carriageway", "shoulder"})
+                          "pavement", "footpath", "roadway", "carriageway", "shoulder", "stop",
+                          "curb", "kerb", "roundabout", "driveway", "bridge", "tunnel"})
 DEGREE_WORDS = frozenset({"completely", "totally", "entirely", "fully", "quite", "pretty",
                           "fairly", "largely"})
 # What a label may be given to say its concept is absent, in lists and tables: "Bus: no",
@@ -826,6 +827,18 @@ GENERIC = re.compile(
 TOKEN = re.compile(r"\d+\.\d+|[a-z0-9]+n't|[a-z0-9]+|'[a-z]+|[.,;:!?|()\n\u2014]")
 # Scope breaks: punctuation, line ends (bullets, tables), bars, brackets and dashes.
 BREAKS = frozenset(".,;:!?|()\n\u2014")
+# Adverbs of certainty and of time right after a verb say how sure the speaker is or since
+# when, not what is there: "The car is obviously white." says what "The car is white." says,
+# "There is definitely one." what "There is one." does and "Pedestrians are still absent." what
+# "Pedestrians are absent." does, so `tokens` leaves them out there. Hedges ("probably") stay,
+# and so does one after a negated verb ("isn't really visible") or before a break ("Is it
+# really?"), and "also" after "there is", where it adds to what was asked ("Is the truck the only
+# vehicle?" "No, there's also a bus.").
+CERTAINTY_ADVERBS = frozenset({"obviously", "certainly", "clearly", "definitely", "evidently",
+                               "plainly", "really", "actually", "indeed", "undoubtedly",
+                               "surely", "truly", "honestly", "visibly", "unmistakably",
+                               "unquestionably", "genuinely", "decidedly", "still", "now",
+                               "currently", "already", "also"})
 # Negated auxiliaries typed without their apostrophe: "dont", "isnt".
 UNAPOSTROPHISED = {
     f"{stem}nt": f"{stem}n't" for stem in (
@@ -881,7 +894,8 @@ def tokens(text: str) -> list[str]:
     when typed "dont" or with a curly apostrophe), a shade is its colour (`SHADES`), a check
     mark or cross a yes or no (`CHECK_MARKS`), a drawn-out yes or no ("Noo.") the word, and a
     colour labelled "colour:" is said with "is". A reasoning block and code fences are left out
-    (`NOT_THE_ANSWER`)."""
+    (`NOT_THE_ANSWER`), and so is an adverb of certainty or time right after a verb
+    (`CERTAINTY_ADVERBS`)."""
     text = NOT_THE_ANSWER.sub(" ", text.lower())
     text = _CHECK_MARK.sub(lambda m: f" {CHECK_MARKS[m.group(0)]} ", text)
     text = _DASH.sub(" \u2014 ", text.replace("\u2019", "'").replace("\r", "\n"))
@@ -891,4 +905,6 @@ def tokens(text: str) -> list[str]:
     for i in range(1, len(toks) - 1):  # "its colour: red" says "its colour is red"
         if toks[i] == ":" and toks[i - 1] in COLOUR_NOUNS and toks[i + 1] in COLOURS:
             toks[i] = "is"
-    return toks
+    return [t for i, t in enumerate(toks) if not (
+        t in CERTAINTY_ADVERBS and 0 < i < len(toks) - 1 and toks[i - 1] in FINITE
+        and toks[i + 1] not in BREAKS and not (t == "also" and toks[i - 2 : i - 1] == ["there"]))]

@@ -1748,6 +1748,40 @@ OTHER_WORD_READINGS = [
      {"pedestrian"}),
 ]
 
+# a manner adverb that is not of a negated seeing ("No, it is clearly empty."), a place by the
+# road said to be empty, a subject with an aside after a fronted "Without ...", a count the
+# speaker sees after a no to a number, and adverbs of certainty and time after a verb
+CLEARLY_READINGS = [
+    ("Is there a bus?", "No, it is clearly empty.", set(), {"bus"}),
+    ("Is there a bus?", "No, the market is clearly visible.", set(), {"bus"}),
+    ("Is there a bus?", "No, and I can see the whole road clearly.", {"road"}, {"bus"}),
+    ("Is there a bus?", "No, I can't see it clearly.", set(), set()),
+    ("Is there a bus?", "No, not clearly.", set(), set()),
+    ("Is there a bus?", "The bus isn't clearly visible.", set(), {"bus"}),
+    ("Is there a bus at the stop?", "No, the stop is clearly empty.", set(), {"bus"}),
+    ("Is there a bus?", "The bus stop is empty.", set(), {"bus"}),
+    ("Is there a pedestrian?",
+     "Without any pedestrians, the crosswalk, which is painted white, is empty.",
+     {"crosswalk"}, {"pedestrian"}),
+    ("Is there a pedestrian?", "Without any pedestrians, the crosswalk, striped white, is empty.",
+     {"crosswalk"}, {"pedestrian"}),
+    ("Is there a pedestrian?", "I don't see any pedestrians, cyclists, or dogs.", set(),
+     {"pedestrian", "cyclist", "dog"}),
+    ("Are there more than two pedestrians?", "No, I see exactly two.", {"pedestrian"}, set()),
+    ("Are there more than two pedestrians?", "No, I count two.", {"pedestrian"}, set()),
+    ("Are there more than two pedestrians?", "No, I see one truck.", {"truck"},
+     {"pedestrian"}),
+    # adverbs of certainty and time after the verb (`lexicon.CERTAINTY_ADVERBS`)
+    ("What colour is the car?", "The car is obviously white.", {"white car"}, set()),
+    ("What colour is the car?", "It's definitely silver.", {"silver car"}, set()),
+    ("Is there a bus?", "There is definitely one.", {"bus"}, set()),
+    ("Is there a bus?", "The bus is now gone.", set(), {"bus"}),
+    ("Are there pedestrians?", "Pedestrians are still absent.", set(), {"pedestrian"}),
+    ("Is the light red?", "It was clearly red, but it just turned green.",
+     {"green traffic light"}, set()),
+    ("Is the truck the only vehicle?", "No, there's also a bus.", {"truck", "bus"}, set()),
+]
+
 
 @pytest.mark.parametrize(("prompt", "answer", "concepts", "denied"),
                          STATE_READINGS + TERSE_READINGS + WEATHER_READINGS
@@ -1769,7 +1803,7 @@ OTHER_WORD_READINGS = [
                          + DESCRIBED_READINGS + ELONGATED_READINGS + NON_ANSWER_READINGS
                          + ASKED_BACK_READINGS + COLLECTIVE_READINGS + WEATHER_WORD_READINGS
                          + VISIBILITY_READINGS + A_FORTIORI_READINGS + FARTHER_READINGS
-                         + OTHER_WORD_READINGS)
+                         + OTHER_WORD_READINGS + CLEARLY_READINGS)
 def test_states_terse_absences_and_the_weather(
         extractor: ConceptExtractor, prompt: str, answer: str, concepts: set[str],
         denied: set[str]) -> None:
@@ -1804,7 +1838,8 @@ def test_states_terse_absences_and_the_weather(
     (`NON_ANSWER_READINGS`), questions asked back (`ASKED_BACK_READINGS`), collective nouns
     (`COLLECTIVE_READINGS`), weather in other words (`WEATHER_WORD_READINGS`), how visible a
     thing is (`VISIBILITY_READINGS`), "let alone" (`A_FORTIORI_READINGS`), a thing farther than
-    asked (`FARTHER_READINGS`), absence and doubt in other words (`OTHER_WORD_READINGS`);
-    compared as sets."""
+    asked (`FARTHER_READINGS`), absence and doubt in other words (`OTHER_WORD_READINGS`),
+    "clearly" that is not of seeing, places by the road, asides, counts seen and adverbs of
+    certainty (`CLEARLY_READINGS`); compared as sets."""
     read = extractor.answer(answer, extractor.prompt(prompt))
     assert (set(read.concepts), set(read.denied)) == (concepts, denied)

@@ -37,7 +37,8 @@ YES = ("Yes, {a} is visible.", "Yes, I do.", "Correct, there is {a}.", "Indeed, 
        "Yes (one {c}).", "Yes, exactly one.", "There is at least one {c}.",
        "Yes, {a}, partially visible.", "Yes, far ahead.", "I do see {a}.", "It does.",
        "Present.", "Yes, on the left side.", "<ref>{c}</ref><box>(10,20),(30,40)</box>",
-       '[{{"label": "{c}", "bbox_2d": [1, 2, 3, 4]}}]', "Yes.<|im_end|>")
+       '[{{"label": "{c}", "bbox_2d": [1, 2, 3, 4]}}]', "Yes.<|im_end|>",
+       "There is definitely {a}.", "Yes, {a} is clearly visible.")
 NO = ("No, I don't see any {p}.", "There is no {c} in this frame.", "I see no {p}.",
       "Nope, no {p} here.", "There aren't any {p}.", "Negative.", "Not that I can see.",
       "I can't spot any {p}.", "No, there are none.", "None.", "Absolutely not.",
@@ -47,7 +48,8 @@ NO = ("No, I don't see any {p}.", "There is no {c} in this frame.", "I see no {p
       "There is not {a} in this image.", "No, the image does not contain {a}.", "False.",
       "No \u2014 no {p}.", "{P}: none.", "{P}: 0", "Zero.", "It does not.", "Not present.",
       "There isn't one.", "I can't see one.", "Not visible.", "Absent.", "[]",
-      "Step 1: I look at the lanes. Final answer: No.")
+      "Step 1: I look at the lanes. Final answer: No.", "No, it is clearly empty.",
+      "{P} are still absent.")
 OTHER = {"car": "truck", "truck": "bus", "bus": "car", "bicycle": "pedestrian",
          "pedestrian": "bicycle", "traffic light": "stop sign", "stop sign": "traffic light",
          "crosswalk": "traffic cone", "traffic cone": "crosswalk"}
@@ -72,7 +74,9 @@ COLOUR_ANSWERS = ("The {c} is painted {k}.", "It's {k}.", "{K}, I think.", "It a
                   "The {c} is probably {k}.", "The {c} is most likely {k}.",
                   "The {c} is a shade of {k}.", "{K} is the colour of the {c}.",
                   "A {c} in {k} is ahead.", "A {c}, {k}, is ahead.", "A {c} painted {k} is ahead.",
-                  "I'd describe the {c} as {k}.", "I'd call the {c} {k}.")
+                  "I'd describe the {c} as {k}.", "I'd call the {c} {k}.",
+                  # an adverb of certainty or time after the verb
+                  "The {c} is obviously {k}.", "It's actually {k}.", "The {c} is still {k}.")
 
 
 def _a(word: str) -> str:
