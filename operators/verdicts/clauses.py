@@ -222,7 +222,21 @@ def own_colours(toks: list[str]) -> set[str]:
     part = next((i for i, t in enumerate(toks) if t == "with" and not more_of_them(i)),
                 len(toks))
     return {t for i, t in enumerate(toks[:part])
-            if t in COLOURS and (i == 0 or toks[i - 1] != "than") and not colour_negated(toks, i)}
+            if t in COLOURS and (i == 0 or toks[i - 1] != "than") and not colour_negated(toks, i)
+            and not future_colour(toks, i)}
+
+
+def future_colour(toks: list[str], i: int) -> bool:
+    """Whether the colour at `i` is one a light will turn, not the one it shows: "Amber, about
+    to turn red.", "going to change to green", "will soon turn red"."""
+    j = i - 1
+    if j >= 1 and toks[j] == "to" and toks[j - 1] in CHANGE_VERBS:
+        j -= 1  # "change to"
+    if j < 0 or toks[j] not in CHANGE_VERBS:
+        return False
+    before = [t for t in toks[max(0, j - 3) : j] if t not in ("soon", "probably", "likely")]
+    return before[-2:] in (["about", "to"], ["going", "to"]) or \
+        before[-1:] in (["will"], ["'ll"])
 
 
 def negated_colours(toks: list[str]) -> set[str]:

@@ -1313,7 +1313,8 @@ class ConceptExtractor:
             before, after = text[:end], text[end:]
             if not after.strip():
                 return None
-            if k == 0 and self._answers_alone(before) and self._names_others(after, prompt):
+            if k == 0 and self._answers_alone(before) and self._names_others(after, prompt) \
+                    and tokens(after)[:1] not in _GOING_ON:
                 return before, after
             opening = tokens(after)[:2]
             if opening[:1] and opening[0] in _YES_NO and (  # "Yes, ...", "Yes it is"
@@ -1463,6 +1464,9 @@ _VEHICLE_HEADS = frozenset(v.rsplit(" ", 1)[-1] for v in VEHICLES)
 # The most words an answer's opening sentence has that answers the prompt on its own ("Not as
 # far as I can tell.", "It's difficult to determine the colour.").
 _ELLIPTICAL_WORDS = 10
+# A sentence opening with these goes on with the one before ("Not yet. But one is waiting at
+# the curb."), so the two are read as one answer.
+_GOING_ON = (["but"], ["however"], ["although"], ["though"], ["yet"])
 # A yes or a no that opens a sentence, and what may follow it there when it answers ("Yes, ...",
 # "Yes it is", "No to both", "yes yes"; not "No need" or "No crossing here").
 _YES_NO = YES_WORDS | BARE_NO_WORDS

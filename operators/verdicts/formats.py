@@ -44,17 +44,26 @@ _ROLE = re.compile(r"<\|im_start\|>\s*(?:assistant|user|system)?"
 _ECHOED_TURN = re.compile(r"^.*\[/INST\]", re.S | re.I)
 # What a chat model frames its answer with, removed where more text stands beside it: an
 # acknowledgment or a filler before it ("Sure!", "Certainly.", "Well,", "Okay, so", "In short,",
-# "To answer your question:"; "Sure." alone is a yes, "Certainly not." a no), the evidence it
-# rests on ("Based on the image,", "From what I can see,"), a label ("Answer:", "**Final
-# answer:**", "The answer is:", a "### Answer" heading), and a closing courtesy
+# "To answer your question:", "Honestly,"; "Sure." alone is a yes, "Certainly not." a no), the
+# evidence it rests on ("Based on the image,", "From what I can see,"), a label ("Answer:",
+# "**Final answer:**", "The answer is:", a "### Answer" heading), and a closing courtesy
 # ("Hope this helps!", "Let me know if you need anything else."; alone, it is no answer).
 _ACKNOWLEDGMENT = re.compile(
     r"^\s*(?:(?:okay|ok|alright|well),?\s+so,?|so,"
     r"|(?:sure(?: thing)?|certainly|of course|okay|ok|alright|all right|absolutely"
     r"|great question|good question|happy to help|well|hmm+|um+|uh+)\s*[!.,]"
     r"|(?:in short|in summary|to summari[sz]e|to sum up|overall|simply put|in conclusion"
-    r"|to answer your question|in answer to your question)\s*[,:])\s+(?=\S)", re.I)
+    r"|to answer your question|in answer to your question)\s*[,:]"
+    # a stance or a time said before the answer: "Honestly, no.", "Currently, none."
+    r"|(?:honestly|frankly|candidly|truthfully|to be honest|basically|essentially|admittedly"
+    r"|unfortunately|fortunately|interestingly|currently|presently|right now|at the moment"
+    r"|at present|as of now|for now)\s*,)\s+(?=\S)", re.I)
 # A bullet before a one-line answer: "- No more than two."
+# The evidence an answer rests on, said after it: "No, as far as I can tell.", "Yes, from
+# what I can see."
+_EVIDENCE_AFTER = re.compile(
+    r",?\s+(?:as far as i can (?:see|tell|make out)|from what i can (?:see|tell|make out)"
+    r"|by the looks? of it)(?=\s*[.!]?\s*$)", re.I)
 _BULLET = re.compile(r"^\s*[-*\u2022]\s+(?=[^\n]*$)")
 _EVIDENCE = re.compile(
     r"^\s*(?:(?:based (?:on|upon)|judging (?:by|from)|from|looking at|according to|in"
@@ -130,17 +139,18 @@ _CORRECTION = re.compile(
     r"(?:^|(?<=[.;!?\u2014]))\s*(?:actually,|sorry,? i meant\b|correction:|wait[,!\u2014]"
     r"|on second thought,?|on closer (?:look|inspection),|looking (?:again|closer|more closely),"
     r"|scratch that\b"
-    r"|i (?:initially|first|at first) thought so[,;]? but\b|at first i thought so[,;]? but\b)",
+    r"|i (?:initially|first|at first) thought so[,;.]? but\b|at first i thought so[,;.]? but\b)",
     re.I)
-# A belief the answer then corrects: "Initially I thought it was a truck, but it is a bus."
+# A belief the answer then corrects: "Initially I thought it was a truck, but it is a bus." (or
+# ". But it is a bus.")
 # The correction is the "but", so that what was thought is taken back, as after "Actually,".
 _THOUGHT_BUT = re.compile(
     r"\b(?:(?:initially|at first|first),?\s+i|i\s+(?:initially|at first|first))\s+thought\b"
-    r"[^.!?]*?([,;]?\s+but\b)", re.I)
+    r"[^.!?]*?([,;.]?\s+but\b)", re.I)
 # A light that changed, after its colour was said in the past: "It was red, but it just turned
 # green.", "It was amber; now it's red."
 _STATE_CHANGE = re.compile(
-    r"[,;]\s*(?:but\s+)?(?:(?:(?:it|the\s+light|the\s+signal)\s+)?(?:has\s+)?"
+    r"[,;.]\s*(?:but\s+)?(?:(?:(?:it|the\s+light|the\s+signal)\s+)?(?:has\s+)?"
     r"(?:just\s+|since\s+)?(?:turned|changed)(?:\s+to)?|now(?:\s+it(?:'s|\s+is))?)"
     r"(?=\s+(red|amber|yellow|orange|green)\b)", re.I)
 # What makes "Actually, there is also a bus." an addition, not a correction.
@@ -233,11 +243,13 @@ def _without_echo(answer: str, prompt: str) -> str:
 
 def unframed(answer: str) -> str:
     """`answer` without a chat model's framing around it (`_ACKNOWLEDGMENT`, `_EVIDENCE`,
-    `_LABEL`, `_COURTESY`, `_BULLET`), and the quotes around all of it: "Sure! Based on the
-    image, no. Hope this helps!" is "no.", and so are "Answer: Answer: no" and '"No."'."""
+    `_EVIDENCE_AFTER`, `_LABEL`, `_COURTESY`, `_BULLET`), and the quotes around all of it:
+    "Sure! Based on the image, no. Hope this helps!" is "no.", and so are "Answer: Answer: no"
+    and '"No."'."""
     text = _QUOTED.sub(r"\1", _COURTESY.sub("", answer.strip()))
     while True:
-        opened = _BULLET.sub("", _LABEL.sub("", _EVIDENCE.sub("", _ACKNOWLEDGMENT.sub("", text))))
+        opened = _BULLET.sub("", _LABEL.sub("", _EVIDENCE.sub("", _ACKNOWLEDGMENT.sub(
+            "", _EVIDENCE_AFTER.sub("", text)))))
         if opened == text:
             return text
         text = opened

@@ -369,9 +369,9 @@ ONE_FILLER = frozenset({"see", "spot", "find", "notice", "detect", "a", "single"
                         "be", "there", "is", "can", "could"})
 # Words between "there" and "one" in a claim that what was asked is there: "there could be
 # one behind the bus", "there's probably one".
-THERE_ONE_FILLER = frozenset({"is", "'s", "are", "could", "might", "may", "must", "be",
-                              "probably", "likely", "possibly", "seems", "to", "also", "just",
-                              "only", "exactly", "still", "actually"})
+THERE_ONE_FILLER = frozenset({"is", "'s", "are", "was", "were", "could", "might", "may",
+                              "must", "be", "probably", "likely", "possibly", "seems", "to",
+                              "also", "just", "only", "exactly", "still", "actually"})
 # Clause words after which a statement that one cannot tell no longer reaches: "Hard to tell
 # because of the glare" names the glare.
 REASON_WORDS = frozenset({"because", "since", "due"})
@@ -839,6 +839,13 @@ CERTAINTY_ADVERBS = frozenset({"obviously", "certainly", "clearly", "definitely"
                                "surely", "truly", "honestly", "visibly", "unmistakably",
                                "unquestionably", "genuinely", "decidedly", "still", "now",
                                "currently", "already", "also"})
+# A time closing a clause says since when, not what: "one red and one green right now" gives
+# each light its colour as "one red and one green" does.
+TIME_TAILS = (("right", "now"), ("at", "the", "moment"), ("at", "this", "moment"),
+              ("at", "present"), ("for", "now"), ("as", "of", "now"), ("currently",),
+              ("presently",))
+_TIME_TAIL_OPENINGS = frozenset(t[0] for t in TIME_TAILS)
+_ADVERB_WORDS = CERTAINTY_ADVERBS | {"right"}
 # Negated auxiliaries typed without their apostrophe: "dont", "isnt".
 UNAPOSTROPHISED = {
     f"{stem}nt": f"{stem}n't" for stem in (
@@ -888,14 +895,53 @@ def _shortened(match: re.Match[str]) -> str:
     return re.sub(r"(.)\1+", r"\1", match.group(0))
 
 
+# A verb of seeming with "to be" says what its copula says, hedged: "there appears to be one"
+# is "there is one" and "one seems to be waiting" "one is waiting" (the reader reads a hedged
+# presence as presence). "seem" and "appear" stay: "Does the road seem to be wet?" asks.
+SEEMING_TO_BE = {"appears": "is", "seems": "is", "appeared": "was", "seemed": "was"}
+
+
+def _as_copula(toks: list[str]) -> list[str]:
+    out: list[str] = []
+    i = 0
+    while i < len(toks):
+        if toks[i] in SEEMING_TO_BE and toks[i + 1 : i + 3] == ["to", "be"]:
+            out.append(SEEMING_TO_BE[toks[i]])
+            i += 3
+        else:
+            out.append(toks[i])
+            i += 1
+    return out
+
+
+# "kind of" and "sort of" before a colour or a state hedge it: "The car is kind of red." is
+# read as "The car is red.", a hedged colour as the reader reads every hedge.
+HEDGING_KINDS = frozenset({"kind", "sort"})
+HEDGING_KIND_WORDS = frozenset({"kinda", "sorta"})
+HEDGING_WORDS = HEDGING_KINDS | HEDGING_KIND_WORDS
+
+
+def _hedging_kind(toks: list[str], i: int) -> bool:
+    """Whether toks[i] is part of a "kind of" or "kinda" just before a colour or a state."""
+    def hedged(j: int) -> bool:
+        return j < len(toks) and (toks[j] in COLOURS or toks[j] in STATES)
+    if toks[i] in HEDGING_KIND_WORDS:
+        return hedged(i + 1)
+    if toks[i] in HEDGING_KINDS:
+        return toks[i + 1 : i + 2] == ["of"] and hedged(i + 2)
+    return toks[i] == "of" and i > 0 and toks[i - 1] in HEDGING_KINDS and hedged(i + 1)
+
+
 def tokens(text: str) -> list[str]:
     """Lower-case word tokens and scope breaks (`BREAKS`; a spaced or en/em dash becomes "\u2014");
     clitics ("'s") are tokens of their own, negated auxiliaries stay one token ("don't", also
     when typed "dont" or with a curly apostrophe), a shade is its colour (`SHADES`), a check
     mark or cross a yes or no (`CHECK_MARKS`), a drawn-out yes or no ("Noo.") the word, and a
     colour labelled "colour:" is said with "is". A reasoning block and code fences are left out
-    (`NOT_THE_ANSWER`), and so is an adverb of certainty or time right after a verb
-    (`CERTAINTY_ADVERBS`)."""
+    (`NOT_THE_ANSWER`), and so are an adverb of certainty or time right after a verb
+    (`CERTAINTY_ADVERBS`), a time closing a clause (`TIME_TAILS`) and the "right" of "right
+    now"; "appears to be" is "is" (`SEEMING_TO_BE`), and "kind of" before a colour or a state
+    goes (`HEDGING_KINDS`)."""
     text = NOT_THE_ANSWER.sub(" ", text.lower())
     text = _CHECK_MARK.sub(lambda m: f" {CHECK_MARKS[m.group(0)]} ", text)
     text = _DASH.sub(" \u2014 ", text.replace("\u2019", "'").replace("\r", "\n"))
@@ -905,6 +951,46 @@ def tokens(text: str) -> list[str]:
     for i in range(1, len(toks) - 1):  # "its colour: red" says "its colour is red"
         if toks[i] == ":" and toks[i - 1] in COLOUR_NOUNS and toks[i + 1] in COLOURS:
             toks[i] = "is"
-    return [t for i, t in enumerate(toks) if not (
-        t in CERTAINTY_ADVERBS and 0 < i < len(toks) - 1 and toks[i - 1] in FINITE
-        and toks[i + 1] not in BREAKS and not (t == "also" and toks[i - 2 : i - 1] == ["there"]))]
+    return _plainly(toks)
+
+
+def _plainly(toks: list[str]) -> list[str]:
+    """`toks` with "appears to be" as "is" and without hedging kinds, closing times, adverbs
+    of certainty after a verb and the "right" of "right now" (`tokens`); each pass runs only
+    when one of its words is there, as most answers have none."""
+    words = set(toks)
+    if words & SEEMING_TO_BE.keys():
+        toks = _as_copula(toks)
+    if words & HEDGING_WORDS:
+        toks = [t for i, t in enumerate(toks) if not _hedging_kind(toks, i)]
+    if words & _TIME_TAIL_OPENINGS:
+        toks = _without_time_tails(toks)
+    if not words & _ADVERB_WORDS:
+        return toks
+    out: list[str] = []
+    verb = ""  # the verb the adverbs left out so far follow
+    for i, t in enumerate(toks):
+        if t in CERTAINTY_ADVERBS and i < len(toks) - 1 and toks[i + 1] not in BREAKS and (
+                verb or (bool(out) and out[-1] in FINITE)) and not (
+                t == "also" and out[-2:-1] == ["there"]):
+            verb = verb or out[-1]  # "is clearly obviously red" is "is red"
+            continue
+        verb = ""
+        if not (t == "right" and toks[i + 1 : i + 2] == ["now"]):  # "right now" is no side
+            out.append(t)
+    return out
+
+
+def _without_time_tails(toks: list[str]) -> list[str]:
+    out: list[str] = []
+    i = 0
+    while i < len(toks):
+        tail = next((t for t in TIME_TAILS if tuple(toks[i : i + len(t)]) == t and (
+            i + len(t) == len(toks) or toks[i + len(t)] in BREAKS)), None) \
+            if toks[i] in _TIME_TAIL_OPENINGS else None
+        if tail is None:
+            out.append(toks[i])
+            i += 1
+        else:
+            i += len(tail)
+    return out

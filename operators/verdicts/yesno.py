@@ -89,9 +89,9 @@ def yes_or_no(toks: list[str], all_toks: list[str], mentioned: bool, named: bool
 def final_answer(all_toks: list[str]) -> Polarity | None:
     """The yes or no after a reasoning chain: "Step 1: ... Final answer: No.", "..., so the
     answer is yes.", or a bare yes or no that ends it as a sentence of its own ("It is a
-    motorcycle. No.") or after a closing "but" ("Not clearly, but yes."). Only a marker after
-    the answer's start counts (an opening "Answer: No." is a label, `clauses.unlabelled`); the
-    last one wins. `all_toks` are with breaks."""
+    motorcycle. No.") or after a closing "but" ("Not clearly, but yes.", "Not clearly. But
+    yes."). Only a marker after the answer's start counts (an opening "Answer: No." is a label,
+    `clauses.unlabelled`); the last one wins. `all_toks` are with breaks."""
     sentences = [[]]
     for t in all_toks:
         if t in (".", "!", "\n"):
@@ -103,7 +103,7 @@ def final_answer(all_toks: list[str]) -> Polarity | None:
             sentences[-1][0] in YES_WORDS or sentences[-1][0] in BARE_NO_WORDS):
         return "affirm" if sentences[-1][0] in YES_WORDS else "deny"
     last = sentences[-1] if sentences else []
-    if len(last) > 2 and last[-2] == "but" and (last[-1] in YES_WORDS
+    if len(last) >= 2 and last[-2] == "but" and (last[-1] in YES_WORDS
                                                 or last[-1] in BARE_NO_WORDS):
         # "Mostly hidden by the truck, but yes.", "Not clearly, but yes."
         return "affirm" if last[-1] in YES_WORDS else "deny"

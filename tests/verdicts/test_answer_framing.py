@@ -7,7 +7,9 @@ acknowledgment or a filler before it ("Sure! No.", "Okay, so no."), the evidence
 a summing up ("In short, no.", "To answer your question: no."), a bullet ("- No."), a closing
 courtesy ("No. Hope this helps!"), the end-of-turn token of a raw generation ("No.</s>"), its
 sentences on lines of their own, in lower case, with "; but" for ", but", with other names of
-its concepts ("bike", "zebra crossing"), and without its closing stop. Each must give the
+its concepts ("bike", "zebra crossing"), without its closing stop, after a stance or a time
+("Honestly, no.", "Currently, none."; "Currently, none." had put the bus in the frame) and
+with its evidence after it ("No, as far as I can tell."). Each must give the
 line's own expected reading. Before `formats.unframed`, "Sure! I don't think so." read as a
 yes and "Based on the image, nope." put the bus it denied in the frame. Each question is also
 asked again as chat templates and benchmarks wrap it
@@ -60,6 +62,9 @@ FRAMINGS: dict[str, Callable[[str], str]] = {
     "semicolon before but": lambda a: a.replace(", but", "; but"),
     "other names": _renamed,
     "no closing stop": lambda a: a.rstrip(" .!"),
+    "a stance first": lambda a: "Honestly, " + a[:1].lower() + a[1:],
+    "a time first": lambda a: "Currently, " + a[:1].lower() + a[1:],
+    "evidence after": lambda a: re.sub(r"([.!]?)\s*$", r", as far as I can tell\1", a, count=1),
 }
 # What a chat template or a benchmark wraps the question in.
 PROMPT_FRAMINGS: dict[str, Callable[[str], str]] = {

@@ -1750,8 +1750,8 @@ OTHER_WORD_READINGS = [
 
 # a manner adverb that is not of a negated seeing ("No, it is clearly empty."), a place by the
 # road said to be empty, a subject with an aside after a fronted "Without ...", a count the
-# speaker sees after a no to a number, and adverbs of certainty and time after a verb
-CLEARLY_READINGS = [
+# speaker sees after a no to a number, adverbs of certainty and time, hedges and "But"
+ADVERB_READINGS = [
     ("Is there a bus?", "No, it is clearly empty.", set(), {"bus"}),
     ("Is there a bus?", "No, the market is clearly visible.", set(), {"bus"}),
     ("Is there a bus?", "No, and I can see the whole road clearly.", {"road"}, {"bus"}),
@@ -1780,6 +1780,29 @@ CLEARLY_READINGS = [
     ("Is the light red?", "It was clearly red, but it just turned green.",
      {"green traffic light"}, set()),
     ("Is the truck the only vehicle?", "No, there's also a bus.", {"truck", "bus"}, set()),
+    ("What colour is the car?", "The car is clearly obviously white.", {"white car"}, set()),
+    # a time closing a clause, "kind of" before a colour, "appears to be", "there was one", a
+    # closing "But yes." and a correction after a full stop
+    ("What colour are the traffic lights?", "One red and one green right now.",
+     {"red traffic light", "green traffic light"}, set()),
+    ("What colour is the car?", "The car's black at the moment.", {"black car"}, set()),
+    ("What colour is the car?", "The car is kind of red.", {"red car"}, set()),
+    ("Is the road wet?", "It's sort of wet.", {"wet road"}, set()),
+    ("Are there two traffic lights?", "No, there appears to be just one.", {"traffic light"},
+     set()),
+    ("Is there a pedestrian?", "Not yet, but one seems to be waiting at the curb.",
+     {"pedestrian", "curb"}, set()),
+    ("Is there a motorcycle nearby?", "There was one, but not nearby.", {"motorcycle"}, set()),
+    ("Is the traffic light visible?", "Mostly hidden by the truck. But yes.",
+     {"traffic light", "truck"}, set()),
+    ("Is there a pedestrian?", "Not yet. But one is waiting at the curb.",
+     {"pedestrian", "curb"}, set()),
+    ("Is there a pedestrian?", "I initially thought so. But no, it's a traffic cone.",
+     {"traffic cone"}, {"pedestrian"}),
+    ("Is the light red?", "It was red. But it just turned green.", {"green traffic light"},
+     set()),
+    ("What colour is the traffic light?", "Amber, about to turn red.", {"amber traffic light"},
+     set()),
 ]
 
 
@@ -1803,7 +1826,7 @@ CLEARLY_READINGS = [
                          + DESCRIBED_READINGS + ELONGATED_READINGS + NON_ANSWER_READINGS
                          + ASKED_BACK_READINGS + COLLECTIVE_READINGS + WEATHER_WORD_READINGS
                          + VISIBILITY_READINGS + A_FORTIORI_READINGS + FARTHER_READINGS
-                         + OTHER_WORD_READINGS + CLEARLY_READINGS)
+                         + OTHER_WORD_READINGS + ADVERB_READINGS)
 def test_states_terse_absences_and_the_weather(
         extractor: ConceptExtractor, prompt: str, answer: str, concepts: set[str],
         denied: set[str]) -> None:
@@ -1839,7 +1862,8 @@ def test_states_terse_absences_and_the_weather(
     (`COLLECTIVE_READINGS`), weather in other words (`WEATHER_WORD_READINGS`), how visible a
     thing is (`VISIBILITY_READINGS`), "let alone" (`A_FORTIORI_READINGS`), a thing farther than
     asked (`FARTHER_READINGS`), absence and doubt in other words (`OTHER_WORD_READINGS`),
-    "clearly" that is not of seeing, places by the road, asides, counts seen and adverbs of
-    certainty (`CLEARLY_READINGS`); compared as sets."""
+    "clearly" that is not of seeing, places by the road, asides, counts seen, adverbs of
+    certainty and time, hedges and a sentence opening with "But" (`ADVERB_READINGS`); compared
+    as sets."""
     read = extractor.answer(answer, extractor.prompt(prompt))
     assert (set(read.concepts), set(read.denied)) == (concepts, denied)
