@@ -777,6 +777,8 @@ def cannot_tell_at(toks: list[str], i: int) -> bool:
     can't see the light clearly")."""
     tok = toks[i]
     after = [t for t in toks[i + 1 : i + 4] if t not in DEGREE_ADVERBS]
+    if tok in ("nope", "nah"):
+        tok = "no"  # "Nope, I can't make it out clearly." as "No, ..."
     if tok in UNSURE_WORDS or (tok == "n" and toks[i + 1 : i + 2] == ["a"]):
         return True
     if tok in HARD_WORDS:
@@ -1192,8 +1194,9 @@ def list_follows(toks: list[str], covered: list[bool], start: int) -> bool:
             return seen and not _aside_then_verb(toks, j)
         if covered[j]:
             seen = True
-        elif seen and toks[j] in COPULAS and j + 1 < len(toks) and \
-                toks[j + 1] in PRESENCE_WORDS:
+        elif seen and toks[j] in COPULAS and j + 1 < len(toks) and (
+                toks[j + 1] in PRESENCE_WORDS or toks[j + 1 : j + 3] in (["in", "view"],
+                                                                        ["in", "sight"])):
             return not {"a", "an"} & set(toks[start:j])
         elif toks[j] not in LIST_GLUE:
             return False

@@ -78,11 +78,18 @@ _LABEL = re.compile(
     r"|gpt|bot|a)(?:\*\*)?\s*:|the (?:final |short )?answer is\s*:"
     r"|#+\s*(?:(?:final|short)\s+)?answer\s*\n)\s*(?:\*\*)?\s*(?=\S)", re.I)
 _QUOTED = re.compile(r'^\s*["\u201c]([^"\u201c\u201d]+)["\u201d]\s*$')
+# Emphasis around the whole answer: "*Not clearly, but yes.*", "**No.**", "_Yes._"
+_EMPHASISED = re.compile(
+    r"^\s*(?:(\*{1,3})(?P<starred>[^*]+)\1|(_{1,3})(?P<underlined>[^_]+)\3)\s*$")
+# Spaces typed twice, which the patterns here would not match: "Sorry,  I meant black."
+_SPACES = re.compile(r"[ \t]{2,}")
 _COURTESY = re.compile(
     r"(?:^|(?<=\S)\s+)(?:i )?hope (?:this|that) (?:helps|answers your question)[!.]?\s*$"
     r"|(?:^|(?<=\S)\s+)(?:let me know|feel free to ask) if you (?:need|have) (?:anything|any) "
     r"(?:else|more|other|further)[^.!?]*[.!?]?\s*$"
-    r"|(?:^|(?<=\S)\s+)is there anything else[^?]*\?\s*$", re.I)
+    r"|(?:^|(?<=\S)\s+)(?:is there )?anything else[^?]*\?\s*$"
+    r"|(?:^|(?<=\S)\s+)(?:any (?:other|more|further) questions|what else would you like to "
+    r"know)\??\s*$", re.I)
 # A speaker's or a question's label in a prompt ("USER:", "Human:", "Q:", "Question:"), and
 # the assistant's label that closes it ("ASSISTANT:", "A:").
 _ROLE_LABEL = re.compile(
@@ -243,10 +250,11 @@ def _without_echo(answer: str, prompt: str) -> str:
 
 def unframed(answer: str) -> str:
     """`answer` without a chat model's framing around it (`_ACKNOWLEDGMENT`, `_EVIDENCE`,
-    `_EVIDENCE_AFTER`, `_LABEL`, `_COURTESY`, `_BULLET`), and the quotes around all of it:
-    "Sure! Based on the image, no. Hope this helps!" is "no.", and so are "Answer: Answer: no"
-    and '"No."'."""
-    text = _QUOTED.sub(r"\1", _COURTESY.sub("", answer.strip()))
+    `_EVIDENCE_AFTER`, `_LABEL`, `_COURTESY`, `_BULLET`), the quotes or emphasis around all of
+    it, and with its spaces single: "Sure! Based on the image, no. Hope this helps!" is "no.",
+    and so are "Answer: Answer: no", '"No."' and "*No.*"."""
+    text = _QUOTED.sub(r"\1", _COURTESY.sub("", _SPACES.sub(" ", answer.strip())))
+    text = _EMPHASISED.sub(lambda m: m["starred"] or m["underlined"], text)
     while True:
         opened = _BULLET.sub("", _LABEL.sub("", _EVIDENCE.sub("", _ACKNOWLEDGMENT.sub(
             "", _EVIDENCE_AFTER.sub("", text)))))

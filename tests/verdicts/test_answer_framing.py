@@ -3,19 +3,19 @@
 Every held-out answer the reader reads right (`tests/data/held_out_answers.jsonl`, lines not
 marked unsupported) is read again inside each framing below, as chat VLMs write them: an
 acknowledgment or a filler before it ("Sure! No.", "Okay, so no."), the evidence it rests on
-("Based on the image, no."), a label ("Answer: no", "The answer is: no", "### Answer\nNo."),
-a summing up ("In short, no.", "To answer your question: no."), a bullet ("- No."), a closing
+("Based on the image, no."), a label ("Answer: no", "The answer is: no", "### Answer\nNo."), a
+summing up ("In short, no.", "To answer your question: no."), a bullet ("- No."), a closing
 courtesy ("No. Hope this helps!"), the end-of-turn token of a raw generation ("No.</s>"), its
 sentences on lines of their own, in lower case, with "; but" for ", but", with other names of
 its concepts ("bike", "zebra crossing"), without its closing stop, after a stance or a time
-("Honestly, no.", "Currently, none."; "Currently, none." had put the bus in the frame) and
-with its evidence after it ("No, as far as I can tell."). Each must give the
-line's own expected reading. Before `formats.unframed`, "Sure! I don't think so." read as a
-yes and "Based on the image, nope." put the bus it denied in the frame. Each question is also
-asked again as chat templates and benchmarks wrap it
-(`PROMPT_FRAMINGS`), and a yes/no question with the lettered options a benchmark offers it
-(`YES_NO_OPTIONS`): before `formats.question_text` took them off, "Is the car red? A. Yes B.
-No" had lost its colour, and "B" to it denied nothing.
+("Honestly, no.", "Currently, none."; "Currently, none." had put the bus in the frame) and with
+its evidence after it ("No, as far as I can tell."), with more offered after it ("Hmm. Anything
+else?" had read as a yes), in emphasis ("*No.*") and with its spaces doubled. Each must give the
+line's own expected reading. Before `formats.unframed`, "Sure! I don't think so." read as a yes
+and "Based on the image, nope." put the bus it denied in the frame. Each question is also asked
+again as chat templates and benchmarks wrap it (`PROMPT_FRAMINGS`), and a yes/no question with
+the lettered options a benchmark offers it (`YES_NO_OPTIONS`): before `formats.question_text`
+took them off, "Is the car red? A. Yes B. No" had lost its colour, and "B" to it denied nothing.
 """
 
 from __future__ import annotations
@@ -65,6 +65,9 @@ FRAMINGS: dict[str, Callable[[str], str]] = {
     "a stance first": lambda a: "Honestly, " + a[:1].lower() + a[1:],
     "a time first": lambda a: "Currently, " + a[:1].lower() + a[1:],
     "evidence after": lambda a: re.sub(r"([.!]?)\s*$", r", as far as I can tell\1", a, count=1),
+    "more offered": lambda a: a + " Anything else?",
+    "emphasised": lambda a: "*" + a + "*",
+    "spaces doubled": lambda a: a.replace(" ", "  "),
 }
 # What a chat template or a benchmark wraps the question in.
 PROMPT_FRAMINGS: dict[str, Callable[[str], str]] = {

@@ -1803,6 +1803,9 @@ ADVERB_READINGS = [
      set()),
     ("What colour is the traffic light?", "Amber, about to turn red.", {"amber traffic light"},
      set()),
+    ("Is there a stop sign?", "Nope, I can't make it out clearly.", set(), set()),
+    ("Do you see any emergency vehicles?", "No ambulances, fire trucks or police cars are in view.",
+     set(), {"ambulance", "fire truck", "police car"}),
 ]
 
 
