@@ -861,7 +861,8 @@ def there_is_one(toks: list[str]) -> bool:
             k += 1  # "there's one further down the road", "one partially hidden behind"
         if j > i + 1 and j < len(toks) and toks[j] == "one" and (
                 k == len(toks) or toks[k] in BREAKS or toks[k] in CLAUSE_WORDS
-                or toks[k] in PREPOSITIONS):
+                or toks[k] in PREPOSITIONS or participle(toks[k])
+                or (len(toks[k]) > 3 and toks[k].endswith("ed"))):  # "one locked to a rail"
             return True
     return False
 
@@ -1116,9 +1117,24 @@ def pronoun_place(all_toks: list[str]) -> bool:
 def only_opening(toks: list[str]) -> int | None:
     """Where "only" or "just" opens an answer, after at most a subject and a verb of seeing or
     being ("Only a dog.", "I only see cars.", "There is just a tram."; `ONLY_LEAD`), or where
-    "only" ends a short one ("Traffic lights only."); else None. `toks` are without breaks."""
+    "only" ends a short one ("Traffic lights only."); an answer opening with "All I see are"
+    or "The only", or with an exception that nothing else is ("Apart from cars, nothing.",
+    "Except for a truck, no vehicles.") says the same, and the index is its last word. Else
+    None. `toks` are without breaks."""
     if 1 < len(toks) <= 4 and toks[-1] == "only":
         return len(toks) - 1
+    seeing = next((i for i in range(1, min(len(toks), 5)) if toks[i] in SEEING
+                   or toks[i] in PERCEIVING), None)
+    if toks[:1] == ["all"] and seeing is not None:  # "All I see are cars."
+        return next((i for i in range(seeing + 1, min(len(toks), seeing + 3))
+                     if toks[i] in COPULAS), None)
+    for excepted in EXCEPTIONS:  # "Apart from cars, nothing."
+        n = len(excepted)
+        if tuple(toks[:n]) == excepted and any(
+                t in ("nothing", "nobody", "none", "no") for t in toks[n + 1 : n + 5]):
+            return n - 1
+    if toks[:2] == ["the", "only"]:  # "The only vehicles are cars."
+        return 1
     k = next((i for i, t in enumerate(toks[:4]) if t in ONLY_WORDS), None)
     if k is None or any(t not in ONLY_LEAD for t in toks[:k]):
         return None

@@ -973,9 +973,11 @@ class ConceptExtractor:
                 # "Are there pedestrians?" "Just the one, near the bus."; "Is there a bicycle?"
                 # "Only its front wheel is visible behind the car."; "Only partially, ..."
                 polarity = "affirm"
-            elif not any(same_thing(c, n) or _kind_of(n, c) or {c, n} <= PERSONS
+            elif not any(same_thing(c, n) or _kind_of(n, c) or (c == "pedestrian" and n in PERSONS)
                          for c in prompt.concepts for n in named):
-                polarity = "deny"  # "Is anyone on the crosswalk?" "Only a dog.": no one is
+                # "Is anyone on the crosswalk?" "Only a dog.": no one is; "Just a cyclist." says
+                # someone is, but "Is there a cyclist?" "Only pedestrians." that no cyclist is
+                polarity = "deny"
         if polarity is None and not mentions and supposing and \
                 self._refine_colour(toks, prompt.concepts) == prompt.concepts:
             # "Assuming you mean the nearest car, silver." still gives the car's colour

@@ -47,7 +47,8 @@ def yes_or_no(toks: list[str], all_toks: list[str], mentioned: bool, named: bool
     """Whether an answer says yes, no or neither (module docstring): its opening word
     ("Yes", "Nope", "Probably not", "Without a doubt"), else what it says of what it names
     (only denials: a no), else a count, "there is one" or "I think so" (a yes), else "it is
-    empty" (a no). `toks` are without breaks, `all_toks` with them."""
+    empty" (a no); a verdict said as such ("I'd say yes.", "That would be a no.",
+    `verdict_said`) gives its yes or no. `toks` are without breaks, `all_toks` with them."""
     first = toks[0] if toks else ""
     second = toks[1] if len(toks) > 1 else ""
     polarity: Polarity | None = (
@@ -81,9 +82,26 @@ def yes_or_no(toks: list[str], all_toks: list[str], mentioned: bool, named: bool
     if polarity is None and (counted or there_is_one(all_toks)
                              or (says_so(toks) and not negated)):
         polarity = "affirm"
+    if polarity is None:
+        polarity = verdict_said(all_toks)
     if polarity is None and says_empty(all_toks):
         polarity = "deny"
     return polarity
+
+
+def verdict_said(all_toks: list[str]) -> Polarity | None:
+    """The yes or no the first clause gives as what the speaker says or would answer: "I'd
+    say yes.", "I'm going to say no: ...", "I'll go with yes.", "That would be a no.", "That's a
+    yes." `all_toks` are with breaks."""
+    clause = next((all_toks[:i] for i, t in enumerate(all_toks) if t in BREAKS), all_toks)
+    for i, t in enumerate(clause[1:], 1):
+        if t not in YES_WORDS and t not in BARE_NO_WORDS:
+            continue
+        before = clause[max(0, i - 2) : i]
+        if before[-1:] in (["say"], ["with"]) or (
+                before[-1:] == ["a"] and before[:1] in (["be"], ["is"], ["'s"], ["was"])):
+            return "affirm" if t in YES_WORDS else "deny"
+    return None
 
 
 def final_answer(all_toks: list[str]) -> Polarity | None:

@@ -1398,6 +1398,21 @@ ONLY_READINGS = [
     ("Is there a truck?", "Just one truck.", {"truck"}, set()),
     ("Are there pedestrians?", "Just the one, near the bus.", {"pedestrian", "bus"}, set()),
     ("Are there pedestrians?", "Only a dog.", {"dog"}, {"pedestrian"}),
+    ("Is there a bus?", "All I see are cars.", {"car"}, {"bus"}),
+    ("Is there a bus?", "Apart from cars, nothing.", {"car"}, {"bus"}),
+    ("Is there a bus?", "Except for a truck, no vehicles.", {"truck"}, {"bus"}),
+    ("Is there a bus?", "The only vehicles are cars.", {"car", "vehicle"}, {"bus"}),
+    ("Is there a bus?", "The only vehicle is a bus.", {"bus", "vehicle"}, set()),
+    ("Is there a red car?", "The only car is red.", {"red car"}, set()),
+    ("Is there a cyclist?", "The only road users I can see are pedestrians.", {"pedestrian"},
+     {"cyclist"}),
+    ("Is anyone crossing?", "Just a cyclist.", {"cyclist"}, set()),
+    # a verdict said as such, and "one" with a participle after "there is"
+    ("Is there a bus?", "That would be a no.", set(), {"bus"}),
+    ("Is there a bus?", "That's a yes.", {"bus"}, set()),
+    ("Is there a bicycle?", "I'm going to say yes: there's one locked to the railing.",
+     {"bicycle", "fence"}, set()),
+    ("Is there a bicycle?", "There's one parked by the wall.", {"bicycle", "wall"}, set()),
 ]
 # A yes or no to a question about a state or colour that names its subject again, plain, says
 # of it what "Yes." or "No." would; the state's opposite ("dry", "clear") is a no
