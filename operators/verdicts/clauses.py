@@ -381,7 +381,11 @@ def goes_on_about_it(toks: list[str], negated: bool) -> bool:
     """Whether a no to a question about a given concept, with another concept named, goes on
     to say where it is or what it does, so that the concept is taken as there: "No, on the
     road.", "No, it's stopped.", "No, just standing at the curb.", but not "No, the truck is."
-    (another subject) or "No, it isn't." (a denial)."""
+    (another subject) or "No, it isn't." (a denial). "Not yet" and "Not now" open as "No"
+    does ("Not yet; they are waiting at the curb.")."""
+    if toks[:1] == ["not"] and toks[1:2] in (["yet"], ["now"]):
+        toks = ["no", *toks[2:]]
+        negated = any(t in NEGATORS or t.endswith("n't") for t in toks[1:])
     rest = [t for t in toks[1:3] if t not in ("just", "only", "still", "merely")]
     return (len(toks) > 1 and not negated and bool(rest)
             and (rest[0] in PREPOSITIONS or rest[0] in SUBJECT_PRONOUNS

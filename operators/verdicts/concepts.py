@@ -640,8 +640,15 @@ class ConceptExtractor:
                                    colour=before if before in COLOURS else None))
             elif lem in self._coloured_heads:
                 target, colours = self._coloured_heads[lem]
+                # "Is there a traffic light?" "There's no signal here." names the one asked,
+                # where no colour is said that the head could take and the head is a noun
+                # ("No, there is light rain." names no light)
+                after = toks[i + 1] if i + 1 < len(toks) else "."
+                asked = target in context and not any(t in colours for t in toks) and (
+                    after in BREAKS or after in PREPOSITIONS or after in FINITE
+                    or after in PRESENCE_WORDS or after == "ahead")
                 found.append(_Item(target, i, i + 1, colours=colours,
-                                   needs_colour=not head_licensed(toks, i),
+                                   needs_colour=not asked and not head_licensed(toks, i),
                                    colour=before if before in colours else None))
         return found
 

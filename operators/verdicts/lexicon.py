@@ -256,6 +256,8 @@ SYNONYMS: dict[str, str] = {
     "street light": "street lamp",
     "lamp post": "street lamp",
     "lamppost": "street lamp",
+    "post": "pole",  # "a stop sign mounted on a post"
+    "signpost": "pole",
     "snowing": "snow",
     "snowy": "snow",
     "snowfall": "snow",
@@ -459,7 +461,7 @@ LACKING = frozenset({"clear", "free", "devoid", "empty", "bare"})
 # A place said to be empty answers a question about what could be in it: "Is there a car?" ->
 # "The road is clear." denies the car. Only places on the road count; "the sky is clear" is
 # weather.
-EMPTY_WORDS = frozenset({"empty", "clear", "deserted", "vacant"})
+EMPTY_WORDS = frozenset({"empty", "clear", "deserted", "vacant", "unoccupied"})
 EMPTY_PLACES = frozenset({"road", "street", "lane", "intersection", "crosswalk", "sidewalk",
                           "highway", "junction", "way", "path", "scene", "area", "crossing",
                           "pavement", "footpath", "roadway", "carriageway", "shoulder", "stop",
@@ -987,7 +989,7 @@ def _without_time_tails(toks: list[str]) -> list[str]:
     while i < len(toks):
         tail = next((t for t in TIME_TAILS if tuple(toks[i : i + len(t)]) == t and (
             i + len(t) == len(toks) or toks[i + len(t)] in BREAKS)), None) \
-            if toks[i] in _TIME_TAIL_OPENINGS else None
+            if toks[i] in _TIME_TAIL_OPENINGS and out[-1:] != ["not"] else None  # "Not now."
         if tail is None:
             out.append(toks[i])
             i += 1

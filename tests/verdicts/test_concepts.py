@@ -1413,6 +1413,17 @@ ONLY_READINGS = [
     ("Is there a bicycle?", "I'm going to say yes: there's one locked to the railing.",
      {"bicycle", "fence"}, set()),
     ("Is there a bicycle?", "There's one parked by the wall.", {"bicycle", "wall"}, set()),
+    # a colour-only head for the light asked about, "unoccupied", "Not yet;" as "No;", a post
+    ("Is there a traffic light?", "There's no signal at this junction, just a yield sign.",
+     {"intersection", "yield sign"}, {"traffic light"}),
+    ("What colour is the traffic light?", "The signal is currently displaying a steady red.",
+     {"red traffic light"}, set()),
+    ("Are there any pedestrians on the crosswalk?", "The crosswalk is currently unoccupied.",
+     {"crosswalk"}, {"pedestrian"}),
+    ("Is the pedestrian crossing the road?", "Not right now; they are waiting on the kerb.",
+     {"pedestrian", "curb"}, set()),
+    ("Is there a bus?", "Not right now.", set(), {"bus"}),
+    ("Is there a stop sign?", "Yes, it is mounted on a post.", {"stop sign", "pole"}, set()),
 ]
 # A yes or no to a question about a state or colour that names its subject again, plain, says
 # of it what "Yes." or "No." would; the state's opposite ("dry", "clear") is a no
