@@ -31,6 +31,8 @@ from drivexplain.operators.verdicts.lexicon import (
     COPULAS,
     COUNT_WORDS,
     COVER_FILLER,
+    COVERING,
+    COVERING_VERBS,
     DEFINITES,
     DEGREE_ADVERBS,
     DEGREE_WORDS,
@@ -322,6 +324,17 @@ def state_at(toks: list[str], j: int) -> tuple[str, int] | None:
     return None
 
 
+def covering_state(toks: list[str], i: int) -> str | None:
+    """The state a substance said to cover a concept at `i` leaves it in ("snow covering the
+    road", "water pooling on the street"), else None."""
+    j = i - 1
+    while j >= 0 and toks[j] in ("the", "a", "an", "on", "in", "across", "over", "all"):
+        j -= 1
+    if j < 1 or toks[j] not in COVERING_VERBS or toks[j - 1] not in COVERING:
+        return None
+    return COVERING[toks[j - 1]]
+
+
 def predicate_state(toks: list[str], copula: int) -> str | None:
     """The one state a copula at `copula` says of its subject ("is wet", "looks slick", "is
     covered in snow", "is parked"), else None. A negated copula ("is not wet") says none, as it
@@ -457,6 +470,17 @@ def counted_colour(toks: list[str], i: int) -> str | None:
         return None
     return toks[j] if j + 1 == len(toks) or toks[j + 1] in BREAKS or toks[j + 1] == "and" \
         else None
+
+
+def counted_state(toks: list[str], i: int) -> str | None:
+    """The state a count at `i` gives some of what was named before it, with no noun ("one in
+    front and two parked on the left"), else None."""
+    if not is_count(toks[i]) or i + 1 >= len(toks) or toks[i + 1] not in STATES:
+        return None
+    after = toks[i + 2] if i + 2 < len(toks) else "."
+    # "two parked vans" is a noun phrase of its own
+    return STATES[toks[i + 1]] if after in BREAKS or after in PREPOSITIONS or after in (
+        "and", "along", "nearby", "ahead") else None
 
 
 def fronted_colour(toks: list[str], k: int) -> str | None:

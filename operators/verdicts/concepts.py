@@ -217,6 +217,8 @@ from drivexplain.operators.verdicts.clauses import (
     comparison_end,
     complementizer,
     counted_colour,
+    counted_state,
+    covering_state,
     denies_one,
     depicted,
     disjunction_scopes,
@@ -539,6 +541,7 @@ class ConceptExtractor:
                                  != [] and toks[i + n + 1] in COLOURS)  # "a car in white parked"
             if state is None and after < len(toks) and toks[after] in PARTICIPLE_STATES:
                 state = STATES[toks[after]]  # "cars parked along the curb"
+            state = state or covering_state(toks, i)  # "snow covering the road"
             if i and toks[i - 1] in PLAIN_OPPOSITES:  # "dry asphalt" is no wet road
                 stated = self._with_state(concept, OPPOSITE_STATES[toks[i - 1]])
                 if stated != concept:
@@ -657,10 +660,19 @@ class ConceptExtractor:
         blue one." says a red car and a blue car, "A red car and a white one." a white car
         too, and so do a count and a colour ("two cars, one red and one white", "three cars
         (one blue, two white)", "a few cars, one of them red"). The concept is the last one
-        named before it in the sentence that the vocabulary has in that colour."""
+        named before it in the sentence that the vocabulary has in that colour. A count and a
+        state ("two parked") give that concept in the state, where the vocabulary has it."""
         found = []
         stops = sentence_ends(toks)
         for i in range(1, len(toks)):
+            state = counted_state(toks, i)
+            if state is not None:  # "three cars: one in front and two parked on the left"
+                before = [it for it in items if stops[i] < it.stop <= i and not it.pronoun]
+                for it in reversed(before):
+                    if self._with_state(it.concept, state) != it.concept:
+                        found.append(_Item(it.concept, i, i + 2, state=state))
+                        break
+                continue
             colour = toks[i - 1]
             if toks[i] not in ("one", "ones") or colour not in COLOURS:
                 colour = counted_colour(toks, i)  # "two cars, one red and one white"

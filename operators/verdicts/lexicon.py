@@ -256,6 +256,7 @@ SYNONYMS: dict[str, str] = {
     "street light": "street lamp",
     "lamp post": "street lamp",
     "lamppost": "street lamp",
+    "pedestrian crosswalk": "crosswalk",
     "post": "pole",  # "a stop sign mounted on a post"
     "signpost": "pole",
     "snowing": "snow",
@@ -564,6 +565,11 @@ STATE_PHRASES: dict[tuple[str, ...], str] = {("covered", "in", "snow"): "snowy",
                                              ("covered", "with", "snow"): "snowy",
                                              ("snow", "covered"): "snowy",
                                              ("under", "snow"): "snowy"}
+# What covers a surface and the state it leaves, said before it: "snow covering the road" is a
+# snowy road, "water pooling on the street" a wet one.
+COVERING = {"snow": "snowy", "slush": "snowy", "water": "wet", "rainwater": "wet"}
+COVERING_VERBS = frozenset({"covering", "covers", "blanketing", "blankets", "coating", "coats",
+                            "pooling", "pooled"})
 # Words that may stand between "covered in" and the snow: "covered with a thin layer of snow".
 COVER_FILLER = frozenset({"a", "an", "some", "thin", "thick", "light", "heavy", "fresh", "layer",
                           "blanket", "dusting", "coat", "coating", "sheet", "of"})

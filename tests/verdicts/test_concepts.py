@@ -1424,6 +1424,14 @@ ONLY_READINGS = [
      {"pedestrian", "curb"}, set()),
     ("Is there a bus?", "Not right now.", set(), {"bus"}),
     ("Is there a stop sign?", "Yes, it is mounted on a post.", {"stop sign", "pole"}, set()),
+    # a count with a state, a covering substance, "pedestrian crosswalk"
+    ("How many cars are visible?", "Three cars: one in front and two parked on the left side.",
+     {"car", "parked car"}, set()),
+    ("Describe the scene.", "I see a car, and two parked vans.", {"car", "van"}, set()),
+    ("What is the weather like?", "Snowy, with snow covering the road.", {"snow", "snowy road"},
+     set()),
+    ("Describe the road.", "There is water pooling on the street.", {"wet road"}, set()),
+    ("Is there a crosswalk?", "Yes, a pedestrian crosswalk just ahead.", {"crosswalk"}, set()),
 ]
 # A yes or no to a question about a state or colour that names its subject again, plain, says
 # of it what "Yes." or "No." would; the state's opposite ("dry", "clear") is a no
