@@ -257,6 +257,7 @@ SYNONYMS: dict[str, str] = {
     "lamp post": "street lamp",
     "lamppost": "street lamp",
     "pedestrian crosswalk": "crosswalk",
+    "pedestrian zebra crossing": "crosswalk",
     "post": "pole",  # "a stop sign mounted on a post"
     "signpost": "pole",
     "snowing": "snow",
