@@ -888,7 +888,7 @@ class ConceptExtractor:
         about what it negates: "Isn't there a pedestrian?", "There's no truck, right?" and "No
         pedestrians?" ask about the pedestrian and the truck. What wraps the question
         ("<image>\n", "Answer briefly.") is not read (`formats.question_text`)."""
-        asked_text = question_text(text)
+        asked_text = self._asked_text(text)
         mentions = self.mentions(asked_text)
         if "?" in asked_text:
             asked = self._state_question(tokens(asked_text), mentions)
@@ -1239,6 +1239,16 @@ class ConceptExtractor:
         return Extraction(text, refined, opposite, "specific", polarity,
                           "inherited from the prompt", (note,))
 
+    def _asked_text(self, text: str) -> str:
+        """`formats.question_text`, without words before the question that ask nothing and
+        name no concept (`_PREAMBLE`): "In this frame, is the light green?" asks what "Is the
+        light green?" asks."""
+        asked = question_text(text)
+        opening = _PREAMBLE.match(asked)
+        if opening and not self.mentions(opening.group(0)):
+            return asked[opening.end() :]
+        return asked
+
     def _question(self, text: str) -> Question:
         """The prompt's own mentions and tokens, read once per prompt: every answer asks
         several things of its prompt, and a run asks them once per frame."""
@@ -1246,7 +1256,7 @@ class ConceptExtractor:
         if question is None:
             if len(self._questions) >= 4096:
                 self._questions.clear()
-            asked = question_text(text)
+            asked = self._asked_text(text)
             question = Question(asked, tuple(m for m in self.mentions(asked)
                                              if not m.inherited), tuple(tokens(asked)))
             self._questions[text] = question
@@ -1485,6 +1495,13 @@ _VEHICLE_HEADS = frozenset(v.rsplit(" ", 1)[-1] for v in VEHICLES)
 # The most words an answer's opening sentence has that answers the prompt on its own ("Not as
 # far as I can tell.", "It's difficult to determine the colour.").
 _ELLIPTICAL_WORDS = 10
+# Words before a question that ask nothing ("In this frame, is the light green?", "Hey, is
+# there a bus?", "Quick question: ..."); a condition ("If the light is red, should I stop?")
+# is no such preamble, and one that names a concept is kept (`_question`).
+_PREAMBLE = re.compile(
+    r"^(?!(?:if|when|whenever|unless|assuming|suppose|supposing|given|once|while|before|after"
+    r"|since|because)\b)[^,:?.!\n]{1,40}[,:]\s+(?=(?:is|are|was|were|does|do|did|can|could"
+    r"|will|would|has|have|isn't|aren't|what|which|where|how|who|why|when|any)\b)", re.I)
 # A sentence opening with these goes on with the one before ("Not yet. But one is waiting at
 # the curb."), so the two are read as one answer.
 _GOING_ON = (["but"], ["however"], ["although"], ["though"], ["yet"])

@@ -13,9 +13,11 @@ its evidence after it ("No, as far as I can tell."), with more offered after it 
 else?" had read as a yes), in emphasis ("*No.*") and with its spaces doubled. Each must give the
 line's own expected reading. Before `formats.unframed`, "Sure! I don't think so." read as a yes
 and "Based on the image, nope." put the bus it denied in the frame. Each question is also asked
-again as chat templates and benchmarks wrap it (`PROMPT_FRAMINGS`), and a yes/no question with
-the lettered options a benchmark offers it (`YES_NO_OPTIONS`): before `formats.question_text`
-took them off, "Is the car red? A. Yes B. No" had lost its colour, and "B" to it denied nothing.
+again as chat templates and benchmarks wrap it, or after a preamble that asks nothing ("In this
+frame, is the light green?", which had lost its colour) (`PROMPT_FRAMINGS`), and a yes/no
+question with the lettered options a benchmark offers it (`YES_NO_OPTIONS`): before
+`formats.question_text` took them off, "Is the car red? A. Yes B. No" had lost its colour, and
+"B" to it denied nothing.
 """
 
 from __future__ import annotations
@@ -79,6 +81,7 @@ PROMPT_FRAMINGS: dict[str, Callable[[str], str]] = {
     "in this image": lambda q: q[:-1] + " in this image?" if q.endswith("?") else q,
     "no question mark": lambda q: q.rstrip("?"),
     "short answer asked": lambda q: q + "\nAnswer the question using a single word or phrase.",
+    "a preamble": lambda q: "In this frame, " + q[:1].lower() + q[1:],
 }
 # Options a benchmark offers with a yes/no question, which ask nothing more than the question.
 YES_NO_OPTIONS = {
