@@ -722,8 +722,8 @@ def head_licensed(toks: list[str], i: int) -> bool:
         k -= 1
     if k < 0 or toks[k] not in DEFINITES:
         return False
-    if any(t in COLOUR_SUFFIXES for t in toks[:i]):
-        return True
+    if any(t in COLOUR_SUFFIXES or t in ("state", "status", "phase") for t in toks[:i]):
+        return True  # "What colour is the light?", "What's the state of the light?"
     j = i + 1
     if j < len(toks) and toks[j] in PREPOSITIONS:  # "Is the light on the left red?"
         while j < min(len(toks), i + 5) and toks[j] not in COLOURS and toks[j] not in BREAKS:

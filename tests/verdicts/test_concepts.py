@@ -1432,6 +1432,7 @@ ONLY_READINGS = [
      set()),
     ("Describe the road.", "There is water pooling on the street.", {"wet road"}, set()),
     ("Is there a crosswalk?", "Yes, a pedestrian crosswalk just ahead.", {"crosswalk"}, set()),
+    ("What's the state of the light?", "Red.", {"red traffic light"}, set()),
 ]
 # A yes or no to a question about a state or colour that names its subject again, plain, says
 # of it what "Yes." or "No." would; the state's opposite ("dry", "clear") is a no
