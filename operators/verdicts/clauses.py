@@ -890,7 +890,7 @@ def there_is_one(toks: list[str]) -> bool:
         if j > i + 1 and j < len(toks) and toks[j] == "one" and (
                 k == len(toks) or toks[k] in BREAKS or toks[k] in CLAUSE_WORDS
                 or toks[k] in PREPOSITIONS or participle(toks[k])
-                or (len(toks[k]) > 3 and toks[k].endswith("ed"))):  # "one locked to a rail"
+                or past_participle(toks[k])):  # "one locked to a rail"
             return True
     return False
 
@@ -1038,6 +1038,11 @@ def participle(tok: str) -> bool:
     """Whether `tok` reads as a present participle ("crossing", "waiting"), not a noun that
     ends like one (`ING_NOUNS`: "building", "markings")."""
     return len(tok) > 4 and tok.endswith("ing") and tok not in ING_NOUNS
+
+
+def past_participle(tok: str) -> bool:
+    """Whether `tok` reads as a past participle ("parked", "locked", "striped")."""
+    return len(tok) > 3 and tok.endswith("ed")
 
 
 def generic_scopes(toks: list[str]) -> list[bool]:
@@ -1254,7 +1259,7 @@ def _aside_then_verb(toks: list[str], j: int) -> bool:
     k = j + 1
     if toks[j] != "," or k >= len(toks) or not (
             toks[k] in RELATIVE_WORDS - {"where"} or participle(toks[k])
-            or (len(toks[k]) > 3 and toks[k].endswith("ed"))):
+            or past_participle(toks[k])):
         return False
     end = next((m for m in range(k, len(toks)) if toks[m] in BREAKS), len(toks))
     rest = [t for t in toks[end + 1 : end + 4] if t not in PREDICATE_FILLER

@@ -1497,7 +1497,7 @@ _VEHICLE_HEADS = frozenset(v.rsplit(" ", 1)[-1] for v in VEHICLES)
 _ELLIPTICAL_WORDS = 10
 # Words before a question that ask nothing ("In this frame, is the light green?", "Hey, is
 # there a bus?", "Quick question: ..."); a condition ("If the light is red, should I stop?")
-# is no such preamble, and one that names a concept is kept (`_question`).
+# is no such preamble, and one that names a concept is kept (`ConceptExtractor._asked_text`).
 _PREAMBLE = re.compile(
     r"^(?!(?:if|when|whenever|unless|assuming|suppose|supposing|given|once|while|before|after"
     r"|since|because)\b)[^,:?.!\n]{1,40}[,:]\s+(?=(?:is|are|was|were|does|do|did|can|could"

@@ -148,9 +148,9 @@ _CORRECTION = re.compile(
     r"|scratch that\b"
     r"|i (?:initially|first|at first) thought so[,;.]? but\b|at first i thought so[,;.]? but\b)",
     re.I)
-# A belief the answer then corrects: "Initially I thought it was a truck, but it is a bus." (or
-# ". But it is a bus.")
-# The correction is the "but", so that what was thought is taken back, as after "Actually,".
+# A belief the answer then corrects: "Initially I thought it was a truck, but it is a bus.", or
+# "... a truck. But it is a bus." The correction is the "but", so that what was thought is taken
+# back, as after "Actually,".
 _THOUGHT_BUT = re.compile(
     r"\b(?:(?:initially|at first|first),?\s+i|i\s+(?:initially|at first|first))\s+thought\b"
     r"[^.!?]*?([,;.]?\s+but\b)", re.I)
