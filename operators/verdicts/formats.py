@@ -64,6 +64,7 @@ _ACKNOWLEDGMENT = re.compile(
 _EVIDENCE_AFTER = re.compile(
     r",?\s+(?:as far as i can (?:see|tell|make out)|from what i can (?:see|tell|make out)"
     r"|by the looks? of it)(?=\s*[.!]?\s*$)", re.I)
+_EVIDENCE_AFTER_WORDS = re.compile(r"as far as|from what|looks? of it", re.I)
 _BULLET = re.compile(r"^\s*[-*\u2022]\s+(?=[^\n]*$)")
 _EVIDENCE = re.compile(
     r"^\s*(?:(?:based (?:on|upon)|judging (?:by|from)|from|looking at|according to|in"
@@ -255,9 +256,11 @@ def unframed(answer: str) -> str:
     and so are "Answer: Answer: no", '"No."' and "*No.*"."""
     text = _QUOTED.sub(r"\1", _COURTESY.sub("", _SPACES.sub(" ", answer.strip())))
     text = _EMPHASISED.sub(lambda m: m["starred"] or m["underlined"], text)
+    if _EVIDENCE_AFTER_WORDS.search(text):
+        text = _EVIDENCE_AFTER.sub("", text)
     while True:
         opened = _BULLET.sub("", _LABEL.sub("", _EVIDENCE.sub("", _ACKNOWLEDGMENT.sub(
-            "", _EVIDENCE_AFTER.sub("", text)))))
+            "", text))))
         if opened == text:
             return text
         text = opened

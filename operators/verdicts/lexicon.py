@@ -967,6 +967,8 @@ def _plainly(toks: list[str]) -> list[str]:
     """`toks` with "appears to be" as "is" and without hedging kinds, closing times, adverbs
     of certainty after a verb and the "right" of "right now" (`tokens`); each pass runs only
     when one of its words is there, as most answers have none."""
+    if _PLAIN_WORDS.isdisjoint(toks):
+        return toks
     words = set(toks)
     if words & SEEMING_TO_BE.keys():
         toks = _as_copula(toks)
@@ -988,6 +990,9 @@ def _plainly(toks: list[str]) -> list[str]:
         if not (t == "right" and toks[i + 1 : i + 2] == ["now"]):  # "right now" is no side
             out.append(t)
     return out
+
+
+_PLAIN_WORDS = SEEMING_TO_BE.keys() | HEDGING_WORDS | _TIME_TAIL_OPENINGS | _ADVERB_WORDS
 
 
 def _without_time_tails(toks: list[str]) -> list[str]:
