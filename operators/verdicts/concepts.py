@@ -265,6 +265,7 @@ from drivexplain.operators.verdicts.clauses import (
 from drivexplain.operators.verdicts.formats import (
     correction,
     plain_answer,
+    question_preamble,
     question_text,
     spoken,
 )
@@ -1241,13 +1242,11 @@ class ConceptExtractor:
 
     def _asked_text(self, text: str) -> str:
         """`formats.question_text`, without words before the question that ask nothing and
-        name no concept (`_PREAMBLE`): "In this frame, is the light green?" asks what "Is the
-        light green?" asks."""
+        name no concept (`formats.question_preamble`): "In this frame, is the light green?"
+        asks what "Is the light green?" asks."""
         asked = question_text(text)
-        opening = _PREAMBLE.match(asked)
-        if opening and not self.mentions(opening.group(0)):
-            return asked[opening.end() :]
-        return asked
+        preamble = question_preamble(asked)
+        return asked[len(preamble) :] if preamble and not self.mentions(preamble) else asked
 
     def _question(self, text: str) -> Question:
         """The prompt's own mentions and tokens, read once per prompt: every answer asks
@@ -1495,13 +1494,6 @@ _VEHICLE_HEADS = frozenset(v.rsplit(" ", 1)[-1] for v in VEHICLES)
 # The most words an answer's opening sentence has that answers the prompt on its own ("Not as
 # far as I can tell.", "It's difficult to determine the colour.").
 _ELLIPTICAL_WORDS = 10
-# Words before a question that ask nothing ("In this frame, is the light green?", "Hey, is
-# there a bus?", "Quick question: ..."); a condition ("If the light is red, should I stop?")
-# is no such preamble, and one that names a concept is kept (`ConceptExtractor._asked_text`).
-_PREAMBLE = re.compile(
-    r"^(?!(?:if|when|whenever|unless|assuming|suppose|supposing|given|once|while|before|after"
-    r"|since|because)\b)[^,:?.!\n]{1,40}[,:]\s+(?=(?:is|are|was|were|does|do|did|can|could"
-    r"|will|would|has|have|isn't|aren't|what|which|where|how|who|why|when|any)\b)", re.I)
 # A sentence opening with these goes on with the one before ("Not yet. But one is waiting at
 # the curb."), so the two are read as one answer.
 _GOING_ON = (["but"], ["however"], ["although"], ["though"], ["yet"])

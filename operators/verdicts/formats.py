@@ -58,13 +58,13 @@ _ACKNOWLEDGMENT = re.compile(
     r"|(?:honestly|frankly|candidly|truthfully|to be honest|basically|essentially|admittedly"
     r"|unfortunately|fortunately|interestingly|currently|presently|right now|at the moment"
     r"|at present|as of now|for now)\s*,)\s+(?=\S)", re.I)
-# A bullet before a one-line answer: "- No more than two."
 # The evidence an answer rests on, said after it: "No, as far as I can tell.", "Yes, from
 # what I can see."
 _EVIDENCE_AFTER = re.compile(
     r",?\s+(?:as far as i can (?:see|tell|make out)|from what i can (?:see|tell|make out)"
     r"|by the looks? of it)(?=\s*[.!]?\s*$)", re.I)
 _EVIDENCE_AFTER_WORDS = re.compile(r"as far as|from what|looks? of it", re.I)
+# A bullet before a one-line answer: "- No more than two."
 _BULLET = re.compile(r"^\s*[-*\u2022]\s+(?=[^\n]*$)")
 _EVIDENCE = re.compile(
     r"^\s*(?:(?:based (?:on|upon)|judging (?:by|from)|from|looking at|according to|in"
@@ -115,6 +115,12 @@ _QUESTION_OPENING = re.compile(
     r"(?:is|are|was|were|does|do|did|can|could|will|would|has|have|isn't|aren't|wasn't"
     r"|weren't|doesn't|don't|didn't|can't|couldn't|what|which|where|how|who|why|when|any)\b",
     re.I)
+# Words before a question that may ask nothing ("In this frame, is the light green?", "Hey, is
+# there a bus?", "Quick question: ..."); a condition ("If the light is red, should I stop?") is
+# no such preamble.
+_PREAMBLE = re.compile(
+    r"^(?!(?:if|when|whenever|unless|assuming|suppose|supposing|given|once|while|before|after"
+    r"|since|because)\b)[^,:?.!\n]{1,40}[,:]\s+(?=" + _QUESTION_OPENING.pattern + ")", re.I)
 _TAG_QUESTION = re.compile(
     r",\s*(?:right|correct|isn't it|aren't they|is it|are they|do you|don't you|can you"
     r"|yes or no)\s*\.?$", re.I)
@@ -225,6 +231,15 @@ def question_text(prompt: str) -> str:
     if "?" not in text and (_QUESTION_OPENING.match(text) or _TAG_QUESTION.search(text)):
         text = text.rstrip(" .") + "?"  # "Is the road snowy" typed without its mark
     return text or prompt
+
+
+def question_preamble(question: str) -> str:
+    """What stands before the question proper in `question_text`'s output, up to its comma or
+    colon (`_PREAMBLE`: "In this frame, " in "In this frame, is the light green?"), else "".
+    Whether it asks nothing is the reader's to say: one that names a concept ("Looking at the
+    bus, is it red?") is part of the question."""
+    opening = _PREAMBLE.match(question)
+    return opening.group(0) if opening else ""
 
 
 def spoken(answer: str, prompt: str = "") -> str:
