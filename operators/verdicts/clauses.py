@@ -229,16 +229,13 @@ def own_colours(toks: list[str]) -> set[str]:
 
 
 def future_colour(toks: list[str], i: int) -> bool:
-    """Whether the colour at `i` is one a light will turn, not the one it shows: "Amber, about
-    to turn red.", "going to change to green", "will soon turn red"."""
+    """Whether the colour at `i` is one a light will turn, not the one it shows (`future_at` on
+    its verb): "Amber, about to turn red.", "going to change to green", "will soon turn
+    red"."""
     j = i - 1
     if j >= 1 and toks[j] == "to" and toks[j - 1] in CHANGE_VERBS:
         j -= 1  # "change to"
-    if j < 0 or toks[j] not in CHANGE_VERBS:
-        return False
-    before = [t for t in toks[max(0, j - 3) : j] if t not in ("soon", "probably", "likely")]
-    return before[-2:] in (["about", "to"], ["going", "to"]) or \
-        before[-1:] in (["will"], ["'ll"])
+    return j >= 0 and toks[j] in CHANGE_VERBS and future_at(toks, j)
 
 
 def negated_colours(toks: list[str]) -> set[str]:
@@ -357,9 +354,12 @@ def future_at(toks: list[str], copula: int) -> bool:
     """Whether the copula at `copula` is in the future ("will turn green", "is going to turn
     red"), or is a change in a clause of time, whose present tense is the future ("wait until
     it turns green", "once the light changes to red"; `UNTIL_WORDS`): the colour is not the
-    thing's now."""
-    return toks[copula - 1 : copula] in (["will"], ["'ll"]) or \
-        toks[max(0, copula - 2) : copula] in (["going", "to"], ["about", "to"]) or (
+    thing's now. An adverb between them stays future ("will soon turn red")."""
+    j = copula
+    while j > 0 and toks[j - 1] in ("soon", "probably", "likely"):
+        j -= 1
+    return toks[j - 1 : j] in (["will"], ["'ll"]) or \
+        toks[max(0, j - 2) : j] in (["going", "to"], ["about", "to"]) or (
             toks[copula] in CHANGE_VERBS
             and any(t in UNTIL_WORDS for t in toks[max(0, copula - 4) : copula]))
 
