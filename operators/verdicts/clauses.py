@@ -156,6 +156,20 @@ def says_so(toks: list[str]) -> bool:
         any(t == "so" and i and rest[i - 1] in SO_VERBS for i, t in enumerate(rest))
 
 
+def says_not_so(toks: list[str]) -> bool:
+    """Whether the answer opens with a hedged no, as a clause of its own: "I don't think so.",
+    "I do not believe so, the car is a taxi.", "It doesn't seem so", "I doubt it." It is the
+    answer's no even where a later sentence names something ("I don't think so. The car
+    beside us is a taxi."); "I don't think so many cars ..." is no such clause. `toks` are
+    without breaks."""
+    head = toks[:5]
+    for i, t in enumerate(head[2:], 2):
+        if t == "so" and head[i - 1] in SO_VERBS | {"seem", "appear"} and (
+                head[i - 2] in ("don't", "doesn't", "not")):
+            return len(toks) == i + 1 or toks[i + 1] not in ("many", "much", "far")
+    return head[:3] == ["i", "doubt", "it"]
+
+
 def expletive_it(toks: list[str], i: int = 0) -> bool:
     """Whether the "it" at `i` stands for nothing, before what the answer asserts: "It seems
     that ...", "It appears there is ...", "It looks like there are ...", "It is likely that

@@ -1007,7 +1007,8 @@ class ConceptExtractor:
                 "nothing",))
         if polarity is None and not mentions and any(
                 cannot_tell_at(all_toks, i) for i in range(len(all_toks))) and \
-                self._refine_colour(toks, prompt.concepts) == prompt.concepts:
+                self._refine_colour(toks, prompt.concepts) == prompt.concepts and \
+                not self._colour_without_form(toks, prompt):
             return Extraction(text, (), (), "specific", None, "none",
                               ("the answer says it cannot tell: it asserts and denies nothing",))
         if any(t in YES_WORDS for t in toks) and any(t in BARE_NO_WORDS for t in toks) and \
@@ -1431,13 +1432,30 @@ class ConceptExtractor:
                         prompt: Extraction) -> tuple[str, ...]:
         """The prompt's concepts in the colour an answer to "What colour is it?" opens with,
         before the concepts it names ("Silver, on the road.", "I'd guess silver, but the
-        glare makes it hard to tell."); () when its first phrase gives no such colour."""
+        glare makes it hard to tell."); the concepts as they are where the colour has no form
+        in the vocabulary ("White, ..." to "What colour is the van?"); () when its first phrase
+        gives no colour."""
         if not mentions or not self._question(prompt.text).about_colour():
             return ()
         lead = toks[: mentions[0].start]
-        lead = lead[: next((i for i, t in enumerate(lead) if t in BREAKS), len(lead))]
-        refined = self._refine_colour(lead, prompt.concepts)
-        return () if refined == prompt.concepts else refined
+        end = next((i for i, t in enumerate(lead) if t in BREAKS), None)
+        refined = self._refine_colour(lead[:end], prompt.concepts)
+        if refined != prompt.concepts:
+            return refined
+        # a phrase of its own ("White, ..."), not what the named concept's colour opens
+        # ("Looks like a red fire truck.")
+        return prompt.concepts if end is not None and self._colour_without_form(
+            lead[:end], prompt) else ()
+
+    def _colour_without_form(self, toks: list[str], prompt: Extraction) -> bool:
+        """Whether the prompt asks a colour and `toks` give one of what was asked that the
+        vocabulary has no form for: "White, though it is hard to tell." to "What colour is
+        the van?" says the van is there, though no "white van" is in the vocabulary. Colours
+        that have forms refine the concepts instead (`_refine_colour`), and two colours
+        ("White or grey, hard to say.") waver as they do there."""
+        said = own_colours(toks)
+        return len(said) == 1 and self._question(prompt.text).about_colour() and all(
+            self._with_colour(c, colour, False) == c for c in prompt.concepts for colour in said)
 
     def _refine_colour(self, toks: list[str], concepts: tuple[str, ...],
                        plural: bool = False) -> tuple[str, ...]:

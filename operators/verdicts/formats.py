@@ -44,10 +44,11 @@ _ROLE = re.compile(r"<\|im_start\|>\s*(?:assistant|user|system)?"
 _ECHOED_TURN = re.compile(r"^.*\[/INST\]", re.S | re.I)
 # What a chat model frames its answer with, removed where more text stands beside it: an
 # acknowledgment or a filler before it ("Sure!", "Certainly.", "Well,", "Okay, so", "In short,",
-# "To answer your question:", "Honestly,"; "Sure." alone is a yes, "Certainly not." a no), the
-# evidence it rests on ("Based on the image,", "From what I can see,"), a label ("Answer:",
-# "**Final answer:**", "The answer is:", a "### Answer" heading), and a closing courtesy
-# ("Hope this helps!", "Let me know if you need anything else."; alone, it is no answer).
+# "To answer your question:", "Honestly,", "I think"; "Sure." alone is a yes, "Certainly not."
+# a no), the evidence it rests on ("Based on the image,", "From what I can see,"), a label
+# ("Answer:", "**Final answer:**", "The answer is:", a "### Answer" heading), and a closing
+# courtesy ("Hope this helps!", "Let me know if you need anything else."; alone, it is no
+# answer).
 _ACKNOWLEDGMENT = re.compile(
     r"^\s*(?:(?:okay|ok|alright|well),?\s+so,?|so,"
     r"|(?:sure(?: thing)?|certainly|of course|okay|ok|alright|all right|absolutely"
@@ -57,7 +58,11 @@ _ACKNOWLEDGMENT = re.compile(
     # a stance or a time said before the answer: "Honestly, no.", "Currently, none."
     r"|(?:honestly|frankly|candidly|truthfully|to be honest|basically|essentially|admittedly"
     r"|unfortunately|fortunately|interestingly|currently|presently|right now|at the moment"
-    r"|at present|as of now|for now)\s*,)\s+(?=\S)", re.I)
+    r"|at present|as of now|for now)\s*,"
+    # an opinion said before the answer: "I think yes, ...", "I believe the car is red.",
+    # "In my view, no."; "I think so" is the answer itself
+    r"|(?:i (?:think|believe|guess|suppose|reckon)|i'd say|i would say|in my (?:view|opinion)"
+    r"|my guess is)(?:\s+that)?\s*,?(?=\s+(?!so\b)))\s+(?=\S)", re.I)
 # The evidence an answer rests on, said after it: "No, as far as I can tell.", "Yes, from
 # what I can see."
 _EVIDENCE_AFTER = re.compile(
@@ -84,6 +89,9 @@ _EMPHASISED = re.compile(
     r"^\s*(?:(\*{1,3})(?P<starred>[^*]+)\1|(_{1,3})(?P<underlined>[^_]+)\3)\s*$")
 # Spaces typed twice, which the patterns here would not match: "Sorry,  I meant black."
 _SPACES = re.compile(r"[ \t]{2,}")
+# A line broken after a comma, which goes on with its sentence ("No,\nit's stopped."); a
+# bullet or a number on the next line starts an item of its own.
+_COMMA_LINE_BREAK = re.compile(r",[ \t]*\n\s*(?![-*\u2022]|\d+[.)])")
 _COURTESY = re.compile(
     r"(?:^|(?<=\S)\s+)(?:i )?hope (?:this|that) (?:helps|answers your question)[!.]?\s*$"
     r"|(?:^|(?<=\S)\s+)(?:let me know|feel free to ask) if you (?:need|have) (?:anything|any) "
@@ -256,9 +264,11 @@ def spoken(answer: str, prompt: str = "") -> str:
 def _without_echo(answer: str, prompt: str) -> str:
     """`answer` without the question repeated before it, as a base model's completion or a
     decoded prompt and answer give it ("Is there a bus? Nope.", "Q: Is there a bus?\nA:
-    Nope."): the question names what it asks about, not what the answer says is there."""
+    Nope."): the question names what it asks about, not what the answer says is there. The
+    answer comes here without its framing, so the question is also compared without its own
+    ("I think there's a dog. Am I right?" comes as "there's a dog. Am I right?")."""
     text = _ROLE_LABEL.sub("", answer.lstrip(), count=1)
-    for asked in dict.fromkeys((prompt.strip(), question_text(prompt))):
+    for asked in dict.fromkeys((prompt.strip(), question_text(prompt), unframed(prompt))):
         if asked and text[: len(asked)].lower() == asked.lower() and text[len(asked) :].strip():
             return text[len(asked) :]
     return answer
@@ -267,9 +277,11 @@ def _without_echo(answer: str, prompt: str) -> str:
 def unframed(answer: str) -> str:
     """`answer` without a chat model's framing around it (`_ACKNOWLEDGMENT`, `_EVIDENCE`,
     `_EVIDENCE_AFTER`, `_LABEL`, `_COURTESY`, `_BULLET`), the quotes or emphasis around all of
-    it, and with its spaces single: "Sure! Based on the image, no. Hope this helps!" is "no.",
-    and so are "Answer: Answer: no", '"No."' and "*No.*"."""
-    text = _QUOTED.sub(r"\1", _COURTESY.sub("", _SPACES.sub(" ", answer.strip())))
+    it, with its spaces single and a line broken after a comma joined: "Sure! Based on the
+    image, no. Hope this helps!" is "no.", and so are "Answer: Answer: no", '"No."', "*No.*"
+    and "No,\nit's stopped." (which is "No, it's stopped.")."""
+    text = _SPACES.sub(" ", _COMMA_LINE_BREAK.sub(", ", answer.strip()))
+    text = _QUOTED.sub(r"\1", _COURTESY.sub("", text))
     text = _EMPHASISED.sub(lambda m: m["starred"] or m["underlined"], text)
     if _EVIDENCE_AFTER_WORDS.search(text):
         text = _EVIDENCE_AFTER.sub("", text)

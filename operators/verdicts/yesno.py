@@ -18,6 +18,7 @@ from drivexplain.operators.verdicts.clauses import (
     list_marker,
     no_doubt_at,
     says_empty,
+    says_not_so,
     says_so,
     there_is_one,
 )
@@ -56,7 +57,8 @@ def yes_or_no(toks: list[str], all_toks: list[str], mentioned: bool, named: bool
     )
     if first in EMPHATICS or first in HEDGED_OPENERS:  # "Absolutely.", "Probably not."
         polarity = "deny" if second in ("not", "no") or second in NO_WORDS else "affirm"
-    if first in DOUBTFUL_OPENERS or (first == "not" and second in NOT_ANSWERS):
+    if first in DOUBTFUL_OPENERS or (first == "not" and second in NOT_ANSWERS) or \
+            says_not_so(toks):
         polarity = "deny"
     if no_doubt_at(toks, 0):  # "Without a doubt.", "No doubt about it."
         polarity = "affirm"

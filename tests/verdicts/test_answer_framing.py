@@ -10,8 +10,10 @@ sentences on lines of their own, in lower case, with "; but" for ", but", with o
 its concepts ("bike", "zebra crossing"), without its closing stop, after a stance or a time
 ("Honestly, no.", "Currently, none."; "Currently, none." had put the bus in the frame) and with
 its evidence after it ("No, as far as I can tell."), with more offered after it ("Hmm. Anything
-else?" had read as a yes), in emphasis ("*No.*") and with its spaces doubled. Each must give the
-line's own expected reading. Before `formats.unframed`, "Sure! I don't think so." read as a yes
+else?" had read as a yes), in emphasis ("*No.*"), with its spaces doubled, after an opinion ("I
+think yes, there is a pedestrian." had lost the crosswalk asked about) and with its lines broken
+after commas ("No,\nit's stopped." had lost the bus). Each must give the line's own expected
+reading. Before `formats.unframed`, "Sure! I don't think so." read as a yes
 and "Based on the image, nope." put the bus it denied in the frame. Each question is also asked
 again as chat templates and benchmarks wrap it, or after a preamble that asks nothing ("In this
 frame, is the light green?", which had lost its colour) (`PROMPT_FRAMINGS`), and a yes/no
@@ -70,6 +72,8 @@ FRAMINGS: dict[str, Callable[[str], str]] = {
     "more offered": lambda a: a + " Anything else?",
     "emphasised": lambda a: "*" + a + "*",
     "spaces doubled": lambda a: a.replace(" ", "  "),
+    "an opinion first": lambda a: "I think " + a[:1].lower() + a[1:],
+    "lines broken after commas": lambda a: a.replace(", ", ",\n"),
 }
 # What a chat template or a benchmark wraps the question in.
 PROMPT_FRAMINGS: dict[str, Callable[[str], str]] = {
@@ -134,6 +138,8 @@ def test_the_framing_alone_says_nothing(extractor: ConceptExtractor) -> None:
     prompt = extractor.prompt("Is there a bus?")
     assert extractor.answer("Sure.", prompt).concepts == ("bus",)
     assert extractor.answer("Certainly not.", prompt).denied == ("bus",)
+    assert extractor.answer("I think so.", prompt).concepts == ("bus",)
+    assert extractor.answer("I think not.", prompt).denied == ("bus",)
     for answer in ("Answer: Hmm. Hope this helps!", "Sure! idk", "Based on the image, um...",
                    "Hope this helps!"):
         read = extractor.answer(answer, prompt)

@@ -1843,6 +1843,29 @@ ADVERB_READINGS = [
      set(), {"ambulance", "fire truck", "police car"}),
 ]
 
+OPINION_READINGS = [
+    ("Is there a pedestrian on the crosswalk?", "I think yes, there is a pedestrian.",
+     {"pedestrian", "crosswalk"}, set()),
+    ("Is the bus moving?", "I believe no, it's stopped.", {"bus"}, set()),
+    ("Is there a bus?", "In my view, no.", set(), {"bus"}),
+    ("Is there a bus?", "I think so.", {"bus"}, set()),
+    ("Is there a bus?", "I think not.", set(), {"bus"}),
+    ("Is there a police car?", "I don't believe so. The car beside us is an ordinary taxi.",
+     {"car", "taxi"}, {"police car"}),
+    ("Is there a police car?", "I doubt it. The car beside us is a taxi.", {"car", "taxi"},
+     {"police car"}),
+    ("Is there a police car?", "It doesn't seem so, the car beside us is a taxi.",
+     {"car", "taxi"}, {"police car"}),
+    ("Are there many cars?", "I don't think so many cars would fit.", {"car"}, set()),
+    ("Is the bus moving?", "No,\nit's stopped.", {"bus"}, set()),
+    ("What colour is the van?", "White, though the glare makes it hard to tell.",
+     {"van", "glare"}, set()),
+    ("What colour is the van?", "White, though it is hard to tell.", {"van"}, set()),
+    ("What colour is the van?", "Hard to tell.", set(), set()),
+    ("What colour is the van?", "White or grey, hard to say.", set(), set()),
+    ("What colour is the truck?", "Looks like a red fire truck to me.", {"fire truck"}, set()),
+]
+
 
 @pytest.mark.parametrize(("prompt", "answer", "concepts", "denied"),
                          STATE_READINGS + TERSE_READINGS + WEATHER_READINGS
@@ -1864,7 +1887,7 @@ ADVERB_READINGS = [
                          + DESCRIBED_READINGS + ELONGATED_READINGS + NON_ANSWER_READINGS
                          + ASKED_BACK_READINGS + COLLECTIVE_READINGS + WEATHER_WORD_READINGS
                          + VISIBILITY_READINGS + A_FORTIORI_READINGS + FARTHER_READINGS
-                         + OTHER_WORD_READINGS + ADVERB_READINGS)
+                         + OTHER_WORD_READINGS + ADVERB_READINGS + OPINION_READINGS)
 def test_states_terse_absences_and_the_weather(
         extractor: ConceptExtractor, prompt: str, answer: str, concepts: set[str],
         denied: set[str]) -> None:
@@ -1901,7 +1924,8 @@ def test_states_terse_absences_and_the_weather(
     thing is (`VISIBILITY_READINGS`), "let alone" (`A_FORTIORI_READINGS`), a thing farther than
     asked (`FARTHER_READINGS`), absence and doubt in other words (`OTHER_WORD_READINGS`),
     "clearly" that is not of seeing, places by the road, asides, counts seen, adverbs of
-    certainty and time, hedges and a sentence opening with "But" (`ADVERB_READINGS`); compared
-    as sets."""
+    certainty and time, hedges and a sentence opening with "But" (`ADVERB_READINGS`), an
+    opinion before the answer, a hedged no before more, a line broken after a comma and a
+    colour the vocabulary has no form for (`OPINION_READINGS`); compared as sets."""
     read = extractor.answer(answer, extractor.prompt(prompt))
     assert (set(read.concepts), set(read.denied)) == (concepts, denied)
