@@ -192,6 +192,14 @@ def complementizer(toks: list[str], j: int) -> bool:
                                                     "they", "we", "i", "you", "nothing"))
 
 
+def of_the_image(toks: list[str], j: int) -> bool:
+    """Whether the demonstrative at `j` points at the image, not at a thing: "This frame is
+    black." speaks of the frame, where "This is black." is about what was asked."""
+    after = toks[j + 1 : j + 2]
+    return toks[j] in DEFINITES and bool(after) and (after[0] in FRAME_WORDS
+                                                      or after[0] in IMAGE_WORDS)
+
+
 def about_the_image(toks: list[str]) -> bool:
     """Whether the answer's first clause speaks of the image itself, or of how well it shows
     things, past an opening "it seems that" (`expletive_it`): "The frame is black.", "It
@@ -521,19 +529,26 @@ def afterthought_colour(toks: list[str], k: int) -> str | None:
 def predicate_absent(toks: list[str], k: int) -> bool:
     """Whether a copula at `k` says its subject is not there: "is not visible", "isn't
     present", "cannot be seen", "are missing"; or a verb at `k` that it has left the frame
-    ("has just left the frame", "have all driven off", `departed_at`). An absence in the
+    ("has just left the frame", "have all driven off", `departed_at`); "is not in the
+    image" too. An absence in the
     past ("was not there before", `EARLIER`) is none now."""
     tok = toks[k]
     if departed_at(toks, k):
         return True
     if tok in PAST_COPULAS and any(t in EARLIER for t in _clause_after(toks, k)):
         return False  # "two cones that were not there before" are there now
-    if tok in COPULAS and not future_at(toks, k):  # "it will be out of view soon" is there
+    if (tok in COPULAS or tok in NEGATED_COPULAS) and not future_at(toks, k):
+        # "it will be out of view soon" is there
         rest = [t for t in toks[k + 1 : k + 6] if t not in ABSENCE_FILLER and t not in DEFINITES]
+        if tok in NEGATED_COPULAS:
+            rest = ["not", *rest]
         if OUT_OF_VIEW.get(tuple(rest[:2]), frozenset()) & set(rest[2:3]):
             return True  # "is out of view", "is hidden from sight"
         if rest[:2] == ["hidden", "behind"]:
             return True  # "is completely hidden behind the bus"; "partly hidden" is there
+        if rest[:2] == ["not", "in"] and rest[2:3] and (rest[2] in FRAME_WORDS
+                                                         or rest[2] in IMAGE_WORDS):
+            return True  # "is not in the image", "isn't in this frame"
     rest = [t for t in toks[k + 1 : k + 5] if t not in ABSENCE_FILLER]
     if tok in COPULAS:
         if rest and rest[0] in ABSENT_WORDS:

@@ -238,6 +238,7 @@ from drivexplain.operators.verdicts.clauses import (
     negated_colours,
     new_clause,
     noun_reading,
+    of_the_image,
     one_of_those_asked,
     only_opening,
     own_colours,
@@ -730,8 +731,8 @@ class ConceptExtractor:
                 continue  # "in front of the car is a white truck": the white is the truck's
             own = clause_start(toks, k)  # past an aside, its pronouns are not the subject
             pronoun = next((j for j in range(k - 1, own, -1) if toks[j] in PRONOUNS
-                            and not expletive_it(toks, j) and not complementizer(toks, j)),
-                           None)
+                            and not expletive_it(toks, j) and not complementizer(toks, j)
+                            and not of_the_image(toks, j)), None)
             before = [it for it in items if stops[k] < it.stop <= begin]
             if in_clause and (pronoun is None or pronoun < in_clause[-1].start):
                 subjects = [in_clause[0]]

@@ -132,9 +132,17 @@ _PREAMBLE = re.compile(
 _TAG_QUESTION = re.compile(
     r",\s*(?:right|correct|isn't it|aren't they|is it|are they|do you|don't you|can you"
     r"|yes or no)\s*\.?$", re.I)
-_IN_THE_IMAGE = re.compile(
-    r"\s+(?:in|within|from)\s+(?:this|the|that)\s+(?:image|picture|photo|photograph|frame"
-    r"|scene|view|footage)(?=\s*[?.!]|\s*$)", re.I)
+_THE_IMAGE = (r"\s+(?:in|within|from)\s+(?:this|the|that)\s+(?:image|picture|photo|photograph"
+              r"|frame|scene|view|footage)")
+_IN_THE_IMAGE = re.compile(_THE_IMAGE + r"(?=\s*[?.!]|\s*$)", re.I)
+# "in the image" closing a clause of an answer, where every answer is ("It's blue in the
+# image.", "one red and one white in the image"); after a verb or a negation it says where a
+# thing is or is not ("The bus is not in the image.", "It appears in the image."), and stays.
+_IN_THE_IMAGE_AFTER = re.compile(
+    r"(?P<before>[^\s.!?,;:]+)" + _THE_IMAGE + r"(?=\s*[.!?,;)]|\s*$)", re.I)
+_PLACING_WORDS = frozenset({"is", "are", "was", "were", "am", "be", "been", "being", "appear",
+                            "appears", "appeared", "seem", "seems", "look", "looks", "not",
+                            "never"})
 # Any other tag (`<ref>`, `</ref>`, `<phrase>`, `<loc_12>`, `</s>`, `<|im_end|>`), removed alone.
 _TAG = re.compile(r"<\|?/?[a-z_]+(?:_\d+)?\|?>", re.I)
 # A bracketed tuple of two or more numbers, nested or not: "[0.1, 0.2, 0.5, 0.6]",
@@ -277,10 +285,12 @@ def _without_echo(answer: str, prompt: str) -> str:
 def unframed(answer: str) -> str:
     """`answer` without a chat model's framing around it (`_ACKNOWLEDGMENT`, `_EVIDENCE`,
     `_EVIDENCE_AFTER`, `_LABEL`, `_COURTESY`, `_BULLET`), the quotes or emphasis around all of
-    it, with its spaces single and a line broken after a comma joined: "Sure! Based on the
+    it, without "in the image" closing a clause (`_IN_THE_IMAGE_AFTER`), with its spaces
+    single and a line broken after a comma joined: "Sure! Based on the
     image, no. Hope this helps!" is "no.", and so are "Answer: Answer: no", '"No."', "*No.*"
     and "No,\nit's stopped." (which is "No, it's stopped.")."""
     text = _SPACES.sub(" ", _COMMA_LINE_BREAK.sub(", ", answer.strip()))
+    text = _IN_THE_IMAGE_AFTER.sub(_unless_placing, text)
     text = _QUOTED.sub(r"\1", _COURTESY.sub("", text))
     text = _EMPHASISED.sub(lambda m: m["starred"] or m["underlined"], text)
     if _EVIDENCE_AFTER_WORDS.search(text):
@@ -291,6 +301,14 @@ def unframed(answer: str) -> str:
         if opened == text:
             return text
         text = opened
+
+
+def _unless_placing(match: re.Match[str]) -> str:
+    """An `_IN_THE_IMAGE_AFTER` match without its "in the image", unless the word before it
+    places a thing there (`_PLACING_WORDS`, "it's", "isn't")."""
+    word = match["before"].lower().replace("\u2019", "'")
+    placing = word in _PLACING_WORDS or word.endswith(("'s", "'re", "n't"))
+    return match[0] if placing else match["before"]
 
 
 def correction(answer: str) -> tuple[str, str] | None:

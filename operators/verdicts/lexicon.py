@@ -60,6 +60,7 @@ SYNONYMS: dict[str, str] = {
     "anyone": "pedestrian",
     "anybody": "pedestrian",
     "zebra crossing": "crosswalk",
+    "post box": "mailbox", "postbox": "mailbox", "letterbox": "mailbox",
     "cross walk": "crosswalk",
     "pedestrian crossing": "crosswalk",
     "temporary light": "traffic light",  # at roadworks
@@ -341,7 +342,8 @@ NON_CONCEPT_COMPOUNDS = frozenset({("bus", "stop"), ("bus", "shelter"), ("bus", 
                                    ("turn", "signal"), ("hazard", "light"),
                                    ("interior", "light"), ("warning", "light"),
                                    ("emergency", "light"), ("roof", "light"),
-                                   ("roof", "sign")})  # a taxi's, not a road sign
+                                   ("roof", "sign"),  # a taxi's, not a road sign
+                                   ("post", "office")})
 # Concepts that are people: "Is anyone crossing?" "Just a cyclist." says someone is.
 PERSONS = frozenset({"pedestrian", "cyclist", "child", "person with an umbrella"})
 # What doubts that a thing named is of the kind asked: "a scooter, if that counts".

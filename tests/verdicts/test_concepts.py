@@ -1866,6 +1866,23 @@ OPINION_READINGS = [
     ("What colour is the truck?", "Looks like a red fire truck to me.", {"fire truck"}, set()),
 ]
 
+IMAGE_READINGS = [
+    ("Is there a bus?", "The bus is not in the image.", set(), {"bus"}),
+    ("Is there a bus?", "No, the bus isn't in this frame.", set(), {"bus"}),
+    ("Is there a bus?", "The bus isn't out of view.", {"bus"}, set()),
+    ("Is there a bus?", "The bus was not in the frame before.", {"bus"}, set()),
+    ("Is there a bus?", "It's in the image, on the left.", {"bus"}, set()),
+    ("Is the car red?", "No, the car is not red, it's blue in the image.", {"blue car"}, set()),
+    ("Describe the scene.", "Two cars, one red and one white in the image.",
+     {"red car", "white car"}, set()),
+    ("Is there a bus?", "This frame is black; nothing is visible.", set(), {"bus"}),
+    ("Is there a bus?", "This image is black.", set(), set()),
+    ("Is there a bus?", "This one is black.", {"bus"}, set()),
+    ("Describe the scene.", "There is a post office on the corner.", set(), set()),
+    ("Describe the scene.", "A red post box by the curb.", {"mailbox", "curb"}, set()),
+    ("Describe the scene.", "A stop sign on a post.", {"stop sign", "pole"}, set()),
+]
+
 
 @pytest.mark.parametrize(("prompt", "answer", "concepts", "denied"),
                          STATE_READINGS + TERSE_READINGS + WEATHER_READINGS
@@ -1887,7 +1904,8 @@ OPINION_READINGS = [
                          + DESCRIBED_READINGS + ELONGATED_READINGS + NON_ANSWER_READINGS
                          + ASKED_BACK_READINGS + COLLECTIVE_READINGS + WEATHER_WORD_READINGS
                          + VISIBILITY_READINGS + A_FORTIORI_READINGS + FARTHER_READINGS
-                         + OTHER_WORD_READINGS + ADVERB_READINGS + OPINION_READINGS)
+                         + OTHER_WORD_READINGS + ADVERB_READINGS + OPINION_READINGS
+                         + IMAGE_READINGS)
 def test_states_terse_absences_and_the_weather(
         extractor: ConceptExtractor, prompt: str, answer: str, concepts: set[str],
         denied: set[str]) -> None:
@@ -1926,6 +1944,8 @@ def test_states_terse_absences_and_the_weather(
     "clearly" that is not of seeing, places by the road, asides, counts seen, adverbs of
     certainty and time, hedges and a sentence opening with "But" (`ADVERB_READINGS`), an
     opinion before the answer, a hedged no before more, a line broken after a comma and a
-    colour the vocabulary has no form for (`OPINION_READINGS`); compared as sets."""
+    colour the vocabulary has no form for (`OPINION_READINGS`), "in the image" where every
+    answer is and where a thing is not, a demonstrative of the image itself, and a post office
+    or post box (`IMAGE_READINGS`); compared as sets."""
     read = extractor.answer(answer, extractor.prompt(prompt))
     assert (set(read.concepts), set(read.denied)) == (concepts, denied)
