@@ -24,6 +24,7 @@ from __future__ import annotations
 import ast
 import json
 import re
+from functools import lru_cache
 
 from drivexplain.operators.verdicts.lexicon import NOT_THE_ANSWER, STATES
 
@@ -140,6 +141,7 @@ _IN_THE_IMAGE = re.compile(_THE_IMAGE + r"(?=\s*[?.!]|\s*$)", re.I)
 # thing is or is not ("The bus is not in the image.", "It appears in the image."), and stays.
 _IN_THE_IMAGE_AFTER = re.compile(
     r"(?P<before>[^\s.!?,;:]+)" + _THE_IMAGE + r"(?=\s*[.!?,;)]|\s*$)", re.I)
+_IMAGE_NOUNS = re.compile(r"image|picture|photo|frame|scene|view|footage", re.I)
 _PLACING_WORDS = frozenset({"is", "are", "was", "were", "am", "be", "been", "being", "appear",
                             "appears", "appeared", "seem", "seems", "look", "looks", "not",
                             "never"})
@@ -258,11 +260,13 @@ def question_preamble(question: str) -> str:
     return opening.group(0) if opening else ""
 
 
+@lru_cache(maxsize=1024)
 def spoken(answer: str, prompt: str = "") -> str:
     """What the answer itself says, in its own format: without an echoed turn or question, a
     reasoning block, tags (their boxes with them) and a chat model's framing (`unframed`),
     also inside a chat template's tags ("<|im_start|>assistant\nSure! No.<|im_end|>" says
-    "No.")."""
+    "No."). Kept for the last answers read, as the reader asks it of each answer twice, once
+    through `plain_answer`."""
     text = NOT_THE_ANSWER.sub(" ", _ECHOED_TURN.sub(" ", answer))
     text = _without_echo(unframed(_ROLE.sub(" ", text)), prompt)
     text = _TAG.sub(" ", _ATTRIBUTE_TAG.sub(" ", _GEOMETRY_TAGS.sub(" ", unframed(text))))
@@ -290,7 +294,8 @@ def unframed(answer: str) -> str:
     image, no. Hope this helps!" is "no.", and so are "Answer: Answer: no", '"No."', "*No.*"
     and "No,\nit's stopped." (which is "No, it's stopped.")."""
     text = _SPACES.sub(" ", _COMMA_LINE_BREAK.sub(", ", answer.strip()))
-    text = _IN_THE_IMAGE_AFTER.sub(_unless_placing, text)
+    if _IMAGE_NOUNS.search(text):
+        text = _IN_THE_IMAGE_AFTER.sub(_unless_placing, text)
     text = _QUOTED.sub(r"\1", _COURTESY.sub("", text))
     text = _EMPHASISED.sub(lambda m: m["starred"] or m["underlined"], text)
     if _EVIDENCE_AFTER_WORDS.search(text):
