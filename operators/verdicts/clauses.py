@@ -19,6 +19,7 @@ from drivexplain.operators.verdicts.lexicon import (
     ANSWER_LABELS,
     APPROXIMATORS,
     ASKING_BACK,
+    BARE_NO_WORDS,
     BREAKS,
     CANNOT_TELL,
     CHANGE_VERBS,
@@ -121,6 +122,7 @@ from drivexplain.operators.verdicts.lexicon import (
     UNTIL_WORDS,
     UPPER_BOUNDS,
     WHEN_WORDS,
+    YES_WORDS,
     lemma,
 )
 
@@ -1238,7 +1240,8 @@ def unsupposed(toks: list[str]) -> list[str]:
     (`supposed_scopes`), up to and with its break: "If there were a pedestrian, I'd slow down;
     there isn't one." reads as "I'd slow down; there isn't one.", whose no answers the
     question. A few words may come before the clause's opener ("To answer your question
-    about ...", "Even if ...")."""
+    about ...", "Even if ..."); a yes or a no among them stays ("No, if there were one, you
+    would have to stop." reads as "No, you would have to stop.")."""
     supposed = supposed_scopes(toks)
     keep = [True] * len(toks)
     start = i = 0
@@ -1248,6 +1251,8 @@ def unsupposed(toks: list[str]) -> list[str]:
         elif supposed[i]:
             end = next((j for j in range(i, len(toks)) if not supposed[j]), len(toks))
             if i - start <= OPENER_PREAMBLE and end < len(toks) and toks[end] in CLAUSE_BREAKS:
+                if toks[start] in YES_WORDS or toks[start] in BARE_NO_WORDS:
+                    start += 1  # "No, if there were one, ..." keeps its no
                 keep[start : end + 1] = [False] * (end + 1 - start)
             i = end
             continue

@@ -1320,10 +1320,13 @@ class ConceptExtractor:
 
     def _says(self, sentence: str, prompt: Extraction) -> bool:
         """Whether `sentence` says anything of the frame (`_without_idle_tail`): it names a
-        concept, even by a pronoun, or has a yes, a no, a colour, a count, a negation or a
-        cannot-tell."""
+        concept, or opens with a pronoun for a thing ("It's stopped."), or has a yes, a no, a
+        colour, a count, a negation or a cannot-tell."""
         toks = tokens(sentence)
         words = [t for t in toks if t not in BREAKS]
+        if words[:1] and words[0] in _THIRD_PERSONS and not expletive_it(words) and \
+                not about_the_image(words):
+            return True  # "No. It's stopped." says where the bus asked about is
         return bool(self.mentions(sentence, prompt.all_concepts)) or any(
             t in COLOURS or t in YES_WORDS or t in NO_WORDS or is_count(t) or t == "?"
             or is_negator(toks, i) or cannot_tell_at(toks, i) for i, t in enumerate(toks)) \
@@ -1519,6 +1522,8 @@ _GOING_ON = (["but"], ["however"], ["although"], ["though"], ["yet"])
 # A yes or a no that opens a sentence, and what may follow it there when it answers ("Yes, ...",
 # "Yes it is", "No to both", "yes yes"; not "No need" or "No crossing here").
 _YES_NO = YES_WORDS | BARE_NO_WORDS
+# Pronouns that stand for a thing in the frame, opening a sentence of their own.
+_THIRD_PERSONS = frozenset({"it", "they", "he", "she"})
 _AFTER_YES_NO = BREAKS | _YES_NO | SUBJECT_PRONOUNS | {"there", "to", "i", "we"}
 # Where an answer's sentences part, a closing bracketed remark counting as one: "No.\n\nNote:
 # ...", "Yes. I may be wrong.", "Yes (based on the visible portion of the image)".

@@ -93,6 +93,9 @@ _SPACES = re.compile(r"[ \t]{2,}")
 # A line broken after a comma, which goes on with its sentence ("No,\nit's stopped."); a
 # bullet or a number on the next line starts an item of its own.
 _COMMA_LINE_BREAK = re.compile(r",[ \t]*\n\s*(?![-*\u2022]|\d+[.)])")
+# A yes or a no said as a sentence of its own before the rest of a line ("No. It's stopped.",
+# "Yes. A scooter, if that counts."), which goes on as it does after a comma.
+_BARE_YES_NO = re.compile(r"^(yes|no|yeah|yep|yup|nope|nah)[.!]+[ \t]+(?=\S)", re.I)
 _COURTESY = re.compile(
     r"(?:^|(?<=\S)\s+)(?:i )?hope (?:this|that) (?:helps|answers your question)[!.]?\s*$"
     r"|(?:^|(?<=\S)\s+)(?:let me know|feel free to ask) if you (?:need|have) (?:anything|any) "
@@ -294,6 +297,7 @@ def unframed(answer: str) -> str:
     image, no. Hope this helps!" is "no.", and so are "Answer: Answer: no", '"No."', "*No.*"
     and "No,\nit's stopped." (which is "No, it's stopped.")."""
     text = _SPACES.sub(" ", _COMMA_LINE_BREAK.sub(", ", answer.strip()))
+    text = _BARE_YES_NO.sub(r"\1, ", text)
     if _IMAGE_NOUNS.search(text):
         text = _IN_THE_IMAGE_AFTER.sub(_unless_placing, text)
     text = _QUOTED.sub(r"\1", _COURTESY.sub("", text))

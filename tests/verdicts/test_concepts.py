@@ -1862,6 +1862,12 @@ OPINION_READINGS = [
      {"van", "glare"}, set()),
     ("What colour is the van?", "White, though it is hard to tell.", {"van"}, set()),
     ("What colour is the van?", "Hard to tell.", set(), set()),
+    ("Is the bus moving?", "No. It's stopped.", {"bus"}, set()),
+    ("Is the pedestrian on the sidewalk?", "No. On the road.", {"pedestrian", "road"}, set()),
+    ("Is there a bus?", "Yes. It may be a bit blurry.", {"bus"}, set()),
+    ("Is there a school bus?", "No, if there were one, you would have to stop.", set(),
+     {"school bus"}),
+    ("Is there a school bus?", "If there were one, you would have to stop.", set(), set()),
     ("What colour is the van?", "White or grey, hard to say.", set(), set()),
     ("What colour is the truck?", "Looks like a red fire truck to me.", {"fire truck"}, set()),
 ]
@@ -1942,10 +1948,11 @@ def test_states_terse_absences_and_the_weather(
     thing is (`VISIBILITY_READINGS`), "let alone" (`A_FORTIORI_READINGS`), a thing farther than
     asked (`FARTHER_READINGS`), absence and doubt in other words (`OTHER_WORD_READINGS`),
     "clearly" that is not of seeing, places by the road, asides, counts seen, adverbs of
-    certainty and time, hedges and a sentence opening with "But" (`ADVERB_READINGS`), an
-    opinion before the answer, a hedged no before more, a line broken after a comma and a
-    colour the vocabulary has no form for (`OPINION_READINGS`), "in the image" where every
-    answer is and where a thing is not, a demonstrative of the image itself, and a post office
-    or post box (`IMAGE_READINGS`); compared as sets."""
+    certainty and time, hedges and a sentence opening with "But" (`ADVERB_READINGS`), an opinion
+    before the answer, a hedged no before more, a line broken after a comma, a yes or no as a
+    sentence of its own, a no before a supposition and a colour the vocabulary has no form for
+    (`OPINION_READINGS`), "in the image" where every answer is and where a thing is not, a
+    demonstrative of the image itself, and a post office or post box (`IMAGE_READINGS`);
+    compared as sets."""
     read = extractor.answer(answer, extractor.prompt(prompt))
     assert (set(read.concepts), set(read.denied)) == (concepts, denied)
