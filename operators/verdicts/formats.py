@@ -93,9 +93,11 @@ _SPACES = re.compile(r"[ \t]{2,}")
 # A line broken after a comma, which goes on with its sentence ("No,\nit's stopped."); a
 # bullet or a number on the next line starts an item of its own.
 _COMMA_LINE_BREAK = re.compile(r",[ \t]*\n\s*(?![-*\u2022]|\d+[.)])")
-# A yes or a no said as a sentence of its own before the rest of a line ("No. It's stopped.",
-# "Yes. A scooter, if that counts."), which goes on as it does after a comma.
-_BARE_YES_NO = re.compile(r"^(yes|no|yeah|yep|yup|nope|nah)[.!]+[ \t]+(?=\S)", re.I)
+# A yes or a no said as a sentence of its own before the rest, on its line or the next ("No.
+# It's stopped.", "Yes. A scooter, if that counts."), which goes on as it does after a comma;
+# a heading, a bullet or a blank line after it starts something else.
+_BARE_YES_NO = re.compile(r"^(yes|no|yeah|yep|yup|nope|nah)[.!]+(?:[ \t]+|[ \t]*\n[ \t]*)"
+                          r"(?![-*#\u2022\s]|\d+[.)])", re.I)
 _COURTESY = re.compile(
     r"(?:^|(?<=\S)\s+)(?:i )?hope (?:this|that) (?:helps|answers your question)[!.]?\s*$"
     r"|(?:^|(?<=\S)\s+)(?:let me know|feel free to ask) if you (?:need|have) (?:anything|any) "

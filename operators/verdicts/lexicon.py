@@ -612,7 +612,7 @@ COLOUR_NOUNS = frozenset({"colour", "color", "colours", "colors"})
 STATE_FILLER = frozenset({"all", "very", "quite", "still", "now", "mostly", "completely",
                           "fully", "totally", "partly", "really", "pretty", "rather",
                           "slightly", "somewhat", "visibly", "clearly", "currently", "a", "bit",
-                          "little", "fairly", "extremely"})
+                          "little", "fairly", "extremely", "just", "merely", "simply"})
 # Words between a copula and its colour: "is painted a dark blue".
 PREDICATE_FILLER = frozenset(
     {"a", "an", "the", "all", "both", "mostly", "mainly", "clearly", "definitely", "currently",

@@ -1863,6 +1863,8 @@ OPINION_READINGS = [
     ("What colour is the van?", "White, though it is hard to tell.", {"van"}, set()),
     ("What colour is the van?", "Hard to tell.", set(), set()),
     ("Is the bus moving?", "No. It's stopped.", {"bus"}, set()),
+    ("Is the road snowy?", "No, the road is just wet from the rain.", {"wet road", "rain"},
+     {"snowy road"}),
     ("Is the pedestrian on the sidewalk?", "No. On the road.", {"pedestrian", "road"}, set()),
     ("Is there a bus?", "Yes. It may be a bit blurry.", {"bus"}, set()),
     ("Is there a school bus?", "No, if there were one, you would have to stop.", set(),
