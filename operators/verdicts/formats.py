@@ -96,6 +96,12 @@ _COMMA_LINE_BREAK = re.compile(r",[ \t]*\n\s*(?![-*\u2022]|\d+[.)])")
 # A yes or a no said as a sentence of its own before the rest, on its line or the next ("No.
 # It's stopped.", "Yes. A scooter, if that counts."), which goes on as it does after a comma;
 # a heading, a bullet or a blank line after it starts something else.
+# A no typed without its comma before what no determiner takes ("No the light is green.", "No
+# it's stopped.", "No on the road."): the answer's no, where "No cars." and "No one." are not.
+_NO_WITHOUT_COMMA = re.compile(
+    r"^(no|nope)[ \t]+(?=(?:a|an|the|this|that|these|those|it|it's|its|they|they're|there"
+    r"|there's|that's|i|i'm|i'd|we|he|she|you|just|only|not|still|every|wait|on|in|at|near"
+    r"|behind|beside|next|off|further|farther)\b(?!-))", re.I)
 _BARE_YES_NO = re.compile(r"^(yes|no|yeah|yep|yup|nope|nah)[.!]+(?:[ \t]+|[ \t]*\n[ \t]*)"
                           r"(?![-*#\u2022\s]|\d+[.)])", re.I)
 _COURTESY = re.compile(
@@ -299,9 +305,9 @@ def unframed(answer: str) -> str:
     image, no. Hope this helps!" is "no.", and so are "Answer: Answer: no", '"No."', "*No.*"
     and "No,\nit's stopped." (which is "No, it's stopped.")."""
     text = _SPACES.sub(" ", _COMMA_LINE_BREAK.sub(", ", answer.strip()))
-    text = _BARE_YES_NO.sub(r"\1, ", text)
     if _IMAGE_NOUNS.search(text):
         text = _IN_THE_IMAGE_AFTER.sub(_unless_placing, text)
+    text = _NO_WITHOUT_COMMA.sub(r"\1, ", _BARE_YES_NO.sub(r"\1, ", text))
     text = _QUOTED.sub(r"\1", _COURTESY.sub("", text))
     text = _EMPHASISED.sub(lambda m: m["starred"] or m["underlined"], text)
     if _EVIDENCE_AFTER_WORDS.search(text):
