@@ -231,8 +231,9 @@ def about_the_speaker(toks: list[str]) -> bool:
 
 def list_marker(toks: list[str]) -> bool:
     """Whether the answer opens with a numbered list's marker ("1. A car", "1) car"), whose
-    number counts nothing; "2." alone answers "how many?"."""
-    return len(toks) > 2 and toks[0].isdigit() and toks[1] in (".", ")")
+    number counts nothing; "2." alone answers "how many?", and so does "2. One is on the
+    sidewalk, ...", as a list starts at one."""
+    return len(toks) > 2 and toks[0] == "1" and toks[1] in (".", ")")
 
 
 def own_colours(toks: list[str]) -> set[str]:

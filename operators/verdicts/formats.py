@@ -93,17 +93,17 @@ _SPACES = re.compile(r"[ \t]{2,}")
 # A line broken after a comma, which goes on with its sentence ("No,\nit's stopped."); a
 # bullet or a number on the next line starts an item of its own.
 _COMMA_LINE_BREAK = re.compile(r",[ \t]*\n\s*(?![-*\u2022]|\d+[.)])")
-# A yes or a no said as a sentence of its own before the rest, on its line or the next ("No.
+# A yes or a no said as a sentence of its own before the rest, on its line or a later one ("No.
 # It's stopped.", "Yes. A scooter, if that counts."), which goes on as it does after a comma;
-# a heading, a bullet or a blank line after it starts something else.
+# a heading or a bullet after it starts something else.
 # A no typed without its comma before what no determiner takes ("No the light is green.", "No
 # it's stopped.", "No on the road."): the answer's no, where "No cars." and "No one." are not.
 _NO_WITHOUT_COMMA = re.compile(
     r"^(no|nope)[ \t]+(?=(?:a|an|the|this|that|these|those|it|it's|its|they|they're|there"
     r"|there's|that's|i|i'm|i'd|we|he|she|you|just|only|not|still|every|wait|on|in|at|near"
     r"|behind|beside|next|off|further|farther)\b(?!-))", re.I)
-_BARE_YES_NO = re.compile(r"^(yes|no|yeah|yep|yup|nope|nah)[.!]+(?:[ \t]+|[ \t]*\n[ \t]*)"
-                          r"(?![-*#\u2022\s]|\d+[.)])", re.I)
+_BARE_YES_NO = re.compile(r"^(yes|no|yeah|yep|yup|nope|nah)[.!]+\s+(?![-*#\u2022]|\d+[.)])",
+                          re.I)
 _COURTESY = re.compile(
     r"(?:^|(?<=\S)\s+)(?:i )?hope (?:this|that) (?:helps|answers your question)[!.]?\s*$"
     r"|(?:^|(?<=\S)\s+)(?:let me know|feel free to ask) if you (?:need|have) (?:anything|any) "

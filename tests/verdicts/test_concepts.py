@@ -1863,6 +1863,10 @@ OPINION_READINGS = [
     ("What colour is the van?", "White, though it is hard to tell.", {"van"}, set()),
     ("What colour is the van?", "Hard to tell.", set(), set()),
     ("Is the bus moving?", "No. It's stopped.", {"bus"}, set()),
+    ("Is the truck moving?", "No.\n\nIt appears to be parked by the curb.", {"truck", "curb"},
+     set()),
+    ("How many pedestrians are there?", "I think 2. One is on the sidewalk, the other at the "
+     "crosswalk.", {"pedestrian", "sidewalk", "crosswalk"}, set()),
     ("Is the traffic light red?", "No the light is green.", {"green traffic light"}, set()),
     ("Is the bus moving?", "no it's stopped", {"bus"}, set()),
     ("Is the way clear?", "No a truck is blocking the lane.", {"truck"}, set()),
