@@ -453,10 +453,9 @@ def _value_text(value: object, key: str = "") -> str:
             return ""  # a box or a point
         return ", ".join(t for t in (_value_text(v, key) for v in value) if t)
     if isinstance(value, dict):
-        name = next((value[k] for k in _NAME_KEYS if isinstance(value.get(k), str)), None)
+        name = _field(value, _NAME_KEYS, str)
         if name is not None:
-            colour = next((value[k] for k in _COLOUR_KEYS if isinstance(value.get(k), str)), "")
-            return f"{colour} {name}".strip()
+            return f"{_field(value, _COLOUR_KEYS, str) or ''} {name}".strip()
         described = _described(value, key)
         if described is not None:
             return described
@@ -473,12 +472,19 @@ def _value_text(value: object, key: str = "") -> str:
     return ""
 
 
+def _field(value: dict, keys: tuple[str, ...], kind: type) -> object:
+    """The first value of type `kind` under one of `keys`, in any case ("Color", "COLOR"), or
+    None."""
+    lowered = {str(k).lower(): v for k, v in value.items()}
+    return next((lowered[k] for k in keys if isinstance(lowered.get(k), kind)), None)
+
+
 def _described(value: dict, key: str) -> str | None:
     """An object described under its label `key` by its colour or state, or by whether it is
     there: {"visible": true, "colour": "red"} under "traffic_light" is "red traffic light",
     {"visible": false} under "bus" is "no bus"; None when `value` says neither."""
-    colour = next((value[k] for k in _COLOUR_KEYS if isinstance(value.get(k), str)), "")
-    there = next((value[k] for k in _PRESENCE_KEYS if isinstance(value.get(k), bool)), None)
+    colour = _field(value, _COLOUR_KEYS, str) or ""
+    there = _field(value, _PRESENCE_KEYS, bool)
     if not key or (not colour and there is None):
         return None
     return f"no {_key_text(key)}" if there is False else f"{colour} {_key_text(key)}"

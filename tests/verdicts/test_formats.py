@@ -53,6 +53,9 @@ from drivexplain.operators.verdicts.formats import (
     # an object described under its label: its colour or state, or "no" when not visible
     ('{"traffic_light": {"visible": true, "colour": "red"}}', "red traffic light"),
     ('{"bus": {"visible": false}, "car": {"state": "parked"}}', "no bus\nparked car"),
+    # keys in any case
+    ('{"Vehicles": [{"Type": "Car", "Color": "Black"}]}', "Vehicles: Black Car"),
+    ('{"Traffic_Light": {"Visible": true, "Colour": "Red"}}', "Red Traffic Light"),
     # the JSON is the answer: the chatter around it goes ("Sure!" is no yes)
     ('Here are the detections:\n[{"label": "car", "bbox_2d": [1, 2, 3, 4]}]\nLet me know!',
      "car"),
