@@ -64,12 +64,14 @@ _ACKNOWLEDGMENT = re.compile(
     # "In my view, no."; "I think so" is the answer itself
     r"|(?:i (?:think|believe|guess|suppose|reckon)|i'd say|i would say|in my (?:view|opinion)"
     r"|my guess is)(?:\s+that)?\s*,?(?=\s+(?!so\b)))\s+(?=\S)", re.I)
-# The evidence an answer rests on, said after it: "No, as far as I can tell.", "Yes, from
-# what I can see."
+# The evidence an answer rests on, or an opinion, said after it: "No, as far as I can tell.",
+# "Yes, from what I can see.", "Black, I think."
 _EVIDENCE_AFTER = re.compile(
     r",?\s+(?:as far as i can (?:see|tell|make out)|from what i can (?:see|tell|make out)"
-    r"|by the looks? of it)(?=\s*[.!]?\s*$)", re.I)
-_EVIDENCE_AFTER_WORDS = re.compile(r"as far as|from what|looks? of it", re.I)
+    r"|by the looks? of it|i (?:think|believe|guess|suppose|reckon)|in my (?:view|opinion))"
+    r"(?=\s*[.!]?\s*$)", re.I)
+_EVIDENCE_AFTER_WORDS = re.compile(
+    r"as far as|from what|looks? of it|think|believe|guess|suppose|reckon|in my", re.I)
 # A bullet before a one-line answer: "- No more than two."
 _BULLET = re.compile(r"^\s*[-*\u2022]\s+(?=[^\n]*$)")
 _EVIDENCE = re.compile(

@@ -11,17 +11,17 @@ its concepts ("bike", "zebra crossing"), without its closing stop, after a stanc
 ("Honestly, no.", "Currently, none."; "Currently, none." had put the bus in the frame) and with
 its evidence after it ("No, as far as I can tell."), with more offered after it ("Hmm. Anything
 else?" had read as a yes), in emphasis ("*No.*"), with its spaces doubled, after an opinion ("I
-think yes, there is a pedestrian." had lost the crosswalk asked about), with its lines broken
-after commas ("No,\nit's stopped." had lost the bus), with "in the image" closing each sentence
-("one red and one white in the image" had lost the white car), and with its opening yes or no as
-a sentence of its own ("No. It's stopped." had lost the bus) or exclaimed ("No!! ..."). Each
-must give the line's own expected reading. Before `formats.unframed`, "Sure! I don't think so."
-read as a yes and "Based on the image, nope." put the bus it denied in the frame. Each question
-is also asked again as chat templates and benchmarks wrap it, or after a preamble that asks
-nothing ("In this frame, is the light green?", which had lost its colour) (`PROMPT_FRAMINGS`),
-and a yes/no question with the lettered options a benchmark offers it (`YES_NO_OPTIONS`): before
-`formats.question_text` took them off, "Is the car red? A. Yes B. No" had lost its colour, and
-"B" to it denied nothing.
+think yes, there is a pedestrian." had lost the crosswalk asked about) or after it ("No, I
+think." had read as a yes), with its lines broken after commas ("No,\nit's stopped." had lost
+the bus), with "in the image" closing each sentence ("one red and one white in the image" had
+lost the white car), and with its opening yes or no as a sentence of its own ("No. It's
+stopped." had lost the bus) or exclaimed ("No!! ..."). Each must give the line's own expected
+reading. Before `formats.unframed`, "Sure! I don't think so." read as a yes and "Based on the
+image, nope." put the bus it denied in the frame. Each question is also asked again as chat
+templates and benchmarks wrap it, or after a preamble that asks nothing ("In this frame, is the
+light green?", which had lost its colour) (`PROMPT_FRAMINGS`), and a yes/no question with the
+lettered options a benchmark offers it (`YES_NO_OPTIONS`): before `formats.question_text` took
+them off, "Is the car red? A. Yes B. No" had lost its colour, and "B" to it denied nothing.
 """
 
 from __future__ import annotations
@@ -75,6 +75,7 @@ FRAMINGS: dict[str, Callable[[str], str]] = {
     "emphasised": lambda a: "*" + a + "*",
     "spaces doubled": lambda a: a.replace(" ", "  "),
     "an opinion first": lambda a: "I think " + a[:1].lower() + a[1:],
+    "an opinion after": lambda a: re.sub(r"([.!]?)\s*$", r", I think\1", a, count=1),
     "lines broken after commas": lambda a: a.replace(", ", ",\n"),
     "in the image": lambda a: re.sub(r"(?<=[a-z])\.(\s|$)", r" in the image.\1", a),
     "a yes or no of its own": lambda a: re.sub(r"^(Yes|No), (\w)",
