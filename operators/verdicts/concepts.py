@@ -1105,9 +1105,10 @@ class ConceptExtractor:
                             if c not in answered and c not in named + denied)
         if polarity != "deny" and not negated and question.definite() and (
                 (toks[0] in SUBJECT_PRONOUNS and not expletive_it(toks))
-                or question.where_about()):
+                or toks[0] in ("its", "their") or question.where_about()):
             # "Is the truck parked?" "It appears to be parked at the curb." still has the
-            # truck, and "Where is the stop sign?" "On the right, next to the tree." the sign;
+            # truck, "Is the car braking?" "Its brake lights are on." the car, and "Where is
+            # the stop sign?" "On the right, next to the tree." the sign;
             # "Is there a truck?" "It looks like a bus." names no truck
             named += tuple(c for c in prompt.concepts[:1] if c not in named and not any(
                 same_object(c, n) for n in said))

@@ -107,10 +107,11 @@ def verdict_said(all_toks: list[str]) -> Polarity | None:
 
 
 def final_answer(all_toks: list[str]) -> Polarity | None:
-    """The yes or no after a reasoning chain: "Step 1: ... Final answer: No.", "..., so the
-    answer is yes.", or a bare yes or no that ends it as a sentence of its own ("It is a
+    """The yes or no after a reasoning chain: "Step 1: ... Final answer: No.", "..., so the answer
+    is yes.", or a bare yes or no that ends it as a sentence of its own ("It is a
     motorcycle. No.") or after a closing "but" ("Not clearly, but yes.", "Not clearly. But
-    yes."). Only a marker after the answer's start counts (an opening "Answer: No." is a label,
+    yes.") or a "so" after a break ("Its brake lights are on, so yes, it is slowing down.").
+    Only a marker after the answer's start counts (an opening "Answer: No." is a label,
     `clauses.unlabelled`); the last one wins. `all_toks` are with breaks."""
     sentences = [[]]
     for t in all_toks:
@@ -122,6 +123,11 @@ def final_answer(all_toks: list[str]) -> Polarity | None:
     if len(sentences) >= 2 and len(sentences[-1]) == 1 and (
             sentences[-1][0] in YES_WORDS or sentences[-1][0] in BARE_NO_WORDS):
         return "affirm" if sentences[-1][0] in YES_WORDS else "deny"
+    for i in range(len(all_toks) - 2, 0, -1):  # "Its brake lights are on, so yes, ..."
+        if all_toks[i] == "so" and all_toks[i - 1] in BREAKS and (
+                all_toks[i + 1] in YES_WORDS or all_toks[i + 1] in BARE_NO_WORDS) and (
+                i + 2 == len(all_toks) or all_toks[i + 2] in BREAKS):
+            return "affirm" if all_toks[i + 1] in YES_WORDS else "deny"
     last = sentences[-1] if sentences else []
     if len(last) >= 2 and last[-2] == "but" and (last[-1] in YES_WORDS
                                                 or last[-1] in BARE_NO_WORDS):

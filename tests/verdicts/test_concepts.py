@@ -1863,6 +1863,11 @@ OPINION_READINGS = [
     ("What colour is the van?", "White, though it is hard to tell.", {"van"}, set()),
     ("What colour is the van?", "Hard to tell.", set(), set()),
     ("Is the bus moving?", "No. It's stopped.", {"bus"}, set()),
+    ("Is the car ahead braking?", "Its brake lights are on, so yes, it seems to be slowing down.",
+     {"car", "tail lights"}, set()),
+    ("Is the car ahead braking?", "The brake lights are on, so yes.", {"car", "tail lights"},
+     set()),
+    ("Is there a bus?", "I see a truck, so no.", {"truck"}, {"bus"}),
     ("Is the truck moving?", "No.\n\nIt appears to be parked by the curb.", {"truck", "curb"},
      set()),
     ("How many pedestrians are there?", "I think 2. One is on the sidewalk, the other at the "
