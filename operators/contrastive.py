@@ -27,7 +27,7 @@ import torch
 import yaml
 
 from drivexplain.operators.assets import PACKAGE_ROOT
-from drivexplain.operators.verdicts.concepts import lemma, tokens
+from drivexplain.operators.verdicts.lexicon import lemma, tokens
 
 _FUNCTION_WORDS = frozenset({"a", "an", "the", "of", "on", "in", "with", "at", "to", "and"})
 

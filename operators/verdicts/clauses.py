@@ -485,6 +485,16 @@ def postposed_colour(toks: list[str], start: int, stop: int) -> str | None:
         toks[j - 1] == "," and after == "and") else None
 
 
+def postposed_state(toks: list[str], stop: int) -> str | None:
+    """The state said after a comma right after a concept ending at `stop`, closing its
+    phrase, with no verb: "Two-lane road, wet" is a wet road. "the road, wet from the rain,"
+    and "a road, wet road ahead" give none."""
+    if toks[stop : stop + 1] != [","] or stop + 1 >= len(toks) or toks[stop + 1] not in STATES:
+        return None
+    after = toks[stop + 2] if stop + 2 < len(toks) else "."
+    return STATES[toks[stop + 1]] if after in BREAKS and after != "?" else None
+
+
 def counted_colour(toks: list[str], i: int) -> str | None:
     """The colour a count at `i` gives some of what was named before it, with no noun
     ("one red and one white", "two white", "one of them red"), else None."""
@@ -533,8 +543,7 @@ def predicate_absent(toks: list[str], k: int) -> bool:
     """Whether a copula at `k` says its subject is not there: "is not visible", "isn't
     present", "cannot be seen", "are missing"; or a verb at `k` that it has left the frame
     ("has just left the frame", "have all driven off", `departed_at`); "is not in the
-    image" too. An absence in the
-    past ("was not there before", `EARLIER`) is none now."""
+    image" too. An absence in the past ("was not there before", `EARLIER`) is none now."""
     tok = toks[k]
     if departed_at(toks, k):
         return True

@@ -55,12 +55,13 @@ from drivexplain.operators.config import AttributionConfig, CoherenceConfig, Hyb
 from drivexplain.operators.results import ConceptResult, FrameAttribution, finite
 from drivexplain.operators.verdicts.closeups import Closeup, closeup_scores
 from drivexplain.operators.verdicts.colours import colour_shares
-from drivexplain.operators.verdicts.concepts import COLOURS, same_object
 from drivexplain.operators.verdicts.grounding import (
     GroundingCalibration,
     GroundingFeatures,
     colour_margin,
 )
+from drivexplain.operators.verdicts.lexicon import COLOURS
+from drivexplain.operators.verdicts.mentions import same_object
 from drivexplain.operators.verdicts.readings import Extraction
 
 EPS = 1e-8

@@ -4,10 +4,9 @@ Dual explainability (paper III-J) compares the regions a prompt activates with t
 answer activates, so both texts must first become concepts that Concept Attribution can
 explain. The extraction is deterministic on purpose: an audit must give the same verdict for
 the same text on every run and machine, so an LLM only helps where the rules find nothing.
-This module holds the package's one vocabulary phrase matcher (`ConceptExtractor.mentions`,
-and `concepts_in_text` for a plain list); the pipeline's prompt matching and the hybrid's
-concept choice call it, so a prompt, an answer and a heatmap never disagree about which
-concept a phrase names.
+`ConceptExtractor` reads prompts and answers on top of the package's one phrase matcher
+(`operators.verdicts.mentions`), whose rules say which concepts a text names, in what colour or
+state, and which it denies; the rules here say what a prompt asks and what its answer asserts.
 
 Rules, in order (the word lists live in `operators.verdicts.lexicon`, the predicates that read
 the words around a concept in `operators.verdicts.clauses`, what a question asks of its answer
@@ -18,100 +17,15 @@ in `operators.verdicts.questions`):
   just turned green.") is read from its last correction on (`formats.correction`); a concept
   it takes back is denied, as in "Not a bus, a truck.", unless what stands is the same thing
   in another colour.
-- Text is tokenised with punctuation, line ends, bars, brackets and spaced dashes kept as scope
-  breaks (so bullets, tables and "Not a bus - a truck" read as separate items); clitics are
-  split off ("it's" -> "it" "'s", "car's" -> "car" "'s") while negated auxiliaries stay whole
-  ("don't", also typed "dont"; curly apostrophes are straightened). Every token
-  is lemmatised with a small plural rule set ("pedestrians" -> "pedestrian", "buses" -> "bus",
-  "lorries" -> "lorry", "people" -> "person"). Vocabulary phrases are lemmatised the same way,
-  so a match is a match of lemmas and plurals need no entries of their own. A label before
-  the answer ("Answer: No.", "A: yes") is no part of it. A shade is its colour ("navy",
-  "maroon", "cream"); an "-ish" colour ("greenish") is a hedge between colours and names none.
-- Longest phrase first, left to right: "red traffic light" wins over "traffic light" and
-  "light". Synonyms ("people", "stoplight", "zebra crossing", "lorry", "bike", "SUV", "coach")
-  map onto their vocabulary concept; they live in `lexicon.SYNONYMS` (which also documents the
-  choices that change a meaning: a van stays a van, anyone out on the road is a pedestrian)
-  and only apply when the target is in the vocabulary. "no one" and "nobody" name a
-  pedestrian and deny it. "pedestrian crossing" is a crosswalk only where it cannot be a
-  pedestrian who is crossing (`clauses.noun_reading`).
-- Head nouns. In an answer, a definite head word refers to the prompt concept that ends in it
-  ("the light" after "is the traffic light red?"), when exactly one prompt concept does. A few
-  heads are too vague alone and count only with a colour (`COLOURED_HEADS`): in a driving
-  scene a red, amber or green light (or lamp, or signal) is a traffic light, while "light
-  rain" or a blue light is not. A definite head whose colour is asked needs none ("Is the
-  light red?", "What colour is the signal?"), nor does a light where cars stop ("stopped at
-  the light"). A definite word for a whole kind ("the vehicle") is the one prompt concept of
-  that kind (`HYPERNYMS`): "The vehicle is blue." answers "What colour is the car?".
-- Attributes. A colour said after the noun counts like one before it, so that a wrong colour
-  reaches the check however it is phrased: "The car is black." reads as "black car", like "a black
-  car". A colour after a copula ("is", "are", "looks", "turned", ...) belongs to the first concept
-  of its clause ("The bus on the left is yellow."), or, when the clause's subject is a pronoun
-  ("it's red", "which is red"), to the last concept before it that the vocabulary has in that
-  colour ("a light above the intersection, and it is green" is a green light), else to the
-  prompt's concepts. A shade between the copula and the colour ("is navy blue", "is dark blue")
-  does not hide it. "has a red colour" (or paint, finish) says the same, and so does a
-  participle after a comma ("One traffic light, showing green."). A colour that opens a
-  noun phrase after the copula is that noun's: in "In front of the car is a white box truck" the
-  truck is white, not the car. A colour just before a synonym counts too ("a grey SUV", "a
-  red-coloured car"). The coloured concept replaces the plain one when the vocabulary has it
-  (yellow, orange and amber are one traffic-light colour; grey and gray are the vocabulary's
-  silver); otherwise the plain concept stays, with the coloured form of its head noun beside it
-  when the answer asserts it ("The parked car is white." says a parked car and a white car; "no
-  white parked car" denies neither, as parked cars of other colours and white cars that are not
-  parked may be there), and a colour-only head ("the light is green") falls back to its plain
-  concept ("traffic light"). A colour added after a comma with a hedge goes to the concept before
-  it ("a dark car, possibly black"). Two colours ("black and white") or a negated copula ("is not
-  black") refine nothing, unless the question asks about several things ("What colour are the
-  cars?" "Red and blue." says a red car and a blue one; "red or blue" still refines nothing); two
-  names of one vocabulary colour ("grey, maybe silver") are one colour, and a light changing
-  "from green to amber" is amber. "a blue one" after a
-  concept is that concept in blue ("A red car and a white one."). In a bare answer a colour
-  under a negator ("It is not red.") denies the coloured concept and keeps the plain one, and a
-  part's colour ("red, with black tyres") or one compared against ("more silver than white") is
-  not the answer's.
-- States. A state said after the noun folds into it like a colour, where the vocabulary has the
-  concept in that state (`lexicon.STATES`): "The road is slick with rain." is a wet road, "the
-  road is covered in snow" a snowy road, "a car is parked" a parked car; "a truck is parked"
-  stays a truck. So does a state word just before a synonym ("a damp street"). A negated
-  state ("is not wet") or two ("wet or snowy") say none. A yes/no question about a state ("Is
-  the road wet?", "Does the road look wet?") is answered as one about a colour: "Yes." is the
-  wet road, "No." keeps the road and denies the wet road, and a bare state ("No, just wet." to
-  "Are the roads icy?") refines what was asked. A yes or no that names the subject again,
-  plain, says the same ("Yes, there is water on the road." is the wet road, "No, the road is
-  dry." denies it). A state's opposite (`lexicon.OPPOSITE_STATES`) is a no ("Dry.", "It's
-  clear." to "Is the road covered in snow?"), and said not to be so a yes ("Not dry at all.");
-  a question about the opposite ("Is the road dry?", "Is the road clear of snow?") swaps its
-  yes and no; a plain opposite before or after the noun ("a dry road", "the road has been
-  cleared") denies the state. A participle right after its noun is its state ("cars parked
-  along the curb"), and a no to whether any are in a state ("Are any cars parked?" "None.")
-  says nothing of the cars.
-- Negation. A concept inside the scope of a negator ("no", "not", "none", "zero", "without", "n't",
-  ...) is recorded as *denied*, not as named: the text asserts its absence. The scope runs from the
-  negator to the end of its clause, not over a fixed number of words, because lists run long ("I
-  don't see any cars, trucks or buses"). It ends at punctuation (except a comma that continues a
-  list of concepts), at a contrastive word ("There are no cars, only trucks": "only", "but", "just",
-  "except", ...), at a preposition (in "no pedestrians on the crosswalk" the crosswalk is there), at
-  a participle right after a denied concept (in "no pedestrians crossing the street" the street is
-  there), and at "and"/"or" when a new clause follows ("There is no snow and the road is wet"). A
-  sentence-initial "No," is an answer word, not a negator of what follows ("No, a pedestrian is
-  crossing."), and a negated hedge ("not sure", "can't tell") negates nothing. A clause that says
-  its subject is not there ("The bus is not visible.", "Pedestrians cannot be seen.", "The cyclist
-  is missing.") denies that subject, found as for colours, and so does a terse one without its verb
-  ("Bus no longer visible.", "Cyclist not detected.", "Truck missing", `clauses.said_absent_after`).
-  A negated concept after a restricting word ("no other cars", "no moving vehicles") or with an
-  exception ("no vehicles other than a bus", "apart from the truck, no vehicles") is neither denied
-  nor named: some of its kind may be there, and often the answer has just named one. So is a negated
-  class the answer names a kind of as there ("Several trucks are in the right lane; the left lane is
-  free of vehicles."). A negated seeing with a manner adverb ("I can't see the light clearly") says
-  how well, not whether: it is a cannot-tell.
-- Lists and tables. A concept that opens its line or list item and is followed by a mark (":",
-  "?", a dash, "(", "|") takes the value after it: "Bus: no", "buses - absent", "| bus | no |",
-  "Pedestrians? None." deny it, "Car (black)" colours it. A negated heading of presence ("Not
-  visible: buses, trucks.", "Absent: truck, bicycle") negates the list after its colon; one that
-  says something else ("Nothing unusual: a few cars") does not.
-- Counts. A number names the concept it counts ("two pedestrians", "2 cars", "around six
-  cones"); "zero", "0", "none" and "no" are negators, so "no buses" and "zero buses" deny. A
-  numbered list's marker ("1. A car") counts nothing.
+- A yes/no question about a state ("Is the road wet?", "Does the road look wet?") is answered
+  as one about a colour: "Yes." is the wet road, "No." keeps the road and denies the wet road,
+  and a bare state ("No, just wet." to "Are the roads icy?") refines what was asked. A yes or no
+  that names the subject again, plain, says the same ("Yes, there is water on the road." is the
+  wet road, "No, the road is dry." denies it). A state's opposite (`lexicon.OPPOSITE_STATES`)
+  is a no ("Dry.", "It's clear." to "Is the road covered in snow?"), and said not to be so a yes
+  ("Not dry at all."); a question about the opposite ("Is the road dry?", "Is the road clear of
+  snow?") swaps its yes and no, and a no to whether any are in a state ("Are any cars parked?"
+  "None.") says nothing of the cars.
 - A question's concept after its verb or a preposition is where it looks ("Who is crossing
   the road?", "Is something blocking the crosswalk?"): a no denies nothing the vocabulary
   names. A frame's condition there is what is asked ("Was this taken at night?",
@@ -196,72 +110,40 @@ in `operators.verdicts.questions`):
 
 from __future__ import annotations
 
-import itertools
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import lru_cache
 from typing import Protocol
 
 from drivexplain.operators.verdicts.clauses import (
     about_the_image,
     about_the_speaker,
-    after_exception,
-    afterthought_colour,
     bounds_only,
     cannot_tell_at,
-    cannot_tell_scopes,
-    clause_start,
-    colour_before,
     colour_negated,
-    comparison_end,
-    complementizer,
-    counted_colour,
-    counted_state,
-    covering_state,
     denies_one,
-    depicted,
     disjunction_scopes,
-    ego_owned,
-    excepted,
     expletive_it,
-    fronted_colour,
-    future_at,
     generic_scopes,
     goes_on_about_it,
-    head_licensed,
     is_count,
     is_negator,
     kind_in_doubt,
-    likeness_at,
-    list_follows,
     negated_colours,
-    new_clause,
-    noun_reading,
-    of_the_image,
     one_of_those_asked,
     only_opening,
     own_colours,
-    part_named,
-    participle,
-    partitive_before,
-    postposed_colour,
-    predicate_absent,
-    predicate_colour,
-    predicate_state,
     present_elsewhere,
     pronoun_place,
     question_scopes,
-    said_absent_after,
     says_empty,
     scarce_at,
     set_aside_scopes,
     state_at,
-    subject_clause_start,
     supposed_scopes,
     unlabelled,
     unsupposed,
-    vehicle_lamp,
 )
 from drivexplain.operators.verdicts.formats import (
     correction,
@@ -271,61 +153,36 @@ from drivexplain.operators.verdicts.formats import (
     spoken,
 )
 from drivexplain.operators.verdicts.lexicon import (
-    A_FORTIORI,
-    ABSENCE_FILLER,
-    ABSENT_VALUES,
     AGREEMENT_FILLER,
     AMBIVALENT,
-    AUXILIARIES,
     BARE_NO_WORDS,
     BREAKS,
-    COLOUR_ALIASES,
-    COLOURED_HEADS,
     COLOURS,
-    CONJUNCTIONS,
-    COPULAS,
-    DEFINITES,
-    EGO_VEHICLES,
-    FINITE,
-    FRAME_CONDITIONS,
     GENERIC,
     HYPERNYMS,
-    LABEL_MARKS,
     LINKING_VERBS,
-    NARROW_SYNONYMS,
-    NEGATIVE_SYNONYMS,
     NO_WORDS,
     NON_ANSWER_WORDS,
-    NON_CONCEPT_COMPOUNDS,
-    NOUN_ONLY_PHRASES,
-    ONE_SUBJECTS,
     OPPOSITE_STATES,
-    OPPOSITES,
-    ORDINAL_PRONOUNS,
-    PARTICIPLE_STATES,
-    PARTICIPLES,
     PERSONS,
     PLAIN_OPPOSITES,
-    PREDICATE_FILLER,
     PREPOSITIONS,
-    PRESENCE_WORDS,
-    PRONOUNS,
     QUESTION_COPULAS,
-    RESTRICTIVE,
-    RIDERS,
-    RIDING_GLUE,
-    RIDING_VERBS,
-    SCOPE_ENDS,
-    SENTENCE_BREAKS,
     SINGLE_SURFACES,
     STATE_FILLER,
     STATE_OBJECTS,
     STATES,
     SUBJECT_PRONOUNS,
-    SYNONYMS,
     YES_WORDS,
-    lemma,
     tokens,
+)
+from drivexplain.operators.verdicts.mentions import (
+    MentionFinder,
+    kind_of,
+    one_of,
+    same_object,
+    same_thing,
+    uncoloured,
 )
 from drivexplain.operators.verdicts.questions import Question
 from drivexplain.operators.verdicts.readings import Extraction, Mention, PromptKind
@@ -334,9 +191,6 @@ from drivexplain.operators.verdicts.yesno import (
     final_answer,
     yes_or_no,
 )
-
-# The vehicles a person may ride in or on, as a passenger or rider (`_passengers`).
-VEHICLES = HYPERNYMS["vehicle"] | {"vehicle"}
 
 
 class TextGenerator(Protocol):
@@ -348,527 +202,15 @@ class TextGenerator(Protocol):
 LLM_EXTRACTION_PROMPT = "List the objects named in this sentence, comma separated: {text}"
 
 
-def _lemmas(text: str) -> tuple[str, ...]:
-    return tuple(lemma(t) for t in tokens(text) if t not in BREAKS)
-
-
-@dataclass
-class _Item:
-    """A concept candidate while a text is read; becomes a `Mention` once resolved."""
-
-    concept: str
-    start: int
-    stop: int
-    needs_colour: bool = False  # a COLOURED_HEADS word: dropped unless a colour goes with it
-    colours: frozenset[str] = COLOURS  # the colours it may take
-    inherited: bool = False  # a prompt concept, reached through a head word or a pronoun
-    pronoun: bool = False  # reached through a pronoun: its token is no concept of the text
-    colour: str | None = None
-    state: str | None = None  # a state said of it: "the road is wet"
-    opposite: bool = False  # named by its opposite: "daytime" for night
-    absent: bool = False  # its clause says it is not there: "the bus is not visible"
-
-
-class ConceptExtractor:
+class ConceptExtractor(MentionFinder):
     """Maps prompts and answers onto one vocabulary; build once, use for every frame."""
 
     def __init__(self, vocabulary: Sequence[str], llm: TextGenerator | None = None) -> None:
-        concepts = [v.strip() for v in vocabulary if v and v.strip()]
-        if not concepts:
-            raise ValueError("the concept vocabulary is empty")
-        self.vocabulary = list(dict.fromkeys(concepts))
+        super().__init__(vocabulary)
         self.llm = llm
-        phrases: dict[tuple[str, ...], str] = {}
-        for concept in self.vocabulary:
-            key = _lemmas(concept)
-            if key:
-                phrases.setdefault(key, concept)
-        present = set(self.vocabulary)
-        for word, target in SYNONYMS.items():
-            key = _lemmas(word)
-            if target in present and key and key not in phrases:
-                phrases[key] = target
-        self._negative: set[tuple[str, ...]] = set()
-        self._opposites: set[tuple[str, ...]] = set()
-        for word, target in NEGATIVE_SYNONYMS.items():
-            key = _lemmas(word)
-            if target in present and key not in phrases:
-                phrases[key] = target
-                self._negative.add(key)
-                if word in OPPOSITES:
-                    self._opposites.add(key)
-        self._phrases = phrases
-        self._narrow = {_lemmas(word) for word in NARROW_SYNONYMS}
-        self._longest = max(len(k) for k in phrases)
-        self._lower = {c.lower(): c for c in self.vocabulary}
-        self._coloured_heads = {
-            head: (self._lower[target.lower()], colours)
-            for head, (target, colours) in COLOURED_HEADS.items()
-            if target.lower() in self._lower and (head,) not in phrases
-        }
         self._llm_cache: dict[str, tuple[str, ...]] = {}
         self._questions: dict[str, Question] = {}
         self._asked_cache: dict[tuple[str, tuple[str, ...]], tuple[dict[str, str], bool]] = {}
-
-    # ------------------------------------------------------------------ matching
-    def mentions(self, text: str, context: Sequence[str] = ()) -> list[Mention]:
-        """Vocabulary concepts in `text`, in text order, each with its negation (module doc).
-
-        `context` are the prompt's concepts when `text` answers it: head words and pronouns
-        may point at them.
-        """
-        toks = tokens(text)
-        lemmas = [lemma(t) for t in toks]
-        items = self._phrase_items(toks, lemmas)
-        self._hypernyms(toks, items, context)
-        items += self._head_items(toks, lemmas, items, context)
-        items.sort(key=lambda it: it.start)
-        items += self._coloured_ones(toks, items)
-        items.sort(key=lambda it: it.start)
-        items += self._predicates(toks, items, context)
-        items += self._opposite_predicates(toks, items)
-        for it in items:
-            it.absent = it.absent or said_absent_after(toks, it.stop)
-        _label_values(toks, items)
-        items = [it for it in items if (not it.needs_colour or it.colour is not None) and not (
-            _uncoloured(it.concept).lower() in EGO_VEHICLES and ego_owned(toks, it.start)) and not
-            depicted(toks, it.start, it.stop) and not part_named(toks, it.start, it.stop)]
-        items.sort(key=lambda it: it.start)
-        covered = [False] * len(toks)
-        for it in items:
-            if not it.pronoun:
-                covered[it.start : it.stop] = [True] * (it.stop - it.start)
-        negated = self._negation_scopes(toks, covered)
-        unsure = cannot_tell_scopes(toks)
-        spared = list(dict.fromkeys(it.concept for it in items
-                                    if after_exception(toks, it.start)))
-        # kinds said to be there: "Several trucks ...; the left lane is free of vehicles" does
-        # not deny the trucks' kind
-        there = list(dict.fromkeys(_uncoloured(it.concept).lower() for it in items
-                                   if not (negated[it.start] or it.absent or unsure[it.start])))
-        out = []
-        for it in items:
-            if unsure[it.start] and not _circumstance(toks, it):
-                continue
-            concept = self._with_colour(self._with_state(it.concept, it.state), it.colour,
-                                        fallback=it.needs_colour)
-            kinds = HYPERNYMS.get(it.concept.lower(), frozenset())
-            if negated[it.start] and partitive_before(toks, it.start):
-                # "None of the cars are red.": the cars are there, only what is said of them
-                # is denied; "Not one of the people is crossing." denies nobody
-                out.append(Mention(it.concept, it.start, it.stop, False, None, it.inherited))
-                if concept != it.concept:
-                    out.append(Mention(concept, it.start, it.stop, True, it.colour,
-                                       it.inherited))
-                continue
-            if negated[it.start] and (
-                    excepted(toks, it.stop) or (it.start and toks[it.start - 1] in RESTRICTIVE)
-                    or tuple(lemmas[it.start : it.stop]) in self._narrow
-                    or any(same_thing(s, it.concept) or _one_of(_uncoloured(s).lower(), kinds)
-                           for s in spared)
-                    or any(_one_of(k, kinds) for k in there)):
-                continue  # "no moving cars", "apart from the truck, no vehicles", "no workers"
-                # deny no kind
-            denied = it.absent or (negated[it.start] and not it.pronoun)
-            head = self._coloured_head(concept, it.colour)
-            if head is not None and denied:
-                continue  # "no white parked car" denies neither the parked nor the white cars
-            out.append(Mention(concept, it.start, it.stop, denied, it.colour, it.inherited,
-                               it.opposite))
-            if head is not None:  # "The parked car is white." says a white car too
-                out.append(Mention(head, it.start, it.stop, denied, it.colour, it.inherited))
-            stated = self._stated_plain(it.concept, it.state)
-            if stated is not None and not denied:  # "A silver car is parked." says both
-                out.append(Mention(stated, it.start, it.stop, False, None, it.inherited))
-        return out
-
-    def _stated_plain(self, concept: str, state: str | None) -> str | None:
-        """The vocabulary's concept in `state` of a coloured concept's plain form, where the
-        coloured one has no form in it ("silver car" and parked give "parked car"), else
-        None."""
-        plain = _uncoloured(concept)
-        if state is None or plain == concept or self._with_state(concept, state) != concept:
-            return None
-        stated = self._with_state(plain, state)
-        return stated if stated != plain else None
-
-    def _coloured_head(self, concept: str, colour: str | None) -> str | None:
-        """The coloured form of `concept`'s head noun, for a colour the concept itself has no
-        form in ("parked car" and white give "white car"), else None."""
-        if colour is None or self._with_colour(concept, colour, False) != concept:
-            return None
-        head = concept.split()[-1]
-        if head == concept or head.lower() not in self._lower:
-            return None
-        coloured = self._with_colour(self._lower[head.lower()], colour, False)
-        return None if coloured.lower() in (head.lower(), concept.lower()) else coloured
-
-    def _phrase_items(self, toks: list[str], lemmas: list[str]) -> list[_Item]:
-        """Vocabulary phrases and synonyms, longest first, left to right, within clauses."""
-        found: list[_Item] = []
-        i = 0
-        while i < len(toks):
-            if toks[i] in BREAKS:
-                i += 1
-                continue
-            compound = _compound_at(lemmas, i)
-            if compound:  # "bus stop", "pedestrian crossing signal"
-                i += compound
-                continue
-            hit = None
-            for n in range(min(self._longest, len(toks) - i), 0, -1):
-                if any(t in BREAKS for t in toks[i : i + n]):
-                    continue
-                key = tuple(lemmas[i : i + n])
-                concept = self._phrases.get(key)
-                if concept is not None and (key not in NOUN_ONLY_PHRASES
-                                            or noun_reading(toks, i, n)):
-                    hit = (n, concept)
-                    break
-            if hit is None:
-                i += 1
-                continue
-            n, concept = hit
-            key = tuple(lemmas[i : i + n])
-            colour = colour_before(toks, i)
-            if colour is not None and self._with_colour(concept, colour, False) == concept \
-                    and self._coloured_head(concept, colour) is None:
-                colour = None  # "a green field": no coloured concept to check
-            # "a slick road" is a wet road, and so is "a wet urban street"
-            state = STATES.get(toks[i - 1]) if i else None
-            if state is None and i >= 2 and toks[i - 1] not in BREAKS and \
-                    toks[i - 1] not in COLOURS and not any(it.stop == i for it in found):
-                state = STATES.get(toks[i - 2])
-            after = i + n + 2 * (toks[i + n : i + n + 1] == ["in"] and toks[i + n + 1 : i + n + 2]
-                                 != [] and toks[i + n + 1] in COLOURS)  # "a car in white parked"
-            if state is None and after < len(toks) and toks[after] in PARTICIPLE_STATES:
-                state = STATES[toks[after]]  # "cars parked along the curb"
-            state = state or covering_state(toks, i)  # "snow covering the road"
-            if i and toks[i - 1] in PLAIN_OPPOSITES:  # "dry asphalt" is no wet road
-                stated = self._with_state(concept, OPPOSITE_STATES[toks[i - 1]])
-                if stated != concept:
-                    found.append(_Item(stated, i, i + n, absent=True))
-            found.append(_Item(concept, i, i + n, absent=key in self._negative, colour=colour,
-                               state=state if self._with_state(concept, state) != concept
-                               else None, opposite=key in self._opposites))
-            i += n
-        return self._passengers(toks, self._riders(toks, found))
-
-    def _riders(self, toks: list[str], items: list[_Item]) -> list[_Item]:
-        """A person on or riding what `RIDERS` names is its rider: "a man riding a bike" is a
-        cyclist (and a bicycle), and so is one riding "it" after a bike was named ("a bike, but
-        nobody is riding it" denies the cyclist); so is a person doing what `RIDING_VERBS`
-        names ("someone cycling")."""
-        dropped: list[_Item] = []
-        for person, ride in itertools.pairwise(items):
-            rider = RIDERS.get(ride.concept)
-            if (person.concept == "pedestrian" and rider in self._lower
-                    and toks[person.stop : ride.start]
-                    and next((t for t in toks[person.stop : ride.start]
-                              if t not in AUXILIARIES), "") in ("on", "riding", "rides", "atop")
-                    and all(t in RIDING_GLUE for t in toks[person.stop : ride.start])):
-                person.concept = self._lower[rider]
-                if person.absent:  # "nobody on a bike" denies the cyclist, names no bike
-                    dropped.append(ride)
-        for k, person in enumerate(items):  # "a bike, but nobody is riding it"
-            ride = next((it for it in reversed(items[:k]) if it.concept in RIDERS), None)
-            verb = [t for t in toks[person.stop : person.stop + 4] if t not in AUXILIARIES]
-            if (person.concept == "pedestrian" and ride is not None
-                    and RIDERS[ride.concept] in self._lower
-                    and verb[:2] in (["riding", "it"], ["rides", "it"], ["on", "it"])):
-                person.concept = self._lower[RIDERS[ride.concept]]
-        for person in items:  # "someone cycling", "nobody is biking"
-            verb = next((t for t in toks[person.stop :] if t not in AUXILIARIES), "")
-            if person.concept == "pedestrian" and RIDING_VERBS.get(verb) in self._lower:
-                person.concept = self._lower[RIDING_VERBS[verb]]
-        return [it for it in items if not any(it is d for d in dropped)]
-
-    @staticmethod
-    def _passengers(toks: list[str], items: list[_Item]) -> list[_Item]:
-        """A person in or on a vehicle is a passenger or its rider, no pedestrian: "How many
-        people are in the bus?" asks about none, and "someone on a motorcycle" is the
-        motorcycle's. The vehicle stays."""
-        aboard = set()
-        for person, vehicle in itertools.pairwise(items):
-            glue = [t for t in toks[person.stop : vehicle.start] if t not in AUXILIARIES]
-            if (person.concept == "pedestrian" and vehicle.concept.lower() in VEHICLES
-                    and glue[:1] in (["in"], ["inside"], ["aboard"], ["on"])
-                    and all(t in RIDING_GLUE for t in glue[1:])):
-                aboard.add(id(person))
-        return [it for it in items if id(it) not in aboard]
-
-    def _hypernyms(self, toks: list[str], items: list[_Item], context: Sequence[str]) -> None:
-        """A definite word for a whole kind ("the vehicle") becomes the one prompt concept of
-        that kind, so that what the answer says of it reaches that concept ("The vehicle is
-        blue." after "What colour is the car?"). A plural stays itself, and so does one said to
-        be another of the kind ("Is there a van?" "No, the vehicle ahead is a bus.")."""
-        for it in items:
-            kind = HYPERNYMS.get(it.concept.lower())
-            if (kind is None or it.start == 0 or toks[it.start - 1] not in DEFINITES
-                    or toks[it.stop - 1] != lemma(toks[it.stop - 1])):
-                continue  # "the vehicles present are cars" is about the scene
-            targets = [c for c in dict.fromkeys(context)
-                       if _uncoloured(c).lower() in kind]
-            end = next((k for k in range(it.stop, len(toks)) if toks[k] in BREAKS), len(toks))
-            verb = next((k for k in range(it.stop, end) if toks[k] in COPULAS), end)
-            named = {_uncoloured(o.concept).lower() for o in items
-                     if verb < o.start < end and o.concept != it.concept}
-            if len(targets) == 1 and not (named & kind) - {_uncoloured(targets[0]).lower()}:
-                it.concept, it.inherited = targets[0], True
-
-    def _head_items(self, toks: list[str], lemmas: list[str], items: list[_Item],
-                    context: Sequence[str]) -> list[_Item]:
-        """Bare head words: anaphora to one prompt concept, or a colour-only head."""
-        by_head: dict[str, list[str]] = {}
-        for concept in context:
-            key = _lemmas(concept)
-            if len(key) > 1 and (key[-1],) not in self._phrases:
-                by_head.setdefault(key[-1], []).append(concept)
-        covered = {k for it in items for k in range(it.start, it.stop)} | _in_compounds(lemmas)
-        vehicles = [(it.start, it.stop) for it in items  # "a parked car", "the hood of a car"
-                    if it.concept.lower().rsplit(" ", 1)[-1] in _VEHICLE_HEADS]
-        found = []
-        for i, lem in enumerate(lemmas):
-            if i in covered or (lem in self._coloured_heads and vehicle_lamp(toks, i, vehicles)):
-                continue  # "a fire engine with its red lights flashing" shows no traffic light
-            before = toks[i - 1] if i > 0 else ""
-            targets = list(dict.fromkeys(by_head.get(lem, ())))
-            if toks[i] in ORDINAL_PRONOUNS and before in DEFINITES:
-                named = [it.concept for it in items if it.stop <= i and not it.pronoun]
-                pair = named[-2:] if len(named) > 1 else list(context)[:2] if not named else []
-                if len(pair) == 2:
-                    found.append(_Item(pair[ORDINAL_PRONOUNS[toks[i]]], i, i + 1,
-                                       inherited=True))
-                    continue
-            if len(targets) == 1 and (before in DEFINITES or before in COLOURS):
-                found.append(_Item(targets[0], i, i + 1, inherited=True,
-                                   colour=before if before in COLOURS else None))
-            elif lem in self._coloured_heads:
-                target, colours = self._coloured_heads[lem]
-                # "Is there a traffic light?" "There's no signal here." names the one asked,
-                # where no colour is said that the head could take and the head is a noun
-                # ("No, there is light rain." names no light)
-                after = toks[i + 1] if i + 1 < len(toks) else "."
-                asked = target in context and not any(t in colours for t in toks) and (
-                    after in BREAKS or after in PREPOSITIONS or after in FINITE
-                    or after in PRESENCE_WORDS or after == "ahead")
-                found.append(_Item(target, i, i + 1, colours=colours,
-                                   needs_colour=not asked and not head_licensed(toks, i),
-                                   colour=before if before in colours else None))
-        return found
-
-    def _coloured_ones(self, toks: list[str], items: list[_Item]) -> list[_Item]:
-        """"a blue one" after a concept is that concept in blue: "Two cars, a red one and a
-        blue one." says a red car and a blue car, "A red car and a white one." a white car
-        too, and so do a count and a colour ("two cars, one red and one white", "three cars
-        (one blue, two white)", "a few cars, one of them red"). The concept is the last one
-        named before it in the sentence that the vocabulary has in that colour. A count and a
-        state ("two parked") give that concept in the state, where the vocabulary has it."""
-        found = []
-        stops = sentence_ends(toks)
-        for i in range(1, len(toks)):
-            state = counted_state(toks, i)
-            if state is not None:  # "three cars: one in front and two parked on the left"
-                before = [it for it in items if stops[i] < it.stop <= i and not it.pronoun]
-                for it in reversed(before):
-                    if self._with_state(it.concept, state) != it.concept:
-                        found.append(_Item(it.concept, i, i + 2, state=state))
-                        break
-                continue
-            colour = toks[i - 1]
-            if toks[i] not in ("one", "ones") or colour not in COLOURS:
-                colour = counted_colour(toks, i)  # "two cars, one red and one white"
-                if colour is None:
-                    continue
-            before = [it for it in items if stops[i] < it.stop <= i - 1 and not it.pronoun]
-            for it in reversed(before):
-                plain = _uncoloured(it.concept)
-                if self._with_colour(plain, colour, False) != plain:
-                    found.append(_Item(plain, i - 1, i + 1, colour=colour))
-                    break
-        return found
-
-    def _predicates(self, toks: list[str], items: list[_Item],
-                    context: Sequence[str]) -> list[_Item]:
-        """Give each predicate to its subject (module docstring): a colour ("... is black")
-        or an absence ("... is not visible").
-
-        Returns the prompt concepts a pronoun subject reached, as new items.
-        """
-        extra: list[_Item] = []
-        stops = sentence_ends(toks)
-        for it in items:
-            colour = postposed_colour(toks, it.start, it.stop)
-            if colour is not None and it.colour is None and colour in it.colours:
-                it.colour = colour  # "a car painted blue", "a car in silver", "a car, yellow,"
-        for k in range(len(toks)):
-            colour = fronted_colour(toks, k)
-            if colour is not None:  # "Black is the colour of the car.": the car's
-                end = next((m for m in range(k, len(toks)) if toks[m] in SENTENCE_BREAKS),
-                           len(toks))
-                named = [it for it in items if k < it.start < end]
-                if named and colour in named[0].colours:
-                    named[0].colour = colour
-                continue
-            colour = afterthought_colour(toks, k)
-            if colour is not None:  # "a dark-coloured car, possibly black"
-                last = [it for it in items if stops[k] < it.stop < k]
-                if last and colour in last[-1].colours:
-                    last[-1].colour = colour
-                continue
-            at = predicate_colour(toks, k)
-            colour = None if at is None else toks[at]
-            state = None if colour is not None else predicate_state(toks, k)
-            absent = colour is None and state is None and predicate_absent(toks, k)
-            if colour is None and state is None and not absent:
-                continue
-            begin = subject_clause_start(toks, k)
-            in_clause = [it for it in items if begin < it.start < k]
-            if at is not None and any(
-                    at < it.start <= at + 2 and not any(t in BREAKS for t in toks[at:it.start])
-                    and not any(same_thing(it.concept, s.concept) for s in in_clause)
-                    for it in items):
-                continue  # "in front of the car is a white truck": the white is the truck's
-            own = clause_start(toks, k)  # past an aside, its pronouns are not the subject
-            pronoun = next((j for j in range(k - 1, own, -1) if toks[j] in PRONOUNS
-                            and not expletive_it(toks, j) and not complementizer(toks, j)
-                            and not of_the_image(toks, j)), None)
-            before = [it for it in items if stops[k] < it.stop <= begin]
-            if in_clause and (pronoun is None or pronoun < in_clause[-1].start):
-                subjects = [in_clause[0]]
-            elif pronoun is None and toks[k] in PARTICIPLES and begin == k - 1 and before:
-                subjects = [before[-1]]  # "One traffic light, showing green."
-            elif pronoun is None and colour is not None and any(
-                    t in ONE_SUBJECTS for t in toks[begin + 1 : k]):
-                # "Two cars: one is red, the other is silver." gives each its own colour
-                kind = [it for it in items if it.stop <= begin and colour in it.colours]
-                if kind:
-                    last = kind[-1]
-                    extra.append(_Item(last.concept, last.start, last.stop, colours=last.colours,
-                                       colour=colour, inherited=True))
-                else:  # "The one on the left is red." answering "What colour is the car ...?"
-                    one = next(j for j in range(begin + 1, k) if toks[j] in ONE_SUBJECTS)
-                    extra += [_Item(c, one, one + 1, colour=colour, inherited=True, pronoun=True)
-                              for c in context]
-                continue
-            elif pronoun is None:
-                continue
-            else:
-                earlier = [it for it in items if it.stop <= pronoun
-                           and (not it.needs_colour or it.colour is not None)
-                           and it.concept.lower() not in FRAME_CONDITIONS]
-                # a colour goes to the last concept that can have it: in "a light above the
-                # intersection, and it is green" the pronoun is the light; the night or the
-                # rain is no pronoun's ("Hard to say at night; it looks grey.")
-                takes = [it for it in earlier if (
-                    colour is not None and colour in it.colours
-                    and self._with_colour(it.concept, colour, False) != it.concept)
-                    or self._with_state(it.concept, state) != it.concept]
-                if earlier:
-                    subjects = [takes[-1] if takes else earlier[-1]]
-                else:  # "it's red" answering "what colour is the car?"
-                    subjects = [_Item(c, pronoun, pronoun + 1, inherited=True, pronoun=True)
-                                for c in context]
-                    extra += subjects
-            for subject in subjects:
-                if state is not None:
-                    subject.state = state
-                elif colour is None:
-                    subject.absent = True
-                elif future_at(toks, k):  # "It will turn green soon.": a light, not green now
-                    subject.needs_colour = False
-                elif colour in subject.colours:
-                    subject.colour = colour
-        return extra
-
-    def _opposite_predicates(self, toks: list[str], items: list[_Item]) -> list[_Item]:
-        """The state a plain opposite after a verb denies of its subject in the same clause:
-        "The road is dry." denies the wet road, "the road itself has been cleared" the snowy
-        one (`PLAIN_OPPOSITES`), as "a dry road" does. New absent items, one per such
-        predicate."""
-        out: list[_Item] = []
-        for k, tok in enumerate(toks):
-            if tok not in COPULAS:
-                continue
-            j = k + 1
-            while j < len(toks) and toks[j] in STATE_FILLER:
-                j += 1
-            end = next((m for m in range(j, len(toks)) if toks[m] in SENTENCE_BREAKS), len(toks))
-            if j >= len(toks) or toks[j] not in PLAIN_OPPOSITES or toks[end:end + 1] == ["?"]:
-                continue  # "Does the road look dry?" asks; `_state_question` reads it
-            begin = subject_clause_start(toks, k)
-            for it in items:
-                stated = self._with_state(it.concept, OPPOSITE_STATES[toks[j]])
-                if begin < it.start < k and not it.absent and stated != it.concept:
-                    out.append(_Item(stated, it.start, it.stop, absent=True))
-                    break
-        return out
-
-    def _with_state(self, concept: str, state: str | None) -> str:
-        """The vocabulary's concept in `state` ("road" and wet give "wet road"), else
-        `concept` itself."""
-        if state is None:
-            return concept
-        return self._lower.get(f"{state} {concept}".lower(), concept)
-
-    def _with_colour(self, concept: str, colour: str | None, fallback: bool) -> str:
-        """The vocabulary's coloured concept, else `concept` itself."""
-        if colour is None:
-            return concept
-        base = _uncoloured(concept)
-        for name in (colour, *COLOUR_ALIASES.get(colour, ())):
-            coloured = self._lower.get(f"{name} {base}".lower())
-            if coloured is not None:
-                return coloured
-        return base if fallback else concept
-
-    @staticmethod
-    def _negation_scopes(toks: list[str], covered: list[bool]) -> list[bool]:
-        """Per token, whether it lies in a negator's scope (module docstring)."""
-        inside = [False] * len(toks)
-        active = verb_seen = named = False
-        opened = 0  # where the last negator stands
-        for i, tok in enumerate(toks):
-            if tok in BREAKS:
-                # "Not visible: buses" heads a list it denies; "Nothing unusual: a few cars"
-                # does not
-                heading = tok == ":" and active and not named and all(
-                    t in PRESENCE_WORDS or t in ABSENCE_FILLER for t in toks[opened + 1 : i])
-                if not (heading or (active and tok == "," and (
-                        list_follows(toks, covered, i + 1)
-                        or tuple(toks[i + 1 : i + 3]) in A_FORTIORI))):
-                    active = verb_seen = False  # "No cars, let alone trucks." denies both
-                named = named and tok == ","
-                continue
-            if covered[i]:
-                inside[i] = active
-                named = True
-                continue
-            if tok in SCOPE_ENDS or comparison_end(toks, i) or (
-                    tok in PREPOSITIONS and not likeness_at(toks, i)) or (
-                    i > 0 and covered[i - 1] and participle(tok)):
-                active = False
-            elif tok in CONJUNCTIONS:
-                if new_clause(toks, i + 1, verb_seen):
-                    active = verb_seen = False
-            elif is_negator(toks, i):
-                active, opened = True, i
-            if tok in FINITE or tok.endswith("n't"):
-                verb_seen = True
-            inside[i] = active
-        return inside
-
-    def _split(self, mentions: list[Mention]) -> tuple[tuple[str, ...], tuple[str, ...]]:
-        named: list[str] = []
-        denied: list[str] = []
-        for m in mentions:
-            (denied if m.negated else named).append(m.concept)
-        # A plain concept said beside its coloured form ("a black car ... a sedan") adds no
-        # check: grounding the black car grounds the car. The coloured form stays.
-        named_t = tuple(c for c in dict.fromkeys(named)
-                        if not any(n != c and same_thing(n, c)
-                                   and len(_lemmas(n)) > len(_lemmas(c)) for n in named))
-        return named_t, tuple(c for c in dict.fromkeys(denied) if c not in named_t)
 
     def _ask_llm(self, text: str) -> tuple[str, ...]:
         """Vocabulary concepts the LLM names for `text`; its words pass the same matcher."""
@@ -932,7 +274,7 @@ class ConceptExtractor:
         # "Black, not blue." is
         before, _ = self._split(self.mentions(taken_back, prompt.all_concepts))
         retracted = tuple(c for c in before if c not in final.all_concepts and not any(
-            same_thing(_uncoloured(c), _uncoloured(n)) for n in final.all_concepts))
+            same_thing(uncoloured(c), uncoloured(n)) for n in final.all_concepts))
         note = "the answer corrects itself: only what follows the correction is read"
         return replace(final, denied=final.denied + retracted, notes=(*final.notes, note))
 
@@ -994,7 +336,7 @@ class ConceptExtractor:
                 # "Are there pedestrians?" "Just the one, near the bus."; "Is there a bicycle?"
                 # "Only its front wheel is visible behind the car."; "Only partially, ..."
                 polarity = "affirm"
-            elif not any(same_thing(c, n) or _kind_of(n, c) or (c == "pedestrian" and n in PERSONS)
+            elif not any(same_thing(c, n) or kind_of(n, c) or (c == "pedestrian" and n in PERSONS)
                          for c in prompt.concepts for n in named):
                 # "Is anyone on the crosswalk?" "Only a dog.": no one is; "Just a cyclist." says
                 # someone is, but "Is there a cyclist?" "Only pedestrians." that no cyclist is
@@ -1066,7 +408,7 @@ class ConceptExtractor:
         said = named + denied
         asked_attribute = self._asked_attribute(prompt)
         answered = [c for c in prompt.concepts
-                    if any(same_thing(c, n) or _kind_of(n, c) for n in said)]
+                    if any(same_thing(c, n) or kind_of(n, c) for n in said)]
         others = question.alternatives(prompt) if answered else ()
         if polarity == "affirm" and not kind_in_doubt(toks):
             # "Yes, someone is." asserts the whole question, in the colour asked about ("Is
@@ -1082,7 +424,7 @@ class ConceptExtractor:
             # ambulances or fire trucks." denies those kinds, not every vehicle
             asked = question.asked(prompt)
             told = tuple(c for c in asked if not any(
-                same_thing(c, n) or _one_of(n, HYPERNYMS.get(c.lower(), frozenset()))
+                same_thing(c, n) or one_of(n, HYPERNYMS.get(c.lower(), frozenset()))
                 for n in said))
             if present_elsewhere(all_toks):
                 # "There's no bus directly ahead, but there is one in the oncoming lane."
@@ -1098,11 +440,13 @@ class ConceptExtractor:
             # "On the sidewalk." to "Is the pedestrian on the sidewalk or on the road?"
             named += tuple(c for c in question.asked(prompt)
                            if not any(same_object(c, n) for n in said))
-        if polarity is None and only_opening(toks) is not None and answered:
-            # "Is there a bus or a truck?" "Just the truck." says there is no bus, and "Are
-            # there pedestrians and cyclists?" "Only pedestrians." that there are no cyclists
-            denied += tuple(c for c in question.coordinated(prompt)
-                            if c not in answered and c not in named + denied)
+        offered = question.coordinated(prompt) if only_opening(toks) is not None else \
+            question.chosen_from(prompt)
+        if polarity is None and answered and offered:
+            # "Is there a bus or a truck?" "Just the truck." says there is no bus, "Are there
+            # pedestrians and cyclists?" "Only pedestrians." that there are no cyclists, and
+            # "Which of these are visible: bus, truck, van?" "Truck, van." that no bus is
+            denied += tuple(c for c in offered if c not in answered and c not in named + denied)
         if polarity != "deny" and not negated and question.definite() and (
                 (toks[0] in SUBJECT_PRONOUNS and not expletive_it(toks))
                 or toks[0] in ("its", "their") or question.where_about()):
@@ -1216,7 +560,7 @@ class ConceptExtractor:
         if polarity == "deny":
             asked = question.asked(prompt)
             # "How many cars are red?" "None of them.": the cars are there, and none is red
-            kept = tuple(dict.fromkeys(plain for c in asked if (plain := _uncoloured(c)) != c)) \
+            kept = tuple(dict.fromkeys(plain for c in asked if (plain := uncoloured(c)) != c)) \
                 if toks[:3] in (["none", "of", "them"], ["none", "of", "those"]) else ()
             return Extraction(text, kept, asked, "specific", polarity,
                               "inherited from the prompt",
@@ -1370,7 +714,7 @@ class ConceptExtractor:
         """Whether `text` names concepts, none of them the prompt's or of its kind."""
         named = self.mentions(text)
         return bool(named) and not any(
-            same_thing(m.concept, c) or _kind_of(m.concept, c) or _kind_of(c, m.concept)
+            same_thing(m.concept, c) or kind_of(m.concept, c) or kind_of(c, m.concept)
             for m in named for c in prompt.all_concepts)
 
     @staticmethod
@@ -1379,11 +723,11 @@ class ConceptExtractor:
         part that answers the prompt. The rest names none of the prompt's concepts, so what it
         says of them (`asked`) it inherited, and only the first part's answer counts."""
         def own(concept: str) -> bool:
-            return not any(same_thing(_uncoloured(concept), _uncoloured(c)) for c in asked)
+            return not any(same_thing(uncoloured(concept), uncoloured(c)) for c in asked)
 
         concepts = first.concepts + tuple(
             c for c in rest.concepts if c not in first.concepts and own(c)
-            and not any(_uncoloured(f) == c for f in first.concepts))
+            and not any(uncoloured(f) == c for f in first.concepts))
         denied = tuple(dict.fromkeys(
             d for d in first.denied + tuple(filter(own, rest.denied)) if d not in concepts))
         return replace(first, concepts=concepts, denied=denied,
@@ -1502,18 +846,6 @@ class ConceptExtractor:
         return tuple(dict.fromkeys(self._with_state(c, next(iter(said))) for c in concepts))
 
 
-def _circumstance(toks: list[str], it: _Item) -> bool:
-    """Whether a frame's condition is named as the circumstance of a doubt ("Hard to say at
-    night", "can't tell in the rain"): the doubt is about something else, and the night is
-    there."""
-    j = it.start - 1
-    while j >= 0 and toks[j] == "the":
-        j -= 1
-    return it.concept.lower() in FRAME_CONDITIONS and j >= 0 and toks[j] in ("at", "in")
-
-
-# The last words of the concepts that are or hold a vehicle, which has lamps of its own.
-_VEHICLE_HEADS = frozenset(v.rsplit(" ", 1)[-1] for v in VEHICLES)
 # The most words an answer's opening sentence has that answers the prompt on its own ("Not as
 # far as I can tell.", "It's difficult to determine the colour.").
 _ELLIPTICAL_WORDS = 10
@@ -1535,115 +867,6 @@ _SENTENCES = re.compile(r"(?<=[.!?])\s+|\n+|\s+(?=\([^()]*\)\W*$)")
 _SENTENCE_END = re.compile(r"[.!](?=\s)|\n")
 
 
-def _compound_at(lemmas: list[str], i: int) -> int:
-    """The length of the compound that names no concept starting at `i` ("bus stop", "turn
-    signal"; `NON_CONCEPT_COMPOUNDS`), the longer one first; 0 for none."""
-    return next((n for n in (3, 2) if tuple(lemmas[i : i + n]) in NON_CONCEPT_COMPOUNDS), 0)
-
-
-def _in_compounds(lemmas: list[str]) -> set[int]:
-    """The token indices inside a compound that names no concept, so no head word inside one
-    reads as a concept either."""
-    return {k for i in range(len(lemmas)) for k in range(i, i + _compound_at(lemmas, i))}
-
-
-def _kind_of(narrow: str, broad: str) -> bool:
-    """Whether `narrow` names a kind of `broad` by its head: a school bus is a bus, a police
-    car a car. A kind of a whole class ("a van" for "vehicles?") leaves the class asserted, as
-    it is there too."""
-    n, b = _lemmas(narrow), _lemmas(broad)
-    return len(n) > len(b) and n[-len(b):] == b
-
-
-def _one_of(concept: str, kinds: frozenset[str]) -> bool:
-    """Whether `concept` is one of `kinds` or a kind of one ("parked car" of "car")."""
-    return concept in kinds or any(_kind_of(concept, k) for k in kinds)
-
-
-def _uncoloured(concept: str) -> str:
-    """`concept` without its leading colour words ("red car" -> "car")."""
-    words = concept.split()
-    while len(words) > 1 and words[0].lower() in COLOURS:
-        words = words[1:]
-    return " ".join(words)
-
-
-# Words of an entry's key around its concept: "Presence of cyclists: none.", "Bus status: absent".
-_ENTRY_KEYS = frozenset({"presence", "status", "count", "number"})
-
-
-def _label_values(toks: list[str], items: list[_Item]) -> None:
-    """Read list and table entries: a concept that opens its line or list item, followed by
-    a mark (":", "?", a dash, "(", "|") and a value ("Bus: no", "buses - absent", "| bus | no |",
-    "Pedestrians? None.", "A bus? Not that I can find.", "Car (black)", "| School bus
-    present? | No |"), or by a bare no, after a comma or not ("Pedestrians yes, cyclists
-    no.", "Cars, yes; trucks, no."). A value that says absent denies the concept; a lone
-    colour is its colour, in the value or in a later cell of its table row ("| Car | 2 |
-    white |")."""
-    for it in items:
-        before = it.start - 1
-        while before >= 0 and toks[before] in ("a", "an", "the"):
-            before -= 1
-        if before >= 1 and toks[before] == "of" and toks[before - 1] in _ENTRY_KEYS:
-            before -= 2  # "Presence of cyclists: none."
-        if before >= 0 and toks[before] not in BREAKS:
-            continue
-        value_at = it.stop + (it.stop < len(toks) and toks[it.stop] == ",")
-        after = toks[value_at + 1] if value_at + 1 < len(toks) else "."
-        if value_at < len(toks) and toks[value_at] in ABSENT_VALUES and after in BREAKS:
-            it.absent = True  # "Pedestrians yes, cyclists no.", "Cars, yes; trucks, no."
-            continue
-        mark = it.stop  # "| School bus present? | No |": a word of presence may come first
-        while mark < len(toks) and (toks[mark] in PRESENCE_WORDS or toks[mark] in _ENTRY_KEYS):
-            mark += 1  # "Cyclist presence: absent."
-        if mark >= len(toks) or toks[mark] not in LABEL_MARKS:
-            continue
-        start = mark + 1  # "? |" before the value: marks in a row are one, and the value
-        while start < len(toks) and (toks[start] in LABEL_MARKS or toks[start] == "\n"):
-            start += 1  # may stand on the next line ("Pedestrians?\nNone.")
-        value = []
-        for t in toks[start:]:
-            if t in BREAKS:
-                break
-            value.append(t)
-        if not value:
-            continue
-        if value[0] in ABSENT_VALUES or (value[0] == "not" and len(value) > 1
-                                         and (value[1] in PRESENCE_WORDS or value[1] == "that")):
-            it.absent = True
-        elif len(said := [t for t in value if t not in PREDICATE_FILLER]) == 1 and \
-                said[0] in COLOURS and said[0] in it.colours:
-            it.colour = said[0]  # "The light (currently red)"
-        elif toks[mark] == "|":  # a table row's later cells: "| Car | 2 | white |"
-            colour = next((c for c in _row_cells(toks, start + len(value))
-                           if len(c) == 1 and c[0] in COLOURS and c[0] in it.colours), None)
-            if colour is not None:
-                it.colour = colour[0]
-
-
-def _row_cells(toks: list[str], start: int) -> list[list[str]]:
-    """The cells of a table row after `start`, up to the line's end: "| 2 | white |" ->
-    [["2"], ["white"]]."""
-    cells: list[list[str]] = [[]]
-    for t in toks[start:]:
-        if t == "\n":
-            break
-        if t == "|":
-            cells.append([])
-        else:
-            cells[-1].append(t)
-    return [c for c in cells if c]
-
-
-def sentence_ends(toks: list[str]) -> list[int]:
-    """Per token k, the index of the last "." before it (-1 for none): an item that stops after
-    it is in k's sentence. Computed once per text, where slicing per item was quadratic."""
-    ends, last = [], -1
-    for k, t in enumerate(toks):
-        ends.append(last)
-        if t == ".":
-            last = k
-    return ends
 
 
 @lru_cache(maxsize=8)
@@ -1654,8 +877,8 @@ def _extractor(vocabulary: tuple[str, ...]) -> ConceptExtractor:
 def concepts_in_text(text: str, vocabulary: Sequence[str]) -> list[str]:
     """Every vocabulary concept `text` names, present or denied, once each, in text order.
 
-    The matcher is `ConceptExtractor.mentions`: longest phrase first ("red car", not also
-    "car"), plurals and synonyms included.
+    The matcher is `mentions.MentionFinder.mentions`: longest phrase first ("red car", not
+    also "car"), plurals and synonyms included.
     """
     cleaned = tuple(dict.fromkeys(v.strip() for v in vocabulary if v and v.strip()))
     if not cleaned:
@@ -1674,25 +897,3 @@ def prompt_concepts(text: str, vocabulary: Sequence[str]) -> list[str]:
     order = [m.concept for m in extractor.mentions(text)]
     asked = extractor.prompt(text).all_concepts
     return sorted(asked, key=lambda c: order.index(c) if c in order else len(order))
-
-
-def same_object(a: str, b: str) -> bool:
-    """Whether two concepts name the same object, in a colour or a state ("red car" and
-    "car", "wet road" and "road"): what an answer says of the thing a prompt asked about.
-    `same_thing` leaves states out, as a parked car and a car are two claims to check."""
-    if same_thing(a, b):
-        return True
-    la, lb = _lemmas(a), _lemmas(b)
-    short, long_ = (la, lb) if len(la) <= len(lb) else (lb, la)
-    return len(long_) == len(short) + 1 and long_[1:] == short and long_[0] in STATES
-
-
-def same_thing(a: str, b: str) -> bool:
-    """Whether two concepts name the same object class ("red car" and "car" do)."""
-    la, lb = _lemmas(a), _lemmas(b)
-    if la == lb:
-        return True
-    short, long_ = (la, lb) if len(la) <= len(lb) else (lb, la)
-    return len(short) >= 1 and long_[-len(short):] == short and all(
-        t in COLOURS for t in long_[: len(long_) - len(short)]
-    )

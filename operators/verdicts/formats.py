@@ -163,6 +163,8 @@ _TAG = re.compile(r"<\|?/?[a-z_]+(?:_\d+)?\|?>", re.I)
 # A bracketed tuple of two or more numbers, nested or not: "[0.1, 0.2, 0.5, 0.6]",
 # "[[12, 30, 80, 95]]", "(300,310)". A number in an answer is a count; these are positions.
 _COORDINATES = re.compile(r"[\[(]\s*-?\d+(?:\.\d+)?(?:\s*,\s*-?\d+(?:\.\d+)?)+\s*[\])]")
+# A key and its value joined by "=", as a log line writes them: "road=wet; vehicles=2 cars".
+_KEY_VALUE = re.compile(r"(?<=[a-z_])[ \t]*=[ \t]*(?=[a-z0-9])", re.I)
 _EMPTY_BRACKETS = re.compile(r"[\[(][\s,]*[\])]")
 # Keys of a detection that say what it is, and what colour.
 _NAME_KEYS = ("label", "class", "class_name", "category", "type", "name", "object")
@@ -235,13 +237,16 @@ _FINAL_LETTER = re.compile(
 
 
 def plain_answer(answer: str, prompt: str = "") -> str:
-    """`answer` as the prose the reader takes (module docstring); `prompt` holds any options."""
+    """`answer` as the prose the reader takes (module docstring); `prompt` holds any options.
+    A key and its value joined by "=" ("road=wet") read as a label and its value."""
     text = _option_text(spoken(answer, prompt), options(prompt))
     structured = _json_text(text)
     if structured is not None:
         return structured
     while _COORDINATES.search(text):
         text = _COORDINATES.sub(" ", text)
+    if "=" in text:
+        text = _KEY_VALUE.sub(": ", text)
     return _FROM_TO.sub(r"\1", _EMPTY_BRACKETS.sub(" ", text))
 
 

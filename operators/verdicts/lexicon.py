@@ -1,8 +1,8 @@
 """The words the answer reader knows: plurals, synonyms, colours, negators, copulas.
 
-Kept apart from the rules in `operators.verdicts.concepts` so that the vocabulary of how people
-write ("lorry", "nope", "isn't", "grey") can grow without touching how a text is read, and so
-that each list says in one place why a word is in it.
+Kept apart from the rules in `operators.verdicts.mentions` and `operators.verdicts.concepts` so
+that the vocabulary of how people write ("lorry", "nope", "isn't", "grey") can grow without
+touching how a text is read, and so that each list says in one place why a word is in it.
 """
 
 from __future__ import annotations

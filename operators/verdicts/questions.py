@@ -23,6 +23,7 @@ from drivexplain.operators.verdicts.lexicon import (
     PREPOSITIONS,
     PRESENCE_WORDS,
     QUESTION_VERBS,
+    SEEING,
     TIME_ADVERBS,
     WH_WORDS,
     lemma,
@@ -81,6 +82,16 @@ class Question:
         pedestrians and cyclists?"), of which an answer naming only some ("Only pedestrians.")
         denies the rest; else ()."""
         return self._joined(prompt, ("or", "and"))
+
+    def chosen_from(self, prompt: Extraction) -> tuple[str, ...]:
+        """The concepts a "which" question about presence offers to choose from ("Which of
+        these are visible: bus, truck, van?", "Which can you see, ...?"), of which an answer
+        naming some ("Truck, van.") denies the rest; else (). "Which is closer, the bus or
+        the truck?" asks about both, and its answer denies neither."""
+        if self.toks[:1] != ("which",) or not any(
+                t in PRESENCE_WORDS or t in SEEING for t in self.toks):
+            return ()
+        return self._joined(prompt, ("or", "and", ","))
 
     def _joined(self, prompt: Extraction, joiners: tuple[str, ...]) -> tuple[str, ...]:
         """The asked concepts when two or more are named with one of `joiners` between."""
@@ -161,11 +172,15 @@ class Question:
             m.negated and not m.opposite for m in self.mentions)
 
     def plural(self) -> bool:
-        """Whether the prompt names its first concept in the plural ("the cars")."""
+        """Whether the prompt names its first concept in the plural ("the cars"), or asks for
+        colours with no singular verb ("Car colours?"; not "What colours is the car?", which
+        asks about one two-tone car)."""
         if not self.mentions:
             return False
         word = self.toks[self.mentions[0].stop - 1]
-        return lemma(word) != word
+        return lemma(word) != word or (
+            any(t in ("colours", "colors") for t in self.toks)
+            and not any(t in ("is", "was", "'s") for t in self.toks))
 
     def about_colour(self) -> bool:
         """Whether the prompt asks about a colour ("What colour is the car?")."""

@@ -5,12 +5,9 @@ from __future__ import annotations
 import pytest
 
 from drivexplain.operators.contrastive import load_vocabulary
-from drivexplain.operators.verdicts.concepts import (
-    ConceptExtractor,
-    lemma,
-    same_object,
-    same_thing,
-)
+from drivexplain.operators.verdicts.concepts import ConceptExtractor
+from drivexplain.operators.verdicts.lexicon import lemma
+from drivexplain.operators.verdicts.mentions import same_object, same_thing
 
 
 @pytest.fixture(scope="module")
@@ -1900,6 +1897,15 @@ IMAGE_READINGS = [
     ("Is there a bus?", "This image is black.", set(), set()),
     ("Is there a bus?", "This one is black.", {"bus"}, set()),
     ("Describe the scene.", "There is a post office on the corner.", set(), set()),
+    ("Describe the scene.", "Road: wet", {"wet road"}, set()),
+    ("Describe the scene.", "Two-lane road, wet.", {"wet road"}, set()),
+    ("Describe the scene.", "The road, wet from the rain, is empty.", {"road", "rain"}, set()),
+    ("Describe the scene.", "weather=rain; road=wet; pedestrians=0", {"rain", "wet road"},
+     {"pedestrian"}),
+    ("Car colours?", "white, black, white", {"white car", "black car"}, set()),
+    ("What colours is the car?", "Red and white.", {"car"}, set()),
+    ("Which of these are visible: bus, truck, van?", "truck, van", {"truck", "van"}, {"bus"}),
+    ("Which is closer, the bus or the truck?", "The truck.", {"truck"}, set()),
     ("Describe the scene.", "A red post box by the curb.", {"mailbox", "curb"}, set()),
     ("Describe the scene.", "A stop sign on a post.", {"stop sign", "pole"}, set()),
 ]
@@ -1967,7 +1973,8 @@ def test_states_terse_absences_and_the_weather(
     before the answer, a hedged no before more, a line broken after a comma, a yes or no as a
     sentence of its own, a no before a supposition and a colour the vocabulary has no form for
     (`OPINION_READINGS`), "in the image" where every answer is and where a thing is not, a
-    demonstrative of the image itself, and a post office or post box (`IMAGE_READINGS`);
-    compared as sets."""
+    demonstrative of the image itself, a post office or post box, a state after a comma or a
+    label or "=", colours asked of several and a choice among things offered
+    (`IMAGE_READINGS`); compared as sets."""
     read = extractor.answer(answer, extractor.prompt(prompt))
     assert (set(read.concepts), set(read.denied)) == (concepts, denied)
