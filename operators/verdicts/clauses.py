@@ -558,9 +558,9 @@ def predicate_absent(toks: list[str], k: int) -> bool:
             return True  # "is out of view", "is hidden from sight"
         if rest[:2] == ["hidden", "behind"]:
             return True  # "is completely hidden behind the bus"; "partly hidden" is there
-        if rest[:2] == ["not", "in"] and rest[2:3] and (rest[2] in FRAME_WORDS
-                                                         or rest[2] in IMAGE_WORDS):
-            return True  # "is not in the image", "isn't in this frame"
+        if rest[:1] in (["not"], ["no"]) and rest[1:2] == ["in"] and rest[2:3] and (
+                rest[2] in FRAME_WORDS or rest[2] in IMAGE_WORDS or rest[2] == "sight"):
+            return True  # "is not in the image", "isn't in this frame", "no longer in view"
     rest = [t for t in toks[k + 1 : k + 5] if t not in ABSENCE_FILLER]
     if tok in COPULAS:
         if rest and rest[0] in ABSENT_WORDS:

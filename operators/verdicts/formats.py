@@ -90,6 +90,9 @@ _QUOTED = re.compile(r'^\s*["\u201c]([^"\u201c\u201d]+)["\u201d]\s*$')
 # Emphasis around the whole answer: "*Not clearly, but yes.*", "**No.**", "_Yes._"
 _EMPHASISED = re.compile(
     r"^\s*(?:(\*{1,3})(?P<starred>[^*]+)\1|(_{1,3})(?P<underlined>[^_]+)\3)\s*$")
+# Emoji, which name nothing the reader knows ("Of course. \U0001F697" is "Of course."); check
+# marks and crosses, a yes and a no, are read as words (`lexicon.CHECK_MARKS`) and stay.
+_EMOJI = re.compile("[\U0001F000-\U0001FAFF\u2600-\u26FF\uFE0F\u200D]")
 # Spaces typed twice, which the patterns here would not match: "Sorry,  I meant black."
 _SPACES = re.compile(r"[ \t]{2,}")
 # A line broken after a comma, which goes on with its sentence ("No,\nit's stopped."); a
@@ -306,12 +309,12 @@ def _without_echo(answer: str, prompt: str) -> str:
 
 def unframed(answer: str) -> str:
     """`answer` without a chat model's framing around it (`_ACKNOWLEDGMENT`, `_EVIDENCE`,
-    `_EVIDENCE_AFTER`, `_LABEL`, `_COURTESY`, `_BULLET`), the quotes or emphasis around all of
-    it, without "in the image" closing a clause (`_IN_THE_IMAGE_AFTER`), with its spaces
-    single and a line broken after a comma joined: "Sure! Based on the
-    image, no. Hope this helps!" is "no.", and so are "Answer: Answer: no", '"No."', "*No.*"
-    and "No,\nit's stopped." (which is "No, it's stopped.")."""
-    text = _SPACES.sub(" ", _COMMA_LINE_BREAK.sub(", ", answer.strip()))
+    `_EVIDENCE_AFTER`, `_LABEL`, `_COURTESY`, `_BULLET`), the quotes or emphasis around all
+    of it, without emoji or "in the image" closing a clause (`_IN_THE_IMAGE_AFTER`), with
+    its spaces single and a line broken after a comma joined: "Sure! Based on the image, no.
+    Hope this helps!" is "no.", and so are "Answer: Answer: no", '"No."', "*No.*" and
+    "No,\nit's stopped." (which is "No, it's stopped.")."""
+    text = _SPACES.sub(" ", _COMMA_LINE_BREAK.sub(", ", _EMOJI.sub("", answer).strip()))
     if _IMAGE_NOUNS.search(text):
         text = _IN_THE_IMAGE_AFTER.sub(_unless_placing, text)
     text = _NO_WITHOUT_COMMA.sub(r"\1, ", _BARE_YES_NO.sub(r"\1, ", text))

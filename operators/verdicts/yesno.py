@@ -60,7 +60,7 @@ def yes_or_no(toks: list[str], all_toks: list[str], mentioned: bool, named: bool
     if first in DOUBTFUL_OPENERS or (first == "not" and second in NOT_ANSWERS) or \
             says_not_so(toks):
         polarity = "deny"
-    if no_doubt_at(toks, 0):  # "Without a doubt.", "No doubt about it."
+    if no_doubt_at(toks, 0) or agreed(toks):  # "Without a doubt.", "That's right, ..."
         polarity = "affirm"
     if polarity == "deny" and cannot_tell_at(toks, 0):  # "No idea."
         polarity = None
@@ -89,6 +89,14 @@ def yes_or_no(toks: list[str], all_toks: list[str], mentioned: bool, named: bool
     if polarity is None and says_empty(all_toks):
         polarity = "deny"
     return polarity
+
+
+def agreed(toks: list[str]) -> bool:
+    """Whether the answer opens by agreeing with the question, as a yes does: "That's right,
+    someone is.", "That is correct.", "You're right, a child is crossing." `toks` are without
+    breaks."""
+    return len(toks) >= 3 and toks[0] in ("that", "you") and toks[1] in (
+        "'s", "is", "'re", "are") and toks[2] in ("right", "correct", "true")
 
 
 def verdict_said(all_toks: list[str]) -> Polarity | None:

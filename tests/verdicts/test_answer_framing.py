@@ -15,13 +15,15 @@ think yes, there is a pedestrian." had lost the crosswalk asked about) or after 
 think." had read as a yes), with its lines broken after commas ("No,\nit's stopped." had lost
 the bus), with "in the image" closing each sentence ("one red and one white in the image" had
 lost the white car), and with its opening yes or no as a sentence of its own ("No. It's
-stopped." had lost the bus) or exclaimed ("No!! ..."). Each must give the line's own expected
-reading. Before `formats.unframed`, "Sure! I don't think so." read as a yes and "Based on the
-image, nope." put the bus it denied in the frame. Each question is also asked again as chat
-templates and benchmarks wrap it, or after a preamble that asks nothing ("In this frame, is the
-light green?", which had lost its colour) (`PROMPT_FRAMINGS`), and a yes/no question with the
-lettered options a benchmark offers it (`YES_NO_OPTIONS`): before `formats.question_text` took
-them off, "Is the car red? A. Yes B. No" had lost its colour, and "B" to it denied nothing.
+stopped." had lost the bus) or exclaimed ("No!! ..."), with "That's right," for "Yes," ("That's
+right, someone is." had lost the street asked about), and with an emoji after it ("Of course.
+\U0001F697" had read as nothing). Each must give the line's own expected reading. Before
+`formats.unframed`, "Sure! I don't think so." read as a yes and "Based on the image, nope." put
+the bus it denied in the frame. Each question is also asked again as chat templates and
+benchmarks wrap it, or after a preamble that asks nothing ("In this frame, is the light green?",
+which had lost its colour) (`PROMPT_FRAMINGS`), and a yes/no question with the lettered options
+a benchmark offers it (`YES_NO_OPTIONS`): before `formats.question_text` took them off, "Is the
+car red? A. Yes B. No" had lost its colour, and "B" to it denied nothing.
 """
 
 from __future__ import annotations
@@ -81,6 +83,8 @@ FRAMINGS: dict[str, Callable[[str], str]] = {
     "a yes or no of its own": lambda a: re.sub(r"^(Yes|No), (\w)",
                                                lambda m: f"{m[1]}. {m[2].upper()}", a),
     "exclaimed": lambda a: re.sub(r"^(Yes|No)[.,!]", r"\1!!", a),
+    "agreed": lambda a: re.sub(r"^Yes,", "That's right,", a),
+    "an emoji after": lambda a: a + " \U0001F697",
 }
 # What a chat template or a benchmark wraps the question in.
 PROMPT_FRAMINGS: dict[str, Callable[[str], str]] = {

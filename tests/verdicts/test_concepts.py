@@ -1906,6 +1906,14 @@ IMAGE_READINGS = [
     ("What colours is the car?", "Red and white.", {"car"}, set()),
     ("Which of these are visible: bus, truck, van?", "truck, van", {"truck", "van"}, {"bus"}),
     ("Which is closer, the bus or the truck?", "The truck.", {"truck"}, set()),
+    ("Is anyone crossing the street?", "That's right, someone is.", {"pedestrian", "road"},
+     set()),
+    ("Is anyone crossing the street?", "That's not right.", set(), {"pedestrian"}),
+    ("Is there a bus?", "Of course. \U0001F697", {"bus"}, set()),
+    ("Is there a bus?", "No \u274c", set(), {"bus"}),
+    ("Describe the scene.", "The stop sign is no longer in view; we have passed it.", set(),
+     {"stop sign"}),
+    ("Describe the scene.", "The traffic light is not in sight.", set(), {"traffic light"}),
     ("Describe the scene.", "A red post box by the curb.", {"mailbox", "curb"}, set()),
     ("Describe the scene.", "A stop sign on a post.", {"stop sign", "pole"}, set()),
 ]
@@ -1974,7 +1982,7 @@ def test_states_terse_absences_and_the_weather(
     sentence of its own, a no before a supposition and a colour the vocabulary has no form for
     (`OPINION_READINGS`), "in the image" where every answer is and where a thing is not, a
     demonstrative of the image itself, a post office or post box, a state after a comma or a
-    label or "=", colours asked of several and a choice among things offered
-    (`IMAGE_READINGS`); compared as sets."""
+    label or "=", colours asked of several, a choice among things offered, agreement as a yes,
+    emoji and "no longer in view" (`IMAGE_READINGS`); compared as sets."""
     read = extractor.answer(answer, extractor.prompt(prompt))
     assert (set(read.concepts), set(read.denied)) == (concepts, denied)
