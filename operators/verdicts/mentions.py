@@ -677,6 +677,9 @@ class MentionFinder:
                     active = verb_seen = False  # "No cars, let alone trucks." denies both
                 named = named and tok == ","
                 continue
+            if covered[i] and tok == "tonight":
+                active = False  # "no moon tonight": the time, not a thing denied
+                continue
             if covered[i]:
                 inside[i] = active
                 named = True

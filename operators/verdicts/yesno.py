@@ -60,7 +60,9 @@ def yes_or_no(toks: list[str], all_toks: list[str], mentioned: bool, named: bool
     if first in DOUBTFUL_OPENERS or (first == "not" and second in NOT_ANSWERS) or \
             says_not_so(toks):
         polarity = "deny"
-    if no_doubt_at(toks, 0) or agreed(toks):  # "Without a doubt.", "That's right, ..."
+    if no_doubt_at(toks, 0) or agreed(toks) or (  # "Without a doubt.", "That's right, ..."
+            first in ("most", "some", "all", "both", "many") and second in QUESTION_VERBS
+            and (len(all_toks) == 2 or all_toks[2] in BREAKS)):  # "Most are, but one ..."
         polarity = "affirm"
     if polarity == "deny" and cannot_tell_at(toks, 0):  # "No idea."
         polarity = None

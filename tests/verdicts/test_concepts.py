@@ -1914,6 +1914,9 @@ IMAGE_READINGS = [
     ("Describe the scene.", "The stop sign is no longer in view; we have passed it.", set(),
      {"stop sign"}),
     ("Describe the scene.", "The traffic light is not in sight.", set(), {"traffic light"}),
+    ("Can you see the moon?", "No moon tonight.", {"night"}, {"moon"}),
+    ("Are the pedestrians on the sidewalk?", "Most are, but one is in the road.",
+     {"pedestrian", "sidewalk", "road"}, set()),
     ("Describe the scene.", "A red post box by the curb.", {"mailbox", "curb"}, set()),
     ("Describe the scene.", "A stop sign on a post.", {"stop sign", "pole"}, set()),
 ]
@@ -1983,6 +1986,7 @@ def test_states_terse_absences_and_the_weather(
     (`OPINION_READINGS`), "in the image" where every answer is and where a thing is not, a
     demonstrative of the image itself, a post office or post box, a state after a comma or a
     label or "=", colours asked of several, a choice among things offered, agreement as a yes,
-    emoji and "no longer in view" (`IMAGE_READINGS`); compared as sets."""
+    emoji, "no longer in view", "tonight" under a no and "Most are." (`IMAGE_READINGS`);
+    compared as sets."""
     read = extractor.answer(answer, extractor.prompt(prompt))
     assert (set(read.concepts), set(read.denied)) == (concepts, denied)
