@@ -862,7 +862,8 @@ UNAPOSTROPHISED = {
     f"{stem}nt": f"{stem}n't" for stem in (
         "do", "does", "did", "is", "are", "was", "were", "could", "would", "should", "have",
         "has", "had", "must", "need")
-} | {"cant": "can't", "wont": "won't", "aint": "ain't"}
+} | {"cant": "can't", "wont": "won't", "aint": "ain't", "theres": "there's", "thats": "that's",
+     "theyre": "they're", "whats": "what's", "heres": "here's"}
 # Check marks and crosses are a yes and a no: "car \u2705", "bus \u274c", "No \u274c".
 CHECK_MARKS = {"\u2705": "yes", "\u2714": "yes", "\u2713": "yes", "\u2611": "yes",
                "\u274c": "no", "\u274e": "no", "\u2716": "no", "\u2717": "no", "\u2718": "no"}
@@ -870,6 +871,13 @@ _CHECK_MARK = re.compile("|".join(CHECK_MARKS))
 _DASH = re.compile(r"[\u2013\u2014]|(?:^|(?<=\s))-+(?=\s|$)", re.M)
 _HYPHENATED_ISH = re.compile(r"\b([a-z]+)-ish\b")
 _UNAPOSTROPHISED = re.compile(r"\b(" + "|".join(UNAPOSTROPHISED) + r")\b")
+# "its" typed for "it's", where no noun follows it as its possessive: "No, its parked at the
+# curb.", "its in front of the bus", "its blue." ("its blue light" is the light's).
+_ITS_FOR_IT_IS = re.compile(
+    r"\bits(?=\s+(?:(?:a|an|the|not|in|on|at|still|very|just|too|so|possible|likely|probably"
+    r"|definitely|clearly|completely|partly|mostly|hard|far|further|two|behind|near|off|only"
+    r"|parked|moving|stopped|turning|going|coming)\b|(?:" + "|".join(sorted(COLOURS))
+    + r")\s*(?:[.,;:!?]|$|and\b|but\b)))")
 # What a VLM writes around its answer that is no part of it: a reasoning model's thoughts
 # ("<think>...</think> No.", or as Ollama prints them, "Thinking...\n...\n...done thinking."),
 # which name what it considered, not what it claims, and the fences of a code block with their
@@ -946,7 +954,8 @@ def _hedging_kind(toks: list[str], i: int) -> bool:
 def tokens(text: str) -> list[str]:
     """Lower-case word tokens and scope breaks (`BREAKS`; a spaced or en/em dash becomes "\u2014");
     clitics ("'s") are tokens of their own, negated auxiliaries stay one token ("don't", also
-    when typed "dont" or with a curly apostrophe), a shade is its colour (`SHADES`), a check
+    when typed "dont" or with a curly apostrophe; "theres" and "its" before no noun are typed
+    for "there's" and "it's"), a shade is its colour (`SHADES`), a check
     mark or cross a yes or no (`CHECK_MARKS`), a drawn-out yes or no ("Noo.") the word, and a
     colour labelled "colour:" is said with "is". A reasoning block and code fences are left out
     (`NOT_THE_ANSWER`), and so are an adverb of certainty or time right after a verb
@@ -957,6 +966,8 @@ def tokens(text: str) -> list[str]:
     text = _CHECK_MARK.sub(lambda m: f" {CHECK_MARKS[m.group(0)]} ", text)
     text = _DASH.sub(" \u2014 ", text.replace("\u2019", "'").replace("\r", "\n"))
     text = _UNAPOSTROPHISED.sub(lambda m: UNAPOSTROPHISED[m.group(1)], text)
+    if "its" in text:
+        text = _ITS_FOR_IT_IS.sub("it's", text)
     text = _HYPHENATED_ISH.sub(r"\1ish", text)  # "blue-ish" is "blueish"
     toks = [SHADES.get(t, t) for t in TOKEN.findall(_ELONGATED.sub(_shortened, text))]
     for i in range(1, len(toks) - 1):  # "its colour: red" says "its colour is red"
