@@ -509,8 +509,10 @@ def counted_colour(toks: list[str], i: int) -> str | None:
 
 def counted_state(toks: list[str], i: int) -> str | None:
     """The state a count at `i` gives some of what was named before it, with no noun ("one in
-    front and two parked on the left"), else None."""
-    if not is_count(toks[i]) or i + 1 >= len(toks) or toks[i + 1] not in STATES:
+    front and two parked on the left"), or "both" or "all" gives all of it ("Two cars, both
+    parked."), else None."""
+    if not (is_count(toks[i]) or toks[i] in ("both", "all")) or i + 1 >= len(toks) or \
+            toks[i + 1] not in STATES:
         return None
     after = toks[i + 2] if i + 2 < len(toks) else "."
     # "two parked vans" is a noun phrase of its own
