@@ -101,14 +101,14 @@ _COMMA_LINE_BREAK = re.compile(r",[ \t]*\n\s*(?![-*\u2022]|\d+[.)])")
 # A yes or a no said as a sentence of its own before the rest, on its line or a later one ("No.
 # It's stopped.", "Yes. A scooter, if that counts."), which goes on as it does after a comma;
 # a heading or a bullet after it starts something else.
+_BARE_YES_NO = re.compile(r"^(yes|no|yeah|yep|yup|nope|nah)[.!]+\s+(?![-*#\u2022]|\d+[.)])",
+                          re.I)
 # A no typed without its comma before what no determiner takes ("No the light is green.", "No
 # it's stopped.", "No on the road."): the answer's no, where "No cars." and "No one." are not.
 _NO_WITHOUT_COMMA = re.compile(
     r"^(no|nope)[ \t]+(?=(?:a|an|the|this|that|these|those|it|it's|its|they|they're|there"
     r"|there's|that's|i|i'm|i'd|we|he|she|you|just|only|not|still|every|wait|on|in|at|near"
     r"|behind|beside|next|off|further|farther)\b(?!-))", re.I)
-_BARE_YES_NO = re.compile(r"^(yes|no|yeah|yep|yup|nope|nah)[.!]+\s+(?![-*#\u2022]|\d+[.)])",
-                          re.I)
 _COURTESY = re.compile(
     r"(?:^|(?<=\S)\s+)(?:i )?hope (?:this|that) (?:helps|answers your question)[!.]?\s*$"
     r"|(?:^|(?<=\S)\s+)(?:let me know|feel free to ask) if you (?:need|have) (?:anything|any) "
@@ -157,7 +157,9 @@ _IN_THE_IMAGE = re.compile(_THE_IMAGE + r"(?=\s*[?.!]|\s*$)", re.I)
 # thing is or is not ("The bus is not in the image.", "It appears in the image."), and stays.
 _IN_THE_IMAGE_AFTER = re.compile(
     r"(?P<before>[^\s.!?,;:]+)" + _THE_IMAGE + r"(?=\s*[.!?,;)]|\s*$)", re.I)
+# Looked for first, as most answers have none of these words.
 _IMAGE_NOUNS = re.compile(r"image|picture|photo|frame|scene|view|footage", re.I)
+# Words before "in the image" that make it where a thing is (`_unless_placing`).
 _PLACING_WORDS = frozenset({"is", "are", "was", "were", "am", "be", "been", "being", "appear",
                             "appears", "appeared", "seem", "seems", "look", "looks", "not",
                             "never"})

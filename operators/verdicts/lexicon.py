@@ -857,7 +857,8 @@ TIME_TAILS = (("right", "now"), ("at", "the", "moment"), ("at", "this", "moment"
               ("presently",))
 _TIME_TAIL_OPENINGS = frozenset(t[0] for t in TIME_TAILS)
 _ADVERB_WORDS = CERTAINTY_ADVERBS | {"right"}
-# Negated auxiliaries typed without their apostrophe: "dont", "isnt".
+# Words typed without their apostrophe: negated auxiliaries ("dont", "isnt") and a few
+# contractions ("theres", "thats").
 UNAPOSTROPHISED = {
     f"{stem}nt": f"{stem}n't" for stem in (
         "do", "does", "did", "is", "are", "was", "were", "could", "would", "should", "have",
@@ -954,8 +955,8 @@ def _hedging_kind(toks: list[str], i: int) -> bool:
 def tokens(text: str) -> list[str]:
     """Lower-case word tokens and scope breaks (`BREAKS`; a spaced or en/em dash becomes "\u2014");
     clitics ("'s") are tokens of their own, negated auxiliaries stay one token ("don't", also
-    when typed "dont" or with a curly apostrophe; "theres" and "its" before no noun are typed
-    for "there's" and "it's"), a shade is its colour (`SHADES`), a check
+    when typed "dont" or with a curly apostrophe; "theres", and "its" before no noun, read as
+    "there's" and "it's"), a shade is its colour (`SHADES`), a check
     mark or cross a yes or no (`CHECK_MARKS`), a drawn-out yes or no ("Noo.") the word, and a
     colour labelled "colour:" is said with "is". A reasoning block and code fences are left out
     (`NOT_THE_ANSWER`), and so are an adverb of certainty or time right after a verb
