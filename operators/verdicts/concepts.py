@@ -103,9 +103,10 @@ in `operators.verdicts.questions`):
   wheel" is a part of it. With one of the question's alternatives it denies the others ("Is
   there a bus or a truck?" "Just the truck."), and an opening "Neither" denies them all; an
   "either ... or" in an answer leaves each alternative open. A yes that doubts the kind asked
-  ("Yes, a scooter, if that counts.") asserts only what it names.
-- A plain concept named beside its coloured form ("a black car ... a sedan") is dropped: the
-  coloured one's check covers it, and the coloured one stays.
+  ("Yes, a scooter, if that counts.") asserts only what it names. An answer to "Which of these
+  are visible: bus, truck, van?" that names some denies the rest.
+- Agreement is a yes ("That's right, someone is."), and so is "Most are" or "All are" to a
+  question about a state or a place.
 """
 
 from __future__ import annotations

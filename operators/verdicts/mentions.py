@@ -64,7 +64,9 @@ the words around a concept in `operators.verdicts.clauses`):
   stays a truck. So does a state word just before a synonym ("a damp street"). A negated
   state ("is not wet") or two ("wet or snowy") say none. A plain opposite before or after the
   noun ("a dry road", "the road has been cleared") denies the state, and a participle right
-  after its noun is its state ("cars parked along the curb").
+  after its noun is its state ("cars parked along the curb"), as is a state after a comma that
+  closes its item ("Two-lane road, wet"), a label's value ("Road: wet") or one after "both" or
+  "all" ("Two cars, both parked.").
 - Negation. A concept inside the scope of a negator ("no", "not", "none", "zero", "without", "n't",
   ...) is recorded as *denied*, not as named: the text asserts its absence. The scope runs from the
   negator to the end of its clause, not over a fixed number of words, because lists run long ("I
@@ -83,7 +85,8 @@ the words around a concept in `operators.verdicts.clauses`):
   nor named: some of its kind may be there, and often the answer has just named one. So is a negated
   class the answer names a kind of as there ("Several trucks are in the right lane; the left lane is
   free of vehicles."). A negated seeing with a manner adverb ("I can't see the light clearly") says
-  how well, not whether: it is a cannot-tell.
+  how well, not whether: it is a cannot-tell. "Tonight" after a no is a time, not a thing
+  denied ("no moon tonight").
 - Lists and tables. A concept that opens its line or list item and is followed by a mark (":",
   "?", a dash, "(", "|") takes the value after it: "Bus: no", "buses - absent", "| bus | no |",
   "Pedestrians? None." deny it, "Car (black)" colours it. A negated heading of presence ("Not
@@ -92,6 +95,8 @@ the words around a concept in `operators.verdicts.clauses`):
 - Counts. A number names the concept it counts ("two pedestrians", "2 cars", "around six
   cones"); "zero", "0", "none" and "no" are negators, so "no buses" and "zero buses" deny. A
   numbered list's marker ("1. A car") counts nothing.
+- A plain concept named beside its coloured form ("a black car ... a sedan") is dropped: the
+  coloured one's check covers it, and the coloured one stays (`MentionFinder._split`).
 """
 
 from __future__ import annotations
@@ -709,6 +714,7 @@ class MentionFinder:
                         if not any(n != c and same_thing(n, c)
                                    and len(_lemmas(n)) > len(_lemmas(c)) for n in named))
         return named_t, tuple(c for c in dict.fromkeys(denied) if c not in named_t)
+
 
 def _circumstance(toks: list[str], it: _Item) -> bool:
     """Whether a frame's condition is named as the circumstance of a doubt ("Hard to say at
