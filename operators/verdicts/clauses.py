@@ -616,11 +616,15 @@ def signage_message(toks: list[str], start: int) -> bool:
     return verb is not None and any(t in SIGNAGE for t in toks[begin + 1 : verb])
 
 
-def part_named(toks: list[str], start: int, stop: int) -> bool:
+def part_named(toks: list[str], start: int, stop: int, owners: bool = False) -> bool:
     """Whether a concept at `start`..`stop` is a word for a vehicle's part after its owner ("its
-    cab", "the truck cab"; `PART_WORDS`), not the concept it names alone (a taxi)."""
-    return (stop - start == 1 and toks[start] in PART_WORDS and start > 0
-            and toks[start - 1] in PART_OWNERS)
+    cab", "the truck cab"; `PART_WORDS`), not the concept it names alone (a taxi). With
+    `owners` (an owner is named before it, or asked about), "the cab" is the owner's too:
+    "What colour is the truck's trailer?" "The trailer is white; the cab is red."."""
+    if stop - start != 1 or toks[start] not in PART_WORDS or start == 0:
+        return False
+    return toks[start - 1] in PART_OWNERS or (owners and toks[start - 1] in DEFINITES) or (
+        toks[start - 1] in DEFINITES and any(t in PART_OWNERS for t in toks[:start - 1]))
 
 
 def ego_owned(toks: list[str], start: int) -> bool:

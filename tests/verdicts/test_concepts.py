@@ -1917,6 +1917,10 @@ IMAGE_READINGS = [
     ("Can you see the moon?", "No moon tonight.", {"night"}, {"moon"}),
     ("Is the car moving?", "No, its parked at the curb.", {"parked car", "curb"}, set()),
     ("Describe the scene.", "Two cars, both parked.", {"car", "parked car"}, set()),
+    ("What colour is the truck's trailer?", "The trailer is white; the cab is red.", {"truck"},
+     set()),
+    ("Describe the scene.", "A truck with its trailer; the cab is red.", {"truck"}, set()),
+    ("Describe the scene.", "The cab is yellow.", {"taxi"}, set()),
     ("Is the car red?", "No, its blue.", {"blue car"}, set()),
     ("Is the car braking?", "Its brake lights are on.", {"car", "tail lights"}, set()),
     ("Is there a cone in front of the car?", "No, but theres one behind it.",
@@ -1992,7 +1996,8 @@ def test_states_terse_absences_and_the_weather(
     (`OPINION_READINGS`), "in the image" where every answer is and where a thing is not, a
     demonstrative of the image itself, a post office or post box, a state after a comma or a
     label or "=", colours asked of several, a choice among things offered, agreement as a yes,
-    emoji, "no longer in view", "tonight" under a no, "Most are.", "both parked" and "its" or
-    "theres" typed for "it's" and "there's" (`IMAGE_READINGS`); compared as sets."""
+    emoji, "no longer in view", "tonight" under a no, "Most are.", "both parked", "its" or
+    "theres" typed for "it's" and "there's", and a truck's cab (`IMAGE_READINGS`); compared as
+    sets."""
     read = extractor.answer(answer, extractor.prompt(prompt))
     assert (set(read.concepts), set(read.denied)) == (concepts, denied)
