@@ -79,6 +79,7 @@ from drivexplain.operators.verdicts.lexicon import (
     NAMING_VERBS,
     NEEDING,
     NEGATED_COPULAS,
+    NEGATED_SO_VERBS,
     NEGATORS,
     NO_DOUBT,
     NO_WORDS,
@@ -89,6 +90,7 @@ from drivexplain.operators.verdicts.lexicon import (
     OUT_OF_VIEW,
     PAINT_WORDS,
     PART_OWNERS,
+    PART_VEHICLES,
     PART_WORDS,
     PAST_COPULAS,
     PERCEIVING,
@@ -166,7 +168,7 @@ def says_not_so(toks: list[str]) -> bool:
     without breaks."""
     head = toks[:5]
     for i, t in enumerate(head[2:], 2):
-        if t == "so" and head[i - 1] in SO_VERBS | {"seem", "appear"} and (
+        if t == "so" and head[i - 1] in NEGATED_SO_VERBS and (
                 head[i - 2] in ("don't", "doesn't", "not")):
             return len(toks) == i + 1 or toks[i + 1] not in ("many", "much", "far")
     return head[:3] == ["i", "doubt", "it"]
@@ -623,8 +625,8 @@ def part_named(toks: list[str], start: int, stop: int, owners: bool = False) -> 
     "What colour is the truck's trailer?" "The trailer is white; the cab is red."."""
     if stop - start != 1 or toks[start] not in PART_WORDS or start == 0:
         return False
-    return toks[start - 1] in PART_OWNERS or (owners and toks[start - 1] in DEFINITES) or (
-        toks[start - 1] in DEFINITES and any(t in PART_OWNERS for t in toks[:start - 1]))
+    return toks[start - 1] in PART_OWNERS or (toks[start - 1] in DEFINITES and (
+        owners or any(t in PART_VEHICLES for t in toks[: start - 1])))
 
 
 def ego_owned(toks: list[str], start: int) -> bool:

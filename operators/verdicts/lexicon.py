@@ -456,6 +456,8 @@ HEDGED_OPENERS = frozenset({"possibly", "possible", "probably", "likely", "maybe
 DOUBTFUL_OPENERS = frozenset({"unlikely", "doubtful"})
 # Verbs of "I think so", "it seems so": a hedged yes.
 SO_VERBS = frozenset({"think", "believe", "guess", "suppose", "reckon", "seems", "appears"})
+# The same after a negated auxiliary: "It doesn't seem so."
+NEGATED_SO_VERBS = SO_VERBS | {"seem", "appear"}
 # Words that soften a count or bound it from below: "around six cones" and "at least six cones"
 # count as "six cones" does.
 APPROXIMATORS = frozenset({"around", "about", "approximately", "roughly", "nearly", "almost",
@@ -712,8 +714,9 @@ MESSAGE_VERBS = frozenset({"says", "say", "saying", "reads", "reading", "shows",
 # Words that name a vehicle's part after its owner: "its cab", "the truck's cab", "the truck
 # cab" are the cabin, not a taxi.
 PART_WORDS = frozenset({"cab"})
-PART_OWNERS = frozenset({"its", "their", "his", "her", "'s", "truck", "trucks", "lorry", "bus",
-                         "tractor", "pickup"})
+# The vehicles among them, whose "the cab" is theirs when named earlier or asked about.
+PART_VEHICLES = frozenset({"truck", "trucks", "lorry", "bus", "tractor", "pickup"})
+PART_OWNERS = frozenset({"its", "their", "his", "her", "'s"}) | PART_VEHICLES
 # What a copula says when its subject is out of the frame: "is out of view", "is hidden from
 # sight"; "partly hidden" keeps it there.
 OUT_OF_VIEW = {("out", "of"): frozenset({"view", "sight", "frame", "shot", "picture"}),

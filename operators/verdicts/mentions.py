@@ -166,7 +166,7 @@ from drivexplain.operators.verdicts.lexicon import (
     OPPOSITE_STATES,
     OPPOSITES,
     ORDINAL_PRONOUNS,
-    PART_OWNERS,
+    PART_VEHICLES,
     PARTICIPLE_STATES,
     PARTICIPLES,
     PLAIN_OPPOSITES,
@@ -270,7 +270,7 @@ class MentionFinder:
         for it in items:
             it.absent = it.absent or said_absent_after(toks, it.stop)
         _label_values(toks, items)
-        owners = any(c.lower().rsplit(" ", 1)[-1] in PART_OWNERS for c in context)
+        owners = any(c.lower().rsplit(" ", 1)[-1] in PART_VEHICLES for c in context)
         items = [it for it in items if (not it.needs_colour or it.colour is not None) and not (
             uncoloured(it.concept).lower() in EGO_VEHICLES and ego_owned(toks, it.start)) and not
             depicted(toks, it.start, it.stop) and not part_named(toks, it.start, it.stop, owners)]

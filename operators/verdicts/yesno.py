@@ -60,10 +60,8 @@ def yes_or_no(toks: list[str], all_toks: list[str], mentioned: bool, named: bool
     if first in DOUBTFUL_OPENERS or (first == "not" and second in NOT_ANSWERS) or \
             says_not_so(toks):
         polarity = "deny"
-    if no_doubt_at(toks, 0) or agreed(toks) or (  # "Without a doubt.", "That's right, ..."
-            first in ("most", "some", "all", "both", "many") and second in QUESTION_VERBS
-            and (len(all_toks) == 2 or all_toks[2] in BREAKS)):  # "Most are, but one ..."
-        polarity = "affirm"
+    if no_doubt_at(toks, 0) or agreed(toks) or most_are(all_toks):
+        polarity = "affirm"  # "Without a doubt.", "That's right, ...", "Most are, but ..."
     if polarity == "deny" and cannot_tell_at(toks, 0):  # "No idea."
         polarity = None
     if polarity is None and first in ("neither", "incorrect", "wrong") and \
@@ -99,6 +97,14 @@ def agreed(toks: list[str]) -> bool:
     breaks."""
     return len(toks) >= 3 and toks[0] in ("that", "you") and toks[1] in (
         "'s", "is", "'re", "are") and toks[2] in ("right", "correct", "true")
+
+
+def most_are(all_toks: list[str]) -> bool:
+    """Whether the answer opens with a quantifier and the question's verb as a clause of its
+    own, a yes for most or all of what was asked: "Most are, but one has stepped into the
+    road.", "All are." `all_toks` are with breaks."""
+    return len(all_toks) >= 2 and all_toks[0] in ("most", "some", "all", "both", "many") \
+        and all_toks[1] in QUESTION_VERBS and (len(all_toks) == 2 or all_toks[2] in BREAKS)
 
 
 def verdict_said(all_toks: list[str]) -> Polarity | None:

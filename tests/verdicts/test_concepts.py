@@ -1921,6 +1921,8 @@ IMAGE_READINGS = [
      set()),
     ("Describe the scene.", "A truck with its trailer; the cab is red.", {"truck"}, set()),
     ("Describe the scene.", "The cab is yellow.", {"taxi"}, set()),
+    ("Describe the scene.", "It's late, and the cab is waiting at the corner.", {"taxi"},
+     set()),
     ("Is the car red?", "No, its blue.", {"blue car"}, set()),
     ("Is the car braking?", "Its brake lights are on.", {"car", "tail lights"}, set()),
     ("Is there a cone in front of the car?", "No, but theres one behind it.",
