@@ -60,6 +60,7 @@ from drivexplain.operators.verdicts.lexicon import (
     HEAD_MODIFIERS,
     HEDGES,
     IMAGE_WORDS,
+    IN_VIEW,
     ING_NOUNS,
     INVERTED_CONDITIONS,
     INVERTED_SUBJECTS,
@@ -83,6 +84,7 @@ from drivexplain.operators.verdicts.lexicon import (
     NEGATORS,
     NO_DOUBT,
     NO_WORDS,
+    ON_THE_ROOF,
     ONE_FILLER,
     ONLY_LEAD,
     ONLY_WORDS,
@@ -92,6 +94,7 @@ from drivexplain.operators.verdicts.lexicon import (
     PART_OWNERS,
     PART_VEHICLES,
     PART_WORDS,
+    PARTLY_SEEN,
     PAST_COPULAS,
     PERCEIVING,
     PLACE_PREPOSITIONS,
@@ -120,6 +123,7 @@ from drivexplain.operators.verdicts.lexicon import (
     SUBJECTS,
     THERE_ONE_FILLER,
     TIME_ADVERBS,
+    UNCLEARLY_SEEN,
     UNSURE_WORDS,
     UNTIL_WORDS,
     UPPER_BOUNDS,
@@ -164,9 +168,12 @@ def says_not_so(toks: list[str]) -> bool:
     """Whether the answer opens with a hedged no, as a clause of its own: "I don't think so.",
     "I do not believe so, the car is a taxi.", "It doesn't seem so", "I doubt it." It is the
     answer's no even where a later sentence names something ("I don't think so. The car
-    beside us is a taxi."); "I don't think so many cars ..." is no such clause. `toks` are
-    without breaks."""
+    beside us is a taxi."); "I don't think so many cars ..." is no such clause; "I believe
+    not, only cars." and "It seems not." are one too. `toks` are without breaks."""
     head = toks[:5]
+    if head[:1] in (["i"], ["it"]) and head[1:2] and head[1] in NEGATED_SO_VERBS and \
+            head[2:3] == ["not"]:
+        return toks[3:4] not in (["many"], ["much"], ["all"], ["every"])
     for i, t in enumerate(head[2:], 2):
         if t == "so" and head[i - 1] in NEGATED_SO_VERBS and (
                 head[i - 2] in ("don't", "doesn't", "not")):
@@ -551,6 +558,8 @@ def predicate_absent(toks: list[str], k: int) -> bool:
     tok = toks[k]
     if departed_at(toks, k):
         return True
+    if negated_presence_adverb(toks, k) is not None:
+        return False  # "isn't fully visible": part of it is
     if tok in PAST_COPULAS and any(t in EARLIER for t in _clause_after(toks, k)):
         return False  # "two cones that were not there before" are there now
     if (tok in COPULAS or tok in NEGATED_COPULAS) and not future_at(toks, k):
@@ -622,7 +631,12 @@ def part_named(toks: list[str], start: int, stop: int, owners: bool = False) -> 
     """Whether a concept at `start`..`stop` is a word for a vehicle's part after its owner ("its
     cab", "the truck cab"; `PART_WORDS`), not the concept it names alone (a taxi). With
     `owners` (an owner is named before it, or asked about), "the cab" is the owner's too:
-    "What colour is the truck's trailer?" "The trailer is white; the cab is red."."""
+    "What colour is the truck's trailer?" "The trailer is white; the cab is red.". A sign on a
+    vehicle's roof ("with a sign on the roof", `ON_THE_ROOF`) is its part too."""
+    if stop - start == 1 and toks[start] in ("sign", "signs") and (
+            toks[stop : stop + 3] in ON_THE_ROOF
+            or (toks[stop : stop + 2] == ["on", "top"] and toks[stop + 2 : stop + 3] != ["of"])):
+        return True
     if stop - start != 1 or toks[start] not in PART_WORDS or start == 0:
         return False
     return toks[start - 1] in PART_OWNERS or (toks[start - 1] in DEFINITES and (
@@ -709,6 +723,29 @@ def _possessor_placed(toks: list[str], k: int) -> bool:
     return toks[i] in DEFINITES and i > 0 and toks[i - 1] in PREPOSITIONS
 
 
+def negated_presence_adverb(toks: list[str], k: int) -> str | None:
+    """The adverb between the negated copula or the terse "not" at `k` and a presence word
+    (`PARTLY_SEEN`, `UNCLEARLY_SEEN`): "clearly" in "aren't clearly visible", "is not clearly
+    visible" and "Bus not clearly visible", "fully" in "isn't fully in view"; else None. Such a
+    negation says how much or how well a thing is seen, not that it is absent."""
+    j = k + 1
+    if toks[k] in COPULAS and toks[k + 1 : k + 2] == ["not"]:
+        j = k + 2
+    elif toks[k] not in NEGATED_COPULAS and toks[k] != "not":
+        return None
+    if j + 1 < len(toks) and (toks[j] in PARTLY_SEEN or toks[j] in UNCLEARLY_SEEN) and (
+            toks[j + 1] in PRESENCE_WORDS or toks[j + 1 : j + 3] in IN_VIEW):
+        return toks[j]
+    return None
+
+
+def seen_unclearly(toks: list[str], k: int) -> bool:
+    """Whether the negation at `k` says its subject is not seen clearly ("The brake lights
+    aren't clearly visible."): the speaker cannot tell, so the subject is neither there nor
+    denied."""
+    return negated_presence_adverb(toks, k) in UNCLEARLY_SEEN
+
+
 def said_absent_after(toks: list[str], stop: int) -> bool:
     """Whether the words right after a concept ending at `stop` say, without a verb, that it
     is not there: "Bus no longer visible.", "pedestrians not visible", "Cyclist not detected.",
@@ -717,11 +754,10 @@ def said_absent_after(toks: list[str], stop: int) -> bool:
         return False
     if toks[stop] in ABSENT_WORDS:
         return True
-    if toks[stop] not in ("not", "no"):
-        return False
+    if toks[stop] not in ("not", "no") or negated_presence_adverb(toks, stop) is not None:
+        return False  # "Bus not fully visible." is there
     rest = [t for t in toks[stop + 1 : stop + 5] if t not in ABSENCE_FILLER]
-    return bool(rest) and (rest[0] in PRESENCE_WORDS or rest[:2] in (["in", "view"],
-                                                                     ["in", "sight"]))
+    return bool(rest) and (rest[0] in PRESENCE_WORDS or rest[:2] in IN_VIEW)
 
 
 def says_empty(toks: list[str]) -> bool:
@@ -835,7 +871,7 @@ def is_negator(toks: list[str], i: int) -> bool:
     if (tok not in NEGATORS and not tok.endswith("n't")) or cannot_tell_at(toks, i) or \
             no_doubt_at(toks, i):
         return False
-    if tok == "not" and (toks[i + 1 : i + 2] in (["many"], ["much"])
+    if tok == "not" and (toks[i + 1 : i + 2] in (["many"], ["much"], ["lots"])
                          or toks[i + 1 : i + 3] in (["a", "lot"], ["to", "mention"])):
         return False  # "not many, maybe two" is a small count; "not to mention" adds
     if tok in NO_WORDS and (i == 0 or toks[i - 1] in BREAKS) and (
@@ -1002,8 +1038,11 @@ def present_elsewhere(toks: list[str]) -> bool:
             measured += 1
         after = toks[j] if j < len(toks) else "."
         far = toks[measured] if measured < len(toks) else "."
-        if after in PREPOSITIONS or far in DISTANCE_WORDS or (
-                counted and (after in BREAKS or after == "of")):
+        # "... but two of them are on the right"; "though plenty of cars" counts others
+        partitive = counted and after == "of"
+        if (after in PREPOSITIONS and not partitive) or far in DISTANCE_WORDS or (
+                counted and after in BREAKS) or (
+                partitive and toks[j + 1 : j + 2] in (["them"], ["those"], ["these"])):
             return True
     return False
 
@@ -1075,9 +1114,10 @@ def supposed_scopes(toks: list[str]) -> list[bool]:
 
 def partitive_before(toks: list[str], start: int) -> bool:
     """Whether a partitive negation stands right before `start` ("none of the", "neither of
-    these", "not one of the"): it takes the things it picks from as there."""
+    these", "not one of the", "none of its"): it takes the things it picks from as there."""
     head = toks[max(0, start - 4) : start]
-    if len(head) < 3 or head[-1] not in DEFINITES or head[-2] != "of":
+    if len(head) < 3 or (head[-1] not in DEFINITES and head[-1] not in ("its", "their")) or \
+            head[-2] != "of":
         return False
     return head[-3] in ("none", "neither") or (
         head[-3] == "one" and len(head) == 4 and head[0] in ("not", "no"))
@@ -1296,8 +1336,7 @@ def list_follows(toks: list[str], covered: list[bool], start: int) -> bool:
         if covered[j]:
             seen = True
         elif seen and toks[j] in COPULAS and j + 1 < len(toks) and (
-                toks[j + 1] in PRESENCE_WORDS or toks[j + 1 : j + 3] in (["in", "view"],
-                                                                        ["in", "sight"])):
+                toks[j + 1] in PRESENCE_WORDS or toks[j + 1 : j + 3] in IN_VIEW):
             return not {"a", "an"} & set(toks[start:j])
         elif toks[j] not in LIST_GLUE:
             return False

@@ -352,7 +352,8 @@ class ConceptExtractor(MentionFinder):
         if polarity is None and not mentions and any(
                 cannot_tell_at(all_toks, i) for i in range(len(all_toks))) and \
                 self._refine_colour(toks, prompt.concepts) == prompt.concepts and \
-                not self._colour_without_form(toks, prompt):
+                not self._colour_without_form(toks, prompt) and \
+                not self._person_goes_on(all_toks, prompt):
             return Extraction(text, (), (), "specific", None, "none",
                               ("the answer says it cannot tell: it asserts and denies nothing",))
         if any(t in YES_WORDS for t in toks) and any(t in BARE_NO_WORDS for t in toks) and \
@@ -381,6 +382,23 @@ class ConceptExtractor(MentionFinder):
         return self._placed_by_it(
             self._inherited_answer(text, toks, all_toks, prompt, polarity, negated),
             all_toks, prompt)
+
+    def _person_goes_on(self, all_toks: list[str], prompt: Extraction) -> bool:
+        """Whether a clause after the first opens with "they", "he" or "she" for the definite
+        thing asked about, which a doubt before it leaves there: "Is the pedestrian looking at
+        us?" "Hard to say - they're facing away." ("it" may be the weather: "Not sure, it's
+        too dark.")."""
+        return self._question(prompt.text).definite() and any(
+            t in ("they", "he", "she") and all_toks[i - 1] in BREAKS
+            for i, t in enumerate(all_toks) if i)
+
+    def _possessive_first(self, all_toks: list[str]) -> bool:
+        """Whether "its" or "their" opens a clause before the answer names anything, so it
+        points at what the question asks about: "Its brake lights are on.", "Can't tell, its
+        brake lights are hidden." `all_toks` are with breaks."""
+        at = next((i for i, t in enumerate(all_toks) if t in ("its", "their")
+                   and (i == 0 or all_toks[i - 1] in BREAKS)), None)
+        return at is not None and (at == 0 or not self.mentions(" ".join(all_toks[:at])))
 
     def _placed_by_it(self, found: Extraction, all_toks: list[str], prompt: Extraction
                       ) -> Extraction:
@@ -450,11 +468,11 @@ class ConceptExtractor(MentionFinder):
             denied += tuple(c for c in offered if c not in answered and c not in named + denied)
         if polarity != "deny" and not negated and question.definite() and (
                 (toks[0] in SUBJECT_PRONOUNS and not expletive_it(toks))
-                or toks[0] in ("its", "their") or question.where_about()):
+                or self._possessive_first(all_toks) or question.where_about()):
             # "Is the truck parked?" "It appears to be parked at the curb." still has the
-            # truck, "Is the car braking?" "Its brake lights are on." the car, and "Where is
-            # the stop sign?" "On the right, next to the tree." the sign;
-            # "Is there a truck?" "It looks like a bus." names no truck
+            # truck, "Is the car braking?" "Its brake lights are on." (or "Can't tell, its
+            # brake lights ...") the car, and "Where is the stop sign?" "On the right, next to
+            # the tree." the sign; "Is there a truck?" "It looks like a bus." names no truck
             named += tuple(c for c in prompt.concepts[:1] if c not in named and not any(
                 same_object(c, n) for n in said))
         if not any(m.colour for m in mentions):

@@ -45,35 +45,42 @@ _ROLE = re.compile(r"<\|im_start\|>\s*(?:assistant|user|system)?"
 _ECHOED_TURN = re.compile(r"^.*\[/INST\]", re.S | re.I)
 # What a chat model frames its answer with, removed where more text stands beside it: an
 # acknowledgment or a filler before it ("Sure!", "Certainly.", "Well,", "Okay, so", "In short,",
-# "To answer your question:", "Honestly,", "I think"; "Sure." alone is a yes, "Certainly not."
-# a no), the evidence it rests on ("Based on the image,", "From what I can see,"), a label
-# ("Answer:", "**Final answer:**", "The answer is:", a "### Answer" heading), and a closing
-# courtesy ("Hope this helps!", "Let me know if you need anything else."; alone, it is no
-# answer).
+# "To answer your question:", "Honestly,", "Actually,", "I think", "Thanks for the question!";
+# "Sure." alone is a yes, "Certainly not." a no), the evidence it rests on ("Based on the
+# image,", "From what I can see,", "As you can see,", "Looking closely,"), a label ("Answer:",
+# "**Final answer:**", "The answer is:", "TL;DR:", a "### Answer" heading), and a closing
+# courtesy ("Hope this helps!", "Let me know if you need anything else.", "That's all I can
+# see."; alone, it is no answer).
 _ACKNOWLEDGMENT = re.compile(
     r"^\s*(?:(?:okay|ok|alright|well),?\s+so,?|so,"
     r"|(?:sure(?: thing)?|certainly|of course|okay|ok|alright|all right|absolutely"
-    r"|great question|good question|happy to help|well|hmm+|um+|uh+)\s*[!.,]"
+    r"|great question|good question|happy to help|well|hmm+|um+|uh+"
+    r"|thanks? (?:you )?for (?:the|your) question)\s*[!.,]"
+    # a sentence that only announces the answer: "The image shows the following."
+    r"|(?:the image shows the following|here(?:'s| is) what i (?:can )?see)\s*[.:]"
     r"|(?:in short|in summary|to summari[sz]e|to sum up|overall|simply put|in conclusion"
     r"|to answer your question|in answer to your question)\s*[,:]"
     # a stance or a time said before the answer: "Honestly, no.", "Currently, none."
     r"|(?:honestly|frankly|candidly|truthfully|to be honest|basically|essentially|admittedly"
+    r"|actually|to be (?:precise|exact|clear|fair)"
     r"|unfortunately|fortunately|interestingly|currently|presently|right now|at the moment"
     r"|at present|as of now|for now)\s*,"
     # an opinion said before the answer: "I think yes, ...", "I believe the car is red.",
-    # "In my view, no."; "I think so" is the answer itself
+    # "In my view, no."; "I think so" and "I think not" are the answer itself
     r"|(?:i (?:think|believe|guess|suppose|reckon)|i'd say|i would say|in my (?:view|opinion)"
-    r"|my guess is)(?:\s+that)?\s*,?(?=\s+(?!so\b)))\s+(?=\S)", re.I)
+    r"|my guess is)(?:\s+that)?\s*,?(?=\s+(?!so\b|not\s*(?:[,.;!]|$))))\s+(?=\S)", re.I)
 # The evidence an answer rests on, or an opinion, said after it: "No, as far as I can tell.",
-# "Yes, from what I can see.", "Black, I think."
+# "Yes, from what I can see.", "Black, I think.", "There is, if I'm not mistaken."
 _EVIDENCE_AFTER = re.compile(
     r",?\s+(?:as far as i can (?:see|tell|make out)|from what i can (?:see|tell|make out)"
-    r"|by the looks? of it|i (?:think|believe|guess|suppose|reckon)|in my (?:view|opinion))"
+    r"|by the looks? of it|i (?:think|believe|guess|suppose|reckon)|in my (?:view|opinion)"
+    r"|(?:if|unless) i(?:'m| am) (?:not )?mistaken)"
     r"(?=\s*[.!]?\s*$)", re.I)
 _EVIDENCE_AFTER_WORDS = re.compile(
-    r"as far as|from what|looks? of it|think|believe|guess|suppose|reckon|in my", re.I)
-# A bullet before a one-line answer: "- No more than two."
-_BULLET = re.compile(r"^\s*[-*\u2022]\s+(?=[^\n]*$)")
+    r"as far as|from what|looks? of it|think|believe|guess|suppose|reckon|in my|mistaken", re.I)
+# A bullet or a first number before a one-line answer: "- No more than two.", "1. Yes, someone
+# is."
+_BULLET = re.compile(r"^\s*(?:[-*\u2022]|1[.)])\s+(?=[^\n]*$)")
 _EVIDENCE = re.compile(
     r"^\s*(?:(?:based (?:on|upon)|judging (?:by|from)|from|looking at|according to|in"
     r"|after (?:analy[sz]ing|examining|looking at|reviewing)|upon (?:closer )?(?:inspection|"
@@ -81,10 +88,11 @@ _EVIDENCE = re.compile(
     r"(?:image|picture|photo|photograph|frame|scene|view|footage|dashcam (?:image|view|footage)"
     r"|camera view)(?:\s+(?:carefully|closely|provided|you (?:shared|provided|sent)))?"
     r"|from what i can (?:see|tell)|as far as i can (?:see|tell)|upon (?:closer )?inspection"
-    r"|at first glance)\s*,\s+(?=\S)", re.I)
+    r"|at first glance|at a glance|as (?:you|we) can see|(?:by|from) the looks? of it"
+    r"|looking (?:more )?(?:closely|carefully))\s*,\s+(?=\S)", re.I)
 _LABEL = re.compile(
     r"^\s*(?:(?:\*\*)?(?:(?:final|short|my)\s+)?(?:answer|response|reply|output|assistant"
-    r"|gpt|bot|a)(?:\*\*)?\s*:|the (?:final |short )?answer is\s*:"
+    r"|gpt|bot|a|tl;?dr)(?:\*\*)?\s*:|the (?:final |short )?answer is\s*:"
     r"|#+\s*(?:(?:final|short)\s+)?answer\s*\n)\s*(?:\*\*)?\s*(?=\S)", re.I)
 _QUOTED = re.compile(r'^\s*["\u201c]([^"\u201c\u201d]+)["\u201d]\s*$')
 # Emphasis around the whole answer: "*Not clearly, but yes.*", "**No.**", "_Yes._"
@@ -101,6 +109,8 @@ _COMMA_LINE_BREAK = re.compile(r",[ \t]*\n\s*(?![-*\u2022]|\d+[.)])")
 # A yes or a no said as a sentence of its own before the rest, on its line or a later one ("No.
 # It's stopped.", "Yes. A scooter, if that counts."), which goes on as it does after a comma;
 # a heading or a bullet after it starts something else.
+# A yes or a no said twice: "No, no, on the road." is "No, on the road."
+_REPEATED_YES_NO = re.compile(r"^(yes|no)[,.!]?[ \t]+\1\b", re.I)
 _BARE_YES_NO = re.compile(r"^(yes|no|yeah|yep|yup|nope|nah)[.!]+\s+(?![-*#\u2022]|\d+[.)])",
                           re.I)
 # A no typed without its comma before what no determiner takes ("No the light is green.", "No
@@ -109,13 +119,23 @@ _NO_WITHOUT_COMMA = re.compile(
     r"^(no|nope)[ \t]+(?=(?:a|an|the|this|that|these|those|it|it's|its|they|they're|there"
     r"|there's|that's|i|i'm|i'd|we|he|she|you|just|only|not|still|every|wait|on|in|at|near"
     r"|behind|beside|next|off|further|farther)\b(?!-))", re.I)
+# What the answer says in brackets after its yes or no goes on as it would after a comma: "No
+# (just wet)." is "No, just wet."
+_BRACKETED_AFTER_YES_NO = re.compile(
+    r"^(yes|no|yeah|yep|yup|nope|nah)[ \t]*\(([^()\n]+)\)[ \t]*([.!]?)[ \t]*$", re.I)
 _COURTESY = re.compile(
     r"(?:^|(?<=\S)\s+)(?:i )?hope (?:this|that) (?:helps|answers your question)[!.]?\s*$"
     r"|(?:^|(?<=\S)\s+)(?:let me know|feel free to ask) if you (?:need|have) (?:anything|any) "
     r"(?:else|more|other|further)[^.!?]*[.!?]?\s*$"
     r"|(?:^|(?<=\S)\s+)(?:is there )?anything else[^?]*\?\s*$"
+    r"|(?:^|(?<=\S)\s+)(?:that'?s|that is) (?:all|everything)(?: i can see| i see| for now)?"
+    r"[.!]?\s*$"
     r"|(?:^|(?<=\S)\s+)(?:any (?:other|more|further) questions|what else would you like to "
-    r"know)\??\s*$", re.I)
+    r"know)\??\s*$"
+    # a pointer to the image closing the answer: "No (see image).", "No, see the image."
+    r"|(?:(?:^|(?<=[.!?]))\s*|\s*[,;]\s*|\s*\()(?:please\s+)?(?:see|refer to|check)\s+"
+    r"(?:the\s+)?(?:attached\s+|provided\s+)?(?:image|picture|photo|frame)"
+    r"(?:\s+(?:for|above|below)\b[^.!?()]*)?\)?[.!]?\s*$", re.I)
 # A speaker's or a question's label in a prompt ("USER:", "Human:", "Q:", "Question:"), and
 # the assistant's label that closes it ("ASSISTANT:", "A:").
 _ROLE_LABEL = re.compile(
@@ -313,14 +333,17 @@ def unframed(answer: str) -> str:
     """`answer` without a chat model's framing around it (`_ACKNOWLEDGMENT`, `_EVIDENCE`,
     `_EVIDENCE_AFTER`, `_LABEL`, `_COURTESY`, `_BULLET`), the quotes or emphasis around all
     of it, without emoji or "in the image" closing a clause (`_IN_THE_IMAGE_AFTER`), with
-    its spaces single and a line broken after a comma joined: "Sure! Based on the image, no.
-    Hope this helps!" is "no.", and so are "Answer: Answer: no", '"No."', "*No.*" and
-    "No,\nit's stopped." (which is "No, it's stopped.")."""
-    text = _SPACES.sub(" ", _COMMA_LINE_BREAK.sub(", ", _EMOJI.sub("", answer).strip()))
+    its spaces single (no-break ones too), a line broken after a comma joined, a yes or no
+    said twice said once and what follows a yes or no in brackets as after a comma: "Sure!
+    Based on the image, no. Hope this helps!" is "no.", and so are "Answer: Answer: no",
+    '"No."', "*No.*" and "No (see image)."; "No,\nit's stopped." is "No, it's stopped."."""
+    text = _EMOJI.sub("", answer).replace("\u00a0", " ").strip()
+    text = _SPACES.sub(" ", _COMMA_LINE_BREAK.sub(", ", text))
     if _IMAGE_NOUNS.search(text):
         text = _IN_THE_IMAGE_AFTER.sub(_unless_placing, text)
+    text = _REPEATED_YES_NO.sub(r"\1", text)
     text = _NO_WITHOUT_COMMA.sub(r"\1, ", _BARE_YES_NO.sub(r"\1, ", text))
-    text = _QUOTED.sub(r"\1", _COURTESY.sub("", text))
+    text = _BRACKETED_AFTER_YES_NO.sub(r"\1, \2\3", _QUOTED.sub(r"\1", _COURTESY.sub("", text)))
     text = _EMPHASISED.sub(lambda m: m["starred"] or m["underlined"], text)
     if _EVIDENCE_AFTER_WORDS.search(text):
         text = _EVIDENCE_AFTER.sub("", text)

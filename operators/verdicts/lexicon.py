@@ -364,6 +364,11 @@ WHEN_WORDS = frozenset({"for", "now", "yet", "still", "already", "currently", "r
 # Adverbs that make a negated seeing a matter of how well, not whether: "I can't see the light
 # clearly, but it seems red" does not deny the light.
 MANNER = frozenset({"clearly", "well", "properly", "exactly", "precisely", "fully", "sharply"})
+# Adverbs between a negation and a presence word that say how much or how well a thing is seen,
+# not whether it is there: "The bus isn't fully visible." (part of it is), "The brake lights
+# aren't clearly visible." (the speaker cannot tell, as in "I can't see them clearly").
+PARTLY_SEEN = frozenset({"fully", "completely", "entirely", "totally", "wholly"})
+UNCLEARLY_SEEN = frozenset({"clearly", "well", "properly", "sharply", "easily"})
 # Words that make an exception of a negated concept, after it or before what is excepted: "no
 # vehicles other than a bus", "apart from the truck, no vehicles" say the bus or the truck is
 # the only vehicle, not that there are none, so the kind is neither denied nor asserted.
@@ -524,7 +529,7 @@ PAINT_WORDS = frozenset({"paint", "paintwork", "finish", "body", "bodywork", "hu
 COUNT_WORDS = frozenset(
     {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
      "twelve", "several", "many", "multiple", "some", "few", "couple", "handful", "dozen",
-     "bunch"}
+     "bunch", "plenty", "lots", "loads", "numerous", "dozens"}
 )
 # Participles that give a colour to the concept before their comma: "a light, showing green".
 PARTICIPLES = frozenset({"showing", "displaying", "glowing", "shining", "lit"})
@@ -544,7 +549,7 @@ UNTIL_WORDS = frozenset({"until", "till", "til", "before", "once", "when", "when
 # road", "parked car"): "the road is slick" is a wet road. A state folds into a concept only
 # where the vocabulary has the concept in that state.
 STATES: dict[str, str] = {"wet": "wet", "damp": "wet", "slick": "wet", "slicked": "wet",
-                          "soaked": "wet",
+                          "soaked": "wet", "drenched": "wet", "glistening": "wet",
                           "flooded": "wet", "waterlogged": "wet", "snowy": "snowy",
                           "slushy": "snowy", "parked": "parked"}
 # States that follow their noun as a participle, with no verb between: "cars parked along the
@@ -581,6 +586,9 @@ COVER_FILLER = frozenset({"a", "an", "some", "thin", "thick", "light", "heavy", 
 # Concepts that are the whole frame's condition: "at night" and "in the rain" name them, not a
 # place where something is asked about.
 FRAME_CONDITIONS = frozenset({"night", "rain", "snow", "fog"})
+# What makes a thing hard to see, named as the circumstance of a doubt ("can't tell in this
+# glare"): it is there.
+SEEING_CONDITIONS = FRAME_CONDITIONS | frozenset({"glare", "shadow"})
 # What opens a yes/no question about a concept's colour or state, negated or not: "Is the light
 # red?", "Aren't the lights red?"
 QUESTION_COPULAS = frozenset({"is", "are", "was", "were", "isn't", "aren't", "wasn't", "weren't"})
@@ -717,6 +725,12 @@ PART_WORDS = frozenset({"cab"})
 # The vehicles among them, whose "the cab" is theirs when named earlier or asked about.
 PART_VEHICLES = frozenset({"truck", "trucks", "lorry", "bus", "tractor", "pickup"})
 PART_OWNERS = frozenset({"its", "their", "his", "her", "'s"}) | PART_VEHICLES
+# Where a sign is a vehicle's (a taxi's), not a road sign: "a sign on the roof", "a lit sign on
+# top"; "a sign on top of the pole" is a road sign.
+ON_THE_ROOF = (["on", "the", "roof"], ["on", "its", "roof"], ["on", "their", "roof"])
+# What says a thing is in the frame after "not" or "no longer": "Bus not in view.", "Not in
+# sight: buses."
+IN_VIEW = (["in", "view"], ["in", "sight"])
 # What a copula says when its subject is out of the frame: "is out of view", "is hidden from
 # sight"; "partly hidden" keeps it there.
 OUT_OF_VIEW = {("out", "of"): frozenset({"view", "sight", "frame", "shot", "picture"}),
@@ -876,11 +890,14 @@ _DASH = re.compile(r"[\u2013\u2014]|(?:^|(?<=\s))-+(?=\s|$)", re.M)
 _HYPHENATED_ISH = re.compile(r"\b([a-z]+)-ish\b")
 _UNAPOSTROPHISED = re.compile(r"\b(" + "|".join(UNAPOSTROPHISED) + r")\b")
 # "its" typed for "it's", where no noun follows it as its possessive: "No, its parked at the
-# curb.", "its in front of the bus", "its blue." ("its blue light" is the light's).
+# curb.", "its in front of the bus", "its blue.", "its daytime." ("its blue light" and "its
+# daytime running lights" are the car's).
+_ITS_STATES = sorted(COLOURS | {"daytime", "nighttime", "night", "day", "dark", "raining",
+                                "snowing", "sunny", "empty", "clear", "wet", "dry", "foggy"})
 _ITS_FOR_IT_IS = re.compile(
     r"\bits(?=\s+(?:(?:a|an|the|not|in|on|at|still|very|just|too|so|possible|likely|probably"
     r"|definitely|clearly|completely|partly|mostly|hard|far|further|two|behind|near|off|only"
-    r"|parked|moving|stopped|turning|going|coming)\b|(?:" + "|".join(sorted(COLOURS))
+    r"|parked|moving|stopped|turning|going|coming)\b|(?:" + "|".join(_ITS_STATES)
     + r")\s*(?:[.,;:!?]|$|and\b|but\b)))")
 # What a VLM writes around its answer that is no part of it: a reasoning model's thoughts
 # ("<think>...</think> No.", or as Ollama prints them, "Thinking...\n...\n...done thinking."),

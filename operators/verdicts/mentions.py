@@ -138,6 +138,7 @@ from drivexplain.operators.verdicts.clauses import (
     predicate_colour,
     predicate_state,
     said_absent_after,
+    seen_unclearly,
     subject_clause_start,
     vehicle_lamp,
 )
@@ -157,6 +158,7 @@ from drivexplain.operators.verdicts.lexicon import (
     FINITE,
     FRAME_CONDITIONS,
     HYPERNYMS,
+    IN_VIEW,
     LABEL_MARKS,
     NARROW_SYNONYMS,
     NEGATIVE_SYNONYMS,
@@ -179,6 +181,7 @@ from drivexplain.operators.verdicts.lexicon import (
     RIDING_GLUE,
     RIDING_VERBS,
     SCOPE_ENDS,
+    SEEING_CONDITIONS,
     SENTENCE_BREAKS,
     STATE_FILLER,
     STATES,
@@ -210,6 +213,7 @@ class _Item:
     state: str | None = None  # a state said of it: "the road is wet"
     opposite: bool = False  # named by its opposite: "daytime" for night
     absent: bool = False  # its clause says it is not there: "the bus is not visible"
+    unclear: bool = False  # its clause says it is not seen clearly: neither there nor denied
 
 
 class MentionFinder:
@@ -269,6 +273,7 @@ class MentionFinder:
         items += self._opposite_predicates(toks, items)
         for it in items:
             it.absent = it.absent or said_absent_after(toks, it.stop)
+            it.unclear = it.unclear or (it.stop < len(toks) and seen_unclearly(toks, it.stop))
         _label_values(toks, items)
         owners = any(c.lower().rsplit(" ", 1)[-1] in PART_VEHICLES for c in context)
         items = [it for it in items if (not it.needs_colour or it.colour is not None) and not (
@@ -286,10 +291,11 @@ class MentionFinder:
         # kinds said to be there: "Several trucks ...; the left lane is free of vehicles" does
         # not deny the trucks' kind
         there = list(dict.fromkeys(uncoloured(it.concept).lower() for it in items
-                                   if not (negated[it.start] or it.absent or unsure[it.start])))
+                                   if not (negated[it.start] or it.absent or unsure[it.start]
+                                           or it.unclear)))
         out = []
         for it in items:
-            if unsure[it.start] and not _circumstance(toks, it):
+            if (unsure[it.start] and not _circumstance(toks, it)) or it.unclear:
                 continue
             concept = self._with_colour(self._with_state(it.concept, it.state), it.colour,
                                         fallback=it.needs_colour)
@@ -564,7 +570,8 @@ class MentionFinder:
             colour = None if at is None else toks[at]
             state = None if colour is not None else predicate_state(toks, k)
             absent = colour is None and state is None and predicate_absent(toks, k)
-            if colour is None and state is None and not absent:
+            unclear = colour is None and state is None and seen_unclearly(toks, k)
+            if colour is None and state is None and not absent and not unclear:
                 continue
             begin = subject_clause_start(toks, k)
             in_clause = [it for it in items if begin < it.start < k]
@@ -617,6 +624,8 @@ class MentionFinder:
             for subject in subjects:
                 if state is not None:
                     subject.state = state
+                elif unclear:
+                    subject.unclear = True
                 elif colour is None:
                     subject.absent = True
                 elif future_at(toks, k):  # "It will turn green soon.": a light, not green now
@@ -674,10 +683,11 @@ class MentionFinder:
         opened = 0  # where the last negator stands
         for i, tok in enumerate(toks):
             if tok in BREAKS:
-                # "Not visible: buses" heads a list it denies; "Nothing unusual: a few cars"
-                # does not
-                heading = tok == ":" and active and not named and all(
-                    t in PRESENCE_WORDS or t in ABSENCE_FILLER for t in toks[opened + 1 : i])
+                # "Not visible: buses" and "Not in view: buses" head a list they deny;
+                # "Nothing unusual: a few cars" does not
+                between = toks[opened + 1 : i]
+                heading = tok == ":" and active and not named and (between in IN_VIEW or all(
+                    t in PRESENCE_WORDS or t in ABSENCE_FILLER for t in between))
                 if not (heading or (active and tok == "," and (
                         list_follows(toks, covered, i + 1)
                         or tuple(toks[i + 1 : i + 3]) in A_FORTIORI))):
@@ -692,7 +702,8 @@ class MentionFinder:
                 named = True
                 continue
             if tok in SCOPE_ENDS or comparison_end(toks, i) or (
-                    tok in PREPOSITIONS and not likeness_at(toks, i)) or (
+                    tok in PREPOSITIONS and not likeness_at(toks, i)
+                    and not (toks[i : i + 2] in IN_VIEW and toks[i + 2 : i + 3] == [":"])) or (
                     i > 0 and covered[i - 1] and participle(tok)):
                 active = False
             elif tok in CONJUNCTIONS:
@@ -719,13 +730,13 @@ class MentionFinder:
 
 
 def _circumstance(toks: list[str], it: _Item) -> bool:
-    """Whether a frame's condition is named as the circumstance of a doubt ("Hard to say at
-    night", "can't tell in the rain"): the doubt is about something else, and the night is
-    there."""
+    """Whether a frame's condition or what hinders seeing is named as the circumstance of a
+    doubt ("Hard to say at night", "can't tell in the rain", "aren't clearly visible in this
+    glare"): the doubt is about something else, and the night is there."""
     j = it.start - 1
-    while j >= 0 and toks[j] == "the":
+    while j >= 0 and toks[j] in DEFINITES:
         j -= 1
-    return it.concept.lower() in FRAME_CONDITIONS and j >= 0 and toks[j] in ("at", "in")
+    return it.concept.lower() in SEEING_CONDITIONS and j >= 0 and toks[j] in ("at", "in")
 
 
 # The last words of the concepts that are or hold a vehicle, which has lamps of its own.

@@ -57,6 +57,8 @@ def yes_or_no(toks: list[str], all_toks: list[str], mentioned: bool, named: bool
     )
     if first in EMPHATICS or first in HEDGED_OPENERS:  # "Absolutely.", "Probably not."
         polarity = "deny" if second in ("not", "no") or second in NO_WORDS else "affirm"
+    if could_be(all_toks):
+        polarity = "affirm"
     if first in DOUBTFUL_OPENERS or (first == "not" and second in NOT_ANSWERS) or \
             says_not_so(toks):
         polarity = "deny"
@@ -89,6 +91,15 @@ def yes_or_no(toks: list[str], all_toks: list[str], mentioned: bool, named: bool
     if polarity is None and says_empty(all_toks):
         polarity = "deny"
     return polarity
+
+
+def could_be(all_toks: list[str]) -> bool:
+    """Whether the answer opens with a hedged yes as a clause of its own: "Could be - it has a
+    light bar.", "Might be.", "It may be." ("Could be a bus." names what it could be).
+    `all_toks` are with breaks."""
+    head = all_toks[1:] if all_toks[:1] == ["it"] else all_toks
+    return len(head) >= 2 and head[0] in ("could", "might", "may") and head[1] == "be" and (
+        len(head) == 2 or head[2] in BREAKS)
 
 
 def agreed(toks: list[str]) -> bool:

@@ -16,14 +16,21 @@ think." had read as a yes), with its lines broken after commas ("No,\nit's stopp
 the bus), with "in the image" closing each sentence ("one red and one white in the image" had
 lost the white car), and with its opening yes or no as a sentence of its own ("No. It's
 stopped." had lost the bus) or exclaimed ("No!! ..."), with "That's right," for "Yes," ("That's
-right, someone is." had lost the street asked about), and with an emoji after it ("Of course.
-\U0001F697" had read as nothing). Each must give the line's own expected reading. Before
-`formats.unframed`, "Sure! I don't think so." read as a yes and "Based on the image, nope." put
-the bus it denied in the frame. Each question is also asked again as chat templates and
-benchmarks wrap it, or after a preamble that asks nothing ("In this frame, is the light green?",
-which had lost its colour) (`PROMPT_FRAMINGS`), and a yes/no question with the lettered options
-a benchmark offers it (`YES_NO_OPTIONS`): before `formats.question_text` took them off, "Is the
-car red? A. Yes B. No" had lost its colour, and "B" to it denied nothing.
+right, someone is." had lost the street asked about), with an emoji after it ("Of course.
+\U0001F697" had read as nothing), after a first number ("1. No, but there's a truck." had lost
+the bus it denied) or "As you can see," or "Looking closely," ("As you can see, nope." had put
+the bus in the frame), with "That's all I can see." after it, with no-break spaces ("It's blue.
+Sorry, I meant black." had kept the blue), after "Actually,", "To be precise,", "Thanks for the
+question!", "The image shows the following." or "TL;DR:" ("TL;DR: Nope." had put the bus in the
+frame), with ", if I'm not mistaken" after it ("There is, if I'm not mistaken." had denied the
+bus), and with its no said twice ("No, no, on the road." had lost the pedestrian). Each must
+give the line's own expected reading. Before `formats.unframed`, "Sure! I don't think so." read
+as a yes and "Based on the image, nope." put the bus it denied in the frame. Each question is
+also asked again as chat templates and benchmarks wrap it, or after a preamble that asks nothing
+("In this frame, is the light green?", which had lost its colour) (`PROMPT_FRAMINGS`), and a
+yes/no question with the lettered options a benchmark offers it (`YES_NO_OPTIONS`): before
+`formats.question_text` took them off, "Is the car red? A. Yes B. No" had lost its colour, and
+"B" to it denied nothing.
 """
 
 from __future__ import annotations
@@ -85,6 +92,18 @@ FRAMINGS: dict[str, Callable[[str], str]] = {
     "exclaimed": lambda a: re.sub(r"^(Yes|No)[.,!]", r"\1!!", a),
     "agreed": lambda a: re.sub(r"^Yes,", "That's right,", a),
     "an emoji after": lambda a: a + " \U0001F697",
+    "a number first": lambda a: "1. " + a if "\n" not in a else a,
+    "as you can see": lambda a: "As you can see, " + a[:1].lower() + a[1:],
+    "looking closely": lambda a: "Looking closely, " + a[:1].lower() + a[1:],
+    "that's all": lambda a: a + " That's all I can see.",
+    "no-break spaces": lambda a: a.replace(" ", "\u00a0"),
+    "actually first": lambda a: "Actually, " + a[:1].lower() + a[1:],
+    "to be precise": lambda a: "To be precise, " + a[:1].lower() + a[1:],
+    "thanked first": lambda a: "Thanks for the question! " + a,
+    "announced first": lambda a: "The image shows the following. " + a,
+    "TL;DR": lambda a: "TL;DR: " + a,
+    "unless mistaken": lambda a: re.sub(r"([.!]?)\s*$", r", if I'm not mistaken\1", a, count=1),
+    "a no said twice": lambda a: re.sub(r"^No,", "No, no,", a),
 }
 # What a chat template or a benchmark wraps the question in.
 PROMPT_FRAMINGS: dict[str, Callable[[str], str]] = {

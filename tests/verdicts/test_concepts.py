@@ -1789,7 +1789,7 @@ ADVERB_READINGS = [
     ("Is there a bus?", "No, and I can see the whole road clearly.", {"road"}, {"bus"}),
     ("Is there a bus?", "No, I can't see it clearly.", set(), set()),
     ("Is there a bus?", "No, not clearly.", set(), set()),
-    ("Is there a bus?", "The bus isn't clearly visible.", set(), {"bus"}),
+    ("Is there a bus?", "The bus isn't clearly visible.", set(), set()),
     ("Is there a bus at the stop?", "No, the stop is clearly empty.", set(), {"bus"}),
     ("Is there a bus?", "The bus stop is empty.", set(), {"bus"}),
     ("Is there a pedestrian?",
@@ -1933,6 +1933,45 @@ IMAGE_READINGS = [
     ("Describe the scene.", "A stop sign on a post.", {"stop sign", "pole"}, set()),
 ]
 
+# How much or how well a thing is seen, a heading that denies, a hedged no, a pointer to the
+# image and a reply in brackets.
+SEEN_READINGS = [
+    ("Is there a bus?", "The bus isn't fully visible; the truck hides half of it.",
+     {"bus", "truck"}, set()),
+    ("Is there a bus?", "Bus not fully visible.", {"bus"}, set()),
+    ("Is there a bus?", "The bus is not clearly visible.", set(), set()),
+    ("Is there a bus?", "The bus is clearly not visible.", set(), {"bus"}),
+    ("Is the car ahead braking?",
+     "Can't tell, its brake lights aren't clearly visible in this glare.", {"car", "glare"},
+     set()),
+    ("Is there a bus?", "There are two buses; their lights are on.", {"bus"}, set()),
+    ("Is there a bus?", "Not in view: bus.", set(), {"bus"}),
+    ("Is there a bus?", "No bus in view, a truck.", {"truck"}, {"bus"}),
+    ("Is there a bus?", "I believe not, only cars.", {"car"}, {"bus"}),
+    ("Is there a bus?", "It seems not.", set(), {"bus"}),
+    ("Is there a bus?", "I think not many buses pass here.", {"bus"}, set()),
+    ("Is there a bus?", "No, see the image.", set(), {"bus"}),
+    ("Is there a bus?", "Yes, I see the frame.", {"bus"}, set()),
+    ("Is the road snowy?", "No (just wet).", {"wet road"}, {"snowy road"}),
+    ("Is there a bus?", "No (only cars).", {"car"}, {"bus"}),
+    ("What colour is the taxi?", "Yellow, with a lit sign on top.", {"taxi"}, set()),
+    ("Describe the scene.", "A sign on top of the pole.", {"road sign", "pole"}, set()),
+    ("Is the traffic light working?", "It seems to be out; none of its lamps are lit.",
+     {"traffic light"}, set()),
+    ("Describe the scene.", "The road surface is glistening.", {"wet road"}, set()),
+    ("Is that a police car?", "Could be - it has a light bar.", {"police car"}, set()),
+    ("Is that a police car?", "It might be.", {"police car"}, set()),
+    ("Is that a police car?", "Could be a taxi.", {"taxi"}, set()),
+    ("Is there a tree?", "Plenty - the street is lined with them.", {"tree", "road"}, set()),
+    ("Are there cars?", "Not lots.", {"car"}, set()),
+    ("Are there any bicycles?", "Zero bicycles, though plenty of cars.", {"car"}, {"bicycle"}),
+    ("Are there any bicycles?", "None here, but two of them are on the sidewalk.",
+     {"bicycle", "sidewalk"}, set()),
+    ("Is the pedestrian looking at us?", "Hard to say; they're facing away.", {"pedestrian"},
+     set()),
+    ("Is the pedestrian looking at us?", "Not sure, it's too dark.", set(), set()),
+]
+
 
 @pytest.mark.parametrize(("prompt", "answer", "concepts", "denied"),
                          STATE_READINGS + TERSE_READINGS + WEATHER_READINGS
@@ -1955,7 +1994,7 @@ IMAGE_READINGS = [
                          + ASKED_BACK_READINGS + COLLECTIVE_READINGS + WEATHER_WORD_READINGS
                          + VISIBILITY_READINGS + A_FORTIORI_READINGS + FARTHER_READINGS
                          + OTHER_WORD_READINGS + ADVERB_READINGS + OPINION_READINGS
-                         + IMAGE_READINGS)
+                         + IMAGE_READINGS + SEEN_READINGS)
 def test_states_terse_absences_and_the_weather(
         extractor: ConceptExtractor, prompt: str, answer: str, concepts: set[str],
         denied: set[str]) -> None:
@@ -1999,7 +2038,9 @@ def test_states_terse_absences_and_the_weather(
     demonstrative of the image itself, a post office or post box, a state after a comma or a
     label or "=", colours asked of several, a choice among things offered, agreement as a yes,
     emoji, "no longer in view", "tonight" under a no, "Most are.", "both parked", "its" or
-    "theres" typed for "it's" and "there's", and a truck's cab (`IMAGE_READINGS`); compared as
-    sets."""
+    "theres" typed for "it's" and "there's", and a truck's cab (`IMAGE_READINGS`), how much or
+    how well a thing is seen, a heading that denies, "I believe not", a pointer to the image, a
+    reply in brackets, "none of its lamps", a glistening road, "Could be.", "Plenty." and a
+    person said to be doing something after a doubt (`SEEN_READINGS`); compared as sets."""
     read = extractor.answer(answer, extractor.prompt(prompt))
     assert (set(read.concepts), set(read.denied)) == (concepts, denied)
