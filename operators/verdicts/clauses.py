@@ -56,6 +56,7 @@ from drivexplain.operators.verdicts.lexicon import (
     FRAME_OBJECTS,
     FRAME_WORDS,
     GENERIC_WORDS,
+    GROUP_NOUNS,
     HARD_WORDS,
     HEAD_MODIFIERS,
     HEDGES,
@@ -162,6 +163,17 @@ def says_so(toks: list[str]) -> bool:
     rest = toks[toks.index("but") + 1 :]
     return rest[-3:] == ["looks", "like", "one"] or rest[-3:] == ["seems", "to", "be"] or \
         any(t == "so" and i and rest[i - 1] in SO_VERBS for i, t in enumerate(rest))
+
+
+def so_said_first(toks: list[str]) -> bool:
+    """Whether the answer opens with a hedged yes as a clause of its own ("Seems so - no driver
+    visible ...", "I think so, ..."), which a negation after it does not undo. `toks` are
+    without breaks."""
+    head = toks[:3]
+    for i, t in enumerate(head):
+        if t == "so" and i and head[i - 1] in SO_VERBS:
+            return not any(w in NEGATORS or w.endswith("n't") for w in head[:i])
+    return False
 
 
 def says_not_so(toks: list[str]) -> bool:
@@ -339,19 +351,19 @@ def conjoined_colour(toks: list[str], j: int, reach: int = 8) -> int:
 
 
 def state_at(toks: list[str], j: int) -> tuple[str, int] | None:
-    """The state said at `j` ("wet", "slick", "covered in snow") and the index after it, else
-    None."""
+    """The state said at `j` ("wet", "slick", "covered in snow", "covered in slush") and the
+    index after it, else None."""
     if j < len(toks) and toks[j] in STATES:
         return STATES[toks[j]], j + 1
     for phrase, state in STATE_PHRASES.items():
         if tuple(toks[j : j + len(phrase)]) == phrase:
             return state, j + len(phrase)
     if toks[j : j + 1] == ["covered"] and toks[j + 1 : j + 2] in (["in"], ["with"]):
-        k = j + 2  # "covered with a thin layer of snow"
+        k = j + 2  # "covered with a thin layer of snow", "covered in slush"
         while k < len(toks) and toks[k] in COVER_FILLER:
             k += 1
-        if k < len(toks) and toks[k] == "snow":
-            return "snowy", k + 1
+        if k < len(toks) and toks[k] in COVERING:
+            return COVERING[toks[k]], k + 1
     return None
 
 
@@ -430,13 +442,25 @@ def goes_on_about_it(toks: list[str], negated: bool) -> bool:
     road.", "No, it's stopped.", "No, just standing at the curb.", but not "No, the truck is."
     (another subject) or "No, it isn't." (a denial). "Not yet" and "Not now" open as "No"
     does ("Not yet; they are waiting at the curb.")."""
-    if toks[:1] == ["not"] and toks[1:2] in (["yet"], ["now"]):
-        toks = ["no", *toks[2:]]
+    n = pronoun_no(toks)
+    if (toks[:1] == ["not"] and toks[1:2] in (["yet"], ["now"])) or n:
+        toks = ["no", *toks[n or 2 :]]  # "They aren't - they're all stopped." as "No, ..."
         negated = any(t in NEGATORS or t.endswith("n't") for t in toks[1:])
     rest = [t for t in toks[1:3] if t not in ("just", "only", "still", "merely")]
     return (len(toks) > 1 and not negated and bool(rest)
             and (rest[0] in PREPOSITIONS or rest[0] in SUBJECT_PRONOUNS
                  or rest[0].endswith("ing")))
+
+
+def pronoun_no(toks: list[str]) -> int:
+    """The length of a short no that opens the answer with the question's subject as a pronoun
+    ("They aren't", "It isn't", "It's not", "They don't"), else 0. Whether a break follows is
+    the caller's to check."""
+    if toks[:1] not in (["it"], ["they"], ["he"], ["she"]) or len(toks) < 2:
+        return 0
+    if toks[1] in NEGATED_COPULAS or toks[1] in ("don't", "doesn't", "didn't"):
+        return 2
+    return 3 if toks[1] in ("'s", "'re", "is", "are") and toks[2:3] == ["not"] else 0
 
 
 def kind_in_doubt(toks: list[str]) -> bool:
@@ -854,8 +878,9 @@ def is_negator(toks: list[str], i: int) -> bool:
     """A negating token, unless it opens the text as an answer word ("No, ..."), names the
     answer asked for ("Answer yes or no: is there a car?"), negates a hedge ("not sure") or
     "only", adds ("not to mention"), or names a prohibition after an article ("a no-left-turn
-    sign"); "of" after "clear", "free" ("clear of vehicles") negates, and so does a failure
-    to see ("I fail to see any pedestrian.")."""
+    sign") or follows "whether or" ("whether or not there is a bus"); "of" after "clear",
+    "free" ("clear of vehicles") negates, and so does a failure to see ("I fail to see any
+    pedestrian.")."""
     tok = toks[i]
     if tok == "of" and i > 0 and toks[i - 1] in LACKING:
         return True
@@ -865,6 +890,8 @@ def is_negator(toks: list[str], i: int) -> bool:
         return False  # "yes or no", "yes/no"
     if tok == "no" and i > 0 and toks[i - 1] in ("a", "an", "the"):
         return False  # "a no-left-turn sign", "the no-parking zone" name a prohibition
+    if tok == "not" and toks[max(0, i - 2) : i] == ["whether", "or"]:
+        return False  # "whether or not there is a bus" leaves it open
     if tok in FAILING:  # "I fail to see any pedestrian."; "failed to stop" negates no thing
         return toks[i + 1 : i + 2] == ["to"] and toks[i + 2 : i + 3] != [] and \
             toks[i + 2] in SEEING
@@ -1008,6 +1035,9 @@ def present_elsewhere(toks: list[str]) -> bool:
         stop = next((m for m in range(i, len(toks)) if toks[m] in BREAKS), len(toks))
         if any(is_negator(toks, m) for m in range(i, stop)):
             continue
+        if any(toks[m + 1 : m + 3] in (["of", "them"], ["of", "those"]) and (
+                toks[m] in GROUP_NOUNS or is_count(toks[m])) for m in range(i, stop)):
+            return True  # "None on our side; the other side has a row of them."
         k = i
         while k < len(toks) and toks[k] in ELSEWHERE_FILLER:
             k += 1
@@ -1203,15 +1233,20 @@ def question_scopes(toks: list[str]) -> list[bool]:
 def disjunction_scopes(toks: list[str]) -> list[bool]:
     """Per token, whether it lies in an "either ... or ..." that an answer leaves open
     ("There's either a bus or a truck, it's hard to tell.", and so "It could be a shadow or a
-    pedestrian."), from "either" (or the "be" after "could", "might", "may") to the first break
-    or verb after its "or". Each alternative may be the one there, so none is said to be, and
-    none is denied; "on either side" has no "or" and is no such choice."""
+    pedestrian." and "whether that figure is a cyclist or a pedestrian is unclear"), from
+    "either" (or "whether", or the "be" after "could", "might", "may") to the first break or
+    verb after its "or". Each alternative may be the one there, so none is said to be, and none
+    is denied; "on either side" has no "or" and is no such choice. "Whether or not" leaves what
+    follows it open to the break."""
     inside = [False] * len(toks)
     for j, tok in enumerate(toks):
-        if tok != "either" and not (tok == "be" and j and toks[j - 1] in ("could", "might",
-                                                                        "may")):
+        if tok not in ("either", "whether") and not (tok == "be" and j and toks[j - 1] in (
+                "could", "might", "may")):
             continue
         end = next((k for k in range(j + 1, len(toks)) if toks[k] in BREAKS), len(toks))
+        if tok == "whether" and toks[j + 1 : j + 3] == ["or", "not"]:
+            inside[j + 3 : end] = [True] * (end - j - 3)  # "whether or not there is a bus"
+            continue
         alternative = next((k for k in range(j + 2, end) if toks[k] == "or"), None)
         if alternative is None:
             continue

@@ -333,9 +333,12 @@ class ConceptExtractor(MentionFinder):
         only = only_opening(toks)
         if polarity is None and only is not None and named:
             if one_of_those_asked(all_toks) or toks[only + 1 : only + 2] in (
-                    ["its"], ["their"], ["partially"], ["partly"], ["half"], ["barely"]):
+                    ["its"], ["their"], ["partially"], ["partly"], ["half"], ["barely"]) or \
+                    toks[only + 1 : only + 3] in (["a", "sliver"], ["a", "glimpse"],
+                                                  ["a", "corner"], ["a", "part"]):
                 # "Are there pedestrians?" "Just the one, near the bus."; "Is there a bicycle?"
-                # "Only its front wheel is visible behind the car."; "Only partially, ..."
+                # "Only its front wheel is visible behind the car."; "Only partially, ...";
+                # "Can you see the sky?" "Only a sliver at the top - buildings block it."
                 polarity = "affirm"
             elif not any(same_thing(c, n) or kind_of(n, c) or (c == "pedestrian" and n in PERSONS)
                          for c in prompt.concepts for n in named):
@@ -373,9 +376,13 @@ class ConceptExtractor(MentionFinder):
             found = self._named_answer(text, toks, all_toks, prompt, mentions, polarity,
                                        negated)
             opening = self._opening_colour(tokens(read), mentions, prompt)
+            # the car asked of "Yes, a red one, ..." is the red car, not a car beside it; cars
+            # the answer names itself stay ("White, like most of the cars here.")
+            said = {m.concept for m in mentions if not m.inherited}
+            kept = tuple(c for c in found.concepts if c in said
+                         or not any(o != c and uncoloured(o) == c for o in opening))
             return self._placed_by_it(
-                replace(found, concepts=tuple(dict.fromkeys(found.concepts + opening))),
-                all_toks, prompt)
+                replace(found, concepts=tuple(dict.fromkeys(kept + opening))), all_toks, prompt)
         llm_named = self._ask_llm(read) if polarity is None else ()
         if llm_named:
             return Extraction(text, llm_named, (), "specific", polarity, "llm")
@@ -419,6 +426,10 @@ class ConceptExtractor(MentionFinder):
         """An answer that names concepts: those, plus what its yes or no says of the
         prompt's. `toks` are the answer's tokens without breaks, `all_toks` with them."""
         question = self._question(prompt.text)
+        if polarity == "deny" and question.kind_asked():
+            # "Is the car a taxi?" "No, it's silver.": "it" is the car, which is no taxi
+            kind = question.kind_asked()
+            mentions = [m for m in mentions if not (m.inherited and uncoloured(m.concept) in kind)]
         named, denied = self._split(mentions)
         notes = tuple(f"the colour {m.colour!r} goes with {m.concept!r}"
                       for m in mentions if m.colour is not None)
@@ -528,7 +539,10 @@ class ConceptExtractor(MentionFinder):
         if polarity == "deny" and refined != inherited:
             # "Is the car red?" "No, blue." says the car's colour; "Is there a white car?"
             # "No, but a grey one." also denies the white car; "Red, not blue." says red and,
-            # as "No, it's blue." does, leaves the blue car to other cars in the frame
+            # as "No, it's blue." does, leaves the blue car to other cars in the frame; "Is
+            # the car a taxi?" "No, silver." is of a car that is no taxi
+            refined = tuple(c for c in refined if uncoloured(c) not in question.kind_asked()
+                            ) or refined
             denied = () if question.presupposed() or asked_attribute else \
                 tuple(c for c in question.asked(prompt)
                       if not any(same_thing(c, r) for r in refined))
@@ -800,13 +814,21 @@ class ConceptExtractor(MentionFinder):
                         prompt: Extraction) -> tuple[str, ...]:
         """The prompt's concepts in the colour an answer to "What colour is it?" opens with,
         before the concepts it names ("Silver, on the road.", "I'd guess silver, but the
-        glare makes it hard to tell."); the concepts as they are where the colour has no form
-        in the vocabulary ("White, ..." to "What colour is the van?"); () when its first phrase
-        gives no colour."""
-        if not mentions or not self._question(prompt.text).about_colour():
+        glare makes it hard to tell."), also to "Is the light red?" ("Looks red to me, though
+        the sun is in the camera.") and to "Is there a car?" as "a red one" ("Yes, a red one,
+        next to the bus."); the concepts as they are where the colour has no form in the
+        vocabulary ("White, ..." to "What colour is the van?"); () when its first phrase gives
+        no colour."""
+        if not mentions:
             return ()
         lead = toks[: mentions[0].start]
+        if len(lead) > 2 and (lead[0] in YES_WORDS or lead[0] in BARE_NO_WORDS) and \
+                lead[1] in BREAKS:
+            lead = lead[2:]  # "No, green, and the sun is bright."
         end = next((i for i, t in enumerate(lead) if t in BREAKS), None)
+        if not (self._question(prompt.text).about_colour() or self._asked_attribute(prompt)
+                or "one" in lead[:end]):
+            return ()
         refined = self._refine_colour(lead[:end], prompt.concepts)
         if refined != prompt.concepts:
             return refined

@@ -45,19 +45,24 @@ _ROLE = re.compile(r"<\|im_start\|>\s*(?:assistant|user|system)?"
 _ECHOED_TURN = re.compile(r"^.*\[/INST\]", re.S | re.I)
 # What a chat model frames its answer with, removed where more text stands beside it: an
 # acknowledgment or a filler before it ("Sure!", "Certainly.", "Well,", "Okay, so", "In short,",
-# "To answer your question:", "Honestly,", "Actually,", "I think", "Thanks for the question!";
-# "Sure." alone is a yes, "Certainly not." a no), the evidence it rests on ("Based on the
-# image,", "From what I can see,", "As you can see,", "Looking closely,"), a label ("Answer:",
-# "**Final answer:**", "The answer is:", "TL;DR:", a "### Answer" heading), and a closing
-# courtesy ("Hope this helps!", "Let me know if you need anything else.", "That's all I can
-# see."; alone, it is no answer).
+# "To answer your question:", "Honestly,", "Actually,", "I think", "Thanks for the question!",
+# "Hi!", "Sorry,", "I can help with that."; "Sure." alone is a yes, "Certainly not." a no), the
+# evidence it rests on ("Based on the image,", "From what I can see,", "As you can see,",
+# "Looking closely,"), a label ("Answer:", "**Final answer:**", "The answer is:", "The answer:",
+# "Answer -", "TL;DR:", a "### Answer" heading), and a closing courtesy, disclaimer or
+# confidence ("Hope this helps!", "Let me know if you need anything else.", "That's all I can
+# see.", "Drive safely!", "Please note that I am an AI ...", "Confidence: 85%"; alone, it is no
+# answer).
 _ACKNOWLEDGMENT = re.compile(
     r"^\s*(?:(?:okay|ok|alright|well),?\s+so,?|so,"
     r"|(?:sure(?: thing)?|certainly|of course|okay|ok|alright|all right|absolutely"
     r"|great question|good question|happy to help|well|hmm+|um+|uh+"
-    r"|thanks? (?:you )?for (?:the|your) question)\s*[!.,]"
-    # a sentence that only announces the answer: "The image shows the following."
-    r"|(?:the image shows the following|here(?:'s| is) what i (?:can )?see)\s*[.:]"
+    r"|thanks? (?:you )?for (?:the|your) question|sorry|great|hi|hello|hey|hi there)\s*[!.,]"
+    # a sentence that only announces the answer: "The image shows the following.", "I can help
+    # with that.", "Let me look at the image."
+    r"|(?:the image shows the following|here(?:'s| is) what i (?:can )?see"
+    r"|i can help with that|let me (?:take a )?look(?: at (?:the|this) (?:image|picture|frame))?"
+    r"|let me (?:check|see|analy[sz]e (?:the|this) (?:image|picture|frame))|let's see)\s*[.!:]"
     r"|(?:in short|in summary|to summari[sz]e|to sum up|overall|simply put|in conclusion"
     r"|to answer your question|in answer to your question)\s*[,:]"
     # a stance or a time said before the answer: "Honestly, no.", "Currently, none."
@@ -92,8 +97,11 @@ _EVIDENCE = re.compile(
     r"|looking (?:more )?(?:closely|carefully))\s*,\s+(?=\S)", re.I)
 _LABEL = re.compile(
     r"^\s*(?:(?:\*\*)?(?:(?:final|short|my)\s+)?(?:answer|response|reply|output|assistant"
-    r"|gpt|bot|a|tl;?dr)(?:\*\*)?\s*:|the (?:final |short )?answer is\s*:"
+    r"|gpt|bot|a|tl;?dr)(?:\*\*)?\s*:|the (?:final |short )?answer(?: is)?\s*:"
+    r"|(?:answer|response)\s+[-\u2013\u2014]\s"
     r"|#+\s*(?:(?:final|short)\s+)?answer\s*\n)\s*(?:\*\*)?\s*(?=\S)", re.I)
+# Emphasis around an opening yes or no alone: "**No**. It appears to be parked."
+_EMPHASISED_YES_NO = re.compile(r"^(\*{1,3}|_{1,3})(yes|no|nope|yep|yeah)\1(?=[\s.,!;:])", re.I)
 _QUOTED = re.compile(r'^\s*["\u201c]([^"\u201c\u201d]+)["\u201d]\s*$')
 # Emphasis around the whole answer: "*Not clearly, but yes.*", "**No.**", "_Yes._"
 _EMPHASISED = re.compile(
@@ -125,8 +133,19 @@ _BRACKETED_AFTER_YES_NO = re.compile(
     r"^(yes|no|yeah|yep|yup|nope|nah)[ \t]*\(([^()\n]+)\)[ \t]*([.!]?)[ \t]*$", re.I)
 _COURTESY = re.compile(
     r"(?:^|(?<=\S)\s+)(?:i )?hope (?:this|that) (?:helps|answers your question)[!.]?\s*$"
-    r"|(?:^|(?<=\S)\s+)(?:let me know|feel free to ask) if you (?:need|have) (?:anything|any) "
-    r"(?:else|more|other|further)[^.!?]*[.!?]?\s*$"
+    r"|(?:^|(?<=\S)\s+)(?:let me know|feel free to ask) if you (?:need|have|want|would like|'d "
+    r"like) (?:anything|any|more) ?(?:else|more|other|further|details|information)?[^.!?]*[.!?]?"
+    r"\s*$"
+    r"|(?:^|(?<=\S)\s+)(?:drive|stay) safe(?:ly)?[.!]*\s*$"
+    # a disclaimer or a note on the image's quality closing the answer: "Please note that I am
+    # an AI and may make mistakes.", "Note: the image quality is low."
+    r"|(?:(?<=\S)\s+(?:please )?note(?: that|:)\s*|(?<=[.!?])\s+)i(?:'m| am) (?:just )?an ai\b"
+    r"[^.!?]*[.!?]?\s*$"
+    r"|(?:^|(?<=\S)\s+)(?:note|caveat)\s*:\s*(?:the )?(?:image|picture|photo|frame)"
+    r"(?: quality)? is (?:low|poor|blurry|dark|grainy)[^.!?]*[.!?]?\s*$"
+    # a confidence closing the answer: "\n\nConfidence: 85%", "[Confidence: high]"
+    r"|\s*\[\s*confidence\s*[:=][^\]\n]*\]\s*$|(?:(?<=[.!?,])|\n)\s*confidence\s*[:=]\s*"
+    r"(?:\d+(?:\.\d+)?\s*%?|high|medium|low)\s*[.!]?\s*$"
     r"|(?:^|(?<=\S)\s+)(?:is there )?anything else[^?]*\?\s*$"
     r"|(?:^|(?<=\S)\s+)(?:that'?s|that is) (?:all|everything)(?: i can see| i see| for now)?"
     r"[.!]?\s*$"
@@ -145,7 +164,7 @@ _ROLE_LABEL = re.compile(
 # "Please look at the image.", "Answer briefly.", "Please answer yes or no.", "Answer with a
 # single letter.", "Be concise."
 _INSTRUCTION = re.compile(
-    r"(?:(?<=^)|(?<=[.?!:]\s)|(?<=\n))\s*(?:please\s+)?(?:(?:answer|respond|reply)"
+    r"(?:(?<=^)|(?<=[.?!:]\s)|(?<=\n)|(?<=\s)(?=please\s))\s*(?:please\s+)?(?:(?:answer|respond|reply)"
     r"(?:\s+(?:the question|briefly|concisely|shortly|honestly|truthfully|only|just"
     r"|in (?:one|a single|a) (?:word|sentence|phrase)"
     r"|using (?:one|a single) (?:word|phrase)(?: or (?:word|phrase))?"
@@ -275,6 +294,7 @@ def plain_answer(answer: str, prompt: str = "") -> str:
     return _FROM_TO.sub(r"\1", _EMPTY_BRACKETS.sub(" ", text))
 
 
+@lru_cache(maxsize=256)
 def question_text(prompt: str) -> str:
     """The question a prompt asks, without what a chat template or a benchmark wraps it in:
     tags ("<image>\n"), role and question labels ("USER:", "Q:", "Question:", a closing
@@ -284,7 +304,8 @@ def question_text(prompt: str) -> str:
     A question typed without its mark gets one ("Is the road snowy", "There's no truck,
     right"). Options that only say yes or no go (`_without_yes_no_options`); others stay, as
     they name what is asked about. "<image>\nIs the car red? Answer briefly." and "Is the car
-    red? A. Yes B. No" ask "Is the car red?"."""
+    red? A. Yes B. No" ask "Is the car red?". Kept for the last prompts read, as every answer
+    asks it of its prompt."""
     text = _TAG.sub(" ", _ROLE.sub(" ", prompt))
     text = _INSTRUCTION.sub(" ", _without_yes_no_options(_ROLE_LABEL.sub(" ", text)))
     text = _IN_THE_IMAGE.sub("", text)
@@ -313,7 +334,9 @@ def spoken(answer: str, prompt: str = "") -> str:
     text = NOT_THE_ANSWER.sub(" ", _ECHOED_TURN.sub(" ", answer))
     text = _without_echo(unframed(_ROLE.sub(" ", text)), prompt)
     text = _TAG.sub(" ", _ATTRIBUTE_TAG.sub(" ", _GEOMETRY_TAGS.sub(" ", unframed(text))))
-    return unframed(text)
+    # a prompt the model goes on from, echoed inside its tags: "<grounding> An image of<phrase>
+    # a red car</phrase>..." to "<grounding>An image of"
+    return unframed(_without_echo(text, prompt))
 
 
 def _without_echo(answer: str, prompt: str) -> str:
@@ -341,7 +364,7 @@ def unframed(answer: str) -> str:
     text = _SPACES.sub(" ", _COMMA_LINE_BREAK.sub(", ", text))
     if _IMAGE_NOUNS.search(text):
         text = _IN_THE_IMAGE_AFTER.sub(_unless_placing, text)
-    text = _REPEATED_YES_NO.sub(r"\1", text)
+    text = _REPEATED_YES_NO.sub(r"\1", _EMPHASISED_YES_NO.sub(r"\2", text))
     text = _NO_WITHOUT_COMMA.sub(r"\1, ", _BARE_YES_NO.sub(r"\1, ", text))
     text = _BRACKETED_AFTER_YES_NO.sub(r"\1, \2\3", _QUOTED.sub(r"\1", _COURTESY.sub("", text)))
     text = _EMPHASISED.sub(lambda m: m["starred"] or m["underlined"], text)

@@ -185,6 +185,12 @@ SYNONYMS: dict[str, str] = {
     "traffic circle": "roundabout",
     "rotary": "roundabout",
     "underpass": "tunnel",
+    "footbridge": "bridge",
+    "pedestrian bridge": "bridge",
+    "jaywalker": "pedestrian",
+    "overpass": "bridge",
+    "flyover": "bridge",
+    "viaduct": "bridge",
     "overhead wire": "power line",
     "overhead cable": "power line",
     "power cable": "power line",
@@ -291,6 +297,7 @@ HEAD_MODIFIERS = frozenset({"nearest", "closest", "nearer", "closer", "first", "
 COLOURED_HEADS: dict[str, tuple[str, frozenset[str]]] = {
     "light": ("traffic light", frozenset({"red", "amber", "yellow", "orange", "green"})),
     "signal": ("traffic light", frozenset({"red", "amber", "yellow", "orange", "green"})),
+    "arrow": ("traffic light", frozenset({"red", "amber", "yellow", "orange", "green"})),
     "lamp": ("traffic light", frozenset({"red", "amber", "yellow", "orange", "green"})),
 }
 # Synonyms that name only some of their concept: one said to be there is one of it ("a worker
@@ -323,6 +330,8 @@ NOUN_ONLY_PHRASES = frozenset({("pedestrian", "crossing"), ("crossing",), ("mark
 # is no bus, a bus lane no bus.
 NON_CONCEPT_COMPOUNDS = frozenset({("bus", "stop"), ("bus", "shelter"), ("bus", "lane"),
                                    ("bicycle", "rack"), ("bike", "rack"),
+                                   # a line's tracks, no vehicle on them: "a tram line"
+                                   ("tram", "line"), ("tram", "track"), ("train", "track"),
                                    # colours: "a sky blue car", "Snow white."
                                    ("sky", "blue"), ("snow", "white"), ("fire", "engine", "red"),
                                    ("fire", "truck", "red"),
@@ -453,6 +462,9 @@ AMBIVALENT = frozenset({"and", "both", "half", "or", "but", "also", "kind", "of"
 # Words after an opening "not" that make it a no on its own: "Not yet, but one is waiting.",
 # "Not really."
 NOT_ANSWERS = frozenset({"yet", "really", "currently", "now", "anymore"})
+# What "Not a" opens a no with, as a clause of its own: "Not a drop - but the clouds are low.",
+# "Not a soul, only parked cars."
+NOT_A_ANSWERS = frozenset({"drop", "soul", "trace", "flake", "single"})
 # Hedged answer words: a hedged claim is the claim, so "Possibly, near the crosswalk." says yes
 # to the question as "Yes, near the crosswalk." does; "Probably not." says no.
 HEDGED_OPENERS = frozenset({"possibly", "possible", "probably", "likely", "maybe", "perhaps",
@@ -533,10 +545,12 @@ COUNT_WORDS = frozenset(
 )
 # Participles that give a colour to the concept before their comma: "a light, showing green".
 PARTICIPLES = frozenset({"showing", "displaying", "glowing", "shining", "lit"})
-# Verbs that link a subject to a colour: "the car is black", "the light turned green".
+# Verbs that link a subject to a colour: "the car is black", "the light turned green", "the
+# light went amber".
 COPULAS = frozenset(
     {"is", "are", "was", "were", "'s", "'re", "be", "been", "being", "look", "looks", "appear",
      "appears", "seem", "seems", "turned", "turns", "turn", "changed", "changes", "switched",
+     "went", "goes",
      "switches", "became", "becomes", "stays", "stay", "remains", "remain", "shows", "show",
      "showing", "displays", "display", "displaying", "glows", "glow", "glowing", "shines",
      "shine", "turning", "shining", "lit"}
@@ -618,11 +632,13 @@ SENTENCE_BREAKS = frozenset({".", "!", "?", "\n"})
 # whether the bus is there.
 TIME_ADVERBS = frozenset({"still", "currently", "now", "really"})
 COLOUR_NOUNS = frozenset({"colour", "color", "colours", "colors"})
-# Words between a copula and its state: "is still quite wet".
+# Words between a copula and its state: "is still quite wet", "is bone dry", "is
+# double-parked", "is partially covered in slush".
 STATE_FILLER = frozenset({"all", "very", "quite", "still", "now", "mostly", "completely",
                           "fully", "totally", "partly", "really", "pretty", "rather",
                           "slightly", "somewhat", "visibly", "clearly", "currently", "a", "bit",
-                          "little", "fairly", "extremely", "just", "merely", "simply"})
+                          "little", "fairly", "extremely", "just", "merely", "simply", "bone",
+                          "partially", "double"})
 # Words between a copula and its colour: "is painted a dark blue".
 PREDICATE_FILLER = frozenset(
     {"a", "an", "the", "all", "both", "mostly", "mainly", "clearly", "definitely", "currently",
@@ -692,7 +708,7 @@ LOOKALIKES = frozenset({"smudge", "smear", "stain", "speck", "spot", "blob", "bl
 FAILING = frozenset({"fail", "fails", "failed"})
 # Subjects that point back: to the last concept before them, else to the prompt's.
 PRONOUNS = frozenset({"it", "its", "they", "this", "that", "these", "those", "which", "who",
-                      "both"})
+                      "both", "ours"})
 # Words that make a vehicle the ego vehicle, the one the camera rides in: "our car", "my own
 # vehicle", "the ego car", "the camera car". It is not in the frame, so an answer naming it says
 # nothing of the frame's cars.
@@ -725,6 +741,12 @@ PART_WORDS = frozenset({"cab"})
 # The vehicles among them, whose "the cab" is theirs when named earlier or asked about.
 PART_VEHICLES = frozenset({"truck", "trucks", "lorry", "bus", "tractor", "pickup"})
 PART_OWNERS = frozenset({"its", "their", "his", "her", "'s"}) | PART_VEHICLES
+# Words of the road's surface, which make bare "markings" the road's: "the markings on the road
+# are faded"; with a vehicle asked about and none of these, they are the vehicle's ("Is that a
+# police car?" "It has a light bar, but I can't see any markings.").
+ROAD_SURFACE_WORDS = frozenset({"road", "roads", "lane", "lanes", "street", "asphalt",
+                                "tarmac", "pavement", "painted", "paint", "line", "lines",
+                                "highway", "crosswalk", "intersection", "junction"})
 # Where a sign is a vehicle's (a taxi's), not a road sign: "a sign on the roof", "a lit sign on
 # top"; "a sign on top of the pole" is a road sign.
 ON_THE_ROOF = (["on", "the", "roof"], ["on", "its", "roof"], ["on", "their", "roof"])
@@ -777,6 +799,10 @@ ORDINAL_PRONOUNS = {"former": -2, "latter": -1}
 ONE_SUBJECTS = frozenset({"one", "other", "another"})
 # Pronouns that open a clause about the concept a question was asked of: "No, it's stopped."
 SUBJECT_PRONOUNS = frozenset({"it", "they", "he", "she"})
+# Nouns of a group that count what was asked with "of them": "the other side has a row of
+# them".
+GROUP_NOUNS = frozenset({"row", "line", "lot", "bunch", "group", "number", "queue", "pair",
+                         "cluster", "string"})
 # Words between a subject and where it is: "they are all on the sidewalk".
 ELSEWHERE_FILLER = frozenset({"all", "both", "just", "only", "still", "now", "currently",
                               "further", "farther", "actually", "partially", "partly", "half",

@@ -123,6 +123,7 @@ from drivexplain.operators.verdicts.clauses import (
     fronted_colour,
     future_at,
     head_licensed,
+    is_count,
     is_negator,
     likeness_at,
     list_follows,
@@ -180,6 +181,7 @@ from drivexplain.operators.verdicts.lexicon import (
     RIDERS,
     RIDING_GLUE,
     RIDING_VERBS,
+    ROAD_SURFACE_WORDS,
     SCOPE_ENDS,
     SEEING_CONDITIONS,
     SENTENCE_BREAKS,
@@ -276,9 +278,11 @@ class MentionFinder:
             it.unclear = it.unclear or (it.stop < len(toks) and seen_unclearly(toks, it.stop))
         _label_values(toks, items)
         owners = any(c.lower().rsplit(" ", 1)[-1] in PART_VEHICLES for c in context)
+        vehicle_asked = any(uncoloured(c).lower() in VEHICLES for c in context)
         items = [it for it in items if (not it.needs_colour or it.colour is not None) and not (
             uncoloured(it.concept).lower() in EGO_VEHICLES and ego_owned(toks, it.start)) and not
-            depicted(toks, it.start, it.stop) and not part_named(toks, it.start, it.stop, owners)]
+            depicted(toks, it.start, it.stop) and not part_named(toks, it.start, it.stop, owners)
+            and not (vehicle_asked and _vehicle_markings(toks, it))]
         items.sort(key=lambda it: it.start)
         covered = [False] * len(toks)
         for it in items:
@@ -395,9 +399,12 @@ class MentionFinder:
                 stated = self._with_state(concept, OPPOSITE_STATES[toks[i - 1]])
                 if stated != concept:
                     found.append(_Item(stated, i, i + n, absent=True))
+            # "a red car parked by the curb" is a parked car too, as "A red car is parked." is
+            stateful = self._with_state(concept, state) != concept or \
+                self._stated_plain(concept, state) is not None
             found.append(_Item(concept, i, i + n, absent=key in self._negative, colour=colour,
-                               state=state if self._with_state(concept, state) != concept
-                               else None, opposite=key in self._opposites))
+                               state=state if stateful else None,
+                               opposite=key in self._opposites))
             i += n
         return self._passengers(toks, self._riders(toks, found))
 
@@ -588,7 +595,12 @@ class MentionFinder:
             if in_clause and (pronoun is None or pronoun < in_clause[-1].start):
                 subjects = [in_clause[0]]
             elif pronoun is None and toks[k] in PARTICIPLES and begin == k - 1 and before:
-                subjects = [before[-1]]  # "One traffic light, showing green."
+                # "One traffic light, showing green."; "A set of signals hangs above the
+                # junction, showing amber." colours the signals, which can be amber
+                subjects = [next((it for it in reversed(before) if colour is not None
+                                  and colour in it.colours
+                                  and self._with_colour(it.concept, colour, False) != it.concept),
+                                 before[-1])]
             elif pronoun is None and colour is not None and any(
                     t in ONE_SUBJECTS for t in toks[begin + 1 : k]):
                 # "Two cars: one is red, the other is silver." gives each its own colour
@@ -729,6 +741,16 @@ class MentionFinder:
         return named_t, tuple(c for c in dict.fromkeys(denied) if c not in named_t)
 
 
+def _vehicle_markings(toks: list[str], it: _Item) -> bool:
+    """Whether bare "markings" at `it` stand in a sentence with no word of the road's surface
+    (`ROAD_SURFACE_WORDS`), so that, with a vehicle asked about, they are the vehicle's."""
+    if it.stop - it.start != 1 or toks[it.start] not in ("marking", "markings"):
+        return False
+    begin = max((j for j in range(it.start) if toks[j] in SENTENCE_BREAKS), default=-1)
+    end = next((j for j in range(it.stop, len(toks)) if toks[j] in SENTENCE_BREAKS), len(toks))
+    return not any(t in ROAD_SURFACE_WORDS for t in toks[begin + 1 : end])
+
+
 def _circumstance(toks: list[str], it: _Item) -> bool:
     """Whether a frame's condition or what hinders seeing is named as the circumstance of a
     doubt ("Hard to say at night", "can't tell in the rain", "aren't clearly visible in this
@@ -787,10 +809,10 @@ def _label_values(toks: list[str], items: list[_Item]) -> None:
     present? | No |"), or by a bare no, after a comma or not ("Pedestrians yes, cyclists
     no.", "Cars, yes; trucks, no."). A value that says absent denies the concept; a lone
     colour is its colour, in the value or in a later cell of its table row ("| Car | 2 |
-    white |")."""
+    white |"), and so is one after a counted entry ("* 1 traffic light (green)")."""
     for it in items:
         before = it.start - 1
-        while before >= 0 and toks[before] in ("a", "an", "the"):
+        while before >= 0 and (toks[before] in ("a", "an", "the") or is_count(toks[before])):
             before -= 1
         if before >= 1 and toks[before] == "of" and toks[before - 1] in _ENTRY_KEYS:
             before -= 2  # "Presence of cyclists: none."

@@ -72,6 +72,18 @@ class Question:
         names = {m.concept for m in asked}
         return tuple(c for c in prompt.concepts if c in names) or prompt.concepts
 
+    def kind_asked(self) -> tuple[str, ...]:
+        """The kind a question asks its definite subject to be: the taxi of "Is the car a
+        taxi?" and "Is the car in front a taxi?", which a no with the subject's colour ("No,
+        it's silver.") leaves out, as the subject is no taxi; () for other questions."""
+        mentions, toks = self.mentions, list(self.toks)
+        if len(mentions) != 2 or toks[:1] not in (["is"], ["was"]) or \
+                toks[1:2] not in (["the"], ["that"], ["this"]):
+            return ()
+        between = toks[mentions[0].stop : mentions[1].start]
+        return (mentions[1].concept,) if between[-1:] in (["a"], ["an"]) and not any(
+            t in PREPOSITIONS or t in BREAKS for t in between[-2:-1]) else ()
+
     def alternatives(self, prompt: Extraction) -> tuple[str, ...]:
         """The concepts the prompt asks about as alternatives ("Are there any cars or
         trucks?"), which a yes naming one of them leaves as they were; else ()."""

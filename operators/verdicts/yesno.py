@@ -17,9 +17,11 @@ from drivexplain.operators.verdicts.clauses import (
     is_count,
     list_marker,
     no_doubt_at,
+    pronoun_no,
     says_empty,
     says_not_so,
     says_so,
+    so_said_first,
     there_is_one,
 )
 from drivexplain.operators.verdicts.lexicon import (
@@ -33,10 +35,14 @@ from drivexplain.operators.verdicts.lexicon import (
     LETTER_ANSWERS,
     LOCATING,
     NO_WORDS,
+    NOT_A_ANSWERS,
     NOT_ANSWERS,
     NUMBER_QUESTION,
+    PLACE_PREPOSITIONS,
     QUESTION_VERBS,
     SEEING,
+    SUBJECT_PRONOUNS,
+    UNSURE_WORDS,
     YES_WORDS,
 )
 
@@ -57,9 +63,13 @@ def yes_or_no(toks: list[str], all_toks: list[str], mentioned: bool, named: bool
     )
     if first in EMPHATICS or first in HEDGED_OPENERS:  # "Absolutely.", "Probably not."
         polarity = "deny" if second in ("not", "no") or second in NO_WORDS else "affirm"
-    if could_be(all_toks):
-        polarity = "affirm"
+    if could_be(all_toks) or quantity_said(all_toks) or so_said_first(toks) or \
+            one_said(all_toks) or (
+            first in ("only", "just") and second in PLACE_PREPOSITIONS):
+        polarity = "affirm"  # "Only at the edges; the lanes themselves are clear."
     if first in DOUBTFUL_OPENERS or (first == "not" and second in NOT_ANSWERS) or \
+            (first == "not" and second == "a" and toks[2:3] and toks[2] in NOT_A_ANSWERS) or \
+            (first == "not" and toks[1:3] in (["that", "i"], ["as", "far"], ["from", "what"])) or \
             says_not_so(toks):
         polarity = "deny"
     if no_doubt_at(toks, 0) or agreed(toks) or most_are(all_toks):
@@ -72,9 +82,14 @@ def yes_or_no(toks: list[str], all_toks: list[str], mentioned: bool, named: bool
     if polarity is None and first in LETTER_ANSWERS and all_toks[:1] == [first] and (
             len(all_toks) == 1 or all_toks[1] in BREAKS or all_toks[1] == "-"):
         polarity = "affirm" if first == "y" else "deny"  # "N. Only cars.", "Y - one bike."
+    n = pronoun_no(all_toks)
+    if polarity is None and n and all_toks[n : n + 1] and all_toks[n] in BREAKS and \
+            all_toks[n + 1 : n + 2] and all_toks[n + 1] in SUBJECT_PRONOUNS:
+        polarity = "deny"  # "They aren't - they're all stopped at the red light."
     if polarity is None and ((denied and not named) or (not mentioned and negated)
-                             or denies_one(all_toks)):
-        polarity = "deny"
+                             or denies_one(all_toks)) and not (
+            first in UNSURE_WORDS and all_toks[1:2] and all_toks[1] in BREAKS):
+        polarity = "deny"  # "Unclear - it has a light bar but no visible markings." is none
     rest = [t for t in toks if t not in APPROXIMATORS]
     if all_toks[:1] == ["a"] and all_toks[1:2] and is_count(all_toks[1]) and (
             len(all_toks) == 2 or all_toks[2] in BREAKS
@@ -100,6 +115,31 @@ def could_be(all_toks: list[str]) -> bool:
     head = all_toks[1:] if all_toks[:1] == ["it"] else all_toks
     return len(head) >= 2 and head[0] in ("could", "might", "may") and head[1] == "be" and (
         len(head) == 2 or head[2] in BREAKS)
+
+
+def quantity_said(all_toks: list[str]) -> bool:
+    """Whether the answer opens with a quantity as a clause of its own, a yes to whether there
+    is any: "Some, from the low sun.", "A little, on the left.", "A lot." `all_toks` are with
+    breaks."""
+    for head in (["some"], ["a", "little"], ["a", "bit"], ["a", "lot"]):
+        n = len(head)
+        if all_toks[:n] == head and (len(all_toks) == n or all_toks[n] in BREAKS):
+            return True
+    return False
+
+
+def one_said(all_toks: list[str]) -> bool:
+    """Whether the answer opens with "a ... one" for the thing asked, a yes: "A big one by the
+    drain, and a cyclist is riding through it." `all_toks` are with breaks."""
+    if all_toks[:1] not in (["a"], ["an"]):
+        return False
+    for j in range(1, min(4, len(all_toks))):
+        if all_toks[j] == "one":
+            after = all_toks[j + 1] if j + 1 < len(all_toks) else "."
+            return after in BREAKS or after in PLACE_PREPOSITIONS
+        if all_toks[j] in BREAKS:
+            return False
+    return False
 
 
 def agreed(toks: list[str]) -> bool:

@@ -23,14 +23,19 @@ the bus in the frame), with "That's all I can see." after it, with no-break spac
 Sorry, I meant black." had kept the blue), after "Actually,", "To be precise,", "Thanks for the
 question!", "The image shows the following." or "TL;DR:" ("TL;DR: Nope." had put the bus in the
 frame), with ", if I'm not mistaken" after it ("There is, if I'm not mistaken." had denied the
-bus), and with its no said twice ("No, no, on the road." had lost the pedestrian). Each must
-give the line's own expected reading. Before `formats.unframed`, "Sure! I don't think so." read
-as a yes and "Based on the image, nope." put the bus it denied in the frame. Each question is
-also asked again as chat templates and benchmarks wrap it, or after a preamble that asks nothing
-("In this frame, is the light green?", which had lost its colour) (`PROMPT_FRAMINGS`), and a
-yes/no question with the lettered options a benchmark offers it (`YES_NO_OPTIONS`): before
-`formats.question_text` took them off, "Is the car red? A. Yes B. No" had lost its colour, and
-"B" to it denied nothing.
+bus), with its no said twice ("No, no, on the road." had lost the pedestrian), after a greeting,
+an apology or an offer to help ("I can help with that. Let me look at the image. No, but there's
+a truck." had put the bus in the frame), with a closing wish, offer, disclaimer, note on the
+image's quality or confidence after it ("Nope.\n\nConfidence: 85%" had put the bus in the frame;
+"Of course. Note: the image quality is low." had lost it), with "The answer:" or "Answer -"
+before it ("The answer: No, on the road." had lost the pedestrian), and with its yes or no in
+bold ("**No**. It appears to be parked ..." had lost the truck). Each must give the line's own
+expected reading. Before `formats.unframed`, "Sure! I don't think so." read as a yes and "Based
+on the image, nope." put the bus it denied in the frame. Each question is also asked again as
+chat templates and benchmarks wrap it, or after a preamble that asks nothing ("In this frame, is
+the light green?", which had lost its colour) (`PROMPT_FRAMINGS`), and a yes/no question with
+the lettered options a benchmark offers it (`YES_NO_OPTIONS`): before `formats.question_text`
+took them off, "Is the car red? A. Yes B. No" had lost its colour, and "B" to it denied nothing.
 """
 
 from __future__ import annotations
@@ -104,6 +109,18 @@ FRAMINGS: dict[str, Callable[[str], str]] = {
     "TL;DR": lambda a: "TL;DR: " + a,
     "unless mistaken": lambda a: re.sub(r"([.!]?)\s*$", r", if I'm not mistaken\1", a, count=1),
     "a no said twice": lambda a: re.sub(r"^No,", "No, no,", a),
+    "a greeting first": lambda a: "Hi! " + a,
+    "an apology first": lambda a: "Sorry, " + a[:1].lower() + a[1:],
+    "help offered first": lambda a: "I can help with that. Let me look at the image. " + a,
+    "a safety closer": lambda a: a + " Drive safely!",
+    "more details offered": lambda a: a + " Let me know if you want more details.",
+    "a disclaimer after": lambda a: a + " Please note that I am an AI and may make mistakes.",
+    "a quality note after": lambda a: a + " Note: the image quality is low.",
+    "a confidence after": lambda a: a + "\n\nConfidence: 85%",
+    "a confidence in brackets": lambda a: a + " [Confidence: high]",
+    "the answer:": lambda a: "The answer: " + a,
+    "answer dash": lambda a: "Answer - " + a,
+    "a bold yes or no": lambda a: re.sub(r"^(Yes|No)\b", r"**\1**", a),
 }
 # What a chat template or a benchmark wraps the question in.
 PROMPT_FRAMINGS: dict[str, Callable[[str], str]] = {
@@ -184,6 +201,9 @@ def test_the_question_is_read_inside_its_framing(extractor: ConceptExtractor,
     car, not the car (`formats.question_text`)."""
     frame = PROMPT_FRAMINGS[framing]
     cases = ASKED_BY_ITS_OPENING if framing == "no question mark" else READ_RIGHT
+    if framing == "a preamble":
+        # a prompt the model goes on from (Kosmos-2's "<grounding>An image of") takes none
+        cases = [c for c in cases if not c["prompt"].startswith("<grounding>An image of")]
     assert len(cases) > 1500
     _read_as_expected(extractor, [(c, frame(c["prompt"]), c["answer"]) for c in cases])
 

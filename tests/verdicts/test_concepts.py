@@ -1964,12 +1964,83 @@ SEEN_READINGS = [
     ("Is that a police car?", "Could be a taxi.", {"taxi"}, set()),
     ("Is there a tree?", "Plenty - the street is lined with them.", {"tree", "road"}, set()),
     ("Are there cars?", "Not lots.", {"car"}, set()),
-    ("Are there any bicycles?", "Zero bicycles, though plenty of cars.", {"car"}, {"bicycle"}),
     ("Are there any bicycles?", "None here, but two of them are on the sidewalk.",
      {"bicycle", "sidewalk"}, set()),
     ("Is the pedestrian looking at us?", "Hard to say; they're facing away.", {"pedestrian"},
      set()),
     ("Is the pedestrian looking at us?", "Not sure, it's too dark.", set(), set()),
+    ("Is the traffic light red?", "Looks red to me, though the sun is bright.",
+     {"red traffic light", "sun"}, set()),
+    ("Is the traffic light red?", "No, green, and the sun is bright.",
+     {"green traffic light", "sun"}, set()),
+    ("Is the road wet?", "No, bone dry.", {"road"}, {"wet road"}),
+    ("Is it raining?", "Not a drop - but the clouds are dark and low.", {"cloud"}, {"rain"}),
+    ("Is anyone crossing?", "Not a soul, only parked cars.", {"parked car"}, {"pedestrian"}),
+    ("Is there glare on the windshield?", "Some, from the low sun on the left.",
+     {"glare", "windshield", "sun"}, set()),
+    ("Is there glare on the windshield?", "A little.", {"glare", "windshield"}, set()),
+    ("Are there cars?", "Some cars.", {"car"}, set()),
+    ("Is there snow on the road?", "Only at the edges; the lanes themselves are clear.",
+     {"snow", "road"}, set()),
+    ("<grounding>An image of", "<grounding> An image of<phrase> a red car</phrase><object>"
+     "<patch_index_0044><patch_index_0299></object> parked next to<phrase> a fire hydrant"
+     "</phrase><object><patch_index_0512><patch_index_0600></object>.",
+     {"red car", "parked car", "fire hydrant"}, set()),
+    ("Is the red car parked?", "Yes.", {"red car", "parked car"}, set()),
+    ("Is there a tunnel ahead?", "No tunnel, just an overpass.", {"bridge"}, {"tunnel"}),
+    ("Are there any parked cars?", "None on our side; the other side has a row of them.",
+     {"parked car"}, set()),
+    ("Is the car a taxi?", "No, it's silver.", {"silver car"}, set()),
+    ("Is the car a taxi?", "No, silver.", {"silver car"}, set()),
+    ("Is the car a taxi?", "Yes, a yellow one.", {"taxi", "yellow car"}, set()),
+    ("Are there any trucks?", "Not that I can see - only cars and a couple of vans.",
+     {"car", "van"}, {"truck"}),
+    ("What changed?", "The light went from green to amber.", {"amber traffic light"}, set()),
+    ("Is there a cyclist in the bike lane?",
+     "I see a bike lane, but whether that figure is a cyclist or a pedestrian is unclear.",
+     {"bike lane"}, set()),
+    ("Is there a bus?", "Whether or not there is a bus, slow down.", set(), set()),
+    ("List the objects in the scene.", "* 2 cars (one red, one grey)\n* 1 traffic light (green)",
+     {"red car", "silver car", "green traffic light"}, set()),
+    ("Is the van parked?", "Seems so - no driver visible and the hazards are blinking.",
+     {"van"}, set()),
+    ("Is the van parked?", "I don't think so, no driver visible.", set(), set()),
+    ("Can you see the sky?", "Only a sliver at the top - buildings block most of it.",
+     {"sky", "building"}, set()),
+    ("Describe the scene.", "A jaywalker mid-road.", {"pedestrian", "road"}, set()),
+    ("Describe the road.", "The road is partially covered in slush.", {"snowy road", "snow"},
+     set()),
+    ("Describe the road.", "The road is covered in water.", {"wet road"}, set()),
+    ("Describe the scene.", "One car is double-parked with its hazards on.", {"parked car"},
+     set()),
+    ("Describe the scene.", "A tram line runs down the middle of the road.", {"road"}, set()),
+    ("Describe the scene.", "A tram is on the tram tracks.", {"tram"}, set()),
+    ("Is there a puddle?", "A big one by the drain, and a cyclist is riding through it.",
+     {"puddle", "cyclist"}, set()),
+    ("Is there a car?", "A red one, next to the bus.", {"red car", "bus"}, set()),
+    ("Is there a car?", "A one-way street.", {"road"}, set()),
+    ("What colour is the car?", "White, like most of the cars here.", {"white car", "car"},
+     set()),
+    ("Is there a traffic signal?",
+     "Yes - a set of signals hangs above the junction, showing amber.",
+     {"amber traffic light", "intersection"}, set()),
+    ("Describe the scene.", "A car near the light, showing red.", {"car", "red traffic light"},
+     set()),
+    ("What colour is the traffic light for our lane?",
+     "Ours is red; the turn lane has a green arrow.",
+     {"red traffic light", "green traffic light"}, set()),
+    ("Describe the road.", "A white arrow is painted on the road.", {"road"}, set()),
+    ("Is there a pedestrian bridge?", "Yep, a footbridge spans the road just ahead.",
+     {"bridge", "road"}, set()),
+    ("Is that a police car?", "Could be - it has a light bar, but I can't see any markings.",
+     {"police car"}, set()),
+    ("Describe the road.", "The markings are faded.", {"lane marking"}, set()),
+    ("Is it a police car?", "Unclear - it has a light bar but no visible markings.", set(),
+     set()),
+    ("Are the cars moving?", "They aren't - they're all stopped at the red light.",
+     {"car", "red traffic light"}, set()),
+    ("Verify that the traffic light is green.", "It is not; the light is red.",
+     {"red traffic light"}, set()),
 ]
 
 
@@ -2040,7 +2111,14 @@ def test_states_terse_absences_and_the_weather(
     emoji, "no longer in view", "tonight" under a no, "Most are.", "both parked", "its" or
     "theres" typed for "it's" and "there's", and a truck's cab (`IMAGE_READINGS`), how much or
     how well a thing is seen, a heading that denies, "I believe not", a pointer to the image, a
-    reply in brackets, "none of its lamps", a glistening road, "Could be.", "Plenty." and a
-    person said to be doing something after a doubt (`SEEN_READINGS`); compared as sets."""
+    reply in brackets, "none of its lamps", a glistening road, "Could be.", "Plenty.", a
+    person said to be doing something after a doubt, a colour opening an answer to a yes/no
+    colour question, "bone dry", "Not a drop", "Some,", "Only at the edges", a prompt echoed
+    inside grounding tags, a coloured car parked, an overpass, "a row of them", the kind a
+    definite subject is asked to be, "Not that I can see", "went amber", "whether ... or", a
+    colour in brackets after a counted entry, "Seems so - no ...", "Only a sliver", slush,
+    "double-parked", a tram line, "A red one, ...", a participle's colour for the subject
+    that can take it, "ours", a green arrow, a footbridge, a vehicle's markings, "Unclear -" and
+    "They aren't -" (`SEEN_READINGS`); compared as sets."""
     read = extractor.answer(answer, extractor.prompt(prompt))
     assert (set(read.concepts), set(read.denied)) == (concepts, denied)
