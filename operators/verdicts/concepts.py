@@ -85,9 +85,12 @@ in `operators.verdicts.questions`):
   supports that absence (see `operators.verdicts.coherence`). A bare colour ("Red.", "It's red.",
   "No, red.") refines the prompt's concept to the coloured one when the vocabulary has it ("car"
   -> "red car"), and so does the colour an answer to "What colour is the car?" opens with
-  when it goes on to name other things ("Silver, on the road."). A yes/no question about a
-  colour ("Is the car red?") is answered about the colour: "Yes." is the red car, "No." keeps
-  the car and denies the red car.
+  when it goes on to name other things ("Silver, on the road."), the colour an answer to "Is
+  the light red?" opens with ("Looks red to me, though the sun ...") and "a red one" to "Is
+  there a car?". A yes/no question about a colour ("Is the car red?") is answered about the
+  colour: "Yes." is the red car, "No." keeps the car and denies the red car. The kind a
+  definite subject is asked to be ("Is the car a taxi?") is no colour's: "No, it's silver." is
+  a silver car and no taxi.
 - An answer in two parts, one that answers the prompt on its own and a rest that names only
   other things, is read part by part (`ConceptExtractor._elliptical_split`): "There is. I can
   also see some trees." asserts the prompt's concept as "There is." does, and "I can see some
@@ -95,6 +98,9 @@ in `operators.verdicts.questions`):
 - A subject pronoun opening an answer ("It is turning right.", "They are waiting at the
   curb.") is the question's definite concept ("What is the car on the right doing?"), which the
   answer then asserts; after "Is there a truck?", "It looks like a bus." asserts no truck.
+  So are "its" or "their" opening a clause before anything is named ("Can't tell, its brake
+  lights ...") and "they", "he" or "she" opening one after a doubt ("Hard to say - they're
+  facing away.").
 - A no that names kinds of what was asked denies those kinds, not their class: "Do you see any
   emergency vehicles?" "No ambulances or fire trucks." leaves other vehicles as they are.
 - "Only" or "just" a thing not asked about is a no to what was asked: "Is anyone on the

@@ -39,7 +39,8 @@ the words around a concept in `operators.verdicts.clauses`):
   colour ("a light above the intersection, and it is green" is a green light), else to the
   prompt's concepts. A shade between the copula and the colour ("is navy blue", "is dark blue")
   does not hide it. "has a red colour" (or paint, finish) says the same, and so does a
-  participle after a comma ("One traffic light, showing green."). A colour that opens a
+  participle after a comma ("One traffic light, showing green."), given to the subject that
+  can take it ("A set of signals hangs above the junction, showing amber."). A colour that opens a
   noun phrase after the copula is that noun's: in "In front of the car is a white box truck" the
   truck is white, not the car. A colour just before a synonym counts too ("a grey SUV", "a
   red-coloured car"). The coloured concept replaces the plain one when the vocabulary has it
@@ -66,7 +67,8 @@ the words around a concept in `operators.verdicts.clauses`):
   noun ("a dry road", "the road has been cleared") denies the state, and a participle right
   after its noun is its state ("cars parked along the curb"), as is a state after a comma that
   closes its item ("Two-lane road, wet"), a label's value ("Road: wet") or one after "both" or
-  "all" ("Two cars, both parked.").
+  "all" ("Two cars, both parked."); a coloured car followed by "parked" ("a red car parked by
+  the hydrant") is a parked car too, as "A red car is parked." is.
 - Negation. A concept inside the scope of a negator ("no", "not", "none", "zero", "without", "n't",
   ...) is recorded as *denied*, not as named: the text asserts its absence. The scope runs from the
   negator to the end of its clause, not over a fixed number of words, because lists run long ("I
@@ -85,18 +87,24 @@ the words around a concept in `operators.verdicts.clauses`):
   nor named: some of its kind may be there, and often the answer has just named one. So is a negated
   class the answer names a kind of as there ("Several trucks are in the right lane; the left lane is
   free of vehicles."). A negated seeing with a manner adverb ("I can't see the light clearly") says
-  how well, not whether: it is a cannot-tell. "Tonight" after a no is a time, not a thing
-  denied ("no moon tonight").
+  how well, not whether: it is a cannot-tell, and so is a subject "not clearly visible"; one
+  "not fully visible" is there, in part (`clauses.negated_presence_adverb`). "Tonight" after a
+  no is a time, not a thing denied ("no moon tonight"). A condition or what hinders seeing named
+  as the circumstance of a doubt ("hard to tell in this glare") is there.
 - Lists and tables. A concept that opens its line or list item and is followed by a mark (":",
   "?", a dash, "(", "|") takes the value after it: "Bus: no", "buses - absent", "| bus | no |",
   "Pedestrians? None." deny it, "Car (black)" colours it. A negated heading of presence ("Not
-  visible: buses, trucks.", "Absent: truck, bicycle") negates the list after its colon; one that
-  says something else ("Nothing unusual: a few cars") does not.
+  visible: buses, trucks.", "Not in view: bus.", "Absent: truck, bicycle") negates the list
+  after its colon; one that says something else ("Nothing unusual: a few cars") does not. A
+  counted entry takes its value too ("* 1 traffic light (green)").
 - Counts. A number names the concept it counts ("two pedestrians", "2 cars", "around six
   cones"); "zero", "0", "none" and "no" are negators, so "no buses" and "zero buses" deny. A
   numbered list's marker ("1. A car") counts nothing.
 - A plain concept named beside its coloured form ("a black car ... a sedan") is dropped: the
   coloured one's check covers it, and the coloured one stays (`MentionFinder._split`).
+- Parts and likenesses. A sign on a vehicle's roof is its own, no road sign; bare "markings",
+  with a vehicle asked about and no word of the road's surface in their sentence, are the
+  vehicle's, not lane markings (`ROAD_SURFACE_WORDS`).
 """
 
 from __future__ import annotations

@@ -52,7 +52,10 @@ Polarity = Literal["affirm", "deny"]
 def yes_or_no(toks: list[str], all_toks: list[str], mentioned: bool, named: bool,
               denied: bool, negated: bool) -> Polarity | None:
     """Whether an answer says yes, no or neither (module docstring): its opening word
-    ("Yes", "Nope", "Probably not", "Without a doubt"), else what it says of what it names
+    ("Yes", "Nope", "Probably not", "Without a doubt") or clause (a hedged or counted yes:
+    "Could be -", "Seems so -", "Some,", "A big one ...", "Only at the edges"; a hedged no:
+    "I believe not,", "Not that I can see -", "Not a drop", "They aren't - they're ..."), else
+    what it says of what it names
     (only denials: a no), else a count, "there is one" or "I think so" (a yes), else "it is
     empty" (a no); a verdict said as such ("I'd say yes.", "That would be a no.",
     `verdict_said`) gives its yes or no. `toks` are without breaks, `all_toks` with them."""
