@@ -432,9 +432,8 @@ class ConceptExtractor(MentionFinder):
         """An answer that names concepts: those, plus what its yes or no says of the
         prompt's. `toks` are the answer's tokens without breaks, `all_toks` with them."""
         question = self._question(prompt.text)
-        if polarity == "deny" and question.kind_asked():
+        if polarity == "deny" and (kind := question.kind_asked()):
             # "Is the car a taxi?" "No, it's silver.": "it" is the car, which is no taxi
-            kind = question.kind_asked()
             mentions = [m for m in mentions if not (m.inherited and uncoloured(m.concept) in kind)]
         named, denied = self._split(mentions)
         notes = tuple(f"the colour {m.colour!r} goes with {m.concept!r}"
