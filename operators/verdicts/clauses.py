@@ -95,6 +95,8 @@ from drivexplain.operators.verdicts.lexicon import (
     PART_OWNERS,
     PART_VEHICLES,
     PART_WORDS,
+    PARTIAL_AMOUNT_FILLER,
+    PARTIAL_AMOUNTS,
     PARTLY_SEEN,
     PAST_COPULAS,
     PERCEIVING,
@@ -320,6 +322,8 @@ def predicate_colour(toks: list[str], copula: int) -> int | None:
         return None  # "black and white": no one colour
     if toks[copula] == "'s" and after not in BREAKS and after not in CLAUSE_WORDS:
         return None  # a possessive: in "the car's red light" the red is the light's
+    if after == "with" and state_at(toks, j) is not None:
+        return None  # "the road is white with snow" says its state, not its colour
     return j
 
 
@@ -351,18 +355,23 @@ def conjoined_colour(toks: list[str], j: int, reach: int = 8) -> int:
 
 
 def state_at(toks: list[str], j: int) -> tuple[str, int] | None:
-    """The state said at `j` ("wet", "slick", "covered in snow", "covered in slush") and the
-    index after it, else None."""
+    """The state said at `j` ("wet", "slick", "covered in snow", "covered in slush", "shiny
+    with water") and the index after it, else None. A word that says only how a surface looks
+    ("shiny", "white") says its state with the substance it is that way with, and only then:
+    "the road is shiny" is no wet road, "the road is shiny with water" is."""
     if j < len(toks) and toks[j] in STATES:
         return STATES[toks[j]], j + 1
     for phrase, state in STATE_PHRASES.items():
         if tuple(toks[j : j + len(phrase)]) == phrase:
             return state, j + len(phrase)
-    if toks[j : j + 1] == ["covered"] and toks[j + 1 : j + 2] in (["in"], ["with"]):
+    covered = toks[j : j + 1] == ["covered"] and toks[j + 1 : j + 2] in (["in"], ["with"])
+    if covered or toks[j + 1 : j + 2] == ["with"]:
         k = j + 2  # "covered with a thin layer of snow", "covered in slush"
         while k < len(toks) and toks[k] in COVER_FILLER:
             k += 1
-        if k < len(toks) and toks[k] in COVERING:
+        if k < len(toks) and toks[k] in COVERING and (
+                covered or k + 1 == len(toks) or toks[k + 1] in BREAKS
+                or toks[k + 1] in PREPOSITIONS):
             return COVERING[toks[k]], k + 1
     return None
 
@@ -461,6 +470,18 @@ def pronoun_no(toks: list[str]) -> int:
     if toks[1] in NEGATED_COPULAS or toks[1] in ("don't", "doesn't", "didn't"):
         return 2
     return 3 if toks[1] in ("'s", "'re", "is", "are") and toks[2:3] == ["not"] else 0
+
+
+def there_is_not(toks: list[str]) -> int:
+    """The length of a short no that opens the answer with "there" ("There isn't", "There
+    aren't any", "There's not one"), else 0: "There isn't, but there are cars." denies what
+    "Is there a tram?" asks about as "No, but there are cars." does. Whether a break follows
+    is the caller's to check."""
+    if toks[:1] != ["there"] or len(toks) < 2:
+        return 0
+    n = 2 if toks[1] in NEGATED_COPULAS else 3 if toks[1] in ("'s", "'re", "is", "are") and \
+        toks[2:3] == ["not"] else 0
+    return n + 1 if n and toks[n : n + 1] in (["any"], ["one"]) else n
 
 
 def kind_in_doubt(toks: list[str]) -> bool:
@@ -1307,6 +1328,19 @@ def one_of_those_asked(all_toks: list[str]) -> bool:
     if rest[:1] == ["the"]:
         rest = rest[1:]
     return rest[:1] == ["one"] and (len(rest) == 1 or rest[1] in BREAKS)
+
+
+def partial_amount_after(toks: list[str], only: int) -> bool:
+    """Whether the "only" or "just" at `only` is followed by a part or a little of something
+    ("Only a sliver at the top.", "Only a light dusting on the parked cars."; `PARTIAL_AMOUNTS`)
+    rather than by another thing ("Only a dog."): a little of the thing asked about is some of
+    it. `toks` are without breaks."""
+    i = only + 1
+    if toks[i : i + 1] not in (["a"], ["an"]):
+        return False
+    while i < len(toks) and toks[i] in PARTIAL_AMOUNT_FILLER:
+        i += 1
+    return i < len(toks) and toks[i] in PARTIAL_AMOUNTS
 
 
 def bounds_only(toks: list[str]) -> bool:

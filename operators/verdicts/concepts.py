@@ -141,6 +141,7 @@ from drivexplain.operators.verdicts.clauses import (
     one_of_those_asked,
     only_opening,
     own_colours,
+    partial_amount_after,
     present_elsewhere,
     pronoun_place,
     question_scopes,
@@ -340,11 +341,10 @@ class ConceptExtractor(MentionFinder):
         if polarity is None and only is not None and named:
             if one_of_those_asked(all_toks) or toks[only + 1 : only + 2] in (
                     ["its"], ["their"], ["partially"], ["partly"], ["half"], ["barely"]) or \
-                    toks[only + 1 : only + 3] in (["a", "sliver"], ["a", "glimpse"],
-                                                  ["a", "corner"], ["a", "part"]):
+                    partial_amount_after(toks, only):
                 # "Are there pedestrians?" "Just the one, near the bus."; "Is there a bicycle?"
                 # "Only its front wheel is visible behind the car."; "Only partially, ...";
-                # "Can you see the sky?" "Only a sliver at the top - buildings block it."
+                # "Is there any snow?" "Only a light dusting on the parked cars."
                 polarity = "affirm"
             elif not any(same_thing(c, n) or kind_of(n, c) or (c == "pedestrian" and n in PERSONS)
                          for c in prompt.concepts for n in named):

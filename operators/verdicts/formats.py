@@ -46,28 +46,29 @@ _ECHOED_TURN = re.compile(r"^.*\[/INST\]", re.S | re.I)
 # What a chat model frames its answer with, removed where more text stands beside it: an
 # acknowledgment or a filler before it ("Sure!", "Certainly.", "Well,", "Okay, so", "In short,",
 # "To answer your question:", "Honestly,", "Actually,", "I think", "Thanks for the question!",
-# "Hi!", "Sorry,", "I can help with that."; "Sure." alone is a yes, "Certainly not." a no), the
-# evidence it rests on ("Based on the image,", "From what I can see,", "As you can see,",
-# "Looking closely,"), a label ("Answer:", "**Final answer:**", "The answer is:", "The answer:",
-# "Answer -", "TL;DR:", a "### Answer" heading), and a closing courtesy, disclaimer or
-# confidence ("Hope this helps!", "Let me know if you need anything else.", "That's all I can
-# see.", "Drive safely!", "Please note that I am an AI ...", "Confidence: 85%"; alone, it is no
-# answer).
+# "Hi!", "Sorry,", "I can help with that.", "Let me check...", "Clearly,"; "Sure." alone is a
+# yes, "Certainly not." a no), the evidence it rests on ("Based on the image,", "From what I can
+# see,", "As you can see,", "Looking closely,"), a label ("Answer:", "**Final answer:**", "The
+# answer is:", "The answer:", "Answer -", "TL;DR:", "Observation:", a "### Answer" heading), and
+# a closing courtesy, disclaimer or confidence ("Hope this helps!", "Let me know if you need
+# anything else.", "That's all I can see.", "Drive safely!", "Stay safe on the road.",
+# "Thanks!", "Please note that I am an AI ...", "Confidence: 85%"; alone, it is no answer).
 _ACKNOWLEDGMENT = re.compile(
     r"^\s*(?:(?:okay|ok|alright|well),?\s+so,?|so,"
     r"|(?:sure(?: thing)?|certainly|of course|okay|ok|alright|all right|absolutely"
-    r"|great question|good question|happy to help|well|hmm+|um+|uh+"
+    r"|great question|good question|interesting question|happy to help|well|hmm+|um+|uh+"
     r"|thanks? (?:you )?for (?:the|your) question|sorry|great|hi|hello|hey|hi there)\s*[!.,]"
     # a sentence that only announces the answer: "The image shows the following.", "I can help
     # with that.", "Let me look at the image."
     r"|(?:the image shows the following|here(?:'s| is) what i (?:can )?see"
     r"|i can help with that|let me (?:take a )?look(?: at (?:the|this) (?:image|picture|frame))?"
-    r"|let me (?:check|see|analy[sz]e (?:the|this) (?:image|picture|frame))|let's see)\s*[.!:]"
+    r"|let me (?:check|see|think|analy[sz]e (?:the|this) (?:image|picture|frame))|let's see)"
+    r"\s*(?:[.!:]+|\u2026)"
     r"|(?:in short|in summary|to summari[sz]e|to sum up|overall|simply put|in conclusion"
     r"|to answer your question|in answer to your question)\s*[,:]"
     # a stance or a time said before the answer: "Honestly, no.", "Currently, none."
     r"|(?:honestly|frankly|candidly|truthfully|to be honest|basically|essentially|admittedly"
-    r"|actually|to be (?:precise|exact|clear|fair)"
+    r"|actually|to be (?:precise|exact|clear|fair)|clearly|obviously|evidently|to my eyes?"
     r"|unfortunately|fortunately|interestingly|currently|presently|right now|at the moment"
     r"|at present|as of now|for now)\s*,"
     # an opinion said before the answer: "I think yes, ...", "I believe the car is red.",
@@ -97,7 +98,8 @@ _EVIDENCE = re.compile(
     r"|looking (?:more )?(?:closely|carefully))\s*,\s+(?=\S)", re.I)
 _LABEL = re.compile(
     r"^\s*(?:(?:\*\*)?(?:(?:final|short|my)\s+)?(?:answer|response|reply|output|assistant"
-    r"|gpt|bot|a|tl;?dr)(?:\*\*)?\s*:|the (?:final |short )?answer(?: is)?\s*:"
+    r"|gpt|bot|a|tl;?dr|observation|conclusion|verdict)(?:\*\*)?\s*:"
+    r"|the (?:final |short )?answer(?: is)?\s*:"
     r"|(?:answer|response)\s+[-\u2013\u2014]\s"
     r"|#+\s*(?:(?:final|short)\s+)?answer\s*\n)\s*(?:\*\*)?\s*(?=\S)", re.I)
 # Emphasis around an opening yes or no alone: "**No**. It appears to be parked."
@@ -109,6 +111,18 @@ _EMPHASISED = re.compile(
 # Emoji, which name nothing the reader knows ("Of course. \U0001F697" is "Of course."); check
 # marks and crosses, a yes and a no, are read as words (`lexicon.CHECK_MARKS`) and stay.
 _EMOJI = re.compile("[\U0001F000-\U0001FAFF\u2600-\u26FF\uFE0F\u200D]")
+# A smiley closing the answer: "Of course. :)"
+_EMOTICON = re.compile(r"\s+[:;]-?[)D]\s*$")
+# A check mark or a cross before the word it stands for ("\u274c No, on the road."), which says
+# it once, not twice.
+_MARKED_YES_NO = re.compile("^\\s*(?:[\u2705\u2714\u2713\u2611]\\s*(?=yes\\b)"
+                            "|[\u274c\u274e\u2716\u2717\u2718]\\s*(?=no\\b))", re.I)
+# Full-width punctuation, as models trained on Chinese text write it in English answers: "No
+# buses\u3002"
+_FULL_WIDTH = str.maketrans({"\u3002": ". ", "\uff0c": ", ", "\uff1a": ": ", "\uff1b": "; ",
+                             "\uff01": "! ", "\uff1f": "? ", "\uff0e": ". "})
+# A Markdown block quote around the whole answer: "> No, there's no bus."
+_BLOCK_QUOTE = re.compile(r"^[ \t]*>[ \t]?", re.M)
 # Spaces typed twice, which the patterns here would not match: "Sorry,  I meant black."
 _SPACES = re.compile(r"[ \t]{2,}")
 # A line broken after a comma, which goes on with its sentence ("No,\nit's stopped."); a
@@ -135,7 +149,8 @@ _COURTESY = re.compile(
     r"(?:^|(?<=\S)\s+)(?:(?:i )?hope (?:this|that) (?:helps|answers your question)[!.]?"
     r"|(?:let me know|feel free to ask) if you (?:need|have|want|would like|'d like) (?:anything"
     r"|any|more) ?(?:else|more|other|further|details|information)?[^.!?]*[.!?]?"
-    r"|(?:drive|stay) safe(?:ly)?[.!]*"
+    r"|(?:drive|stay) safe(?:ly)?(?: on the road| out there)?[.!]*|safe travels[.!]*"
+    r"|thanks?(?: you)?[.!]*|cheers[.!]*|glad (?:i could|to) help[.!]*"
     # a disclaimer or a note on the image's quality closing the answer: "Please note that I am
     # an AI and may make mistakes.", "Note: the image quality is low."
     r"|(?:(?:please )?note(?: that|:)\s*|(?<=[.!?]\s)|(?<=[.!?]\s\s))i(?:'m| am) (?:just )?an"
@@ -355,11 +370,17 @@ def unframed(answer: str) -> str:
     """`answer` without a chat model's framing around it (`_ACKNOWLEDGMENT`, `_EVIDENCE`,
     `_EVIDENCE_AFTER`, `_LABEL`, `_COURTESY`, `_BULLET`), the quotes or emphasis around all
     of it, without emoji or "in the image" closing a clause (`_IN_THE_IMAGE_AFTER`), with
-    its spaces single (no-break ones too), a line broken after a comma joined, a yes or no
-    said twice said once and what follows a yes or no in brackets as after a comma: "Sure!
+    its spaces single (no-break ones too), full-width punctuation as ASCII, a line broken
+    after a comma joined, a yes or no said twice, or after the mark that stands for it, said
+    once, what follows a yes or no in brackets as after a comma, and without a Markdown block
+    quote's marks or a closing smiley: "Sure!
     Based on the image, no. Hope this helps!" is "no.", and so are "Answer: Answer: no",
     '"No."', "*No.*" and "No (see image)."; "No,\nit's stopped." is "No, it's stopped."."""
-    text = _EMOJI.sub("", answer).replace("\u00a0", " ").strip()
+    text = _EMOJI.sub("", answer.translate(_FULL_WIDTH)).replace("\u00a0", " ").strip()
+    if text.startswith(">") and all(line.lstrip().startswith(">")
+                                    for line in text.splitlines() if line.strip()):
+        text = _BLOCK_QUOTE.sub("", text).strip()
+    text = _MARKED_YES_NO.sub("", _EMOTICON.sub("", text))
     text = _SPACES.sub(" ", _COMMA_LINE_BREAK.sub(", ", text))
     if _IMAGE_NOUNS.search(text):
         text = _IN_THE_IMAGE_AFTER.sub(_unless_placing, text)

@@ -465,6 +465,14 @@ NOT_ANSWERS = frozenset({"yet", "really", "currently", "now", "anymore"})
 # What "Not a" opens a no with, as a clause of its own: "Not a drop - but the clouds are low.",
 # "Not a soul, only parked cars."
 NOT_A_ANSWERS = frozenset({"drop", "soul", "trace", "flake", "single"})
+# A part or a little of the thing asked about, after "only" or "just": "Can you see the sky?"
+# "Only a sliver at the top.", "Is there any snow?" "Only a light dusting on the parked cars.".
+# Words of `PARTIAL_AMOUNT_FILLER` may stand before it ("a thin layer").
+PARTIAL_AMOUNTS = frozenset({"sliver", "glimpse", "corner", "part", "dusting", "layer", "film",
+                             "sprinkling", "smattering", "trace", "touch", "hint", "bit",
+                             "patch", "patches", "coating", "sheen"})
+PARTIAL_AMOUNT_FILLER = frozenset({"a", "an", "light", "thin", "small", "tiny", "slight",
+                                   "faint", "little"})
 # Hedged answer words: a hedged claim is the claim, so "Possibly, near the crosswalk." says yes
 # to the question as "Yes, near the crosswalk." does; "Probably not." says no.
 HEDGED_OPENERS = frozenset({"possibly", "possible", "probably", "likely", "maybe", "perhaps",

@@ -22,6 +22,7 @@ from drivexplain.operators.verdicts.clauses import (
     says_not_so,
     says_so,
     so_said_first,
+    there_is_not,
     there_is_one,
 )
 from drivexplain.operators.verdicts.lexicon import (
@@ -89,6 +90,9 @@ def yes_or_no(toks: list[str], all_toks: list[str], mentioned: bool, named: bool
     if polarity is None and n and all_toks[n : n + 1] and all_toks[n] in BREAKS and \
             all_toks[n + 1 : n + 2] and all_toks[n + 1] in SUBJECT_PRONOUNS:
         polarity = "deny"  # "They aren't - they're all stopped at the red light."
+    n = there_is_not(all_toks)
+    if polarity is None and n and (len(all_toks) == n or all_toks[n] in BREAKS):
+        polarity = "deny"  # "There isn't, but there are tram tracks in the road."
     if polarity is None and ((denied and not named) or (not mentioned and negated)
                              or denies_one(all_toks)) and not (
             first in UNSURE_WORDS and all_toks[1:2] and all_toks[1] in BREAKS):

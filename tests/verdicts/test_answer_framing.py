@@ -1,7 +1,8 @@
 """Chat models frame their answers; the framing must not change what an answer is read to say.
 
 Every held-out answer the reader reads right (`tests/data/held_out_answers.jsonl`, lines not
-marked unsupported) is read again inside each framing below, as chat VLMs write them: an
+marked unsupported) is read again inside each framing below (a fixed quarter of them per
+framing in the default suite, every one under `-m slow`), as chat VLMs write them: an
 acknowledgment or a filler before it ("Sure! No.", "Okay, so no."), the evidence it rests on
 ("Based on the image, no."), a label ("Answer: no", "The answer is: no", "### Answer\nNo."), a
 summing up ("In short, no.", "To answer your question: no."), a bullet ("- No."), a closing
@@ -28,8 +29,14 @@ an apology or an offer to help ("I can help with that. Let me look at the image.
 a truck." had put the bus in the frame), with a closing wish, offer, disclaimer, note on the
 image's quality or confidence after it ("Nope.\n\nConfidence: 85%" had put the bus in the frame;
 "Of course. Note: the image quality is low." had lost it), with "The answer:" or "Answer -"
-before it ("The answer: No, on the road." had lost the pedestrian), and with its yes or no in
-bold ("**No**. It appears to be parked ..." had lost the truck). Each must give the line's own
+before it ("The answer: No, on the road." had lost the pedestrian), with its yes or no in
+bold ("**No**. It appears to be parked ..." had lost the truck), after "Observation:", "Let me
+check...", "To my eye,", "Clearly," or "Interesting question." ("Observation: Nope." had put the
+bus in the frame), with "Thanks!", "Cheers!", "Stay safe on the road." ("Nope. Stay safe on the
+road." had put the road in it) or a smiley after it ("Of course. :)" had read as nothing), with
+a check mark or a cross before the yes or no it stands for ("\u274c No, on the road." had lost
+the pedestrian), with full-width stops ("... a bus\u3002 The vehicles present are cars\u3002"
+had denied the cars) and as a Markdown block quote. Each must give the line's own
 expected reading. Before `formats.unframed`, "Sure! I don't think so." read as a yes and "Based
 on the image, nope." put the bus it denied in the frame. Each question is also asked again as
 chat templates and benchmarks wrap it, or after a preamble that asks nothing ("In this frame, is
@@ -41,6 +48,7 @@ took them off, "Is the car red? A. Yes B. No" had lost its colour, and "B" to it
 from __future__ import annotations
 
 import re
+import zlib
 from collections.abc import Callable
 
 import pytest
@@ -121,6 +129,19 @@ FRAMINGS: dict[str, Callable[[str], str]] = {
     "the answer:": lambda a: "The answer: " + a,
     "answer dash": lambda a: "Answer - " + a,
     "a bold yes or no": lambda a: re.sub(r"^(Yes|No)\b", r"**\1**", a),
+    "an observation": lambda a: "Observation: " + a,
+    "let me check": lambda a: "Let me check... " + a,
+    "to my eye": lambda a: "To my eye, " + a[:1].lower() + a[1:],
+    "clearly first": lambda a: "Clearly, " + a[:1].lower() + a[1:],
+    "an interesting question": lambda a: "Interesting question. " + a,
+    "thanked after": lambda a: a + " Thanks!",
+    "cheers after": lambda a: a + " Cheers!",
+    "stay safe on the road": lambda a: a + " Stay safe on the road.",
+    "a mark before its word": lambda a: re.sub(r"^Yes\b", "\u2705 Yes",
+                                               re.sub(r"^No\b", "\u274c No", a)),
+    "a smiley after": lambda a: a + " :)",
+    "full-width stops": lambda a: re.sub(r"(?<![.\d])\.(?=\s|$)", "\u3002", a),
+    "a block quote": lambda a: "\n".join("> " + line for line in a.split("\n")),
 }
 # What a chat template or a benchmark wraps the question in.
 PROMPT_FRAMINGS: dict[str, Callable[[str], str]] = {
@@ -155,6 +176,22 @@ ASKED_YES_OR_NO = [c for c in READ_RIGHT if re.match(
     and not options(c["prompt"])]
 
 
+# The default suite reads a fixed quarter of the lines in each framing, a different quarter per
+# framing, so that every line is read in about a quarter of them; `-m slow` reads every line in
+# every framing.
+SHARES = 4
+SCOPES = [pytest.param(False, id="a-quarter"), pytest.param(True, id="every-line",
+                                                             marks=pytest.mark.slow)]
+
+
+def _lines(cases: list[dict], name: str, every_line: bool) -> list[dict]:
+    """The cases a framing reads: all of them, or the quarter its name's CRC picks."""
+    if every_line:
+        return cases
+    share = zlib.crc32(name.encode()) % SHARES
+    return [c for c in cases if c["id"] % SHARES == share]
+
+
 @pytest.fixture(scope="module")
 def extractor() -> ConceptExtractor:
     return ConceptExtractor(load_vocabulary("configs/vocabulary.yaml"))
@@ -172,11 +209,14 @@ def _read_as_expected(extractor: ConceptExtractor, readings: list[tuple[dict, st
     assert not wrong, f"{len(wrong)} readings changed:\n" + "\n".join(wrong[:20])
 
 
+@pytest.mark.parametrize("every_line", SCOPES)
 @pytest.mark.parametrize("framing", FRAMINGS)
-def test_framing_leaves_the_reading(extractor: ConceptExtractor, framing: str) -> None:
+def test_framing_leaves_the_reading(extractor: ConceptExtractor, framing: str,
+                                    every_line: bool) -> None:
     frame = FRAMINGS[framing]
-    assert len(READ_RIGHT) > 2000
-    _read_as_expected(extractor, [(c, c["prompt"], frame(c["answer"])) for c in READ_RIGHT])
+    cases = _lines(READ_RIGHT, framing, every_line)
+    assert len(cases) > (2000 if every_line else 500)
+    _read_as_expected(extractor, [(c, c["prompt"], frame(c["answer"])) for c in cases])
 
 
 def test_the_framing_alone_says_nothing(extractor: ConceptExtractor) -> None:
@@ -193,9 +233,10 @@ def test_the_framing_alone_says_nothing(extractor: ConceptExtractor) -> None:
         assert (read.concepts, read.denied) == ((), ()), answer
 
 
+@pytest.mark.parametrize("every_line", SCOPES)
 @pytest.mark.parametrize("framing", PROMPT_FRAMINGS)
-def test_the_question_is_read_inside_its_framing(extractor: ConceptExtractor,
-                                                  framing: str) -> None:
+def test_the_question_is_read_inside_its_framing(extractor: ConceptExtractor, framing: str,
+                                                  every_line: bool) -> None:
     """The same answers, to their question wrapped as chat templates and benchmarks wrap it:
     "<image>\nIs the car red?" asks what "Is the car red?" asks, and its "Nope." denies the red
     car, not the car (`formats.question_text`)."""
@@ -204,31 +245,37 @@ def test_the_question_is_read_inside_its_framing(extractor: ConceptExtractor,
     if framing == "a preamble":
         # a prompt the model goes on from (Kosmos-2's "<grounding>An image of") takes none
         cases = [c for c in cases if not c["prompt"].startswith("<grounding>An image of")]
-    assert len(cases) > 1500
+    cases = _lines(cases, framing, every_line)
+    assert len(cases) > (1500 if every_line else 350)
     _read_as_expected(extractor, [(c, frame(c["prompt"]), c["answer"]) for c in cases])
 
 
+@pytest.mark.parametrize("every_line", SCOPES)
 @pytest.mark.parametrize("echo", ["{question} {answer}", "Q: {question}\nA: {answer}"])
-def test_an_echoed_question_is_not_the_answer(extractor: ConceptExtractor, echo: str) -> None:
+def test_an_echoed_question_is_not_the_answer(extractor: ConceptExtractor, echo: str,
+                                              every_line: bool) -> None:
     """A base model's completion, or a decoded prompt and answer, repeat the question first
     ("Is there a bus? Nope."); what the question names is not what the answer says is there
     (`formats.spoken` with the prompt)."""
-    cases = [c for c in READ_RIGHT if c["prompt"].endswith("?")]
-    assert len(cases) > 1500
+    cases = _lines([c for c in READ_RIGHT if c["prompt"].endswith("?")], echo, every_line)
+    assert len(cases) > (1500 if every_line else 350)
     _read_as_expected(extractor, [
         (c, c["prompt"], echo.format(question=c["prompt"], answer=c["answer"])) for c in cases])
 
 
+@pytest.mark.parametrize("every_line", SCOPES)
 @pytest.mark.parametrize("offered", YES_NO_OPTIONS)
-def test_yes_no_options_ask_nothing_more(extractor: ConceptExtractor, offered: str) -> None:
+def test_yes_no_options_ask_nothing_more(extractor: ConceptExtractor, offered: str,
+                                         every_line: bool) -> None:
     """A yes/no question with options that only say yes or no asks what the question asks:
     each answer reads as it does without them, and each letter as the word it stands for
     ("B" to "Is the car red? A. Yes B. No" as "No" to "Is the car red?")."""
     suffix = YES_NO_OPTIONS[offered]
-    assert len(ASKED_YES_OR_NO) > 1000
-    _read_as_expected(extractor, [(c, c["prompt"] + suffix, c["answer"]) for c in ASKED_YES_OR_NO])
+    cases = _lines(ASKED_YES_OR_NO, offered, every_line)
+    assert len(cases) > (1000 if every_line else 250)
+    _read_as_expected(extractor, [(c, c["prompt"] + suffix, c["answer"]) for c in cases])
     wrong = []
-    for case in ASKED_YES_OR_NO:
+    for case in cases:
         for word, letter in (("Yes", "A"), ("No", "B")):
             said = extractor.answer(word, extractor.prompt(case["prompt"]))
             chosen = extractor.answer(letter.lower() if offered == "lower case" else letter,
@@ -252,8 +299,10 @@ REMARKED = [c for c in READ_RIGHT if not re.match(
     r"(?:of course|absolutely|certainly|sure)\b", c["answer"], re.I) and "[" not in c["answer"]]
 
 
+@pytest.mark.parametrize("every_line", SCOPES)
 @pytest.mark.parametrize("remark", CLOSING_REMARKS)
-def test_a_closing_remark_leaves_the_reading(extractor: ConceptExtractor, remark: str) -> None:
+def test_a_closing_remark_leaves_the_reading(extractor: ConceptExtractor, remark: str,
+                                             every_line: bool) -> None:
     """A remark after the answer that names nothing and has no yes, no, colour, count or
     negation is not read (`ConceptExtractor._without_idle_tail`): "Hmm.\n\nNote: ..." had
     read as a yes, and "..., but yes. I may be wrong." had lost its yes."""
@@ -261,6 +310,7 @@ def test_a_closing_remark_leaves_the_reading(extractor: ConceptExtractor, remark
     # a sentence of its own after one that has ended; a line or a bracket after anything
     cases = REMARKED if tail[0] != " " or tail[1] == "(" else [
         c for c in REMARKED if c["answer"].rstrip().endswith((".", "!", "?"))]
-    assert len(cases) > 2000
+    cases = _lines(cases, remark, every_line)
+    assert len(cases) > (2000 if every_line else 500)
     _read_as_expected(extractor, [(c, c["prompt"], c["answer"].rstrip() + tail)
                                   for c in cases])
