@@ -42,11 +42,13 @@ from drivexplain.operators.verdicts.lexicon import (
     DEPICTION_MODIFIERS,
     DEPICTIONS,
     DISTANCE_WORDS,
+    DOUBTFUL_OPENERS,
     DRIVING_ACTIONS,
     EARLIER,
     EGO_OWNERS,
     EGO_VIEWS,
     ELSEWHERE_FILLER,
+    EMPHATICS,
     EMPTY_PLACES,
     EMPTY_WORDS,
     EXCEPTIONS,
@@ -59,6 +61,7 @@ from drivexplain.operators.verdicts.lexicon import (
     GROUP_NOUNS,
     HARD_WORDS,
     HEAD_MODIFIERS,
+    HEDGED_OPENERS,
     HEDGES,
     IMAGE_WORDS,
     IN_VIEW,
@@ -85,6 +88,7 @@ from drivexplain.operators.verdicts.lexicon import (
     NEGATORS,
     NO_DOUBT,
     NO_WORDS,
+    NOT_ANSWERS,
     ON_THE_ROOF,
     ONE_FILLER,
     ONLY_LEAD,
@@ -193,6 +197,23 @@ def says_not_so(toks: list[str]) -> bool:
                 head[i - 2] in ("don't", "doesn't", "not")):
             return len(toks) == i + 1 or toks[i + 1] not in ("many", "much", "far")
     return head[:3] == ["i", "doubt", "it"]
+
+
+def hedged_no_end(all_toks: list[str]) -> int:
+    """Where a hedged no that opens the answer as a clause of its own ends ("I don't think
+    so,", "Probably not -", "Not really.", "I doubt it,"): the index of the break after it,
+    else 0. Its negation is the answer's no; what follows it is read on its own ("I don't
+    think so, it's stopped." says what the bus is doing, as "No, it's stopped." does).
+    `all_toks` keep the breaks."""
+    end = next((i for i, t in enumerate(all_toks) if t in BREAKS), 0)
+    head = all_toks[:end]
+    if not head:
+        return 0
+    hedged = (len(head) <= 5 and says_not_so(head)) or (head[1:] == ["not"] and (
+        head[0] in HEDGED_OPENERS or head[0] in EMPHATICS)) or (
+        head[0] == "not" and len(head) == 2 and head[1] in NOT_ANSWERS) or (
+        head[0] in DOUBTFUL_OPENERS and len(head) == 1)
+    return end if hedged else 0
 
 
 def expletive_it(toks: list[str], i: int = 0) -> bool:
@@ -445,20 +466,22 @@ def subject_clause_start(toks: list[str], k: int) -> int:
     return clause_start(toks, opened) if opened >= 0 and toks[opened] == "," else begin
 
 
-def goes_on_about_it(toks: list[str], negated: bool) -> bool:
+def goes_on_about_it(toks: list[str], negated: bool, hedged: int = 0) -> bool:
     """Whether a no to a question about a given concept, with another concept named, goes on
     to say where it is or what it does, so that the concept is taken as there: "No, on the
-    road.", "No, it's stopped.", "No, just standing at the curb.", but not "No, the truck is."
-    (another subject) or "No, it isn't." (a denial). "Not yet" and "Not now" open as "No"
-    does ("Not yet; they are waiting at the curb.")."""
-    n = pronoun_no(toks)
+    road.", "No, it's stopped.", "No, its engine is running.", "No, just standing at the
+    curb.", but not "No, the truck is." (another subject) or "No, it isn't." (a denial). "Not
+    yet" and "Not now" open as "No" does ("Not yet; they are waiting at the curb."), and so
+    does a hedged no `hedged` words long (`hedged_no_end`: "I don't think so, on the
+    road.")."""
+    n = pronoun_no(toks) or hedged
     if (toks[:1] == ["not"] and toks[1:2] in (["yet"], ["now"])) or n:
         toks = ["no", *toks[n or 2 :]]  # "They aren't - they're all stopped." as "No, ..."
         negated = any(t in NEGATORS or t.endswith("n't") for t in toks[1:])
     rest = [t for t in toks[1:3] if t not in ("just", "only", "still", "merely")]
     return (len(toks) > 1 and not negated and bool(rest)
             and (rest[0] in PREPOSITIONS or rest[0] in SUBJECT_PRONOUNS
-                 or rest[0].endswith("ing")))
+                 or rest[0] in ("its", "their") or rest[0].endswith("ing")))
 
 
 def pronoun_no(toks: list[str]) -> int:

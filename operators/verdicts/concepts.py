@@ -134,6 +134,7 @@ from drivexplain.operators.verdicts.clauses import (
     expletive_it,
     generic_scopes,
     goes_on_about_it,
+    hedged_no_end,
     is_count,
     is_negator,
     kind_in_doubt,
@@ -468,7 +469,8 @@ class ConceptExtractor(MentionFinder):
                 denied = tuple(c for c in denied if c not in moved)
             else:
                 denied += told
-        elif (polarity == "deny" and (goes_on_about_it(toks, negated) or "also" in toks)) or (
+        elif (polarity == "deny" and (goes_on_about_it(toks, negated, hedged_no_end(all_toks))
+                                      or "also" in toks)) or (
                 polarity is None and not negated and toks[0] in PREPOSITIONS
                 and question.presupposed()):
             # "No, on the road." still has the pedestrian it was asked about, and so has
@@ -508,11 +510,13 @@ class ConceptExtractor(MentionFinder):
             # "No, the road is dry." denies the wet road, as "No." does, and so does "It is
             # dry; no rain has fallen."; "No, the car is blue." names the car in another
             # colour, so `restated` leaves it out, but there is one road: "Is the road
-            # snowy?" "No, but it is wet." denies the snowy road
+            # snowy?" "No, but it is wet." (or "I don't think so, but ...") denies the snowy
+            # road
             named += tuple(c for c in restated if c not in named)
             denied += tuple(restated.values()) + tuple(
                 form for plain, form in asked_attribute.items()
-                if plain in SINGLE_SURFACES and toks[0] in BARE_NO_WORDS
+                if plain in SINGLE_SURFACES and (toks[0] in BARE_NO_WORDS
+                                                 or hedged_no_end(all_toks))
                 and plain not in restated and form not in named and form not in denied
                 and any(n.endswith(" " + plain) for n in named))
         return Extraction(text, named, denied, "specific", polarity, source, notes)
@@ -573,8 +577,10 @@ class ConceptExtractor(MentionFinder):
         # "Is the bus still at the stop?" "No, the stop is empty." says the bus has gone, as
         # "No, it has left." does
         emptied = says_empty(all_toks)
-        if polarity == "deny" and question.presupposed() and len(toks) > 1 and not negated \
-                and not emptied:
+        negated_after = any(is_negator(all_toks, i)
+                            for i in range(hedged_no_end(all_toks), len(all_toks)))
+        if polarity == "deny" and question.presupposed() and len(toks) > 1 and \
+                not negated_after and not emptied:
             return Extraction(text, question.asked(prompt), (), "specific", polarity,
                               "inherited from the prompt",
                               ("a no that goes on to say what the concept is doing ('No, it's "

@@ -423,6 +423,14 @@ NEGATORS = frozenset(
      "lacking", "absence", "nary"}
 )
 YES_WORDS = frozenset({"yes", "yeah", "yep", "yup", "correct", "true", "affirmative"})
+# Short clauses that say yes, as the first clause of an answer that goes on to name other
+# things: "There is, on the left-hand pole.", "Looks that way, though the glare makes it hard
+# to be sure."
+SHORT_YES_CLAUSES = frozenset({
+    ("there", "is"), ("there", "are"), ("it", "is"), ("they", "are"), ("it", "does"),
+    ("they", "do"), ("i", "can"), ("i", "do"), ("looks", "that", "way"),
+    ("seems", "that", "way"), ("it", "looks", "that", "way"), ("it", "seems", "that", "way"),
+    ("looks", "like", "it"), ("seems", "like", "it"), ("it", "looks", "like", "it")})
 # Words that open an answer and take the polarity of what follows them: "Absolutely.",
 # "Definitely not."
 EMPHATICS = frozenset({"absolutely", "certainly", "definitely", "indeed", "sure", "surely",

@@ -42,6 +42,7 @@ from drivexplain.operators.verdicts.lexicon import (
     PLACE_PREPOSITIONS,
     QUESTION_VERBS,
     SEEING,
+    SHORT_YES_CLAUSES,
     SUBJECT_PRONOUNS,
     UNSURE_WORDS,
     YES_WORDS,
@@ -68,6 +69,7 @@ def yes_or_no(toks: list[str], all_toks: list[str], mentioned: bool, named: bool
     if first in EMPHATICS or first in HEDGED_OPENERS:  # "Absolutely.", "Probably not."
         polarity = "deny" if second in ("not", "no") or second in NO_WORDS else "affirm"
     if could_be(all_toks) or quantity_said(all_toks) or so_said_first(toks) or \
+            short_yes(all_toks) or \
             one_said(all_toks) or (
             first in ("only", "just") and second in PLACE_PREPOSITIONS):
         polarity = "affirm"  # "Only at the edges; the lanes themselves are clear."
@@ -98,10 +100,13 @@ def yes_or_no(toks: list[str], all_toks: list[str], mentioned: bool, named: bool
             first in UNSURE_WORDS and all_toks[1:2] and all_toks[1] in BREAKS):
         polarity = "deny"  # "Unclear - it has a light bar but no visible markings." is none
     rest = [t for t in toks if t not in APPROXIMATORS]
-    if all_toks[:1] == ["a"] and all_toks[1:2] and is_count(all_toks[1]) and (
-            len(all_toks) == 2 or all_toks[2] in BREAKS
-            or all_toks[2:4] in (["of", "them"], ["of", "those"])):
-        rest = rest[1:]  # "A couple, on the far sidewalk." and "A bunch of them" count as "Two."
+    a = next((i for i, t in enumerate(all_toks) if t not in APPROXIMATORS), 0)
+    if all_toks[a : a + 1] == ["a"] and all_toks[a + 1 : a + 2] and is_count(all_toks[a + 1]) \
+            and (len(all_toks) == a + 2 or all_toks[a + 2] in BREAKS
+                 or all_toks[a + 2 : a + 4] in (["of", "them"], ["of", "those"])):
+        # "A couple, on the far sidewalk.", "A bunch of them" and "Around a dozen, mostly
+        # waiting at the crossing." count as "Two." does
+        rest = rest[1:]
     number = rest[0] if rest else ""
     counted = is_count(number) and not list_marker(all_toks) and not negated and \
         not cannot_tell_at(toks, 0)  # "50/50." is no count
@@ -113,6 +118,17 @@ def yes_or_no(toks: list[str], all_toks: list[str], mentioned: bool, named: bool
     if polarity is None and says_empty(all_toks):
         polarity = "deny"
     return polarity
+
+
+def short_yes(all_toks: list[str]) -> bool:
+    """Whether the answer opens with a short yes as a clause of its own ("There is, on the
+    left-hand pole.", "It is, next to the bus.", "Looks that way, though ..."; alone, such a
+    clause is a yes by what it leaves to the question). `all_toks` are with breaks."""
+    end = next((i for i, t in enumerate(all_toks) if t in BREAKS), len(all_toks))
+    head = all_toks[:end]
+    if head[-2:] in (["from", "here"], ["to", "me"]):  # "Looks that way from here, ..."
+        head = head[:-2]
+    return tuple(head) in SHORT_YES_CLAUSES
 
 
 def could_be(all_toks: list[str]) -> bool:
