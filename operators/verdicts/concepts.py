@@ -164,6 +164,7 @@ from drivexplain.operators.verdicts.formats import (
 from drivexplain.operators.verdicts.lexicon import (
     AGREEMENT_FILLER,
     AMBIVALENT,
+    APPROXIMATORS,
     BARE_NO_WORDS,
     BREAKS,
     COLOURS,
@@ -174,6 +175,7 @@ from drivexplain.operators.verdicts.lexicon import (
     NON_ANSWER_WORDS,
     OPPOSITE_STATES,
     PERSONS,
+    PLACE_PREPOSITIONS,
     PLAIN_OPPOSITES,
     PREPOSITIONS,
     QUESTION_COPULAS,
@@ -347,11 +349,12 @@ class ConceptExtractor(MentionFinder):
                 # "Only its front wheel is visible behind the car."; "Only partially, ...";
                 # "Is there any snow?" "Only a light dusting on the parked cars."
                 polarity = "affirm"
-            elif not any(same_thing(c, n) or kind_of(n, c) or (c == "pedestrian" and n in PERSONS)
-                         for c in prompt.concepts for n in named):
+            elif not any(_is_asked(n, prompt) for n in named):
                 # "Is anyone on the crosswalk?" "Only a dog.": no one is; "Just a cyclist." says
                 # someone is, but "Is there a cyclist?" "Only pedestrians." that no cyclist is
                 polarity = "deny"
+        if polarity == "affirm" and self._counts_another(read_toks, mentions, prompt):
+            polarity = None  # "Is there a bus?" "Two cars." counts cars, not buses
         if polarity is None and not mentions and supposing and \
                 self._refine_colour(toks, prompt.concepts) == prompt.concepts:
             # "Assuming you mean the nearest car, silver." still gives the car's colour
@@ -396,6 +399,23 @@ class ConceptExtractor(MentionFinder):
         return self._placed_by_it(
             self._inherited_answer(text, toks, all_toks, prompt, polarity, negated),
             all_toks, prompt)
+
+    @staticmethod
+    def _counts_another(read_toks: list[str], mentions: Sequence[Mention],
+                        prompt: Extraction) -> bool:
+        """Whether the answer opens with a count of a concept the prompt does not ask about
+        ("Is there a bus?" "Two cars."): the count is of what it names, and says nothing of
+        what was asked. "Two of them, by the cars." counts what was asked."""
+        a = next((i for i, t in enumerate(read_toks) if t not in APPROXIMATORS
+                  and t not in BREAKS and t not in NON_ANSWER_WORDS), len(read_toks))
+        if read_toks[a : a + 2] == ["i", "count"]:
+            a += 2
+        if a >= len(read_toks) or not is_count(read_toks[a]) or not mentions:
+            return False
+        first = min(mentions, key=lambda m: m.start)
+        return a < first.start <= a + 3 and not any(
+            t in BREAKS for t in read_toks[a : first.start]) and not _is_asked(first.concept,
+                                                                               prompt)
 
     def _person_goes_on(self, all_toks: list[str], prompt: Extraction) -> bool:
         """Whether a clause after the first opens with "they", "he" or "she" for the definite
@@ -470,11 +490,12 @@ class ConceptExtractor(MentionFinder):
             else:
                 denied += told
         elif (polarity == "deny" and (goes_on_about_it(toks, negated, hedged_no_end(all_toks))
-                                      or "also" in toks)) or (
+                                      or "also" in toks or (named and question.asks_empty()))) or (
                 polarity is None and not negated and toks[0] in PREPOSITIONS
                 and question.presupposed()):
             # "No, on the road." still has the pedestrian it was asked about, and so has
-            # "On the sidewalk." to "Is the pedestrian on the sidewalk or on the road?"
+            # "On the sidewalk." to "Is the pedestrian on the sidewalk or on the road?"; "Is the
+            # sidewalk empty?" "Not quite - there's a dog ..." has the sidewalk
             named += tuple(c for c in question.asked(prompt)
                            if not any(same_object(c, n) for n in said))
         offered = question.coordinated(prompt) if only_opening(toks) is not None else \
@@ -667,7 +688,7 @@ class ConceptExtractor(MentionFinder):
         end = len(toks)
         while end > first.stop and toks[end - 1] in BREAKS:
             end -= 1
-        j = first.stop
+        j = self._past_place(toks, first.stop, end, mentions)
         while j < end and (toks[j] in STATE_FILLER or toks[j] in LINKING_VERBS):
             j += 1
         found = state_at(toks[:end], j)
@@ -684,6 +705,23 @@ class ConceptExtractor(MentionFinder):
                      first.concept), first.concept)
         stated = self._with_state(base, found[0])
         return None if stated == base else (base, stated, j, opposite)
+
+    @staticmethod
+    def _past_place(toks: list[str], j: int, end: int, mentions: Sequence[Mention]) -> int:
+        """Where a question's state is looked for after its subject: past a place that says
+        which one is meant ("Is the car on the left parked?", "Is the road ahead wet?", "Is
+        the road in front of us snowy?"), where a state or its opposite ends the question and
+        no other concept is named between; else `j`."""
+        if j >= end or toks[j] not in PLACE_PREPOSITIONS:
+            return j
+        for k in range(j + 1, end):
+            if any(j <= m.start < k for m in mentions) or toks[k] in BREAKS:
+                return j
+            found = state_at(toks[:end], k)
+            if (found is not None and found[1] == end) or (
+                    k + 1 == end and toks[k] in OPPOSITE_STATES):
+                return k
+        return j
 
     def _without_idle_tail(self, text: str, prompt: Extraction) -> str:
         """`text` without the sentences at its end that say nothing of the frame: a note, a
@@ -901,6 +939,13 @@ class ConceptExtractor(MentionFinder):
 # The most words an answer's opening sentence has that answers the prompt on its own ("Not as
 # far as I can tell.", "It's difficult to determine the colour.").
 _ELLIPTICAL_WORDS = 10
+def _is_asked(named: str, prompt: Extraction) -> bool:
+    """Whether a concept the answer names is one the prompt asks about, or a kind of one ("Is
+    there a vehicle?" "Two cars."; a child or a cyclist is someone)."""
+    return any(same_thing(c, named) or kind_of(named, c) or (c == "pedestrian" and named in PERSONS)
+               or one_of(named, HYPERNYMS.get(c, frozenset())) for c in prompt.concepts)
+
+
 # A sentence opening with these goes on with the one before ("Not yet. But one is waiting at
 # the curb."), so the two are read as one answer.
 _GOING_ON = (["but"], ["however"], ["although"], ["though"], ["yet"])

@@ -423,6 +423,8 @@ NEGATORS = frozenset(
      "lacking", "absence", "nary"}
 )
 YES_WORDS = frozenset({"yes", "yeah", "yep", "yup", "correct", "true", "affirmative"})
+# What a question asks of a place when it asks whether anything is on it: "Is the road clear?"
+EMPTINESS_WORDS = frozenset({"empty", "clear", "free", "deserted", "vacant", "unobstructed"})
 # Short clauses that say yes, as the first clause of an answer that goes on to name other
 # things: "There is, on the left-hand pole.", "Looks that way, though the glare makes it hard
 # to be sure."
@@ -469,7 +471,7 @@ A_FORTIORI = frozenset({("let", "alone"), ("much", "less"), ("still", "less"), (
 AMBIVALENT = frozenset({"and", "both", "half", "or", "but", "also", "kind", "of", "sort"})
 # Words after an opening "not" that make it a no on its own: "Not yet, but one is waiting.",
 # "Not really."
-NOT_ANSWERS = frozenset({"yet", "really", "currently", "now", "anymore"})
+NOT_ANSWERS = frozenset({"yet", "really", "currently", "now", "anymore", "quite", "exactly"})
 # What "Not a" opens a no with, as a clause of its own: "Not a drop - but the clouds are low.",
 # "Not a soul, only parked cars."
 NOT_A_ANSWERS = frozenset({"drop", "soul", "trace", "flake", "single"})

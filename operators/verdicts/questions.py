@@ -17,6 +17,7 @@ from drivexplain.operators.verdicts.lexicon import (
     BREAKS,
     COLOUR_NOUNS,
     DEFINITES,
+    EMPTINESS_WORDS,
     FRAME_CONDITIONS,
     HEAD_MODIFIERS,
     LIST_GLUE,
@@ -128,6 +129,17 @@ class Question:
         return (2 <= len(head) <= 3 and head[0] in QUESTION_VERBS and head[1] in DEFINITES
                 and all(t in HEAD_MODIFIERS for t in head[2:])
                 and bool(rest) and rest[0] not in PRESENCE_WORDS)
+
+    def asks_empty(self) -> bool:
+        """Whether the question asks whether a definite place is empty ("Is the sidewalk
+        empty?", "Is the road clear?"; `EMPTINESS_WORDS`): a no that names what is there
+        ("Not quite - there's a dog ...") has the place too, as what is on it."""
+        if not self.presupposed():
+            return False
+        rest = [t for t in self.toks[self.mentions[0].stop :] if t not in BREAKS
+                and t not in TIME_ADVERBS]
+        return rest[:1] != [] and rest[0] in EMPTINESS_WORDS and (
+            len(rest) == 1 or rest[1] in ("of", "now"))
 
     def partitive(self) -> bool:
         """Whether the question picks from a definite set it names first ("Are any of the

@@ -100,6 +100,8 @@ def yes_or_no(toks: list[str], all_toks: list[str], mentioned: bool, named: bool
             first in UNSURE_WORDS and all_toks[1:2] and all_toks[1] in BREAKS):
         polarity = "deny"  # "Unclear - it has a light bar but no visible markings." is none
     rest = [t for t in toks if t not in APPROXIMATORS]
+    if rest[:2] == ["i", "count"]:
+        rest = rest[2:]  # "I count five orange cones ..." counts as "Five orange cones ..."
     a = next((i for i, t in enumerate(all_toks) if t not in APPROXIMATORS), 0)
     if all_toks[a : a + 1] == ["a"] and all_toks[a + 1 : a + 2] and is_count(all_toks[a + 1]) \
             and (len(all_toks) == a + 2 or all_toks[a + 2] in BREAKS
