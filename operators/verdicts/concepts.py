@@ -410,7 +410,8 @@ class ConceptExtractor(MentionFinder):
                   and t not in BREAKS and t not in NON_ANSWER_WORDS), len(read_toks))
         if read_toks[a : a + 2] == ["i", "count"]:
             a += 2
-        if a >= len(read_toks) or not is_count(read_toks[a]) or not mentions:
+        if a >= len(read_toks) or not is_count(read_toks[a]) or not mentions or \
+                not prompt.concepts:
             return False
         first = min(mentions, key=lambda m: m.start)
         return a < first.start <= a + 3 and not any(
