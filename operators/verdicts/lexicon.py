@@ -423,6 +423,9 @@ NEGATORS = frozenset(
      "lacking", "absence", "nary"}
 )
 YES_WORDS = frozenset({"yes", "yeah", "yep", "yup", "correct", "true", "affirmative"})
+# Verbs after which a question's "if" means "whether": "Could you tell me if there's a bus?"
+ASKING_IF = frozenset({"tell", "know", "check", "see", "wonder", "ask", "say", "confirm",
+                       "determine", "verify"})
 # What a question asks of a place when it asks whether anything is on it: "Is the road clear?"
 EMPTINESS_WORDS = frozenset({"empty", "clear", "free", "deserted", "vacant", "unobstructed"})
 # Short clauses that say yes, as the first clause of an answer that goes on to name other

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from drivexplain.operators.verdicts.clauses import opens_condition
 from drivexplain.operators.verdicts.lexicon import (
+    ASKING_IF,
     BREAKS,
     COLOUR_NOUNS,
     DEFINITES,
@@ -154,11 +155,15 @@ class Question:
 
     def supposed(self) -> set[str]:
         """The prompt's concepts in a condition ("if the light turns red", "in case a bus
-        comes"): supposed, not said to be there, so no answer inherits them."""
+        comes"): supposed, not said to be there, so no answer inherits them. An "if" after a
+        verb of telling or knowing asks whether ("Can you tell me if there's a bus?")."""
         if "?" not in self.text:
             return set()  # "Say yes if there is a truck." sets the answer's words
         inside, opened = [False] * len(self.toks), False
         for i, t in enumerate(self.toks):
+            before = [w for w in self.toks[max(0, i - 2) : i] if w not in ("me", "us")]
+            if t == "if" and before[-1:] and before[-1] in ASKING_IF:
+                continue  # "Could you tell me if there's a bus?" asks whether there is one
             if opens_condition(self.toks, i):
                 opened = True
             elif t in BREAKS:

@@ -263,13 +263,15 @@ def about_ego(toks: list[str], first: int) -> bool:
     """Whether a question asks what the ego driver may or should do, not whether a concept is
     there: "Is it safe to proceed through the intersection?", "Should we stop at the
     crosswalk?", "Would a truck fit in that gap?". "Is it a bus?", "Can we see a bus?", "Do you
-    see a bus?" and "Are we in a tunnel?" ask about the concept; `first` is where the
-    question's first concept stands."""
+    see a bus?", "Do we have a bus here?" and "Are we in a tunnel?" ask about the concept;
+    `first` is where the question's first concept stands."""
     if len(toks) < 3 or toks[0] not in QUESTION_VERBS | EGO_MODALS:
         return False
     if toks[0] == "would" and toks[1] not in ("you", "there"):
         return True  # "Would a truck fit in that gap?" supposes one
     if toks[1] in ("we", "i"):  # "Are we in a tunnel?" asks about the tunnel
+        if toks[2] in ("have", "got") and toks[3:4] in (["a"], ["an"], ["any"], ["some"]):
+            return False  # "Do we have a bus here?" asks whether there is one
         return toks[2] not in SEEING and not (toks[0] in ("are", "am", "were")
                                               and toks[2] in LOCATING)
     return toks[1] == "it" and toks[2] not in ("a", "an", "the") and "to" in toks[3:first]

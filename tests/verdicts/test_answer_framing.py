@@ -155,6 +155,16 @@ PROMPT_FRAMINGS: dict[str, Callable[[str], str]] = {
     "short answer asked": lambda q: q + "\nAnswer the question using a single word or phrase.",
     "a preamble": lambda q: "In this frame, " + q[:1].lower() + q[1:],
 }
+# Other ways to ask "Is there a bus?", which ask the same.
+PRESENCE_QUESTIONS: dict[str, str] = {
+    "can you see": r"Can you see \1 \2?",
+    "do you see": r"Do you see \1 \2?",
+    "in the frame": r"Is there \1 \2 in the frame?",
+    "do we have": r"Do we have \1 \2 here?",
+    "could you tell me if": r"Could you tell me if there's \1 \2?",
+    "does the image contain": r"Does the image contain \1 \2?",
+}
+IS_THERE = re.compile(r"^Is there (an?|any) (.+)\?$")
 # Options a benchmark offers with a yes/no question, which ask nothing more than the question.
 YES_NO_OPTIONS = {
     "inline": " A. Yes B. No",
@@ -248,6 +258,19 @@ def test_the_question_is_read_inside_its_framing(extractor: ConceptExtractor, fr
     cases = _lines(cases, framing, every_line)
     assert len(cases) > (1500 if every_line else 350)
     _read_as_expected(extractor, [(c, frame(c["prompt"]), c["answer"]) for c in cases])
+
+
+@pytest.mark.parametrize("every_line", SCOPES)
+@pytest.mark.parametrize("asked", PRESENCE_QUESTIONS)
+def test_a_presence_question_asked_otherwise(extractor: ConceptExtractor, asked: str,
+                                             every_line: bool) -> None:
+    """The answers to "Is there a bus?" read the same to "Do we have a bus here?" (which had
+    read as a question about what the driver may do, so "Nope." denied nothing) and to "Could
+    you tell me if there's a bus?" (whose "if" had read as a condition)."""
+    cases = _lines([c for c in READ_RIGHT if IS_THERE.match(c["prompt"])], asked, every_line)
+    assert len(cases) > (800 if every_line else 180)
+    _read_as_expected(extractor, [(c, IS_THERE.sub(PRESENCE_QUESTIONS[asked], c["prompt"]),
+                                   c["answer"]) for c in cases])
 
 
 @pytest.mark.parametrize("every_line", SCOPES)
