@@ -163,6 +163,7 @@ PRESENCE_QUESTIONS: dict[str, str] = {
     "do we have": r"Do we have \1 \2 here?",
     "could you tell me if": r"Could you tell me if there's \1 \2?",
     "does the image contain": r"Does the image contain \1 \2?",
+    "do you think": r"Do you think there is \1 \2?",
 }
 IS_THERE = re.compile(r"^Is there (an?|any) (.+)\?$")
 # Options a benchmark offers with a yes/no question, which ask nothing more than the question.

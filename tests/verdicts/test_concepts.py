@@ -2052,6 +2052,8 @@ SEEN_READINGS = [
     ("Is there a bus?", "Two of them, by the cars.", {"bus", "car"}, set()),
     ("Are there any vehicles?", "Two cars.", {"car", "vehicle"}, set()),
     ("Is there a pedestrian?", "Two children.", {"child", "pedestrian"}, set()),
+    ("Would you say the road is wet?", "No, dry.", {"road"}, {"wet road"}),
+    ("Do you think the car that is parked is red?", "Yes.", {"parked car", "red car"}, set()),
     ("How many cones are on the road?",
      "I count five orange cones forming a taper into the left lane.", {"traffic cone", "road"},
      set()),
