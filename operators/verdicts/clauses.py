@@ -160,14 +160,16 @@ def no_doubt_at(toks: list[str], i: int) -> bool:
 
 def says_so(toks: list[str]) -> bool:
     """Whether the answer opens with a hedged yes ("I believe so", "it seems so"), or goes on
-    to one after saying it is unsure ("I'm not entirely certain, but it looks like one")."""
+    to one after saying it is unsure ("I'm not entirely certain, but it looks like one", "Hard
+    to be certain, but the light bar suggests it is")."""
     head = toks[:4]
     if any(t == "so" and i and head[i - 1] in SO_VERBS for i, t in enumerate(head)):
         return True
     if "but" not in toks:
         return False
     rest = toks[toks.index("but") + 1 :]
-    return rest[-3:] == ["looks", "like", "one"] or rest[-3:] == ["seems", "to", "be"] or \
+    return rest[-3:] in (["looks", "like", "one"], ["seems", "to", "be"], ["suggests", "it", "is"],
+                         ["suggests", "they", "are"]) or \
         any(t == "so" and i and rest[i - 1] in SO_VERBS for i, t in enumerate(rest))
 
 
@@ -860,16 +862,19 @@ def colour_before(toks: list[str], i: int) -> str | None:
 
 
 def head_licensed(toks: list[str], i: int) -> bool:
-    """Whether a colour-only head at `i` ("light", "signal") names its concept without a
-    colour of its own: where a car stops or someone crosses ("stopped at the light", "crossing
-    against the light"), a definite head whose colour is asked ("What colour is the light?",
+    """Whether a colour-only head at `i` ("light", "signal") names its concept without a colour of
+    its own: where a car stops or someone crosses ("stopped at the light", "crossing against the
+    light", "near the lights"), a definite head whose colour is asked ("What colour is the light?",
     "Is the light red?", "Is the signal green or red?", "Is the light green for us?", "Is the
-    nearest light on the left red?"). "is light green" (a shade) has no definite and stays a
-    colour word."""
+    nearest light on the left red?"). "is light green" (a shade) has no definite and stays a colour
+    word."""
     before = toks[i - 1] if i > 0 else ""
     if i >= 2 and toks[i - 2] in ("at", "against") and (before in DEFINITES
                                                        or before in ("a", "an")):
         return True
+    if i >= 2 and toks[i] == "lights" and before == "the" and toks[i + 1 : i + 2] != ["of"] \
+            and toks[i - 2] in ("near", "by", "past", "before", "approaching", "towards"):
+        return True  # "way down the road near the lights"
     k = i - 1  # "the nearest light", "the overhead signal"
     while k > 0 and toks[k] in HEAD_MODIFIERS:
         k -= 1
@@ -1063,13 +1068,13 @@ def partly_hidden(toks: list[str], k: int) -> bool:
 
 
 def present_elsewhere(toks: list[str]) -> bool:
-    """Whether, after a no, a clause says what was asked is there, elsewhere or in another
-    number than asked: "No, it's on the left.", "None on the left, but two on the right.",
-    "Zero; they are all on the sidewalk.", "No, but there is one on the sidewalk.", "Are there
-    two buses?" "No, just one." or "No, I see one.", "No, in the bike lane.", "No, it's two
-    lanes over.", "No, the nearest is about 30 m ahead." (`DISTANCE_WORDS`). A clause with a
-    negator says no such thing ("No, it isn't there.", "No, not one."), nor does one that says
-    what it is ("No, it's a truck.", "No, one truck."), nor one that says how ("No, with high
+    """Whether, after a no, a clause says what was asked is there, elsewhere or in another number
+    than asked: "No, it's on the left.", "None on the left, but two on the right.", "Zero; they are
+    all on the sidewalk.", "No, but there is one on the sidewalk.", "Are there two buses?" "No, just
+    one.", "No, just the two at the stop." or "No, I see one.", "No, in the bike lane.", "No, it's
+    two lanes over.", "No, the nearest is about 30 m ahead." (`DISTANCE_WORDS`). A clause with a
+    negator says no such thing ("No, it isn't there.", "No, not one."), nor does one that says what
+    it is ("No, it's a truck.", "No, one truck."), nor one that says how ("No, with high
     confidence.")."""
     if there_is_one(toks):
         return True
@@ -1098,6 +1103,8 @@ def present_elsewhere(toks: list[str]) -> bool:
         if toks[k : k + 1] == ["the"] and toks[k + 1 : k + 2] and toks[k + 1] in HEAD_MODIFIERS:
             # "the nearest is about 30 m ahead", "the next one is a block away": as "it is"
             subject, j = "it", k + 2 + (toks[k + 2 : k + 3] == ["one"])
+        elif toks[k : k + 1] == ["the"] and toks[k + 1 : k + 2] and is_count(toks[k + 1]):
+            subject, j = toks[k + 1], k + 2  # "No, just the two at the stop."
         else:
             subject, j = (toks[k] if k < len(toks) else ""), k + 1
         counted = is_count(subject)
