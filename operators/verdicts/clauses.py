@@ -79,6 +79,7 @@ from drivexplain.operators.verdicts.lexicon import (
     LOOKALIKES,
     LOOKING,
     MANNER,
+    MEANING_VERBS,
     MEASURES,
     MESSAGE_VERBS,
     NAMING_VERBS,
@@ -1218,12 +1219,13 @@ def past_participle(tok: str) -> bool:
 def generic_scopes(toks: list[str]) -> list[bool]:
     """Per token, whether it lies in a clause that generalises or imagines rather than reports
     (`GENERIC_WORDS`: "Pedestrians usually cross here, but I see none today.", "You'd expect
-    bicycles here"; a thing with "a" said to be what it "would" be: "A truck would be easy to
-    spot here."), or after a phrase of purpose ("a lane reserved for buses"; `PURPOSE_PHRASES`)
-    or of care whose object has no determiner ("watch out for pedestrians", "stop for
-    cyclists"; `ADVICE_PHRASES`; "watch out for the cyclist" is about one there), up to the
-    clause's end. Clauses end at breaks, contrastive words and relative words ("a street where
-    cars are normally parked" keeps the street)."""
+    bicycles here"; a thing with "a" said to be what it "would" be: "A truck would be easy to spot
+    here."), or after a phrase of purpose ("a lane reserved for buses"; `PURPOSE_PHRASES`) or of
+    what a sign means ("which means vehicles must stop"; `MEANING_VERBS`), or of care whose object
+    has no determiner ("watch out for pedestrians", "stop for cyclists"; `ADVICE_PHRASES`; "watch
+    out for the cyclist" is about one there), up to the clause's end. Clauses end at breaks,
+    contrastive words and relative words ("a street where cars are normally parked" keeps the
+    street)."""
     inside = [False] * len(toks)
     start = 0
     for i in range(len(toks) + 1):
@@ -1243,6 +1245,10 @@ def generic_scopes(toks: list[str]) -> list[bool]:
                 inside[advice:i] = [True] * (i - advice)
             purpose = next((j + 2 for j in clause if tuple(toks[j : j + 2]) in PURPOSE_PHRASES),
                            None)
+            if purpose is None:  # "which means vehicles must stop"
+                purpose = next((j + 1 for j in clause if toks[j] in MEANING_VERBS
+                                and toks[j + 1 : j + 2] and toks[j + 1] not in SPECIFIC_DETERMINERS
+                                and not is_count(toks[j + 1]) and toks[j + 1] != "that"), None)
             if purpose is not None:
                 inside[purpose:i] = [True] * (i - purpose)
         start = i + 1

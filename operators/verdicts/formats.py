@@ -308,6 +308,9 @@ def plain_answer(answer: str, prompt: str = "") -> str:
     return _FROM_TO.sub(r"\1", _EMPTY_BRACKETS.sub(" ", text))
 
 
+# PaliGemma's task prefix and language: "answer en is the road wet", "caption en".
+_TASK_PREFIX = re.compile(r"^\s*(?:answer|caption|describe|question)\s+(?:en|es|fr|de|pt|nl|ja|zh"
+                          r"|ko|ru)\b\s*", re.I)
 # A yes/no question asked inside another ("Would you say the road is wet?", "Do you think
 # there is a bus?"), which asks what it would ask on its own ("Is the road wet?").
 _EMBEDDED_QUESTION = re.compile(
@@ -318,17 +321,17 @@ _EMBEDDED_QUESTION = re.compile(
 
 @lru_cache(maxsize=256)
 def question_text(prompt: str) -> str:
-    """The question a prompt asks, without what a chat template or a benchmark wraps it in: tags
-    ("<image>\n"), role and question labels ("USER:", "Q:", "Question:", a closing "ASSISTANT:"),
-    instructions about the image or the answer's form ("Please look at the image.", "Answer
-    briefly.", "Please answer yes or no."; `_INSTRUCTION`), and "in this image" at the question's
-    end, where every question is ("Is the car red in this image?"). A question typed without its
-    mark gets one ("Is the road snowy", "There's no truck, right"), and one asked inside another is
-    asked on its own ("Would you say the road is wet?" asks "Is the road wet?"). Options that only
-    say yes or no go (`_without_yes_no_options`); others stay, as they name what is asked about.
-    "<image>\nIs the car red? Answer briefly." and "Is the car red? A. Yes B. No" ask "Is the car
-    red?". Kept for the last prompts read, as every answer asks it of its prompt."""
-    text = _TAG.sub(" ", _ROLE.sub(" ", prompt))
+    """The question a prompt asks, without what a chat template or a benchmark wraps it in: a task
+    prefix ("answer en "), tags ("<image>\n"), role and question labels ("USER:", "Q:", "Question:",
+    a closing "ASSISTANT:"), instructions about the image or the answer's form ("Please look at the
+    image.", "Answer briefly.", "Please answer yes or no."; `_INSTRUCTION`), and "in this image" at
+    the question's end, where every question is ("Is the car red in this image?"). A question typed
+    without its mark gets one ("Is the road snowy", "There's no truck, right"), and one asked inside
+    another is asked on its own ("Would you say the road is wet?" asks "Is the road wet?"). Options
+    that only say yes or no go (`_without_yes_no_options`); others stay, as they name what is asked
+    about. "<image>\nIs the car red? Answer briefly." and "Is the car red? A. Yes B. No" ask "Is the
+    car red?". Kept for the last prompts read, as every answer asks it of its prompt."""
+    text = _TASK_PREFIX.sub("", _TAG.sub(" ", _ROLE.sub(" ", prompt)))
     text = _INSTRUCTION.sub(" ", _without_yes_no_options(_ROLE_LABEL.sub(" ", text)))
     text = _IN_THE_IMAGE.sub("", text)
     text = " ".join(text.split())

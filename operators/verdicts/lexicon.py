@@ -799,7 +799,12 @@ PURPOSE_PHRASES = (("reserved", "for"), ("meant", "for"), ("designed", "for"),
                    ("intended", "for"), ("used", "by"),
                    # what a sign or a light means: "red, indicating that vehicles must stop"
                    ("indicating", "that"), ("meaning", "that"), ("signalling", "that"),
-                   ("signaling", "that"))
+                   ("signaling", "that"), ("means", "that"), ("indicates", "that"))
+# Verbs of what a sign or a light means, whose object with no determiner is whoever it
+# applies to: "red, which means vehicles must stop" ("which means the car ahead must stop" is
+# about a car there).
+MEANING_VERBS = frozenset({"means", "meaning", "indicating", "indicates", "signalling",
+                           "signaling"})
 # What an answer sets aside for what it names: neither there nor denied ("it is a van rather
 # than a truck"; "snowy rather than icy").
 SET_ASIDE = (("rather", "than"), ("instead", "of"))

@@ -40,7 +40,8 @@ had denied the cars) and as a Markdown block quote. Each must give the line's ow
 expected reading. Before `formats.unframed`, "Sure! I don't think so." read as a yes and "Based
 on the image, nope." put the bus it denied in the frame. Each question is also asked again as
 chat templates and benchmarks wrap it, or after a preamble that asks nothing ("In this frame, is
-the light green?", which had lost its colour) (`PROMPT_FRAMINGS`), and a yes/no question with
+the light green?", which had lost its colour) or PaliGemma's task prefix ("answer en is the road
+wet" had read "yes" as the road alone) (`PROMPT_FRAMINGS`), and a yes/no question with
 the lettered options a benchmark offers it (`YES_NO_OPTIONS`): before `formats.question_text`
 took them off, "Is the car red? A. Yes B. No" had lost its colour, and "B" to it denied nothing.
 """
@@ -154,6 +155,7 @@ PROMPT_FRAMINGS: dict[str, Callable[[str], str]] = {
     "no question mark": lambda q: q.rstrip("?"),
     "short answer asked": lambda q: q + "\nAnswer the question using a single word or phrase.",
     "a preamble": lambda q: "In this frame, " + q[:1].lower() + q[1:],
+    "PaliGemma": lambda q: "answer en " + q.rstrip("?"),
 }
 # Other ways to ask "Is there a bus?", which ask the same.
 PRESENCE_QUESTIONS: dict[str, str] = {
@@ -252,7 +254,7 @@ def test_the_question_is_read_inside_its_framing(extractor: ConceptExtractor, fr
     "<image>\nIs the car red?" asks what "Is the car red?" asks, and its "Nope." denies the red
     car, not the car (`formats.question_text`)."""
     frame = PROMPT_FRAMINGS[framing]
-    cases = ASKED_BY_ITS_OPENING if framing == "no question mark" else READ_RIGHT
+    cases = ASKED_BY_ITS_OPENING if framing in ("no question mark", "PaliGemma") else READ_RIGHT
     if framing == "a preamble":
         # a prompt the model goes on from (Kosmos-2's "<grounding>An image of") takes none
         cases = [c for c in cases if not c["prompt"].startswith("<grounding>An image of")]
