@@ -574,7 +574,9 @@ class ConceptExtractor(MentionFinder):
             # the car a taxi?" "No, silver." is of a car that is no taxi
             refined = tuple(c for c in refined if uncoloured(c) not in question.kind_asked()
                             ) or refined
-            denied = () if question.presupposed() or asked_attribute else \
+            # "The light's green, isn't it?" asks of a definite light as "Is the light green?"
+            # does
+            denied = () if question.presupposed() or asked_attribute or question.definite() else \
                 tuple(c for c in question.asked(prompt)
                       if not any(same_thing(c, r) for r in refined))
             if asked_attribute and set(asked_attribute) <= SINGLE_SURFACES and \

@@ -2067,6 +2067,8 @@ SEEN_READINGS = [
     ("Describe the scene.", "Traffic signals at the intersection show red.",
      {"red traffic light", "intersection"}, set()),
     ("answer en is the road wet", "yes", {"wet road"}, set()),
+    ("The light's green, isn't it?", "Nope, still red.", {"red traffic light"}, set()),
+    ("Is there a white car?", "No, but a grey one.", {"silver car"}, {"white car"}),
     ("Is there a bus?", "Could well be a truck.", {"truck"}, set()),
     ("Do you think the car that is parked is red?", "Yes.", {"parked car", "red car"}, set()),
     ("How many cones are on the road?",
