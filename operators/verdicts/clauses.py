@@ -896,12 +896,13 @@ def head_licensed(toks: list[str], i: int) -> bool:
 
 def noun_reading(toks: list[str], i: int, n: int) -> bool:
     """Whether a `NOUN_ONLY_PHRASES` phrase at `i` is the noun ("a pedestrian crossing" as a
-    crosswalk) and not a subject and its verb ("a pedestrian crossing the road"). The noun is
-    meant in the plural ("pedestrian crossings"), after a preposition ("at the pedestrian
-    crossing"), before a verb ("the pedestrian crossing is empty"), or after "there is" with
-    nothing that it could cross ("There is a pedestrian crossing ahead."). A one-word phrase
-    right after a determiner is the noun: "before the crossing", "a crossing with faded
-    stripes"; "a pedestrian crossing" may be a pedestrian who crosses."""
+    crosswalk) and not a subject and its verb ("a pedestrian crossing the road"). The noun is meant
+    in the plural ("pedestrian crossings"), after a preposition ("at the pedestrian crossing"),
+    before a verb ("the pedestrian crossing is empty"), or after "there is" with nothing that it
+    could cross ("There is a pedestrian crossing ahead."), or after "the" with nothing after it in a
+    statement ("before the pedestrian crossing."; "Is the pedestrian crossing?" asks what the
+    pedestrian does). A one-word phrase right after a determiner is the noun: "before the crossing",
+    "a crossing with faded stripes"; "a pedestrian crossing" may be a pedestrian who crosses."""
     if toks[i + n - 1].endswith("s"):
         return True
     if n == 1 and i > 0 and toks[i - 1] in ("a", "an", "the", "this", "that", "each",
@@ -913,8 +914,11 @@ def noun_reading(toks: list[str], i: int, n: int) -> bool:
     after = toks[i + n] if i + n < len(toks) else "."
     if after in FINITE or after.endswith("n't"):
         return True
+    if after in BREAKS and after != "?" and i > 0 and toks[i - 1] == "the":
+        return True  # "before the pedestrian crossing."
     return bool(before) and before[-1] in ("is", "'s") and len(before) > 1 and \
-        before[-2] == "there" and (after in BREAKS or after in ("ahead", "here", "nearby"))
+        before[-2] == "there" and (after in BREAKS or after in (
+            "ahead", "here", "nearby", "just", "painted", "marked"))
 
 
 def likeness_at(toks: list[str], i: int) -> bool:

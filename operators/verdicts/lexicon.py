@@ -166,6 +166,9 @@ SYNONYMS: dict[str, str] = {
     "moped": "scooter",
     "paramedic van": "ambulance",
     "police cruiser": "police car",
+    "police suv": "police car",
+    "patrol suv": "police car",
+    "cop suv": "police car",
     # the ego car's own parts, as the frame shows them
     "rearview mirror": "rear-view mirror",
     "rear view mirror": "rear-view mirror",
