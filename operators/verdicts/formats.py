@@ -47,12 +47,14 @@ _ECHOED_TURN = re.compile(r"^.*\[/INST\]", re.S | re.I)
 # acknowledgment or a filler before it ("Sure!", "Certainly.", "Well,", "Okay, so", "In short,",
 # "To answer your question:", "Honestly,", "Actually,", "I think", "Thanks for the question!",
 # "Hi!", "Sorry,", "I can help with that.", "Let me check...", "Clearly,"; "Sure." alone is a
-# yes, "Certainly not." a no), the evidence it rests on ("Based on the image,", "From what I can
-# see,", "As you can see,", "Looking closely,"), a label ("Answer:", "**Final answer:**", "The
-# answer is:", "The answer:", "Answer -", "TL;DR:", "Observation:", a "### Answer" heading), and
-# a closing courtesy, disclaimer or confidence ("Hope this helps!", "Let me know if you need
-# anything else.", "That's all I can see.", "Drive safely!", "Stay safe on the road.",
-# "Thanks!", "Please note that I am an AI ...", "Confidence: 85%"; alone, it is no answer).
+# yes, "Certainly not." a no), the evidence it rests on ("Based on the image,", "Based on my
+# analysis,", "From what I can see,", "As you can see,", "Looking closely,", "Upon analyzing
+# the image,"), a label ("Answer:", "**Final answer:**", "The answer is:", "The answer:",
+# "Answer -", "TL;DR:", "Observation:", "Here's the answer:", a "### Answer" heading), and a
+# closing courtesy, offer, disclaimer or confidence ("Hope this helps!", "Let me know if you
+# need anything else.", "Is there anything specific you'd like to know?", "That's all I can
+# see.", "Drive safely!", "Stay safe on the road.", "Thanks!", "Please note that I am an AI
+# ...", "Confidence: 85%"; alone, it is no answer).
 _ACKNOWLEDGMENT = re.compile(
     r"^\s*(?:(?:okay|ok|alright|well),?\s+so,?|so,"
     r"|(?:sure(?: thing)?|certainly|of course|okay|ok|alright|all right|absolutely"
@@ -89,16 +91,20 @@ _EVIDENCE_AFTER_WORDS = re.compile(
 _BULLET = re.compile(r"^\s*(?:[-*\u2022]|1[.)])\s+(?=[^\n]*$)")
 _EVIDENCE = re.compile(
     r"^\s*(?:(?:based (?:on|upon)|judging (?:by|from)|from|looking at|according to|in"
-    r"|after (?:analy[sz]ing|examining|looking at|reviewing)|upon (?:closer )?(?:inspection|"
-    r"examination|review) of)\s+(?:the|this|that|your)?\s*(?:provided |given |attached )?"
+    r"|(?:after|upon|on|when) (?:analy[sz]ing|examining|looking at|reviewing|observing)"
+    r"|upon (?:closer )?(?:inspection|examination|review) of)\s+(?:the|this|that|your)?\s*"
+    r"(?:provided |given |attached )?"
     r"(?:image|picture|photo|photograph|frame|scene|view|footage|dashcam (?:image|view|footage)"
     r"|camera view)(?:\s+(?:carefully|closely|provided|you (?:shared|provided|sent)))?"
     r"|from what i can (?:see|tell)|as far as i can (?:see|tell)|upon (?:closer )?inspection"
     r"|at first glance|at a glance|as (?:you|we) can see|(?:by|from) the looks? of it"
-    r"|looking (?:more )?(?:closely|carefully))\s*,\s+(?=\S)", re.I)
+    r"|looking (?:more )?(?:closely|carefully)|based (?:on|upon) my (?:analysis|observation"
+    r"|assessment|review)|after (?:a )?(?:careful|close|closer) (?:observation|inspection|look"
+    r"|examination)|on (?:closer|close) (?:inspection|examination))\s*,\s+(?=\S)", re.I)
 _LABEL = re.compile(
     r"^\s*(?:(?:\*\*)?(?:(?:final|short|my)\s+)?(?:answer|response|reply|output|assistant"
     r"|gpt|bot|a|tl;?dr|observation|conclusion|verdict)(?:\*\*)?\s*:"
+    r"|here(?:'s| is) (?:the|my) answer\s*:"
     r"|the (?:final |short )?answer(?: is)?\s*:"
     r"|(?:answer|response)\s+[-\u2013\u2014]\s"
     r"|#+\s*(?:(?:final|short)\s+)?answer\s*\n)\s*(?:\*\*)?\s*(?=\S)", re.I)
@@ -146,9 +152,12 @@ _NO_WITHOUT_COMMA = re.compile(
 _BRACKETED_AFTER_YES_NO = re.compile(
     r"^(yes|no|yeah|yep|yup|nope|nah)[ \t]*\(([^()\n]+)\)[ \t]*([.!]?)[ \t]*$", re.I)
 _COURTESY = re.compile(
-    r"(?:^|(?<=\S)\s+)(?:(?:i )?hope (?:this|that) (?:helps|answers your question)[!.]?"
-    r"|(?:let me know|feel free to ask) if you (?:need|have|want|would like|'d like) (?:anything"
-    r"|any|more) ?(?:else|more|other|further|details|information)?[^.!?]*[.!?]?"
+    r"(?:^|(?<=\S)\s+)(?:(?:i )?hope (?:this|that) (?:helps|answers your question|is helpful)[!.]?"
+    r"|(?:(?:please )?let me know|feel free to ask) if you (?:need|have|want|would like|'d like)"
+    r" (?:anything|any|more|further) ?(?:else|more|other|further|details|information"
+    r"|assistance|help)?[^.!?]*[.!?]?"
+    r"|if you have (?:any )?(?:other|more|further) questions,? (?:feel free to ask|let me know"
+    r"|just ask)[.!]?|would you like (?:me to|to know|more)[^?]*\?|happy to help[.!]*"
     r"|(?:drive|stay) safe(?:ly)?(?: on the road| out there)?[.!]*|safe travels[.!]*"
     r"|thanks?(?: you)?[.!]*|cheers[.!]*|glad (?:i could|to) help[.!]*"
     # a disclaimer or a note on the image's quality closing the answer: "Please note that I am
@@ -160,7 +169,7 @@ _COURTESY = re.compile(
     # a confidence on a line of its own after the answer: "\n\nConfidence: 85%"
     r"|(?:(?<=[.!?,]\s)|(?<=\n))confidence\s*[:=]\s*(?:\d+(?:\.\d+)?\s*%?|high|medium|low)"
     r"\s*[.!]?"
-    r"|(?:is there )?anything else[^?]*\?"
+    r"|(?:is there )?anything (?:else|specific|more)[^?]*\?"
     r"|(?:that'?s|that is) (?:all|everything)(?: i can see| i see| for now)?[.!]?"
     r"|(?:any (?:other|more|further) questions|what else would you like to know)\??)\s*$"
     # a confidence in brackets after the answer: "[Confidence: high]"

@@ -1,49 +1,52 @@
 """Chat models frame their answers; the framing must not change what an answer is read to say.
 
 Every held-out answer the reader reads right (`tests/data/held_out_answers.jsonl`, lines not
-marked unsupported) is read again inside each framing below (a fixed quarter of them per
-framing in the default suite, every one under `-m slow`), as chat VLMs write them: an
-acknowledgment or a filler before it ("Sure! No.", "Okay, so no."), the evidence it rests on
-("Based on the image, no."), a label ("Answer: no", "The answer is: no", "### Answer\nNo."), a
-summing up ("In short, no.", "To answer your question: no."), a bullet ("- No."), a closing
-courtesy ("No. Hope this helps!"), the end-of-turn token of a raw generation ("No.</s>"), its
-sentences on lines of their own, in lower case, with "; but" for ", but", with other names of
-its concepts ("bike", "zebra crossing"), without its closing stop, after a stance or a time
-("Honestly, no.", "Currently, none."; "Currently, none." had put the bus in the frame) and with
-its evidence after it ("No, as far as I can tell."), with more offered after it ("Hmm. Anything
-else?" had read as a yes), in emphasis ("*No.*"), with its spaces doubled, after an opinion ("I
-think yes, there is a pedestrian." had lost the crosswalk asked about) or after it ("No, I
-think." had read as a yes), with its lines broken after commas ("No,\nit's stopped." had lost
-the bus), with "in the image" closing each sentence ("one red and one white in the image" had
-lost the white car), and with its opening yes or no as a sentence of its own ("No. It's
-stopped." had lost the bus) or exclaimed ("No!! ..."), with "That's right," for "Yes," ("That's
-right, someone is." had lost the street asked about), with an emoji after it ("Of course.
-\U0001F697" had read as nothing), after a first number ("1. No, but there's a truck." had lost
-the bus it denied) or "As you can see," or "Looking closely," ("As you can see, nope." had put
-the bus in the frame), with "That's all I can see." after it, with no-break spaces ("It's blue.
-Sorry, I meant black." had kept the blue), after "Actually,", "To be precise,", "Thanks for the
-question!", "The image shows the following." or "TL;DR:" ("TL;DR: Nope." had put the bus in the
-frame), with ", if I'm not mistaken" after it ("There is, if I'm not mistaken." had denied the
-bus), with its no said twice ("No, no, on the road." had lost the pedestrian), after a greeting,
-an apology or an offer to help ("I can help with that. Let me look at the image. No, but there's
-a truck." had put the bus in the frame), with a closing wish, offer, disclaimer, note on the
-image's quality or confidence after it ("Nope.\n\nConfidence: 85%" had put the bus in the frame;
-"Of course. Note: the image quality is low." had lost it), with "The answer:" or "Answer -"
-before it ("The answer: No, on the road." had lost the pedestrian), with its yes or no in
-bold ("**No**. It appears to be parked ..." had lost the truck), after "Observation:", "Let me
-check...", "To my eye,", "Clearly," or "Interesting question." ("Observation: Nope." had put the
-bus in the frame), with "Thanks!", "Cheers!", "Stay safe on the road." ("Nope. Stay safe on the
-road." had put the road in it) or a smiley after it ("Of course. :)" had read as nothing), with
-a check mark or a cross before the yes or no it stands for ("\u274c No, on the road." had lost
-the pedestrian), with full-width stops ("... a bus\u3002 The vehicles present are cars\u3002"
-had denied the cars) and as a Markdown block quote. Each must give the line's own
-expected reading. Before `formats.unframed`, "Sure! I don't think so." read as a yes and "Based
-on the image, nope." put the bus it denied in the frame. Each question is also asked again as
-chat templates and benchmarks wrap it, or after a preamble that asks nothing ("In this frame, is
-the light green?", which had lost its colour) or PaliGemma's task prefix ("answer en is the road
-wet" had read "yes" as the road alone) (`PROMPT_FRAMINGS`), and a yes/no question with
-the lettered options a benchmark offers it (`YES_NO_OPTIONS`): before `formats.question_text`
-took them off, "Is the car red? A. Yes B. No" had lost its colour, and "B" to it denied nothing.
+marked unsupported) is read again inside each framing below (a fixed quarter of them per framing
+in the default suite, every one under `-m slow`), as chat VLMs write them: an acknowledgment or
+a filler before it ("Sure! No.", "Okay, so no."), the evidence it rests on ("Based on the image,
+no."), a label ("Answer: no", "The answer is: no", "### Answer\nNo."), a summing up ("In short,
+no.", "To answer your question: no."), a bullet ("- No."), a closing courtesy ("No. Hope this
+helps!"), the end-of-turn token of a raw generation ("No.</s>"), its sentences on lines of their
+own, in lower case, with "; but" for ", but", with other names of its concepts ("bike", "zebra
+crossing"), without its closing stop, after a stance or a time ("Honestly, no.", "Currently,
+none."; "Currently, none." had put the bus in the frame) and with its evidence after it ("No, as
+far as I can tell."), with more offered after it ("Hmm. Anything else?" had read as a yes), in
+emphasis ("*No.*"), with its spaces doubled, after an opinion ("I think yes, there is a
+pedestrian." had lost the crosswalk asked about) or after it ("No, I think." had read as a yes),
+with its lines broken after commas ("No,\nit's stopped." had lost the bus), with "in the image"
+closing each sentence ("one red and one white in the image" had lost the white car), and with
+its opening yes or no as a sentence of its own ("No. It's stopped." had lost the bus) or
+exclaimed ("No!! ..."), with "That's right," for "Yes," ("That's right, someone is." had lost
+the street asked about), with an emoji after it ("Of course. \U0001F697" had read as nothing),
+after a first number ("1. No, but there's a truck." had lost the bus it denied) or "As you can
+see," or "Looking closely," ("As you can see, nope." had put the bus in the frame), with "That's
+all I can see." after it, with no-break spaces ("It's blue. Sorry, I meant black." had kept the
+blue), after "Actually,", "To be precise,", "Thanks for the question!", "The image shows the
+following." or "TL;DR:" ("TL;DR: Nope." had put the bus in the frame), with ", if I'm not
+mistaken" after it ("There is, if I'm not mistaken." had denied the bus), with its no said twice
+("No, no, on the road." had lost the pedestrian), after a greeting, an apology or an offer to
+help ("I can help with that. Let me look at the image. No, but there's a truck." had put the bus
+in the frame), with a closing wish, offer, disclaimer, note on the image's quality or confidence
+after it ("Nope.\n\nConfidence: 85%" had put the bus in the frame; "Of course. Note: the image
+quality is low." had lost it), with "The answer:" or "Answer -" before it ("The answer: No, on
+the road." had lost the pedestrian), with its yes or no in bold ("**No**. It appears to be
+parked ..." had lost the truck), after "Observation:", "Let me check...", "To my eye,",
+"Clearly," or "Interesting question." ("Observation: Nope." had put the bus in the frame), with
+"Thanks!", "Cheers!", "Stay safe on the road." ("Nope. Stay safe on the road." had put the road
+in it) or a smiley after it ("Of course. :)" had read as nothing), with a check mark or a cross
+before the yes or no it stands for ("\u274c No, on the road." had lost the pedestrian), with
+full-width stops ("... a bus\u3002 The vehicles present are cars\u3002" had denied the cars), as
+a Markdown block quote, after "Certainly! Here's the answer:", "Based on my analysis,", "Upon
+analyzing the image," or "After careful observation," ("Based on my analysis, nope." had denied
+nothing) and with an offer of more after it ("Nope. Is there anything specific you'd like to
+know?" had put the bus in the frame). Each must give the line's own expected reading. Before
+`formats.unframed`, "Sure! I don't think so." read as a yes and "Based on the image, nope." put
+the bus it denied in the frame. Each question is also asked again as chat templates and
+benchmarks wrap it, or after a preamble that asks nothing ("In this frame, is the light green?",
+which had lost its colour) or PaliGemma's task prefix ("answer en is the road wet" had read
+"yes" as the road alone) (`PROMPT_FRAMINGS`), and a yes/no question with the lettered options a
+benchmark offers it (`YES_NO_OPTIONS`): before `formats.question_text` took them off, "Is the
+car red? A. Yes B. No" had lost its colour, and "B" to it denied nothing.
 """
 
 from __future__ import annotations
@@ -143,6 +146,16 @@ FRAMINGS: dict[str, Callable[[str], str]] = {
     "a smiley after": lambda a: a + " :)",
     "full-width stops": lambda a: re.sub(r"(?<![.\d])\.(?=\s|$)", "\u3002", a),
     "a block quote": lambda a: "\n".join("> " + line for line in a.split("\n")),
+    "here's the answer": lambda a: "Certainly! Here's the answer: " + a,
+    "based on my analysis": lambda a: "Based on my analysis, " + a[:1].lower() + a[1:],
+    "upon analyzing": lambda a: "Upon analyzing the image, " + a[:1].lower() + a[1:],
+    "after careful observation": lambda a: "After careful observation, " + a[:1].lower() + a[1:],
+    "anything specific": lambda a: a + " Is there anything specific you'd like to know?",
+    "other questions": lambda a: a + " If you have any other questions, feel free to ask.",
+    "would you like": lambda a: a + " Would you like me to describe anything else?",
+    "hope it is helpful": lambda a: a + " I hope this is helpful.",
+    "further assistance": lambda a: a + " Please let me know if you need further assistance.",
+    "happy to help": lambda a: a + " Happy to help!",
 }
 # What a chat template or a benchmark wraps the question in.
 PROMPT_FRAMINGS: dict[str, Callable[[str], str]] = {
