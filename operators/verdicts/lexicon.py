@@ -303,6 +303,11 @@ COLOURED_HEADS: dict[str, tuple[str, frozenset[str]]] = {
     "arrow": ("traffic light", frozenset({"red", "amber", "yellow", "orange", "green"})),
     "lamp": ("traffic light", frozenset({"red", "amber", "yellow", "orange", "green"})),
 }
+# Names of a group of concepts, which a denial of the group denies each of: "No emergency
+# vehicles are visible." denies the ambulance, the police car and the fire truck, not every
+# vehicle; "an emergency vehicle" said to be there is a vehicle of one of them.
+GROUP_NAMES: dict[str, tuple[str, ...]] = {
+    "emergency vehicle": ("ambulance", "police car", "fire truck")}
 # Synonyms that name only some of their concept: one said to be there is one of it ("a worker
 # is standing" is a pedestrian), but none of them is not none of it ("no workers in the lane"
 # leaves the pedestrians as they were).

@@ -166,6 +166,7 @@ from drivexplain.operators.verdicts.lexicon import (
     EGO_VEHICLES,
     FINITE,
     FRAME_CONDITIONS,
+    GROUP_NAMES,
     HYPERNYMS,
     IN_VIEW,
     LABEL_MARKS,
@@ -254,6 +255,10 @@ class MentionFinder:
                 self._negative.add(key)
                 if word in OPPOSITES:
                     self._opposites.add(key)
+        self._groups: dict[tuple[str, ...], tuple[str, ...]] = {}
+        for word, members in GROUP_NAMES.items():
+            key = _lemmas(word)
+            self._groups[key] = tuple(m for m in members if m in present)
         self._phrases = phrases
         self._narrow = {_lemmas(word) for word in NARROW_SYNONYMS}
         self._longest = max(len(k) for k in phrases)
@@ -329,6 +334,11 @@ class MentionFinder:
                 continue  # "no moving cars", "apart from the truck, no vehicles", "no workers"
                 # deny no kind
             denied = it.absent or (negated[it.start] and not it.pronoun)
+            group = next((g for key, g in self._groups.items()
+                          if tuple(lemmas[max(0, it.stop - len(key)) : it.stop]) == key), ())
+            if denied and group:  # "no emergency vehicles": no ambulance, police car, ...
+                out += [Mention(m, it.start, it.stop, True, None, it.inherited) for m in group]
+                continue
             head = self._coloured_head(concept, it.colour)
             if head is not None and denied:
                 continue  # "no white parked car" denies neither the parked nor the white cars
