@@ -14,6 +14,7 @@ from typing import Literal
 from drivexplain.operators.verdicts.clauses import (
     cannot_tell_at,
     denies_one,
+    hedged_no_end,
     is_count,
     list_marker,
     no_doubt_at,
@@ -82,6 +83,10 @@ def yes_or_no(toks: list[str], all_toks: list[str], mentioned: bool, named: bool
         polarity = "affirm"  # "Without a doubt.", "That's right, ...", "Most are, but ..."
     if polarity == "deny" and cannot_tell_at(toks, 0):  # "No idea."
         polarity = None
+    hedged = hedged_no_end(all_toks)
+    if polarity == "deny" and hedged and any(
+            cannot_tell_at(all_toks, k) for k in range(hedged + 1, min(len(all_toks), hedged + 3))):
+        return None  # "I don't think so, I can't make it out clearly." as "No, I can't ..."
     if polarity is None and first in ("neither", "incorrect", "wrong") and \
             all_toks[:1] == [first] and (len(all_toks) == 1 or all_toks[1] in BREAKS):
         polarity = "deny"  # "Neither, only cars." to "A bus or a truck?"; "Incorrect, ..."
