@@ -17,15 +17,16 @@ in `operators.verdicts.questions`):
   just turned green.") is read from its last correction on (`formats.correction`); a concept
   it takes back is denied, as in "Not a bus, a truck.", unless what stands is the same thing
   in another colour.
-- A yes/no question about a state ("Is the road wet?", "Does the road look wet?") is answered
-  as one about a colour: "Yes." is the wet road, "No." keeps the road and denies the wet road,
-  and a bare state ("No, just wet." to "Are the roads icy?") refines what was asked. A yes or no
-  that names the subject again, plain, says the same ("Yes, there is water on the road." is the
-  wet road, "No, the road is dry." denies it). A state's opposite (`lexicon.OPPOSITE_STATES`)
-  is a no ("Dry.", "It's clear." to "Is the road covered in snow?"), and said not to be so a yes
-  ("Not dry at all."); a question about the opposite ("Is the road dry?", "Is the road clear of
-  snow?") swaps its yes and no, and a no to whether any are in a state ("Are any cars parked?"
-  "None.") says nothing of the cars.
+- A yes/no question about a state ("Is the road wet?", "Does the road look wet?", "Is the road
+  ahead wet?", "Is the car on the left parked?") is answered as one about a colour: "Yes." is
+  the wet road, "No." keeps the road and denies the wet road, and a bare state ("No, just wet."
+  to "Are the roads icy?") refines what was asked. A yes or no that names the subject again,
+  plain, says the same ("Yes, there is water on the road." is the wet road, "No, the road is
+  dry." denies it). A state's opposite (`lexicon.OPPOSITE_STATES`) is a no ("Dry.", "It's
+  clear." to "Is the road covered in snow?"), and said not to be so a yes ("Not dry at all."); a
+  question about the opposite ("Is the road dry?", "Is the road clear of snow?") swaps its yes
+  and no, and a no to whether any are in a state ("Are any cars parked?" "None.") says nothing
+  of the cars.
 - A question's concept after its verb or a preposition is where it looks ("Who is crossing
   the road?", "Is something blocking the crosswalk?"): a no denies nothing the vocabulary
   names. A frame's condition there is what is asked ("Was this taken at night?",
@@ -46,51 +47,54 @@ in `operators.verdicts.questions`):
 - A prompt with no concept is `generic` when it asks about the scene ("Describe this image.",
   "What is ahead?") and `ambiguous` otherwise ("I don't like winter.", "Is it safe to drive?"):
   the paper's Cases II and III.
-- An answer's `polarity` is its yes/no: after a reasoning chain, its final answer ("Step 1:
-  ... Final answer: No.", `yesno.final_answer`); else an opening yes or no word ("Absent." is
-  one), or an emphatic or hedged word that takes the sign of what follows it ("Absolutely."
-  and "Possibly, near the crosswalk." affirm, "Definitely not." and "Probably not." deny), else
+- An answer's `polarity` is its yes/no: after a reasoning chain, its final answer ("Step 1: ...
+  Final answer: No.", `yesno.final_answer`); else an opening yes or no word ("Absent." is one),
+  or an emphatic or hedged word that takes the sign of what follows it ("Absolutely." and
+  "Possibly, near the crosswalk." affirm, "Definitely not." and "Probably not." deny), else
   "deny" when everything it names is denied or when it names nothing and is negated ("Not that I
-  can see."), else "affirm" when it opens with a count above zero ("Three."), else "deny" when
-  it says a place on the road is empty ("The road ahead is clear.": what was asked about is not
-  there).
+  can see."), else "affirm" when it opens with a count above zero ("Three."; a count of a
+  concept the prompt does not ask about, "Is there a bus?" "Two cars.", says nothing of the one
+  asked), else "deny" when it says a place on the road is empty ("The road ahead is clear.":
+  what was asked about is not there).
 - Hedges. A hedged claim is read as the claim: "There might be a bus", "I think there is a
   pedestrian", "I believe so" assert them, "Without a doubt" too, and "Probably not",
-  "Unlikely", "I doubt it" and "I don't think so" deny.
-  An answer that says it cannot tell ("I'm not sure", "Hard to say", "No idea", "Too dark to
-  tell") asserts and denies nothing, and neither does what follows that in its clause ("I'm
-  not sure there is one", "I can't tell whether the light is red"): flagging it would blame the
-  model for a claim it did not make.
+  "Unlikely", "I doubt it" and "I don't think so" deny; the hedged no's own negation is the
+  answer's no, so "I don't think so, it's stopped." goes on as "No, it's stopped." does. An
+  answer that says it cannot tell ("I'm not sure", "Hard to say", "No idea", "Too dark to tell")
+  asserts and denies nothing, and neither does what follows that in its clause ("I'm not sure
+  there is one", "I can't tell whether the light is red"): flagging it would blame the model for
+  a claim it did not make.
 - An answer that opens with a yes word and names concepts of its own also asserts the
   prompt's ("Is anyone crossing the street?" -> "Yes, someone is." names the street too), in
   the colour asked about ("Is the car yellow?" -> "Yes, a taxi."), unless it names a kind of
   it ("Is there a bus?" -> "Yes, a school bus.") or one of the alternatives asked about ("Are
   there any cars or trucks?" -> "Yes, two cars." names only the cars). A bare "Yes." to
   alternatives says one of them is there, which no one concept checks: it asserts nothing.
-- An answer that names no concept of its own inherits the prompt's. "Yes." or a count asserts that
-  the prompt's concepts are there; a denying answer ("No.", "Zero.", "None.", "Not that I can
-  see.") asserts that what the prompt asks about is absent: its first concept and those listed
-  with it, not the setting after a preposition or verb ("Are there cones on the road?" -> "No."
-  denies the cones, says nothing of the road, and "Is anything on the road?" -> "No." denies
-  nothing; a question about what the driver may do, "Is it safe to cross the intersection?",
-  asks about no concept, and a no to how many there are, "Are there more than three cars?",
-  denies the number, not the cars), unless the question takes its concept
-  as given ("Is the pedestrian on the crosswalk?" -> "No." denies that the pedestrian is on it,
-  which no concept names, so nothing is denied; "No, on the road." or "Is the bus moving?" -> "No,
-  it's stopped." take the concept as there) or the answer goes on to say it is there, elsewhere or
-  in another number ("Is there a car on the left?" -> "No, there's one on the right." or "No, it's
-  on the right." asserts the car, and so does "Are there two cars?" -> "No, just one."; "On
-  the sidewalk." to "Is the pedestrian on the sidewalk or on the road?" has it there). Those
-  become the answer's *denied* concepts, and the coherence check then asks whether the image
-  supports that absence (see `operators.verdicts.coherence`). A bare colour ("Red.", "It's red.",
-  "No, red.") refines the prompt's concept to the coloured one when the vocabulary has it ("car"
-  -> "red car"), and so does the colour an answer to "What colour is the car?" opens with
-  when it goes on to name other things ("Silver, on the road."), the colour an answer to "Is
-  the light red?" opens with ("Looks red to me, though the sun ...") and "a red one" to "Is
-  there a car?". A yes/no question about a colour ("Is the car red?") is answered about the
-  colour: "Yes." is the red car, "No." keeps the car and denies the red car. The kind a
-  definite subject is asked to be ("Is the car a taxi?") is no colour's: "No, it's silver." is
-  a silver car and no taxi.
+- An answer that names no concept of its own inherits the prompt's. "Yes." or a count asserts
+  that the prompt's concepts are there; a denying answer ("No.", "Zero.", "None.", "Not that I
+  can see.") asserts that what the prompt asks about is absent: its first concept and those
+  listed with it, not the setting after a preposition or verb ("Are there cones on the road?" ->
+  "No." denies the cones, says nothing of the road, and "Is anything on the road?" -> "No."
+  denies nothing; a question about what the driver may do, "Is it safe to cross the
+  intersection?", asks about no concept, and a no to how many there are, "Are there more than
+  three cars?", denies the number, not the cars), unless the question takes its concept as given
+  ("Is the pedestrian on the crosswalk?" -> "No." denies that the pedestrian is on it, which no
+  concept names, so nothing is denied; "No, on the road." or "Is the bus moving?" -> "No, it's
+  stopped." take the concept as there, and so does a no that names what is on a definite place
+  asked to be empty or clear: "Is the sidewalk empty?" "Not quite - there's a dog ...") or the
+  answer goes on to say it is there, elsewhere or in another number ("Is there a car on the
+  left?" -> "No, there's one on the right." or "No, it's on the right." asserts the car, and so
+  does "Are there two cars?" -> "No, just one."; "On the sidewalk." to "Is the pedestrian on the
+  sidewalk or on the road?" has it there). Those become the answer's *denied* concepts, and the
+  coherence check then asks whether the image supports that absence (see
+  `operators.verdicts.coherence`). A bare colour ("Red.", "It's red.", "No, red.") refines the
+  prompt's concept to the coloured one when the vocabulary has it ("car" -> "red car"), and so
+  does the colour an answer to "What colour is the car?" opens with when it goes on to name
+  other things ("Silver, on the road."), the colour an answer to "Is the light red?" opens with
+  ("Looks red to me, though the sun ...") and "a red one" to "Is there a car?". A yes/no
+  question about a colour ("Is the car red?") is answered about the colour: "Yes." is the red
+  car, "No." keeps the car and denies the red car. The kind a definite subject is asked to be
+  ("Is the car a taxi?") is no colour's: "No, it's silver." is a silver car and no taxi.
 - An answer in two parts, one that answers the prompt on its own and a rest that names only
   other things, is read part by part (`ConceptExtractor._elliptical_split`): "There is. I can
   also see some trees." asserts the prompt's concept as "There is." does, and "I can see some
@@ -102,7 +106,8 @@ in `operators.verdicts.questions`):
   lights ...") and "they", "he" or "she" opening one after a doubt ("Hard to say - they're
   facing away.").
 - A no that names kinds of what was asked denies those kinds, not their class: "Do you see any
-  emergency vehicles?" "No ambulances or fire trucks." leaves other vehicles as they are.
+  emergency vehicles?" "No ambulances or fire trucks." leaves other vehicles as they are, and a
+  denied group (`lexicon.GROUP_NAMES`: "No emergency vehicles are visible.") denies its kinds.
 - "Only" or "just" a thing not asked about is a no to what was asked: "Is anyone on the
   crosswalk?" "Only a dog." denies the pedestrian, and "Is there a truck?" "I only see cars."
   the truck; "Just the one, near the bus." counts the one asked about, and "Only its front
