@@ -196,6 +196,7 @@ PRESENCE_QUESTIONS: dict[str, str] = {
     "do you think": r"Do you think there is \1 \2?",
 }
 IS_THERE = re.compile(r"^Is there (an?|any) (.+)\?$")
+TASK_PROMPT = re.compile(r"^(?:answer|caption|describe|question) [a-z]{2}\b")
 # Options a benchmark offers with a yes/no question, which ask nothing more than the question.
 YES_NO_OPTIONS = {
     "inline": " A. Yes B. No",
@@ -286,6 +287,8 @@ def test_the_question_is_read_inside_its_framing(extractor: ConceptExtractor, fr
     if framing == "a preamble":
         # a prompt the model goes on from (Kosmos-2's "<grounding>An image of") takes none
         cases = [c for c in cases if not c["prompt"].startswith("<grounding>An image of")]
+    # PaliGemma's prompts ("answer en is the road wet") come with no template around them
+    cases = [c for c in cases if not TASK_PROMPT.match(c["prompt"])]
     cases = _lines(cases, framing, every_line)
     assert len(cases) > (1500 if every_line else 350)
     _read_as_expected(extractor, [(c, frame(c["prompt"]), c["answer"]) for c in cases])
