@@ -139,10 +139,9 @@ def short_yes(all_toks: list[str]) -> bool:
 
 
 def could_be(all_toks: list[str]) -> bool:
-    """Whether the answer opens with a hedged yes as a clause of its own: "Could be - it has a
-    light bar.", "Might be.", "It may be.", "Could well be; ..." ("Could be a bus." names what
-    it could be).
-    `all_toks` are with breaks."""
+    """Whether the answer opens with a hedged yes as a clause of its own: "Could be - it has a light
+    bar.", "Might be.", "It may be.", "Could well be; ..." ("Could be a bus." names what it could
+    be). `all_toks` are with breaks."""
     head = all_toks[1:] if all_toks[:1] == ["it"] else all_toks
     if head[1:3] in (["well", "be"], ["very", "well"]):  # "Could well be; ..."
         head = [head[0], *head[2 + (head[1:3] == ["very", "well"]):]]
