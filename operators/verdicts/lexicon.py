@@ -436,14 +436,19 @@ ASKING_IF = frozenset({"tell", "know", "check", "see", "wonder", "ask", "say", "
                        "determine", "verify"})
 # What a question asks of a place when it asks whether anything is on it: "Is the road clear?"
 EMPTINESS_WORDS = frozenset({"empty", "clear", "free", "deserted", "vacant", "unobstructed"})
-# Short clauses that say yes, as the first clause of an answer that goes on to name other
-# things: "There is, on the left-hand pole.", "Looks that way, though the glare makes it hard
-# to be sure."
+# Short clauses that say yes as the first clause of an answer, alone or before what it goes on
+# to name: "There is, on the left-hand pole.", "Looks that way, though the glare makes it hard
+# to be sure.", a hedge ("Could be - it has a light bar.", "Could well be; ...") or a quantity
+# ("Some, from the low sun.", "A little, on the left."). "Could be a bus." names what it could
+# be, and is no such clause.
 SHORT_YES_CLAUSES = frozenset({
     ("there", "is"), ("there", "are"), ("it", "is"), ("they", "are"), ("it", "does"),
     ("they", "do"), ("i", "can"), ("i", "do"), ("looks", "that", "way"),
     ("seems", "that", "way"), ("it", "looks", "that", "way"), ("it", "seems", "that", "way"),
-    ("looks", "like", "it"), ("seems", "like", "it"), ("it", "looks", "like", "it")})
+    ("looks", "like", "it"), ("seems", "like", "it"), ("it", "looks", "like", "it"),
+    ("some",), ("a", "little"), ("a", "bit"), ("a", "lot")}) | frozenset(
+    (*subject, modal, *degree, "be") for subject in ((), ("it",))
+    for modal in ("could", "might", "may") for degree in ((), ("well",), ("very", "well")))
 # Words that open an answer and take the polarity of what follows them: "Absolutely.",
 # "Definitely not."
 EMPHATICS = frozenset({"absolutely", "certainly", "definitely", "indeed", "sure", "surely",

@@ -69,9 +69,7 @@ def yes_or_no(toks: list[str], all_toks: list[str], mentioned: bool, named: bool
     )
     if first in EMPHATICS or first in HEDGED_OPENERS:  # "Absolutely.", "Probably not."
         polarity = "deny" if second in ("not", "no") or second in NO_WORDS else "affirm"
-    if could_be(all_toks) or quantity_said(all_toks) or so_said_first(toks) or \
-            short_yes(all_toks) or \
-            one_said(all_toks) or (
+    if short_yes(all_toks) or so_said_first(toks) or one_said(all_toks) or (
             first in ("only", "just") and second in PLACE_PREPOSITIONS):
         polarity = "affirm"  # "Only at the edges; the lanes themselves are clear."
     if first in DOUBTFUL_OPENERS or (first == "not" and second in NOT_ANSWERS) or \
@@ -128,36 +126,15 @@ def yes_or_no(toks: list[str], all_toks: list[str], mentioned: bool, named: bool
 
 
 def short_yes(all_toks: list[str]) -> bool:
-    """Whether the answer opens with a short yes as a clause of its own ("There is, on the
-    left-hand pole.", "It is, next to the bus.", "Looks that way, though ..."; alone, such a
-    clause is a yes by what it leaves to the question). `all_toks` are with breaks."""
+    """Whether the answer opens with a short yes as a clause of its own (`SHORT_YES_CLAUSES`:
+    "There is, on the left-hand pole.", "It is, next to the bus.", "Looks that way, though
+    ...", "Could be - it has a light bar.", "Some, from the low sun."). `all_toks` are with
+    breaks."""
     end = next((i for i, t in enumerate(all_toks) if t in BREAKS), len(all_toks))
     head = all_toks[:end]
     if head[-2:] in (["from", "here"], ["to", "me"]):  # "Looks that way from here, ..."
         head = head[:-2]
     return tuple(head) in SHORT_YES_CLAUSES
-
-
-def could_be(all_toks: list[str]) -> bool:
-    """Whether the answer opens with a hedged yes as a clause of its own: "Could be - it has a light
-    bar.", "Might be.", "It may be.", "Could well be; ..." ("Could be a bus." names what it could
-    be). `all_toks` are with breaks."""
-    head = all_toks[1:] if all_toks[:1] == ["it"] else all_toks
-    if head[1:3] in (["well", "be"], ["very", "well"]):  # "Could well be; ..."
-        head = [head[0], *head[2 + (head[1:3] == ["very", "well"]):]]
-    return len(head) >= 2 and head[0] in ("could", "might", "may") and head[1] == "be" and (
-        len(head) == 2 or head[2] in BREAKS)
-
-
-def quantity_said(all_toks: list[str]) -> bool:
-    """Whether the answer opens with a quantity as a clause of its own, a yes to whether there
-    is any: "Some, from the low sun.", "A little, on the left.", "A lot." `all_toks` are with
-    breaks."""
-    for head in (["some"], ["a", "little"], ["a", "bit"], ["a", "lot"]):
-        n = len(head)
-        if all_toks[:n] == head and (len(all_toks) == n or all_toks[n] in BREAKS):
-            return True
-    return False
 
 
 def one_said(all_toks: list[str]) -> bool:
