@@ -10,7 +10,8 @@ end-of-turn tokens ("</s>", "<|im_end|>") or echo the user's turn ("[INST] ... [
 reads: the tags' boxes and coordinates, which name no concept, go, what they label stays, and
 an echoed turn goes; JSON becomes a list of its labels ("black car, truck"), with `[]` read as
 "none", and an object described under its label (`{"traffic_light": {"visible": true,
-"colour": "red"}}`) becomes "red traffic light" ("no traffic light" when not visible); a letter
+"colour": "red"}}`) becomes "red traffic light" ("no traffic light" when not visible), as do
+the same fields one to a line or as a YAML list ("label: traffic_light\nstate: red"); a letter
 becomes its option's text. Chat models frame an answer ("Sure! Based on the image, no. Hope
 this helps!"); the framing goes (`unframed`). Prose passes through otherwise unchanged.
 
@@ -28,9 +29,11 @@ from functools import lru_cache
 
 from drivexplain.operators.verdicts.lexicon import NOT_THE_ANSWER, STATES
 
-# Tags whose content is geometry (a box, a point, patch or location indices), removed whole.
+# Tags whose content is geometry (a box, a point, patch or location indices), removed whole;
+# Kosmos-2's `<object>` only when it holds index tags alone, as an XML answer's
+# `<object>truck</object>` names what it holds.
 _GEOMETRY_TAGS = re.compile(
-    r"<box>.*?</box>|<quad>.*?</quad>|<point>.*?</point>|<object>.*?</object>"
+    r"<box>.*?</box>|<quad>.*?</quad>|<point>.*?</point>|<object>(?:\s*<[^<>]*>)*\s*</object>"
     r"|<\|(box|quad|point)_start\|>.*?<\|\1_end\|>",
     re.S,
 )
@@ -233,6 +236,10 @@ _COORDINATES = re.compile(r"[\[(]\s*-?\d+(?:\.\d+)?(?:\s*,\s*-?\d+(?:\.\d+)?)+\s
 # A key and its value joined by "=", as a log line writes them: "road=wet; vehicles=2 cars".
 _KEY_VALUE = re.compile(r"(?<=[a-z_])[ \t]*=[ \t]*(?=[a-z0-9])", re.I)
 _EMPTY_BRACKETS = re.compile(r"[\[(][\s,]*[\])]")
+# A field's value that says yes or no: "present: false", "detected: no".
+_TRUTHS = {"true": True, "yes": True, "false": False, "no": False}
+# A line of fields: "label: traffic_light", "  - name: bus", "objects:".
+_FIELD_LINE = re.compile(r"^[ \t]*(?:-[ \t]+)?[a-z_][a-z_ ]{0,30}:(?:[ \t]+\S|[ \t]*$)", re.I)
 # Keys of a detection that say what it is, and what colour.
 _NAME_KEYS = ("label", "class", "class_name", "category", "type", "name", "object")
 _COLOUR_KEYS = ("color", "colour", "state")
@@ -308,6 +315,8 @@ def plain_answer(answer: str, prompt: str = "") -> str:
     A key and its value joined by "=" ("road=wet") read as a label and its value."""
     text = _option_text(spoken(answer, prompt), options(prompt))
     structured = _json_text(text)
+    if structured is None:
+        structured = _fields_text(text)
     if structured is not None:
         return structured
     while _COORDINATES.search(text):
@@ -515,6 +524,43 @@ def _json_text(text: str) -> str | None:
     return None
 
 
+def _fields_text(text: str) -> str | None:
+    """Fields written one to a line, or as a YAML list of them, that describe a named thing by
+    its colour, state or presence ("label: traffic_light\nstate: red", "- name: dog\n  present:
+    false"), read as the JSON objects they stand for ("red traffic_light", "no dog"); None for
+    anything else, which is read as prose (where "label: bus" already names the bus). Each
+    "- " opens a record; a field with no value ("objects:") heads the list and is left out.
+    Indentation is not relied on, as the reader has already squashed runs of spaces."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    if len(lines) < 2 or not all(_FIELD_LINE.match(line) for line in lines):
+        return None
+    records: list[dict[str, object]] = [{}]
+    for line in lines:
+        opens = line.lstrip().startswith("-")
+        key, _, value = line.lstrip(" \t-").partition(":")
+        if opens and records[-1]:
+            records.append({})
+        if value.strip():
+            word = value.strip().lower()
+            records[-1][key.strip()] = _TRUTHS.get(word, value.strip())
+    records = [r for r in records if r]
+    return (_value_text(records) or None) if _describes_a_named_thing(records) else None
+
+
+def _describes_a_named_thing(value: object) -> bool:
+    """Whether `value` holds a mapping with a name key (`_NAME_KEYS`) beside a colour, state or
+    presence key."""
+    if isinstance(value, list):
+        return any(_describes_a_named_thing(v) for v in value)
+    if not isinstance(value, dict):
+        return False
+    if _field(value, _NAME_KEYS, str) is not None and (
+            _field(value, _COLOUR_KEYS, str) is not None
+            or _field(value, _PRESENCE_KEYS, bool) is not None):
+        return True
+    return any(_describes_a_named_thing(v) for v in value.values())
+
+
 def _structure_at(text: str, at: int) -> object:
     """The JSON value that opens at `at`, or, where it is not JSON, the Python literal that
     does (a printed dict with single quotes, as Florence-2's post-processing gives:
@@ -550,11 +596,14 @@ def _value_text(value: object, key: str = "") -> str:
     if isinstance(value, list):
         if all(isinstance(v, int | float) and not isinstance(v, bool) for v in value):
             return ""  # a box or a point
-        return ", ".join(t for t in (_value_text(v, key) for v in value) if t)
+        items = [t for t in (_value_text(v, key) for v in value) if t]
+        # a denied item ("no dog") would deny the items after it too if joined by commas
+        return ("; " if any(t.startswith("no ") for t in items) else ", ").join(items)
     if isinstance(value, dict):
         name = _field(value, _NAME_KEYS, str)
         if name is not None:
-            return f"{_field(value, _COLOUR_KEYS, str) or ''} {name}".strip()
+            said = f"{_field(value, _COLOUR_KEYS, str) or ''} {name}".strip()
+            return f"no {said}" if _field(value, _PRESENCE_KEYS, bool) is False else said
         described = _described(value, key)
         if described is not None:
             return described

@@ -917,7 +917,7 @@ GENERIC = re.compile(
     r" (?:in|on|ahead|there|happening|going on|visible|around|in front)|what is this|"
     r"tell me (?:about|what)|anything (?:ahead|unusual|interesting)|what do we have)\b"
 )
-TOKEN = re.compile(r"\d+\.\d+|[a-z0-9]+n't|[a-z0-9]+|'[a-z]+|[.,;:!?|()\n\u2014]")
+TOKEN = re.compile(r"\d+\.\d+|[a-z0-9]+n't|[a-z0-9]+|(?<=[a-z0-9])'[a-z]+|[.,;:!?|()\n\u2014]")
 # Scope breaks: punctuation, line ends (bullets, tables), bars, brackets and dashes.
 BREAKS = frozenset(".,;:!?|()\n\u2014")
 # Adverbs of certainty and of time right after a verb say how sure the speaker is or since
@@ -1039,7 +1039,8 @@ def _hedging_kind(toks: list[str], i: int) -> bool:
 
 def tokens(text: str) -> list[str]:
     """Lower-case word tokens and scope breaks (`BREAKS`; a spaced or en/em dash becomes "\u2014");
-    clitics ("'s") are tokens of their own, negated auxiliaries stay one token ("don't", also
+    clitics ("'s") are tokens of their own (an apostrophe before a word, the opening of a
+    quoted 'scooter', is none), negated auxiliaries stay one token ("don't", also
     when typed "dont" or with a curly apostrophe; "theres", and "its" before no noun, read as
     "there's" and "it's"), a shade is its colour (`SHADES`), a check
     mark or cross a yes or no (`CHECK_MARKS`), a drawn-out yes or no ("Noo.") the word, and a

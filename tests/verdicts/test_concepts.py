@@ -6,7 +6,7 @@ import pytest
 
 from drivexplain.operators.contrastive import load_vocabulary
 from drivexplain.operators.verdicts.concepts import ConceptExtractor
-from drivexplain.operators.verdicts.lexicon import lemma
+from drivexplain.operators.verdicts.lexicon import lemma, tokens
 from drivexplain.operators.verdicts.mentions import same_object, same_thing
 
 
@@ -339,6 +339,18 @@ def test_plurals_and_synonyms_reach_the_vocabulary(extractor: ConceptExtractor) 
         "lorry", "bike", "stoplight", "cyclist", "house", "bench", "glass"]
     assert extractor.prompt("Is there a stop light on the pavement?").concepts == (
         "traffic light", "sidewalk")
+
+
+def test_a_word_in_single_quotes_is_the_word(extractor: ConceptExtractor) -> None:
+    """A detector's log quotes its labels: the opening quote is no clitic ("'s") to glue to
+    the word, so 'scooter' names the scooter and the question's motorcycle is not inherited."""
+    found = extractor.answer("Detections: none for 'motorcycle'; found 'scooter' (0.71).",
+                             extractor.prompt("Is there a motorcycle?"))
+    assert (found.concepts, found.denied) == (("scooter",), ("motorcycle",))
+    found = extractor.answer("Found 'scooter'.", extractor.prompt("Is there a motorcycle?"))
+    assert (found.concepts, found.denied) == (("scooter",), ())
+    assert tokens("The car's lights; the cars' roofs.") == [
+        "the", "car", "'s", "lights", ";", "the", "cars", "roofs", "."]
 
 
 def test_one_phrase_matcher_for_prompts_answers_and_heatmaps() -> None:

@@ -53,6 +53,21 @@ from drivexplain.operators.verdicts.formats import (
     # an object described under its label: its colour or state, or "no" when not visible
     ('{"traffic_light": {"visible": true, "colour": "red"}}', "red traffic light"),
     ('{"bus": {"visible": false}, "car": {"state": "parked"}}', "no bus\nparked car"),
+    # a detection with its label that says it is not there, beside one that is: the "no"
+    # stays with its own label
+    ('{"name": "dog", "present": false}', "no dog"),
+    ('[{"label": "dog", "detected": false}, {"label": "car", "detected": true}]',
+     "no dog; car"),
+    # the same fields one to a line, or as a YAML list, whatever their indentation
+    ("label: traffic_light\nstate: red", "red traffic_light"),
+    ("Object: car\nColour: blue\nConfidence: high", "blue car"),
+    ("- label: dog\n detected: no\n- label: car\n detected: yes", "no dog; car"),
+    ("objects:\n  - name: bus\n    colour: yellow\n  - name: stop sign", "yellow bus, stop sign"),
+    # fields that describe no named thing stay prose
+    ("Color: red\nReason: the lamp is lit", "Color: red\nReason: the lamp is lit"),
+    # an XML answer's <object> names what it holds; Kosmos-2's holds patch indices (above)
+    ("<scene><object>truck</object><object>traffic cone</object></scene>",
+     "truck traffic cone"),
     # keys in any case
     ('{"Vehicles": [{"Type": "Car", "Color": "Black"}]}', "Vehicles: Black Car"),
     ('{"Traffic_Light": {"Visible": true, "Colour": "Red"}}', "Red Traffic Light"),
