@@ -236,6 +236,10 @@ _COORDINATES = re.compile(r"[\[(]\s*-?\d+(?:\.\d+)?(?:\s*,\s*-?\d+(?:\.\d+)?)+\s
 # A key and its value joined by "=", as a log line writes them: "road=wet; vehicles=2 cars".
 _KEY_VALUE = re.compile(r"(?<=[a-z_])[ \t]*=[ \t]*(?=[a-z0-9])", re.I)
 _EMPTY_BRACKETS = re.compile(r"[\[(][\s,]*[\])]")
+# A nuScenes category ("vehicle.car", "human.pedestrian.adult", "movable_object.trafficcone"):
+# the super-category before the first dot names no thing of its own, the rest names the thing.
+_DOTTED_CATEGORY = re.compile(r"\b(?:vehicle|human|movable_object|static_object|animal)"
+                              r"((?:\.[a-z_]+)+)\b", re.I)
 # A field's value that says yes or no: "present: false", "detected: no".
 _TRUTHS = {"true": True, "yes": True, "false": False, "no": False}
 # A line of fields: "label: traffic_light", "  - name: bus", "objects:".
@@ -312,7 +316,8 @@ _FINAL_LETTER = re.compile(
 
 def plain_answer(answer: str, prompt: str = "") -> str:
     """`answer` as the prose the reader takes (module docstring); `prompt` holds any options.
-    A key and its value joined by "=" ("road=wet") read as a label and its value."""
+    A key and its value joined by "=" ("road=wet") read as a label and its value, and a
+    nuScenes category as the thing it names ("vehicle.bus.rigid" as "bus rigid")."""
     text = _option_text(spoken(answer, prompt), options(prompt))
     structured = _json_text(text)
     if structured is None:
@@ -323,6 +328,9 @@ def plain_answer(answer: str, prompt: str = "") -> str:
         text = _COORDINATES.sub(" ", text)
     if "=" in text:
         text = _KEY_VALUE.sub(": ", text)
+    if "." in text:
+        text = _DOTTED_CATEGORY.sub(lambda m: m.group(1).replace(".", " ").replace("_", " "),
+                                    text)
     return _FROM_TO.sub(r"\1", _EMPTY_BRACKETS.sub(" ", text))
 
 

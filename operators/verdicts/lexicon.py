@@ -256,6 +256,7 @@ SYNONYMS: dict[str, str] = {
     "roadway": "road",
     "footpath": "sidewalk",
     "cone": "traffic cone",
+    "trafficcone": "traffic cone",  # nuScenes' movable_object.trafficcone
     "pylon": "traffic cone",
     "junction": "intersection",
     "crossroad": "intersection",

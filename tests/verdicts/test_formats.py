@@ -68,6 +68,12 @@ from drivexplain.operators.verdicts.formats import (
     # an XML answer's <object> names what it holds; Kosmos-2's holds patch indices (above)
     ("<scene><object>truck</object><object>traffic cone</object></scene>",
      "truck traffic cone"),
+    # a nuScenes category is the thing it names, not its super-category too; a sentence that
+    # ends on "vehicle." is left alone
+    ("vehicle.car: 3\nhuman.pedestrian.adult: 1\nmovable_object.trafficcone: 2",
+     "car: 3\npedestrian adult: 1\ntrafficcone: 2"),
+    ("No cyclist. Detected: vehicle.bus.rigid.", "No cyclist. Detected: bus rigid."),
+    ("A vehicle. Car ahead.", "A vehicle. Car ahead."),
     # keys in any case
     ('{"Vehicles": [{"Type": "Car", "Color": "Black"}]}', "Vehicles: Black Car"),
     ('{"Traffic_Light": {"Visible": true, "Colour": "Red"}}', "Red Traffic Light"),
