@@ -60,6 +60,7 @@ from drivexplain.operators.verdicts.lexicon import (
     GENERIC_WORDS,
     GROUP_NOUNS,
     HARD_WORDS,
+    HEAD_CHANGES,
     HEAD_MODIFIERS,
     HEDGED_OPENERS,
     HEDGES,
@@ -867,8 +868,9 @@ def head_licensed(toks: list[str], i: int) -> bool:
     its own: where a car stops or someone crosses ("stopped at the light", "crossing against the
     light", "near the lights"), a definite head whose colour is asked ("What colour is the light?",
     "Is the light red?", "Is the signal green or red?", "Is the light green for us?", "Is the
-    nearest light on the left red?"). "is light green" (a shade) has no definite and stays a colour
-    word."""
+    nearest light on the left red?"), and a definite head said to change (`HEAD_CHANGES`: "How
+    long until the light changes?"). "is light green" (a shade) has no definite and stays a
+    colour word."""
     before = toks[i - 1] if i > 0 else ""
     if i >= 2 and toks[i - 2] in ("at", "against") and (before in DEFINITES
                                                        or before in ("a", "an")):
@@ -883,6 +885,10 @@ def head_licensed(toks: list[str], i: int) -> bool:
         return False
     if any(t in COLOUR_SUFFIXES or t in ("state", "status", "phase") for t in toks[:i]):
         return True  # "What colour is the light?", "What's the state of the light?"
+    after = toks[i + 1 : i + 4]
+    changes = after[:1] and after[0] in HEAD_CHANGES and after[1:2] not in (["on"], ["off"])
+    if changes or (after[:2] == ["about", "to"] and after[2:] and after[2] in CHANGE_VERBS):
+        return True  # "until the light changes", "Is the light about to change?"
     j = i + 1
     if j < len(toks) and toks[j] in PREPOSITIONS:  # "Is the light on the left red?"
         while j < min(len(toks), i + 5) and toks[j] not in COLOURS and toks[j] not in BREAKS:

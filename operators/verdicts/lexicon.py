@@ -594,6 +594,10 @@ COPULAS = frozenset(
 # tense says what will be: "wait until it turns green" has the light not green yet.
 CHANGE_VERBS = frozenset({"turns", "turn", "changes", "change", "switches", "switch"})
 UNTIL_WORDS = frozenset({"until", "till", "til", "before", "once", "when", "whenever"})
+# A definite light or signal said to change is a traffic light, colour or none ("How long until
+# the light changes?", "Has the signal changed yet?"); one turned on or off is any lamp.
+HEAD_CHANGES = CHANGE_VERBS | frozenset({"changed", "changing", "switched", "switching",
+                                         "turned", "turning", "cycles", "cycled"})
 # States said of a concept, as the first word of the vocabulary's concept in that state ("wet
 # road", "parked car"): "the road is slick" is a wet road. A state folds into a concept only
 # where the vocabulary has the concept in that state.

@@ -29,6 +29,9 @@ def extractor() -> ConceptExtractor:
         # an instruction to answer yes or no negates nothing
         ("Please answer with yes or no: is there a car in the image?", ("car",)),
         ("Yes/no: are there any buses?", ("bus",)),
+        # a definite light said to change is a traffic light, whatever its colour
+        ("How long until the light changes?", ("traffic light",)),
+        ("Is the signal about to change?", ("traffic light",)),
     ],
 )
 def test_prompt_concepts(extractor: ConceptExtractor, prompt: str, concepts: tuple) -> None:
@@ -45,6 +48,7 @@ def test_prompt_concepts(extractor: ConceptExtractor, prompt: str, concepts: tup
         ("What is ahead?", "generic"),
         ("I don't like winter.", "ambiguous"),
         ("Is it safe to drive?", "ambiguous"),
+        ("Did the light turn on?", "ambiguous"),  # any lamp turns on
     ],
 )
 def test_prompts_without_concepts(extractor: ConceptExtractor, prompt: str, kind: str) -> None:
