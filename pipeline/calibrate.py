@@ -7,6 +7,11 @@ the labels file is one JSON object:
     {"image": "frames/0001.jpg", "concept": "pedestrian", "present": true}
     {"video": "drive.mp4", "frame": 120, "concept": "bus", "present": false}
 
+Labels of one frame are held out together when each concept's AUROC is measured out of fold
+(`grounding.oof_folds`), but neighbouring frames of a video are near copies of each other: label
+frames a few seconds apart, or those AUROCs, which decide which concepts a flag may rest on,
+come out too high.
+
 Relative paths are taken from the labels file's folder. Every line is checked before any model
 is loaded; frames are shrunk to the pipeline's transport size, so the calibration sees exactly
 what `drivexplain run` will.
@@ -147,7 +152,8 @@ def calibrate(labels_path: Path, out: Path, config: DrivexplainConfig,
     calibration = fit_choosing_closeups(
         samples, [label.present for label in labels], operator.model_id,
         operator.backbone.weights_sha256, f"drivexplain calibrate {labels_path.name}",
-        DEFAULT_CROP_SCALES, false_flag_rate or MAX_FALSE_FLAG_RATE)
+        DEFAULT_CROP_SCALES, false_flag_rate or MAX_FALSE_FLAG_RATE,
+        groups=[(str(label.source), label.frame) for label in labels])
     calibration.save(out)
     counts = Counter((label.concept.lower(), label.present) for label in labels)
     concepts = {c: {"auroc": calibration.auroc_for(c),

@@ -382,10 +382,11 @@ def cross_fitted(frames: list[Frame], checks: list[FrameCheck], cases: list[Case
     for fold in range(folds):
         held = [i for i, c in enumerate(cases) if c.frame % folds == fold]
         rest = [i for i, c in enumerate(cases) if c.frame % folds != fold]
-        evidence, labels, _ = grounding_labels(frames, [checks[i] for i in rest],
-                                               [cases[i] for i in rest])
+        evidence, labels, owners = grounding_labels(frames, [checks[i] for i in rest],
+                                                    [cases[i] for i in rest])
         model = fit_grounding([e.features() for e in evidence], labels, operator.model_id,
-                              operator.backbone.weights_sha256, source=f"fold {fold}")
+                              operator.backbone.weights_sha256, source=f"fold {fold}",
+                              groups=owners)
         for i, check in zip(held, with_calibration([checks[i] for i in held], model),
                             strict=True):
             out[i] = check
@@ -406,10 +407,10 @@ def ground_truth(frame: Frame, concept: str) -> bool | None:
 
 
 def grounding_labels(frames: list[Frame], checks: list[FrameCheck], cases: list[Case]
-                     ) -> tuple[list, list[bool], list[str]]:
-    """(evidence, present?, concept) for every concept the answers asked about whose truth the
-    world settles (`ground_truth`)."""
-    evidence, labels, seen = [], [], set()
+                     ) -> tuple[list, list[bool], list[int]]:
+    """(evidence, present?, frame number) for every concept the answers asked about whose truth
+    the world settles (`ground_truth`); the frame numbers are the calibration's groups."""
+    evidence, labels, owners, seen = [], [], [], set()
     for check, case in zip(checks, cases, strict=True):
         frame = frames[case.frame]
         for concept, e in check.evidence.items():
@@ -420,7 +421,8 @@ def grounding_labels(frames: list[Frame], checks: list[FrameCheck], cases: list[
             if truth is not None:
                 evidence.append(e)
                 labels.append(truth)
-    return evidence, labels, [e.concept for e in evidence]
+                owners.append(case.frame)
+    return evidence, labels, owners
 
 
 def condition_score(cases: list[Case], flags: list[bool]) -> dict:
@@ -894,14 +896,15 @@ def main() -> None:
               f"{results['top_up_calibration']['frames_added']} topped-up frames from "
               f"{CALIBRATION_SEED + TOP_UP_OFFSET}, 4 weathers, {FRAME_SIZE[0]}x"
               f"{FRAME_SIZE[1]} at transport short side {TRANSPORT_SHORT_SIDE}")
-    evidence, labels, _ = grounding_labels(cal_frames, cal_checks, cal_cases)
+    evidence, labels, owners = grounding_labels(cal_frames, cal_checks, cal_cases)
     calibration = fit_choosing_closeups([e.features() for e in evidence], labels,
-                                        operator.model_id, digest, source, crop_scales)
+                                        operator.model_id, digest, source, crop_scales,
+                                        groups=owners)
     if crop_scales:
         # which concepts the close-ups would help, whether or not they are kept
         with_crops = (calibration if calibration.crop_scales else fit_grounding(
             [e.features() for e in evidence], labels, operator.model_id, digest, source,
-            crop_scales=crop_scales))
+            crop_scales=crop_scales, groups=owners))
         results["closeups_on_calibration"] = {
             **{k: v for k, v in calibration.fitted_on.items() if "closeups" in k},
             "concept_auroc_with_closeups": with_crops.concept_auroc}
@@ -954,7 +957,8 @@ def main() -> None:
     results["evaluation_uncalibrated_baseline"] = {
         k: v for k, v in score(object_cases, flagged(uncalibrated, base), boot=200).items()
         if k in ("precision", "recall", "f1", "false_flags_present_by_size", "by_kind")}
-    ev, ev_labels, ev_concepts = grounding_labels(eval_frames, eval_checks, eval_cases)
+    ev, ev_labels, _ = grounding_labels(eval_frames, eval_checks, eval_cases)
+    ev_concepts = [e.concept for e in ev]
     on_object = [c.lower() not in CONDITION_CONCEPTS for c in ev_concepts]
     ev_objects = [e for e, keep in zip(ev, on_object, strict=True) if keep]
     object_labels = [y for y, keep in zip(ev_labels, on_object, strict=True) if keep]

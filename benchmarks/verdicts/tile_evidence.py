@@ -117,15 +117,13 @@ def main() -> None:
              for c in make_cases(n, f, rng, colour_vocabulary, conditions)]
     checks = cached_collect(args.cache, "calibration", CALIBRATION_SEED, frames, cases,
                             operator, extractor, batch=8)
-    evidence, labels, _ = grounding_labels(frames, checks, cases)
-    frame_of = {id(e): case.frame for check, case in zip(checks, cases, strict=True)
-                for e in check.evidence.values()}
-    owners = [frame_of[id(e)] for e in evidence]
+    evidence, labels, owners = grounding_labels(frames, checks, cases)
     samples = [e.features() for e in evidence]
     digest = operator.backbone.weights_sha256
 
     def fit(features: list[GroundingFeatures]) -> GroundingCalibration:
-        return fit_grounding(features, labels, operator.model_id, digest, "tile_evidence.py")
+        return fit_grounding(features, labels, operator.model_id, digest, "tile_evidence.py",
+                             groups=owners)
 
     bar = config.coherence.min_concept_auroc
     fits = {"whole frame only": fit(samples)}

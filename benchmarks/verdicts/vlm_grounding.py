@@ -156,7 +156,8 @@ def main() -> None:
     raw_items = labelled(cal_frames, cal_checks, cal_cases)
     calibration = fit_grounding([it["evidence"].features() for it in raw_items],
                                 [it["present"] for it in raw_items], operator.model_id,
-                                operator.backbone.weights_sha256, source="vlm_grounding bench")
+                                operator.backbone.weights_sha256, source="vlm_grounding bench",
+                                groups=[it["frame"] for it in raw_items])
     eval_items = labelled(eval_frames, with_calibration(eval_checks, calibration), eval_cases)
     y_cal = np.array([it["present"] for it in cal_items])
     y_eval = np.array([it["present"] for it in eval_items])
