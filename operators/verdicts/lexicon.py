@@ -1049,7 +1049,8 @@ def tokens(text: str) -> list[str]:
     when typed "dont" or with a curly apostrophe; "theres", and "its" before no noun, read as
     "there's" and "it's"), a shade is its colour (`SHADES`), a check
     mark or cross a yes or no (`CHECK_MARKS`), a drawn-out yes or no ("Noo.") the word, and a
-    colour labelled "colour:" is said with "is". A reasoning block and code fences are left out
+    colour labelled "colour:" is said with "is", and a colour or state likened to something
+    is said without the likeness (`_unlikened`). A reasoning block and code fences are left out
     (`NOT_THE_ANSWER`), and so are an adverb of certainty or time right after a verb
     (`CERTAINTY_ADVERBS`), a time closing a clause (`TIME_TAILS`) and the "right" of "right
     now"; "appears to be" is "is" (`SEEMING_TO_BE`), and "kind of" before a colour or a state
@@ -1065,7 +1066,34 @@ def tokens(text: str) -> list[str]:
     for i in range(1, len(toks) - 1):  # "its colour: red" says "its colour is red"
         if toks[i] == ":" and toks[i - 1] in COLOUR_NOUNS and toks[i + 1] in COLOURS:
             toks[i] = "is"
+    if "as" in toks:
+        toks = _unlikened(toks)
     return _plainly(toks)
+
+
+def _unlikened(toks: list[str]) -> list[str]:
+    """`toks` without a simile after a colour or a state, which says the colour and names
+    nothing in the frame: "black as night." is "black.", "is as white as snow" is "is white",
+    "dry as a bone" is "dry" (`tokens`)."""
+    def quality(t: str) -> bool:
+        return t in COLOURS or t in STATES or t in OPPOSITE_STATES
+    out: list[str] = []
+    i = 0
+    while i < len(toks):
+        t = toks[i]
+        if t == "as" and out and out[-1] in COPULAS and i + 2 < len(toks) and quality(
+                toks[i + 1]) and toks[i + 2] == "as":
+            i += 1  # "is as white as snow": the first "as" goes
+            continue
+        if t == "as" and out and quality(out[-1]):
+            j = i + 1 + (toks[i + 1 : i + 2] in (["a"], ["an"]))
+            if j < len(toks) and toks[j].isalpha() and (j + 1 == len(toks)
+                                                        or toks[j + 1] in BREAKS):
+                i = j + 1  # "as snow", "as a bone": the likeness goes
+                continue
+        out.append(t)
+        i += 1
+    return out
 
 
 def _plainly(toks: list[str]) -> list[str]:

@@ -357,6 +357,19 @@ def test_a_word_in_single_quotes_is_the_word(extractor: ConceptExtractor) -> Non
         "the", "car", "'s", "lights", ";", "the", "cars", "roofs", "."]
 
 
+@pytest.mark.parametrize(("prompt", "answer", "concepts", "denied"), [
+    # a colour or a state likened to something names only the colour or state
+    ("Is the car black?", "Black as night.", ("black car",), ()),
+    ("Describe the scene.", "The car is as white as snow.", ("white car",), ()),
+    ("Is the road wet?", "The road is as dry as a bone.", ("road",), ("wet road",)),
+    ("Describe the scene.", "A black car, as night falls.", ("black car", "night"), ()),
+])
+def test_figures_of_speech_name_nothing(extractor: ConceptExtractor, prompt: str, answer: str,
+                                        concepts: tuple, denied: tuple) -> None:
+    found = extractor.answer(answer, extractor.prompt(prompt))
+    assert (set(found.concepts), set(found.denied)) == (set(concepts), set(denied))
+
+
 def test_one_phrase_matcher_for_prompts_answers_and_heatmaps() -> None:
     from drivexplain.operators.verdicts.concepts import concepts_in_text
     from drivexplain.operators.vlm.hybrid import concepts_in_text as hybrid_concepts
