@@ -43,6 +43,10 @@ _ATTRIBUTE_TAG = re.compile(r"<[a-z_]+\s[^<>]*>", re.I)
 # A chat template's role header: "<|im_start|>assistant", Llama 3's header ids.
 _ROLE = re.compile(r"<\|im_start\|>\s*(?:assistant|user|system)?"
                    r"|<\|start_header_id\|>.*?<\|end_header_id\|>", re.S)
+# A yes/no question that opens the answer, asked in other words than the prompt's or of the
+# user, with the answer after it: "Is it a bus? Yes.", "Do you see anyone? Because I don't."
+_OWN_QUESTION = re.compile(r"^\s*(?:do|does|did|can|could|is|are|was|were|would|will|has|have)"
+                           r"\s[^?.!\n]*\?\s+(?=\S)", re.I)
 # A Llama 2 or Mistral turn echoed before the answer: "[INST] Is there a cyclist? [/INST] No."
 # The question it repeats is not the answer; what follows the last "[/INST]" is.
 _ECHOED_TURN = re.compile(r"^.*\[/INST\]", re.S | re.I)
@@ -396,12 +400,15 @@ def _without_echo(answer: str, prompt: str) -> str:
     decoded prompt and answer give it ("Is there a bus? Nope.", "Q: Is there a bus?\nA:
     Nope."): the question names what it asks about, not what the answer says is there. The
     answer comes here without its framing, so the question is also compared without its own
-    ("I think there's a dog. Am I right?" comes as "there's a dog. Am I right?")."""
+    ("I think there's a dog. Am I right?" comes as "there's a dog. Am I right?"). A yes/no
+    question of the answer's own before its answer goes too (`_OWN_QUESTION`: "Is it a bus?
+    Yes.", "Do you see anyone? Because I don't."): it asks, and says nothing is there."""
     text = _ROLE_LABEL.sub("", answer.lstrip(), count=1)
     for asked in dict.fromkeys((prompt.strip(), question_text(prompt), unframed(prompt))):
         if asked and text[: len(asked)].lower() == asked.lower() and text[len(asked) :].strip():
             return text[len(asked) :]
-    return answer
+    own = _OWN_QUESTION.match(text)
+    return text[own.end() :] if own else answer
 
 
 def unframed(answer: str) -> str:

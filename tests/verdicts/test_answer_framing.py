@@ -38,8 +38,9 @@ before the yes or no it stands for ("\u274c No, on the road." had lost the pedes
 full-width stops ("... a bus\u3002 The vehicles present are cars\u3002" had denied the cars), as
 a Markdown block quote, after "Certainly! Here's the answer:", "Based on my analysis,", "Upon
 analyzing the image," or "After careful observation," ("Based on my analysis, nope." had denied
-nothing) and with an offer of more after it ("Nope. Is there anything specific you'd like to
-know?" had put the bus in the frame). Each must give the line's own expected reading. Before
+nothing), with an offer of more after it ("Nope. Is there anything specific you'd like to
+know?" had put the bus in the frame) and after a question of its own ("Is that what you're
+asking? Nope." had put the bus in the frame). Each must give the line's own expected reading. Before
 `formats.unframed`, "Sure! I don't think so." read as a yes and "Based on the image, nope." put
 the bus it denied in the frame. Each question is also asked again as chat templates and
 benchmarks wrap it, or after a preamble that asks nothing ("In this frame, is the light green?",
@@ -171,6 +172,7 @@ FRAMINGS: dict[str, Callable[[str], str]] = {
     "hope it is helpful": _closed(" I hope this is helpful."),
     "further assistance": _closed(" Please let me know if you need further assistance."),
     "happy to help": lambda a: a + " Happy to help!",
+    "a question of its own first": _led("Is that what you're asking? "),
 }
 # What a chat template or a benchmark wraps the question in.
 PROMPT_FRAMINGS: dict[str, Callable[[str], str]] = {

@@ -74,6 +74,11 @@ from drivexplain.operators.verdicts.formats import (
      "car: 3\npedestrian adult: 1\ntrafficcone: 2"),
     ("No cyclist. Detected: vehicle.bus.rigid.", "No cyclist. Detected: bus rigid."),
     ("A vehicle. Car ahead.", "A vehicle. Car ahead."),
+    # a yes/no question the answer opens with, and answers, asks and says nothing; alone, it
+    # is all there is
+    ("Is it a bus? Yes.", "Yes."),
+    ("Do you see anyone? Because I don't.", "Because I don't."),
+    ("Is that a bus?", "Is that a bus?"),
     # keys in any case
     ('{"Vehicles": [{"Type": "Car", "Color": "Black"}]}', "Vehicles: Black Car"),
     ('{"Traffic_Light": {"Visible": true, "Colour": "Red"}}', "Red Traffic Light"),
