@@ -51,17 +51,17 @@ _OWN_QUESTION = re.compile(r"^\s*(?:do|does|did|can|could|is|are|was|were|would|
 # The question it repeats is not the answer; what follows the last "[/INST]" is.
 _ECHOED_TURN = re.compile(r"^.*\[/INST\]", re.S | re.I)
 # What a chat model frames its answer with, removed where more text stands beside it: an
-# acknowledgment or a filler before it ("Sure!", "Certainly.", "Well,", "Okay, so", "In short,",
-# "To answer your question:", "Honestly,", "Actually,", "I think", "Thanks for the question!",
-# "Hi!", "Sorry,", "I can help with that.", "Let me check...", "Clearly,"; "Sure." alone is a
-# yes, "Certainly not." a no), the evidence it rests on ("Based on the image,", "Based on my
-# analysis,", "From what I can see,", "As you can see,", "Looking closely,", "Upon analyzing
-# the image,"), a label ("Answer:", "**Final answer:**", "The answer is:", "The answer:",
-# "Answer -", "TL;DR:", "Observation:", "Here's the answer:", a "### Answer" heading), and a
-# closing courtesy, offer, disclaimer or confidence ("Hope this helps!", "Let me know if you
-# need anything else.", "Is there anything specific you'd like to know?", "That's all I can
-# see.", "Drive safely!", "Stay safe on the road.", "Thanks!", "Please note that I am an AI
-# ...", "Confidence: 85%"; alone, it is no answer).
+# acknowledgment or a filler before it ("Sure!", "Certainly.", "Well,", "Okay, so", "In short,", "To
+# answer your question:", "Honestly,", "Actually,", "I think", "Thanks for the question!", "Hi!",
+# "Sorry,", "I can help with that.", "I'd be happy to help.", "As an AI,", "Let me check...",
+# "Clearly,"; "Sure." alone is a yes, "Certainly not." a no), the evidence it rests on ("Based on
+# the image,", "Based on my analysis,", "From what I can see,", "As you can see,", "Looking
+# closely,", "Upon analyzing the image,", "In this driving scene,"), a label ("Answer:", "**Final
+# answer:**", "The answer is:", "The answer:", "Answer -", "TL;DR:", "Observation:", "Here's the
+# answer:", a "### Answer" heading), and a closing courtesy, offer, disclaimer or confidence ("Hope
+# this helps!", "Let me know if you need anything else.", "Is there anything specific you'd like to
+# know?", "That's all I can see.", "Drive safely!", "Stay safe on the road.", "Thanks!", "Please
+# verify.", "Please note that I am an AI ...", "Confidence: 85%"; alone, it is no answer).
 _ACKNOWLEDGMENT = re.compile(
     r"^\s*(?:(?:okay|ok|alright|well),?\s+so,?|so,"
     r"|(?:sure(?: thing)?|certainly|of course|okay|ok|alright|all right|absolutely"
@@ -70,7 +70,8 @@ _ACKNOWLEDGMENT = re.compile(
     # a sentence that only announces the answer: "The image shows the following.", "I can help
     # with that.", "Let me look at the image."
     r"|(?:the image shows the following|here(?:'s| is) what i (?:can )?see"
-    r"|i can help with that|let me (?:take a )?look(?: at (?:the|this) (?:image|picture|frame))?"
+    r"|i can help with that|i(?:'d| would) be (?:happy|glad) to help(?: with that)?"
+    r"|let me (?:take a )?look(?: at (?:the|this) (?:image|picture|frame))?"
     r"|let me (?:check|see|think|analy[sz]e (?:the|this) (?:image|picture|frame))|let's see)"
     r"\s*(?:[.!:]+|\u2026)"
     r"|(?:in short|in summary|to summari[sz]e|to sum up|overall|simply put|in conclusion"
@@ -79,7 +80,7 @@ _ACKNOWLEDGMENT = re.compile(
     r"|(?:honestly|frankly|candidly|truthfully|to be honest|basically|essentially|admittedly"
     r"|actually|to be (?:precise|exact|clear|fair)|clearly|obviously|evidently|to my eyes?"
     r"|unfortunately|fortunately|interestingly|currently|presently|right now|at the moment"
-    r"|at present|as of now|for now)\s*,"
+    r"|at present|as of now|for now|as an ai(?: (?:language )?(?:model|assistant))?)\s*,"
     # an opinion said before the answer: "I think yes, ...", "I believe the car is red.",
     # "In my view, no."; "I think so" and "I think not" are the answer itself
     r"|(?:i (?:think|believe|guess|suppose|reckon)|i'd say|i would say|in my (?:view|opinion)"
@@ -101,8 +102,9 @@ _EVIDENCE = re.compile(
     r"|(?:after|upon|on|when) (?:analy[sz]ing|examining|looking at|reviewing|observing)"
     r"|upon (?:closer )?(?:inspection|examination|review) of)\s+(?:the|this|that|your)?\s*"
     r"(?:provided |given |attached )?"
-    r"(?:image|picture|photo|photograph|frame|scene|view|footage|dashcam (?:image|view|footage)"
-    r"|camera view)(?:\s+(?:carefully|closely|provided|you (?:shared|provided|sent)))?"
+    r"(?:(?:(?:driving|traffic|street|road) )?(?:image|picture|photo|photograph|frame|scene"
+    r"|view|footage)|dashcam (?:image|view|footage)|camera view)"
+    r"(?:\s+(?:carefully|closely|provided|you (?:shared|provided|sent)))?"
     r"|from what i can (?:see|tell)|as far as i can (?:see|tell)|upon (?:closer )?inspection"
     r"|at first glance|at a glance|as (?:you|we) can see|(?:by|from) the looks? of it"
     r"|looking (?:more )?(?:closely|carefully)|based (?:on|upon) my (?:analysis|observation"
@@ -167,6 +169,7 @@ _COURTESY = re.compile(
     r"|just ask)[.!]?|would you like (?:me to|to know|more)[^?]*\?|happy to help[.!]*"
     r"|(?:drive|stay) safe(?:ly)?(?: on the road| out there)?[.!]*|safe travels[.!]*"
     r"|thanks?(?: you)?[.!]*|cheers[.!]*|glad (?:i could|to) help[.!]*"
+    r"|please (?:verify|double-check|confirm)(?: (?:this|it))?[.!]*"
     # a disclaimer or a note on the image's quality closing the answer: "Please note that I am
     # an AI and may make mistakes.", "Note: the image quality is low."
     r"|(?:(?:please )?note(?: that|:)\s*|(?<=[.!?]\s)|(?<=[.!?]\s\s))i(?:'m| am) (?:just )?an"

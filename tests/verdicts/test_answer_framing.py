@@ -39,8 +39,10 @@ full-width stops ("... a bus\u3002 The vehicles present are cars\u3002" had deni
 a Markdown block quote, after "Certainly! Here's the answer:", "Based on my analysis,", "Upon
 analyzing the image," or "After careful observation," ("Based on my analysis, nope." had denied
 nothing), with an offer of more after it ("Nope. Is there anything specific you'd like to
-know?" had put the bus in the frame) and after a question of its own ("Is that what you're
-asking? Nope." had put the bus in the frame). Each must give the line's own expected reading. Before
+know?" had put the bus in the frame), after a question of its own ("Is that what you're
+asking? Nope." had put the bus in the frame), after "In this driving scene,", "From the street
+view,", "As an AI," or "I'd be happy to help." and with "Please verify." after it ("As an AI,
+nope." had put the bus in the frame). Each must give the line's own expected reading. Before
 `formats.unframed`, "Sure! I don't think so." read as a yes and "Based on the image, nope." put
 the bus it denied in the frame. Each question is also asked again as chat templates and
 benchmarks wrap it, or after a preamble that asks nothing ("In this frame, is the light green?",
@@ -173,6 +175,11 @@ FRAMINGS: dict[str, Callable[[str], str]] = {
     "further assistance": _closed(" Please let me know if you need further assistance."),
     "happy to help": lambda a: a + " Happy to help!",
     "a question of its own first": _led("Is that what you're asking? "),
+    "a driving scene first": _opened("In this driving scene, "),
+    "a street view first": _opened("From the street view, "),
+    "as an AI": _opened("As an AI, "),
+    "happy to help first": _led("I'd be happy to help. "),
+    "verify after": _closed(" Please verify."),
 }
 # What a chat template or a benchmark wraps the question in.
 PROMPT_FRAMINGS: dict[str, Callable[[str], str]] = {
