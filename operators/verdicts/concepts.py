@@ -277,6 +277,8 @@ class ConceptExtractor(MentionFinder):
         """The answer's concepts; yes/no and bare answers inherit the prompt's (module doc)."""
         said = spoken(text, prompt.text)  # without tags, an echo or "Sure!"
         kept = self._without_idle_tail(said, prompt)
+        if kept == said:
+            kept = self._without_idle_lead(said, prompt)
         if kept != said:
             return replace(self.answer(kept, prompt), text=text)
         read = plain_answer(text, prompt.text)
@@ -753,6 +755,18 @@ class ConceptExtractor(MentionFinder):
             return text  # what would stay is a question, or says nothing: the tail answers
         return kept
 
+    def _without_idle_lead(self, text: str, prompt: Extraction) -> str:
+        """`text` from its answer on (a yes, a no, "none", "I don't", "there is"), where a
+        clause before it, up to a comma or a colon,
+        says nothing of the frame (`_says`): a stance, a source or an announcement that no
+        list of framings holds ("From my perspective, nope.", "Here's what I found: No.",
+        which had put the bus asked about in the frame). A clause that names anything, or
+        has a yes, a no, a negation or a cannot-tell, stays ("If there were a bus, no.")."""
+        lead = _IDLE_LEAD.match(text)
+        if lead is None or self._says(lead.group(1), prompt):
+            return text
+        return text[lead.end() :]
+
     def _says(self, sentence: str, prompt: Extraction) -> bool:
         """Whether `sentence` says anything of the frame (`_without_idle_tail`): it names a
         concept, or opens with a pronoun for a thing ("It's stopped."), or has a yes, a no, a
@@ -966,6 +980,10 @@ _AFTER_YES_NO = BREAKS | _YES_NO | SUBJECT_PRONOUNS | {"there", "to", "i", "we"}
 # Where an answer's sentences part, a closing bracketed remark counting as one: "No.\n\nNote:
 # ...", "Yes. I may be wrong.", "Yes (based on the visible portion of the image)".
 _SENTENCES = re.compile(r"(?<=[.!?])\s+|\n+|\s+(?=\([^()]*\)\W*$)")
+# A clause before a bare yes or no, up to a comma or a colon (`_without_idle_lead`).
+_IDLE_LEAD = re.compile(r"^\s*([^,:;.!?\n]{2,60})[,:]\s+(?=(?:yes|yeah|yep|yup|no|nope|nah"
+                        r"|negative|affirmative|none|zero|nothing|nobody|not|i (?:do|don't|can"
+                        r"|can't|see)|there(?:'s| is| are| isn't| aren't))\b)", re.I)
 # Where an answer's first sentence ends: a stop or "!" before a space, or a line break. Not a
 # "?", as `_SENTENCES` splits: a question asked back ("Which one? The red one.") answers nothing
 # on its own, and splitting at it lost the red car.

@@ -370,6 +370,21 @@ def test_figures_of_speech_name_nothing(extractor: ConceptExtractor, prompt: str
     assert (set(found.concepts), set(found.denied)) == (set(concepts), set(denied))
 
 
+@pytest.mark.parametrize(("answer", "concepts", "denied"), [
+    # a clause that says nothing before the answer is no part of it
+    ("From my perspective, nope.", (), ("bus",)),
+    ("Here's what I found: No.", (), ("bus",)),
+    ("Sadly, none.", (), ("bus",)),
+    # one that names something stays
+    ("At night, no.", ("night",), ()),
+    ("On the left, there's a truck.", ("truck",), ()),
+])
+def test_an_idle_clause_before_the_answer(extractor: ConceptExtractor, answer: str,
+                                          concepts: tuple, denied: tuple) -> None:
+    found = extractor.answer(answer, extractor.prompt("Is there a bus?"))
+    assert (set(found.concepts), set(found.denied)) == (set(concepts), set(denied))
+
+
 def test_one_phrase_matcher_for_prompts_answers_and_heatmaps() -> None:
     from drivexplain.operators.verdicts.concepts import concepts_in_text
     from drivexplain.operators.vlm.hybrid import concepts_in_text as hybrid_concepts
