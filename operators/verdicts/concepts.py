@@ -757,11 +757,11 @@ class ConceptExtractor(MentionFinder):
 
     def _without_idle_lead(self, text: str, prompt: Extraction) -> str:
         """`text` from its answer on (a yes, a no, "none", "I don't", "there is"), where a
-        clause before it, up to a comma or a colon,
-        says nothing of the frame (`_says`): a stance, a source or an announcement that no
-        list of framings holds ("From my perspective, nope.", "Here's what I found: No.",
-        which had put the bus asked about in the frame). A clause that names anything, or
-        has a yes, a no, a negation or a cannot-tell, stays ("If there were a bus, no.")."""
+        clause before it, up to a comma or a colon, says nothing of the frame (`_says`): a
+        stance, a source or an announcement that no list of framings holds ("From my
+        perspective, nope.", "Here's what I found: No.", which had put the bus asked about in
+        the frame). A clause that names anything, or has a yes, a no, a negation or a
+        cannot-tell, stays ("If there were a bus, no.", "At night, no.")."""
         lead = _IDLE_LEAD.match(text)
         if lead is None or self._says(lead.group(1), prompt):
             return text
@@ -980,7 +980,8 @@ _AFTER_YES_NO = BREAKS | _YES_NO | SUBJECT_PRONOUNS | {"there", "to", "i", "we"}
 # Where an answer's sentences part, a closing bracketed remark counting as one: "No.\n\nNote:
 # ...", "Yes. I may be wrong.", "Yes (based on the visible portion of the image)".
 _SENTENCES = re.compile(r"(?<=[.!?])\s+|\n+|\s+(?=\([^()]*\)\W*$)")
-# A clause before a bare yes or no, up to a comma or a colon (`_without_idle_lead`).
+# A clause before an answer's yes, no, "none" or "there is", up to a comma or a colon
+# (`_without_idle_lead`).
 _IDLE_LEAD = re.compile(r"^\s*([^,:;.!?\n]{2,60})[,:]\s+(?=(?:yes|yeah|yep|yup|no|nope|nah"
                         r"|negative|affirmative|none|zero|nothing|nobody|not|i (?:do|don't|can"
                         r"|can't|see)|there(?:'s| is| are| isn't| aren't))\b)", re.I)

@@ -48,8 +48,9 @@ COLOUR_SHARE_FLOOR = 1e-5
 # Out-of-fold estimates (each concept's AUROC and flag bounds) hold out one fold in OOF_FOLDS
 # at a time, with every label of one group (a labelled frame) in the same fold, over
 # OOF_REPEATS seeded assignments of groups to folds. One assignment decides too much: on the
-# shipped CLIP's calibration labels, ten of them put a black car's AUROC anywhere in 0.77-0.84
-# and a red traffic light's in 0.75-0.80, on both sides of coherence.min_concept_auroc.
+# shipped CLIP's calibration labels, twenty of them put a black car's AUROC anywhere in
+# 0.77-0.84 and a red traffic light's in 0.75-0.80, on both sides of
+# coherence.min_concept_auroc.
 OOF_FOLDS = 5
 OOF_REPEATS = 5
 # A concept's own AUROC needs this many present and absent labels; with fewer it is noise, and
