@@ -356,6 +356,10 @@ NON_CONCEPT_COMPOUNDS = frozenset({("bus", "stop"), ("bus", "shelter"), ("bus", 
                                    ("pedestrian", "crossing", "signal"),
                                    ("pedestrian", "crossing", "light"),
                                    ("pedestrian", "crossing", "button"),
+                                   # the light the scene is lit by: "(Note: low light.)"
+                                   ("low", "light"), ("poor", "light"), ("dim", "light"),
+                                   ("bad", "light"), ("fading", "light"), ("ambient", "light"),
+                                   ("natural", "light"),
                                    # a vehicle's own lamps, not a traffic light
                                    ("turn", "signal"), ("hazard", "light"),
                                    ("interior", "light"), ("warning", "light"),

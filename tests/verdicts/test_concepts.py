@@ -385,6 +385,17 @@ def test_an_idle_clause_before_the_answer(extractor: ConceptExtractor, answer: s
     assert (set(found.concepts), set(found.denied)) == (set(concepts), set(denied))
 
 
+def test_the_light_a_scene_is_lit_by_is_no_traffic_light(extractor: ConceptExtractor) -> None:
+    """"low light" is the light the frame was taken in: a note on it closes the answer and
+    names no traffic light, even when the prompt asks about traffic lights."""
+    prompt = extractor.prompt("Any traffic lights?")
+    for answer in ("No! (Note: low light.)", "No. Low light conditions."):
+        found = extractor.answer(answer, prompt)
+        assert (found.concepts, found.denied) == ((), ("traffic light",)), answer
+    found = extractor.answer("A red light, hard to see in low light.", prompt)
+    assert found.concepts == ("red traffic light",)
+
+
 def test_one_phrase_matcher_for_prompts_answers_and_heatmaps() -> None:
     from drivexplain.operators.verdicts.concepts import concepts_in_text
     from drivexplain.operators.vlm.hybrid import concepts_in_text as hybrid_concepts
