@@ -317,10 +317,21 @@ def negated_colours(toks: list[str]) -> set[str]:
 
 
 def colour_negated(toks: list[str], i: int) -> bool:
+    """Whether a negator reaches the colour or state at `i`: before it ("not red", "isn't
+    really wet"), or after it when it is put first ("Black it is not.", "Wet it isn't.")."""
     j = i - 1
     while j >= 0 and (toks[j] in DEGREE_ADVERBS or toks[j] in ("a", "an")):
         j -= 1
-    return j >= 0 and (toks[j] in ("not", "never") or toks[j].endswith("n't"))
+    if j >= 0 and (toks[j] in ("not", "never") or toks[j].endswith("n't")):
+        return True
+    after = toks[i + 1 : i + 4]
+    if not (i == 0 or toks[i - 1] in BREAKS) or after[:1] not in (["it"], ["they"]):
+        return False
+    end = i + 4 if after[1:3] in (["is", "not"], ["'s", "not"], ["are", "not"], ["'re", "not"]) \
+        else i + 3 if after[1:2] in (["isn't"], ["aren't"]) else None
+    # the clause ends there: "Black, it is not a taxi." says what is not a taxi
+    return end is not None and (end >= len(toks) or toks[end] in BREAKS
+                                or toks[end] in ("it", "they", "but", "just", "only"))
 
 
 def predicate_colour(toks: list[str], copula: int) -> int | None:
@@ -1233,9 +1244,9 @@ def generic_scopes(toks: list[str]) -> list[bool]:
     here."), or after a phrase of purpose ("a lane reserved for buses"; `PURPOSE_PHRASES`) or of
     what a sign means ("which means vehicles must stop"; `MEANING_VERBS`), or of care whose object
     has no determiner ("watch out for pedestrians", "stop for cyclists"; `ADVICE_PHRASES`; "watch
-    out for the cyclist" is about one there), up to the clause's end. Clauses end at breaks,
-    contrastive words and relative words ("a street where cars are normally parked" keeps the
-    street)."""
+    out for the cyclist" is about one there, as is "used by a man"), up to the clause's end.
+    Clauses end at breaks, contrastive words and relative words ("a street where cars are
+    normally parked" keeps the street)."""
     inside = [False] * len(toks)
     start = 0
     for i in range(len(toks) + 1):
@@ -1253,8 +1264,9 @@ def generic_scopes(toks: list[str]) -> list[bool]:
                            and not is_count(toks[j + 2])), None)
             if advice is not None:  # "watch out for pedestrians": whoever comes, if any
                 inside[advice:i] = [True] * (i - advice)
-            purpose = next((j + 2 for j in clause if tuple(toks[j : j + 2]) in PURPOSE_PHRASES),
-                           None)
+            purpose = next((j + 2 for j in clause if tuple(toks[j : j + 2]) in PURPOSE_PHRASES
+                            and not (toks[j] == "used" and toks[j + 2 : j + 3]
+                                     and toks[j + 2] in SPECIFIC_DETERMINERS)), None)
             if purpose is None:  # "which means vehicles must stop"
                 purpose = next((j + 1 for j in clause if toks[j] in MEANING_VERBS
                                 and toks[j + 1 : j + 2] and toks[j + 1] not in SPECIFIC_DETERMINERS

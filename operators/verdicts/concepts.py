@@ -173,6 +173,8 @@ from drivexplain.operators.verdicts.lexicon import (
     BARE_NO_WORDS,
     BREAKS,
     COLOURS,
+    COUNT_WORDS,
+    DEGREE_ADVERBS,
     GENERIC,
     HYPERNYMS,
     LINKING_VERBS,
@@ -485,8 +487,12 @@ class ConceptExtractor(MentionFinder):
         elif polarity == "deny" and not question.presupposed():
             # "No, but there's a truck." denies what was asked; "No, but there is one on the
             # sidewalk." says it is there, elsewhere than asked; "Any emergency vehicles?" "No
-            # ambulances or fire trucks." denies those kinds, not every vehicle
-            asked = question.asked(prompt)
+            # ambulances or fire trucks." denies those kinds, not every vehicle, and "No, only
+            # cars." each of the group's kinds
+            groups = {c: kinds for c, kinds in self.groups_named(question.text).items()
+                      if not any(same_thing(k, n) for k in kinds for n in said)}
+            asked = tuple(dict.fromkeys(k for c in question.asked(prompt)
+                                        for k in groups.get(c, (c,))))
             told = tuple(c for c in asked if not any(
                 same_thing(c, n) or one_of(n, HYPERNYMS.get(c.lower(), frozenset()))
                 for n in said))
@@ -633,7 +639,11 @@ class ConceptExtractor(MentionFinder):
                               ("a no to how many there are ('Are there more than three "
                                "cars?') denies the number, which no concept names",))
         if polarity == "deny":
-            asked = question.asked(prompt)
+            # "Any emergency vehicles?" "No." denies each of the group's kinds, not every
+            # vehicle
+            groups = self.groups_named(question.text)
+            asked = tuple(dict.fromkeys(k for c in question.asked(prompt)
+                                        for k in groups.get(c, (c,))))
             # "How many cars are red?" "None of them.": the cars are there, and none is red
             kept = tuple(dict.fromkeys(plain for c in asked if (plain := uncoloured(c)) != c)) \
                 if toks[:3] in (["none", "of", "them"], ["none", "of", "those"]) else ()
@@ -756,14 +766,18 @@ class ConceptExtractor(MentionFinder):
         return kept
 
     def _without_idle_lead(self, text: str, prompt: Extraction) -> str:
-        """`text` from its answer on (a yes, a no, "none", "I don't", "there is"), where a
-        clause before it, up to a comma or a colon, says nothing of the frame (`_says`): a
-        stance, a source or an announcement that no list of framings holds ("From my
-        perspective, nope.", "Here's what I found: No.", which had put the bus asked about in
-        the frame). A clause that names anything, or has a yes, a no, a negation or a
-        cannot-tell, stays ("If there were a bus, no.", "At night, no.")."""
+        """`text` from its answer on (a yes, a no, "none", "I don't", "there is", a hedge,
+        "absent", a count or a colour), where a clause before it, up to a comma or a colon,
+        says nothing of the frame (`_says`): a stance, a source or an announcement that no
+        list of framings holds ("From my perspective, nope.", "Here's what I found: No.",
+        "Upon review, absent.", which had put the bus or the pedestrian asked about in the
+        frame). A clause that names anything, or has a yes, a no, a negation, a cannot-tell
+        or a road's state, stays ("If there were a bus, no.", "At night, no.", "Damp in
+        patches, mostly dry."), and so does a noun phrase ("The light, as far as I can see,
+        is red.") or what holds brackets or quotes (a JSON record's key)."""
         lead = _IDLE_LEAD.match(text)
-        if lead is None or self._says(lead.group(1), prompt):
+        if lead is None or self._says(lead.group(1), prompt) or any(
+                t in STATES or t in OPPOSITE_STATES for t in tokens(lead.group(1))):
             return text
         return text[lead.end() :]
 
@@ -887,9 +901,11 @@ class ConceptExtractor(MentionFinder):
         before the concepts it names ("Silver, on the road.", "I'd guess silver, but the
         glare makes it hard to tell."), also to "Is the light red?" ("Looks red to me, though
         the sun is in the camera.") and to "Is there a car?" as "a red one" ("Yes, a red one,
-        next to the bus."); the concepts as they are where the colour has no form in the
+        next to the bus."), and so for a state its first phrase gives alone ("Wet, with
+        puddles by the curb." or "Snowy." to "Is the road wet?" or "... snowy?"; not "Wet
+        sidewalks, ..."); the concepts as they are where the colour has no form in the
         vocabulary ("White, ..." to "What colour is the van?"); () when its first phrase gives
-        no colour."""
+        no colour or state."""
         if not mentions:
             return ()
         lead = toks[: mentions[0].start]
@@ -901,6 +917,10 @@ class ConceptExtractor(MentionFinder):
                 or "one" in lead[:end]):
             return ()
         refined = self._refine_colour(lead[:end], prompt.concepts)
+        phrase = toks[: next((i for i, t in enumerate(toks) if t in BREAKS), len(toks))]
+        if refined == prompt.concepts and all(  # "Wet, with puddles by the curb.", "Snowy."
+                t in STATES or t in DEGREE_ADVERBS or t in _STATE_SAID for t in phrase):
+            refined = self._refine_state(phrase, prompt.concepts)
         if refined != prompt.concepts:
             return refined
         # a phrase of its own ("White, ..."), not what the named concept's colour opens
@@ -976,15 +996,24 @@ _GOING_ON = (["but"], ["however"], ["although"], ["though"], ["yet"])
 _YES_NO = YES_WORDS | BARE_NO_WORDS
 # Pronouns that stand for a thing in the frame, opening a sentence of their own.
 _THIRD_PERSONS = frozenset({"it", "they", "he", "she"})
+# What an opening phrase that gives a state may hold besides it: "Wet it is,", "Pretty snowy."
+_STATE_SAID = frozenset({"it", "is", "'s", "looks", "pretty", "rather", "fairly", "somewhat"})
 _AFTER_YES_NO = BREAKS | _YES_NO | SUBJECT_PRONOUNS | {"there", "to", "i", "we"}
 # Where an answer's sentences part, a closing bracketed remark counting as one: "No.\n\nNote:
 # ...", "Yes. I may be wrong.", "Yes (based on the visible portion of the image)".
 _SENTENCES = re.compile(r"(?<=[.!?])\s+|\n+|\s+(?=\([^()]*\)\W*$)")
-# A clause before an answer's yes, no, "none" or "there is", up to a comma or a colon
-# (`_without_idle_lead`).
-_IDLE_LEAD = re.compile(r"^\s*([^,:;.!?\n]{2,60})[,:]\s+(?=(?:yes|yeah|yep|yup|no|nope|nah"
-                        r"|negative|affirmative|none|zero|nothing|nobody|not|i (?:do|don't|can"
-                        r"|can't|see)|there(?:'s| is| are| isn't| aren't))\b)", re.I)
+# A clause before an answer's yes, no, "none", "there is", hedge, count or colour, up to a
+# comma or a colon (`_without_idle_lead`).
+_IDLE_LEAD = re.compile(
+    r"^\s*(?!(?:the|a|an|this|that|its?|their)\b)([^,:;.!?\n\"{}\[\]()<>]{2,60})[,:]\s+"
+    r"(?=[*_]{0,3}(?:\d|(?:yes|yeah|yep|yup|no|nope|nah|negative|affirmative|none|zero|nothing"
+    r"|nobody|not|absent|present|missing|visible|only|just|possibly|possible|probably|likely"
+    r"|unlikely|maybe|perhaps|doubtful|around|about|approximately|roughly|mostly|at (?:most|least)"
+    r"|neither|true|false|nil|hardly|unclear|a|an|seems|looks|could be|that would be"
+    r"|i (?:do|don't|can|can't|see|only|count|doubt|believe|think|guess|suppose|reckon|'d say"
+    r"|'d guess|would say)"
+    r"|there(?:'s| is| are| isn't| aren't)|it(?:'s| is| isn't)|they(?:'re| are| aren't)|"
+    + "|".join(sorted(COLOURS | COUNT_WORDS)) + r")\b))", re.I)
 # Where an answer's first sentence ends: a stop or "!" before a space, or a line break. Not a
 # "?", as `_SENTENCES` splits: a question asked back ("Which one? The red one.") answers nothing
 # on its own, and splitting at it lost the red car.

@@ -66,7 +66,9 @@ _ACKNOWLEDGMENT = re.compile(
     r"^\s*(?:(?:okay|ok|alright|well),?\s+so,?|so,"
     r"|(?:sure(?: thing)?|certainly|of course|okay|ok|alright|all right|absolutely"
     r"|great question|good question|interesting question|happy to help|well|hmm+|um+|uh+"
-    r"|thanks? (?:you )?for (?:the|your) question|sorry|great|hi|hello|hey|hi there)\s*[!.,]"
+    r"|thanks? (?:you )?for (?:the|your) question|sorry|great|hi|hello|hey|hi there"
+    # a radio operator's acknowledgment: "Copy that. Yes, someone is.", "Roger, no."
+    r"|copy(?: that)?|roger(?: that)?|understood|got it|noted)\s*[!.,]"
     # a sentence that only announces the answer: "The image shows the following.", "I can help
     # with that.", "Let me look at the image."
     r"|(?:the image shows the following|here(?:'s| is) what i (?:can )?see"
@@ -169,6 +171,8 @@ _COURTESY = re.compile(
     r"|just ask)[.!]?|would you like (?:me to|to know|more)[^?]*\?|happy to help[.!]*"
     r"|(?:drive|stay) safe(?:ly)?(?: on the road| out there)?[.!]*|safe travels[.!]*"
     r"|thanks?(?: you)?[.!]*|cheers[.!]*|glad (?:i could|to) help[.!]*"
+    # a radio sign-off after a sentence or a comma: "Nope. Over.", "Yes, over and out."
+    r"|(?<=[.!?,]\s)(?:over(?: and out)?|roger(?: that)?|out)[.!]*"
     r"|please (?:verify|double-check|confirm)(?: (?:this|it))?[.!]*"
     # a disclaimer or a note on the image's quality closing the answer: "Please note that I am
     # an AI and may make mistakes.", "Note: the image quality is low."
@@ -247,6 +251,10 @@ _EMPTY_BRACKETS = re.compile(r"[\[(][\s,]*[\])]")
 # the super-category before the first dot names no thing of its own, the rest names the thing.
 _DOTTED_CATEGORY = re.compile(r"\b(?:vehicle|human|movable_object|static_object|animal)"
                               r"((?:\.[a-z_]+)+)\b", re.I)
+# Categories whose words after the first dot do not name the thing: a police car, and a
+# construction vehicle or a trailer, which are vehicles and no construction zone.
+_DOTTED_NAMES = {"vehicle.emergency.police": "police car", "vehicle.construction": "vehicle",
+                 "vehicle.trailer": "vehicle"}
 # A field's value that says yes or no: "present: false", "detected: no".
 _TRUTHS = {"true": True, "yes": True, "false": False, "no": False}
 # A line of fields: "label: traffic_light", "  - name: bus", "objects:".
@@ -336,8 +344,8 @@ def plain_answer(answer: str, prompt: str = "") -> str:
     if "=" in text:
         text = _KEY_VALUE.sub(": ", text)
     if "." in text:
-        text = _DOTTED_CATEGORY.sub(lambda m: m.group(1).replace(".", " ").replace("_", " "),
-                                    text)
+        text = _DOTTED_CATEGORY.sub(lambda m: _DOTTED_NAMES.get(m.group(0).lower()) or m.group(
+            1).replace(".", " ").replace("_", " "), text)
     return _FROM_TO.sub(r"\1", _EMPTY_BRACKETS.sub(" ", text))
 
 

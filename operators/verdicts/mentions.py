@@ -325,6 +325,13 @@ class MentionFinder:
                     out.append(Mention(concept, it.start, it.stop, True, it.colour,
                                        it.inherited))
                 continue
+            group = next((g for key, g in self._groups.items()
+                          if tuple(lemmas[max(0, it.stop - len(key)) : it.stop]) == key), ())
+            if group and negated[it.start] and not it.pronoun and not excepted(toks, it.stop):
+                # "no emergency vehicles, only cars": the cars are no kind of the group
+                out += [Mention(m, it.start, it.stop, True, None, it.inherited) for m in group
+                        if m.lower() not in there and m not in spared]
+                continue
             if negated[it.start] and (
                     excepted(toks, it.stop) or (it.start and toks[it.start - 1] in RESTRICTIVE)
                     or tuple(lemmas[it.start : it.stop]) in self._narrow
@@ -334,8 +341,6 @@ class MentionFinder:
                 continue  # "no moving cars", "apart from the truck, no vehicles", "no workers"
                 # deny no kind
             denied = it.absent or (negated[it.start] and not it.pronoun)
-            group = next((g for key, g in self._groups.items()
-                          if tuple(lemmas[max(0, it.stop - len(key)) : it.stop]) == key), ())
             if denied and group:  # "no emergency vehicles": no ambulance, police car, ...
                 out += [Mention(m, it.start, it.stop, True, None, it.inherited) for m in group]
                 continue
@@ -350,6 +355,15 @@ class MentionFinder:
             if stated is not None and not denied:  # "A silver car is parked." says both
                 out.append(Mention(stated, it.start, it.stop, False, None, it.inherited))
         return out
+
+    def groups_named(self, text: str) -> dict[str, tuple[str, ...]]:
+        """The concept each group name in `text` is read as, with the group's kinds
+        (`GROUP_NAMES`): "Do you see any emergency vehicles?" gives the vehicle, with the
+        ambulance, the police car and the fire truck, which a "No." to it denies."""
+        lemmas = [lemma(t) for t in tokens(text)]
+        return {m.concept: group for m in self.mentions(text) for key, group in
+                self._groups.items()
+                if group and tuple(lemmas[max(0, m.stop - len(key)) : m.stop]) == key}
 
     def _stated_plain(self, concept: str, state: str | None) -> str | None:
         """The vocabulary's concept in `state` of a coloured concept's plain form, where the

@@ -27,6 +27,7 @@ from drivexplain.operators.verdicts.clauses import (
     there_is_one,
 )
 from drivexplain.operators.verdicts.lexicon import (
+    ABSENT_WORDS,
     APPROXIMATORS,
     BARE_NO_WORDS,
     BREAKS,
@@ -65,8 +66,9 @@ def yes_or_no(toks: list[str], all_toks: list[str], mentioned: bool, named: bool
     first = toks[0] if toks else ""
     second = toks[1] if len(toks) > 1 else ""
     polarity: Polarity | None = (
-        "affirm" if first in YES_WORDS else "deny" if first in NO_WORDS else None
-    )
+        "affirm" if first in YES_WORDS
+        else "deny" if first in NO_WORDS or first in ABSENT_WORDS else None
+    )  # "Nowhere to be seen.", "Missing."
     if first in EMPHATICS or first in HEDGED_OPENERS:  # "Absolutely.", "Probably not."
         polarity = "deny" if second in ("not", "no") or second in NO_WORDS else "affirm"
     if short_yes(all_toks) or so_said_first(toks) or one_said(all_toks) or (

@@ -42,9 +42,10 @@ nothing), with an offer of more after it ("Nope. Is there anything specific you'
 know?" had put the bus in the frame), after a question of its own ("Is that what you're
 asking? Nope." had put the bus in the frame), after "In this driving scene,", "From the street
 view,", "As an AI," or "I'd be happy to help." and with "Please verify." after it ("As an AI,
-nope." had put the bus in the frame). Each must give the line's own expected reading. Before
-`formats.unframed`, "Sure! I don't think so." read as a yes and "Based on the image, nope." put
-the bus it denied in the frame. Each question is also asked again as chat templates and
+nope." had put the bus in the frame), after "Copy that." and with a radio's "Over." after it
+("Nope. Over." had put the bus in the frame). Each must give the line's own expected reading.
+Before `formats.unframed`, "Sure! I don't think so." read as a yes and "Based on the image,
+nope." put the bus it denied in the frame. Each question is also asked again as chat templates and
 benchmarks wrap it, or after a preamble that asks nothing ("In this frame, is the light green?",
 which had lost its colour) or PaliGemma's task prefix ("answer en is the road wet" had read
 "yes" as the road alone) (`PROMPT_FRAMINGS`), and a yes/no question with the lettered options a
@@ -180,6 +181,8 @@ FRAMINGS: dict[str, Callable[[str], str]] = {
     "as an AI": _opened("As an AI, "),
     "happy to help first": _led("I'd be happy to help. "),
     "verify after": _closed(" Please verify."),
+    "copied first": _led("Copy that. "),
+    "a radio sign-off": lambda a: a + " Over." if re.search(r"[.!?]$", a) else a,
 }
 # What a chat template or a benchmark wraps the question in.
 PROMPT_FRAMINGS: dict[str, Callable[[str], str]] = {

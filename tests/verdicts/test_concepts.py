@@ -279,6 +279,11 @@ def test_post_nominal_colour_needs_the_coloured_concept_in_the_vocabulary() -> N
          ("crosswalk", "pedestrian"), (), "affirm"),
         ("Is there a bus?", "Probably not.", (), ("bus",), "deny"),
         ("Is there a pedestrian?", "Absent.", (), ("pedestrian",), "deny"),
+        ("Is there a pedestrian?", "Nowhere to be seen.", (), ("pedestrian",), "deny"),
+        ("Is there a pedestrian?", "Missing.", (), ("pedestrian",), "deny"),
+        # a colour or a state put first and negated after it
+        ("Is the car black?", "Black it is not.", ("car",), ("black car",), "deny"),
+        ("Is the road wet?", "Wet it isn't.", ("road",), ("wet road",), "deny"),
         # doubt denies
         ("Is there a bus?", "Unlikely.", (), ("bus",), "deny"),
         ("Is there a bus?", "I doubt it.", (), ("bus",), "deny"),
@@ -375,12 +380,52 @@ def test_figures_of_speech_name_nothing(extractor: ConceptExtractor, prompt: str
     ("From my perspective, nope.", (), ("bus",)),
     ("Here's what I found: No.", (), ("bus",)),
     ("Sadly, none.", (), ("bus",)),
-    # one that names something stays
+    # before a hedge, "absent", a count or a colour too
+    ("Upon review, absent.", (), ("bus",)),
+    ("Upon review, possibly, near the crosswalk.", ("bus", "crosswalk"), ()),
+    ("To the best of my knowledge, two.", ("bus",), ()),
+    ("Upon review, neither, only cars.", ("car",), ("bus",)),
+    # one that names something stays, and so does a noun phrase
     ("At night, no.", ("night",), ()),
     ("On the left, there's a truck.", ("truck",), ()),
+    ("The bus, as far as I can see, is red.", ("bus",), ()),
 ])
 def test_an_idle_clause_before_the_answer(extractor: ConceptExtractor, answer: str,
                                           concepts: tuple, denied: tuple) -> None:
+    found = extractor.answer(answer, extractor.prompt("Is there a bus?"))
+    assert (set(found.concepts), set(found.denied)) == (set(concepts), set(denied))
+
+
+@pytest.mark.parametrize(("prompt", "answer", "concepts", "denied"), [
+    ("Is the road wet?", "Wet, with puddles by the curb.", ("wet road", "puddle", "curb"), ()),
+    ("Is the road wet?", "Wet it is, with puddles.", ("wet road", "puddle"), ()),
+    ("Is the road snowy?", "Snowy.", ("snowy road", "snow"), ()),
+    ("Is the road snowy?", "Very snowy, with slush.", ("snowy road", "snow"), ()),
+    ("Is the road wet?", "Wet sidewalks.", ("sidewalk",), ()),
+    ("Is the road wet?", "Dry, with puddles by the curb.", ("road", "puddle", "curb"),
+     ("wet road",)),
+    # a negation after a colour put first negates it only where its clause ends there
+    ("Is the car black?", "Black, it is not a taxi.", ("black car",), ("taxi",)),
+])
+def test_a_state_the_answer_opens_with(extractor: ConceptExtractor, prompt: str, answer: str,
+                                       concepts: tuple, denied: tuple) -> None:
+    """A state said first, before what else the answer names, is the asked concept's, as a
+    colour said first is ("Silver, on the road."), unless the answer says it is not."""
+    found = extractor.answer(answer, extractor.prompt(prompt))
+    assert (set(found.concepts), set(found.denied)) == (set(concepts), set(denied))
+
+
+@pytest.mark.parametrize(("answer", "concepts", "denied"), [
+    ("Nope. Over.", (), ("bus",)),
+    ("Yes, over and out.", ("bus",), ()),
+    ("No. Roger that.", (), ("bus",)),
+    ("Copy that, no.", (), ("bus",)),
+    ("No, the car is pulling over.", ("car",), ("bus",)),
+])
+def test_radio_words_around_the_answer(extractor: ConceptExtractor, answer: str,
+                                       concepts: tuple, denied: tuple) -> None:
+    """A radio's acknowledgment before the answer and sign-off after it say nothing; "over"
+    in a sentence of the answer's own is no sign-off."""
     found = extractor.answer(answer, extractor.prompt("Is there a bus?"))
     assert (set(found.concepts), set(found.denied)) == (set(concepts), set(denied))
 
@@ -1287,6 +1332,10 @@ GENERIC_READINGS = [
      {"bicycle"}),
     ("Is there a cyclist?", "The bike lane is meant for cyclists; a cyclist is riding in it.",
      {"bike lane", "cyclist"}, set()),
+    # who a place is used by is its purpose; "used by a man" says one is there
+    ("Is anyone crossing?", "The sidewalk is used by pedestrians.", {"sidewalk"}, set()),
+    ("Is anyone crossing?", "The crosswalk is being used by a man walking his dog.",
+     {"crosswalk", "pedestrian", "dog"}, set()),
     # what a sign or a light means is no report of who is there
     ("Is the light red?", "Yes, it is red, meaning that cars must stop.", {"red traffic light"},
      set()),
@@ -2132,6 +2181,15 @@ SEEN_READINGS = [
     ("Is there an ambulance?", "Negative. No emergency vehicles are visible in this frame.",
      set(), {"ambulance", "police car", "fire truck"}),
     ("Describe the scene.", "An emergency vehicle is approaching.", {"vehicle"}, set()),
+    # a no to a group denies its kinds, not every vehicle; cars are no kind of it
+    ("Do you see any emergency vehicles?", "No.", set(),
+     {"ambulance", "police car", "fire truck"}),
+    ("Do you see any emergency vehicles?", "No, only cars.", {"car"},
+     {"ambulance", "police car", "fire truck"}),
+    ("Describe the scene.", "No emergency vehicles, only cars.", {"car"},
+     {"ambulance", "police car", "fire truck"}),
+    ("Do you see any emergency vehicles?", "No, but there is one on the shoulder.",
+     {"vehicle"}, set()),
     ("Describe the scene.", "No vehicles.", set(), {"vehicle"}),
     ("Describe the scene.", "A police SUV with flashing lights is parked behind a white van.",
      {"police car", "van"}, set()),

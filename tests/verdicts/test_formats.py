@@ -73,6 +73,8 @@ from drivexplain.operators.verdicts.formats import (
     ("vehicle.car: 3\nhuman.pedestrian.adult: 1\nmovable_object.trafficcone: 2",
      "car: 3\npedestrian adult: 1\ntrafficcone: 2"),
     ("No cyclist. Detected: vehicle.bus.rigid.", "No cyclist. Detected: bus rigid."),
+    # where its words do not name the thing, the thing's name stands for them
+    ("vehicle.emergency.police, vehicle.construction", "police car, vehicle"),
     ("A vehicle. Car ahead.", "A vehicle. Car ahead."),
     # a yes/no question the answer opens with, and answers, asks and says nothing; alone, it
     # is all there is
