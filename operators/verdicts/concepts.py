@@ -207,6 +207,8 @@ from drivexplain.operators.verdicts.readings import Extraction, Mention, PromptK
 from drivexplain.operators.verdicts.yesno import (
     Polarity,
     final_answer,
+    most_are,
+    partitive_yes,
     yes_or_no,
 )
 
@@ -480,8 +482,15 @@ class ConceptExtractor(MentionFinder):
             # "Yes, someone is." asserts the whole question, in the colour asked about ("Is
             # the car yellow?" "Yes, a taxi."); "Cars or trucks?" "Yes, two cars." only cars;
             # "Yes, a scooter, if that counts." only the scooter
-            named += tuple(asked_attribute.get(c, c) for c in prompt.concepts
-                           if c not in answered and c not in others)
+            # "Most are, but two are parked." and "Only one of them is; the other is black."
+            # say the asked of some and name others of its kind beside them ("What colour
+            # are the lights?" "Both of them are green." asks no yes)
+            some_as_asked = not question.about_colour() and (
+                most_are(all_toks) or partitive_yes(all_toks))
+            named += tuple(dict.fromkeys(
+                asked_attribute.get(c, c) for c in prompt.concepts
+                if (c not in answered or some_as_asked) and c not in others
+                and asked_attribute.get(c, c) not in named))
             if "?" in question.text:  # "Is it a rainy day?" "Yes, ..." says it is not night
                 denied += tuple(c for c in prompt.denied if c not in said)
         elif polarity == "deny" and not question.presupposed():

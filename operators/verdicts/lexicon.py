@@ -508,6 +508,10 @@ PARTIAL_AMOUNT_FILLER = frozenset({"a", "an", "light", "thin", "small", "tiny", 
 # to the question as "Yes, near the crosswalk." does; "Probably not." says no.
 HEDGED_OPENERS = frozenset({"possibly", "possible", "probably", "likely", "maybe", "perhaps",
                             "presumably", "apparently"})
+# Quantifiers that open an answer with "of them" for what was asked, a yes for some or all of
+# it: "All of them are on the sidewalk.", "Each of the three is waiting."
+PARTITIVE_QUANTIFIERS = frozenset({"all", "each", "most", "both", "many", "some", "several",
+                                   "half", "either"})
 # Answer words of doubt: "Unlikely, I only see cars." says no.
 DOUBTFUL_OPENERS = frozenset({"unlikely", "doubtful"})
 # Verbs of "I think so", "it seems so": a hedged yes.

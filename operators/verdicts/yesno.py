@@ -41,6 +41,7 @@ from drivexplain.operators.verdicts.lexicon import (
     NOT_A_ANSWERS,
     NOT_ANSWERS,
     NUMBER_QUESTION,
+    PARTITIVE_QUANTIFIERS,
     PLACE_PREPOSITIONS,
     QUESTION_VERBS,
     SEEING,
@@ -79,7 +80,7 @@ def yes_or_no(toks: list[str], all_toks: list[str], mentioned: bool, named: bool
             (first == "not" and toks[1:3] in (["that", "i"], ["as", "far"], ["from", "what"])) or \
             says_not_so(toks):
         polarity = "deny"
-    if no_doubt_at(toks, 0) or agreed(toks) or most_are(all_toks):
+    if no_doubt_at(toks, 0) or agreed(toks) or most_are(all_toks) or partitive_yes(all_toks):
         polarity = "affirm"  # "Without a doubt.", "That's right, ...", "Most are, but ..."
     if polarity == "deny" and cannot_tell_at(toks, 0):  # "No idea."
         polarity = None
@@ -114,6 +115,9 @@ def yes_or_no(toks: list[str], all_toks: list[str], mentioned: bool, named: bool
         # "A couple, on the far sidewalk.", "A bunch of them" and "Around a dozen, mostly
         # waiting at the crossing." count as "Two." does
         rest = rest[1:]
+    elif all_toks[a : a + 2] == ["half", "a"] and all_toks[a + 2 : a + 3] and \
+            is_count(all_toks[a + 2]):
+        rest = rest[2:]  # "Half a dozen, most of them in the bike lane."
     number = rest[0] if rest else ""
     counted = is_count(number) and not list_marker(all_toks) and not negated and \
         not cannot_tell_at(toks, 0)  # "50/50." is no count
@@ -167,6 +171,21 @@ def most_are(all_toks: list[str]) -> bool:
     road.", "All are." `all_toks` are with breaks."""
     return len(all_toks) >= 2 and all_toks[0] in ("most", "some", "all", "both", "many") \
         and all_toks[1] in QUESTION_VERBS and (len(all_toks) == 2 or all_toks[2] in BREAKS)
+
+
+def partitive_yes(all_toks: list[str]) -> bool:
+    """Whether the answer opens by saying how many of what was asked are as asked, a yes for
+    them: "All of them are on the sidewalk.", "Each of the three is waiting at the curb.",
+    "Only one of them is; the other is black.", "All but one; ...", and "Everywhere, even on
+    the parked cars." to "Is there snow?". "None of them" is no yes. `all_toks` are with
+    breaks."""
+    toks = all_toks[1:] if all_toks[:1] in (["only"], ["just"]) else all_toks
+    if toks[:2] == ["all", "but"] or (toks[:1] == ["everywhere"] and (
+            len(toks) == 1 or toks[1] in BREAKS)):
+        return True
+    return bool(toks[:1]) and (toks[0] in PARTITIVE_QUANTIFIERS or (
+        is_count(toks[0]) and toks[0] not in ("0", "zero"))) and toks[1:2] == ["of"] and \
+        toks[2:3] in (["them"], ["those"], ["these"], ["the"])
 
 
 def verdict_said(all_toks: list[str]) -> Polarity | None:
