@@ -98,6 +98,7 @@ from drivexplain.operators.verdicts.lexicon import (
     OPENER_PREAMBLE,
     OUT_OF_VIEW,
     PAINT_WORDS,
+    PAINTED,
     PART_OWNERS,
     PART_VEHICLES,
     PART_WORDS,
@@ -115,6 +116,7 @@ from drivexplain.operators.verdicts.lexicon import (
     RELATIVE_WORDS,
     RESTATED_BY,
     RESTATING,
+    ROAD_SURFACES,
     SCARCELY,
     SCOPE_ENDS,
     SEEING,
@@ -122,6 +124,7 @@ from drivexplain.operators.verdicts.lexicon import (
     SET_ASIDE,
     SHADE_OF,
     SHADE_WORDS,
+    SHAPE_WORDS,
     SIGNAGE,
     SO_VERBS,
     SPECIFIC_DETERMINERS,
@@ -671,9 +674,17 @@ def depicted(toks: list[str], start: int, stop: int) -> bool:
     """Whether a concept at `start`..`stop` is named as a likeness, not a thing in the scene:
     "a poster of a cyclist", "a billboard with a picture of a bus", "a bicycle symbol", "a toy
     truck", "a traffic light's image" (`DEPICTIONS`), "a smudge that looks like a pedestrian"
-    (`LOOKALIKES`). "This is a picture of a road" is the frame and depicts nothing."""
+    (`LOOKALIKES`), "a pedestrian-shaped shadow" (`SHAPE_WORDS`), "a bus painted on a
+    mural" (`PAINTED`). "This is a picture of a road" is the frame and depicts nothing."""
     after = toks[stop : stop + 2]
     if after[:1] and after[0] in DEPICTIONS:  # "a bicycle symbol"
+        return True
+    onto = [t for t in toks[stop + 2 : stop + 5] if t not in ("a", "an", "the", "its")][:1]
+    if len(after) == 2 and ((after[0] in SHAPE_WORDS and (after[1] in DEPICTIONS or lemma(
+            after[1]) in LOOKALIKES)) or (after[0] in PAINTED and after[1] in ("on", "onto")
+                                          and onto and onto[0] not in ROAD_SURFACES)):
+        # "a pedestrian-shaped shadow", "a bus painted on a mural"; "a crosswalk painted on
+        # the road" is a marking there
         return True
     if signage_message(toks, start):
         return True

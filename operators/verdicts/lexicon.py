@@ -494,8 +494,8 @@ AMBIVALENT = frozenset({"and", "both", "half", "or", "but", "also", "kind", "of"
 # "Not really."
 NOT_ANSWERS = frozenset({"yet", "really", "currently", "now", "anymore", "quite", "exactly"})
 # What "Not a" opens a no with, as a clause of its own: "Not a drop - but the clouds are low.",
-# "Not a soul, only parked cars."
-NOT_A_ANSWERS = frozenset({"drop", "soul", "trace", "flake", "single"})
+# "Not a soul, only parked cars.", "Not a real one - a bus painted on a mural."
+NOT_A_ANSWERS = frozenset({"drop", "soul", "trace", "flake", "single", "real"})
 # A part or a little of the thing asked about, after "only" or "just": "Can you see the sky?"
 # "Only a sliver at the top.", "Is there any snow?" "Only a light dusting on the parked cars.".
 # Words of `PARTIAL_AMOUNT_FILLER` may stand before it ("a thin layer").
@@ -774,6 +774,13 @@ DEPICTIONS = frozenset({"poster", "drawing", "painting", "icon", "symbol", "logo
                         "cartoon", "statue", "pictogram"})
 FRAME_DEPICTIONS = frozenset({"picture", "image", "photo", "photograph"})
 DEPICTION_MODIFIERS = frozenset({"toy", "cartoon"})
+# Words after a concept that make it the shape of a likeness ("a pedestrian-shaped shadow")
+# or a likeness painted on something ("a bus painted on a mural").
+SHAPE_WORDS = frozenset({"shaped", "like", "sized"})
+PAINTED = frozenset({"painted", "drawn", "printed", "sprayed", "pictured"})
+# Surfaces markings are painted on, where what is painted is a marking there.
+ROAD_SURFACES = frozenset({"road", "street", "pavement", "asphalt", "tarmac", "ground", "lane",
+                           "roadway", "surface"})
 # What a sign, a billboard or a screen says or shows is its message, not a thing in the scene:
 # "a road sign warns of cyclists ahead", "a billboard advertises a new car".
 SIGNAGE = frozenset({"sign", "signs", "billboard", "billboards", "poster", "posters", "banner",
