@@ -162,8 +162,12 @@ _NO_WITHOUT_COMMA = re.compile(
 # (just wet)." is "No, just wet."
 _BRACKETED_AFTER_YES_NO = re.compile(
     r"^(yes|no|yeah|yep|yup|nope|nah)[ \t]*\(([^()\n]+)\)[ \t]*([.!]?)[ \t]*$", re.I)
+# A note on its own after the answer: "Note: low light.", "(Note: the frame is dark.)".
+_NOTE = re.compile(r"^\s*\(?\s*(?:note|caveat|n\.b\.|nb)\s*:", re.I)
 _COURTESY = re.compile(
     r"(?:^|(?<=\S)\s+)(?:(?:i )?hope (?:this|that) (?:helps|answers your question|is helpful)[!.]?"
+    r"|(?:please )?let me know if i can (?:help|assist)(?: (?:further|more|any further|with"
+    r" anything else))?[.!]?"
     r"|(?:(?:please )?let me know|feel free to ask) if you (?:need|have|want|would like|'d like)"
     r" (?:anything|any|more|further) ?(?:else|more|other|further|details|information"
     r"|assistance|help)?[^.!?]*[.!?]?"
@@ -449,8 +453,8 @@ def unframed(answer: str) -> str:
     while True:
         opened = _BULLET.sub("", _LABEL.sub("", _EVIDENCE.sub("", _ACKNOWLEDGMENT.sub(
             "", text))))
-        if opened == text:
-            return text
+        if opened == text or _NOTE.match(opened):
+            return text  # "Certainly. Note: low light.": the note is no answer
         text = opened
 
 

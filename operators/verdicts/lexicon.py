@@ -1086,18 +1086,25 @@ def tokens(text: str) -> list[str]:
     return _plainly(toks)
 
 
+# Words before "as white as" that are no noun it could describe: "not as white as snow".
+_NOT_A_NOUN = frozenset({"not", "never", "nearly", "almost", "just", "quite", "half", "twice",
+                         "and", "or", "but", "so", "a", "an", "the"})
+
+
 def _unlikened(toks: list[str]) -> list[str]:
     """`toks` without a simile after a colour or a state, which says the colour and names
     nothing in the frame: "black as night." is "black.", "is as white as snow" is "is white",
-    "dry as a bone" is "dry" (`tokens`)."""
+    "a car as white as snow" is "a car, white", "dry as a bone" is "dry" (`tokens`)."""
     def quality(t: str) -> bool:
         return t in COLOURS or t in STATES or t in OPPOSITE_STATES
     out: list[str] = []
     i = 0
     while i < len(toks):
         t = toks[i]
-        if t == "as" and out and out[-1] in COPULAS and i + 2 < len(toks) and quality(
-                toks[i + 1]) and toks[i + 2] == "as":
+        if t == "as" and out and i + 2 < len(toks) and quality(toks[i + 1]) and \
+                toks[i + 2] == "as":
+            if out[-1] not in COPULAS and out[-1].isalpha() and out[-1] not in _NOT_A_NOUN:
+                out.append(",")  # "a car as white as snow" is "a car, white"
             i += 1  # "is as white as snow": the first "as" goes
             continue
         if t == "as" and out and quality(out[-1]):

@@ -366,6 +366,7 @@ def test_a_word_in_single_quotes_is_the_word(extractor: ConceptExtractor) -> Non
     # a colour or a state likened to something names only the colour or state
     ("Is the car black?", "Black as night.", ("black car",), ()),
     ("Describe the scene.", "The car is as white as snow.", ("white car",), ()),
+    ("Describe the scene.", "A car as white as snow.", ("white car",), ()),
     ("Is the road wet?", "The road is as dry as a bone.", ("road",), ("wet road",)),
     ("Describe the scene.", "A black car, as night falls.", ("black car", "night"), ()),
 ])
@@ -439,6 +440,26 @@ def test_the_light_a_scene_is_lit_by_is_no_traffic_light(extractor: ConceptExtra
         assert (found.concepts, found.denied) == ((), ("traffic light",)), answer
     found = extractor.answer("A red light, hard to see in low light.", prompt)
     assert found.concepts == ("red traffic light",)
+    # after a yes said by "Of course." or "Certainly.", the note is no answer either
+    for answer in ("Of course. (Note: low light.)", "Certainly. Note: low light."):
+        found = extractor.answer(answer, prompt)
+        assert (found.concepts, found.denied) == (("traffic light",), ()), answer
+
+
+@pytest.mark.parametrize(("prompt", "answer", "concepts", "denied"), [
+    ("Is there a bus?", "Of course not.", (), ("bus",)),
+    ("Is there a bus?", "Of course not, only cars.", ("car",), ("bus",)),
+    ("Is there a cyclist? A. Yes B. No", "B Let me know if I can help further.", (),
+     ("cyclist",)),
+    ("Is there a bus?", "No. Let me know if I can assist with anything else!", (), ("bus",)),
+])
+def test_short_answers_with_what_follows_them(extractor: ConceptExtractor, prompt: str,
+                                             answer: str, concepts: tuple,
+                                             denied: tuple) -> None:
+    """"Of course not." is a no, and an offer of help after a letter or a no, with or without
+    a stop between, says nothing."""
+    found = extractor.answer(answer, extractor.prompt(prompt))
+    assert (set(found.concepts), set(found.denied)) == (set(concepts), set(denied))
 
 
 def test_one_phrase_matcher_for_prompts_answers_and_heatmaps() -> None:
