@@ -587,7 +587,8 @@ class ConceptExtractor(MentionFinder):
                               ("the answer names no concept and the prompt has none to inherit",))
         asked_attribute = self._asked_attribute(prompt)
         refined = self._refine_state(
-            toks, self._refine_colour(toks, inherited, plural=question.plural()))
+            toks, self._refine_colour(toks, inherited, plural=question.plural()
+                                      or _colours_apart(all_toks)))
         not_colours = self._negated_forms(inherited, toks)
         if polarity == "deny" and refined != inherited:
             # "Is the car red?" "No, blue." says the car's colour; "Is there a white car?"
@@ -987,6 +988,24 @@ class ConceptExtractor(MentionFinder):
         return tuple(dict.fromkeys(self._with_state(c, next(iter(said))) for c in concepts))
 
 
+def _colours_apart(all_toks: list[str]) -> bool:
+    """Whether the answer gives colours in two clauses of their own, each of one of several
+    things, one of which points at the others ("one", "the others", a count): "No, the
+    nearest is silver; the white one is farther back.", "Red; the others are green." One
+    thing's two colours ("Red and white.", "Red; the roof is white.") are not. `all_toks`
+    are with breaks."""
+    clauses: list[list[str]] = [[]]
+    for t in all_toks:
+        if t in (";", ".", "!", "\n"):
+            clauses.append([])
+        else:
+            clauses[-1].append(t)
+    coloured = [c for c in clauses if own_colours(c)]
+    return len(coloured) > 1 and any(
+        t in _ONE_OF_SEVERAL or (is_count(t) and t not in ("0", "zero")) for c in coloured
+        for t in c)
+
+
 # The most words an answer's opening sentence has that answers the prompt on its own ("Not as
 # far as I can tell.", "It's difficult to determine the colour.").
 _ELLIPTICAL_WORDS = 10
@@ -1005,6 +1024,8 @@ _GOING_ON = (["but"], ["however"], ["although"], ["though"], ["yet"])
 _YES_NO = YES_WORDS | BARE_NO_WORDS
 # Pronouns that stand for a thing in the frame, opening a sentence of their own.
 _THIRD_PERSONS = frozenset({"it", "they", "he", "she"})
+# Words that point at one of several things: "the white one", "the others".
+_ONE_OF_SEVERAL = frozenset({"one", "ones", "other", "others", "another", "rest"})
 # What an opening phrase that gives a state may hold besides it: "Wet it is,", "Pretty snowy."
 _STATE_SAID = frozenset({"it", "is", "'s", "looks", "pretty", "rather", "fairly", "somewhat"})
 _AFTER_YES_NO = BREAKS | _YES_NO | SUBJECT_PRONOUNS | {"there", "to", "i", "we"}

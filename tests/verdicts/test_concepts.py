@@ -398,6 +398,24 @@ def test_an_idle_clause_before_the_answer(extractor: ConceptExtractor, answer: s
 
 
 @pytest.mark.parametrize(("prompt", "answer", "concepts", "denied"), [
+    ("Is the nearest car white?", "No, the nearest is silver; the white one is farther back.",
+     ("silver car", "white car"), ()),
+    ("Is the last traffic light green?", "Red; the others are green.",
+     ("red traffic light", "green traffic light"), ()),
+    ("What colour is the car?", "Red; the roof is white.", ("car",), ()),
+    ("What colour is the car?", "Red and white.", ("car",), ()),
+])
+def test_colours_of_several_in_clauses_of_their_own(extractor: ConceptExtractor, prompt: str,
+                                                    answer: str, concepts: tuple,
+                                                    denied: tuple) -> None:
+    """Colours in clauses of their own, one of which points at one of several ("the white
+    one", "the others"), are of several things, even to a question about one; one thing's
+    two colours refine nothing."""
+    found = extractor.answer(answer, extractor.prompt(prompt))
+    assert (set(found.concepts), set(found.denied)) == (set(concepts), set(denied))
+
+
+@pytest.mark.parametrize(("prompt", "answer", "concepts", "denied"), [
     ("Is the road wet?", "Wet, with puddles by the curb.", ("wet road", "puddle", "curb"), ()),
     ("Is the road wet?", "Wet it is, with puddles.", ("wet road", "puddle"), ()),
     ("Is the road snowy?", "Snowy.", ("snowy road", "snow"), ()),
