@@ -251,6 +251,14 @@ _COORDINATES = re.compile(r"[\[(]\s*-?\d+(?:\.\d+)?(?:\s*,\s*-?\d+(?:\.\d+)?)+\s
 # A key and its value joined by "=", as a log line writes them: "road=wet; vehicles=2 cars".
 _KEY_VALUE = re.compile(r"(?<=[a-z_])[ \t]*=[ \t]*(?=[a-z0-9])", re.I)
 _EMPTY_BRACKETS = re.compile(r"[\[(][\s,]*[\])]")
+# A time in a clip or a log ("[00:02]", "12:03:44", "t=3.2s", "@ 00:09", "(timestamp
+# 0:07)"), which says when, not how many.
+_TIMESTAMP = re.compile(
+    r"[\[(]?[ \t]*(?:timestamp[ \t]*)?(?:@[ \t]*)?(?:t[ \t]*=[ \t]*\d+(?:\.\d+)?[ \t]*s\b"
+    r"|\b\d{1,2}:\d{2}(?::\d{2})?(?:\.\d+)?\b)[ \t]*[\])]?", re.I)
+# A count written as a multiple after its noun or before it: "car x2", "bus x0", "2x car".
+_TIMES_AFTER = re.compile(r"(?<=[a-z])[ \t]+[x\u00d7][ \t]?(\d+)\b", re.I)
+_TIMES_BEFORE = re.compile(r"\b(\d+)[ \t]?[x\u00d7][ \t]+(?=[a-z])", re.I)
 # A nuScenes category ("vehicle.car", "human.pedestrian.adult", "movable_object.trafficcone"):
 # the super-category before the first dot names no thing of its own, the rest names the thing.
 _DOTTED_CATEGORY = re.compile(r"\b(?:vehicle|human|movable_object|static_object|animal)"
@@ -335,8 +343,10 @@ _FINAL_LETTER = re.compile(
 
 def plain_answer(answer: str, prompt: str = "") -> str:
     """`answer` as the prose the reader takes (module docstring); `prompt` holds any options.
-    A key and its value joined by "=" ("road=wet") read as a label and its value, and a
-    nuScenes category as the thing it names ("vehicle.bus.rigid" as "bus rigid")."""
+    A key and its value joined by "=" ("road=wet") read as a label and its value, a nuScenes
+    category as the thing it names ("vehicle.bus.rigid" as "bus rigid"), a count written
+    as a multiple ("bus x0") as a label's count ("bus: 0"), and a time in a clip ("[00:02]",
+    "t=3.2s") as nothing: it says when, not how many."""
     text = _option_text(spoken(answer, prompt), options(prompt))
     structured = _json_text(text)
     if structured is None:
@@ -345,6 +355,9 @@ def plain_answer(answer: str, prompt: str = "") -> str:
         return structured
     while _COORDINATES.search(text):
         text = _COORDINATES.sub(" ", text)
+    if ":" in text or "=" in text:
+        text = _TIMESTAMP.sub(" ", text)
+    text = _TIMES_BEFORE.sub(r"\1 ", _TIMES_AFTER.sub(r": \1", text))
     if "=" in text:
         text = _KEY_VALUE.sub(": ", text)
     if "." in text:

@@ -75,6 +75,12 @@ from drivexplain.operators.verdicts.formats import (
     ("No cyclist. Detected: vehicle.bus.rigid.", "No cyclist. Detected: bus rigid."),
     # where its words do not name the thing, the thing's name stands for them
     ("vehicle.emergency.police, vehicle.construction", "police car, vehicle"),
+    # a time in a clip says when, not how many; a multiple is a count
+    ("12:03:44 car x2, pedestrian x1, bus x0", " car: 2, pedestrian: 1, bus: 0"),
+    ("2x car, 1x bus", "2 car, 1 bus"),
+    ("[00:02] A cyclist enters.", "  A cyclist enters."),
+    ("t=3.2s: pedestrian crossing ahead.", " : pedestrian crossing ahead."),
+    ("At your 10 o'clock.", "At your 10 o'clock."),
     ("A vehicle. Car ahead.", "A vehicle. Car ahead."),
     # a yes/no question the answer opens with, and answers, asks and says nothing; alone, it
     # is all there is
