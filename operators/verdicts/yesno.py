@@ -72,6 +72,8 @@ def yes_or_no(toks: list[str], all_toks: list[str], mentioned: bool, named: bool
     )  # "Nowhere to be seen.", "Missing."
     if first in EMPHATICS or first in HEDGED_OPENERS:  # "Absolutely.", "Probably not."
         polarity = "deny" if second in ("not", "no") or second in NO_WORDS else "affirm"
+    if toks[:2] in (["yeah", "nah"], ["nah", "yeah"]):  # Australian: "Yeah nah, ..." is a no
+        polarity = "deny" if toks[1] == "nah" else "affirm"
     if toks[:2] == ["of", "course"]:  # "Of course.", "Of course not."
         polarity = "deny" if toks[2:3] in (["not"], ["no"]) else "affirm"
     if short_yes(all_toks) or so_said_first(toks) or one_said(all_toks) or (

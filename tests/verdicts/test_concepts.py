@@ -398,6 +398,24 @@ def test_an_idle_clause_before_the_answer(extractor: ConceptExtractor, answer: s
 
 
 @pytest.mark.parametrize(("prompt", "answer", "concepts", "denied"), [
+    ("Is there a truck?", "An artic is overtaking on the dual carriageway.", ("truck", "road"),
+     ()),
+    ("Is there a police car?", "A panda car is parked outside the shops.",
+     ("police car", "shop"), ()),
+    ("Describe the scene.", "A pelican crossing just ahead.", ("crosswalk",), ()),
+    ("Is the road wet?", "Yeah nah, it's bone dry.", ("road",), ("wet road",)),
+    ("Is there a bus?", "Nah yeah, one is coming.", ("bus",), ()),
+    ("Is there a bus?", "Yeah, no problem.", ("bus",), ()),
+])
+def test_regional_words(extractor: ConceptExtractor, prompt: str, answer: str,
+                        concepts: tuple, denied: tuple) -> None:
+    """British and Australian names and answers: an artic is a lorry, a panda car a police
+    car, a pelican crossing a crosswalk; "Yeah nah" is a no and "Nah yeah" a yes."""
+    found = extractor.answer(answer, extractor.prompt(prompt))
+    assert (set(found.concepts), set(found.denied)) == (set(concepts), set(denied))
+
+
+@pytest.mark.parametrize(("prompt", "answer", "concepts", "denied"), [
     ("Is the nearest car white?", "No, the nearest is silver; the white one is farther back.",
      ("silver car", "white car"), ()),
     ("Is the last traffic light green?", "Red; the others are green.",
