@@ -347,6 +347,9 @@ class ConceptExtractor(MentionFinder):
             # "Is the road dry?" "Yes." says the road is not wet: from here on, a yes or no is
             # about the state the vocabulary names
             polarity = "deny" if polarity == "affirm" else "affirm"
+        agrees = self._agrees_with_negative(toks, prompt)
+        if agrees:  # "No pedestrians, correct?" "Correct, none at all."
+            polarity = "deny"
         if self._says_opposite_state(toks, prompt, negated=True):
             polarity = "affirm"  # "Not dry at all." to "Is the road wet?"
         elif polarity is None and self._says_opposite_state(toks, prompt):
@@ -389,7 +392,7 @@ class ConceptExtractor(MentionFinder):
         # "Is the road clear of snow?" negates the snow to name a state, and is no such question
         negative_question = self._question(prompt.text).negative() and \
             not self._asks_opposite(prompt)
-        if not mentions and polarity is not None and bare and negative_question:
+        if not mentions and polarity is not None and bare and negative_question and not agrees:
             return Extraction(text, (), (), "specific", None, "none", (
                 "a bare yes or no to a negative question ('Is there no bus?') may mean either: "
                 "it asserts and denies nothing",))
@@ -410,6 +413,16 @@ class ConceptExtractor(MentionFinder):
         return self._placed_by_it(
             self._inherited_answer(text, toks, all_toks, prompt, polarity, negated),
             all_toks, prompt)
+
+    def _agrees_with_negative(self, toks: list[str], prompt: Extraction) -> bool:
+        """Whether the answer opens by agreeing ("Right", "Correct", "That's right") with a
+        negative statement the prompt asks to be confirmed ("No pedestrians, correct?",
+        "There's no truck, right?"): it says there is none, where a bare "Yes." to "Is there
+        no bus?" may mean either."""
+        words = toks[2:] if toks[:2] in (["that", "'s"], ["that", "is"]) else toks
+        question = self._question(prompt.text)
+        return bool(words) and words[0] in ("right", "correct", "true", "exactly") and \
+            _TAG_ASKED.search(question.text) is not None and question.negative()
 
     @staticmethod
     def _counts_another(read_toks: list[str], mentions: Sequence[Mention],
@@ -1024,6 +1037,8 @@ _GOING_ON = (["but"], ["however"], ["although"], ["though"], ["yet"])
 _YES_NO = YES_WORDS | BARE_NO_WORDS
 # Pronouns that stand for a thing in the frame, opening a sentence of their own.
 _THIRD_PERSONS = frozenset({"it", "they", "he", "she"})
+# A statement the prompt asks to be confirmed: "No pedestrians, correct?"
+_TAG_ASKED = re.compile(r",\s*(?:right|correct|yes|true)\s*\?\s*$", re.I)
 # Words that point at one of several things: "the white one", "the others".
 _ONE_OF_SEVERAL = frozenset({"one", "ones", "other", "others", "another", "rest"})
 # What an opening phrase that gives a state may hold besides it: "Wet it is,", "Pretty snowy."

@@ -226,6 +226,12 @@ _QUESTION_OPENING = re.compile(
 _PREAMBLE = re.compile(
     r"^(?!(?:if|when|whenever|unless|assuming|suppose|supposing|given|once|while|before|after"
     r"|since|because)\b)[^,:?.!\n]{1,40}[,:]\s+(?=" + _QUESTION_OPENING.pattern + ")", re.I)
+# A statement about a definite thing with a tag that asks to confirm it, which asks what the
+# question does: "The car is white, correct?" asks "Is the car white?". A negated one ("The
+# pedestrian isn't crossing, is he?") stays as it is.
+_TAGGED_STATEMENT = re.compile(
+    r"^((?:the|this|that|these|those)\s+[^,?]+?)\s+(is|are)\s+([^,?]+?),\s*(?:right|correct"
+    r"|true|isn't it|aren't they|is it|are they)\s*\?$", re.I)
 _TAG_QUESTION = re.compile(
     r",\s*(?:right|correct|isn't it|aren't they|is it|are they|do you|don't you|can you"
     r"|yes or no)\s*\.?$", re.I)
@@ -384,11 +390,13 @@ def question_text(prompt: str) -> str:
     a closing "ASSISTANT:"), instructions about the image or the answer's form ("Please look at the
     image.", "Answer briefly.", "Please answer yes or no."; `_INSTRUCTION`), and "in this image" at
     the question's end, where every question is ("Is the car red in this image?"). A question typed
-    without its mark gets one ("Is the road snowy", "There's no truck, right"), and one asked inside
-    another is asked on its own ("Would you say the road is wet?" asks "Is the road wet?"). Options
-    that only say yes or no go (`_without_yes_no_options`); others stay, as they name what is asked
-    about. "<image>\nIs the car red? Answer briefly." and "Is the car red? A. Yes B. No" ask "Is the
-    car red?". Kept for the last prompts read, as every answer asks it of its prompt."""
+    without its mark gets one ("Is the road snowy", "There's no truck, right"), one asked inside
+    another is asked on its own ("Would you say the road is wet?" asks "Is the road wet?"), and a
+    statement with a tag as the question ("The car is white, correct?" asks "Is the car
+    white?"). Options that only say yes or no go (`_without_yes_no_options`); others stay, as
+    they name what is asked about. "<image>\nIs the car red? Answer briefly." and "Is the car
+    red? A. Yes B. No" ask "Is the car red?". Kept for the last prompts read, as every answer
+    asks it of its prompt."""
     text = _TASK_PREFIX.sub("", _TAG.sub(" ", _ROLE.sub(" ", prompt)))
     text = _INSTRUCTION.sub(" ", _without_yes_no_options(_ROLE_LABEL.sub(" ", text)))
     text = _IN_THE_IMAGE.sub("", text)
@@ -396,6 +404,7 @@ def question_text(prompt: str) -> str:
     text = _EMBEDDED_QUESTION.sub(lambda m: f"{m[2].capitalize()} {m[1]} {m[3]}?", text)
     if "?" not in text and (_QUESTION_OPENING.match(text) or _TAG_QUESTION.search(text)):
         text = text.rstrip(" .") + "?"  # "Is the road snowy" typed without its mark
+    text = _TAGGED_STATEMENT.sub(lambda m: f"{m[2].capitalize()} {m[1]} {m[3]}?", text)
     return text or prompt
 
 

@@ -398,6 +398,23 @@ def test_an_idle_clause_before_the_answer(extractor: ConceptExtractor, answer: s
 
 
 @pytest.mark.parametrize(("prompt", "answer", "concepts", "denied"), [
+    # a statement about a definite thing with a tag asks what the question does
+    ("The car is white, correct?", "Incorrect - it's silver.", ("silver car",), ()),
+    ("The car is white, correct?", "Correct.", ("white car",), ()),
+    # agreeing with a negative statement says there is none
+    ("No pedestrians, correct?", "Correct, none at all.", (), ("pedestrian",)),
+    ("There's no truck, right?", "Right.", (), ("truck",)),
+    ("There's no truck, right?", "No, there is one.", ("truck",), ()),
+    # a bare yes to a negative question still may mean either
+    ("Is there no bus?", "Yes.", (), ()),
+])
+def test_statements_asked_to_be_confirmed(extractor: ConceptExtractor, prompt: str, answer: str,
+                                          concepts: tuple, denied: tuple) -> None:
+    found = extractor.answer(answer, extractor.prompt(prompt))
+    assert (set(found.concepts), set(found.denied)) == (set(concepts), set(denied))
+
+
+@pytest.mark.parametrize(("prompt", "answer", "concepts", "denied"), [
     ("Is there a truck?", "An artic is overtaking on the dual carriageway.", ("truck", "road"),
      ()),
     ("Is there a police car?", "A panda car is parked outside the shops.",
