@@ -160,10 +160,12 @@ from drivexplain.operators.verdicts.clauses import (
     unsupposed,
 )
 from drivexplain.operators.verdicts.formats import (
+    chosen_option,
     correction,
     plain_answer,
     question_preamble,
     question_text,
+    questions_asked,
     spoken,
 )
 from drivexplain.operators.verdicts.lexicon import (
@@ -175,6 +177,8 @@ from drivexplain.operators.verdicts.lexicon import (
     COLOURS,
     COUNT_WORDS,
     DEGREE_ADVERBS,
+    EMPTY_PLACES,
+    EMPTY_WORDS,
     GENERIC,
     HYPERNYMS,
     LINKING_VERBS,
@@ -278,7 +282,14 @@ class ConceptExtractor(MentionFinder):
         return Extraction(text, (), (), kind, None, "none", (note,))
 
     def answer(self, text: str, prompt: Extraction) -> Extraction:
-        """The answer's concepts; yes/no and bare answers inherit the prompt's (module doc)."""
+        """The answer's concepts; yes/no and bare answers inherit the prompt's (module doc).
+        An answer to a prompt that asks several questions is read as the answer to each, and
+        what the readings say is put together (`_answered_each`)."""
+        asked = questions_asked(prompt.text)
+        if len(asked) > 1:  # a letter answers them all: "B" to "... A. Yes B. No" is "No"
+            found = self._answered_each(chosen_option(text, prompt.text),
+                                        [self.prompt(q) for q in asked])
+            return replace(found, text=text)
         said = spoken(text, prompt.text)  # without tags, an echo or "Sure!"
         kept = self._without_idle_tail(said, prompt)
         if kept == said:
@@ -299,6 +310,19 @@ class ConceptExtractor(MentionFinder):
             same_thing(uncoloured(c), uncoloured(n)) for n in final.all_concepts))
         note = "the answer corrects itself: only what follows the correction is read"
         return replace(final, denied=final.denied + retracted, notes=(*final.notes, note))
+
+    def _answered_each(self, text: str, prompts: list[Extraction]) -> Extraction:
+        """One reading of an answer to several questions ("Is there a bus, and what colour is
+        the light?" "No bus; the light is green."): what any reading puts in the frame, and
+        what one denies that none puts there. Its yes or no is theirs where they agree."""
+        readings = [self.answer(text, p) for p in prompts]
+        concepts = tuple(dict.fromkeys(c for r in readings for c in r.concepts))
+        denied = tuple(dict.fromkeys(d for r in readings for d in r.denied if d not in concepts))
+        polarities = {r.polarity for r in readings}
+        return Extraction(text, concepts, denied, "specific",
+                          polarities.pop() if len(polarities) == 1 else None,
+                          "vocabulary" if concepts or denied else "none",
+                          tuple(dict.fromkeys(n for r in readings for n in r.notes)))
 
     def _read_answer(self, text: str, read: str, prompt: Extraction) -> Extraction:
         """`answer` on `read`, the answer as prose; `text` is kept as written."""
@@ -350,6 +374,13 @@ class ConceptExtractor(MentionFinder):
         agrees = self._agrees_with_negative(toks, prompt)
         if agrees:  # "No pedestrians, correct?" "Correct, none at all."
             polarity = "deny"
+        emptied_place = self._emptied_place(toks, prompt) if polarity in (None, "deny") else ()
+        if emptied_place:  # "Is anyone on the crosswalk?" "It's empty."
+            return Extraction(text, emptied_place, tuple(
+                c for c in self._question(prompt.text).asked(prompt) if c not in emptied_place),
+                "specific", "deny", "inherited from the prompt",
+                ("the place asked about is said to be empty: it is there, and what was asked "
+                 "to be in it is not",))
         if self._says_opposite_state(toks, prompt, negated=True):
             polarity = "affirm"  # "Not dry at all." to "Is the road wet?"
         elif polarity is None and self._says_opposite_state(toks, prompt):
@@ -413,6 +444,19 @@ class ConceptExtractor(MentionFinder):
         return self._placed_by_it(
             self._inherited_answer(text, toks, all_toks, prompt, polarity, negated),
             all_toks, prompt)
+
+    def _emptied_place(self, toks: list[str], prompt: Extraction) -> tuple[str, ...]:
+        """The places the prompt asks about when the answer, naming nothing, says only that
+        it is empty ("Empty.", "It's empty.", "No, it's clear.") to a question about what is
+        in a place ("Is anyone on the crosswalk?"); else ()."""
+        words = toks[1:] if toks[:1] and toks[0] in BARE_NO_WORDS else toks
+        if words[:2] in (["it", "'s"], ["it", "is"], ["it", "looks"]):
+            words = words[2:]
+        if len(words) != 1 or words[0] not in EMPTY_WORDS:
+            return ()
+        asked = self._question(prompt.text).asked(prompt)
+        return tuple(c for c in prompt.concepts if c not in asked
+                     and uncoloured(c).split()[-1] in EMPTY_PLACES)
 
     def _agrees_with_negative(self, toks: list[str], prompt: Extraction) -> bool:
         """Whether the answer opens by agreeing ("Right", "Correct", "That's right") with a
@@ -528,10 +572,11 @@ class ConceptExtractor(MentionFinder):
         elif (polarity == "deny" and (goes_on_about_it(toks, negated, hedged_no_end(all_toks))
                                       or "also" in toks or (named and question.asks_empty()))) or (
                 polarity is None and not negated and toks[0] in PREPOSITIONS
-                and question.presupposed()):
+                and (question.presupposed() or _places_only(all_toks))):
             # "No, on the road." still has the pedestrian it was asked about, and so has
             # "On the sidewalk." to "Is the pedestrian on the sidewalk or on the road?"; "Is the
-            # sidewalk empty?" "Not quite - there's a dog ..." has the sidewalk
+            # sidewalk empty?" "Not quite - there's a dog ..." has the sidewalk; "Is there a
+            # taxi?" "On the right, behind the bus." says where the taxi is
             named += tuple(c for c in question.asked(prompt)
                            if not any(same_object(c, n) for n in said))
         offered = question.coordinated(prompt) if only_opening(toks) is not None else \
@@ -999,6 +1044,19 @@ class ConceptExtractor(MentionFinder):
         if len(said) != 1:
             return concepts
         return tuple(dict.fromkeys(self._with_state(c, next(iter(said))) for c in concepts))
+
+
+def _places_only(all_toks: list[str]) -> bool:
+    """Whether every phrase of the answer is a place ("On the right, behind the bus."), which
+    says where what was asked is; "In the other lane, a truck." names what is there."""
+    phrases: list[list[str]] = [[]]
+    for t in all_toks:
+        if t in BREAKS:
+            phrases.append([])
+        else:
+            phrases[-1].append(t)
+    phrases = [p for p in phrases if p]
+    return bool(phrases) and all(p[0] in PLACE_PREPOSITIONS for p in phrases)
 
 
 def _colours_apart(all_toks: list[str]) -> bool:

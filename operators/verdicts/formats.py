@@ -408,6 +408,23 @@ def question_text(prompt: str) -> str:
     return text or prompt
 
 
+# Where a prompt asks a second question: after a "?" ("Is the road wet? Is it night?") or
+# after ", and" ("Is there a bus, and what colour is the light?").
+_NEXT_QUESTION = re.compile(r"(?:\?|,\s*and)\s+(?=" + _QUESTION_OPENING.pattern + ")", re.I)
+
+
+def questions_asked(prompt: str) -> list[str]:
+    """The questions a prompt asks, each as a question of its own: "Is there a bus, and what
+    colour is the light?" asks "Is there a bus?" and "What colour is the light?"; a prompt
+    that asks one question gives it alone."""
+    text = question_text(prompt)
+    parts = [p.strip(" ,") for p in _NEXT_QUESTION.split(_PREAMBLE.sub("", text, count=1))
+             if p.strip(" ,?")]
+    if len(parts) < 2 or not all(_QUESTION_OPENING.match(p) for p in parts):
+        return [text]
+    return [p[:1].upper() + p[1:] + ("" if p.endswith("?") else "?") for p in parts]
+
+
 def question_preamble(question: str) -> str:
     """What stands before the question proper in `question_text`'s output, up to its comma or
     colon (`_PREAMBLE`: "In this frame, " in "In this frame, is the light green?"), else "".
@@ -543,6 +560,12 @@ def _without_yes_no_options(prompt: str) -> str:
         return prompt
     before = _OPTIONS_LABEL.sub("", prompt[: found[0][1]])
     return f"{before} {prompt[found[-1][2] :]}"
+
+
+def chosen_option(answer: str, prompt: str) -> str:
+    """`answer` with a letter it answers by as its option's text (`_option_text`): "B" to
+    "Is there a bus, and is there a truck? A. Yes B. No" is "No"."""
+    return _option_text(answer.strip(), options(prompt))
 
 
 def _option_text(answer: str, offered: dict[str, str]) -> str:

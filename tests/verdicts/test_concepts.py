@@ -398,6 +398,29 @@ def test_an_idle_clause_before_the_answer(extractor: ConceptExtractor, answer: s
 
 
 @pytest.mark.parametrize(("prompt", "answer", "concepts", "denied"), [
+    # a prompt that asks two questions is answered for each
+    ("Is there a bus, and what colour is the light?", "No bus; the light is green.",
+     ("green traffic light",), ("bus",)),
+    ("Is the road wet? Is it night?", "Yes and no: wet, but it's daytime.", ("wet road",),
+     ("night",)),
+    ("Is the light red, and is anyone crossing?", "Red, and nobody is crossing.",
+     ("red traffic light",), ("pedestrian",)),
+    ("Are the headlights on, and is it foggy?", "Both yes.", ("headlights", "fog"), ()),
+    # a place alone says where what was asked is
+    ("Is there a taxi?", "On the right, behind the bus.", ("taxi", "bus"), ()),
+    ("Is there a taxi?", "In the other lane, a truck.", ("truck",), ()),
+    # the place asked about, said to be empty, is there with no one in it
+    ("Is anyone on the crosswalk?", "It's empty.", ("crosswalk",), ("pedestrian",)),
+    ("Is anyone on the crosswalk?", "No, it's empty.", ("crosswalk",), ("pedestrian",)),
+    ("Is the crosswalk empty?", "It's empty.", ("crosswalk",), ()),
+])
+def test_questions_places_and_emptiness(extractor: ConceptExtractor, prompt: str, answer: str,
+                                        concepts: tuple, denied: tuple) -> None:
+    found = extractor.answer(answer, extractor.prompt(prompt))
+    assert (set(found.concepts), set(found.denied)) == (set(concepts), set(denied))
+
+
+@pytest.mark.parametrize(("prompt", "answer", "concepts", "denied"), [
     # a statement about a definite thing with a tag asks what the question does
     ("The car is white, correct?", "Incorrect - it's silver.", ("silver car",), ()),
     ("The car is white, correct?", "Correct.", ("white car",), ()),

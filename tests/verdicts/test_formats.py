@@ -10,6 +10,7 @@ from drivexplain.operators.verdicts.formats import (
     options,
     plain_answer,
     question_text,
+    questions_asked,
     spoken,
     unframed,
 )
@@ -225,3 +226,16 @@ def test_a_raw_generation_ends_its_turn_after_the_letter() -> None:
 ])
 def test_question_text_is_the_question_itself(prompt: str, question: str) -> None:
     assert question_text(prompt) == question
+
+
+@pytest.mark.parametrize(("prompt", "questions"), [
+    ("Is there a bus, and what colour is the light?",
+     ["Is there a bus?", "What colour is the light?"]),
+    ("USER: <image>\nIs the road wet? Is it night? ASSISTANT:",
+     ["Is the road wet?", "Is it night?"]),
+    ("Is there a bus or a truck?", ["Is there a bus or a truck?"]),
+    ("Cars and trucks, and are any parked?", ["Cars and trucks, and are any parked?"]),
+])
+def test_questions_asked(prompt: str, questions: list[str]) -> None:
+    """A prompt that asks two questions asks each on its own; one that asks one, only it."""
+    assert questions_asked(prompt) == questions
