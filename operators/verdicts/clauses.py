@@ -980,9 +980,10 @@ def is_negator(toks: list[str], i: int) -> bool:
     if (tok not in NEGATORS and not tok.endswith("n't")) or cannot_tell_at(toks, i) or \
             no_doubt_at(toks, i):
         return False
-    if tok == "not" and (toks[i + 1 : i + 2] in (["many"], ["much"], ["lots"])
+    if tok == "not" and (toks[i + 1 : i + 2] in (["many"], ["much"], ["lots"], ["counting"])
                          or toks[i + 1 : i + 3] in (["a", "lot"], ["to", "mention"])):
-        return False  # "not many, maybe two" is a small count; "not to mention" adds
+        return False  # "not many, maybe two" is a small count; "not to mention" adds, and
+        # "not counting the taxi" sets it aside
     if tok in NO_WORDS and (i == 0 or toks[i - 1] in BREAKS) and (
             i + 1 >= len(toks) or toks[i + 1] in BREAKS):
         return False

@@ -160,7 +160,7 @@ from drivexplain.operators.verdicts.clauses import (
     unsupposed,
 )
 from drivexplain.operators.verdicts.formats import (
-    chosen_option,
+    answer_to_all,
     correction,
     plain_answer,
     question_preamble,
@@ -286,8 +286,8 @@ class ConceptExtractor(MentionFinder):
         An answer to a prompt that asks several questions is read as the answer to each, and
         what the readings say is put together (`_answered_each`)."""
         asked = questions_asked(prompt.text)
-        if len(asked) > 1:  # a letter answers them all: "B" to "... A. Yes B. No" is "No"
-            found = self._answered_each(chosen_option(text, prompt.text),
+        if len(asked) > 1:  # "B" to "... A. Yes B. No" is "No" to each
+            found = self._answered_each(answer_to_all(text, prompt.text),
                                         [self.prompt(q) for q in asked])
             return replace(found, text=text)
         said = spoken(text, prompt.text)  # without tags, an echo or "Sure!"
@@ -571,12 +571,14 @@ class ConceptExtractor(MentionFinder):
                 denied += told
         elif (polarity == "deny" and (goes_on_about_it(toks, negated, hedged_no_end(all_toks))
                                       or "also" in toks or (named and question.asks_empty()))) or (
+                polarity is None and named and question.asks_empty()) or (
                 polarity is None and not negated and toks[0] in PREPOSITIONS
                 and (question.presupposed() or _places_only(all_toks))):
             # "No, on the road." still has the pedestrian it was asked about, and so has
             # "On the sidewalk." to "Is the pedestrian on the sidewalk or on the road?"; "Is the
-            # sidewalk empty?" "Not quite - there's a dog ..." has the sidewalk; "Is there a
-            # taxi?" "On the right, behind the bus." says where the taxi is
+            # sidewalk empty?" "Not quite - there's a dog ..." (or "Empty except for a cone.")
+            # has the sidewalk; "Is there a taxi?" "On the right, behind the bus." says where
+            # the taxi is
             named += tuple(c for c in question.asked(prompt)
                            if not any(same_object(c, n) for n in said))
         offered = question.coordinated(prompt) if only_opening(toks) is not None else \

@@ -230,7 +230,7 @@ _PREAMBLE = re.compile(
 # question does: "The car is white, correct?" asks "Is the car white?". A negated one ("The
 # pedestrian isn't crossing, is he?") stays as it is.
 _TAGGED_STATEMENT = re.compile(
-    r"^((?:the|this|that|these|those)\s+[^,?]+?)\s+(is|are)\s+([^,?]+?),\s*(?:right|correct"
+    r"^(?:[^,?]{1,40},\s+)?((?:the|this|that|these|those)\s+[^,?]+?)\s+(is|are)\s+([^,?]+?),\s*(?:right|correct"
     r"|true|isn't it|aren't they|is it|are they)\s*\?$", re.I)
 _TAG_QUESTION = re.compile(
     r",\s*(?:right|correct|isn't it|aren't they|is it|are they|do you|don't you|can you"
@@ -562,10 +562,13 @@ def _without_yes_no_options(prompt: str) -> str:
     return f"{before} {prompt[found[-1][2] :]}"
 
 
-def chosen_option(answer: str, prompt: str) -> str:
-    """`answer` with a letter it answers by as its option's text (`_option_text`): "B" to
-    "Is there a bus, and is there a truck? A. Yes B. No" is "No"."""
-    return _option_text(answer.strip(), options(prompt))
+def answer_to_all(answer: str, prompt: str) -> str:
+    """`answer` as it answers the whole of a prompt that asks several questions, before it is
+    read as the answer to each: without the prompt echoed before it ("Q: Is there a bus, and
+    is there a truck?\nA: ..."), and with a letter it answers by as its option's text
+    (`_option_text`: "B" to "... A. Yes B. No" is "No")."""
+    text = _without_echo(_ROLE.sub(" ", answer).strip(), prompt)
+    return _option_text(_ROLE_LABEL.sub("", text.strip(), count=1), options(prompt))
 
 
 def _option_text(answer: str, offered: dict[str, str]) -> str:

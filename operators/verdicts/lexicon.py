@@ -399,7 +399,8 @@ UNCLEARLY_SEEN = frozenset({"clearly", "well", "properly", "sharply", "easily"})
 # vehicles other than a bus", "apart from the truck, no vehicles" say the bus or the truck is
 # the only vehicle, not that there are none, so the kind is neither denied nor asserted.
 EXCEPTIONS = frozenset({("other", "than"), ("except",), ("except", "for"), ("excepting",),
-                        ("besides",), ("apart", "from"), ("aside", "from")})
+                        ("besides",), ("apart", "from"), ("aside", "from"), ("save", "for"),
+                        ("not", "counting"), ("excluding",)})
 # Words between a negator and "one" that point back at what was asked: "there isn't one",
 # "I don't see a single one".
 ONE_FILLER = frozenset({"see", "spot", "find", "notice", "detect", "a", "single", "even", "any",

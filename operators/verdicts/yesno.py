@@ -180,11 +180,11 @@ def most_are(all_toks: list[str]) -> bool:
 def partitive_yes(all_toks: list[str]) -> bool:
     """Whether the answer opens by saying how many of what was asked are as asked, a yes for
     them: "All of them are on the sidewalk.", "Each of the three is waiting at the curb.",
-    "Only one of them is; the other is black.", "All but one; ...", and "Everywhere, even on
-    the parked cars." to "Is there snow?". "None of them" is no yes. `all_toks` are with
-    breaks."""
+    "Only one of them is; the other is black.", "All but one; ...", "All except one, which
+    is red.", and "Everywhere, even on the parked cars." to "Is there snow?". "None of them"
+    is no yes. `all_toks` are with breaks."""
     toks = all_toks[1:] if all_toks[:1] in (["only"], ["just"]) else all_toks
-    if toks[:2] == ["all", "but"] or (toks[:1] == ["everywhere"] and (
+    if toks[:2] in (["all", "but"], ["all", "except"]) or (toks[:1] == ["everywhere"] and (
             len(toks) == 1 or toks[1] in BREAKS)):
         return True
     return bool(toks[:1]) and (toks[0] in PARTITIVE_QUANTIFIERS or (

@@ -406,6 +406,10 @@ def test_an_idle_clause_before_the_answer(extractor: ConceptExtractor, answer: s
     ("Is the light red, and is anyone crossing?", "Red, and nobody is crossing.",
      ("red traffic light",), ("pedestrian",)),
     ("Are the headlights on, and is it foggy?", "Both yes.", ("headlights", "fog"), ()),
+    ("How many lanes are there, and are there any cones?",
+     "Q: How many lanes are there, and are there any cones?\nA: Three lanes; no cones.", (),
+     ("traffic cone",)),
+    ("Is there a bus, and is there a truck? A. Yes B. No", "B", (), ("bus", "truck")),
     # a place alone says where what was asked is
     ("Is there a taxi?", "On the right, behind the bus.", ("taxi", "bus"), ()),
     ("Is there a taxi?", "In the other lane, a truck.", ("truck",), ()),
@@ -413,6 +417,14 @@ def test_an_idle_clause_before_the_answer(extractor: ConceptExtractor, answer: s
     ("Is anyone on the crosswalk?", "It's empty.", ("crosswalk",), ("pedestrian",)),
     ("Is anyone on the crosswalk?", "No, it's empty.", ("crosswalk",), ("pedestrian",)),
     ("Is the crosswalk empty?", "It's empty.", ("crosswalk",), ()),
+    # what an exception sets aside is there, and so is the place asked to be empty
+    ("Is the road empty?", "Empty except for a cone in the middle lane.",
+     ("road", "traffic cone"), ()),
+    ("Is the sky clear?", "Clear save for a few clouds.", ("sky", "cloud"), ()),
+    ("How many cars?", "Four, not counting the taxi.", ("car", "taxi"), ()),
+    ("Is anyone on the sidewalk?", "Nobody, not counting the man at the bus stop.",
+     ("pedestrian",), ()),
+    ("Are all the cars silver?", "All except one, which is red.", ("silver car", "red car"), ()),
 ])
 def test_questions_places_and_emptiness(extractor: ConceptExtractor, prompt: str, answer: str,
                                         concepts: tuple, denied: tuple) -> None:
@@ -424,6 +436,8 @@ def test_questions_places_and_emptiness(extractor: ConceptExtractor, prompt: str
     # a statement about a definite thing with a tag asks what the question does
     ("The car is white, correct?", "Incorrect - it's silver.", ("silver car",), ()),
     ("The car is white, correct?", "Correct.", ("white car",), ()),
+    ("In this frame, the car is white, correct?", "Incorrect - it's silver.", ("silver car",),
+     ()),
     # agreeing with a negative statement says there is none
     ("No pedestrians, correct?", "Correct, none at all.", (), ("pedestrian",)),
     ("There's no truck, right?", "Right.", (), ("truck",)),
