@@ -637,12 +637,15 @@ class MentionFinder:
                     t in ONE_SUBJECTS for t in toks[begin + 1 : k]):
                 # "Two cars: one is red, the other is silver." gives each its own colour
                 kind = [it for it in items if it.stop <= begin and colour in it.colours]
+                one = next(j for j in range(begin + 1, k) if toks[j] in ONE_SUBJECTS)
                 if kind:
+                    # at "one", which a denial of the thing before it does not reach: "There's
+                    # no red car; the parked one is blue."
                     last = kind[-1]
-                    extra.append(_Item(last.concept, last.start, last.stop, colours=last.colours,
-                                       colour=colour, inherited=True))
+                    extra.append(_Item(last.concept, one, one + 1, colours=last.colours,
+                                       colour=colour, inherited=True,
+                                       state=STATES.get(toks[one - 1])))  # "the parked one"
                 else:  # "The one on the left is red." answering "What colour is the car ...?"
-                    one = next(j for j in range(begin + 1, k) if toks[j] in ONE_SUBJECTS)
                     extra += [_Item(c, one, one + 1, colour=colour, inherited=True, pronoun=True)
                               for c in context]
                 continue

@@ -475,6 +475,11 @@ def test_regional_words(extractor: ConceptExtractor, prompt: str, answer: str,
     ("Is the last traffic light green?", "Red; the others are green.",
      ("red traffic light", "green traffic light"), ()),
     ("What colour is the car?", "Red; the roof is white.", ("car",), ()),
+    # "one" after a denied thing is another of its kind, which the denial does not reach
+    ("Describe the scene.", "There's no red car; the parked one is blue.",
+     ("blue car", "parked car"), ("red car",)),
+    ("Describe the scene.", "Two cars: one is red, the other is silver.",
+     ("red car", "silver car"), ()),
     ("What colour is the car?", "Red and white.", ("car",), ()),
 ])
 def test_colours_of_several_in_clauses_of_their_own(extractor: ConceptExtractor, prompt: str,
