@@ -161,6 +161,7 @@ from drivexplain.operators.verdicts.clauses import (
 )
 from drivexplain.operators.verdicts.formats import (
     answer_to_all,
+    asks_to_confirm,
     correction,
     plain_answer,
     question_preamble,
@@ -445,6 +446,17 @@ class ConceptExtractor(MentionFinder):
             self._inherited_answer(text, toks, all_toks, prompt, polarity, negated),
             all_toks, prompt)
 
+    def _asked_kinds(self, question: Question, prompt: Extraction,
+                     said: Sequence[str] = ()) -> tuple[str, ...]:
+        """What the question asks about, a group it names as each of its kinds ("Any emergency
+        vehicles?" asks about the ambulance, the police car and the fire truck, which its "No."
+        denies), unless the answer names one of them (`said`: "No ambulances or fire
+        trucks.")."""
+        groups = {c: kinds for c, kinds in self.groups_named(question.text).items()
+                  if not any(same_thing(k, n) for k in kinds for n in said)}
+        return tuple(dict.fromkeys(k for c in question.asked(prompt)
+                                   for k in groups.get(c, (c,))))
+
     def _emptied_place(self, toks: list[str], prompt: Extraction) -> tuple[str, ...]:
         """The places the prompt asks about when the answer, naming nothing, says only that
         it is empty ("Empty.", "It's empty.", "No, it's clear.") to a question about what is
@@ -466,7 +478,7 @@ class ConceptExtractor(MentionFinder):
         words = toks[2:] if toks[:2] in (["that", "'s"], ["that", "is"]) else toks
         question = self._question(prompt.text)
         return bool(words) and words[0] in ("right", "correct", "true", "exactly") and \
-            _TAG_ASKED.search(question.text) is not None and question.negative()
+            asks_to_confirm(question.text) and question.negative()
 
     @staticmethod
     def _counts_another(read_toks: list[str], mentions: Sequence[Mention],
@@ -555,10 +567,7 @@ class ConceptExtractor(MentionFinder):
             # sidewalk." says it is there, elsewhere than asked; "Any emergency vehicles?" "No
             # ambulances or fire trucks." denies those kinds, not every vehicle, and "No, only
             # cars." each of the group's kinds
-            groups = {c: kinds for c, kinds in self.groups_named(question.text).items()
-                      if not any(same_thing(k, n) for k in kinds for n in said)}
-            asked = tuple(dict.fromkeys(k for c in question.asked(prompt)
-                                        for k in groups.get(c, (c,))))
+            asked = self._asked_kinds(question, prompt, said)
             told = tuple(c for c in asked if not any(
                 same_thing(c, n) or one_of(n, HYPERNYMS.get(c.lower(), frozenset()))
                 for n in said))
@@ -711,9 +720,7 @@ class ConceptExtractor(MentionFinder):
         if polarity == "deny":
             # "Any emergency vehicles?" "No." denies each of the group's kinds, not every
             # vehicle
-            groups = self.groups_named(question.text)
-            asked = tuple(dict.fromkeys(k for c in question.asked(prompt)
-                                        for k in groups.get(c, (c,))))
+            asked = self._asked_kinds(question, prompt)
             # "How many cars are red?" "None of them.": the cars are there, and none is red
             kept = tuple(dict.fromkeys(plain for c in asked if (plain := uncoloured(c)) != c)) \
                 if toks[:3] in (["none", "of", "them"], ["none", "of", "those"]) else ()
@@ -1048,16 +1055,21 @@ class ConceptExtractor(MentionFinder):
         return tuple(dict.fromkeys(self._with_state(c, next(iter(said))) for c in concepts))
 
 
+def _parts(all_toks: list[str], ends: frozenset[str]) -> list[list[str]]:
+    """`all_toks` cut at each of `ends`, the non-empty parts between them."""
+    parts: list[list[str]] = [[]]
+    for t in all_toks:
+        if t in ends:
+            parts.append([])
+        else:
+            parts[-1].append(t)
+    return [p for p in parts if p]
+
+
 def _places_only(all_toks: list[str]) -> bool:
     """Whether every phrase of the answer is a place ("On the right, behind the bus."), which
     says where what was asked is; "In the other lane, a truck." names what is there."""
-    phrases: list[list[str]] = [[]]
-    for t in all_toks:
-        if t in BREAKS:
-            phrases.append([])
-        else:
-            phrases[-1].append(t)
-    phrases = [p for p in phrases if p]
+    phrases = _parts(all_toks, BREAKS)
     return bool(phrases) and all(p[0] in PLACE_PREPOSITIONS for p in phrases)
 
 
@@ -1067,13 +1079,7 @@ def _colours_apart(all_toks: list[str]) -> bool:
     nearest is silver; the white one is farther back.", "Red; the others are green." One
     thing's two colours ("Red and white.", "Red; the roof is white.") are not. `all_toks`
     are with breaks."""
-    clauses: list[list[str]] = [[]]
-    for t in all_toks:
-        if t in (";", ".", "!", "\n"):
-            clauses.append([])
-        else:
-            clauses[-1].append(t)
-    coloured = [c for c in clauses if own_colours(c)]
+    coloured = [c for c in _parts(all_toks, _CLAUSE_ENDS) if own_colours(c)]
     return len(coloured) > 1 and any(
         t in _ONE_OF_SEVERAL or (is_count(t) and t not in ("0", "zero")) for c in coloured
         for t in c)
@@ -1097,8 +1103,8 @@ _GOING_ON = (["but"], ["however"], ["although"], ["though"], ["yet"])
 _YES_NO = YES_WORDS | BARE_NO_WORDS
 # Pronouns that stand for a thing in the frame, opening a sentence of their own.
 _THIRD_PERSONS = frozenset({"it", "they", "he", "she"})
-# A statement the prompt asks to be confirmed: "No pedestrians, correct?"
-_TAG_ASKED = re.compile(r",\s*(?:right|correct|yes|true)\s*\?\s*$", re.I)
+# Where a clause of its own ends: "The last one is red; the first two are green."
+_CLAUSE_ENDS = frozenset({";", ".", "!", "\n"})
 # Words that point at one of several things: "the white one", "the others".
 _ONE_OF_SEVERAL = frozenset({"one", "ones", "other", "others", "another", "rest"})
 # What an opening phrase that gives a state may hold besides it: "Wet it is,", "Pretty snowy."

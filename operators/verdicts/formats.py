@@ -226,12 +226,15 @@ _QUESTION_OPENING = re.compile(
 _PREAMBLE = re.compile(
     r"^(?!(?:if|when|whenever|unless|assuming|suppose|supposing|given|once|while|before|after"
     r"|since|because)\b)[^,:?.!\n]{1,40}[,:]\s+(?=" + _QUESTION_OPENING.pattern + ")", re.I)
-# A statement about a definite thing with a tag that asks to confirm it, which asks what the
-# question does: "The car is white, correct?" asks "Is the car white?". A negated one ("The
-# pedestrian isn't crossing, is he?") stays as it is.
+# A tag closing a statement that asks to confirm it: "No pedestrians, correct?"
+_CONFIRMING_TAG = r",\s*(?:right|correct|true|yes|isn't it|aren't they|is it|are they)\s*\?\s*$"
+_CONFIRMED = re.compile(_CONFIRMING_TAG, re.I)
+# A statement about a definite thing with such a tag, which asks what the question does: "The
+# car is white, correct?" asks "Is the car white?". A negated one ("The pedestrian isn't
+# crossing, is he?") stays as it is.
 _TAGGED_STATEMENT = re.compile(
-    r"^(?:[^,?]{1,40},\s+)?((?:the|this|that|these|those)\s+[^,?]+?)\s+(is|are)\s+([^,?]+?),\s*(?:right|correct"
-    r"|true|isn't it|aren't they|is it|are they)\s*\?$", re.I)
+    r"^(?:[^,?]{1,40},\s+)?((?:the|this|that|these|those)\s+[^,?]+?)\s+(is|are)\s+([^,?]+?)"
+    + _CONFIRMING_TAG, re.I)
 _TAG_QUESTION = re.compile(
     r",\s*(?:right|correct|isn't it|aren't they|is it|are they|do you|don't you|can you"
     r"|yes or no)\s*\.?$", re.I)
@@ -411,6 +414,12 @@ def question_text(prompt: str) -> str:
 # Where a prompt asks a second question: after a "?" ("Is the road wet? Is it night?") or
 # after ", and" ("Is there a bus, and what colour is the light?").
 _NEXT_QUESTION = re.compile(r"(?:\?|,\s*and)\s+(?=" + _QUESTION_OPENING.pattern + ")", re.I)
+
+
+def asks_to_confirm(question: str) -> bool:
+    """Whether the question is a statement with a tag after it that asks to confirm it ("No
+    pedestrians, correct?", "The car is white, isn't it?")."""
+    return _CONFIRMED.search(question) is not None
 
 
 def questions_asked(prompt: str) -> list[str]:
