@@ -265,8 +265,10 @@ _EMPTY_BRACKETS = re.compile(r"[\[(][\s,]*[\])]")
 _TIMESTAMP = re.compile(
     r"[\[(]?[ \t]*(?:timestamp[ \t]*)?(?:@[ \t]*)?(?:t[ \t]*=[ \t]*\d+(?:\.\d+)?[ \t]*s\b"
     r"|\b\d{1,2}:\d{2}(?::\d{2})?(?:\.\d+)?\b)[ \t]*[\])]?", re.I)
-# A count written as a multiple after its noun or before it: "car x2", "bus x0", "2x car".
-_TIMES_AFTER = re.compile(r"(?<=[a-z])[ \t]+[x\u00d7][ \t]?(\d+)\b", re.I)
+# A count written as a multiple after its noun, closing its item, or before it: "car x2",
+# "bus x0", "2x car" ("a BMW X5 is parked" is a model's name).
+_TIMES_AFTER = re.compile(r"(?<=[a-z])[ \t]+[x\u00d7][ \t]?(\d+)\b(?=[ \t]*(?:[,;.\n]|$))",
+                          re.I)
 _TIMES_BEFORE = re.compile(r"\b(\d+)[ \t]?[x\u00d7][ \t]+(?=[a-z])", re.I)
 # A nuScenes category ("vehicle.car", "human.pedestrian.adult", "movable_object.trafficcone"):
 # the super-category before the first dot names no thing of its own, the rest names the thing.

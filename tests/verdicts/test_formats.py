@@ -79,6 +79,7 @@ from drivexplain.operators.verdicts.formats import (
     # a time in a clip says when, not how many; a multiple is a count
     ("12:03:44 car x2, pedestrian x1, bus x0", " car: 2, pedestrian: 1, bus: 0"),
     ("2x car, 1x bus", "2 car, 1 bus"),
+    ("A white BMW X5 is parked.", "A white BMW X5 is parked."),
     ("[00:02] A cyclist enters.", "  A cyclist enters."),
     ("t=3.2s: pedestrian crossing ahead.", " : pedestrian crossing ahead."),
     ("At your 10 o'clock.", "At your 10 o'clock."),
