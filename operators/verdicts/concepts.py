@@ -452,7 +452,8 @@ class ConceptExtractor(MentionFinder):
         vehicles?" asks about the ambulance, the police car and the fire truck, which its "No."
         denies), unless the answer names one of them (`said`: "No ambulances or fire
         trucks.")."""
-        groups = {c: kinds for c, kinds in self.groups_named(question.text).items()
+        groups = {c: kinds for c, kinds in self.groups_named(question.toks,
+                                                              question.mentions).items()
                   if not any(same_thing(k, n) for k in kinds for n in said)}
         return tuple(dict.fromkeys(k for c in question.asked(prompt)
                                    for k in groups.get(c, (c,))))

@@ -356,13 +356,14 @@ class MentionFinder:
                 out.append(Mention(stated, it.start, it.stop, False, None, it.inherited))
         return out
 
-    def groups_named(self, text: str) -> dict[str, tuple[str, ...]]:
-        """The concept each group name in `text` is read as, with the group's kinds
-        (`GROUP_NAMES`): "Do you see any emergency vehicles?" gives the vehicle, with the
-        ambulance, the police car and the fire truck, which a "No." to it denies."""
-        lemmas = [lemma(t) for t in tokens(text)]
-        return {m.concept: group for m in self.mentions(text) for key, group in
-                self._groups.items()
+    def groups_named(self, toks: Sequence[str], mentions: Sequence[Mention]
+                     ) -> dict[str, tuple[str, ...]]:
+        """The concept each group name among `mentions` of `toks` is read as, with the
+        group's kinds (`GROUP_NAMES`): "Do you see any emergency vehicles?" gives the
+        vehicle, with the ambulance, the police car and the fire truck, which a "No." to it
+        denies."""
+        lemmas = [lemma(t) for t in toks]
+        return {m.concept: group for m in mentions for key, group in self._groups.items()
                 if group and tuple(lemmas[max(0, m.stop - len(key)) : m.stop]) == key}
 
     def _stated_plain(self, concept: str, state: str | None) -> str | None:
