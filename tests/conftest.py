@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
 import importlib.util
 import json
 import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -15,8 +17,11 @@ import open_clip
 import pytest
 import torch
 
-# Derived-data caches (vocabulary text embeddings) go to a fresh folder, never the user's.
-os.environ.setdefault("DRIVEXPLAIN_CACHE_DIR", tempfile.mkdtemp(prefix="drivexplain-cache-"))
+# Derived-data caches (vocabulary text embeddings) go to a fresh folder, never the user's, and
+# the process that made it removes it at exit, so that runs leave nothing behind in the temp dir.
+if "DRIVEXPLAIN_CACHE_DIR" not in os.environ:
+    os.environ["DRIVEXPLAIN_CACHE_DIR"] = tempfile.mkdtemp(prefix="drivexplain-cache-")
+    atexit.register(shutil.rmtree, os.environ["DRIVEXPLAIN_CACHE_DIR"], ignore_errors=True)
 
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 
