@@ -15,6 +15,7 @@ from drivexplain.operators.verdicts.lexicon import (
     ABSENCE_FILLER,
     ABSENT_WORDS,
     ADVICE_PHRASES,
+    AFFIRMING_NEGATIONS,
     AFTERTHOUGHTS,
     ANSWER_LABELS,
     APPROXIMATORS,
@@ -88,7 +89,6 @@ from drivexplain.operators.verdicts.lexicon import (
     NEGATED_COPULAS,
     NEGATED_SO_VERBS,
     NEGATORS,
-    NO_DOUBT,
     NO_WORDS,
     NOT_ANSWERS,
     ON_THE_ROOF,
@@ -156,10 +156,11 @@ def unlabelled(toks: list[str]) -> list[str]:
     return toks
 
 
-def no_doubt_at(toks: list[str], i: int) -> bool:
-    """Whether token i is part of "no doubt" or "without a doubt", which affirm."""
+def affirming_negation_at(toks: list[str], i: int) -> bool:
+    """Whether token i is part of a negation that affirms ("no doubt", "no shortage of",
+    "can't miss"; `AFFIRMING_NEGATIONS`)."""
     return any(tuple(toks[start : start + len(phrase)]) == phrase
-               for phrase in NO_DOUBT for start in range(i - len(phrase) + 1, i + 1)
+               for phrase in AFFIRMING_NEGATIONS for start in range(i - len(phrase) + 1, i + 1)
                if start >= 0)
 
 
@@ -978,7 +979,7 @@ def is_negator(toks: list[str], i: int) -> bool:
         return toks[i + 1 : i + 2] == ["to"] and toks[i + 2 : i + 3] != [] and \
             toks[i + 2] in SEEING
     if (tok not in NEGATORS and not tok.endswith("n't")) or cannot_tell_at(toks, i) or \
-            no_doubt_at(toks, i):
+            affirming_negation_at(toks, i):
         return False
     if tok == "not" and (toks[i + 1 : i + 2] in (["many"], ["much"], ["lots"], ["counting"])
                          or toks[i + 1 : i + 3] in (["a", "lot"], ["to", "mention"])):
@@ -1391,13 +1392,14 @@ def only_opening(toks: list[str]) -> int | None:
 
 def one_of_those_asked(all_toks: list[str]) -> bool:
     """Whether the answer's first "only" or "just" counts the thing asked about ("Just the one,
-    near the bus.", "Only one."): a lone "one", with no noun of its own. `all_toks` keep the
-    breaks."""
+    near the bus.", "Only one.", "Just one by the barrier."): a lone "one", with no noun of
+    its own, where a break, the end or a place follows it. `all_toks` keep the breaks."""
     k = next((i for i, t in enumerate(all_toks) if t in ONLY_WORDS), len(all_toks))
     rest = all_toks[k + 1 :]
     if rest[:1] == ["the"]:
         rest = rest[1:]
-    return rest[:1] == ["one"] and (len(rest) == 1 or rest[1] in BREAKS)
+    return rest[:1] == ["one"] and (len(rest) == 1 or rest[1] in BREAKS
+                                    or rest[1] in PLACE_PREPOSITIONS)
 
 
 def partial_amount_after(toks: list[str], only: int) -> bool:
@@ -1420,6 +1422,28 @@ def bounds_only(toks: list[str]) -> bool:
     return any(tuple(toks[: len(bound)]) == bound
                and not any(is_count(t) for t in toks[len(bound) + 1 :])
                for bound in UPPER_BOUNDS)
+
+
+# Words that may stand between an upper bound and the count the answer then gives: "Hardly
+# any - just one", "Fewer than five, maybe three".
+_BEFORE_COUNT = ONLY_WORDS | {"maybe", "perhaps", "probably", "possibly", "exactly", "about",
+                              "around", "roughly"}
+
+
+def count_after_bound(toks: list[str]) -> bool:
+    """Whether an answer that opens with an upper bound (`bounds_only`) goes on to a count of
+    its own, past the bound's number ("Hardly any - just one by the barrier.", "Fewer than
+    five, maybe three."): the count says some are there. `toks` are without breaks."""
+    for bound in UPPER_BOUNDS:
+        if tuple(toks[: len(bound)]) != bound:
+            continue
+        rest = toks[len(bound) :]
+        if bound[-1] in ("than", "most", "to") and rest[:1] and is_count(rest[0]):
+            rest = rest[1:]
+        while rest[:1] and rest[0] in _BEFORE_COUNT:
+            rest = rest[1:]
+        return bool(rest) and is_count(rest[0])
+    return False
 
 
 def scarce_at(toks: list[str], i: int) -> bool:

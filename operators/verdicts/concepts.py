@@ -182,6 +182,7 @@ from drivexplain.operators.verdicts.lexicon import (
     EMPTY_WORDS,
     GENERIC,
     HYPERNYMS,
+    IDIOMATIC_ANSWERS,
     LINKING_VERBS,
     NO_WORDS,
     NON_ANSWER_WORDS,
@@ -303,12 +304,18 @@ class ConceptExtractor(MentionFinder):
             return self._read_answer(text, read, prompt)
         taken_back, read = corrected
         final = self._read_answer(text, read, prompt)
-        # "Yes, a bus. Actually, it's a truck." takes the bus back: "Not a bus, a truck."; a
-        # colour taken back for another ("blue ... I meant black") is one colour, as
-        # "Black, not blue." is
+        # "Yes, a bus. Actually, it's a truck." takes the bus back: "Not a bus, a truck."; so
+        # does a yes taken back for another thing ("Yes - scratch that, it's a pedestrian."
+        # to "Is there a cyclist?"), where a correction to nothing named ("Yes. Wait, I'm not
+        # sure.") denies nothing. A colour taken back for another ("blue ... I meant black")
+        # is one colour, as "Black, not blue." is, and a state for another one thing ("It's
+        # dry. Correction: wet in the right lane.")
         before, _ = self._split(self.mentions(taken_back, prompt.all_concepts))
-        retracted = tuple(c for c in before if c not in final.all_concepts and not any(
-            same_thing(uncoloured(c), uncoloured(n)) for n in final.all_concepts))
+        if final.concepts:
+            before = (*before, *self._read_answer(taken_back, taken_back, prompt).concepts)
+        retracted = tuple(dict.fromkeys(
+            c for c in before if c not in final.all_concepts and not any(
+                same_object(uncoloured(c), uncoloured(n)) for n in final.all_concepts)))
         note = "the answer corrects itself: only what follows the correction is read"
         return replace(final, denied=final.denied + retracted, notes=(*final.notes, note))
 
@@ -344,8 +351,9 @@ class ConceptExtractor(MentionFinder):
             return Extraction(text, (), (), "specific", None, "none", (
                 "the answer says nothing ('Hmm.', 'idk', an empty or failed generation): it "
                 "asserts and denies nothing",))
-        while all_toks and (all_toks[0] in NON_ANSWER_WORDS or all_toks[0] in BREAKS):
-            all_toks = all_toks[1:]  # "Um, no." is read from its "no"
+        while all_toks and (all_toks[0] in NON_ANSWER_WORDS or all_toks[0] in BREAKS) and \
+                not any(tuple(all_toks[: len(words)]) == words for words in IDIOMATIC_ANSWERS):
+            all_toks = all_toks[1:]  # "Um, no." is read from its "no"; "Uh-huh" is a yes
         toks = [t for t in all_toks if t not in BREAKS]
         if toks[:3] in (["it", "'s", "possible"], ["it", "is", "possible"]):
             toks = toks[2:]  # "It's possible; there is a large vehicle" opens as "Possibly"
@@ -486,7 +494,8 @@ class ConceptExtractor(MentionFinder):
                         prompt: Extraction) -> bool:
         """Whether the answer opens with a count of a concept the prompt does not ask about
         ("Is there a bus?" "Two cars."): the count is of what it names, and says nothing of
-        what was asked. "Two of them, by the cars." counts what was asked."""
+        what was asked. "Two of them, by the cars." and "Two by the barrier." count what was
+        asked: a place between the count and the concept leaves the count without a noun."""
         a = next((i for i, t in enumerate(read_toks) if t not in APPROXIMATORS
                   and t not in BREAKS and t not in NON_ANSWER_WORDS), len(read_toks))
         if read_toks[a : a + 2] == ["i", "count"]:
@@ -496,8 +505,8 @@ class ConceptExtractor(MentionFinder):
             return False
         first = min(mentions, key=lambda m: m.start)
         return a < first.start <= a + 3 and not any(
-            t in BREAKS for t in read_toks[a : first.start]) and not _is_asked(first.concept,
-                                                                               prompt)
+            t in BREAKS or t in PLACE_PREPOSITIONS for t in read_toks[a : first.start]) and \
+            not _is_asked(first.concept, prompt)
 
     def _person_goes_on(self, all_toks: list[str], prompt: Extraction) -> bool:
         """Whether a clause after the first opens with "they", "he" or "she" for the definite
@@ -870,6 +879,7 @@ class ConceptExtractor(MentionFinder):
             return True  # "No. It's stopped." says where the bus asked about is
         return bool(self.mentions(sentence, prompt.all_concepts)) or any(
             t in COLOURS or t in YES_WORDS or t in NO_WORDS or is_count(t) or t == "?"
+            or t in STATES or t in OPPOSITE_STATES
             or is_negator(toks, i) or cannot_tell_at(toks, i) for i, t in enumerate(toks)) \
             or yes_or_no(words, toks, False, False, False, False) is not None
 

@@ -27,7 +27,7 @@ import json
 import re
 from functools import lru_cache
 
-from drivexplain.operators.verdicts.lexicon import NOT_THE_ANSWER, STATES
+from drivexplain.operators.verdicts.lexicon import COLOURS, NOT_THE_ANSWER, STATES
 
 # Tags whose content is geometry (a box, a point, patch or location indices), removed whole;
 # Kosmos-2's `<object>` only when it holds index tags alone, as an XML answer's
@@ -145,13 +145,8 @@ _SPACES = re.compile(r"[ \t]{2,}")
 # A line broken after a comma, which goes on with its sentence ("No,\nit's stopped."); a
 # bullet or a number on the next line starts an item of its own.
 _COMMA_LINE_BREAK = re.compile(r",[ \t]*\n\s*(?![-*\u2022]|\d+[.)])")
-# A yes or a no said as a sentence of its own before the rest, on its line or a later one ("No.
-# It's stopped.", "Yes. A scooter, if that counts."), which goes on as it does after a comma;
-# a heading or a bullet after it starts something else.
 # A yes or a no said twice: "No, no, on the road." is "No, on the road."
 _REPEATED_YES_NO = re.compile(r"^(yes|no)[,.!]?[ \t]+\1\b", re.I)
-_BARE_YES_NO = re.compile(r"^(yes|no|yeah|yep|yup|nope|nah)[.!]+\s+(?![-*#\u2022]|\d+[.)])",
-                          re.I)
 # A no typed without its comma before what no determiner takes ("No the light is green.", "No
 # it's stopped.", "No on the road."): the answer's no, where "No cars." and "No one." are not.
 _NO_WITHOUT_COMMA = re.compile(
@@ -295,15 +290,44 @@ _GEOMETRY_KEYS = re.compile(
 # Words of a JSON key that say "how many" or "whether", not what: "truck_present", "car_count".
 _KEY_FILLER = frozenset({"is", "are", "any", "has", "have", "there", "present", "visible",
                          "detected", "exists", "found", "count", "number", "num", "total", "of"})
-# What opens a self-correction, after a sentence's end or at the answer's start: "Actually,",
-# "Sorry, I meant", "Correction:", "Wait,", "On second thought,", "Looking again,", "I
-# initially thought so, but".
+_SHADED_COLOUR = rf"(?:(?:dark|light|pale|bright)\s+)?(?:{'|'.join(sorted(COLOURS))})"
+# What opens a self-correction, after a sentence's end, a spaced dash or at the answer's start:
+# "Actually,", "Correction:", "Wait,", "On second thought,", "On second look,", "Looking
+# again,", "I initially thought so, but". Words that can only take back what came before
+# open one after a comma too: "Sorry, I meant", "scratch that", "strike that", "make that",
+# "or rather", "I mean" before what is meant ("A bus - I mean a tram"; "No motorcycle, I mean,
+# there's a scooter" only goes on), and "sorry" before a colour ("A black car, sorry, dark
+# blue, waits"). A no after a pause that follows a yes or a colour opening the answer takes
+# them back and stays to be read: "Yes... no, it's a fire hydrant.", "White - no, silver.";
+# "Cars - no, trucks - yes." is a label and its value.
+_CORRECTION_OPENER = (
+    r"actually,|correction:|wait[,!\u2014]|on second (?:thought|look),?"
+    r"|on closer (?:look|inspection),|looking (?:again|closer|more closely),"
+    r"|i (?:initially|first|at first) thought so[,;.]? but\b|at first i thought so[,;.]? but\b")
+_TAKING_BACK = (
+    r"sorry,? i meant\b|(?:scratch|strike|make) that\b|or rather\b|i mean(?:t)?\b(?!,)"
+    rf"|sorry,(?=\s+{_SHADED_COLOUR}\b)")
 _CORRECTION = re.compile(
-    r"(?:^|(?<=[.;!?\u2014]))\s*(?:actually,|sorry,? i meant\b|correction:|wait[,!\u2014]"
-    r"|on second thought,?|on closer (?:look|inspection),|looking (?:again|closer|more closely),"
-    r"|scratch that\b"
-    r"|i (?:initially|first|at first) thought so[,;.]? but\b|at first i thought so[,;.]? but\b)",
+    rf"(?:^|(?<=[.;!?\u2014\u2013])|(?<= -))\s*(?:{_CORRECTION_OPENER}|{_TAKING_BACK})"
+    rf"|(?<=[,:])\s*(?:{_TAKING_BACK})"
+    rf"|^(?:yes|yeah|yep|yup|{_SHADED_COLOUR})(?P<pause>[.!?]{{2,}}|\u2026|\s+-|\s*[\u2014\u2013])"
+    r"\s*(?=no,)",
     re.I)
+# A colour said alone after a correction, for the colour of the thing before it: "A black car,
+# sorry, dark blue, waits at the intersection." is "A dark blue car waits ...".
+_CORRECTED_COLOUR = re.compile(
+    rf"\s*({_SHADED_COLOUR})\s*(?:[,;.!]|$)\s*",
+    re.I)
+_LAST_COLOUR = re.compile(
+    rf"\b{_SHADED_COLOUR}(?=\s+[a-z])(?!.*"
+    rf"\b(?:{'|'.join(sorted(COLOURS))})\b)", re.I | re.S)
+# A yes or a no said as a sentence of its own before the rest, on its line or a later one ("No.
+# It's stopped.", "Yes. A scooter, if that counts."), which goes on as it does after a comma;
+# a heading or a bullet after it starts something else, and a correction takes it back ("No.
+# Wait, yes, half hidden by the tree.", "Yes... no, it's a fire hydrant.").
+_BARE_YES_NO = re.compile(
+    r"^(yes|no|yeah|yep|yup|nope|nah)(?![.!?]{2,}\s*(?:yes|no|nope),)[.!]+\s+"
+    rf"(?![-*#\u2022]|\d+[.)]|(?:{_CORRECTION_OPENER}|{_TAKING_BACK}))", re.I)
 # A belief the answer then corrects: "Initially I thought it was a truck, but it is a bus.", or
 # "... a truck. But it is a bus." The correction is the "but", so that what was thought is taken
 # back, as after "Actually,".
@@ -352,12 +376,36 @@ _FINAL_LETTER = re.compile(
     r"\banswer(?:\s+is|\s*:)(\s*\**\s*(?:option\s+)?\(?([A-Ha-h])\)?\**[.!]?\**\s*)$", re.I)
 
 
+# A negation of a negation, which says the thing is so: "I wouldn't say it isn't red." is "it
+# is red.", "It's not like there's no stop sign" is "there's stop sign"; a negated calling says
+# one negation: "I wouldn't call it dry" is "it isn't dry". "I can't say the bus isn't there"
+# is a doubt, and stays.
+_NEGATED_SAYING = (r"\b(?:(?:i|we)\s+)?(?:wouldn't|would\s+not)\s+"
+                   r"(?:really\s+|exactly\s+)?(?:say|claim)\s+(?:that\s+)?"
+                   r"|\b(?:it's|it\s+is)\s+not\s+(?:like|as\s+if|as\s+though)\s+")
+_DOUBLE_NEGATION = re.compile(
+    rf"(?:{_NEGATED_SAYING})(?P<subject>there|it|they|the\s+[a-z]+)(?P<verb>'s|'re|\s+is|\s+are)?"
+    r"(?:\s+not\b|\s+no\b|n't\b)", re.I)
+_NEGATED_CALLING = re.compile(
+    r"\b(?:(?:i|we)\s+)?(?:wouldn't|would\s+not)\s+(?:really\s+)?call\s+(?P<object>it|them)\b",
+    re.I)
+_VERB_OF = {"there": "'s", "it": " is", "they": " are"}
+
+
+def _unnegated(match: re.Match[str]) -> str:
+    """A `_DOUBLE_NEGATION` match as the clause it says is so."""
+    subject = match["subject"]
+    verb = match["verb"] or _VERB_OF.get(subject.lower(), " is")
+    return f"{subject}{verb}"
+
+
 def plain_answer(answer: str, prompt: str = "") -> str:
     """`answer` as the prose the reader takes (module docstring); `prompt` holds any options.
     A key and its value joined by "=" ("road=wet") read as a label and its value, a nuScenes
     category as the thing it names ("vehicle.bus.rigid" as "bus rigid"), a count written
-    as a multiple ("bus x0") as a label's count ("bus: 0"), and a time in a clip ("[00:02]",
-    "t=3.2s") as nothing: it says when, not how many."""
+    as a multiple ("bus x0") as a label's count ("bus: 0"), a time in a clip ("[00:02]",
+    "t=3.2s") as nothing (it says when, not how many), and a negated negation as what it
+    says is so ("I wouldn't say it isn't red." as "it is red.")."""
     text = _option_text(spoken(answer, prompt), options(prompt))
     structured = _json_text(text)
     if structured is None:
@@ -374,6 +422,9 @@ def plain_answer(answer: str, prompt: str = "") -> str:
     if "." in text:
         text = _DOTTED_CATEGORY.sub(lambda m: _DOTTED_NAMES.get(m.group(0).lower()) or m.group(
             1).replace(".", " ").replace("_", " "), text)
+    if "n't" in text or " not " in text:
+        text = _NEGATED_CALLING.sub(lambda m: "they aren't" if m["object"].lower() == "them"
+                                    else "it isn't", _DOUBLE_NEGATION.sub(_unnegated, text))
     return _FROM_TO.sub(r"\1", _EMPTY_BRACKETS.sub(" ", text))
 
 
@@ -518,9 +569,12 @@ def _unless_placing(match: re.Match[str]) -> str:
 
 def correction(answer: str) -> tuple[str, str] | None:
     """(what is taken back, what stands) when the answer corrects itself, split at its last
-    correction (`_CORRECTION`) or at a change from a state said in the past ("It was red, but
-    it just turned green."); None when it does not, or nothing follows the correction."""
-    marks = [(m.start(), m.end(), m) for m in _CORRECTION.finditer(answer)] + [
+    correction (`_CORRECTION`; a no after a pause stays to be read) or at a change from a
+    state said in the past ("It was red, but it just turned green."), with a colour said
+    alone after it given to the thing before (`_CORRECTED_COLOUR`); None when it does not,
+    or nothing follows the correction."""
+    marks = [(m.end("pause") if m["pause"] else m.start(), m.end(), m)
+             for m in _CORRECTION.finditer(answer)] + [
         (m.start(), m.end(), m) for m in _STATE_CHANGE.finditer(answer)
         if _PAST_COLOUR.search(answer[: m.start()])] + [
         (m.start(1), m.end(1), m) for m in _THOUGHT_BUT.finditer(answer)]
@@ -532,6 +586,10 @@ def correction(answer: str) -> tuple[str, str] | None:
         return None  # "A car. Actually, there is also a bus." takes nothing back
     if last.re is _STATE_CHANGE:  # what stands is the thing said before, in its new colour
         return before, _PAST_COLOUR.sub(f"is {last.group(1)}", before, count=1) + "."
+    colour = _CORRECTED_COLOUR.match(answer, end)
+    if colour is not None and _LAST_COLOUR.search(before):
+        recoloured = _LAST_COLOUR.sub(colour.group(1), before).rstrip(" ,;")
+        return before, f"{recoloured} {answer[colour.end():]}".strip()
     return before, answer[end:]
 
 

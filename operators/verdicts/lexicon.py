@@ -178,6 +178,9 @@ SYNONYMS: dict[str, str] = {
     "rear view mirror": "rear-view mirror",
     "dash": "dashboard",
     "bonnet": "hood of the car",
+    "hood of our car": "hood of the car",
+    "hood of our vehicle": "hood of the car",
+    "hood of my car": "hood of the car",
     "windscreen": "windshield",
     # the weather and the time
     "tonight": "night",
@@ -383,8 +386,13 @@ RESTRICTIVE = frozenset({"other", "moving", "oncoming", "approaching", "passing"
 # Words between a negator and the hedge it negates: "not entirely sure", "not really certain".
 DEGREE_ADVERBS = frozenset({"be", "really", "quite", "very", "entirely", "completely",
                             "totally", "fully", "100", "absolutely", "exactly"})
-# Negations of doubt, which affirm: "Without a doubt.", "No doubt there is a truck."
-NO_DOUBT = (("no", "doubt"), ("without", "a", "doubt"), ("without", "doubt"))
+# Negations that affirm: of doubt ("Without a doubt.", "No doubt there is a truck."), of want
+# ("No shortage of them.", "No lack of cars.", "Not without people - two are crossing.") and
+# of missing ("You can't miss him.").
+AFFIRMING_NEGATIONS = (("no", "doubt"), ("without", "a", "doubt"), ("without", "doubt"),
+                       ("no", "shortage", "of"), ("no", "lack", "of"), ("no", "dearth", "of"),
+                       ("no", "scarcity", "of"), ("not", "without"), ("can't", "miss"),
+                       ("cannot", "miss"), ("couldn't", "miss"))
 # Words of time or purpose after an asked colour: "Is the light green for us?", "... red now?".
 WHEN_WORDS = frozenset({"for", "now", "yet", "still", "already", "currently", "right"})
 # Adverbs that make a negated seeing a matter of how well, not whether: "I can't see the light
@@ -464,7 +472,14 @@ SHORT_YES_CLAUSES = frozenset({
 EMPHATICS = frozenset({"absolutely", "certainly", "definitely", "indeed", "sure", "surely",
                        "clearly", "really", "truly", "honestly"})
 NO_WORDS = frozenset(
-    {"no", "nope", "nah", "false", "negative", "zero", "0", "none", "nothing", "absent", "nil"})
+    {"no", "nope", "nah", "false", "negative", "zero", "0", "none", "nothing", "absent", "nil",
+     "zilch", "nada"})
+# Answers said by an interjection or an idiom, by their opening words ("Uh-huh, on a leash.",
+# "Mm-hmm.", "Bingo - lights flashing behind the van.", "Fat chance."), and the yes or no
+# each says.
+IDIOMATIC_ANSWERS: dict[tuple[str, ...], str] = {
+    ("uh", "huh"): "affirm", ("mm", "hm"): "affirm", ("mhm",): "affirm", ("bingo",): "affirm",
+    ("fat", "chance"): "deny"}
 # What a driver may be told not to do: right after a negator ("Don't pass the school bus.",
 # "You should not overtake the truck."), what is negated is the action, and its object is there.
 # Perception and existence ("don't see", "does not have") stay out: they deny.
@@ -500,7 +515,7 @@ AMBIVALENT = frozenset({"and", "both", "half", "or", "but", "also", "kind", "of"
 NOT_ANSWERS = frozenset({"yet", "really", "currently", "now", "anymore", "quite", "exactly"})
 # What "Not a" opens a no with, as a clause of its own: "Not a drop - but the clouds are low.",
 # "Not a soul, only parked cars.", "Not a real one - a bus painted on a mural."
-NOT_A_ANSWERS = frozenset({"drop", "soul", "trace", "flake", "single", "real"})
+NOT_A_ANSWERS = frozenset({"drop", "soul", "trace", "flake", "single", "real", "chance"})
 # A part or a little of the thing asked about, after "only" or "just": "Can you see the sky?"
 # "Only a sliver at the top.", "Is there any snow?" "Only a light dusting on the parked cars.".
 # Words of `PARTIAL_AMOUNT_FILLER` may stand before it ("a thin layer").

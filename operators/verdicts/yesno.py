@@ -12,12 +12,13 @@ from __future__ import annotations
 from typing import Literal
 
 from drivexplain.operators.verdicts.clauses import (
+    affirming_negation_at,
     cannot_tell_at,
+    count_after_bound,
     denies_one,
     hedged_no_end,
     is_count,
     list_marker,
-    no_doubt_at,
     pronoun_no,
     says_empty,
     says_not_so,
@@ -35,6 +36,7 @@ from drivexplain.operators.verdicts.lexicon import (
     EGO_MODALS,
     EMPHATICS,
     HEDGED_OPENERS,
+    IDIOMATIC_ANSWERS,
     LETTER_ANSWERS,
     LOCATING,
     NO_WORDS,
@@ -76,6 +78,10 @@ def yes_or_no(toks: list[str], all_toks: list[str], mentioned: bool, named: bool
         polarity = "deny" if toks[1] == "nah" else "affirm"
     if toks[:2] == ["of", "course"]:  # "Of course.", "Of course not."
         polarity = "deny" if toks[2:3] in (["not"], ["no"]) else "affirm"
+    idiom = next((said for words, said in IDIOMATIC_ANSWERS.items()
+                  if tuple(all_toks[: len(words)]) == words), None)
+    if idiom is not None:  # "Uh-huh, on a leash.", "Fat chance."
+        polarity = "affirm" if idiom == "affirm" else "deny"
     if short_yes(all_toks) or so_said_first(toks) or one_said(all_toks) or (
             first in ("only", "just") and second in PLACE_PREPOSITIONS):
         polarity = "affirm"  # "Only at the edges; the lanes themselves are clear."
@@ -84,8 +90,11 @@ def yes_or_no(toks: list[str], all_toks: list[str], mentioned: bool, named: bool
             (first == "not" and toks[1:3] in (["that", "i"], ["as", "far"], ["from", "what"])) or \
             says_not_so(toks):
         polarity = "deny"
-    if no_doubt_at(toks, 0) or agreed(toks) or most_are(all_toks) or partitive_yes(all_toks):
-        polarity = "affirm"  # "Without a doubt.", "That's right, ...", "Most are, but ..."
+    opening = 1 if toks[:1] in (["you"], ["i"], ["we"]) else 0
+    if affirming_negation_at(toks, opening) or agreed(toks) or most_are(all_toks) or \
+            partitive_yes(all_toks):
+        # "Without a doubt.", "You can't miss him.", "That's right, ...", "Most are, but ..."
+        polarity = "affirm"
     if polarity == "deny" and cannot_tell_at(toks, 0):  # "No idea."
         polarity = None
     hedged = hedged_no_end(all_toks)
@@ -125,7 +134,7 @@ def yes_or_no(toks: list[str], all_toks: list[str], mentioned: bool, named: bool
     number = rest[0] if rest else ""
     counted = is_count(number) and not list_marker(all_toks) and not negated and \
         not cannot_tell_at(toks, 0)  # "50/50." is no count
-    if polarity is None and (counted or there_is_one(all_toks)
+    if polarity is None and (counted or count_after_bound(toks) or there_is_one(all_toks)
                              or (says_so(toks) and not negated)):
         polarity = "affirm"
     if polarity is None:
@@ -144,6 +153,8 @@ def short_yes(all_toks: list[str]) -> bool:
     head = all_toks[:end]
     if head[-2:] in (["from", "here"], ["to", "me"]):  # "Looks that way from here, ..."
         head = head[:-2]
+    if len(head) == 3 and head[1] in EMPHATICS:  # "There sure is, right at ...", "It sure is"
+        head = [head[0], head[2]]
     return tuple(head) in SHORT_YES_CLAUSES
 
 

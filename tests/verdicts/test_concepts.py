@@ -937,6 +937,23 @@ READINGS = [
     ("Is there a truck?", "The scene lacks any trucks.", (), ("truck",)),
     ("Is there a truck?", "Without a doubt.", ("truck",), ()),
     ("Is there a truck?", "No doubt there is a truck.", ("truck",), ()),
+    # negations of want or of missing affirm
+    ("Are there traffic lights?", "No shortage of them.", ("traffic light",), ()),
+    ("Are there cars?", "No lack of cars.", ("car",), ()),
+    ("Is the crosswalk empty?", "Not without people - two are crossing.",
+     ("pedestrian", "crosswalk"), ()),
+    ("Is there a cyclist?", "You can't miss him - he's in the bike lane.",
+     ("bike lane", "cyclist"), ()),
+    # yeses and nos said by an interjection or an idiom
+    ("Is there a dog?", "Uh-huh, on a leash by the bench.", ("bench", "dog"), ()),
+    ("Is there a stop sign?", "Mm-hmm.", ("stop sign",), ()),
+    ("Is there a police car?", "Bingo - behind the van.", ("van", "police car"), ()),
+    ("Is there a bus?", "Fat chance.", (), ("bus",)),
+    ("Is there a truck?", "Not a chance; only cars.", ("car",), ("truck",)),
+    ("Any cyclists?", "Zilch.", (), ("cyclist",)),
+    ("Are there any buses?", "Nada.", (), ("bus",)),
+    ("Is there a crosswalk?", "There sure is, at the intersection.",
+     ("intersection", "crosswalk"), ()),
     ("Is there a truck?", "I doubt it.", (), ("truck",)),
     ("Is the traffic light green?", "The light is not green.", ("traffic light",),
      ("green traffic light",)),
@@ -1105,6 +1122,15 @@ READINGS = [
     ("What colour is the car?", "It's blue. Sorry, I meant black.", ("black car",), ()),
     ("Is the light red?", "It was red, but it just turned green.", ("green traffic light",),
      ()),
+    # a yes taken back for another thing denies what it had said yes to; a state taken back
+    # for another is one road
+    ("Is there a cyclist?", "Yes - scratch that, it's a pedestrian.", ("pedestrian",),
+     ("cyclist",)),
+    ("Is there a dog?", "Yes... no, it's a fire hydrant.", ("fire hydrant",), ("dog",)),
+    ("Is there a stop sign?", "No. Wait, yes, behind the tree.", ("tree", "stop sign"), ()),
+    ("Is the road wet?", "It's dry. Correction: wet in the right lane.", ("wet road",), ()),
+    ("Is there a bus?", "Yes. Wait, I'm not sure.", (), ()),  # taken back to nothing
+    ("Describe the scene.", "A black car, sorry, dark blue.", ("blue car",), ()),
     # "only" a thing not asked about says none of what was asked is there
     ("Is anyone on the crosswalk?", "Only a dog.", ("dog",), ("pedestrian",)),
     ("Is there a car?", "Only a red one.", ("red car",), ()),
@@ -1400,6 +1426,8 @@ EGO_READINGS = [
     ("Is there a car?", "Besides our own car, there is a red car.", {"red car"}, set()),
     ("What is on the hood?", "The hood of the car is covered in snow.",
      {"hood of the car", "snow"}, set()),
+    ("Describe the scene.", "The hood of our car is visible at the bottom.",
+     {"hood of the car"}, set()),  # the ego car's own part is in the frame
     ("Is the light green?", "Our light is green.", {"green traffic light"}, set()),
 ]
 # A likeness of a thing is not the thing: what a poster, a symbol or a reflection shows is not in
@@ -1921,6 +1949,13 @@ BOUND_READINGS = [
     ("Describe the scene.", "The sidewalk is bare of people.", {"sidewalk"}, {"pedestrian"}),
     ("Are there cars?", "Hardly any.", set(), set()),
     ("Are there pedestrians?", "Few, if any.", set(), set()),
+    # a count after the bound, or after "just" with a place and no noun of its own, is some
+    ("Are there cones?", "Hardly any - just one by the barrier.", {"traffic cone", "barrier"},
+     set()),
+    ("Are there cones?", "Fewer than five, maybe three.", {"traffic cone"}, set()),
+    ("Are there cones?", "Just one by the barrier.", {"traffic cone", "barrier"}, set()),
+    ("Are there cones?", "Two by the barrier.", {"traffic cone", "barrier"}, set()),
+    ("Is there a bus?", "Two cars.", {"car"}, set()),  # counts others
     ("Are there pedestrians?", "Very few.", {"pedestrian"}, set()),
 ]
 # An answer in two parts: one answers the prompt on its own (an opening sentence that names

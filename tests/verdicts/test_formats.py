@@ -101,6 +101,12 @@ from drivexplain.operators.verdicts.formats import (
     ("[The image shows a bus.]", "[The image shows a bus.]"),
     # a light's change of colour is read at its end
     ("It is turning from green to amber.", "It is turning amber."),
+    # a negated negation says the thing is so; a negated calling is one negation
+    ("I wouldn't say it isn't red.", "it is red."),
+    ("It's not like there's no stop sign - it's faded.", "there's stop sign - it's faded."),
+    ("I wouldn't say there are no cars.", "there are cars."),
+    ("I wouldn't call it dry; there are puddles.", "it isn't dry; there are puddles."),
+    ("I can't say the bus isn't there.", "I can't say the bus isn't there."),  # a doubt
 ])
 def test_plain_answer(answer: str, prose: str) -> None:
     assert " ".join(plain_answer(answer).split()) == " ".join(prose.split())
@@ -158,7 +164,18 @@ def test_a_letter_without_options_is_left_alone() -> None:
     ("It was red, but it just turned green.", ("It was red", "It is green.")),
     ("The traffic light was amber; now it's red.",
      ("The traffic light was amber", "The traffic light is red.")),
+    # taken back after a dash or a comma by words that can only take back
+    ("A bus - I mean a tram, on rails.", ("A bus -", " a tram, on rails.")),
+    ("A van, or rather a small truck.", ("A van,", " a small truck.")),
+    ("Nobody. Strike that: a child.", ("Nobody.", ": a child.")),
+    ("Yes... no, it's a fire hydrant.", ("Yes...", "no, it's a fire hydrant.")),
+    ("White - no, silver.", ("White -", "no, silver.")),
+    # a colour said alone for the colour of the thing before it
+    ("A black car, sorry, dark blue, waits.", ("A black car,", "A dark blue car waits.")),
     # no correction
+    ("No motorcycle, I mean, there's a scooter.", None),  # "I mean," only goes on
+    ("There is a truck, sorry, I missed it.", None),  # "sorry" before no colour
+    ("Cars - no, trucks - yes.", None),  # a label and its value
     ("There is actually a bus.", None),
     ("A car and a truck. Actually, there is also a bus.", None),  # an addition
     ("A car was parked, but it turned left.", None),
