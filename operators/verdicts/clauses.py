@@ -29,6 +29,7 @@ from drivexplain.operators.verdicts.lexicon import (
     COLOUR_NOUNS,
     COLOUR_SUFFIXES,
     COLOURS,
+    COMPARISON_DETERMINERS,
     CONDITION_WORDS,
     COPULAS,
     COUNT_WORDS,
@@ -126,6 +127,7 @@ from drivexplain.operators.verdicts.lexicon import (
     SHADE_WORDS,
     SHAPE_WORDS,
     SIGNAGE,
+    SIZE_NOUNS,
     SO_VERBS,
     SPECIFIC_DETERMINERS,
     STATE_FILLER,
@@ -675,11 +677,15 @@ def depicted(toks: list[str], start: int, stop: int) -> bool:
     """Whether a concept at `start`..`stop` is named as a likeness, not a thing in the scene:
     "a poster of a cyclist", "a billboard with a picture of a bus", "a bicycle symbol", "a toy
     truck", "a traffic light's image" (`DEPICTIONS`), "a smudge that looks like a pedestrian"
-    (`LOOKALIKES`), "a pedestrian-shaped shadow" (`SHAPE_WORDS`), "a bus painted on a
-    mural" (`PAINTED`). "This is a picture of a road" is the frame and depicts nothing."""
+    (`LOOKALIKES`), "a pedestrian-shaped shadow" or "something van-sized" (`SHAPE_WORDS`),
+    "a bus painted on a mural" (`PAINTED`). "This is a picture of a road" is the frame and
+    depicts nothing."""
     after = toks[stop : stop + 2]
     if after[:1] and after[0] in DEPICTIONS:  # "a bicycle symbol"
         return True
+    if after[:1] and after[0] in SHAPE_WORDS and after[0] != "like" and start and \
+            toks[start - 1] in ("something", "anything", "nothing", "someone"):
+        return True  # "something van-sized behind the bus" is of a van's size
     onto = [t for t in toks[stop + 2 : stop + 5] if t not in ("a", "an", "the", "its")][:1]
     if len(after) == 2 and ((after[0] in SHAPE_WORDS and (after[1] in DEPICTIONS or lemma(
             after[1]) in LOOKALIKES)) or (after[0] in PAINTED and after[1] in ("on", "onto")
@@ -963,10 +969,13 @@ def is_negator(toks: list[str], i: int) -> bool:
     "only", adds ("not to mention"), or names a prohibition after an article ("a no-left-turn
     sign") or follows "whether or" ("whether or not there is a bus"); "of" after "clear",
     "free" ("clear of vehicles") negates, and so does a failure to see ("I fail to see any
-    pedestrian.")."""
+    pedestrian.") and "too ... to be" ("too thin to be a motorcycle")."""
     tok = toks[i]
     if tok == "of" and i > 0 and toks[i - 1] in LACKING:
         return True
+    if tok == "to" and i >= 2 and toks[i - 2] == "too" and toks[i + 1 : i + 3] in (
+            ["be", "a"], ["be", "an"]):
+        return True  # "too thin to be a motorcycle"; "too small to be sure" negates nothing
     if tok in ABSENT_WORDS and toks[i + 1 : i + 2] == [":"]:
         return True  # "Absent: truck, bicycle"
     if tok == "no" and "yes" in toks[max(0, i - 2) : i] and toks[i - 1] in ("yes", "or"):
@@ -1292,17 +1301,40 @@ def generic_scopes(toks: list[str]) -> list[bool]:
 
 def set_aside_scopes(toks: list[str]) -> list[bool]:
     """Per token, whether it names the alternative an answer sets aside (`SET_ASIDE`: "a van
-    rather than a truck", "Instead of a bus, ..."), up to the next break, verb or contrastive
-    word. What is set aside is neither there nor denied."""
+    rather than a truck", "Instead of a bus, ..."), or a kind a size is measured by
+    (`compared_from`: "bigger than a car", "about the size of a bus", "as tall as a mailbox",
+    "longer than any bus I've seen"), up to the next break, verb or contrastive word. What is
+    set aside is neither there nor denied; "smaller than the truck beside it" compares with a
+    thing in the frame, and it stays."""
     inside = [False] * len(toks)
     for j in range(len(toks) - 1):
-        if tuple(toks[j : j + 2]) in SET_ASIDE:
-            k = j + 2
+        start = j + 2 if tuple(toks[j : j + 2]) in SET_ASIDE else compared_from(toks, j)
+        if start is not None:
+            k = start
             while k < len(toks) and not (toks[k] in BREAKS or toks[k] in FINITE
                                          or toks[k] in SCOPE_ENDS):
                 inside[k] = True
                 k += 1
     return inside
+
+
+def compared_from(toks: list[str], j: int) -> int | None:
+    """Where a kind that a size is measured by starts, when a comparison ends at `j` with
+    "than", "of" or "as" before an indefinite determiner ("bigger than a car", "the size of a
+    bus", "as tall as a mailbox", "longer than any bus"; `COMPARISON_DETERMINERS`), else
+    None."""
+    if toks[j + 1 : j + 2] == [] or toks[j + 1] not in COMPARISON_DETERMINERS:
+        return None
+    before = toks[j - 1] if j else ""
+    if toks[j] == "than" and (before in ("more", "less") or (
+            before.endswith("er") and before not in ("other", "rather", "further", "never"))):
+        return j + 1
+    if toks[j] == "of" and before in SIZE_NOUNS and toks[j - 2 : j - 1] == ["the"]:
+        return j + 1
+    if toks[j] == "as" and j >= 2 and toks[j - 2] == "as" and before not in ("well", "much",
+                                                                             "soon", "many"):
+        return j + 1
+    return None
 
 
 def question_scopes(toks: list[str]) -> list[bool]:

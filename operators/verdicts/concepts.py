@@ -182,7 +182,6 @@ from drivexplain.operators.verdicts.lexicon import (
     EMPTY_WORDS,
     GENERIC,
     HYPERNYMS,
-    IDIOMATIC_ANSWERS,
     LINKING_VERBS,
     NO_WORDS,
     NON_ANSWER_WORDS,
@@ -213,6 +212,7 @@ from drivexplain.operators.verdicts.readings import Extraction, Mention, PromptK
 from drivexplain.operators.verdicts.yesno import (
     Polarity,
     final_answer,
+    idiom_said,
     most_are,
     partitive_yes,
     yes_or_no,
@@ -347,26 +347,30 @@ class ConceptExtractor(MentionFinder):
         all_toks = unlabelled(tokens(read))
         toks = [t for t in all_toks if t not in BREAKS]
         if all(t in NON_ANSWER_WORDS for t in toks) and all(
-                t in NON_ANSWER_WORDS or t in BREAKS for t in tokens(spoken(text, prompt.text))):
+                t in NON_ANSWER_WORDS or t in BREAKS for t in tokens(spoken(text, prompt.text))) \
+                and idiom_said(all_toks) is None:
             return Extraction(text, (), (), "specific", None, "none", (
                 "the answer says nothing ('Hmm.', 'idk', an empty or failed generation): it "
                 "asserts and denies nothing",))
         while all_toks and (all_toks[0] in NON_ANSWER_WORDS or all_toks[0] in BREAKS) and \
-                not any(tuple(all_toks[: len(words)]) == words for words in IDIOMATIC_ANSWERS):
+                idiom_said(all_toks) is None:
             all_toks = all_toks[1:]  # "Um, no." is read from its "no"; "Uh-huh" is a yes
         toks = [t for t in all_toks if t not in BREAKS]
         if toks[:3] in (["it", "'s", "possible"], ["it", "is", "possible"]):
             toks = toks[2:]  # "It's possible; there is a large vehicle" opens as "Possibly"
         read_toks = tokens(read)
+        set_aside = set_aside_scopes(read_toks)
         aside = [any(scoped) for scoped in zip(supposed_scopes(read_toks),
-                                               generic_scopes(read_toks),
-                                               set_aside_scopes(read_toks),
+                                               generic_scopes(read_toks), set_aside,
                                                disjunction_scopes(read_toks),
                                                question_scopes(read_toks), strict=True)]
         found = self.mentions(read, prompt.all_concepts)
         mentions = [m for m in found if not (aside[m.start] or scarce_at(read_toks, m.start))]
-        # "Buses usually stop here." says nothing of the frame; "...; one is there now." does
-        supposing = supposing or (len(mentions) < len(found) and not any(
+        # "Buses usually stop here." says nothing of the frame; "...; one is there now." does.
+        # A kind set aside or compared with supposes nothing: "Wider than a car." to "How big
+        # is the puddle?" is about the puddle
+        supposing = supposing or (any(
+            m not in mentions and not set_aside[m.start] for m in found) and not any(
             is_count(t) for t, a in zip(read_toks, aside, strict=True) if not a))
         if bounds_only(read_toks) and not mentions:
             return Extraction(text, (), (), "specific", None, "none", (

@@ -65,7 +65,8 @@ _ECHOED_TURN = re.compile(r"^.*\[/INST\]", re.S | re.I)
 _ACKNOWLEDGMENT = re.compile(
     r"^\s*(?:(?:okay|ok|alright|well),?\s+so,?|so,"
     r"|(?:sure(?: thing)?|certainly|of course|okay|ok|alright|all right|absolutely"
-    r"|great question|good question|interesting question|happy to help|well|hmm+|um+|uh+"
+    r"|great question|good question|interesting question|happy to help|well|hmm+|mm+|um+|uh+"
+    r"|o+h+|a+h+|e+h+"
     r"|thanks? (?:you )?for (?:the|your) question|sorry|great|hi|hello|hey|hi there"
     # a radio operator's acknowledgment: "Copy that. Yes, someone is.", "Roger, no."
     r"|copy(?: that)?|roger(?: that)?|understood|got it|noted)\s*[!.,]"
@@ -170,6 +171,8 @@ _COURTESY = re.compile(
     r"|just ask)[.!]?|would you like (?:me to|to know|more)[^?]*\?|happy to help[.!]*"
     r"|(?:drive|stay) safe(?:ly)?(?: on the road| out there)?[.!]*|safe travels[.!]*"
     r"|thanks?(?: you)?[.!]*|cheers[.!]*|glad (?:i could|to) help[.!]*"
+    # chat laughter closing the answer: "No. lol", "Yes, that's true. haha"
+    r"|(?<=[.!?,]\s)(?:lol|lmao|rofl|ha(?:ha)+|he(?:he)+)[.!]*"
     # a radio sign-off after a sentence or a comma: "Nope. Over.", "Yes, over and out."
     r"|(?<=[.!?,]\s)(?:over(?: and out)?|roger(?: that)?|out)[.!]*"
     r"|please (?:verify|double-check|confirm)(?: (?:this|it))?[.!]*"

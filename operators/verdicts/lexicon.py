@@ -797,6 +797,11 @@ DEPICTION_MODIFIERS = frozenset({"toy", "cartoon"})
 # Words after a concept that make it the shape of a likeness ("a pedestrian-shaped shadow")
 # or a likeness painted on something ("a bus painted on a mural").
 SHAPE_WORDS = frozenset({"shaped", "like", "sized"})
+# Nouns of a measure taken by a kind ("about the size of a bus") and the indefinite
+# determiners that make what a size is compared with a kind, not a thing in the frame ("bigger
+# than a car", "longer than any bus"; `clauses.compared_from`).
+SIZE_NOUNS = frozenset({"size", "height", "length", "width", "weight"})
+COMPARISON_DETERMINERS = frozenset({"a", "an", "any", "most"})
 PAINTED = frozenset({"painted", "drawn", "printed", "sprayed", "pictured"})
 # Surfaces markings are painted on, where what is painted is a marking there.
 ROAD_SURFACES = frozenset({"road", "street", "pavement", "asphalt", "tarmac", "ground", "lane",
@@ -1028,7 +1033,8 @@ def lemma(token: str) -> str:
 # Words that say nothing by themselves: hesitation, chat shorthand for not knowing, and what a
 # failed generation leaves ("Hmm.", "idk", "ERROR", "<unk>"). An answer of only these asserts
 # and denies nothing; one that opens with them is read from the word after ("Um, no.").
-NON_ANSWER_WORDS = frozenset({"hmm", "hm", "um", "uh", "er", "erm", "ah", "well", "so", "ok",
+NON_ANSWER_WORDS = frozenset({"hmm", "hm", "mm", "mmm", "um", "uh", "er", "erm", "ah", "well",
+                              "so", "ok",
                               "okay", "idk", "dunno", "tbh", "pass", "skip", "error", "unk",
                               "nan", "null", "undefined"})
 # A yes or a no drawn out in chat ("Noo.", "Yesss", "Nopeee", and "Hmmm", "Ummm"): its letters

@@ -78,10 +78,9 @@ def yes_or_no(toks: list[str], all_toks: list[str], mentioned: bool, named: bool
         polarity = "deny" if toks[1] == "nah" else "affirm"
     if toks[:2] == ["of", "course"]:  # "Of course.", "Of course not."
         polarity = "deny" if toks[2:3] in (["not"], ["no"]) else "affirm"
-    idiom = next((said for words, said in IDIOMATIC_ANSWERS.items()
-                  if tuple(all_toks[: len(words)]) == words), None)
+    idiom = idiom_said(all_toks)
     if idiom is not None:  # "Uh-huh, on a leash.", "Fat chance."
-        polarity = "affirm" if idiom == "affirm" else "deny"
+        polarity = idiom
     if short_yes(all_toks) or so_said_first(toks) or one_said(all_toks) or (
             first in ("only", "just") and second in PLACE_PREPOSITIONS):
         polarity = "affirm"  # "Only at the edges; the lanes themselves are clear."
@@ -142,6 +141,14 @@ def yes_or_no(toks: list[str], all_toks: list[str], mentioned: bool, named: bool
     if polarity is None and says_empty(all_toks):
         polarity = "deny"
     return polarity
+
+
+def idiom_said(all_toks: list[str]) -> Polarity | None:
+    """The yes or no of an answer that opens with an interjection or an idiom for one
+    (`IDIOMATIC_ANSWERS`: "Uh-huh, on a leash.", "Mm-hmm.", "Fat chance."), else None."""
+    said = next((said for words, said in IDIOMATIC_ANSWERS.items()
+                 if tuple(all_toks[: len(words)]) == words), None)
+    return None if said is None else "affirm" if said == "affirm" else "deny"
 
 
 def short_yes(all_toks: list[str]) -> bool:

@@ -952,6 +952,7 @@ READINGS = [
     ("Is there a truck?", "Not a chance; only cars.", ("car",), ("truck",)),
     ("Any cyclists?", "Zilch.", (), ("cyclist",)),
     ("Are there any buses?", "Nada.", (), ("bus",)),
+    ("Is there a dog?", "Mm, no.", (), ("dog",)),  # "Mm," is a filler, "Mm-hmm" a yes
     ("Is there a crosswalk?", "There sure is, at the intersection.",
      ("intersection", "crosswalk"), ()),
     ("Is there a truck?", "I doubt it.", (), ("truck",)),
@@ -1535,6 +1536,20 @@ SET_ASIDE_READINGS = [
     ("Describe the scene.", "I would rather not guess, but there is a bus.", {"bus"}, set()),
     ("What colour is the car?", "The car is not white but black.", {"black car"}, set()),
     ("What colour is the car?", "The car is not white.", {"car"}, set()),
+    # a kind a size is measured by is no thing in the frame; a thing compared with is
+    ("Is there a truck?", "Yes, about the size of a bus.", {"truck"}, set()),
+    ("Describe the vehicle.", "Something bigger than a car - probably a van.", {"van"}, set()),
+    ("Is there a pedestrian?", "Yes - about as tall as a mailbox.", {"pedestrian"}, set()),
+    ("Are there trucks?", "One, longer than any bus I've seen.", {"truck"}, set()),
+    ("Describe the vehicle ahead.", "A van, smaller than the truck beside it.",
+     {"van", "truck"}, set()),
+    ("Describe the scene.", "There are more cars than buses.", {"car", "bus"}, set()),
+    ("Is there a van?", "Something van-sized behind the bus.", {"bus"}, set()),
+    ("How big is the puddle?", "Wider than a car.", {"puddle"}, set()),  # about the puddle
+    # "too ... to be a" denies what it could not be
+    ("Is there a motorcycle?", "It's a bicycle, too thin to be a motorcycle.", {"bicycle"},
+     {"motorcycle"}),
+    ("Is there a dog?", "There might be one, but it's too small to be sure.", {"dog"}, set()),
 ]
 # a person named by a role is a pedestrian when said to be there; none of them denies none; a
 # person in or on a vehicle is no pedestrian

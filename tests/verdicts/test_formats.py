@@ -212,6 +212,13 @@ def test_brackets_nested_past_the_stack_are_read_as_prose() -> None:
     ("The answer is no.", "The answer is no."),  # a sentence, read as one
     ("- No more than two.", "No more than two."),
     ("- car\n- bus", "- car\n- bus"),  # a list keeps its bullets
+    # an interjection before the answer, laughter after it
+    ("Mm, on the sidewalk.", "on the sidewalk."),
+    ("Oh, no.", "no."),
+    ("Ooh, a bus.", "a bus."),
+    ("No. lol", "No,"),  # as "Nope. Over." is "Nope,"
+    ("Mm-hmm.", "Mm-hmm."),  # a yes of its own
+    ("Oh no, a pedestrian is crossing!", "Oh no, a pedestrian is crossing!"),
 ])
 def test_unframed_takes_off_only_the_framing(answer: str, plain: str) -> None:
     assert unframed(answer) == plain
