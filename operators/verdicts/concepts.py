@@ -185,6 +185,7 @@ from drivexplain.operators.verdicts.lexicon import (
     LINKING_VERBS,
     NO_WORDS,
     NON_ANSWER_WORDS,
+    NOT_ANSWERS,
     OPPOSITE_STATES,
     PERSONS,
     PLACE_PREPOSITIONS,
@@ -646,6 +647,13 @@ class ConceptExtractor(MentionFinder):
                                                  or hedged_no_end(all_toks))
                 and plain not in restated and form not in named and form not in denied
                 and any(n.endswith(" " + plain) for n in named))
+            if _no_but(toks):
+                # "Is the road wet?" "No, but rain is starting to fall." is "No." to the road,
+                # and goes on to another thing
+                others_only = {plain: form for plain, form in asked_attribute.items()
+                               if not any(same_object(plain, n) for n in named + denied)}
+                named += tuple(others_only)
+                denied += tuple(form for form in others_only.values() if form not in denied)
         return Extraction(text, named, denied, "specific", polarity, source, notes)
 
     def _inherited_answer(self, text: str, toks: list[str], all_toks: list[str],
@@ -1068,6 +1076,15 @@ class ConceptExtractor(MentionFinder):
         if len(said) != 1:
             return concepts
         return tuple(dict.fromkeys(self._with_state(c, next(iter(said))) for c in concepts))
+
+
+def _no_but(toks: list[str]) -> bool:
+    """Whether the answer opens with a bare no and goes on with "but" ("No, but there's a
+    bus.", "Not yet, but rain is starting to fall."). `toks` are without breaks."""
+    if toks[:1] and toks[0] in BARE_NO_WORDS:
+        return toks[1:2] == ["but"]
+    return toks[:1] == ["not"] and toks[1:2] != [] and toks[1] in NOT_ANSWERS and \
+        toks[2:3] == ["but"]
 
 
 def _parts(all_toks: list[str], ends: frozenset[str]) -> list[list[str]]:

@@ -182,8 +182,10 @@ SYNONYMS: dict[str, str] = {
     "hood of our vehicle": "hood of the car",
     "hood of my car": "hood of the car",
     "windscreen": "windshield",
-    # the weather and the time
+    # the weather and the time; clouds that may bring the weather are clouds
     "tonight": "night",
+    "snow cloud": "cloud",
+    "rain cloud": "cloud",
     "slush": "snow",
     "raindrop": "rain",
     # the street and the roadside
@@ -886,7 +888,9 @@ SUBJECT_PRONOUNS = frozenset({"it", "they", "he", "she"})
 # Nouns of a group that count what was asked with "of them": "the other side has a row of
 # them".
 GROUP_NOUNS = frozenset({"row", "line", "lot", "bunch", "group", "number", "queue", "pair",
-                         "cluster", "string"})
+                         "cluster", "string", "stream", "procession", "convoy", "column",
+                         "fleet", "crowd", "throng", "swarm", "gaggle", "pack", "flock", "herd",
+                         "peloton", "trio"})
 # Words between a subject and where it is: "they are all on the sidewalk".
 ELSEWHERE_FILLER = frozenset({"all", "both", "just", "only", "still", "now", "currently",
                               "further", "farther", "actually", "partially", "partly", "half",

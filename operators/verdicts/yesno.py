@@ -35,6 +35,7 @@ from drivexplain.operators.verdicts.lexicon import (
     DOUBTFUL_OPENERS,
     EGO_MODALS,
     EMPHATICS,
+    GROUP_NOUNS,
     HEDGED_OPENERS,
     IDIOMATIC_ANSWERS,
     LETTER_ANSWERS,
@@ -85,6 +86,7 @@ def yes_or_no(toks: list[str], all_toks: list[str], mentioned: bool, named: bool
             first in ("only", "just") and second in PLACE_PREPOSITIONS):
         polarity = "affirm"  # "Only at the edges; the lanes themselves are clear."
     if first in DOUBTFUL_OPENERS or (first == "not" and second in NOT_ANSWERS) or \
+            about_to(all_toks) or \
             (first == "not" and second == "a" and toks[2:3] and toks[2] in NOT_A_ANSWERS) or \
             (first == "not" and toks[1:3] in (["that", "i"], ["as", "far"], ["from", "what"])) or \
             says_not_so(toks):
@@ -134,7 +136,7 @@ def yes_or_no(toks: list[str], all_toks: list[str], mentioned: bool, named: bool
     counted = is_count(number) and not list_marker(all_toks) and not negated and \
         not cannot_tell_at(toks, 0)  # "50/50." is no count
     if polarity is None and (counted or count_after_bound(toks) or there_is_one(all_toks)
-                             or (says_so(toks) and not negated)):
+                             or group_of_them(all_toks[a:]) or (says_so(toks) and not negated)):
         polarity = "affirm"
     if polarity is None:
         polarity = verdict_said(all_toks)
@@ -163,6 +165,34 @@ def short_yes(all_toks: list[str]) -> bool:
     if len(head) == 3 and head[1] in EMPHATICS:  # "There sure is, right at ...", "It sure is"
         head = [head[0], head[2]]
     return tuple(head) in SHORT_YES_CLAUSES
+
+
+def about_to(all_toks: list[str]) -> bool:
+    """Whether the answer opens with a clause that says the thing is about to be so, and ends
+    there ("It's about to - the sky is full of snow clouds.", "He's about to."): not yet, a
+    no. "It's about to pull out from the stop." says what is happening. `all_toks` are with
+    breaks."""
+    end = next((i for i, t in enumerate(all_toks) if t in BREAKS), len(all_toks))
+    head = all_toks[:end]
+    if head[-1:] == ["be"]:
+        head = head[:-1]
+    return len(head) == 4 and head[0] in SUBJECT_PRONOUNS and head[1] in (
+        "'s", "is", "'re", "are") and head[2:] == ["about", "to"]
+
+
+def group_of_them(all_toks: list[str]) -> bool:
+    """Whether the answer opens with a group of what was asked, with at most two words before
+    the group's noun (`GROUP_NOUNS`): "A long line of them by the curb.", "A whole cluster of
+    them around the pothole.", "A procession of them heading for the on-ramp.". `all_toks` are
+    with breaks."""
+    if all_toks[:1] not in (["a"], ["an"]):
+        return False
+    for j in range(1, min(4, len(all_toks))):
+        if all_toks[j] in GROUP_NOUNS:
+            return all_toks[j + 1 : j + 3] in (["of", "them"], ["of", "those"])
+        if all_toks[j] in BREAKS:
+            return False
+    return False
 
 
 def one_said(all_toks: list[str]) -> bool:

@@ -1787,6 +1787,14 @@ OPPOSITE_STATE_READINGS = [
     ("Is the road clear of snow?", "Yes.", {"road"}, {"snowy road"}),
     ("Is the road wet?", "Not dry at all.", {"wet road"}, set()),
     ("Is the road snowy?", "No, but it is wet.", {"wet road"}, {"snowy road"}),
+    # a bare no, then "but" and another thing: the no answers the state asked about
+    ("Is the road wet?", "Not yet, but rain is starting to fall.", {"road", "rain"},
+     {"wet road"}),
+    ("Is the car red?", "No, but there's a bus.", {"car", "bus"}, {"red car"}),
+    # about to be so is not yet so; clouds that may bring snow are clouds
+    ("Is it snowing?", "It's about to - the sky is full of snow clouds.", {"sky", "cloud"},
+     {"snow"}),
+    ("Is the bus leaving?", "It's about to pull out from the stop.", {"bus"}, set()),
     ("Describe the scene.", "Light traffic on a dry road.", {"road"}, {"wet road"}),
     ("Describe the scene.", "The road is dry and clear.", {"road"}, {"wet road"}),
     ("Describe the scene.", "Snow covers the sidewalks, but the road has been cleared.",
@@ -1900,6 +1908,12 @@ COLLECTIVE_READINGS = [
      {"traffic cone", "roadwork"}, set()),
     ("Are there any bicycles?", "Zero bicycles, though plenty of cars.", {"car"},
      {"bicycle"}),
+    ("Are there any trucks?", "A procession of them heading for the on-ramp.",
+     {"truck", "on-ramp"}, set()),
+    ("Are there parked cars?", "A long line of them by the curb.", {"parked car", "curb"},
+     set()),
+    ("Are there cars?", "Not a traffic jam, but a steady stream of them.", {"car"}, set()),
+    ("Are there cones?", "A long way off, by the pothole.", {"pothole"}, set()),  # no group
 ]
 # weather by other words: "pouring" is rain, "sunny" no night, "stopped raining" no rain now
 WEATHER_WORD_READINGS = [
