@@ -612,13 +612,15 @@ class ConceptExtractor(MentionFinder):
             # pedestrians and cyclists?" "Only pedestrians." that there are no cyclists, and
             # "Which of these are visible: bus, truck, van?" "Truck, van." that no bus is
             denied += tuple(c for c in offered if c not in answered and c not in named + denied)
+        main = _main_clause(toks)
         if polarity != "deny" and not negated and question.definite() and (
-                (toks[0] in SUBJECT_PRONOUNS and not expletive_it(toks))
+                (main[:1] and main[0] in SUBJECT_PRONOUNS and not expletive_it(main))
                 or self._possessive_first(all_toks) or question.where_about()):
             # "Is the truck parked?" "It appears to be parked at the curb." still has the
-            # truck, "Is the car braking?" "Its brake lights are on." (or "Can't tell, its
-            # brake lights ...") the car, and "Where is the stop sign?" "On the right, next to
-            # the tree." the sign; "Is there a truck?" "It looks like a bus." names no truck
+            # truck, and so has "Unlike the bus, it is parked."; "Is the car braking?" "Its
+            # brake lights are on." (or "Can't tell, its brake lights ...") the car, and
+            # "Where is the stop sign?" "On the right, next to the tree." the sign; "Is there a
+            # truck?" "It looks like a bus." names no truck
             named += tuple(c for c in prompt.concepts[:1] if c not in named and not any(
                 same_object(c, n) for n in said))
         if not any(m.colour for m in mentions):
@@ -1076,6 +1078,24 @@ class ConceptExtractor(MentionFinder):
         if len(said) != 1:
             return concepts
         return tuple(dict.fromkeys(self._with_state(c, next(iter(said))) for c in concepts))
+
+
+# Phrases that compare the subject with another thing before the main clause: "Unlike the bus,
+# it is parked."
+_COMPARED_OPENERS = (("unlike",), ("like",), ("compared", "to"), ("compared", "with"),
+                     ("as", "with"))
+
+
+def _main_clause(toks: list[str]) -> list[str]:
+    """`toks` from the main clause on, past an opening comparison with another thing ("Unlike
+    the bus, it is parked." from "it"; `_COMPARED_OPENERS`). `toks` are without breaks, so the
+    comparison ends at its noun: at most four words after the opener."""
+    for opener in _COMPARED_OPENERS:
+        if tuple(toks[: len(opener)]) == opener:
+            rest = toks[len(opener) :]
+            k = next((j for j, t in enumerate(rest[:5]) if t in SUBJECT_PRONOUNS), None)
+            return toks if k is None else rest[k:]
+    return toks
 
 
 def _no_but(toks: list[str]) -> bool:

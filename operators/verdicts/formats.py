@@ -84,6 +84,9 @@ _ACKNOWLEDGMENT = re.compile(
     r"|actually|to be (?:precise|exact|clear|fair)|clearly|obviously|evidently|to my eyes?"
     r"|unfortunately|fortunately|interestingly|currently|presently|right now|at the moment"
     r"|at present|as of now|for now|as an ai(?: (?:language )?(?:model|assistant))?)\s*,"
+    # ... or asked of itself: "Honestly? Definitely not.", "Short answer? No."
+    r"|(?:honestly|frankly|truthfully|seriously|really|short answer|my (?:answer|verdict)"
+    r"|the (?:short )?answer|verdict)\s*\?"
     # an opinion said before the answer: "I think yes, ...", "I believe the car is red.",
     # "In my view, no."; "I think so" and "I think not" are the answer itself
     r"|(?:i (?:think|believe|guess|suppose|reckon)|i'd say|i would say|in my (?:view|opinion)"
@@ -119,6 +122,8 @@ _LABEL = re.compile(
     r"|here(?:'s| is) (?:the|my) answer\s*:"
     r"|the (?:final |short )?answer(?: is)?\s*:"
     r"|(?:answer|response)\s+[-\u2013\u2014]\s"
+    # which frame of a clip the answer is for: "Frame 12: Nope.", "Clip 2, frame 40 - No."
+    r"|(?:clip\s*#?\d+\s*[,/]?\s*)?(?:frame|image|img)\s*#?\d+\s*(?::|[-\u2013\u2014]\s)"
     r"|#+\s*(?:(?:final|short)\s+)?answer\s*\n)\s*(?:\*\*)?\s*(?=\S)", re.I)
 # Emphasis around an opening yes or no alone: "**No**. It appears to be parked."
 _EMPHASISED_YES_NO = re.compile(r"^(\*{1,3}|_{1,3})(yes|no|nope|yep|yeah)\1(?=[\s.,!;:])", re.I)
@@ -425,7 +430,7 @@ def plain_answer(answer: str, prompt: str = "") -> str:
     if "." in text:
         text = _DOTTED_CATEGORY.sub(lambda m: _DOTTED_NAMES.get(m.group(0).lower()) or m.group(
             1).replace(".", " ").replace("_", " "), text)
-    if "n't" in text or " not " in text:
+    if "n't" in text.lower() or " not " in text.lower():
         text = _NEGATED_CALLING.sub(lambda m: "they aren't" if m["object"].lower() == "them"
                                     else "it isn't", _DOUBLE_NEGATION.sub(_unnegated, text))
     return _FROM_TO.sub(r"\1", _EMPTY_BRACKETS.sub(" ", text))

@@ -867,7 +867,7 @@ MEANING_VERBS = frozenset({"means", "meaning", "indicating", "indicates", "signa
                            "signaling"})
 # What an answer sets aside for what it names: neither there nor denied ("it is a van rather
 # than a truck"; "snowy rather than icy").
-SET_ASIDE = (("rather", "than"), ("instead", "of"))
+SET_ASIDE = (("rather", "than"), ("instead", "of"), ("opposed", "to"))
 RELATIVE_WORDS = frozenset({"where", "which", "who", "whose"})
 # An upper bound on a count may be zero, so it says neither yes nor no: "No more than two.",
 # "At most one.", "Hardly any.", "Few, if any."

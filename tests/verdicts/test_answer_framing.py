@@ -44,8 +44,9 @@ asking? Nope." had put the bus in the frame), after "In this driving scene,", "F
 view,", "As an AI," or "I'd be happy to help." and with "Please verify." after it ("As an AI,
 nope." had put the bus in the frame), after "Copy that." and with a radio's "Over." after it
 ("Nope. Over." had put the bus in the frame), after an interjection ("Oh, on the sidewalk." had
-lost the pedestrian asked about) and with "lol" after it. Each must give the line's own
-expected reading.
+lost the pedestrian asked about) and with "lol" after it, after the frame it is for ("Frame 12:
+Nope." had put the bus in the frame) or a stance asked of itself ("Honestly? Definitely not."
+had put it there too). Each must give the line's own expected reading.
 Before `formats.unframed`, "Sure! I don't think so." read as a yes and "Based on the image,
 nope." put the bus it denied in the frame. Each question is also asked again as chat templates and
 benchmarks wrap it, or after a preamble that asks nothing ("In this frame, is the light green?",
@@ -189,6 +190,8 @@ FRAMINGS: dict[str, Callable[[str], str]] = {
     "a radio sign-off": lambda a: a + " Over." if re.search(r"[.!?]$", a) else a,
     "an interjection first": _opened("Oh, "),
     "laughter after": lambda a: a + " lol" if re.search(r"[.!?]$", a) else a,
+    "a frame label first": _led("Frame 12: "),
+    "asked of itself first": _led("Honestly? "),
 }
 # What a chat template or a benchmark wraps the question in.
 PROMPT_FRAMINGS: dict[str, Callable[[str], str]] = {

@@ -1536,6 +1536,7 @@ SET_ASIDE_READINGS = [
     ("Describe the scene.", "I would rather not guess, but there is a bus.", {"bus"}, set()),
     ("What colour is the car?", "The car is not white but black.", {"black car"}, set()),
     ("What colour is the car?", "The car is not white.", {"car"}, set()),
+    ("Is there a bus?", "A tram, as opposed to a bus.", {"tram"}, set()),
     # a kind a size is measured by is no thing in the frame; a thing compared with is
     ("Is there a truck?", "Yes, about the size of a bus.", {"truck"}, set()),
     ("Describe the vehicle.", "Something bigger than a car - probably a van.", {"van"}, set()),
@@ -2019,6 +2020,7 @@ IMPERSONAL_READINGS = [
     ("Explain why the car is braking.", "It is likely that a pedestrian is crossing.",
      {"pedestrian"}, set()),
     ("Is the truck parked?", "It appears to be parked at the curb.", {"truck", "curb"}, set()),
+    ("Is the truck parked?", "Unlike the bus, it is parked.", {"bus", "truck"}, set()),
     ("What colour is the car?", "It appears that it is red.", {"red car"}, set()),
     ("Is there a bus?", "It seems that the frame is black.", set(), set()),
     ("Is there a bus?", "The image is blurry.", set(), set()),

@@ -107,6 +107,7 @@ from drivexplain.operators.verdicts.formats import (
     ("I wouldn't say there are no cars.", "there are cars."),
     ("I wouldn't call it dry; there are puddles.", "it isn't dry; there are puddles."),
     ("I can't say the bus isn't there.", "I can't say the bus isn't there."),  # a doubt
+    ("I WOULDN'T SAY IT ISN'T RED.", "IT IS RED."),
 ])
 def test_plain_answer(answer: str, prose: str) -> None:
     assert " ".join(plain_answer(answer).split()) == " ".join(prose.split())
@@ -219,6 +220,11 @@ def test_brackets_nested_past_the_stack_are_read_as_prose() -> None:
     ("No. lol", "No,"),  # as "Nope. Over." is "Nope,"
     ("Mm-hmm.", "Mm-hmm."),  # a yes of its own
     ("Oh no, a pedestrian is crossing!", "Oh no, a pedestrian is crossing!"),
+    # the frame an answer is for, and a stance asked of itself
+    ("Frame 12: Nope.", "Nope."),
+    ("Clip 2, frame 40 - No.", "No."),
+    ("Honestly? Definitely not.", "Definitely not."),
+    ("Short answer? No.", "No."),
 ])
 def test_unframed_takes_off_only_the_framing(answer: str, plain: str) -> None:
     assert unframed(answer) == plain
