@@ -1172,21 +1172,36 @@ def present_elsewhere(toks: list[str]) -> bool:
     return False
 
 
+# A speaker's seeing said in the past or the perfect: "I spotted one", "I've noticed two".
+_SAW = frozenset({"sees", "saw", "seen", "count", "counted", "spotted", "noticed", "glimpsed",
+                  "observed", "detected", "found", "glimpse"})
+
+
+def seen_first(all_toks: list[str]) -> bool:
+    """Whether the answer opens with the speaker seeing a number of what was asked, with no
+    noun of its own (`_counts_seen`): "I noticed one by the curb.", "I glimpsed one behind the
+    truck.", "I see exactly two". `all_toks` are with breaks."""
+    stop = next((i for i, t in enumerate(all_toks) if t in BREAKS), len(all_toks))
+    return _counts_seen(all_toks, 0, stop)
+
+
 def _counts_seen(toks: list[str], k: int, stop: int) -> bool:
     """Whether the clause from `k` to `stop` has the speaker see or count a number of what was
-    asked: "I see exactly two", "we can count three of them"."""
+    asked: "I see exactly two", "we can count three of them", "I spotted one by the curb"."""
     if toks[k : k + 1] not in (["i"], ["we"]):
         return False
     m = k + 1
-    while m < stop and toks[m] in ("can", "could", "do", "only", "just", "actually"):
+    while m < stop and toks[m] in ("can", "could", "do", "only", "just", "actually", "'ve",
+                                   "have", "did", "also"):
         m += 1
-    if m >= stop or not (toks[m] in SEEING or toks[m] in ("sees", "saw", "count", "counted")):
+    if m >= stop or not (toks[m] in SEEING or toks[m] in _SAW):
         return False
     m += 1
     while m < stop and (toks[m] in THERE_ONE_FILLER or toks[m] in APPROXIMATORS):
         m += 1
-    return m < stop and is_count(toks[m]) and (m + 1 >= len(toks) or toks[m + 1] in BREAKS
-                                               or toks[m + 1] == "of")
+    return m < stop and is_count(toks[m]) and (
+        m + 1 >= len(toks) or toks[m + 1] in BREAKS or toks[m + 1] == "of"
+        or toks[m + 1] in PLACE_PREPOSITIONS)
 
 
 def comparison_end(toks: list[str], i: int) -> bool:

@@ -885,14 +885,16 @@ class ConceptExtractor(MentionFinder):
     def _says(self, sentence: str, prompt: Extraction) -> bool:
         """Whether `sentence` says anything of the frame (`_without_idle_tail`): it names a
         concept, or opens with a pronoun for a thing ("It's stopped."), or has a yes, a no, a
-        colour, a count, a negation or a cannot-tell."""
+        colour, a count (not a frame's number: "Looking at frame 12,"), a negation or a
+        cannot-tell."""
         toks = tokens(sentence)
         words = [t for t in toks if t not in BREAKS]
         if words[:1] and words[0] in _THIRD_PERSONS and not expletive_it(words) and \
                 not about_the_image(words):
             return True  # "No. It's stopped." says where the bus asked about is
         return bool(self.mentions(sentence, prompt.all_concepts)) or any(
-            t in COLOURS or t in YES_WORDS or t in NO_WORDS or is_count(t) or t == "?"
+            t in COLOURS or t in YES_WORDS or t in NO_WORDS or t == "?"
+            or (is_count(t) and not (i and toks[i - 1] in _NUMBERED))
             or t in STATES or t in OPPOSITE_STATES
             or is_negator(toks, i) or cannot_tell_at(toks, i) for i, t in enumerate(toks)) \
             or yes_or_no(words, toks, False, False, False, False) is not None
@@ -1080,6 +1082,8 @@ class ConceptExtractor(MentionFinder):
         return tuple(dict.fromkeys(self._with_state(c, next(iter(said))) for c in concepts))
 
 
+# Nouns whose number names one of them, not a count: "Looking at frame 12, nope."
+_NUMBERED = frozenset({"frame", "image", "clip", "shot", "camera", "cam", "lane"})
 # Phrases that compare the subject with another thing before the main clause: "Unlike the bus,
 # it is parked."
 _COMPARED_OPENERS = (("unlike",), ("like",), ("compared", "to"), ("compared", "with"),

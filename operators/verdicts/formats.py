@@ -75,7 +75,8 @@ _ACKNOWLEDGMENT = re.compile(
     r"|(?:the image shows the following|here(?:'s| is) what i (?:can )?see"
     r"|i can help with that|i(?:'d| would) be (?:happy|glad) to help(?: with that)?"
     r"|let me (?:take a )?look(?: at (?:the|this) (?:image|picture|frame))?"
-    r"|let me (?:check|see|think|analy[sz]e (?:the|this) (?:image|picture|frame))|let's see)"
+    r"|let me (?:check|see|think|analy[sz]e (?:the|this) (?:image|picture|frame))|let's see"
+    r"|here you go|here it is)"
     r"\s*(?:[.!:]+|\u2026)"
     r"|(?:in short|in summary|to summari[sz]e|to sum up|overall|simply put|in conclusion"
     r"|to answer your question|in answer to your question)\s*[,:]"
@@ -122,6 +123,11 @@ _LABEL = re.compile(
     r"|here(?:'s| is) (?:the|my) answer\s*:"
     r"|the (?:final |short )?answer(?: is)?\s*:"
     r"|(?:answer|response)\s+[-\u2013\u2014]\s"
+    # the model that answered, as a log names it, the answer's form, or a log level: "LLaVA:
+    # No.", "Qwen-VL: On the sidewalk.", "Yes/No: Nope.", "[INFO] Nope."
+    r"|(?:model|vlm|llava|qwen|internvl|paligemma|gemini|gpt-?4o?|idefics|molmo|cogvlm"
+    r"|minicpm|blip)(?:[-\w.]*\w)?\s*:"
+    r"|yes\s*/\s*no\s*:|\[(?:info|debug|result|output)\]"
     # which frame of a clip the answer is for: "Frame 12: Nope.", "Clip 2, frame 40 - No."
     r"|(?:clip\s*#?\d+\s*[,/]?\s*)?(?:frame|image|img)\s*#?\d+\s*(?::|[-\u2013\u2014]\s)"
     r"|#+\s*(?:(?:final|short)\s+)?answer\s*\n)\s*(?:\*\*)?\s*(?=\S)", re.I)
@@ -176,6 +182,8 @@ _COURTESY = re.compile(
     r"|just ask)[.!]?|would you like (?:me to|to know|more)[^?]*\?|happy to help[.!]*"
     r"|(?:drive|stay) safe(?:ly)?(?: on the road| out there)?[.!]*|safe travels[.!]*"
     r"|thanks?(?: you)?[.!]*|cheers[.!]*|glad (?:i could|to) help[.!]*"
+    # a Markdown rule closing the answer: "Of course.\n\n---"
+    r"|(?<=\n)(?:-{3,}|\*{3,}|_{3,})"
     # chat laughter closing the answer: "No. lol", "Yes, that's true. haha"
     r"|(?<=[.!?,]\s)(?:lol|lmao|rofl|ha(?:ha)+|he(?:he)+)[.!]*"
     # a radio sign-off after a sentence or a comma: "Nope. Over.", "Yes, over and out."
@@ -260,6 +268,11 @@ _TAG = re.compile(r"<\|?/?[a-z_]+(?:_\d+)?\|?>", re.I)
 # A bracketed tuple of two or more numbers, nested or not: "[0.1, 0.2, 0.5, 0.6]",
 # "[[12, 30, 80, 95]]", "(300,310)". A number in an answer is a count; these are positions.
 _COORDINATES = re.compile(r"[\[(]\s*-?\d+(?:\.\d+)?(?:\s*,\s*-?\d+(?:\.\d+)?)+\s*[\])]")
+# A score or the frame an answer is for, in brackets beside it: "Yes (0.87).", "No (p=0.9)",
+# "No more than two. [frame 12]". A number in brackets is no count.
+_SCORE_OR_FRAME = re.compile(
+    r"\s*(?:\(\s*(?:p\s*=\s*|conf(?:idence)?\s*[:=]?\s*)?(?:0?\.\d+|1\.0+)\s*\)"
+    r"|\[\s*(?:frame|f)\s*#?\s*\d+\s*\])", re.I)
 # A key and its value joined by "=", as a log line writes them: "road=wet; vehicles=2 cars".
 _KEY_VALUE = re.compile(r"(?<=[a-z_])[ \t]*=[ \t]*(?=[a-z0-9])", re.I)
 _EMPTY_BRACKETS = re.compile(r"[\[(][\s,]*[\])]")
@@ -538,14 +551,16 @@ def _without_echo(answer: str, prompt: str) -> str:
 def unframed(answer: str) -> str:
     """`answer` without a chat model's framing around it (`_ACKNOWLEDGMENT`, `_EVIDENCE`,
     `_EVIDENCE_AFTER`, `_LABEL`, `_COURTESY`, `_BULLET`), the quotes or emphasis around all
-    of it, without emoji or "in the image" closing a clause (`_IN_THE_IMAGE_AFTER`), with
+    of it, without emoji, a score or a frame in brackets beside it (`_SCORE_OR_FRAME`) or
+    "in the image" closing a clause (`_IN_THE_IMAGE_AFTER`), with
     its spaces single (no-break ones too), full-width punctuation as ASCII, a line broken
     after a comma joined, a yes or no said twice, or after the mark that stands for it, said
     once, what follows a yes or no in brackets as after a comma, and without a Markdown block
     quote's marks or a closing smiley: "Sure!
     Based on the image, no. Hope this helps!" is "no.", and so are "Answer: Answer: no",
     '"No."', "*No.*" and "No (see image)."; "No,\nit's stopped." is "No, it's stopped."."""
-    text = _EMOJI.sub("", answer.translate(_FULL_WIDTH)).replace("\u00a0", " ").strip()
+    text = _SCORE_OR_FRAME.sub("", _EMOJI.sub("", answer.translate(_FULL_WIDTH))).replace(
+        "\u00a0", " ").strip()
     if text.startswith(">") and all(line.lstrip().startswith(">")
                                     for line in text.splitlines() if line.strip()):
         text = _BLOCK_QUOTE.sub("", text).strip()

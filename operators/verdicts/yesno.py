@@ -23,6 +23,7 @@ from drivexplain.operators.verdicts.clauses import (
     says_empty,
     says_not_so,
     says_so,
+    seen_first,
     so_said_first,
     there_is_not,
     there_is_one,
@@ -136,7 +137,8 @@ def yes_or_no(toks: list[str], all_toks: list[str], mentioned: bool, named: bool
     counted = is_count(number) and not list_marker(all_toks) and not negated and \
         not cannot_tell_at(toks, 0)  # "50/50." is no count
     if polarity is None and (counted or count_after_bound(toks) or there_is_one(all_toks)
-                             or group_of_them(all_toks[a:]) or (says_so(toks) and not negated)):
+                             or seen_first(all_toks) or group_of_them(all_toks[a:])
+                             or (says_so(toks) and not negated)):
         polarity = "affirm"
     if polarity is None:
         polarity = verdict_said(all_toks)

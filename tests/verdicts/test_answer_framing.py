@@ -46,7 +46,9 @@ nope." had put the bus in the frame), after "Copy that." and with a radio's "Ove
 ("Nope. Over." had put the bus in the frame), after an interjection ("Oh, on the sidewalk." had
 lost the pedestrian asked about) and with "lol" after it, after the frame it is for ("Frame 12:
 Nope." had put the bus in the frame) or a stance asked of itself ("Honestly? Definitely not."
-had put it there too). Each must give the line's own expected reading.
+had put it there too), after the model's name, the answer's form or a log level ("Yes/No:
+Nope." had denied nothing, "[INFO] Nope." had put the bus in the frame). Each must give the
+line's own expected reading.
 Before `formats.unframed`, "Sure! I don't think so." read as a yes and "Based on the image,
 nope." put the bus it denied in the frame. Each question is also asked again as chat templates and
 benchmarks wrap it, or after a preamble that asks nothing ("In this frame, is the light green?",
@@ -192,6 +194,9 @@ FRAMINGS: dict[str, Callable[[str], str]] = {
     "laughter after": lambda a: a + " lol" if re.search(r"[.!?]$", a) else a,
     "a frame label first": _led("Frame 12: "),
     "asked of itself first": _led("Honestly? "),
+    "a model's name first": _led("LLaVA: "),
+    "the answer's form first": _led("Yes/No: "),
+    "a log level first": _led("[INFO] "),
 }
 # What a chat template or a benchmark wraps the question in.
 PROMPT_FRAMINGS: dict[str, Callable[[str], str]] = {

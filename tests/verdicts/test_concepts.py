@@ -953,6 +953,7 @@ READINGS = [
     ("Any cyclists?", "Zilch.", (), ("cyclist",)),
     ("Are there any buses?", "Nada.", (), ("bus",)),
     ("Is there a dog?", "Mm, no.", (), ("dog",)),  # "Mm," is a filler, "Mm-hmm" a yes
+    ("Is there a bus?", "Looking at frame 12, nope.", (), ("bus",)),  # a frame's number
     ("Is there a crosswalk?", "There sure is, at the intersection.",
      ("intersection", "crosswalk"), ()),
     ("Is there a truck?", "I doubt it.", (), ("truck",)),
@@ -1985,6 +1986,10 @@ BOUND_READINGS = [
     ("Are there cones?", "Fewer than five, maybe three.", {"traffic cone"}, set()),
     ("Are there cones?", "Just one by the barrier.", {"traffic cone", "barrier"}, set()),
     ("Are there cones?", "Two by the barrier.", {"traffic cone", "barrier"}, set()),
+    # the speaker seeing a number of what was asked, placed, with no noun of its own
+    ("Is there a cyclist?", "I noticed one by the curb.", {"cyclist", "curb"}, set()),
+    ("Is there a van?", "I glimpsed one behind the truck.", {"van", "truck"}, set()),
+    ("Is there a bus?", "I see two cars.", {"car"}, set()),
     ("Is there a bus?", "Two cars.", {"car"}, set()),  # counts others
     ("Are there pedestrians?", "Very few.", {"pedestrian"}, set()),
 ]

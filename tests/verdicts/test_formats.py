@@ -225,6 +225,16 @@ def test_brackets_nested_past_the_stack_are_read_as_prose() -> None:
     ("Clip 2, frame 40 - No.", "No."),
     ("Honestly? Definitely not.", "Definitely not."),
     ("Short answer? No.", "No."),
+    # the model that answered, the answer's form, a log level, a score or a frame beside it
+    ("LLaVA: No.", "No."),
+    ("Qwen-VL: On the sidewalk.", "On the sidewalk."),
+    ("Yes/No: Nope.", "Nope."),
+    ("[INFO] Nope.", "Nope."),
+    ("Sure, here you go: No.", "No."),
+    ("Of course.\n\n---", "Of course."),
+    ("Yes (0.87).", "Yes."),
+    ("No more than two. [frame 12]", "No more than two."),
+    ("A model of a bus: no.", "A model of a bus: no."),  # no speaker
 ])
 def test_unframed_takes_off_only_the_framing(answer: str, plain: str) -> None:
     assert unframed(answer) == plain
