@@ -103,7 +103,7 @@ _EVIDENCE_AFTER_WORDS = re.compile(
     r"as far as|from what|looks? of it|think|believe|guess|suppose|reckon|in my|mistaken", re.I)
 # A bullet or a first number before a one-line answer: "- No more than two.", "1. Yes, someone
 # is."
-_BULLET = re.compile(r"^\s*(?:[-*\u2022]|1[.)])\s+(?=[^\n]*$)")
+_BULLET = re.compile(r"^\s*(?:[-*\u2022\u2192]|1[.)]|[-=]>)\s+(?=[^\n]*$)")
 _EVIDENCE = re.compile(
     r"^\s*(?:(?:based (?:on|upon)|judging (?:by|from)|from|looking at|according to|in"
     r"|(?:after|upon|on|when) (?:analy[sz]ing|examining|looking at|reviewing|observing)"
@@ -119,7 +119,9 @@ _EVIDENCE = re.compile(
     r"|examination)|on (?:closer|close) (?:inspection|examination))\s*,\s+(?=\S)", re.I)
 _LABEL = re.compile(
     r"^\s*(?:(?:\*\*)?(?:(?:final|short|my)\s+)?(?:answer|response|reply|output|assistant"
-    r"|gpt|bot|a|tl;?dr|observation|conclusion|verdict)(?:\*\*)?\s*:"
+    r"|gpt|bot|a|tl;?dr|observation|conclusion|verdict|prediction|result|final)"
+    r"(?:\s*\((?:yes\s*/\s*no|y\s*/\s*n)\))?(?:\*\*)?\s*:"
+    r"|the model (?:says|said|answers|answered|replies|replied|outputs)\s*:"
     r"|here(?:'s| is) (?:the|my) answer\s*:"
     r"|the (?:final |short )?answer(?: is)?\s*:"
     r"|(?:answer|response)\s+[-\u2013\u2014]\s"
@@ -140,8 +142,8 @@ _EMPHASISED = re.compile(
 # Emoji, which name nothing the reader knows ("Of course. \U0001F697" is "Of course."); check
 # marks and crosses, a yes and a no, are read as words (`lexicon.CHECK_MARKS`) and stay.
 _EMOJI = re.compile("[\U0001F000-\U0001FAFF\u2600-\u26FF\uFE0F\u200D]")
-# A smiley closing the answer: "Of course. :)"
-_EMOTICON = re.compile(r"\s+[:;]-?[)D]\s*$")
+# A smiley or a check mark closing the answer after its stop: "Of course. :)", "Nope. \u2713"
+_EMOTICON = re.compile(r"\s+[:;]-?[)D]\s*$|(?<=[.!?])\s*[\u2705\u2714\u2713\u2611]\s*$")
 # A check mark or a cross before the word it stands for ("\u274c No, on the road."), which says
 # it once, not twice.
 _MARKED_YES_NO = re.compile("^\\s*(?:[\u2705\u2714\u2713\u2611]\\s*(?=yes\\b)"

@@ -291,6 +291,7 @@ SYNONYMS: dict[str, str] = {
     "rainstorm": "rain",
     "drizzle": "rain",
     "drizzling": "rain",
+    "light sprinkle": "rain",  # "a light sprinkle of snow" is snow (NON_CONCEPT_COMPOUNDS)
     "downpour": "rain",
     "pouring": "rain",  # "It's pouring."
     "foggy": "fog",
@@ -374,7 +375,8 @@ NON_CONCEPT_COMPOUNDS = frozenset({("bus", "stop"), ("bus", "shelter"), ("bus", 
                                    ("interior", "light"), ("warning", "light"),
                                    ("emergency", "light"), ("roof", "light"),
                                    ("roof", "sign"),  # a taxi's, not a road sign
-                                   ("post", "office")})
+                                   ("post", "office"),
+                                   ("light", "sprinkle", "of")})  # "of snow": no rain
 # Concepts that are people: "Is anyone crossing?" "Just a cyclist." says someone is.
 PERSONS = frozenset({"pedestrian", "cyclist", "child", "person with an umbrella"})
 # What doubts that a thing named is of the kind asked: "a scooter, if that counts".

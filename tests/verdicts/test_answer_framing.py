@@ -47,8 +47,8 @@ nope." had put the bus in the frame), after "Copy that." and with a radio's "Ove
 lost the pedestrian asked about) and with "lol" after it, after the frame it is for ("Frame 12:
 Nope." had put the bus in the frame) or a stance asked of itself ("Honestly? Definitely not."
 had put it there too), after the model's name, the answer's form or a log level ("Yes/No:
-Nope." had denied nothing, "[INFO] Nope." had put the bus in the frame). Each must give the
-line's own expected reading.
+Nope." had denied nothing, "[INFO] Nope." had put the bus in the frame) and with a check mark
+after it ("Nope. \u2713" had denied nothing). Each must give the line's own expected reading.
 Before `formats.unframed`, "Sure! I don't think so." read as a yes and "Based on the image,
 nope." put the bus it denied in the frame. Each question is also asked again as chat templates and
 benchmarks wrap it, or after a preamble that asks nothing ("In this frame, is the light green?",
@@ -197,6 +197,7 @@ FRAMINGS: dict[str, Callable[[str], str]] = {
     "a model's name first": _led("LLaVA: "),
     "the answer's form first": _led("Yes/No: "),
     "a log level first": _led("[INFO] "),
+    "a check mark after": lambda a: a + " \u2713" if re.search(r"[.!?]$", a) else a,
 }
 # What a chat template or a benchmark wraps the question in.
 PROMPT_FRAMINGS: dict[str, Callable[[str], str]] = {

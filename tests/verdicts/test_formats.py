@@ -235,6 +235,12 @@ def test_brackets_nested_past_the_stack_are_read_as_prose() -> None:
     ("Yes (0.87).", "Yes."),
     ("No more than two. [frame 12]", "No more than two."),
     ("A model of a bus: no.", "A model of a bus: no."),  # no speaker
+    ("Answer (yes/no): Nope.", "Nope."),
+    ("The model says: Nope.", "Nope."),
+    ("Prediction: On the sidewalk.", "On the sidewalk."),
+    ("=> No.", "No."),
+    ("Nope. \u2713", "Nope."),  # a check mark after the stop is no yes
+    ("\u2713", "\u2713"),  # alone, it is the answer
 ])
 def test_unframed_takes_off_only_the_framing(answer: str, plain: str) -> None:
     assert unframed(answer) == plain
