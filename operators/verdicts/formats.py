@@ -123,7 +123,7 @@ _LABEL = re.compile(
     r"(?:\s*\((?:yes\s*/\s*no|y\s*/\s*n)\))?(?:\*\*)?\s*:"
     r"|the model (?:says|said|answers|answered|replies|replied|outputs)\s*:"
     r"|here(?:'s| is) (?:the|my) answer\s*:"
-    r"|the (?:final |short )?answer(?: is)?\s*:"
+    r"|(?:the|my) (?:final |short )?answer(?: is)?\s*:"
     r"|(?:answer|response)\s+[-\u2013\u2014]\s"
     # the model that answered, as a log names it, the answer's form, or a log level: "LLaVA:
     # No.", "Qwen-VL: On the sidewalk.", "Yes/No: Nope.", "[INFO] Nope."
@@ -184,6 +184,8 @@ _COURTESY = re.compile(
     r"|just ask)[.!]?|would you like (?:me to|to know|more)[^?]*\?|happy to help[.!]*"
     r"|(?:drive|stay) safe(?:ly)?(?: on the road| out there)?[.!]*|safe travels[.!]*"
     r"|thanks?(?: you)?[.!]*|cheers[.!]*|glad (?:i could|to) help[.!]*"
+    # an end marker: "No. [END]"
+    r"|\[(?:end|eos|done)\]"
     # a Markdown rule closing the answer: "Of course.\n\n---"
     r"|(?<=\n)(?:-{3,}|\*{3,}|_{3,})"
     # chat laughter closing the answer: "No. lol", "Yes, that's true. haha"
@@ -301,6 +303,9 @@ _TRUTHS = {"true": True, "yes": True, "false": False, "no": False}
 # A line of fields: "label: traffic_light", "  - name: bus", "objects:".
 _FIELD_LINE = re.compile(r"^[ \t]*(?:-[ \t]+)?[a-z_][a-z_ ]{0,30}:(?:[ \t]+\S|[ \t]*$)", re.I)
 # Keys of a detection that say what it is, and what colour.
+# Keys that hold the answer itself, as prose: {"answer": "No, it's parked."}
+_ANSWER_KEYS = frozenset({"answer", "response", "output", "reply", "text", "result", "caption",
+                          "final_answer"})
 _NAME_KEYS = ("label", "class", "class_name", "category", "type", "name", "object")
 _COLOUR_KEYS = ("color", "colour", "state")
 # Keys of an object described under its label that say whether it is there:
@@ -524,14 +529,17 @@ def spoken(answer: str, prompt: str = "") -> str:
     """What the answer itself says, in its own format: without an echoed turn or question, a
     reasoning block, tags (their boxes with them) and a chat model's framing (`unframed`),
     also inside a chat template's tags ("<|im_start|>assistant\nSure! No.<|im_end|>" says
-    "No."). Kept for the last answers read, as the reader asks it of each answer twice, once
+    "No."), and the prose of a JSON object that holds only the answer (`_answer_field`: {"answer":
+    "No."}). Kept for the last answers read, as the reader asks it of each answer twice, once
     through `plain_answer`."""
     text = NOT_THE_ANSWER.sub(" ", _ECHOED_TURN.sub(" ", answer))
     text = _without_echo(unframed(_ROLE.sub(" ", text)), prompt)
     text = _TAG.sub(" ", _ATTRIBUTE_TAG.sub(" ", _GEOMETRY_TAGS.sub(" ", unframed(text))))
     # a prompt the model goes on from, echoed inside its tags: "<grounding> An image of<phrase>
     # a red car</phrase>..." to "<grounding>An image of"
-    return unframed(_without_echo(text, prompt))
+    text = unframed(_without_echo(text, prompt))
+    field = _answer_field(text) if "{" in text else None
+    return text if field is None else unframed(_without_echo(field, prompt))
 
 
 def _without_echo(answer: str, prompt: str) -> str:
@@ -552,17 +560,20 @@ def _without_echo(answer: str, prompt: str) -> str:
 
 def unframed(answer: str) -> str:
     """`answer` without a chat model's framing around it (`_ACKNOWLEDGMENT`, `_EVIDENCE`,
-    `_EVIDENCE_AFTER`, `_LABEL`, `_COURTESY`, `_BULLET`), the quotes or emphasis around all
-    of it, without emoji, a score or a frame in brackets beside it (`_SCORE_OR_FRAME`) or
-    "in the image" closing a clause (`_IN_THE_IMAGE_AFTER`), with
-    its spaces single (no-break ones too), full-width punctuation as ASCII, a line broken
-    after a comma joined, a yes or no said twice, or after the mark that stands for it, said
-    once, what follows a yes or no in brackets as after a comma, and without a Markdown block
-    quote's marks or a closing smiley: "Sure!
+    `_EVIDENCE_AFTER`, `_LABEL`, `_COURTESY`, `_BULLET`), the quotes or emphasis around all of
+    it, said once where a generation repeats it line for line, without emoji, a score or a frame
+    in brackets beside it (`_SCORE_OR_FRAME`) or "in the image" closing a clause
+    (`_IN_THE_IMAGE_AFTER`), with its spaces single (no-break ones too), full-width punctuation
+    as ASCII, a line broken after a comma joined, a yes or no said twice, or after the mark that
+    stands for it, said once, what follows a yes or no in brackets as after a comma, and without
+    a Markdown block quote's marks or a closing smiley: "Sure!
     Based on the image, no. Hope this helps!" is "no.", and so are "Answer: Answer: no",
     '"No."', "*No.*" and "No (see image)."; "No,\nit's stopped." is "No, it's stopped."."""
     text = _SCORE_OR_FRAME.sub("", _EMOJI.sub("", answer.translate(_FULL_WIDTH))).replace(
         "\u00a0", " ").strip()
+    lines = {line.strip() for line in text.splitlines() if line.strip()}
+    if len(lines) == 1 and "\n" in text:
+        text = lines.pop()  # a generation that said its answer again, line for line
     if text.startswith(">") and all(line.lstrip().startswith(">")
                                     for line in text.splitlines() if line.strip()):
         text = _BLOCK_QUOTE.sub("", text).strip()
@@ -693,6 +704,19 @@ def _json_text(text: str) -> str | None:
         value = _structure_at(text, start.start(1))
         if isinstance(value, list | dict):
             return _value_text(value) or None
+    return None
+
+
+def _answer_field(text: str) -> str | None:
+    """The prose of a JSON answer that holds only the answer (`_ANSWER_KEYS`: {"answer":
+    "Black, like most of the cars here."}), to be read as prose is; else None."""
+    for start in _JSON_START.finditer(text):
+        value = _structure_at(text, start.start(1))
+        if isinstance(value, dict) and len(value) == 1:
+            (key, said), = value.items()
+            if str(key).lower() in _ANSWER_KEYS and isinstance(said, str):
+                return said
+        return None
     return None
 
 

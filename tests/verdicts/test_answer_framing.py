@@ -48,7 +48,9 @@ lost the pedestrian asked about) and with "lol" after it, after the frame it is 
 Nope." had put the bus in the frame) or a stance asked of itself ("Honestly? Definitely not."
 had put it there too), after the model's name, the answer's form or a log level ("Yes/No:
 Nope." had denied nothing, "[INFO] Nope." had put the bus in the frame) and with a check mark
-after it ("Nope. \u2713" had denied nothing). Each must give the line's own expected reading.
+after it ("Nope. \u2713" had denied nothing), as a JSON object that holds only the answer
+('{"answer": "Black, like most of the cars here."}' had lost the colour) and said again on a
+line of its own. Each must give the line's own expected reading.
 Before `formats.unframed`, "Sure! I don't think so." read as a yes and "Based on the image,
 nope." put the bus it denied in the frame. Each question is also asked again as chat templates and
 benchmarks wrap it, or after a preamble that asks nothing ("In this frame, is the light green?",
@@ -60,6 +62,7 @@ car red? A. Yes B. No" had lost its colour, and "B" to it denied nothing.
 
 from __future__ import annotations
 
+import json
 import re
 import zlib
 from collections.abc import Callable
@@ -198,6 +201,8 @@ FRAMINGS: dict[str, Callable[[str], str]] = {
     "the answer's form first": _led("Yes/No: "),
     "a log level first": _led("[INFO] "),
     "a check mark after": lambda a: a + " \u2713" if re.search(r"[.!?]$", a) else a,
+    "a JSON answer field": lambda a: json.dumps({"answer": a}),
+    "said again on a line": lambda a: a if "\n" in a else f"{a}\n{a}",
 }
 # What a chat template or a benchmark wraps the question in.
 PROMPT_FRAMINGS: dict[str, Callable[[str], str]] = {

@@ -241,9 +241,22 @@ def test_brackets_nested_past_the_stack_are_read_as_prose() -> None:
     ("=> No.", "No."),
     ("Nope. \u2713", "Nope."),  # a check mark after the stop is no yes
     ("\u2713", "\u2713"),  # alone, it is the answer
+    ("My answer is: No.", "No."),
+    ("No. [END]", "No,"),  # as "Nope. Over." is "Nope,"
+    ("It was red, but it turned green.\nIt was red, but it turned green.",
+     "It was red, but it turned green."),  # said again, line for line
+    ("No.\nThe bus is parked.", "No, The bus is parked."),  # two lines, said once each
 ])
 def test_unframed_takes_off_only_the_framing(answer: str, plain: str) -> None:
     assert unframed(answer) == plain
+
+
+def test_a_json_object_that_holds_only_the_answer_is_its_prose() -> None:
+    assert spoken('{"answer": "Black, like most of the cars here."}') == \
+        "Black, like most of the cars here."
+    assert spoken('{"answer": "Do you see anyone? Because I don\'t."}', "Is there a bus?") == \
+        "Because I don't."
+    assert plain_answer('{"answer": "no", "confidence": 0.9}') != "no"  # more than the answer
 
 
 def test_a_raw_generation_ends_its_turn_after_the_letter() -> None:
