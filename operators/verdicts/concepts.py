@@ -1177,6 +1177,7 @@ _IDLE_LEAD = re.compile(
     r"|nobody|not|absent|present|missing|visible|only|just|possibly|possible|probably|likely"
     r"|unlikely|maybe|perhaps|doubtful|around|about|approximately|roughly|mostly|at (?:most|least)"
     r"|neither|true|false|nil|hardly|unclear|a|an|seems|looks|could be|that would be"
+    r"|hard to|difficult to|i'd|hmm|if"
     r"|i (?:do|don't|can|can't|see|only|count|doubt|believe|think|guess|suppose|reckon|'d say"
     r"|'d guess|would say)"
     r"|there(?:'s| is| are| isn't| aren't)|it(?:'s| is| isn't)|they(?:'re| are| aren't)|"

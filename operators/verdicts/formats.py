@@ -64,7 +64,8 @@ _ECHOED_TURN = re.compile(r"^.*\[/INST\]", re.S | re.I)
 # verify.", "Please note that I am an AI ...", "Confidence: 85%"; alone, it is no answer).
 _ACKNOWLEDGMENT = re.compile(
     r"^\s*(?:(?:okay|ok|alright|well),?\s+so,?|so,"
-    r"|(?:sure(?: thing)?|certainly|of course|okay|ok|alright|all right|absolutely"
+    r"|(?:sure(?: thing)?|certainly|of course|okay|ok|alright|all right|absolutely|perfect"
+    r"|excellent|as requested|as asked|no problem|will do"
     r"|great question|good question|interesting question|happy to help|well|hmm+|mm+|um+|uh+"
     r"|o+h+|a+h+|e+h+"
     r"|thanks? (?:you )?for (?:the|your) question|sorry|great|hi|hello|hey|hi there"
@@ -76,6 +77,7 @@ _ACKNOWLEDGMENT = re.compile(
     r"|i can help with that|i(?:'d| would) be (?:happy|glad) to help(?: with that)?"
     r"|let me (?:take a )?look(?: at (?:the|this) (?:image|picture|frame))?"
     r"|let me (?:check|see|think|analy[sz]e (?:the|this) (?:image|picture|frame))|let's see"
+    r"|(?:let me|let's) think(?: about (?:it|this))?(?: step by step| carefully)"
     r"|here you go|here it is)"
     r"\s*(?:[.!:]+|\u2026)"
     r"|(?:in short|in summary|to summari[sz]e|to sum up|overall|simply put|in conclusion"
@@ -116,9 +118,10 @@ _EVIDENCE = re.compile(
     r"|at first glance|at a glance|as (?:you|we) can see|(?:by|from) the looks? of it"
     r"|looking (?:more )?(?:closely|carefully)|based (?:on|upon) my (?:analysis|observation"
     r"|assessment|review)|after (?:a )?(?:careful|close|closer) (?:observation|inspection|look"
-    r"|examination)|on (?:closer|close) (?:inspection|examination))\s*,\s+(?=\S)", re.I)
+    r"|examination)|on (?:closer|close) (?:inspection|examination))\s*[,:]\s+(?=\S)", re.I)
 _LABEL = re.compile(
-    r"^\s*(?:(?:\*\*)?(?:(?:final|short|my)\s+)?(?:answer|response|reply|output|assistant"
+    r"^\s*(?:(?:\*\*)?(?:(?:final|short|my|one-word|brief)\s+)?"
+    r"(?:answer|response|reply|output|assistant"
     r"|gpt|bot|a|tl;?dr|observation|conclusion|verdict|prediction|result|final)"
     r"(?:\s*\((?:yes\s*/\s*no|y\s*/\s*n)\))?(?:\*\*)?\s*:"
     r"|the model (?:says|said|answers|answered|replies|replied|outputs)\s*:"

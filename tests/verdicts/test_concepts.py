@@ -386,6 +386,10 @@ def test_figures_of_speech_name_nothing(extractor: ConceptExtractor, prompt: str
     ("Upon review, possibly, near the crosswalk.", ("bus", "crosswalk"), ()),
     ("To the best of my knowledge, two.", ("bus",), ()),
     ("Upon review, neither, only cars.", ("car",), ("bus",)),
+    # before a doubt, a supposition or a filler too; a place may follow an answer ("How fast?"
+    # "Slowly, behind a bus."), and stays
+    ("From my perspective, hard to tell.", (), ()),
+    ("Sadly, if there were one, the truck would hide it.", ("truck",), ()),
     # one that names something stays, and so does a noun phrase
     ("At night, no.", ("night",), ()),
     ("On the left, there's a truck.", ("truck",), ()),

@@ -242,6 +242,10 @@ def test_brackets_nested_past_the_stack_are_read_as_prose() -> None:
     ("Nope. \u2713", "Nope."),  # a check mark after the stop is no yes
     ("\u2713", "\u2713"),  # alone, it is the answer
     ("My answer is: No.", "No."),
+    ("One-word answer: No.", "No."),
+    ("Let's think step by step. No.", "No."),
+    ("Perfect, on the sidewalk.", "on the sidewalk."),
+    ("In this image: a bus.", "a bus."),
     ("No. [END]", "No,"),  # as "Nope. Over." is "Nope,"
     ("It was red, but it turned green.\nIt was red, but it turned green.",
      "It was red, but it turned green."),  # said again, line for line
