@@ -102,6 +102,24 @@ SYNONYMS: dict[str, str] = {
     "station wagon": "car",
     "estate car": "car",
     "saloon car": "car",
+    # makes and models that name only cars, motorcycles or scooters; a make that also builds
+    # trucks, vans or buses ("Ford", "Volvo", "Mercedes") names none
+    "tesla": "car",
+    "prius": "car",
+    "land rover": "car",
+    "range rover": "car",
+    "jeep": "car",
+    "porsche": "car",
+    "ferrari": "car",
+    "audi": "car",
+    "corolla": "car",
+    "camry": "car",
+    "uber": "car",
+    "lyft": "car",
+    "harley": "motorcycle",
+    "harley davidson": "motorcycle",
+    "ducati": "motorcycle",
+    "vespa": "scooter",
     "minivan": "van",
     "cab": "taxi",
     "cop car": "police car",
@@ -376,7 +394,8 @@ NON_CONCEPT_COMPOUNDS = frozenset({("bus", "stop"), ("bus", "shelter"), ("bus", 
                                    ("emergency", "light"), ("roof", "light"),
                                    ("roof", "sign"),  # a taxi's, not a road sign
                                    ("post", "office"),
-                                   ("light", "sprinkle", "of")})  # "of snow": no rain
+                                   ("light", "sprinkle", "of"),  # "of snow": no rain
+                                   ("uber", "eat")})  # "Uber Eats": a courier, no car
 # Concepts that are people: "Is anyone crossing?" "Just a cyclist." says someone is.
 PERSONS = frozenset({"pedestrian", "cyclist", "child", "person with an umbrella"})
 # What doubts that a thing named is of the kind asked: "a scooter, if that counts".

@@ -1632,6 +1632,12 @@ LANE_READINGS = [
 # the roadside, the ego car's inside, vehicles and colours by other names
 OTHER_NAMES_READINGS = [
     ("Describe the scene.", "Shrubs and a grassy verge on the right.", {"bush", "grass"}, set()),
+    # makes and models that name one kind; "Uber Eats" is a courier
+    ("What's ahead?", "A white Tesla in our lane.", {"white car"}, set()),
+    ("Is there a motorcycle?", "A Harley, rumbling at the light.",
+     {"motorcycle", "traffic light"}, set()),
+    ("Describe the scene.", "An Uber Eats courier on a bike.", {"bicycle"}, set()),
+    ("Is there a truck?", "Yes, a Ford F-150 pickup.", {"truck"}, set()),
     ("Where are we?", "On a slip road joining the motorway.", {"on-ramp", "highway"}, set()),
     ("Describe the road.", "A drain cover in the lane.", {"manhole cover"}, set()),
     ("Describe the skyline.", "Tall high-rises and an office tower.", {"skyscraper"}, set()),
