@@ -80,6 +80,9 @@ _ACKNOWLEDGMENT = re.compile(
     r"|(?:let me|let's) think(?: about (?:it|this))?(?: step by step| carefully)"
     r"|here you go|here it is)"
     r"\s*(?:[.!:]+|\u2026)"
+    # a confidence said first: "Confidence: low. Possibly one ...", "Low confidence, but yes"
+    r"|confidence\s*[:=]?\s*(?:\d+(?:\.\d+)?\s*%?|high|medium|moderate|low)\s*[.;,]"
+    r"|(?:very\s+)?(?:high|medium|moderate|low)\s+confidence\s*[.;,:](?:\s*but\b)?"
     r"|(?:in short|in summary|to summari[sz]e|to sum up|overall|simply put|in conclusion"
     r"|to answer your question|in answer to your question)\s*[,:]"
     # a stance or a time said before the answer: "Honestly, no.", "Currently, none."
@@ -280,6 +283,34 @@ _COORDINATES = re.compile(r"[\[(]\s*-?\d+(?:\.\d+)?(?:\s*,\s*-?\d+(?:\.\d+)?)+\s
 _SCORE_OR_FRAME = re.compile(
     r"\s*(?:\(\s*(?:p\s*=\s*|conf(?:idence)?\s*[:=]?\s*)?(?:0?\.\d+|1\.0+)\s*\)"
     r"|\[\s*(?:frame|f)\s*#?\s*\d+\s*\])", re.I)
+# A probability given for a thing, as a detector's log or a calibrated model writes it:
+# "Probability of a bus: 0.1.", "Chance of rain in this frame: near zero.", "P(bus) = 0.8".
+# Under 0.4 it says the thing is not there, from 0.6 that it is; between, it stays as written.
+_PROBABILITY = re.compile(
+    r"\b(?:(?:probability|chance|likelihood|odds)\s+(?:of\s+|that\s+)?(?:an?\s+|the\s+)?"
+    r"(?P<thing>[a-z][a-z -]*?)|p\s*\(\s*(?P<named>[a-z][a-z -]*?)\s*\))"
+    r"(?:\s+(?:in|for) (?:this|the) (?:frame|image|scene))?\s*(?::|=|is)\s*"
+    r"(?P<value>\d*\.\d+|\d{1,3}\s*%|near zero|zero|nil|negligible|very low|low|slim|remote"
+    r"|high|very high|near certain|certain)\b", re.I)
+_PROBABILITY_CUES = re.compile(r"probab|chance|likelihood|odds|p\s*\(", re.I)
+_PROBABILITY_WORDS = {"near zero": 0.0, "zero": 0.0, "nil": 0.0, "negligible": 0.02,
+                      "very low": 0.05, "low": 0.2, "slim": 0.1, "remote": 0.05, "high": 0.8,
+                      "very high": 0.95, "near certain": 0.98, "certain": 1.0}
+
+
+def _as_said(match: re.Match[str]) -> str:
+    """A `_PROBABILITY` match as the presence or absence it gives, or as written."""
+    value = match["value"].lower()
+    if value.endswith("%"):
+        p = float(value[:-1]) / 100
+    elif value in _PROBABILITY_WORDS:
+        p = _PROBABILITY_WORDS[value]
+    else:
+        p = float(value)
+    thing = match["thing"] or match["named"]
+    return f"no {thing}" if p < 0.4 else thing if p >= 0.6 else match[0]
+
+
 # A key and its value joined by "=", as a log line writes them: "road=wet; vehicles=2 cars".
 _KEY_VALUE = re.compile(r"(?<=[a-z_])[ \t]*=[ \t]*(?=[a-z0-9])", re.I)
 _EMPTY_BRACKETS = re.compile(r"[\[(][\s,]*[\])]")
@@ -435,8 +466,9 @@ def plain_answer(answer: str, prompt: str = "") -> str:
     A key and its value joined by "=" ("road=wet") read as a label and its value, a nuScenes
     category as the thing it names ("vehicle.bus.rigid" as "bus rigid"), a count written
     as a multiple ("bus x0") as a label's count ("bus: 0"), a time in a clip ("[00:02]",
-    "t=3.2s") as nothing (it says when, not how many), and a negated negation as what it
-    says is so ("I wouldn't say it isn't red." as "it is red.")."""
+    "t=3.2s") as nothing (it says when, not how many), a probability given for a thing as
+    its presence or absence (`_PROBABILITY`), and a negated negation as what it says is so ("I
+    wouldn't say it isn't red." as "it is red.")."""
     text = _option_text(spoken(answer, prompt), options(prompt))
     structured = _json_text(text)
     if structured is None:
@@ -445,6 +477,8 @@ def plain_answer(answer: str, prompt: str = "") -> str:
         return structured
     while _COORDINATES.search(text):
         text = _COORDINATES.sub(" ", text)
+    if _PROBABILITY_CUES.search(text):
+        text = _PROBABILITY.sub(_as_said, text)
     if ":" in text or "=" in text:
         text = _TIMESTAMP.sub(" ", text)
     text = _TIMES_BEFORE.sub(r"\1 ", _TIMES_AFTER.sub(r": \1", text))

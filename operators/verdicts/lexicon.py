@@ -468,8 +468,8 @@ AUXILIARIES = frozenset({"is", "'s", "are", "'re", "was", "were", "can", "could"
                          "seen"})
 NEGATORS = frozenset(
     {"no", "not", "without", "nothing", "none", "never", "neither", "nor", "zero", "0",
-     "cannot", "nobody", "doubt", "doubtful", "unlikely", "unable", "lacks", "lack",
-     "lacking", "absence", "nary"}
+     "cannot", "nobody", "doubt", "doubtful", "unlikely", "improbable", "unable", "lacks",
+     "lack", "lacking", "absence", "nary"}
 )
 YES_WORDS = frozenset({"yes", "yeah", "yep", "yup", "correct", "true", "affirmative"})
 # Verbs after which a question's "if" means "whether": "Could you tell me if there's a bus?"
@@ -556,7 +556,7 @@ HEDGED_OPENERS = frozenset({"possibly", "possible", "probably", "likely", "maybe
 PARTITIVE_QUANTIFIERS = frozenset({"all", "each", "most", "both", "many", "some", "several",
                                    "half", "either"})
 # Answer words of doubt: "Unlikely, I only see cars." says no.
-DOUBTFUL_OPENERS = frozenset({"unlikely", "doubtful"})
+DOUBTFUL_OPENERS = frozenset({"unlikely", "doubtful", "improbable"})
 # Verbs of "I think so", "it seems so": a hedged yes.
 SO_VERBS = frozenset({"think", "believe", "guess", "suppose", "reckon", "seems", "appears"})
 # The same after a negated auxiliary: "It doesn't seem so."

@@ -961,6 +961,7 @@ READINGS = [
     ("Is there a crosswalk?", "There sure is, at the intersection.",
      ("intersection", "crosswalk"), ()),
     ("Is there a truck?", "I doubt it.", (), ("truck",)),
+    ("Is there a truck?", "Highly improbable.", (), ("truck",)),
     ("Is the traffic light green?", "The light is not green.", ("traffic light",),
      ("green traffic light",)),
     ("Is the car red?", "No, the car is not red.", ("car",), ("red car",)),

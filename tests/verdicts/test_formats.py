@@ -108,6 +108,11 @@ from drivexplain.operators.verdicts.formats import (
     ("I wouldn't call it dry; there are puddles.", "it isn't dry; there are puddles."),
     ("I can't say the bus isn't there.", "I can't say the bus isn't there."),  # a doubt
     ("I WOULDN'T SAY IT ISN'T RED.", "IT IS RED."),
+    # a probability given for a thing: under 0.4 none, from 0.6 there, between as written
+    ("Probability of a bus: 0.1.", "no bus."),
+    ("Chance of rain in this frame: near zero.", "no rain."),
+    ("P(bus) = 0.8", "bus"),
+    ("Odds of a cyclist: 50%.", "Odds of a cyclist: 50%."),
 ])
 def test_plain_answer(answer: str, prose: str) -> None:
     assert " ".join(plain_answer(answer).split()) == " ".join(prose.split())
@@ -246,6 +251,8 @@ def test_brackets_nested_past_the_stack_are_read_as_prose() -> None:
     ("Let's think step by step. No.", "No."),
     ("Perfect, on the sidewalk.", "on the sidewalk."),
     ("In this image: a bus.", "a bus."),
+    ("Confidence: low. Possibly one behind the van.", "Possibly one behind the van."),
+    ("Low confidence, but yes, near the bench.", "yes, near the bench."),
     ("No. [END]", "No,"),  # as "Nope. Over." is "Nope,"
     ("It was red, but it turned green.\nIt was red, but it turned green.",
      "It was red, but it turned green."),  # said again, line for line
