@@ -311,6 +311,9 @@ def _as_said(match: re.Match[str]) -> str:
     return f"no {thing}" if p < 0.4 else thing if p >= 0.6 else match[0]
 
 
+# A tracker's id with the class it tracks in brackets, for that thing: "ID 3 (car) left the
+# frame." is "the car left the frame."
+_TRACK_ID = re.compile(r"\b(?:track|id|obj(?:ect)?)[ _#]*\d+\s*\(\s*([a-z][a-z -]*?)\s*\)", re.I)
 # A key and its value joined by "=", as a log line writes them: "road=wet; vehicles=2 cars".
 _KEY_VALUE = re.compile(r"(?<=[a-z_])[ \t]*=[ \t]*(?=[a-z0-9])", re.I)
 _EMPTY_BRACKETS = re.compile(r"[\[(][\s,]*[\])]")
@@ -467,8 +470,9 @@ def plain_answer(answer: str, prompt: str = "") -> str:
     category as the thing it names ("vehicle.bus.rigid" as "bus rigid"), a count written
     as a multiple ("bus x0") as a label's count ("bus: 0"), a time in a clip ("[00:02]",
     "t=3.2s") as nothing (it says when, not how many), a probability given for a thing as
-    its presence or absence (`_PROBABILITY`), and a negated negation as what it says is so ("I
-    wouldn't say it isn't red." as "it is red.")."""
+    its presence or absence (`_PROBABILITY`), a tracker's id as the class it tracks ("ID 3
+    (car)" as "the car"), and a negated negation as what it says is so ("I wouldn't say it
+    isn't red." as "it is red.")."""
     text = _option_text(spoken(answer, prompt), options(prompt))
     structured = _json_text(text)
     if structured is None:
@@ -479,6 +483,8 @@ def plain_answer(answer: str, prompt: str = "") -> str:
         text = _COORDINATES.sub(" ", text)
     if _PROBABILITY_CUES.search(text):
         text = _PROBABILITY.sub(_as_said, text)
+    if "(" in text:
+        text = _TRACK_ID.sub(r"the \1", text)
     if ":" in text or "=" in text:
         text = _TIMESTAMP.sub(" ", text)
     text = _TIMES_BEFORE.sub(r"\1 ", _TIMES_AFTER.sub(r": \1", text))

@@ -113,6 +113,7 @@ from drivexplain.operators.verdicts.formats import (
     ("Chance of rain in this frame: near zero.", "no rain."),
     ("P(bus) = 0.8", "bus"),
     ("Odds of a cyclist: 50%.", "Odds of a cyclist: 50%."),
+    ("ID 3 (car) left the frame.", "the car left the frame."),  # a tracker's id
 ])
 def test_plain_answer(answer: str, prose: str) -> None:
     assert " ".join(plain_answer(answer).split()) == " ".join(prose.split())
