@@ -867,15 +867,15 @@ class ConceptExtractor(MentionFinder):
         return kept
 
     def _without_idle_lead(self, text: str, prompt: Extraction) -> str:
-        """`text` from its answer on (a yes, a no, "none", "I don't", "there is", a hedge,
-        "absent", a count or a colour), where a clause before it, up to a comma or a colon,
-        says nothing of the frame (`_says`): a stance, a source or an announcement that no
-        list of framings holds ("From my perspective, nope.", "Here's what I found: No.",
-        "Upon review, absent.", which had put the bus or the pedestrian asked about in the
-        frame). A clause that names anything, or has a yes, a no, a negation, a cannot-tell
-        or a road's state, stays ("If there were a bus, no.", "At night, no.", "Damp in
-        patches, mostly dry."), and so does a noun phrase ("The light, as far as I can see,
-        is red.") or what holds brackets or quotes (a JSON record's key)."""
+        """`text` from its answer on (a yes, a no, "none", "I don't", "there is", a hedge, a doubt,
+        a supposition, "absent", a count or a colour), where a clause before it, up to a comma
+        or a colon, says nothing of the frame (`_says`): a stance, a source or an announcement
+        that no list of framings holds ("From my perspective, nope.", "Here's what I found:
+        No.", "Upon review, absent.", which had put the bus or the pedestrian asked about in the
+        frame). A clause that names anything, or has a yes, a no, a negation, a cannot-tell or a
+        road's state, stays ("If there were a bus, no.", "At night, no.", "Damp in patches,
+        mostly dry."), and so does a noun phrase ("The light, as far as I can see, is red.") or
+        what holds brackets or quotes (a JSON record's key)."""
         lead = _IDLE_LEAD.match(text)
         if lead is None or self._says(lead.group(1), prompt) or any(
                 t in STATES or t in OPPOSITE_STATES for t in tokens(lead.group(1))):
@@ -1093,7 +1093,7 @@ _COMPARED_OPENERS = (("unlike",), ("like",), ("compared", "to"), ("compared", "w
 def _main_clause(toks: list[str]) -> list[str]:
     """`toks` from the main clause on, past an opening comparison with another thing ("Unlike
     the bus, it is parked." from "it"; `_COMPARED_OPENERS`). `toks` are without breaks, so the
-    comparison ends at its noun: at most four words after the opener."""
+    main clause is found by its subject pronoun, within five words of the opener."""
     for opener in _COMPARED_OPENERS:
         if tuple(toks[: len(opener)]) == opener:
             rest = toks[len(opener) :]

@@ -355,7 +355,8 @@ _GEOMETRY_KEYS = re.compile(
 # Words of a JSON key that say "how many" or "whether", not what: "truck_present", "car_count".
 _KEY_FILLER = frozenset({"is", "are", "any", "has", "have", "there", "present", "visible",
                          "detected", "exists", "found", "count", "number", "num", "total", "of"})
-_SHADED_COLOUR = rf"(?:(?:dark|light|pale|bright)\s+)?(?:{'|'.join(sorted(COLOURS))})"
+_COLOUR_WORD = f"(?:{'|'.join(sorted(COLOURS))})"
+_SHADED_COLOUR = rf"(?:(?:dark|light|pale|bright)\s+)?{_COLOUR_WORD}"
 # What opens a self-correction, after a sentence's end, a spaced dash or at the answer's start:
 # "Actually,", "Correction:", "Wait,", "On second thought,", "On second look,", "Looking
 # again,", "I initially thought so, but". Words that can only take back what came before
@@ -380,12 +381,8 @@ _CORRECTION = re.compile(
     re.I)
 # A colour said alone after a correction, for the colour of the thing before it: "A black car,
 # sorry, dark blue, waits at the intersection." is "A dark blue car waits ...".
-_CORRECTED_COLOUR = re.compile(
-    rf"\s*({_SHADED_COLOUR})\s*(?:[,;.!]|$)\s*",
-    re.I)
-_LAST_COLOUR = re.compile(
-    rf"\b{_SHADED_COLOUR}(?=\s+[a-z])(?!.*"
-    rf"\b(?:{'|'.join(sorted(COLOURS))})\b)", re.I | re.S)
+_CORRECTED_COLOUR = re.compile(rf"\s*({_SHADED_COLOUR})\s*(?:[,;.!]|$)\s*", re.I)
+_LAST_COLOUR = re.compile(rf"\b{_SHADED_COLOUR}(?=\s+[a-z])(?!.*\b{_COLOUR_WORD}\b)", re.I | re.S)
 # A yes or a no said as a sentence of its own before the rest, on its line or a later one ("No.
 # It's stopped.", "Yes. A scooter, if that counts."), which goes on as it does after a comma;
 # a heading or a bullet after it starts something else, and a correction takes it back ("No.
