@@ -509,7 +509,7 @@ IDIOMATIC_ANSWERS: dict[tuple[str, ...], str] = {
 DRIVING_ACTIONS = frozenset({
     "pass", "overtake", "cross", "hit", "follow", "block", "enter", "forget", "ignore",
     "tailgate", "cut", "honk", "merge", "run", "approach", "swerve", "proceed", "accelerate",
-    "rush", "drive", "go", "speed", "change", "crowd", "startle", "splash"})
+    "rush", "drive", "go", "speed", "change", "crowd", "startle", "splash", "miss"})
 # A past copula and the words that put what it says before the frame: "two cones that were not
 # there before" are there now.
 PAST_COPULAS = frozenset({"was", "were", "wasn't", "weren't"})

@@ -1584,6 +1584,7 @@ ROLE_READINGS = [
 # perception ("don't see") still denies
 ACTION_READINGS = [
     ("What should the driver do?", "Don't pass the school bus.", {"school bus"}, set()),
+    ("Is there a stop sign?", "Don't miss the stop sign on the right.", {"stop sign"}, set()),
     ("What should the driver do?", "You should not overtake the truck.", {"truck"}, set()),
     ("Describe the scene.", "The pedestrian does not cross the road.", {"pedestrian", "road"},
      set()),
