@@ -613,12 +613,13 @@ class ConceptExtractor(MentionFinder):
             # "Which of these are visible: bus, truck, van?" "Truck, van." that no bus is
             denied += tuple(c for c in offered if c not in answered and c not in named + denied)
         main = _main_clause(toks)
-        if polarity != "deny" and not negated and question.definite() and (
+        if polarity != "deny" and not negated and ((question.definite() and (
                 (main[:1] and main[0] in SUBJECT_PRONOUNS and not expletive_it(main))
-                or self._possessive_first(all_toks) or question.where_about()):
+                or question.where_about())) or self._possessive_first(all_toks)):
             # "Is the truck parked?" "It appears to be parked at the curb." still has the
             # truck, and so has "Unlike the bus, it is parked."; "Is the car braking?" "Its
-            # brake lights are on." (or "Can't tell, its brake lights ...") the car, and
+            # brake lights are on." (or "Can't tell, its brake lights ...") the car, as "Is
+            # there a car ahead?" "Its tail lights are all I can make out." has, and
             # "Where is the stop sign?" "On the right, next to the tree." the sign; "Is there a
             # truck?" "It looks like a bus." names no truck
             named += tuple(c for c in prompt.concepts[:1] if c not in named and not any(

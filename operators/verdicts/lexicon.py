@@ -540,11 +540,13 @@ NOT_ANSWERS = frozenset({"yet", "really", "currently", "now", "anymore", "quite"
 # "Not a soul, only parked cars.", "Not a real one - a bus painted on a mural."
 NOT_A_ANSWERS = frozenset({"drop", "soul", "trace", "flake", "single", "real", "chance"})
 # A part or a little of the thing asked about, after "only" or "just": "Can you see the sky?"
-# "Only a sliver at the top.", "Is there any snow?" "Only a light dusting on the parked cars.".
-# Words of `PARTIAL_AMOUNT_FILLER` may stand before it ("a thin layer").
+# "Only a sliver at the top.", "Is there any snow?" "Only a light dusting on the parked cars.",
+# and a part of a thing: "Is there a dog?" "Only a tail, wagging behind the hedge.". Words of
+# `PARTIAL_AMOUNT_FILLER` may stand before it ("a thin layer").
 PARTIAL_AMOUNTS = frozenset({"sliver", "glimpse", "corner", "part", "dusting", "layer", "film",
                              "sprinkling", "smattering", "trace", "touch", "hint", "bit",
-                             "patch", "patches", "coating", "sheen"})
+                             "patch", "patches", "coating", "sheen", "tail", "nose",
+                             "outline", "silhouette", "edge"})
 PARTIAL_AMOUNT_FILLER = frozenset({"a", "an", "light", "thin", "small", "tiny", "slight",
                                    "faint", "little"})
 # Hedged answer words: a hedged claim is the claim, so "Possibly, near the crosswalk." says yes
@@ -554,7 +556,7 @@ HEDGED_OPENERS = frozenset({"possibly", "possible", "probably", "likely", "maybe
 # Quantifiers that open an answer with "of them" for what was asked, a yes for some or all of
 # it: "All of them are on the sidewalk.", "Each of the three is waiting."
 PARTITIVE_QUANTIFIERS = frozenset({"all", "each", "most", "both", "many", "some", "several",
-                                   "half", "either"})
+                                   "half", "either", "part"})
 # Answer words of doubt: "Unlikely, I only see cars." says no.
 DOUBTFUL_OPENERS = frozenset({"unlikely", "doubtful", "improbable"})
 # Verbs of "I think so", "it seems so": a hedged yes.

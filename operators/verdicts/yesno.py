@@ -231,15 +231,15 @@ def partitive_yes(all_toks: list[str]) -> bool:
     """Whether the answer opens by saying how many of what was asked are as asked, a yes for
     them: "All of them are on the sidewalk.", "Each of the three is waiting at the curb.",
     "Only one of them is; the other is black.", "All but one; ...", "All except one, which
-    is red.", and "Everywhere, even on the parked cars." to "Is there snow?". "None of them"
-    is no yes. `all_toks` are with breaks."""
+    is red.", "Half of it, the rest is behind a tree.", and "Everywhere, even on the parked
+    cars." to "Is there snow?". "None of them" is no yes. `all_toks` are with breaks."""
     toks = all_toks[1:] if all_toks[:1] in (["only"], ["just"]) else all_toks
     if toks[:2] in (["all", "but"], ["all", "except"]) or (toks[:1] == ["everywhere"] and (
             len(toks) == 1 or toks[1] in BREAKS)):
         return True
     return bool(toks[:1]) and (toks[0] in PARTITIVE_QUANTIFIERS or (
         is_count(toks[0]) and toks[0] not in ("0", "zero"))) and toks[1:2] == ["of"] and \
-        toks[2:3] in (["them"], ["those"], ["these"], ["the"])
+        toks[2:3] in (["them"], ["those"], ["these"], ["the"], ["it"])
 
 
 def verdict_said(all_toks: list[str]) -> Polarity | None:

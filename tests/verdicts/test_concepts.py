@@ -1140,6 +1140,13 @@ READINGS = [
     ("Describe the scene.", "A black car, sorry, dark blue.", ("blue car",), ()),
     # "only" a thing not asked about says none of what was asked is there
     ("Is anyone on the crosswalk?", "Only a dog.", ("dog",), ("pedestrian",)),
+    # a part of the thing asked about after "only", or "half of it", is some of it; "its"
+    # first is the thing asked about
+    ("Is there a dog?", "Only a tail, wagging behind the hedge.", ("bush", "dog"), ()),
+    ("Is the stop sign visible?", "Half of it, the rest is behind a tree.",
+     ("tree", "stop sign"), ()),
+    ("Is there a car ahead?", "Its tail lights are all I can make out.", ("tail lights", "car"),
+     ()),
     ("Is there a car?", "Only a red one.", ("red car",), ()),
     ("Are there trucks or buses?", "Only trucks.", ("truck",), ("bus",)),  # not the other
     ("Is anyone crossing?", "Just a cyclist.", ("cyclist",), ()),  # a cyclist is someone
