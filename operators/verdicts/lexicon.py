@@ -87,6 +87,12 @@ SYNONYMS: dict[str, str] = {
     "18 wheeler": "truck",
     "tractor trailer": "truck",
     "big rig": "truck",
+    "rig": "truck",
+    "snow plough": "truck",
+    "snowplough": "truck",
+    "snow plow": "truck",
+    "snowplow": "truck",
+    "gritter": "truck",
     "artic": "truck",  # an articulated lorry
     "coach": "bus",
     "minibus": "bus",
@@ -367,6 +373,14 @@ NOUN_ONLY_PHRASES = frozenset({("pedestrian", "crossing"), ("crossing",), ("mark
 # is no bus, a bus lane no bus.
 NON_CONCEPT_COMPOUNDS = frozenset({("bus", "stop"), ("bus", "shelter"), ("bus", "lane"),
                                    ("bicycle", "rack"), ("bike", "rack"),
+                                   # places named for what they serve: "a car wash", "the
+                                   # taxi rank", "a dog park"
+                                   ("car", "wash"), ("car", "dealership"), ("car", "showroom"),
+                                   ("taxi", "rank"), ("taxi", "stand"), ("cab", "rank"),
+                                   ("train", "station"), ("railway", "station"),
+                                   ("tram", "stop"), ("bus", "station"), ("bus", "depot"),
+                                   ("police", "station"), ("fire", "station"),
+                                   ("fire", "hall"), ("dog", "park"),
                                    # a line's tracks, no vehicle on them: "a tram line"
                                    ("tram", "line"), ("tram", "track"), ("train", "track"),
                                    # colours: "a sky blue car", "Snow white."
@@ -396,6 +410,9 @@ NON_CONCEPT_COMPOUNDS = frozenset({("bus", "stop"), ("bus", "shelter"), ("bus", 
                                    ("post", "office"),
                                    ("light", "sprinkle", "of"),  # "of snow": no rain
                                    ("uber", "eat")})  # "Uber Eats": a courier, no car
+# Nouns whose modifier names what is sold, mended or hired there, not a thing in the frame: a
+# bike shop is a shop and no bicycle.
+TRADE_HEADS = frozenset({"shop", "store", "dealer", "repair", "rental", "hire"})
 # Concepts that are people: "Is anyone crossing?" "Just a cyclist." says someone is.
 PERSONS = frozenset({"pedestrian", "cyclist", "child", "person with an umbrella"})
 # What doubts that a thing named is of the kind asked: "a scooter, if that counts".

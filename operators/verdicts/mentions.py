@@ -197,6 +197,7 @@ from drivexplain.operators.verdicts.lexicon import (
     STATE_FILLER,
     STATES,
     SYNONYMS,
+    TRADE_HEADS,
     lemma,
     tokens,
 )
@@ -803,7 +804,10 @@ _VEHICLE_HEADS = frozenset(v.rsplit(" ", 1)[-1] for v in VEHICLES)
 
 def _compound_at(lemmas: list[str], i: int) -> int:
     """The length of the compound that names no concept starting at `i` ("bus stop", "turn
-    signal"; `NON_CONCEPT_COMPOUNDS`), the longer one first; 0 for none."""
+    signal"; `NON_CONCEPT_COMPOUNDS`), the longer one first; 0 for none. A word before a trade's
+    noun is a compound of its own ("bike" in "a bike shop"), so the shop is still read."""
+    if i + 1 < len(lemmas) and lemmas[i + 1] in TRADE_HEADS:
+        return 1
     return next((n for n in (3, 2) if tuple(lemmas[i : i + n]) in NON_CONCEPT_COMPOUNDS), 0)
 
 

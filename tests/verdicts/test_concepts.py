@@ -269,6 +269,17 @@ def test_post_nominal_colour_needs_the_coloured_concept_in_the_vocabulary() -> N
          (), "affirm"),
         ("Is there a bicycle?", "There is a bicycle rack, but no bicycles.", (), ("bicycle",),
          "deny"),
+        # a place named for what it serves is none of it; a trade's shop is a shop; a snow
+        # plough is a truck
+        ("Is there a car?", "No, only a car wash on the corner.", (), ("car",), "deny"),
+        ("Is there a dog?", "There's a dog park on the right, but no dogs in it.", (),
+         ("dog",), "deny"),
+        ("Is there a fire truck?", "No, though there is a fire station on the left.", (),
+         ("fire truck",), "deny"),
+        ("Are there any bicycles?", "Just a bike shop on the corner.", ("shop",), ("bicycle",),
+         "deny"),
+        ("Is it snowing?", "No, but there's a snow plough clearing the shoulder.", ("truck",),
+         ("snow",), "deny"),
         ("Is there a stop sign?", "I'm not sure there is one.", (), (), None),
         ("Is there a stop sign?", "I can't tell whether there is a stop sign.", (), (), None),
         ("Is there a bus?", "It is unclear if a bus is there, but a truck is.", ("truck",), (),
