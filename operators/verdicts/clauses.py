@@ -330,6 +330,8 @@ def colour_negated(toks: list[str], i: int) -> bool:
         j -= 1
     if j >= 0 and (toks[j] in ("not", "never") or toks[j].endswith("n't")):
         return True
+    if j >= 1 and toks[j] in COPULAS and none_said_of(toks, j):
+        return True
     after = toks[i + 1 : i + 4]
     if not (i == 0 or toks[i - 1] in BREAKS) or after[:1] not in (["it"], ["they"]):
         return False
@@ -338,6 +340,23 @@ def colour_negated(toks: list[str], i: int) -> bool:
     # the clause ends there: "Black, it is not a taxi." says what is not a taxi
     return end is not None and (end >= len(toks) or toks[end] in BREAKS
                                 or toks[end] in ("it", "they", "but", "just", "only"))
+
+
+# Subjects that deny what their clause says of them: "None of them is red.", "Neither is."
+_NONE_SUBJECTS = frozenset({"none", "neither", "nobody", "nothing"})
+
+
+def none_said_of(toks: list[str], copula: int) -> bool:
+    """Whether the copula at `copula` has a subject that says its clause holds of none ("None
+    of them is red.", "No, none is red.", "Neither of the cars is."): what follows the copula
+    is denied, not said. The subject is the word right before the copula, or a partitive of
+    it ("none of the three cars"), so "None, the car is red." says red."""
+    for k in range(copula - 1, max(-1, copula - 6), -1):
+        if toks[k] in _NONE_SUBJECTS:
+            return k == copula - 1 or toks[k + 1] == "of"
+        if toks[k] in BREAKS:
+            return False
+    return False
 
 
 def predicate_colour(toks: list[str], copula: int) -> int | None:
@@ -1254,7 +1273,13 @@ def supposed_scopes(toks: list[str]) -> list[bool]:
 
 def partitive_before(toks: list[str], start: int) -> bool:
     """Whether a partitive negation stands right before `start` ("none of the", "neither of
-    these", "not one of the", "none of its"): it takes the things it picks from as there."""
+    these", "not one of the", "none of its", "none of the three", or "neither" on its own
+    before one noun, as in "Neither car is red."): it takes the things it picks from as there.
+    "Neither bus nor truck" is no partitive: it denies both."""
+    if start >= 1 and toks[start - 1] == "neither" and "nor" not in toks[start:]:
+        return True
+    if start >= 1 and is_count(toks[start - 1]) and toks[start - 1] != "one":
+        start -= 1  # "None of the three cars is red."
     head = toks[max(0, start - 4) : start]
     if len(head) < 3 or (head[-1] not in DEFINITES and head[-1] not in ("its", "their")) or \
             head[-2] != "of":

@@ -137,6 +137,7 @@ def yes_or_no(toks: list[str], all_toks: list[str], mentioned: bool, named: bool
     counted = is_count(number) and not list_marker(all_toks) and not negated and \
         not cannot_tell_at(toks, 0)  # "50/50." is no count
     if polarity is None and (counted or count_after_bound(toks) or there_is_one(all_toks)
+                             or count_after_comparison(all_toks)
                              or seen_first(all_toks) or group_of_them(all_toks[a:])
                              or (says_so(toks) and not negated)):
         polarity = "affirm"
@@ -145,6 +146,25 @@ def yes_or_no(toks: list[str], all_toks: list[str], mentioned: bool, named: bool
     if polarity is None and says_empty(all_toks):
         polarity = "deny"
     return polarity
+
+
+# Openers that compare the count with another before giving it: "Fewer than on the sidewalk:
+# two."
+_COMPARED_COUNTS = (("fewer", "than"), ("more", "than"), ("less", "than"), ("as", "many", "as"),
+                    ("same", "as"), ("the", "same", "as"))
+
+
+def count_after_comparison(all_toks: list[str]) -> bool:
+    """Whether an answer opens by comparing the count with another ("Fewer than on the
+    sidewalk: two.", "As many as yesterday - three.") and ends with the count itself after a
+    break: the count says some are there. `all_toks` are with breaks."""
+    if not any(tuple(all_toks[: len(c)]) == c for c in _COMPARED_COUNTS):
+        return False
+    toks = all_toks[:-1] if all_toks[-1:] and all_toks[-1] in BREAKS else all_toks
+    k = len(toks) - 1
+    while k > 0 and toks[k - 1] in APPROXIMATORS:
+        k -= 1
+    return k > 1 and is_count(toks[-1]) and toks[k - 1] in BREAKS | {"-"}
 
 
 def idiom_said(all_toks: list[str]) -> Polarity | None:

@@ -1846,8 +1846,9 @@ PART_READINGS = [
      set()),
     ("Is there a truck?", "I can see part of a truck's trailer.", {"truck"}, set()),
 ]
-# counts with a lower bound count; "fewer than" bounds from above, unless a count follows; "none
-# of them" keeps the set a colour was asked of
+# counts with a lower bound count; "fewer than" bounds from above, unless a count follows, and
+# a count after a comparison with elsewhere counts; "none of them", "none of the three cars"
+# and "neither car" keep the set a colour was asked of, and a colour said of "none" is denied
 COUNT_BOUND_READINGS = [
     ("How many pedestrians?", "Fewer than five.", set(), set()),
     ("How many cars are there?", "Fewer than five, maybe three.", {"car"}, set()),
@@ -1855,6 +1856,16 @@ COUNT_BOUND_READINGS = [
      {"vehicle", "car", "van"}, set()),
     ("How many cars are red?", "None of them.", {"car"}, {"red car"}),
     ("Are there any buses?", "None of them.", set(), {"bus"}),
+    ("How many pedestrians are on the crosswalk?", "Fewer than on the sidewalk: two.",
+     {"pedestrian", "crosswalk", "sidewalk"}, set()),
+    ("How many pedestrians are on the crosswalk?", "Fewer than on the sidewalk.",
+     {"sidewalk"}, set()),
+    ("Is any car red?", "None of the three cars is red.", {"car"}, {"red car"}),
+    ("Are the cars red?", "Neither car is red.", {"car"}, {"red car"}),
+    ("Is there a bus or a truck?", "Neither bus nor truck.", set(), {"bus", "truck"}),
+    ("Is any car red?", "No, none is red.", set(), {"red car"}),
+    ("Is the car red?", "None of them is red.", {"car"}, {"red car"}),
+    ("Is the car red?", "None, the car is red.", {"red car"}, set()),
 ]
 # "with" and a count and a colour is more of what was asked, not a part of it; a condition that
 # is the circumstance of a doubt is there
