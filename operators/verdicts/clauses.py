@@ -192,13 +192,24 @@ def so_said_first(toks: list[str]) -> bool:
     return False
 
 
+# Modals that grant a view to the listener before taking it back: "You'd think so, but ..."
+_CONCEDING_MODALS = frozenset({"might", "may", "would", "'d", "could"})
+
+
 def says_not_so(toks: list[str]) -> bool:
     """Whether the answer opens with a hedged no, as a clause of its own: "I don't think so.",
     "I do not believe so, the car is a taxi.", "It doesn't seem so", "I doubt it." It is the
     answer's no even where a later sentence names something ("I don't think so. The car
     beside us is a taxi."); "I don't think so many cars ..." is no such clause; "I believe
-    not, only cars." and "It seems not." are one too. `toks` are without breaks."""
+    not, only cars." and "It seems not." are one too, as is a yes conceded to another and
+    taken back ("You'd think so, but it's a mannequin.", "I thought so at first, but no").
+    `toks` are without breaks."""
     head = toks[:5]
+    conceded = 4 if head[:1] == ["you"] and head[1:2] and head[1] in _CONCEDING_MODALS and \
+        head[2:4] in (["think", "so"], ["say", "so"]) else 3 if head[:3] == ["i", "thought", "so"] \
+        else 0
+    if conceded and "but" in toks[conceded : conceded + 4]:
+        return True
     if head[:1] in (["i"], ["it"]) and head[1:2] and head[1] in NEGATED_SO_VERBS and \
             head[2:3] == ["not"]:
         return toks[3:4] not in (["many"], ["much"], ["all"], ["every"])
@@ -1244,9 +1255,17 @@ def cannot_tell_scopes(toks: list[str]) -> list[bool]:
     return inside
 
 
+# What a viewer does to see: "If you look right, you'll see it." conditions only the looking.
+_VIEWER_ACTIONS = frozenset({"look", "glance", "check", "zoom", "peer", "squint", "focus"})
+
+
 def opens_condition(toks: list[str], i: int) -> bool:
     """Whether toks[i] opens a condition: "if", "unless" (`CONDITION_WORDS`), or the "case" of
-    "in case" ("slow down in case someone steps out")."""
+    "in case" ("slow down in case someone steps out"). A condition on the viewer's looking
+    ("If you look right, you'll see it.", "if you zoom in") supposes nothing of the frame."""
+    if toks[i] == "if" and toks[i + 1 : i + 2] == ["you"] and toks[i + 2 : i + 3] and \
+            toks[i + 2] in _VIEWER_ACTIONS:
+        return False
     return toks[i] in CONDITION_WORDS or (toks[i] == "case" and i > 0 and toks[i - 1] == "in")
 
 

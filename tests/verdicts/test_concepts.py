@@ -298,6 +298,14 @@ def test_post_nominal_colour_needs_the_coloured_concept_in_the_vocabulary() -> N
         # doubt denies
         ("Is there a bus?", "Unlikely.", (), ("bus",), "deny"),
         ("Is there a bus?", "I doubt it.", (), ("bus",), "deny"),
+        # a yes granted to the listener and taken back is a no; a condition on the viewer's
+        # looking supposes nothing of the frame
+        ("Is there a pedestrian?", "You might think so, but it's a mannequin in a shop window.",
+         ("shop",), ("pedestrian",), "deny"),
+        ("Is the bus moving?", "You'd think so, but it's parked.", ("bus",), (), "deny"),
+        ("Is there a stop sign?", "If you look right, you'll see it.", ("stop sign",), (), None),
+        ("Is there a cyclist?", "If you zoom in, there's a cyclist by the tree.",
+         ("cyclist", "tree"), (), None),
         ("Is there a bus?", "I doubt there is a bus here.", (), ("bus",), "deny"),
     ],
 )
