@@ -141,6 +141,7 @@ from drivexplain.operators.verdicts.lexicon import (
     UNSURE_WORDS,
     UNTIL_WORDS,
     UPPER_BOUNDS,
+    WEATHER_ENDINGS,
     WHEN_WORDS,
     YES_WORDS,
     lemma,
@@ -224,7 +225,8 @@ def hedged_no_end(all_toks: list[str]) -> int:
     """Where a hedged no that opens the answer as a clause of its own ends ("I don't think
     so,", "Probably not -", "Not really.", "I doubt it,"): the index of the break after it,
     else 0. Its negation is the answer's no; what follows it is read on its own ("I don't
-    think so, it's stopped." says what the bus is doing, as "No, it's stopped." does).
+    think so, it's stopped." says what the bus is doing, as "No, it's stopped." does). A yes
+    in the past that goes on to what is so now is one too ("They were, but they've stopped.").
     `all_toks` keep the breaks."""
     end = next((i for i, t in enumerate(all_toks) if t in BREAKS), 0)
     head = all_toks[:end]
@@ -233,7 +235,9 @@ def hedged_no_end(all_toks: list[str]) -> int:
     hedged = (len(head) <= 5 and says_not_so(head)) or (head[1:] == ["not"] and (
         head[0] in HEDGED_OPENERS or head[0] in EMPHATICS)) or (
         head[0] == "not" and len(head) == 2 and head[1] in NOT_ANSWERS) or (
-        head[0] in DOUBTFUL_OPENERS and len(head) == 1)
+        head[0] in DOUBTFUL_OPENERS and len(head) == 1) or (
+        head in (["it", "was"], ["they", "were"]) and all_toks[end + 1 : end + 2] in (
+            ["now"], ["but"]))  # "It was; now it's pulling out."
     return end if hedged else 0
 
 
@@ -526,6 +530,8 @@ def goes_on_about_it(toks: list[str], negated: bool, hedged: int = 0) -> bool:
     does a hedged no `hedged` words long (`hedged_no_end`: "I don't think so, on the
     road.")."""
     n = pronoun_no(toks) or hedged
+    if hedged and toks[hedged : hedged + 1] in (["now"], ["but"]):
+        n += 1  # "They were, but they've stopped at the curb."
     if (toks[:1] == ["not"] and toks[1:2] in (["yet"], ["now"])) or n:
         toks = ["no", *toks[n or 2 :]]  # "They aren't - they're all stopped." as "No, ..."
         negated = any(t in NEGATORS or t.endswith("n't") for t in toks[1:])
@@ -791,18 +797,21 @@ def ego_owned(toks: list[str], start: int) -> bool:
 def departed_at(toks: list[str], k: int) -> bool:
     """Whether the verb at `k`, or the one after the auxiliary at `k` and its adverbs, says its
     subject has left the frame: "left the frame", "has just left.", "have all driven off",
-    "has disappeared", "rode out of frame" (`DEPARTURES`)."""
+    "has disappeared", "They've gone.", "rode out of frame", or in the passive, "have been
+    removed", "has been towed away" (`DEPARTURES`)."""
     j = k
     if toks[k] == "'s" and _possessor_placed(toks, k):
         return False  # "on the bus's left": a side of the bus, not "the bus has left"
     if toks[k] in DEPARTURE_AUXILIARIES:
         j = k + 1
-        while j < len(toks) and toks[j] in PREDICATE_FILLER:
+        while j < len(toks) and (toks[j] in PREDICATE_FILLER or toks[j] == "been"):
             j += 1
     if j >= len(toks):
         return False
     after = [t for t in toks[j + 1 : j + 3] if t not in DEFINITES and t != "our"]
-    if toks[j] == "left":
+    if toks[j] in ("left", "gone"):  # "has gone through the light" is there
+        if after[:1] == ["from"]:
+            after = after[1:]  # "has gone from view"
         return (bool(after) and after[0] in FRAME_WORDS) or (
             j > k and (j + 1 == len(toks) or toks[j + 1] in BREAKS))
     needed = DEPARTURES.get(toks[j])
@@ -1128,6 +1137,18 @@ def there_is_one(toks: list[str]) -> bool:
                 or past_participle(toks[k])):  # "one locked to a rail"
             return True
     return False
+
+
+def weather_over(toks: list[str]) -> bool:
+    """Whether the answer opens by saying "it" has ended ("It stopped a minute ago.", "It's
+    just let up.", "It has cleared."; `WEATHER_ENDINGS`): to a question about the weather, a
+    no. `toks` are without breaks."""
+    if toks[:1] != ["it"]:
+        return False
+    j = 1
+    while j < len(toks) and toks[j] in ("'s", "has", "had", "just", "already", "now", "finally"):
+        j += 1
+    return j < len(toks) and toks[j] in WEATHER_ENDINGS
 
 
 def is_count(token: str) -> bool:

@@ -506,7 +506,11 @@ SHORT_YES_CLAUSES = frozenset({
     ("looks", "like", "it"), ("seems", "like", "it"), ("it", "looks", "like", "it"),
     ("some",), ("a", "little"), ("a", "bit"), ("a", "lot")}) | frozenset(
     (*subject, modal, *degree, "be") for subject in ((), ("it",))
-    for modal in ("could", "might", "may") for degree in ((), ("well",), ("very", "well")))
+    for modal in ("could", "might", "may") for degree in ((), ("well",), ("very", "well"))) | \
+    frozenset(  # "It's still there, parked behind the van."
+        (*subject, *still, "there") for subject in (
+            ("it", "is"), ("it", "'s"), ("they", "are"), ("they", "'re"), ())
+        for still in ((), ("still",)) if subject or still)
 # Words that open an answer and take the polarity of what follows them: "Absolutely.",
 # "Definitely not."
 EMPHATICS = frozenset({"absolutely", "certainly", "definitely", "indeed", "sure", "surely",
@@ -709,6 +713,11 @@ COVER_FILLER = frozenset({"a", "an", "some", "thin", "thick", "light", "heavy", 
 # Concepts that are the whole frame's condition: "at night" and "in the rain" name them, not a
 # place where something is asked about.
 FRAME_CONDITIONS = frozenset({"night", "rain", "snow", "fog"})
+# Weather that can end, and the verbs that say it has: "Is it raining?" "It stopped a minute
+# ago.", "Is it foggy?" "It's lifted."
+PASSING_WEATHER = frozenset({"rain", "snow", "fog"})
+WEATHER_ENDINGS = frozenset({"stopped", "cleared", "lifted", "ended", "eased", "passed",
+                             "finished", "let"})  # "It's let up."
 # What makes a thing hard to see, named as the circumstance of a doubt ("can't tell in this
 # glare"): it is there.
 SEEING_CONDITIONS = FRAME_CONDITIONS | frozenset({"glare", "shadow"})
@@ -769,9 +778,9 @@ ABSENT_WORDS = frozenset({"absent", "missing", "invisible", "gone", "nowhere"})
 # follow it (an empty set: none); "left" needs the frame or the clause's end after it, as "on
 # the left" and "left of the car" are places.
 DEPARTURES: dict[str, frozenset[str]] = {
-    **dict.fromkeys(("disappeared", "vanished", "departed", "exited"), frozenset()),
-    **dict.fromkeys(("driven", "drove", "walked", "ridden", "rode", "pulled", "moved"),
-                    frozenset({"off", "away"})),
+    **dict.fromkeys(("disappeared", "vanished", "departed", "exited", "removed"), frozenset()),
+    **dict.fromkeys(("driven", "drove", "walked", "ridden", "rode", "pulled", "moved", "taken",
+                     "towed"), frozenset({"off", "away"})),
 }
 DEPARTURE_AUXILIARIES = frozenset({"has", "have", "had", "'s", "'ve"})
 FRAME_WORDS = frozenset({"frame", "view", "scene", "image", "picture", "shot"})

@@ -90,7 +90,7 @@ def yes_or_no(toks: list[str], all_toks: list[str], mentioned: bool, named: bool
             about_to(all_toks) or \
             (first == "not" and second == "a" and toks[2:3] and toks[2] in NOT_A_ANSWERS) or \
             (first == "not" and toks[1:3] in (["that", "i"], ["as", "far"], ["from", "what"])) or \
-            says_not_so(toks):
+            says_not_so(toks) or no_longer_so(all_toks):
         polarity = "deny"
     opening = 1 if toks[:1] in (["you"], ["i"], ["we"]) else 0
     if affirming_negation_at(toks, opening) or agreed(toks) or most_are(all_toks) or \
@@ -165,6 +165,14 @@ def count_after_comparison(all_toks: list[str]) -> bool:
     while k > 0 and toks[k - 1] in APPROXIMATORS:
         k -= 1
     return k > 1 and is_count(toks[-1]) and toks[k - 1] in BREAKS | {"-"}
+
+
+def no_longer_so(all_toks: list[str]) -> bool:
+    """Whether the answer opens with a yes in the past as a clause of its own and goes on to
+    what is so now ("It was; now it's pulling out.", "They were, but they've moved on."): a no.
+    `all_toks` are with breaks."""
+    return all_toks[:2] in (["it", "was"], ["they", "were"]) and all_toks[2:3] != [] and \
+        all_toks[2] in BREAKS and all_toks[3:4] in (["now"], ["but"])
 
 
 def idiom_said(all_toks: list[str]) -> Polarity | None:

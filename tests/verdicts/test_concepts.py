@@ -1817,6 +1817,21 @@ OUT_OF_FRAME_READINGS = [
     ("Describe the scene.", "A truck drove out of the frame; a bus remains.", {"bus"},
      {"truck"}),
     ("Describe the scene.", "A car drove out of the garage.", {"car"}, set()),
+    # gone, removed or towed away is out of the frame; gone through a light is not; weather
+    # that has ended is a no; a yes in the past before what is so now is a no; "still there"
+    # is a yes
+    ("Are there cones?", "They've been removed since the last frame.", set(),
+     {"traffic cone"}),
+    ("Is there a truck?", "It has gone from view.", set(), {"truck"}),
+    ("Describe the scene.", "A car has gone through the light.", {"car"}, set()),
+    ("Is it raining?", "It stopped a minute ago.", set(), {"rain"}),
+    ("Is it snowing?", "It's just let up.", set(), {"snow"}),
+    ("Is there a bus?", "It stopped a minute ago.", {"bus"}, set()),
+    ("Is the car parked?", "It was; now it's pulling out.", {"car"}, {"parked car"}),
+    ("Are the pedestrians crossing?", "They were, but they've stopped at the curb.",
+     {"pedestrian", "curb"}, set()),
+    ("Is there a police car?", "It's still there, parked behind the van.",
+     {"police car", "van"}, set()),
 ]
 # A state's opposite: asked about ("Is the road dry?"), its yes denies the state and its no
 # says it; said not to be so ("Not dry at all."), it says the state; before the road ("a dry
