@@ -363,12 +363,12 @@ _NONE_SUBJECTS = frozenset({"none", "neither", "nobody", "nothing"})
 
 def none_said_of(toks: list[str], copula: int) -> bool:
     """Whether the copula at `copula` has a subject that says its clause holds of none ("None
-    of them is red.", "No, none is red.", "Neither of the cars is."): what follows the copula
+    of them is red.", "No, none is red.", "Not one is red."): what follows the copula
     is denied, not said. The subject is the word right before the copula, or a partitive of
     it ("none of the three cars"), so "None, the car is red." says red."""
     for k in range(copula - 1, max(-1, copula - 6), -1):
-        if toks[k] in _NONE_SUBJECTS:
-            return k == copula - 1 or toks[k + 1] == "of"
+        if toks[k] in _NONE_SUBJECTS or (toks[k] == "one" and k and toks[k - 1] == "not"):
+            return k == copula - 1 or toks[k + 1] == "of"  # "Not one of them is red."
         if toks[k] in BREAKS:
             return False
     return False
@@ -1117,6 +1117,24 @@ def denies_one(toks: list[str]) -> bool:
     return False
 
 
+def one_out_of_view(toks: list[str]) -> bool:
+    """Whether "there ... one" is placed just out of the frame ("There's one just out of
+    frame.", "there is one out of view"): what was asked is not in it."""
+    for i, tok in enumerate(toks):
+        if tok != "there":
+            continue
+        j = i + 1
+        while j < len(toks) and toks[j] in THERE_ONE_FILLER:
+            j += 1
+        k = j + 1
+        while k < len(toks) and toks[k] in ELSEWHERE_FILLER:
+            k += 1
+        if j > i + 1 and toks[j : j + 1] == ["one"] and toks[k : k + 2] == ["out", "of"] and \
+                toks[k + 2 : k + 3] and toks[k + 2] in OUT_OF_VIEW[("out", "of")]:
+            return True
+    return False
+
+
 def there_is_one(toks: list[str]) -> bool:
     """Whether "there ... one" says what was asked is there: "There could be one behind the
     bus." (a "one" under a negator is `denies_one`'s; one after "not sure" says nothing)."""
@@ -1149,6 +1167,15 @@ def weather_over(toks: list[str]) -> bool:
     while j < len(toks) and toks[j] in ("'s", "has", "had", "just", "already", "now", "finally"):
         j += 1
     return j < len(toks) and toks[j] in WEATHER_ENDINGS
+
+
+def weather_as_it(toks: list[str]) -> bool:
+    """Whether the answer speaks of "it" as what covers or surrounds the things it names ("The
+    trees are white with it.", "The hills are lost in it.", "a cyclist riding in it"): to a
+    question about rain, snow or fog, "it" is the weather, which is there. `toks` are without
+    breaks."""
+    return any(t == "it" and toks[k - 1] in ("with", "in", "under", "by")
+               for k, t in enumerate(toks) if k)
 
 
 def is_count(token: str) -> bool:

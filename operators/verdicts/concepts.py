@@ -158,6 +158,7 @@ from drivexplain.operators.verdicts.clauses import (
     supposed_scopes,
     unlabelled,
     unsupposed,
+    weather_as_it,
     weather_over,
 )
 from drivexplain.operators.verdicts.formats import (
@@ -401,9 +402,11 @@ class ConceptExtractor(MentionFinder):
             polarity = "affirm"  # "Not dry at all." to "Is the road wet?"
         elif polarity is None and self._says_opposite_state(toks, prompt):
             polarity = "deny"
-        if polarity is None and not mentions and prompt.concepts and \
-                set(prompt.concepts) <= PASSING_WEATHER and weather_over(toks):
-            polarity = "deny"  # "Is it raining?" "It stopped a minute ago."
+        if polarity is None and prompt.concepts and set(prompt.concepts) <= PASSING_WEATHER:
+            if not mentions and weather_over(toks):
+                polarity = "deny"  # "Is it raining?" "It stopped a minute ago."
+            elif mentions and not negated and weather_as_it(toks):
+                polarity = "affirm"  # "Is there snow?" "The trees are white with it."
         only = only_opening(toks)
         if polarity is None and only is not None and named:
             if one_of_those_asked(all_toks) or toks[only + 1 : only + 2] in (

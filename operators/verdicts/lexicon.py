@@ -394,6 +394,8 @@ NON_CONCEPT_COMPOUNDS = frozenset({("bus", "stop"), ("bus", "shelter"), ("bus", 
                                    # where a road crosses a railway, no crosswalk
                                    ("railway", "crossing"), ("railroad", "crossing"),
                                    ("level", "crossing"), ("rail", "crossing"),
+                                   ("crossing", "light"), ("crossing", "gate"),
+                                   ("crossing", "arm"),
                                    ("pedestrian", "island"), ("pedestrian", "refuge"),
                                    ("pedestrian", "crossing", "signal"),
                                    ("pedestrian", "crossing", "light"),

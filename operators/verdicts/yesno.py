@@ -19,6 +19,7 @@ from drivexplain.operators.verdicts.clauses import (
     hedged_no_end,
     is_count,
     list_marker,
+    one_out_of_view,
     pronoun_no,
     says_empty,
     says_not_so,
@@ -33,6 +34,7 @@ from drivexplain.operators.verdicts.lexicon import (
     APPROXIMATORS,
     BARE_NO_WORDS,
     BREAKS,
+    COLOURS,
     DOUBTFUL_OPENERS,
     EGO_MODALS,
     EMPHATICS,
@@ -90,7 +92,7 @@ def yes_or_no(toks: list[str], all_toks: list[str], mentioned: bool, named: bool
             about_to(all_toks) or \
             (first == "not" and second == "a" and toks[2:3] and toks[2] in NOT_A_ANSWERS) or \
             (first == "not" and toks[1:3] in (["that", "i"], ["as", "far"], ["from", "what"])) or \
-            says_not_so(toks) or no_longer_so(all_toks):
+            says_not_so(toks) or no_longer_so(all_toks) or one_out_of_view(toks):
         polarity = "deny"
     opening = 1 if toks[:1] in (["you"], ["i"], ["we"]) else 0
     if affirming_negation_at(toks, opening) or agreed(toks) or most_are(all_toks) or \
@@ -285,6 +287,23 @@ def verdict_said(all_toks: list[str]) -> Polarity | None:
     return None
 
 
+def _concluded(clause: list[str]) -> Polarity | None:
+    """The yes or no of a hedged conclusion that ends the answer after "so" ("..., so
+    probably.", "..., so probably not.", "..., so I'd say yes."; a hedge before a colour,
+    "so likely red", is a yes whose colour the reader takes from the answer), else None."""
+    end = next((k for k, t in enumerate(clause) if t in BREAKS), len(clause))
+    if any(t not in (".", "!") for t in clause[end:]):
+        return None  # the conclusion must end the answer
+    head = clause[:end]
+    if head[:1] and head[0] in HEDGED_OPENERS:
+        if head[1:] in ([], ["so"]) or (len(head) == 2 and head[1] in COLOURS):
+            return "affirm"
+        if head[1:] == ["not"]:
+            return "deny"
+        return None
+    return verdict_said(head)
+
+
 def final_answer(all_toks: list[str]) -> Polarity | None:
     """The yes or no after a reasoning chain: "Step 1: ... Final answer: No.", "..., so the answer
     is yes.", or a bare yes or no that ends it as a sentence of its own ("It is a
@@ -307,6 +326,10 @@ def final_answer(all_toks: list[str]) -> Polarity | None:
                 all_toks[i + 1] in YES_WORDS or all_toks[i + 1] in BARE_NO_WORDS) and (
                 i + 2 == len(all_toks) or all_toks[i + 2] in BREAKS):
             return "affirm" if all_toks[i + 1] in YES_WORDS else "deny"
+        if all_toks[i] == "so" and all_toks[i - 1] in BREAKS:
+            concluded = _concluded(all_toks[i + 1 :])
+            if concluded is not None:
+                return concluded
     last = sentences[-1] if sentences else []
     if len(last) >= 2 and last[-2] == "but" and (last[-1] in YES_WORDS
                                                 or last[-1] in BARE_NO_WORDS):

@@ -1832,6 +1832,18 @@ OUT_OF_FRAME_READINGS = [
      {"pedestrian", "curb"}, set()),
     ("Is there a police car?", "It's still there, parked behind the van.",
      {"police car", "van"}, set()),
+    # one "just out of frame" is not in it; a hedged conclusion after "so" is the answer;
+    # "it" covering what is named is the weather asked about; crossing lights are a railway's
+    ("Is there a bus?", "There's one just out of frame.", set(), {"bus"}),
+    ("Is there a bus?", "There's one just behind the truck.", {"bus", "truck"}, set()),
+    ("Is it raining?", "The wipers are on, so probably.", {"windshield wiper", "rain"}, set()),
+    ("Is it raining?", "The wipers are off, so probably not.", {"windshield wiper"}, {"rain"}),
+    ("Is it foggy?", "Visibility is poor, so I'd say yes.", {"fog"}, set()),
+    ("Is the light red?", "Cars are stopped at it, so likely red.",
+     {"car", "red traffic light"}, set()),
+    ("Is there snow?", "The trees are white with it.", {"tree", "snow"}, set()),
+    ("Is there a train?", "The crossing lights are flashing, but no train yet.", set(),
+     {"train"}),
 ]
 # A state's opposite: asked about ("Is the road dry?"), its yes denies the state and its no
 # says it; said not to be so ("Not dry at all."), it says the state; before the road ("a dry
