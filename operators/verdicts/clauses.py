@@ -128,6 +128,7 @@ from drivexplain.operators.verdicts.lexicon import (
     SHAPE_WORDS,
     SIGNAGE,
     SIZE_NOUNS,
+    SIZED_SPACES,
     SO_VERBS,
     SPECIFIC_DETERMINERS,
     STATE_FILLER,
@@ -713,9 +714,9 @@ def depicted(toks: list[str], start: int, stop: int) -> bool:
     """Whether a concept at `start`..`stop` is named as a likeness, not a thing in the scene:
     "a poster of a cyclist", "a billboard with a picture of a bus", "a bicycle symbol", "a toy
     truck", "a traffic light's image" (`DEPICTIONS`), "a smudge that looks like a pedestrian"
-    (`LOOKALIKES`), "a pedestrian-shaped shadow" or "something van-sized" (`SHAPE_WORDS`),
-    "a bus painted on a mural" (`PAINTED`). "This is a picture of a road" is the frame and
-    depicts nothing."""
+    (`LOOKALIKES`), "a pedestrian-shaped shadow", "a truck-sized gap" or "something van-sized"
+    (`SHAPE_WORDS`), "a bus painted on a mural" (`PAINTED`). "This is a picture of a road" is
+    the frame and depicts nothing."""
     after = toks[stop : stop + 2]
     if after[:1] and after[0] in DEPICTIONS:  # "a bicycle symbol"
         return True
@@ -723,9 +724,10 @@ def depicted(toks: list[str], start: int, stop: int) -> bool:
             toks[start - 1] in ("something", "anything", "nothing", "someone"):
         return True  # "something van-sized behind the bus" is of a van's size
     onto = [t for t in toks[stop + 2 : stop + 5] if t not in ("a", "an", "the", "its")][:1]
-    if len(after) == 2 and ((after[0] in SHAPE_WORDS and (after[1] in DEPICTIONS or lemma(
-            after[1]) in LOOKALIKES)) or (after[0] in PAINTED and after[1] in ("on", "onto")
-                                          and onto and onto[0] not in ROAD_SURFACES)):
+    shaped = len(after) == 2 and after[0] in SHAPE_WORDS and (
+        after[1] in DEPICTIONS or lemma(after[1]) in LOOKALIKES or lemma(after[1]) in SIZED_SPACES)
+    if shaped or (len(after) == 2 and after[0] in PAINTED and after[1] in ("on", "onto")
+                  and onto and onto[0] not in ROAD_SURFACES):
         # "a pedestrian-shaped shadow", "a bus painted on a mural"; "a crosswalk painted on
         # the road" is a marking there
         return True

@@ -77,6 +77,7 @@ SYNONYMS: dict[str, str] = {
     "cyclist on a bike": "cyclist",
     "bicyclist": "cyclist",
     "bike rider": "cyclist",
+    "dog walker": "pedestrian",
     "motorbike": "motorcycle",
     "motorcyclist": "motorcycle",
     "lorry": "truck",
@@ -823,7 +824,8 @@ LOOKING = frozenset({"looks", "look", "looked", "looking"})
 LOOKALIKES = frozenset({"smudge", "smear", "stain", "speck", "spot", "blob", "blur", "mark",
                         "reflection", "shadow", "sticker", "decal", "poster", "statue",
                         "mannequin", "cutout", "bag", "artifact", "artefact", "raindrop",
-                        "drop", "dirt", "glare", "flare", "bush", "tree", "pole", "post"})
+                        "drop", "dirt", "glare", "flare", "bush", "tree", "pole", "post",
+                        "billboard", "balloon", "sculpture", "cloud", "building"})
 # Verbs that deny the seeing after them: "I fail to see any pedestrian."
 FAILING = frozenset({"fail", "fails", "failed"})
 # Subjects that point back: to the last concept before them, else to the prompt's.
@@ -850,6 +852,9 @@ DEPICTION_MODIFIERS = frozenset({"toy", "cartoon"})
 # Words after a concept that make it the shape of a likeness ("a pedestrian-shaped shadow")
 # or a likeness painted on something ("a bus painted on a mural").
 SHAPE_WORDS = frozenset({"shaped", "like", "sized"})
+# Openings and hollows a kind's size measures: "a truck-sized gap in the traffic" names no truck.
+SIZED_SPACES = frozenset({"gap", "space", "hole", "pothole", "puddle", "opening", "spot",
+                          "dent", "crack"})
 # Nouns of a measure taken by a kind ("about the size of a bus") and the indefinite
 # determiners that make what a size is compared with a kind, not a thing in the frame ("bigger
 # than a car", "longer than any bus"; `clauses.compared_from`).
@@ -1053,6 +1058,11 @@ CHECK_MARKS = {"\u2705": "yes", "\u2714": "yes", "\u2713": "yes", "\u2611": "yes
 _CHECK_MARK = re.compile("|".join(CHECK_MARKS))
 _DASH = re.compile(r"[\u2013\u2014]|(?:^|(?<=\s))-+(?=\s|$)", re.M)
 _HYPHENATED_ISH = re.compile(r"\b([a-z]+)-ish\b")
+# Hyphenated modifiers whose first word names what is not there: "a car-free street", "a
+# bus-only lane", "a bike-friendly street", "a sun-bleached sign". Written as one word they name
+# no concept. ("van-like" hedges a van, and "child-sized" may be a child: `SHAPE_WORDS`.)
+_HYPHENATED_MODIFIER = re.compile(
+    r"\b([a-z]+)-(free|only|friendly|proof|style|bleached)\b")
 _UNAPOSTROPHISED = re.compile(r"\b(" + "|".join(UNAPOSTROPHISED) + r")\b")
 # "its" typed for "it's", where no noun follows it as its possessive: "No, its parked at the
 # curb.", "its in front of the bus", "its blue.", "its daytime." ("its blue light" and "its
@@ -1145,7 +1155,9 @@ def tokens(text: str) -> list[str]:
     when typed "dont" or with a curly apostrophe; "theres", and "its" before no noun, read as
     "there's" and "it's"), a shade is its colour (`SHADES`), a check
     mark or cross a yes or no (`CHECK_MARKS`), a drawn-out yes or no ("Noo.") the word, and a
-    colour labelled "colour:" is said with "is", and a colour or state likened to something
+    colour labelled "colour:" is said with "is", a hyphenated modifier that names no concept
+    ("car-free", "bus-only"; `_HYPHENATED_MODIFIER`) one word, and a colour or state likened
+    to something
     is said without the likeness (`_unlikened`). A reasoning block and code fences are left out
     (`NOT_THE_ANSWER`), and so are an adverb of certainty or time right after a verb
     (`CERTAINTY_ADVERBS`), a time closing a clause (`TIME_TAILS`) and the "right" of "right
@@ -1158,6 +1170,7 @@ def tokens(text: str) -> list[str]:
     if "its" in text:
         text = _ITS_FOR_IT_IS.sub("it's", text)
     text = _HYPHENATED_ISH.sub(r"\1ish", text)  # "blue-ish" is "blueish"
+    text = _HYPHENATED_MODIFIER.sub(r"\1\2", text)  # "car-free" is "carfree"
     toks = [SHADES.get(t, t) for t in TOKEN.findall(_ELONGATED.sub(_shortened, text))]
     for i in range(1, len(toks) - 1):  # "its colour: red" says "its colour is red"
         if toks[i] == ":" and toks[i - 1] in COLOUR_NOUNS and toks[i + 1] in COLOURS:

@@ -1844,6 +1844,18 @@ OUT_OF_FRAME_READINGS = [
     ("Is there snow?", "The trees are white with it.", {"tree", "snow"}, set()),
     ("Is there a train?", "The crossing lights are flashing, but no train yet.", set(),
      {"train"}),
+    # a hyphenated modifier that names what is not there names no concept; a kind's size
+    # measuring a gap, or the shape of a billboard, is no thing of that kind
+    ("Is there a car?", "No, it's a car-free street.", {"road"}, {"car"}),
+    ("Is there a bus?", "There's a bus-only lane, but no bus in it.", set(), {"bus"}),
+    ("Describe the scene.", "A sun-bleached stop sign leans by the road.",
+     {"stop sign", "road"}, set()),
+    ("Is there a van?", "There's a van-like vehicle on the right.", {"van", "vehicle"}, set()),
+    ("Describe the scene.", "A truck-sized gap in the traffic.", set(), set()),
+    ("Describe the scene.", "A bus-shaped billboard towers over the car park.",
+     {"billboard", "parking lot"}, set()),
+    ("Is there a dog?", "There's a dog-walker, but her dog is out of frame.", {"pedestrian"},
+     {"dog"}),
 ]
 # A state's opposite: asked about ("Is the road dry?"), its yes denies the state and its no
 # says it; said not to be so ("Not dry at all."), it says the state; before the road ("a dry
