@@ -148,6 +148,7 @@ from drivexplain.operators.verdicts.clauses import (
     only_opening,
     own_colours,
     partial_amount_after,
+    participle,
     present_elsewhere,
     pronoun_place,
     question_scopes,
@@ -200,6 +201,7 @@ from drivexplain.operators.verdicts.lexicon import (
     STATE_OBJECTS,
     STATES,
     SUBJECT_PRONOUNS,
+    UNSURE_WORDS,
     YES_WORDS,
     tokens,
 )
@@ -357,8 +359,9 @@ class ConceptExtractor(MentionFinder):
                 "the answer says nothing ('Hmm.', 'idk', an empty or failed generation): it "
                 "asserts and denies nothing",))
         while all_toks and (all_toks[0] in NON_ANSWER_WORDS or all_toks[0] in BREAKS) and \
-                idiom_said(all_toks) is None:
-            all_toks = all_toks[1:]  # "Um, no." is read from its "no"; "Uh-huh" is a yes
+                all_toks[0] not in UNSURE_WORDS and idiom_said(all_toks) is None:
+            # "Um, no." is read from its "no"; "Uh-huh" is a yes; "idk, maybe?" cannot tell
+            all_toks = all_toks[1:]
         toks = [t for t in all_toks if t not in BREAKS]
         if toks[:3] in (["it", "'s", "possible"], ["it", "is", "possible"]):
             toks = toks[2:]  # "It's possible; there is a large vehicle" opens as "Possibly"
@@ -524,10 +527,15 @@ class ConceptExtractor(MentionFinder):
     def _person_goes_on(self, all_toks: list[str], prompt: Extraction) -> bool:
         """Whether a clause after the first opens with "they", "he" or "she" for the definite
         thing asked about, which a doubt before it leaves there: "Is the pedestrian looking at
-        us?" "Hard to say - they're facing away." ("it" may be the weather: "Not sure, it's
-        too dark.")."""
+        us?" "Hard to say - they're facing away." "It" may be the weather ("Not sure, it's too
+        dark."), so it is the thing only before what a thing does ("Dunno, it's facing the
+        other way.")."""
+        def doing(i: int) -> bool:  # "it's facing", "it is pointing", not "it's raining"
+            verb = all_toks[i + 2 : i + 3]
+            return all_toks[i + 1 : i + 2] in (["'s"], ["is"]) and verb != [] and \
+                participle(verb[0]) and verb[0] not in _WEATHER_DOING
         return self._question(prompt.text).definite() and any(
-            t in ("they", "he", "she") and all_toks[i - 1] in BREAKS
+            (t in ("they", "he", "she") or (t == "it" and doing(i))) and all_toks[i - 1] in BREAKS
             for i, t in enumerate(all_toks) if i)
 
     def _possessive_first(self, all_toks: list[str]) -> bool:
@@ -1089,6 +1097,10 @@ class ConceptExtractor(MentionFinder):
         if len(said) != 1:
             return concepts
         return tuple(dict.fromkeys(self._with_state(c, next(iter(said))) for c in concepts))
+
+
+# What "it" does when it is the weather or the light: "Not sure, it's raining too hard."
+_WEATHER_DOING = frozenset({"raining", "snowing", "pouring", "drizzling", "getting", "clearing"})
 
 
 # Nouns whose number names one of them, not a count: "Looking at frame 12, nope."

@@ -85,6 +85,9 @@ _ACKNOWLEDGMENT = re.compile(
     r"|(?:very\s+)?(?:high|medium|moderate|low)\s+confidence\s*[.;,:](?:\s*but\b)?"
     r"|(?:in short|in summary|to summari[sz]e|to sum up|overall|simply put|in conclusion"
     r"|to answer your question|in answer to your question)\s*[,:]"
+    # an interjection run into the yes it opens: "Oh yes, right behind the van", "omg yes" ("Oh
+    # no, a pedestrian is crossing!" is dismay, and stays)
+    r"|(?:o+h+|a+h+|omg|wow|gosh|oh my god|oh my gosh)(?=\s+(?:yes|yeah|yep|yup)\b)"
     # a stance or a time said before the answer: "Honestly, no.", "Currently, none."
     r"|(?:honestly|frankly|candidly|truthfully|to be honest|basically|essentially|admittedly"
     r"|actually|to be (?:precise|exact|clear|fair)|clearly|obviously|evidently|to my eyes?"

@@ -77,6 +77,7 @@ SYNONYMS: dict[str, str] = {
     "cyclist on a bike": "cyclist",
     "bicyclist": "cyclist",
     "bike rider": "cyclist",
+    "ppl": "pedestrian",
     "dog walker": "pedestrian",
     "motorbike": "motorcycle",
     "motorcyclist": "motorcycle",
@@ -491,7 +492,8 @@ NEGATORS = frozenset(
      "cannot", "nobody", "doubt", "doubtful", "unlikely", "improbable", "unable", "lacks",
      "lack", "lacking", "absence", "nary"}
 )
-YES_WORDS = frozenset({"yes", "yeah", "yep", "yup", "correct", "true", "affirmative"})
+YES_WORDS = frozenset({"yes", "yeah", "yep", "yup", "correct", "true", "affirmative",
+                       "ya", "yea", "yah", "ye"})  # as texted
 # Verbs after which a question's "if" means "whether": "Could you tell me if there's a bus?"
 ASKING_IF = frozenset({"tell", "know", "check", "see", "wonder", "ask", "say", "confirm",
                        "determine", "verify"})
@@ -577,6 +579,8 @@ PARTIAL_AMOUNT_FILLER = frozenset({"a", "an", "light", "thin", "small", "tiny", 
 # to the question as "Yes, near the crosswalk." does; "Probably not." says no.
 HEDGED_OPENERS = frozenset({"possibly", "possible", "probably", "likely", "maybe", "perhaps",
                             "presumably", "apparently"})
+# The hedges too weak to stand as a yes beside a cannot-tell: "Maybe? Can't really tell."
+WEAK_HEDGES = frozenset({"possibly", "possible", "maybe", "perhaps"})
 # Quantifiers that open an answer with "of them" for what was asked, a yes for some or all of
 # it: "All of them are on the sidewalk.", "Each of the three is waiting."
 PARTITIVE_QUANTIFIERS = frozenset({"all", "each", "most", "both", "many", "some", "several",
@@ -1007,7 +1011,8 @@ CANNOT_TELL = HEDGES - {"possible", "only"}
 # be told ("I can't make out the colour").
 PERCEIVING = frozenset({"make", "see", "tell", "determine", "identify", "discern",
                         "distinguish", "read", "say", "judge"})
-UNSURE_WORDS = frozenset({"unsure", "unclear", "uncertain", "unknown", "depends"})
+UNSURE_WORDS = frozenset({"unsure", "unclear", "uncertain", "unknown", "depends", "idk",
+                          "dunno"})
 # "hard to tell", "difficult to say", "impossible to determine"
 HARD_WORDS = frozenset({"hard", "difficult", "impossible", "tough", "tricky", "unable"})
 # Verbs of needing more before one can tell: "I would need a clearer image to answer."
@@ -1155,7 +1160,8 @@ def tokens(text: str) -> list[str]:
     when typed "dont" or with a curly apostrophe; "theres", and "its" before no noun, read as
     "there's" and "it's"), a shade is its colour (`SHADES`), a check
     mark or cross a yes or no (`CHECK_MARKS`), a drawn-out yes or no ("Noo.") the word, and a
-    colour labelled "colour:" is said with "is", a hyphenated modifier that names no concept
+    colour labelled "colour:" is said with "is", a texted "v" before a state or a colour is
+    "very", a hyphenated modifier that names no concept
     ("car-free", "bus-only"; `_HYPHENATED_MODIFIER`) one word, and a colour or state likened
     to something
     is said without the likeness (`_unlikened`). A reasoning block and code fences are left out
@@ -1175,6 +1181,9 @@ def tokens(text: str) -> list[str]:
     for i in range(1, len(toks) - 1):  # "its colour: red" says "its colour is red"
         if toks[i] == ":" and toks[i - 1] in COLOUR_NOUNS and toks[i + 1] in COLOURS:
             toks[i] = "is"
+    if "v" in toks:  # a texted "v wet" is "very wet"
+        toks = ["very" if t == "v" and toks[i + 1 : i + 2] and (
+            toks[i + 1] in STATES or toks[i + 1] in COLOURS) else t for i, t in enumerate(toks)]
     if "as" in toks:
         toks = _unlikened(toks)
     return _plainly(toks)

@@ -54,6 +54,7 @@ from drivexplain.operators.verdicts.lexicon import (
     SHORT_YES_CLAUSES,
     SUBJECT_PRONOUNS,
     UNSURE_WORDS,
+    WEAK_HEDGES,
     YES_WORDS,
 )
 
@@ -101,6 +102,10 @@ def yes_or_no(toks: list[str], all_toks: list[str], mentioned: bool, named: bool
         polarity = "affirm"
     if polarity == "deny" and cannot_tell_at(toks, 0):  # "No idea."
         polarity = None
+    if polarity == "affirm" and first in WEAK_HEDGES and all_toks[1:2] != [] and \
+            all_toks[1] in BREAKS and any(cannot_tell_at(all_toks, k)
+                                          for k in range(2, min(4, len(all_toks)))):
+        polarity = None  # "Maybe? Can't really tell."
     hedged = hedged_no_end(all_toks)
     if polarity == "deny" and hedged and any(
             cannot_tell_at(all_toks, k) for k in range(hedged + 1, min(len(all_toks), hedged + 3))):

@@ -1856,6 +1856,21 @@ OUT_OF_FRAME_READINGS = [
      {"billboard", "parking lot"}, set()),
     ("Is there a dog?", "There's a dog-walker, but her dog is out of frame.", {"pedestrian"},
      {"dog"}),
+    # texting: "ya" is a yes, "v" before a state "very", "idk" cannot tell and is not
+    # passed over, "ppl" are people; an interjection run into a yes opens it; a weak hedge
+    # alone before a cannot-tell says nothing; "it" doing something after a doubt is the
+    # definite thing asked about
+    ("Is the road wet?", "ya v wet, puddles everywhere", {"wet road", "puddle"}, set()),
+    ("Is there a taxi?", "idk, maybe? cant really tell", set(), set()),
+    ("Is there a taxi?", "Maybe? Can't really tell.", set(), set()),
+    ("Is there a pedestrian?",
+     "Possibly - there's a small figure near the crosswalk, but it's hard to be sure.",
+     {"pedestrian", "crosswalk"}, set()),
+    ("Are there any people?", "ppl waiting @ the crosswalk", {"pedestrian", "crosswalk"}, set()),
+    ("Is there a police car?", "omg yes, right behind the van", {"police car", "van"}, set()),
+    ("Is the traffic light working?", "Not sure, it's facing the other way.", {"traffic light"},
+     set()),
+    ("Is the traffic light working?", "Not sure, it's raining too hard.", {"rain"}, set()),
 ]
 # A state's opposite: asked about ("Is the road dry?"), its yes denies the state and its no
 # says it; said not to be so ("Not dry at all."), it says the state; before the road ("a dry
