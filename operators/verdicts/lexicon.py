@@ -413,7 +413,8 @@ NON_CONCEPT_COMPOUNDS = frozenset({("bus", "stop"), ("bus", "shelter"), ("bus", 
                                    ("roof", "sign"),  # a taxi's, not a road sign
                                    ("post", "office"),
                                    ("light", "sprinkle", "of"),  # "of snow": no rain
-                                   ("uber", "eat")})  # "Uber Eats": a courier, no car
+                                   ("uber", "eat"),  # "Uber Eats": a courier, no car
+                                   ("cat", "and", "dog")})  # it rains "cats and dogs"
 # Nouns whose modifier names what is sold, mended or hired there, not a thing in the frame: a
 # bike shop is a shop and no bicycle.
 TRADE_HEADS = frozenset({"shop", "store", "dealer", "repair", "rental", "hire"})
@@ -950,7 +951,10 @@ SUBJECT_PRONOUNS = frozenset({"it", "they", "he", "she"})
 GROUP_NOUNS = frozenset({"row", "line", "lot", "bunch", "group", "number", "queue", "pair",
                          "cluster", "string", "stream", "procession", "convoy", "column",
                          "fleet", "crowd", "throng", "swarm", "gaggle", "pack", "flock", "herd",
-                         "peloton", "trio"})
+                         "peloton", "trio", "forest", "avenue", "sea", "army", "horde", "mass"})
+# Concepts that are a figure of a mass before "of" and a word with no determiner: "a wall of
+# fog", "a river of red lights" name no wall and no river; "the wall of the tunnel" does.
+FIGURATIVE_MEASURES = frozenset({"wall", "river"})
 # Words between a subject and where it is: "they are all on the sidewalk".
 ELSEWHERE_FILLER = frozenset({"all", "both", "just", "only", "still", "now", "currently",
                               "further", "farther", "actually", "partially", "partly", "half",
@@ -1196,7 +1200,8 @@ _NOT_A_NOUN = frozenset({"not", "never", "nearly", "almost", "just", "quite", "h
 
 def _unlikened(toks: list[str]) -> list[str]:
     """`toks` without a simile after a colour or a state, which says the colour and names
-    nothing in the frame: "black as night." is "black.", "is as white as snow" is "is white",
+    nothing in the frame: "black as night." is "black.", "red as a stop sign," is "red,", "is
+    as white as snow" is "is white",
     "a car as white as snow" is "a car, white", "dry as a bone" is "dry" (`tokens`)."""
     def quality(t: str) -> bool:
         return t in COLOURS or t in STATES or t in OPPOSITE_STATES
@@ -1212,9 +1217,11 @@ def _unlikened(toks: list[str]) -> list[str]:
             continue
         if t == "as" and out and quality(out[-1]):
             j = i + 1 + (toks[i + 1 : i + 2] in (["a"], ["an"]))
-            if j < len(toks) and toks[j].isalpha() and (j + 1 == len(toks)
-                                                        or toks[j + 1] in BREAKS):
-                i = j + 1  # "as snow", "as a bone": the likeness goes
+            k = j
+            while k < min(len(toks), j + 3) and toks[k].isalpha():
+                k += 1
+            if k > j and (k == len(toks) or toks[k] in BREAKS):
+                i = k  # "as snow", "as a bone", "as a stop sign": the likeness goes
                 continue
         out.append(t)
         i += 1

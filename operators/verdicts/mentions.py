@@ -164,6 +164,7 @@ from drivexplain.operators.verdicts.lexicon import (
     COPULAS,
     DEFINITES,
     EGO_VEHICLES,
+    FIGURATIVE_MEASURES,
     FINITE,
     FRAME_CONDITIONS,
     GROUP_NAMES,
@@ -728,7 +729,7 @@ class MentionFinder:
     def _negation_scopes(toks: list[str], covered: list[bool]) -> list[bool]:
         """Per token, whether it lies in a negator's scope (module docstring)."""
         inside = [False] * len(toks)
-        active = verb_seen = named = False
+        active = verb_seen = named = negated_sentence = False
         opened = 0  # where the last negator stands
         for i, tok in enumerate(toks):
             if tok in BREAKS:
@@ -737,11 +738,14 @@ class MentionFinder:
                 between = toks[opened + 1 : i]
                 heading = tok == ":" and active and not named and (between in IN_VIEW or all(
                     t in PRESENCE_WORDS or t in ABSENCE_FILLER for t in between))
-                if not (heading or (active and tok == "," and (
+                if tok == "," and negated_sentence and _or_otherwise(toks, i + 1):
+                    active = True  # "Not a soul on the road, bus or otherwise."
+                elif not (heading or (active and tok == "," and (
                         list_follows(toks, covered, i + 1)
                         or tuple(toks[i + 1 : i + 3]) in A_FORTIORI))):
                     active = verb_seen = False  # "No cars, let alone trucks." denies both
                 named = named and tok == ","
+                negated_sentence = negated_sentence and tok not in SENTENCE_BREAKS
                 continue
             if covered[i] and tok == "tonight":
                 active = False  # "no moon tonight": the time, not a thing denied
@@ -759,7 +763,7 @@ class MentionFinder:
                 if new_clause(toks, i + 1, verb_seen):
                     active = verb_seen = False
             elif is_negator(toks, i):
-                active, opened = True, i
+                active, opened, negated_sentence = True, i, True
             if tok in FINITE or tok.endswith("n't"):
                 verb_seen = True
             inside[i] = active
@@ -802,12 +806,24 @@ def _circumstance(toks: list[str], it: _Item) -> bool:
 _VEHICLE_HEADS = frozenset(v.rsplit(" ", 1)[-1] for v in VEHICLES)
 
 
+def _or_otherwise(toks: list[str], j: int) -> bool:
+    """Whether the words from `j` close their sentence with "or otherwise" after what they name
+    ("..., bus or otherwise."): the negation before them reaches them."""
+    k = next((m for m in range(j, min(len(toks), j + 5)) if toks[m] == "or"), None)
+    return k is not None and k > j and toks[k + 1 : k + 2] == ["otherwise"] and (
+        k + 2 == len(toks) or toks[k + 2] in BREAKS)
+
+
 def _compound_at(lemmas: list[str], i: int) -> int:
     """The length of the compound that names no concept starting at `i` ("bus stop", "turn
     signal"; `NON_CONCEPT_COMPOUNDS`), the longer one first; 0 for none. A word before a trade's
-    noun is a compound of its own ("bike" in "a bike shop"), so the shop is still read."""
+    noun is a compound of its own ("bike" in "a bike shop"), so the shop is still read, and so
+    is a figure of a mass with its "of" ("a wall of fog", `FIGURATIVE_MEASURES`)."""
     if i + 1 < len(lemmas) and lemmas[i + 1] in TRADE_HEADS:
         return 1
+    if lemmas[i] in FIGURATIVE_MEASURES and lemmas[i + 1 : i + 2] == ["of"] and \
+            lemmas[i + 2 : i + 3] != [] and lemmas[i + 2] not in DEFINITES | {"a", "an"}:
+        return 2  # "a wall of fog": the fog is read
     return next((n for n in (3, 2) if tuple(lemmas[i : i + n]) in NON_CONCEPT_COMPOUNDS), 0)
 
 

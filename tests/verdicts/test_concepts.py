@@ -1871,6 +1871,16 @@ OUT_OF_FRAME_READINGS = [
     ("Is the traffic light working?", "Not sure, it's facing the other way.", {"traffic light"},
      set()),
     ("Is the traffic light working?", "Not sure, it's raining too hard.", {"rain"}, set()),
+    # figures: a group noun before "of them", a wall of fog, rain "cats and dogs", a likeness
+    # after "red as", a negation reaching "X or otherwise"
+    ("Are there cones?", "A forest of them around the roadwork.", {"traffic cone", "roadwork"},
+     set()),
+    ("Is it foggy?", "A wall of fog, yes.", {"fog"}, set()),
+    ("Describe the scene.", "The wall of the tunnel is wet.", {"wall", "tunnel"}, set()),
+    ("Is it raining?", "Cats and dogs.", {"rain"}, set()),
+    ("Is the light red?", "Red as a stop sign, yes.", {"red traffic light"}, set()),
+    ("Is there a bus?", "Not a soul on the road, bus or otherwise.", {"road"}, {"bus"}),
+    ("Describe the scene.", "A bus on the road, parked or otherwise.", {"bus", "road"}, set()),
 ]
 # A state's opposite: asked about ("Is the road dry?"), its yes denies the state and its no
 # says it; said not to be so ("Not dry at all."), it says the state; before the road ("a dry
