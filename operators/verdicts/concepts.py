@@ -221,6 +221,7 @@ from drivexplain.operators.verdicts.yesno import (
     idiom_said,
     most_are,
     partitive_yes,
+    short_yes,
     yes_or_no,
 )
 
@@ -385,8 +386,14 @@ class ConceptExtractor(MentionFinder):
                 "denies nothing",))
         named, denied = self._split(mentions)
         negated = any(is_negator(all_toks, i) for i in range(len(all_toks)))
-        polarity = final_answer(all_toks) or yes_or_no(
-            toks, all_toks, bool(mentions), bool(named), bool(denied), negated)
+        # a question asked back first ("That one? No, it's a regular car.") is no answer: the
+        # yes or no is what follows it
+        answering = all_toks
+        if question_scopes(all_toks)[:1] == [True]:
+            answering = all_toks[all_toks.index("?") + 1 :]
+            toks = [t for t in answering if t not in BREAKS] or toks
+        polarity = final_answer(answering) or yes_or_no(
+            toks, answering, bool(mentions), bool(named), bool(denied), negated)
         if polarity is not None and self._asks_opposite(prompt):
             # "Is the road dry?" "Yes." says the road is not wet: from here on, a yes or no is
             # about the state the vocabulary names
@@ -584,9 +591,10 @@ class ConceptExtractor(MentionFinder):
             # "Yes, a scooter, if that counts." only the scooter
             # "Most are, but two are parked." and "Only one of them is; the other is black."
             # say the asked of some and name others of its kind beside them ("What colour
-            # are the lights?" "Both of them are green." asks no yes)
-            some_as_asked = not question.about_colour() and (
-                most_are(all_toks) or partitive_yes(all_toks))
+            # are the lights?" "Both of them are green." asks no yes), as does a short yes
+            # before another ("Is that car red?" "It is, the other is white.")
+            some_as_asked = (not question.about_colour() and (
+                most_are(all_toks) or partitive_yes(all_toks))) or short_yes(all_toks)
             named += tuple(dict.fromkeys(
                 asked_attribute.get(c, c) for c in prompt.concepts
                 if (c not in answered or some_as_asked) and c not in others

@@ -509,6 +509,7 @@ SHORT_YES_CLAUSES = frozenset({
     ("there", "is"), ("there", "are"), ("it", "is"), ("they", "are"), ("it", "does"),
     ("they", "do"), ("i", "can"), ("i", "do"), ("looks", "that", "way"),
     ("seems", "that", "way"), ("it", "looks", "that", "way"), ("it", "seems", "that", "way"),
+    ("that", "one", "is"), ("this", "one", "is"), ("that", "one", "does"),
     ("looks", "like", "it"), ("seems", "like", "it"), ("it", "looks", "like", "it"),
     ("some",), ("a", "little"), ("a", "bit"), ("a", "lot")}) | frozenset(
     (*subject, modal, *degree, "be") for subject in ((), ("it",))
@@ -738,7 +739,7 @@ LINKING_VERBS = frozenset({"look", "looks", "seem", "seems", "appear", "appears"
 # mean the one on the left?", "Including parked ones?".
 ASKING_BACK = (("which",), ("what",), ("do", "you", "mean"), ("you", "mean"),
                ("did", "you", "mean"), ("are", "you", "asking"), ("including",),
-               ("for", "us", "or"))
+               ("for", "us", "or"), ("that", "one"), ("this", "one"), ("the", "one"))
 # Words that open a condition: the concepts inside it are supposed, not said to be there.
 CONDITION_WORDS = frozenset({"if", "unless", "suppose", "supposing", "whenever", "assuming"})
 # A condition put by inversion opens its clause with one of these and then its subject: "Had

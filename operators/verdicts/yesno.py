@@ -93,6 +93,8 @@ def yes_or_no(toks: list[str], all_toks: list[str], mentioned: bool, named: bool
             about_to(all_toks) or \
             (first == "not" and second == "a" and toks[2:3] and toks[2] in NOT_A_ANSWERS) or \
             (first == "not" and toks[1:3] in (["that", "i"], ["as", "far"], ["from", "what"])) or \
+            (all_toks[:3] in (["not", "that", "one"], ["not", "this", "one"])
+             and all_toks[3:4] != [] and all_toks[3] in BREAKS and "but" not in toks) or \
             says_not_so(toks) or no_longer_so(all_toks) or one_out_of_view(toks):
         polarity = "deny"
     opening = 1 if toks[:1] in (["you"], ["i"], ["we"]) else 0

@@ -1881,6 +1881,13 @@ OUT_OF_FRAME_READINGS = [
     ("Is the light red?", "Red as a stop sign, yes.", {"red traffic light"}, set()),
     ("Is there a bus?", "Not a soul on the road, bus or otherwise.", {"road"}, {"bus"}),
     ("Describe the scene.", "A bus on the road, parked or otherwise.", {"bus", "road"}, set()),
+    # a demonstrative asked back first is set aside; "That one is," is a short yes that keeps
+    # the colour asked beside another; "Not that one -" is a no
+    ("Is that a police car?", "That one? No, it's a regular car.", {"car"}, {"police car"}),
+    ("How many cars?", "Including parked ones? Five in total.", {"car"}, set()),
+    ("Is that car red?", "That one is, the other is white.", {"red car", "white car"}, set()),
+    ("Is that car red?", "It is, the other is white.", {"red car", "white car"}, set()),
+    ("Is that a van?", "Not that one - that's an ambulance.", {"ambulance"}, {"van"}),
 ]
 # A state's opposite: asked about ("Is the road dry?"), its yes denies the state and its no
 # says it; said not to be so ("Not dry at all."), it says the state; before the road ("a dry
