@@ -491,11 +491,15 @@ class ConceptExtractor(MentionFinder):
 
     def _emptied_place(self, toks: list[str], prompt: Extraction) -> tuple[str, ...]:
         """The places the prompt asks about when the answer, naming nothing, says only that
-        it is empty ("Empty.", "It's empty.", "No, it's clear.") to a question about what is
-        in a place ("Is anyone on the crosswalk?"); else ()."""
+        it is empty ("Empty.", "It's empty.", "No, it's clear.", "Clear - nobody on it.") to a
+        question about what is in a place ("Is anyone on the crosswalk?"); else ()."""
         words = toks[1:] if toks[:1] and toks[0] in BARE_NO_WORDS else toks
         if words[:2] in (["it", "'s"], ["it", "is"], ["it", "looks"]):
             words = words[2:]
+        opened = 1 if words[:1] and words[0] in EMPTY_WORDS else 0
+        if words[-2:] in (["on", "it"], ["in", "it"], ["at", "it"]) and words[opened:-2] in (
+                ["nobody"], ["nothing"], ["no", "one"], ["none"], ["noone"]):
+            words = ["empty"]  # "Clear - nobody on it."
         if len(words) != 1 or words[0] not in EMPTY_WORDS:
             return ()
         asked = self._question(prompt.text).asked(prompt)

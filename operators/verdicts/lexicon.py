@@ -563,7 +563,8 @@ A_FORTIORI = frozenset({("let", "alone"), ("much", "less"), ("still", "less"), (
 AMBIVALENT = frozenset({"and", "both", "half", "or", "but", "also", "kind", "of", "sort"})
 # Words after an opening "not" that make it a no on its own: "Not yet, but one is waiting.",
 # "Not really."
-NOT_ANSWERS = frozenset({"yet", "really", "currently", "now", "anymore", "quite", "exactly"})
+NOT_ANSWERS = frozenset({"yet", "really", "currently", "now", "anymore", "quite", "exactly",
+                         "today", "tonight"})
 # What "Not a" opens a no with, as a clause of its own: "Not a drop - but the clouds are low.",
 # "Not a soul, only parked cars.", "Not a real one - a bus painted on a mural."
 NOT_A_ANSWERS = frozenset({"drop", "soul", "trace", "flake", "single", "real", "chance"})

@@ -1888,6 +1888,11 @@ OUT_OF_FRAME_READINGS = [
     ("Is that car red?", "That one is, the other is white.", {"red car", "white car"}, set()),
     ("Is that car red?", "It is, the other is white.", {"red car", "white car"}, set()),
     ("Is that a van?", "Not that one - that's an ambulance.", {"ambulance"}, {"van"}),
+    # "nobody on it" empties the place asked about; "Not tonight" is a no
+    ("Check for pedestrians on the crosswalk.", "Clear - nobody on it.", {"crosswalk"},
+     {"pedestrian"}),
+    ("Is anyone on the sidewalk?", "Nobody on it.", {"sidewalk"}, {"pedestrian"}),
+    ("Can you see the moon?", "Not tonight, it's cloudy.", {"cloud", "night"}, {"moon"}),
 ]
 # A state's opposite: asked about ("Is the road dry?"), its yes denies the state and its no
 # says it; said not to be so ("Not dry at all."), it says the state; before the road ("a dry
