@@ -99,7 +99,8 @@ _ACKNOWLEDGMENT = re.compile(
     # an opinion said before the answer: "I think yes, ...", "I believe the car is red.",
     # "In my view, no."; "I think so" and "I think not" are the answer itself
     r"|(?:i (?:think|believe|guess|suppose|reckon)|i'd say|i would say|in my (?:view|opinion)"
-    r"|my guess is)(?:\s+that)?\s*,?(?=\s+(?!so\b|not\s*(?:[,.;!]|$))))\s+(?=\S)", re.I)
+    r"|my guess is)(?:\s+that(?!\s+one\b))?\s*,?(?=\s+(?!so\b|not\s*(?:[,.;!]|$))))\s+(?=\S)",
+    re.I)
 # The evidence an answer rests on, or an opinion, said after it: "No, as far as I can tell.",
 # "Yes, from what I can see.", "Black, I think.", "There is, if I'm not mistaken."
 _EVIDENCE_AFTER = re.compile(

@@ -362,7 +362,10 @@ NEGATIVE_SYNONYMS: dict[str, str] = {"no one": "pedestrian", "nobody": "pedestri
                                      "midday": "night", "noon": "night", "sunny": "night",
                                      "sunshine": "night",
                                      # weather that is over: "It has stopped raining."
-                                     "stopped raining": "rain", "stopped snowing": "snow"}
+                                     "stopped raining": "rain", "stopped snowing": "snow",
+                                     # what a place is said to be without: "unfenced"
+                                     "unfenced": "fence", "treeless": "tree",
+                                     "cloudless": "cloud"}
 # The negative synonyms that name the concept's opposite rather than negate it: "Is it
 # daytime?" asks about the night, and its yes says there is none.
 OPPOSITES = frozenset({"daytime", "daylight", "day", "afternoon", "midday", "noon", "sunny",
@@ -491,7 +494,7 @@ AUXILIARIES = frozenset({"is", "'s", "are", "'re", "was", "were", "can", "could"
 NEGATORS = frozenset(
     {"no", "not", "without", "nothing", "none", "never", "neither", "nor", "zero", "0",
      "cannot", "nobody", "doubt", "doubtful", "unlikely", "improbable", "unable", "lacks",
-     "lack", "lacking", "absence", "nary"}
+     "lack", "lacking", "absence", "nary", "minus"}
 )
 YES_WORDS = frozenset({"yes", "yeah", "yep", "yup", "correct", "true", "affirmative",
                        "ya", "yea", "yah", "ye"})  # as texted

@@ -1893,6 +1893,13 @@ OUT_OF_FRAME_READINGS = [
      {"pedestrian"}),
     ("Is anyone on the sidewalk?", "Nobody on it.", {"sidewalk"}, {"pedestrian"}),
     ("Can you see the moon?", "Not tonight, it's cloudy.", {"cloud", "night"}, {"moon"}),
+    # "minus" negates; a place "unfenced" or a sky "cloudless" is without them; "that one"
+    # after "I think" is no complementizer
+    ("Describe the scene.", "A bus stop minus the bus.", set(), {"bus"}),
+    ("Is there a fence?", "The field is unfenced.", {"field"}, {"fence"}),
+    ("Describe the sky.", "A cloudless sky.", {"sky"}, {"cloud"}),
+    ("Is that car red?", "I think that one is, the other is white.", {"red car", "white car"},
+     set()),
 ]
 # A state's opposite: asked about ("Is the road dry?"), its yes denies the state and its no
 # says it; said not to be so ("Not dry at all."), it says the state; before the road ("a dry
