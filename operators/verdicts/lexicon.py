@@ -202,6 +202,11 @@ SYNONYMS: dict[str, str] = {
     # the ego car's own parts, as the frame shows them
     "rearview mirror": "rear-view mirror",
     "rear view mirror": "rear-view mirror",
+    # the driver's own mirror: "in the mirror" (a van's "side mirror" is none)
+    "the mirror": "rear-view mirror",
+    "our mirror": "rear-view mirror",
+    "my mirror": "rear-view mirror",
+    "your mirror": "rear-view mirror",
     "dash": "dashboard",
     "bonnet": "hood of the car",
     "hood of our car": "hood of the car",

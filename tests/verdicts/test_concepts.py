@@ -1898,6 +1898,11 @@ OUT_OF_FRAME_READINGS = [
     ("Describe the scene.", "A bus stop minus the bus.", set(), {"bus"}),
     ("Is there a fence?", "The field is unfenced.", {"field"}, {"fence"}),
     ("Describe the sky.", "A cloudless sky.", {"sky"}, {"cloud"}),
+    # "the mirror" is the driver's own; a vehicle's side mirror and a verb are not
+    ("Is there a motorcycle?", "Just the motorcycle's headlight in the mirror.",
+     {"motorcycle", "headlights", "rear-view mirror"}, set()),
+    ("Is there a bus?", "Yes, its side mirror is just visible on the right.", {"bus"}, set()),
+    ("Describe the scene.", "The puddle mirrors the sky.", {"puddle", "sky"}, set()),
     ("Is that car red?", "I think that one is, the other is white.", {"red car", "white car"},
      set()),
 ]
