@@ -1903,6 +1903,9 @@ OUT_OF_FRAME_READINGS = [
      {"motorcycle", "headlights", "rear-view mirror"}, set()),
     ("Is there a bus?", "Yes, its side mirror is just visible on the right.", {"bus"}, set()),
     ("Describe the scene.", "The puddle mirrors the sky.", {"puddle", "sky"}, set()),
+    ("Describe the road.", "A narrow alley with bins on both sides.", {"road", "trash can"},
+     set()),
+    ("Describe the scene.", "A guardrail along the median.", {"barrier"}, set()),
     ("Is that car red?", "I think that one is, the other is white.", {"red car", "white car"},
      set()),
 ]
