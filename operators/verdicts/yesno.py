@@ -315,9 +315,11 @@ def final_answer(all_toks: list[str]) -> Polarity | None:
     """The yes or no after a reasoning chain: "Step 1: ... Final answer: No.", "..., so the answer
     is yes.", or a bare yes or no that ends it as a sentence of its own ("It is a
     motorcycle. No.") or after a closing "but" ("Not clearly, but yes.", "Not clearly. But
-    yes.") or a "so" after a break ("Its brake lights are on, so yes, it is slowing down.").
-    Only a marker after the answer's start counts (an opening "Answer: No." is a label,
-    `clauses.unlabelled`); the last one wins. `all_toks` are with breaks."""
+    yes.") or a "so" after a break ("Its brake lights are on, so yes, it is slowing down."),
+    or a hedged conclusion after such a "so" that ends the answer ("The wipers are on, so
+    probably."; `_concluded`). Only a marker after the answer's start counts (an opening
+    "Answer: No." is a label, `clauses.unlabelled`); the last one wins. `all_toks` are with
+    breaks."""
     sentences = [[]]
     for t in all_toks:
         if t in (".", "!", "\n"):
