@@ -343,10 +343,10 @@ _DOTTED_NAMES = {"vehicle.emergency.police": "police car", "vehicle.construction
 _TRUTHS = {"true": True, "yes": True, "false": False, "no": False}
 # A line of fields: "label: traffic_light", "  - name: bus", "objects:".
 _FIELD_LINE = re.compile(r"^[ \t]*(?:-[ \t]+)?[a-z_][a-z_ ]{0,30}:(?:[ \t]+\S|[ \t]*$)", re.I)
-# Keys of a detection that say what it is, and what colour.
 # Keys that hold the answer itself, as prose: {"answer": "No, it's parked."}
 _ANSWER_KEYS = frozenset({"answer", "response", "output", "reply", "text", "result", "caption",
                           "final_answer"})
+# Keys of a detection that say what it is, and what colour.
 _NAME_KEYS = ("label", "class", "class_name", "category", "type", "name", "object")
 _COLOUR_KEYS = ("color", "colour", "state")
 # Keys of an object described under its label that say whether it is there:
