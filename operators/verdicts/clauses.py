@@ -16,6 +16,7 @@ from drivexplain.operators.verdicts.lexicon import (
     ABSENT_WORDS,
     ADVICE_PHRASES,
     AFFIRMING_NEGATIONS,
+    AFTER_MESSAGE,
     AFTERTHOUGHTS,
     ANSWER_LABELS,
     APPROXIMATORS,
@@ -82,6 +83,8 @@ from drivexplain.operators.verdicts.lexicon import (
     LOOKALIKES,
     LOOKING,
     MANNER,
+    MARKING_ATTRIBUTIVE,
+    MARKING_VERBS,
     MEANING_VERBS,
     MEASURES,
     MESSAGE_VERBS,
@@ -113,6 +116,7 @@ from drivexplain.operators.verdicts.lexicon import (
     PREPOSITIONS,
     PRESENCE_WORDS,
     PURPOSE_PHRASES,
+    QUOTING_VERBS,
     REASON_WORDS,
     RELATIVE_WORDS,
     RESTATED_BY,
@@ -126,6 +130,7 @@ from drivexplain.operators.verdicts.lexicon import (
     SHADE_OF,
     SHADE_WORDS,
     SHAPE_WORDS,
+    SIGN_MESSAGES,
     SIGNAGE,
     SIZE_NOUNS,
     SIZED_SPACES,
@@ -760,10 +765,40 @@ def depicted(toks: list[str], start: int, stop: int) -> bool:
 def signage_message(toks: list[str], start: int) -> bool:
     """Whether the word at `start` is in what a sign, a billboard or a screen says or shows
     (`SIGNAGE`, `MESSAGE_VERBS`): "a road sign warns of cyclists ahead", "a billboard on the
-    right advertises a new car". The message verb and its sign stand in the same clause."""
+    right advertises a new car". The message verb and its sign stand in the same clause, and a
+    place said after the message is no part of it (`AFTER_MESSAGE`); a colon after the sign
+    opens its message ("Only on the billboard: 'The new Civic'.")."""
     begin = clause_start(toks, start)
+    if begin > 1 and toks[begin] == ":" and toks[begin - 1] in SIGNAGE and \
+            toks[begin - 2] in ("the", "a", "an", "its", "their"):
+        return True
     verb = next((j for j in range(start - 1, begin, -1) if toks[j] in MESSAGE_VERBS), None)
-    return verb is not None and any(t in SIGNAGE for t in toks[begin + 1 : verb])
+    return verb is not None and any(t in SIGNAGE for t in toks[begin + 1 : verb]) and \
+        not any(t in AFTER_MESSAGE for t in toks[verb + 2 : start])
+
+
+def sign_message_kind(toks: list[str]) -> str | None:
+    """The kind of sign its message names (`SIGN_MESSAGES`) where the message opens the answer
+    or follows a message verb ("STOP, in white on red.", "It says give way."), else None.
+    `toks` are without breaks."""
+    starts = [0] + [k + 1 for k, t in enumerate(toks) if t in MESSAGE_VERBS]
+    return next((kind for k in starts for words, kind in SIGN_MESSAGES.items()
+                 if tuple(toks[k : k + len(words)]) == words), None)
+
+
+def prohibition_opens(toks: list[str]) -> bool:
+    """Whether the answer opens with a prohibition as a sign words it ("No entry.", "No
+    parking"): "no" and a word in the same clause, which says no yes or no."""
+    return toks[:1] == ["no"] and len(toks) > 1 and toks[1] not in BREAKS and \
+        not cannot_tell_at(toks, 0)
+
+
+def marked_text(toks: list[str], start: int) -> bool:
+    """Whether the word at `start` is what a thing is marked with ("Yes, marked BIKES ONLY.",
+    "the lane is marked BUS ONLY"; `MARKING_VERBS`), not a thing in the scene. "A marked police
+    car" and "a clearly marked crosswalk" are described (`MARKING_ATTRIBUTIVE`)."""
+    return start > 0 and toks[start - 1] in MARKING_VERBS and not (
+        start > 1 and toks[start - 2] in MARKING_ATTRIBUTIVE)
 
 
 def part_named(toks: list[str], start: int, stop: int, owners: bool = False) -> bool:
@@ -1021,8 +1056,12 @@ def is_negator(toks: list[str], i: int) -> bool:
         return True  # "Absent: truck, bicycle"
     if tok == "no" and "yes" in toks[max(0, i - 2) : i] and toks[i - 1] in ("yes", "or"):
         return False  # "yes or no", "yes/no"
-    if tok == "no" and i > 0 and toks[i - 1] in ("a", "an", "the"):
-        return False  # "a no-left-turn sign", "the no-parking zone" name a prohibition
+    if tok == "no" and i > 0 and (toks[i - 1] in ("a", "an", "the") or (
+            toks[i - 1] in QUOTING_VERBS and toks[i + 1 : i + 2] != []
+            and toks[i + 1] not in BREAKS)):
+        # "a no-left-turn sign", "the no-parking zone" and "it says 'No entry'" name a
+        # prohibition; "The picture shows no cyclist." denies one
+        return False
     if tok == "not" and toks[max(0, i - 2) : i] == ["whether", "or"]:
         return False  # "whether or not there is a bus" leaves it open
     if tok in FAILING:  # "I fail to see any pedestrian."; "failed to stop" negates no thing
@@ -1104,17 +1143,21 @@ def _to_tell(clause: list[str]) -> bool:
 
 
 def denies_one(toks: list[str]) -> bool:
-    """Whether a negator points back at what was asked with "one" closing its clause: "There
-    isn't one, although ...", "I can't see a single one." """
+    """Whether a negator points back at what was asked with "one" or "any" closing its clause:
+    "There isn't one, although ...", "I can't see a single one.", "The sign says 'No trucks',
+    and I don't see any." """
+    def closes(k: int) -> bool:  # "I don't see one in this frame"
+        return k == len(toks) or toks[k] in BREAKS or toks[k] in CLAUSE_WORDS \
+            or toks[k] in PREPOSITIONS
+
     for i in range(len(toks)):
         if not is_negator(toks, i):
             continue
         j = i + 1
         while j < len(toks) and toks[j] in ONE_FILLER:
             j += 1
-        if j < len(toks) and toks[j] == "one" and (
-                j + 1 == len(toks) or toks[j + 1] in BREAKS or toks[j + 1] in CLAUSE_WORDS
-                or toks[j + 1] in PREPOSITIONS):  # "I don't see one in this frame"
+        if (j < len(toks) and toks[j] == "one" and closes(j + 1)) or (
+                toks[j - 1] == "any" and closes(j)):
             return True
     return False
 
@@ -1228,6 +1271,10 @@ def present_elsewhere(toks: list[str]) -> bool:
             # "the nearest is about 30 m ahead", "the next one is a block away": as "it is"
             subject, j = "it", k + 2 + (toks[k + 2 : k + 3] == ["one"])
         elif toks[k : k + 1] == ["the"] and toks[k + 1 : k + 2] and is_count(toks[k + 1]):
+            if toks[k + 1] not in ("one", "1") and any(
+                    toks[m] in ("is", "'s") and toks[m + 1 : m + 2] in (["a"], ["an"])
+                    for m in range(k + 2, stop)):
+                continue  # "No; the '2' on the road is a lane number." names a numeral
             subject, j = toks[k + 1], k + 2  # "No, just the two at the stop."
         else:
             subject, j = (toks[k] if k < len(toks) else ""), k + 1
@@ -1502,6 +1549,15 @@ def pronoun_place(all_toks: list[str]) -> bool:
                 "front", "top", "side", "left", "right", "rear")):
             return True
     return False
+
+
+def only_in_likeness(toks: list[str], only: int) -> bool:
+    """Whether the "only" at `only` places what was asked on or in a likeness alone ("Only on
+    the billboard.", "Just in an advert on the bus."; `DEPICTIONS`, `SIGNAGE`): no real one is
+    there. `toks` are without breaks."""
+    if toks[only + 1 : only + 2] not in (["on"], ["in"]):
+        return False
+    return any(lemma(t) in DEPICTIONS or t in SIGNAGE for t in toks[only + 2 : only + 5])
 
 
 def only_opening(toks: list[str]) -> int | None:

@@ -145,16 +145,19 @@ from drivexplain.operators.verdicts.clauses import (
     kind_in_doubt,
     negated_colours,
     one_of_those_asked,
+    only_in_likeness,
     only_opening,
     own_colours,
     partial_amount_after,
     participle,
     present_elsewhere,
+    prohibition_opens,
     pronoun_place,
     question_scopes,
     says_empty,
     scarce_at,
     set_aside_scopes,
+    sign_message_kind,
     state_at,
     supposed_scopes,
     unlabelled,
@@ -180,12 +183,15 @@ from drivexplain.operators.verdicts.lexicon import (
     BREAKS,
     COLOURS,
     COUNT_WORDS,
+    DAY_TIMES,
     DEGREE_ADVERBS,
     EMPTY_PLACES,
     EMPTY_WORDS,
     GENERIC,
     HYPERNYMS,
     LINKING_VERBS,
+    MESSAGE_VERBS,
+    NIGHT_TIMES,
     NO_WORDS,
     NON_ANSWER_WORDS,
     NOT_ANSWERS,
@@ -306,6 +312,8 @@ class ConceptExtractor(MentionFinder):
         if kept != said:
             return replace(self.answer(kept, prompt), text=text)
         read = plain_answer(text, prompt.text)
+        if self._asks_message(prompt) and prohibition_opens(tokens(read)):
+            read = f"It says {read}"  # "What does the sign say?" "No entry." is its message
         corrected = correction(read)
         if corrected is None:
             return self._read_answer(text, read, prompt)
@@ -418,6 +426,8 @@ class ConceptExtractor(MentionFinder):
             elif mentions and not negated and weather_as_it(toks):
                 polarity = "affirm"  # "Is there snow?" "The trees are white with it."
         only = only_opening(toks)
+        if only is not None and only_in_likeness(toks, only):
+            polarity = "deny"  # "Is there a car?" "Only on the billboard." says no real one is
         if polarity is None and only is not None and named:
             if one_of_those_asked(all_toks) or toks[only + 1 : only + 2] in (
                     ["its"], ["their"], ["partially"], ["partly"], ["half"], ["barely"]) or \
@@ -466,8 +476,9 @@ class ConceptExtractor(MentionFinder):
             # the car asked of "Yes, a red one, ..." is the red car, not a car beside it; cars
             # the answer names itself stay ("White, like most of the cars here.")
             said = {m.concept for m in mentions if not m.inherited}
-            kept = tuple(c for c in found.concepts if c in said
-                         or not any(o != c and uncoloured(o) == c for o in opening))
+            kept = self._refine_sign(prompt, toks, tuple(
+                c for c in found.concepts if c in said
+                or not any(o != c and uncoloured(o) == c for o in opening)))
             return self._placed_by_it(
                 replace(found, concepts=tuple(dict.fromkeys(kept + opening))), all_toks, prompt)
         llm_named = self._ask_llm(read) if polarity is None else ()
@@ -693,6 +704,12 @@ class ConceptExtractor(MentionFinder):
         """An answer that names no concept ("No.", "Red.", "Two."): it is about the prompt's
         concepts, and its yes or no, colour or count says what of them."""
         asks = "?" in self._question(prompt.text).text
+        if asks and prompt.denied and not prompt.concepts and \
+                self._question(prompt.text).about_time_of_day():
+            # "What time of day is it?" "About 9 pm - it's dark." says night, as "No." to
+            # "Is it daytime?" does; "About 9 pm." says neither
+            polarity = "affirm" if any(t in DAY_TIMES for t in toks) else \
+                "deny" if any(t in NIGHT_TIMES for t in toks) else None
         if asks and prompt.denied and not prompt.concepts and polarity:
             # "Is it daytime?" asks about the night by its opposite: "Yes." denies the night,
             # "No, it's dark out." says it is night
@@ -708,9 +725,9 @@ class ConceptExtractor(MentionFinder):
             return Extraction(text, (), (), "specific", polarity, "none",
                               ("the answer names no concept and the prompt has none to inherit",))
         asked_attribute = self._asked_attribute(prompt)
-        refined = self._refine_state(
+        refined = self._refine_sign(prompt, toks, self._refine_state(
             toks, self._refine_colour(toks, inherited, plural=question.plural()
-                                      or _colours_apart(all_toks)))
+                                      or _colours_apart(all_toks))))
         not_colours = self._negated_forms(inherited, toks)
         if polarity == "deny" and refined != inherited:
             # "Is the car red?" "No, blue." says the car's colour; "Is there a white car?"
@@ -1099,6 +1116,24 @@ class ConceptExtractor(MentionFinder):
         return bool(asked) and not asked & said and any(
             OPPOSITE_STATES.get(t) in asked and colour_negated(toks, i) == negated
             for i, t in enumerate(toks))
+
+    @staticmethod
+    def _asks_message(prompt: Extraction) -> bool:
+        """Whether the prompt asks what a sign says: "What does the sign say?", "What does the
+        sign read?"."""
+        return any(c.endswith("sign") for c in prompt.concepts) and any(
+            t in MESSAGE_VERBS or t == "read" for t in tokens(prompt.text))
+
+    def _refine_sign(self, prompt: Extraction, toks: list[str],
+                     concepts: tuple[str, ...]) -> tuple[str, ...]:
+        """`concepts` with the road sign asked about as the kind its message names: "What does
+        the sign say?" "STOP, in white on red." is a stop sign (`clauses.sign_message_kind`)."""
+        if "road sign" not in concepts or not self._asks_message(prompt):
+            return concepts
+        kind = sign_message_kind(toks)
+        if kind is None or kind not in self.vocabulary:
+            return concepts
+        return tuple(dict.fromkeys(kind if c == "road sign" else c for c in concepts))
 
     def _refine_state(self, toks: list[str], concepts: tuple[str, ...]) -> tuple[str, ...]:
         """`concepts` in the one state a bare answer gives ("No, just wet." to "Are the roads

@@ -891,6 +891,26 @@ MESSAGE_VERBS = frozenset({"says", "say", "saying", "reads", "reading", "shows",
                            "warns", "warn", "warning", "advertises", "advertise", "advertising",
                            "depicts", "depicting", "displays", "displaying", "announces",
                            "announcing"})
+# Message verbs that quote the words said: "it says 'No entry'".
+QUOTING_VERBS = frozenset({"says", "say", "saying", "reads", "reading"})
+# Prepositions that place the sign after what it says, and so end its message: "a road sign
+# reading 'Pedestrians crossing' beside a zebra crossing" has the crossing.
+AFTER_MESSAGE = frozenset({"beside", "next", "near", "behind", "below", "above", "under",
+                           "underneath", "alongside", "opposite", "at"})
+# What a sign says that names its kind: "What does the sign say?" "STOP." is a stop sign.
+SIGN_MESSAGES: dict[tuple[str, ...], str] = {("stop",): "stop sign", ("yield",): "yield sign",
+                                             ("give", "way"): "yield sign"}
+# Words of an answer to "What time of day is it?" that say it is day or night: "Probably
+# early morning", "About 9 pm - it's dark.". Dusk and evening say neither.
+DAY_TIMES = frozenset({"morning", "forenoon", "sunrise"})
+NIGHT_TIMES = frozenset({"dark", "darkness", "pitch-dark", "midnight"})
+# Verbs after which capitals or quotes give what a thing is marked with: "a lane marked BIKES
+# ONLY". Before a noun they describe it: "a marked police car", "a clearly marked crosswalk".
+MARKING_VERBS = frozenset({"marked", "labelled", "labeled", "lettered", "stencilled",
+                           "stenciled"})
+# Words before a marking verb that make it describe the noun after it.
+MARKING_ATTRIBUTIVE = frozenset({"a", "an", "the", "its", "their", "this", "that", "clearly",
+                                 "well", "freshly", "newly", "poorly", "badly", "brightly"})
 # Words that name a vehicle's part after its owner: "its cab", "the truck's cab", "the truck
 # cab" are the cabin, not a taxi.
 PART_WORDS = frozenset({"cab"})

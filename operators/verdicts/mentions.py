@@ -135,6 +135,7 @@ from drivexplain.operators.verdicts.clauses import (
     is_negator,
     likeness_at,
     list_follows,
+    marked_text,
     new_clause,
     noun_reading,
     of_the_image,
@@ -280,7 +281,7 @@ class MentionFinder:
         """
         toks = tokens(text)
         lemmas = [lemma(t) for t in toks]
-        items = self._phrase_items(toks, lemmas)
+        items = self._asked_riders(toks, self._phrase_items(toks, lemmas), context)
         self._hypernyms(toks, items, context)
         items += self._head_items(toks, lemmas, items, context)
         items.sort(key=lambda it: it.start)
@@ -297,7 +298,8 @@ class MentionFinder:
         items = [it for it in items if (not it.needs_colour or it.colour is not None) and not (
             uncoloured(it.concept).lower() in EGO_VEHICLES and ego_owned(toks, it.start)) and not
             depicted(toks, it.start, it.stop) and not part_named(toks, it.start, it.stop, owners)
-            and not (vehicle_asked and _vehicle_markings(toks, it))]
+            and not (vehicle_asked and _vehicle_markings(toks, it))
+            and not (marked_text(toks, it.start) and it.concept not in context)]
         items.sort(key=lambda it: it.start)
         covered = [False] * len(toks)
         for it in items:
@@ -471,6 +473,22 @@ class MentionFinder:
             if person.concept == "pedestrian" and RIDING_VERBS.get(verb) in self._lower:
                 person.concept = self._lower[RIDING_VERBS[verb]]
         return [it for it in items if not any(it is d for d in dropped)]
+
+    def _asked_riders(self, toks: list[str], items: list[_Item],
+                      context: Sequence[str]) -> list[_Item]:
+        """A person "riding" with no ride named rides what the prompt asks about: "Is there a
+        cyclist?" "No, nobody's riding." denies the cyclist, not every person."""
+        asked = next((rider for ride, rider in RIDERS.items() if rider in self._lower
+                      and (rider in context or ride in context)), None)
+        for person in items if asked else ():
+            k = person.stop
+            while k < len(toks) and toks[k] in AUXILIARIES:
+                k += 1
+            if person.concept == "pedestrian" and toks[k : k + 1] in (["riding"], ["rides"]) \
+                    and (k + 1 == len(toks) or toks[k + 1] in BREAKS
+                         or toks[k + 1] in PREPOSITIONS):
+                person.concept = self._lower[asked]
+        return items
 
     @staticmethod
     def _passengers(toks: list[str], items: list[_Item]) -> list[_Item]:

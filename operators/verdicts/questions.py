@@ -215,6 +215,11 @@ class Question:
         """Whether the prompt asks about a colour ("What colour is the car?")."""
         return any(t in COLOUR_NOUNS for t in self.toks)
 
+    def about_time_of_day(self) -> bool:
+        """Whether the prompt asks what time of day it is ("What time of day is it?"), which
+        names the day only to ask which it is: a count or a hedge in the answer is no yes."""
+        return "time" in self.toks and any(t in WH_WORDS for t in self.toks[:2])
+
     def about_number(self) -> bool:
         """Whether the prompt asks how many ("Are there more than three cars?")."""
         return asks_number(list(self.toks))

@@ -1492,6 +1492,10 @@ DEPICTED_READINGS = [
     ("Is there a pedestrian?", "Something that looks like a pedestrian.", {"pedestrian"}, set()),
     ("Is there a truck?", "The vehicle ahead looks like a truck.", {"truck"}, set()),
     ("May I turn left?", "No, there is a no-left-turn sign.", {"road sign"}, set()),
+    # what was asked placed only in a likeness is not there
+    ("Is there a car?", "Only on the billboard.", {"billboard"}, {"car"}),
+    ("Is there a car?", "Just in an advert on the bus.", {"bus"}, {"car"}),
+    ("Is there a car?", "Only in the left lane.", {"car"}, set()),
 ]
 # Hidden in part is there; out of view is not; a truck's cab is no taxi.
 OCCLUDED_READINGS = [
@@ -1546,6 +1550,25 @@ SIGN_READINGS = [
      {"road sign", "pedestrian"}, set()),
     ("Describe the scene.", "A sign, and a car shows its tail lights.",
      {"road sign", "car", "tail lights"}, set()),
+    # a message ends where the sign is placed, and a colon after the sign opens one; "any"
+    # closing a negated clause points back at what was asked
+    ("Describe the scene.",
+     "A road sign reading 'Pedestrians crossing' beside a zebra crossing.",
+     {"road sign", "crosswalk"}, set()),
+    ("Describe the scene.", "The billboard: 'Drive a new car today'.", {"billboard"}, set()),
+    ("Is there a truck?", "The sign says 'No trucks', and I don't see any.", {"road sign"},
+     {"truck"}),
+    # what a thing is marked with names nothing there unless it is what was asked
+    ("Is there a bike lane?", "Yes, marked BIKES ONLY.", {"bike lane"}, set()),
+    ("Is there a police car?", "Yes, a marked police car.", {"police car"}, set()),
+    # the message a sign is asked for: a prohibition is no "no", and a kind's word is the kind
+    ("What does the sign say?", "No entry.", {"road sign"}, set()),
+    ("What does the sign say?", "It says 'No entry'.", {"road sign"}, set()),
+    ("What does the sign say?", "STOP, in white on red.", {"stop sign"}, set()),
+    ("What does the sign say?", "The sign says 'Yield'.", {"yield sign"}, set()),
+    ("What does the sign read?", "Give way.", {"yield sign"}, set()),
+    ("What does the sign say?", "No, it's blank.", set(), {"road sign"}),
+    ("Is there a cyclist?", "The picture shows no cyclist.", set(), {"cyclist"}),
 ]
 # a colour that closes a second predicate after "and" is the subject's
 CONJOINED_READINGS = [
@@ -1616,6 +1639,9 @@ ACTION_READINGS = [
      set()),
     ("Describe the scene.", "Don't see any cars.", set(), {"car"}),
     ("Describe the scene.", "I do not see a bus.", set(), {"bus"}),
+    # riding with no ride named rides what was asked about
+    ("Is there a cyclist?", "No, nobody's riding.", set(), {"cyclist"}),
+    ("Is there a pedestrian?", "Nobody's riding.", set(), {"pedestrian"}),
 ]
 # a partitive negation ("none of the cars") takes the set as there and denies only what is said
 # of it; a partitive question asks about what follows the set
@@ -1965,6 +1991,10 @@ COUNT_BOUND_READINGS = [
     ("Is any car red?", "No, none is red.", set(), {"red car"}),
     ("Is the car red?", "None of them is red.", {"car"}, {"red car"}),
     ("Is the car red?", "None, the car is red.", {"red car"}, set()),
+    # a numeral that a thing is, not a count of what was asked
+    ("Is there a motorcycle?", "No; the '2' on the road is a lane number.", {"road"},
+     {"motorcycle"}),
+    ("Is there a bus?", "No, just the two at the stop.", {"bus"}, set()),
 ]
 # "with" and a count and a colour is more of what was asked, not a part of it; a condition that
 # is the circumstance of a doubt is there
@@ -2067,6 +2097,11 @@ WEATHER_WORD_READINGS = [
     ("Is it sunny?", "Yep.", set(), {"night"}),
     ("Is it raining?", "It has stopped raining, but the road is still wet.", {"wet road"},
      {"rain"}),
+    # the time of day asked: a count or a hedge is no yes, a time or the dark says which
+    ("What time of day is it?", "About 9 pm.", set(), set()),
+    ("What time of day is it?", "About 9 pm - it's dark.", {"night"}, set()),
+    ("What time of day is it?", "Probably early morning.", set(), {"night"}),
+    ("What time of day is it?", "Around noon.", set(), {"night"}),
 ]
 # how visible: "only partially" is about the thing asked, "hidden behind" is out of view,
 # "partly hidden" in it, and a closing "but yes" is the answer
