@@ -95,6 +95,7 @@ from drivexplain.operators.verdicts.lexicon import (
     NEGATORS,
     NO_WORDS,
     NOT_ANSWERS,
+    NOT_THINGS,
     ON_THE_ROOF,
     ONE_FILLER,
     ONLY_LEAD,
@@ -791,6 +792,31 @@ def prohibition_opens(toks: list[str]) -> bool:
     parking"): "no" and a word in the same clause, which says no yes or no."""
     return toks[:1] == ["no"] and len(toks) > 1 and toks[1] not in BREAKS and \
         not cannot_tell_at(toks, 0)
+
+
+def names_other_thing(toks: list[str], heads: set[str]) -> bool:
+    """Whether a short answer is only a noun phrase whose head is none of the vocabulary's
+    words nor ends in one of `heads`, the words of what was asked, and that has none of them
+    ("A kiosk.", "Only a tractor, on the shoulder."; not "A big one.", `NOT_THINGS`, nor "A
+    trolleybus." to "Is there a bus?", nor "A police Volvo." to "Is there a police car?"): it
+    names something else than what was asked."""
+    k = 1 if toks[:1] in (["only"], ["just"]) else 0
+    if toks[k : k + 1] not in (["a"], ["an"]):
+        return False
+    end = k + 1
+    while end < len(toks) and toks[end] not in BREAKS and toks[end] not in PREPOSITIONS and \
+            toks[end] != "of":
+        end += 1
+    phrase = toks[k + 1 : end]
+    if not 0 < len(phrase) <= 3 or toks[end : end + 1] == ["of"] or any(
+            t in NOT_THINGS for t in phrase):
+        return False  # "A thick blanket of it", "A few pixels far ahead could be one."
+    head = phrase[-1]
+    return head.isalpha() and head not in GROUP_NOUNS and head not in COLOURS and \
+        head not in STATES and not is_count(head) and not head.endswith(("ly", "ish")) and \
+        not any(head.endswith(h) for h in heads) and not any(
+            t in heads and phrase[i + 1 : i + 2] not in (["sized"], ["shaped"])
+            for i, t in enumerate(phrase))  # "Just a truck-sized gap" names no truck
 
 
 def marked_text(toks: list[str], start: int) -> bool:

@@ -143,6 +143,7 @@ from drivexplain.operators.verdicts.clauses import (
     is_count,
     is_negator,
     kind_in_doubt,
+    names_other_thing,
     negated_colours,
     one_of_those_asked,
     only_in_likeness,
@@ -185,12 +186,14 @@ from drivexplain.operators.verdicts.lexicon import (
     COUNT_WORDS,
     DAY_TIMES,
     DEGREE_ADVERBS,
+    EGO_MODALS,
     EMPTY_PLACES,
     EMPTY_WORDS,
     GENERIC,
     HYPERNYMS,
     LINKING_VERBS,
     MESSAGE_VERBS,
+    NEGATORS,
     NIGHT_TIMES,
     NO_WORDS,
     NON_ANSWER_WORDS,
@@ -200,8 +203,8 @@ from drivexplain.operators.verdicts.lexicon import (
     PERSONS,
     PLACE_PREPOSITIONS,
     PLAIN_OPPOSITES,
-    PREPOSITIONS,
     QUESTION_COPULAS,
+    QUESTION_VERBS,
     SINGLE_SURFACES,
     STATE_FILLER,
     STATE_OBJECTS,
@@ -209,9 +212,11 @@ from drivexplain.operators.verdicts.lexicon import (
     SUBJECT_PRONOUNS,
     UNSURE_WORDS,
     YES_WORDS,
+    lemma,
     tokens,
 )
 from drivexplain.operators.verdicts.mentions import (
+    VEHICLES,
     MentionFinder,
     kind_of,
     one_of,
@@ -367,6 +372,11 @@ class ConceptExtractor(MentionFinder):
             return Extraction(text, (), (), "specific", None, "none", (
                 "the answer says nothing ('Hmm.', 'idk', an empty or failed generation): it "
                 "asserts and denies nothing",))
+        if all_toks[:2] in (["oh", "no"], ["uh", "oh"]) and all_toks[2:3] and \
+                all_toks[2] in BREAKS and \
+                all_toks[3:] and not any(t in NEGATORS or t.endswith("n't") or t in YES_WORDS
+                                         or t in BARE_NO_WORDS for t in all_toks[3:]):
+            all_toks = all_toks[3:]  # "Oh no, right behind the van." is alarm, no "no"
         while all_toks and (all_toks[0] in NON_ANSWER_WORDS or all_toks[0] in BREAKS) and \
                 all_toks[0] not in UNSURE_WORDS and idiom_said(all_toks) is None:
             # "Um, no." is read from its "no"; "Uh-huh" is a yes; "idk, maybe?" cannot tell
@@ -635,7 +645,7 @@ class ConceptExtractor(MentionFinder):
         elif (polarity == "deny" and (goes_on_about_it(toks, negated, hedged_no_end(all_toks))
                                       or "also" in toks or (named and question.asks_empty()))) or (
                 polarity is None and named and question.asks_empty()) or (
-                polarity is None and not negated and toks[0] in PREPOSITIONS
+                polarity is None and not negated and _opens_place(toks)
                 and (question.presupposed() or _places_only(all_toks))):
             # "No, on the road." still has the pedestrian it was asked about, and so has
             # "On the sidewalk." to "Is the pedestrian on the sidewalk or on the road?"; "Is the
@@ -654,7 +664,8 @@ class ConceptExtractor(MentionFinder):
         main = _main_clause(toks)
         if polarity != "deny" and not negated and ((question.definite() and (
                 (main[:1] and main[0] in SUBJECT_PRONOUNS and not expletive_it(main))
-                or question.where_about())) or self._possessive_first(all_toks)):
+                or question.where_about())) or self._possessive_first(all_toks)
+                or _doing_first(main)):
             # "Is the truck parked?" "It appears to be parked at the curb." still has the
             # truck, and so has "Unlike the bus, it is parked."; "Is the car braking?" "Its
             # brake lights are on." (or "Can't tell, its brake lights ...") the car, as "Is
@@ -810,6 +821,19 @@ class ConceptExtractor(MentionFinder):
                 "the answer speaks of the image itself ('The frame is black.') or of the "
                 "speaker ('I may be wrong.'), neither yes nor no: it asserts and denies "
                 "nothing",))
+        if polarity is None and refined == inherited and not asked_attribute and \
+                question.toks[:1] and (question.toks[0] in QUESTION_VERBS
+                                       or question.toks[0] in EGO_MODALS) and all(
+                    c in VEHICLES or c in _ROAD_USERS for c in inherited) and \
+                names_other_thing(all_toks, {w for c in inherited for w in c.split()}):
+            # "Is there a bus?" "A kiosk." names another thing, and "Only a kiosk." says no
+            # bus is there; "Is it foggy?" "A light mist." names the fog in other words
+            only = only_opening(toks) is not None
+            return Extraction(text, (), question.asked(prompt) if only else (), "specific",
+                              "deny" if only else None, "none", (
+                                  "the answer names only a thing the vocabulary does not "
+                                  "have: it says nothing of what was asked, or with 'only' "
+                                  "that it is not there",))
         if refined == inherited and asked_attribute:
             refined = tuple(asked_attribute.get(c, c) for c in inherited)
         note = "a yes answer asserts the prompt's concepts" if polarity == "affirm" else (
@@ -1146,6 +1170,9 @@ class ConceptExtractor(MentionFinder):
         return tuple(dict.fromkeys(self._with_state(c, next(iter(said))) for c in concepts))
 
 
+# Who, besides vehicles, is asked about as one thing that another thing's name is not: "Is
+# there a dog?" "A fox." names no dog.
+_ROAD_USERS = PERSONS | {"dog"}
 # What "it" does when it is the weather or the light: "Not sure, it's raining too hard."
 _WEATHER_DOING = frozenset({"raining", "snowing", "pouring", "drizzling", "getting", "clearing"})
 
@@ -1170,6 +1197,15 @@ def _main_clause(toks: list[str]) -> list[str]:
     return toks
 
 
+def _doing_first(toks: list[str]) -> bool:
+    """Whether the answer opens with a pronoun for what was asked, doing something: "Is there a
+    dog?" "It's running onto the road!" (not the weather, "It's raining.", nor the image,
+    "It's showing a truck.")."""
+    return toks[:1] in (["it"], ["they"], ["he"], ["she"]) and \
+        toks[1:2] in (["'s"], ["is"], ["are"], ["'re"]) and toks[2:3] != [] and \
+        participle(toks[2]) and toks[2] not in _WEATHER_DOING and toks[2] not in MESSAGE_VERBS
+
+
 def _no_but(toks: list[str]) -> bool:
     """Whether the answer opens with a bare no and goes on with "but" ("No, but there's a
     bus.", "Not yet, but rain is starting to fall."). `toks` are without breaks."""
@@ -1191,10 +1227,38 @@ def _parts(all_toks: list[str], ends: frozenset[str]) -> list[list[str]]:
 
 
 def _places_only(all_toks: list[str]) -> bool:
-    """Whether every phrase of the answer is a place ("On the right, behind the bus."), which
-    says where what was asked is; "In the other lane, a truck." names what is there."""
+    """Whether every phrase of the answer is a place ("On the right, behind the bus.") or what
+    is there does ("wobbling"), which says where what was asked is; "In the other lane, a
+    truck." names what is there."""
     phrases = _parts(all_toks, BREAKS)
-    return bool(phrases) and all(p[0] in PLACE_PREPOSITIONS for p in phrases)
+    # what it is doing may stand beside the place: "Close to the curb, wobbling."
+    return any(_opens_place(p) for p in phrases) and all(
+        _opens_place(p) or participle(p[0]) for p in phrases)
+
+
+# Adverbs of degree before a place: "Right behind the van.", "Directly ahead.", "close to the
+# curb".
+_PLACE_DEGREES = frozenset({"right", "just", "directly", "immediately", "slightly", "way",
+                            "straight", "close"})
+# Where a count of vehicles measures a distance: "two cars up", "a few cars back".
+_CARS_AWAY = frozenset({"up", "ahead", "back", "behind", "down"})
+
+
+def _opens_place(phrase: list[str]) -> bool:
+    """Whether a phrase opens with a place: a preposition ("On the right"), after an adverb of
+    degree ("Right behind the van.", "close to the curb"), a side ("to the left of the bus"),
+    "there" ("Right there, behind the van.") or a distance in vehicles ("two cars up")."""
+    k = 1 if phrase[:1] and phrase[0] in _PLACE_DEGREES else 0
+    if phrase[k : k + 1] == ["to"] and (
+            k == 1 or phrase[k + 1 : k + 3] in (["the", "left"], ["the", "right"])):
+        return True
+    if len(phrase) >= 3 and is_count(phrase[0]) and phrase[2] in _CARS_AWAY and \
+            lemma(phrase[1]) in ("car", "vehicle"):
+        return True
+    return phrase[k : k + 1] != [] and (phrase[k] in PLACE_PREPOSITIONS or (
+        phrase[k] == "there" and k == 1 and (
+            phrase[k + 1 : k + 2] == [] or phrase[k + 1] in BREAKS
+            or phrase[k + 1] in PLACE_PREPOSITIONS)))
 
 
 def _colours_apart(all_toks: list[str]) -> bool:

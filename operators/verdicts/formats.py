@@ -88,6 +88,8 @@ _ACKNOWLEDGMENT = re.compile(
     # an interjection run into the yes it opens: "Oh yes, right behind the van", "omg yes" ("Oh
     # no, a pedestrian is crossing!" is dismay, and stays)
     r"|(?:o+h+|a+h+|omg|wow|gosh|oh my god|oh my gosh)(?=\s+(?:yes|yeah|yep|yup)\b)"
+    # alarm before where the thing is: "Whoa - right in front of the bus!", "Yikes, ..."
+    r"|(?:who+a+|wow|yikes|eek|ouch|whoops|oops|careful)\s*(?:[!.,]|-+|[\u2013\u2014])"
     # a stance or a time said before the answer: "Honestly, no.", "Currently, none."
     r"|(?:honestly|frankly|candidly|truthfully|to be honest|basically|essentially|admittedly"
     r"|actually|to be (?:precise|exact|clear|fair)|clearly|obviously|evidently|to my eyes?"

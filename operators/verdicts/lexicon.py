@@ -387,6 +387,8 @@ NOUN_ONLY_PHRASES = frozenset({("pedestrian", "crossing"), ("crossing",), ("mark
 # is no bus, a bus lane no bus.
 NON_CONCEPT_COMPOUNDS = frozenset({("bus", "stop"), ("bus", "shelter"), ("bus", "lane"),
                                    ("bicycle", "rack"), ("bike", "rack"),
+                                   # a quad bike is an all-terrain vehicle, no bicycle
+                                   ("quad", "bike"),
                                    # places named for what they serve: "a car wash", "the
                                    # taxi rank", "a dog park"
                                    ("car", "wash"), ("car", "dealership"), ("car", "showroom"),
@@ -904,6 +906,10 @@ SIGN_MESSAGES: dict[tuple[str, ...], str] = {("stop",): "stop sign", ("yield",):
 # early morning", "About 9 pm - it's dark.". Dusk and evening say neither.
 DAY_TIMES = frozenset({"morning", "forenoon", "sunrise"})
 NIGHT_TIMES = frozenset({"dark", "darkness", "pitch-dark", "midnight"})
+# Words after "a" that name no thing, as a short answer's head: "A big one.", "A bit.", "A
+# couple of them".
+NOT_THINGS = frozenset({"one", "ones", "bit", "little", "lot", "few", "couple", "pair", "dozen",
+                        "handful", "tad", "touch", "deal", "while", "moment", "yes", "no"})
 # Verbs after which capitals or quotes give what a thing is marked with: "a lane marked BIKES
 # ONLY". Before a noun they describe it: "a marked police car", "a clearly marked crosswalk".
 MARKING_VERBS = frozenset({"marked", "labelled", "labeled", "lettered", "stencilled",

@@ -659,16 +659,17 @@ class MentionFinder:
                 # "Two cars: one is red, the other is silver." gives each its own colour
                 kind = [it for it in items if it.stop <= begin and colour in it.colours]
                 one = next(j for j in range(begin + 1, k) if toks[j] in ONE_SUBJECTS)
+                denied = one > 0 and toks[one - 1] == "not"  # "Not one of them is red."
                 if kind:
                     # at "one", which a denial of the thing before it does not reach: "There's
                     # no red car; the parked one is blue."
                     last = kind[-1]
                     extra.append(_Item(last.concept, one, one + 1, colours=last.colours,
-                                       colour=colour, inherited=True,
+                                       colour=colour, inherited=True, absent=denied,
                                        state=STATES.get(toks[one - 1])))  # "the parked one"
                 else:  # "The one on the left is red." answering "What colour is the car ...?"
-                    extra += [_Item(c, one, one + 1, colour=colour, inherited=True, pronoun=True)
-                              for c in context]
+                    extra += [_Item(c, one, one + 1, colour=colour, inherited=True, pronoun=True,
+                                    absent=denied) for c in context]
                 continue
             elif pronoun is None:
                 continue

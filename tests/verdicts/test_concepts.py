@@ -1492,6 +1492,18 @@ DEPICTED_READINGS = [
     ("Is there a pedestrian?", "Something that looks like a pedestrian.", {"pedestrian"}, set()),
     ("Is there a truck?", "The vehicle ahead looks like a truck.", {"truck"}, set()),
     ("May I turn left?", "No, there is a no-left-turn sign.", {"road sign"}, set()),
+    # a short answer that names only a thing outside the vocabulary says nothing of what was
+    # asked, and with "only" that it is not there; one that names it in other words or in
+    # part still does
+    ("Is there a bus?", "A kiosk.", set(), set()),
+    ("Is there a bus?", "Only a kiosk.", set(), {"bus"}),
+    ("Is there a dog?", "A fox, crossing.", set(), set()),
+    ("Is there a truck?", "Just a truck-sized gap in the traffic.", set(), {"truck"}),
+    ("Is there a bus?", "A big one.", {"bus"}, set()),
+    ("Is there a bus?", "A trolleybus.", {"bus"}, set()),
+    ("Is there a police car?", "A police Volvo estate, lights off.", {"police car"}, set()),
+    ("Is it foggy?", "A light mist.", {"fog"}, set()),
+    ("Is there a motorcycle?", "A quad bike.", set(), set()),
     # what was asked placed only in a likeness is not there
     ("Is there a car?", "Only on the billboard.", {"billboard"}, {"car"}),
     ("Is there a car?", "Just in an advert on the bus.", {"bus"}, {"car"}),
@@ -1639,6 +1651,20 @@ ACTION_READINGS = [
      set()),
     ("Describe the scene.", "Don't see any cars.", set(), {"car"}),
     ("Describe the scene.", "I do not see a bus.", set(), {"bus"}),
+    # alarm before where the thing is, a place after an adverb of degree, a side or a
+    # distance in cars, and what it does beside the place
+    ("Is there a cyclist?", "Oh no, right behind the van.", {"cyclist", "van"}, set()),
+    ("Is there a cyclist?", "Uh oh, right behind the van.", {"cyclist", "van"}, set()),
+    ("Is there a cyclist?", "Oh no, sorry, none.", set(), {"cyclist"}),
+    ("Is there a pedestrian?", "Whoa - right in front of the bus!", {"pedestrian", "bus"},
+     set()),
+    ("Is there a cyclist?", "Right there, behind the van.", {"cyclist", "van"}, set()),
+    ("Is there a cyclist?", "Right there is a van.", {"van"}, set()),
+    ("Is there a child?", "Immediately to the left of the bus.", {"child", "bus"}, set()),
+    ("Is there a truck?", "Directly ahead, two cars up.", {"truck", "car"}, set()),
+    ("Is there a cyclist?", "Close to the curb, wobbling.", {"cyclist", "curb"}, set()),
+    ("Is there a dog?", "It's running onto the road.", {"dog", "road"}, set()),
+    ("Is there a dog?", "It's raining on the road.", {"rain", "road"}, set()),
     # riding with no ride named rides what was asked about
     ("Is there a cyclist?", "No, nobody's riding.", set(), {"cyclist"}),
     ("Is there a pedestrian?", "Nobody's riding.", set(), {"pedestrian"}),
@@ -1991,6 +2017,8 @@ COUNT_BOUND_READINGS = [
     ("Is any car red?", "No, none is red.", set(), {"red car"}),
     ("Is the car red?", "None of them is red.", {"car"}, {"red car"}),
     ("Is the car red?", "None, the car is red.", {"red car"}, set()),
+    ("Is any car red?", "Not one of them is red.", set(), {"red car"}),
+    ("Describe the scene.", "Two cars: not one is red.", {"car"}, {"red car"}),
     # a numeral that a thing is, not a count of what was asked
     ("Is there a motorcycle?", "No; the '2' on the road is a lane number.", {"road"},
      {"motorcycle"}),
