@@ -597,8 +597,10 @@ def excepted(toks: list[str], stop: int) -> bool:
 
 def adverb_before_verb(toks: list[str], i: int) -> bool:
     """Whether "just" or "only" at `i` qualifies the verb after it ("the light just turned
-    green"), not a new clause of contrast ("no cars, just trucks")."""
-    return toks[i] in ("just", "only") and i + 1 < len(toks) and toks[i + 1] in COPULAS
+    green", "a cyclist just rode out of frame"), not a new clause of contrast ("no cars, just
+    trucks")."""
+    return toks[i] in ("just", "only") and i + 1 < len(toks) and (
+        toks[i + 1] in COPULAS or toks[i + 1] in DEPARTURES or toks[i + 1] in ("left", "gone"))
 
 
 def postposed_colour(toks: list[str], start: int, stop: int) -> str | None:
@@ -860,14 +862,14 @@ def ego_owned(toks: list[str], start: int) -> bool:
 def departed_at(toks: list[str], k: int) -> bool:
     """Whether the verb at `k`, or the one after the auxiliary at `k` and its adverbs, says its
     subject has left the frame: "left the frame", "has just left.", "have all driven off",
-    "has disappeared", "They've gone.", "rode out of frame", or in the passive, "have been
-    removed", "has been towed away" (`DEPARTURES`)."""
+    "has disappeared", "has since left", "They've gone.", "rode out of frame", or in the
+    passive, "have been removed", "has been towed away" (`DEPARTURES`)."""
     j = k
     if toks[k] == "'s" and _possessor_placed(toks, k):
         return False  # "on the bus's left": a side of the bus, not "the bus has left"
     if toks[k] in DEPARTURE_AUXILIARIES:
         j = k + 1
-        while j < len(toks) and (toks[j] in PREDICATE_FILLER or toks[j] == "been"):
+        while j < len(toks) and (toks[j] in PREDICATE_FILLER or toks[j] in ("been", "since")):
             j += 1
     if j >= len(toks):
         return False
@@ -1109,6 +1111,10 @@ def is_negator(toks: list[str], i: int) -> bool:
     return not (after and after[0] in HEDGES)
 
 
+# What one may find hard, or a frame too poor, to do: "hard to say", "too low to identify".
+_TELLING = CANNOT_TELL | {"identify", "discern", "distinguish", "judge"}
+
+
 def cannot_tell_at(toks: list[str], i: int) -> bool:
     """Whether token i says the speaker cannot tell: a negated hedge ("not sure", "can't
     tell"), "unsure", "unclear", "unknown" or "it depends", "hard to say", "no idea", "no
@@ -1120,8 +1126,8 @@ def cannot_tell_at(toks: list[str], i: int) -> bool:
         tok = "no"  # "Nope, I can't make it out clearly." as "No, ..."
     if tok in UNSURE_WORDS or (tok == "n" and toks[i + 1 : i + 2] == ["a"]):
         return True
-    if tok in HARD_WORDS:
-        return after[:1] == ["to"] and after[1:2] != [] and after[1] in CANNOT_TELL
+    if tok in HARD_WORDS:  # "hard to say", "insufficient to identify any stop sign"
+        return after[:1] == ["to"] and after[1:2] != [] and after[1] in _TELLING
     if tok == "no" and after[:1] in (["idea"], ["comment"]):
         return True
     if tok in ("fifty", "50") and toks[i + 1 : i + 2] == [tok]:  # "Fifty-fifty.", "50/50."
@@ -1131,7 +1137,7 @@ def cannot_tell_at(toks: list[str], i: int) -> bool:
     if tok == "too":  # "too dark to tell", "too far away to see"
         rest = toks[i + 1 : i + 5]
         k = rest.index("to") if "to" in rest[1:] else -1
-        return k > 0 and k + 1 < len(rest) and (rest[k + 1] in CANNOT_TELL
+        return k > 0 and k + 1 < len(rest) and (rest[k + 1] in _TELLING
                                                  or rest[k + 1] in ("see", "make"))
     if not (tok in NEGATORS or tok.endswith("n't")):
         return False
@@ -1363,10 +1369,17 @@ def comparison_end(toks: list[str], i: int) -> bool:
     return toks[i] == "as" and "as" in toks[max(0, i - 3) : i - 1]
 
 
+# Words a doubt points back with, and the words of affirming it: "I can't confirm it.", "not
+# sure about that"; "I see a sign, but I cannot read it." doubts only what the sign says.
+_POINTING_BACK = frozenset({"it", "that", "this", "so"})
+_AFFIRMING = frozenset({"confirm", "verify", "sure", "certain"})
+
+
 def cannot_tell_scopes(toks: list[str]) -> list[bool]:
     """Per token, whether it follows a statement that the speaker cannot tell in its clause
     ("I'm not sure there is one", "hard to say whether it is a bus"): to a break or a
-    contrastive word, so "Hard to say, but I think there's a truck." keeps the truck."""
+    contrastive word, so "Hard to say, but I think there's a truck." keeps the truck. A doubt
+    that points back at the answer's opening clause covers it too (`doubted_opening`)."""
     inside = [False] * len(toks)
     active = False
     for i, tok in enumerate(toks):
@@ -1375,7 +1388,29 @@ def cannot_tell_scopes(toks: list[str]) -> list[bool]:
         elif cannot_tell_at(toks, i):
             active = True
         inside[i] = active
+    opening = doubted_opening(toks)
+    inside[:opening] = [True] * opening
     return inside
+
+
+def doubted_opening(toks: list[str]) -> int:
+    """How many tokens open the answer with a clause that a doubt after it points back at
+    ("There might be a dog, but I can't confirm it.", "Possibly a child, though I can't verify
+    it."): that clause says nothing either. 0 where none does; "Something red, possibly a fire
+    truck, but I can't confirm that." and "a white vehicle, which might be an ambulance, but I
+    cannot confirm it" doubt only the kind of what is there, and "I see a sign, but I cannot
+    read it." only what it says."""
+    for i in range(len(toks)):
+        rest = _clause_after(toks, i)
+        if not (rest and rest[-1] in _POINTING_BACK and len(rest) <= 4
+                and any(t in _AFFIRMING for t in rest) and cannot_tell_at(toks, i)):
+            continue
+        j = clause_start(toks, i)
+        while j >= 0 and (toks[j] in BREAKS or toks[j] in CLAUSE_WORDS):
+            j -= 1
+        if j >= 0 and clause_start(toks, j) < 0:
+            return j + 1
+    return 0
 
 
 # What a viewer does to see: "If you look right, you'll see it." conditions only the looking.
@@ -1385,10 +1420,13 @@ _VIEWER_ACTIONS = frozenset({"look", "glance", "check", "zoom", "peer", "squint"
 def opens_condition(toks: list[str], i: int) -> bool:
     """Whether toks[i] opens a condition: "if", "unless" (`CONDITION_WORDS`), or the "case" of
     "in case" ("slow down in case someone steps out"). A condition on the viewer's looking
-    ("If you look right, you'll see it.", "if you zoom in") supposes nothing of the frame."""
+    ("If you look right, you'll see it.", "if you zoom in") supposes nothing of the frame, nor
+    does an "if" that asks whether after a doubt ("not sure if", "can't tell if")."""
     if toks[i] == "if" and toks[i + 1 : i + 2] == ["you"] and toks[i + 2 : i + 3] and \
             toks[i + 2] in _VIEWER_ACTIONS:
         return False
+    if toks[i] == "if" and i > 0 and (toks[i - 1] in CANNOT_TELL or toks[i - 1] in UNSURE_WORDS):
+        return False  # "Not sure if there's one behind a bus." asks whether, supposing nothing
     return toks[i] in CONDITION_WORDS or (toks[i] == "case" and i > 0 and toks[i - 1] == "in")
 
 

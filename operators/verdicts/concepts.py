@@ -136,6 +136,7 @@ from drivexplain.operators.verdicts.clauses import (
     colour_negated,
     denies_one,
     disjunction_scopes,
+    doubted_opening,
     expletive_it,
     generic_scopes,
     goes_on_about_it,
@@ -407,11 +408,19 @@ class ConceptExtractor(MentionFinder):
         # a question asked back first ("That one? No, it's a regular car.") is no answer: the
         # yes or no is what follows it
         answering = all_toks
-        if question_scopes(all_toks)[:1] == [True]:
+        asking_back = question_scopes(all_toks)[:1] == [True]
+        if (asking_back or (all_toks[1:2] == ["?"] and all_toks[0] in _ASKED_BACK_ALONE)) and \
+                "?" in read and self._says_nothing(read.split("?", 1)[1], prompt):
+            return Extraction(text, (), (), "specific", None, "none", (
+                "the answer only asks back ('Which one?', 'Really?'): it asserts and denies "
+                "nothing",))
+        if asking_back:
             answering = all_toks[all_toks.index("?") + 1 :]
             toks = [t for t in answering if t not in BREAKS] or toks
         polarity = final_answer(answering) or yes_or_no(
             toks, answering, bool(mentions), bool(named), bool(denied), negated)
+        if doubted_opening(all_toks):
+            polarity = None  # "Possibly a child, though I can't verify it." takes its yes back
         if polarity is not None and self._asks_opposite(prompt):
             # "Is the road dry?" "Yes." says the road is not wet: from here on, a yes or no is
             # about the state the vocabulary names
@@ -497,6 +506,15 @@ class ConceptExtractor(MentionFinder):
         return self._placed_by_it(
             self._inherited_answer(text, toks, all_toks, prompt, polarity, negated),
             all_toks, prompt)
+
+    def _says_nothing(self, text: str, prompt: Extraction) -> bool:
+        """Whether `text`, read as an answer of its own, asserts, denies and says yes or no to
+        nothing: what is left after a question asked back ("Which one? Please double-check
+        with a better image.")."""
+        if all(t in BREAKS for t in tokens(text)):
+            return True
+        read = self._read_answer(text, text, prompt)
+        return not read.concepts and not read.denied and read.polarity is None
 
     def _asked_kinds(self, question: Question, prompt: Extraction,
                      said: Sequence[str] = ()) -> tuple[str, ...]:
@@ -1170,6 +1188,9 @@ class ConceptExtractor(MentionFinder):
         return tuple(dict.fromkeys(self._with_state(c, next(iter(said))) for c in concepts))
 
 
+# Words that, asked back alone, say nothing: "Really?", "Sorry?", "Huh?".
+_ASKED_BACK_ALONE = frozenset({"really", "what", "huh", "sorry", "pardon", "seriously", "why",
+                               "eh"})
 # Who, besides vehicles, is asked about as one thing that another thing's name is not: "Is
 # there a dog?" "A fox." names no dog.
 _ROAD_USERS = PERSONS | {"dog"}

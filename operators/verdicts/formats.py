@@ -476,7 +476,7 @@ def plain_answer(answer: str, prompt: str = "") -> str:
     its presence or absence (`_PROBABILITY`), a tracker's id as the class it tracks ("ID 3
     (car)" as "the car"), and a negated negation as what it says is so ("I wouldn't say it
     isn't red." as "it is red.")."""
-    text = _option_text(spoken(answer, prompt), options(prompt))
+    text = _option_text(_coded(spoken(answer, prompt), prompt), options(prompt))
     structured = _json_text(text)
     if structured is None:
         structured = _fields_text(text)
@@ -529,6 +529,7 @@ def question_text(prompt: str) -> str:
     asks it of its prompt."""
     text = _TASK_PREFIX.sub("", _TAG.sub(" ", _ROLE.sub(" ", prompt)))
     text = _INSTRUCTION.sub(" ", _without_yes_no_options(_ROLE_LABEL.sub(" ", text)))
+    text = _CODE_INSTRUCTION.sub(" ", text)
     text = _IN_THE_IMAGE.sub("", text)
     text = " ".join(text.split())
     text = _EMBEDDED_QUESTION.sub(lambda m: f"{m[2].capitalize()} {m[1]} {m[3]}?", text)
@@ -720,6 +721,28 @@ def answer_to_all(answer: str, prompt: str) -> str:
     (`_option_text`: "B" to "... A. Yes B. No" is "No")."""
     text = _without_echo(_ROLE.sub(" ", answer).strip(), prompt)
     return _option_text(_ROLE_LABEL.sub("", text.strip(), count=1), options(prompt))
+
+
+# Codes a prompt gives for a yes and a no: "Answer with 1 for yes and 0 for no.", "Reply Y = yes,
+# N = no".
+_CODES = re.compile(r"\b(\w+)\s*(?:for|=|means)\s*(yes|no)\b\W+(?:and\s+|or\s+)?(\w+)\s*"
+                    r"(?:for|=|means)\s*(yes|no)\b", re.I)
+
+
+# The instruction that gives them, which asks nothing of the frame.
+_CODE_INSTRUCTION = re.compile(r"(?:(?:please\s+)?(?:answer|respond|reply)(?:\s+with)?\s+)?"
+                               + _CODES.pattern + r"\s*[.!]?", re.I)
+
+
+def _coded(answer: str, prompt: str) -> str:
+    """A bare code the prompt gives for a yes or a no as that word: "0" to "Is there a
+    pedestrian? Answer with 1 for yes and 0 for no." is "No"."""
+    match = _CODES.search(prompt)
+    if match is None or match.group(2).lower() == match.group(4).lower():
+        return answer
+    said = answer.strip().strip(".!").lower()
+    codes = {match.group(1).lower(): match.group(2), match.group(3).lower(): match.group(4)}
+    return codes[said].capitalize() if said in codes else answer
 
 
 def _option_text(answer: str, offered: dict[str, str]) -> str:

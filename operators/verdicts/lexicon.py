@@ -60,6 +60,8 @@ SYNONYMS: dict[str, str] = {
     "anyone": "pedestrian",
     "anybody": "pedestrian",
     "zebra crossing": "crosswalk",
+    # on a road, "the zebra" is its crossing: "People are crossing at the zebra."
+    "zebra": "crosswalk",
     "pelican crossing": "crosswalk", "puffin crossing": "crosswalk",
     "toucan crossing": "crosswalk",
     "post box": "mailbox", "postbox": "mailbox", "letterbox": "mailbox",
@@ -1045,8 +1047,8 @@ FINITE = COPULAS | frozenset(
 )
 # A negated hedge says nothing about absence: "I'm not sure", "I can't tell".
 HEDGES = frozenset(
-    {"sure", "certain", "clear", "tell", "say", "determine", "confirm", "know", "possible",
-     "only", "read", "answer"}
+    {"sure", "certain", "clear", "tell", "say", "determine", "confirm", "verify", "know",
+     "possible", "only", "read", "answer"}
 )
 # What a negated hedge or these words say is that the speaker cannot tell: what follows in the
 # clause is neither asserted nor denied ("I'm not sure there is one", "hard to say whether").
@@ -1058,7 +1060,8 @@ PERCEIVING = frozenset({"make", "see", "tell", "determine", "identify", "discern
 UNSURE_WORDS = frozenset({"unsure", "unclear", "uncertain", "unknown", "depends", "idk",
                           "dunno"})
 # "hard to tell", "difficult to say", "impossible to determine"
-HARD_WORDS = frozenset({"hard", "difficult", "impossible", "tough", "tricky", "unable"})
+HARD_WORDS = frozenset({"hard", "difficult", "impossible", "tough", "tricky", "unable",
+                        "insufficient"})
 # Verbs of needing more before one can tell: "I would need a clearer image to answer."
 NEEDING = frozenset({"need", "needs", "require", "requires"})
 # What a refusal says it cannot see: the frame itself ("I cannot see images").

@@ -316,7 +316,8 @@ class MentionFinder:
                                            or it.unclear)))
         out = []
         for it in items:
-            if (unsure[it.start] and not _circumstance(toks, it)) or it.unclear:
+            if (unsure[it.start] and not _circumstance(toks, it) and not _landmark(toks, it)) \
+                    or it.unclear:
                 continue
             concept = self._with_colour(self._with_state(it.concept, it.state), it.colour,
                                         fallback=it.needs_colour)
@@ -358,7 +359,10 @@ class MentionFinder:
             stated = self._stated_plain(it.concept, it.state)
             if stated is not None and not denied:  # "A silver car is parked." says both
                 out.append(Mention(stated, it.start, it.stop, False, None, it.inherited))
-        return out
+        # a thing named only as another's owner and denied after it is not there: "A dog's
+        # leash trails from the bench, but no dog."
+        return [m for m in out if m.negated or toks[m.stop : m.stop + 1] != ["'s"] or not any(
+            o.negated and o.concept == m.concept and o.start > m.start for o in out)]
 
     def groups_named(self, toks: Sequence[str], mentions: Sequence[Mention]
                      ) -> dict[str, tuple[str, ...]]:
@@ -819,6 +823,23 @@ def _circumstance(toks: list[str], it: _Item) -> bool:
     while j >= 0 and toks[j] in DEFINITES:
         j -= 1
     return it.concept.lower() in SEEING_CONDITIONS and j >= 0 and toks[j] in ("at", "in")
+
+
+# Prepositions after which a doubt's landmark stands: "I'm not sure there's one behind the bus."
+_LANDMARK_PLACES = frozenset({"behind", "beside", "near", "next", "by", "past", "alongside",
+                              "opposite"})
+
+
+def _landmark(toks: list[str], it: _Item) -> bool:
+    """Whether a concept is the landmark a doubt places its thing by ("Maybe one behind the
+    bus, but I can't be sure of that."; `_LANDMARK_PLACES`): the doubt is of the thing, and
+    the landmark is there."""
+    j = it.start - 1
+    while j >= 0 and (toks[j] in DEFINITES or toks[j] in ("a", "an")):
+        j -= 1
+    if j >= 1 and toks[j] == "to" and toks[j - 1] == "next":
+        j -= 1
+    return j >= 0 and toks[j] in _LANDMARK_PLACES
 
 
 # The last words of the concepts that are or hold a vehicle, which has lamps of its own.

@@ -16,6 +16,7 @@ from drivexplain.operators.verdicts.clauses import (
     cannot_tell_at,
     count_after_bound,
     denies_one,
+    departed_at,
     hedged_no_end,
     is_count,
     list_marker,
@@ -145,6 +146,8 @@ def yes_or_no(toks: list[str], all_toks: list[str], mentioned: bool, named: bool
     number = rest[0] if rest else ""
     counted = is_count(number) and not list_marker(all_toks) and not negated and \
         not cannot_tell_at(toks, 0)  # "50/50." is no count
+    if polarity is None and counted and any(departed_at(toks, k) for k in range(1, len(toks))):
+        return "deny"  # "One just rode out of frame." counts one that has gone
     if polarity is None and (counted or count_after_bound(toks) or there_is_one(all_toks)
                              or count_after_comparison(all_toks)
                              or seen_first(all_toks) or group_of_them(all_toks[a:])

@@ -1504,6 +1504,9 @@ DEPICTED_READINGS = [
     ("Is there a police car?", "A police Volvo estate, lights off.", {"police car"}, set()),
     ("Is it foggy?", "A light mist.", {"fog"}, set()),
     ("Is there a motorcycle?", "A quad bike.", set(), set()),
+    # a thing named only as another's owner and denied after it is not there
+    ("Is there a dog?", "A dog's leash trails from the bench, but no dog.", {"bench"}, {"dog"}),
+    ("Is there a bus?", "The bus's doors are open.", {"bus"}, set()),
     # what was asked placed only in a likeness is not there
     ("Is there a car?", "Only on the billboard.", {"billboard"}, {"car"}),
     ("Is there a car?", "Just in an advert on the bus.", {"bus"}, {"car"}),
@@ -1665,6 +1668,40 @@ ACTION_READINGS = [
     ("Is there a cyclist?", "Close to the curb, wobbling.", {"cyclist", "curb"}, set()),
     ("Is there a dog?", "It's running onto the road.", {"dog", "road"}, set()),
     ("Is there a dog?", "It's raining on the road.", {"rain", "road"}, set()),
+    # a count whose verb says it has left the frame denies what was asked
+    ("Is there a cyclist?", "One just rode out of frame.", set(), {"cyclist"}),
+    ("Is there a cyclist?", "A cyclist just rode out of frame.", set(), {"cyclist"}),
+    ("Is there a cyclist?", "One, riding off to the left.", {"cyclist"}, set()),
+    # "the zebra" on a road is its crossing
+    ("Describe the scene.", "People are crossing at the zebra.", {"pedestrian", "crosswalk"},
+     set()),
+    # a code the prompt gives for a yes or a no is that word, and the instruction asks nothing
+    ("Is there a pedestrian? Answer with 1 for yes and 0 for no.", "0", set(), {"pedestrian"}),
+    ("Is there a bus? Reply Y = yes, N = no.", "Y", {"bus"}, set()),
+    # a frame too poor to identify, and a doubt pointing back at the clause before it
+    ("Is there a stop sign?", "The resolution is insufficient to identify any stop sign.",
+     set(), set()),
+    ("Is there a stop sign?", "It is hard to identify any stop sign.", set(), set()),
+    ("Is there a dog?", "There might be a dog, but I can't confirm it.", set(), set()),
+    ("Is there an ambulance?",
+     "A white vehicle, which might be an ambulance, but I cannot confirm it.",
+     {"vehicle", "ambulance"}, set()),
+    ("Is there a dog?", "There's a dog, and I can't tell its breed.", {"dog"}, set()),
+    ("Is there a child?", "Possibly a child, though I can't verify it.", set(), set()),
+    ("Is there a fire truck?", "Something red, possibly a fire truck, but I can't confirm that.",
+     {"fire truck"}, set()),
+    ("Is there a stop sign?", "I see a sign, but I cannot read it.", {"road sign"}, set()),
+    # the landmark a doubt places its thing by is there, and "if" after a doubt asks whether
+    ("Is there a truck?", "Maybe one behind the bus, but I can't be sure of that.", {"bus"},
+     set()),
+    ("Is there a truck?", "I'm not sure there's one behind the bus.", {"bus"}, set()),
+    ("Is there a truck?", "Not sure if there's one behind a bus.", {"bus"}, set()),
+    ("Is there a truck?", "I'm not sure if it's a truck.", set(), set()),
+    ("Is there a bus?", "One was here a moment ago; it has since left.", set(), {"bus"}),
+    # asked back alone, an answer says nothing
+    ("Is there a cyclist?", "Really?", set(), set()),
+    ("Is there a cyclist?", "Which one?", set(), set()),
+    ("Is there a cyclist?", "That one? No.", set(), {"cyclist"}),
     # riding with no ride named rides what was asked about
     ("Is there a cyclist?", "No, nobody's riding.", set(), {"cyclist"}),
     ("Is there a pedestrian?", "Nobody's riding.", set(), {"pedestrian"}),
