@@ -1519,6 +1519,29 @@ def generic_scopes(toks: list[str]) -> list[bool]:
     return inside
 
 
+# Words of the present that supersede what a clause before said of the past: "now", "anymore".
+_NOW = frozenset({"now", "currently", "anymore"})
+
+
+def superseded_scopes(toks: list[str]) -> list[bool]:
+    """Per token, whether it lies in a clause about the past that a later clause about now
+    supersedes ("Earlier there was a stop sign; now there is none.", "It used to be green; now
+    it's red."; `EARLIER`, `_NOW`): what it names was there, and the later clause says what is.
+    Clauses end at breaks and at "but"."""
+    inside = [False] * len(toks)
+    cuts = [-1] + [i for i, t in enumerate(toks) if t in BREAKS or t == "but"] + [len(toks)]
+    clauses = [(a + 1, b) for a, b in itertools.pairwise(cuts) if b > a + 1]
+    for n, (start, stop) in enumerate(clauses):
+        words = toks[start:stop]
+        past = any(pair in (("there", "was"), ("there", "were"), ("used", "to"))
+                   for pair in itertools.pairwise(words)) or (
+            any(t in EARLIER for t in words) and any(t in PAST_COPULAS for t in words))
+        if past and not _NOW & set(words) and any(
+                _NOW & set(toks[a:b]) for a, b in clauses[n + 1 :]):
+            inside[start:stop] = [True] * (stop - start)
+    return inside
+
+
 def set_aside_scopes(toks: list[str]) -> list[bool]:
     """Per token, whether it names the alternative an answer sets aside (`SET_ASIDE`: "a van
     rather than a truck", "Instead of a bus, ..."), or a kind a size is measured by

@@ -161,6 +161,7 @@ from drivexplain.operators.verdicts.clauses import (
     set_aside_scopes,
     sign_message_kind,
     state_at,
+    superseded_scopes,
     supposed_scopes,
     unlabelled,
     unsupposed,
@@ -366,6 +367,11 @@ class ConceptExtractor(MentionFinder):
         if supposing:
             read = " ".join(kept)
         all_toks = unlabelled(tokens(read))
+        superseded = superseded_scopes(all_toks)
+        if any(superseded):  # "Earlier there was one; now there is none." says none now
+            all_toks = [t for t, gone in zip(all_toks, superseded, strict=True) if not gone]
+            while all_toks[:1] and all_toks[0] in BREAKS:
+                all_toks = all_toks[1:]
         toks = [t for t in all_toks if t not in BREAKS]
         if all(t in NON_ANSWER_WORDS for t in toks) and all(
                 t in NON_ANSWER_WORDS or t in BREAKS for t in tokens(spoken(text, prompt.text))) \
@@ -392,7 +398,11 @@ class ConceptExtractor(MentionFinder):
                                                disjunction_scopes(read_toks),
                                                question_scopes(read_toks), strict=True)]
         found = self.mentions(read, prompt.all_concepts)
-        mentions = [m for m in found if not (aside[m.start] or scarce_at(read_toks, m.start))]
+        # what a clause about the past names is not there now, unless a later clause says it
+        # has gone ("There used to be cones here; they're gone now.")
+        past = superseded_scopes(read_toks)
+        mentions = [m for m in found if not (aside[m.start] or scarce_at(read_toks, m.start)
+                                             or (past[m.start] and not m.negated))]
         # "Buses usually stop here." says nothing of the frame; "...; one is there now." does.
         # A kind set aside or compared with supposes nothing: "Wider than a car." to "How big
         # is the puddle?" is about the puddle
@@ -491,7 +501,10 @@ class ConceptExtractor(MentionFinder):
         if named or denied:
             found = self._named_answer(text, toks, all_toks, prompt, mentions, polarity,
                                        negated)
-            opening = self._opening_colour(tokens(read), mentions, prompt)
+            # "It used to be green; now it's red." opens with no colour said of now
+            said_now = ["_" if gone else t for t, gone in zip(
+                read_toks, superseded_scopes(read_toks), strict=True)]
+            opening = self._opening_colour(said_now, mentions, prompt)
             # the car asked of "Yes, a red one, ..." is the red car, not a car beside it; cars
             # the answer names itself stay ("White, like most of the cars here.")
             said = {m.concept for m in mentions if not m.inherited}

@@ -368,6 +368,7 @@ NARROW_SYNONYMS = frozenset({
 # Phrases that name a concept and deny it at once: "no one is crossing", "nobody", "in
 # daylight" (no night).
 NEGATIVE_SYNONYMS: dict[str, str] = {"no one": "pedestrian", "nobody": "pedestrian",
+                                     "riderless": "cyclist",
                                      "noone": "pedestrian", "daytime": "night",
                                      "daylight": "night", "day": "night", "afternoon": "night",
                                      "midday": "night", "noon": "night", "sunny": "night",

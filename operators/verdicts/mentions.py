@@ -481,9 +481,17 @@ class MentionFinder:
     def _asked_riders(self, toks: list[str], items: list[_Item],
                       context: Sequence[str]) -> list[_Item]:
         """A person "riding" with no ride named rides what the prompt asks about: "Is there a
-        cyclist?" "No, nobody's riding." denies the cyclist, not every person."""
+        cyclist?" "No, nobody's riding." denies the cyclist, not every person; and a "rider"
+        beside a bicycle, named or asked, is its cyclist."""
         asked = next((rider for ride, rider in RIDERS.items() if rider in self._lower
                       and (rider in context or ride in context)), None)
+        named = {it.concept for it in items}
+        rides = [ride for ride in RIDERS if ride in named or ride in context]
+        if len(rides) == 1 and not any(c in named for c in ("motorcycle", "scooter")) and \
+                RIDERS[rides[0]] in self._lower:
+            # "There's one chained to the railings, no rider." names the bicycle's rider
+            items = items + [_Item(self._lower[RIDERS[rides[0]]], k, k + 1)
+                             for k, t in enumerate(toks) if t in ("rider", "riders")]
         for person in items if asked else ():
             k = person.stop
             while k < len(toks) and toks[k] in AUXILIARIES:
@@ -763,6 +771,9 @@ class MentionFinder:
                     t in PRESENCE_WORDS or t in ABSENCE_FILLER for t in between))
                 if tok == "," and negated_sentence and _or_otherwise(toks, i + 1):
                     active = True  # "Not a soul on the road, bus or otherwise."
+                elif tok == "," and tuple(toks[i + 1 : i + 3]) in A_FORTIORI and \
+                        toks[:1] in (["none"], ["no"], ["nope"], ["nothing"]):
+                    active = True  # "None, let alone buses." denies the buses too
                 elif not (heading or (active and tok == "," and (
                         list_follows(toks, covered, i + 1)
                         or tuple(toks[i + 1 : i + 3]) in A_FORTIORI))):

@@ -1702,6 +1702,23 @@ ACTION_READINGS = [
     ("Is there a cyclist?", "Really?", set(), set()),
     ("Is there a cyclist?", "Which one?", set(), set()),
     ("Is there a cyclist?", "That one? No.", set(), {"cyclist"}),
+    # a clause about the past that a later one about now supersedes names what was there
+    ("Is there a stop sign?", "Earlier there was one; now there is none.", set(),
+     {"stop sign"}),
+    ("What colour is the light?", "It used to be green; now it's red.", {"red traffic light"},
+     set()),
+    ("Is there a truck?", "There was a truck; now there are two.", {"truck"}, set()),
+    ("Is there a traffic cone?", "There used to be cones here; they're gone now.", set(),
+     {"traffic cone"}),
+    ("Is there a cyclist?", "A bike leans on the post, riderless.", {"bicycle", "pole"},
+     {"cyclist"}),
+    # "let alone" after an opening "None," carries the denial
+    ("Are there any trams?", "None, let alone buses.", set(), {"tram", "bus"}),
+    ("Are there any trams?", "Yes, let alone buses.", {"tram", "bus"}, set()),
+    # a rider beside a bicycle is its cyclist; a motorcycle's is no cyclist
+    ("Is there a bicycle?", "There's one chained to the railings, no rider.",
+     {"bicycle", "fence"}, {"cyclist"}),
+    ("Describe the scene.", "A motorcycle and its rider.", {"motorcycle"}, set()),
     # riding with no ride named rides what was asked about
     ("Is there a cyclist?", "No, nobody's riding.", set(), {"cyclist"}),
     ("Is there a pedestrian?", "Nobody's riding.", set(), {"pedestrian"}),
