@@ -543,20 +543,39 @@ class ConceptExtractor(MentionFinder):
 
     def _emptied_place(self, toks: list[str], prompt: Extraction) -> tuple[str, ...]:
         """The places the prompt asks about when the answer, naming nothing, says only that
-        it is empty ("Empty.", "It's empty.", "No, it's clear.", "Clear - nobody on it.") to a
-        question about what is in a place ("Is anyone on the crosswalk?"); else ()."""
-        words = toks[1:] if toks[:1] and toks[0] in BARE_NO_WORDS else toks
+        it is empty ("Empty.", "It's empty.", "No, it's clear.", "Clear - nobody on it.",
+        "Nobody, it's empty.", "Nothing at all; it's completely clear.") to a question about
+        what is in a place ("Is anyone on the crosswalk?"); else ()."""
+        words = toks
+        for opener in (*_NONE_OPENERS, ("not", "at", "all")):
+            after = words[len(opener) : len(opener) + 2]
+            if tuple(words[: len(opener)]) == opener and after[:1] not in (["on"], ["in"]) \
+                    and (after[:1] != ["at"] or after == ["at", "all"]):
+                words = words[len(opener) :]  # "Nobody, it's empty.", "Not at all - ..."
+                break
+        if words[:1] and words[0] in BARE_NO_WORDS:
+            words = words[1:]
+        if words[:2] == ["at", "all"] or words[:1] == ["whatsoever"]:
+            words = words[1 + (words[0] == "at") :]  # "Nothing at all; it's completely clear."
         if words[:2] in (["it", "'s"], ["it", "is"], ["it", "looks"]):
-            words = words[2:]
+            words = [w for w in words[2:] if w not in DEGREE_ADVERBS and w != "all"]
         opened = 1 if words[:1] and words[0] in EMPTY_WORDS else 0
-        if words[-2:] in (["on", "it"], ["in", "it"], ["at", "it"]) and words[opened:-2] in (
-                ["nobody"], ["nothing"], ["no", "one"], ["none"], ["noone"]):
-            words = ["empty"]  # "Clear - nobody on it."
+        if words[-2:] in (["on", "it"], ["in", "it"], ["at", "it"]) and \
+                tuple(words[opened:-2]) in _NONE_OPENERS:
+            words = ["empty"]  # "Clear - nobody on it.", "Not a soul in it."
         if len(words) != 1 or words[0] not in EMPTY_WORDS:
             return ()
         asked = self._question(prompt.text).asked(prompt)
         return tuple(c for c in prompt.concepts if c not in asked
                      and uncoloured(c).split()[-1] in EMPTY_PLACES)
+
+    def _place_held(self, toks: list[str], prompt: Extraction) -> tuple[str, ...]:
+        """The definite place a question asks about, where the answer closes on "on it", "in
+        it" or "at it" ("Is the crosswalk occupied?" "Nobody on it."): the place is there."""
+        if not self._question(prompt.text).definite() or toks[-2:] not in (
+                ["on", "it"], ["in", "it"], ["at", "it"]):
+            return ()
+        return tuple(c for c in prompt.concepts[:1] if uncoloured(c).split()[-1] in EMPTY_PLACES)
 
     def _agrees_with_negative(self, toks: list[str], prompt: Extraction) -> bool:
         """Whether the answer opens by agreeing ("Right", "Correct", "That's right") with a
@@ -692,6 +711,7 @@ class ConceptExtractor(MentionFinder):
             # pedestrians and cyclists?" "Only pedestrians." that there are no cyclists, and
             # "Which of these are visible: bus, truck, van?" "Truck, van." that no bus is
             denied += tuple(c for c in offered if c not in answered and c not in named + denied)
+        named += tuple(c for c in self._place_held(toks, prompt) if c not in named)
         main = _main_clause(toks)
         if polarity != "deny" and not negated and ((question.definite() and (
                 (main[:1] and main[0] in SUBJECT_PRONOUNS and not expletive_it(main))
@@ -815,7 +835,13 @@ class ConceptExtractor(MentionFinder):
                                "stopped.') takes the concept as there",))
         said_none = emptied or denies_one(all_toks) or any(
             t in ("none", "zero", "0", "nil") for t in toks[1:])
+        held = self._place_held(toks, prompt)
         if polarity == "deny" and question.presupposed() and not said_none:
+            if held:  # "Is the intersection busy?" "Not at all - nothing in it."
+                return Extraction(text, held, (), "specific", polarity,
+                                  "inherited from the prompt",
+                                  ("a no that places nothing in the place asked about ('nothing "
+                                   "in it') keeps the place",))
             return Extraction(text, (), (), "specific", polarity, "none",
                               ("a no to a question about the concept takes the concept as "
                                "given and denies only what is asked of it, which no concept "
@@ -1204,6 +1230,10 @@ class ConceptExtractor(MentionFinder):
 # Words that, asked back alone, say nothing: "Really?", "Sorry?", "Huh?".
 _ASKED_BACK_ALONE = frozenset({"really", "what", "huh", "sorry", "pardon", "seriously", "why",
                                "eh"})
+# What opens an answer that no one or nothing is in a place: "Nobody, it's empty.", "Not a soul
+# in it."
+_NONE_OPENERS = (("nobody",), ("nothing",), ("none",), ("noone",), ("no", "one"),
+                 ("not", "a", "soul"))
 # Who, besides vehicles, is asked about as one thing that another thing's name is not: "Is
 # there a dog?" "A fox." names no dog.
 _ROAD_USERS = PERSONS | {"dog"}

@@ -624,7 +624,8 @@ EMPTY_WORDS = frozenset({"empty", "clear", "deserted", "vacant", "unoccupied"})
 EMPTY_PLACES = frozenset({"road", "street", "lane", "intersection", "crosswalk", "sidewalk",
                           "highway", "junction", "way", "path", "scene", "area", "crossing",
                           "pavement", "footpath", "roadway", "carriageway", "shoulder", "stop",
-                          "curb", "kerb", "roundabout", "driveway", "bridge", "tunnel"})
+                          "curb", "kerb", "roundabout", "driveway", "bridge", "tunnel",
+                          "bench"})
 DEGREE_WORDS = frozenset({"completely", "totally", "entirely", "fully", "quite", "pretty",
                           "fairly", "largely"})
 # What a label may be given to say its concept is absent, in lists and tables: "Bus: no",

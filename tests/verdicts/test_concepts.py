@@ -1719,6 +1719,18 @@ ACTION_READINGS = [
     ("Is there a bicycle?", "There's one chained to the railings, no rider.",
      {"bicycle", "fence"}, {"cyclist"}),
     ("Describe the scene.", "A motorcycle and its rider.", {"motorcycle"}, set()),
+    # a place asked about, said empty after "Nobody," or "Nothing at all;", or kept by "on it"
+    ("Is there no one on the crosswalk?", "Nobody, it's empty.", {"crosswalk"},
+     {"pedestrian"}),
+    ("Is anything blocking the crosswalk?", "Nothing at all; it's completely clear.",
+     {"crosswalk"}, set()),
+    ("Is the crosswalk occupied?", "Nobody on it.", {"crosswalk"}, {"pedestrian"}),
+    ("Is anyone on the crosswalk?", "Nobody.", set(), {"pedestrian"}),
+    ("Is anyone on the sidewalk?", "No one at all; it's deserted.", {"sidewalk"},
+     {"pedestrian"}),
+    ("Is anyone in the crosswalk?", "Not a soul in it.", {"crosswalk"}, {"pedestrian"}),
+    ("Is the intersection busy?", "Not at all - nothing in it.", {"intersection"}, set()),
+    ("Is there anyone on the bench?", "Nobody; it's empty.", {"bench"}, {"pedestrian"}),
     # riding with no ride named rides what was asked about
     ("Is there a cyclist?", "No, nobody's riding.", set(), {"cyclist"}),
     ("Is there a pedestrian?", "Nobody's riding.", set(), {"pedestrian"}),
