@@ -184,6 +184,7 @@ from drivexplain.operators.verdicts.lexicon import (
     APPROXIMATORS,
     BARE_NO_WORDS,
     BREAKS,
+    CLAUSE_WORDS,
     COLOURS,
     COUNT_WORDS,
     DAY_TIMES,
@@ -205,6 +206,7 @@ from drivexplain.operators.verdicts.lexicon import (
     PERSONS,
     PLACE_PREPOSITIONS,
     PLAIN_OPPOSITES,
+    PREPOSITIONS,
     QUESTION_COPULAS,
     QUESTION_VERBS,
     SINGLE_SURFACES,
@@ -218,6 +220,7 @@ from drivexplain.operators.verdicts.lexicon import (
     tokens,
 )
 from drivexplain.operators.verdicts.mentions import (
+    VEHICLE_HEADS,
     VEHICLES,
     MentionFinder,
     kind_of,
@@ -570,12 +573,14 @@ class ConceptExtractor(MentionFinder):
                      and uncoloured(c).split()[-1] in EMPTY_PLACES)
 
     def _place_held(self, toks: list[str], prompt: Extraction) -> tuple[str, ...]:
-        """The definite place a question asks about, where the answer closes on "on it", "in
-        it" or "at it" ("Is the crosswalk occupied?" "Nobody on it."): the place is there."""
+        """The definite place or vehicle a question asks about, where the answer closes on "on
+        it", "in it" or "at it" ("Is the crosswalk occupied?" "Nobody on it.", "Is the bus
+        full?" "Nobody in it."): it is there."""
         if not self._question(prompt.text).definite() or toks[-2:] not in (
                 ["on", "it"], ["in", "it"], ["at", "it"]):
             return ()
-        return tuple(c for c in prompt.concepts[:1] if uncoloured(c).split()[-1] in EMPTY_PLACES)
+        return tuple(c for c in prompt.concepts[:1] if uncoloured(c).split()[-1] in EMPTY_PLACES
+                     or c in VEHICLES)
 
     def _agrees_with_negative(self, toks: list[str], prompt: Extraction) -> bool:
         """Whether the answer opens by agreeing ("Right", "Correct", "That's right") with a
@@ -685,8 +690,10 @@ class ConceptExtractor(MentionFinder):
             told = tuple(c for c in asked if not any(
                 same_thing(c, n) or one_of(n, HYPERNYMS.get(c.lower(), frozenset()))
                 for n in said))
-            if present_elsewhere(all_toks):
-                # "There's no bus directly ahead, but there is one in the oncoming lane."
+            if present_elsewhere(all_toks) and not (
+                    all(c in PERSONS for c in asked) and _carried(all_toks)):
+                # "There's no bus directly ahead, but there is one in the oncoming lane."; "Are
+                # there people on the sidewalk?" "No, they're all on the tram." has passengers
                 moved = tuple(c for c in denied if any(same_thing(c, a) for a in asked))
                 named += moved + told
                 denied = tuple(c for c in denied if c not in moved)
@@ -1268,6 +1275,19 @@ def _doing_first(toks: list[str]) -> bool:
     return toks[:1] in (["it"], ["they"], ["he"], ["she"]) and \
         toks[1:2] in (["'s"], ["is"], ["are"], ["'re"]) and toks[2:3] != [] and \
         participle(toks[2]) and toks[2] not in _WEATHER_DOING and toks[2] not in MESSAGE_VERBS
+
+
+def _carried(toks: list[str]) -> bool:
+    """Whether the answer places something on or in a vehicle ("they're all on the tram"): the
+    people there are its passengers."""
+    for i, tok in enumerate(toks[:-1]):
+        k = i + 1 + (toks[i + 1] in ("the", "a", "an", "that", "this"))
+        if tok in ("on", "in", "inside", "aboard") and k < len(toks) and \
+                lemma(toks[k]) in VEHICLE_HEADS and (
+                    k + 1 == len(toks) or toks[k + 1] in BREAKS or toks[k + 1] in PREPOSITIONS
+                    or toks[k + 1] in CLAUSE_WORDS):  # "in the car park" is a place
+            return True
+    return False
 
 
 def _no_but(toks: list[str]) -> bool:

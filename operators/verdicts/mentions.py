@@ -281,7 +281,8 @@ class MentionFinder:
         """
         toks = tokens(text)
         lemmas = [lemma(t) for t in toks]
-        items = self._asked_riders(toks, self._phrase_items(toks, lemmas), context)
+        items = _aboard(toks, self._asked_riders(toks, self._phrase_items(toks, lemmas),
+                                                 context), context)
         self._hypernyms(toks, items, context)
         items += self._head_items(toks, lemmas, items, context)
         items.sort(key=lambda it: it.start)
@@ -545,7 +546,7 @@ class MentionFinder:
                 by_head.setdefault(key[-1], []).append(concept)
         covered = {k for it in items for k in range(it.start, it.stop)} | _in_compounds(lemmas)
         vehicles = [(it.start, it.stop) for it in items  # "a parked car", "the hood of a car"
-                    if it.concept.lower().rsplit(" ", 1)[-1] in _VEHICLE_HEADS]
+                    if it.concept.lower().rsplit(" ", 1)[-1] in VEHICLE_HEADS]
         found = []
         for i, lem in enumerate(lemmas):
             if i in covered or (lem in self._coloured_heads and vehicle_lamp(toks, i, vehicles)):
@@ -816,6 +817,33 @@ class MentionFinder:
         return named_t, tuple(c for c in dict.fromkeys(denied) if c not in named_t)
 
 
+# Words that fill a vehicle with people: "a bus full of people", "packed with people".
+_FILLED = (("full", "of"), ("packed", "with"), ("crowded", "with"), ("filled", "with"),
+           ("crammed", "with"))
+# Words after a person that put them in a vehicle named or asked: "two people in it", "a few
+# people inside".
+_INSIDE = (("in", "it"), ("inside",), ("aboard",), ("on", "board"), ("in", "there"))
+
+
+def _aboard(toks: list[str], items: list[_Item], context: Sequence[str]) -> list[_Item]:
+    """`items` without the people a vehicle, named before them or asked about, holds: "A bus
+    full of people.", "A car with two people in it.", "Is the bus full?" "Nobody in it." or
+    "Yes, packed with people." They are its passengers, no pedestrians; the vehicle stays."""
+    vehicle_asked = any(c.lower() in VEHICLES for c in context)
+    kept = []
+    for person in items:
+        vehicle_before = vehicle_asked or any(
+            it.stop <= person.start and it.concept.lower() in VEHICLES for it in items)
+        if person.concept.lower() in ("pedestrian", "child") and vehicle_before:
+            before = tuple(toks[max(0, person.start - 4) : person.start])
+            after = [t for t in toks[person.stop : person.stop + 3] if t not in AUXILIARIES]
+            if any(before[k : k + 2] == pair for pair in _FILLED for k in range(len(before))) \
+                    or any(tuple(after[: len(words)]) == words for words in _INSIDE):
+                continue
+        kept.append(person)
+    return kept
+
+
 def _vehicle_markings(toks: list[str], it: _Item) -> bool:
     """Whether bare "markings" at `it` stand in a sentence with no word of the road's surface
     (`ROAD_SURFACE_WORDS`), so that, with a vehicle asked about, they are the vehicle's."""
@@ -854,7 +882,7 @@ def _landmark(toks: list[str], it: _Item) -> bool:
 
 
 # The last words of the concepts that are or hold a vehicle, which has lamps of its own.
-_VEHICLE_HEADS = frozenset(v.rsplit(" ", 1)[-1] for v in VEHICLES)
+VEHICLE_HEADS = frozenset(v.rsplit(" ", 1)[-1] for v in VEHICLES)
 
 
 def _or_otherwise(toks: list[str], j: int) -> bool:

@@ -1731,6 +1731,17 @@ ACTION_READINGS = [
     ("Is anyone in the crosswalk?", "Not a soul in it.", {"crosswalk"}, {"pedestrian"}),
     ("Is the intersection busy?", "Not at all - nothing in it.", {"intersection"}, set()),
     ("Is there anyone on the bench?", "Nobody; it's empty.", {"bench"}, {"pedestrian"}),
+    # people a vehicle holds, named before them or asked about, are its passengers
+    ("Is the bus full?", "Nobody in it.", {"bus"}, set()),
+    ("Is the bus full?", "Yes, packed with people.", {"bus"}, set()),
+    ("Describe the scene.", "A car with two people in it.", {"car"}, set()),
+    ("Is the tram crowded?", "A few people inside.", {"tram"}, set()),
+    ("Are there people on the sidewalk?", "No, they're all on the tram.", {"tram"},
+     {"pedestrian"}),
+    ("Is there a pedestrian?", "No, but there's one in the car park.",
+     {"parking lot", "pedestrian"}, set()),
+    ("Describe the scene.", "People waiting at the bus stop, and more on the bus.",
+     {"pedestrian", "bus"}, set()),
     # riding with no ride named rides what was asked about
     ("Is there a cyclist?", "No, nobody's riding.", set(), {"cyclist"}),
     ("Is there a pedestrian?", "Nobody's riding.", set(), {"pedestrian"}),
