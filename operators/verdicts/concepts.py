@@ -468,12 +468,18 @@ class ConceptExtractor(MentionFinder):
                 # "Only its front wheel is visible behind the car."; "Only partially, ...";
                 # "Is there any snow?" "Only a light dusting on the parked cars."
                 polarity = "affirm"
-            elif not any(_is_asked(n, prompt) for n in named):
+            elif not any(_is_asked(n, prompt) for n in named) and not _lamps_only(named):
+                # lamps alone show a vehicle of no kind: "Is there a bus?" "Just brake lights
+                # in the fog." denies no bus
                 # "Is anyone on the crosswalk?" "Only a dog.": no one is; "Just a cyclist." says
                 # someone is, but "Is there a cyclist?" "Only pedestrians." that no cyclist is
                 polarity = "deny"
         if polarity == "affirm" and self._counts_another(read_toks, mentions, prompt):
             polarity = None  # "Is there a bus?" "Two cars." counts cars, not buses
+        if polarity != "deny" and _lamps_of_asked(named, prompt):
+            # "Are there cars?" "Just headlights in the distance." sees the cars by their
+            # lamps, and "Two tail lights glowing through the rain." counts the lamps of one
+            polarity = "affirm"
         if polarity is None and not mentions and supposing and \
                 self._refine_colour(toks, prompt.concepts) == prompt.concepts:
             # "Assuming you mean the nearest car, silver." still gives the car's colour
@@ -1275,6 +1281,25 @@ def _doing_first(toks: list[str]) -> bool:
     return toks[:1] in (["it"], ["they"], ["he"], ["she"]) and \
         toks[1:2] in (["'s"], ["is"], ["are"], ["'re"]) and toks[2:3] != [] and \
         participle(toks[2]) and toks[2] not in _WEATHER_DOING and toks[2] not in MESSAGE_VERBS
+
+
+# A vehicle's own lamps, which are seen only with it.
+_VEHICLE_LAMPS = frozenset({"headlights", "tail lights"})
+
+
+def _lamps_of_asked(named: Sequence[str], prompt: Extraction) -> tuple[str, ...]:
+    """The cars or vehicles the prompt asks about whose lamps the answer names, with no
+    vehicle of its own ("Are there cars?" "A sea of brake lights ahead."): the lamps are
+    theirs. Lamps show no kind: "Is there a bus?" "Just brake lights in the fog." sees no bus."""
+    if not _lamps_only(named):
+        return ()
+    return tuple(c for c in prompt.concepts if c in ("car", "vehicle"))
+
+
+def _lamps_only(named: Sequence[str]) -> bool:
+    """Whether the answer names a vehicle's lamps and no vehicle."""
+    return bool(_VEHICLE_LAMPS & set(named)) and not any(uncoloured(n) in VEHICLES
+                                                         for n in named)
 
 
 def _carried(toks: list[str]) -> bool:

@@ -1742,6 +1742,15 @@ ACTION_READINGS = [
      {"parking lot", "pedestrian"}, set()),
     ("Describe the scene.", "People waiting at the bus stop, and more on the bus.",
      {"pedestrian", "bus"}, set()),
+    # a vehicle's lamps, with no vehicle named, show the cars or vehicles asked about, but no
+    # kind of vehicle
+    ("Are there cars?", "A sea of brake lights ahead.", {"car", "tail lights"}, set()),
+    ("Are there cars?", "Just headlights in the distance.", {"car", "headlights"}, set()),
+    ("Is there a car ahead?", "Two tail lights glowing through the rain.",
+     {"car", "tail lights", "rain"}, set()),
+    ("Is there a bus?", "Just brake lights in the fog.", {"tail lights", "fog"}, set()),
+    ("Describe the vehicle ahead.", "A silver hatchback with its brake lights on.",
+     {"silver car", "tail lights"}, set()),
     # riding with no ride named rides what was asked about
     ("Is there a cyclist?", "No, nobody's riding.", set(), {"cyclist"}),
     ("Is there a pedestrian?", "Nobody's riding.", set(), {"pedestrian"}),
