@@ -27,7 +27,7 @@ import json
 import re
 from functools import lru_cache
 
-from drivexplain.operators.verdicts.lexicon import COLOURS, NOT_THE_ANSWER, STATES
+from drivexplain.operators.verdicts.lexicon import COLOURS, EMOJI_WORDS, NOT_THE_ANSWER, STATES
 
 # Tags whose content is geometry (a box, a point, patch or location indices), removed whole;
 # Kosmos-2's `<object>` only when it holds index tags alone, as an XML answer's
@@ -605,6 +605,30 @@ def _without_echo(answer: str, prompt: str) -> str:
     return text[own.end() :] if own else answer
 
 
+_EMOJI_WORD = re.compile("|".join(EMOJI_WORDS))
+# A traffic light's emoji and then its colour's: "\U0001F6A6\U0001F534" is a red traffic light.
+_LIT_SIGNAL = re.compile("(\U0001F6A6|\U0001F6A5)\\s*(\U0001F534|\U0001F7E2|\U0001F7E1|\U0001F7E0)")
+# Words that leave the answer waiting for a noun: an emoji after them is one.
+_AWAITING_NOUN = re.compile(r"\b(?:just|only|the|and|or|of|with|plus)\s*$", re.I)
+
+
+def _emoji_as_words(answer: str) -> str:
+    """`answer` with the emoji `EMOJI_WORDS` knows as their words: all of them where the answer
+    is emoji alone ("\U0001F44D", "\U0001F6AB\U0001F69A"), else those that stand among its
+    words, not closing it ("Yes \U0001F6B4 in the bike lane"; "Of course. \U0001F697" closes
+    with a decoration)."""
+    if _EMOJI_WORD.search(answer) is None:
+        return answer
+    answer = _LIT_SIGNAL.sub(lambda m: f" {EMOJI_WORDS[m.group(2)]} traffic light ", answer)
+    if not _EMOJI.sub("", _EMOJI_WORD.sub("", answer)).strip():
+        return _EMOJI_WORD.sub(lambda m: f" {EMOJI_WORDS[m.group(0)]} ", answer)
+    closing = re.search(rf"(?:\s|{_EMOJI.pattern})*$", answer)
+    end = closing.start() if closing else len(answer)
+    if _AWAITING_NOUN.search(answer[:end]):
+        end = len(answer)  # "No \U0001F68C, just \U0001F695" closes on a noun
+    return _EMOJI_WORD.sub(lambda m: f" {EMOJI_WORDS[m.group(0)]} ", answer[:end]) + answer[end:]
+
+
 def unframed(answer: str) -> str:
     """`answer` without a chat model's framing around it (`_ACKNOWLEDGMENT`, `_EVIDENCE`,
     `_EVIDENCE_AFTER`, `_LABEL`, `_COURTESY`, `_BULLET`), the quotes or emphasis around all of
@@ -616,8 +640,8 @@ def unframed(answer: str) -> str:
     a Markdown block quote's marks or a closing smiley: "Sure!
     Based on the image, no. Hope this helps!" is "no.", and so are "Answer: Answer: no",
     '"No."', "*No.*" and "No (see image)."; "No,\nit's stopped." is "No, it's stopped."."""
-    text = _SCORE_OR_FRAME.sub("", _EMOJI.sub("", answer.translate(_FULL_WIDTH))).replace(
-        "\u00a0", " ").strip()
+    text = _SCORE_OR_FRAME.sub("", _EMOJI.sub("", _emoji_as_words(
+        answer.translate(_FULL_WIDTH)))).replace("\u00a0", " ").strip()
     lines = {line.strip() for line in text.splitlines() if line.strip()}
     if len(lines) == 1 and "\n" in text:
         text = lines.pop()  # a generation that said its answer again, line for line

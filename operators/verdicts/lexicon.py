@@ -1107,6 +1107,27 @@ UNAPOSTROPHISED = {
 } | {"cant": "can't", "wont": "won't", "aint": "ain't", "theres": "there's", "thats": "that's",
      "theyre": "they're", "whats": "what's", "heres": "here's"}
 # Check marks and crosses are a yes and a no: "car \u2705", "bus \u274c", "No \u274c".
+# Emoji that stand for a word of the vocabulary or for a yes or a no, read where they stand in
+# the answer's words ("Yes \U0001F6B4 in the bike lane", "\U0001F697") rather than close it as a
+# decoration ("Of course. \U0001F697"; `formats.unframed`).
+EMOJI_WORDS = {
+    "\U0001F697": "car", "\U0001F699": "car", "\U0001F698": "car", "\U0001F695": "taxi",
+    "\U0001F696": "taxi", "\U0001F68C": "bus", "\U0001F68D": "bus", "\U0001F68E": "bus",
+    "\U0001F690": "van", "\U0001F69A": "truck", "\U0001F69B": "truck",
+    "\U0001F3CD": "motorcycle", "\U0001F6F5": "scooter", "\U0001F6B2": "bicycle",
+    "\U0001F6B4": "cyclist", "\U0001F6B6": "pedestrian", "\U0001F9CD": "pedestrian",
+    "\U0001F9D2": "child", "\U0001F466": "child", "\U0001F467": "child", "\U0001F415": "dog",
+    "\U0001F436": "dog", "\U0001F691": "ambulance", "\U0001F693": "police car",
+    "\U0001F694": "police car", "\U0001F692": "fire truck", "\U0001F68B": "tram",
+    "\U0001F68A": "tram", "\U0001F686": "train", "\U0001F682": "train", "\U0001F684": "train",
+    "\U0001F6A6": "traffic light", "\U0001F6A5": "traffic light", "\U0001F6D1": "stop sign",
+    "\U0001F6A7": "roadwork", "\U0001F327": "rain", "\u2614": "rain", "\U0001F328": "snow",
+    "\U0001F32B": "fog", "\U0001F319": "night", "\u2600": "sun", "\u2601": "cloud",
+    "\U0001F333": "tree", "\U0001F332": "tree", "\U0001F3E0": "house", "\U0001F3E1": "house",
+    "\U0001F3E2": "building", "\U0001F534": "red", "\U0001F7E2": "green",
+    "\U0001F7E1": "yellow", "\U0001F7E0": "amber", "\U0001F44D": "yes", "\U0001F44E": "no",
+    "\U0001F6AB": "no", "\U0001F937": "not sure",
+}
 CHECK_MARKS = {"\u2705": "yes", "\u2714": "yes", "\u2713": "yes", "\u2611": "yes",
                "\u274c": "no", "\u274e": "no", "\u2716": "no", "\u2717": "no", "\u2718": "no"}
 _CHECK_MARK = re.compile("|".join(CHECK_MARKS))

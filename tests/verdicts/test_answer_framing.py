@@ -1,7 +1,8 @@
 """Chat models frame their answers; the framing must not change what an answer is read to say.
 
 Every held-out answer the reader reads right (`tests/data/held_out_answers.jsonl`, lines not
-marked unsupported) is read again inside each framing below (a fixed quarter of them per framing
+marked unsupported; an answer in emoji only where the framing adds no words, `IN_WORDS`) is
+read again inside each framing below (a fixed quarter of them per framing
 in the default suite, every one under `-m slow`), as chat VLMs write them: an acknowledgment or
 a filler before it ("Sure! No.", "Okay, so no."), the evidence it rests on ("Based on the image,
 no."), a label ("Answer: no", "The answer is: no", "### Answer\nNo."), a summing up ("In short,
@@ -73,6 +74,7 @@ from test_held_out_answers import CASES
 from drivexplain.operators.contrastive import load_vocabulary
 from drivexplain.operators.verdicts.concepts import ConceptExtractor
 from drivexplain.operators.verdicts.formats import options
+from drivexplain.operators.verdicts.lexicon import EMOJI_WORDS
 
 # Other names of the same concepts, which must read as the names they replace.
 OTHER_NAMES = (("bicycles", "bikes"), ("bicycle", "bike"), ("traffic lights", "traffic signals"),
@@ -240,6 +242,10 @@ YES_NO_OPTIONS = {
     "cannot tell": " A. Yes B. No C. Cannot tell",
 }
 READ_RIGHT = [c for c in CASES if "unsupported" not in c]
+# Answers in words. Words put around an answer in emoji ("Sure! \U0001F44E") make it one in
+# words with an emoji closing it, which is a decoration ("Of course. \U0001F697";
+# `formats.unframed`): the framings that add words leave answers in emoji out.
+IN_WORDS = [c for c in READ_RIGHT if not any(e in c["answer"] for e in EMOJI_WORDS)]
 # "No pedestrians?" is a question only by its mark; without it, it says there are none.
 ASKED_BY_ITS_OPENING = [c for c in READ_RIGHT if re.match(
     r"(?:is|are|was|were|does|do|did|can|could|will|would|has|have|isn't|aren't|wasn't"
@@ -288,7 +294,7 @@ def _read_as_expected(extractor: ConceptExtractor, readings: list[tuple[dict, st
 def test_framing_leaves_the_reading(extractor: ConceptExtractor, framing: str,
                                     every_line: bool) -> None:
     frame = FRAMINGS[framing]
-    cases = _lines(READ_RIGHT, framing, every_line)
+    cases = _lines(IN_WORDS, framing, every_line)
     assert len(cases) > (2000 if every_line else 500)
     _read_as_expected(extractor, [(c, c["prompt"], frame(c["answer"])) for c in cases])
 
@@ -346,7 +352,7 @@ def test_an_echoed_question_is_not_the_answer(extractor: ConceptExtractor, echo:
     """A base model's completion, or a decoded prompt and answer, repeat the question first
     ("Is there a bus? Nope."); what the question names is not what the answer says is there
     (`formats.spoken` with the prompt)."""
-    cases = _lines([c for c in READ_RIGHT if c["prompt"].endswith("?")], echo, every_line)
+    cases = _lines([c for c in IN_WORDS if c["prompt"].endswith("?")], echo, every_line)
     assert len(cases) > (1500 if every_line else 350)
     _read_as_expected(extractor, [
         (c, c["prompt"], echo.format(question=c["prompt"], answer=c["answer"])) for c in cases])
@@ -384,7 +390,7 @@ CLOSING_REMARKS = {
 }
 # An acknowledgment alone ("Of course.") is framing once a remark stands beside it
 # (`formats.unframed`), and a bare box answers "where?" only alone: both are left out here.
-REMARKED = [c for c in READ_RIGHT if not re.match(
+REMARKED = [c for c in IN_WORDS if not re.match(
     r"(?:of course|absolutely|certainly|sure)\b", c["answer"], re.I) and "[" not in c["answer"]]
 
 

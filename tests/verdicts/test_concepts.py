@@ -1751,6 +1751,17 @@ ACTION_READINGS = [
     ("Is there a bus?", "Just brake lights in the fog.", {"tail lights", "fog"}, set()),
     ("Describe the vehicle ahead.", "A silver hatchback with its brake lights on.",
      {"silver car", "tail lights"}, set()),
+    # emoji for a vocabulary word or a yes or a no, in an answer of emoji or among its words;
+    # one closing an answer in words is a decoration
+    ("Is there a car?", "\U0001F697", {"car"}, set()),
+    ("Is there a pedestrian?", "\U0001F44D", {"pedestrian"}, set()),
+    ("Is there a truck?", "\U0001F6AB\U0001F69A", set(), {"truck"}),
+    ("Is there a bus?", "No \U0001F68C, just \U0001F695", {"taxi"}, {"bus"}),
+    ("Describe the scene.", "\U0001F697\U0001F68C \U0001F6A6\U0001F534",
+     {"car", "bus", "red traffic light"}, set()),
+    ("Is there a bus?", "Of course. \U0001F697", {"bus"}, set()),
+    ("Is there a bus?", "no \U0001F697", set(), {"bus"}),
+    ("Is there a truck?", "... \U0001F697", set(), set()),
     # riding with no ride named rides what was asked about
     ("Is there a cyclist?", "No, nobody's riding.", set(), {"cyclist"}),
     ("Is there a pedestrian?", "Nobody's riding.", set(), {"pedestrian"}),
