@@ -541,13 +541,17 @@ EMPHATICS = frozenset({"absolutely", "certainly", "definitely", "indeed", "sure"
                        "clearly", "really", "truly", "honestly"})
 NO_WORDS = frozenset(
     {"no", "nope", "nah", "false", "negative", "zero", "0", "none", "nothing", "absent", "nil",
-     "zilch", "nada"})
+     "zilch", "nada", "zip", "nowt", "nought", "naught"})
 # Answers said by an interjection or an idiom, by their opening words ("Uh-huh, on a leash.",
 # "Mm-hmm.", "Bingo - lights flashing behind the van.", "Fat chance."), and the yes or no
 # each says.
 IDIOMATIC_ANSWERS: dict[tuple[str, ...], str] = {
     ("uh", "huh"): "affirm", ("mm", "hm"): "affirm", ("mhm",): "affirm", ("bingo",): "affirm",
-    ("fat", "chance"): "deny"}
+    ("fat", "chance"): "deny",
+    # slang for none: "Bugger all.", "Diddly squat.", "Not a sausage.", "Nary a one."
+    ("bugger", "all"): "deny", ("sod", "all"): "deny", ("diddly", "squat"): "deny",
+    ("jack", "squat"): "deny", ("squat",): "deny", ("not", "a", "sausage"): "deny",
+    ("nary",): "deny"}
 # What a driver may be told not to do: right after a negator ("Don't pass the school bus.",
 # "You should not overtake the truck."), what is negated is the action, and its object is there.
 # Perception and existence ("don't see", "does not have") stay out: they deny.
@@ -913,7 +917,10 @@ NIGHT_TIMES = frozenset({"dark", "darkness", "pitch-dark", "midnight"})
 # Words after "a" that name no thing, as a short answer's head: "A big one.", "A bit.", "A
 # couple of them".
 NOT_THINGS = frozenset({"one", "ones", "bit", "little", "lot", "few", "couple", "pair", "dozen",
-                        "handful", "tad", "touch", "deal", "while", "moment", "yes", "no"})
+                        "handful", "tad", "touch", "deal", "while", "moment", "yes", "no",
+                        # how many: "A smattering.", "A gazillion."
+                        "smattering", "sprinkling", "scattering", "load", "ton", "heap",
+                        "gazillion", "zillion", "million", "thousand", "hundred", "score"})
 # Verbs after which capitals or quotes give what a thing is marked with: "a lane marked BIKES
 # ONLY". Before a noun they describe it: "a marked police car", "a clearly marked crosswalk".
 MARKING_VERBS = frozenset({"marked", "labelled", "labeled", "lettered", "stencilled",

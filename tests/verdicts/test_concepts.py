@@ -1762,6 +1762,12 @@ ACTION_READINGS = [
     ("Is there a bus?", "Of course. \U0001F697", {"bus"}, set()),
     ("Is there a bus?", "no \U0001F697", set(), {"bus"}),
     ("Is there a truck?", "... \U0001F697", set(), set()),
+    # slang for none and for many
+    ("How many cyclists are there?", "Zip.", set(), {"cyclist"}),
+    ("Any pedestrians?", "Bugger all.", set(), {"pedestrian"}),
+    ("Any cyclists?", "Not a sausage.", set(), {"cyclist"}),
+    ("Are there any vans?", "A smattering.", {"van"}, set()),
+    ("How many traffic cones?", "A gazillion.", {"traffic cone"}, set()),
     # riding with no ride named rides what was asked about
     ("Is there a cyclist?", "No, nobody's riding.", set(), {"cyclist"}),
     ("Is there a pedestrian?", "Nobody's riding.", set(), {"pedestrian"}),
