@@ -194,6 +194,7 @@ from drivexplain.operators.verdicts.lexicon import (
     EMPTY_WORDS,
     GENERIC,
     HYPERNYMS,
+    KIND_WORDS,
     LINKING_VERBS,
     MESSAGE_VERBS,
     NEGATORS,
@@ -771,6 +772,9 @@ class ConceptExtractor(MentionFinder):
                                if not any(same_object(plain, n) for n in named + denied)}
                 named += tuple(others_only)
                 denied += tuple(form for form in others_only.values() if form not in denied)
+        if _not_that_kind(toks):
+            # "Is there a police car?" "There's a car, but not that type." denies the kind asked
+            denied += tuple(c for c in question.asked(prompt) if c not in named + denied)
         return Extraction(text, named, denied, "specific", polarity, source, notes)
 
     def _inherited_answer(self, text: str, toks: list[str], all_toks: list[str],
@@ -1300,6 +1304,13 @@ def _lamps_only(named: Sequence[str]) -> bool:
     """Whether the answer names a vehicle's lamps and no vehicle."""
     return bool(_VEHICLE_LAMPS & set(named)) and not any(uncoloured(n) in VEHICLES
                                                          for n in named)
+
+
+def _not_that_kind(toks: list[str]) -> bool:
+    """Whether the answer says what is there is not of the kind asked: "not that type", "Not
+    that sort of bus - a city bus."."""
+    return any(toks[i : i + 2] in (["not", "that"], ["not", "this"]) and toks[i + 2 : i + 3]
+               and toks[i + 2] in KIND_WORDS for i in range(len(toks)))
 
 
 def _carried(toks: list[str]) -> bool:

@@ -914,6 +914,9 @@ SIGN_MESSAGES: dict[tuple[str, ...], str] = {("stop",): "stop sign", ("yield",):
 # early morning", "About 9 pm - it's dark.". Dusk and evening say neither.
 DAY_TIMES = frozenset({"morning", "forenoon", "sunrise"})
 NIGHT_TIMES = frozenset({"dark", "darkness", "pitch-dark", "midnight"})
+# Nouns that name a kind, with which an answer names what was asked again: "No vehicle of that
+# kind.", "not that type".
+KIND_WORDS = frozenset({"kind", "sort", "type", "description"})
 # Words after "a" that name no thing, as a short answer's head: "A big one.", "A bit.", "A
 # couple of them".
 NOT_THINGS = frozenset({"one", "ones", "bit", "little", "lot", "few", "couple", "pair", "dozen",

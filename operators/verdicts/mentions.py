@@ -171,6 +171,7 @@ from drivexplain.operators.verdicts.lexicon import (
     GROUP_NAMES,
     HYPERNYMS,
     IN_VIEW,
+    KIND_WORDS,
     LABEL_MARKS,
     NARROW_SYNONYMS,
     NEGATIVE_SYNONYMS,
@@ -300,7 +301,8 @@ class MentionFinder:
             uncoloured(it.concept).lower() in EGO_VEHICLES and ego_owned(toks, it.start)) and not
             depicted(toks, it.start, it.stop) and not part_named(toks, it.start, it.stop, owners)
             and not (vehicle_asked and _vehicle_markings(toks, it))
-            and not (marked_text(toks, it.start) and it.concept not in context)]
+            and not (marked_text(toks, it.start) and it.concept not in context)
+            and not (context and _kind_restated(toks, it))]
         items.sort(key=lambda it: it.start)
         covered = [False] * len(toks)
         for it in items:
@@ -842,6 +844,19 @@ def _aboard(toks: list[str], items: list[_Item], context: Sequence[str]) -> list
                 continue
         kept.append(person)
     return kept
+
+
+def _kind_restated(toks: list[str], it: _Item) -> bool:
+    """Whether a concept is what was asked, named again by its kind ("No such vehicle here.",
+    "No vehicle of that kind.", "Not that sort of bus - a city bus.", "Not a vehicle like
+    that, no."): it names nothing else, and a negation before it is of what was asked."""
+    before = toks[max(0, it.start - 3) : it.start]
+    after = toks[it.stop : it.stop + 3]
+    return before[-1:] == ["such"] or (
+        len(before) == 3 and before[0] in ("that", "this") and before[1] in KIND_WORDS
+        and before[2] == "of") or (
+        after[:1] == ["of"] and after[1:2] in (["that"], ["this"]) and after[2:3] != []
+        and after[2] in KIND_WORDS) or after[:2] in (["like", "that"], ["like", "this"])
 
 
 def _vehicle_markings(toks: list[str], it: _Item) -> bool:

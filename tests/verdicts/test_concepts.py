@@ -1768,6 +1768,12 @@ ACTION_READINGS = [
     ("Any cyclists?", "Not a sausage.", set(), {"cyclist"}),
     ("Are there any vans?", "A smattering.", {"van"}, set()),
     ("How many traffic cones?", "A gazillion.", {"traffic cone"}, set()),
+    # what was asked, named again by its kind, names nothing else; "not that type" denies it
+    ("Is there a bus?", "No such vehicle here.", set(), {"bus"}),
+    ("Is there a fire truck?", "No vehicle of that kind.", set(), {"fire truck"}),
+    ("Is there a cyclist?", "No such person.", set(), {"cyclist"}),
+    ("Is there a school bus?", "Not that sort of bus - a city bus.", {"bus"}, {"school bus"}),
+    ("Is there a police car?", "There's a car, but not that type.", {"car"}, {"police car"}),
     # riding with no ride named rides what was asked about
     ("Is there a cyclist?", "No, nobody's riding.", set(), {"cyclist"}),
     ("Is there a pedestrian?", "Nobody's riding.", set(), {"pedestrian"}),
