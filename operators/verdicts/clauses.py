@@ -61,6 +61,7 @@ from drivexplain.operators.verdicts.lexicon import (
     FRAME_OBJECTS,
     FRAME_WORDS,
     GENERIC_WORDS,
+    GOOD_VISIBILITY,
     GROUP_NOUNS,
     HARD_WORDS,
     HEAD_CHANGES,
@@ -149,6 +150,7 @@ from drivexplain.operators.verdicts.lexicon import (
     UNTIL_WORDS,
     UPPER_BOUNDS,
     WEATHER_ENDINGS,
+    WEATHER_OPPOSITES,
     WHEN_WORDS,
     YES_WORDS,
     lemma,
@@ -1244,6 +1246,19 @@ def weather_over(toks: list[str]) -> bool:
     while j < len(toks) and toks[j] in ("'s", "has", "had", "just", "already", "now", "finally"):
         j += 1
     return j < len(toks) and toks[j] in WEATHER_ENDINGS
+
+
+def weather_opposed(toks: list[str], asked: set[str]) -> bool:
+    """Whether the answer's first clause says that the weather `asked` about is not there in
+    other words (`WEATHER_OPPOSITES`: "Crystal clear." to "Is it foggy?", "Dry so far." to "Is
+    it drizzling?"), or, of fog, that visibility is good (`GOOD_VISIBILITY`); "Misty in the
+    distance, clear up close." says it is there. `toks` are with breaks."""
+    toks = toks[: next((k for k, t in enumerate(toks) if t in BREAKS), len(toks))]
+    if "fog" in asked and any(toks[k : k + 2] in (["visibility", "is"], ["visibility", "'s"])
+                              and toks[k + 2 : k + 3] and toks[k + 2] in GOOD_VISIBILITY
+                              for k in range(len(toks))):
+        return True
+    return any(asked <= WEATHER_OPPOSITES.get(t, frozenset()) for t in toks)
 
 
 def weather_as_it(toks: list[str]) -> bool:

@@ -166,6 +166,7 @@ from drivexplain.operators.verdicts.clauses import (
     unlabelled,
     unsupposed,
     weather_as_it,
+    weather_opposed,
     weather_over,
 )
 from drivexplain.operators.verdicts.formats import (
@@ -458,6 +459,11 @@ class ConceptExtractor(MentionFinder):
                 polarity = "deny"  # "Is it raining?" "It stopped a minute ago."
             elif mentions and not negated and weather_as_it(toks):
                 polarity = "affirm"  # "Is there snow?" "The trees are white with it."
+            elif not negated and not set(named) & set(prompt.concepts) and \
+                    weather_opposed(all_toks, set(prompt.concepts)):
+                # "Is it foggy?" "Crystal clear."; "Misty in the distance, clear up close."
+                # names the fog
+                polarity = "deny"
         only = only_opening(toks)
         if only is not None and only_in_likeness(toks, only):
             polarity = "deny"  # "Is there a car?" "Only on the billboard." says no real one is

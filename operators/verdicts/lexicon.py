@@ -748,6 +748,12 @@ FRAME_CONDITIONS = frozenset({"night", "rain", "snow", "fog"})
 # Weather that can end, and the verbs that say it has: "Is it raining?" "It stopped a minute
 # ago.", "Is it foggy?" "It's lifted."
 PASSING_WEATHER = frozenset({"rain", "snow", "fog"})
+# Words that say the weather asked about is not there: "Is it foggy?" "Crystal clear.", "Is it
+# raining?" "Bone dry."
+WEATHER_OPPOSITES: dict[str, frozenset[str]] = {
+    "clear": PASSING_WEATHER, "sunny": PASSING_WEATHER, "dry": frozenset({"rain", "snow"})}
+# What visibility is said to be when no fog hides anything: "Visibility is excellent."
+GOOD_VISIBILITY = frozenset({"excellent", "good", "great", "fine", "perfect", "unlimited"})
 WEATHER_ENDINGS = frozenset({"stopped", "cleared", "lifted", "ended", "eased", "passed",
                              "finished", "let"})  # "It's let up."
 # What makes a thing hard to see, named as the circumstance of a doubt ("can't tell in this

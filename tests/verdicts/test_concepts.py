@@ -2234,6 +2234,13 @@ WEATHER_WORD_READINGS = [
     ("Is it sunny?", "Yep.", set(), {"night"}),
     ("Is it raining?", "It has stopped raining, but the road is still wet.", {"wet road"},
      {"rain"}),
+    # the weather asked about, said not to be there in other words, or there in part
+    ("Is it foggy?", "Crystal clear.", set(), {"fog"}),
+    ("Is it raining?", "Dry as a bone.", set(), {"rain"}),
+    ("Is there fog?", "Visibility is excellent.", set(), {"fog"}),
+    ("Is it snowing?", "Clear and cold.", set(), {"snow"}),
+    ("Is it foggy?", "Misty in the distance, clear up close.", {"fog"}, set()),
+    ("Is it raining?", "Clear skies but a wet road.", {"sky", "wet road"}, {"rain"}),
     # the time of day asked: a count or a hedge is no yes, a time or the dark says which
     ("What time of day is it?", "About 9 pm.", set(), set()),
     ("What time of day is it?", "About 9 pm - it's dark.", {"night"}, set()),
