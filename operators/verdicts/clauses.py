@@ -37,6 +37,7 @@ from drivexplain.operators.verdicts.lexicon import (
     COVER_FILLER,
     COVERING,
     COVERING_VERBS,
+    DARK_WORDS,
     DEFINITES,
     DEGREE_ADVERBS,
     DEGREE_WORDS,
@@ -79,6 +80,7 @@ from drivexplain.operators.verdicts.lexicon import (
     LAMP_OWNED,
     LAMP_WORDS,
     LAMPS_LIT,
+    LIGHT_WORDS,
     LIKENESS,
     LIST_GLUE,
     LOOKALIKES,
@@ -1259,6 +1261,25 @@ def weather_opposed(toks: list[str], asked: set[str]) -> bool:
                               for k in range(len(toks))):
         return True
     return any(asked <= WEATHER_OPPOSITES.get(t, frozenset()) for t in toks)
+
+
+# Words around what the light is said to be: "It's still pitch dark.", "Very bright."
+_LIGHT_SAID_FILLER = frozenset({"it", "'s", "is", "was", "very", "still", "pitch", "quite",
+                                "fairly", "already", "really", "so"})
+
+
+def light_said(toks: list[str]) -> str | None:
+    """"dark" or "light", where the answer's first clause says which it is ("Pitch black.",
+    "Still dark.", "Bright.", "Light enough to see everything.", "The sun's up."; `DARK_WORDS`,
+    `LIGHT_WORDS`), else None. `toks` are with breaks."""
+    clause = toks[: next((k for k, t in enumerate(toks) if t in BREAKS), len(toks))]
+    if any(clause[k : k + 3] in (["sun", "'s", "up"], ["sun", "is", "up"], ["sun", "'s", "out"],
+                                 ["sun", "is", "out"]) for k in range(len(clause))):
+        return "light"
+    words = [t for t in clause if t not in _LIGHT_SAID_FILLER]
+    if words[:1] and words[0] in DARK_WORDS:
+        return "dark"
+    return "light" if words[:1] and words[0] in LIGHT_WORDS else None
 
 
 def weather_as_it(toks: list[str]) -> bool:

@@ -144,6 +144,7 @@ from drivexplain.operators.verdicts.clauses import (
     is_count,
     is_negator,
     kind_in_doubt,
+    light_said,
     names_other_thing,
     negated_colours,
     one_of_those_asked,
@@ -464,6 +465,13 @@ class ConceptExtractor(MentionFinder):
                 # "Is it foggy?" "Crystal clear."; "Misty in the distance, clear up close."
                 # names the fog
                 polarity = "deny"
+        asks_night = prompt.concepts == ("night",) or (
+            not prompt.concepts and prompt.denied == ("night",))
+        if polarity is None and asks_night and not negated and "night" not in named:
+            # "Is it night?" "Bright." says no, and "Is it daytime?" "Pitch black." no too
+            said = light_said(all_toks)
+            if said is not None:
+                polarity = "affirm" if (said == "dark") == bool(prompt.concepts) else "deny"
         only = only_opening(toks)
         if only is not None and only_in_likeness(toks, only):
             polarity = "deny"  # "Is there a car?" "Only on the billboard." says no real one is

@@ -163,7 +163,9 @@ from drivexplain.operators.verdicts.lexicon import (
     COLOURS,
     CONJUNCTIONS,
     COPULAS,
+    DARK_WORDS,
     DEFINITES,
+    DEGREE_ADVERBS,
     EGO_VEHICLES,
     FIGURATIVE_MEASURES,
     FINITE,
@@ -173,6 +175,7 @@ from drivexplain.operators.verdicts.lexicon import (
     IN_VIEW,
     KIND_WORDS,
     LABEL_MARKS,
+    LIGHT_WORDS,
     NARROW_SYNONYMS,
     NEGATIVE_SYNONYMS,
     NON_CONCEPT_COMPOUNDS,
@@ -284,6 +287,8 @@ class MentionFinder:
         lemmas = [lemma(t) for t in toks]
         items = _aboard(toks, self._asked_riders(toks, self._phrase_items(toks, lemmas),
                                                  context), context)
+        if not context or self._lower.get("night") in context:
+            items += self._light_items(toks, items)
         self._hypernyms(toks, items, context)
         items += self._head_items(toks, lemmas, items, context)
         items.sort(key=lambda it: it.start)
@@ -480,6 +485,33 @@ class MentionFinder:
             if person.concept == "pedestrian" and RIDING_VERBS.get(verb) in self._lower:
                 person.concept = self._lower[RIDING_VERBS[verb]]
         return [it for it in items if not any(it is d for d in dropped)]
+
+    def _light_items(self, toks: list[str], items: list[_Item]) -> list[_Item]:
+        """The night, where "it" is said or asked to be dark ("Is it dark out?", "it's pitch
+        dark"), and the night by its opposite where "it" is light or bright ("It's light
+        out.", "Is it bright?"), as "daytime" names it (`DARK_WORDS`, `LIGHT_WORDS`). Not where
+        "it" may be a thing named before it ("A car; it's dark." gives its colour), and
+        "black" only as "pitch black"; the caller leaves out answers to questions about
+        other things ("What colour is the car?" "It's dark.")."""
+        night = self._lower.get("night")
+        if night is None or any(it.concept == night for it in items):
+            return []
+        found = []
+        for k in range(len(toks) - 2):
+            pair = toks[k : k + 2]
+            if pair not in (["it", "is"], ["it", "'s"], ["it", "was"], ["is", "it"]) or any(
+                    it.start < k for it in items):
+                continue
+            j = k + 2
+            while j < len(toks) and (toks[j] in DEGREE_ADVERBS or toks[j] in _LIGHT_FILLER):
+                j += 1
+            after = toks[j + 1 : j + 2]
+            if j < len(toks) and (toks[j] in DARK_WORDS or toks[j] in LIGHT_WORDS) and (
+                    toks[j] != "black" or toks[j - 1] == "pitch") and (
+                    not after or after[0] in BREAKS or after[0] in ("out", "outside", "now")):
+                light = toks[j] in LIGHT_WORDS
+                found.append(_Item(night, j, j + 1, opposite=light, absent=light))
+        return found
 
     def _asked_riders(self, toks: list[str], items: list[_Item],
                       context: Sequence[str]) -> list[_Item]:
@@ -825,6 +857,10 @@ _FILLED = (("full", "of"), ("packed", "with"), ("crowded", "with"), ("filled", "
 # Words after a person that put them in a vehicle named or asked: "two people in it", "a few
 # people inside".
 _INSIDE = (("in", "it"), ("inside",), ("aboard",), ("on", "board"), ("in", "there"))
+
+
+# Words between "it's" and its dark or light: "still", "already", "pitch".
+_LIGHT_FILLER = frozenset({"still", "already", "pitch", "getting"})
 
 
 def _aboard(toks: list[str], items: list[_Item], context: Sequence[str]) -> list[_Item]:

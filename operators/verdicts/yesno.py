@@ -82,6 +82,8 @@ def yes_or_no(toks: list[str], all_toks: list[str], mentioned: bool, named: bool
         polarity = "deny" if second in ("not", "no") or second in NO_WORDS else "affirm"
     if toks[:2] in (["yeah", "nah"], ["nah", "yeah"]):  # Australian: "Yeah nah, ..." is a no
         polarity = "deny" if toks[1] == "nah" else "affirm"
+    if first == "very" and (all_toks[1:2] == [] or all_toks[1] in BREAKS):
+        polarity = "affirm"  # "Is it dark out?" "Very - only the street lamps light the road."
     if toks[:2] == ["of", "course"]:  # "Of course.", "Of course not."
         polarity = "deny" if toks[2:3] in (["not"], ["no"]) else "affirm"
     idiom = idiom_said(all_toks)

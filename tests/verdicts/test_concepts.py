@@ -2241,6 +2241,16 @@ WEATHER_WORD_READINGS = [
     ("Is it snowing?", "Clear and cold.", set(), {"snow"}),
     ("Is it foggy?", "Misty in the distance, clear up close.", {"fog"}, set()),
     ("Is it raining?", "Clear skies but a wet road.", {"sky", "wet road"}, {"rain"}),
+    # the night asked as the dark, and answered by the light
+    ("Is it dark?", "It is, yes.", {"night"}, set()),
+    ("Is it dark out?", "Very - only the street lamps light the road.",
+     {"night", "street lamp", "road"}, set()),
+    ("Is it night?", "Bright.", set(), {"night"}),
+    ("Is it night?", "The sun's up.", {"sun"}, {"night"}),
+    ("Is it daytime?", "It's pitch dark.", {"night"}, set()),
+    ("Is the car white?", "No, it's black.", {"black car"}, set()),
+    ("What colour is the car?", "It's dark.", {"car"}, set()),
+    ("Describe the scene.", "It's dark; a car ahead.", {"night", "car"}, set()),
     # the time of day asked: a count or a hedge is no yes, a time or the dark says which
     ("What time of day is it?", "About 9 pm.", set(), set()),
     ("What time of day is it?", "About 9 pm - it's dark.", {"night"}, set()),
