@@ -526,8 +526,7 @@ class ConceptExtractor(MentionFinder):
             found = self._named_answer(text, toks, all_toks, prompt, mentions, polarity,
                                        negated)
             # "It used to be green; now it's red." opens with no colour said of now
-            said_now = ["_" if gone else t for t, gone in zip(
-                read_toks, superseded_scopes(read_toks), strict=True)]
+            said_now = ["_" if gone else t for t, gone in zip(read_toks, past, strict=True)]
             opening = self._opening_colour(said_now, mentions, prompt)
             # the car asked of "Yes, a red one, ..." is the red car, not a car beside it; cars
             # the answer names itself stay ("White, like most of the cars here.")

@@ -851,16 +851,16 @@ class MentionFinder:
         return named_t, tuple(c for c in dict.fromkeys(denied) if c not in named_t)
 
 
+# Words between "it's" and its dark or light: "still", "already", "pitch".
+_LIGHT_FILLER = frozenset({"still", "already", "pitch", "getting"})
+
+
 # Words that fill a vehicle with people: "a bus full of people", "packed with people".
 _FILLED = (("full", "of"), ("packed", "with"), ("crowded", "with"), ("filled", "with"),
            ("crammed", "with"))
 # Words after a person that put them in a vehicle named or asked: "two people in it", "a few
 # people inside".
 _INSIDE = (("in", "it"), ("inside",), ("aboard",), ("on", "board"), ("in", "there"))
-
-
-# Words between "it's" and its dark or light: "still", "already", "pitch".
-_LIGHT_FILLER = frozenset({"still", "already", "pitch", "getting"})
 
 
 def _aboard(toks: list[str], items: list[_Item], context: Sequence[str]) -> list[_Item]:
