@@ -80,6 +80,7 @@ from drivexplain.operators.verdicts.lexicon import (
     LAMP_OWNED,
     LAMP_WORDS,
     LAMPS_LIT,
+    LIGHT_FILLER,
     LIGHT_WORDS,
     LIKENESS,
     LIST_GLUE,
@@ -1255,7 +1256,7 @@ def weather_opposed(toks: list[str], asked: set[str]) -> bool:
     other words (`WEATHER_OPPOSITES`: "Crystal clear." to "Is it foggy?", "Dry so far." to "Is
     it drizzling?"), or, of fog, that visibility is good (`GOOD_VISIBILITY`); "Misty in the
     distance, clear up close." says it is there. `toks` are with breaks."""
-    toks = toks[: next((k for k, t in enumerate(toks) if t in BREAKS), len(toks))]
+    toks = _clause_after(toks, -1)
     if "fog" in asked and any(toks[k : k + 2] in (["visibility", "is"], ["visibility", "'s"])
                               and toks[k + 2 : k + 3] and toks[k + 2] in GOOD_VISIBILITY
                               for k in range(len(toks))):
@@ -1263,20 +1264,16 @@ def weather_opposed(toks: list[str], asked: set[str]) -> bool:
     return any(asked <= WEATHER_OPPOSITES.get(t, frozenset()) for t in toks)
 
 
-# Words around what the light is said to be: "It's still pitch dark.", "Very bright."
-_LIGHT_SAID_FILLER = frozenset({"it", "'s", "is", "was", "very", "still", "pitch", "quite",
-                                "fairly", "already", "really", "so"})
-
-
 def light_said(toks: list[str]) -> str | None:
     """"dark" or "light", where the answer's first clause says which it is ("Pitch black.",
     "Still dark.", "Bright.", "Light enough to see everything.", "The sun's up."; `DARK_WORDS`,
     `LIGHT_WORDS`), else None. `toks` are with breaks."""
-    clause = toks[: next((k for k, t in enumerate(toks) if t in BREAKS), len(toks))]
+    clause = _clause_after(toks, -1)
     if any(clause[k : k + 3] in (["sun", "'s", "up"], ["sun", "is", "up"], ["sun", "'s", "out"],
                                  ["sun", "is", "out"]) for k in range(len(clause))):
         return "light"
-    words = [t for t in clause if t not in _LIGHT_SAID_FILLER]
+    words = [t for t in clause if t not in LIGHT_FILLER and t not in DEGREE_ADVERBS
+             and t not in ("it", "'s", "is", "was")]  # "It's still pitch dark.", "Very bright."
     if words[:1] and words[0] in DARK_WORDS:
         return "dark"
     return "light" if words[:1] and words[0] in LIGHT_WORDS else None

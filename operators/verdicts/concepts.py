@@ -1228,12 +1228,11 @@ class ConceptExtractor(MentionFinder):
             OPPOSITE_STATES.get(t) in asked and colour_negated(toks, i) == negated
             for i, t in enumerate(toks))
 
-    @staticmethod
-    def _asks_message(prompt: Extraction) -> bool:
+    def _asks_message(self, prompt: Extraction) -> bool:
         """Whether the prompt asks what a sign says: "What does the sign say?", "What does the
         sign read?"."""
         return any(c.endswith("sign") for c in prompt.concepts) and any(
-            t in MESSAGE_VERBS or t == "read" for t in tokens(prompt.text))
+            t in MESSAGE_VERBS or t == "read" for t in self._question(prompt.text).toks)
 
     def _refine_sign(self, prompt: Extraction, toks: list[str],
                      concepts: tuple[str, ...]) -> tuple[str, ...]:

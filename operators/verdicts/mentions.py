@@ -175,6 +175,7 @@ from drivexplain.operators.verdicts.lexicon import (
     IN_VIEW,
     KIND_WORDS,
     LABEL_MARKS,
+    LIGHT_FILLER,
     LIGHT_WORDS,
     NARROW_SYNONYMS,
     NEGATIVE_SYNONYMS,
@@ -503,7 +504,7 @@ class MentionFinder:
                     it.start < k for it in items):
                 continue
             j = k + 2
-            while j < len(toks) and (toks[j] in DEGREE_ADVERBS or toks[j] in _LIGHT_FILLER):
+            while j < len(toks) and (toks[j] in DEGREE_ADVERBS or toks[j] in LIGHT_FILLER):
                 j += 1
             after = toks[j + 1 : j + 2]
             if j < len(toks) and (toks[j] in DARK_WORDS or toks[j] in LIGHT_WORDS) and (
@@ -849,10 +850,6 @@ class MentionFinder:
                         if not any(n != c and same_thing(n, c)
                                    and len(_lemmas(n)) > len(_lemmas(c)) for n in named))
         return named_t, tuple(c for c in dict.fromkeys(denied) if c not in named_t)
-
-
-# Words between "it's" and its dark or light: "still", "already", "pitch".
-_LIGHT_FILLER = frozenset({"still", "already", "pitch", "getting"})
 
 
 # Words that fill a vehicle with people: "a bus full of people", "packed with people".
