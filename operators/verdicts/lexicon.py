@@ -916,15 +916,15 @@ AFTER_MESSAGE = frozenset({"beside", "next", "near", "behind", "below", "above",
 # What a sign says that names its kind: "What does the sign say?" "STOP." is a stop sign.
 SIGN_MESSAGES: dict[tuple[str, ...], str] = {("stop",): "stop sign", ("yield",): "yield sign",
                                              ("give", "way"): "yield sign"}
-# Words of an answer to "What time of day is it?" that say it is day or night: "Probably
-# early morning", "About 9 pm - it's dark.". Dusk and evening say neither.
-DAY_TIMES = frozenset({"morning", "forenoon", "sunrise"})
-NIGHT_TIMES = frozenset({"dark", "darkness", "pitch-dark", "midnight"})
 # What "it" is said to be when it is night, or day: "It's pitch dark.", "It's light out."; and
 # the words besides degree adverbs that may stand before it ("still", "already", "pitch").
 DARK_WORDS = frozenset({"dark", "black"})
 LIGHT_WORDS = frozenset({"light", "bright", "sunny"})
 LIGHT_FILLER = frozenset({"still", "already", "pitch", "getting", "fairly", "so"})
+# Words of an answer to "What time of day is it?" that say it is day or night: "Probably
+# early morning", "About 9 pm - it's dark.". Dusk and evening say neither.
+DAY_TIMES = frozenset({"morning", "forenoon", "sunrise"})
+NIGHT_TIMES = DARK_WORDS | {"darkness", "midnight"}
 # Nouns that name a kind, with which an answer names what was asked again: "No vehicle of that
 # kind.", "not that type".
 KIND_WORDS = frozenset({"kind", "sort", "type", "description"})
