@@ -117,6 +117,7 @@ from drivexplain.operators.verdicts.lexicon import (
     PAST_COPULAS,
     PERCEIVING,
     PLACE_PREPOSITIONS,
+    PLACED_PARTICIPLES,
     PREDICATE_FILLER,
     PREPOSITIONS,
     PRESENCE_WORDS,
@@ -138,6 +139,7 @@ from drivexplain.operators.verdicts.lexicon import (
     SIGN_MESSAGES,
     SIGNAGE,
     SIZE_NOUNS,
+    SIZED_ROAD_USERS,
     SIZED_SPACES,
     SO_VERBS,
     SPECIFIC_DETERMINERS,
@@ -149,9 +151,11 @@ from drivexplain.operators.verdicts.lexicon import (
     THERE_ONE_FILLER,
     TIME_ADVERBS,
     UNCLEARLY_SEEN,
+    UNIVERSALS,
     UNSURE_WORDS,
     UNTIL_WORDS,
     UPPER_BOUNDS,
+    VERB_PARTICLES,
     WEATHER_ENDINGS,
     WEATHER_OPPOSITES,
     WHEN_WORDS,
@@ -589,8 +593,15 @@ def after_exception(toks: list[str], start: int) -> bool:
     j = start
     while j > 0 and toks[j - 1] in ("a", "an", "the", "one", "that", "this"):
         j -= 1
-    before = tuple(toks[max(0, j - 2) : j])
-    return any(before[-len(e):] == e for e in EXCEPTIONS if len(before) >= len(e))
+    before = tuple(toks[max(0, j - 3) : j])
+    return any(before[-len(e):] == e and before[-len(e) - 1 : -len(e)] not in (
+        (u,) for u in UNIVERSALS) for e in EXCEPTIONS if len(before) >= len(e))
+
+
+def universal_exception(toks: list[str], i: int) -> bool:
+    """Whether toks[i] excepts from everything (`UNIVERSALS`), a negator of what follows:
+    "Everything but a bus.", "anything except trucks"."""
+    return toks[i] in ("but", "except") and i > 0 and toks[i - 1] in UNIVERSALS
 
 
 def excepted(toks: list[str], stop: int) -> bool:
@@ -727,9 +738,9 @@ def depicted(toks: list[str], start: int, stop: int) -> bool:
     """Whether a concept at `start`..`stop` is named as a likeness, not a thing in the scene:
     "a poster of a cyclist", "a billboard with a picture of a bus", "a bicycle symbol", "a toy
     truck", "a traffic light's image" (`DEPICTIONS`), "a smudge that looks like a pedestrian"
-    (`LOOKALIKES`), "a pedestrian-shaped shadow", "a truck-sized gap" or "something van-sized"
-    (`SHAPE_WORDS`), "a bus painted on a mural" (`PAINTED`). "This is a picture of a road" is
-    the frame and depicts nothing."""
+    (`LOOKALIKES`), "a pedestrian-shaped shadow", "a truck-sized gap", "a truck-sized van"
+    (`SIZED_ROAD_USERS`) or "something van-sized" (`SHAPE_WORDS`), "a bus painted on a mural"
+    (`PAINTED`). "This is a picture of a road" is the frame and depicts nothing."""
     after = toks[stop : stop + 2]
     if after[:1] and after[0] in DEPICTIONS:  # "a bicycle symbol"
         return True
@@ -738,7 +749,8 @@ def depicted(toks: list[str], start: int, stop: int) -> bool:
         return True  # "something van-sized behind the bus" is of a van's size
     onto = [t for t in toks[stop + 2 : stop + 5] if t not in ("a", "an", "the", "its")][:1]
     shaped = len(after) == 2 and after[0] in SHAPE_WORDS and (
-        after[1] in DEPICTIONS or lemma(after[1]) in LOOKALIKES or lemma(after[1]) in SIZED_SPACES)
+        after[1] in DEPICTIONS or lemma(after[1]) in LOOKALIKES or lemma(after[1]) in SIZED_SPACES
+        or (after[0] == "sized" and lemma(after[1]) in SIZED_ROAD_USERS))
     if shaped or (len(after) == 2 and after[0] in PAINTED and after[1] in ("on", "onto")
                   and onto and onto[0] not in ROAD_SURFACES):
         # "a pedestrian-shaped shadow", "a bus painted on a mural"; "a crosswalk painted on
@@ -1077,11 +1089,14 @@ def is_negator(toks: list[str], i: int) -> bool:
     answer asked for ("Answer yes or no: is there a car?"), negates a hedge ("not sure") or
     "only", adds ("not to mention"), or names a prohibition after an article ("a no-left-turn
     sign") or follows "whether or" ("whether or not there is a bus"); "of" after "clear",
-    "free" ("clear of vehicles") negates, and so does a failure to see ("I fail to see any
-    pedestrian.") and "too ... to be" ("too thin to be a motorcycle")."""
+    "free" ("clear of vehicles") negates, and so do a failure to see ("I fail to see any
+    pedestrian."), "too ... to be" ("too thin to be a motorcycle") and an exception from
+    everything ("Everything but a bus.")."""
     tok = toks[i]
     if tok == "of" and i > 0 and toks[i - 1] in LACKING:
         return True
+    if universal_exception(toks, i):
+        return True  # "Everything but a bus."
     if tok == "to" and i >= 2 and toks[i - 2] == "too" and toks[i + 1 : i + 3] in (
             ["be", "a"], ["be", "an"]):
         return True  # "too thin to be a motorcycle"; "too small to be sure" negates nothing
@@ -1299,6 +1314,12 @@ def partly_hidden(toks: list[str], k: int) -> bool:
     return toks[k] == "hidden" and k > 0 and toks[k - 1] in ("partially", "partly", "half")
 
 
+# Adverbials that open with a preposition of place and place nothing: "None, in fact."
+_NO_PLACES = frozenset({("in", "fact"), ("in", "short"), ("in", "truth"), ("in", "general"),
+                        ("in", "total"), ("at", "all"), ("at", "least"), ("at", "most"),
+                        ("on", "reflection")})
+
+
 def present_elsewhere(toks: list[str]) -> bool:
     """Whether, after a no, a clause says what was asked is there, elsewhere or in another number
     than asked: "No, it's on the left.", "None on the left, but two on the right.", "Zero; they are
@@ -1328,7 +1349,8 @@ def present_elsewhere(toks: list[str]) -> bool:
             k += 1
             while k < len(toks) and (toks[k] in THERE_ONE_FILLER or toks[k] in ELSEWHERE_FILLER):
                 k += 1
-        if k < stop and toks[i - 1] in BREAKS and (toks[k] in PLACE_PREPOSITIONS or (
+        if k < stop and toks[i - 1] in BREAKS and ((
+                toks[k] in PLACE_PREPOSITIONS and tuple(toks[k : k + 2]) not in _NO_PLACES) or (
                 toks[k] == "to" and toks[k + 1 : k + 3] in (["the", "left"], ["the", "right"],
                                                           ["the", "side"]))):
             return True  # "No, in the bike lane.", "Not directly, a bit to the left."
@@ -1515,13 +1537,14 @@ def past_participle(tok: str) -> bool:
 def generic_scopes(toks: list[str]) -> list[bool]:
     """Per token, whether it lies in a clause that generalises or imagines rather than reports
     (`GENERIC_WORDS`: "Pedestrians usually cross here, but I see none today.", "You'd expect
-    bicycles here"; a thing with "a" said to be what it "would" be: "A truck would be easy to spot
-    here."), or after a phrase of purpose ("a lane reserved for buses"; `PURPOSE_PHRASES`) or of
-    what a sign means ("which means vehicles must stop"; `MEANING_VERBS`), or of care whose object
-    has no determiner ("watch out for pedestrians", "stop for cyclists"; `ADVICE_PHRASES`; "watch
-    out for the cyclist" is about one there, as is "used by a man"), up to the clause's end.
-    Clauses end at breaks, contrastive words and relative words ("a street where cars are
-    normally parked" keeps the street)."""
+    bicycles here"; a thing with "a" said to be what it "would" be, up to a thing named with
+    "the": "A truck would be easy to spot here."), or after a phrase of purpose ("a lane
+    reserved for buses"; `PURPOSE_PHRASES`) or of what a sign means ("which means vehicles must
+    stop"; `MEANING_VERBS`), or of care whose object has no determiner ("watch out for
+    pedestrians", "stop for cyclists"; `ADVICE_PHRASES`; "watch out for the cyclist" is about
+    one there, as is "used by a man"), up to the clause's end. Clauses end at breaks,
+    contrastive words and relative words ("a street where cars are normally parked" keeps the
+    street)."""
     inside = [False] * len(toks)
     start = 0
     for i in range(len(toks) + 1):
@@ -1529,10 +1552,14 @@ def generic_scopes(toks: list[str]) -> list[bool]:
                                   or toks[i] in RELATIVE_WORDS):
             continue
         clause = range(start, i)
-        if any(toks[j] in GENERIC_WORDS for j in clause) or (
-                toks[start : start + 1] in (["a"], ["an"])
-                and "would" in toks[start + 2 : min(i, start + 5)]):
-            inside[start:i] = [True] * (i - start)  # "A truck would be easy to spot here."
+        if any(toks[j] in GENERIC_WORDS for j in clause):
+            inside[start:i] = [True] * (i - start)
+        elif toks[start : start + 1] in (["a"], ["an"]) and \
+                "would" in toks[start + 2 : min(i, start + 5)]:
+            # "A truck would be easy to spot here."; what it names with "the" is there: "A
+            # bus would be hidden behind the truck"
+            end = next((j for j in clause if j > start + 2 and toks[j] in DEFINITES), i)
+            inside[start:end] = [True] * (end - start)
         else:
             advice = next((j + 2 for j in clause if tuple(toks[j : j + 2]) in ADVICE_PHRASES
                            and toks[j + 2 : j + 3] and toks[j + 2] not in SPECIFIC_DETERMINERS
@@ -1702,9 +1729,53 @@ def only_opening(toks: list[str]) -> int | None:
     if toks[:2] == ["the", "only"]:  # "The only vehicles are cars."
         return 1
     k = next((i for i, t in enumerate(toks[:4]) if t in ONLY_WORDS), None)
-    if k is None or any(t not in ONLY_LEAD for t in toks[:k]):
-        return None
+    if k is None or any(t not in ONLY_LEAD for t in toks[:k]) or (
+            toks[k] == "just" and done_at(toks, k + 1)):
+        return None  # "Just stepped off the curb." says when, not what alone
     return k
+
+
+# Words that close an elliptical clause after its copula: "the next one is, though".
+_ELLIPSIS_TAILS = frozenset({"though", "too", "instead"})
+
+
+def another_one_is(toks: list[str]) -> bool:
+    """Whether a clause says, by ellipsis, that another of the things asked about is what was
+    asked: "No, the one on the right is.", "No, but the other one is.", "the far one is,
+    though". It opens with "the" (after "but"), names "one" or "other", and ends with its
+    copula. `toks` are with breaks."""
+    for part in cut_at(toks, BREAKS):
+        while part[:1] in (["but"], ["though"]):
+            part = part[1:]
+        while part[-1:] and part[-1] in _ELLIPSIS_TAILS:
+            part = part[:-1]
+        if len(part) >= 3 and part[0] == "the" and part[-1] in ("is", "'s", "are") and \
+                ("one" in part or "other" in part) and \
+                not any(t in NEGATORS or t.endswith("n't") for t in part):
+            return True
+    return False
+
+
+def cut_at(toks: list[str], ends: frozenset[str]) -> list[list[str]]:
+    """`toks` cut at each of `ends`, the non-empty parts between them."""
+    parts: list[list[str]] = [[]]
+    for t in toks:
+        if t in ends:
+            parts.append([])
+        else:
+            parts[-1].append(t)
+    return [p for p in parts if p]
+
+
+def done_at(toks: list[str], i: int) -> bool:
+    """Whether toks[i] is a verb said of a subject left out, before where it is or goes or at
+    the answer's end: "Stepped off the curb.", "Stopped at the light.", "Tied to a lamp post.",
+    "Hidden by the bus.", "Waiting at the lights." ("Parked cars." names the cars)."""
+    if i >= len(toks) or not (participle(toks[i]) or past_participle(toks[i])
+                              or toks[i] in PLACED_PARTICIPLES):
+        return False
+    return i + 1 == len(toks) or toks[i + 1] in BREAKS or toks[i + 1] in PLACE_PREPOSITIONS or \
+        toks[i + 1] in VERB_PARTICLES
 
 
 def one_of_those_asked(all_toks: list[str]) -> bool:
@@ -1735,10 +1806,23 @@ def partial_amount_after(toks: list[str], only: int) -> bool:
 def bounds_only(toks: list[str]) -> bool:
     """Whether an answer opens with an upper bound on a count ("No more than two.", "At most
     one.", "Fewer than five.", "Hardly any."; `UPPER_BOUNDS`) and gives no count after it
-    ("Fewer than five, maybe three." does): it may be zero, so it asserts nothing."""
+    ("Fewer than five, maybe three." does) nor says it is zero ("Fewer than I'd expect - none,
+    in fact."): it may be zero, so it asserts nothing."""
     return any(tuple(toks[: len(bound)]) == bound
                and not any(is_count(t) for t in toks[len(bound) + 1 :])
-               for bound in UPPER_BOUNDS)
+               for bound in UPPER_BOUNDS) and not bound_said_zero(toks)
+
+
+# Words that give a bounded count as zero: "Fewer than I'd expect - none, in fact."
+_ZERO = frozenset({"none", "zero", "nothing", "nobody"})
+
+
+def bound_said_zero(toks: list[str]) -> bool:
+    """Whether an answer that opens with an upper bound (`bounds_only`) goes on to say the count
+    is zero, right after a break ("Fewer than I'd expect - none, in fact."): a no. "At most
+    one, maybe none." only bounds. `toks` are with breaks."""
+    return any(tuple(toks[: len(bound)]) == bound for bound in UPPER_BOUNDS) and any(
+        t in _ZERO and toks[k - 1] in BREAKS for k, t in enumerate(toks) if k > 0)
 
 
 # Words that may stand between an upper bound and the count the answer then gives: "Hardly

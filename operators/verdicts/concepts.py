@@ -131,11 +131,14 @@ from typing import Protocol
 from drivexplain.operators.verdicts.clauses import (
     about_the_image,
     about_the_speaker,
+    another_one_is,
     bounds_only,
     cannot_tell_at,
     colour_negated,
+    cut_at,
     denies_one,
     disjunction_scopes,
+    done_at,
     doubted_opening,
     expletive_it,
     generic_scopes,
@@ -164,6 +167,7 @@ from drivexplain.operators.verdicts.clauses import (
     state_at,
     superseded_scopes,
     supposed_scopes,
+    there_is_not,
     unlabelled,
     unsupposed,
     weather_as_it,
@@ -171,6 +175,7 @@ from drivexplain.operators.verdicts.clauses import (
     weather_over,
 )
 from drivexplain.operators.verdicts.formats import (
+    LIKENESS_BUT,
     answer_to_all,
     asks_to_confirm,
     correction,
@@ -181,6 +186,7 @@ from drivexplain.operators.verdicts.formats import (
     spoken,
 )
 from drivexplain.operators.verdicts.lexicon import (
+    ABSENT_WORDS,
     AGREEMENT_FILLER,
     AMBIVALENT,
     APPROXIMATORS,
@@ -190,6 +196,7 @@ from drivexplain.operators.verdicts.lexicon import (
     COLOURS,
     COUNT_WORDS,
     DAY_TIMES,
+    DEFINITES,
     DEGREE_ADVERBS,
     EGO_MODALS,
     EMPTY_PLACES,
@@ -205,6 +212,7 @@ from drivexplain.operators.verdicts.lexicon import (
     NON_ANSWER_WORDS,
     NOT_ANSWERS,
     OPPOSITE_STATES,
+    PART_DEGREES,
     PASSING_WEATHER,
     PERSONS,
     PLACE_PREPOSITIONS,
@@ -330,8 +338,11 @@ class ConceptExtractor(MentionFinder):
         corrected = correction(read)
         if corrected is None:
             return self._read_answer(text, read, prompt)
-        taken_back, read = corrected
-        final = self._read_answer(text, read, prompt)
+        taken_back, corrected_read = corrected
+        final = self._read_answer(text, corrected_read, prompt)
+        if not final.concepts and LIKENESS_BUT.match(read):
+            # "Looks like a bus, but it's far off." names nothing the likeness could be
+            return self._read_answer(text, read, prompt)
         # "Yes, a bus. Actually, it's a truck." takes the bus back: "Not a bus, a truck."; so
         # does a yes taken back for another thing ("Yes - scratch that, it's a pedestrian."
         # to "Is there a cyclist?"), where a correction to nothing named ("Yes. Wait, I'm not
@@ -433,8 +444,14 @@ class ConceptExtractor(MentionFinder):
         if asking_back:
             answering = all_toks[all_toks.index("?") + 1 :]
             toks = [t for t in answering if t not in BREAKS] or toks
+        # a condition left after the opening supposes, and says no yes: "A bus would be hidden
+        # behind the truck if there were one."
+        conditioned = supposed_scopes(answering)
+        if any(conditioned) and not all(conditioned):
+            answering = [t for t, c in zip(answering, conditioned, strict=True) if not c]
         polarity = final_answer(answering) or yes_or_no(
-            toks, answering, bool(mentions), bool(named), bool(denied), negated)
+            [t for t in answering if t not in BREAKS] if any(conditioned) else toks, answering,
+            bool(mentions), bool(named), bool(denied), negated)
         if doubted_opening(all_toks):
             polarity = None  # "Possibly a child, though I can't verify it." takes its yes back
         if polarity is not None and self._asks_opposite(prompt):
@@ -472,6 +489,8 @@ class ConceptExtractor(MentionFinder):
             said = light_said(all_toks)
             if said is not None:
                 polarity = "affirm" if (said == "dark") == bool(prompt.concepts) else "deny"
+        if polarity is None and _free_of_asked(toks, prompt):
+            polarity = "deny"  # "Is there a car?" "A car-free street."
         only = only_opening(toks)
         if only is not None and only_in_likeness(toks, only):
             polarity = "deny"  # "Is there a car?" "Only on the billboard." says no real one is
@@ -534,14 +553,15 @@ class ConceptExtractor(MentionFinder):
             kept = self._refine_sign(prompt, toks, tuple(
                 c for c in found.concepts if c in said
                 or not any(o != c and uncoloured(o) == c for o in opening)))
-            return self._placed_by_it(
-                replace(found, concepts=tuple(dict.fromkeys(kept + opening))), all_toks, prompt)
+            return self._given_to_another(self._placed_by_it(
+                replace(found, concepts=tuple(dict.fromkeys(kept + opening))), all_toks, prompt),
+                all_toks, prompt)
         llm_named = self._ask_llm(read) if polarity is None else ()
         if llm_named:
             return Extraction(text, llm_named, (), "specific", polarity, "llm")
-        return self._placed_by_it(
+        return self._given_to_another(self._placed_by_it(
             self._inherited_answer(text, toks, all_toks, prompt, polarity, negated),
-            all_toks, prompt)
+            all_toks, prompt), all_toks, prompt)
 
     def _says_nothing(self, text: str, prompt: Extraction) -> bool:
         """Whether `text`, read as an answer of its own, asserts, denies and says yes or no to
@@ -666,6 +686,29 @@ class ConceptExtractor(MentionFinder):
                           and c not in found.concepts + found.denied)
         return replace(found, concepts=found.concepts + landmarks) if landmarks else found
 
+    def _given_to_another(self, found: Extraction, all_toks: list[str], prompt: Extraction
+                          ) -> Extraction:
+        """`found`, where the answer gives what was asked of one thing to another of its kind
+        (`clauses.another_one_is`: "Is the car on the left red?" "No, the one on the right
+        is."), with the asked form there rather than denied, and the thing asked about there
+        too."""
+        question = self._question(prompt.text)
+        if not question.mentions or not another_one_is(all_toks) or not any(
+                t in DEFINITES for t in question.toks[: question.mentions[0].start][-3:]):
+            return found  # "Is the first car white?" asks of one; "Is there a car?" of none
+        asked_attribute = self._asked_attribute(prompt)
+        forms = tuple(asked_attribute.values())
+        colours = [t for t in question.toks if t in COLOURS]
+        if not forms and len(colours) == 1 and prompt.concepts:
+            # "Is the parked car red?" "No, the moving one is.": a red car, though the
+            # vocabulary has no red parked car
+            head = prompt.concepts[0].rsplit(" ", 1)[-1]
+            forms = tuple({self._with_colour(head, colours[0], False)} - {head})
+        there = tuple(c for c in (*(tuple(asked_attribute) or prompt.concepts[:1]), *forms)
+                      if c not in found.concepts)
+        return replace(found, concepts=found.concepts + there,
+                       denied=tuple(d for d in found.denied if d not in forms))
+
     def _named_answer(self, text: str, toks: list[str], all_toks: list[str],
                       prompt: Extraction, mentions: list[Mention], polarity: Polarity | None,
                       negated: bool) -> Extraction:
@@ -723,12 +766,14 @@ class ConceptExtractor(MentionFinder):
                                       or "also" in toks or (named and question.asks_empty()))) or (
                 polarity is None and named and question.asks_empty()) or (
                 polarity is None and not negated and _opens_place(toks)
-                and (question.presupposed() or _places_only(all_toks))):
+                and (question.presupposed() or _places_only(all_toks))) or (
+                polarity is None and not negated and _done_first(all_toks)):
             # "No, on the road." still has the pedestrian it was asked about, and so has
             # "On the sidewalk." to "Is the pedestrian on the sidewalk or on the road?"; "Is the
             # sidewalk empty?" "Not quite - there's a dog ..." (or "Empty except for a cone.")
             # has the sidewalk; "Is there a taxi?" "On the right, behind the bus." says where
-            # the taxi is
+            # the taxi is, as "Stopped at the light." or "Mostly hidden by the bus." says
+            # what it does or how it is seen
             named += tuple(c for c in question.asked(prompt)
                            if not any(same_object(c, n) for n in said))
         offered = question.coordinated(prompt) if only_opening(toks) is not None else \
@@ -740,10 +785,11 @@ class ConceptExtractor(MentionFinder):
             denied += tuple(c for c in offered if c not in answered and c not in named + denied)
         named += tuple(c for c in self._place_held(toks, prompt) if c not in named)
         main = _main_clause(toks)
-        if polarity != "deny" and not negated and ((question.definite() and (
+        if (question.asks_of_definite() and _said_after_no(all_toks)) or \
+                (polarity != "deny" and not negated and ((question.definite() and (
                 (main[:1] and main[0] in SUBJECT_PRONOUNS and not expletive_it(main))
                 or question.where_about())) or self._possessive_first(all_toks)
-                or _doing_first(main)):
+                or _doing_first(main))):
             # "Is the truck parked?" "It appears to be parked at the curb." still has the
             # truck, and so has "Unlike the bus, it is parked."; "Is the car braking?" "Its
             # brake lights are on." (or "Can't tell, its brake lights ...") the car, as "Is
@@ -852,6 +898,17 @@ class ConceptExtractor(MentionFinder):
                               "inherited from the prompt",
                               ("a colour said not to be the concept's is denied, not the "
                                "concept",))
+        if polarity == "deny" and question.asks_of_definite() and not _rejects_given(all_toks):
+            if _said_after_no(all_toks):
+                return Extraction(text, question.asked(prompt), (), "specific", polarity,
+                                  "inherited from the prompt",
+                                  ("a no to what is asked of a given thing that goes on to say "
+                                   "what it does or where it is ('It isn't; it's stopped.') "
+                                   "takes it as there",))
+            return Extraction(text, (), (), "specific", polarity, "none",
+                              ("a no to what a question word asks of a given thing ('How fast "
+                               "is the car going?' 'It's not moving.') denies only that, which "
+                               "no concept names",))
         # "Is the bus still at the stop?" "No, the stop is empty." says the bus has gone, as
         # "No, it has left." does
         emptied = says_empty(all_toks)
@@ -1318,6 +1375,13 @@ def _lamps_only(named: Sequence[str]) -> bool:
                                                          for n in named)
 
 
+def _free_of_asked(toks: list[str], prompt: Extraction) -> bool:
+    """Whether the answer calls something free of what was asked, in one hyphenated word
+    (`tokens` joins "car-free" into "carfree"): "Is there a car?" "A car-free street." says no."""
+    heads = {c.lower().rsplit(" ", 1)[-1] for c in prompt.concepts}
+    return any(t.endswith("free") and t[:-4] in heads for t in toks)
+
+
 def _not_that_kind(toks: list[str]) -> bool:
     """Whether the answer says what is there is not of the kind asked: "not that type", "Not
     that sort of bus - a city bus."."""
@@ -1347,31 +1411,50 @@ def _no_but(toks: list[str]) -> bool:
         toks[2:3] == ["but"]
 
 
-def _parts(all_toks: list[str], ends: frozenset[str]) -> list[list[str]]:
-    """`all_toks` cut at each of `ends`, the non-empty parts between them."""
-    parts: list[list[str]] = [[]]
-    for t in all_toks:
-        if t in ends:
-            parts.append([])
-        else:
-            parts[-1].append(t)
-    return [p for p in parts if p]
-
-
 def _places_only(all_toks: list[str]) -> bool:
     """Whether every phrase of the answer is a place ("On the right, behind the bus.") or what
     is there does ("wobbling"), which says where what was asked is; "In the other lane, a
     truck." names what is there."""
-    phrases = _parts(all_toks, BREAKS)
-    # what it is doing may stand beside the place: "Close to the curb, wobbling."
+    phrases = cut_at(all_toks, BREAKS)
+    # what it is doing may stand beside the place: "Close to the curb, wobbling.", and how much
+    # of it is seen: "Partly, behind the truck."
     return any(_opens_place(p) for p in phrases) and all(
-        _opens_place(p) or participle(p[0]) for p in phrases)
+        _opens_place(p) or participle(p[0]) or (len(p) == 1 and p[0] in PART_DEGREES)
+        for p in phrases)
+
+
+def _rejects_given(all_toks: list[str]) -> bool:
+    """Whether the answer opens by saying that the thing a question takes as given is not there
+    ("None.", "Nowhere.", "There isn't one; ...")."""
+    return (all_toks[:1] != [] and (all_toks[0] in NO_WORDS or all_toks[0] in ABSENT_WORDS)) or \
+        bool(there_is_not(all_toks)) or denies_one(all_toks)
+
+
+def _said_after_no(all_toks: list[str]) -> bool:
+    """Whether the answer's first clause is negated, and says nothing of the thing being there
+    (`_rejects_given`), and a later clause with no negator goes on to say something of it ("It
+    isn't; it's stopped.", "Not very - he's wobbling along.", "Not far - about 30 metres.")."""
+    parts = cut_at(all_toks, BREAKS)
+    def negated(part: list[str]) -> bool:
+        return any(is_negator(part, i) for i in range(len(part)))
+    return len(parts) > 1 and negated(parts[0]) and not _rejects_given(all_toks) and any(
+        not negated(part) for part in parts[1:])
+
+
+def _done_first(all_toks: list[str]) -> bool:
+    """Whether the answer opens with what its left-out subject does or how it is seen, after an
+    adverb of degree or time (`PART_DEGREES`, "just"): "Stopped at the light.", "Just stepped
+    off the curb.", "Mostly hidden by the bus." (`clauses.done_at`)."""
+    k = 0
+    while all_toks[k : k + 1] and (all_toks[k] in PART_DEGREES or all_toks[k] == "just"):
+        k += 1
+    return done_at(all_toks, k)
 
 
 # Adverbs of degree before a place: "Right behind the van.", "Directly ahead.", "close to the
 # curb".
 _PLACE_DEGREES = frozenset({"right", "just", "directly", "immediately", "slightly", "way",
-                            "straight", "close"})
+                            "straight", "close"}) | PART_DEGREES
 # Where a count of vehicles measures a distance: "two cars up", "a few cars back".
 _CARS_AWAY = frozenset({"up", "ahead", "back", "behind", "down"})
 
@@ -1399,7 +1482,7 @@ def _colours_apart(all_toks: list[str]) -> bool:
     nearest is silver; the white one is farther back.", "Red; the others are green." One
     thing's two colours ("Red and white.", "Red; the roof is white.") are not. `all_toks`
     are with breaks."""
-    coloured = [c for c in _parts(all_toks, _CLAUSE_ENDS) if own_colours(c)]
+    coloured = [c for c in cut_at(all_toks, _CLAUSE_ENDS) if own_colours(c)]
     return len(coloured) > 1 and any(
         t in _ONE_OF_SEVERAL or (is_count(t) and t not in ("0", "zero")) for c in coloured
         for t in c)

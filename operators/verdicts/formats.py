@@ -402,6 +402,14 @@ _BARE_YES_NO = re.compile(
 _THOUGHT_BUT = re.compile(
     r"\b(?:(?:initially|at first|first),?\s+i|i\s+(?:initially|at first|first))\s+thought\b"
     r"[^.!?]*?([,;.]?\s+but\b)", re.I)
+# A likeness the answer then corrects with what the thing is: "Looks like a motorcycle, but
+# it's a scooter.", "Shaped like one, but it's a yield sign." The "but" takes the likeness back,
+# as "Actually," would; "Looks like a bus, but it's far off." names nothing else and keeps it
+# (`concepts.ConceptExtractor.answer`).
+LIKENESS_BUT = re.compile(
+    r"^(?:(?:it|that|this)\s+)?(?:looks|looked|seems|seemed|is\s+shaped|shaped|resembles)"
+    r"(?:\s+like)?\b[^.!?]*?([,;.]?\s+but)(?=\s+(?:it|that|this)(?:'s|\s+is)\s+"
+    r"(?:actually\s+|really\s+|in\s+fact\s+)?(?:just\s+|only\s+)?(?:a|an)\s)", re.I)
 # A light that changed, after its colour was said in the past: "It was red, but it just turned
 # green.", "It was amber; now it's red."
 _STATE_CHANGE = re.compile(
@@ -684,7 +692,8 @@ def correction(answer: str) -> tuple[str, str] | None:
              for m in _CORRECTION.finditer(answer)] + [
         (m.start(), m.end(), m) for m in _STATE_CHANGE.finditer(answer)
         if _PAST_COLOUR.search(answer[: m.start()])] + [
-        (m.start(1), m.end(1), m) for m in _THOUGHT_BUT.finditer(answer)]
+        (m.start(1), m.end(1), m) for m in _THOUGHT_BUT.finditer(answer)] + [
+        (m.start(1), m.end(1), m) for m in LIKENESS_BUT.finditer(answer)]
     start, end, last = max(marks, key=lambda mark: mark[1], default=(0, 0, None))
     if last is None or not answer[end:].strip(" ,.\n"):
         return None

@@ -471,6 +471,11 @@ UNCLEARLY_SEEN = frozenset({"clearly", "well", "properly", "sharply", "easily"})
 EXCEPTIONS = frozenset({("other", "than"), ("except",), ("except", "for"), ("excepting",),
                         ("besides",), ("apart", "from"), ("aside", "from"), ("save", "for"),
                         ("not", "counting"), ("excluding",)})
+# Words of everything before an exception that denies what it excepts: "Everything but a bus.",
+# "anything except trucks" (after a negation, an exception spares instead: "no vehicles
+# except a bus").
+UNIVERSALS = frozenset({"everything", "anything", "everyone", "anyone", "everybody",
+                        "anybody"})
 # Words between a negator and "one" that point back at what was asked: "there isn't one",
 # "I don't see a single one".
 ONE_FILLER = frozenset({"see", "spot", "find", "notice", "detect", "a", "single", "even", "any",
@@ -845,6 +850,8 @@ QUESTION_VERBS = frozenset({"is", "are", "was", "were", "does", "do", "did", "ha
 # cyclist in?", "What is the cyclist doing?". Not "why" or "how": "Why is the car slowing
 # down?" and "How fast is the car going?" are as often about the ego vehicle as about one ahead.
 WH_WORDS = frozenset({"what", "which"})
+# Question words that may ask something of a subject the question takes as given.
+ASKING_WORDS = WH_WORDS | {"where", "how", "why", "when"}
 # Modals that open a question about what the driver may do: "Should we stop?".
 EGO_MODALS = frozenset({"should", "can", "could", "may", "must", "shall", "will", "would"})
 # Words after "Are we" that say where we are, which asks about a place: "Are we in a tunnel?".
@@ -890,6 +897,11 @@ SHAPE_WORDS = frozenset({"shaped", "like", "sized"})
 # Openings and hollows a kind's size measures: "a truck-sized gap in the traffic" names no truck.
 SIZED_SPACES = frozenset({"gap", "space", "hole", "pothole", "puddle", "opening", "spot",
                           "dent", "crack"})
+# Road users a kind's size may describe, no kind of it themselves: "a truck-sized van" is a van.
+# ("a bus-sized vehicle" may be a bus, and its kind stays.)
+SIZED_ROAD_USERS = frozenset({"car", "van", "truck", "lorry", "bus", "taxi", "suv", "pickup",
+                              "trailer", "tractor", "motorcycle", "scooter", "bicycle", "bike",
+                              "dog"})
 # Nouns of a measure taken by a kind ("about the size of a bus") and the indefinite
 # determiners that make what a size is compared with a kind, not a thing in the frame ("bigger
 # than a car", "longer than any bus"; `clauses.compared_from`).
@@ -1053,6 +1065,15 @@ PREPOSITIONS = frozenset(
      "toward", "towards", "into", "onto", "through", "beyond", "past", "with", "beneath",
      "alongside", "opposite", "down", "up"}
 )
+# Particles after a verb of movement, which place its subject as a preposition does: "stepped
+# off the curb", "pulled back".
+VERB_PARTICLES = frozenset({"off", "back", "out", "away", "to"})
+# Past participles without "-ed" that say where or how a thing is: "Mostly hidden by the bus."
+PLACED_PARTICIPLES = frozenset({"hidden", "stuck", "caught", "held", "sat", "stood", "lit",
+                                "shown", "seen"})
+# Adverbs of how much of a thing is seen, or that a state holds, before where it is or what it
+# does: "Partly, behind the truck.", "Half hidden by a parked van.", "Still at the light."
+PART_DEGREES = frozenset({"partly", "partially", "mostly", "half", "largely", "still"})
 # Prepositions that can open a place: all but "with", which says how or with what ("No, with
 # high confidence.").
 PLACE_PREPOSITIONS = PREPOSITIONS - {"with"}

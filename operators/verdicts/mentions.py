@@ -150,6 +150,7 @@ from drivexplain.operators.verdicts.clauses import (
     said_absent_after,
     seen_unclearly,
     subject_clause_start,
+    universal_exception,
     vehicle_lamp,
 )
 from drivexplain.operators.verdicts.lexicon import (
@@ -824,7 +825,8 @@ class MentionFinder:
                 inside[i] = active
                 named = True
                 continue
-            if tok in SCOPE_ENDS or comparison_end(toks, i) or (
+            if (tok in SCOPE_ENDS and not universal_exception(toks, i)) or \
+                    comparison_end(toks, i) or (
                     tok in PREPOSITIONS and not likeness_at(toks, i)
                     and not (toks[i : i + 2] in IN_VIEW and toks[i + 2 : i + 3] == [":"])) or (
                     i > 0 and covered[i - 1] and participle(tok)):

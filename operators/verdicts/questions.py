@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from drivexplain.operators.verdicts.clauses import opens_condition
 from drivexplain.operators.verdicts.lexicon import (
     ASKING_IF,
+    ASKING_WORDS,
     BREAKS,
     COLOUR_NOUNS,
     DEFINITES,
@@ -130,6 +131,18 @@ class Question:
         return (2 <= len(head) <= 3 and head[0] in QUESTION_VERBS and head[1] in DEFINITES
                 and all(t in HEAD_MODIFIERS for t in head[2:])
                 and bool(rest) and rest[0] not in PRESENCE_WORDS)
+
+    def asks_of_definite(self) -> bool:
+        """Whether a question word asks something of a definite subject after its verb ("How
+        fast is the car going?", "Why is the truck stopped?", "Where is the bus going?"; not a
+        colour question): it takes the subject as given, so a no ("It's not moving.", "Not
+        far.") denies only what is asked of it."""
+        if not self.definite() or self.about_colour():
+            return False
+        between = self.toks[1 : self.mentions[0].start - 1]
+        return self.toks[0] in ASKING_WORDS and 1 <= len(between) <= 3 and \
+            between[-1] in QUESTION_VERBS and \
+            not any(t in PREPOSITIONS or t in BREAKS for t in between)
 
     def asks_empty(self) -> bool:
         """Whether the question asks whether a definite place is empty ("Is the sidewalk

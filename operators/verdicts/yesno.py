@@ -13,6 +13,7 @@ from typing import Literal
 
 from drivexplain.operators.verdicts.clauses import (
     affirming_negation_at,
+    bound_said_zero,
     cannot_tell_at,
     count_after_bound,
     denies_one,
@@ -150,6 +151,8 @@ def yes_or_no(toks: list[str], all_toks: list[str], mentioned: bool, named: bool
         not cannot_tell_at(toks, 0)  # "50/50." is no count
     if polarity is None and counted and any(departed_at(toks, k) for k in range(1, len(toks))):
         return "deny"  # "One just rode out of frame." counts one that has gone
+    if polarity is None and bound_said_zero(all_toks):
+        return "deny"  # "Fewer than I'd expect - none, in fact."
     if polarity is None and (counted or count_after_bound(toks) or there_is_one(all_toks)
                              or count_after_comparison(all_toks)
                              or seen_first(all_toks) or group_of_them(all_toks[a:])

@@ -132,9 +132,10 @@ FRAMINGS: dict[str, Callable[[str], str]] = {
     "an opinion first": _opened("I think "),
     "an opinion after": lambda a: re.sub(r"([.!]?)\s*$", r", I think\1", a, count=1),
     "lines broken after commas": lambda a: a.replace(", ", ",\n"),
-    # not after a negated verb: "the one behind it isn't in the image" says another thing
-    "in the image": lambda a: re.sub(r"(?<=[a-z])(?<!n't)(?<! not)\.(\s|$)", r" in the image.\1",
-                                     a),
+    # not after a negated verb ("the one behind it isn't in the image") or a copula that closes
+    # an ellipsis ("No, the far one is in the image."): each says another thing
+    "in the image": lambda a: re.sub(r"(?<=[a-z])(?<!n't)(?<! not)(?<! is)(?<! are)\.(\s|$)",
+                                     r" in the image.\1", a),
     "a yes or no of its own": lambda a: re.sub(r"^(Yes|No), (\w)",
                                                lambda m: f"{m[1]}. {m[2].upper()}", a),
     "exclaimed": lambda a: re.sub(r"^(Yes|No)[.,!]", r"\1!!", a),

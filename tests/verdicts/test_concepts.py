@@ -1364,6 +1364,28 @@ STRUCTURED_READINGS = [
 # answer that says it; the setting after a preposition, "why" and "how" (often the ego
 # vehicle) and colour questions do not.
 SUBJECT_READINGS = [
+    # what was asked given by ellipsis to another of the things asked about
+    ("Is the car on the left red?", "No, the one on the right is.", {"car", "red car"}, set()),
+    ("Is the nearest light green?", "No, the far one is.",
+     {"traffic light", "green traffic light"}, set()),
+    ("Is the parked car red?", "No, the moving one is.", {"parked car", "red car"}, set()),
+    ("Is the pedestrian on the left crossing?", "No, the one on the right is.",
+     {"pedestrian"}, set()),
+    ("Is the car on the left red?", "No, the one on the right isn't either.", {"car"},
+     {"red car"}),
+    # a question word asking something of a given thing: a no denies only what is asked,
+    # unless it says the thing is not there, and one that goes on to say something of the
+    # thing has it
+    ("How fast is the car going?", "It's not moving.", set(), set()),
+    ("How far away is the truck?", "Not far.", set(), set()),
+    ("How fast is the tram going?", "It isn't; it's stopped.", {"tram"}, set()),
+    ("Where is the taxi parked?", "It isn't parked; it's waiting at the light.",
+     {"taxi", "traffic light"}, set()),
+    ("How fast is the cyclist going?", "There's no cyclist in the image.", set(),
+     {"cyclist"}),
+    ("What is the cyclist doing?", "There isn't one; you may mean the motorcyclist.",
+     {"motorcycle"}, {"cyclist"}),
+    ("What is the traffic signal ahead?", "None.", set(), {"traffic light"}),
     ("Which lane is the cyclist in?", "Lane 1, the bike lane.", {"cyclist", "bike lane"}, set()),
     ("What is the cyclist doing?", "Riding in the bike lane.", {"cyclist", "bike lane"}, set()),
     ("What is the cyclist doing?", "There is no cyclist.", set(), {"cyclist"}),
@@ -1392,6 +1414,11 @@ REASONING_READINGS = [
 ]
 # What a condition or a restated question names is supposed, not said; what follows answers.
 SUPPOSED_READINGS = [
+    # a condition after the clause it conditions says no yes, and a thing named with "the" in a
+    # clause of what "a" thing would be is there
+    ("Is there a bus?", "A bus would be hidden behind the truck if there were one.", {"truck"},
+     set()),
+    ("Is there a bus?", "I'd stop if there were one, but there isn't.", set(), {"bus"}),
     ("Is there a bus?", "If there were a bus, it would be in the left lane.", set(), set()),
     ("Is there a pedestrian?", "If there were a pedestrian, I'd stop. There isn't one.", set(),
      {"pedestrian"}),
@@ -1467,6 +1494,8 @@ EGO_READINGS = [
 # the scene, nor what a smudge looks like, and "This is a picture of ..." is the frame itself; a
 # prohibition sign's "no" denies nothing.
 DEPICTED_READINGS = [
+    ("Is there a truck?", "A truck-sized van.", {"van"}, set()),
+    ("Is there a bus?", "A bus-sized vehicle.", {"bus", "vehicle"}, set()),
     ("Is there a bus?", "There's a billboard with a picture of a bus on it.", {"billboard"},
      set()),
     ("Describe the scene.", "A poster of a cyclist hangs on the wall.", {"wall"}, set()),
@@ -1514,6 +1543,13 @@ DEPICTED_READINGS = [
 ]
 # Hidden in part is there; out of view is not; a truck's cab is no taxi.
 OCCLUDED_READINGS = [
+    # what was asked, left out as the subject, doing something or seen in part
+    ("Is there a car?", "Stopped at the light.", {"car", "traffic light"}, set()),
+    ("Is there a car?", "Mostly hidden by the bus.", {"car", "bus"}, set()),
+    ("Is there a car?", "Partly, behind the truck.", {"car", "truck"}, set()),
+    ("Is there a dog?", "Tied to a lamp post.", {"dog", "street lamp"}, set()),
+    ("Is there a pedestrian?", "Just stepped off the curb.", {"pedestrian", "curb"}, set()),
+    ("Is there a bus?", "Just parked cars.", {"parked car"}, {"bus"}),
     ("Is there a stop sign?", "The stop sign is hidden from view by the van.", {"van"},
      {"stop sign"}),
     ("Is there a bus?", "The bus is out of the frame.", set(), {"bus"}),
@@ -1927,6 +1963,12 @@ COMPARISON_READINGS = [
 # (or of the things asked together with "and") denies the others, and "either ... or" in an
 # answer leaves each open
 ALTERNATIVE_READINGS = [
+    # a likeness taken back by what the thing is
+    ("Is there a motorcycle?", "Looks like a motorcycle, but it's a scooter.", {"scooter"},
+     {"motorcycle"}),
+    ("Is there a stop sign?", "Shaped like one, but it's a yield sign.", {"yield sign"},
+     {"stop sign"}),
+    ("Is there a bus?", "Looks like a bus, but it's a long way off.", {"bus"}, set()),
     ("Is there a bus or a truck?", "Neither, only cars.", {"car"}, {"bus", "truck"}),
     ("Is there a bus or a truck?", "Just the truck.", {"truck"}, {"bus"}),
     ("Is there a bus or a truck?", "There's either a bus or a truck, it's hard to tell.",
@@ -2302,6 +2344,8 @@ PARTICIPLE_READINGS = [
 ]
 # An upper bound may be zero, and "barely any" is almost none: neither asserts nor denies.
 BOUND_READINGS = [
+    ("Are there buses?", "Fewer than I'd expect - none, in fact.", set(), {"bus"}),
+    ("Are there buses?", "At most one, maybe none.", set(), set()),
     ("How many pedestrians?", "No more than two.", set(), set()),
     ("How many trucks?", "At most one.", set(), set()),
     ("Are there cars?", "Barely any cars, only a single taxi.", {"taxi"}, set()),
@@ -2399,6 +2443,11 @@ REFUSAL_READINGS = [
 # "absent", "Not that I can find." after an echoed question, "Presumably.", a place by another
 # name said to be empty
 OTHER_WORD_READINGS = [
+    ("Is there a car?", "A car-free street.", {"road"}, {"car"}),
+    ("Is there snow?", "Snow-free roads.", {"road"}, {"snow"}),
+    ("Is there a bus?", "Everything but a bus.", set(), {"bus"}),
+    ("Is there a bus?", "Anything except buses - it's a tram.", {"tram"}, {"bus"}),
+    ("Is there a bus?", "No vehicles except a bus.", {"bus"}, set()),
     ("Is there a bus?", "The bus is nowhere to be seen.", set(), {"bus"}),
     ("Is there a pedestrian?", "I fail to see any pedestrian.", set(), {"pedestrian"}),
     ("Describe the scene.", "The car failed to stop at the red light.",
