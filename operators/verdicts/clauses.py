@@ -57,6 +57,7 @@ from drivexplain.operators.verdicts.lexicon import (
     EMPTY_WORDS,
     EXCEPTIONS,
     FAILING,
+    FIGURATIVE_MEASURES,
     FINITE,
     FRAME_DEPICTIONS,
     FRAME_OBJECTS,
@@ -98,6 +99,7 @@ from drivexplain.operators.verdicts.lexicon import (
     NEGATED_SO_VERBS,
     NEGATORS,
     NO_WORDS,
+    NON_CONCEPT_COMPOUNDS,
     NOT_ANSWERS,
     NOT_THINGS,
     ON_THE_ROOF,
@@ -132,6 +134,7 @@ from drivexplain.operators.verdicts.lexicon import (
     SCOPE_ENDS,
     SEEING,
     SENTENCE_BREAKS,
+    SERVING_HEADS,
     SET_ASIDE,
     SHADE_OF,
     SHADE_WORDS,
@@ -150,6 +153,7 @@ from drivexplain.operators.verdicts.lexicon import (
     SUBJECTS,
     THERE_ONE_FILLER,
     TIME_ADVERBS,
+    TRADE_HEADS,
     UNCLEARLY_SEEN,
     UNIVERSALS,
     UNSURE_WORDS,
@@ -813,14 +817,31 @@ def prohibition_opens(toks: list[str]) -> bool:
         not cannot_tell_at(toks, 0)
 
 
+def compound_at(lemmas: list[str], i: int) -> int:
+    """The length of the compound that names no concept starting at `i` ("bus stop", "turn
+    signal"; `NON_CONCEPT_COMPOUNDS`; "a bus shelter", `SERVING_HEADS`), the longer one first; 0
+    for none. A word before a trade's noun is a compound of its own ("bike" in "a bike shop"), so
+    the shop is still read, and so is a figure of a mass with its "of" ("a wall of fog",
+    `FIGURATIVE_MEASURES`). `lemmas` are the tokens' lemmas."""
+    if i + 1 < len(lemmas) and lemmas[i + 1] in TRADE_HEADS:
+        return 1
+    if i + 1 < len(lemmas) and lemmas[i + 1] in SERVING_HEADS:
+        return 2  # "a bus shelter", "the taxi rank"
+    if lemmas[i] in FIGURATIVE_MEASURES and lemmas[i + 1 : i + 2] == ["of"] and \
+            lemmas[i + 2 : i + 3] != [] and lemmas[i + 2] not in DEFINITES | {"a", "an"}:
+        return 2  # "a wall of fog": the fog is read
+    return next((n for n in (3, 2) if tuple(lemmas[i : i + n]) in NON_CONCEPT_COMPOUNDS), 0)
+
+
 def names_other_thing(toks: list[str], heads: set[str]) -> bool:
     """Whether a short answer is only a noun phrase whose head is none of the vocabulary's
     words nor ends in one of `heads`, the words of what was asked, and that has none of them
     ("A kiosk.", "Only a tractor, on the shoulder."; not "A big one.", `NOT_THINGS`, nor "A
-    trolleybus." to "Is there a bus?", nor "A police Volvo." to "Is there a police car?"): it
-    names something else than what was asked."""
+    trolleybus." to "Is there a bus?", nor "A police Volvo." to "Is there a police car?"), or
+    names them only in a compound that names no concept ("Only the tram tracks.", "A bus
+    depot, closed."; `compound_at`): it names something else than what was asked."""
     k = 1 if toks[:1] in (["only"], ["just"]) else 0
-    if toks[k : k + 1] not in (["a"], ["an"]):
+    if toks[k : k + 1] not in (["a"], ["an"], ["the"]):
         return False
     end = k + 1
     while end < len(toks) and toks[end] not in BREAKS and toks[end] not in PREPOSITIONS and \
@@ -830,11 +851,17 @@ def names_other_thing(toks: list[str], heads: set[str]) -> bool:
     if not 0 < len(phrase) <= 3 or toks[end : end + 1] == ["of"] or any(
             t in NOT_THINGS for t in phrase):
         return False  # "A thick blanket of it", "A few pixels far ahead could be one."
+    lemmas = [lemma(t) for t in phrase]
+    # what was asked, named only as what a thing is for: "Only the tram tracks.", "A bus depot"
+    serving = {j for i in range(len(phrase)) for j in range(i, i + compound_at(lemmas, i))}
+    if toks[k] == "the" and not serving & {i for i, t in enumerate(phrase) if t in heads}:
+        return False  # "The same.", "The usual."
     head = phrase[-1]
     return head.isalpha() and head not in GROUP_NOUNS and head not in COLOURS and \
         head not in STATES and not is_count(head) and not head.endswith(("ly", "ish")) and \
         not any(head.endswith(h) for h in heads) and not any(
             t in heads and phrase[i + 1 : i + 2] not in (["sized"], ["shaped"])
+            and i not in serving
             for i, t in enumerate(phrase))  # "Just a truck-sized gap" names no truck
 
 

@@ -1322,7 +1322,7 @@ _NONE_OPENERS = (("nobody",), ("nothing",), ("none",), ("noone",), ("no", "one")
                  ("not", "a", "soul"))
 # Who, besides vehicles, is asked about as one thing that another thing's name is not: "Is
 # there a dog?" "A fox." names no dog.
-_ROAD_USERS = PERSONS | {"dog"}
+_ROAD_USERS = PERSONS | {"dog", "bicycle", "train"}
 # What "it" does when it is the weather or the light: "Not sure, it's raining too hard."
 _WEATHER_DOING = frozenset({"raining", "snowing", "pouring", "drizzling", "getting", "clearing"})
 

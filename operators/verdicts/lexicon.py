@@ -409,6 +409,8 @@ NON_CONCEPT_COMPOUNDS = frozenset({("bus", "stop"), ("bus", "shelter"), ("bus", 
                                    ("sign", "of"),  # "no sign of a cyclist": no road sign
                                    ("road", "user"),  # "vulnerable road users": no road
                                    ("car", "length"),  # "two car lengths ahead"
+                                   ("car", "charging", "point"),
+                                   ("car", "charging", "station"),
                                    ("dash", "cam"), ("dash", "camera"),  # the camera
                                    # where a road crosses a railway, no crosswalk
                                    ("railway", "crossing"), ("railroad", "crossing"),
@@ -435,6 +437,12 @@ NON_CONCEPT_COMPOUNDS = frozenset({("bus", "stop"), ("bus", "shelter"), ("bus", 
 # Nouns whose modifier names what is sold, mended or hired there, not a thing in the frame: a
 # bike shop is a shop and no bicycle.
 TRADE_HEADS = frozenset({"shop", "store", "dealer", "repair", "rental", "hire"})
+# Nouns of a thing named for the kind before it, which is none of that kind and no concept
+# itself: "a bus shelter", "the taxi rank", "a dog bowl", "the bus timetable" ("stop", "park"
+# and "wash" are verbs too, and stay in `NON_CONCEPT_COMPOUNDS` with their kinds).
+SERVING_HEADS = frozenset({"shelter", "rank", "rack", "depot", "timetable", "schedule",
+                           "route", "showroom", "dealership", "garage", "bowl", "bay",
+                           "charger", "yard", "station", "terminal", "track"})
 # Concepts that are people: "Is anyone crossing?" "Just a cyclist." says someone is.
 PERSONS = frozenset({"pedestrian", "cyclist", "child", "person with an umbrella"})
 # What doubts that a thing named is of the kind asked: "a scooter, if that counts".

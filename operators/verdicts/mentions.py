@@ -121,6 +121,7 @@ from drivexplain.operators.verdicts.clauses import (
     colour_before,
     comparison_end,
     complementizer,
+    compound_at,
     counted_colour,
     counted_state,
     covering_state,
@@ -168,7 +169,6 @@ from drivexplain.operators.verdicts.lexicon import (
     DEFINITES,
     DEGREE_ADVERBS,
     EGO_VEHICLES,
-    FIGURATIVE_MEASURES,
     FINITE,
     FRAME_CONDITIONS,
     GROUP_NAMES,
@@ -180,7 +180,6 @@ from drivexplain.operators.verdicts.lexicon import (
     LIGHT_WORDS,
     NARROW_SYNONYMS,
     NEGATIVE_SYNONYMS,
-    NON_CONCEPT_COMPOUNDS,
     NOUN_ONLY_PHRASES,
     ONE_SUBJECTS,
     OPPOSITE_STATES,
@@ -205,7 +204,6 @@ from drivexplain.operators.verdicts.lexicon import (
     STATE_FILLER,
     STATES,
     SYNONYMS,
-    TRADE_HEADS,
     lemma,
     tokens,
 )
@@ -413,7 +411,7 @@ class MentionFinder:
             if toks[i] in BREAKS:
                 i += 1
                 continue
-            compound = _compound_at(lemmas, i)
+            compound = compound_at(lemmas, i)
             if compound:  # "bus stop", "pedestrian crossing signal"
                 i += compound
                 continue
@@ -943,23 +941,10 @@ def _or_otherwise(toks: list[str], j: int) -> bool:
         k + 2 == len(toks) or toks[k + 2] in BREAKS)
 
 
-def _compound_at(lemmas: list[str], i: int) -> int:
-    """The length of the compound that names no concept starting at `i` ("bus stop", "turn
-    signal"; `NON_CONCEPT_COMPOUNDS`), the longer one first; 0 for none. A word before a trade's
-    noun is a compound of its own ("bike" in "a bike shop"), so the shop is still read, and so
-    is a figure of a mass with its "of" ("a wall of fog", `FIGURATIVE_MEASURES`)."""
-    if i + 1 < len(lemmas) and lemmas[i + 1] in TRADE_HEADS:
-        return 1
-    if lemmas[i] in FIGURATIVE_MEASURES and lemmas[i + 1 : i + 2] == ["of"] and \
-            lemmas[i + 2 : i + 3] != [] and lemmas[i + 2] not in DEFINITES | {"a", "an"}:
-        return 2  # "a wall of fog": the fog is read
-    return next((n for n in (3, 2) if tuple(lemmas[i : i + n]) in NON_CONCEPT_COMPOUNDS), 0)
-
-
 def _in_compounds(lemmas: list[str]) -> set[int]:
     """The token indices inside a compound that names no concept, so no head word inside one
     reads as a concept either."""
-    return {k for i in range(len(lemmas)) for k in range(i, i + _compound_at(lemmas, i))}
+    return {k for i in range(len(lemmas)) for k in range(i, i + compound_at(lemmas, i))}
 
 
 def kind_of(narrow: str, broad: str) -> bool:

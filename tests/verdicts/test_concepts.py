@@ -2443,6 +2443,14 @@ REFUSAL_READINGS = [
 # "absent", "Not that I can find." after an echoed question, "Presumably.", a place by another
 # name said to be empty
 OTHER_WORD_READINGS = [
+    # what was asked named only as what another thing is for
+    ("Is there a bus?", "Only a bus shelter.", set(), {"bus"}),
+    ("Is there a bus?", "A bus depot, closed.", set(), set()),
+    ("Is there a tram?", "Only the tram tracks.", set(), {"tram"}),
+    ("Is there a dog?", "Only a dog bowl outside the shop.", {"shop"}, {"dog"}),
+    ("Is there a bicycle?", "Just an empty bike rack.", set(), {"bicycle"}),
+    ("Is there a bus?", "The same as before.", {"bus"}, set()),
+    ("Will the truck stop?", "It's slowing down, so probably.", {"truck"}, set()),
     ("Is there a car?", "A car-free street.", {"road"}, {"car"}),
     ("Is there snow?", "Snow-free roads.", {"road"}, {"snow"}),
     ("Is there a bus?", "Everything but a bus.", set(), {"bus"}),
