@@ -626,7 +626,8 @@ def adverb_before_verb(toks: list[str], i: int) -> bool:
 def postposed_colour(toks: list[str], start: int, stop: int) -> str | None:
     """The colour said right after a concept at `start`..`stop`, with no verb: "a car painted
     blue is parked", "a car in silver, just ahead", "A car, yellow, waits", "a car, red I
-    believe", and after a naming verb (`NAMING_VERBS`: "I'd call the car black.", "I'd describe
+    believe", a bare noun opening its clause in a note ("Car red, light green."), and after a
+    naming verb (`NAMING_VERBS`: "I'd call the car black.", "I'd describe
     the car as red."). The colour must close its phrase, so "the car next to a red
     truck", "a car, red light ahead" and the question "Is the car red?" give none."""
     j = stop
@@ -634,7 +635,7 @@ def postposed_colour(toks: list[str], start: int, stop: int) -> str | None:
     if j < len(toks) and (toks[j] in ("painted", "coloured", "colored", "in", ",")
                           or (toks[j] == "as" and naming)):
         j += 1
-    elif not naming:
+    elif not naming and not (bare_noun_at(toks, start) and j < len(toks) and toks[j] in COLOURS):
         return None
     while j < len(toks) and toks[j] in SHADE_WORDS:
         j += 1
@@ -648,14 +649,23 @@ def postposed_colour(toks: list[str], start: int, stop: int) -> str | None:
         toks[j - 1] == "," and after == "and") else None
 
 
-def postposed_state(toks: list[str], stop: int) -> str | None:
-    """The state said after a comma right after a concept ending at `stop`, closing its
+def postposed_state(toks: list[str], start: int, stop: int) -> str | None:
+    """The state said after a comma right after a concept at `start`..`stop`, or right after
+    it where it is a bare noun opening its clause in a note ("Road wet, no snow."), closing its
     phrase, with no verb: "Two-lane road, wet" is a wet road. "the road, wet from the rain,"
     and "a road, wet road ahead" give none."""
-    if toks[stop : stop + 1] != [","] or stop + 1 >= len(toks) or toks[stop + 1] not in STATES:
+    j = stop + 1 if toks[stop : stop + 1] == [","] else stop if bare_noun_at(toks, start) \
+        else None
+    if j is None or j >= len(toks) or toks[j] not in STATES:
         return None
-    after = toks[stop + 2] if stop + 2 < len(toks) else "."
-    return STATES[toks[stop + 1]] if after in BREAKS and after != "?" else None
+    after = toks[j + 1] if j + 1 < len(toks) else "."
+    return STATES[toks[j]] if after in BREAKS and after != "?" else None
+
+
+def bare_noun_at(toks: list[str], start: int) -> bool:
+    """Whether a noun at `start` opens its clause with no determiner, as in a note ("Car red,
+    road wet.")."""
+    return start == 0 or toks[start - 1] in BREAKS
 
 
 def counted_colour(toks: list[str], i: int) -> str | None:

@@ -220,6 +220,7 @@ from drivexplain.operators.verdicts.lexicon import (
     PREPOSITIONS,
     QUESTION_COPULAS,
     QUESTION_VERBS,
+    SEARCHING_WORDS,
     SINGLE_SURFACES,
     STATE_FILLER,
     STATE_OBJECTS,
@@ -401,8 +402,11 @@ class ConceptExtractor(MentionFinder):
                 all_toks[3:] and not any(t in NEGATORS or t.endswith("n't") or t in YES_WORDS
                                          or t in BARE_NO_WORDS for t in all_toks[3:]):
             all_toks = all_toks[3:]  # "Oh no, right behind the van." is alarm, no "no"
-        while all_toks and (all_toks[0] in NON_ANSWER_WORDS or all_toks[0] in BREAKS) and \
+        while all_toks and (all_toks[0] in NON_ANSWER_WORDS or all_toks[0] in BREAKS or (
+                all_toks[0] in SEARCHING_WORDS and all_toks[1:2] != []
+                and all_toks[1] in BREAKS)) and \
                 all_toks[0] not in UNSURE_WORDS and idiom_said(all_toks) is None:
+            # "Looking... none." is read from its "none"
             # "Um, no." is read from its "no"; "Uh-huh" is a yes; "idk, maybe?" cannot tell
             all_toks = all_toks[1:]
         toks = [t for t in all_toks if t not in BREAKS]

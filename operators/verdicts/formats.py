@@ -402,6 +402,10 @@ _BARE_YES_NO = re.compile(
 _THOUGHT_BUT = re.compile(
     r"\b(?:(?:initially|at first|first),?\s+i|i\s+(?:initially|at first|first))\s+thought\b"
     r"[^.!?]*?([,;.]?\s+but\b)", re.I)
+# A first yes or no that the answer then takes back: "Initially no, but then one appears from
+# behind the van.", "At first yes, but it's a van."
+_FIRST_ANSWER_BUT = re.compile(
+    r"^(?:initially|at first|first),?\s+(?:no|yes)\b[^.!?]*?([,;.]?\s+but)\b", re.I)
 # A likeness the answer then corrects with what the thing is: "Looks like a motorcycle, but
 # it's a scooter.", "Shaped like one, but it's a yield sign." The "but" takes the likeness back,
 # as "Actually," would; "Looks like a bus, but it's far off." names nothing else and keeps it
@@ -693,7 +697,8 @@ def correction(answer: str) -> tuple[str, str] | None:
         (m.start(), m.end(), m) for m in _STATE_CHANGE.finditer(answer)
         if _PAST_COLOUR.search(answer[: m.start()])] + [
         (m.start(1), m.end(1), m) for m in _THOUGHT_BUT.finditer(answer)] + [
-        (m.start(1), m.end(1), m) for m in LIKENESS_BUT.finditer(answer)]
+        (m.start(1), m.end(1), m) for m in LIKENESS_BUT.finditer(answer)] + [
+        (m.start(1), m.end(1), m) for m in _FIRST_ANSWER_BUT.finditer(answer)]
     start, end, last = max(marks, key=lambda mark: mark[1], default=(0, 0, None))
     if last is None or not answer[end:].strip(" ,.\n"):
         return None

@@ -1223,6 +1223,14 @@ def lemma(token: str) -> str:
 # Words that say nothing by themselves: hesitation, chat shorthand for not knowing, and what a
 # failed generation leaves ("Hmm.", "idk", "ERROR", "<unk>"). An answer of only these asserts
 # and denies nothing; one that opens with them is read from the word after ("Um, no.").
+# Words of a look still being taken, which open an answer before a pause and answer nothing:
+# "Looking... none.", "Scanning: crosswalk empty."
+SEARCHING_WORDS = frozenset({"looking", "scanning", "checking", "searching", "analyzing",
+                             "analysing", "examining", "inspecting", "thinking", "processing"})
+# Words that conclude before a yes or a no said as a sentence of its own: "Therefore no.",
+# "So, yes.", "Verdict: no."
+CONCLUDING = frozenset({"so", "therefore", "hence", "thus", "ergo", "consequently", "verdict",
+                        "conclusion"})
 NON_ANSWER_WORDS = frozenset({"hmm", "hm", "mm", "mmm", "um", "uh", "er", "erm", "ah", "well",
                               "so", "ok",
                               "okay", "idk", "dunno", "tbh", "pass", "skip", "error", "unk",

@@ -515,8 +515,9 @@ class MentionFinder:
 
     def _asked_riders(self, toks: list[str], items: list[_Item],
                       context: Sequence[str]) -> list[_Item]:
-        """A person "riding" with no ride named rides what the prompt asks about: "Is there a
-        cyclist?" "No, nobody's riding." denies the cyclist, not every person; and a "rider"
+        """A person "riding" with no ride named, or "on two wheels", rides what the prompt asks
+        about: "Is there a cyclist?" "No, nobody's riding." denies the cyclist, not every
+        person; and a "rider"
         beside a bicycle, named or asked, is its cyclist."""
         asked = next((rider for ride, rider in RIDERS.items() if rider in self._lower
                       and (rider in context or ride in context)), None)
@@ -531,10 +532,11 @@ class MentionFinder:
             k = person.stop
             while k < len(toks) and toks[k] in AUXILIARIES:
                 k += 1
-            if person.concept == "pedestrian" and toks[k : k + 1] in (["riding"], ["rides"]) \
-                    and (k + 1 == len(toks) or toks[k + 1] in BREAKS
-                         or toks[k + 1] in PREPOSITIONS):
-                person.concept = self._lower[asked]
+            riding = toks[k : k + 1] in (["riding"], ["rides"]) and (
+                k + 1 == len(toks) or toks[k + 1] in BREAKS or toks[k + 1] in PREPOSITIONS)
+            if person.concept == "pedestrian" and (
+                    riding or toks[k : k + 3] == ["on", "two", "wheels"]):
+                person.concept = self._lower[asked]  # "nobody on two wheels" rides too
         return items
 
     @staticmethod
@@ -655,9 +657,9 @@ class MentionFinder:
             colour = postposed_colour(toks, it.start, it.stop)
             if colour is not None and it.colour is None and colour in it.colours:
                 it.colour = colour  # "a car painted blue", "a car in silver", "a car, yellow,"
-            state = postposed_state(toks, it.stop)
+            state = postposed_state(toks, it.start, it.stop)
             if state is not None and it.state is None:
-                it.state = state  # "Two-lane road, wet"
+                it.state = state  # "Two-lane road, wet", "Road wet."
         for k in range(len(toks)):
             colour = fronted_colour(toks, k)
             if colour is not None:  # "Black is the colour of the car.": the car's

@@ -37,6 +37,7 @@ from drivexplain.operators.verdicts.lexicon import (
     BARE_NO_WORDS,
     BREAKS,
     COLOURS,
+    CONCLUDING,
     DOUBTFUL_OPENERS,
     EGO_MODALS,
     EMPHATICS,
@@ -134,6 +135,8 @@ def yes_or_no(toks: list[str], all_toks: list[str], mentioned: bool, named: bool
             first in UNSURE_WORDS and all_toks[1:2] and all_toks[1] in BREAKS):
         polarity = "deny"  # "Unclear - it has a light bar but no visible markings." is none
     rest = [t for t in toks if t not in APPROXIMATORS]
+    while rest[:1] in (["then"], ["and"]):
+        rest = rest[1:]  # "Then one appears from behind the van." counts one
     if rest[:2] == ["i", "count"]:
         rest = rest[2:]  # "I count five orange cones ..." counts as "Five orange cones ..."
     a = next((i for i, t in enumerate(all_toks) if t not in APPROXIMATORS), 0)
@@ -320,14 +323,14 @@ def _concluded(clause: list[str]) -> Polarity | None:
 
 
 def final_answer(all_toks: list[str]) -> Polarity | None:
-    """The yes or no after a reasoning chain: "Step 1: ... Final answer: No.", "..., so the answer
-    is yes.", or a bare yes or no that ends it as a sentence of its own ("It is a
-    motorcycle. No.") or after a closing "but" ("Not clearly, but yes.", "Not clearly. But
-    yes.") or a "so" after a break ("Its brake lights are on, so yes, it is slowing down."),
-    or a hedged conclusion after such a "so" that ends the answer ("The wipers are on, so
-    probably."; `_concluded`). Only a marker after the answer's start counts (an opening
-    "Answer: No." is a label, `clauses.unlabelled`); the last one wins. `all_toks` are with
-    breaks."""
+    """The yes or no after a reasoning chain: "Step 1: ... Final answer: No.", "..., so the
+    answer is yes.", or a bare yes or no that ends it as a sentence of its own ("It is a
+    motorcycle. No.", or after a word that concludes, "Therefore no.", `CONCLUDING`) or after a
+    closing "but" ("Not clearly, but yes.", "Not clearly. But yes.") or a "so" after a break
+    ("Its brake lights are on, so yes, it is slowing down."), or a hedged conclusion after such
+    a "so" that ends the answer ("The wipers are on, so probably."; `_concluded`). Only a marker
+    after the answer's start counts (an opening "Answer: No." is a label, `clauses.unlabelled`);
+    the last one wins. `all_toks` are with breaks."""
     sentences = [[]]
     for t in all_toks:
         if t in (".", "!", "\n"):
@@ -335,9 +338,12 @@ def final_answer(all_toks: list[str]) -> Polarity | None:
         elif t not in BREAKS:
             sentences[-1].append(t)
     sentences = [s for s in sentences if s]
-    if len(sentences) >= 2 and len(sentences[-1]) == 1 and (
-            sentences[-1][0] in YES_WORDS or sentences[-1][0] in BARE_NO_WORDS):
-        return "affirm" if sentences[-1][0] in YES_WORDS else "deny"
+    last = sentences[-1] if sentences else []
+    if last[:1] and last[0] in CONCLUDING and len(last) == 2:
+        last = last[1:]  # "Crosswalk empty. Therefore no.", "... Verdict: no."
+    if len(sentences) >= 2 and len(last) == 1 and (
+            last[0] in YES_WORDS or last[0] in BARE_NO_WORDS):
+        return "affirm" if last[0] in YES_WORDS else "deny"
     for i in range(len(all_toks) - 2, 0, -1):  # "Its brake lights are on, so yes, ..."
         if all_toks[i] == "so" and all_toks[i - 1] in BREAKS and (
                 all_toks[i + 1] in YES_WORDS or all_toks[i + 1] in BARE_NO_WORDS) and (

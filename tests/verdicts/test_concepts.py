@@ -1399,6 +1399,14 @@ SUBJECT_READINGS = [
 # Reasoning written out: a bare yes or no that ends it, a likeness a negation reaches through,
 # a colour given as a label, thoughts as Ollama prints them, a belief then corrected.
 REASONING_READINGS = [
+    # a conclusion said as a sentence of its own after a word that concludes
+    ("Is there a pedestrian?", "Crosswalk empty, sidewalks empty. Therefore no.",
+     {"crosswalk", "sidewalk"}, {"pedestrian"}),
+    ("Is there a bus?", "Stop empty, lane empty. Verdict: no.", set(), {"bus"}),
+    ("Is there a pedestrian?", "Looking... none.", set(), {"pedestrian"}),
+    ("Is there a pedestrian?", "Initially no, but then one appears from behind the van.",
+     {"pedestrian", "van"}, set()),
+    ("Is there a cyclist?", "Nobody on two wheels.", set(), {"cyclist"}),
     ("Is there a bicycle?", "It is a motorcycle. No.", {"motorcycle"}, {"bicycle"}),
     ("Is there a bus?", "I looked at both lanes. Yes.", {"bus"}, set()),
     ("Is there a pedestrian?", "I'll answer with yes or no. No.", set(), {"pedestrian"}),
@@ -1988,6 +1996,10 @@ ALTERNATIVE_READINGS = [
 # a participle right after its noun is its state; a no to whether any are in a state keeps no
 # concept, as the question did not say there are any
 PARTICIPLE_STATE_READINGS = [
+    # a note's bare noun opening its clause, with its colour or state right after it
+    ("Describe the scene.", "Car red, light green, road wet.",
+     {"red car", "green traffic light", "wet road"}, set()),
+    ("Describe the scene.", "Car red light ahead.", {"car", "red traffic light"}, set()),
     ("Describe the scene.", "There are two cars parked on the left.", {"parked car"}, set()),
     ("Are there any cars parked?", "Nope.", set(), {"parked car"}),
     ("Are any cars parked?", "None.", set(), {"parked car"}),
