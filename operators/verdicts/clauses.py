@@ -102,6 +102,7 @@ from drivexplain.operators.verdicts.lexicon import (
     NON_CONCEPT_COMPOUNDS,
     NOT_ANSWERS,
     NOT_THINGS,
+    NOTED_PLACES,
     ON_THE_ROOF,
     ONE_FILLER,
     ONLY_LEAD,
@@ -626,15 +627,18 @@ def adverb_before_verb(toks: list[str], i: int) -> bool:
 def postposed_colour(toks: list[str], start: int, stop: int) -> str | None:
     """The colour said right after a concept at `start`..`stop`, with no verb: "a car painted
     blue is parked", "a car in silver, just ahead", "A car, yellow, waits", "a car, red I
-    believe", a bare noun opening its clause in a note ("Car red, light green."), and after a
-    naming verb (`NAMING_VERBS`: "I'd call the car black.", "I'd describe
-    the car as red."). The colour must close its phrase, so "the car next to a red
+    believe", a bare noun opening its clause in a note ("Car red, light green.", "Car ahead
+    red."; `NOTED_PLACES`), and after a naming verb (`NAMING_VERBS`: "I'd call the car black.",
+    "I'd describe the car as red."). The colour must close its phrase, so "the car next to a red
     truck", "a car, red light ahead" and the question "Is the car red?" give none."""
     j = stop
     naming = any(t in NAMING_VERBS for t in toks[max(start - 3, 0) : start])
     if j < len(toks) and (toks[j] in ("painted", "coloured", "colored", "in", ",")
                           or (toks[j] == "as" and naming)):
         j += 1
+    elif bare_noun_at(toks, start) and toks[j : j + 1] != [] and toks[j] in NOTED_PLACES and \
+            toks[j + 1 : j + 2] != [] and toks[j + 1] in COLOURS:
+        j += 1  # "Car ahead red."
     elif not naming and not (bare_noun_at(toks, start) and j < len(toks) and toks[j] in COLOURS):
         return None
     while j < len(toks) and toks[j] in SHADE_WORDS:
@@ -651,15 +655,20 @@ def postposed_colour(toks: list[str], start: int, stop: int) -> str | None:
 
 def postposed_state(toks: list[str], start: int, stop: int) -> str | None:
     """The state said after a comma right after a concept at `start`..`stop`, or right after
-    it where it is a bare noun opening its clause in a note ("Road wet, no snow."), closing its
-    phrase, with no verb: "Two-lane road, wet" is a wet road. "the road, wet from the rain,"
-    and "a road, wet road ahead" give none."""
-    j = stop + 1 if toks[stop : stop + 1] == [","] else stop if bare_noun_at(toks, start) \
-        else None
+    it (or its colour and a comma) where it is a bare noun opening its clause in a note ("Road
+    wet, no snow.", "Car black, parked on left."), closing its phrase or, parked, before where:
+    "Two-lane road, wet" is a wet road. "the road, wet from the rain," and "a road, wet road
+    ahead" give none."""
+    bare = bare_noun_at(toks, start)
+    if bare and toks[stop : stop + 2] != [] and toks[stop] in COLOURS and \
+            toks[stop + 1 : stop + 2] == [","]:
+        stop += 1  # "Car black, parked on left."
+    j = stop + 1 if toks[stop : stop + 1] == [","] else stop if bare else None
     if j is None or j >= len(toks) or toks[j] not in STATES:
         return None
     after = toks[j + 1] if j + 1 < len(toks) else "."
-    return STATES[toks[j]] if after in BREAKS and after != "?" else None
+    parked_at = STATES[toks[j]] == "parked" and after in PLACE_PREPOSITIONS
+    return STATES[toks[j]] if (after in BREAKS and after != "?") or parked_at else None
 
 
 def bare_noun_at(toks: list[str], start: int) -> bool:

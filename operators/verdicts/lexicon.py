@@ -1073,6 +1073,8 @@ PREPOSITIONS = frozenset(
      "toward", "towards", "into", "onto", "through", "beyond", "past", "with", "beneath",
      "alongside", "opposite", "down", "up"}
 )
+# Words of where, between a note's bare noun and its colour: "Car ahead red."
+NOTED_PLACES = frozenset({"ahead", "behind", "left", "right", "opposite"})
 # Particles after a verb of movement, which place its subject as a preposition does: "stepped
 # off the curb", "pulled back".
 VERB_PARTICLES = frozenset({"off", "back", "out", "away", "to"})

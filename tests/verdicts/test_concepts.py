@@ -1996,6 +1996,10 @@ ALTERNATIVE_READINGS = [
 # a participle right after its noun is its state; a no to whether any are in a state keeps no
 # concept, as the question did not say there are any
 PARTICIPLE_STATE_READINGS = [
+    ("Describe the scene.", "Road wet, sky grey, car ahead red.", {"wet road", "sky", "red car"},
+     set()),
+    ("Describe the scene.", "Car black, parked on left.", {"black car", "parked car"}, set()),
+    ("Describe the scene.", "Car, parked on the left.", {"parked car"}, set()),
     # a note's bare noun opening its clause, with its colour or state right after it
     ("Describe the scene.", "Car red, light green, road wet.",
      {"red car", "green traffic light", "wet road"}, set()),
