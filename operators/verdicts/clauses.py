@@ -53,6 +53,7 @@ from drivexplain.operators.verdicts.lexicon import (
     EGO_VIEWS,
     ELSEWHERE_FILLER,
     EMPHATICS,
+    EMPTINESS_WORDS,
     EMPTY_PLACES,
     EMPTY_WORDS,
     EXCEPTIONS,
@@ -108,6 +109,7 @@ from drivexplain.operators.verdicts.lexicon import (
     ONLY_LEAD,
     ONLY_WORDS,
     OPENER_PREAMBLE,
+    OPPOSITE_STATES,
     OUT_OF_VIEW,
     PAINT_WORDS,
     PAINTED,
@@ -360,12 +362,15 @@ def negated_colours(toks: list[str]) -> set[str]:
 
 def colour_negated(toks: list[str], i: int) -> bool:
     """Whether a negator reaches the colour or state at `i`: before it ("not red", "isn't
-    really wet"), or after it when it is put first ("Black it is not.", "Wet it isn't.")."""
+    really wet", "far from dry"), or after it when it is put first ("Black it is not.", "Wet it
+    isn't.")."""
     j = i - 1
     while j >= 0 and (toks[j] in DEGREE_ADVERBS or toks[j] in ("a", "an")):
         j -= 1
     if j >= 0 and (toks[j] in ("not", "never") or toks[j].endswith("n't")):
         return True
+    if j >= 1 and toks[j - 1 : j + 1] == ["far", "from"]:
+        return True  # "Far from dry."
     if j >= 1 and toks[j] in COPULAS and none_said_of(toks, j):
         return True
     after = toks[i + 1 : i + 4]
@@ -1136,8 +1141,8 @@ def is_negator(toks: list[str], i: int) -> bool:
     "only", adds ("not to mention"), or names a prohibition after an article ("a no-left-turn
     sign") or follows "whether or" ("whether or not there is a bus"); "of" after "clear",
     "free" ("clear of vehicles") negates, and so do a failure to see ("I fail to see any
-    pedestrian."), "too ... to be" ("too thin to be a motorcycle") and an exception from
-    everything ("Everything but a bus.")."""
+    pedestrian."), "too ... to be" ("too thin to be a motorcycle"), "far from" a state ("Far
+    from dry.") and an exception from everything ("Everything but a bus.")."""
     tok = toks[i]
     if tok == "of" and i > 0 and toks[i - 1] in LACKING:
         return True
@@ -1146,6 +1151,10 @@ def is_negator(toks: list[str], i: int) -> bool:
     if tok == "to" and i >= 2 and toks[i - 2] == "too" and toks[i + 1 : i + 3] in (
             ["be", "a"], ["be", "an"]):
         return True  # "too thin to be a motorcycle"; "too small to be sure" negates nothing
+    if tok == "far" and toks[i + 1 : i + 2] == ["from"] and toks[i + 2 : i + 3] != [] and (
+            toks[i + 2] in STATES or toks[i + 2] in OPPOSITE_STATES
+            or toks[i + 2] in EMPTINESS_WORDS):
+        return True  # "Far from dry."; "far from the curb" is a place
     if tok in ABSENT_WORDS and toks[i + 1 : i + 2] == [":"]:
         return True  # "Absent: truck, bicycle"
     if tok == "no" and "yes" in toks[max(0, i - 2) : i] and toks[i - 1] in ("yes", "or"):

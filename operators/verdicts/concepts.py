@@ -134,6 +134,7 @@ from drivexplain.operators.verdicts.clauses import (
     another_one_is,
     bounds_only,
     cannot_tell_at,
+    cannot_tell_scopes,
     colour_negated,
     cut_at,
     denies_one,
@@ -435,7 +436,9 @@ class ConceptExtractor(MentionFinder):
                 "an upper bound on a count ('No more than two.') may be zero: it asserts and "
                 "denies nothing",))
         named, denied = self._split(mentions)
-        negated = any(is_negator(all_toks, i) for i in range(len(all_toks)))
+        # a negation the speaker cannot tell is none: "Can't say there isn't."
+        unsure = cannot_tell_scopes(all_toks)
+        negated = any(is_negator(all_toks, i) and not unsure[i] for i in range(len(all_toks)))
         # a question asked back first ("That one? No, it's a regular car.") is no answer: the
         # yes or no is what follows it
         answering = all_toks
@@ -458,6 +461,9 @@ class ConceptExtractor(MentionFinder):
             bool(mentions), bool(named), bool(denied), negated)
         if doubted_opening(all_toks):
             polarity = None  # "Possibly a child, though I can't verify it." takes its yes back
+        if polarity == "deny" and not negated and any(unsure) and not any(
+                t in NO_WORDS or t in ABSENT_WORDS for t in answering):
+            polarity = None  # "Not sure there isn't one behind the van."
         if polarity is not None and self._asks_opposite(prompt):
             # "Is the road dry?" "Yes." says the road is not wet: from here on, a yes or no is
             # about the state the vocabulary names

@@ -462,7 +462,14 @@ DEGREE_ADVERBS = frozenset({"be", "really", "quite", "very", "entirely", "comple
 AFFIRMING_NEGATIONS = (("no", "doubt"), ("without", "a", "doubt"), ("without", "doubt"),
                        ("no", "shortage", "of"), ("no", "lack", "of"), ("no", "dearth", "of"),
                        ("no", "scarcity", "of"), ("not", "without"), ("can't", "miss"),
-                       ("cannot", "miss"), ("couldn't", "miss"))
+                       ("cannot", "miss"), ("couldn't", "miss"), ("no", "denying"),
+                       # a negated negative: "Not impossible.", "It's not absent, just far off."
+                       *((negator, negative) for negator in ("not", "isn't", "aren't")
+                         for negative in ("impossible", "unlikely", "improbable", "absent",
+                                          "missing", "nobody")),
+                       # a possibility not ruled out: "I can't rule one out."
+                       *((negator, "rule") for negator in ("can't", "cannot", "couldn't",
+                                                           "wouldn't", "won't")))
 # Words of time or purpose after an asked colour: "Is the light green for us?", "... red now?".
 WHEN_WORDS = frozenset({"for", "now", "yet", "still", "already", "currently", "right"})
 # Adverbs that make a negated seeing a matter of how well, not whether: "I can't see the light
@@ -560,11 +567,15 @@ NO_WORDS = frozenset(
 # each says.
 IDIOMATIC_ANSWERS: dict[tuple[str, ...], str] = {
     ("uh", "huh"): "affirm", ("mm", "hm"): "affirm", ("mhm",): "affirm", ("bingo",): "affirm",
-    ("fat", "chance"): "deny",
+    ("fat", "chance"): "deny", ("far", "from", "it"): "deny",
     # slang for none: "Bugger all.", "Diddly squat.", "Not a sausage.", "Nary a one."
     ("bugger", "all"): "deny", ("sod", "all"): "deny", ("diddly", "squat"): "deny",
     ("jack", "squat"): "deny", ("squat",): "deny", ("not", "a", "sausage"): "deny",
-    ("nary",): "deny"}
+    ("nary",): "deny",
+    # a no it would be false to say: "I'd be lying if I said no.", "It would be wrong to say no."
+    ("i", "'d", "be", "lying"): "affirm", ("i", "would", "be", "lying"): "affirm",
+    ("it", "would", "be", "wrong", "to", "say", "no"): "affirm",
+    ("it", "'d", "be", "wrong", "to", "say", "no"): "affirm"}
 # What a driver may be told not to do: right after a negator ("Don't pass the school bus.",
 # "You should not overtake the truck."), what is negated is the action, and its object is there.
 # Perception and existence ("don't see", "does not have") stay out: they deny.

@@ -107,6 +107,9 @@ def yes_or_no(toks: list[str], all_toks: list[str], mentioned: bool, named: bool
             partitive_yes(all_toks):
         # "Without a doubt.", "You can't miss him.", "That's right, ...", "Most are, but ..."
         polarity = "affirm"
+    if polarity is None and not named and any(affirming_negation_at(toks, k)
+                                              for k in range(len(toks))):
+        polarity = "affirm"  # "There's no denying it.", "It's not absent, just far off."
     if polarity == "deny" and cannot_tell_at(toks, 0):  # "No idea."
         polarity = None
     if polarity == "affirm" and first in WEAK_HEDGES and all_toks[1:2] != [] and \

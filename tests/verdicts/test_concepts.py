@@ -2459,6 +2459,18 @@ REFUSAL_READINGS = [
 # "absent", "Not that I can find." after an echoed question, "Presumably.", a place by another
 # name said to be empty
 OTHER_WORD_READINGS = [
+    # a negated negative says yes, and a no under a doubt says nothing
+    ("Is there a pedestrian?", "Not impossible.", {"pedestrian"}, set()),
+    ("Is there a pedestrian?", "There's no denying it.", {"pedestrian"}, set()),
+    ("Is there a bus?", "It's not absent, just far off.", {"bus"}, set()),
+    ("Is there a truck?", "I can't rule one out.", {"truck"}, set()),
+    ("Is there a car?", "I'd be lying if I said no.", {"car"}, set()),
+    ("Is the road wet?", "Far from dry.", {"wet road"}, set()),
+    ("Is the road wet?", "Far from it.", {"road"}, {"wet road"}),
+    ("Is there a bus?", "Far from the curb.", {"curb"}, set()),
+    ("Is there a stop sign?", "Can't say there isn't.", set(), set()),
+    ("Is there a stop sign?", "Not sure there isn't one behind the van.", {"van"}, set()),
+    ("Is there a bus?", "There's no shortage of cars.", {"car"}, set()),
     # what was asked named only as what another thing is for
     ("Is there a bus?", "Only a bus shelter.", set(), {"bus"}),
     ("Is there a bus?", "A bus depot, closed.", set(), set()),
