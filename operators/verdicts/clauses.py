@@ -84,6 +84,7 @@ from drivexplain.operators.verdicts.lexicon import (
     LAMPS_LIT,
     LIGHT_FILLER,
     LIGHT_WORDS,
+    LIKENED_ROAD_USERS,
     LIKENESS,
     LIST_GLUE,
     LOOKALIKES,
@@ -145,7 +146,6 @@ from drivexplain.operators.verdicts.lexicon import (
     SIGN_MESSAGES,
     SIGNAGE,
     SIZE_NOUNS,
-    SIZED_ROAD_USERS,
     SIZED_SPACES,
     SO_VERBS,
     SPECIFIC_DETERMINERS,
@@ -763,12 +763,13 @@ def predicate_absent(toks: list[str], k: int) -> bool:
 
 
 def depicted(toks: list[str], start: int, stop: int) -> bool:
-    """Whether a concept at `start`..`stop` is named as a likeness, not a thing in the scene:
-    "a poster of a cyclist", "a billboard with a picture of a bus", "a bicycle symbol", "a toy
+    """Whether a concept at `start`..`stop` is named as a likeness, not a thing in the scene: "a
+    poster of a cyclist", "a billboard with a picture of a bus", "a bicycle symbol", "a toy
     truck", "a traffic light's image" (`DEPICTIONS`), "a smudge that looks like a pedestrian"
-    (`LOOKALIKES`), "a pedestrian-shaped shadow", "a truck-sized gap", "a truck-sized van"
-    (`SIZED_ROAD_USERS`) or "something van-sized" (`SHAPE_WORDS`), "a bus painted on a mural"
-    (`PAINTED`). "This is a picture of a road" is the frame and depicts nothing."""
+    (`LOOKALIKES`), "a pedestrian-shaped shadow", "a truck-sized gap", "a truck-sized van" or "a
+    van-shaped trailer" (`LIKENED_ROAD_USERS`) or "something van-sized" (`SHAPE_WORDS`), "a bus
+    painted on a mural" (`PAINTED`). "This is a picture of a road" is the frame and depicts
+    nothing."""
     after = toks[stop : stop + 2]
     if after[:1] and after[0] in DEPICTIONS:  # "a bicycle symbol"
         return True
@@ -778,7 +779,8 @@ def depicted(toks: list[str], start: int, stop: int) -> bool:
     onto = [t for t in toks[stop + 2 : stop + 5] if t not in ("a", "an", "the", "its")][:1]
     shaped = len(after) == 2 and after[0] in SHAPE_WORDS and (
         after[1] in DEPICTIONS or lemma(after[1]) in LOOKALIKES or lemma(after[1]) in SIZED_SPACES
-        or (after[0] == "sized" and lemma(after[1]) in SIZED_ROAD_USERS))
+        or (after[0] == "sized" and lemma(after[1]) in LIKENED_ROAD_USERS)
+        or (after[0] == "shaped" and lemma(after[1]) in LIKENED_ROAD_USERS))
     if shaped or (len(after) == 2 and after[0] in PAINTED and after[1] in ("on", "onto")
                   and onto and onto[0] not in ROAD_SURFACES):
         # "a pedestrian-shaped shadow", "a bus painted on a mural"; "a crosswalk painted on

@@ -334,6 +334,9 @@ class ConceptExtractor(MentionFinder):
             kept = self._without_idle_lead(said, prompt)
         if kept != said:
             return replace(self.answer(kept, prompt), text=text)
+        both = _BOTH_SAID.match(said)
+        if both is not None:  # "Yes and no: there's a bus, but it's out of service."
+            return replace(self.answer(said[both.end() :], prompt), text=text)
         read = plain_answer(text, prompt.text)
         if self._asks_message(prompt) and prohibition_opens(tokens(read)):
             read = f"It says {read}"  # "What does the sign say?" "No entry." is its message
@@ -885,10 +888,10 @@ class ConceptExtractor(MentionFinder):
             refined = tuple(c for c in refined if uncoloured(c) not in question.kind_asked()
                             ) or refined
             # "The light's green, isn't it?" asks of a definite light as "Is the light green?"
-            # does
+            # does; "Are there cars?" "Parked ones, but none moving." has cars in a state
             denied = () if question.presupposed() or asked_attribute or question.definite() else \
                 tuple(c for c in question.asked(prompt)
-                      if not any(same_thing(c, r) for r in refined))
+                      if not any(same_thing(c, r) or r.endswith(" " + c) for r in refined))
             if asked_attribute and set(asked_attribute) <= SINGLE_SURFACES and \
                     toks[0] in BARE_NO_WORDS:
                 # "Is the road snowy?" "No, but it is wet.": there is one road
@@ -1433,6 +1436,12 @@ def _places_only(all_toks: list[str]) -> bool:
         for p in phrases)
 
 
+# An opening that says both yes and no before what explains it, which is the answer: "Yes and
+# no: there's a bus, but it's out of service.", "Both yes and no -".
+_BOTH_SAID = re.compile(r"^\s*(?:both\s+)?(?:yes|no)\s+(?:and|or)\s+(?:yes|no)\s*"
+                        r"[:;,.!\u2014\u2013-]+\s*(?=\S)", re.I)
+
+
 def _rejects_given(all_toks: list[str]) -> bool:
     """Whether the answer opens by saying that the thing a question takes as given is not there
     ("None.", "Nowhere.", "There isn't one; ...")."""
@@ -1489,13 +1498,16 @@ def _opens_place(phrase: list[str]) -> bool:
 def _colours_apart(all_toks: list[str]) -> bool:
     """Whether the answer gives colours in two clauses of their own, each of one of several
     things, one of which points at the others ("one", "the others", a count): "No, the
-    nearest is silver; the white one is farther back.", "Red; the others are green." One
-    thing's two colours ("Red and white.", "Red; the roof is white.") are not. `all_toks`
-    are with breaks."""
+    nearest is silver; the white one is farther back.", "Red; the others are green.", or in
+    two phrases each of whom it is for ("Green for turning, red for straight."). One thing's
+    two colours ("Red and white.", "Red; the roof is white.") are not. `all_toks` are with
+    breaks."""
     coloured = [c for c in cut_at(all_toks, _CLAUSE_ENDS) if own_colours(c)]
-    return len(coloured) > 1 and any(
+    for_whom = [c for c in cut_at(all_toks, BREAKS) if any(
+        t in COLOURS and c[k + 1 : k + 2] == ["for"] for k, t in enumerate(c))]
+    return len(for_whom) > 1 or (len(coloured) > 1 and any(
         t in _ONE_OF_SEVERAL or (is_count(t) and t not in ("0", "zero")) for c in coloured
-        for t in c)
+        for t in c))
 
 
 # The most words an answer's opening sentence has that answers the prompt on its own ("Not as

@@ -916,9 +916,10 @@ SHAPE_WORDS = frozenset({"shaped", "like", "sized"})
 # Openings and hollows a kind's size measures: "a truck-sized gap in the traffic" names no truck.
 SIZED_SPACES = frozenset({"gap", "space", "hole", "pothole", "puddle", "opening", "spot",
                           "dent", "crack"})
-# Road users a kind's size may describe, no kind of it themselves: "a truck-sized van" is a van.
-# ("a bus-sized vehicle" may be a bus, and its kind stays.)
-SIZED_ROAD_USERS = frozenset({"car", "van", "truck", "lorry", "bus", "taxi", "suv", "pickup",
+# Road users a kind's size or shape may describe, no kind of it themselves: "a truck-sized van"
+# is a van, "a van-shaped trailer" a trailer. ("a bus-sized vehicle" may be a bus, and its kind
+# stays.)
+LIKENED_ROAD_USERS = frozenset({"car", "van", "truck", "lorry", "bus", "taxi", "suv", "pickup",
                               "trailer", "tractor", "motorcycle", "scooter", "bicycle", "bike",
                               "dog"})
 # Nouns of a measure taken by a kind ("about the size of a bus") and the indefinite

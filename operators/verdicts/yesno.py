@@ -20,6 +20,7 @@ from drivexplain.operators.verdicts.clauses import (
     departed_at,
     hedged_no_end,
     is_count,
+    is_negator,
     list_marker,
     one_out_of_view,
     pronoun_no,
@@ -153,7 +154,12 @@ def yes_or_no(toks: list[str], all_toks: list[str], mentioned: bool, named: bool
             is_count(all_toks[a + 2]):
         rest = rest[2:]  # "Half a dozen, most of them in the bike lane."
     number = rest[0] if rest else ""
-    counted = is_count(number) and not list_marker(all_toks) and not negated and \
+    # a negation in a later clause leaves a count of what was asked, placed: "One on the
+    # sidewalk, none on the road." ("1 car, 0 trucks." counts its own nouns)
+    first_break = next((k for k, t in enumerate(all_toks) if t in BREAKS), len(all_toks))
+    counted = is_count(number) and not list_marker(all_toks) and not (negated and (
+        any(is_negator(all_toks, k) for k in range(first_break))
+        or rest[1:2] == [] or rest[1] not in PLACE_PREPOSITIONS)) and \
         not cannot_tell_at(toks, 0)  # "50/50." is no count
     if polarity is None and counted and any(departed_at(toks, k) for k in range(1, len(toks))):
         return "deny"  # "One just rode out of frame." counts one that has gone

@@ -1971,6 +1971,15 @@ COMPARISON_READINGS = [
 # (or of the things asked together with "and") denies the others, and "either ... or" in an
 # answer leaves each open
 ALTERNATIVE_READINGS = [
+    # "Yes and no" before what explains it: the explanation is the answer
+    ("Is there a bus?", "Yes and no: there's a bus, but it's out of service.", {"bus"}, set()),
+    ("Is the light green?", "Yes and no: green for turning, red for straight.",
+     {"green traffic light", "red traffic light"}, set()),
+    ("Is there a pedestrian?", "Both yes and no: one on the sidewalk, none on the road.",
+     {"pedestrian", "sidewalk", "road"}, set()),
+    ("Are there cars?", "Yes and no - parked ones, but none moving.", {"parked car"}, set()),
+    ("Is there a van?", "Yes and no; a van-shaped trailer.", set(), set()),
+    ("Count the vehicles.", "1 car, 0 trucks.", {"car"}, {"truck"}),
     # a likeness taken back by what the thing is
     ("Is there a motorcycle?", "Looks like a motorcycle, but it's a scooter.", {"scooter"},
      {"motorcycle"}),
