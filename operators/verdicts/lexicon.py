@@ -960,13 +960,19 @@ NIGHT_TIMES = DARK_WORDS | {"darkness", "midnight"}
 # Nouns that name a kind, with which an answer names what was asked again: "No vehicle of that
 # kind.", "not that type".
 KIND_WORDS = frozenset({"kind", "sort", "type", "description"})
+# What little is seen of a thing, which is the thing seen: "Just a glimpse.", "A silhouette at
+# the far end." ("a glimpse of a dog" names what it is of), and adverbs that say it was seen
+# briefly: "Briefly, through the gap in the trucks."
+GLIMPSES = frozenset({"glimpse", "silhouette", "outline", "hint", "flash", "peek"})
+BRIEFLY = frozenset({"briefly", "fleetingly", "momentarily"})
 # Words after "a" that name no thing, as a short answer's head: "A big one.", "A bit.", "A
 # couple of them".
 NOT_THINGS = frozenset({"one", "ones", "bit", "little", "lot", "few", "couple", "pair", "dozen",
                         "handful", "tad", "touch", "deal", "while", "moment", "yes", "no",
                         # how many: "A smattering.", "A gazillion."
                         "smattering", "sprinkling", "scattering", "load", "ton", "heap",
-                        "gazillion", "zillion", "million", "thousand", "hundred", "score"})
+                        "gazillion", "zillion", "million", "thousand", "hundred", "score"}) | \
+    GLIMPSES
 # Verbs after which capitals or quotes give what a thing is marked with: "a lane marked BIKES
 # ONLY". Before a noun they describe it: "a marked police car", "a clearly marked crosswalk".
 MARKING_VERBS = frozenset({"marked", "labelled", "labeled", "lettered", "stencilled",

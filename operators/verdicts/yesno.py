@@ -37,11 +37,13 @@ from drivexplain.operators.verdicts.lexicon import (
     APPROXIMATORS,
     BARE_NO_WORDS,
     BREAKS,
+    BRIEFLY,
     COLOURS,
     CONCLUDING,
     DOUBTFUL_OPENERS,
     EGO_MODALS,
     EMPHATICS,
+    GLIMPSES,
     GROUP_NOUNS,
     HEDGED_OPENERS,
     IDIOMATIC_ANSWERS,
@@ -108,6 +110,14 @@ def yes_or_no(toks: list[str], all_toks: list[str], mentioned: bool, named: bool
             partitive_yes(all_toks):
         # "Without a doubt.", "You can't miss him.", "That's right, ...", "Most are, but ..."
         polarity = "affirm"
+    if first in BRIEFLY and all_toks[1:2] != [] and all_toks[1] in BREAKS and \
+            all_toks[2:3] != [] and (all_toks[2] in YES_WORDS or all_toks[2] in NO_WORDS):
+        polarity = "affirm" if all_toks[2] in YES_WORDS else "deny"  # "Briefly, no."
+    if polarity is None and not negated and not any(t in NO_WORDS for t in all_toks) and (
+            (first in BRIEFLY and (all_toks[1:2] == [] or all_toks[1] in BREAKS))
+            or any(t in GLIMPSES and all_toks[k + 1 : k + 2] != ["of"]
+                   for k, t in enumerate(all_toks))):
+        polarity = "affirm"  # "Caught a glimpse behind the van.", "Briefly, through the gap"
     if polarity is None and not named and any(affirming_negation_at(toks, k)
                                               for k in range(len(toks))):
         polarity = "affirm"  # "There's no denying it.", "It's not absent, just far off."

@@ -1551,6 +1551,14 @@ DEPICTED_READINGS = [
 ]
 # Hidden in part is there; out of view is not; a truck's cab is no taxi.
 OCCLUDED_READINGS = [
+    # a glimpse or an outline of what was asked is it, seen; so is what was seen briefly
+    ("Is there a cyclist?", "Just a glimpse.", {"cyclist"}, set()),
+    ("Is there a cyclist?", "Caught a glimpse behind the van.", {"cyclist", "van"}, set()),
+    ("Is there a pedestrian?", "A silhouette at the far end.", {"pedestrian"}, set()),
+    ("Is there a car?", "Briefly, through the gap in the trucks.", {"car", "truck"}, set()),
+    ("Is there a pedestrian?", "Briefly, no.", set(), {"pedestrian"}),
+    ("Is there a pedestrian?", "A glimpse of a dog.", {"dog"}, set()),
+    ("Is there a pedestrian?", "No glimpse of one.", set(), {"pedestrian"}),
     # what was asked, left out as the subject, doing something or seen in part
     ("Is there a car?", "Stopped at the light.", {"car", "traffic light"}, set()),
     ("Is there a car?", "Mostly hidden by the bus.", {"car", "bus"}, set()),
