@@ -177,6 +177,8 @@ from drivexplain.operators.verdicts.clauses import (
 )
 from drivexplain.operators.verdicts.formats import (
     LIKENESS_BUT,
+    POINTING_BACK_LEAD,
+    POINTS_BACK,
     answer_to_all,
     asks_to_confirm,
     correction,
@@ -334,9 +336,14 @@ class ConceptExtractor(MentionFinder):
             kept = self._without_idle_lead(said, prompt)
         if kept != said:
             return replace(self.answer(kept, prompt), text=text)
-        both = _BOTH_SAID.match(said)
-        if both is not None:  # "Yes and no: there's a bus, but it's out of service."
-            return replace(self.answer(said[both.end() :], prompt), text=text)
+        if POINTS_BACK.match(said):
+            return Extraction(text, (), (), "specific", None, "none", (
+                "the answer points back to an earlier answer or frame ('Same as before.', "
+                "'Ditto.'), which a reading of this frame cannot see: it asserts and denies "
+                "nothing",))
+        lead = _BOTH_SAID.match(said) or POINTING_BACK_LEAD.match(said)
+        if lead is not None:  # "Yes and no: there's a bus, but ...", "As I said, no."
+            return replace(self.answer(said[lead.end() :], prompt), text=text)
         read = plain_answer(text, prompt.text)
         if self._asks_message(prompt) and prohibition_opens(tokens(read)):
             read = f"It says {read}"  # "What does the sign say?" "No entry." is its message

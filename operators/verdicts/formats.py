@@ -402,6 +402,21 @@ _BARE_YES_NO = re.compile(
 _THOUGHT_BUT = re.compile(
     r"\b(?:(?:initially|at first|first),?\s+i|i\s+(?:initially|at first|first))\s+thought\b"
     r"[^.!?]*?([,;.]?\s+but\b)", re.I)
+# An earlier answer or frame pointed back to, which a reading of this frame cannot see: alone it
+# is the whole answer ("Same as before.", "Ditto.", "See my previous answer."), and before a
+# break it opens what the answer says again ("As I said, no.", "Like I said - one, by the
+# curb.", "No change: still two on the corner."; "No change." alone is read as "No, no change."
+# is, into which a doubled no folds).
+_BACK = (r"same(?:\s+answer)?\s+as\s+(?:before|last\s+time|earlier|a\s+moment\s+ago"
+         r"|the\s+(?:previous|last)\s+(?:frame|answer|one)|i\s+(?:said|told\s+you))"
+         r"|ditto|as\s+before|unchanged(?:\s+from\s+(?:before|the\s+(?:previous|last)\s+frame))?"
+         r"|as\s+(?:i|previously)\s+(?:said|stated|mentioned|noted)|like\s+i\s+said"
+         r"|as\s+stated|see\s+(?:my\s+)?(?:previous|last|earlier)\s+(?:answer|reply|response)"
+         r"|refer\s+to\s+(?:the|my)\s+(?:last|previous)\s+(?:frame|answer)"
+         r"|repeat\s+of\s+(?:the|my)\s+(?:last|previous)\s+answer")
+POINTS_BACK = re.compile(rf"^\s*(?:{_BACK})\s*[.!]*\s*$", re.I)
+POINTING_BACK_LEAD = re.compile(rf"^\s*(?:{_BACK}|no\s+change)\s*[:;,.!\u2014\u2013-]+\s*(?=\S)",
+                                re.I)
 # A first yes or no that the answer then takes back: "Initially no, but then one appears from
 # behind the van.", "At first yes, but it's a van."
 _FIRST_ANSWER_BUT = re.compile(

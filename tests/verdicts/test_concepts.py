@@ -2262,6 +2262,13 @@ ELONGATED_READINGS = [
 ]
 # an answer that says nothing asserts nothing; hesitation before a yes or no is skipped
 NON_ANSWER_READINGS = [
+    # an earlier answer or frame pointed back to says nothing of this one; before a break it
+    # opens what is said again
+    ("Is there a bus?", "Same answer as last time.", set(), set()),
+    ("Is there a bus?", "Ditto.", set(), set()),
+    ("Is the road wet?", "Unchanged.", set(), set()),
+    ("Is there a truck?", "Like I said - one, by the curb.", {"truck", "curb"}, set()),
+    ("Is there a bus?", "No, no change.", set(), {"bus"}),
     ("Is there a bus?", "Hmm.", set(), set()),
     ("Is there a bus?", "", set(), set()),
     ("Is there a bus?", "<unk>", set(), set()),
