@@ -73,6 +73,9 @@ SYNONYMS: dict[str, str] = {
     "stop light": "traffic light",
     "traffic signal": "traffic light",
     "signal light": "traffic light",
+    # a log's shorthand: "2 peds at the xing.", "Moto on the left.", "3 vehs in lane 2."
+    "ped": "pedestrian", "ped xing": "crosswalk", "xing": "crosswalk", "moto": "motorcycle",
+    "veh": "vehicle",
     "bike": "bicycle",
     "pushbike": "bicycle",
     "push bike": "bicycle",

@@ -915,6 +915,10 @@ def test_more_vlm_synonyms(extractor: ConceptExtractor) -> None:
         "police car", "fire hydrant"}
     assert set(extractor.answer("A streetcar and two youngsters.", generic).concepts) == {
         "tram", "child"}
+    # a log's shorthand
+    assert set(extractor.answer("2 peds at the xing, moto on the left.", generic).concepts) == {
+        "pedestrian", "crosswalk", "motorcycle"}
+    assert set(extractor.answer("Veh ahead braking.", generic).concepts) == {"vehicle"}
 
 
 def test_not_many_is_a_small_count(extractor: ConceptExtractor) -> None:
