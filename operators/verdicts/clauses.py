@@ -165,6 +165,8 @@ from drivexplain.operators.verdicts.lexicon import (
     VERB_PARTICLES,
     WEATHER_ENDINGS,
     WEATHER_OPPOSITES,
+    WEATHER_STARTS,
+    WEATHER_TO_COME,
     WHEN_WORDS,
     YES_WORDS,
     lemma,
@@ -1324,16 +1326,37 @@ def weather_over(toks: list[str]) -> bool:
 
 
 def weather_opposed(toks: list[str], asked: set[str]) -> bool:
-    """Whether the answer's first clause says that the weather `asked` about is not there in
-    other words (`WEATHER_OPPOSITES`: "Crystal clear." to "Is it foggy?", "Dry so far." to "Is
-    it drizzling?"), or, of fog, that visibility is good (`GOOD_VISIBILITY`); "Misty in the
-    distance, clear up close." says it is there. `toks` are with breaks."""
-    toks = _clause_after(toks, -1)
-    if "fog" in asked and any(toks[k : k + 2] in (["visibility", "is"], ["visibility", "'s"])
-                              and toks[k + 2 : k + 3] and toks[k + 2] in GOOD_VISIBILITY
-                              for k in range(len(toks))):
-        return True
-    return any(asked <= WEATHER_OPPOSITES.get(t, frozenset()) for t in toks)
+    """Whether the answer's first clause, or the one after its last "but", says that the
+    weather `asked` about is not there in other words (`WEATHER_OPPOSITES`: "Crystal clear." to
+    "Is it foggy?", "Dry so far." to "Is it drizzling?", "Overcast, but dry."), or, of fog, that
+    visibility is good (`GOOD_VISIBILITY`); "Misty in the distance, clear up close." says it is
+    there. `toks` are with breaks."""
+    contrast = len(toks) - toks[::-1].index("but") if "but" in toks else len(toks)
+    for clause in (_clause_after(toks, -1), toks[contrast:]):
+        if "fog" in asked and any(
+                clause[k : k + 2] in (["visibility", "is"], ["visibility", "'s"])
+                and clause[k + 2 : k + 3] and clause[k + 2] in GOOD_VISIBILITY
+                for k in range(len(clause))):
+            return True
+        if any(asked <= WEATHER_OPPOSITES.get(t, frozenset()) for t in clause):
+            return True
+    return False
+
+
+def weather_withheld(toks: list[str]) -> bool:
+    """Whether the answer says the weather asked about is still to come or is not falling
+    ("Threatening to.", "Looks like it's about to.", "Could start any minute.", "but nothing
+    yet", "Puddles, but nothing falling."; `WEATHER_TO_COME`): a no. "It's about to stop." says
+    it is falling. `toks` are with breaks."""
+    for k in range(len(toks)):
+        pair = tuple(toks[k : k + 2])
+        after = toks[k + 2] if k + 2 < len(toks) else "."
+        if pair in WEATHER_TO_COME or (pair == ("about", "to") and (
+                after in BREAKS or after in WEATHER_STARTS)) or (
+                toks[k] in ("nothing", "none", "not", "no") and toks[k + 1 : k + 2] != []
+                and toks[k + 1] in ("falling", "coming")):
+            return True
+    return False
 
 
 def light_said(toks: list[str]) -> str | None:

@@ -174,6 +174,7 @@ from drivexplain.operators.verdicts.clauses import (
     weather_as_it,
     weather_opposed,
     weather_over,
+    weather_withheld,
 )
 from drivexplain.operators.verdicts.formats import (
     LIKENESS_BUT,
@@ -493,10 +494,12 @@ class ConceptExtractor(MentionFinder):
         elif polarity is None and self._says_opposite_state(toks, prompt):
             polarity = "deny"
         if polarity is None and prompt.concepts and set(prompt.concepts) <= PASSING_WEATHER:
-            if not mentions and weather_over(toks):
+            if not set(named) & set(prompt.concepts) and weather_over(toks):
                 polarity = "deny"  # "Is it raining?" "It stopped a minute ago."
             elif mentions and not negated and weather_as_it(toks):
                 polarity = "affirm"  # "Is there snow?" "The trees are white with it."
+            elif not set(named) & set(prompt.concepts) and weather_withheld(all_toks):
+                polarity = "deny"  # "Threatening to.", "Puddles, but nothing falling."
             elif not negated and not set(named) & set(prompt.concepts) and \
                     weather_opposed(all_toks, set(prompt.concepts)):
                 # "Is it foggy?" "Crystal clear."; "Misty in the distance, clear up close."

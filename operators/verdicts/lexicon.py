@@ -779,6 +779,13 @@ PASSING_WEATHER = frozenset({"rain", "snow", "fog"})
 # raining?" "Bone dry."
 WEATHER_OPPOSITES: dict[str, frozenset[str]] = {
     "clear": PASSING_WEATHER, "sunny": PASSING_WEATHER, "dry": frozenset({"rain", "snow"})}
+# Words that say the weather asked about is still to come: "Threatening to.", "Could start any
+# minute.", "The forecast said snow, but nothing yet."; and what "about to" does before it:
+# "Looks like it's about to start."
+WEATHER_TO_COME = frozenset({("threatening", "to"), ("any", "minute"), ("any", "moment"),
+                             ("any", "second"), ("nothing", "yet"), ("none", "yet"),
+                             ("could", "start"), ("might", "start"), ("may", "start")})
+WEATHER_STARTS = frozenset({"start", "begin", "rain", "snow", "pour"})
 # What visibility is said to be when no fog hides anything: "Visibility is excellent."
 GOOD_VISIBILITY = frozenset({"excellent", "good", "great", "fine", "perfect", "unlimited"})
 WEATHER_ENDINGS = frozenset({"stopped", "cleared", "lifted", "ended", "eased", "passed",
@@ -1010,7 +1017,9 @@ OUT_OF_VIEW = {("out", "of"): frozenset({"view", "sight", "frame", "shot", "pict
 # such a clause names is not said to be there. Relative words open a clause of their own: "a
 # street where cars are normally parked".
 GENERIC_WORDS = frozenset({"usually", "typically", "often", "normally", "generally", "commonly",
-                           "common", "frequently", "tend", "tends", "expect"})
+                           "common", "frequently", "tend", "tends", "expect",
+                           # what is foretold: "The forecast said snow, but nothing yet."
+                           "forecast", "forecasts", "predicted"})
 # Phrases of care, whose object with no determiner is whoever may come, not someone there:
 # "watch out for pedestrians", "be ready to stop for cyclists", "look for large vehicles".
 ADVICE_PHRASES = frozenset({("out", "for"), ("watch", "for"), ("look", "for"), ("looking", "for"),

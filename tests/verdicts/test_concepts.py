@@ -2315,6 +2315,15 @@ COLLECTIVE_READINGS = [
 ]
 # weather by other words: "pouring" is rain, "sunny" no night, "stopped raining" no rain now
 WEATHER_WORD_READINGS = [
+    # the weather asked about still to come, not falling, or its opposite after "but"
+    ("Is it raining?", "Overcast, but dry.", set(), {"rain"}),
+    ("Is it raining?", "Puddles, but nothing falling.", {"puddle"}, {"rain"}),
+    ("Is it raining?", "Threatening to.", set(), {"rain"}),
+    ("Is it raining?", "Looks like it's about to.", set(), {"rain"}),
+    ("Is it raining?", "It's about to stop.", {"rain"}, set()),
+    ("Is it snowing?", "The forecast said snow, but nothing yet.", set(), {"snow"}),
+    ("Is it raining?", "It's stopped; the road's still wet.", {"wet road"}, {"rain"}),
+    ("Is it snowing?", "Snow on the ground, but not falling.", {"snow"}, set()),
     ("What's the weather like?", "It's pouring.", {"rain"}, set()),
     ("What's the weather like?", "Sunny.", set(), {"night"}),
     ("Is it sunny?", "Yep.", set(), {"night"}),
