@@ -120,6 +120,8 @@ from drivexplain.operators.verdicts.lexicon import (
     PARTIAL_AMOUNT_FILLER,
     PARTIAL_AMOUNTS,
     PARTLY_SEEN,
+    PASSED_VERBS,
+    PASSING_VERBS,
     PAST_COPULAS,
     PERCEIVING,
     PLACE_PREPOSITIONS,
@@ -1275,7 +1277,17 @@ def denies_one(toks: list[str]) -> bool:
 
 def one_out_of_view(toks: list[str]) -> bool:
     """Whether "there ... one" is placed just out of the frame ("There's one just out of
-    frame.", "there is one out of view"): what was asked is not in it."""
+    frame.", "there is one out of view"), or the answer opens by placing "the next one" or "the
+    nearest" there ("The next one is out of view."): what was asked is not in it."""
+    if toks[:1] == ["the"] and toks[1:2] != [] and toks[1] in HEAD_MODIFIERS:
+        k = 3 if toks[2:3] in (["one"], ["ones"]) else 2
+        if toks[k : k + 1] in (["is"], ["'s"], ["are"]):
+            k += 1
+            while k < len(toks) and toks[k] in ELSEWHERE_FILLER:
+                k += 1
+            if tuple(toks[k : k + 2]) in OUT_OF_VIEW and toks[k + 2 : k + 3] != [] and \
+                    toks[k + 2] in OUT_OF_VIEW[tuple(toks[k : k + 2])]:
+                return True
     for i, tok in enumerate(toks):
         if tok != "there":
             continue
@@ -1289,6 +1301,30 @@ def one_out_of_view(toks: list[str]) -> bool:
                 toks[k + 2 : k + 3] and toks[k + 2] in OUT_OF_VIEW[("out", "of")]:
             return True
     return False
+
+
+# What may come before the ego vehicle's going past a thing: "We've just passed one."
+_PASSING_LEAD = frozenset({"we", "i", "'ve", "have", "just", "already", "only", "now"})
+
+
+def passed_by_us(toks: list[str]) -> bool:
+    """Whether the answer opens with the ego vehicle going past what was asked, named by a
+    pronoun or "one", which then lies behind the camera ("Just passed one.", "We drove past it a
+    moment ago.", "Went past a row of them.", "Just exited one.", "We've just left it.";
+    `PASSED_VERBS`): a no. "Yep, a rider on a motorcycle just overtook us." is in front.
+    `toks` are with breaks."""
+    k = 0
+    while k < len(toks) and toks[k] in _PASSING_LEAD:
+        k += 1
+    if toks[k : k + 1] != [] and toks[k] in PASSED_VERBS:
+        j = k + 1
+    elif toks[k : k + 1] != [] and toks[k] in PASSING_VERBS and \
+            toks[k + 1 : k + 2] in (["past"], ["through"]):
+        j = k + 2
+    else:
+        return False
+    return toks[j : j + 1] in (["one"], ["it"], ["them"]) or (
+        toks[j : j + 1] == ["a"] and "them" in toks[j + 1 : j + 4])
 
 
 def there_is_one(toks: list[str]) -> bool:

@@ -1103,6 +1103,11 @@ PREPOSITIONS = frozenset(
      "toward", "towards", "into", "onto", "through", "beyond", "past", "with", "beneath",
      "alongside", "opposite", "down", "up"}
 )
+# Verbs of the ego vehicle going past a thing, alone ("Just passed one.", "We've just left it.")
+# or before "past" or "through" ("We drove past it.", "Just went through one."): the thing lies
+# behind the camera.
+PASSED_VERBS = frozenset({"passed", "exited", "left"})
+PASSING_VERBS = frozenset({"went", "drove", "driven", "gone", "rode", "ridden", "come", "came"})
 # Words of where, between a note's bare noun and its colour: "Car ahead red."
 NOTED_PLACES = frozenset({"ahead", "behind", "left", "right", "opposite"})
 # Particles after a verb of movement, which place its subject as a preposition does: "stepped

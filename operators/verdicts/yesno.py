@@ -23,6 +23,7 @@ from drivexplain.operators.verdicts.clauses import (
     is_negator,
     list_marker,
     one_out_of_view,
+    passed_by_us,
     pronoun_no,
     says_empty,
     says_not_so,
@@ -103,7 +104,8 @@ def yes_or_no(toks: list[str], all_toks: list[str], mentioned: bool, named: bool
             (first == "not" and toks[1:3] in (["that", "i"], ["as", "far"], ["from", "what"])) or \
             (all_toks[:3] in (["not", "that", "one"], ["not", "this", "one"])
              and all_toks[3:4] != [] and all_toks[3] in BREAKS and "but" not in toks) or \
-            says_not_so(toks) or no_longer_so(all_toks) or one_out_of_view(toks):
+            says_not_so(toks) or no_longer_so(all_toks) or one_out_of_view(toks) or \
+            passed_by_us(all_toks):
         polarity = "deny"
     opening = 1 if toks[:1] in (["you"], ["i"], ["we"]) else 0
     if affirming_negation_at(toks, opening) or agreed(toks) or most_are(all_toks) or \

@@ -2052,6 +2052,14 @@ SIGNAL_READINGS = [
 ]
 # moving "out of frame", "out of view" is leaving it
 OUT_OF_FRAME_READINGS = [
+    # what the ego vehicle has gone past lies behind the camera; the next one out of view
+    ("Are we approaching a crosswalk?", "Just passed one.", set(), {"crosswalk"}),
+    ("Is there a stop sign?", "We drove past it a moment ago.", set(), {"stop sign"}),
+    ("Is there a traffic cone?", "Went past a row of them.", set(), {"traffic cone"}),
+    ("Is there a traffic light ahead?", "The next one is out of view.", set(),
+     {"traffic light"}),
+    ("Is there a motorcycle?", "Yep, a rider on a motorcycle just overtook us.",
+     {"motorcycle"}, set()),
     ("Is there a cyclist?", "A cyclist rode out of frame.", set(), {"cyclist"}),
     ("Is there a cyclist?", "It moved out of view.", set(), {"cyclist"}),
     ("Describe the scene.", "A truck drove out of the frame; a bus remains.", {"bus"},
