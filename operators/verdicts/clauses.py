@@ -63,6 +63,7 @@ from drivexplain.operators.verdicts.lexicon import (
     FRAME_DEPICTIONS,
     FRAME_OBJECTS,
     FRAME_WORDS,
+    FUNCTIONING,
     GENERIC_WORDS,
     GOOD_VISIBILITY,
     GROUP_NOUNS,
@@ -161,6 +162,7 @@ from drivexplain.operators.verdicts.lexicon import (
     TRADE_HEADS,
     UNCLEARLY_SEEN,
     UNIVERSALS,
+    UNLIT,
     UNSURE_WORDS,
     UNTIL_WORDS,
     UPPER_BOUNDS,
@@ -1189,6 +1191,8 @@ def is_negator(toks: list[str], i: int) -> bool:
     after = [t for t in toks[i + 1 : i + 3] if t not in DEGREE_ADVERBS]
     if after and after[0] in DRIVING_ACTIONS:
         return False  # "Don't pass the school bus." negates the passing, not the bus
+    if after and after[0] in FUNCTIONING:
+        return False  # "It's not working." says how the light is, not that it is gone
     return not (after and after[0] in HEDGES)
 
 
@@ -1377,6 +1381,19 @@ def weather_opposed(toks: list[str], asked: set[str]) -> bool:
         if any(asked <= WEATHER_OPPOSITES.get(t, frozenset()) for t in clause):
             return True
     return False
+
+
+def unlit(toks: list[str]) -> bool:
+    """Whether the answer says "it" or the light is not lit or not working ("It's blank.",
+    "It's not lit at all.", "Off - it's not working.", "out of order"; `UNLIT`,
+    `FUNCTIONING`): a signal with no colour. `toks` are with breaks."""
+    return any(t in UNLIT and (k == 0 or toks[k - 1] in BREAKS or toks[k - 1] in COPULAS
+                               or toks[k - 1] in ("switched", "turned"))
+               and (k + 1 == len(toks) or toks[k + 1] in BREAKS)  # not "off to the left"
+               for k, t in enumerate(toks)) or any(
+        toks[k : k + 3] == ["out", "of", "order"] or (
+            t in FUNCTIONING and k > 0 and (toks[k - 1] == "not" or toks[k - 1].endswith("n't")))
+        for k, t in enumerate(toks))
 
 
 def weather_withheld(toks: list[str]) -> bool:

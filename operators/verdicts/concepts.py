@@ -170,6 +170,7 @@ from drivexplain.operators.verdicts.clauses import (
     supposed_scopes,
     there_is_not,
     unlabelled,
+    unlit,
     unsupposed,
     weather_as_it,
     weather_opposed,
@@ -514,6 +515,9 @@ class ConceptExtractor(MentionFinder):
                 polarity = "affirm" if (said == "dark") == bool(prompt.concepts) else "deny"
         if polarity is None and _free_of_asked(toks, prompt):
             polarity = "deny"  # "Is there a car?" "A car-free street."
+        if polarity is None and any(form.endswith("traffic light") for form in
+                                    self._asked_attribute(prompt).values()) and unlit(all_toks):
+            polarity = "deny"  # "Is the light green?" "It's blank." gives it no colour
         only = only_opening(toks)
         if only is not None and only_in_likeness(toks, only):
             polarity = "deny"  # "Is there a car?" "Only on the billboard." says no real one is

@@ -579,6 +579,12 @@ IDIOMATIC_ANSWERS: dict[tuple[str, ...], str] = {
     ("i", "'d", "be", "lying"): "affirm", ("i", "would", "be", "lying"): "affirm",
     ("it", "would", "be", "wrong", "to", "say", "no"): "affirm",
     ("it", "'d", "be", "wrong", "to", "say", "no"): "affirm"}
+# What a device does when it works, whose negation says how it is, not that it is gone: "It's
+# not working.", "The signal isn't lit."
+FUNCTIONING = frozenset({"working", "functioning", "operating", "operational", "lit",
+                         "illuminated", "running"})
+# What a signal is said to be when none of its lamps is lit: "It's blank.", "Switched off."
+UNLIT = frozenset({"off", "blank", "unlit", "dark", "dead"})
 # What a driver may be told not to do: right after a negator ("Don't pass the school bus.",
 # "You should not overtake the truck."), what is negated is the action, and its object is there.
 # Perception and existence ("don't see", "does not have") stay out: they deny.

@@ -2043,6 +2043,13 @@ CROSSING_READINGS = [
 ]
 # a light crossed against is a traffic light; plural verbs link a colour as singular ones do
 SIGNAL_READINGS = [
+    # a signal not lit or not working is there, with no colour
+    ("What colour is the light?", "Off - it's not working.", {"traffic light"}, set()),
+    ("Is there a traffic light?", "One, but it isn't working.", {"traffic light"}, set()),
+    ("Is the light green?", "It's not lit at all.", {"traffic light"}, {"green traffic light"}),
+    ("Is the light red?", "It's blank.", {"traffic light"}, {"red traffic light"}),
+    ("Is the light green?", "No, it's dead ahead.", {"traffic light"}, {"green traffic light"}),
+    ("Is the light green?", "It's off to the left.", {"green traffic light"}, set()),
     ("Describe the scene.", "Pedestrians are crossing against the light.",
      {"pedestrian", "traffic light"}, set()),
     ("Describe the scene.", "Traffic signals at the intersection show red.",
