@@ -1950,6 +1950,32 @@ def bounds_only(toks: list[str]) -> bool:
 _ZERO = frozenset({"none", "zero", "nothing", "nobody"})
 
 
+# Words that give a count as zero, and those that join it to another count as alternatives:
+# "Zero to one.", "Either none or one.", "0-1."
+_ZEROS = frozenset({"none", "zero", "nil", "0", "nought", "naught"})
+_RANGE_WORDS = frozenset({"to", "or", "\u2014", "-", "/"})
+_MAYBE = frozenset({"maybe", "possibly", "perhaps", "probably"})
+
+
+def count_may_be_zero(toks: list[str]) -> bool:
+    """Whether the answer gives a count that may be zero: a zero and a count as a range or as
+    alternatives ("Zero to one.", "Either none or one.", "0-1.", "One, or maybe none."), a zero
+    hedged beside a count ("Maybe one, maybe none.", "One at most, possibly zero.", "Perhaps
+    one, perhaps not."), or a count after "if any"
+    ("If any, one."). "None on the road, one on the sidewalk." places each. `toks` are with
+    breaks."""
+    words = [t for t in toks if t not in _MAYBE and t != "either" and t != ","]
+    for k in range(len(words) - 1):
+        j = k + 2 if words[k + 1] in _RANGE_WORDS else k + 1
+        a, b = words[k], words[j] if j < len(words) else "."
+        if ((a in _ZEROS and is_count(b)) or (is_count(a) and b in _ZEROS)) and \
+                words[k - 1 : k] != ["not"]:  # "Not zero - one." is one
+            return True
+    hedged = [toks[k + 1] for k in range(len(toks) - 1) if toks[k] in _MAYBE]
+    return (any(t in _ZEROS or t == "not" for t in hedged) and any(is_count(t) for t in toks)) \
+        or (toks[:2] == ["if", "any"] and any(is_count(t) for t in toks[2:]))
+
+
 def bound_said_zero(toks: list[str]) -> bool:
     """Whether an answer that opens with an upper bound (`bounds_only`) goes on to say the count
     is zero, right after a break ("Fewer than I'd expect - none, in fact."): a no. "At most

@@ -136,6 +136,7 @@ from drivexplain.operators.verdicts.clauses import (
     cannot_tell_at,
     cannot_tell_scopes,
     colour_negated,
+    count_may_be_zero,
     cut_at,
     denies_one,
     disjunction_scopes,
@@ -393,6 +394,7 @@ class ConceptExtractor(MentionFinder):
                                   asked=prompt.all_concepts)
             return replace(merged, text=text)
         written = tokens(read)
+        may_be_zero = count_may_be_zero(written)  # "If any, one." before "If any," goes
         kept = unsupposed(written)
         supposing = len(kept) < len(written)
         if supposing:
@@ -443,10 +445,10 @@ class ConceptExtractor(MentionFinder):
         supposing = supposing or (any(
             m not in mentions and not set_aside[m.start] for m in found) and not any(
             is_count(t) for t, a in zip(read_toks, aside, strict=True) if not a))
-        if bounds_only(read_toks) and not mentions:
+        if (bounds_only(read_toks) or may_be_zero) and not mentions:
             return Extraction(text, (), (), "specific", None, "none", (
-                "an upper bound on a count ('No more than two.') may be zero: it asserts and "
-                "denies nothing",))
+                "an upper bound on a count ('No more than two.') or a count that may be zero "
+                "('Zero to one.') asserts and denies nothing",))
         named, denied = self._split(mentions)
         # a negation the speaker cannot tell is none: "Can't say there isn't."
         unsure = cannot_tell_scopes(all_toks)
@@ -471,8 +473,10 @@ class ConceptExtractor(MentionFinder):
         polarity = final_answer(answering) or yes_or_no(
             [t for t in answering if t not in BREAKS] if any(conditioned) else toks, answering,
             bool(mentions), bool(named), bool(denied), negated)
-        if doubted_opening(all_toks):
-            polarity = None  # "Possibly a child, though I can't verify it." takes its yes back
+        if doubted_opening(all_toks) or may_be_zero:
+            # "Possibly a child, though I can't verify it." takes its yes back; "None, or one
+            # behind the van." gives none
+            polarity = None
         if polarity == "deny" and not negated and any(unsure) and not any(
                 t in NO_WORDS or t in ABSENT_WORDS for t in answering):
             polarity = None  # "Not sure there isn't one behind the van."
@@ -1126,9 +1130,11 @@ class ConceptExtractor(MentionFinder):
     def _says(self, sentence: str, prompt: Extraction) -> bool:
         """Whether `sentence` says anything of the frame (`_without_idle_tail`): it names a
         concept, or opens with a pronoun for a thing ("It's stopped."), or has a yes, a no, a
-        colour, a count (not a frame's number: "Looking at frame 12,"), a negation or a
-        cannot-tell."""
+        colour, a count (not a frame's number: "Looking at frame 12,"), a negation, a
+        cannot-tell or "if any" ("If any, one." may be none)."""
         toks = tokens(sentence)
+        if toks[:2] == ["if", "any"]:
+            return True
         words = [t for t in toks if t not in BREAKS]
         if words[:1] and words[0] in _THIRD_PERSONS and not expletive_it(words) and \
                 not about_the_image(words):

@@ -2412,6 +2412,15 @@ PARTICIPLE_READINGS = [
 ]
 # An upper bound may be zero, and "barely any" is almost none: neither asserts nor denies.
 BOUND_READINGS = [
+    # a count that may be zero asserts and denies nothing
+    ("How many cars?", "Zero to one.", set(), set()),
+    ("How many cyclists?", "0-1.", set(), set()),
+    ("How many trucks?", "Maybe one, maybe none.", set(), set()),
+    ("How many buses?", "One at most, possibly zero.", set(), set()),
+    ("How many dogs?", "If any, one.", set(), set()),
+    ("How many bicycles?", "None, or one behind the van.", {"van"}, set()),
+    ("Is there a taxi?", "Not zero - one.", {"taxi"}, set()),
+    ("Count the vehicles.", "1 car, 0 trucks.", {"car"}, {"truck"}),
     ("Are there buses?", "Fewer than I'd expect - none, in fact.", set(), {"bus"}),
     ("Are there buses?", "At most one, maybe none.", set(), set()),
     ("How many pedestrians?", "No more than two.", set(), set()),
