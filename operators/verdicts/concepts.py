@@ -484,6 +484,15 @@ class ConceptExtractor(MentionFinder):
             # "Is the road dry?" "Yes." says the road is not wet: from here on, a yes or no is
             # about the state the vocabulary names
             polarity = "deny" if polarity == "affirm" else "affirm"
+        question = self._question(prompt.text)
+        if polarity is None and not negated and not any(unsure) and named and not denied and \
+                len(prompt.concepts) > 1 and prompt.concepts[0] in PERSONS and \
+                not question.chosen_from(prompt) and not question.coordinated(prompt) and \
+                all(n in PERSONS and any(same_thing(n, c) or kind_of(n, c)
+                                         for c in prompt.concepts) for n in named):
+            # "Is anyone waiting at the crosswalk?" "A crowd of people." answers with what was
+            # asked, as a yes does, and keeps where it was asked to be
+            polarity = "affirm"
         agrees = self._agrees_with_negative(toks, prompt)
         if agrees:  # "No pedestrians, correct?" "Correct, none at all."
             polarity = "deny"

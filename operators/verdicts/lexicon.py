@@ -52,6 +52,16 @@ SYNONYMS: dict[str, str] = {
     "woman": "pedestrian",
     "walker": "pedestrian",
     "jogger": "pedestrian",
+    "runner": "pedestrian",
+    "hiker": "pedestrian",
+    "commuter": "pedestrian",
+    "shopper": "pedestrian",
+    "onlooker": "pedestrian",
+    "bystander": "pedestrian",
+    "postman": "pedestrian", "postwoman": "pedestrian",
+    "businessman": "pedestrian", "businesswoman": "pedestrian",
+    "gentleman": "pedestrian", "gentlemen": "pedestrian",
+    "granny": "pedestrian", "grandma": "pedestrian", "grandpa": "pedestrian",
     "guy": "pedestrian",
     "lady": "pedestrian",
     "passer by": "pedestrian",
@@ -163,6 +173,7 @@ SYNONYMS: dict[str, str] = {
     "traffic warden": "pedestrian",
     "crossing guard": "pedestrian",
     "schoolchild": "child",
+    "schoolkid": "child",
     "boy": "child",
     "girl": "child",
     "schoolboy": "child",
@@ -367,7 +378,10 @@ NARROW_SYNONYMS = frozenset({
     "policewoman", "traffic warden", "crossing guard", "tourist", "teenager", "family", "adult",
     "jogger", "flagger", "flagman",
     "mom", "mum", "mother", "dad", "father", "schoolchild", "youngster", "toddler", "boy", "girl",
-    "schoolboy", "schoolgirl", "baby", "infant", "pupil", "student", "grown up", "grownup"})
+    "schoolboy", "schoolgirl", "baby", "infant", "pupil", "student", "grown up", "grownup",
+    "runner", "hiker", "commuter", "shopper", "onlooker", "bystander", "postman", "postwoman",
+    "businessman", "businesswoman", "gentleman", "gentlemen", "granny", "grandma", "grandpa",
+    "schoolkid"})
 # Phrases that name a concept and deny it at once: "no one is crossing", "nobody", "in
 # daylight" (no night).
 NEGATIVE_SYNONYMS: dict[str, str] = {"no one": "pedestrian", "nobody": "pedestrian",

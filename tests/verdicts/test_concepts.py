@@ -1681,6 +1681,15 @@ SET_ASIDE_READINGS = [
 # a person named by a role is a pedestrian when said to be there; none of them denies none; a
 # person in or on a vehicle is no pedestrian
 ROLE_READINGS = [
+    # people by other nouns; an answer that names only the persons asked about keeps the place
+    ("Is there a pedestrian?", "An elderly gentleman.", {"pedestrian"}, set()),
+    ("Describe the scene.", "Commuters waiting at the crossing.", {"pedestrian", "crosswalk"},
+     set()),
+    ("Describe the scene.", "Schoolkids at the crosswalk.", {"child", "crosswalk"}, set()),
+    ("Are there pedestrians?", "No commuters, but a few tourists.", {"pedestrian"}, set()),
+    ("Is anyone waiting at the crosswalk?", "A crowd of people.", {"pedestrian", "crosswalk"},
+     set()),
+    ("Is anyone waiting at the crosswalk?", "A cyclist.", {"cyclist"}, set()),
     ("Describe the scene.", "A worker is standing next to a truck.", {"pedestrian", "truck"},
      set()),
     ("Describe the scene.", "A traffic warden is writing a ticket.", {"pedestrian"}, set()),
