@@ -1946,13 +1946,9 @@ def bounds_only(toks: list[str]) -> bool:
                for bound in UPPER_BOUNDS) and not bound_said_zero(toks)
 
 
-# Words that give a bounded count as zero: "Fewer than I'd expect - none, in fact."
-_ZERO = frozenset({"none", "zero", "nothing", "nobody"})
-
-
-# Words that give a count as zero, and those that join it to another count as alternatives:
-# "Zero to one.", "Either none or one.", "0-1."
-_ZEROS = frozenset({"none", "zero", "nil", "0", "nought", "naught"})
+# Words that give a count as zero ("Fewer than I'd expect - none, in fact.", "Zero to one."),
+# and those that join it to another count as alternatives: "Either none or one.", "0-1."
+_ZEROS = frozenset({"none", "zero", "nothing", "nobody", "nil", "0", "nought", "naught"})
 _RANGE_WORDS = frozenset({"to", "or", "\u2014", "-", "/"})
 _MAYBE = frozenset({"maybe", "possibly", "perhaps", "probably"})
 
@@ -1981,7 +1977,7 @@ def bound_said_zero(toks: list[str]) -> bool:
     is zero, right after a break ("Fewer than I'd expect - none, in fact."): a no. "At most
     one, maybe none." only bounds. `toks` are with breaks."""
     return any(tuple(toks[: len(bound)]) == bound for bound in UPPER_BOUNDS) and any(
-        t in _ZERO and toks[k - 1] in BREAKS for k, t in enumerate(toks) if k > 0)
+        t in _ZEROS and toks[k - 1] in BREAKS for k, t in enumerate(toks) if k > 0)
 
 
 # Words that may stand between an upper bound and the count the answer then gives: "Hardly

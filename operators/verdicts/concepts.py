@@ -179,6 +179,7 @@ from drivexplain.operators.verdicts.clauses import (
     weather_withheld,
 )
 from drivexplain.operators.verdicts.formats import (
+    BOTH_SAID,
     LIKENESS_BUT,
     POINTING_BACK_LEAD,
     POINTS_BACK,
@@ -344,7 +345,7 @@ class ConceptExtractor(MentionFinder):
                 "the answer points back to an earlier answer or frame ('Same as before.', "
                 "'Ditto.'), which a reading of this frame cannot see: it asserts and denies "
                 "nothing",))
-        lead = _BOTH_SAID.match(said) or POINTING_BACK_LEAD.match(said)
+        lead = BOTH_SAID.match(said) or POINTING_BACK_LEAD.match(said)
         if lead is not None:  # "Yes and no: there's a bus, but ...", "As I said, no."
             return replace(self.answer(said[lead.end() :], prompt), text=text)
         read = plain_answer(text, prompt.text)
@@ -421,8 +422,8 @@ class ConceptExtractor(MentionFinder):
                 all_toks[0] in SEARCHING_WORDS and all_toks[1:2] != []
                 and all_toks[1] in BREAKS)) and \
                 all_toks[0] not in UNSURE_WORDS and idiom_said(all_toks) is None:
-            # "Looking... none." is read from its "none"
-            # "Um, no." is read from its "no"; "Uh-huh" is a yes; "idk, maybe?" cannot tell
+            # "Um, no." and "Looking... none." are read from their no; "Uh-huh" is a yes; "idk,
+            # maybe?" cannot tell
             all_toks = all_toks[1:]
         toks = [t for t in all_toks if t not in BREAKS]
         if toks[:3] in (["it", "'s", "possible"], ["it", "is", "possible"]):
@@ -1463,12 +1464,6 @@ def _places_only(all_toks: list[str]) -> bool:
     return any(_opens_place(p) for p in phrases) and all(
         _opens_place(p) or participle(p[0]) or (len(p) == 1 and p[0] in PART_DEGREES)
         for p in phrases)
-
-
-# An opening that says both yes and no before what explains it, which is the answer: "Yes and
-# no: there's a bus, but it's out of service.", "Both yes and no -".
-_BOTH_SAID = re.compile(r"^\s*(?:both\s+)?(?:yes|no)\s+(?:and|or)\s+(?:yes|no)\s*"
-                        r"[:;,.!\u2014\u2013-]+\s*(?=\S)", re.I)
 
 
 def _rejects_given(all_toks: list[str]) -> bool:

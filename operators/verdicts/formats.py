@@ -402,6 +402,10 @@ _BARE_YES_NO = re.compile(
 _THOUGHT_BUT = re.compile(
     r"\b(?:(?:initially|at first|first),?\s+i|i\s+(?:initially|at first|first))\s+thought\b"
     r"[^.!?]*?([,;.]?\s+but\b)", re.I)
+# An opening that says both yes and no before what explains it, which is the answer: "Yes and
+# no: there's a bus, but it's out of service.", "Both yes and no -".
+BOTH_SAID = re.compile(r"^\s*(?:both\s+)?(?:yes|no)\s+(?:and|or)\s+(?:yes|no)\s*"
+                       r"[:;,.!\u2014\u2013-]+\s*(?=\S)", re.I)
 # An earlier answer or frame pointed back to, which a reading of this frame cannot see: alone it
 # is the whole answer ("Same as before.", "Ditto.", "See my previous answer."), and before a
 # break it opens what the answer says again ("As I said, no.", "Like I said - one, by the
