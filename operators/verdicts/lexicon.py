@@ -949,9 +949,9 @@ SIZED_SPACES = frozenset({"gap", "space", "hole", "pothole", "puddle", "opening"
 # Road users a kind's size or shape may describe, no kind of it themselves: "a truck-sized van"
 # is a van, "a van-shaped trailer" a trailer. ("a bus-sized vehicle" may be a bus, and its kind
 # stays.)
-LIKENED_ROAD_USERS = frozenset({"car", "van", "truck", "lorry", "bus", "taxi", "suv", "pickup",
-                              "trailer", "tractor", "motorcycle", "scooter", "bicycle", "bike",
-                              "dog"})
+LIKENED_ROAD_USERS = frozenset({"car", "van", "truck", "lorry", "bus", "taxi", "suv",
+                                "pickup", "trailer", "tractor", "motorcycle", "scooter",
+                                "bicycle", "bike", "dog"})
 # Nouns of a measure taken by a kind ("about the size of a bus") and the indefinite
 # determiners that make what a size is compared with a kind, not a thing in the frame ("bigger
 # than a car", "longer than any bus"; `clauses.compared_from`).
@@ -1130,8 +1130,8 @@ PASSED_VERBS = frozenset({"passed", "exited", "left"})
 PASSING_VERBS = frozenset({"went", "drove", "driven", "gone", "rode", "ridden", "come", "came"})
 # Words of where, between a note's bare noun and its colour: "Car ahead red."
 NOTED_PLACES = frozenset({"ahead", "behind", "left", "right", "opposite"})
-# Particles after a verb of movement, which place its subject as a preposition does: "stepped
-# off the curb", "pulled back".
+# Particles after a verb, which place its subject as a preposition does: "stepped off the
+# curb", "pulled back", "tied to a lamp post".
 VERB_PARTICLES = frozenset({"off", "back", "out", "away", "to"})
 # Past participles without "-ed" that say where or how a thing is: "Mostly hidden by the bus."
 PLACED_PARTICIPLES = frozenset({"hidden", "stuck", "caught", "held", "sat", "stood", "lit",
