@@ -500,7 +500,7 @@ class ConceptExtractor(MentionFinder):
         emptied_place = self._emptied_place(toks, prompt) if polarity in (None, "deny") else ()
         if emptied_place:  # "Is anyone on the crosswalk?" "It's empty."
             return Extraction(text, emptied_place, tuple(
-                c for c in self._question(prompt.text).asked(prompt) if c not in emptied_place),
+                c for c in question.asked(prompt) if c not in emptied_place),
                 "specific", "deny", "inherited from the prompt",
                 ("the place asked about is said to be empty: it is there, and what was asked "
                  "to be in it is not",))
@@ -576,7 +576,7 @@ class ConceptExtractor(MentionFinder):
                 "nothing",))
         bare = all(t in YES_WORDS or t in BARE_NO_WORDS or t in AGREEMENT_FILLER for t in toks)
         # "Is the road clear of snow?" negates the snow to name a state, and is no such question
-        negative_question = self._question(prompt.text).negative() and \
+        negative_question = question.negative() and \
             not self._asks_opposite(prompt)
         if not mentions and polarity is not None and bare and negative_question and not agrees:
             return Extraction(text, (), (), "specific", None, "none", (
