@@ -57,6 +57,7 @@ from drivexplain.operators.verdicts.lexicon import (
     EMPTY_PLACES,
     EMPTY_WORDS,
     EXCEPTIONS,
+    EXCLUSIVE_CLOSINGS,
     FAILING,
     FIGURATIVE_MEASURES,
     FINITE,
@@ -1843,24 +1844,37 @@ def only_in_likeness(toks: list[str], only: int) -> bool:
 def only_opening(toks: list[str]) -> int | None:
     """Where "only" or "just" opens an answer, after at most a subject and a verb of seeing or
     being ("Only a dog.", "I only see cars.", "There is just a tram."; `ONLY_LEAD`), or where
-    "only" ends a short one ("Traffic lights only."); an answer opening with "All I see are"
-    or "The only", or with an exception that nothing else is ("Apart from cars, nothing.",
-    "Except for a truck, no vehicles.") says the same, and the index is its last word. Else
-    None. `toks` are without breaks."""
-    if 1 < len(toks) <= 4 and toks[-1] == "only":
+    "only" ends a short one ("Traffic lights only."); an answer opening with "All I see are",
+    "The only" or "The sole", with an exception that nothing else is ("Apart from cars,
+    nothing.", "Except for a truck, no vehicles.", "Save for a van, empty.") or with a place
+    said empty but for one ("Deserted, apart from a cyclist.", "Empty road except for a bus."),
+    one that says a thing named is "the only one", or one that closes on "nothing else" or the
+    like (`EXCLUSIVE_CLOSINGS`) says the same, and the index is its last word. Else None.
+    `toks` are without breaks."""
+    if 1 < len(toks) <= 4 and toks[-1] in ONLY_WORDS and toks[-1] != "just":
         return len(toks) - 1
     seeing = next((i for i in range(1, min(len(toks), 5)) if toks[i] in SEEING
                    or toks[i] in PERCEIVING), None)
     if toks[:1] == ["all"] and seeing is not None:  # "All I see are cars."
         return next((i for i in range(seeing + 1, min(len(toks), seeing + 3))
                      if toks[i] in COPULAS), None)
+    emptied = 1 + (toks[1:2] != [] and lemma(toks[1]) in EMPTY_PLACES) \
+        if toks[:1] and toks[0] in EMPTY_WORDS else 0
     for excepted in EXCEPTIONS:  # "Apart from cars, nothing."
         n = len(excepted)
         if tuple(toks[:n]) == excepted and any(
-                t in ("nothing", "nobody", "none", "no") for t in toks[n + 1 : n + 5]):
+                t in ("nothing", "nobody", "none", "no") or t in EMPTY_WORDS
+                for t in toks[n + 1 : n + 5]):
             return n - 1
-    if toks[:2] == ["the", "only"]:  # "The only vehicles are cars."
+        if emptied and tuple(toks[emptied : emptied + n]) == excepted:
+            return emptied + n - 1  # "Deserted, apart from a cyclist."
+    if toks[:2] in (["the", "only"], ["the", "sole"]):  # "The only vehicles are cars."
         return 1
+    if any(only_one_said_of(toks, i) for i in range(len(toks))):
+        return len(toks) - 1  # "The cyclist is the only one on the road."
+    if any(tuple(toks[-len(closing) :]) == closing for closing in EXCLUSIVE_CLOSINGS) and \
+            len(toks) > 2:
+        return len(toks) - 1  # "A truck, nothing else.", "A tram instead."
     k = next((i for i, t in enumerate(toks[:4]) if t in ONLY_WORDS), None)
     if k is None or any(t not in ONLY_LEAD for t in toks[:k]) or (
             toks[k] == "just" and done_at(toks, k + 1)):
@@ -1904,18 +1918,42 @@ def done_at(toks: list[str], i: int) -> bool:
     """Whether toks[i] is a verb said of a subject left out, before where it is or goes or at
     the answer's end: "Stepped off the curb.", "Stopped at the light.", "Tied to a lamp post.",
     "Hidden by the bus.", "Waiting at the lights." ("Parked cars." names the cars)."""
-    if i >= len(toks) or not (participle(toks[i]) or past_participle(toks[i])
-                              or toks[i] in PLACED_PARTICIPLES):
+    if i >= len(toks) or toks[i] in EMPTY_WORDS or not (
+            participle(toks[i]) or past_participle(toks[i]) or toks[i] in PLACED_PARTICIPLES):
         return False
     return i + 1 == len(toks) or toks[i + 1] in BREAKS or toks[i + 1] in PLACE_PREPOSITIONS or \
         toks[i + 1] in VERB_PARTICLES
 
 
+def _only_one_placed(toks: list[str]) -> bool:
+    """Whether an answer opening "The only one" goes on to say where it is or what it does
+    ("The only one is by the bus.", "The only one I see is crossing.") or says no more of it
+    ("The only one, near the bus."): the one asked about is there, where "The only one on the
+    road is a bus." names another thing. `toks` keep the breaks."""
+    if toks[2:3] != ["one"]:
+        return False
+    k = next((i for i in range(3, len(toks)) if toks[i] in COPULAS), None)
+    return k is None or (k + 1 < len(toks) and (toks[k + 1] in PLACE_PREPOSITIONS
+                                                or done_at(toks, k + 1)))
+
+
+def only_one_said_of(toks: list[str], i: int) -> bool:
+    """Whether the "only" at `i` says that a thing named before it is "the only one" ("The
+    cyclist is the only one on the road."): nothing else of its kind is there."""
+    return toks[i] == "only" and i > 2 and toks[i - 1] == "the" and toks[i - 2] in COPULAS \
+        and toks[i + 1 : i + 2] == ["one"]
+
+
 def one_of_those_asked(all_toks: list[str]) -> bool:
     """Whether the answer's first "only" or "just" counts the thing asked about ("Just the one,
-    near the bus.", "Only one.", "Just one by the barrier."): a lone "one", with no noun of
-    its own, where a break, the end or a place follows it. `all_toks` keep the breaks."""
+    near the bus.", "Only one.", "Just one by the barrier.", "The only one is by the bus."):
+    a lone "one", with no noun of its own, where a break, the end or a place follows it.
+    `all_toks` keep the breaks."""
     k = next((i for i, t in enumerate(all_toks) if t in ONLY_WORDS), len(all_toks))
+    if k < len(all_toks) and only_one_said_of(all_toks, k):
+        return False
+    if all_toks[k - 1 : k] == ["the"] and all_toks[k + 1 : k + 2] == ["one"]:
+        return _only_one_placed(all_toks[k - 1 :])
     rest = all_toks[k + 1 :]
     if rest[:1] == ["the"]:
         rest = rest[1:]

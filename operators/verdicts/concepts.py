@@ -504,6 +504,10 @@ class ConceptExtractor(MentionFinder):
                 "specific", "deny", "inherited from the prompt",
                 ("the place asked about is said to be empty: it is there, and what was asked "
                  "to be in it is not",))
+        asked = question.asked(prompt)
+        if polarity is None and asked and _says_only_empty(toks) and all(
+                c in VEHICLES or c in _ROAD_USERS for c in asked):
+            polarity = "deny"  # "Is there a pedestrian?" "Deserted."
         if self._says_opposite_state(toks, prompt, negated=True):
             polarity = "affirm"  # "Not dry at all." to "Is the road wet?"
         elif polarity is None and self._says_opposite_state(toks, prompt):
@@ -543,7 +547,8 @@ class ConceptExtractor(MentionFinder):
                 # "Only its front wheel is visible behind the car."; "Only partially, ...";
                 # "Is there any snow?" "Only a light dusting on the parked cars."
                 polarity = "affirm"
-            elif not any(_is_asked(n, prompt) for n in named) and not _lamps_only(named):
+            elif not any(_is_asked(n, prompt) and not self._rider_for_walker(n, prompt)
+                         for n in named) and not _lamps_only(named):
                 # lamps alone show a vehicle of no kind: "Is there a bus?" "Just brake lights
                 # in the fog." denies no bus
                 # "Is anyone on the crosswalk?" "Only a dog.": no one is; "Just a cyclist." says
@@ -627,27 +632,9 @@ class ConceptExtractor(MentionFinder):
 
     def _emptied_place(self, toks: list[str], prompt: Extraction) -> tuple[str, ...]:
         """The places the prompt asks about when the answer, naming nothing, says only that
-        it is empty ("Empty.", "It's empty.", "No, it's clear.", "Clear - nobody on it.",
-        "Nobody, it's empty.", "Nothing at all; it's completely clear.") to a question about
-        what is in a place ("Is anyone on the crosswalk?"); else ()."""
-        words = toks
-        for opener in (*_NONE_OPENERS, ("not", "at", "all")):
-            after = words[len(opener) : len(opener) + 2]
-            if tuple(words[: len(opener)]) == opener and after[:1] not in (["on"], ["in"]) \
-                    and (after[:1] != ["at"] or after == ["at", "all"]):
-                words = words[len(opener) :]  # "Nobody, it's empty.", "Not at all - ..."
-                break
-        if words[:1] and words[0] in BARE_NO_WORDS:
-            words = words[1:]
-        if words[:2] == ["at", "all"] or words[:1] == ["whatsoever"]:
-            words = words[1 + (words[0] == "at") :]  # "Nothing at all; it's completely clear."
-        if words[:2] in (["it", "'s"], ["it", "is"], ["it", "looks"]):
-            words = [w for w in words[2:] if w not in DEGREE_ADVERBS and w != "all"]
-        opened = 1 if words[:1] and words[0] in EMPTY_WORDS else 0
-        if words[-2:] in (["on", "it"], ["in", "it"], ["at", "it"]) and \
-                tuple(words[opened:-2]) in _NONE_OPENERS:
-            words = ["empty"]  # "Clear - nobody on it.", "Not a soul in it."
-        if len(words) != 1 or words[0] not in EMPTY_WORDS:
+        it is empty (`_says_only_empty`) to a question about what is in a place ("Is anyone on
+        the crosswalk?"); else ()."""
+        if not _says_only_empty(toks):
             return ()
         asked = self._question(prompt.text).asked(prompt)
         return tuple(c for c in prompt.concepts if c not in asked
@@ -662,6 +649,15 @@ class ConceptExtractor(MentionFinder):
             return ()
         return tuple(c for c in prompt.concepts[:1] if uncoloured(c).split()[-1] in EMPTY_PLACES
                      or c in VEHICLES)
+
+    def _rider_for_walker(self, named: str, prompt: Extraction) -> bool:
+        """Whether the answer names a cyclist where the question asks for a pedestrian by name
+        ("Is there a pedestrian?" "Only a cyclist."): a rider is someone, but not on foot, so
+        "only" says no pedestrian is there, where to "Is anyone crossing?" it says someone is."""
+        question = self._question(prompt.text)
+        return named == "cyclist" and any(
+            m.concept == "pedestrian" and lemma(question.toks[m.start]) in _ON_FOOT_NOUNS
+            for m in question.mentions)
 
     def _agrees_with_negative(self, toks: list[str], prompt: Extraction) -> bool:
         """Whether the answer opens by agreeing ("Right", "Correct", "That's right") with a
@@ -1366,6 +1362,8 @@ _NONE_OPENERS = (("nobody",), ("nothing",), ("none",), ("noone",), ("no", "one")
 # Who, besides vehicles, is asked about as one thing that another thing's name is not: "Is
 # there a dog?" "A fox." names no dog.
 _ROAD_USERS = PERSONS | {"dog", "bicycle", "train"}
+# The words that ask for someone on foot, not for anyone on the road: "Is there a pedestrian?"
+_ON_FOOT_NOUNS = frozenset({"pedestrian", "ped", "walker"})
 # What "it" does when it is the weather or the light: "Not sure, it's raining too hard."
 _WEATHER_DOING = frozenset({"raining", "snowing", "pouring", "drizzling", "getting", "clearing"})
 
@@ -1537,6 +1535,30 @@ def _colours_apart(all_toks: list[str]) -> bool:
 # The most words an answer's opening sentence has that answers the prompt on its own ("Not as
 # far as I can tell.", "It's difficult to determine the colour.").
 _ELLIPTICAL_WORDS = 10
+def _says_only_empty(toks: list[str]) -> bool:
+    """Whether the answer, naming nothing, says only that the place is empty ("Empty.", "It's
+    empty.", "No, it's clear.", "Clear - nobody on it.", "Nobody, it's empty.", "Nothing at
+    all; it's completely clear.", "Deserted.")."""
+    words = toks
+    for opener in (*_NONE_OPENERS, ("not", "at", "all")):
+        after = words[len(opener) : len(opener) + 2]
+        if tuple(words[: len(opener)]) == opener and after[:1] not in (["on"], ["in"]) \
+                and (after[:1] != ["at"] or after == ["at", "all"]):
+            words = words[len(opener) :]  # "Nobody, it's empty.", "Not at all - ..."
+            break
+    if words[:1] and words[0] in BARE_NO_WORDS:
+        words = words[1:]
+    if words[:2] == ["at", "all"] or words[:1] == ["whatsoever"]:
+        words = words[1 + (words[0] == "at") :]  # "Nothing at all; it's completely clear."
+    if words[:2] in (["it", "'s"], ["it", "is"], ["it", "looks"]):
+        words = [w for w in words[2:] if w not in DEGREE_ADVERBS and w != "all"]
+    opened = 1 if words[:1] and words[0] in EMPTY_WORDS else 0
+    if words[-2:] in (["on", "it"], ["in", "it"], ["at", "it"]) and \
+            tuple(words[opened:-2]) in _NONE_OPENERS:
+        words = ["empty"]  # "Clear - nobody on it.", "Not a soul in it."
+    return len(words) == 1 and words[0] in EMPTY_WORDS
+
+
 def _is_asked(named: str, prompt: Extraction) -> bool:
     """Whether a concept the answer names is one the prompt asks about, or a kind of one ("Is
     there a vehicle?" "Two cars."; a child or a cyclist is someone)."""

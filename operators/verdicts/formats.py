@@ -215,7 +215,9 @@ _COURTESY = re.compile(
     r"|(?:(?<=[.!?,]\s)|(?<=\n))confidence\s*[:=]\s*(?:\d+(?:\.\d+)?\s*%?|high|medium|low)"
     r"\s*[.!]?"
     r"|(?:is there )?anything (?:else|specific|more)[^?]*\?"
-    r"|(?:that'?s|that is) (?:all|everything)(?: i can see| i see| for now)?[.!]?"
+    # ("Cars, and that's all." keeps it: within its sentence it says nothing else is there)
+    r"|(?<![,;]\s)(?<!\band\s)(?:that'?s|that is) (?:all|everything)(?: i can see| i see"
+    r"| for now)?[.!]?"
     r"|(?:any (?:other|more|further) questions|what else would you like to know)\??)\s*$"
     # a confidence in brackets after the answer: "[Confidence: high]"
     r"|\s*\[\s*confidence\s*[:=][^\]\n]*\]\s*$"

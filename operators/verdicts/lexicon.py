@@ -611,9 +611,17 @@ DRIVING_ACTIONS = frozenset({
 PAST_COPULAS = frozenset({"was", "were", "wasn't", "weren't"})
 EARLIER = frozenset({"before", "earlier", "previously", "ago"})
 # "Only" and what may stand before it when it opens an answer: "I only see cars.", "There is
-# just a tram."
-ONLY_WORDS = frozenset({"only", "just"})
+# just a tram.", "Solely trucks."
+ONLY_WORDS = frozenset({"only", "just", "solely", "exclusively", "merely"})
 ONLY_LEAD = frozenset({"i", "we", "can", "could", "see", "there", "is", "are", "'s", "'re"})
+# What closes an answer to say that what it named is all there is ("A truck, nothing else.",
+# "Cars, and that's all.", "A tram instead.", "The bus has the street to itself."), as "only"
+# before it would.
+EXCLUSIVE_CLOSINGS = (("nothing", "else"), ("nothing", "more"), ("nothing", "besides"),
+                      ("that", "'s", "all"), ("that", "'s", "it"), ("that", "is", "all"),
+                      ("that", "is", "it"), ("that", "'s", "everything"), ("nobody", "else"),
+                      ("no", "one", "else"), ("no", "others"), ("instead",), ("to", "itself"),
+                      ("to", "themselves"))
 # A yes or no in one letter, read only as an answer's opening word standing alone: "N. Only
 # cars.", "Y - one bike."
 LETTER_ANSWERS = frozenset({"y", "n"})

@@ -1942,6 +1942,26 @@ ONLY_READINGS = [
     ("Is there a cyclist?", "The only road users I can see are pedestrians.", {"pedestrian"},
      {"cyclist"}),
     ("Is anyone crossing?", "Just a cyclist.", {"cyclist"}, set()),
+    # a cyclist is someone, but not on foot
+    ("Is there a pedestrian?", "Only a cyclist.", {"cyclist"}, {"pedestrian"}),
+    # "nothing else", "instead" and the like after what is named say what "only" would, and so
+    # do a place said empty but for one thing, "the sole" and "the only one"
+    ("Is there a car?", "A van, nothing else.", {"van"}, {"car"}),
+    ("Is there a truck?", "Buses, and that's all.", {"bus"}, {"truck"}),
+    ("Is there a truck?", "Buses. That's all I can see.", {"bus"}, set()),
+    ("Is there a car?", "A scooter instead.", {"scooter"}, {"car"}),
+    ("Is there a car?", "The tram has the road to itself.", {"tram", "road"}, {"car"}),
+    ("Is there a bus?", "Deserted, except for a van.", {"van"}, {"bus"}),
+    ("Is there a bus?", "Empty street apart from a taxi.", {"taxi", "road"}, {"bus"}),
+    ("Is there a bus?", "Besides a taxi, empty.", {"taxi"}, {"bus"}),
+    ("Is there a bus?", "The sole vehicle is a taxi.", {"taxi", "vehicle"}, {"bus"}),
+    ("Is there a cyclist?", "Pedestrians solely.", {"pedestrian"}, {"cyclist"}),
+    ("Is there a pedestrian?", "The dog is the only one on the sidewalk.", {"dog", "sidewalk"},
+     {"pedestrian"}),
+    ("Is there a pedestrian?", "The only one is by the bus.", {"pedestrian", "bus"}, set()),
+    ("Is there a pedestrian?", "The only one on the road is a cyclist.", {"cyclist", "road"},
+     {"pedestrian"}),
+    ("Is there a pedestrian?", "Deserted.", set(), {"pedestrian"}),
     # a verdict said as such, and "one" with a participle after "there is"
     ("Is there a bus?", "That would be a no.", set(), {"bus"}),
     ("Is there a bus?", "That's a yes.", {"bus"}, set()),
