@@ -21,6 +21,7 @@ from drivexplain.operators.verdicts.lexicon import (
     ANSWER_LABELS,
     APPROXIMATORS,
     ASKING_BACK,
+    AUXILIARIES,
     BARE_NO_WORDS,
     BREAKS,
     CANNOT_TELL,
@@ -132,6 +133,7 @@ from drivexplain.operators.verdicts.lexicon import (
     PREPOSITIONS,
     PRESENCE_WORDS,
     PURPOSE_PHRASES,
+    QUESTION_VERBS,
     QUOTING_VERBS,
     REASON_WORDS,
     RELATIVE_WORDS,
@@ -1789,6 +1791,23 @@ def question_scopes(toks: list[str]) -> list[bool]:
                 inside[start:k] = [True] * (k - start)
             start = k + 1
     return inside
+
+
+# What may open a question that only echoes what was asked: "A truck?", "Any cyclists?"
+_ECHO_DETERMINERS = frozenset({"a", "an", "the", "any", "some"})
+# Words that make a short question more than an echo: "Is it?", "You sure?", "Can you?"
+_NOT_ECHOED = QUESTION_VERBS | AUXILIARIES | SUBJECT_PRONOUNS | frozenset(
+    {"you", "i", "we", "me", "us", "do", "does", "did", "have", "has", "will", "would", "should",
+     "really", "seriously", "sure", "why", "how", "who", "when"})
+
+
+def echoes(words: list[str]) -> bool:
+    """Whether a question of one to three words only echoes what was asked, a thing, a colour
+    or a state, with no verb or person of its own ("A truck?", "Stop sign?", "Green?",
+    "Wet?")."""
+    if words[:1] and words[0] in _ECHO_DETERMINERS:
+        words = words[1:]
+    return 1 <= len(words) <= 2 and not any(w in _NOT_ECHOED or w in BREAKS for w in words)
 
 
 def disjunction_scopes(toks: list[str]) -> list[bool]:

@@ -142,6 +142,7 @@ from drivexplain.operators.verdicts.clauses import (
     disjunction_scopes,
     done_at,
     doubted_opening,
+    echoes,
     expletive_it,
     generic_scopes,
     goes_on_about_it,
@@ -338,6 +339,8 @@ class ConceptExtractor(MentionFinder):
         kept = self._without_idle_tail(said, prompt)
         if kept == said:
             kept = self._without_idle_lead(said, prompt)
+        if kept == said:
+            kept = self._without_echo(said, prompt)
         if kept != said:
             return replace(self.answer(kept, prompt), text=text)
         if POINTS_BACK.match(said):
@@ -1133,6 +1136,29 @@ class ConceptExtractor(MentionFinder):
             return text
         return text[lead.end() :]
 
+    def _without_echo(self, text: str, prompt: Extraction) -> str:
+        """`text` after a short question that opens it and only echoes what was asked, a thing
+        or the colour or state asked of it ("A truck? I don't see one.", "Green? No, it's
+        red.", "Wet? No, it's bone dry."; `clauses.echoes`), where what follows says something
+        of the frame (`_says`): the echo is neither a yes nor a thing seen. Else `text`, so
+        that "The truck? White." keeps its truck, "Pedestrians? None." to "Describe the
+        scene." its pedestrians, and "The bus? It's behind the truck." the bus "it" stands
+        for."""
+        echo, mark, rest = text.partition("?")
+        if not mark or "?" in rest or not echoes(tokens(echo)) or not self._says(rest, prompt):
+            return text
+        asked = self._question(prompt.text).asked(prompt)
+        forms = set(self._asked_attribute(prompt).values())
+        found = self.mentions(echo, prompt.all_concepts)
+        words = [t for t in tokens(echo) if t not in BREAKS]
+        if not (found or set(words) <= {form.split()[0] for form in forms}) or not all(
+                m.concept in forms or any(same_thing(uncoloured(m.concept), uncoloured(c))
+                                          for c in asked) for m in found):
+            return text  # "Green?" echoes "Is the light green?"
+        if found and tokens(rest)[:1] and tokens(rest)[0] in _THIRD_PERSONS:
+            return text  # "The bus? It's behind the truck.": "it" is the bus echoed
+        return rest.strip()
+
     def _says(self, sentence: str, prompt: Extraction) -> bool:
         """Whether `sentence` says anything of the frame (`_without_idle_tail`): it names a
         concept, or opens with a pronoun for a thing ("It's stopped."), or has a yes, a no, a
@@ -1535,6 +1561,8 @@ def _colours_apart(all_toks: list[str]) -> bool:
 # The most words an answer's opening sentence has that answers the prompt on its own ("Not as
 # far as I can tell.", "It's difficult to determine the colour.").
 _ELLIPTICAL_WORDS = 10
+
+
 def _says_only_empty(toks: list[str]) -> bool:
     """Whether the answer, naming nothing, says only that the place is empty ("Empty.", "It's
     empty.", "No, it's clear.", "Clear - nobody on it.", "Nobody, it's empty.", "Nothing at

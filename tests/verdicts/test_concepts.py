@@ -2341,6 +2341,17 @@ ASKED_BACK_READINGS = [
      set()),
     ("Is there a bus?", "A bus? No.", set(), {"bus"}),
     ("Is the pedestrian on the crosswalk?", "Nope.", set(), set()),
+    # what was asked echoed as a question, then answered: the echo is neither a yes nor a thing
+    # seen, unless what follows says nothing or points back at it with "it"
+    ("Is there a van?", "A van? I don't see one.", set(), {"van"}),
+    ("Is there a scooter?", "Scooter? There isn't one.", set(), {"scooter"}),
+    ("Is the light red?", "Red? No, it's green.", {"green traffic light"}, set()),
+    ("Is the road wet?", "Wet? Not at all, it's dry.", {"road"}, {"wet road"}),
+    ("Is it raining?", "Rain? Not a drop.", set(), {"rain"}),
+    ("Is there a bus?", "The bus? It's behind the truck.", {"bus", "truck"}, set()),
+    ("What colour is the truck?", "The truck? White.", {"truck"}, set()),
+    ("Describe this image.", "Pedestrians? None.", set(), {"pedestrian"}),
+    ("Is there a bus?", "Bus? Two. Cars? None.", {"bus"}, {"car"}),
 ]
 # collective nouns count; "both" or "all" before a closing colour gives it, as a hedge does
 COLLECTIVE_READINGS = [
