@@ -816,8 +816,8 @@ class ConceptExtractor(MentionFinder):
             # what it does or how it is seen
             named += tuple(c for c in question.asked(prompt)
                            if not any(same_object(c, n) for n in said))
-        offered = question.coordinated(prompt) if only_opening(toks) is not None else \
-            question.chosen_from(prompt)
+        offered = question.chosen_from(prompt) or (
+            question.coordinated(prompt) if only_opening(toks) is not None else ())
         if polarity is None and answered and offered:
             # "Is there a bus or a truck?" "Just the truck." says there is no bus, "Are there
             # pedestrians and cyclists?" "Only pedestrians." that there are no cyclists, and

@@ -454,8 +454,9 @@ _DECODER = json.JSONDecoder()
 # How much of an answer, and how many closing brackets, a Python literal is looked for in.
 _LITERAL_MAX_CHARS = 20_000
 _LITERAL_MAX_TRIES = 8
-# Lettered options in a prompt: "(A) Yes (B) No", "A. bus B. bicycle", "a) left b) right".
-_OPTION = re.compile(r"(?:^|(?<=[\s:?]))(?:\(([A-Ha-h])\)|([A-Ha-h])[.)])\s+")
+# Lettered or numbered options in a prompt: "(A) Yes (B) No", "A. bus B. bicycle", "a) left b)
+# right", "1) a bus 2) a truck".
+_OPTION = re.compile(r"(?:^|(?<=[\s:?]))(?:\(([A-Ha-h1-8])\)|([A-Ha-h1-8])[.)])\s+")
 # Options that only say yes or no, or that the model cannot tell: the answer's form, which the
 # question asks nothing through ("Is the car red? A. Yes B. No").
 _YES_NO_OPTIONS = frozenset({"yes", "no", "not sure", "unsure", "cannot tell", "can't tell",
@@ -470,11 +471,20 @@ _OPTIONS_LABEL = re.compile(r"\b(?:options|choices|answer choices)\s*:\s*$", re.
 # a dash, a comma, a line break or a bracket: "B", "(B) No", "A. yes", "B - only a truck.",
 # "B\n\nNote: it is dark.", "B (no bus visible)".
 _LETTER = re.compile(
-    r"^\W*(?:(?:final\s+)?answer\W*:\W*)?(?:option\s+)?\(?([A-Ha-h])\)?\**"
+    r"^\W*(?:(?:final\s+)?answer\W*:\W*)?(?:option\s+)?\(?([A-Ha-h1-8])\)?\**"
     r"(?:[.:)]\s*|\s*$|\s*[-\u2013\u2014,;]\s*|[ \t]*\n\s*|\s+(?=\())(.*)$", re.S | re.I)
 # ... or after "the answer is" at the end: "Step by step, ... The answer is (B)."
 _FINAL_LETTER = re.compile(
-    r"\banswer(?:\s+is|\s*:)(\s*\**\s*(?:option\s+)?\(?([A-Ha-h])\)?\**[.!]?\**\s*)$", re.I)
+    r"\b(?:answer(?:\s+is|\s*:)|(?:i'd|i\s+would|i'll|i\s+will|i)\s+(?:pick|choose|select"
+    r"|go\s+(?:with|for)))(\s*\**\s*(?:option\s+)?\(?([A-Ha-h1-8])\)?\**[.!]?\**\s*)$", re.I)
+# Several letters answering them: "A and B.", "Both A and C", "A, C", "Options 2 and 3."
+_LETTERS = re.compile(r"^\W*(?:answers?\s*:\s*)?(?:both\s+)?(?:options?\s+)?"
+                      r"(\(?[A-Ha-h1-8]\)?(?:\s*(?:,|&|\+|\band\b)\s*\(?[A-Ha-h1-8]\)?)+)"
+                      r"\s*[.!]?\s*$", re.I)
+# All but one of them: "All except C.", "All but B", "Everything apart from A".
+_ALL_BUT_LETTER = re.compile(r"^\W*(?:all|everything|all of them|all of the above)\s+"
+                             r"(?:except(?:\s+for)?|but|apart\s+from|save\s+for)\s+"
+                             r"(?:option\s+)?\(?([A-Ha-h1-8])\)?\s*[.!]?\s*$", re.I)
 
 
 # A negation of a negation, which says the thing is so: "I wouldn't say it isn't red." is "it
@@ -556,12 +566,12 @@ def question_text(prompt: str) -> str:
     without its mark gets one ("Is the road snowy", "There's no truck, right"), one asked inside
     another is asked on its own ("Would you say the road is wet?" asks "Is the road wet?"), and a
     statement with a tag as the question ("The car is white, correct?" asks "Is the car
-    white?"). Options that only say yes or no go (`_without_yes_no_options`); others stay, as
-    they name what is asked about. "<image>\nIs the car red? Answer briefly." and "Is the car
+    white?"). Options that only say yes or no go; others are read as a list (`_options_listed`),
+    as they name what is asked about. "<image>\nIs the car red? Answer briefly." and "Is the car
     red? A. Yes B. No" ask "Is the car red?". Kept for the last prompts read, as every answer
     asks it of its prompt."""
     text = _TASK_PREFIX.sub("", _TAG.sub(" ", _ROLE.sub(" ", prompt)))
-    text = _INSTRUCTION.sub(" ", _without_yes_no_options(_ROLE_LABEL.sub(" ", text)))
+    text = _INSTRUCTION.sub(" ", _options_listed(_ROLE_LABEL.sub(" ", text)))
     text = _CODE_INSTRUCTION.sub(" ", text)
     text = _IN_THE_IMAGE.sub("", text)
     text = " ".join(text.split())
@@ -744,10 +754,11 @@ def options(prompt: str) -> dict[str, str]:
 
 def _lettered(prompt: str) -> list[tuple[str, int, int, str]]:
     """Each option of `options` as (letter, where its mark starts, where its text ends, its
-    text); [] when the prompt offers none."""
+    text); [] when the prompt offers none. Numbers from 1 serve as letters do."""
     marks = list(_OPTION.finditer(prompt))
     letters = [(m.group(1) or m.group(2)).upper() for m in marks]
-    if len(marks) < 2 or letters != [chr(ord("A") + i) for i in range(len(marks))]:
+    if len(marks) < 2 or (letters != [chr(ord("A") + i) for i in range(len(marks))]
+                          and letters != [str(i + 1) for i in range(len(marks))]):
         return []
     found = []
     for letter, mark, upto in zip(letters, marks, [m.start() for m in marks[1:]] + [len(prompt)],
@@ -760,17 +771,28 @@ def _lettered(prompt: str) -> list[tuple[str, int, int, str]]:
     return found
 
 
-def _without_yes_no_options(prompt: str) -> str:
-    """`prompt` without options that only offer a yes, a no or "cannot tell"
-    (`_YES_NO_OPTIONS`), and the label before them: "Is the car red? A. Yes B. No" asks "Is
-    the car red?". Other options stay, as they name what is asked about ("Which is ahead? A.
-    bus B. bicycle")."""
+# What may close an option's text inline, before the next one: "(A) red, (B) amber or (C)".
+_OPTION_JOINT = re.compile(r"(?:\s*(?:,|;|\bor\b|\band\b))+\s*$", re.I)
+
+
+def _options_listed(prompt: str) -> str:
+    """`prompt` with its options, and the label before them, as what they offer: without
+    them where they only offer a yes, a no or "cannot tell" (`_YES_NO_OPTIONS`: "Is the car
+    red? A. Yes B. No" asks "Is the car red?"), else as a plain list, as the question would
+    name them ("Which of these are visible? (A) taxi (B) tram (C) van" asks "... taxi, tram
+    or van", "Is the light (A) red, (B) amber or (C) green?" asks "Is the light red, amber or
+    green?"), so that what an answer picks is read against the others."""
     found = _lettered(prompt)
     said = {text.lower().rstrip(".!") for _, _, _, text in found}
-    if not found or not {"yes", "no"} <= said or not said <= _YES_NO_OPTIONS:
+    if not found:
         return prompt
     before = _OPTIONS_LABEL.sub("", prompt[: found[0][1]])
-    return f"{before} {prompt[found[-1][2] :]}"
+    if {"yes", "no"} <= said and said <= _YES_NO_OPTIONS:
+        return f"{before} {prompt[found[-1][2] :]}"
+    texts = [_OPTION_JOINT.sub("", text.rstrip("?")) for _, _, _, text in found]
+    asked = "?" if found[-1][3].endswith("?") else ""
+    listed = f"{', '.join(texts[:-1])} or {texts[-1]}{asked}"
+    return f"{before}{listed} {prompt[found[-1][2] :]}"
 
 
 def answer_to_all(answer: str, prompt: str) -> str:
@@ -807,9 +829,19 @@ def _coded(answer: str, prompt: str) -> str:
 def _option_text(answer: str, offered: dict[str, str]) -> str:
     """A letter answer as its option's text: "B" -> "No"; "B. No, there isn't." keeps its
     words; "C. It is on the left." becomes "<option C>. It is on the left."; a letter that ends
-    a reasoning chain ("..., so the answer is (B).") becomes its option's text there."""
+    a reasoning chain ("..., so the answer is (B).", "I'd pick C.") becomes its option's text
+    there; several letters ("A and C", "2, 3") become their options' texts joined by "and",
+    and "All except C." the others'."""
     if not offered:
         return answer
+    several = _LETTERS.match(answer)
+    if several is not None:
+        picked = [offered.get(k.upper()) for k in re.findall(r"\b[A-Ha-h1-8]\b", several.group(1))]
+        if all(picked):  # "A and C" -> "dog and bus"
+            return " and ".join(dict.fromkeys(p for p in picked if p)) + "."
+    but = _ALL_BUT_LETTER.match(answer)
+    if but is not None and but.group(1).upper() in offered:  # "All except C."
+        return " and ".join(t for k, t in offered.items() if k != but.group(1).upper()) + "."
     final = _FINAL_LETTER.search(answer)
     if final is not None and final.group(2).upper() in offered:
         return f"{answer[: final.start(1)]} {offered[final.group(2).upper()]}."

@@ -2353,6 +2353,28 @@ ASKED_BACK_READINGS = [
     ("Describe this image.", "Pedestrians? None.", set(), {"pedestrian"}),
     ("Is there a bus?", "Bus? Two. Cars? None.", {"bus"}, {"car"}),
 ]
+# options offered by letter or number are read as the list they offer: the letters picked name
+# what is there, and a pick from several that may all be there denies the rest
+OPTION_READINGS = [
+    ("Which of these are visible? (A) taxi (B) tram (C) van", "(B) tram", {"tram"},
+     {"taxi", "van"}),
+    ("Which of these can you see? A) dog B) cyclist C) bus", "A and B.", {"dog", "cyclist"},
+     {"bus"}),
+    ("Which of these are visible? A) bicycle B) motorcycle C) scooter", "All except C.",
+     {"bicycle", "motorcycle"}, {"scooter"}),
+    ("What is ahead? A. a car B. a motorcycle C. nothing", "I'd pick C.", set(),
+     {"car", "motorcycle"}),
+    ("Which of these are in view? 1) a bus 2) a truck 3) a taxi", "2 and 3", {"truck", "taxi"},
+     {"bus"}),
+    ("Is the light (A) red, (B) amber or (C) green?", "C - green.", {"green traffic light"},
+     set()),
+    ("Which of these are visible? A. pedestrian B. cyclist C. dog", "None of the above.", set(),
+     {"pedestrian", "cyclist", "dog"}),
+    ("Which of these are visible: bus, truck, car?", "Only the truck.", {"truck"},
+     {"bus", "car"}),
+    # one picked where the question asks which one is there says nothing of the others
+    ("Which of these is in the frame? A. a taxi B. a bus", "B", {"bus"}, set()),
+]
 # collective nouns count; "both" or "all" before a closing colour gives it, as a hedge does
 COLLECTIVE_READINGS = [
     ("Describe the scene.", "A pair of traffic lights, both red.", {"red traffic light"},
@@ -2981,7 +3003,8 @@ SEEN_READINGS = [
                          + OPPOSITE_STATE_READINGS + PART_READINGS + COUNT_BOUND_READINGS
                          + MORE_COLOUR_READINGS + NEGATIVE_QUESTION_READINGS
                          + DESCRIBED_READINGS + ELONGATED_READINGS + NON_ANSWER_READINGS
-                         + ASKED_BACK_READINGS + COLLECTIVE_READINGS + WEATHER_WORD_READINGS
+                         + ASKED_BACK_READINGS + OPTION_READINGS + COLLECTIVE_READINGS
+                         + WEATHER_WORD_READINGS
                          + VISIBILITY_READINGS + A_FORTIORI_READINGS + FARTHER_READINGS
                          + OTHER_WORD_READINGS + ADVERB_READINGS + OPINION_READINGS
                          + IMAGE_READINGS + SEEN_READINGS)
@@ -3016,7 +3039,8 @@ def test_states_terse_absences_and_the_weather(
     doubts in the night (`MORE_COLOUR_READINGS`), negative questions
     (`NEGATIVE_QUESTION_READINGS`), scenes described as VLMs do (`DESCRIBED_READINGS`), a
     drawn-out yes or no (`ELONGATED_READINGS`), answers that say nothing
-    (`NON_ANSWER_READINGS`), questions asked back (`ASKED_BACK_READINGS`), collective nouns
+    (`NON_ANSWER_READINGS`), questions asked back (`ASKED_BACK_READINGS`), options offered by
+    letter (`OPTION_READINGS`), collective nouns
     (`COLLECTIVE_READINGS`), weather in other words (`WEATHER_WORD_READINGS`), how visible a
     thing is (`VISIBILITY_READINGS`), "let alone" (`A_FORTIORI_READINGS`), a thing farther than
     asked (`FARTHER_READINGS`), absence and doubt in other words (`OTHER_WORD_READINGS`),

@@ -157,6 +157,24 @@ def test_a_letter_is_its_option(answer: str, prose: str) -> None:
     assert plain_answer(answer, "Is there a traffic cone? (A) Yes (B) No") == prose
 
 
+@pytest.mark.parametrize(("answer", "prose"), [
+    ("A and C.", "dog and bus."),
+    ("Both A and B", "dog and cyclist."),
+    ("A, C", "dog and bus."),
+    ("All except C.", "dog and cyclist."),
+    ("I'd pick B.", "I'd pick cyclist."),
+    ("A car and a dog.", "A car and a dog."),  # articles, not options
+])
+def test_several_letters_are_their_options(answer: str, prose: str) -> None:
+    assert plain_answer(answer, "Which of these can you see? A) dog B) cyclist C) bus") == prose
+
+
+def test_numbers_serve_as_letters() -> None:
+    assert options("Which are in view? 1) a bus 2) a truck") == {"1": "a bus", "2": "a truck"}
+    assert plain_answer("2", "Which are in view? 1) a bus 2) a truck") == "a truck"
+    assert plain_answer("2", "How many cars are there?") == "2"
+
+
 def test_a_letter_without_options_is_left_alone() -> None:
     assert plain_answer("B", "Is there a traffic cone?") == "B"
 
@@ -288,7 +306,12 @@ def test_a_raw_generation_ends_its_turn_after_the_letter() -> None:
     ("Is the bus yellow?\nOptions:\nA. Yes\nB. No\nPlease select the correct answer from the "
      "options above.", "Is the bus yellow?"),
     ("Is the road wet? a) yes b) no c) cannot tell", "Is the road wet?"),
-    ("Which is ahead? A. bus B. bicycle", "Which is ahead? A. bus B. bicycle"),  # they ask
+    # other options name what is asked about, and are read as the list they offer
+    ("Which is ahead? A. bus B. bicycle", "Which is ahead? bus or bicycle"),
+    ("Which of these are visible? (A) taxi (B) tram (C) van",
+     "Which of these are visible? taxi, tram or van"),
+    ("Is the light (A) red, (B) amber or (C) green?", "Is the light red, amber or green?"),
+    ("Which are in view? 1) a bus 2) a truck", "Which are in view? a bus or a truck"),
     ("Is there a bus?\nAnswer the question using a single word or phrase.", "Is there a bus?"),
     ("Is the road snowy", "Is the road snowy?"),
     ("There's no truck, right", "There's no truck, right?"),
