@@ -409,6 +409,41 @@ def none_said_of(toks: list[str], copula: int) -> bool:
     return False
 
 
+# What may follow "none" or "neither" in a subject that names no thing of its own: "none of
+# them", "neither of those".
+_OF_THEM = (("of", "them"), ("of", "those"), ("of", "these"), ("of", "which"),
+            ("of", "the", "two"))
+
+
+def none_of_them(subject: list[str]) -> int | None:
+    """Where a subject that says its clause holds of none of the things named before says so
+    ("none", "neither of them", "not one of those"), as an index into `subject`; else None
+    ("None of the cars" names its own)."""
+    k = 1 if subject[:1] == ["not"] else 0
+    if (k and subject[1:2] != ["one"]) or (not k and subject[:1] not in (["none"], ["neither"])):
+        return None
+    return k if len(subject) == k + 1 or tuple(subject[k + 1 :]) in _OF_THEM else None
+
+
+def _none_of_them_doing(toks: list[str], i: int) -> bool:
+    """Whether the "none", "neither" or "not one" at `i` opens a clause after another that
+    says what none of the things named there does or is ("A crowd, but none of them
+    crossing.", "Four cars, none of them red."): the things are there."""
+    start = i
+    while start > 0 and toks[start - 1] not in BREAKS and toks[start - 1] != "but":
+        start -= 1
+    if start == 0:
+        return False
+    end = next((k for k in range(i, len(toks)) if toks[k] in BREAKS), len(toks))
+    for k in range(i + 1, end):
+        none = none_of_them(toks[i:k])
+        if none == 0 or (none == 1 and toks[i] == "not"):
+            said = toks[k]
+            if k + 1 == end and (said in COLOURS or said in STATES or participle(said)):
+                return True
+    return False
+
+
 def predicate_colour(toks: list[str], copula: int) -> int | None:
     """The index of the one colour a copula at `copula` links to ("is black", "looks dark
     blue", "has a red colour"), else None."""
@@ -693,8 +728,9 @@ def bare_noun_at(toks: list[str], start: int) -> bool:
 
 def counted_colour(toks: list[str], i: int) -> str | None:
     """The colour a count at `i` gives some of what was named before it, with no noun
-    ("one red and one white", "two white", "one of them red"), else None."""
-    if not is_count(toks[i]):
+    ("one red and one white", "two white", "one of them red"), else None; "not one of them
+    red" gives none (`none_of_them`)."""
+    if not is_count(toks[i]) or (i and toks[i - 1] == "not"):
         return None
     j = i + 1 + 2 * (toks[i + 1 : i + 3] == ["of", "them"])
     if j >= len(toks) or toks[j] not in COLOURS:
@@ -1081,8 +1117,8 @@ def head_licensed(toks: list[str], i: int) -> bool:
     light", "near the lights"), a definite head whose colour is asked ("What colour is the light?",
     "Is the light red?", "Is the signal green or red?", "Is the light green for us?", "Is the
     nearest light on the left red?"), and a definite head said to change (`HEAD_CHANGES`: "How
-    long until the light changes?"). "is light green" (a shade) has no definite and stays a
-    colour word."""
+    long until the light changes?"). "Is any light red?" asks as a definite does. "is light green"
+    (a shade) has no definite and stays a colour word."""
     before = toks[i - 1] if i > 0 else ""
     if i >= 2 and toks[i - 2] in ("at", "against") and (before in DEFINITES
                                                        or before in ("a", "an")):
@@ -1093,8 +1129,9 @@ def head_licensed(toks: list[str], i: int) -> bool:
     k = i - 1  # "the nearest light", "the overhead signal"
     while k > 0 and toks[k] in HEAD_MODIFIERS:
         k -= 1
-    if k < 0 or toks[k] not in DEFINITES:
-        return False
+    if k < 0 or not (toks[k] in DEFINITES or (toks[k] == "any" and toks[:1] in (["is"],
+                                                                             ["are"]))):
+        return False  # "Is any light red?" asks of every light as "Is the light red?" of one
     if any(t in COLOUR_SUFFIXES or t in ("state", "status", "phase") for t in toks[:i]):
         return True  # "What colour is the light?", "What's the state of the light?"
     after = toks[i + 1 : i + 4]
@@ -1178,6 +1215,8 @@ def is_negator(toks: list[str], i: int) -> bool:
         return False
     if tok == "not" and toks[max(0, i - 2) : i] == ["whether", "or"]:
         return False  # "whether or not there is a bus" leaves it open
+    if _none_of_them_doing(toks, i):
+        return False  # "A crowd, but none of them crossing." says of the crowd
     if tok in FAILING:  # "I fail to see any pedestrian."; "failed to stop" negates no thing
         return toks[i + 1 : i + 2] == ["to"] and toks[i + 2 : i + 3] != [] and \
             toks[i + 2] in SEEING

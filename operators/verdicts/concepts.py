@@ -602,9 +602,12 @@ class ConceptExtractor(MentionFinder):
             kept = self._refine_sign(prompt, toks, tuple(
                 c for c in found.concepts if c in said
                 or not any(o != c and uncoloured(o) == c for o in opening)))
-            return self._given_to_another(self._placed_by_it(
-                replace(found, concepts=tuple(dict.fromkeys(kept + opening))), all_toks, prompt),
-                all_toks, prompt)
+            concepts = tuple(dict.fromkeys(kept + opening))
+            found = replace(found, concepts=concepts, denied=found.denied + tuple(
+                c for c in self._other_colour_of_all(all_toks, concepts, prompt)
+                if c not in found.denied))
+            return self._given_to_another(self._placed_by_it(found, all_toks, prompt),
+                                          all_toks, prompt)
         llm_named = self._ask_llm(read) if polarity is None else ()
         if llm_named:
             return Extraction(text, llm_named, (), "specific", polarity, "llm")
@@ -652,6 +655,25 @@ class ConceptExtractor(MentionFinder):
             return ()
         return tuple(c for c in prompt.concepts[:1] if uncoloured(c).split()[-1] in EMPTY_PLACES
                      or c in VEHICLES)
+
+    def _other_colour_of_all(self, all_toks: list[str], named: tuple[str, ...],
+                             prompt: Extraction) -> tuple[str, ...]:
+        """The coloured things the prompt asks about that the answer denies by giving every one
+        of their kind another colour ("Is there a red car?" "Every car here is silver.", "The
+        cars are all black.", "Three lights, all green."): the colour is said in a clause with
+        "all", "every", "each" or "both" (`_UNIVERSALS`)."""
+        forms = set(self._asked_attribute(prompt).values()) | {
+            c for c in prompt.concepts if uncoloured(c) != c}
+        clauses = cut_at(all_toks, BREAKS)
+        universal = [c for c in clauses if any(t in _UNIVERSALS for t in c)]
+        out = []
+        for form in forms:
+            plain = uncoloured(form)
+            if any(uncoloured(n) == plain and n != form and any(
+                    self._with_colour(plain, t, False) == n for c in universal for t in c
+                    if t in COLOURS) for n in named):
+                out.append(form)
+        return tuple(out)
 
     def _rider_for_walker(self, named: str, prompt: Extraction) -> bool:
         """Whether the answer names a cyclist where the question asks for a pedestrian by name
@@ -1388,6 +1410,8 @@ _NONE_OPENERS = (("nobody",), ("nothing",), ("none",), ("noone",), ("no", "one")
 # Who, besides vehicles, is asked about as one thing that another thing's name is not: "Is
 # there a dog?" "A fox." names no dog.
 _ROAD_USERS = PERSONS | {"dog", "bicycle", "train"}
+# Words that say a clause holds of every one of a kind: "The cars are all black."
+_UNIVERSALS = frozenset({"all", "every", "each", "both"})
 # The words that ask for someone on foot, not for anyone on the road: "Is there a pedestrian?"
 _ON_FOOT_NOUNS = frozenset({"pedestrian", "ped", "walker"})
 # What "it" does when it is the weather or the light: "Not sure, it's raining too hard."

@@ -473,10 +473,12 @@ _OPTIONS_LABEL = re.compile(r"\b(?:options|choices|answer choices)\s*:\s*$", re.
 _LETTER = re.compile(
     r"^\W*(?:(?:final\s+)?answer\W*:\W*)?(?:option\s+)?\(?([A-Ha-h1-8])\)?\**"
     r"(?:[.:)]\s*|\s*$|\s*[-\u2013\u2014,;]\s*|[ \t]*\n\s*|\s+(?=\())(.*)$", re.S | re.I)
-# ... or after "the answer is" at the end: "Step by step, ... The answer is (B)."
+# ... or after "the answer is" or "I'd pick" at the end, or before a remark after it: "Step by
+# step, ... The answer is (B).", "I'd pick C. I may be wrong."
 _FINAL_LETTER = re.compile(
     r"\b(?:answer(?:\s+is|\s*:)|(?:i'd|i\s+would|i'll|i\s+will|i)\s+(?:pick|choose|select"
-    r"|go\s+(?:with|for)))(\s*\**\s*(?:option\s+)?\(?([A-Ha-h1-8])\)?\**[.!]?\**\s*)$", re.I)
+    r"|go\s+(?:with|for)))(\s*\**\s*(?:option\s+)?\(?([A-Ha-h1-8])\)?\**[.!]?\**[ \t]*)"
+    r"(?:\s*$|(?=[(\n])|(?<=[.!]\s)(?=\w))", re.I)
 # Several letters answering them: "A and B.", "Both A and C", "A, C", "Options 2 and 3."
 _LETTERS = re.compile(r"^\W*(?:answers?\s*:\s*)?(?:both\s+)?(?:options?\s+)?"
                       r"(\(?[A-Ha-h1-8]\)?(?:\s*(?:,|&|\+|\band\b)\s*\(?[A-Ha-h1-8]\)?)+)"
@@ -844,7 +846,9 @@ def _option_text(answer: str, offered: dict[str, str]) -> str:
         return " and ".join(t for k, t in offered.items() if k != but.group(1).upper()) + "."
     final = _FINAL_LETTER.search(answer)
     if final is not None and final.group(2).upper() in offered:
-        return f"{answer[: final.start(1)]} {offered[final.group(2).upper()]}."
+        rest = answer[final.end(1) :].rstrip()  # "I'd pick C. I may be wrong."
+        return f"{answer[: final.start(1)]} {offered[final.group(2).upper()]}." + (
+            rest if rest.startswith("\n") else f" {rest}" if rest else "")
     match = _LETTER.match(answer)
     if match is None or match.group(1).upper() not in offered:
         return answer

@@ -475,7 +475,7 @@ DEGREE_ADVERBS = frozenset({"be", "really", "quite", "very", "entirely", "comple
                             "totally", "fully", "100", "absolutely", "exactly"})
 # Negations that affirm: of doubt ("Without a doubt.", "No doubt there is a truck."), of want
 # ("No shortage of them.", "No lack of cars.", "Not without people - two are crossing.") and
-# of missing ("You can't miss him.").
+# of missing ("You can't miss him.") and of a count of one or none ("Not zero.", "Not just one.").
 AFFIRMING_NEGATIONS = (("no", "doubt"), ("without", "a", "doubt"), ("without", "doubt"),
                        ("no", "shortage", "of"), ("no", "lack", "of"), ("no", "dearth", "of"),
                        ("no", "scarcity", "of"), ("not", "without"), ("can't", "miss"),
@@ -483,7 +483,12 @@ AFFIRMING_NEGATIONS = (("no", "doubt"), ("without", "a", "doubt"), ("without", "
                        # a negated negative: "Not impossible.", "It's not absent, just far off."
                        *((negator, negative) for negator in ("not", "isn't", "aren't")
                          for negative in ("impossible", "unlikely", "improbable", "absent",
-                                          "missing", "nobody")),
+                                          "missing", "nobody", "zero", "none", "nil")),
+                       # a count said to be more than one: "Not just one.", "Not merely the one."
+                       *(("not", only, *the, "one") for only in ("just", "merely", "only",
+                                                                 "solely", "exactly")
+                         for the in ((), ("the",))),
+                       ("not", "a", "lone", "one"), ("not", "the", "only", "one"),
                        # a possibility not ruled out: "I can't rule one out."
                        *((negator, "rule") for negator in ("can't", "cannot", "couldn't",
                                                            "wouldn't", "won't")))

@@ -138,6 +138,7 @@ from drivexplain.operators.verdicts.clauses import (
     list_follows,
     marked_text,
     new_clause,
+    none_of_them,
     noun_reading,
     of_the_image,
     part_named,
@@ -675,6 +676,13 @@ class MentionFinder:
                 if last and colour in last[-1].colours:
                     last[-1].colour = colour
                 continue
+            begin = clause_start(toks, k)
+            none = none_of_them(toks[begin + 1 : k])
+            if none is not None and (toks[k] in COLOURS or toks[k] in STATES) and (
+                    k + 1 == len(toks) or toks[k + 1] in BREAKS):
+                # "Four cars, none of them red.", "Cars, but none of them parked."
+                extra += self._none_in(items, toks[k], begin, begin + 1 + none)
+                continue
             at = predicate_colour(toks, k)
             colour = None if at is None else toks[at]
             state = None if colour is not None else predicate_state(toks, k)
@@ -689,6 +697,11 @@ class MentionFinder:
                     and not any(same_thing(it.concept, s.concept) for s in in_clause)
                     for it in items):
                 continue  # "in front of the car is a white truck": the white is the truck's
+            none = none_of_them(toks[begin + 1 : k])
+            if colour is not None and none is not None:
+                # "Four cars; none of them is red.", "Two cars; neither is blue."
+                extra += self._none_in(items, colour, begin, begin + 1 + none)
+                continue
             own = clause_start(toks, k)  # past an aside, its pronouns are not the subject
             pronoun = next((j for j in range(k - 1, own, -1) if toks[j] in PRONOUNS
                             and not expletive_it(toks, j) and not complementizer(toks, j)
@@ -751,6 +764,20 @@ class MentionFinder:
                 elif colour in subject.colours:
                     subject.colour = colour
         return extra
+
+    def _none_in(self, items: list[_Item], said: str, begin: int, at: int) -> list[_Item]:
+        """A thing of the kind last named before `begin` that can be in the colour or state
+        `said`, in it and denied, as an item at the "none" at `at`: "Four cars, none of them
+        red." denies a red car; [] when no such thing is named."""
+        for it in reversed([it for it in items if it.stop <= begin]):
+            if said in it.colours:
+                it.needs_colour = False  # "Two signals, neither of them green." are lights
+                return [_Item(it.concept, at, at + 1, colours=it.colours, colour=said,
+                              inherited=True, absent=True)]
+            if said in STATES and self._with_state(it.concept, STATES[said]) != it.concept:
+                return [_Item(it.concept, at, at + 1, inherited=True, absent=True,
+                              state=STATES[said])]
+        return []
 
     def _opposite_predicates(self, toks: list[str], items: list[_Item]) -> list[_Item]:
         """The state a plain opposite after a verb denies of its subject in the same clause:

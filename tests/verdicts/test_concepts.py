@@ -2255,6 +2255,14 @@ COUNT_BOUND_READINGS = [
     ("Is there a motorcycle?", "No; the '2' on the road is a lane number.", {"road"},
      {"motorcycle"}),
     ("Is there a bus?", "No, just the two at the stop.", {"bus"}, set()),
+    # a count denied to be none or one says there are some
+    ("Is there a taxi?", "Not zero.", {"taxi"}, set()),
+    ("Are there cones?", "Not none, no.", {"traffic cone"}, set()),
+    ("Is there a van?", "Not just one.", {"van"}, set()),
+    ("Is there a van?", "Not merely the one; three.", {"van"}, set()),
+    ("Is there a van?", "Not the only one.", {"van"}, set()),
+    ("Is there a van?", "Not a single one.", set(), {"van"}),
+    ("Is there a van?", "Not one.", set(), {"van"}),
 ]
 # "with" and a count and a colour is more of what was asked, not a part of it; a condition that
 # is the circumstance of a doubt is there
@@ -2352,6 +2360,23 @@ ASKED_BACK_READINGS = [
     ("What colour is the truck?", "The truck? White.", {"truck"}, set()),
     ("Describe this image.", "Pedestrians? None.", set(), {"pedestrian"}),
     ("Is there a bus?", "Bus? Two. Cars? None.", {"bus"}, {"car"}),
+]
+# a colour or state said of none of the things counted before denies them in it, and one said
+# of all of them denies the colour asked; what none of them does leaves them there
+NONE_OF_THEM_READINGS = [
+    ("Is there a silver car?", "Three cars, none of them silver.", {"car"}, {"silver car"}),
+    ("Is there a black car?", "Two cars; neither is black.", {"car"}, {"black car"}),
+    ("Is there a white car?", "Some cars, not one of them white.", {"car"}, {"white car"}),
+    ("Is the light red?", "Two signals, neither of them red.", {"traffic light"},
+     {"red traffic light"}),
+    ("Is there a parked car?", "Cars, but none of them parked.", {"car"}, {"parked car"}),
+    ("Are there pedestrians?", "A group, but none of them crossing.", {"pedestrian"}, set()),
+    ("Is there a blue car?", "All the cars are grey.", {"silver car"}, {"blue car"}),
+    ("Is there a red car?", "Every car is white.", {"white car"}, {"red car"}),
+    ("Is any light green?", "Both lights are red.", {"red traffic light"},
+     {"green traffic light"}),
+    ("Is there a red car?", "A few cars, one of them red.", {"red car"}, set()),
+    ("Is there a red car?", "The car ahead is white.", {"white car"}, set()),
 ]
 # options offered by letter or number are read as the list they offer: the letters picked name
 # what is there, and a pick from several that may all be there denies the rest
@@ -3003,7 +3028,8 @@ SEEN_READINGS = [
                          + OPPOSITE_STATE_READINGS + PART_READINGS + COUNT_BOUND_READINGS
                          + MORE_COLOUR_READINGS + NEGATIVE_QUESTION_READINGS
                          + DESCRIBED_READINGS + ELONGATED_READINGS + NON_ANSWER_READINGS
-                         + ASKED_BACK_READINGS + OPTION_READINGS + COLLECTIVE_READINGS
+                         + ASKED_BACK_READINGS + OPTION_READINGS + NONE_OF_THEM_READINGS
+                         + COLLECTIVE_READINGS
                          + WEATHER_WORD_READINGS
                          + VISIBILITY_READINGS + A_FORTIORI_READINGS + FARTHER_READINGS
                          + OTHER_WORD_READINGS + ADVERB_READINGS + OPINION_READINGS
@@ -3040,7 +3066,8 @@ def test_states_terse_absences_and_the_weather(
     (`NEGATIVE_QUESTION_READINGS`), scenes described as VLMs do (`DESCRIBED_READINGS`), a
     drawn-out yes or no (`ELONGATED_READINGS`), answers that say nothing
     (`NON_ANSWER_READINGS`), questions asked back (`ASKED_BACK_READINGS`), options offered by
-    letter (`OPTION_READINGS`), collective nouns
+    letter (`OPTION_READINGS`), colours said of none or all of a kind
+    (`NONE_OF_THEM_READINGS`), collective nouns
     (`COLLECTIVE_READINGS`), weather in other words (`WEATHER_WORD_READINGS`), how visible a
     thing is (`VISIBILITY_READINGS`), "let alone" (`A_FORTIORI_READINGS`), a thing farther than
     asked (`FARTHER_READINGS`), absence and doubt in other words (`OTHER_WORD_READINGS`),
