@@ -67,6 +67,7 @@ from drivexplain.operators.verdicts.lexicon import (
     FRAME_WORDS,
     FUNCTIONING,
     GENERIC_WORDS,
+    GONE_WHEN,
     GOOD_VISIBILITY,
     GROUP_NOUNS,
     HARD_WORDS,
@@ -974,6 +975,31 @@ def ego_owned(toks: list[str], start: int) -> bool:
     return j >= 2 and toks[j - 1 : j + 1] == ["from", "inside"] and toks[j - 2] in EGO_VIEWS
 
 
+# Adverbs between a subject and "left" or "gone": "It just left.", "He's long gone."
+_GOING_ADVERBS = frozenset({"just", "already", "long", "only", "since"})
+
+
+def _goes_alone(toks: list[str], j: int) -> bool:
+    """Whether "left" or "gone" at `j`, with no auxiliary before it, is a verb: after a
+    subject pronoun, "and", or nothing but adverbs ("It left a moment ago.", "Just left.",
+    "Already gone.", "crossed and gone"), where "left of the bus" is a place."""
+    i = j - 1
+    while i >= 0 and toks[i] in _GOING_ADVERBS:
+        i -= 1
+    return i < 0 or toks[i] in BREAKS or toks[i] in SUBJECT_PRONOUNS or toks[i] == "and" or (
+        toks[j] == "gone" and i < j - 1)
+
+
+def departed_first(toks: list[str]) -> bool:
+    """Whether the answer opens with a departure said of a subject left out ("Just left.",
+    "Already gone.", "Left a minute ago.", "Drove off."): what was asked has gone. `toks` are
+    with breaks."""
+    i = 0
+    while i < len(toks) and toks[i] in _GOING_ADVERBS:
+        i += 1
+    return i < len(toks) and departed_at(toks, i)
+
+
 def departed_at(toks: list[str], k: int) -> bool:
     """Whether the verb at `k`, or the one after the auxiliary at `k` and its adverbs, says its
     subject has left the frame: "left the frame", "has just left.", "have all driven off",
@@ -984,7 +1010,8 @@ def departed_at(toks: list[str], k: int) -> bool:
         return False  # "on the bus's left": a side of the bus, not "the bus has left"
     if toks[k] in DEPARTURE_AUXILIARIES:
         j = k + 1
-        while j < len(toks) and (toks[j] in PREDICATE_FILLER or toks[j] in ("been", "since")):
+        while j < len(toks) and (toks[j] in PREDICATE_FILLER or toks[j] in _GOING_ADVERBS
+                                 or toks[j] == "been"):
             j += 1
     if j >= len(toks):
         return False
@@ -993,7 +1020,10 @@ def departed_at(toks: list[str], k: int) -> bool:
         if after[:1] == ["from"]:
             after = after[1:]  # "has gone from view"
         return (bool(after) and after[0] in FRAME_WORDS) or (
-            j > k and (j + 1 == len(toks) or toks[j + 1] in BREAKS))
+            (j > k or _goes_alone(toks, j)) and (
+                j + 1 == len(toks) or toks[j + 1] in BREAKS
+                or any(t in GONE_WHEN for t in _clause_after(toks, j))
+                or toks[j + 1 : j + 3] in (["round", "the"], ["around", "the"])))
     needed = DEPARTURES.get(toks[j])
     if needed is None:
         return False
@@ -1976,7 +2006,7 @@ def done_at(toks: list[str], i: int) -> bool:
     """Whether toks[i] is a verb said of a subject left out, before where it is or goes or at
     the answer's end: "Stepped off the curb.", "Stopped at the light.", "Tied to a lamp post.",
     "Hidden by the bus.", "Waiting at the lights." ("Parked cars." names the cars)."""
-    if i >= len(toks) or toks[i] in EMPTY_WORDS or not (
+    if i >= len(toks) or toks[i] in EMPTY_WORDS or departed_at(toks, i) or not (
             participle(toks[i]) or past_participle(toks[i]) or toks[i] in PLACED_PARTICIPLES):
         return False
     return i + 1 == len(toks) or toks[i + 1] in BREAKS or toks[i + 1] in PLACE_PREPOSITIONS or \

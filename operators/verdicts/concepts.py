@@ -139,6 +139,7 @@ from drivexplain.operators.verdicts.clauses import (
     count_may_be_zero,
     cut_at,
     denies_one,
+    departed_first,
     disjunction_scopes,
     done_at,
     doubted_opening,
@@ -536,6 +537,10 @@ class ConceptExtractor(MentionFinder):
                 polarity = "affirm" if (said == "dark") == bool(prompt.concepts) else "deny"
         if polarity is None and _free_of_asked(toks, prompt):
             polarity = "deny"  # "Is there a car?" "A car-free street."
+        if polarity is None and not named and departed_first(all_toks):
+            polarity = "deny"  # "Is there a truck?" "Just left."
+        if polarity is None and _yes_after_place(all_toks):
+            polarity = "affirm"  # "Is there a truck?" "Behind the bus, yes."
         if polarity is None and any(form.endswith("traffic light") for form in
                                     self._asked_attribute(prompt).values()) and unlit(all_toks):
             polarity = "deny"  # "Is the light green?" "It's blank." gives it no colour
@@ -1548,6 +1553,18 @@ _PLACE_DEGREES = frozenset({"right", "just", "directly", "immediately", "slightl
                             "straight", "close"}) | PART_DEGREES
 # Where a count of vehicles measures a distance: "two cars up", "a few cars back".
 _CARS_AWAY = frozenset({"up", "ahead", "back", "behind", "down"})
+
+
+def _yes_after_place(all_toks: list[str]) -> bool:
+    """Whether the answer says where first and closes on a yes after a comma ("Behind the bus,
+    yes.", "Left of the bus, yes."): the yes is to what was asked, not to the bus. `all_toks`
+    are with breaks."""
+    words = all_toks[:-1] if all_toks[-1:] and all_toks[-1] in BREAKS else all_toks
+    if len(words) < 3 or words[-1] not in YES_WORDS or words[-2] != ",":
+        return False
+    place = words[:-2]
+    return (_opens_place(place) or place[:2] in (["left", "of"], ["right", "of"])) and \
+        not any(t in BREAKS for t in place)
 
 
 def _opens_place(phrase: list[str]) -> bool:

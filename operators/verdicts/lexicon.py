@@ -885,8 +885,12 @@ ABSENT_WORDS = frozenset({"absent", "missing", "invisible", "gone", "nowhere"})
 DEPARTURES: dict[str, frozenset[str]] = {
     **dict.fromkeys(("disappeared", "vanished", "departed", "exited", "removed"), frozenset()),
     **dict.fromkeys(("driven", "drove", "walked", "ridden", "rode", "pulled", "moved", "taken",
-                     "towed"), frozenset({"off", "away"})),
+                     "towed", "ran", "run", "sped", "raced", "zoomed", "took"),
+                    frozenset({"off", "away"})),
 }
+# Words after "left" or "gone" said with no auxiliary that put the going before the frame: "It
+# left a moment ago.", "Just left.", "It left earlier."
+GONE_WHEN = frozenset({"ago", "earlier", "already", "before", "previously", "now"})
 DEPARTURE_AUXILIARIES = frozenset({"has", "have", "had", "'s", "'ve"})
 FRAME_WORDS = frozenset({"frame", "view", "scene", "image", "picture", "shot"})
 # Other words for the image, and for how well it shows things, that an answer may speak of:
@@ -934,7 +938,7 @@ LOOKALIKES = frozenset({"smudge", "smear", "stain", "speck", "spot", "blob", "bl
 FAILING = frozenset({"fail", "fails", "failed"})
 # Subjects that point back: to the last concept before them, else to the prompt's.
 PRONOUNS = frozenset({"it", "its", "they", "this", "that", "these", "those", "which", "who",
-                      "both", "ours"})
+                      "both", "ours", "he", "she"})
 # Words that make a vehicle the ego vehicle, the one the camera rides in: "our car", "my own
 # vehicle", "the ego car", "the camera car". It is not in the frame, so an answer naming it says
 # nothing of the frame's cars.

@@ -691,6 +691,8 @@ class MentionFinder:
             if colour is None and state is None and not absent and not unclear:
                 continue
             begin = subject_clause_start(toks, k)
+            if absent and toks[begin : begin + 1] == ["and"] and begin == k - 1:
+                begin = subject_clause_start(toks, begin)  # "They've crossed and gone."
             in_clause = [it for it in items if begin < it.start < k]
             if at is not None and any(
                     at < it.start <= at + 2 and not any(t in BREAKS for t in toks[at:it.start])
@@ -703,6 +705,8 @@ class MentionFinder:
                 extra += self._none_in(items, colour, begin, begin + 1 + none)
                 continue
             own = clause_start(toks, k)  # past an aside, its pronouns are not the subject
+            if own == k - 1 and absent and toks[own] == "and":
+                own = clause_start(toks, own)
             pronoun = next((j for j in range(k - 1, own, -1) if toks[j] in PRONOUNS
                             and not expletive_it(toks, j) and not complementizer(toks, j)
                             and not of_the_image(toks, j)), None)

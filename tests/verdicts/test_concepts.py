@@ -1452,6 +1452,17 @@ DEPARTED_READINGS = [
     ("Are there any cars?", "The cars have all driven off.", set(), {"car"}),
     ("Is there a pedestrian?", "The pedestrian walked away.", set(), {"pedestrian"}),
     ("Is there a cyclist?", "The cyclist has disappeared from view.", set(), {"cyclist"}),
+    # "left" or "gone" with no auxiliary, after a pronoun, "and" or only adverbs, with the
+    # clause's end or a time gone by after it; more verbs of going off; "he" and "she"
+    ("Is there a van?", "It left a second ago.", set(), {"van"}),
+    ("Is there a van?", "Just left.", set(), {"van"}),
+    ("Is there a van?", "Already gone.", set(), {"van"}),
+    ("Is there a van?", "It raced off.", set(), {"van"}),
+    ("Is there a pedestrian?", "He's long gone.", set(), {"pedestrian"}),
+    ("Is there a pedestrian?", "They crossed and left.", set(), {"pedestrian"}),
+    ("Is there a van?", "Gone round the bend.", set(), {"van"}),
+    ("Is the van moving?", "It left the curb and is in our lane.", {"van", "curb"}, set()),
+    ("Is there a van?", "Left of the truck, yes.", {"van", "truck"}, set()),
     ("Is there a bus?", "The bus is on the left.", {"bus"}, set()),
     ("Is there a bus?", "A bus is parked left of the truck.", {"bus", "truck"}, set()),
     ("Is there a bus?", "Yes, the bus is leaving the frame.", {"bus"}, set()),
