@@ -172,6 +172,7 @@ from drivexplain.operators.verdicts.lexicon import (
     UPPER_BOUNDS,
     VERB_PARTICLES,
     WEATHER_ENDINGS,
+    WEATHER_NOUNS,
     WEATHER_OPPOSITES,
     WEATHER_STARTS,
     WEATHER_TO_COME,
@@ -1426,15 +1427,20 @@ def there_is_one(toks: list[str]) -> bool:
 
 
 def weather_over(toks: list[str]) -> bool:
-    """Whether the answer opens by saying "it" has ended ("It stopped a minute ago.", "It's
-    just let up.", "It has cleared."; `WEATHER_ENDINGS`): to a question about the weather, a
-    no. `toks` are without breaks."""
-    if toks[:1] != ["it"]:
-        return False
-    j = 1
-    while j < len(toks) and toks[j] in ("'s", "has", "had", "just", "already", "now", "finally"):
+    """Whether the answer opens by saying "it", the weather by name, or nothing named has
+    ended ("It stopped a minute ago.", "It's just let up.", "The rain stopped a few minutes
+    ago.", "The mist has cleared.", "The shower's over.", "Lifted now."; `WEATHER_ENDINGS`,
+    `WEATHER_NOUNS`): to a question about the weather, a no. `toks` are with breaks."""
+    j = 0
+    if toks[:1] == ["it"]:
+        j = 1
+    elif toks[:1] == ["the"] and toks[1:2] and lemma(toks[1]) in WEATHER_NOUNS:
+        j = 2
+    while j < len(toks) and toks[j] in ("'s", "has", "had", "is", "just", "already", "now",
+                                        "finally", "only"):
         j += 1
-    return j < len(toks) and toks[j] in WEATHER_ENDINGS
+    return j < len(toks) and (toks[j] in WEATHER_ENDINGS or (
+        toks[j] == "over" and (j + 1 == len(toks) or toks[j + 1] in BREAKS)))
 
 
 def weather_opposed(toks: list[str], asked: set[str]) -> bool:
@@ -1554,6 +1560,8 @@ def present_elsewhere(toks: list[str]) -> bool:
             k += 1
             while k < len(toks) and (toks[k] in THERE_ONE_FILLER or toks[k] in ELSEWHERE_FILLER):
                 k += 1
+        if toks[k + 1 : k + 4] in (["the", "look", "of"], ["the", "looks", "of"]):
+            continue  # "Just stopped, by the look of the wipers." says how it is known
         if k < stop and toks[i - 1] in BREAKS and ((
                 toks[k] in PLACE_PREPOSITIONS and tuple(toks[k : k + 2]) not in _NO_PLACES) or (
                 toks[k] == "to" and toks[k + 1 : k + 3] in (["the", "left"], ["the", "right"],

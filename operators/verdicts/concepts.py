@@ -517,8 +517,12 @@ class ConceptExtractor(MentionFinder):
         elif polarity is None and self._says_opposite_state(toks, prompt):
             polarity = "deny"
         if polarity is None and prompt.concepts and set(prompt.concepts) <= PASSING_WEATHER:
-            if not set(named) & set(prompt.concepts) and weather_over(toks):
-                polarity = "deny"  # "Is it raining?" "It stopped a minute ago."
+            if weather_over(all_toks) and (not set(named) & set(prompt.concepts)
+                                       or toks[:1] == ["the"]):
+                # "Is it raining?" "It stopped a minute ago.", "The rain stopped."
+                polarity = "deny"
+                mentions = [m for m in mentions if m.concept not in prompt.concepts]
+                named, denied = self._split(mentions)
             elif mentions and not negated and weather_as_it(toks):
                 polarity = "affirm"  # "Is there snow?" "The trees are white with it."
             elif not set(named) & set(prompt.concepts) and weather_withheld(all_toks):
@@ -829,8 +833,9 @@ class ConceptExtractor(MentionFinder):
                 denied = tuple(c for c in denied if c not in moved)
             else:
                 denied += told
-        elif (polarity == "deny" and (goes_on_about_it(toks, negated, hedged_no_end(all_toks))
-                                      or "also" in toks or (named and question.asks_empty()))) or (
+        elif (polarity == "deny" and not weather_over(all_toks) and (
+                goes_on_about_it(toks, negated, hedged_no_end(all_toks))
+                or "also" in toks or (named and question.asks_empty()))) or (
                 polarity is None and named and question.asks_empty()) or (
                 polarity is None and not negated and _opens_place(toks)
                 and (question.presupposed() or _places_only(all_toks))) or (

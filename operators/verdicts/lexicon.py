@@ -823,6 +823,10 @@ WEATHER_STARTS = frozenset({"start", "begin", "rain", "snow", "pour"})
 GOOD_VISIBILITY = frozenset({"excellent", "good", "great", "fine", "perfect", "unlimited"})
 WEATHER_ENDINGS = frozenset({"stopped", "cleared", "lifted", "ended", "eased", "passed",
                              "finished", "let"})  # "It's let up."
+# Nouns of falling weather that may be the subject of its ending: "The rain stopped.", "The
+# mist has cleared.", "The shower's over."
+WEATHER_NOUNS = frozenset({"rain", "snow", "fog", "mist", "drizzle", "shower", "storm",
+                           "downpour", "snowfall", "rainfall", "sleet", "haze", "flurry"})
 # What makes a thing hard to see, named as the circumstance of a doubt ("can't tell in this
 # glare"): it is there.
 SEEING_CONDITIONS = FRAME_CONDITIONS | frozenset({"glare", "shadow"})
