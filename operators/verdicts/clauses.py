@@ -903,7 +903,7 @@ def compound_at(lemmas: list[str], i: int) -> int:
     if lemmas[i] in FIGURATIVE_MEASURES and lemmas[i + 1 : i + 2] == ["of"] and \
             lemmas[i + 2 : i + 3] != [] and lemmas[i + 2] not in DEFINITES | {"a", "an"}:
         return 2  # "a wall of fog": the fog is read
-    return next((n for n in (3, 2) if tuple(lemmas[i : i + n]) in NON_CONCEPT_COMPOUNDS), 0)
+    return next((n for n in (4, 3, 2) if tuple(lemmas[i : i + n]) in NON_CONCEPT_COMPOUNDS), 0)
 
 
 def names_other_thing(toks: list[str], heads: set[str]) -> bool:

@@ -425,6 +425,10 @@ NON_CONCEPT_COMPOUNDS = frozenset({("bus", "stop"), ("bus", "shelter"), ("bus", 
                                    ("pedestrian", "signal"), ("pedestrian", "light"),
                                    ("sign", "of"),  # "no sign of a cyclist": no road sign
                                    ("road", "user"),  # "vulnerable road users": no road
+                                   # idioms: "wall-to-wall cars", "sky-high snowbanks", "beyond
+                                   # a shadow of a doubt"
+                                   ("wall", "to", "wall"), ("sky", "high"),
+                                   ("shadow", "of", "a", "doubt"),
                                    ("car", "length"),  # "two car lengths ahead"
                                    ("car", "charging", "point"),
                                    ("car", "charging", "station"),
@@ -473,10 +477,13 @@ RESTRICTIVE = frozenset({"other", "moving", "oncoming", "approaching", "passing"
 # Words between a negator and the hedge it negates: "not entirely sure", "not really certain".
 DEGREE_ADVERBS = frozenset({"be", "really", "quite", "very", "entirely", "completely",
                             "totally", "fully", "100", "absolutely", "exactly"})
-# Negations that affirm: of doubt ("Without a doubt.", "No doubt there is a truck."), of want
-# ("No shortage of them.", "No lack of cars.", "Not without people - two are crossing.") and
-# of missing ("You can't miss him.") and of a count of one or none ("Not zero.", "Not just one.").
-AFFIRMING_NEGATIONS = (("no", "doubt"), ("without", "a", "doubt"), ("without", "doubt"),
+# Negations that affirm: of doubt ("Without a doubt.", "No doubt there is a truck.", "Beyond a
+# shadow of a doubt."), of want ("No shortage of them.", "No lack of cars.", "Not without people -
+# two are crossing."), of missing ("You can't miss him.") and of a count of one or none ("Not
+# zero.", "Not just one.").
+AFFIRMING_NEGATIONS = (("no", "doubt"),
+                       *((lead, *a, "doubt") for lead in ("without", "beyond")
+                         for a in ((), ("a",), ("any",), ("all",), ("a", "shadow", "of", "a"))),
                        ("no", "shortage", "of"), ("no", "lack", "of"), ("no", "dearth", "of"),
                        ("no", "scarcity", "of"), ("not", "without"), ("can't", "miss"),
                        ("cannot", "miss"), ("couldn't", "miss"), ("no", "denying"),
@@ -1109,8 +1116,9 @@ GROUP_NOUNS = frozenset({"row", "line", "lot", "bunch", "group", "number", "queu
                          "fleet", "crowd", "throng", "swarm", "gaggle", "pack", "flock", "herd",
                          "peloton", "trio", "forest", "avenue", "sea", "army", "horde", "mass"})
 # Concepts that are a figure of a mass before "of" and a word with no determiner: "a wall of
-# fog", "a river of red lights" name no wall and no river; "the wall of the tunnel" does.
-FIGURATIVE_MEASURES = frozenset({"wall", "river"})
+# fog", "a river of red lights", "a mountain of snow", "a cloud of spray", "a tunnel of trees"
+# name no wall, river, mountain, cloud or tunnel; "the wall of the tunnel" does.
+FIGURATIVE_MEASURES = frozenset({"wall", "river", "mountain", "cloud", "tunnel"})
 # Words between a subject and where it is: "they are all on the sidewalk".
 ELSEWHERE_FILLER = frozenset({"all", "both", "just", "only", "still", "now", "currently",
                               "further", "farther", "actually", "partially", "partly", "half",

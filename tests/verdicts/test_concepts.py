@@ -2397,6 +2397,18 @@ NONE_OF_THEM_READINGS = [
     ("Is there a red car?", "A few cars, one of them red.", {"red car"}, set()),
     ("Is there a red car?", "The car ahead is white.", {"white car"}, set()),
 ]
+# a vocabulary noun as a figure of a mass or in an idiom names no such thing
+FIGURE_READINGS = [
+    ("Describe the scene.", "A mountain of slush by the curb.", {"curb", "snow"}, set()),
+    ("Is there a bus?", "Yes, in a cloud of spray.", {"bus"}, set()),
+    ("Describe the scene.", "A tunnel of trees.", {"tree"}, set()),
+    ("Describe the scene.", "Wall-to-wall trucks.", {"truck"}, set()),
+    ("Describe the scene.", "Sky-high snowdrifts.", set(), set()),
+    ("Is there a bus?", "Without a shadow of a doubt.", {"bus"}, set()),
+    ("Is there a bus?", "Beyond doubt.", {"bus"}, set()),
+    ("Is there a bus?", "I doubt it.", set(), {"bus"}),
+    ("Describe the scene.", "The tunnel of the metro line.", {"tunnel"}, set()),
+]
 # options offered by letter or number are read as the list they offer: the letters picked name
 # what is there, and a pick from several that may all be there denies the rest
 OPTION_READINGS = [
@@ -3048,6 +3060,7 @@ SEEN_READINGS = [
                          + MORE_COLOUR_READINGS + NEGATIVE_QUESTION_READINGS
                          + DESCRIBED_READINGS + ELONGATED_READINGS + NON_ANSWER_READINGS
                          + ASKED_BACK_READINGS + OPTION_READINGS + NONE_OF_THEM_READINGS
+                         + FIGURE_READINGS
                          + COLLECTIVE_READINGS
                          + WEATHER_WORD_READINGS
                          + VISIBILITY_READINGS + A_FORTIORI_READINGS + FARTHER_READINGS
@@ -3086,7 +3099,7 @@ def test_states_terse_absences_and_the_weather(
     drawn-out yes or no (`ELONGATED_READINGS`), answers that say nothing
     (`NON_ANSWER_READINGS`), questions asked back (`ASKED_BACK_READINGS`), options offered by
     letter (`OPTION_READINGS`), colours said of none or all of a kind
-    (`NONE_OF_THEM_READINGS`), collective nouns
+    (`NONE_OF_THEM_READINGS`), figures and idioms (`FIGURE_READINGS`), collective nouns
     (`COLLECTIVE_READINGS`), weather in other words (`WEATHER_WORD_READINGS`), how visible a
     thing is (`VISIBILITY_READINGS`), "let alone" (`A_FORTIORI_READINGS`), a thing farther than
     asked (`FARTHER_READINGS`), absence and doubt in other words (`OTHER_WORD_READINGS`),
