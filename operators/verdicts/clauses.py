@@ -801,7 +801,8 @@ def predicate_absent(toks: list[str], k: int) -> bool:
             return True  # "is not in the image", "isn't in this frame", "no longer in view"
     rest = [t for t in toks[k + 1 : k + 5] if t not in ABSENCE_FILLER]
     if tok in COPULAS:
-        if rest and rest[0] in ABSENT_WORDS:
+        if rest and (rest[0] in ABSENT_WORDS or (  # "Pedestrians are lacking."
+                rest[0] == "lacking" and (len(rest) == 1 or rest[1] in BREAKS))):
             return True
         return len(rest) > 1 and rest[0] in ("not", "no") and rest[1] in PRESENCE_WORDS
     if tok in NEGATED_COPULAS or tok in ("cannot", "can't", "couldn't"):

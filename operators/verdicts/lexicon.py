@@ -394,7 +394,11 @@ NEGATIVE_SYNONYMS: dict[str, str] = {"no one": "pedestrian", "nobody": "pedestri
                                      "stopped raining": "rain", "stopped snowing": "snow",
                                      # what a place is said to be without: "unfenced"
                                      "unfenced": "fence", "treeless": "tree",
-                                     "cloudless": "cloud"}
+                                     "cloudless": "cloud", "signalless": "traffic light",
+                                     "unsignalled": "traffic light",
+                                     "unsignaled": "traffic light",
+                                     "unsignalized": "traffic light",
+                                     "unsignalised": "traffic light"}
 # The negative synonyms that name the concept's opposite rather than negate it: "Is it
 # daytime?" asks about the night, and its yes says there is none.
 OPPOSITES = frozenset({"daytime", "daylight", "day", "afternoon", "midday", "noon", "sunny",
@@ -687,7 +691,7 @@ NEGATED_SO_VERBS = SO_VERBS | {"seem", "appear"}
 APPROXIMATORS = frozenset({"around", "about", "approximately", "roughly", "nearly", "almost",
                            "over", "some", "at", "least", "more", "than"})
 # Adjectives that deny what follows "of": "the road is clear of vehicles".
-LACKING = frozenset({"clear", "free", "devoid", "empty", "bare"})
+LACKING = frozenset({"clear", "free", "devoid", "empty", "bare", "bereft"})
 # A place said to be empty answers a question about what could be in it: "Is there a car?" ->
 # "The road is clear." denies the car. Only places on the road count; "the sky is clear" is
 # weather.
@@ -1270,10 +1274,11 @@ _CHECK_MARK = re.compile("|".join(CHECK_MARKS))
 _DASH = re.compile(r"[\u2013\u2014]|(?:^|(?<=\s))-+(?=\s|$)", re.M)
 _HYPHENATED_ISH = re.compile(r"\b([a-z]+)-ish\b")
 # Hyphenated modifiers whose first word names what is not there: "a car-free street", "a
-# bus-only lane", "a bike-friendly street", "a sun-bleached sign". Written as one word they name
-# no concept. ("van-like" hedges a van, and "child-sized" may be a child: `SHAPE_WORDS`.)
+# bus-only lane", "a bike-friendly street", "a sun-bleached sign", "a signal-less junction".
+# Written as one word they name no concept, or deny it (`mentions`: "-less"). ("van-like"
+# hedges a van, and "child-sized" may be a child: `SHAPE_WORDS`.)
 _HYPHENATED_MODIFIER = re.compile(
-    r"\b([a-z]+)-(free|only|friendly|proof|style|bleached)\b")
+    r"\b([a-z]+)-(free|only|friendly|proof|style|bleached|less)\b")
 _UNAPOSTROPHISED = re.compile(r"\b(" + "|".join(UNAPOSTROPHISED) + r")\b")
 # "its" typed for "it's", where no noun follows it as its possessive: "No, its parked at the
 # curb.", "its in front of the bus", "its blue.", "its daytime." ("its blue light" and "its

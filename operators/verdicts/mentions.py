@@ -263,6 +263,13 @@ class MentionFinder:
                 self._negative.add(key)
                 if word in OPPOSITES:
                     self._opposites.add(key)
+        for key, target in list(phrases.items()):
+            # a one-word name with "-less" names it as not there: "carless", "moonless",
+            # "pedestrian-less" (`tokens` joins the hyphen)
+            without = (key[0] + "less",)
+            if len(key) == 1 and key not in self._negative and without not in phrases:
+                phrases[without] = target
+                self._negative.add(without)
         self._groups: dict[tuple[str, ...], tuple[str, ...]] = {}
         for word, members in GROUP_NAMES.items():
             key = _lemmas(word)

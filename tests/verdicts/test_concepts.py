@@ -2409,6 +2409,19 @@ FIGURE_READINGS = [
     ("Is there a bus?", "I doubt it.", set(), {"bus"}),
     ("Describe the scene.", "The tunnel of the metro line.", {"tunnel"}, set()),
 ]
+# a name with "-less", hyphenated or not, denies what it names; so do "are lacking", "bereft of"
+# and an unsignalled junction's lights
+LESS_READINGS = [
+    ("Is there a bus?", "A busless street.", {"road"}, {"bus"}),
+    ("Is there a crosswalk?", "Crosswalk-less.", set(), {"crosswalk"}),
+    ("Is the sun out?", "A sunless afternoon.", set(), {"sun", "night"}),
+    ("Are there cars?", "Cars are lacking.", set(), {"car"}),
+    ("Are there cars?", "Cars are not lacking.", {"car"}, set()),
+    ("Are there cars?", "Bereft of cars.", set(), {"car"}),
+    ("Is there a traffic light?", "An unsignalized intersection.", {"intersection"},
+     {"traffic light"}),
+    ("Describe the scene.", "A careless driver.", set(), set()),
+]
 # options offered by letter or number are read as the list they offer: the letters picked name
 # what is there, and a pick from several that may all be there denies the rest
 OPTION_READINGS = [
@@ -3060,7 +3073,7 @@ SEEN_READINGS = [
                          + MORE_COLOUR_READINGS + NEGATIVE_QUESTION_READINGS
                          + DESCRIBED_READINGS + ELONGATED_READINGS + NON_ANSWER_READINGS
                          + ASKED_BACK_READINGS + OPTION_READINGS + NONE_OF_THEM_READINGS
-                         + FIGURE_READINGS
+                         + FIGURE_READINGS + LESS_READINGS
                          + COLLECTIVE_READINGS
                          + WEATHER_WORD_READINGS
                          + VISIBILITY_READINGS + A_FORTIORI_READINGS + FARTHER_READINGS
@@ -3099,7 +3112,8 @@ def test_states_terse_absences_and_the_weather(
     drawn-out yes or no (`ELONGATED_READINGS`), answers that say nothing
     (`NON_ANSWER_READINGS`), questions asked back (`ASKED_BACK_READINGS`), options offered by
     letter (`OPTION_READINGS`), colours said of none or all of a kind
-    (`NONE_OF_THEM_READINGS`), figures and idioms (`FIGURE_READINGS`), collective nouns
+    (`NONE_OF_THEM_READINGS`), figures and idioms (`FIGURE_READINGS`), "-less" and lacking
+    (`LESS_READINGS`), collective nouns
     (`COLLECTIVE_READINGS`), weather in other words (`WEATHER_WORD_READINGS`), how visible a
     thing is (`VISIBILITY_READINGS`), "let alone" (`A_FORTIORI_READINGS`), a thing farther than
     asked (`FARTHER_READINGS`), absence and doubt in other words (`OTHER_WORD_READINGS`),
