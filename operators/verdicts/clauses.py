@@ -984,7 +984,8 @@ _GOING_ADVERBS = frozenset({"just", "already", "long", "only", "since"})
 def _goes_alone(toks: list[str], j: int) -> bool:
     """Whether "left" or "gone" at `j`, with no auxiliary before it, is a verb: after a
     subject pronoun, "and", or nothing but adverbs ("It left a moment ago.", "Just left.",
-    "Already gone.", "crossed and gone"), where "left of the bus" is a place."""
+    "Already gone.", "crossed and gone"), and "gone" after an adverb of its own ("the truck,
+    long gone"), where "left of the bus" is a place."""
     i = j - 1
     while i >= 0 and toks[i] in _GOING_ADVERBS:
         i -= 1

@@ -1677,8 +1677,6 @@ _IDLE_LEAD = re.compile(
 _SENTENCE_END = re.compile(r"[.!](?=\s)|\n")
 
 
-
-
 @lru_cache(maxsize=8)
 def _extractor(vocabulary: tuple[str, ...]) -> ConceptExtractor:
     return ConceptExtractor(vocabulary)

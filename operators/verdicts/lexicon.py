@@ -58,7 +58,7 @@ SYNONYMS: dict[str, str] = {
     "shopper": "pedestrian",
     "onlooker": "pedestrian",
     "bystander": "pedestrian",
-    "postman": "pedestrian", "postwoman": "pedestrian",
+    "postman": "pedestrian", "postwoman": "pedestrian", "courier": "pedestrian",
     "businessman": "pedestrian", "businesswoman": "pedestrian",
     "gentleman": "pedestrian", "gentlemen": "pedestrian",
     "granny": "pedestrian", "grandma": "pedestrian", "grandpa": "pedestrian",
@@ -380,8 +380,8 @@ NARROW_SYNONYMS = frozenset({
     "mom", "mum", "mother", "dad", "father", "schoolchild", "youngster", "toddler", "boy", "girl",
     "schoolboy", "schoolgirl", "baby", "infant", "pupil", "student", "grown up", "grownup",
     "runner", "hiker", "commuter", "shopper", "onlooker", "bystander", "postman", "postwoman",
-    "businessman", "businesswoman", "gentleman", "gentlemen", "granny", "grandma", "grandpa",
-    "schoolkid"})
+    "courier", "businessman", "businesswoman", "gentleman", "gentlemen", "granny", "grandma",
+    "grandpa", "schoolkid"})
 # Phrases that name a concept and deny it at once: "no one is crossing", "nobody", "in
 # daylight" (no night).
 NEGATIVE_SYNONYMS: dict[str, str] = {"no one": "pedestrian", "nobody": "pedestrian",
@@ -545,6 +545,8 @@ HYPERNYMS: dict[str, frozenset[str]] = {
 }
 # What a person rides, and what the rider is then called: "a man on a bike" is a cyclist.
 RIDERS: dict[str, str] = {"bicycle": "cyclist"}
+# What a person rides, on or astride: "Is there a motorcycle?" "A man on one."
+RIDDEN = frozenset({"bicycle", "motorcycle", "scooter"})
 # Verbs that make a person a rider with no ride named: "someone cycling" is a cyclist.
 RIDING_VERBS: dict[str, str] = {"cycling": "cyclist", "biking": "cyclist",
                                 "bicycling": "cyclist", "pedalling": "cyclist",

@@ -189,12 +189,14 @@ from drivexplain.operators.verdicts.lexicon import (
     PART_VEHICLES,
     PARTICIPLE_STATES,
     PARTICIPLES,
+    PERSONS,
     PLAIN_OPPOSITES,
     PREDICATE_FILLER,
     PREPOSITIONS,
     PRESENCE_WORDS,
     PRONOUNS,
     RESTRICTIVE,
+    RIDDEN,
     RIDERS,
     RIDING_GLUE,
     RIDING_VERBS,
@@ -536,6 +538,7 @@ class MentionFinder:
             # "There's one chained to the railings, no rider." names the bicycle's rider
             items = items + [_Item(self._lower[RIDERS[rides[0]]], k, k + 1)
                              for k, t in enumerate(toks) if t in ("rider", "riders")]
+        items = self._riding_asked(toks, items, context)
         for person in items if asked else ():
             k = person.stop
             while k < len(toks) and toks[k] in AUXILIARIES:
@@ -546,6 +549,37 @@ class MentionFinder:
                     riding or toks[k : k + 3] == ["on", "two", "wheels"]):
                 person.concept = self._lower[asked]  # "nobody on two wheels" rides too
         return items
+
+    def _riding_asked(self, toks: list[str], items: list[_Item],
+                      context: Sequence[str]) -> list[_Item]:
+        """A person riding or on "one" or "it" where the prompt asks about one thing that is
+        ridden (`RIDDEN`: "Is there a bicycle?" "Someone riding one.", "A man is riding it
+        across the crosswalk.", "Is there a motorcycle?" "A man on one."): the ride is there,
+        and its rider is the bicycle's cyclist or the motorcycle's, no pedestrian. "Nobody's
+        on it." denies the cyclist and says nothing of the ride."""
+        rides = [c for c in context if c in RIDDEN and c in self._lower]
+        if len(rides) != 1:
+            return items
+        ride, kept, added = rides[0], [], []
+        for person in items:
+            k = person.stop
+            while k < len(toks) and (toks[k] in AUXILIARIES or toks[k] in RIDING_VERBS):
+                k += 1
+            if person.concept not in PERSONS or toks[k : k + 2] not in (
+                    ["riding", "one"], ["riding", "it"], ["rides", "it"], ["on", "one"],
+                    ["on", "it"]):
+                kept.append(person)
+                continue
+            if not person.absent and not any(it.concept == ride for it in items + added):
+                added.append(_Item(self._lower[ride], k + 1, k + 2, inherited=True,
+                                   pronoun=True))
+            rider = RIDERS.get(ride)
+            if person.concept == "pedestrian" and rider in self._lower:
+                person.concept = self._lower[rider]
+            elif person.concept == "pedestrian":
+                continue  # the motorcycle's rider, no pedestrian
+            kept.append(person)
+        return sorted(kept + added, key=lambda it: it.start)
 
     @staticmethod
     def _passengers(toks: list[str], items: list[_Item]) -> list[_Item]:

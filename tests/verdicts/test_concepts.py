@@ -1897,11 +1897,12 @@ LANE_READINGS = [
 # the roadside, the ego car's inside, vehicles and colours by other names
 OTHER_NAMES_READINGS = [
     ("Describe the scene.", "Shrubs and a grassy verge on the right.", {"bush", "grass"}, set()),
-    # makes and models that name one kind; "Uber Eats" is a courier
+    # makes and models that name one kind; "Uber Eats" is a courier, and a courier on a bike
+    # its cyclist
     ("What's ahead?", "A white Tesla in our lane.", {"white car"}, set()),
     ("Is there a motorcycle?", "A Harley, rumbling at the light.",
      {"motorcycle", "traffic light"}, set()),
-    ("Describe the scene.", "An Uber Eats courier on a bike.", {"bicycle"}, set()),
+    ("Describe the scene.", "An Uber Eats courier on a bike.", {"bicycle", "cyclist"}, set()),
     ("Is there a truck?", "Yes, a Ford F-150 pickup.", {"truck"}, set()),
     ("Where are we?", "On a slip road joining the motorway.", {"on-ramp", "highway"}, set()),
     ("Describe the road.", "A drain cover in the lane.", {"manhole cover"}, set()),
@@ -2421,6 +2422,15 @@ LESS_READINGS = [
     ("Is there a traffic light?", "An unsignalized intersection.", {"intersection"},
      {"traffic light"}),
     ("Describe the scene.", "A careless driver.", set(), set()),
+]
+# a person riding or on "one" or "it", where the question asks about one ridden thing, rides it
+RIDDEN_READINGS = [
+    ("Is there a bicycle?", "Someone's riding one.", {"bicycle", "cyclist"}, set()),
+    ("Is there a bicycle?", "Yes, a man is on it.", {"bicycle", "cyclist"}, set()),
+    ("Is there a bicycle?", "Yes, but no one's riding it.", {"bicycle"}, {"cyclist"}),
+    ("Is there a scooter?", "A courier on one.", {"scooter"}, set()),
+    ("Is there a motorcycle?", "A woman riding it.", {"motorcycle"}, set()),
+    ("Is there a bicycle?", "A woman pushing one.", {"bicycle", "pedestrian"}, set()),
 ]
 # options offered by letter or number are read as the list they offer: the letters picked name
 # what is there, and a pick from several that may all be there denies the rest
@@ -3073,7 +3083,7 @@ SEEN_READINGS = [
                          + MORE_COLOUR_READINGS + NEGATIVE_QUESTION_READINGS
                          + DESCRIBED_READINGS + ELONGATED_READINGS + NON_ANSWER_READINGS
                          + ASKED_BACK_READINGS + OPTION_READINGS + NONE_OF_THEM_READINGS
-                         + FIGURE_READINGS + LESS_READINGS
+                         + FIGURE_READINGS + LESS_READINGS + RIDDEN_READINGS
                          + COLLECTIVE_READINGS
                          + WEATHER_WORD_READINGS
                          + VISIBILITY_READINGS + A_FORTIORI_READINGS + FARTHER_READINGS
@@ -3113,7 +3123,7 @@ def test_states_terse_absences_and_the_weather(
     (`NON_ANSWER_READINGS`), questions asked back (`ASKED_BACK_READINGS`), options offered by
     letter (`OPTION_READINGS`), colours said of none or all of a kind
     (`NONE_OF_THEM_READINGS`), figures and idioms (`FIGURE_READINGS`), "-less" and lacking
-    (`LESS_READINGS`), collective nouns
+    (`LESS_READINGS`), riders of "one" (`RIDDEN_READINGS`), collective nouns
     (`COLLECTIVE_READINGS`), weather in other words (`WEATHER_WORD_READINGS`), how visible a
     thing is (`VISIBILITY_READINGS`), "let alone" (`A_FORTIORI_READINGS`), a thing farther than
     asked (`FARTHER_READINGS`), absence and doubt in other words (`OTHER_WORD_READINGS`),
