@@ -479,14 +479,17 @@ _FINAL_LETTER = re.compile(
     r"\b(?:answer(?:\s+is|\s*:)|(?:i'd|i\s+would|i'll|i\s+will|i)\s+(?:pick|choose|select"
     r"|go\s+(?:with|for)))(\s*\**\s*(?:option\s+)?\(?([A-Ha-h1-8])\)?\**[.!]?\**[ \t]*)"
     r"(?:\s*$|(?=[(\n])|(?<=[.!]\s)(?=\w))", re.I)
+# Where letters that answer end: the answer's end, or a remark after them on a line of its own,
+# in brackets or in a sentence of its own ("A and B. I may be wrong.").
+_LETTERS_END = r"[ \t]*[.!]?(?:\s*$|(?=\s*[(\n])|(?<=[.!])(?=\s+\w))"
 # Several letters answering them: "A and B.", "Both A and C", "A, C", "Options 2 and 3."
 _LETTERS = re.compile(r"^\W*(?:answers?\s*:\s*)?(?:both\s+)?(?:options?\s+)?"
                       r"(\(?[A-Ha-h1-8]\)?(?:\s*(?:,|&|\+|\band\b)\s*\(?[A-Ha-h1-8]\)?)+)"
-                      r"\s*[.!]?\s*$", re.I)
+                      + _LETTERS_END, re.I)
 # All but one of them: "All except C.", "All but B", "Everything apart from A".
 _ALL_BUT_LETTER = re.compile(r"^\W*(?:all|everything|all of them|all of the above)\s+"
                              r"(?:except(?:\s+for)?|but|apart\s+from|save\s+for)\s+"
-                             r"(?:option\s+)?\(?([A-Ha-h1-8])\)?\s*[.!]?\s*$", re.I)
+                             r"(?:option\s+)?\(?([A-Ha-h1-8])\)?" + _LETTERS_END, re.I)
 
 
 # A negation of a negation, which says the thing is so: "I wouldn't say it isn't red." is "it
@@ -840,15 +843,16 @@ def _option_text(answer: str, offered: dict[str, str]) -> str:
     if several is not None:
         picked = [offered.get(k.upper()) for k in re.findall(r"\b[A-Ha-h1-8]\b", several.group(1))]
         if all(picked):  # "A and C" -> "dog and bus"
-            return " and ".join(dict.fromkeys(p for p in picked if p)) + "."
+            return " and ".join(dict.fromkeys(p for p in picked if p)) + "." + \
+                _remark_after(answer[several.end() :])
     but = _ALL_BUT_LETTER.match(answer)
     if but is not None and but.group(1).upper() in offered:  # "All except C."
-        return " and ".join(t for k, t in offered.items() if k != but.group(1).upper()) + "."
+        return " and ".join(t for k, t in offered.items() if k != but.group(1).upper()) + "." + \
+            _remark_after(answer[but.end() :])
     final = _FINAL_LETTER.search(answer)
     if final is not None and final.group(2).upper() in offered:
-        rest = answer[final.end(1) :].rstrip()  # "I'd pick C. I may be wrong."
-        return f"{answer[: final.start(1)]} {offered[final.group(2).upper()]}." + (
-            rest if rest.startswith("\n") else f" {rest}" if rest else "")
+        return f"{answer[: final.start(1)]} {offered[final.group(2).upper()]}." + \
+            _remark_after(answer[final.end(1) :])  # "I'd pick C. I may be wrong."
     match = _LETTER.match(answer)
     if match is None or match.group(1).upper() not in offered:
         return answer
@@ -857,6 +861,13 @@ def _option_text(answer: str, offered: dict[str, str]) -> str:
         return option
     said = re.match(rf"{re.escape(option)}\b", rest, re.I)  # "No, ...", not "Note: ..."
     return rest if said else f"{option}. {rest}"
+
+
+def _remark_after(rest: str) -> str:
+    """What follows a letter answer, kept as it stood: on a line of its own, or after a space
+    ("\n\nNote: it is dark.", " (based on ...)", " I may be wrong.")."""
+    rest = rest.rstrip()
+    return rest if rest.startswith("\n") else f" {rest.lstrip()}" if rest else ""
 
 
 def _json_text(text: str) -> str | None:
